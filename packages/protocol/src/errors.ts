@@ -1,0 +1,79 @@
+// One catalogue of stable error codes for everything @omadm/protocol can reject (the undici/fastify habit:
+// callers and tests match on `code`, never on the message). Codes are never renamed or reused; add new ones
+// at the end of their group. `status` is the DM status code (§5 of dm2-reference.md) that a DM Client answers
+// when the error is about a command it received, or the HTTP status a server answers for a bad package.
+
+export const ErrorCode = {
+  // Package#0 (DM Notification) — dm2-reference §2
+  P0_TRUNCATED: "OMADM_P0_TRUNCATED",
+  P0_BAD_VERSION: "OMADM_P0_BAD_VERSION",
+  P0_RESERVED_DELTA: "OMADM_P0_RESERVED_DELTA",
+  P0_OPTION_COUNT: "OMADM_P0_OPTION_COUNT",
+  P0_TRAILING_BYTES: "OMADM_P0_TRAILING_BYTES",
+  P0_DUPLICATE_OPTION: "OMADM_P0_DUPLICATE_OPTION",
+  P0_BAD_OPTION_VALUE: "OMADM_P0_BAD_OPTION_VALUE",
+  P0_VALUE_TOO_LONG: "OMADM_P0_VALUE_TOO_LONG",
+  P0_DIGEST_MISMATCH: "OMADM_P0_DIGEST_MISMATCH",
+  P0_DIGEST_MISSING: "OMADM_P0_DIGEST_MISSING",
+
+  // JSON packages, Generic Alert, MO serialization — dm2-reference §3, §7
+  JSON_SYNTAX: "OMADM_JSON_SYNTAX",
+  JSON_ENCODING: "OMADM_JSON_ENCODING",
+  JSON_TOO_LARGE: "OMADM_JSON_TOO_LARGE",
+  JSON_TOO_DEEP: "OMADM_JSON_TOO_DEEP",
+  SCHEMA_VIOLATION: "OMADM_SCHEMA_VIOLATION",
+
+  // DM commands — dm2-reference §4
+  CMD_UNKNOWN: "OMADM_CMD_UNKNOWN",
+  CMD_ARITY: "OMADM_CMD_ARITY",
+  CMD_BAD_PARAMETER: "OMADM_CMD_BAD_PARAMETER",
+
+  // ClientURI / ServerURI — dm2-reference §6
+  URI_SYNTAX: "OMADM_URI_SYNTAX",
+  URI_NOT_FOUND: "OMADM_URI_NOT_FOUND",
+  URI_AMBIGUOUS: "OMADM_URI_AMBIGUOUS",
+  URI_NOT_CONCRETE: "OMADM_URI_NOT_CONCRETE",
+  SERVER_URI_INVALID: "OMADM_SERVER_URI_INVALID",
+  SERVER_URI_INSECURE: "OMADM_SERVER_URI_INSECURE",
+
+  // Media types — dm2-reference §1.6, §7.2
+  MEDIA_RANGE_SYNTAX: "OMADM_MEDIA_RANGE_SYNTAX",
+  MEDIA_NOT_ACCEPTABLE: "OMADM_MEDIA_NOT_ACCEPTABLE",
+  MEDIA_UNSUPPORTED: "OMADM_MEDIA_UNSUPPORTED",
+
+  // DDF — dm2-reference §8.3
+  DDF_XML: "OMADM_DDF_XML",
+  DDF_STRUCTURE: "OMADM_DDF_STRUCTURE",
+
+  // DM 1.x interworking — dm2-reference §13
+  DM1X_ALERT: "OMADM_DM1X_ALERT",
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface ProtocolErrorInit {
+  /** JSON path (`$.CMD[2][1]`), byte offset (`@17`) or URI component where the rule was broken. */
+  readonly path?: string;
+  /** DM status code (client side) or HTTP status (server side) this error maps to. */
+  readonly status?: number;
+  readonly cause?: unknown;
+}
+
+/** The one error type @omadm/protocol returns (never throws for input it was asked to parse). */
+export class ProtocolError extends Error {
+  override readonly name = "ProtocolError";
+  readonly code: ErrorCode;
+  readonly path: string | undefined;
+  readonly status: number;
+
+  constructor(code: ErrorCode, message: string, init: ProtocolErrorInit = {}) {
+    super(init.path === undefined ? message : `${message} (at ${init.path})`, { cause: init.cause });
+    this.code = code;
+    this.path = init.path;
+    this.status = init.status ?? 400;
+  }
+}
+
+export function isProtocolError(value: unknown): value is ProtocolError {
+  return value instanceof ProtocolError;
+}

@@ -1,0 +1,11 @@
+// @omadm/protocol — the public export list. Pure: no sockets, files, timers or side effects at import.
+export * from "./errors.js";
+export * from "./result.js";
+export * from "./media-types.js";
+export * from "./tree-view.js";
+export * from "./notification/index.js";
+export * from "./packages/index.js";
+export * from "./uri/index.js";
+export * from "./media/index.js";
+export * from "./ddf/index.js";
+export * from "./interworking/index.js";

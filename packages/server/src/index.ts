@@ -1,0 +1,2 @@
+// Public exports of @omadm/server.
+export {};
