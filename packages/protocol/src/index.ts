@@ -5,6 +5,7 @@ export * from "./media-types.js";
 export * from "./tree-view.js";
 export * from "./notification/index.js";
 export * from "./packages/index.js";
+export * from "./status/index.js";
 export * from "./uri/index.js";
 export * from "./media/index.js";
 export * from "./ddf/index.js";

@@ -1,0 +1,2 @@
+// Public exports of this module; the package's hand-written export list is ../index.ts.
+export {};
