@@ -21,7 +21,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["packages/*/test/**/*.ts", "packages/*/bench/**/*.ts"],
+    files: ["packages/*/test/**/*.ts", "packages/*/bench/**/*.ts", "test/**/*.ts", "test-support/**/*.ts"],
     rules: {
       "@typescript-eslint/no-non-null-assertion": "off",
       "@typescript-eslint/no-floating-promises": [

@@ -19,6 +19,7 @@ function walk(dir, out) {
 }
 
 const files = [];
+walk(join(root, "test"), files);
 for (const pkg of readdirSync(join(root, "packages"))) {
   const testDir = join(root, "packages", pkg, "test");
   try {

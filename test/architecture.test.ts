@@ -1,0 +1,115 @@
+// ARCHITECTURE.md invariant 1: the allowed imports between packages. protocol ← client, protocol ← server,
+// client + server ← cli. The client never imports the server or its dependencies, and the reverse; the
+// protocol core imports no I/O module.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+
+const ALLOWED_WORKSPACE_IMPORTS: Record<string, readonly string[]> = {
+  protocol: [],
+  client: ["@omadm/protocol"],
+  server: ["@omadm/protocol"],
+  cli: ["@omadm/protocol", "@omadm/client", "@omadm/server"],
+};
+
+/** Third-party packages only the server may use: the client must stay small (design.md). */
+const SERVER_ONLY = [
+  "fastify",
+  "@fastify/",
+  "kysely",
+  "better-sqlite3",
+  "pg",
+  "pino",
+  "prom-client",
+  "playwright-core",
+];
+/** Modules the pure protocol core must never import (invariant 2). */
+const PROTOCOL_FORBIDDEN = [
+  "node:fs",
+  "node:net",
+  "node:dgram",
+  "node:http",
+  "node:https",
+  "node:tls",
+  "node:child_process",
+  "node:worker_threads",
+  "undici",
+  "mqtt",
+];
+
+function sourceFiles(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) sourceFiles(full, out);
+    else if (name.endsWith(".ts")) out.push(full);
+  }
+  return out;
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  const specs: string[] = [];
+  for (const m of text.matchAll(/(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g)) {
+    const spec = m[1] ?? m[2];
+    if (spec !== undefined) specs.push(spec);
+  }
+  return specs;
+}
+
+function packageOf(spec: string): string {
+  const parts = spec.split("/");
+  return spec.startsWith("@") ? parts.slice(0, 2).join("/") : (parts[0] ?? spec);
+}
+
+for (const [pkg, allowed] of Object.entries(ALLOWED_WORKSPACE_IMPORTS)) {
+  test(`packages/${pkg}/src imports only what the architecture allows`, () => {
+    const violations: string[] = [];
+    let dir: string;
+    try {
+      dir = join(root, "packages", pkg, "src");
+      statSync(dir);
+    } catch {
+      return; // package not created yet
+    }
+    for (const file of sourceFiles(dir)) {
+      for (const spec of importsOf(file)) {
+        const rel = file.slice(root.length);
+        if (spec.startsWith(".")) {
+          // relative imports must stay inside the package's own src
+          if (!join(file, "..", spec).startsWith(dir))
+            violations.push(`${rel}: relative import leaves the package: ${spec}`);
+          continue;
+        }
+        const name = packageOf(spec);
+        if (name.startsWith("@omadm/") || name === "omadm") {
+          if (!allowed.includes(name)) violations.push(`${rel}: ${pkg} may not import ${name}`);
+        }
+        if (pkg === "client" && SERVER_ONLY.some((s) => name === s || name.startsWith(s))) {
+          violations.push(`${rel}: the client may not depend on server-side package ${name}`);
+        }
+        if (pkg === "protocol" && PROTOCOL_FORBIDDEN.some((s) => name === s || spec === s)) {
+          violations.push(`${rel}: the pure protocol core may not import ${spec}`);
+        }
+      }
+    }
+    assert.deepEqual(violations, []);
+  });
+}
+
+test("each package.json declares exactly the workspace dependencies the architecture allows", () => {
+  for (const [pkg, allowed] of Object.entries(ALLOWED_WORKSPACE_IMPORTS)) {
+    const manifest = JSON.parse(readFileSync(join(root, "packages", pkg, "package.json"), "utf8")) as {
+      dependencies?: Record<string, string>;
+    };
+    const workspaceDeps = Object.keys(manifest.dependencies ?? {}).filter((d) => d.startsWith("@omadm/"));
+    for (const dep of workspaceDeps) assert.ok(allowed.includes(dep), `${pkg} must not depend on ${dep}`);
+    if (pkg === "client") {
+      for (const dep of Object.keys(manifest.dependencies ?? {})) {
+        assert.ok(!SERVER_ONLY.some((s) => dep === s || dep.startsWith(s)), `client must not depend on ${dep}`);
+      }
+    }
+  }
+});
