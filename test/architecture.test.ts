@@ -52,10 +52,12 @@ function sourceFiles(dir: string, out: string[] = []): string[] {
 function importsOf(file: string): string[] {
   const text = readFileSync(file, "utf8");
   const specs: string[] = [];
-  for (const m of text.matchAll(/(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g)) {
-    const spec = m[1] ?? m[2];
-    if (spec !== undefined) specs.push(spec);
-  }
+  const patterns = [
+    /(?:import|export)\s[^;]*?from\s+["']([^"']+)["']/g, // import x from "m", export * from "m"
+    /import\s+["']([^"']+)["']/g, // import "m" (side effects)
+    /import\(\s*["']([^"']+)["']\s*\)/g, // import("m")
+  ];
+  for (const re of patterns) for (const m of text.matchAll(re)) if (m[1] !== undefined) specs.push(m[1]);
   return specs;
 }
 
