@@ -4,6 +4,7 @@ export * from "./result.js";
 export * from "./media-types.js";
 export * from "./tree-view.js";
 export * from "./notification/index.js";
+export * from "./notification-topic.js";
 export * from "./packages/index.js";
 export * from "./status/index.js";
 export * from "./uri/index.js";
