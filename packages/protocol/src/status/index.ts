@@ -1,2 +1,10 @@
-// Public exports of this module; the package's hand-written export list is ../index.ts.
-export {};
+// Public exports of the status module (dm2-reference §5); the package's hand-written export list is ../index.ts.
+export {
+  Status,
+  STATUS_CODES,
+  statusInfo,
+  statusName,
+  isValidStatusCode,
+  isSuccessStatus,
+  type StatusCodeInfo,
+} from "./status-codes.js";
