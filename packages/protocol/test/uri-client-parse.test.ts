@@ -31,7 +31,6 @@ function parsed(text: string): ClientUri {
 function rejects(text: string, component: string, message?: RegExp): void {
   const r = parseClientUri(text);
   assert.equal(r.ok, false, `expected ${JSON.stringify(text)} to be rejected`);
-  if (r.ok) return;
   assert.ok(r.error instanceof ProtocolError);
   assert.equal(r.error.code, ErrorCode.URI_SYNTAX);
   assert.equal(r.error.status, 400);
@@ -260,7 +259,7 @@ test("isConcrete, concreteClientUri and parseConcreteClientUri", () => {
     assert.equal(isConcrete(parsed(text)), false, text);
     const r = parseConcreteClientUri(text);
     assert.equal(r.ok, false);
-    if (!r.ok) assert.equal(r.error.code, ErrorCode.URI_NOT_CONCRETE);
+    assert.equal(r.error.code, ErrorCode.URI_NOT_CONCRETE);
   }
   assert.equal(parseConcreteClientUri(`${M}/left/Data`).ok, true);
   const bad = parseConcreteClientUri("nope");
@@ -278,7 +277,7 @@ test("isConcrete, concreteClientUri and parseConcreteClientUri", () => {
 
 // ---- properties ----
 
-const letterArb = fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+const letterArb = fc.constantFrom(...Array.from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"));
 const wellFormed = (s: string): boolean =>
   !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 const nameArb = fc
