@@ -1,0 +1,142 @@
+// The JSON front end shared by every package parser (dm2-reference §3, §7.1): bytes → text → value, with the
+// three guards a network-facing parser needs before it trusts JSON.parse: a size limit, strict UTF-8 (RFC 8259
+// §8.1 requires UTF-8), and a nesting-depth limit checked *before* parsing so that `[[[[…` a hundred thousand
+// levels deep is rejected by a flat loop instead of reaching anything recursive (the schema check, our
+// normalizers, JSON.stringify on the way back).
+
+import { ErrorCode, ProtocolError } from "../errors.js";
+import { err, ok, type Result } from "../result.js";
+import { locateJsonSyntaxError } from "./json-syntax.js";
+
+export interface JsonLimits {
+  /** Largest accepted input in UTF-8 bytes. */
+  readonly maxBytes?: number;
+  /** Deepest accepted nesting of arrays and objects (the top-level value is depth 1). */
+  readonly maxDepth?: number;
+}
+
+/** [PROPOSED] 1 MiB covers a Package#3 with GET data for a whole device; 128 levels exceed any real MO tree. */
+export const DEFAULT_JSON_LIMITS = { maxBytes: 1_048_576, maxDepth: 128 } as const;
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Decodes, guards and parses one JSON document. Total: any input gives a value or a typed error. */
+export function parseJsonText(input: Uint8Array | string, limits: JsonLimits = {}): Result<unknown> {
+  const maxBytes = limits.maxBytes ?? DEFAULT_JSON_LIMITS.maxBytes;
+  const maxDepth = limits.maxDepth ?? DEFAULT_JSON_LIMITS.maxDepth;
+  let text: string;
+  if (typeof input === "string") {
+    // Callers holding a string already decoded it; still refuse what cannot be re-encoded as UTF-8.
+    if (LONE_SURROGATE.test(input)) {
+      return err(new ProtocolError(ErrorCode.JSON_ENCODING, "text contains a lone UTF-16 surrogate"));
+    }
+    const size = utf8Length(input, maxBytes);
+    if (size > maxBytes) return err(tooLarge(size, maxBytes));
+    text = input;
+  } else {
+    if (input.byteLength > maxBytes) return err(tooLarge(input.byteLength, maxBytes));
+    try {
+      text = utf8.decode(input);
+    } catch {
+      const at = firstBadUtf8Offset(input);
+      return err(new ProtocolError(ErrorCode.JSON_ENCODING, "body is not valid UTF-8", { path: `@${at}` }));
+    }
+  }
+  const deepAt = firstTooDeepOffset(text, maxDepth);
+  if (deepAt >= 0) {
+    return err(
+      new ProtocolError(ErrorCode.JSON_TOO_DEEP, `JSON nesting exceeds ${maxDepth} levels`, { path: `@${deepAt}` }),
+    );
+  }
+  try {
+    return ok(JSON.parse(text) as unknown);
+  } catch (cause) {
+    // V8's messages differ by version and some carry no position, so we locate the error ourselves.
+    const found = locateJsonSyntaxError(text);
+    return err(
+      new ProtocolError(ErrorCode.JSON_SYNTAX, `invalid JSON: ${found.reason} at position ${found.position}`, {
+        path: `@${found.position}`,
+        cause,
+      }),
+    );
+  }
+}
+
+function tooLarge(size: number, maxBytes: number): ProtocolError {
+  // `size` may be a lower bound: utf8Length stops counting once past the limit.
+  return new ProtocolError(ErrorCode.JSON_TOO_LARGE, `JSON body (${size}+ bytes) exceeds the limit of ${maxBytes}`, {
+    status: 413,
+  });
+}
+
+/** UTF-8 length of `text`, counting no further than just past `limit` (enough to know it is too large). */
+function utf8Length(text: string, limit: number): number {
+  if (text.length * 3 <= limit) return text.length; // cannot exceed; exact size not needed
+  let bytes = 0;
+  for (let i = 0; i < text.length && bytes <= limit; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      bytes += 4; // a well-formed pair (checked above): 4 bytes for both halves
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/**
+ * Offset of the bracket that first exceeds `maxDepth`, or -1. A flat scan that skips string contents; it
+ * does not validate (JSON.parse does), so unbalanced input simply yields -1 or a too-deep offset.
+ */
+function firstTooDeepOffset(text: string, maxDepth: number): number {
+  let depth = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      // Jump to the closing quote: one not preceded by an odd run of backslashes.
+      let j = i;
+      for (;;) {
+        j = text.indexOf('"', j + 1);
+        if (j < 0) return -1; // unterminated string: JSON.parse reports it
+        let k = j - 1;
+        while (text.charCodeAt(k) === 0x5c /* \ */) k--;
+        if ((j - 1 - k) % 2 === 0) break;
+      }
+      i = j;
+    } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > maxDepth) return i;
+    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
+      depth--;
+    }
+  }
+  return -1;
+}
+
+/** Byte offset of the first invalid UTF-8 sequence (only called once the strict decoder refused). */
+function firstBadUtf8Offset(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i] ?? 0;
+    let need: number;
+    let min: number;
+    if (b < 0x80) {
+      i++;
+      continue;
+    } else if (b >= 0xc2 && b <= 0xdf) [need, min] = [1, 0x80];
+    else if (b >= 0xe0 && b <= 0xef) [need, min] = [2, 0x800];
+    else if (b >= 0xf0 && b <= 0xf4) [need, min] = [3, 0x10000];
+    else return i;
+    let cp = b & (0x3f >> need);
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += need + 1;
+  }
+  return bytes.length;
+}
