@@ -46,3 +46,16 @@ export {
   parsePackage3,
   serializePackage3,
 } from "./package3.js";
+export {
+  COMMANDS,
+  type CommandName,
+  ParamKind,
+  ParamOccurrence,
+  type ParameterSpec,
+  COMMAND_PARAMETERS,
+  commandArity,
+  isCommandName,
+  type Command,
+  type CommandOf,
+} from "./command-table.js";
+export { type ValidateCommandOptions, validateCommand, validateCommands, commandToArray } from "./command-validate.js";
