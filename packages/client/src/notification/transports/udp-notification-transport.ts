@@ -1,0 +1,139 @@
+// Package#0 over UDP: one datagram carries one notification. dm2-reference §12 [PROPOSED]: an IP datagram
+// transport (seed CR §7.2.1: "SMS or other datagram" unsolicited messages); SMS and push plug in beside it.
+
+import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
+import { isIPv6 } from "node:net";
+import {
+  DEFAULT_MAX_NOTIFICATION_BYTES,
+  stderrNotificationLogger,
+  type NotificationHandler,
+  type NotificationLogger,
+  type NotificationTransport,
+} from "./notification-transport.js";
+import { NotificationTransportError, NotificationTransportErrorCode } from "./transport-error.js";
+import { deliver, TransportLifecycle } from "./transport-lifecycle.js";
+
+const TRANSPORT = "udp";
+
+export interface UdpNotificationTransportOptions {
+  /** Address to bind, e.g. `127.0.0.1`, `::1` or `0.0.0.0`. */
+  readonly host: string;
+  /** Port to bind; 0 picks a free one (read it back with `address()`). */
+  readonly port: number;
+  /** Larger datagrams are dropped and logged (default `DEFAULT_MAX_NOTIFICATION_BYTES`). */
+  readonly maxDatagramBytes?: number;
+  readonly logger?: NotificationLogger;
+}
+
+export interface BoundAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface UdpNotificationTransport extends NotificationTransport {
+  /** The address the socket is bound to while started (the real port when 0 was asked); else undefined. */
+  address(): BoundAddress | undefined;
+}
+
+export function createUdpNotificationTransport(options: UdpNotificationTransportOptions): UdpNotificationTransport {
+  const { host, port } = options;
+  const maxBytes = options.maxDatagramBytes ?? DEFAULT_MAX_NOTIFICATION_BYTES;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw invalid(`port must be an integer 0..65535, got ${port}`);
+  }
+  if (!Number.isInteger(maxBytes) || maxBytes < 1) {
+    throw invalid(`maxDatagramBytes must be a positive integer, got ${maxBytes}`);
+  }
+  return new UdpTransport(host, port, maxBytes, options.logger ?? stderrNotificationLogger);
+}
+
+function invalid(message: string): NotificationTransportError {
+  return new NotificationTransportError(NotificationTransportErrorCode.INVALID_OPTIONS, TRANSPORT, message);
+}
+
+class UdpTransport implements UdpNotificationTransport {
+  readonly name = TRANSPORT;
+  readonly #host: string;
+  readonly #port: number;
+  readonly #maxBytes: number;
+  readonly #logger: NotificationLogger;
+  readonly #lifecycle = new TransportLifecycle<Socket>(TRANSPORT);
+
+  constructor(host: string, port: number, maxBytes: number, logger: NotificationLogger) {
+    this.#host = host;
+    this.#port = port;
+    this.#maxBytes = maxBytes;
+    this.#logger = logger;
+  }
+
+  address(): BoundAddress | undefined {
+    const socket = this.#lifecycle.resource;
+    if (socket === undefined) return undefined;
+    const info = socket.address();
+    return { host: info.address, port: info.port };
+  }
+
+  start(onNotification: NotificationHandler): Promise<void> {
+    return this.#lifecycle.start(onNotification, () => this.#bind(onNotification));
+  }
+
+  stop(): Promise<void> {
+    return this.#lifecycle.stop(
+      (socket) =>
+        new Promise<void>((resolve) => {
+          socket.close(() => {
+            resolve();
+          });
+        }),
+    );
+  }
+
+  #bind(onNotification: NotificationHandler): Promise<Socket> {
+    const socket = createSocket({ type: isIPv6(this.#host) ? "udp6" : "udp4" });
+    return new Promise<Socket>((resolve, reject) => {
+      const onBindError = (error: Error): void => {
+        socket.close();
+        reject(
+          new NotificationTransportError(
+            NotificationTransportErrorCode.LISTEN_FAILED,
+            TRANSPORT,
+            `cannot bind ${this.#host}:${this.#port}: ${error.message}`,
+            error,
+          ),
+        );
+      };
+      socket.once("error", onBindError);
+      socket.bind(this.#port, this.#host, () => {
+        socket.off("error", onBindError);
+        // After binding, a socket error (e.g. ICMP-triggered) is logged; it must not crash the client.
+        socket.on("error", (error) => {
+          this.#logger.warn({ transport: TRANSPORT, error }, "UDP socket error");
+        });
+        socket.on("message", (message, remote) => {
+          this.#receive(onNotification, message, remote);
+        });
+        resolve(socket);
+      });
+    });
+  }
+
+  #receive(onNotification: NotificationHandler, message: Buffer, remote: RemoteInfo): void {
+    const address =
+      remote.family === "IPv6" ? `[${remote.address}]:${remote.port}` : `${remote.address}:${remote.port}`;
+    const source = { transport: TRANSPORT, address };
+    if (message.byteLength > this.#maxBytes) {
+      this.#logger.warn(
+        { ...source, bytes: message.byteLength, limit: this.#maxBytes, reason: "oversize" },
+        `dropped a ${message.byteLength}-byte datagram: larger than the ${this.#maxBytes}-byte notification limit`,
+      );
+      return;
+    }
+    // A plain Uint8Array view: consumers compare and slice it without Buffer's different semantics.
+    deliver(
+      onNotification,
+      new Uint8Array(message.buffer, message.byteOffset, message.byteLength),
+      source,
+      this.#logger,
+    );
+  }
+}

@@ -1,0 +1,154 @@
+// Package#0 over MQTT, server half: publish the bytes to the device's topic (`notificationTopic(devId)` from
+// @omadm/protocol) with QoS 1, not retained — a retained notification would wake the device again on every
+// re-subscribe, long after the server stopped wanting a session. One broker connection is opened on the first
+// send and shared by all later sends; mqtt.js reconnects it. dm2-reference §12 (Appendix E unavailable).
+//
+// Delivery is at-least-once: a send that timed out may still reach the device later. That is safe because the
+// client drops duplicate notifications by (SERVER-ID, NOTIFICATION-ID) (dm2-reference §2.4).
+
+import { connect, type IClientOptions, type MqttClient } from "mqtt";
+import { ServerErrorCode } from "../../errors.js";
+import {
+  NotificationTransportKind,
+  notifyError,
+  stderrNotifierLogger,
+  unsupportedAddress,
+  type NotificationAddress,
+  type NotificationSender,
+  type NotifierLogger,
+} from "./notification-sender.js";
+
+const TRANSPORT = NotificationTransportKind.Mqtt;
+const DEFAULT_TIMEOUT_MS = 10_000;
+const RECONNECT_PERIOD_MS = 1000;
+
+export interface MqttNotificationSenderOptions {
+  /** Broker URL, e.g. `mqtt://127.0.0.1:1883` or `mqtts://…`. */
+  readonly url: string;
+  readonly clientId?: string;
+  readonly username?: string;
+  readonly password?: string;
+  /** How long a send may wait for the connection and for the PUBACK (default 10 s). */
+  readonly timeoutMs?: number;
+  readonly logger?: NotifierLogger;
+}
+
+export function createMqttNotificationSender(options: MqttNotificationSenderOptions): NotificationSender {
+  return new MqttSender(options);
+}
+
+class MqttSender implements NotificationSender {
+  readonly transports = [TRANSPORT];
+  readonly #options: MqttNotificationSenderOptions;
+  readonly #timeoutMs: number;
+  readonly #logger: NotifierLogger;
+  /** The shared connection: pending or established; reset after a failed first connect so a later send retries. */
+  #connection: Promise<MqttClient> | undefined;
+  #closed = false;
+
+  constructor(options: MqttNotificationSenderOptions) {
+    this.#options = options;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#logger = options.logger ?? stderrNotifierLogger;
+  }
+
+  async send(bytes: Uint8Array, address: NotificationAddress): Promise<void> {
+    if (this.#closed) throw notifyError(ServerErrorCode.NOTIFY_SENDER_CLOSED, TRANSPORT, "sender is closed");
+    if (address.transport !== TRANSPORT) throw unsupportedAddress(TRANSPORT, address);
+    const { topic } = address;
+    // Publishing to a wildcard is a protocol violation that would cost the whole shared connection.
+    if (topic === "" || /[+#]/.test(topic) || topic.includes("\u0000")) {
+      throw notifyError(ServerErrorCode.NOTIFY_ADDRESS_INVALID, TRANSPORT, `invalid topic "${topic}"`);
+    }
+    const client = await this.#connect();
+    const payload = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    try {
+      await withTimeout(client.publishAsync(topic, payload, { qos: 1, retain: false }), this.#timeoutMs, "PUBACK");
+    } catch (error) {
+      const code =
+        error instanceof TimeoutError ? ServerErrorCode.NOTIFY_SEND_TIMEOUT : ServerErrorCode.NOTIFY_SEND_FAILED;
+      throw notifyError(code, TRANSPORT, `publish to "${topic}": ${describe(error)}`, error);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const connection = this.#connection;
+    this.#connection = undefined;
+    if (connection === undefined) return;
+    const client = await connection.catch(() => undefined); // a failed connect already cleaned up
+    if (client !== undefined) await client.endAsync(!client.connected); // graceful: waits for in-flight PUBACKs
+  }
+
+  #connect(): Promise<MqttClient> {
+    this.#connection ??= this.#open().catch((error: unknown) => {
+      this.#connection = undefined;
+      throw error;
+    });
+    return this.#connection;
+  }
+
+  async #open(): Promise<MqttClient> {
+    const { url, clientId, username, password } = this.#options;
+    const clientOptions: IClientOptions = {
+      clean: true,
+      reconnectPeriod: RECONNECT_PERIOD_MS,
+      connectTimeout: this.#timeoutMs,
+      ...(clientId === undefined ? {} : { clientId }),
+      ...(username === undefined ? {} : { username }),
+      ...(password === undefined ? {} : { password }),
+    };
+    const client = connect(url, clientOptions);
+    // Connection trouble is logged, never thrown: an 'error' event without a listener would crash the server.
+    client.on("error", (error) => {
+      this.#logger.warn({ transport: TRANSPORT, url, error }, "MQTT connection error");
+    });
+    client.on("offline", () => {
+      this.#logger.warn({ transport: TRANSPORT, url }, "MQTT connection lost; mqtt.js reconnects");
+    });
+    try {
+      await withTimeout(firstConnect(client), this.#timeoutMs, "CONNACK");
+      return client;
+    } catch (error) {
+      await client.endAsync(true);
+      throw notifyError(ServerErrorCode.NOTIFY_SEND_FAILED, TRANSPORT, `broker ${url}: ${describe(error)}`, error);
+    }
+  }
+}
+
+/** Resolves on the first CONNACK; rejects on the first error before it (refused, bad credentials, …). */
+function firstConnect(client: MqttClient): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onConnect = (): void => {
+      client.off("error", onError);
+      resolve();
+    };
+    const onError = (error: Error): void => {
+      client.off("connect", onConnect);
+      reject(error);
+    };
+    client.once("connect", onConnect);
+    client.once("error", onError);
+  });
+}
+
+class TimeoutError extends Error {
+  override readonly name = "TimeoutError";
+}
+
+/** Rejects with a `TimeoutError` if `promise` has not settled within `ms`; always clears its timer. */
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(new TimeoutError(`no ${what} within ${ms} ms`));
+    }, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => {
+    clearTimeout(timer);
+  });
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

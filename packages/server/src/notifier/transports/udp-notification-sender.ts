@@ -1,0 +1,109 @@
+// Package#0 over UDP, server half: one datagram per notification (dm2-reference §12 [PROPOSED] IP datagram
+// transport; seed CR §7.2.1 "SMS or other datagram"). The client half is @omadm/client's UDP transport.
+
+import { createSocket, type Socket } from "node:dgram";
+import { isIPv6 } from "node:net";
+import { ServerErrorCode } from "../../errors.js";
+import {
+  NotificationTransportKind,
+  notifyError,
+  stderrNotifierLogger,
+  unsupportedAddress,
+  type NotificationAddress,
+  type NotificationSender,
+  type NotifierLogger,
+} from "./notification-sender.js";
+
+const TRANSPORT = NotificationTransportKind.Udp;
+/** Largest UDP payload over IPv4 (65,535 − 8-byte UDP header − 20-byte IP header). */
+export const MAX_UDP_PAYLOAD_BYTES = 65_507;
+
+export interface UdpNotificationSenderOptions {
+  /** Refuse larger notifications before sending (default and maximum `MAX_UDP_PAYLOAD_BYTES`). */
+  readonly maxDatagramBytes?: number;
+  readonly logger?: NotifierLogger;
+}
+
+export function createUdpNotificationSender(options: UdpNotificationSenderOptions = {}): NotificationSender {
+  return new UdpSender(
+    Math.min(options.maxDatagramBytes ?? MAX_UDP_PAYLOAD_BYTES, MAX_UDP_PAYLOAD_BYTES),
+    options.logger ?? stderrNotifierLogger,
+  );
+}
+
+class UdpSender implements NotificationSender {
+  readonly transports = [TRANSPORT];
+  readonly #maxBytes: number;
+  readonly #logger: NotifierLogger;
+  /** One unconnected socket per address family, created on first use and shared by every send. */
+  readonly #sockets = new Map<"udp4" | "udp6", Socket>();
+  #closed = false;
+
+  constructor(maxBytes: number, logger: NotifierLogger) {
+    this.#maxBytes = maxBytes;
+    this.#logger = logger;
+  }
+
+  send(bytes: Uint8Array, address: NotificationAddress): Promise<void> {
+    if (this.#closed) {
+      return Promise.reject(notifyError(ServerErrorCode.NOTIFY_SENDER_CLOSED, TRANSPORT, "sender is closed"));
+    }
+    if (address.transport !== TRANSPORT) return Promise.reject(unsupportedAddress(TRANSPORT, address));
+    const { host, port } = address;
+    if (host === "" || !Number.isInteger(port) || port < 1 || port > 65535) {
+      return Promise.reject(
+        notifyError(ServerErrorCode.NOTIFY_ADDRESS_INVALID, TRANSPORT, `invalid address "${host}:${port}"`),
+      );
+    }
+    if (bytes.byteLength > this.#maxBytes) {
+      return Promise.reject(
+        notifyError(
+          ServerErrorCode.NOTIFY_PAYLOAD_TOO_LARGE,
+          TRANSPORT,
+          `${bytes.byteLength} bytes exceed the ${this.#maxBytes}-byte datagram limit`,
+        ),
+      );
+    }
+    const socket = this.#socket(isIPv6(host) ? "udp6" : "udp4");
+    return new Promise((resolve, reject) => {
+      socket.send(bytes, port, host, (error) => {
+        if (error === null) {
+          resolve();
+          return;
+        }
+        reject(
+          notifyError(ServerErrorCode.NOTIFY_SEND_FAILED, TRANSPORT, `to ${host}:${port}: ${error.message}`, error),
+        );
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const sockets = [...this.#sockets.values()];
+    this.#sockets.clear();
+    await Promise.all(
+      sockets.map(
+        (socket) =>
+          new Promise<void>((resolve) => {
+            socket.close(() => {
+              resolve();
+            });
+          }),
+      ),
+    );
+  }
+
+  #socket(type: "udp4" | "udp6"): Socket {
+    let socket = this.#sockets.get(type);
+    if (socket === undefined) {
+      socket = createSocket({ type });
+      // Send failures arrive through the send callback; anything else is logged, never thrown.
+      socket.on("error", (error) => {
+        this.#logger.warn({ transport: TRANSPORT, error }, "UDP socket error");
+      });
+      this.#sockets.set(type, socket);
+    }
+    return socket;
+  }
+}
