@@ -2,8 +2,8 @@
 // Written out rather than relying on TextDecoder's `fatal` exception so that the error names the exact byte.
 
 /**
- * Offset of the first byte in `bytes[start, end)` that breaks RFC 3629 (overlong forms, surrogates, code
- * points above U+10FFFF, bad or missing continuation bytes), or -1 when the range is valid UTF-8.
+ * Offset of the first sequence in `bytes[start, end)` that breaks RFC 3629 (its lead byte: overlong forms,
+ * surrogates, code points above U+10FFFF, bad or missing continuation bytes), or -1 when it is valid UTF-8.
  */
 export function findInvalidUtf8(bytes: Uint8Array, start: number, end: number): number {
   let i = start;
@@ -29,9 +29,9 @@ export function findInvalidUtf8(bytes: Uint8Array, start: number, end: number): 
     } else return i; // 0x80..0xC1 (continuation or overlong lead) and 0xF5..0xFF never start a sequence
     for (let k = 1; k <= need; k++) {
       const at = i + k;
-      if (at >= end) return i; // the sequence is cut short by the end of the value
+      if (at >= end) return i; // cut short by the end of the value
       const b = bytes[at] ?? 0;
-      if (k === 1 ? b < lo || b > hi : b < 0x80 || b > 0xbf) return at;
+      if (k === 1 ? b < lo || b > hi : b < 0x80 || b > 0xbf) return i;
     }
     i += need + 1;
   }

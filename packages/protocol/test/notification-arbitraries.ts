@@ -1,0 +1,61 @@
+// fast-check arbitraries for Package#0 tests (notification-*.test.ts): valid Notification values per profile.
+import fc from "fast-check";
+import type { ConType, Notification, OptionProfile, UnknownOption } from "../src/notification/index.js";
+
+const utf8 = new TextEncoder();
+
+/** Max value length of each profile (dm2-reference §2.3). */
+export const MAX_LENGTH: Readonly<Record<OptionProfile, number>> = { A: 270, B: 4095 };
+
+/** A bearer list: some of CELLULAR/WLAN/WIRELINE in any order, optionally ANY_AVAILABLE last, never empty. */
+export const conTypesArb: fc.Arbitrary<ConType[]> = fc
+  .tuple(fc.shuffledSubarray<ConType>([1, 2, 3]), fc.boolean())
+  .filter(([list, any]) => list.length > 0 || any)
+  .map(([list, any]) => (any ? [...list, 0] : list));
+
+/** Unknown options 7.. with gaps of 1..14 (a first one at most 14, reachable even when no standard option is set). */
+function unknownOptionsArb(maxCount: number, maxValue: number): fc.Arbitrary<UnknownOption[]> {
+  return fc
+    .array(fc.tuple(fc.integer({ min: 1, max: 14 }), fc.uint8Array({ maxLength: maxValue })), { maxLength: maxCount })
+    .map((steps) => {
+      let number = 6;
+      return steps.map(([gap, value], i) => {
+        number = i === 0 ? Math.max(7, Math.min(14, 6 + gap)) : number + gap;
+        return { number, value };
+      });
+    });
+}
+
+/** Any valid notification for `profile`; absent options are absent keys (as decodeNotification returns them). */
+export function notificationArb(profile: OptionProfile): fc.Arbitrary<Notification> {
+  const max = MAX_LENGTH[profile];
+  const serverId = fc
+    .string({
+      unit: fc.oneof(
+        fc.constantFrom("a", "é", "€", "😀", "\uFEFF"),
+        fc.string({ unit: "binary", minLength: 1, maxLength: 1 }),
+      ),
+      maxLength: 80,
+    })
+    .filter((s) => utf8.encode(s).length <= max);
+  return fc.record(
+    {
+      serverId,
+      preferredConTypes: conTypesArb,
+      notificationId: fc.integer({ min: 0, max: 0xffff }),
+      digest: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      timestamp: fc.oneof(fc.integer({ min: 0, max: 0xffff_ffff }), fc.maxSafeNat()),
+      reqMos: fc.boolean(),
+      // 6 standard options + at most 25 unknown ones = the 5-bit OC maximum of 31.
+      unknownOptions: unknownOptionsArb(25, profile === "A" ? max : 300),
+    },
+    { requiredKeys: ["reqMos", "unknownOptions"] },
+  );
+}
+
+export const credentialsArb = fc.record({
+  secret: fc.uint8Array({ maxLength: 64 }),
+  authData: fc.uint8Array({ maxLength: 64 }),
+});
+
+export const profileArb: fc.Arbitrary<OptionProfile> = fc.constantFrom("A", "B");
