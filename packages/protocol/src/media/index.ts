@@ -1,2 +1,3 @@
 // Public exports of this module; the package's hand-written export list is ../index.ts.
-export {};
+export * from "./media-range.js";
+export * from "./negotiate.js";
