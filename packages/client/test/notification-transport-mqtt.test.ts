@@ -15,6 +15,7 @@ import {
 } from "../src/notification/transports/index.js";
 import { createInbox, createRecordingLogger, openHandles } from "../../../test-support/async-inbox.js";
 import { requireMqtt, serviceUrl, skipUnlessAvailable } from "../../../test-support/services.js";
+import { createTcpProxy, MqttPacketType, type TcpProxy } from "../../../test-support/tcp-proxy.js";
 
 const mqtt = await requireMqtt();
 const needsBroker = { ...skipUnlessAvailable(mqtt), timeout: 20_000 };
@@ -152,6 +153,35 @@ test("start is idempotent for the same handler and refuses another one", needsBr
     assert.equal(inbox.buffered.length, 0);
   } finally {
     await transport.stop();
+  }
+});
+
+/** Resolves once the broker has acknowledged a subscription on the proxy's `connection`-th connection. */
+async function subackOn(proxy: TcpProxy, connection: number): Promise<void> {
+  for (;;) {
+    const seen = await proxy.packets.next();
+    if (seen.connection === connection && seen.direction === "down" && seen.type === MqttPacketType.SUBACK) return;
+  }
+}
+
+test("re-subscribes after the broker connection drops (mqtt.js reconnect)", needsBroker, async () => {
+  const broker = new URL(serviceUrl(mqtt));
+  const proxy = await createTcpProxy({ host: broker.hostname, port: Number(broker.port || 1883) });
+  const topic = uniqueTopic();
+  const { logger, entries } = createRecordingLogger();
+  const transport = createMqttNotificationTransport({ url: `mqtt://127.0.0.1:${proxy.port}`, topic, logger });
+  const { inbox, started } = listen(transport);
+  try {
+    await started;
+    await subackOn(proxy, 1);
+    proxy.dropConnections();
+    assert.match((await entries.next()).message, /connection lost/);
+    await subackOn(proxy, 2); // mqtt.js reconnected through the proxy and subscribed again
+    await publish(topic, PACKAGE0);
+    assert.deepEqual((await inbox.next()).bytes, PACKAGE0);
+  } finally {
+    await transport.stop();
+    await proxy.close();
   }
 });
 
