@@ -78,7 +78,6 @@ for (const c of CODECS) {
         const cut = n % bytes.length; // a proper prefix: at least one byte missing
         const r = c.parse(bytes.subarray(0, cut));
         assert.equal(r.ok, false);
-        if (r.ok) return;
         // A cut inside a multi-byte character is an encoding error; anywhere else the JSON is incomplete.
         assert.ok([ErrorCode.JSON_SYNTAX, ErrorCode.JSON_ENCODING].includes(r.error.code as never), r.error.code);
       }),
