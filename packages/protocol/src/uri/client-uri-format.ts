@@ -12,10 +12,15 @@ const keepRealName = (ch: string): boolean => isUnreserved(ch) || "!$'+,;=:@".in
 const keepRelName = (ch: string): boolean => isUnreserved(ch) || "!$'+,;=@".includes(ch); // ":" splits nv-fields
 const keepNvValue = (ch: string): boolean => isUnreserved(ch) || ":@/".includes(ch);
 const keepOtherValue = (ch: string): boolean => isUnreserved(ch) || ":/".includes(ch);
+const ALL_REAL_NAME = /^[A-Za-z0-9\-._~!$'+,;=:@]*$/;
+const ALL_REL_NAME = /^[A-Za-z0-9\-._~!$'+,;=@]*$/;
+const ALL_NV_VALUE = /^[A-Za-z0-9\-._~:@/]*$/;
+const ALL_UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
+const ALL_OTHER_VALUE = /^[A-Za-z0-9\-._~:/]*$/;
 
 /** Encodes a node name for the path of a ClientURI (e.g. "a/b" → "a%2Fb", "x(1)" → "x%281%29"). */
 export function encodeNodeName(name: string): string {
-  return percentEncode(name, keepRealName);
+  return percentEncode(name, keepRealName, ALL_REAL_NAME);
 }
 
 function formatInst(inst: MoInst): string {
@@ -51,11 +56,12 @@ export function formatClientUri(uri: ClientUri): string {
   if (uri.path.length > 0 && uri.trailingSlash) text += "/";
   const fields: string[] = [];
   for (const f of uri.query.nv) {
-    const rel = f.relPath.map((n) => percentEncode(n, keepRelName)).join("/");
-    fields.push(`nv=(${f.letter})/${rel}:${percentEncode(f.value, keepNvValue)}`);
+    const rel = f.relPath.map((n) => percentEncode(n, keepRelName, ALL_REL_NAME)).join("/");
+    fields.push(`nv=(${f.letter})/${rel}:${percentEncode(f.value, keepNvValue, ALL_NV_VALUE)}`);
   }
-  if (uri.query.cv !== undefined) fields.push(`cv=${percentEncode(uri.query.cv, isUnreserved)}`);
-  for (const [key, value] of uri.query.other) fields.push(`${key}=${percentEncode(value, keepOtherValue)}`);
+  if (uri.query.cv !== undefined) fields.push(`cv=${percentEncode(uri.query.cv, isUnreserved, ALL_UNRESERVED)}`);
+  for (const [key, value] of uri.query.other)
+    fields.push(`${key}=${percentEncode(value, keepOtherValue, ALL_OTHER_VALUE)}`);
   return fields.length === 0 ? text : `${text}?${fields.join("&")}`;
 }
 

@@ -22,9 +22,12 @@ function pctByte(byte: number): string {
 /**
  * Percent-encodes every code point of `text` that `keep` does not accept. `keep` sees single ASCII characters
  * only; all non-ASCII code points are encoded as UTF-8. A lone surrogate (not representable in UTF-8) becomes
- * U+FFFD rather than throwing, so formatting is total too.
+ * U+FFFD rather than throwing, so formatting is total too. `allKept`, when given, is an anchored regex that
+ * matches exactly the strings `keep` would leave unchanged (a fast path).
  */
-export function percentEncode(text: string, keep: (ch: string) => boolean): string {
+export function percentEncode(text: string, keep: (ch: string) => boolean, allKept?: RegExp): string {
+  // Fast path: most names and values need no encoding at all.
+  if (allKept?.test(text) === true) return text;
   let out = "";
   for (const ch of text) {
     const code = ch.codePointAt(0) ?? 0;
