@@ -1,0 +1,6 @@
+// The store layer's public surface: the interface, its records, the implementations and their options.
+export * from "./types.js";
+export * from "./types-session.js";
+export * from "./types-content.js";
+export * from "./store.js";
+export { createMemoryStore, MemoryStoreData, type MemoryStoreOptions } from "./memory-store.js";

@@ -1,0 +1,346 @@
+// Memory store: the per-device command queue and the DM sessions (kept together because opening, closing and
+// expiring a session requeues the commands it had in flight, in the same atomic step).
+/* eslint-disable @typescript-eslint/require-await -- see memory-store.ts */
+import { ServerError, ServerErrorCode } from "../errors.js";
+import { memoryPage, out, requireDevice, type MemoryContext } from "./memory-store.js";
+import { checkCloseReason, checkCompletion, checkNewCommand, checkNewSession } from "./queue-rules.js";
+import { checkSessionPatch, commandsEqual, sessionLive } from "./queue-rules.js";
+import { checkCancellable, checkResultTarget, commandNotFound, illegalCommand, invalid } from "./rules.js";
+import { jsonRoundTrip, requireInt, requireText, sessionNotFound, validateResults } from "./rules.js";
+import type { CommandStore, SessionStore } from "./store.js";
+import { CommandState, type Command } from "./types.js";
+import { SessionStatus, type CloseSessionResult, type Session } from "./types-session.js";
+
+function setCommand(ctx: MemoryContext, next: Command): void {
+  const row = ctx.data.commands.get(next.id);
+  if (row !== undefined) row.rec = next;
+}
+
+function requeue(ctx: MemoryContext, sessionId: string, now: number): Command[] {
+  const requeued: Command[] = [];
+  for (const { rec } of ctx.data.commands.values()) {
+    if (rec.state !== CommandState.Sent || rec.sessionId !== sessionId) continue;
+    const next: Command = {
+      ...rec,
+      state: CommandState.Queued,
+      sessionId: null,
+      packageNo: null,
+      position: null,
+      updatedAt: now,
+    };
+    setCommand(ctx, next);
+    requeued.push(next);
+  }
+  return requeued;
+}
+
+function closeSession(ctx: MemoryContext, session: Session, status: SessionStatus, now: number): CloseSessionResult {
+  const closed: Session = { ...session, status, endedAt: now, version: session.version + 1 };
+  ctx.data.sessions.set(closed.id, closed);
+  return { session: out(closed), requeued: out(requeue(ctx, closed.id, now)) };
+}
+
+function uniqueSessionKeys(ctx: MemoryContext, id: string, cookie?: string | null, contToken?: string | null): void {
+  for (const s of ctx.data.sessions.values()) {
+    if (s.id === id) continue;
+    if ((cookie != null && s.cookie === cookie) || (contToken != null && s.contToken === contToken)) {
+      throw invalid("cookie or CONT token already belongs to another session");
+    }
+  }
+}
+
+export function createMemoryCommands(ctx: MemoryContext): CommandStore {
+  const { data } = ctx;
+  const find = (id: string) => data.commands.get(id)?.rec;
+  const byKey = (deviceId: string, key: string) =>
+    [...data.commands.values()].find((c) => c.rec.deviceId === deviceId && c.rec.idempotencyKey === key)?.rec;
+  return {
+    enqueue: async (input) => {
+      ctx.check();
+      const c = checkNewCommand(input);
+      requireDevice(ctx, c.deviceId);
+      if (c.idempotencyKey !== null) {
+        const existing = byKey(c.deviceId, c.idempotencyKey);
+        if (existing !== undefined) {
+          if (!commandsEqual(existing, c)) {
+            throw new ServerError(
+              ServerErrorCode.IDEMPOTENCY_CONFLICT,
+              `idempotency key ${c.idempotencyKey} was used for a different command`,
+            );
+          }
+          return { command: out(existing), created: false };
+        }
+      }
+      const now = ctx.now();
+      const command: Command = {
+        id: ctx.newId(),
+        ...c,
+        state: CommandState.Queued,
+        createdAt: now,
+        updatedAt: now,
+        sentAt: null,
+        completedAt: null,
+        attempts: 0,
+        sessionId: null,
+        packageNo: null,
+        position: null,
+        statusCode: null,
+        result: null,
+      };
+      data.commands.set(command.id, { seq: ctx.nextSeq(), rec: command });
+      return { command: out(command), created: true };
+    },
+    get: async (id) => {
+      ctx.check();
+      const c = find(id);
+      return c === undefined ? null : out(c);
+    },
+    findByIdempotencyKey: async (deviceId, key) => {
+      ctx.check();
+      const c = byKey(deviceId, key);
+      return c === undefined ? null : out(c);
+    },
+    takeBatch: async (input) => {
+      ctx.check();
+      const max = requireInt(input.max, "max", 1);
+      const packageNo = requireInt(input.packageNo, "packageNo", 0);
+      const first = requireInt(input.firstPosition ?? 0, "firstPosition", 0);
+      const now = ctx.now();
+      const session = data.sessions.get(input.sessionId);
+      if (session === undefined) throw sessionNotFound(input.sessionId);
+      if (session.deviceId !== input.deviceId || !sessionLive(session, now)) {
+        throw new ServerError(
+          ServerErrorCode.SESSION_NOT_OPEN,
+          `session ${session.id} is not the device's live session`,
+        );
+      }
+      const taken: Command[] = [];
+      for (const { rec } of data.commands.values()) {
+        if (taken.length === max) break;
+        if (rec.deviceId !== input.deviceId || rec.state !== CommandState.Queued) continue;
+        if (rec.expiresAt !== null && rec.expiresAt <= now) {
+          setCommand(ctx, { ...rec, state: CommandState.Expired, updatedAt: now, completedAt: now });
+          continue;
+        }
+        const next: Command = {
+          ...rec,
+          state: CommandState.Sent,
+          sessionId: session.id,
+          packageNo,
+          position: first + taken.length,
+          sentAt: now,
+          attempts: rec.attempts + 1,
+          updatedAt: now,
+        };
+        setCommand(ctx, next);
+        taken.push(next);
+      }
+      return out(taken);
+    },
+    recordResults: async (sessionId, results) => {
+      ctx.check();
+      validateResults(results);
+      for (const r of results) checkResultTarget(r, find(r.commandId), sessionId);
+      const prepared = results.map((r) => ({
+        r,
+        data: r.data === undefined ? null : jsonRoundTrip(r.data, "data"),
+      }));
+      const now = ctx.now();
+      return out(
+        prepared.map(({ r, data: resultData }) => {
+          const rec = find(r.commandId) as Command;
+          const next: Command = {
+            ...rec,
+            state: r.outcome,
+            statusCode: r.statusCode,
+            result: { uris: [...(r.uris ?? [])], data: resultData },
+            correlation: r.correlation === undefined ? rec.correlation : { ...r.correlation },
+            completedAt: r.outcome === CommandState.Accepted ? null : now,
+            updatedAt: now,
+          };
+          setCommand(ctx, next);
+          return next;
+        }),
+      );
+    },
+    completeAccepted: async (selector, completion) => {
+      ctx.check();
+      const resultData = checkCompletion(completion);
+      let rec: Command | undefined;
+      if ("commandId" in selector) {
+        rec = find(selector.commandId);
+        if (rec === undefined) throw commandNotFound(selector.commandId);
+        if (rec.state !== CommandState.Accepted) throw illegalCommand(rec.id, rec.state, completion.outcome);
+      } else {
+        rec = [...data.commands.values()].find(
+          ({ rec: c }) =>
+            c.deviceId === selector.deviceId &&
+            c.state === CommandState.Accepted &&
+            c.correlation?.sourceUri === selector.sourceUri,
+        )?.rec;
+        if (rec === undefined) return null;
+      }
+      const alert = completion.alertId === undefined ? undefined : data.alerts.get(completion.alertId);
+      if (completion.alertId !== undefined && alert?.rec.deviceId !== rec.deviceId) {
+        throw invalid(`alert ${completion.alertId} is not an alert of device ${rec.deviceId}`);
+      }
+      const now = ctx.now();
+      const next: Command = {
+        ...rec,
+        state: completion.outcome,
+        statusCode: completion.statusCode,
+        result: { uris: rec.result?.uris ?? [], data: resultData ?? rec.result?.data ?? null },
+        completedAt: now,
+        updatedAt: now,
+      };
+      setCommand(ctx, next);
+      if (alert !== undefined) alert.rec = { ...alert.rec, matchedCommandId: rec.id };
+      return out(next);
+    },
+    requeueSession: async (sessionId) => {
+      ctx.check();
+      return out(requeue(ctx, sessionId, ctx.now()));
+    },
+    expireDue: async () => {
+      ctx.check();
+      const now = ctx.now();
+      let count = 0;
+      for (const { rec } of data.commands.values()) {
+        if (rec.state === CommandState.Queued && rec.expiresAt !== null && rec.expiresAt <= now) {
+          setCommand(ctx, { ...rec, state: CommandState.Expired, updatedAt: now, completedAt: now });
+          count++;
+        }
+      }
+      return count;
+    },
+    cancel: async (id) => {
+      ctx.check();
+      const rec = find(id);
+      if (rec === undefined) throw commandNotFound(id);
+      checkCancellable(id, rec.state);
+      const now = ctx.now();
+      const next: Command = { ...rec, state: CommandState.Cancelled, updatedAt: now, completedAt: now };
+      setCommand(ctx, next);
+      return out(next);
+    },
+    list: async (query = {}) => {
+      ctx.check();
+      const states = query.state === undefined ? undefined : ([] as string[]).concat(query.state);
+      const rows = [...data.commands.values()].filter(
+        ({ rec }) =>
+          (query.deviceId === undefined || rec.deviceId === query.deviceId) &&
+          (query.sessionId === undefined || rec.sessionId === query.sessionId) &&
+          (states === undefined || states.includes(rec.state)),
+      );
+      const page = memoryPage(rows, query, (row) => [row.seq], ["number"]);
+      return { items: page.items.map((row) => row.rec), nextCursor: page.nextCursor };
+    },
+  };
+}
+
+export function createMemorySessions(ctx: MemoryContext): SessionStore {
+  const { data } = ctx;
+  const findBy = (pred: (s: Session) => boolean) => {
+    for (const s of data.sessions.values()) if (pred(s)) return out(s);
+    return null;
+  };
+  const openOf = (deviceId: string) =>
+    [...data.sessions.values()].find((s) => s.deviceId === deviceId && s.status === SessionStatus.Open);
+  return {
+    open: async (input) => {
+      ctx.check();
+      const s = checkNewSession(input);
+      requireDevice(ctx, s.deviceId);
+      const id = input.id === undefined ? ctx.newId() : requireText(input.id, "session id");
+      if (data.sessions.has(id)) throw invalid(`session ${id} exists`);
+      uniqueSessionKeys(ctx, id, s.cookie, s.contToken);
+      const now = ctx.now();
+      const previous = openOf(s.deviceId);
+      const superseded = previous === undefined ? null : closeSession(ctx, previous, SessionStatus.Superseded, now);
+      const session: Session = {
+        id,
+        ...s,
+        status: SessionStatus.Open,
+        createdAt: now,
+        lastActivityAt: now,
+        idleExpiresAt: now + s.idleTimeoutMs,
+        endedAt: null,
+        version: 1,
+      };
+      data.sessions.set(id, session);
+      return {
+        session: out(session),
+        superseded: superseded?.session ?? null,
+        requeued: superseded?.requeued ?? [],
+      };
+    },
+    get: async (id) => {
+      ctx.check();
+      const s = data.sessions.get(id);
+      return s === undefined ? null : out(s);
+    },
+    findByCookie: async (cookie) => {
+      ctx.check();
+      return findBy((s) => s.cookie === cookie);
+    },
+    findByContToken: async (token) => {
+      ctx.check();
+      return findBy((s) => s.contToken === token);
+    },
+    findOpen: async (deviceId) => {
+      ctx.check();
+      const s = openOf(deviceId);
+      return s === undefined ? null : out(s);
+    },
+    update: async (id, patch, options = {}) => {
+      ctx.check();
+      const p = checkSessionPatch(patch);
+      const session = data.sessions.get(id);
+      if (session === undefined) throw sessionNotFound(id);
+      const now = ctx.now();
+      if (!sessionLive(session, now)) {
+        throw new ServerError(ServerErrorCode.SESSION_NOT_OPEN, `session ${id} is ${session.status} or idle-expired`);
+      }
+      if (options.expectedVersion !== undefined && options.expectedVersion !== session.version) {
+        throw new ServerError(ServerErrorCode.SESSION_CONFLICT, `session ${id} changed (version ${session.version})`);
+      }
+      uniqueSessionKeys(ctx, id, p.cookie, p.contToken);
+      const idleTimeoutMs = p.idleTimeoutMs ?? session.idleTimeoutMs;
+      const next: Session = {
+        ...session,
+        ...p,
+        idleTimeoutMs,
+        lastActivityAt: now,
+        idleExpiresAt: now + idleTimeoutMs,
+        version: session.version + 1,
+      };
+      data.sessions.set(id, next);
+      return out(next);
+    },
+    close: async (id, reason) => {
+      ctx.check();
+      checkCloseReason(reason);
+      const session = data.sessions.get(id);
+      if (session === undefined) throw sessionNotFound(id);
+      if (session.status !== SessionStatus.Open) {
+        throw new ServerError(ServerErrorCode.SESSION_NOT_OPEN, `session ${id} is already ${session.status}`);
+      }
+      return closeSession(ctx, session, reason, ctx.now());
+    },
+    expireIdle: async () => {
+      ctx.check();
+      const now = ctx.now();
+      const due = [...data.sessions.values()].filter((s) => s.status === SessionStatus.Open && s.idleExpiresAt <= now);
+      return due.map((s) => closeSession(ctx, s, SessionStatus.Expired, now));
+    },
+    list: async (query = {}) => {
+      ctx.check();
+      const rows = [...data.sessions.values()].filter(
+        (s) =>
+          (query.deviceId === undefined || s.deviceId === query.deviceId) &&
+          (query.status === undefined || s.status === query.status),
+      );
+      return memoryPage(rows, query, (s) => [s.createdAt, s.id], ["number", "string"]);
+    },
+  };
+}

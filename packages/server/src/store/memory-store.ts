@@ -1,0 +1,212 @@
+// The memory store: the reference implementation of the Store contract, for tests and for trying things out.
+// Each method runs synchronously to completion inside its promise, so each is atomic by construction; every
+// check happens before the first change, so a refused call changes nothing. Records go out as deep copies and
+// JSON goes through a JSON round trip, so callers see exactly what the SQL stores would give them.
+/* eslint-disable @typescript-eslint/require-await -- an async interface implemented synchronously: `async`
+   turns every throw into a rejection, as callers of a real database would see it. */
+import { ServerError, ServerErrorCode } from "../errors.js";
+import { applyDevicePatch, checkDevicePatch, checkNewDevice, newDeviceRecord } from "./device-rules.js";
+import { stateAfterContact, type CheckedDevicePatch } from "./device-rules.js";
+import { createMemoryContent } from "./memory-content.js";
+import { createMemoryCommands, createMemorySessions } from "./memory-queue.js";
+import { decodeCursor, deviceNotFound, idSource, pageLimit, requireText, toPage, type CursorKey } from "./rules.js";
+import { StoreKind, type DeviceStore, type Store } from "./store.js";
+import { DeviceState, SortOrder, type Command, type Device, type Page, type PageQuery } from "./types.js";
+import type { StoreDeps } from "./types.js";
+import type { ApiToken, RepositoryItem, UiSession, Upload } from "./types-content.js";
+import type { NotificationRecord, Session, StoredAlert } from "./types-session.js";
+
+/**
+ * Everything a memory store holds. Pass the same instance to a second `createMemoryStore` to simulate a
+ * restart (what a SQLite file or PostgreSQL database gives the other implementations).
+ */
+export class MemoryStoreData {
+  readonly devices = new Map<string, Device>();
+  /** Insertion order is enqueue order. */
+  readonly commands = new Map<string, { readonly seq: number; rec: Command }>();
+  readonly sessions = new Map<string, Session>();
+  readonly alerts = new Map<string, { readonly seq: number; rec: StoredAlert }>();
+  readonly notifications = new Map<string, { readonly seq: number; rec: NotificationRecord }>();
+  readonly repository = new Map<string, { version: number; item: RepositoryItem }>();
+  readonly uploads = new Map<string, { readonly seq: number; rec: Upload }>();
+  readonly uiSessions = new Map<string, UiSession>();
+  readonly apiTokens = new Map<string, { readonly hash: string; rec: ApiToken }>();
+  notificationCounter = 0;
+  seq = 0;
+}
+
+export interface MemoryContext {
+  readonly data: MemoryStoreData;
+  now(): number;
+  newId(): string;
+  /** Throws STORE_CLOSED after close(). */
+  check(): void;
+  nextSeq(): number;
+}
+
+export interface MemoryStoreOptions {
+  readonly data?: MemoryStoreData | undefined;
+}
+
+export function createMemoryStore(deps: StoreDeps, options: MemoryStoreOptions = {}): Store {
+  let closed = false;
+  const data = options.data ?? new MemoryStoreData();
+  const newId = idSource(deps);
+  const ctx: MemoryContext = {
+    data,
+    now: () => deps.clock.now(),
+    newId,
+    check: () => {
+      if (closed) throw new ServerError(ServerErrorCode.STORE_CLOSED, "the store is closed");
+    },
+    nextSeq: () => ++data.seq,
+  };
+  const content = createMemoryContent(ctx);
+  return {
+    kind: StoreKind.Memory,
+    devices: createMemoryDevices(ctx),
+    commands: createMemoryCommands(ctx),
+    sessions: createMemorySessions(ctx),
+    alerts: content.alerts,
+    notifications: content.notifications,
+    repository: content.repository,
+    uiSessions: content.uiSessions,
+    apiTokens: content.apiTokens,
+    close: () => {
+      closed = true;
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Deep copy on the way out: callers never hold references into the store. */
+export function out<T>(value: T): T {
+  return structuredClone(value);
+}
+
+export function compareKeys(a: CursorKey, b: CursorKey): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    return (x as string | number) < (y as string | number) ? -1 : 1;
+  }
+  return 0;
+}
+
+/** Sorts, skips past the cursor, and cuts a page — the same semantics as the SQL keyset pagination. */
+export function memoryPage<T>(
+  rows: Iterable<T>,
+  query: PageQuery & { readonly order?: SortOrder | undefined },
+  keyOf: (row: T) => CursorKey,
+  shape: readonly ("string" | "number")[],
+): Page<T> {
+  const limit = pageLimit(query);
+  const sign = query.order === SortOrder.Desc ? -1 : 1;
+  let list = [...rows].sort((a, b) => sign * compareKeys(keyOf(a), keyOf(b)));
+  if (query.cursor !== undefined) {
+    const after = decodeCursor(query.cursor, shape);
+    list = list.filter((row) => sign * compareKeys(keyOf(row), after) > 0);
+  }
+  const page = toPage(list.slice(0, limit + 1), limit, keyOf);
+  return { items: page.items.map(out), nextCursor: page.nextCursor };
+}
+
+export function requireDevice(ctx: MemoryContext, id: string): Device {
+  const device = ctx.data.devices.get(id);
+  if (device === undefined) throw deviceNotFound(id);
+  return device;
+}
+
+function credentialConflict(ctx: MemoryContext, id: string, patch: CheckedDevicePatch): void {
+  for (const other of ctx.data.devices.values()) {
+    if (other.id === id) continue;
+    const clash =
+      (patch.certFingerprint != null && other.certFingerprint === patch.certFingerprint) ||
+      (patch.psk != null && other.psk?.identity === patch.psk.identity) ||
+      (patch.http != null && other.http?.username === patch.http.username);
+    if (clash) {
+      throw new ServerError(ServerErrorCode.CREDENTIAL_CONFLICT, `device ${other.id} already uses that credential`);
+    }
+  }
+}
+
+function createMemoryDevices(ctx: MemoryContext): DeviceStore {
+  const { data } = ctx;
+  return {
+    create: async (input) => {
+      ctx.check();
+      const { id, patch } = checkNewDevice(input);
+      if (data.devices.has(id)) throw new ServerError(ServerErrorCode.DEVICE_EXISTS, `device ${id} exists`);
+      credentialConflict(ctx, id, patch);
+      const now = ctx.now();
+      const device = applyDevicePatch(newDeviceRecord(id, DeviceState.Provisioned, now, false), patch, now);
+      data.devices.set(id, device);
+      return out(device);
+    },
+    get: async (id) => {
+      ctx.check();
+      const device = data.devices.get(id);
+      return device === undefined ? null : out(device);
+    },
+    findByCredential: async (key) => {
+      ctx.check();
+      for (const d of data.devices.values()) {
+        if ("certFingerprint" in key && d.certFingerprint === key.certFingerprint) return out(d);
+        if ("pskIdentity" in key && d.psk?.identity === key.pskIdentity) return out(d);
+        if ("httpUsername" in key && d.http?.username === key.httpUsername) return out(d);
+      }
+      return null;
+    },
+    recordContact: async (id, options) => {
+      ctx.check();
+      requireText(id, "device id");
+      const now = ctx.now();
+      const existing = data.devices.get(id);
+      if (existing === undefined) {
+        if (!options.autoRegister) return null;
+        const device = newDeviceRecord(id, DeviceState.Registered, now, true);
+        data.devices.set(id, device);
+        return out(device);
+      }
+      const device: Device = {
+        ...existing,
+        state: stateAfterContact(existing.state),
+        firstContactAt: existing.firstContactAt ?? now,
+        lastContactAt: now,
+        updatedAt: now,
+      };
+      data.devices.set(id, device);
+      return out(device);
+    },
+    update: async (id, patch) => {
+      ctx.check();
+      const checked = checkDevicePatch(patch);
+      const device = requireDevice(ctx, id);
+      credentialConflict(ctx, id, checked);
+      const next = applyDevicePatch(device, checked, ctx.now());
+      data.devices.set(id, next);
+      return out(next);
+    },
+    delete: async (id) => {
+      ctx.check();
+      if (!data.devices.delete(id)) return false;
+      // Cascade as the SQL foreign keys do.
+      for (const map of [data.commands, data.alerts, data.notifications, data.uploads]) {
+        for (const [k, v] of map) if (v.rec.deviceId === id) map.delete(k);
+      }
+      for (const [k, s] of data.sessions) if (s.deviceId === id) data.sessions.delete(k);
+      for (const [k, u] of data.uiSessions) if (u.deviceId === id) data.uiSessions.delete(k);
+      for (const [k, r] of data.repository) if (r.item.deviceId === id) data.repository.delete(k);
+      return true;
+    },
+    list: async (query = {}) => {
+      ctx.check();
+      const labels = Object.entries(query.labels ?? {});
+      const rows = [...data.devices.values()].filter(
+        (d) => (query.state === undefined || d.state === query.state) && labels.every(([k, v]) => d.labels[k] === v),
+      );
+      return memoryPage(rows, query, (d) => [d.id], ["string"]);
+    },
+  };
+}

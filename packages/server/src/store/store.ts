@@ -1,0 +1,213 @@
+// The one store interface of the DM Server. Nothing in the server logic knows which database is behind it:
+// the memory store (tests), SQLite (default, embedded) and PostgreSQL (several server nodes) all implement it
+// and all pass the same contract suite (packages/server/test/store-contract.ts).
+//
+// Guarantees every implementation gives (design invariants 3 and 4):
+// - Every method that changes state has committed durably before its promise resolves.
+// - A method that changes several rows does so in one transaction: all or nothing.
+// - A refused change (typed `ServerError`) changes nothing.
+// - Session state lives here, not in a process, so another server node can continue a session.
+// - `get*`/`find*` return null for a missing record; changes to a missing record throw `*_NOT_FOUND`.
+import type {
+  AcceptedSelector,
+  AsyncCompletion,
+  Command,
+  CommandQuery,
+  CommandResultInput,
+  CredentialKey,
+  Device,
+  DevicePatch,
+  DeviceQuery,
+  EnqueueResult,
+  NewCommand,
+  NewDevice,
+  Page,
+  TakeBatchInput,
+} from "./types.js";
+import type {
+  AlertQuery,
+  CloseReason,
+  CloseSessionResult,
+  NewAlert,
+  NewNotificationRecord,
+  NewSession,
+  NotificationQuery,
+  NotificationRecord,
+  OpenSessionResult,
+  Session,
+  SessionPatch,
+  SessionQuery,
+  StoredAlert,
+} from "./types-session.js";
+import type {
+  ApiToken,
+  NewApiToken,
+  NewRepositoryItem,
+  NewUiSession,
+  NewUpload,
+  RepositoryItem,
+  RepositoryItemInfo,
+  RepositoryPutOptions,
+  RepositoryQuery,
+  UiSession,
+  UiSessionQuery,
+  Upload,
+  UploadInfo,
+  UploadQuery,
+} from "./types-content.js";
+
+export const StoreKind = { Memory: "memory", Sqlite: "sqlite", Postgres: "postgres" } as const;
+export type StoreKind = (typeof StoreKind)[keyof typeof StoreKind];
+
+export interface Store {
+  readonly kind: StoreKind;
+  readonly devices: DeviceStore;
+  readonly commands: CommandStore;
+  readonly sessions: SessionStore;
+  readonly alerts: AlertStore;
+  readonly notifications: NotificationStore;
+  readonly repository: RepositoryStore;
+  readonly uiSessions: UiSessionStore;
+  readonly apiTokens: ApiTokenStore;
+  /** Releases the database. Later calls throw STORE_CLOSED. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface DeviceStore {
+  /** Pre-provisions a device (state `provisioned`). DEVICE_EXISTS, CREDENTIAL_CONFLICT. */
+  create(input: NewDevice): Promise<Device>;
+  get(id: string): Promise<Device | null>;
+  findByCredential(key: CredentialKey): Promise<Device | null>;
+  /**
+   * A Package#1 arrived from `id`: stamps first/last contact and moves `provisioned` to `registered`.
+   * An unknown device is created `registered` when `autoRegister`, else null is returned and nothing
+   * changes. A disabled device stays disabled (the caller refuses it) but its contact time is recorded.
+   */
+  recordContact(id: string, options: { readonly autoRegister: boolean }): Promise<Device | null>;
+  /** DEVICE_NOT_FOUND, CREDENTIAL_CONFLICT. */
+  update(id: string, patch: DevicePatch): Promise<Device>;
+  /** Deletes the device with its commands, sessions, alerts, notifications, uploads, own repository items and
+   *  UI sessions. false when it did not exist. */
+  delete(id: string): Promise<boolean>;
+  /** Ordered by id. */
+  list(query?: DeviceQuery): Promise<Page<Device>>;
+}
+
+export interface CommandStore {
+  /**
+   * Appends a command to the device's queue (state `queued`). With an idempotency key already used for this
+   * device, returns that command with `created: false` — or IDEMPOTENCY_CONFLICT when name or params differ.
+   * DEVICE_NOT_FOUND.
+   */
+  enqueue(input: NewCommand): Promise<EnqueueResult>;
+  get(id: string): Promise<Command | null>;
+  findByIdempotencyKey(deviceId: string, key: string): Promise<Command | null>;
+  /**
+   * Atomically takes up to `max` queued commands of the device, oldest first, and marks them `sent` in the
+   * given session, package and positions. Queued commands past their expiry become `expired` instead.
+   * Refused with SESSION_NOT_OPEN unless the session is the device's open one and not idle-expired, so a
+   * superseded session can never take commands. Returns [] when the queue is empty.
+   */
+  takeBatch(input: TakeBatchInput): Promise<readonly Command[]>;
+  /**
+   * Applies Package#3 status items atomically. Every command must be `sent` in `sessionId`, else
+   * COMMAND_ILLEGAL_TRANSITION (COMMAND_NOT_FOUND for an unknown id) and nothing changes.
+   */
+  recordResults(sessionId: string, results: readonly CommandResultInput[]): Promise<readonly Command[]>;
+  /**
+   * Completes an `accepted` command from its asynchronous alert (§4.4, §4.12): by id, or the oldest accepted
+   * command of the device whose correlation sourceUri matches. null when none matches (selector by URI);
+   * COMMAND_NOT_FOUND / COMMAND_ILLEGAL_TRANSITION for a selector by id.
+   */
+  completeAccepted(selector: AcceptedSelector, completion: AsyncCompletion): Promise<Command | null>;
+  /** Puts every command `sent` in this session back to `queued` (clearing session, package and position). */
+  requeueSession(sessionId: string): Promise<readonly Command[]>;
+  /** Marks every queued command whose expiry has passed `expired`; returns how many. */
+  expireDue(): Promise<number>;
+  /** queued | accepted → cancelled; COMMAND_NOT_FOUND, COMMAND_ILLEGAL_TRANSITION otherwise. */
+  cancel(id: string): Promise<Command>;
+  /** Ordered by enqueue order. */
+  list(query?: CommandQuery): Promise<Page<Command>>;
+}
+
+export interface SessionStore {
+  /**
+   * Opens a session for a device. Atomically: the device's previous open session (if any) becomes
+   * `superseded`, the commands it had in flight go back to the queue, and the new session is stored.
+   * DEVICE_NOT_FOUND; INVALID_INPUT for a cookie or CONT token already in use.
+   */
+  open(input: NewSession): Promise<OpenSessionResult>;
+  get(id: string): Promise<Session | null>;
+  findByCookie(cookie: string): Promise<Session | null>;
+  findByContToken(token: string): Promise<Session | null>;
+  /** The device's open session (which may be idle-expired but not yet swept), or null. */
+  findOpen(deviceId: string): Promise<Session | null>;
+  /**
+   * Changes a live session and refreshes its activity time and idle expiry. SESSION_NOT_FOUND;
+   * SESSION_NOT_OPEN when closed or idle-expired; SESSION_CONFLICT when `expectedVersion` is stale.
+   */
+  update(id: string, patch: SessionPatch, options?: { readonly expectedVersion?: number }): Promise<Session>;
+  /** Closes an open session and requeues its in-flight commands atomically. SESSION_NOT_OPEN if closed. */
+  close(id: string, reason: CloseReason): Promise<CloseSessionResult>;
+  /** Closes (`expired`) every open session past its idle expiry, requeueing their in-flight commands. */
+  expireIdle(): Promise<readonly CloseSessionResult[]>;
+  /** Ordered by creation time. */
+  list(query?: SessionQuery): Promise<Page<Session>>;
+}
+
+export interface AlertStore {
+  /** Stores Generic Alerts atomically, in order. DEVICE_NOT_FOUND. */
+  record(alerts: readonly NewAlert[]): Promise<readonly StoredAlert[]>;
+  get(id: string): Promise<StoredAlert | null>;
+  /** Ordered by arrival. */
+  list(query?: AlertQuery): Promise<Page<StoredAlert>>;
+}
+
+export interface NotificationStore {
+  /** The next NOTIFICATION-ID of this server (1, 2, … 65535, 0, 1, …): atomic and persistent. */
+  nextId(): Promise<number>;
+  record(input: NewNotificationRecord): Promise<NotificationRecord>;
+  /** Ordered by time sent. */
+  list(query?: NotificationQuery): Promise<Page<NotificationRecord>>;
+}
+
+export interface RepositoryStore {
+  /** Creates or replaces an item; a new ETag every time. REPOSITORY_PRECONDITION_FAILED on `ifMatch`. */
+  put(input: NewRepositoryItem, options?: RepositoryPutOptions): Promise<RepositoryItem>;
+  get(path: string, deviceId: string | null): Promise<RepositoryItem | null>;
+  delete(path: string, deviceId: string | null): Promise<boolean>;
+  /** Metadata only, ordered by (shared first, then device id) and path. */
+  list(query?: RepositoryQuery): Promise<Page<RepositoryItemInfo>>;
+  /** Appends to the device's upload log. DEVICE_NOT_FOUND. */
+  recordUpload(input: NewUpload): Promise<Upload>;
+  getUpload(id: string): Promise<Upload | null>;
+  /** Metadata only, ordered by arrival. */
+  listUploads(query?: UploadQuery): Promise<Page<UploadInfo>>;
+}
+
+export interface UiSessionStore {
+  /** Creates a `pending` UI session. DEVICE_NOT_FOUND. */
+  create(input: NewUiSession): Promise<UiSession>;
+  get(id: string): Promise<UiSession | null>;
+  /** Links the SHOW command that carries the page. UI_SESSION_NOT_FOUND. */
+  linkCommand(id: string, commandId: string): Promise<UiSession>;
+  /** pending | opened → opened (first open time kept). UI_SESSION_ILLEGAL_TRANSITION otherwise. */
+  markOpened(id: string): Promise<UiSession>;
+  /** pending | opened → completed with the user's answer. UI_SESSION_ILLEGAL_TRANSITION otherwise. */
+  complete(id: string, result: unknown): Promise<UiSession>;
+  /** pending | opened past `expiresAt` → expired; returns how many. */
+  expireDue(): Promise<number>;
+  /** Ordered by creation time. */
+  list(query?: UiSessionQuery): Promise<Page<UiSession>>;
+}
+
+export interface ApiTokenStore {
+  /** INVALID_INPUT when the hash is already stored. */
+  create(input: NewApiToken): Promise<ApiToken>;
+  /** Authenticates: the unrevoked token with this hash, its `lastUsedAt` stamped now; else null. */
+  use(tokenHash: string): Promise<ApiToken | null>;
+  /** API_TOKEN_NOT_FOUND. Revoking twice keeps the first time. */
+  revoke(id: string): Promise<ApiToken>;
+  /** Every token, ordered by creation time. */
+  list(): Promise<readonly ApiToken[]>;
+}

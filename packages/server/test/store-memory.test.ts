@@ -1,0 +1,15 @@
+// The memory store runs the shared store contract. A "restart" reopens a store over the same MemoryStoreData.
+import { createMemoryStore, MemoryStoreData } from "../src/store/index.js";
+import { runStoreContract } from "./store-contract.js";
+
+runStoreContract("memory", () => {
+  const data = new MemoryStoreData();
+  return Promise.resolve({
+    open: (deps) => Promise.resolve(createMemoryStore(deps, { data })),
+    setNotificationCounter: (value) => {
+      data.notificationCounter = value;
+      return Promise.resolve();
+    },
+    dispose: () => Promise.resolve(),
+  });
+});
