@@ -210,6 +210,14 @@ test("an unreachable broker makes start reject with LISTEN_FAILED", async () => 
   await transport.stop();
 });
 
+test("refuses a broker URL mqtt.js cannot use", () => {
+  for (const url of ["not a url", "http://127.0.0.1:1883", ""]) {
+    assert.throws(() => createMqttNotificationTransport({ url, topic: uniqueTopic() }), {
+      code: NotificationTransportErrorCode.INVALID_OPTIONS,
+    });
+  }
+});
+
 test("refuses a wildcard or empty topic", () => {
   for (const topic of ["", "omadm/notify/#", "omadm/+/dev", "a\u0000b"]) {
     assert.throws(() => createMqttNotificationTransport({ url: "mqtt://127.0.0.1:1883", topic }), {

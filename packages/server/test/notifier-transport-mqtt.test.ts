@@ -151,6 +151,15 @@ test("an unreachable broker rejects the send with NOTIFY_SEND_FAILED", async () 
   await sender.close();
 });
 
+test("refuses a broker URL mqtt.js cannot use", () => {
+  for (const url of ["not a url", "http://127.0.0.1:1883", ""]) {
+    assert.throws(() => createMqttNotificationSender({ url }), {
+      name: "ServerError",
+      code: ServerErrorCode.INVALID_INPUT,
+    });
+  }
+});
+
 test("refuses wildcard topics and other transports' addresses without connecting", async () => {
   const sender = createMqttNotificationSender({ url: "mqtt://127.0.0.1:1" }); // never dialled
   for (const topic of ["", "omadm/notify/#", "omadm/+/x", "a\u0000b"]) {

@@ -41,7 +41,23 @@ export function createMqttNotificationTransport(options: MqttNotificationTranspo
       `topic must be one concrete topic without wildcards, got "${options.topic}"`,
     );
   }
+  if (!isBrokerUrl(options.url)) {
+    throw new NotificationTransportError(
+      NotificationTransportErrorCode.INVALID_OPTIONS,
+      TRANSPORT,
+      `url must be an mqtt:, mqtts:, ws: or wss: URL, got "${options.url}"`,
+    );
+  }
   return new MqttTransport(options);
+}
+
+/** mqtt.js throws synchronously on some malformed URLs; refuse them up front with a typed error instead. */
+function isBrokerUrl(url: string): boolean {
+  try {
+    return ["mqtt:", "mqtts:", "ws:", "wss:"].includes(new URL(url).protocol);
+  } catch {
+    return false;
+  }
 }
 
 class MqttTransport implements NotificationTransport {

@@ -33,8 +33,25 @@ export interface MqttNotificationSenderOptions {
   readonly logger?: NotifierLogger;
 }
 
+/** Throws `ServerError` `INVALID_INPUT` when `url` is not an mqtt:, mqtts:, ws: or wss: URL. */
 export function createMqttNotificationSender(options: MqttNotificationSenderOptions): NotificationSender {
+  if (!isBrokerUrl(options.url)) {
+    throw notifyError(
+      ServerErrorCode.INVALID_INPUT,
+      TRANSPORT,
+      `broker url must be mqtt:, mqtts:, ws: or wss:, got "${options.url}"`,
+    );
+  }
   return new MqttSender(options);
+}
+
+/** mqtt.js throws synchronously on some malformed URLs; refuse them up front with a typed error instead. */
+function isBrokerUrl(url: string): boolean {
+  try {
+    return ["mqtt:", "mqtts:", "ws:", "wss:"].includes(new URL(url).protocol);
+  } catch {
+    return false;
+  }
 }
 
 class MqttSender implements NotificationSender {
