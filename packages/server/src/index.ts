@@ -1,2 +1,2 @@
-// Public exports of @omadm/server.
-export {};
+// Public exports of @omadm/server: a hand-written list; internals stay internal.
+export * from "./notifier/transports/index.js";
