@@ -141,3 +141,17 @@ test("notificationDigestPolicy implements the §2.5 table", () => {
     );
   }
 });
+
+test("the benchmark closures work on the same signed bytes", async () => {
+  const { createNotificationCases, SAMPLE_CREDENTIALS } = await import("../bench/notification-cases.js");
+  const cases = createNotificationCases();
+  assert.equal(cases.bytes.length, 64);
+  assert.deepEqual(cases.encodeSign(), cases.bytes);
+  assert.doesNotThrow(() => {
+    cases.decodeVerify();
+  });
+  const input = Buffer.concat([SAMPLE_CREDENTIALS.secret, cases.bytes, SAMPLE_CREDENTIALS.authData]);
+  assert.equal(toHex(cases.bareSha256()), createHash("sha256").update(input).digest("hex"));
+  const broken = createNotificationCases(undefined, undefined, { profile: "B" });
+  assert.ok(verifyNotification(broken.bytes, SAMPLE_CREDENTIALS, { profile: "B" }).ok);
+});

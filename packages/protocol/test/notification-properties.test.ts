@@ -10,7 +10,7 @@ import {
   signNotification,
   verifyNotification,
 } from "../src/notification/index.js";
-import { findInvalidUtf8 } from "../src/notification/utf8.js";
+import { findInvalidUtf8, utf8Length, writeUtf8 } from "../src/notification/utf8.js";
 import { credentialsArb, notificationArb, profileArb } from "./notification-arbitraries.js";
 
 const signedArb = profileArb.chain((profile) =>
@@ -120,6 +120,31 @@ test("the SERVER-ID UTF-8 check agrees with a fatal TextDecoder", () => {
         valid = false;
       }
       assert.equal(findInvalidUtf8(bytes, 0, bytes.length) === -1, valid, Buffer.from(bytes).toString("hex"));
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+test("the SERVER-ID UTF-8 writer agrees with TextEncoder and refuses lone surrogates", () => {
+  const encoder = new TextEncoder();
+  const stringArb = fc.oneof(
+    fc.string({ unit: "binary", maxLength: 20 }),
+    // Any UTF-16 code units, lone surrogates included.
+    fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 12 }).map((units) => String.fromCharCode(...units)),
+  );
+  fc.assert(
+    fc.property(stringArb, (s) => {
+      const lone = /\p{Cs}/u.test(s);
+      const length = utf8Length(s);
+      if (lone) {
+        assert.equal(length, -1);
+        return;
+      }
+      const expected = encoder.encode(s);
+      assert.equal(length, expected.length);
+      const out = new Uint8Array(length + 2);
+      assert.equal(writeUtf8(s, out, 1), length + 1);
+      assert.deepEqual(out.subarray(1, length + 1), expected);
     }),
     { numRuns: 3000 },
   );

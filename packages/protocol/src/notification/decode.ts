@@ -95,6 +95,10 @@ export function decodeNotificationWith(bytes: Uint8Array, layout: OptionLayout):
   return ok({ notification: n, digestOffset });
 }
 
+function wrongLength(number: number, rule: string, length: number, headerAt: number): Result<never> {
+  return fail(ErrorCode.P0_BAD_OPTION_VALUE, `${optionName(number)} must be ${rule}, got ${length} bytes`, headerAt);
+}
+
 /** Stores one option's value in `n`; returns the failure, or undefined when the value is valid. */
 function readValue(
   n: Mutable<Notification>,
@@ -106,8 +110,6 @@ function readValue(
   unknown: UnknownOption[],
 ): Result<never> | undefined {
   const length = end - start;
-  const wrongLength = (rule: string): Result<never> =>
-    fail(ErrorCode.P0_BAD_OPTION_VALUE, `${optionName(number)} must be ${rule}, got ${length} bytes`, headerAt);
 
   switch (number) {
     case P0Option.SERVER_ID: {
@@ -121,18 +123,18 @@ function readValue(
       return readConTypes(n, bytes, start, end, headerAt);
     case P0Option.NOTIFICATION_ID:
       // Seed CR §7.2.1.2: "The length of this Option MUST be 2 bytes" (a uint16).
-      if (length !== NOTIFICATION_ID_SIZE) return wrongLength("exactly 2 bytes");
+      if (length !== NOTIFICATION_ID_SIZE) return wrongLength(number, "exactly 2 bytes", length, headerAt);
       n.notificationId = ((bytes[start] ?? 0) << 8) | (bytes[start + 1] ?? 0);
       return undefined;
     case P0Option.SHA256_DIGEST:
-      if (length !== SHA256_DIGEST_SIZE) return wrongLength("exactly 32 bytes");
+      if (length !== SHA256_DIGEST_SIZE) return wrongLength(number, "exactly 32 bytes", length, headerAt);
       n.digest = copyOf(bytes, start, end);
       return undefined;
     case P0Option.TIMESTAMP:
       return readTimestamp(n, bytes, start, end, headerAt);
     case P0Option.REQ_MOS:
       // Seed CR §7.2.1.2: REQ-MOS is of type Null, "This Option carries no value".
-      if (length !== 0) return wrongLength("empty (type Null)");
+      if (length !== 0) return wrongLength(number, "empty (type Null)", length, headerAt);
       n.reqMos = true;
       return undefined;
     default:
@@ -184,17 +186,23 @@ function readTimestamp(
   if (length !== 4 && length !== 8) {
     return fail(ErrorCode.P0_BAD_OPTION_VALUE, `TIMESTAMP must be 4 or 8 bytes, got ${length} bytes`, headerAt);
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset + start, length);
   if (length === 4) {
-    n.timestamp = view.getUint32(0);
+    n.timestamp = readUint32(bytes, start);
     return undefined;
   }
-  const high = view.getUint32(0);
+  const high = readUint32(bytes, start);
   if (high >= SAFE_HIGH_WORD_LIMIT) {
     return fail(ErrorCode.P0_BAD_OPTION_VALUE, "TIMESTAMP is beyond 2^53 seconds", start);
   }
-  n.timestamp = high * 0x1_0000_0000 + view.getUint32(4);
+  n.timestamp = high * 0x1_0000_0000 + readUint32(bytes, start + 4);
   return undefined;
+}
+
+/** Big-endian uint32 at `at` (the caller checked the 4 bytes exist). */
+function readUint32(bytes: Uint8Array, at: number): number {
+  return (
+    (((bytes[at] ?? 0) << 24) | ((bytes[at + 1] ?? 0) << 16) | ((bytes[at + 2] ?? 0) << 8) | (bytes[at + 3] ?? 0)) >>> 0
+  );
 }
 
 /** How many whole options (headers plus values, ignoring meaning) exactly fill bytes[pos..]; 0 if they do not. */

@@ -13,10 +13,10 @@ import type { Notification, NotificationCodecOptions, NotificationCredentials } 
 const ZERO_DIGEST = new Uint8Array(SHA256_DIGEST_SIZE);
 
 /**
- * The digest of `bytes` as if its 32 digest bytes at `digestOffset` were zero (dm2-reference §2.5 step 2).
- * The bytes are fed to the hash around the digest, so neither side copies or zeroes the notification.
+ * The digest of received `bytes` as if its 32 digest bytes at `digestOffset` were zero (dm2-reference §2.5
+ * step 2). The bytes are fed to the hash around the digest, so the caller's buffer is neither copied nor changed.
  */
-function computeDigest(bytes: Uint8Array, digestOffset: number, credentials: NotificationCredentials): Buffer {
+function digestOfReceived(bytes: Uint8Array, digestOffset: number, credentials: NotificationCredentials): Buffer {
   return createHash("sha256")
     .update(credentials.secret)
     .update(bytes.subarray(0, digestOffset))
@@ -35,8 +35,10 @@ export function signNotification(
   credentials: NotificationCredentials,
   options: NotificationCodecOptions = {},
 ): Uint8Array {
+  // Freshly encoded, the digest bytes are still zero: the bytes are hashed as they are.
   const { bytes, digestOffset } = encodeNotificationWith(n, optionLayout(options.profile), true);
-  bytes.set(computeDigest(bytes, digestOffset, credentials), digestOffset);
+  const digest = createHash("sha256").update(credentials.secret).update(bytes).update(credentials.authData).digest();
+  bytes.set(digest, digestOffset);
   return bytes;
 }
 
@@ -53,12 +55,12 @@ export function verifyNotification(
   const decoded = decodeNotificationWith(bytes, optionLayout(options.profile));
   if (!decoded.ok) return decoded;
   const { notification, digestOffset } = decoded.value;
-  if (digestOffset < 0) {
+  const received = notification.digest; // the decoder's copy of bytes[digestOffset, +32)
+  if (received === undefined) {
     const msg = "the notification has no SHA256-DIGEST option to verify";
     return err(new ProtocolError(ErrorCode.P0_DIGEST_MISSING, msg, { path: "@0", status: 401 }));
   }
-  const expected = computeDigest(bytes, digestOffset, credentials);
-  const received = bytes.subarray(digestOffset, digestOffset + SHA256_DIGEST_SIZE);
+  const expected = digestOfReceived(bytes, digestOffset, credentials);
   // dm2-reference §2.5: compare in constant time so the digest cannot be guessed byte by byte.
   if (!timingSafeEqual(expected, received)) {
     const msg = "SHA256-DIGEST does not match the server secret and auth data";

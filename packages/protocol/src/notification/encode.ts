@@ -16,7 +16,7 @@ import type { OptionLayout } from "./option-layout.js";
 import { optionLayout } from "./option-layout.js";
 import { optionName } from "./option-names.js";
 import type { Notification, NotificationCodecOptions } from "./types.js";
-import { hasLoneSurrogate } from "./utf8.js";
+import { utf8Length, writeUtf8 } from "./utf8.js";
 
 /** Encoded bytes plus where the SHA256-DIGEST value starts (-1 when absent), for signing in place. */
 export interface EncodedNotification {
@@ -24,13 +24,18 @@ export interface EncodedNotification {
   readonly digestOffset: number;
 }
 
+/**
+ * One option to write. Values stay in their natural form until they are written into the one output buffer
+ * (small typed arrays cost more to allocate than the whole encoding): a string is SERVER-ID (UTF-8), a number
+ * array is bearer codes, a number is a big-endian uint of `length` bytes, bytes are copied.
+ */
 interface Entry {
   readonly number: number;
-  readonly value: Uint8Array;
+  readonly value: Uint8Array | string | readonly number[] | number;
+  readonly length: number;
   readonly path: string;
 }
 
-const utf8 = new TextEncoder();
 const NO_VALUE = new Uint8Array(0);
 /** dm2-reference §2.5 step 1: the digest option is first written as 32 zero bytes. Only ever read. */
 const ZERO_DIGEST = new Uint8Array(SHA256_DIGEST_SIZE);
@@ -66,11 +71,11 @@ export function encodeNotificationWith(
       const msg = `option ${e.number} follows option ${previous}: a delta above ${P0_MAX_DELTA} cannot be encoded`;
       throw invalid(ErrorCode.P0_BAD_OPTION_NUMBER, msg, e.path);
     }
-    if (e.value.length > layout.maxLength) {
-      const msg = `${optionName(e.number)} value is ${e.value.length} bytes, profile ${layout.profile} allows ${layout.maxLength}`;
+    if (e.length > layout.maxLength) {
+      const msg = `${optionName(e.number)} value is ${e.length} bytes, profile ${layout.profile} allows ${layout.maxLength}`;
       throw invalid(ErrorCode.P0_VALUE_TOO_LONG, msg, e.path);
     }
-    size += layout.headerSize(e.value.length) + e.value.length;
+    size += layout.headerSize(e.length) + e.length;
     previous = e.number;
   }
 
@@ -81,10 +86,9 @@ export function encodeNotificationWith(
   let digestOffset = -1;
   previous = 0;
   for (const e of entries) {
-    pos = layout.writeHeader(out, pos, e.number - previous, e.value.length);
+    pos = layout.writeHeader(out, pos, e.number - previous, e.length);
     if (e.number === P0Option.SHA256_DIGEST) digestOffset = pos;
-    out.set(e.value, pos);
-    pos += e.value.length;
+    pos = writeValue(e, out, pos);
     previous = e.number;
   }
   return { bytes: out, digestOffset };
@@ -94,15 +98,18 @@ export function encodeNotificationWith(
 function collectEntries(n: Notification, forSigning: boolean): Entry[] {
   const entries: Entry[] = [];
   if (n.serverId !== undefined) {
-    if (hasLoneSurrogate(n.serverId)) {
+    const length = utf8Length(n.serverId);
+    if (length < 0) {
       throw invalid(ErrorCode.P0_BAD_OPTION_VALUE, "serverId has a lone surrogate: it has no UTF-8 form", "$.serverId");
     }
-    entries.push({ number: P0Option.SERVER_ID, value: utf8.encode(n.serverId), path: "$.serverId" });
+    entries.push({ number: P0Option.SERVER_ID, value: n.serverId, length, path: "$.serverId" });
   }
   if (n.preferredConTypes !== undefined) {
+    const list = checkedConTypes(n.preferredConTypes);
     entries.push({
       number: P0Option.PREFERRED_CON_TYPE,
-      value: conTypeBytes(n.preferredConTypes),
+      value: list,
+      length: list.length,
       path: "$.preferredConTypes",
     });
   }
@@ -111,61 +118,94 @@ function collectEntries(n: Notification, forSigning: boolean): Entry[] {
     if (!Number.isInteger(id) || id < 0 || id > 0xffff) {
       throw invalid(ErrorCode.P0_BAD_OPTION_VALUE, `notificationId ${id} is not a uint16`, "$.notificationId");
     }
-    const value = new Uint8Array(NOTIFICATION_ID_SIZE);
-    value[0] = id >> 8;
-    value[1] = id & 0xff;
-    entries.push({ number: P0Option.NOTIFICATION_ID, value, path: "$.notificationId" });
+    entries.push({
+      number: P0Option.NOTIFICATION_ID,
+      value: id,
+      length: NOTIFICATION_ID_SIZE,
+      path: "$.notificationId",
+    });
   }
   if (forSigning) {
-    entries.push({ number: P0Option.SHA256_DIGEST, value: ZERO_DIGEST, path: "$.digest" });
+    entries.push(bytesEntry(P0Option.SHA256_DIGEST, ZERO_DIGEST, "$.digest"));
   } else if (n.digest !== undefined) {
     if (n.digest.length !== SHA256_DIGEST_SIZE) {
       throw invalid(ErrorCode.P0_BAD_OPTION_VALUE, `digest is ${n.digest.length} bytes, must be 32`, "$.digest");
     }
-    entries.push({ number: P0Option.SHA256_DIGEST, value: n.digest, path: "$.digest" });
+    entries.push(bytesEntry(P0Option.SHA256_DIGEST, n.digest, "$.digest"));
   }
   if (n.timestamp !== undefined) {
-    entries.push({ number: P0Option.TIMESTAMP, value: timestampBytes(n.timestamp), path: "$.timestamp" });
+    const seconds = n.timestamp;
+    if (!Number.isSafeInteger(seconds) || seconds < 0) {
+      throw invalid(
+        ErrorCode.P0_BAD_OPTION_VALUE,
+        `timestamp ${seconds} is not whole POSIX seconds ≥ 0`,
+        "$.timestamp",
+      );
+    }
+    // dm2-reference §2.4 [PROPOSED]: send 4 bytes. Only past 2106 (beyond uint32) the 8-byte form is used,
+    // which every receiver of this proposal accepts.
+    const length = seconds >= UINT32_LIMIT ? 8 : 4;
+    entries.push({ number: P0Option.TIMESTAMP, value: seconds, length, path: "$.timestamp" });
   }
-  if (n.reqMos) entries.push({ number: P0Option.REQ_MOS, value: NO_VALUE, path: "$.reqMos" });
+  if (n.reqMos) entries.push(bytesEntry(P0Option.REQ_MOS, NO_VALUE, "$.reqMos"));
   appendUnknown(entries, n);
   return entries;
 }
 
-function conTypeBytes(list: readonly ConType[]): Uint8Array {
+function checkedConTypes(list: readonly ConType[]): readonly number[] {
   const path = "$.preferredConTypes";
   if (list.length === 0) throw invalid(ErrorCode.P0_BAD_OPTION_VALUE, "preferredConTypes is empty", path);
-  const value = new Uint8Array(list.length);
-  list.forEach((code, i) => {
-    const raw: number = code; // a JavaScript caller can pass any number despite the type
-    if (!isConType(raw)) throw invalid(ErrorCode.P0_BAD_OPTION_VALUE, `unknown bearer code ${raw}`, `${path}[${i}]`);
+  for (let i = 0; i < list.length; i++) {
+    const code: number | undefined = list[i]; // a JavaScript caller can pass any number despite the type
+    if (code === undefined || !isConType(code)) {
+      throw invalid(ErrorCode.P0_BAD_OPTION_VALUE, `unknown bearer code ${String(code)}`, `${path}[${i}]`);
+    }
     // Seed CR §7.2.1.2: "If ANY_AVAILABLE is used, it MUST be put at the end".
     if (code === ConType.ANY_AVAILABLE && i !== list.length - 1) {
       throw invalid(ErrorCode.P0_BAD_OPTION_VALUE, "ANY_AVAILABLE must be the last bearer", `${path}[${i}]`);
     }
     if (list.indexOf(code) !== i)
       throw invalid(ErrorCode.P0_BAD_OPTION_VALUE, `bearer ${code} repeated`, `${path}[${i}]`);
-    value[i] = code;
-  });
-  return value;
+  }
+  return list;
 }
 
-function timestampBytes(seconds: number): Uint8Array {
-  if (!Number.isSafeInteger(seconds) || seconds < 0) {
-    throw invalid(ErrorCode.P0_BAD_OPTION_VALUE, `timestamp ${seconds} is not whole POSIX seconds ≥ 0`, "$.timestamp");
+function bytesEntry(number: number, value: Uint8Array, path: string): Entry {
+  return { number, value, length: value.length, path };
+}
+
+/** Writes an entry's value at `at`; returns the next offset. */
+function writeValue(e: Entry, out: Uint8Array, at: number): number {
+  const { value } = e;
+  if (typeof value === "string") return writeUtf8(value, out, at);
+  if (typeof value === "number") {
+    // A big-endian uint of 2 (NOTIFICATION-ID), 4 or 8 (TIMESTAMP) bytes; 8 are written as two 32-bit words.
+    let low = value;
+    if (e.length === 8) {
+      writeUint32(out, at, Math.floor(value / UINT32_LIMIT));
+      low = value % UINT32_LIMIT;
+    }
+    if (e.length === 2) {
+      out[at] = low >> 8;
+      out[at + 1] = low & 0xff;
+    } else {
+      writeUint32(out, at + e.length - 4, low);
+    }
+    return at + e.length;
   }
-  // dm2-reference §2.4 [PROPOSED]: send 4 bytes. Only past 2106 (beyond uint32) the 8-byte form is used,
-  // which every receiver of this proposal accepts.
-  const wide = seconds >= UINT32_LIMIT;
-  const value = new Uint8Array(wide ? 8 : 4);
-  const view = new DataView(value.buffer);
-  if (wide) {
-    view.setUint32(0, Math.floor(seconds / UINT32_LIMIT));
-    view.setUint32(4, seconds % UINT32_LIMIT);
-  } else {
-    view.setUint32(0, seconds);
+  if (value instanceof Uint8Array && value.length > 64) {
+    out.set(value, at); // TypedArray#set has a fixed cost that only pays off for longer values
+    return at + value.length;
   }
-  return value;
+  for (let i = 0; i < value.length; i++) out[at + i] = value[i] ?? 0;
+  return at + value.length;
+}
+
+function writeUint32(out: Uint8Array, at: number, v: number): void {
+  out[at] = v >>> 24;
+  out[at + 1] = (v >>> 16) & 0xff;
+  out[at + 2] = (v >>> 8) & 0xff;
+  out[at + 3] = v & 0xff;
 }
 
 /** Unknown options (numbers 7 and up) go after the standard ones, sorted, each number once. */
@@ -184,7 +224,7 @@ function appendUnknown(entries: Entry[], n: Notification): void {
       throw invalid(ErrorCode.P0_BAD_OPTION_NUMBER, msg, path);
     }
     if (number === previous) throw invalid(ErrorCode.P0_DUPLICATE_OPTION, `option ${number} given twice`, path);
-    entries.push({ number, value: option.value, path });
+    entries.push(bytesEntry(number, option.value, path));
     previous = number;
   }
 }

@@ -38,7 +38,52 @@ export function findInvalidUtf8(bytes: Uint8Array, start: number, end: number): 
   return -1;
 }
 
-/** A JavaScript string with a lone surrogate has no UTF-8 form (TextEncoder would silently write U+FFFD). */
-export function hasLoneSurrogate(s: string): boolean {
-  return /\p{Cs}/u.test(s);
+/**
+ * UTF-8 byte length of `s`, or -1 when `s` has a lone surrogate (it has no UTF-8 form; TextEncoder would
+ * silently write U+FFFD). Hand-written with writeUtf8 because TextEncoder costs more than the whole
+ * encoding of a notification (dm2-reference §2.5 sign path).
+ */
+export function utf8Length(s: string): number {
+  let length = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) length += 1;
+    else if (c < 0x800) length += 2;
+    else if (c < 0xd800 || c > 0xdfff) length += 3;
+    else if (c <= 0xdbff && isLowSurrogate(s.charCodeAt(i + 1))) {
+      length += 4;
+      i++;
+    } else return -1;
+  }
+  return length;
+}
+
+/** Writes `s` (checked by utf8Length) as UTF-8 at `at`; returns the next offset. */
+export function writeUtf8(s: string, out: Uint8Array, at: number): number {
+  let pos = at;
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      out[pos++] = c;
+      continue;
+    }
+    if (c < 0x800) {
+      out[pos++] = 0xc0 | (c >> 6);
+    } else {
+      if (c >= 0xd800 && c <= 0xdbff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (s.charCodeAt(++i) - 0xdc00);
+        out[pos++] = 0xf0 | (c >> 18);
+        out[pos++] = 0x80 | ((c >> 12) & 0x3f);
+      } else {
+        out[pos++] = 0xe0 | (c >> 12);
+      }
+      out[pos++] = 0x80 | ((c >> 6) & 0x3f);
+    }
+    out[pos++] = 0x80 | (c & 0x3f);
+  }
+  return pos;
+}
+
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
 }
