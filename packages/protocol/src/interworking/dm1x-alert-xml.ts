@@ -65,7 +65,7 @@ export function parseDm1xAlertXml(input: Uint8Array | string, options: Dm1xXmlOp
     // Nesting beyond MAX_NESTED_TAGS, or anything else the tokenizer refuses.
     return fail(`invalid XML: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
-  if (!isRecord(doc) || Object.keys(doc).length !== 1 || !("Alert" in doc)) {
+  if (!isRecord(doc) || Object.keys(doc).length !== 1 || !("Alert" in doc) || Array.isArray(doc.Alert)) {
     return fail("the document must have exactly one root element, <Alert>");
   }
   return readAlert(doc.Alert);
