@@ -27,7 +27,8 @@ export interface DecodedNotification {
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const RESERVED_DELTA = 15;
-const utf8 = new TextDecoder("utf-8", { ignoreBOM: true }); // validity is checked first by findInvalidUtf8
+// Validity is checked first by findInvalidUtf8; ignoreBOM keeps a leading U+FEFF as part of the value.
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
 function fail(code: ErrorCode, message: string, offset: number): Result<never> {
   return err(new ProtocolError(code, message, { path: `@${offset}` }));
