@@ -30,3 +30,25 @@ export { createMoRegistry, type MoRegistry, type RegisterOptions } from "./mo-re
 export { MAX_TREE_DEPTH, isWriteOnce } from "./subtree-builder.js";
 export { type NodeFilter, readableByServer, encodeNode } from "./subtree-encoder.js";
 export type { TreeSnapshot, InstanceSnapshot } from "./tree-snapshot.js";
+export {
+  registerStandardMos,
+  readShippedDdf,
+  DEFAULT_STANDARD_MOIDS,
+  ALL_STANDARD_MOIDS,
+  type DdfLoader,
+  type StandardMoOptions,
+} from "./standard-ddf.js";
+export { createDevInfo, readDevId, type DevInfoConfig } from "./devinfo.js";
+export {
+  createDmAccount,
+  dmAccountMoData,
+  readAccounts,
+  findAccount,
+  type DmAccount,
+  type DmAccountInput,
+  type NotiCredentials,
+  type HttpAuthCredentials,
+  type TrspCredentials,
+  type BootstrapCredentials,
+} from "./dmacc.js";
+export { setSessionInfo, Roaming, type SessionInfoValues } from "./sessioninfo.js";
