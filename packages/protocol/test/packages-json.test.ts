@@ -140,3 +140,22 @@ test("JSON errors are status 400 and never echo a huge body in the message", () 
   assert.equal(e.status, 400);
   assert.ok(e.message.length < 200, e.message);
 });
+
+test("numbers JSON.parse would turn into ±Infinity are refused with their path (they cannot be sent back)", () => {
+  const cases: [string, string][] = [
+    ['{"AlertType":"t","DataType":"x","Data":1e999}', "$.Data"],
+    ['{"AlertType":"t","DataType":"x","Data":{"a":[1,-1.8E+308]}}', "$.Data.a[1]"],
+    [`{"AlertType":"t","DataType":"x","Data":{"odd key":1${"0".repeat(400)}}}`, '$.Data["odd key"]'],
+  ];
+  for (const [text, path] of cases) {
+    const e = errorOf(parseGenericAlert(text));
+    assert.equal(e.code, ErrorCode.SCHEMA_VIOLATION, text.slice(0, 60));
+    assert.equal(e.path, path);
+    assert.match(e.message, /out of range/);
+  }
+  // Large but finite numbers, and exponents inside strings, are fine.
+  const ok = parseGenericAlert(
+    `{"AlertType":"e123","DataType":"x","Data":[1.7e308,1e-999,"1e999",${"9".repeat(250)}e-100]}`,
+  );
+  assert.ok(ok.ok);
+});

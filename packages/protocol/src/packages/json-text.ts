@@ -49,8 +49,9 @@ export function parseJsonText(input: Uint8Array | string, limits: JsonLimits = {
       new ProtocolError(ErrorCode.JSON_TOO_DEEP, `JSON nesting exceeds ${maxDepth} levels`, { path: `@${deepAt}` }),
     );
   }
+  let value: unknown;
   try {
-    return ok(JSON.parse(text) as unknown);
+    value = JSON.parse(text);
   } catch (cause) {
     // V8's messages differ by version and some carry no position, so we locate the error ourselves.
     const found = locateJsonSyntaxError(text);
@@ -61,6 +62,37 @@ export function parseJsonText(input: Uint8Array | string, limits: JsonLimits = {
       }),
     );
   }
+  // JSON.parse turns 1e999 into Infinity, which JSON cannot carry back (it serializes as null). Overflow needs
+  // (integer digits - 1) + exponent >= 308, so a 3-digit exponent or a 200-digit run; only then is there a walk.
+  if (MAYBE_HUGE_NUMBER.test(text)) {
+    const at = firstNonFiniteNumber(value);
+    if (at !== undefined) {
+      return err(new ProtocolError(ErrorCode.SCHEMA_VIOLATION, "number is out of range (not finite)", { path: at }));
+    }
+  }
+  return ok(value);
+}
+
+const MAYBE_HUGE_NUMBER = /[eE][+-]?[0-9]{3}|[0-9]{200}/;
+
+/** JSON path of the first non-finite number in a parsed value (iterative: the depth is already bounded). */
+function firstNonFiniteNumber(root: unknown): string | undefined {
+  const stack: [unknown, string][] = [[root, "$"]];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [v, path] = top;
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) return path;
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}[${i}]`]);
+    } else if (typeof v === "object" && v !== null) {
+      const entries: [string, unknown][] = Object.entries(v as Record<string, unknown>);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, child] = entries[i] ?? ["", undefined];
+        stack.push([child, /^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`]);
+      }
+    }
+  }
+  return undefined;
 }
 
 function tooLarge(size: number, maxBytes: number): ProtocolError {
