@@ -62,6 +62,8 @@ export const ErrorCode = {
   STATE_CORRUPT: "OMADM_STATE_CORRUPT",
   STATE_VERSION: "OMADM_STATE_VERSION",
   STATE_IO: "OMADM_STATE_IO",
+  /** A DM Client session state machine got an event its current state does not accept (design invariant 2). */
+  SESSION_ILLEGAL_TRANSITION: "OMADM_SESSION_ILLEGAL_TRANSITION",
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
