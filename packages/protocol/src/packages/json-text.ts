@@ -62,9 +62,9 @@ export function parseJsonText(input: Uint8Array | string, limits: JsonLimits = {
       }),
     );
   }
-  // JSON.parse turns 1e999 into Infinity, which JSON cannot carry back (it serializes as null). Overflow needs
-  // (integer digits - 1) + exponent >= 308, so a 3-digit exponent or a 200-digit run; only then is there a walk.
-  if (MAYBE_HUGE_NUMBER.test(text)) {
+  // JSON.parse turns 1e999 into Infinity, which JSON cannot carry back (it serializes as null); the scan above
+  // flagged the rare texts where that can happen, and only those are walked.
+  if (deepAt === MAY_OVERFLOW) {
     const at = firstNonFiniteNumber(value);
     if (at !== undefined) {
       return err(new ProtocolError(ErrorCode.SCHEMA_VIOLATION, "number is out of range (not finite)", { path: at }));
@@ -72,8 +72,6 @@ export function parseJsonText(input: Uint8Array | string, limits: JsonLimits = {
   }
   return ok(value);
 }
-
-const MAYBE_HUGE_NUMBER = /[eE][+-]?[0-9]{3}|[0-9]{200}/;
 
 /** JSON path of the first non-finite number in a parsed value (iterative: the depth is already bounded). */
 function firstNonFiniteNumber(root: unknown): string | undefined {
@@ -118,15 +116,37 @@ function utf8Length(text: string, limit: number): number {
   return bytes;
 }
 
+/** firstTooDeepOffset's answer when nesting is fine but a number may overflow to ±Infinity. */
+const MAY_OVERFLOW = -2;
+
 /**
- * Offset of the bracket that first exceeds `maxDepth`, or -1. A flat scan that skips string contents; it
- * does not validate (JSON.parse does), so unbalanced input simply yields -1 or a too-deep offset.
+ * Offset of the bracket that first exceeds `maxDepth`; else -1, or MAY_OVERFLOW when a number outside strings
+ * has a 3-digit exponent or a 200-digit run (overflow needs (integer digits - 1) + exponent >= 308). A flat
+ * scan that skips string contents; it does not validate (JSON.parse does), so unbalanced input simply yields
+ * -1 or a too-deep offset.
  */
 function firstTooDeepOffset(text: string, maxDepth: number): number {
   let depth = 0;
+  let digits = 0;
+  let mayOverflow = false;
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      if (++digits >= 200) mayOverflow = true;
+      continue;
+    }
+    if ((c === 0x65 || c === 0x45) /* e E */ && digits > 0) {
+      let j = i + 1;
+      if (text.charCodeAt(j) === 0x2b || text.charCodeAt(j) === 0x2d) j++; // + -
+      let k = j;
+      while (k < n && text.charCodeAt(k) >= 0x30 && text.charCodeAt(k) <= 0x39) k++;
+      if (k - j >= 3) mayOverflow = true;
+      i = k - 1;
+      digits = 0;
+      continue;
+    }
+    digits = 0;
     if (c === 0x22 /* " */) {
       // Jump to the closing quote: one not preceded by an odd run of backslashes.
       let j = i;
@@ -144,7 +164,7 @@ function firstTooDeepOffset(text: string, maxDepth: number): number {
       depth--;
     }
   }
-  return -1;
+  return mayOverflow ? MAY_OVERFLOW : -1;
 }
 
 /** Byte offset of the first invalid UTF-8 sequence (only called once the strict decoder refused). */
