@@ -1,0 +1,119 @@
+// "Wake on queue": when configured, the command service tells this helper each time it queues a command, and
+// the device is sent one Package#0 for a burst of commands instead of one per command (issue #4: the notifier
+// is triggered "if configured, whenever a command is queued").
+//
+// Coalescing is a fixed window, not a sliding debounce: the first command starts the timer and every command
+// queued for the same device before it fires joins that wake. A steady stream of commands therefore still
+// wakes the device every `debounceMs`, never postpones it forever. The device fetches the whole queue in its
+// session anyway (Package#2 batching), so one notification per window is enough.
+
+import type { NotificationRecord } from "../store/types-session.js";
+import type { Notifier, NotifierEventLogger } from "./notifier.js";
+import { stderrNotifierLogger } from "./transports/notification-sender.js";
+
+/** The timer functions the helper uses, injected so tests can fire them by hand. */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Node's timers. */
+export const systemTimers: Timers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => {
+    clearTimeout(handle as NodeJS.Timeout);
+  },
+};
+
+export type WakeOutcome =
+  { readonly ok: true; readonly record: NotificationRecord } | { readonly ok: false; readonly error: unknown };
+
+export interface WakeOnQueueOptions {
+  /** How long to gather queued commands for one device before its notification goes out (≥ 0 ms). */
+  readonly debounceMs: number;
+  /** `reason` passed to `wake` (default "command queued"). */
+  readonly reason?: string;
+  readonly timers?: Timers;
+  /** Failures are logged here (they never reject anywhere: nobody awaits a queued command's wake). */
+  readonly logger?: NotifierEventLogger;
+  /** Called after each wake settles, e.g. for metrics or tests. */
+  readonly onWake?: (deviceId: string, outcome: WakeOutcome) => void;
+}
+
+export interface WakeOnQueue {
+  /** A command was queued for the device: schedule its wake unless one is already pending. Never throws. */
+  commandQueued(deviceId: string): void;
+  /** Devices with a wake scheduled but not yet started. */
+  pendingDevices(): readonly string[];
+  /** Starts every pending wake now and resolves when they and any wakes in flight have settled. */
+  flush(): Promise<void>;
+  /** Cancels pending wakes, waits for those in flight; later `commandQueued` calls are ignored. Idempotent. */
+  close(): Promise<void>;
+}
+
+export function createWakeOnQueue(notifier: Pick<Notifier, "wake">, options: WakeOnQueueOptions): WakeOnQueue {
+  const { debounceMs } = options;
+  if (!Number.isFinite(debounceMs) || debounceMs < 0) {
+    throw new RangeError(`debounceMs must be a finite number ≥ 0, got ${debounceMs}`);
+  }
+  const timers = options.timers ?? systemTimers;
+  const logger = options.logger ?? stderrNotifierLogger;
+  const reason = options.reason ?? "command queued";
+  const pending = new Map<string, unknown>();
+  const inFlight = new Set<Promise<void>>();
+  let closed = false;
+
+  function fire(deviceId: string): void {
+    pending.delete(deviceId);
+    const run = notifier.wake(deviceId, { reason }).then(
+      (record): WakeOutcome => ({ ok: true, record }),
+      (error: unknown): WakeOutcome => ({ ok: false, error }),
+    );
+    const settled = run.then((outcome) => {
+      if (!outcome.ok) {
+        const error = outcome.error;
+        logger.warn(
+          { deviceId, reason, error: error instanceof Error ? error.message : String(error) },
+          "wake on queue: notification not sent",
+        );
+      }
+      try {
+        options.onWake?.(deviceId, outcome);
+      } catch (error) {
+        logger.warn({ deviceId, error }, "wake on queue: onWake callback threw");
+      }
+    });
+    inFlight.add(settled);
+    void settled.finally(() => inFlight.delete(settled));
+  }
+
+  async function settleInFlight(): Promise<void> {
+    while (inFlight.size > 0) await Promise.all([...inFlight]);
+  }
+
+  return {
+    commandQueued(deviceId) {
+      if (closed || pending.has(deviceId)) return;
+      pending.set(
+        deviceId,
+        timers.setTimeout(() => {
+          fire(deviceId);
+        }, debounceMs),
+      );
+    },
+    pendingDevices: () => [...pending.keys()],
+    async flush() {
+      for (const [deviceId, handle] of [...pending]) {
+        timers.clearTimeout(handle);
+        fire(deviceId);
+      }
+      await settleInFlight();
+    },
+    async close() {
+      closed = true;
+      for (const handle of pending.values()) timers.clearTimeout(handle);
+      pending.clear();
+      await settleInFlight();
+    },
+  };
+}
