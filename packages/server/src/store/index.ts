@@ -4,3 +4,4 @@ export * from "./types-session.js";
 export * from "./types-content.js";
 export * from "./store.js";
 export { createMemoryStore, MemoryStoreData, type MemoryStoreOptions } from "./memory-store.js";
+export { openSqliteStore, SQLITE_FILE_NAME, SqliteSynchronous, type SqliteStoreOptions } from "./sqlite.js";

@@ -1,0 +1,177 @@
+// Kysely table types of the SQL stores (SQLite and PostgreSQL share them). Conventions: snake_case columns;
+// times are epoch milliseconds (SQLite INTEGER, PostgreSQL BIGINT parsed to number); JSON is TEXT; bytes are
+// BLOB / BYTEA (Buffer at runtime); `seq` columns are auto-increment keys that give lists a stable order.
+import type { Generated } from "kysely";
+
+export interface Database {
+  devices: DevicesTable;
+  device_labels: DeviceLabelsTable;
+  commands: CommandsTable;
+  sessions: SessionsTable;
+  alerts: AlertsTable;
+  counters: CountersTable;
+  notifications: NotificationsTable;
+  repository_items: RepositoryItemsTable;
+  uploads: UploadsTable;
+  ui_sessions: UiSessionsTable;
+  api_tokens: ApiTokensTable;
+}
+
+export interface DevicesTable {
+  id: string;
+  state: string;
+  /** JSON object; the copy the device record is read from (device_labels serves the filters). */
+  labels: string;
+  created_at: number;
+  updated_at: number;
+  first_contact_at: number | null;
+  last_contact_at: number | null;
+  dev_info: string | null;
+  dev_info_at: number | null;
+  mos: string | null;
+  mos_at: number | null;
+  noti_type: number | null;
+  noti_secret: Buffer | null;
+  noti_auth_data: Buffer | null;
+  /** JSON NotificationAddress. */
+  notify_address: string | null;
+  /** JSON HttpCredentials; its username is also in http_username (unique, for lookups). */
+  http: string | null;
+  http_username: string | null;
+  cert_fingerprint: string | null;
+  psk_identity: string | null;
+  psk_key: string | null;
+}
+
+export interface DeviceLabelsTable {
+  device_id: string;
+  name: string;
+  value: string;
+}
+
+export interface CommandsTable {
+  seq: Generated<number>;
+  id: string;
+  device_id: string;
+  name: string;
+  /** JSON: the Package#2 array [name, ...params] (dm2-reference §3.2). */
+  p2: string;
+  idempotency_key: string | null;
+  state: string;
+  created_at: number;
+  updated_at: number;
+  expires_at: number | null;
+  sent_at: number | null;
+  completed_at: number | null;
+  attempts: number;
+  session_id: string | null;
+  package_no: number | null;
+  position: number | null;
+  status_code: number | null;
+  /** JSON CommandResult. */
+  result: string | null;
+  async_source_uri: string | null;
+  async_server_uri: string | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  device_id: string;
+  status: string;
+  state_name: string;
+  state_data: string;
+  package_no: number;
+  cont_token: string | null;
+  cookie: string | null;
+  created_at: number;
+  last_activity_at: number;
+  idle_timeout_ms: number;
+  idle_expires_at: number;
+  ended_at: number | null;
+  version: number;
+}
+
+export interface AlertsTable {
+  seq: Generated<number>;
+  id: string;
+  device_id: string;
+  session_id: string | null;
+  alert_type: string;
+  source_uri: string | null;
+  target_uri: string | null;
+  mark: string | null;
+  data_type: string | null;
+  data: string | null;
+  received_at: number;
+  matched_command_id: string | null;
+}
+
+export interface CountersTable {
+  name: string;
+  value: number;
+}
+
+export interface NotificationsTable {
+  seq: Generated<number>;
+  id: string;
+  device_id: string;
+  notification_id: number;
+  transport: string;
+  sent_at: number;
+  outcome: string;
+  error: string | null;
+}
+
+export interface RepositoryItemsTable {
+  /** A device id, or "" for items shared by every device. */
+  scope: string;
+  path: string;
+  media_type: string;
+  body: Buffer;
+  size: number;
+  etag: string;
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UploadsTable {
+  seq: Generated<number>;
+  id: string;
+  device_id: string;
+  path: string;
+  method: string;
+  /** JSON string array. */
+  client_uris: string | null;
+  media_type: string;
+  body: Buffer;
+  size: number;
+  received_at: number;
+  session_id: string | null;
+  command_id: string | null;
+}
+
+export interface UiSessionsTable {
+  id: string;
+  device_id: string;
+  template: string;
+  state: string;
+  result: string | null;
+  command_id: string | null;
+  created_at: number;
+  opened_at: number | null;
+  completed_at: number | null;
+  expires_at: number | null;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  token_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** The counter row that holds the last NOTIFICATION-ID handed out. */
+export const NOTIFICATION_COUNTER = "notification-id";

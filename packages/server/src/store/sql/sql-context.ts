@@ -1,0 +1,135 @@
+// What every SQL store module shares: the Kysely handle (refusing calls after close), the injected clock and
+// id source, dialect-correct transactions, per-key locking, and small conversions.
+import { sql, type Kysely, type SelectQueryBuilder } from "kysely";
+import { ServerError, ServerErrorCode } from "../../errors.js";
+import { decodeCursor } from "../rules.js";
+import { SortOrder, type PageQuery } from "../types.js";
+import { SqlDialect } from "./migrations.js";
+import type { Database } from "./schema.js";
+
+export type Db = Kysely<Database>;
+
+export interface SqlContext {
+  readonly dialect: SqlDialect;
+  /** The database handle; STORE_CLOSED after close. */
+  db(): Db;
+  now(): number;
+  newId(): string;
+  /**
+   * Runs `fn` in one transaction: committed before the promise resolves, rolled back if `fn` throws.
+   * SQLite: BEGIN IMMEDIATE takes the write lock up front, so a read-then-write transaction can never fail
+   * halfway with SQLITE_BUSY when another process (a CLI, a second server) writes the same file.
+   * PostgreSQL: READ COMMITTED plus `lock` for per-device serialization.
+   */
+  transaction<T>(fn: (trx: Db) => Promise<T>): Promise<T>;
+  /**
+   * Serializes transactions on one key across server nodes until the transaction ends: a device id for its
+   * queue and sessions, a repository key for read-modify-write of an item (PostgreSQL transaction-scoped
+   * advisory lock). SQLite needs nothing: BEGIN IMMEDIATE already serializes every writer.
+   */
+  lock(trx: Db, key: string): Promise<void>;
+}
+
+export function createSqlContext(
+  dialect: SqlDialect,
+  db: Db,
+  deps: { readonly now: () => number; readonly newId: () => string },
+): SqlContext & { markClosed(): void } {
+  let closed = false;
+  const handle = (): Db => {
+    if (closed) throw new ServerError(ServerErrorCode.STORE_CLOSED, "the store is closed");
+    return db;
+  };
+  return {
+    dialect,
+    db: handle,
+    now: deps.now,
+    newId: deps.newId,
+    markClosed: () => {
+      closed = true;
+    },
+    transaction: async <T>(fn: (trx: Db) => Promise<T>): Promise<T> => {
+      const current = handle();
+      if (dialect === SqlDialect.Postgres) return current.transaction().execute(fn);
+      // SQLite has one connection (Kysely holds a mutex on it for the whole callback).
+      return current.connection().execute(async (conn) => {
+        await sql`begin immediate`.execute(conn);
+        let result: T;
+        try {
+          result = await fn(conn);
+        } catch (error) {
+          await sql`rollback`.execute(conn);
+          throw error;
+        }
+        await sql`commit`.execute(conn);
+        return result;
+      });
+    },
+    lock: async (trx, key) => {
+      if (dialect !== SqlDialect.Postgres) return;
+      await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(trx);
+    },
+  };
+}
+
+/** A unique or primary-key constraint was violated (better-sqlite3 and pg error codes). */
+export function isUniqueViolation(error: unknown): boolean {
+  if (typeof error !== "object" || error === null || !("code" in error)) return false;
+  const code = error.code;
+  return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
+}
+
+/** Runs `fn`, turning a unique-constraint violation into `make()`. */
+export async function onUniqueViolation<T>(fn: () => Promise<T>, make: () => ServerError): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw make();
+    throw error;
+  }
+}
+
+/** Bytes into a BLOB/BYTEA parameter (both drivers take a Buffer; this one shares memory, no copy). */
+export function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Bytes out of a row as a plain Uint8Array, so every store returns the same type. */
+export function fromBuffer(buffer: Uint8Array): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+/** Keyset pagination over an auto-increment `seq` column, in either order. Fetches limit + 1 rows. */
+export function pageBySeq<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  page: PageQuery & { readonly order?: SortOrder | undefined },
+  limit: number,
+): SelectQueryBuilder<DB, TB, O> {
+  const desc = page.order === SortOrder.Desc;
+  let q = query;
+  if (page.cursor !== undefined) {
+    const [after] = decodeCursor(page.cursor, ["number"]);
+    q = q.where(sql.ref("seq"), desc ? "<" : ">", after);
+  }
+  return q.orderBy(sql.ref("seq"), desc ? "desc" : "asc").limit(limit + 1);
+}
+
+/** Keyset pagination over (a, b) ascending, e.g. (created_at, id) or (scope, path). Fetches limit + 1 rows. */
+export function pageByPair<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  columns: readonly [string, string],
+  shape: readonly ["number" | "string", "string"],
+  page: PageQuery,
+  limit: number,
+): SelectQueryBuilder<DB, TB, O> {
+  const [a, b] = columns;
+  let q = query;
+  if (page.cursor !== undefined) {
+    const [ka, kb] = decodeCursor(page.cursor, shape);
+    q = q.where((eb) => eb.or([eb(sql.ref(a), ">", ka), eb.and([eb(sql.ref(a), "=", ka), eb(sql.ref(b), ">", kb)])]));
+  }
+  return q
+    .orderBy(sql.ref(a))
+    .orderBy(sql.ref(b))
+    .limit(limit + 1);
+}

@@ -1,0 +1,127 @@
+// SQL store: Generic Alerts and notifications (the NOTIFICATION-ID counter and the log of sent Package#0s).
+import { sql, type Selectable } from "kysely";
+import { checkAlert, checkNotificationRecord } from "../content-rules.js";
+import { fromJsonTextOrNull, pageLimit, toJsonText, toPage } from "../rules.js";
+import type { AlertStore, NotificationStore } from "../store.js";
+import type { NotificationOutcome, NotificationRecord, StoredAlert } from "../types-session.js";
+import { NOTIFICATION_COUNTER, type AlertsTable, type NotificationsTable } from "./schema.js";
+import { pageBySeq, type SqlContext } from "./sql-context.js";
+import { requireDeviceRow } from "./sql-store-devices.js";
+
+function toAlert(row: Selectable<AlertsTable>): StoredAlert {
+  return {
+    id: row.id,
+    deviceId: row.device_id,
+    sessionId: row.session_id,
+    alertType: row.alert_type,
+    sourceUri: row.source_uri,
+    targetUri: row.target_uri,
+    mark: row.mark,
+    dataType: row.data_type,
+    data: fromJsonTextOrNull(row.data),
+    receivedAt: row.received_at,
+    matchedCommandId: row.matched_command_id,
+  };
+}
+
+function toNotification(row: Selectable<NotificationsTable>): NotificationRecord {
+  return {
+    id: row.id,
+    deviceId: row.device_id,
+    notificationId: row.notification_id,
+    transport: row.transport,
+    sentAt: row.sent_at,
+    outcome: row.outcome as NotificationOutcome,
+    error: row.error,
+  };
+}
+
+export function createSqlAlerts(ctx: SqlContext): AlertStore {
+  return {
+    record: async (inputs) => {
+      const checked = inputs.map(checkAlert);
+      if (checked.length === 0) return [];
+      return ctx.transaction(async (trx) => {
+        for (const deviceId of new Set(checked.map((a) => a.deviceId))) await requireDeviceRow(trx, deviceId);
+        const now = ctx.now();
+        const rows = await trx
+          .insertInto("alerts")
+          .values(
+            checked.map((a) => ({
+              id: ctx.newId(),
+              device_id: a.deviceId,
+              session_id: a.sessionId,
+              alert_type: a.alertType,
+              source_uri: a.sourceUri,
+              target_uri: a.targetUri,
+              mark: a.mark,
+              data_type: a.dataType,
+              data: a.data === null ? null : toJsonText(a.data, "Data"),
+              received_at: now,
+            })),
+          )
+          .returningAll()
+          .execute();
+        return rows.sort((a, b) => a.seq - b.seq).map(toAlert);
+      });
+    },
+    get: async (id) => {
+      const row = await ctx.db().selectFrom("alerts").selectAll().where("id", "=", id).executeTakeFirst();
+      return row === undefined ? null : toAlert(row);
+    },
+    list: async (query = {}) => {
+      const limit = pageLimit(query);
+      let q = ctx.db().selectFrom("alerts").selectAll();
+      if (query.deviceId !== undefined) q = q.where("device_id", "=", query.deviceId);
+      if (query.sessionId !== undefined) q = q.where("session_id", "=", query.sessionId);
+      if (query.alertType !== undefined) q = q.where("alert_type", "=", query.alertType);
+      const rows = await pageBySeq(q, query, limit).execute();
+      const page = toPage(rows, limit, (r) => [r.seq]);
+      return { items: page.items.map(toAlert), nextCursor: page.nextCursor };
+    },
+  };
+}
+
+export function createSqlNotifications(ctx: SqlContext): NotificationStore {
+  return {
+    // One UPDATE … RETURNING: atomic across connections and server nodes; uint16 wrap (dm2-reference §2.4).
+    nextId: async () => {
+      const row = await ctx
+        .db()
+        .updateTable("counters")
+        .set({ value: sql<number>`(value + 1) % 65536` })
+        .where("name", "=", NOTIFICATION_COUNTER)
+        .returning("value")
+        .executeTakeFirstOrThrow();
+      return row.value;
+    },
+    record: async (input) => {
+      const n = checkNotificationRecord(input);
+      return ctx.transaction(async (trx) => {
+        await requireDeviceRow(trx, n.deviceId);
+        const row = await trx
+          .insertInto("notifications")
+          .values({
+            id: ctx.newId(),
+            device_id: n.deviceId,
+            notification_id: n.notificationId,
+            transport: n.transport,
+            sent_at: ctx.now(),
+            outcome: n.outcome,
+            error: n.error,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return toNotification(row);
+      });
+    },
+    list: async (query = {}) => {
+      const limit = pageLimit(query);
+      let q = ctx.db().selectFrom("notifications").selectAll();
+      if (query.deviceId !== undefined) q = q.where("device_id", "=", query.deviceId);
+      const rows = await pageBySeq(q, query, limit).execute();
+      const page = toPage(rows, limit, (r) => [r.seq]);
+      return { items: page.items.map(toNotification), nextCursor: page.nextCursor };
+    },
+  };
+}

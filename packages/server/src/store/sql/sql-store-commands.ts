@@ -1,0 +1,336 @@
+// SQL store: the durable per-device command queue. Every change is a conditional UPDATE (`… where state =
+// 'sent' and session_id = ?`) inside a transaction, so a race with another server node can only make a change
+// fail cleanly (and roll back), never apply to a command that moved on.
+import type { Selectable, Updateable } from "kysely";
+import { ServerError, ServerErrorCode } from "../../errors.js";
+import { checkCompletion, checkNewCommand, commandsEqual, sessionLive } from "../queue-rules.js";
+import {
+  checkCancellable,
+  checkResultTarget,
+  commandNotFound,
+  fromJsonText,
+  illegalCommand,
+  invalid,
+} from "../rules.js";
+import {
+  jsonRoundTrip,
+  pageLimit,
+  requireInt,
+  sessionNotFound,
+  toJsonText,
+  toPage,
+  validateResults,
+} from "../rules.js";
+import type { CommandStore } from "../store.js";
+import { CommandState, type AsyncCorrelation, type Command, type CommandResult } from "../types.js";
+import { SessionStatus } from "../types-session.js";
+import type { CommandsTable } from "./schema.js";
+import { pageBySeq, type Db, type SqlContext } from "./sql-context.js";
+import { requireDeviceRow } from "./sql-store-devices.js";
+
+type CommandRow = Selectable<CommandsTable>;
+
+export function toCommand(row: CommandRow): Command {
+  const p2 = fromJsonText(row.p2) as string[];
+  const correlation: AsyncCorrelation | null =
+    row.async_source_uri === null
+      ? null
+      : row.async_server_uri === null
+        ? { sourceUri: row.async_source_uri }
+        : { sourceUri: row.async_source_uri, serverUri: row.async_server_uri };
+  return {
+    id: row.id,
+    deviceId: row.device_id,
+    name: row.name,
+    params: p2.slice(1),
+    idempotencyKey: row.idempotency_key,
+    state: row.state as CommandState,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    expiresAt: row.expires_at,
+    sentAt: row.sent_at,
+    completedAt: row.completed_at,
+    attempts: row.attempts,
+    sessionId: row.session_id,
+    packageNo: row.package_no,
+    position: row.position,
+    statusCode: row.status_code,
+    result: row.result === null ? null : (fromJsonText(row.result) as unknown as CommandResult),
+    correlation,
+  };
+}
+
+function correlationColumns(c: AsyncCorrelation | null) {
+  return { async_source_uri: c?.sourceUri ?? null, async_server_uri: c?.serverUri ?? null };
+}
+
+/** Puts every command `sent` in the session back to `queued`; the caller's transaction makes it atomic. */
+export async function requeueInTx(trx: Db, sessionId: string, now: number): Promise<Command[]> {
+  const rows = await trx
+    .updateTable("commands")
+    .set({ state: CommandState.Queued, session_id: null, package_no: null, position: null, updated_at: now })
+    .where("session_id", "=", sessionId)
+    .where("state", "=", CommandState.Sent)
+    .returningAll()
+    .execute();
+  return rows.sort((a, b) => a.seq - b.seq).map(toCommand);
+}
+
+/** Applies `set` only if the command is still in `from` (and, when given, in that session); else refuses. */
+async function transition(
+  trx: Db,
+  row: CommandRow,
+  from: readonly CommandState[],
+  set: Updateable<CommandsTable>,
+  to: CommandState,
+  sessionId?: string,
+): Promise<Command> {
+  let q = trx.updateTable("commands").set(set).where("id", "=", row.id).where("state", "in", from);
+  if (sessionId !== undefined) q = q.where("session_id", "=", sessionId);
+  const updated = await q.returningAll().executeTakeFirst();
+  if (updated === undefined) throw illegalCommand(row.id, row.state as CommandState, to);
+  return toCommand(updated);
+}
+
+export function createSqlCommands(ctx: SqlContext): CommandStore {
+  const byId = (db: Db, id: string) => db.selectFrom("commands").selectAll().where("id", "=", id).executeTakeFirst();
+  const byKey = (db: Db, deviceId: string, key: string) =>
+    db
+      .selectFrom("commands")
+      .selectAll()
+      .where("device_id", "=", deviceId)
+      .where("idempotency_key", "=", key)
+      .executeTakeFirst();
+
+  return {
+    enqueue: async (input) => {
+      const c = checkNewCommand(input);
+      const p2 = toJsonText([c.name, ...c.params], "params");
+      return ctx.transaction(async (trx) => {
+        await ctx.lock(trx, c.deviceId);
+        await requireDeviceRow(trx, c.deviceId);
+        if (c.idempotencyKey !== null) {
+          const existing = await byKey(trx, c.deviceId, c.idempotencyKey);
+          if (existing !== undefined) {
+            const command = toCommand(existing);
+            if (!commandsEqual(command, c)) {
+              throw new ServerError(
+                ServerErrorCode.IDEMPOTENCY_CONFLICT,
+                `idempotency key ${c.idempotencyKey} was used for a different command`,
+              );
+            }
+            return { command, created: false };
+          }
+        }
+        const now = ctx.now();
+        const row = await trx
+          .insertInto("commands")
+          .values({
+            id: ctx.newId(),
+            device_id: c.deviceId,
+            name: c.name,
+            p2,
+            idempotency_key: c.idempotencyKey,
+            state: CommandState.Queued,
+            created_at: now,
+            updated_at: now,
+            expires_at: c.expiresAt,
+            attempts: 0,
+            ...correlationColumns(c.correlation),
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return { command: toCommand(row), created: true };
+      });
+    },
+    get: async (id) => {
+      const row = await byId(ctx.db(), id);
+      return row === undefined ? null : toCommand(row);
+    },
+    findByIdempotencyKey: async (deviceId, key) => {
+      const row = await byKey(ctx.db(), deviceId, key);
+      return row === undefined ? null : toCommand(row);
+    },
+    takeBatch: async (input) => {
+      const max = requireInt(input.max, "max", 1);
+      const packageNo = requireInt(input.packageNo, "packageNo", 0);
+      const first = requireInt(input.firstPosition ?? 0, "firstPosition", 0);
+      return ctx.transaction(async (trx) => {
+        await ctx.lock(trx, input.deviceId);
+        const session = await trx
+          .selectFrom("sessions")
+          .select(["id", "device_id", "status", "idle_expires_at"])
+          .where("id", "=", input.sessionId)
+          .executeTakeFirst();
+        if (session === undefined) throw sessionNotFound(input.sessionId);
+        const now = ctx.now();
+        const live = sessionLive(
+          { status: session.status as SessionStatus, idleExpiresAt: session.idle_expires_at },
+          now,
+        );
+        if (session.device_id !== input.deviceId || !live) {
+          throw new ServerError(
+            ServerErrorCode.SESSION_NOT_OPEN,
+            `session ${session.id} is not the device's live session`,
+          );
+        }
+        await trx
+          .updateTable("commands")
+          .set({ state: CommandState.Expired, updated_at: now, completed_at: now })
+          .where("device_id", "=", input.deviceId)
+          .where("state", "=", CommandState.Queued)
+          .where("expires_at", "<=", now)
+          .execute();
+        const rows = await trx
+          .selectFrom("commands")
+          .selectAll()
+          .where("device_id", "=", input.deviceId)
+          .where("state", "=", CommandState.Queued)
+          .orderBy("seq")
+          .limit(max)
+          .execute();
+        const taken: Command[] = [];
+        for (const [i, row] of rows.entries()) {
+          const set = {
+            state: CommandState.Sent,
+            session_id: session.id,
+            package_no: packageNo,
+            position: first + i,
+            sent_at: now,
+            attempts: row.attempts + 1,
+            updated_at: now,
+          };
+          taken.push(await transition(trx, row, [CommandState.Queued], set, CommandState.Sent));
+        }
+        return taken;
+      });
+    },
+    recordResults: async (sessionId, results) => {
+      validateResults(results);
+      const prepared = results.map((r) => ({
+        r,
+        result: toJsonText(
+          { uris: [...(r.uris ?? [])], data: r.data === undefined ? null : jsonRoundTrip(r.data, "data") },
+          "data",
+        ),
+        correlation: r.correlation,
+      }));
+      if (results.length === 0) return [];
+      return ctx.transaction(async (trx) => {
+        const rows = await trx
+          .selectFrom("commands")
+          .selectAll()
+          .where(
+            "id",
+            "in",
+            results.map((r) => r.commandId),
+          )
+          .execute();
+        const found = new Map(rows.map((row) => [row.id, row]));
+        for (const { r } of prepared) {
+          const row = found.get(r.commandId);
+          checkResultTarget(
+            r,
+            row === undefined ? undefined : { state: row.state as CommandState, sessionId: row.session_id },
+            sessionId,
+          );
+        }
+        const now = ctx.now();
+        const out: Command[] = [];
+        for (const { r, result, correlation } of prepared) {
+          const row = found.get(r.commandId) as CommandRow;
+          const set = {
+            state: r.outcome,
+            status_code: r.statusCode,
+            result,
+            completed_at: r.outcome === CommandState.Accepted ? null : now,
+            updated_at: now,
+            ...(correlation === undefined ? {} : correlationColumns(correlation)),
+          };
+          out.push(await transition(trx, row, [CommandState.Sent], set, r.outcome, sessionId));
+        }
+        return out;
+      });
+    },
+    completeAccepted: async (selector, completion) => {
+      const data = checkCompletion(completion);
+      return ctx.transaction(async (trx) => {
+        let row: CommandRow | undefined;
+        if ("commandId" in selector) {
+          row = await byId(trx, selector.commandId);
+          if (row === undefined) throw commandNotFound(selector.commandId);
+          if (row.state !== CommandState.Accepted)
+            throw illegalCommand(row.id, row.state as CommandState, completion.outcome);
+        } else {
+          row = await trx
+            .selectFrom("commands")
+            .selectAll()
+            .where("device_id", "=", selector.deviceId)
+            .where("state", "=", CommandState.Accepted)
+            .where("async_source_uri", "=", selector.sourceUri)
+            .orderBy("seq")
+            .limit(1)
+            .executeTakeFirst();
+          if (row === undefined) return null;
+        }
+        if (completion.alertId !== undefined) {
+          const updated = await trx
+            .updateTable("alerts")
+            .set({ matched_command_id: row.id })
+            .where("id", "=", completion.alertId)
+            .where("device_id", "=", row.device_id)
+            .executeTakeFirst();
+          if (updated.numUpdatedRows === 0n) {
+            throw invalid(`alert ${completion.alertId} is not an alert of device ${row.device_id}`);
+          }
+        }
+        const previous = row.result === null ? null : (fromJsonText(row.result) as unknown as CommandResult);
+        const result = { uris: previous?.uris ?? [], data: data ?? previous?.data ?? null };
+        const now = ctx.now();
+        const set = {
+          state: completion.outcome,
+          status_code: completion.statusCode,
+          result: toJsonText(result, "data"),
+          completed_at: now,
+          updated_at: now,
+        };
+        return transition(trx, row, [CommandState.Accepted], set, completion.outcome);
+      });
+    },
+    requeueSession: async (sessionId) => ctx.transaction((trx) => requeueInTx(trx, sessionId, ctx.now())),
+    expireDue: async () => {
+      const now = ctx.now();
+      const result = await ctx
+        .db()
+        .updateTable("commands")
+        .set({ state: CommandState.Expired, updated_at: now, completed_at: now })
+        .where("state", "=", CommandState.Queued)
+        .where("expires_at", "<=", now)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+    cancel: async (id) =>
+      ctx.transaction(async (trx) => {
+        const row = await byId(trx, id);
+        if (row === undefined) throw commandNotFound(id);
+        checkCancellable(id, row.state as CommandState);
+        const now = ctx.now();
+        const set = { state: CommandState.Cancelled, updated_at: now, completed_at: now };
+        return transition(trx, row, [CommandState.Queued, CommandState.Accepted], set, CommandState.Cancelled);
+      }),
+    list: async (query = {}) => {
+      const limit = pageLimit(query);
+      let q = ctx.db().selectFrom("commands").selectAll();
+      if (query.deviceId !== undefined) q = q.where("device_id", "=", query.deviceId);
+      if (query.sessionId !== undefined) q = q.where("session_id", "=", query.sessionId);
+      if (query.state !== undefined) {
+        const states = ([] as string[]).concat(query.state);
+        if (states.length === 0) return { items: [], nextCursor: null };
+        q = q.where("state", "in", states);
+      }
+      const rows = await pageBySeq(q, query, limit).execute();
+      const page = toPage(rows, limit, (r) => [r.seq]);
+      return { items: page.items.map(toCommand), nextCursor: page.nextCursor };
+    },
+  };
+}

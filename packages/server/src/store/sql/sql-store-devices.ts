@@ -1,0 +1,207 @@
+// SQL store: the device registry.
+import type { Insertable, Selectable } from "kysely";
+import { ServerError, ServerErrorCode } from "../../errors.js";
+import { checkDevicePatch, checkNewDevice, stateAfterContact, stateAfterPatch } from "../device-rules.js";
+import type { CheckedDevicePatch } from "../device-rules.js";
+import { decodeCursor, deviceNotFound, fromJsonText, fromJsonTextOrNull, pageLimit, requireText } from "../rules.js";
+import { toJsonText, toPage } from "../rules.js";
+import type { DeviceStore } from "../store.js";
+import { DeviceState, type Device, type HttpCredentials, type MosInventoryEntry } from "../types.js";
+import type { NotificationAddress } from "../types.js";
+import { fromBuffer, onUniqueViolation, toBuffer, type Db, type SqlContext } from "./sql-context.js";
+import type { DevicesTable } from "./schema.js";
+
+type DeviceRow = Selectable<DevicesTable>;
+
+function toDevice(row: DeviceRow): Device {
+  return {
+    id: row.id,
+    state: row.state as DeviceState,
+    labels: fromJsonText(row.labels) as Record<string, string>,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    firstContactAt: row.first_contact_at,
+    lastContactAt: row.last_contact_at,
+    devInfo: fromJsonTextOrNull(row.dev_info),
+    devInfoAt: row.dev_info_at,
+    mos: row.mos === null ? null : (fromJsonText(row.mos) as unknown as MosInventoryEntry[]),
+    mosAt: row.mos_at,
+    notification:
+      row.noti_type === null || row.noti_secret === null || row.noti_auth_data === null
+        ? null
+        : { type: row.noti_type, secret: fromBuffer(row.noti_secret), authData: fromBuffer(row.noti_auth_data) },
+    notifyAddress: row.notify_address === null ? null : (fromJsonText(row.notify_address) as NotificationAddress),
+    http: row.http === null ? null : (fromJsonText(row.http) as unknown as HttpCredentials),
+    certFingerprint: row.cert_fingerprint,
+    psk: row.psk_identity === null || row.psk_key === null ? null : { identity: row.psk_identity, keyHex: row.psk_key },
+  };
+}
+
+/** The columns a checked patch sets (absent fields are left out, so they keep their values). */
+function patchColumns(p: CheckedDevicePatch, now: number): Partial<Insertable<DevicesTable>> {
+  const cols: Partial<Insertable<DevicesTable>> = { updated_at: now };
+  if (p.labels !== undefined) cols.labels = toJsonText(p.labels, "labels");
+  if (p.devInfo !== undefined) {
+    cols.dev_info = p.devInfo === null ? null : toJsonText(p.devInfo, "devInfo");
+    cols.dev_info_at = now;
+  }
+  if (p.mos !== undefined) {
+    cols.mos = p.mos === null ? null : toJsonText(p.mos, "mos");
+    cols.mos_at = now;
+  }
+  if (p.notification !== undefined) {
+    cols.noti_type = p.notification?.type ?? null;
+    cols.noti_secret = p.notification === null ? null : toBuffer(p.notification.secret);
+    cols.noti_auth_data = p.notification === null ? null : toBuffer(p.notification.authData);
+  }
+  if (p.notifyAddress !== undefined) {
+    cols.notify_address = p.notifyAddress === null ? null : toJsonText(p.notifyAddress, "notifyAddress");
+  }
+  if (p.http !== undefined) {
+    cols.http = p.http === null ? null : toJsonText(p.http, "http");
+    cols.http_username = p.http?.username ?? null;
+  }
+  if (p.certFingerprint !== undefined) cols.cert_fingerprint = p.certFingerprint;
+  if (p.psk !== undefined) {
+    cols.psk_identity = p.psk?.identity ?? null;
+    cols.psk_key = p.psk?.keyHex ?? null;
+  }
+  return cols;
+}
+
+const credentialConflict = () =>
+  new ServerError(ServerErrorCode.CREDENTIAL_CONFLICT, "another device already uses that credential");
+
+async function readDevice(db: Db, id: string): Promise<DeviceRow | undefined> {
+  return db.selectFrom("devices").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+/** Reads a device inside a transaction, or throws DEVICE_NOT_FOUND. */
+export async function requireDeviceRow(db: Db, id: string): Promise<DeviceRow> {
+  const row = await readDevice(db, id);
+  if (row === undefined) throw deviceNotFound(id);
+  return row;
+}
+
+async function replaceLabels(db: Db, id: string, labels: Readonly<Record<string, string>>): Promise<void> {
+  await db.deleteFrom("device_labels").where("device_id", "=", id).execute();
+  const rows = Object.entries(labels).map(([name, value]) => ({ device_id: id, name, value }));
+  if (rows.length > 0) await db.insertInto("device_labels").values(rows).execute();
+}
+
+function newRow(id: string, state: DeviceState, now: number, contact: boolean): Insertable<DevicesTable> {
+  return {
+    id,
+    state,
+    labels: "{}",
+    created_at: now,
+    updated_at: now,
+    first_contact_at: contact ? now : null,
+    last_contact_at: contact ? now : null,
+  };
+}
+
+export function createSqlDevices(ctx: SqlContext): DeviceStore {
+  return {
+    create: async (input) => {
+      const { id, patch } = checkNewDevice(input);
+      const row = await ctx.transaction(async (trx) => {
+        await ctx.lock(trx, id);
+        if ((await readDevice(trx, id)) !== undefined) {
+          throw new ServerError(ServerErrorCode.DEVICE_EXISTS, `device ${id} exists`);
+        }
+        const now = ctx.now();
+        const values = { ...newRow(id, DeviceState.Provisioned, now, false), ...patchColumns(patch, now) };
+        await onUniqueViolation(() => trx.insertInto("devices").values(values).execute(), credentialConflict);
+        if (patch.labels !== undefined) await replaceLabels(trx, id, patch.labels);
+        return requireDeviceRow(trx, id);
+      });
+      return toDevice(row);
+    },
+    get: async (id) => {
+      const row = await readDevice(ctx.db(), id);
+      return row === undefined ? null : toDevice(row);
+    },
+    findByCredential: async (key) => {
+      let q = ctx.db().selectFrom("devices").selectAll();
+      if ("certFingerprint" in key) q = q.where("cert_fingerprint", "=", key.certFingerprint);
+      else if ("pskIdentity" in key) q = q.where("psk_identity", "=", key.pskIdentity);
+      else q = q.where("http_username", "=", key.httpUsername);
+      const row = await q.executeTakeFirst();
+      return row === undefined ? null : toDevice(row);
+    },
+    recordContact: async (id, options) => {
+      requireText(id, "device id");
+      const row = await ctx.transaction(async (trx) => {
+        await ctx.lock(trx, id);
+        const existing = await readDevice(trx, id);
+        const now = ctx.now();
+        if (existing === undefined) {
+          if (!options.autoRegister) return undefined;
+          await trx
+            .insertInto("devices")
+            .values(newRow(id, DeviceState.Registered, now, true))
+            .execute();
+        } else {
+          await trx
+            .updateTable("devices")
+            .set({
+              state: stateAfterContact(existing.state as DeviceState),
+              first_contact_at: existing.first_contact_at ?? now,
+              last_contact_at: now,
+              updated_at: now,
+            })
+            .where("id", "=", id)
+            .execute();
+        }
+        return requireDeviceRow(trx, id);
+      });
+      return row === undefined ? null : toDevice(row);
+    },
+    update: async (id, patch) => {
+      const checked = checkDevicePatch(patch);
+      const row = await ctx.transaction(async (trx) => {
+        await ctx.lock(trx, id);
+        const existing = await requireDeviceRow(trx, id);
+        const state = stateAfterPatch(
+          { state: existing.state as DeviceState, firstContactAt: existing.first_contact_at },
+          checked.disabled,
+        );
+        const cols = { ...patchColumns(checked, ctx.now()), state };
+        await onUniqueViolation(
+          () => trx.updateTable("devices").set(cols).where("id", "=", id).execute(),
+          credentialConflict,
+        );
+        if (checked.labels !== undefined) await replaceLabels(trx, id, checked.labels);
+        return requireDeviceRow(trx, id);
+      });
+      return toDevice(row);
+    },
+    delete: async (id) =>
+      ctx.transaction(async (trx) => {
+        await ctx.lock(trx, id);
+        // The repository's scope column has no foreign key (shared items use ""), so it is cleaned here;
+        // every other table cascades from devices.
+        await trx.deleteFrom("repository_items").where("scope", "=", id).execute();
+        const result = await trx.deleteFrom("devices").where("id", "=", id).executeTakeFirst();
+        return result.numDeletedRows > 0n;
+      }),
+    list: async (query = {}) => {
+      const limit = pageLimit(query);
+      let q = ctx.db().selectFrom("devices").selectAll();
+      if (query.state !== undefined) q = q.where("state", "=", query.state);
+      for (const [name, value] of Object.entries(query.labels ?? {})) {
+        q = q.where("id", "in", (eb) =>
+          eb.selectFrom("device_labels").select("device_id").where("name", "=", name).where("value", "=", value),
+        );
+      }
+      if (query.cursor !== undefined) q = q.where("id", ">", decodeCursor(query.cursor, ["string"])[0]);
+      const rows = await q
+        .orderBy("id")
+        .limit(limit + 1)
+        .execute();
+      const page = toPage(rows, limit, (r) => [r.id]);
+      return { items: page.items.map(toDevice), nextCursor: page.nextCursor };
+    },
+  };
+}

@@ -1,0 +1,219 @@
+// SQL store: DM sessions. Opening, closing and expiring a session requeue its in-flight commands in the same
+// transaction, under the device lock, so a command is never both in flight and lost.
+import type { Selectable } from "kysely";
+import { ServerError, ServerErrorCode } from "../../errors.js";
+import { checkCloseReason, checkNewSession, checkSessionPatch, sessionLive } from "../queue-rules.js";
+import { fromJsonText, invalid, pageLimit, requireText, sessionNotFound, toJsonText, toPage } from "../rules.js";
+import type { SessionStore } from "../store.js";
+import { SessionStatus, type CloseSessionResult, type Session } from "../types-session.js";
+import type { SessionsTable } from "./schema.js";
+import { onUniqueViolation, pageByPair, type Db, type SqlContext } from "./sql-context.js";
+import { requeueInTx } from "./sql-store-commands.js";
+import { requireDeviceRow } from "./sql-store-devices.js";
+
+type SessionRow = Selectable<SessionsTable>;
+
+function toSession(row: SessionRow): Session {
+  return {
+    id: row.id,
+    deviceId: row.device_id,
+    status: row.status as SessionStatus,
+    stateName: row.state_name,
+    stateData: fromJsonText(row.state_data),
+    packageNo: row.package_no,
+    contToken: row.cont_token,
+    cookie: row.cookie,
+    createdAt: row.created_at,
+    lastActivityAt: row.last_activity_at,
+    idleTimeoutMs: row.idle_timeout_ms,
+    idleExpiresAt: row.idle_expires_at,
+    endedAt: row.ended_at,
+    version: row.version,
+  };
+}
+
+const keyInUse = () => invalid("cookie or CONT token already belongs to another session");
+
+const notOpen = (row: SessionRow) =>
+  new ServerError(ServerErrorCode.SESSION_NOT_OPEN, `session ${row.id} is ${row.status} or idle-expired`);
+
+async function readSession(db: Db, id: string): Promise<SessionRow | undefined> {
+  return db.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+/** Closes an open session (if still open) and requeues its in-flight commands; undefined if it was not open. */
+async function closeInTx(
+  trx: Db,
+  id: string,
+  status: SessionStatus,
+  now: number,
+  extra: { readonly idleBefore?: number } = {},
+): Promise<CloseSessionResult | undefined> {
+  let q = trx
+    .updateTable("sessions")
+    .set((eb) => ({ status, ended_at: now, version: eb("version", "+", 1) }))
+    .where("id", "=", id)
+    .where("status", "=", SessionStatus.Open);
+  if (extra.idleBefore !== undefined) q = q.where("idle_expires_at", "<=", extra.idleBefore);
+  const row = await q.returningAll().executeTakeFirst();
+  if (row === undefined) return undefined;
+  return { session: toSession(row), requeued: await requeueInTx(trx, id, now) };
+}
+
+export function createSqlSessions(ctx: SqlContext): SessionStore {
+  const findOne = async (column: "cookie" | "cont_token", value: string) => {
+    const row = await ctx.db().selectFrom("sessions").selectAll().where(column, "=", value).executeTakeFirst();
+    return row === undefined ? null : toSession(row);
+  };
+  return {
+    open: async (input) => {
+      const s = checkNewSession(input);
+      const id = input.id === undefined ? ctx.newId() : requireText(input.id, "session id");
+      const stateData = toJsonText(s.stateData, "stateData");
+      return ctx.transaction(async (trx) => {
+        await ctx.lock(trx, s.deviceId);
+        await requireDeviceRow(trx, s.deviceId);
+        if ((await readSession(trx, id)) !== undefined) throw invalid(`session ${id} exists`);
+        const now = ctx.now();
+        const previous = await trx
+          .selectFrom("sessions")
+          .select("id")
+          .where("device_id", "=", s.deviceId)
+          .where("status", "=", SessionStatus.Open)
+          .executeTakeFirst();
+        const superseded =
+          previous === undefined ? undefined : await closeInTx(trx, previous.id, SessionStatus.Superseded, now);
+        const row = await onUniqueViolation(
+          () =>
+            trx
+              .insertInto("sessions")
+              .values({
+                id,
+                device_id: s.deviceId,
+                status: SessionStatus.Open,
+                state_name: s.stateName,
+                state_data: stateData,
+                package_no: s.packageNo,
+                cont_token: s.contToken,
+                cookie: s.cookie,
+                created_at: now,
+                last_activity_at: now,
+                idle_timeout_ms: s.idleTimeoutMs,
+                idle_expires_at: now + s.idleTimeoutMs,
+                version: 1,
+              })
+              .returningAll()
+              .executeTakeFirstOrThrow(),
+          keyInUse,
+        );
+        return {
+          session: toSession(row),
+          superseded: superseded?.session ?? null,
+          requeued: superseded?.requeued ?? [],
+        };
+      });
+    },
+    get: async (id) => {
+      const row = await readSession(ctx.db(), id);
+      return row === undefined ? null : toSession(row);
+    },
+    findByCookie: (cookie) => findOne("cookie", cookie),
+    findByContToken: (token) => findOne("cont_token", token),
+    findOpen: async (deviceId) => {
+      const row = await ctx
+        .db()
+        .selectFrom("sessions")
+        .selectAll()
+        .where("device_id", "=", deviceId)
+        .where("status", "=", SessionStatus.Open)
+        .executeTakeFirst();
+      return row === undefined ? null : toSession(row);
+    },
+    update: async (id, patch, options = {}) => {
+      const p = checkSessionPatch(patch);
+      const stateData = p.stateData === undefined ? undefined : toJsonText(p.stateData, "stateData");
+      return ctx.transaction(async (trx) => {
+        const row = await readSession(trx, id);
+        if (row === undefined) throw sessionNotFound(id);
+        const now = ctx.now();
+        if (!sessionLive({ status: row.status as SessionStatus, idleExpiresAt: row.idle_expires_at }, now)) {
+          throw notOpen(row);
+        }
+        const conflict = () =>
+          new ServerError(ServerErrorCode.SESSION_CONFLICT, `session ${id} changed (version ${row.version})`);
+        if (options.expectedVersion !== undefined && options.expectedVersion !== row.version) throw conflict();
+        const idleTimeoutMs = p.idleTimeoutMs ?? row.idle_timeout_ms;
+        const set = {
+          ...(p.stateName === undefined ? {} : { state_name: p.stateName }),
+          ...(stateData === undefined ? {} : { state_data: stateData }),
+          ...(p.packageNo === undefined ? {} : { package_no: p.packageNo }),
+          ...(p.contToken === undefined ? {} : { cont_token: p.contToken }),
+          ...(p.cookie === undefined ? {} : { cookie: p.cookie }),
+          idle_timeout_ms: idleTimeoutMs,
+          last_activity_at: now,
+          idle_expires_at: now + idleTimeoutMs,
+          version: row.version + 1,
+        };
+        // Conditional on the version read: a concurrent writer on another node makes this a conflict.
+        const updated = await onUniqueViolation(
+          () =>
+            trx
+              .updateTable("sessions")
+              .set(set)
+              .where("id", "=", id)
+              .where("version", "=", row.version)
+              .where("status", "=", SessionStatus.Open)
+              .returningAll()
+              .executeTakeFirst(),
+          keyInUse,
+        );
+        if (updated === undefined) throw conflict();
+        return toSession(updated);
+      });
+    },
+    close: async (id, reason) => {
+      checkCloseReason(reason);
+      return ctx.transaction(async (trx) => {
+        const row = await readSession(trx, id);
+        if (row === undefined) throw sessionNotFound(id);
+        await ctx.lock(trx, row.device_id);
+        const closed = await closeInTx(trx, id, reason, ctx.now());
+        if (closed === undefined) {
+          throw new ServerError(ServerErrorCode.SESSION_NOT_OPEN, `session ${id} is already ${row.status}`);
+        }
+        return closed;
+      });
+    },
+    expireIdle: async () => {
+      const now = ctx.now();
+      const due = await ctx
+        .db()
+        .selectFrom("sessions")
+        .select(["id", "device_id"])
+        .where("status", "=", SessionStatus.Open)
+        .where("idle_expires_at", "<=", now)
+        .orderBy("created_at")
+        .orderBy("id")
+        .execute();
+      const results: CloseSessionResult[] = [];
+      for (const s of due) {
+        // One transaction per session; the condition re-checks, since another node may have touched it.
+        const closed = await ctx.transaction(async (trx) => {
+          await ctx.lock(trx, s.device_id);
+          return closeInTx(trx, s.id, SessionStatus.Expired, now, { idleBefore: now });
+        });
+        if (closed !== undefined) results.push(closed);
+      }
+      return results;
+    },
+    list: async (query = {}) => {
+      const limit = pageLimit(query);
+      let q = ctx.db().selectFrom("sessions").selectAll();
+      if (query.deviceId !== undefined) q = q.where("device_id", "=", query.deviceId);
+      if (query.status !== undefined) q = q.where("status", "=", query.status);
+      const rows = await pageByPair(q, ["created_at", "id"], ["number", "string"], query, limit).execute();
+      const page = toPage(rows, limit, (r) => [r.created_at, r.id]);
+      return { items: page.items.map(toSession), nextCursor: page.nextCursor };
+    },
+  };
+}

@@ -1,0 +1,95 @@
+// The SQLite store runs the shared store contract, each test on a fresh data directory; a "restart" closes
+// the store and opens the same omadm.sqlite again. Plus what only a file-backed store has to show.
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import BetterSqlite3 from "better-sqlite3";
+import { ServerErrorCode } from "../src/errors.js";
+import { openSqliteStore, SQLITE_FILE_NAME } from "../src/store/index.js";
+import { runStoreContract } from "./store-contract.js";
+import { rejectsWith, TestClock } from "./store-contract-support.js";
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "omadm-store-"));
+}
+
+runStoreContract("sqlite", () => {
+  const dir = tempDir();
+  return Promise.resolve({
+    open: (deps) => openSqliteStore(deps, { dataDir: dir }),
+    setNotificationCounter: (value) => {
+      const db = new BetterSqlite3(join(dir, SQLITE_FILE_NAME));
+      try {
+        db.prepare("update counters set value = ? where name = 'notification-id'").run(value);
+      } finally {
+        db.close();
+      }
+      return Promise.resolve();
+    },
+    dispose: () => {
+      rmSync(dir, { recursive: true, force: true });
+      return Promise.resolve();
+    },
+  });
+});
+
+test("sqlite: creates the data directory and omadm.sqlite in WAL mode with synchronous FULL", async () => {
+  const dir = join(tempDir(), "nested", "data");
+  const store = await openSqliteStore({ clock: new TestClock() }, { dataDir: dir });
+  try {
+    assert.ok(existsSync(join(dir, SQLITE_FILE_NAME)));
+    const db = new BetterSqlite3(join(dir, SQLITE_FILE_NAME), { readonly: true });
+    try {
+      assert.equal(db.pragma("journal_mode", { simple: true }), "wal");
+      const tables = db.prepare("select name from sqlite_master where type = 'table' order by name").pluck().all();
+      for (const t of ["devices", "commands", "sessions", "alerts", "counters", "repository_items", "api_tokens"]) {
+        assert.ok(tables.includes(t), `table ${t}`);
+      }
+    } finally {
+      db.close();
+    }
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("sqlite: opening twice runs migrations once and keeps the data", async () => {
+  const dir = tempDir();
+  try {
+    const clock = new TestClock();
+    const a = await openSqliteStore({ clock }, { dataDir: dir });
+    await a.devices.create({ id: "dev" });
+    await a.close();
+    const b = await openSqliteStore({ clock }, { dataDir: dir, synchronous: "NORMAL" });
+    assert.equal((await b.devices.get("dev"))?.id, "dev");
+    await b.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("sqlite: a file that is not a database is refused with STORE_UNAVAILABLE", async () => {
+  const dir = tempDir();
+  try {
+    writeFileSync(join(dir, SQLITE_FILE_NAME), "this is not a database, just text that is long enough".repeat(20));
+    await rejectsWith(openSqliteStore({ clock: new TestClock() }, { dataDir: dir }), ServerErrorCode.STORE_UNAVAILABLE);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("sqlite: a data directory that cannot be created is refused with STORE_UNAVAILABLE", async () => {
+  const dir = tempDir();
+  try {
+    writeFileSync(join(dir, "file"), "");
+    await rejectsWith(
+      openSqliteStore({ clock: new TestClock() }, { dataDir: join(dir, "file", "sub") }),
+      ServerErrorCode.STORE_UNAVAILABLE,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
