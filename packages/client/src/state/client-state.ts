@@ -1,0 +1,119 @@
+// The client's persistent state as one versioned document (design invariant 6): the DM Tree (values, MIIDs,
+// validators, creators), access grants, SUB subscriptions (§4.10, they persist across reboots), DEFAULT URIs
+// per MOID (§4.9), recent NOTIFICATION-IDs with their times (duplicate detection, §2.4), Generic Alerts waiting
+// for the next session and asynchronous EXEC reports waiting to be sent (§4.4, §4.12). Times are epoch
+// milliseconds from the caller's injected clock.
+import type { GenericAlert, Result } from "@omadm/protocol";
+import { ok } from "@omadm/protocol";
+import type { AccessControl, AccessSnapshot } from "../access/access-control.js";
+import type { DmTree } from "../tree/dm-tree.js";
+import type { TreeSnapshot } from "../tree/tree-snapshot.js";
+
+export const STATE_FORMAT = "omadm-client-state";
+/** Bumped on every incompatible change of the document; a loader refuses versions it does not know. */
+export const STATE_VERSION = 1;
+
+/** A SUB registration (§4.10): changes below `clientUri` are PUT to `serverUri`; per server. */
+export interface SubscriptionRecord {
+  readonly srvId: string;
+  /** The ClientURI exactly as the SUB gave it (UNSUB must match it string-exactly, §4.11). */
+  readonly clientUri: string;
+  readonly serverUri: string;
+  readonly createdAt: number;
+}
+
+/** A DEFAULT command (§4.9): where to HGET configuration for a MOID when the tree has none. */
+export interface DefaultUriRecord {
+  readonly moid: string;
+  readonly serverUri: string;
+  readonly srvId: string;
+  readonly setAt: number;
+}
+
+/** A NOTIFICATION-ID seen from a server, kept for duplicate detection (§2.4). */
+export interface NotificationIdRecord {
+  readonly srvId: string;
+  readonly notificationId: number;
+  readonly receivedAt: number;
+}
+
+/** A Generic Alert waiting for the next session with its server (§3.1 "pending alerts"). */
+export interface PendingAlertRecord {
+  readonly id: string;
+  readonly srvId: string;
+  readonly alert: GenericAlert;
+  readonly queuedAt: number;
+}
+
+/** An asynchronous EXEC result waiting to be sent (§4.4): to `serverUri`, else the account's SrvURI. */
+export interface PendingReportRecord {
+  readonly id: string;
+  readonly srvId: string;
+  readonly serverUri?: string;
+  readonly alert: GenericAlert;
+  readonly createdAt: number;
+}
+
+/** Everything in the state besides the tree and the grants. */
+export interface ClientStateRecords {
+  readonly subscriptions: readonly SubscriptionRecord[];
+  readonly defaults: readonly DefaultUriRecord[];
+  readonly notificationIds: readonly NotificationIdRecord[];
+  readonly pendingAlerts: readonly PendingAlertRecord[];
+  readonly pendingReports: readonly PendingReportRecord[];
+}
+
+export interface ClientStateDocument extends ClientStateRecords {
+  readonly format: typeof STATE_FORMAT;
+  readonly version: typeof STATE_VERSION;
+  readonly tree: TreeSnapshot;
+  readonly access: AccessSnapshot;
+}
+
+export const EMPTY_RECORDS: ClientStateRecords = Object.freeze({
+  subscriptions: [],
+  defaults: [],
+  notificationIds: [],
+  pendingAlerts: [],
+  pendingReports: [],
+});
+
+/** Captures the current state into a document (the tree and grants are snapshotted, records copied). */
+export function snapshotClientState(parts: {
+  readonly tree: DmTree;
+  readonly access?: AccessControl;
+  readonly records?: ClientStateRecords;
+}): ClientStateDocument {
+  const r = parts.records ?? EMPTY_RECORDS;
+  return {
+    format: STATE_FORMAT,
+    version: STATE_VERSION,
+    tree: parts.tree.snapshot(),
+    access: parts.access?.snapshot() ?? { grants: [] },
+    subscriptions: [...r.subscriptions],
+    defaults: [...r.defaults],
+    notificationIds: [...r.notificationIds],
+    pendingAlerts: [...r.pendingAlerts],
+    pendingReports: [...r.pendingReports],
+  };
+}
+
+/** Restores the tree and grants from a document and returns its records; on error the tree is unchanged. */
+export function restoreClientState(
+  doc: ClientStateDocument,
+  parts: { readonly tree: DmTree; readonly access?: AccessControl },
+): Result<ClientStateRecords> {
+  const t = parts.tree.restore(doc.tree);
+  if (!t.ok) return t;
+  if (parts.access !== undefined) {
+    const a = parts.access.restore(doc.access);
+    if (!a.ok) return a;
+  }
+  return ok({
+    subscriptions: doc.subscriptions,
+    defaults: doc.defaults,
+    notificationIds: doc.notificationIds,
+    pendingAlerts: doc.pendingAlerts,
+    pendingReports: doc.pendingReports,
+  });
+}
