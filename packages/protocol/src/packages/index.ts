@@ -1,5 +1,5 @@
 // Public exports of this module; the package's hand-written export list is ../index.ts.
-export { DEFAULT_JSON_LIMITS, type JsonLimits } from "./json-text.js";
+export { DEFAULT_JSON_LIMITS, type JsonLimits, parseJsonText } from "./json-text.js";
 export {
   MARKS,
   MarkSchema,
