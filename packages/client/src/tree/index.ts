@@ -52,3 +52,4 @@ export {
   type BootstrapCredentials,
 } from "./dmacc.js";
 export { setSessionInfo, Roaming, type SessionInfoValues } from "./sessioninfo.js";
+export { moItemFor, storeMoData, type MoItemOptions, type StoreOutcome } from "./mo-items.js";
