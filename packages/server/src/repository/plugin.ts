@@ -1,0 +1,253 @@
+// The Data Repository over HTTP (seed CR §7.3.1–§7.3.3, §7.3.11, §7.5; dm2-reference §1.6, §4.1, §4.2, §4.10):
+//   GET|HEAD /repo/shared/<path>              HGET source shared by every device
+//   GET|HEAD /repo/devices/<DevID>/<path>     HGET source of one device (and its latest HPUT/SUB upload)
+//   PUT|POST /repo/devices/<DevID>/<path>     HPUT / SUB report (PUT, replaces the item) and HPOST (POST)
+//   GET|HEAD /repo/uploads/<id>               an upload read back by the device that sent it
+// Every answer carries `OMADM-Accept` (the upload types). Register without a fastify `prefix`:
+//   app.register(repositoryPlugin, { store, publicBaseUrl, limits, authenticate })
+import type { FastifyError, FastifyPluginCallback, FastifyReply, FastifyRequest } from "fastify";
+import { ErrorCode, HDR_ACCEPT, negotiateResponse } from "@omadm/protocol";
+import { isServerError, ServerErrorCode } from "../errors.js";
+import type { Store } from "../store/store.js";
+import { ifNoneMatchHits } from "./conditional.js";
+import { BadContentError } from "./content-check.js";
+import { decideAccess, headerDeviceId, type DeviceAuthenticator } from "./device-access.js";
+import { offeredTypes } from "./media.js";
+import { DEVICES_SEGMENT, REPOSITORY_PREFIX, SHARED_SEGMENT, UPLOADS_SEGMENT, type RepositoryRef } from "./paths.js";
+import { sendProblem } from "./problem.js";
+import { createRepositoryService, type RepositoryLimits, type RepositoryService } from "./service.js";
+
+export interface RepositoryPluginOptions {
+  readonly store: Store;
+  /** Base of the upload `Location`s (and of the ServerURIs the service builds). */
+  readonly publicBaseUrl: string;
+  readonly limits?: Partial<RepositoryLimits> | undefined;
+  /** Upload types accepted besides JSON MO data and TNDS XML. */
+  readonly extraUploadTypes?: readonly string[] | undefined;
+  /** Device authentication; without it the URL (which holds the DevID) is the capability. */
+  readonly authenticate?: DeviceAuthenticator | undefined;
+  /** A service to share with the REST API; built from the options above when absent. */
+  readonly service?: RepositoryService | undefined;
+}
+
+interface ItemParams {
+  readonly deviceId?: string;
+  readonly id?: string;
+  readonly "*"?: string;
+}
+
+const SHARED_ROUTE = `${REPOSITORY_PREFIX}/${SHARED_SEGMENT}/*`;
+const DEVICE_ROUTE = `${REPOSITORY_PREFIX}/${DEVICES_SEGMENT}/:deviceId/*`;
+const UPLOAD_ROUTE = `${REPOSITORY_PREFIX}/${UPLOADS_SEGMENT}/:id`;
+const ITEM_METHODS = "GET, HEAD, PUT, POST";
+
+/**
+ * Stored content is served exactly as stored, never interpreted by a browser on this origin (the Web Server
+ * Component's pages share it): no sniffing, and a sandbox if anything ever renders it.
+ */
+function contentSafetyHeaders(reply: FastifyReply): void {
+  reply.header("X-Content-Type-Options", "nosniff").header("Content-Security-Policy", "sandbox; default-src 'none'");
+}
+
+export const repositoryPlugin: FastifyPluginCallback<RepositoryPluginOptions> = (app, options, done) => {
+  const service =
+    options.service ??
+    createRepositoryService(
+      { store: options.store },
+      {
+        publicBaseUrl: options.publicBaseUrl,
+        limits: options.limits,
+        extraUploadTypes: options.extraUploadTypes,
+      },
+    );
+  const { authenticate } = options;
+  /** The device each admitted request acts for (null: unknown, read-only). */
+  const actors = new WeakMap<FastifyRequest, string | null>();
+
+  // Bodies of every type arrive as raw bytes, so this plugin (not fastify) decides 415 — with OMADM-Accept.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    "*",
+    { parseAs: "buffer", bodyLimit: service.limits.maxUploadBytes },
+    (_request, body, done) => {
+      done(null, body);
+    },
+  );
+
+  // DM 2.0 §5.5, seed CR §7.5: the repository announces its upload types on every answer.
+  app.addHook("onSend", async (_request, reply, payload) => {
+    reply.header(HDR_ACCEPT, service.omadmAccept);
+    return payload;
+  });
+
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    if (error instanceof BadContentError) {
+      return sendProblem(reply, 400, error.code, error.message, error.path === undefined ? {} : { path: error.path });
+    }
+    if (isServerError(error)) {
+      const extra =
+        error.code === ServerErrorCode.REPOSITORY_UNSUPPORTED_MEDIA_TYPE ? { supported: service.uploadTypes } : {};
+      return sendProblem(reply, error.httpStatus, error.code, error.message, extra);
+    }
+    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      const detail = `the body exceeds ${service.limits.maxUploadBytes} bytes`;
+      return sendProblem(reply, 413, ServerErrorCode.REPOSITORY_TOO_LARGE, detail);
+    }
+    const status = error.statusCode ?? 500;
+    if (status === 415) {
+      return sendProblem(reply, 415, ServerErrorCode.REPOSITORY_UNSUPPORTED_MEDIA_TYPE, error.message, {
+        supported: service.uploadTypes,
+      });
+    }
+    if (status >= 400 && status < 500) return sendProblem(reply, status, ServerErrorCode.INVALID_INPUT, error.message);
+    request.log.error({ err: error }, "data repository request failed");
+    return sendProblem(reply, 500, ServerErrorCode.REPOSITORY_INTERNAL, "the repository could not handle the request");
+  });
+
+  /** onRequest: authenticate, then check the device may address this URL — before any body is read. */
+  const admit = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    let authenticatedDeviceId: string | undefined;
+    if (authenticate !== undefined) {
+      const outcome = await authenticate(request);
+      if (!outcome.ok) {
+        if (outcome.wwwAuthenticate !== undefined) reply.header("WWW-Authenticate", outcome.wwwAuthenticate);
+        const code =
+          outcome.status === 401 ? ServerErrorCode.REPOSITORY_UNAUTHORIZED : ServerErrorCode.REPOSITORY_FORBIDDEN;
+        return sendProblem(reply, outcome.status, code, outcome.message);
+      }
+      authenticatedDeviceId = outcome.deviceId;
+    }
+    const params = request.params as ItemParams;
+    const decision = decideAccess({
+      urlDeviceId: params.deviceId ?? null,
+      headerDeviceId: headerDeviceId(request),
+      authenticatedDeviceId,
+    });
+    if (!decision.ok) return sendProblem(reply, 403, ServerErrorCode.REPOSITORY_FORBIDDEN, decision.message);
+    actors.set(request, decision.actor);
+    return undefined;
+  };
+
+  /** HGET (seed CR §7.3.1): Accept negotiation (406), then If-None-Match (304), then the stored bytes. */
+  const serve = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    mediaType: string,
+    body: Uint8Array,
+    etag: string | undefined,
+  ): FastifyReply => {
+    const offered = offeredTypes(mediaType);
+    const chosen = negotiateResponse(request.headers.accept, offered);
+    if (!chosen.ok) {
+      if (chosen.error.code === ErrorCode.MEDIA_RANGE_SYNTAX) {
+        return sendProblem(reply, 400, ServerErrorCode.INVALID_INPUT, `malformed Accept: ${chosen.error.message}`);
+      }
+      return sendProblem(reply, 406, ServerErrorCode.REPOSITORY_NOT_ACCEPTABLE, chosen.error.message, {
+        available: offered,
+      });
+    }
+    contentSafetyHeaders(reply);
+    reply.header("Vary", "Accept").header("Cache-Control", "no-cache");
+    if (etag !== undefined) {
+      reply.header("ETag", etag);
+      if (ifNoneMatchHits(request.headers["if-none-match"], etag)) return reply.code(304).send();
+    }
+    return reply
+      .code(200)
+      .type(chosen.value)
+      .send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+  };
+
+  const getItem = async (request: FastifyRequest, reply: FastifyReply, ref: RepositoryRef) => {
+    const item = await service.getItem(ref);
+    if (item === null) {
+      return sendProblem(reply, 404, ServerErrorCode.REPOSITORY_ITEM_NOT_FOUND, `no item at ${request.url}`);
+    }
+    return serve(request, reply, item.mediaType, item.body, item.etag);
+  };
+
+  const upload = async (request: FastifyRequest, reply: FastifyReply, deviceId: string, path: string) => {
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const receipt = await service.receiveUpload({
+      deviceId,
+      path,
+      method: request.method === "POST" ? "POST" : "PUT",
+      contentType: request.headers["content-type"],
+      body,
+      ifMatch: request.headers["if-match"],
+    });
+    reply.header("Location", receipt.location);
+    if (receipt.item !== null) reply.header("ETag", receipt.item.etag);
+    // A PUT that replaced the item answers 204; a PUT that created it, and every POST (a new upload), 201.
+    if (request.method === "PUT" && !receipt.created) return reply.code(204).send();
+    return reply.code(201).type("application/json").send(JSON.stringify(receipt.upload));
+  };
+
+  const sharedRef = (request: FastifyRequest): RepositoryRef => ({
+    deviceId: null,
+    path: (request.params as ItemParams)["*"] ?? "",
+  });
+  const deviceRef = (request: FastifyRequest): { deviceId: string; path: string } => {
+    const params = request.params as ItemParams;
+    return { deviceId: params.deviceId ?? "", path: params["*"] ?? "" };
+  };
+
+  app.get(SHARED_ROUTE, { onRequest: admit }, (request, reply) => getItem(request, reply, sharedRef(request)));
+  app.get(DEVICE_ROUTE, { onRequest: admit }, (request, reply) => getItem(request, reply, deviceRef(request)));
+  for (const method of ["PUT", "POST"] as const) {
+    app.route({
+      method,
+      url: DEVICE_ROUTE,
+      onRequest: admit,
+      handler: (request, reply) => {
+        const ref = deviceRef(request);
+        return upload(request, reply, ref.deviceId, ref.path);
+      },
+    });
+    // dm2-reference §4.2: uploads are per device; shared items are written by the operator only.
+    app.route({
+      method,
+      url: SHARED_ROUTE,
+      onRequest: admit,
+      handler: (_request, reply) =>
+        sendProblem(
+          reply,
+          403,
+          ServerErrorCode.REPOSITORY_FORBIDDEN,
+          `devices upload under ${REPOSITORY_PREFIX}/${DEVICES_SEGMENT}/<DevID>/; shared items are read-only`,
+        ),
+    });
+  }
+
+  app.get(UPLOAD_ROUTE, { onRequest: admit }, async (request, reply) => {
+    const id = (request.params as ItemParams).id ?? "";
+    const found = await service.getUpload(id);
+    const actor = actors.get(request) ?? null;
+    // Only the device that sent it sees an upload; to anyone else it does not exist.
+    if (
+      found === null ||
+      (actor !== null && actor !== found.deviceId) ||
+      (authenticate !== undefined && actor === null)
+    ) {
+      return sendProblem(reply, 404, ServerErrorCode.REPOSITORY_ITEM_NOT_FOUND, `no upload ${JSON.stringify(id)}`);
+    }
+    return serve(request, reply, found.mediaType, found.body, `"upload-${found.id}"`);
+  });
+
+  // Anything else under /repo: 405 with Allow on an item URL, otherwise a 404 that says what exists.
+  const fallback = (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split("?")[0] ?? "";
+    const itemUrl =
+      path.startsWith(`${REPOSITORY_PREFIX}/${SHARED_SEGMENT}/`) ||
+      path.startsWith(`${REPOSITORY_PREFIX}/${DEVICES_SEGMENT}/`);
+    if (itemUrl) {
+      reply.header("Allow", ITEM_METHODS);
+      return sendProblem(reply, 405, ServerErrorCode.INVALID_INPUT, `${request.method} is not allowed on ${path}`);
+    }
+    const detail = `no repository resource at ${path}; items live at ${REPOSITORY_PREFIX}/${SHARED_SEGMENT}/<path> and ${REPOSITORY_PREFIX}/${DEVICES_SEGMENT}/<DevID>/<path>`;
+    return sendProblem(reply, 404, ServerErrorCode.REPOSITORY_ITEM_NOT_FOUND, detail);
+  };
+  app.all(REPOSITORY_PREFIX, fallback);
+  app.all(`${REPOSITORY_PREFIX}/*`, fallback);
+  done();
+};
