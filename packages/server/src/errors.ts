@@ -54,6 +54,9 @@ export const ServerErrorCode = {
   NOTIFY_SEND_FAILED: "OMADM_SRV_NOTIFY_SEND_FAILED",
   NOTIFY_SEND_TIMEOUT: "OMADM_SRV_NOTIFY_SEND_TIMEOUT",
   NOTIFY_SENDER_CLOSED: "OMADM_SRV_NOTIFY_SENDER_CLOSED",
+  // Notifier: what the device record lacks for a wake (dm2-reference §2.5, §12)
+  NOTIFY_NO_ADDRESS: "OMADM_SRV_NOTIFY_NO_ADDRESS",
+  NOTIFY_CREDENTIALS_MISSING: "OMADM_SRV_NOTIFY_CREDENTIALS_MISSING",
 } as const;
 
 export type ServerErrorCode = (typeof ServerErrorCode)[keyof typeof ServerErrorCode];
@@ -93,6 +96,8 @@ export const ServerErrorHttpStatus: { readonly [C in ServerErrorCode]: number } 
   OMADM_SRV_NOTIFY_SEND_FAILED: 502,
   OMADM_SRV_NOTIFY_SEND_TIMEOUT: 504,
   OMADM_SRV_NOTIFY_SENDER_CLOSED: 503,
+  OMADM_SRV_NOTIFY_NO_ADDRESS: 409,
+  OMADM_SRV_NOTIFY_CREDENTIALS_MISSING: 409,
 };
 
 export interface ServerErrorInit {
