@@ -65,14 +65,6 @@ export function contentContract(it: ContractTest): void {
     assert.deepEqual(ids, [65535, 0, 1]);
   });
 
-  it("gives distinct NOTIFICATION-IDs to concurrent callers", async (f) => {
-    const ids = await Promise.all(Array.from({ length: 20 }, () => f.store.notifications.nextId()));
-    assert.deepEqual(
-      [...ids].sort((a, b) => a - b),
-      Array.from({ length: 20 }, (_, i) => i + 1),
-    );
-  });
-
   it("logs sent notifications and lists them by device", async (f) => {
     await f.store.devices.create({ id: "dev" });
     const n = await f.store.notifications.record({

@@ -178,6 +178,20 @@ export function deviceContract(it: ContractTest): void {
     assert.deepEqual((await f.store.devices.get("dev-a"))?.labels, {});
   });
 
+  it("refuses NUL characters in stored text, and lookups by such keys find nothing", async (f) => {
+    const nul = "dev\u0000x";
+    await rejectsWith(f.store.devices.create({ id: nul }), ServerErrorCode.INVALID_INPUT);
+    await rejectsWith(f.store.devices.recordContact(nul, { autoRegister: true }), ServerErrorCode.INVALID_INPUT);
+    assert.equal(await f.store.devices.get(nul), null);
+    assert.equal(await f.store.devices.findByCredential({ pskIdentity: nul }), null);
+    assert.equal(await f.store.devices.delete(nul), false);
+    assert.equal(await f.store.commands.get(nul), null);
+    assert.equal(await f.store.sessions.findByCookie(nul), null);
+    assert.equal(await f.store.repository.get(nul, null), null);
+    assert.equal(await f.store.uiSessions.get(nul), null);
+    assert.equal(await f.store.apiTokens.use(nul), null);
+  });
+
   it("lists devices by id with state and label filters, page by page", async (f) => {
     for (const id of ["d3", "d1", "d5", "d2", "d4"]) {
       await f.store.devices.create({ id, labels: { ring: Number(id[1]) % 2 === 0 ? "even" : "odd", all: "x" } });

@@ -99,6 +99,38 @@ export function persistenceContract(it: ContractTest): void {
     await rejectsWith(f.store.notifications.nextId(), ServerErrorCode.STORE_CLOSED);
   });
 
+  it("concurrent takers never get the same command, and every command is taken once", async (f) => {
+    const { sessionId, ids } = await queueFixture(f.store, "dev", 20);
+    const nodes = f.harness.concurrentNodes ? [f.store, await f.openSecondNode()] : [f.store];
+    const batches = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        nodes[i % nodes.length]!.commands.takeBatch({ deviceId: "dev", sessionId, max: 3, packageNo: 2 }),
+      ),
+    );
+    const taken = batches.flat().map((c) => c.id);
+    assert.equal(new Set(taken).size, taken.length, "no command taken twice");
+    assert.deepEqual([...taken].sort(), [...ids].sort(), "every command taken");
+    for (const batch of batches) {
+      const positions = batch.map((c) => ids.indexOf(c.id));
+      assert.deepEqual(
+        positions,
+        [...positions].sort((a, b) => a - b),
+        "each batch in queue order",
+      );
+    }
+  });
+
+  it("concurrent callers get distinct NOTIFICATION-IDs, across server nodes too", async (f) => {
+    const nodes = f.harness.concurrentNodes ? [f.store, await f.openSecondNode()] : [f.store];
+    const ids = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => nodes[i % nodes.length]!.notifications.nextId()),
+    );
+    assert.deepEqual(
+      [...ids].sort((a, b) => a - b),
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    );
+  });
+
   it("property: under any interleaving of sessions, answers, aborts and expiry, no command is lost or doubled", async (f) => {
     type Op =
       | { kind: "enqueue" }

@@ -12,6 +12,11 @@ export interface StoreHarness {
   setNotificationCounter(value: number): Promise<void>;
   /** Drops the database (temp dir, PostgreSQL schema). */
   dispose(): Promise<void>;
+  /**
+   * Whether two stores open at once may run transactions concurrently (memory, PostgreSQL). Not SQLite: two
+   * better-sqlite3 connections in one process would wait for each other's lock on the one JS thread.
+   */
+  readonly concurrentNodes: boolean;
 }
 
 export type MakeHarness = () => Promise<StoreHarness>;

@@ -10,6 +10,7 @@ runStoreContract("memory", () => {
       data.notificationCounter = value;
       return Promise.resolve();
     },
+    concurrentNodes: true,
     dispose: () => Promise.resolve(),
   });
 });

@@ -28,6 +28,7 @@ runStoreContract("sqlite", () => {
       }
       return Promise.resolve();
     },
+    concurrentNodes: false,
     dispose: () => {
       rmSync(dir, { recursive: true, force: true });
       return Promise.resolve();
@@ -90,6 +91,24 @@ test("sqlite: a data directory that cannot be created is refused with STORE_UNAV
       ServerErrorCode.STORE_UNAVAILABLE,
     );
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("sqlite: a write lock held too long by another process is STORE_UNAVAILABLE, and nothing changes", async () => {
+  const dir = tempDir();
+  const store = await openSqliteStore({ clock: new TestClock() }, { dataDir: dir, busyTimeoutMs: 20 });
+  const other = new BetterSqlite3(join(dir, SQLITE_FILE_NAME));
+  try {
+    other.exec("begin immediate");
+    await rejectsWith(store.devices.create({ id: "dev" }), ServerErrorCode.STORE_UNAVAILABLE);
+    other.exec("rollback");
+    assert.equal(await store.devices.get("dev"), null);
+    await store.devices.create({ id: "dev" });
+    assert.equal((await store.devices.get("dev"))?.id, "dev");
+  } finally {
+    other.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -5,3 +5,4 @@ export * from "./types-content.js";
 export * from "./store.js";
 export { createMemoryStore, MemoryStoreData, type MemoryStoreOptions } from "./memory-store.js";
 export { openSqliteStore, SQLITE_FILE_NAME, SqliteSynchronous, type SqliteStoreOptions } from "./sqlite.js";
+export { openPostgresStore, type PostgresStoreOptions } from "./postgres.js";

@@ -16,8 +16,10 @@ export function invalid(message: string): ServerError {
   return new ServerError(ServerErrorCode.INVALID_INPUT, message);
 }
 
+/** A non-empty string without NUL (PostgreSQL text cannot hold NUL; refusing it everywhere keeps stores alike). */
 export function requireText(value: unknown, what: string): string {
   if (typeof value !== "string" || value.length === 0) throw invalid(`${what} must be a non-empty string`);
+  if (value.includes("\u0000")) throw invalid(`${what} must not contain NUL characters`);
   return value;
 }
 

@@ -1,5 +1,10 @@
 // The default store: SQLite (better-sqlite3 under Kysely) in one file, `omadm.sqlite`, in the data directory.
 // Opening creates the directory and the file and brings the schema up to date.
+//
+// One serving process should open a data directory once. Other processes (an admin CLI) may use the file at
+// the same time: SQLite serializes writers and each waits up to busyTimeoutMs. Two stores on one file in the
+// *same* process must not run transactions at once: better-sqlite3 waits for a lock synchronously, on the one
+// JS thread, so the holder can never finish — the waiter fails with STORE_UNAVAILABLE after the timeout.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";

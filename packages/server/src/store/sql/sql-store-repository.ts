@@ -69,7 +69,7 @@ export function createSqlRepository(ctx: SqlContext): RepositoryStore {
           await ctx.lock(trx, item.deviceId);
           await requireDeviceRow(trx, item.deviceId);
         }
-        await ctx.lock(trx, `repository\u0000${scope}\u0000${item.path}`);
+        await ctx.lock(trx, `repository:${JSON.stringify([scope, item.path])}`);
         const existing = await trx
           .selectFrom("repository_items")
           .select(["etag", "version", "created_at"])

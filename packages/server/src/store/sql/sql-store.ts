@@ -1,6 +1,8 @@
-// Composes the per-concern SQL modules into one Store over a Kysely handle (SQLite or PostgreSQL).
+// Composes the per-concern SQL modules into one Store over a Kysely handle (SQLite or PostgreSQL), each
+// method guarded by sql-errors.ts.
 import { StoreKind, type Store } from "../store.js";
 import type { SqlContext } from "./sql-context.js";
+import { guardMethods } from "./sql-errors.js";
 import { createSqlAlerts, createSqlNotifications } from "./sql-store-alerts.js";
 import { createSqlCommands } from "./sql-store-commands.js";
 import { createSqlDevices } from "./sql-store-devices.js";
@@ -16,14 +18,14 @@ export function createSqlStore(
   let closing: Promise<void> | undefined;
   return {
     kind,
-    devices: createSqlDevices(ctx),
-    commands: createSqlCommands(ctx),
-    sessions: createSqlSessions(ctx),
-    alerts: createSqlAlerts(ctx),
-    notifications: createSqlNotifications(ctx),
-    repository: createSqlRepository(ctx),
-    uiSessions: createSqlUiSessions(ctx),
-    apiTokens: createSqlApiTokens(ctx),
+    devices: guardMethods(createSqlDevices(ctx)),
+    commands: guardMethods(createSqlCommands(ctx)),
+    sessions: guardMethods(createSqlSessions(ctx)),
+    alerts: guardMethods(createSqlAlerts(ctx)),
+    notifications: guardMethods(createSqlNotifications(ctx)),
+    repository: guardMethods(createSqlRepository(ctx)),
+    uiSessions: guardMethods(createSqlUiSessions(ctx)),
+    apiTokens: guardMethods(createSqlApiTokens(ctx)),
     close: () => {
       if (closing === undefined) {
         ctx.markClosed();
