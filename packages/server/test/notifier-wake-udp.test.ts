@@ -3,6 +3,9 @@
 // attempt — sent or failed — is in the store. Refusals name what is missing and spend no NOTIFICATION-ID.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   ConType,
   ErrorCode,
@@ -16,6 +19,8 @@ import { createNotifier, NotificationFailedError, type NotifierOptions } from ".
 import { createUdpNotificationSender } from "../src/notifier/transports/index.js";
 import type { NotificationSender } from "../src/notifier/transports/index.js";
 import type { Store } from "../src/store/store.js";
+import { MemoryStoreData } from "../src/store/memory-store.js";
+import { openSqliteStore } from "../src/store/sqlite.js";
 import type { NewDevice } from "../src/store/types.js";
 import { openHandles, createRecordingLogger } from "../../../test-support/async-inbox.js";
 import {
@@ -104,40 +109,68 @@ test("the device receives a Package#0 that verifies with its Auth/Noti credentia
   }
 });
 
-test("NOTIFICATION-ID increases with every wake and continues after the store is reopened", async () => {
-  const { store, data } = memoryStore();
-  const listener = await udpListener();
-  await store.devices.create({
-    id: DEVICE,
-    notification: CREDENTIALS,
-    notifyAddress: { udp: { host: "127.0.0.1", port: listener.port } },
-  });
-  const sender = createUdpNotificationSender();
-  try {
-    const first = createNotifier({ store, senders: [sender], clock: fixedClock() }, { serverId: SERVER_ID });
-    const ids: number[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await first.wake(DEVICE)).notificationId);
-    await store.close();
+/** Two ways to "restart the server": SQLite in a temp dir (the default store), and memory over kept data. */
+const REOPENABLE: readonly { name: string; make(): Promise<{ open(): Promise<Store>; cleanup(): Promise<void> }> }[] = [
+  {
+    name: "SQLite",
+    async make() {
+      const dir = await mkdtemp(join(tmpdir(), "omadm-notifier-"));
+      return {
+        open: () => openSqliteStore({ clock: fixedClock() }, { dataDir: dir }),
+        cleanup: () => rm(dir, { recursive: true, force: true }),
+      };
+    },
+  },
+  {
+    name: "memory",
+    make() {
+      const data = new MemoryStoreData();
+      return Promise.resolve({
+        open: () => Promise.resolve(memoryStore(data).store),
+        cleanup: () => Promise.resolve(),
+      });
+    },
+  },
+];
 
-    // A restarted server: a new store over the same data, a new notifier.
-    const reopened = memoryStore(data).store;
-    const second = createNotifier({ store: reopened, senders: sender, clock: fixedClock() }, { serverId: SERVER_ID });
-    ids.push((await second.wake(DEVICE)).notificationId);
-    for (let i = 1; i < ids.length; i++) assert.ok(ids[i]! > ids[i - 1]!, `ids increase: ${ids.join(", ")}`);
-    const received: number[] = [];
-    for (let i = 0; i < ids.length; i++) received.push(verified(await listener.inbox.next()).notificationId ?? -1);
-    assert.deepEqual(received, ids, "the ids on the wire are the recorded ones");
-    const log = await reopened.notifications.list({ deviceId: DEVICE });
-    assert.deepEqual(
-      log.items.map((r) => r.notificationId),
-      ids,
-    );
-    await reopened.close();
-  } finally {
-    await sender.close();
-    await listener.close();
-  }
-});
+for (const kind of REOPENABLE) {
+  test(`NOTIFICATION-ID increases with every wake and continues after a restart (${kind.name} store)`, async () => {
+    const backing = await kind.make();
+    const listener = await udpListener();
+    const sender = createUdpNotificationSender();
+    try {
+      const store = await backing.open();
+      await store.devices.create({
+        id: DEVICE,
+        notification: CREDENTIALS,
+        notifyAddress: { udp: { host: "127.0.0.1", port: listener.port } },
+      });
+      const first = createNotifier({ store, senders: [sender], clock: fixedClock() }, { serverId: SERVER_ID });
+      const ids: number[] = [];
+      for (let i = 0; i < 3; i++) ids.push((await first.wake(DEVICE)).notificationId);
+      await store.close();
+
+      // A restarted server: the store reopened from the same backing, a new notifier.
+      const reopened = await backing.open();
+      const second = createNotifier({ store: reopened, senders: sender, clock: fixedClock() }, { serverId: SERVER_ID });
+      ids.push((await second.wake(DEVICE)).notificationId);
+      for (let i = 1; i < ids.length; i++) assert.ok(ids[i]! > ids[i - 1]!, `ids increase: ${ids.join(", ")}`);
+      const received: number[] = [];
+      for (let i = 0; i < ids.length; i++) received.push(verified(await listener.inbox.next()).notificationId ?? -1);
+      assert.deepEqual(received, ids, "the ids on the wire are the recorded ones");
+      const log = await reopened.notifications.list({ deviceId: DEVICE });
+      assert.deepEqual(
+        log.items.map((r) => [r.notificationId, r.outcome]),
+        ids.map((id) => [id, "sent"]),
+      );
+      await reopened.close();
+    } finally {
+      await sender.close();
+      await listener.close();
+      await backing.cleanup();
+    }
+  });
+}
 
 test("REQ-MOS: sent when asked, not sent once the MOS inventory is known, reqMosDefault turns it on", async () => {
   const r = await rig({ mos: KNOWN_MOS });
