@@ -32,12 +32,12 @@ export { type NodeFilter, readableByServer, encodeNode } from "./subtree-encoder
 export type { TreeSnapshot, InstanceSnapshot } from "./tree-snapshot.js";
 export {
   registerStandardMos,
-  readShippedDdf,
   DEFAULT_STANDARD_MOIDS,
   ALL_STANDARD_MOIDS,
   type DdfLoader,
   type StandardMoOptions,
 } from "./standard-ddf.js";
+export { readShippedDdf } from "./shipped-ddf.js";
 export { createDevInfo, readDevId, type DevInfoConfig } from "./devinfo.js";
 export {
   createDmAccount,

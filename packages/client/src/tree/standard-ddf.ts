@@ -1,6 +1,6 @@
 // Registering the standard DM 2.0 MOs (dm2-reference §9) from the DDF files shipped with @omadm/protocol. The
-// file bytes come from an injected loader, so this stays free of I/O; `readShippedDdf` is the Node adapter.
-import { readFileSync } from "node:fs";
+// file bytes come from an injected loader, so this stays free of I/O; `readShippedDdf` (shipped-ddf.ts) is the
+// Node adapter.
 import {
   MOID_DACMO,
   MOID_DEVINFO,
@@ -43,7 +43,3 @@ export function registerStandardMos(
   }
   return ok(undefined);
 }
-
-/** Node adapter: reads a DDF shipped in the @omadm/protocol package. Throws if the package files are missing. */
-export const readShippedDdf: DdfLoader = (fileName) =>
-  readFileSync(new URL(import.meta.resolve(`@omadm/protocol/ddf/${fileName}`)));
