@@ -1,0 +1,66 @@
+// What every route module of the REST API is given: the store, the services, and the optional components. A
+// component this server runs without (no notifier configured, no Web Server Component) is null, and its
+// routes answer 501 API_COMPONENT_UNAVAILABLE with a problem that says what is missing.
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from "fastify";
+import { ServerError, ServerErrorCode } from "../errors.js";
+import type { Notifier } from "../notifier/notifier.js";
+import type { RepositoryService } from "../repository/service.js";
+import type { CommandService } from "../services/command-service.js";
+import type { Store } from "../store/store.js";
+import type { Clock } from "../store/types.js";
+import type { UiSession } from "../store/types-content.js";
+
+export type ApiApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/** The Web Server Component's UI-session service, as far as the API needs it (dm2-reference §4.6). */
+export interface ApiUiSessionService {
+  /**
+   * Creates a UI session for the device from a template (text, choices, form fields) and returns it with the
+   * ServerURI (carrying the UI session id) that a SHOW command opens. Refuses a bad template with a
+   * ServerError that names the problem.
+   */
+  create(
+    deviceId: string,
+    template: unknown,
+    options?: { readonly ttlSeconds?: number },
+  ): Promise<{ readonly uiSession: UiSession; readonly serverUri: string }>;
+}
+
+export interface ApiContext {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly commands: CommandService;
+  readonly notifier: Pick<Notifier, "wake"> | null;
+  readonly uiSessions: ApiUiSessionService | null;
+  readonly repository: RepositoryService | null;
+  /** Realm for device HTTP credentials provisioned without one (the DM endpoint's realm). */
+  readonly httpRealm: string;
+  /** Largest repository item body accepted by the API, bytes. */
+  readonly repositoryBodyLimit: number;
+}
+
+export function componentUnavailable(component: string, option: string): ServerError {
+  return new ServerError(
+    ServerErrorCode.API_COMPONENT_UNAVAILABLE,
+    `this server runs without the ${component} (apiPlugin option "${option}"), so this route is not available`,
+  );
+}
+
+/** The component or API_COMPONENT_UNAVAILABLE. */
+export function need<T>(component: T | null, name: string, option: string): T {
+  if (component === null) throw componentUnavailable(name, option);
+  return component;
+}

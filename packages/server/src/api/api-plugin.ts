@@ -1,0 +1,190 @@
+// The operator REST API as one fastify plugin (issue #4 "REST API"): everything under /api, encapsulated so
+// its validator, error handler, 404 handler, body parsers and auth hook touch no other component.
+//
+//   /api/v1/…            the API (JSON; errors application/problem+json; bearer-token auth)
+//   /api/openapi.json    the OpenAPI 3.1 document generated from the route schemas
+//   /api/docs            Swagger UI
+//
+// Register it on the server's root instance without a prefix: `await app.register(apiPlugin, options)`.
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import { TypeBoxValidatorCompiler } from "@fastify/type-provider-typebox";
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { ServerErrorCode } from "../errors.js";
+import { NotificationFailedError } from "../notifier/notifier.js";
+import type { Notifier } from "../notifier/notifier.js";
+import type { RepositoryService } from "../repository/service.js";
+import { createCommandService, type CommandService, type CommandServiceDeps } from "../services/command-service.js";
+import type { Store } from "../store/store.js";
+import type { Clock } from "../store/types.js";
+import type { ApiApp, ApiContext, ApiUiSessionService } from "./api-context.js";
+import { authenticate, bearerChallenge } from "./auth.js";
+import { errorCodeTable } from "./error-docs.js";
+import { formatValidationErrors, makeProblem, PROBLEM_MEDIA_TYPE, problemOf } from "./problem.js";
+import { notificationView } from "./record-schemas.js";
+import { registerCommandRoutes } from "./routes-commands.js";
+import { registerDeviceRoutes } from "./routes-devices.js";
+import { registerEventRoutes } from "./routes-events.js";
+import { RAW_BODY_CONFIG, registerRepositoryRoutes } from "./routes-repository.js";
+import { registerTokenRoutes } from "./routes-tokens.js";
+import { registerUiSessionRoutes } from "./routes-ui-sessions.js";
+
+export const API_PREFIX = "/api";
+export const API_V1_PREFIX = "/api/v1";
+export const OPENAPI_PATH = "/api/openapi.json";
+export const DOCS_PATH = "/api/docs";
+/** Default JSON body limit of the API (1 MiB). */
+export const DEFAULT_API_BODY_LIMIT = 1024 * 1024;
+/** Default repository item body limit of the API (16 MiB, the repository's default item limit). */
+export const DEFAULT_REPOSITORY_BODY_LIMIT = 16 * 1024 * 1024;
+
+export interface ApiPluginOptions {
+  readonly store: Store;
+  /** Default: the system clock. */
+  readonly clock?: Clock | undefined;
+  /**
+   * The command service to queue through; share the composition root's one so that wake-on-queue applies.
+   * Default: one built from `store`, `clock`, `allowHttp` and `onQueued`.
+   */
+  readonly commands?: CommandService | undefined;
+  /** For the default command service: accept plain-http ServerURIs (default false). */
+  readonly allowHttp?: boolean | undefined;
+  /** For the default command service: called when a command is queued (e.g. wake-on-queue). */
+  readonly onQueued?: CommandServiceDeps["onQueued"];
+  /** `POST /devices/{id}/wake` answers 501 without it. */
+  readonly notifier?: Pick<Notifier, "wake"> | null | undefined;
+  /** `POST /ui-sessions` answers 501 without it. */
+  readonly uiSessions?: ApiUiSessionService | null | undefined;
+  /** The repository and upload routes answer 501 without it. */
+  readonly repository?: RepositoryService | null | undefined;
+  /** Requests from a loopback peer need no token (default true; see ./auth.ts for when to turn it off). */
+  readonly loopbackWithoutToken?: boolean | undefined;
+  /** Realm for device HTTP credentials provisioned with a password but no realm (default "omadm"). */
+  readonly httpRealm?: string | undefined;
+  /** JSON body limit, bytes (default 1 MiB). */
+  readonly bodyLimit?: number | undefined;
+  /** Repository item body limit, bytes (default 16 MiB). */
+  readonly repositoryBodyLimit?: number | undefined;
+  /** Serve Swagger UI at /api/docs (default true). The OpenAPI document is always served. */
+  readonly docs?: boolean | undefined;
+  /** `servers` of the OpenAPI document, e.g. [{ url: "https://dm.example.com" }]. */
+  readonly openapiServers?: readonly { readonly url: string; readonly description?: string }[] | undefined;
+}
+
+const systemClock: Clock = { now: () => Date.now() };
+
+export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, options) => {
+  const clock = options.clock ?? systemClock;
+  const ctx: ApiContext = {
+    store: options.store,
+    clock,
+    commands:
+      options.commands ??
+      createCommandService(
+        {
+          store: options.store,
+          clock,
+          onQueued: options.onQueued,
+          onQueuedError: (error, deviceId) => {
+            root.log.warn({ err: error, deviceId }, "wake-on-queue hook failed");
+          },
+        },
+        { allowHttp: options.allowHttp ?? false },
+      ),
+    notifier: options.notifier ?? null,
+    uiSessions: options.uiSessions ?? null,
+    repository: options.repository ?? null,
+    httpRealm: options.httpRealm ?? "omadm",
+    repositoryBodyLimit: options.repositoryBodyLimit ?? DEFAULT_REPOSITORY_BODY_LIMIT,
+  };
+  const loopbackWithoutToken = options.loopbackWithoutToken ?? true;
+
+  await root.register(
+    async (api: ApiApp) => {
+      api.setValidatorCompiler(TypeBoxValidatorCompiler);
+      api.setSchemaErrorFormatter((errors, dataVar) => new Error(formatValidationErrors(errors, dataVar)));
+      api.setErrorHandler(errorHandler);
+      api.setNotFoundHandler((request, reply) =>
+        sendProblem(
+          reply,
+          makeProblem(404, ServerErrorCode.API_ROUTE_NOT_FOUND, `no API route ${request.method} ${request.url}`),
+          request,
+        ),
+      );
+
+      await api.register(swagger, {
+        openapi: {
+          openapi: "3.1.0",
+          info: {
+            title: "omadm DM Server — operator API",
+            version: "1",
+            description: apiDescription(loopbackWithoutToken),
+          },
+          ...(options.openapiServers === undefined ? {} : { servers: [...options.openapiServers] }),
+          components: {
+            securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", description: "An API token" } },
+          },
+          security: [{ bearerAuth: [] }],
+        },
+        transform: ({ schema, url, route }) => {
+          // The raw-body routes take any media type: document the body the validator never sees.
+          const raw = (route.config as Record<string, unknown> | undefined)?.[RAW_BODY_CONFIG] === true;
+          if (!raw) return { schema, url };
+          return { schema: { ...schema, consumes: ["*/*"], body: { type: "string", format: "binary" } }, url };
+        },
+      });
+      if (options.docs ?? true) await api.register(swaggerUi, { routePrefix: "/docs" });
+      api.get("/openapi.json", { schema: { hide: true } }, () => api.swagger());
+
+      await api.register(
+        (v1: ApiApp, _opts, done) => {
+          v1.addHook("onRequest", async (request) => {
+            await authenticate(ctx.store, request, { loopbackWithoutToken });
+          });
+          registerDeviceRoutes(v1, ctx);
+          registerCommandRoutes(v1, ctx);
+          registerEventRoutes(v1, ctx);
+          registerRepositoryRoutes(v1, ctx);
+          registerUiSessionRoutes(v1, ctx);
+          registerTokenRoutes(v1, ctx);
+          done();
+        },
+        { prefix: "/v1" },
+      );
+    },
+    { prefix: API_PREFIX, bodyLimit: options.bodyLimit ?? DEFAULT_API_BODY_LIMIT },
+  );
+};
+
+function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const { problem, unexpected } = problemOf(error);
+  if (unexpected) request.log.error({ err: error }, "unexpected error in the REST API");
+  if (error instanceof NotificationFailedError) {
+    return sendProblem(reply, { ...problem, notifications: error.records.map(notificationView) }, request);
+  }
+  return sendProblem(reply, problem, request);
+}
+
+function sendProblem(reply: FastifyReply, problem: ReturnType<typeof makeProblem>, request: FastifyRequest) {
+  if (problem.status === 401) reply.header("www-authenticate", bearerChallenge(request.headers.authorization));
+  const body = { ...problem, instance: request.url.split("?")[0] ?? request.url, requestId: request.id };
+  return reply.code(problem.status).type(PROBLEM_MEDIA_TYPE).send(body);
+}
+
+function apiDescription(loopbackWithoutToken: boolean): string {
+  return [
+    "Devices, commands and their results, Generic Alerts, notifications, DM sessions, Data Repository content and",
+    "uploads, SHOW UI sessions, and API tokens of an OMA DM 2.0 server.",
+    "",
+    "**Authentication**: `Authorization: Bearer <token>` (create tokens with `POST /api/v1/tokens`).",
+    loopbackWithoutToken
+      ? "This server lets requests from loopback addresses through without a token (loopbackWithoutToken)."
+      : "Every request needs a token (loopbackWithoutToken is off).",
+    "",
+    "**Lists** are pages: `limit` (1–1000) and `cursor` (the previous page's `nextCursor`).",
+    "",
+    "**Errors** are `application/problem+json` (RFC 9457) with a stable `code`:",
+    "",
+    errorCodeTable(),
+  ].join("\n");
+}

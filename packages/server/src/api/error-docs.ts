@@ -1,0 +1,109 @@
+// The documentation of every error code the REST API can answer with, and the OpenAPI response objects built
+// from it. The fastify habit (test/internals/errors.test.js): test/api-openapi.test.ts fails when a code of the
+// catalogue (../errors.ts) has no entry here or is missing from the OpenAPI document.
+import { ServerErrorCode, ServerErrorHttpStatus } from "../errors.js";
+import { ProblemSchema, PROBLEM_MEDIA_TYPE } from "./problem.js";
+
+/** What each code means for an API caller. `Partial` on purpose: a missing entry fails a test, not tsc. */
+export const ERROR_CODE_DOCS: Partial<Record<ServerErrorCode, string>> = {
+  OMADM_SRV_INVALID_INPUT: "A field of the request is malformed; `detail` names it.",
+  OMADM_SRV_BAD_CURSOR: "The `cursor` was not issued for this list (pass back `nextCursor` unchanged).",
+  OMADM_SRV_DEVICE_NOT_FOUND: "No device with this id.",
+  OMADM_SRV_DEVICE_EXISTS: "A device with this id already exists.",
+  OMADM_SRV_CREDENTIAL_CONFLICT:
+    "Another device already uses this HTTP username, certificate fingerprint or PSK identity.",
+  OMADM_SRV_COMMAND_NOT_FOUND: "No command with this id.",
+  OMADM_SRV_COMMAND_ILLEGAL_TRANSITION:
+    "The command is not in a state that allows this (only queued or accepted commands can be cancelled).",
+  OMADM_SRV_IDEMPOTENCY_CONFLICT: "The idempotency key was already used for this device with a different command.",
+  OMADM_SRV_SESSION_NOT_FOUND: "No DM session with this id.",
+  OMADM_SRV_SESSION_NOT_OPEN: "The DM session is closed or idle-expired.",
+  OMADM_SRV_SESSION_CONFLICT: "The DM session changed concurrently; retry.",
+  OMADM_SRV_REPOSITORY_ITEM_NOT_FOUND: "No Data Repository item (or upload) at this path and scope.",
+  OMADM_SRV_REPOSITORY_PRECONDITION_FAILED: "`If-Match` does not match the item's current ETag.",
+  OMADM_SRV_UI_SESSION_NOT_FOUND: "No UI session with this id.",
+  OMADM_SRV_UI_SESSION_ILLEGAL_TRANSITION: "The UI session is completed or expired.",
+  OMADM_SRV_API_TOKEN_NOT_FOUND: "No API token with this id.",
+  OMADM_SRV_STORE_CLOSED: "The server is shutting down; retry against another node or later.",
+  OMADM_SRV_STORE_UNAVAILABLE: "The database is unreachable; retry later.",
+  OMADM_SRV_STORE_MIGRATION_FAILED: "The database schema could not be brought up to date; see the server log.",
+  OMADM_SRV_NOTIFY_TRANSPORT_UNSUPPORTED:
+    "The device listens on a notification transport for which no sender is configured.",
+  OMADM_SRV_NOTIFY_ADDRESS_INVALID: "The device's notification address is unusable.",
+  OMADM_SRV_NOTIFY_PAYLOAD_TOO_LARGE: "The Package#0 does not fit the transport.",
+  OMADM_SRV_NOTIFY_SEND_FAILED:
+    "Every attempt to send the Package#0 failed; `notifications` lists the recorded attempts.",
+  OMADM_SRV_NOTIFY_SEND_TIMEOUT: "Sending the Package#0 timed out; `notifications` lists the recorded attempts.",
+  OMADM_SRV_NOTIFY_SENDER_CLOSED: "The notification sender is shutting down.",
+  OMADM_SRV_NOTIFY_NO_ADDRESS: "The device has no notification address (UDP host:port or MQTT topic).",
+  OMADM_SRV_NOTIFY_CREDENTIALS_MISSING:
+    "The device lacks the notification credentials (Auth/Noti) a signed Package#0 needs.",
+  OMADM_SRV_COMMAND_INVALID:
+    "The command's name, parameter count or a parameter is invalid; `detail` names the parameter and the rule.",
+  OMADM_SRV_COMMAND_RESERVED: "END and CONT are issued by the server inside DM sessions and cannot be queued.",
+  OMADM_SRV_API_UNAUTHORIZED: "No, a malformed, an unknown or a revoked API token (`Authorization: Bearer …`).",
+  OMADM_SRV_API_VALIDATION_FAILED: "The request does not match the route's schema; `detail` says where.",
+  OMADM_SRV_API_BAD_REQUEST: "The request body is not parseable (e.g. malformed JSON).",
+  OMADM_SRV_API_ROUTE_NOT_FOUND: "No API route for this method and path.",
+  OMADM_SRV_API_PAYLOAD_TOO_LARGE: "The request body exceeds the route's size limit.",
+  OMADM_SRV_API_UNSUPPORTED_MEDIA_TYPE: "The request's Content-Type is not accepted by this route.",
+  OMADM_SRV_API_COMPONENT_UNAVAILABLE:
+    "This server runs without the component the route needs (notifier, Web Server Component).",
+  OMADM_SRV_API_INTERNAL: "An unexpected server error; the server log has the details under the request id.",
+  OMADM_SRV_ALERT_NOT_FOUND: "No Generic Alert with this id.",
+};
+
+/** Codes any authenticated API route may answer besides its own. */
+export const COMMON_ERROR_CODES: readonly ServerErrorCode[] = [
+  ServerErrorCode.API_UNAUTHORIZED,
+  ServerErrorCode.API_VALIDATION_FAILED,
+  ServerErrorCode.API_INTERNAL,
+  ServerErrorCode.STORE_UNAVAILABLE,
+  ServerErrorCode.STORE_CLOSED,
+];
+
+/** Extra codes of routes that take a JSON body. */
+export const BODY_ERROR_CODES: readonly ServerErrorCode[] = [
+  ServerErrorCode.API_BAD_REQUEST,
+  ServerErrorCode.API_PAYLOAD_TOO_LARGE,
+  ServerErrorCode.API_UNSUPPORTED_MEDIA_TYPE,
+];
+
+/** Extra codes of list routes (cursor pagination). */
+export const LIST_ERROR_CODES: readonly ServerErrorCode[] = [ServerErrorCode.BAD_CURSOR, ServerErrorCode.INVALID_INPUT];
+
+export interface ProblemResponse {
+  readonly description: string;
+  readonly content: { readonly [PROBLEM_MEDIA_TYPE]: { readonly schema: typeof ProblemSchema } };
+}
+
+/**
+ * OpenAPI/fastify response entries for the given codes (plus the common ones), grouped by HTTP status. The
+ * description of each status lists its codes, so the document says exactly which `code` values can come back.
+ */
+export function problemResponses(...codes: readonly ServerErrorCode[]): Record<number, ProblemResponse> {
+  const byStatus = new Map<number, Set<ServerErrorCode>>();
+  for (const code of [...codes, ...COMMON_ERROR_CODES]) {
+    const status = ServerErrorHttpStatus[code];
+    const set = byStatus.get(status) ?? new Set<ServerErrorCode>();
+    set.add(code);
+    byStatus.set(status, set);
+  }
+  const out: Record<number, ProblemResponse> = {};
+  for (const [status, set] of [...byStatus].sort((a, b) => a[0] - b[0])) {
+    const lines = [...set].map((code) => `- \`${code}\`: ${ERROR_CODE_DOCS[code] ?? "(undocumented)"}`);
+    out[status] = {
+      description: `Problem (RFC 9457). \`code\` is one of:\n${lines.join("\n")}`,
+      content: { [PROBLEM_MEDIA_TYPE]: { schema: ProblemSchema } },
+    };
+  }
+  return out;
+}
+
+/** The error-code table for the OpenAPI `info.description` (Markdown). */
+export function errorCodeTable(): string {
+  const rows = Object.values(ServerErrorCode).map(
+    (code) => `| \`${code}\` | ${ServerErrorHttpStatus[code]} | ${ERROR_CODE_DOCS[code] ?? "(undocumented)"} |`,
+  );
+  return ["| code | HTTP status | meaning |", "|---|---|---|", ...rows].join("\n");
+}

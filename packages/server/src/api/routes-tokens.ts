@@ -1,0 +1,67 @@
+// /api/v1/tokens: operator API tokens. The secret is in the creation response only; the store keeps its hash.
+import { Type } from "typebox";
+import { ServerErrorCode } from "../errors.js";
+import { createApiToken, MAX_API_TOKEN_NAME_LENGTH } from "../services/api-tokens.js";
+import type { ApiApp, ApiContext } from "./api-context.js";
+import { IdParams } from "./common-schemas.js";
+import { BODY_ERROR_CODES, problemResponses } from "./error-docs.js";
+import { apiTokenView, ApiTokenView } from "./record-schemas.js";
+
+const C = ServerErrorCode;
+const tags = ["tokens"];
+
+const CreatedToken = Type.Object({
+  token: Type.String({ description: "The bearer secret. Shown once: store it now." }),
+  record: ApiTokenView,
+});
+
+export function registerTokenRoutes(app: ApiApp, ctx: ApiContext): void {
+  const { store } = ctx;
+
+  app.post(
+    "/tokens",
+    {
+      schema: {
+        tags,
+        operationId: "createToken",
+        summary: "Create an API token (its secret is returned once)",
+        body: Type.Object(
+          { name: Type.String({ minLength: 1, maxLength: MAX_API_TOKEN_NAME_LENGTH }) },
+          { additionalProperties: false },
+        ),
+        response: { 201: CreatedToken, ...problemResponses(C.INVALID_INPUT, ...BODY_ERROR_CODES) },
+      },
+    },
+    async (request, reply) => {
+      const { token, record } = await createApiToken(store, request.body.name);
+      return reply.code(201).send({ token, record: apiTokenView(record) });
+    },
+  );
+
+  app.get(
+    "/tokens",
+    {
+      schema: {
+        tags,
+        operationId: "listTokens",
+        summary: "List API tokens (never their secrets)",
+        response: { 200: Type.Object({ items: Type.Array(ApiTokenView) }), ...problemResponses() },
+      },
+    },
+    async () => ({ items: (await store.apiTokens.list()).map(apiTokenView) }),
+  );
+
+  app.delete(
+    "/tokens/:id",
+    {
+      schema: {
+        tags,
+        operationId: "revokeToken",
+        summary: "Revoke an API token (it is refused from then on; the record stays for the audit trail)",
+        params: IdParams,
+        response: { 200: ApiTokenView, ...problemResponses(C.API_TOKEN_NOT_FOUND) },
+      },
+    },
+    async (request) => apiTokenView(await store.apiTokens.revoke(request.params.id)),
+  );
+}
