@@ -1,0 +1,236 @@
+// Test fixtures for the session and HTTP tests: a scripted DM server on 127.0.0.1 (plain http, https, or PSK-TLS)
+// that records every request and answers from a script, a throw-away PKI made with the openssl CLI, and small
+// fakes implementing the session contracts.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  MT_P2,
+  parsePackage1,
+  parsePackage3,
+  type Command,
+  type Package1,
+  type Package3,
+  type StatusItem,
+} from "@omadm/protocol";
+import { createInbox, type Inbox } from "../../../test-support/async-inbox.js";
+import type { CommandContext, CommandExecutor, CommandOutcome } from "../src/session/contracts.js";
+
+/** One request as the scripted server saw it. */
+export interface Exchange {
+  readonly n: number;
+  readonly method: string;
+  readonly path: string;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+export interface Reply {
+  readonly status?: number;
+  readonly headers?: Readonly<Record<string, string | readonly string[]>>;
+  readonly body?: string | Uint8Array;
+  /** Never answer (the socket stays open until the server closes): for timeout tests. */
+  readonly hang?: boolean;
+}
+
+export type Script = (req: Exchange) => Reply | Promise<Reply>;
+
+export interface ScriptedServer {
+  readonly origin: string;
+  url(path: string): string;
+  readonly received: Exchange[];
+  readonly requests: Inbox<Exchange>;
+  /** TCP connections accepted so far (connection reuse checks). */
+  readonly connections: number;
+  close(): Promise<void>;
+}
+
+/** Starts a server on 127.0.0.1 port 0; `tls` options make it https (certificates or pskCallback). */
+export async function startScriptedServer(script: Script, tls?: https.ServerOptions): Promise<ScriptedServer> {
+  const received: Exchange[] = [];
+  const requests = createInbox<Exchange>();
+  let connections = 0;
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const ex: Exchange = {
+        n: received.length + 1,
+        method: req.method ?? "",
+        path: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+      };
+      received.push(ex);
+      requests.push(ex);
+      void Promise.resolve(script(ex)).then((reply) => {
+        if (reply.hang === true) return;
+        for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+        res.statusCode = reply.status ?? 200;
+        res.end(reply.body ?? "");
+      });
+    });
+  };
+  const server = tls === undefined ? http.createServer(handler) : https.createServer(tls, handler);
+  const counted = tls === undefined ? "connection" : "secureConnection";
+  server.on(counted, () => connections++);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  const origin = `${tls === undefined ? "http" : "https"}://127.0.0.1:${port}`;
+  return {
+    origin,
+    url: (path) => origin + path,
+    received,
+    requests,
+    get connections() {
+      return connections;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+}
+
+/** A 200 carrying a Package#2 with these commands. */
+export function p2(...cmd: string[][]): Reply {
+  return { status: 200, headers: { "content-type": MT_P2 }, body: JSON.stringify({ CMD: cmd }) };
+}
+
+export function bodyP1(ex: Exchange): Package1 {
+  const r = parsePackage1(ex.body);
+  if (!r.ok) throw r.error;
+  return r.value;
+}
+
+export function bodyP3(ex: Exchange): Package3 {
+  const r = parsePackage3(ex.body);
+  if (!r.ok) throw r.error;
+  return r.value;
+}
+
+/** A CommandExecutor that records what it ran and answers from a function (default sc 200). */
+export function recordingExecutor(
+  answer: (command: Command, ctx: CommandContext) => StatusItem | Promise<StatusItem> = () => ({ sc: 200 }),
+): CommandExecutor & { readonly ran: Command[]; readonly contexts: CommandContext[] } {
+  const ran: Command[] = [];
+  const contexts: CommandContext[] = [];
+  return {
+    ran,
+    contexts,
+    async execute(command, ctx): Promise<CommandOutcome> {
+      ran.push(command);
+      contexts.push(ctx);
+      return { status: await answer(command, ctx) };
+    },
+  };
+}
+
+/** A settable clock. */
+export function fakeClock(start = Date.UTC(2025, 0, 1)): { now(): number; advance(ms: number): void } {
+  let t = start;
+  return {
+    now: () => t,
+    advance(ms) {
+      t += ms;
+    },
+  };
+}
+
+export const silentLogger = { warn(): void {}, info(): void {} };
+
+// ---- PKI ---------------------------------------------------------------------------------------------------
+
+export interface Pki {
+  readonly caCert: string;
+  readonly otherCaCert: string;
+  readonly serverCert: string;
+  readonly serverKey: string;
+  readonly clientCert: string;
+  readonly clientKey: string;
+  /** A client certificate signed by the other CA (the server must refuse it). */
+  readonly strangerCert: string;
+  readonly strangerKey: string;
+}
+
+/** Whether the openssl CLI is here (tests needing it skip with a reason otherwise, fail when CI=true). */
+export function hasOpenssl(): boolean {
+  try {
+    execFileSync("openssl", ["version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Makes two CAs and server/client certificates (EC P-256) with the openssl CLI in a temp dir. */
+export function makePki(): Pki {
+  const dir = mkdtempSync(join(tmpdir(), "omadm-pki-"));
+  const run = (...args: string[]): void => {
+    execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+  };
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+  const ca = (name: string): void => {
+    run(
+      "req",
+      "-x509",
+      ...ec,
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.crt`,
+      "-subj",
+      `/CN=omadm ${name}`,
+      "-days",
+      "2",
+    );
+  };
+  const leaf = (name: string, caName: string, ext: string): void => {
+    run("req", ...ec, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`);
+    writeFileSync(join(dir, `${name}.ext`), ext);
+    run(
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      `${caName}.crt`,
+      "-CAkey",
+      `${caName}.key`,
+      "-CAcreateserial",
+      "-out",
+      `${name}.crt`,
+      "-days",
+      "2",
+      "-extfile",
+      `${name}.ext`,
+    );
+  };
+  try {
+    ca("ca");
+    ca("other");
+    leaf("server", "ca", "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
+    leaf("client", "ca", "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n");
+    leaf("stranger", "other", "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n");
+    const read = (f: string): string => readFileSync(join(dir, f), "utf8");
+    return {
+      caCert: read("ca.crt"),
+      otherCaCert: read("other.crt"),
+      serverCert: read("server.crt"),
+      serverKey: read("server.key"),
+      clientCert: read("client.crt"),
+      clientKey: read("client.key"),
+      strangerCert: read("stranger.crt"),
+      strangerKey: read("stranger.key"),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
