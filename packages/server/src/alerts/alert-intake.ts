@@ -1,0 +1,69 @@
+// Generic Alerts arriving in Package#1 or #3 (seed CR §7.4, dm2-reference §3.4): every alert is stored as
+// received — unknown AlertTypes and Data included, silently (§7.4: "MUST silently ignore" means no error and no
+// status, not "drop") — and an alert whose SourceURI names an EXEC that was answered 202 completes that
+// command (§7.4.1, §4.12). Nothing here produces anything for the Package#2: the server MUST NOT send status
+// codes for Generic Alerts.
+import type { GenericAlert } from "@omadm/protocol";
+import type { Store } from "../store/store.js";
+import type { Command } from "../store/types.js";
+import type { NewAlert, StoredAlert } from "../store/types-session.js";
+import { asyncCompletionOf, sourceUriForms } from "./async-completion.js";
+
+export interface AlertIntakeInput {
+  readonly deviceId: string;
+  readonly sessionId: string | null;
+  readonly alerts: readonly GenericAlert[];
+}
+
+export interface AlertIntakeResult {
+  /** The alerts as stored, in arrival order. */
+  readonly stored: readonly StoredAlert[];
+  /** Accepted commands the alerts completed. */
+  readonly completed: readonly Command[];
+}
+
+export interface AlertIntake {
+  receive(input: AlertIntakeInput): Promise<AlertIntakeResult>;
+}
+
+export interface AlertIntakeDeps {
+  readonly store: Pick<Store, "alerts" | "commands">;
+}
+
+export function createAlertIntake(deps: AlertIntakeDeps): AlertIntake {
+  const { store } = deps;
+  return {
+    async receive(input) {
+      if (input.alerts.length === 0) return { stored: [], completed: [] };
+      const stored = await store.alerts.record(input.alerts.map((a) => toNewAlert(input, a)));
+      const completed: Command[] = [];
+      for (const [i, alert] of input.alerts.entries()) {
+        const record = stored[i];
+        if (alert.SourceURI === undefined || record === undefined) continue;
+        const completion = { ...asyncCompletionOf(alert), alertId: record.id };
+        for (const sourceUri of sourceUriForms(alert.SourceURI)) {
+          // The store picks the oldest accepted command of the device with this correlation URI.
+          const done = await store.commands.completeAccepted({ deviceId: input.deviceId, sourceUri }, completion);
+          if (done !== null) {
+            completed.push(done);
+            break;
+          }
+        }
+      }
+      return { stored, completed };
+    },
+  };
+}
+
+function toNewAlert(input: AlertIntakeInput, a: GenericAlert): NewAlert {
+  return {
+    deviceId: input.deviceId,
+    sessionId: input.sessionId,
+    alertType: a.AlertType,
+    sourceUri: a.SourceURI ?? null,
+    targetUri: a.TargetURI ?? null,
+    mark: a.Mark ?? null,
+    dataType: a.DataType ?? null,
+    ...(a.Data !== undefined && { data: a.Data }),
+  };
+}
