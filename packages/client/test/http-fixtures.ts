@@ -1,6 +1,7 @@
 // Test fixtures for the session and HTTP tests: a scripted DM server on 127.0.0.1 (plain http, https, or PSK-TLS)
 // that records every request and answers from a script, a throw-away PKI made with the openssl CLI, and small
 // fakes implementing the session contracts.
+import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -19,6 +20,7 @@ import {
 } from "@omadm/protocol";
 import { createInbox, type Inbox } from "../../../test-support/async-inbox.js";
 import type { CommandContext, CommandExecutor, CommandOutcome } from "../src/session/contracts.js";
+import type { AbortReason, SessionOutcome } from "../src/session/session-types.js";
 
 /** One request as the scripted server saw it. */
 export interface Exchange {
@@ -142,6 +144,12 @@ export function fakeClock(start = Date.UTC(2025, 0, 1)): { now(): number; advanc
       t += ms;
     },
   };
+}
+
+/** The abort reason of an outcome that must be aborted. */
+export function expectAborted(outcome: SessionOutcome): AbortReason {
+  if (outcome.kind !== "aborted") assert.fail(`expected an aborted session, got ${outcome.kind}`);
+  return outcome.reason;
 }
 
 export const silentLogger = { warn(): void {}, info(): void {} };

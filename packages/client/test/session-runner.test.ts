@@ -26,6 +26,7 @@ import {
 import {
   bodyP1,
   bodyP3,
+  expectAborted,
   fakeClock,
   p2,
   recordingExecutor,
@@ -77,11 +78,6 @@ function run(input: RunInput): Promise<SessionOutcome> {
     ...input.deps,
   };
   return runSession(deps, input.trigger ?? CLIENT, { allowHttp: true, ...input.options });
-}
-
-function aborted(outcome: SessionOutcome): Extract<SessionOutcome, { kind: "aborted" }> {
-  assert.equal(outcome.kind, OutcomeKind.Aborted, `expected an aborted session, got ${outcome.kind}`);
-  return outcome as Extract<SessionOutcome, { kind: "aborted" }>;
 }
 
 test("client-initiated Package#1: POST to SrvURI with OMADM-DevID, Content-Type, Accept and ClientInitiatedMgmt, no MOS", async () => {
@@ -195,7 +191,7 @@ test("a CONT to a plain-http URI is refused with 400 when http is not allowed, a
   const outcome = await run({ srv, options: { allowHttp: false } });
   assert.equal(outcome.kind, OutcomeKind.Completed);
   assert.equal(srv.received[1]?.path, "/dm");
-  assert.deepEqual(bodyP3(srv.received[1]!).Status, [{ sc: 400 }]);
+  assert.deepEqual(bodyP3(srv.received[1]).Status, [{ sc: 400 }]);
 });
 
 test("END anywhere: every command of the package runs and no Package#3 is sent (§4.8)", async () => {
@@ -211,35 +207,35 @@ test("END anywhere: every command of the package runs and no Package#3 is sent (
 for (const status of [400, 404, 500, 503]) {
   test(`HTTP ${status} to Package#1 aborts the session and the client does not retry (§7.6)`, async () => {
     const srv = await server(() => ({ status, body: "no" }));
-    const outcome = aborted(await run({ srv }));
-    assert.equal(outcome.reason.code, AbortCode.HTTP_STATUS);
-    assert.equal(outcome.reason.httpStatus, status);
+    const outcome = expectAborted(await run({ srv }));
+    assert.equal(outcome.code, AbortCode.HTTP_STATUS);
+    assert.equal(outcome.httpStatus, status);
     assert.equal(srv.received.length, 1, "no retry");
   });
 }
 
 test("HTTP 500 to a Package#3 aborts after exactly two requests", async () => {
   const srv = await server((req) => (req.n === 1 ? p2(["GET", "urn:oma:mo:x:1.0/a/B"]) : { status: 500 }));
-  const outcome = aborted(await run({ srv }));
-  assert.equal(outcome.reason.httpStatus, 500);
+  const outcome = await run({ srv });
+  assert.equal(expectAborted(outcome).httpStatus, 500);
   assert.equal(srv.received.length, 2);
   assert.equal(outcome.commands[0]?.reported, false, "the status never reached the server");
 });
 
 test("a server that never answers: the session aborts on the Package#2 timeout, with no retry", async () => {
   const srv = await server(() => ({ hang: true }));
-  const outcome = aborted(await run({ srv, options: { responseTimeoutMs: 150 } }));
-  assert.equal(outcome.reason.code, AbortCode.TIMEOUT);
-  assert.equal(outcome.reason.transportCode, "OMADM_HTTP_RESPONSE_TIMEOUT");
+  const outcome = expectAborted(await run({ srv, options: { responseTimeoutMs: 150 } }));
+  assert.equal(outcome.code, AbortCode.TIMEOUT);
+  assert.equal(outcome.transportCode, "OMADM_HTTP_RESPONSE_TIMEOUT");
   assert.equal(srv.received.length, 1);
 });
 
 test("a refused connection aborts the session as a transport failure", async () => {
   const gone = await startScriptedServer(() => p2(["END"]));
   await gone.close();
-  const outcome = aborted(await run({ srv: gone }));
-  assert.equal(outcome.reason.code, AbortCode.TRANSPORT);
-  assert.equal(outcome.reason.transportCode, "OMADM_HTTP_NETWORK");
+  const outcome = expectAborted(await run({ srv: gone }));
+  assert.equal(outcome.code, AbortCode.TRANSPORT);
+  assert.equal(outcome.transportCode, "OMADM_HTTP_NETWORK");
 });
 
 test("a 200 with the wrong Content-Type aborts with a reason naming it; no Package#3", async () => {
@@ -248,17 +244,17 @@ test("a 200 with the wrong Content-Type aborts with a reason naming it; no Packa
     headers: { "content-type": "text/html" },
     body: "<html>portal</html>",
   }));
-  const outcome = aborted(await run({ srv }));
-  assert.equal(outcome.reason.code, AbortCode.BAD_CONTENT_TYPE);
-  assert.match(outcome.reason.message, /text\/html/);
+  const outcome = expectAborted(await run({ srv }));
+  assert.equal(outcome.code, AbortCode.BAD_CONTENT_TYPE);
+  assert.match(outcome.message, /text\/html/);
   assert.equal(srv.received.length, 1);
 });
 
 test("an unparseable Package#2 aborts the session silently (§3.2)", async () => {
   for (const body of ["{not json", '{"CMD":[]}', '{"cmd":[["END"]]}']) {
     const srv = await server(() => ({ status: 200, headers: { "content-type": `${MT_P2}; charset=utf-8` }, body }));
-    const outcome = aborted(await run({ srv }));
-    assert.equal(outcome.reason.code, AbortCode.BAD_PACKAGE2, body);
+    const outcome = expectAborted(await run({ srv }));
+    assert.equal(outcome.code, AbortCode.BAD_PACKAGE2, body);
     assert.equal(srv.received.length, 1, body);
   }
 });
@@ -269,8 +265,8 @@ test("the caller's signal cancels a session waiting for its Package#2", async ()
   const outcome = run({ srv, options: { signal: controller.signal } });
   await srv.requests.next();
   controller.abort();
-  const result = aborted(await outcome);
-  assert.equal(result.reason.code, AbortCode.CANCELLED);
+  const result = expectAborted(await outcome);
+  assert.equal(result.code, AbortCode.CANCELLED);
 });
 
 test("the executor gets the server id, the session id and a live signal", async () => {
@@ -279,8 +275,8 @@ test("the executor gets the server id, the session id and a live signal", async 
   const outcome = await run({ srv, executor, options: { sessionId: "s-42" } });
   assert.equal(outcome.sessionId, "s-42");
   assert.equal(executor.contexts[0]?.serverId, "dm.example");
-  assert.equal(executor.contexts[0]?.sessionId, "s-42");
-  assert.equal(executor.contexts[0]?.signal.aborted, false);
+  assert.equal(executor.contexts[0].sessionId, "s-42");
+  assert.equal(executor.contexts[0].signal.aborted, false);
 });
 
 test("an executor that breaks its contract and throws costs its command a 500, not the session", async () => {
