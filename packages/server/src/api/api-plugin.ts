@@ -102,6 +102,11 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
   await root.register(
     async (api: ApiApp) => {
       api.setValidatorCompiler(TypeBoxValidatorCompiler);
+      // Every API route gets the JSON body limit unless it sets its own (the repository PUT does).
+      const bodyLimit = options.bodyLimit ?? DEFAULT_API_BODY_LIMIT;
+      api.addHook("onRoute", (route) => {
+        route.bodyLimit ??= bodyLimit;
+      });
       api.setSchemaErrorFormatter((errors, dataVar) => new Error(formatValidationErrors(errors, dataVar)));
       api.setErrorHandler(errorHandler);
       api.setNotFoundHandler((request, reply) =>
@@ -152,7 +157,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
         { prefix: "/v1" },
       );
     },
-    { prefix: API_PREFIX, bodyLimit: options.bodyLimit ?? DEFAULT_API_BODY_LIMIT },
+    { prefix: API_PREFIX },
   );
 };
 

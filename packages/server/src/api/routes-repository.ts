@@ -127,13 +127,14 @@ export function registerRepositoryRoutes(app: ApiApp, ctx: ApiContext): void {
   // PUT takes any media type as raw bytes: its own scope, with a single catch-all Buffer parser.
   app.register((scope: ApiApp, _opts, done) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: ctx.repositoryBodyLimit }, (_req, body, next) => {
+    scope.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, next) => {
       next(null, body);
     });
     scope.put(
       "/repository/content",
       {
         config: { [RAW_BODY_CONFIG]: true },
+        bodyLimit: ctx.repositoryBodyLimit,
         schema: {
           tags: ["repository"],
           operationId: "putRepositoryContent",
