@@ -1,0 +1,30 @@
+// GET (seed CR §7.3.6, dm2-reference §4.5 [PROPOSED]): the data goes back in the command's status item — `Data`
+// is an MO serialization array (§7.1) and `URI` lists the concrete ClientURIs read. Wildcards and x-names are
+// allowed; a cv that is still current (§6.3) → 304 without Data; a single existing leaf with no value → 204.
+// "No Get" nodes are never sent (§10, our decision in the access module): naming one is 403, inside a readable
+// subtree they are left out.
+import { Status, type StatusItem } from "@omadm/protocol";
+import type { CommandEnv } from "./command-env.js";
+import { itemsFor, parseTarget, resolveAllowed, validatorMatches } from "./targets.js";
+
+export function performGet(
+  env: CommandEnv,
+  serverId: string,
+  clientUri: string,
+): { readonly status: StatusItem; readonly message?: string } {
+  const uri = parseTarget(clientUri);
+  if (!uri.ok) return { status: { sc: uri.sc }, message: uri.message };
+  const nodes = resolveAllowed(env, serverId, "GET", uri.value);
+  if (!nodes.ok) return { status: { sc: nodes.sc }, message: nodes.message };
+  if (validatorMatches(env, uri.value, nodes.value)) return { status: { sc: Status.NOT_MODIFIED } };
+  const [only] = nodes.value;
+  if (nodes.value.length === 1 && only !== undefined) {
+    const node = env.tree.node(only.moid, only.miid, only.path);
+    if (node?.isLeaf === true && node.leafValue() === undefined) return { status: { sc: Status.NO_CONTENT } };
+  }
+  const items = itemsFor(env, nodes.value);
+  if (!items.ok) return { status: { sc: items.sc }, message: items.message };
+  return {
+    status: { sc: Status.OK, URI: items.value.map((i) => i.ClientURI), Data: items.value },
+  };
+}

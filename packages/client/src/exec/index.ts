@@ -1,0 +1,10 @@
+// Public exports of the EXEC module; the package's hand-written export list is ../index.ts.
+export {
+  createExecRegistry,
+  type ExecRegistry,
+  type ExecHandler,
+  type ExecRequest,
+  type ExecResult,
+  type ExecCompletion,
+} from "./exec-registry.js";
+export { completionAlert } from "./exec-command.js";
