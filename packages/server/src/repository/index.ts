@@ -11,7 +11,7 @@ export {
   type RepositoryServiceOptions,
   type UploadReceipt,
 } from "./service.js";
-export type { AccessDecision, DeviceAuthOutcome, DeviceAuthenticator } from "./device-access.js";
+export type { AccessDecision, DeviceAuthOutcome, RequestAuthenticator } from "./device-access.js";
 export { BadContentError } from "./content-check.js";
 export { DEFAULT_UPLOAD_TYPES, offeredTypes, uploadTypeList } from "./media.js";
 export {

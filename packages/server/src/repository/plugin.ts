@@ -4,14 +4,14 @@
 //   PUT|POST /repo/devices/<DevID>/<path>     HPUT / SUB report (PUT, replaces the item) and HPOST (POST)
 //   GET|HEAD /repo/uploads/<id>               an upload read back by the device that sent it
 // Every answer carries `OMADM-Accept` (the upload types). Register without a fastify `prefix`:
-//   app.register(repositoryPlugin, { store, publicBaseUrl, limits, authenticate })
+//   app.register(repositoryPlugin, { store, publicBaseUrl, limits, authenticator })
 import type { FastifyError, FastifyPluginCallback, FastifyReply, FastifyRequest } from "fastify";
 import { ErrorCode, HDR_ACCEPT, negotiateResponse } from "@omadm/protocol";
 import { isServerError, ServerErrorCode } from "../errors.js";
 import type { Store } from "../store/store.js";
 import { ifNoneMatchHits } from "./conditional.js";
 import { BadContentError } from "./content-check.js";
-import { decideAccess, headerDeviceId, type DeviceAuthenticator } from "./device-access.js";
+import { decideAccess, headerDeviceId, type RequestAuthenticator } from "./device-access.js";
 import { offeredTypes } from "./media.js";
 import { DEVICES_SEGMENT, REPOSITORY_PREFIX, SHARED_SEGMENT, UPLOADS_SEGMENT, type RepositoryRef } from "./paths.js";
 import { sendProblem } from "./problem.js";
@@ -24,8 +24,9 @@ export interface RepositoryPluginOptions {
   readonly limits?: Partial<RepositoryLimits> | undefined;
   /** Upload types accepted besides JSON MO data and TNDS XML. */
   readonly extraUploadTypes?: readonly string[] | undefined;
-  /** Device authentication; without it the URL (which holds the DevID) is the capability. */
-  readonly authenticate?: DeviceAuthenticator | undefined;
+  /** Device authentication (the server's DeviceAuthenticator); without it the URL (which holds the DevID) is
+   *  the capability. */
+  readonly authenticator?: RequestAuthenticator | undefined;
   /** A service to share with the REST API; built from the options above when absent. */
   readonly service?: RepositoryService | undefined;
 }
@@ -60,7 +61,7 @@ export const repositoryPlugin: FastifyPluginCallback<RepositoryPluginOptions> = 
         extraUploadTypes: options.extraUploadTypes,
       },
     );
-  const { authenticate } = options;
+  const { authenticator } = options;
   /** The device each admitted request acts for (null: unknown, read-only). */
   const actors = new WeakMap<FastifyRequest, string | null>();
 
@@ -107,10 +108,13 @@ export const repositoryPlugin: FastifyPluginCallback<RepositoryPluginOptions> = 
   /** onRequest: authenticate, then check the device may address this URL — before any body is read. */
   const admit = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     let authenticatedDeviceId: string | undefined;
-    if (authenticate !== undefined) {
-      const outcome = await authenticate(request);
+    if (authenticator !== undefined) {
+      const outcome = await authenticator.authenticate(request.raw);
       if (!outcome.ok) {
-        if (outcome.wwwAuthenticate !== undefined) reply.header("WWW-Authenticate", outcome.wwwAuthenticate);
+        const challenges = outcome.wwwAuthenticate;
+        if (challenges !== undefined) {
+          reply.header("WWW-Authenticate", typeof challenges === "string" ? challenges : [...challenges]);
+        }
         const code =
           outcome.status === 401 ? ServerErrorCode.REPOSITORY_UNAUTHORIZED : ServerErrorCode.REPOSITORY_FORBIDDEN;
         return sendProblem(reply, outcome.status, code, outcome.message);
@@ -227,7 +231,7 @@ export const repositoryPlugin: FastifyPluginCallback<RepositoryPluginOptions> = 
     if (
       found === null ||
       (actor !== null && actor !== found.deviceId) ||
-      (authenticate !== undefined && actor === null)
+      (authenticator !== undefined && actor === null)
     ) {
       return sendProblem(reply, 404, ServerErrorCode.REPOSITORY_ITEM_NOT_FOUND, `no upload ${JSON.stringify(id)}`);
     }
