@@ -10,6 +10,7 @@ import { contentContract } from "./store-contract-content.js";
 import { deviceContract } from "./store-contract-devices.js";
 import { persistenceContract } from "./store-contract-persistence.js";
 import { sessionContract } from "./store-contract-sessions.js";
+import { transactionContract } from "./store-contract-transactions.js";
 import { withStore, type ContractTest, type MakeHarness } from "./store-contract-support.js";
 
 export type { MakeHarness, StoreHarness } from "./store-contract-support.js";
@@ -35,6 +36,9 @@ export function runStoreContract(name: string, makeHarness: MakeHarness, options
     });
     describe("alerts, notifications, repository, UI sessions, API tokens", () => {
       contentContract(it);
+    });
+    describe("transactions", () => {
+      transactionContract(it);
     });
     describe("persistence and lifecycle", () => {
       persistenceContract(it);

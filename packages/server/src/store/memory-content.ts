@@ -255,8 +255,9 @@ export function createMemoryContent(ctx: MemoryContext): MemoryContent {
       ctx.check();
       for (const row of data.apiTokens.values()) {
         if (row.hash !== tokenHash || row.rec.revokedAt !== null) continue;
-        row.rec = { ...row.rec, lastUsedAt: ctx.now() };
-        return out(row.rec);
+        const rec = { ...row.rec, lastUsedAt: ctx.now() };
+        data.apiTokens.set(rec.id, { hash: row.hash, rec });
+        return out(rec);
       }
       return null;
     },
@@ -264,8 +265,9 @@ export function createMemoryContent(ctx: MemoryContext): MemoryContent {
       ctx.check();
       const row = data.apiTokens.get(id);
       if (row === undefined) throw new ServerError(ServerErrorCode.API_TOKEN_NOT_FOUND, `no API token ${id}`);
-      row.rec = { ...row.rec, revokedAt: row.rec.revokedAt ?? ctx.now() };
-      return out(row.rec);
+      const rec = { ...row.rec, revokedAt: row.rec.revokedAt ?? ctx.now() };
+      data.apiTokens.set(id, { hash: row.hash, rec });
+      return out(rec);
     },
     list: async () => {
       ctx.check();

@@ -13,7 +13,7 @@ import { SessionStatus, type CloseSessionResult, type Session } from "./types-se
 
 function setCommand(ctx: MemoryContext, next: Command): void {
   const row = ctx.data.commands.get(next.id);
-  if (row !== undefined) row.rec = next;
+  if (row !== undefined) ctx.data.commands.set(next.id, { seq: row.seq, rec: next });
 }
 
 function requeue(ctx: MemoryContext, sessionId: string, now: number): Command[] {
@@ -194,7 +194,8 @@ export function createMemoryCommands(ctx: MemoryContext): CommandStore {
         updatedAt: now,
       };
       setCommand(ctx, next);
-      if (alert !== undefined) alert.rec = { ...alert.rec, matchedCommandId: rec.id };
+      if (alert !== undefined)
+        data.alerts.set(alert.rec.id, { seq: alert.seq, rec: { ...alert.rec, matchedCommandId: rec.id } });
       return out(next);
     },
     requeueSession: async (sessionId) => {

@@ -10,7 +10,8 @@ import { stateAfterContact, type CheckedDevicePatch } from "./device-rules.js";
 import { createMemoryContent } from "./memory-content.js";
 import { createMemoryCommands, createMemorySessions } from "./memory-queue.js";
 import { decodeCursor, deviceNotFound, idSource, pageLimit, requireText, toPage, type CursorKey } from "./rules.js";
-import { StoreKind, type DeviceStore, type Store } from "./store.js";
+import { StoreKind, type DeviceStore, type Store, type StoreParts } from "./store.js";
+import { checkActive, TransactionScope, wrapParts, type TransactionState } from "./transaction-support.js";
 import { DeviceState, SortOrder, type Command, type Device, type Page, type PageQuery } from "./types.js";
 import type { StoreDeps } from "./types.js";
 import type { ApiToken, RepositoryItem, UiSession, Upload } from "./types-content.js";
@@ -23,16 +24,44 @@ import type { NotificationRecord, Session, StoredAlert } from "./types-session.j
 export class MemoryStoreData {
   readonly devices = new Map<string, Device>();
   /** Insertion order is enqueue order. */
-  readonly commands = new Map<string, { readonly seq: number; rec: Command }>();
+  readonly commands = new Map<string, { readonly seq: number; readonly rec: Command }>();
   readonly sessions = new Map<string, Session>();
-  readonly alerts = new Map<string, { readonly seq: number; rec: StoredAlert }>();
-  readonly notifications = new Map<string, { readonly seq: number; rec: NotificationRecord }>();
-  readonly repository = new Map<string, { version: number; item: RepositoryItem }>();
-  readonly uploads = new Map<string, { readonly seq: number; rec: Upload }>();
+  readonly alerts = new Map<string, { readonly seq: number; readonly rec: StoredAlert }>();
+  readonly notifications = new Map<string, { readonly seq: number; readonly rec: NotificationRecord }>();
+  readonly repository = new Map<string, { readonly version: number; readonly item: RepositoryItem }>();
+  readonly uploads = new Map<string, { readonly seq: number; readonly rec: Upload }>();
   readonly uiSessions = new Map<string, UiSession>();
-  readonly apiTokens = new Map<string, { readonly hash: string; rec: ApiToken }>();
+  readonly apiTokens = new Map<string, { readonly hash: string; readonly rec: ApiToken }>();
   notificationCounter = 0;
   seq = 0;
+
+  /**
+   * Remembers the current contents; the returned function puts them back (a memory transaction's rollback).
+   * Shallow copies suffice because entries are never changed in place, only replaced (all fields readonly).
+   */
+  snapshot(): () => void {
+    const maps: Map<string, unknown>[] = [
+      this.devices,
+      this.commands,
+      this.sessions,
+      this.alerts,
+      this.notifications,
+      this.repository,
+      this.uploads,
+      this.uiSessions,
+      this.apiTokens,
+    ];
+    const copies = maps.map((m) => new Map(m));
+    const { notificationCounter, seq } = this;
+    return () => {
+      maps.forEach((m, i) => {
+        m.clear();
+        for (const [k, v] of copies[i] ?? []) m.set(k, v);
+      });
+      this.notificationCounter = notificationCounter;
+      this.seq = seq;
+    };
+  }
 }
 
 export interface MemoryContext {
@@ -61,17 +90,52 @@ export function createMemoryStore(deps: StoreDeps, options: MemoryStoreOptions =
     },
     nextSeq: () => ++data.seq,
   };
-  const content = createMemoryContent(ctx);
-  return {
-    kind: StoreKind.Memory,
+  const parts: StoreParts = {
     devices: createMemoryDevices(ctx),
     commands: createMemoryCommands(ctx),
     sessions: createMemorySessions(ctx),
-    alerts: content.alerts,
-    notifications: content.notifications,
-    repository: content.repository,
-    uiSessions: content.uiSessions,
-    apiTokens: content.apiTokens,
+    ...createMemoryContent(ctx),
+  };
+  // A running transaction holds the gate: other callers wait for it, so they see all of it or none of it.
+  const scope = new TransactionScope();
+  let gate: Promise<void> | undefined;
+  const passGate = async () => {
+    while (gate !== undefined) await gate;
+  };
+  const outside = wrapParts(parts, async (call) => {
+    scope.checkOutside();
+    await passGate();
+    return call();
+  });
+  return {
+    kind: StoreKind.Memory,
+    ...outside,
+    transaction: async (fn) => {
+      scope.checkOutside();
+      await passGate();
+      ctx.check();
+      let release: () => void = () => undefined;
+      gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const restore = data.snapshot();
+      const state: TransactionState = { active: true };
+      // Each memory method is atomic on its own (it checks everything before its first change).
+      const tx = wrapParts(parts, async (call) => {
+        checkActive(state);
+        return call();
+      });
+      try {
+        return await scope.run(state, () => fn(tx));
+      } catch (error) {
+        restore();
+        throw error;
+      } finally {
+        state.active = false;
+        gate = undefined;
+        release();
+      }
+    },
     close: () => {
       closed = true;
       return Promise.resolve();

@@ -59,8 +59,8 @@ import type {
 export const StoreKind = { Memory: "memory", Sqlite: "sqlite", Postgres: "postgres" } as const;
 export type StoreKind = (typeof StoreKind)[keyof typeof StoreKind];
 
-export interface Store {
-  readonly kind: StoreKind;
+/** The record stores, each method atomic on its own. */
+export interface StoreParts {
   readonly devices: DeviceStore;
   readonly commands: CommandStore;
   readonly sessions: SessionStore;
@@ -69,6 +69,18 @@ export interface Store {
   readonly repository: RepositoryStore;
   readonly uiSessions: UiSessionStore;
   readonly apiTokens: ApiTokenStore;
+}
+
+export interface Store extends StoreParts {
+  readonly kind: StoreKind;
+  /**
+   * Runs several operations as one atomic, durable unit (one commit, one fsync): e.g. applying a Package#3,
+   * taking the next batch and saving the session state. `fn` must use only the `tx` it is given — calling
+   * this store from inside `fn` throws TRANSACTION_MISUSE, and so does using `tx` after `fn` returned.
+   * If `fn` throws, nothing it did is kept. A method of `tx` that throws changes nothing (a savepoint), so
+   * `fn` may catch a refusal and go on. Other callers see the changes all at once after the commit.
+   */
+  transaction<T>(fn: (tx: StoreParts) => Promise<T>): Promise<T>;
   /** Releases the database. Later calls throw STORE_CLOSED. Idempotent. */
   close(): Promise<void>;
 }

@@ -12,22 +12,22 @@ export type Db = Kysely<Database>;
 export interface SqlContext {
   readonly dialect: SqlDialect;
   /** The database handle; STORE_CLOSED after close. */
-  db(): Db;
-  now(): number;
-  newId(): string;
+  readonly db: () => Db;
+  readonly now: () => number;
+  readonly newId: () => string;
   /**
    * Runs `fn` in one transaction: committed before the promise resolves, rolled back if `fn` throws.
    * SQLite: BEGIN IMMEDIATE takes the write lock up front, so a read-then-write transaction can never fail
    * halfway with SQLITE_BUSY when another process (a CLI, a second server) writes the same file.
    * PostgreSQL: READ COMMITTED plus `lock` for per-device serialization.
    */
-  transaction<T>(fn: (trx: Db) => Promise<T>): Promise<T>;
+  readonly transaction: <T>(fn: (trx: Db) => Promise<T>) => Promise<T>;
   /**
    * Serializes transactions on one key across server nodes until the transaction ends: a device id for its
    * queue and sessions, a repository key for read-modify-write of an item (PostgreSQL transaction-scoped
    * advisory lock). SQLite needs nothing: BEGIN IMMEDIATE already serializes every writer.
    */
-  lock(trx: Db, key: string): Promise<void>;
+  readonly lock: (trx: Db, key: string) => Promise<void>;
 }
 
 export function createSqlContext(

@@ -2,6 +2,7 @@
 // unreachable, locked or failing database is STORE_UNAVAILABLE (HTTP 503, try again later); text or sizes the
 // database cannot hold are INVALID_INPUT. Anything else (a bug) passes through unchanged with its stack.
 import { isServerError, ServerError, ServerErrorCode } from "../../errors.js";
+import type { Around } from "../transaction-support.js";
 
 function codeOf(error: unknown): string | undefined {
   if (typeof error !== "object" || error === null || !("code" in error)) return undefined;
@@ -51,27 +52,18 @@ const hasNul = (value: unknown): boolean =>
       Object.values(value).some((v) => typeof v === "string" && v.includes("\u0000"));
 
 /**
- * Wraps every method of one sub-store: errors go through mapDbError, and a lookup (get*, find*, use) or a
- * delete by a key containing NUL — which PostgreSQL text cannot hold, so no record can have it — finds nothing
- * instead of failing, as it does in SQLite and the memory store.
+ * Runs one SQL store method: errors go through mapDbError, and a lookup (get*, find*, use) or a delete by a key
+ * containing NUL — which PostgreSQL text cannot hold, so no record can have it — finds nothing instead of
+ * failing, as it does in SQLite and the memory store.
  */
-export function guardMethods<T extends object>(target: T): T {
-  const out: Record<string, unknown> = {};
-  for (const [name, fn] of Object.entries(target)) {
-    if (typeof fn !== "function") {
-      out[name] = fn;
-      continue;
-    }
-    const method = fn as (...args: unknown[]) => Promise<unknown>;
-    const missing = /^(get|find|use)/.test(name) ? null : name.startsWith("delete") ? false : undefined;
-    out[name] = async (...args: unknown[]) => {
-      if (missing !== undefined && args.some(hasNul)) return missing;
-      try {
-        return await method(...args);
-      } catch (error) {
-        throw mapDbError(error);
-      }
-    };
+export const sqlGuard: Around = async (call, method, args) => {
+  if (args.some(hasNul)) {
+    if (/^(get|find|use)/.test(method)) return null;
+    if (method.startsWith("delete")) return false;
   }
-  return out as T;
-}
+  try {
+    return await call();
+  } catch (error) {
+    throw mapDbError(error);
+  }
+};

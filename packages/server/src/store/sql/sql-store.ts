@@ -1,8 +1,11 @@
-// Composes the per-concern SQL modules into one Store over a Kysely handle (SQLite or PostgreSQL), each
-// method guarded by sql-errors.ts.
-import { StoreKind, type Store } from "../store.js";
-import type { SqlContext } from "./sql-context.js";
-import { guardMethods } from "./sql-errors.js";
+// Composes the per-concern SQL modules into one Store over a Kysely handle (SQLite or PostgreSQL). Every
+// method runs through sqlGuard (typed errors); `transaction` rebinds the same modules to one transaction.
+import { sql } from "kysely";
+import { StoreKind, type Store, type StoreParts } from "../store.js";
+import { checkActive, serialize, TransactionScope, wrapParts } from "../transaction-support.js";
+import type { TransactionState } from "../transaction-support.js";
+import type { Db, SqlContext } from "./sql-context.js";
+import { mapDbError, sqlGuard } from "./sql-errors.js";
 import { createSqlAlerts, createSqlNotifications } from "./sql-store-alerts.js";
 import { createSqlCommands } from "./sql-store-commands.js";
 import { createSqlDevices } from "./sql-store-devices.js";
@@ -10,22 +13,86 @@ import { createSqlRepository } from "./sql-store-repository.js";
 import { createSqlSessions } from "./sql-store-sessions.js";
 import { createSqlApiTokens, createSqlUiSessions } from "./sql-store-ui-tokens.js";
 
+function createParts(ctx: SqlContext): StoreParts {
+  return {
+    devices: createSqlDevices(ctx),
+    commands: createSqlCommands(ctx),
+    sessions: createSqlSessions(ctx),
+    alerts: createSqlAlerts(ctx),
+    notifications: createSqlNotifications(ctx),
+    repository: createSqlRepository(ctx),
+    uiSessions: createSqlUiSessions(ctx),
+    apiTokens: createSqlApiTokens(ctx),
+  };
+}
+
+/** The modules' view inside a transaction: every query on `trx`; their own transactions join it. */
+function innerContext(ctx: SqlContext, trx: Db, state: TransactionState): SqlContext {
+  return {
+    dialect: ctx.dialect,
+    now: ctx.now,
+    newId: ctx.newId,
+    lock: ctx.lock,
+    db: () => {
+      checkActive(state);
+      return trx;
+    },
+    transaction: (fn) => fn(trx),
+  };
+}
+
+/** One method call inside a transaction, in a savepoint: if it throws, only its own changes are undone. */
+async function inSavepoint(trx: Db, name: string, call: () => Promise<unknown>): Promise<unknown> {
+  await sql.raw(`savepoint ${name}`).execute(trx);
+  let result: unknown;
+  try {
+    result = await call();
+  } catch (error) {
+    await sql.raw(`rollback to savepoint ${name}`).execute(trx);
+    throw error;
+  }
+  await sql.raw(`release savepoint ${name}`).execute(trx);
+  return result;
+}
+
 export function createSqlStore(
   kind: typeof StoreKind.Sqlite | typeof StoreKind.Postgres,
   ctx: SqlContext & { markClosed(): void },
   destroy: () => Promise<void>,
 ): Store {
+  const scope = new TransactionScope();
   let closing: Promise<void> | undefined;
+  const outside = wrapParts(createParts(ctx), async (call, method, args) => {
+    scope.checkOutside();
+    return sqlGuard(call, method, args);
+  });
   return {
     kind,
-    devices: guardMethods(createSqlDevices(ctx)),
-    commands: guardMethods(createSqlCommands(ctx)),
-    sessions: guardMethods(createSqlSessions(ctx)),
-    alerts: guardMethods(createSqlAlerts(ctx)),
-    notifications: guardMethods(createSqlNotifications(ctx)),
-    repository: guardMethods(createSqlRepository(ctx)),
-    uiSessions: guardMethods(createSqlUiSessions(ctx)),
-    apiTokens: guardMethods(createSqlApiTokens(ctx)),
+    ...outside,
+    transaction: async (fn) => {
+      scope.checkOutside();
+      try {
+        return await ctx.transaction(async (trx) => {
+          const state: TransactionState = { active: true };
+          const parts = createParts(innerContext(ctx, trx, state));
+          const oneAtATime = serialize();
+          let savepoints = 0;
+          const tx = wrapParts(parts, (call, method, args) =>
+            oneAtATime(() => {
+              checkActive(state);
+              return inSavepoint(trx, `omadm_sp_${++savepoints}`, () => sqlGuard(call, method, args));
+            }),
+          );
+          try {
+            return await scope.run(state, () => fn(tx));
+          } finally {
+            state.active = false;
+          }
+        });
+      } catch (error) {
+        throw mapDbError(error);
+      }
+    },
     close: () => {
       if (closing === undefined) {
         ctx.markClosed();
