@@ -172,7 +172,7 @@ test("an event the state does not accept is a SESSION_ILLEGAL_TRANSITION error",
 });
 
 // One Package#2 item: a valid executor command, CONT, an unknown name, or a command with a bad parameter.
-const itemArb: fc.Arbitrary<string[]> = fc.oneof(
+const itemArb: fc.Arbitrary<readonly string[]> = fc.oneof(
   fc.constantFrom(
     ["GET", "urn:oma:mo:x:1.0/a/B"],
     ["DELETE", "urn:oma:mo:x:1.0/a/"],
