@@ -1,6 +1,7 @@
 // GET (seed CR §7.3.6, dm2-reference §4.5 [PROPOSED]): the data goes back in the command's status item — `Data`
 // is an MO serialization array (§7.1) and `URI` lists the concrete ClientURIs read. Wildcards and x-names are
-// allowed; a cv that is still current (§6.3) → 304 without Data; a single existing leaf with no value → 204.
+// allowed; a cv that is still current (§6.3) → 304 without Data; a single existing leaf with no value (or of DDF
+// format `null`) → 204.
 // "No Get" nodes are never sent (§10, our decision in the access module): naming one is 403, inside a readable
 // subtree they are left out.
 import { Status, type StatusItem } from "@omadm/protocol";
@@ -20,7 +21,9 @@ export function performGet(
   const [only] = nodes.value;
   if (nodes.value.length === 1 && only !== undefined) {
     const node = env.tree.node(only.moid, only.miid, only.path);
-    if (node?.isLeaf === true && node.leafValue() === undefined) return { status: { sc: Status.NO_CONTENT } };
+    // A leaf of DDF format `null` carries no value by definition (§8.1 formats), like one never given a value.
+    const empty = node?.isLeaf === true && (node.leafValue() === undefined || node.definition.format === "null");
+    if (empty) return { status: { sc: Status.NO_CONTENT } };
   }
   const items = itemsFor(env, nodes.value);
   if (!items.ok) return { status: { sc: items.sc }, message: items.message };
