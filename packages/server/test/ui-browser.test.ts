@@ -33,6 +33,11 @@ if (!chromiumPresent)
 // Absent browser: skip with the reason, except under CI=true, where the test runs and fails (helper brief).
 const skip = chromiumPresent || isCi() ? false : absentReason;
 
+/** The part of the browser's `window` the test calls inside the page (this package compiles without the DOM lib). */
+interface BrowserWindow {
+  getComputedStyle(element: unknown): { readonly maxWidth: string };
+}
+
 let app: FastifyInstance;
 let store: Store;
 let ui: UiService;
@@ -92,7 +97,12 @@ test(
     assert.equal(await page.title(), "Update & reboot?");
     assert.equal((await ui.result(uiSession.id))?.state, UiSessionState.Opened);
     // The inline stylesheet applied: its CSP hash is right (a refused style would leave main unconstrained).
-    assert.equal(await page.locator("main").evaluate((el) => getComputedStyle(el).maxWidth), "640px");
+    assert.equal(
+      await page
+        .locator("main")
+        .evaluate((el) => (globalThis as unknown as BrowserWindow).getComputedStyle(el).maxWidth),
+      "640px",
+    );
 
     await page.getByLabel("Keep my settings").check();
     const [posted] = await Promise.all([
