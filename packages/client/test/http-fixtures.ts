@@ -8,6 +8,7 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
+import type { TLSSocket } from "node:tls";
 import { join } from "node:path";
 import {
   MT_P2,
@@ -29,6 +30,8 @@ export interface Exchange {
   readonly path: string;
   readonly headers: http.IncomingHttpHeaders;
   readonly body: Buffer;
+  /** Subject CN of the verified client certificate (https with requestCert), if any. */
+  readonly peerCn?: string;
 }
 
 export interface Reply {
@@ -60,12 +63,15 @@ export async function startScriptedServer(script: Script, tls?: https.ServerOpti
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
+      const socket = req.socket as Partial<Pick<TLSSocket, "authorized" | "getPeerCertificate">>;
+      const cn = socket.authorized === true ? socket.getPeerCertificate?.().subject.CN : undefined;
       const ex: Exchange = {
         n: received.length + 1,
         method: req.method ?? "",
         path: req.url ?? "",
         headers: req.headers,
         body: Buffer.concat(chunks),
+        ...(typeof cn === "string" ? { peerCn: cn } : {}),
       };
       received.push(ex);
       requests.push(ex);

@@ -102,6 +102,9 @@ export function createUndiciHttpClient(options: UndiciHttpClientOptions = {}): U
           bodyTimeout: timeoutMs,
         });
         const body = await readLimited(res.body, maxBytes, req.url);
+        // undici frees the connection on a later tick than the body ends; answering after it lets the caller's next
+        // request reuse this connection instead of opening a second one (dm2-reference §1.4).
+        await new Promise<void>((resolve) => setImmediate(resolve));
         return { status: res.statusCode, headers: res.headers, body };
       } catch (error) {
         throw toTransportError(error, req.url, {
