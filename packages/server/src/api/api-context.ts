@@ -15,7 +15,7 @@ import type { RepositoryService } from "../repository/service.js";
 import type { CommandService } from "../services/command-service.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../store/types.js";
-import type { UiSession } from "../store/types-content.js";
+import type { UiService } from "../ui/service.js";
 
 export type ApiApp = FastifyInstance<
   RawServerDefault,
@@ -25,19 +25,8 @@ export type ApiApp = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
-/** The Web Server Component's UI-session service, as far as the API needs it (dm2-reference §4.6). */
-export interface ApiUiSessionService {
-  /**
-   * Creates a UI session for the device from a template (text, choices, form fields) and returns it with the
-   * ServerURI (carrying the UI session id) that a SHOW command opens. Refuses a bad template with a
-   * ServerError that names the problem.
-   */
-  create(
-    deviceId: string,
-    template: unknown,
-    options?: { readonly ttlSeconds?: number },
-  ): Promise<{ readonly uiSession: UiSession; readonly serverUri: string }>;
-}
+/** What the API needs of the Web Server Component's UI-session service (dm2-reference §4.6). */
+export type ApiUiSessionService = Pick<UiService, "create" | "linkCommand">;
 
 export interface ApiContext {
   readonly store: Store;

@@ -37,6 +37,7 @@ export const ERROR_CODE_DOCS: Partial<Record<ServerErrorCode, string>> = {
   OMADM_SRV_STORE_CLOSED: "The server is shutting down; retry against another node or later.",
   OMADM_SRV_STORE_UNAVAILABLE: "The database is unreachable; retry later.",
   OMADM_SRV_STORE_MIGRATION_FAILED: "The database schema could not be brought up to date; see the server log.",
+  OMADM_SRV_TRANSACTION_MISUSE: "A server component misused a store transaction (a bug); see the server log.",
   OMADM_SRV_NOTIFY_TRANSPORT_UNSUPPORTED:
     "The device listens on a notification transport for which no sender is configured.",
   OMADM_SRV_NOTIFY_ADDRESS_INVALID: "The device's notification address is unusable.",

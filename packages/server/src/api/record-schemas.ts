@@ -17,6 +17,7 @@ import {
   type UiSession,
   type UploadInfo,
 } from "../store/types-content.js";
+import { effectiveUiState } from "../ui/service.js";
 import { iso, isoOrNull, NullableTime, Time } from "./common-schemas.js";
 
 const NullableString = Type.Union([Type.String(), Type.Null()]);
@@ -208,9 +209,11 @@ export const UiSessionView = Type.Object({
 });
 export type UiSessionView = Static<typeof UiSessionView>;
 
-export function uiSessionView(u: UiSession): UiSessionView {
+/** `now` turns a live session past its expiry into `expired` before any sweep has marked it. */
+export function uiSessionView(u: UiSession, now: number): UiSessionView {
   return {
     ...u,
+    state: effectiveUiState(u, now),
     createdAt: iso(u.createdAt),
     openedAt: isoOrNull(u.openedAt),
     completedAt: isoOrNull(u.completedAt),

@@ -80,13 +80,13 @@ export function registerUiSessionRoutes(app: ApiApp, ctx: ApiContext): void {
             { cause: error },
           );
         }
-        uiSession = await store.uiSessions.linkCommand(uiSession.id, command.id);
+        uiSession = await ui.linkCommand(uiSession.id, command.id);
       }
       return reply
         .code(201)
         .header("location", `/api/v1/ui-sessions/${encodeURIComponent(uiSession.id)}`)
         .send({
-          uiSession: uiSessionView(uiSession),
+          uiSession: uiSessionView(uiSession, ctx.clock.now()),
           serverUri: created.serverUri,
           command: command === null ? null : commandView(command),
         });
@@ -107,7 +107,7 @@ export function registerUiSessionRoutes(app: ApiApp, ctx: ApiContext): void {
     async (request) => {
       const { deviceId, state } = request.query;
       const page = await store.uiSessions.list({ ...defined({ deviceId, state }), ...pageArgs(request.query) });
-      return mapPage(page, uiSessionView);
+      return mapPage(page, (u) => uiSessionView(u, ctx.clock.now()));
     },
   );
 
@@ -125,7 +125,7 @@ export function registerUiSessionRoutes(app: ApiApp, ctx: ApiContext): void {
     async (request) => {
       const found = await store.uiSessions.get(request.params.id);
       if (found === null) throw new ServerError(C.UI_SESSION_NOT_FOUND, `no UI session ${request.params.id}`);
-      return uiSessionView(found);
+      return uiSessionView(found, ctx.clock.now());
     },
   );
 }
