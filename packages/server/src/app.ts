@@ -1,0 +1,256 @@
+// The composition root of the DM Server: builds every component from one `ServerConfig` and the injected
+// adapters (store, clock, logger, timers, randomness, notification senders), registers their fastify plugins
+// on one instance, and runs the background sweep. Nothing starts until `start()`; nothing here reads the
+// environment or the disk (config.ts does, when asked).
+//
+//   POST /dm, /dm/s/:token   DM endpoint (always)
+//   /repo/…                  Data Repository             (components.repository)
+//   /ui/…                    Web Server Component, SHOW  (components.ui)
+//   /api/v1/…, /api/docs     REST API + OpenAPI          (components.api)
+//   Package#0 over UDP/MQTT  Notifier                    (components.notifier; wake via the API)
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { apiPlugin } from "./api/api-plugin.js";
+import { createAlertIntake } from "./alerts/alert-intake.js";
+import { AuthMode } from "./auth/types.js";
+import { createDeviceAuthenticator, type DeviceAuthenticator } from "./auth/device-authenticator.js";
+import type { ServerConfig } from "./config.js";
+import { DM_PATH, dmEndpointPlugin } from "./dm/dm-endpoint.js";
+import { createSweeper, type SweepReport } from "./dm/sweeper.js";
+import { createNotifier, type Notifier } from "./notifier/notifier.js";
+import { createMqttNotificationSender } from "./notifier/transports/mqtt-notification-sender.js";
+import type { NotificationSender } from "./notifier/transports/notification-sender.js";
+import { createUdpNotificationSender } from "./notifier/transports/udp-notification-sender.js";
+import { createWakeOnQueue, systemTimers, type Timers, type WakeOnQueue } from "./notifier/wake-on-queue.js";
+import { createDeviceRegistry } from "./registry/device-registry.js";
+import { repositoryPlugin } from "./repository/plugin.js";
+import { REPOSITORY_PREFIX } from "./repository/paths.js";
+import { createRepositoryService, type RepositoryService } from "./repository/service.js";
+import { uploadTypeList } from "./repository/media.js";
+import { createCommandService } from "./services/command-service.js";
+import type { Store } from "./store/store.js";
+import type { Clock } from "./store/types.js";
+import { createUiService, UI_SESSION_ROUTE, type UiService } from "./ui/service.js";
+import { uiPlugin } from "./ui/plugin.js";
+
+export interface ServerDeps {
+  /** The store; the server does not close it (its owner does, after `stop()`). */
+  readonly store: Store;
+  /** Default: the system clock. Share it with the store so expiry agrees. */
+  readonly clock?: Clock | undefined;
+  /** pino (or fastify's) logger; default: silent. */
+  readonly logger?: FastifyBaseLogger | undefined;
+  /** For the sweep and wake-on-queue; default Node's timers. */
+  readonly timers?: Timers | undefined;
+  /** Cryptographic randomness (tokens, nonces, UI session ids); default node:crypto. */
+  readonly random?: ((size: number) => Uint8Array) | undefined;
+  /** Package#0 senders; default: built from `config.notifier` (UDP, MQTT) and closed on stop. */
+  readonly notificationSenders?: readonly NotificationSender[] | undefined;
+  /** Device authentication; default: built from `config.deviceAuth` (none → no authentication). */
+  readonly authenticator?: DeviceAuthenticator | null | undefined;
+}
+
+export interface ServerUrls {
+  readonly base: string;
+  readonly dm: string;
+  readonly repository?: string;
+  readonly ui?: string;
+  readonly api?: string;
+  readonly docs?: string;
+}
+
+export interface OmadmServer {
+  readonly app: FastifyInstance;
+  readonly config: ServerConfig;
+  /** The base URL devices reach this server at; final once `start()` has bound the port. */
+  publicBaseUrl(): string;
+  /** Binds the listen address, starts the background sweep; resolves with where each component is. */
+  start(): Promise<{ readonly urls: ServerUrls }>;
+  /** Stops the sweep, closes the HTTP server and what the server created (senders, wake timers). */
+  stop(): Promise<void>;
+  /** One background sweep now (tests drive idle timeouts with it and an injected clock). */
+  sweep(): Promise<SweepReport>;
+}
+
+const systemClock: Clock = { now: () => Date.now() };
+
+export function createOmadmServer(deps: ServerDeps, config: ServerConfig): OmadmServer {
+  const { store } = deps;
+  const clock = deps.clock ?? systemClock;
+  const timers = deps.timers ?? systemTimers;
+  const random = deps.random ?? ((size: number) => randomBytes(size));
+  const app = Fastify(
+    deps.logger === undefined
+      ? { logger: false, bodyLimit: config.dm.bodyLimitBytes }
+      : { loggerInstance: deps.logger, bodyLimit: config.dm.bodyLimitBytes },
+  );
+  let baseUrl = config.publicBaseUrl ?? `http://${hostForUrl(config.listen.host)}`;
+  const publicBaseUrl = (): string => baseUrl;
+
+  // Adapters the server owns (created here, so closed here).
+  const ownedSenders =
+    deps.notificationSenders === undefined && config.components.notifier ? defaultSenders(config, app.log) : [];
+  const senders = deps.notificationSenders ?? ownedSenders;
+  const notifier: Notifier | null =
+    config.components.notifier && senders.length > 0
+      ? createNotifier(
+          { store, senders, clock, logger: app.log },
+          { serverId: config.serverId, allowUnsigned: config.notifier.allowUnsigned },
+        )
+      : null;
+  const wakeOnQueue: WakeOnQueue | null =
+    notifier !== null && config.notifier.wakeOnQueue
+      ? createWakeOnQueue(notifier, { debounceMs: config.notifier.wakeDebounceMs, timers, logger: app.log })
+      : null;
+  const authenticator =
+    deps.authenticator !== undefined ? deps.authenticator : defaultAuthenticator(config, store, clock, random);
+  const registry = createDeviceRegistry({ store }, { autoRegister: config.dm.autoRegister });
+  const alerts = createAlertIntake({ store });
+  const sweeper = createSweeper({ store, timers, logger: app.log }, { intervalMs: config.sweepIntervalMs });
+
+  // Services whose URLs embed the public base URL are built when the plugins load (at `ready`/`listen`), by
+  // which time `start()` has fixed the port.
+  void app.register(async (root) => {
+    const base = publicBaseUrl();
+    const repository: RepositoryService | null = config.components.repository
+      ? createRepositoryService({ store }, { publicBaseUrl: base })
+      : null;
+    const ui: UiService | null = config.components.ui
+      ? createUiService({ store, clock, random }, { publicBaseUrl: base })
+      : null;
+
+    await root.register(dmEndpointPlugin, {
+      store,
+      clock,
+      publicBaseUrl,
+      batchSize: config.dm.batchSize,
+      idleTimeoutMs: config.dm.idleTimeoutMs,
+      bodyLimitBytes: config.dm.bodyLimitBytes,
+      autoRegister: config.dm.autoRegister,
+      // seed CR §7.5: OMADM-Accept names the formats the repository takes in HPUT/HPOST/SUB bodies.
+      moAcceptTypes: uploadTypeList(),
+      authenticator: authenticator ?? undefined,
+      newToken: () => Buffer.from(random(18)).toString("base64url"),
+      registry,
+      alerts,
+    });
+    if (repository !== null) {
+      await root.register(repositoryPlugin, {
+        store,
+        publicBaseUrl: base,
+        service: repository,
+        authenticator: authenticator ?? undefined,
+      });
+    }
+    if (ui !== null) await root.register(uiPlugin, { store, clock, publicBaseUrl: base });
+    if (config.components.api) {
+      const commands = createCommandService(
+        {
+          store,
+          clock,
+          onQueued:
+            wakeOnQueue === null
+              ? undefined
+              : (deviceId) => {
+                  wakeOnQueue.commandQueued(deviceId);
+                },
+        },
+        { allowHttp: config.allowHttp },
+      );
+      await root.register(apiPlugin, {
+        store,
+        clock,
+        commands,
+        notifier,
+        uiSessions: ui,
+        repository,
+        loopbackWithoutToken: config.api.loopbackWithoutToken,
+        httpRealm: config.deviceAuth.realm,
+        docs: config.api.docs,
+        openapiServers: [{ url: base }],
+      });
+    }
+  });
+
+  let started = false;
+  return {
+    app,
+    config,
+    publicBaseUrl,
+    async start() {
+      if (started) throw new Error("the server is already started");
+      let port = config.listen.port;
+      if (port === 0 && config.publicBaseUrl === null) {
+        // The CONT, repository and SHOW URLs need the port before the plugins load: take a free one first.
+        port = await freePort(config.listen.host);
+      }
+      if (config.publicBaseUrl === null) baseUrl = `http://${hostForUrl(config.listen.host)}:${port}`;
+      await app.listen({ host: config.listen.host, port });
+      started = true;
+      sweeper.start();
+      return { urls: urlsOf(publicBaseUrl(), config) };
+    },
+    async stop() {
+      await sweeper.stop();
+      await wakeOnQueue?.close();
+      await app.close();
+      await Promise.allSettled(ownedSenders.map((s) => s.close()));
+      started = false;
+    },
+    sweep: () => sweeper.runOnce(),
+  };
+}
+
+function urlsOf(base: string, config: ServerConfig): ServerUrls {
+  return {
+    base,
+    dm: `${base}${DM_PATH}`,
+    ...(config.components.repository && { repository: `${base}${REPOSITORY_PREFIX}/` }),
+    ...(config.components.ui && { ui: `${base}${UI_SESSION_ROUTE}` }),
+    ...(config.components.api && { api: `${base}/api/v1`, docs: `${base}/api/docs` }),
+  };
+}
+
+function defaultSenders(config: ServerConfig, logger: FastifyBaseLogger): NotificationSender[] {
+  const senders: NotificationSender[] = [];
+  if (config.notifier.udp) senders.push(createUdpNotificationSender({ logger }));
+  if (config.notifier.mqttUrl !== null)
+    senders.push(createMqttNotificationSender({ url: config.notifier.mqttUrl, logger }));
+  return senders;
+}
+
+function defaultAuthenticator(
+  config: ServerConfig,
+  store: Store,
+  clock: Clock,
+  random: (size: number) => Uint8Array,
+): DeviceAuthenticator | null {
+  const modes = config.deviceAuth.modes.filter((m) => m !== AuthMode.None);
+  if (modes.length === 0) return null;
+  // mTLS and PSK-TLS need a TLS listener, which this composition root does not build yet (REGISTRATION POINT:
+  // pass `tlsServerOptions(...)` from ./auth/tls-options.js to Fastify({ https }) when TLS is configured).
+  return createDeviceAuthenticator({ store, clock, random, options: { modes, realm: config.deviceAuth.realm } });
+}
+
+/** A free TCP port on the listen host (bound and released at once; loopback in tests). */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen({ host, port: 0 }, () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      probe.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
+/** A host as it appears in a URL: IPv6 in brackets, wildcards as loopback (the only address known to work). */
+function hostForUrl(host: string): string {
+  if (host === "0.0.0.0") return "127.0.0.1";
+  if (host === "::") return "[::1]";
+  return host.includes(":") ? `[${host}]` : host;
+}

@@ -1,0 +1,277 @@
+// The DM endpoint (DM 2.0 §5.2, seed CR §7.2; dm2-reference §1.3–§1.6, §3) as a fastify plugin:
+//
+//   POST /dm            the DM Server URI: a Package#1 opens a session (a Package#3 is also taken here and
+//                       correlated by cookie, else by the device's open session — dm2-reference §1.4)
+//   POST /dm/s/:token   the session-specific URL sent in CONT: Package#3s of that session
+//
+// Each answer is a Package#2 (200, Content-Type MT_P2, OMADM-Accept, Set-Cookie) or a problem+json body that
+// names what was wrong. Header checks and device authentication run in `onRequest`, before the body is read;
+// a refused request changes nothing in the store.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import {
+  HDR_ACCEPT,
+  HDR_DEVID,
+  MT_MO_JSON,
+  MT_P1,
+  MT_P2,
+  MT_P3,
+  omadmAcceptHeader,
+  parsePackage1,
+  parsePackage3,
+  serializePackage2,
+  ErrorCode,
+  ProtocolError,
+} from "@omadm/protocol";
+import { createAlertIntake, type AlertIntake } from "../alerts/alert-intake.js";
+import type { DeviceAuthenticator } from "../auth/device-authenticator.js";
+import { ServerErrorCode } from "../errors.js";
+import { createDeviceRegistry, type DeviceRegistry } from "../registry/device-registry.js";
+import type { Store } from "../store/store.js";
+import type { Clock } from "../store/types.js";
+import { createDmSessionService, type Package2Reply, type SessionLocator } from "./dm-session-service.js";
+import { isTypedError, MT_PROBLEM, problem, problemFromError, refusal, type Refusal } from "./problem.js";
+import { checkDmHeaders, type CheckedDmRequest } from "./request-checks.js";
+import { isWellFormedToken, readSessionCookie, sessionCookieHeader } from "./session-cookie.js";
+
+export const DM_PATH = "/dm";
+export const DM_SESSION_PATH = "/dm/s";
+
+/** Device authentication (packages/server/src/auth): the part of its authenticator the endpoint uses. */
+export type DmAuthenticator = Pick<DeviceAuthenticator, "authenticate">;
+
+export const DM_DEFAULTS = {
+  batchSize: 20,
+  idleTimeoutMs: 600_000,
+  bodyLimitBytes: 1_048_576,
+  autoRegister: true,
+  moAcceptTypes: [MT_MO_JSON] as readonly string[],
+} as const;
+
+export interface DmEndpointOptions {
+  readonly store: Store;
+  readonly clock: Clock;
+  /** Absolute base URL devices reach this server at, without a trailing slash (a function: known at listen). */
+  readonly publicBaseUrl: string | (() => string);
+  /** Most queued commands per Package#2 (default 20). */
+  readonly batchSize?: number | undefined;
+  /** dm2-reference §1.5 (default 600 000 ms). */
+  readonly idleTimeoutMs?: number | undefined;
+  /** Largest Package#1/#3 body in bytes (default 1 MiB) → 413. */
+  readonly bodyLimitBytes?: number | undefined;
+  /** Register unknown devices on their first Package#1 (default true). */
+  readonly autoRegister?: boolean | undefined;
+  /** The MO formats the Data Repository accepts, announced in OMADM-Accept (seed CR §7.5). */
+  readonly moAcceptTypes?: readonly string[] | undefined;
+  /** Device authentication; absent = none (the OMADM-DevID header is trusted). */
+  readonly authenticator?: DmAuthenticator | undefined;
+  /** Token source for CONT URLs and cookies (tests); default crypto random. */
+  readonly newToken?: (() => string) | undefined;
+  /** Shared with other components when given; built here otherwise. */
+  readonly registry?: DeviceRegistry | undefined;
+  readonly alerts?: AlertIntake | undefined;
+}
+
+/** Per-request results of the onRequest checks, for the handler. */
+const checkedRequests = new WeakMap<object, CheckedDmRequest>();
+
+export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions): Promise<void> {
+  const batchSize = opts.batchSize ?? DM_DEFAULTS.batchSize;
+  const idleTimeoutMs = opts.idleTimeoutMs ?? DM_DEFAULTS.idleTimeoutMs;
+  const bodyLimit = opts.bodyLimitBytes ?? DM_DEFAULTS.bodyLimitBytes;
+  const baseUrl = typeof opts.publicBaseUrl === "string" ? () => opts.publicBaseUrl as string : opts.publicBaseUrl;
+  const moAccept = omadmAcceptHeader(opts.moAcceptTypes ?? DM_DEFAULTS.moAcceptTypes);
+  const registry =
+    opts.registry ?? createDeviceRegistry({ store: opts.store }, { autoRegister: opts.autoRegister ?? true });
+  const service = createDmSessionService(
+    {
+      store: opts.store,
+      clock: opts.clock,
+      registry,
+      alerts: opts.alerts ?? createAlertIntake({ store: opts.store }),
+      newToken: opts.newToken,
+      logger: app.log,
+    },
+    { batchSize, idleTimeoutMs, contUrl: (token) => `${trimSlash(baseUrl())}${DM_SESSION_PATH}/${token}` },
+  );
+
+  // Bodies are read raw and parsed by the protocol's total parsers; the media type was checked in onRequest.
+  app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit }, (_req, body, done) => {
+    done(null, body);
+  });
+
+  app.setErrorHandler(async (error: unknown, req, reply) => {
+    const status = httpStatusOf(error);
+    if (status === 413) {
+      return sendRefusal(reply, refusal(problem(413, ErrorCode.JSON_TOO_LARGE, bodyTooLarge(bodyLimit))));
+    }
+    if (status >= 400 && status < 500) {
+      const detail = error instanceof Error ? error.message : "bad request";
+      return sendRefusal(reply, refusal(problem(status, ServerErrorCode.INVALID_INPUT, detail)));
+    }
+    req.log.error({ err: error }, "DM endpoint failed");
+    return sendRefusal(
+      reply,
+      refusal(problem(500, ServerErrorCode.DM_INTERNAL, "the DM Server failed to process the package")),
+    );
+  });
+
+  const guard = (packageTypes: readonly string[]) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const checked = checkDmHeaders(
+      {
+        contentType: req.headers["content-type"],
+        accept: req.headers.accept,
+        devIds: headerLines(req, HDR_DEVID),
+      },
+      packageTypes,
+    );
+    if (!checked.ok) return sendRefusal(reply, withHint(checked.error, req, packageTypes));
+    if (opts.authenticator !== undefined) {
+      const auth = await opts.authenticator.authenticate(req.raw);
+      if (!auth.ok) {
+        if (auth.wwwAuthenticate !== undefined) reply.header("www-authenticate", [...auth.wwwAuthenticate]);
+        const code = auth.status === 401 ? ServerErrorCode.DM_UNAUTHORIZED : ServerErrorCode.DM_FORBIDDEN;
+        return sendRefusal(reply, refusal(problem(auth.status, code, auth.message)));
+      }
+      if (auth.deviceId !== checked.value.deviceId) {
+        const detail =
+          `the ${HDR_DEVID} header (${JSON.stringify(checked.value.deviceId)}) does not name the ` +
+          `authenticated device (${JSON.stringify(auth.deviceId)})`;
+        return sendRefusal(reply, refusal(problem(403, ServerErrorCode.DM_DEVID_MISMATCH, detail)));
+      }
+    }
+    checkedRequests.set(req.raw, checked.value);
+    return undefined;
+  };
+
+  const sendReply = (reply: FastifyReply, r: Package2Reply) => {
+    const cookie = r.session.cookie;
+    if (cookie !== null) {
+      const maxAgeSeconds = r.ended ? 0 : idleTimeoutMs / 1000;
+      const secure = baseUrl().startsWith("https:");
+      reply.header("set-cookie", sessionCookieHeader(cookie, { path: DM_PATH, maxAgeSeconds, secure }));
+    }
+    return (
+      reply
+        .code(200)
+        .header("content-type", MT_P2)
+        .header(HDR_ACCEPT, moAccept)
+        .header("cache-control", "no-store")
+        // A Buffer, so that fastify adds no charset parameter: the type is exactly MT_P2 (JSON is UTF-8 anyway).
+        .send(Buffer.from(serializePackage2(r.package), "utf8"))
+    );
+  };
+
+  const handle = async (req: FastifyRequest, reply: FastifyReply, locator: SessionLocator) => {
+    const checked = checkedRequests.get(req.raw);
+    if (checked === undefined) throw new Error("DM request reached its handler unchecked");
+    const body = bodyBytes(req.body);
+    if (checked.packageType === MT_P1) {
+      const p1 = body.length === 0 ? emptyBody("Package#1") : parsePackage1(body, { maxBytes: bodyLimit });
+      if (!p1.ok) return sendRefusal(reply, refusal(problemFromError(p1.error)));
+      const r = await service.handlePackage1(checked.deviceId, p1.value);
+      return r.ok ? sendReply(reply, r.value) : sendRefusal(reply, refusal(problemFromError(r.error)));
+    }
+    const p3 = body.length === 0 ? emptyBody("Package#3") : parsePackage3(body, { maxBytes: bodyLimit });
+    if (!p3.ok) return sendRefusal(reply, refusal(problemFromError(p3.error)));
+    const r = await service.handlePackage3(checked.deviceId, locator, p3.value);
+    return r.ok ? sendReply(reply, r.value) : sendRefusal(reply, refusal(problemFromError(r.error)));
+  };
+
+  app.post(DM_PATH, { bodyLimit, onRequest: guard([MT_P1, MT_P3]) }, async (req, reply) =>
+    handle(req, reply, { cookie: readSessionCookie(req.headers.cookie) }),
+  );
+
+  app.post<{ Params: { token: string } }>(
+    `${DM_SESSION_PATH}/:token`,
+    {
+      bodyLimit,
+      onRequest: async (req, reply) => {
+        // An unknown-looking token is answered before anything else: there is no session here to talk to.
+        if (!isWellFormedToken(req.params.token)) {
+          return sendRefusal(
+            reply,
+            refusal(problem(404, ServerErrorCode.SESSION_NOT_FOUND, "there is no DM session at this URL")),
+          );
+        }
+        return guard([MT_P3])(req, reply);
+      },
+    },
+    async (req, reply) =>
+      handle(req, reply, { contToken: req.params.token, cookie: readSessionCookie(req.headers.cookie) }),
+  );
+
+  // Only POST carries packages (seed CR §7.2.2, §7.2.4).
+  for (const url of [DM_PATH, `${DM_SESSION_PATH}/:token`]) {
+    app.route({
+      method: ["GET", "PUT", "DELETE", "PATCH"],
+      url,
+      handler: async (_req, reply) =>
+        sendRefusal(
+          reply,
+          refusal(problem(405, ServerErrorCode.INVALID_INPUT, "DM packages are sent with POST (seed CR §7.2.2)"), {
+            allow: "POST",
+          }),
+        ),
+    });
+  }
+  return Promise.resolve();
+}
+
+async function sendRefusal(reply: FastifyReply, r: Refusal): Promise<FastifyReply> {
+  for (const [name, value] of Object.entries(r.headers)) reply.header(name, value);
+  return reply
+    .code(r.problem.status)
+    .header("content-type", MT_PROBLEM)
+    .send(Buffer.from(JSON.stringify(r.problem), "utf8"));
+}
+
+/** A Package#1 at a session URL is a common client mistake worth naming precisely. */
+function withHint(r: Refusal, req: FastifyRequest, accepted: readonly string[]): Refusal {
+  const sent = req.headers["content-type"]?.split(";", 1)[0]?.trim().toLowerCase();
+  if (sent === MT_P1 && !accepted.includes(MT_P1)) {
+    const detail = `${r.problem.detail}. A Package#1 starts a session at the DM Server URI (${DM_PATH}); this URL takes the Package#3s of one session`;
+    return { ...r, problem: { ...r.problem, detail } };
+  }
+  return r;
+}
+
+/** Every line of a header as received (Node joins repeated unknown headers with ", ", which would hide them). */
+function headerLines(req: FastifyRequest, name: string): string[] {
+  const wanted = name.toLowerCase();
+  const raw = req.raw.rawHeaders as string[] | undefined;
+  if (raw !== undefined && raw.length > 0) {
+    const out: string[] = [];
+    for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]?.toLowerCase() === wanted) out.push(raw[i + 1] ?? "");
+    return out;
+  }
+  const value = req.headers[wanted];
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+function bodyBytes(body: unknown): Uint8Array {
+  return body instanceof Uint8Array ? body : new Uint8Array(0);
+}
+
+function emptyBody(what: string) {
+  return {
+    ok: false as const,
+    error: new ProtocolError(ErrorCode.JSON_SYNTAX, `the request body is empty; a ${what} is a JSON object`),
+  };
+}
+
+function bodyTooLarge(limit: number): string {
+  return `the package body exceeds the limit of ${limit} bytes`;
+}
+
+function httpStatusOf(error: unknown): number {
+  if (isTypedError(error)) return problemFromError(error).status;
+  if (typeof error === "object" && error !== null && "statusCode" in error) {
+    const s = error.statusCode;
+    if (typeof s === "number" && s >= 400 && s <= 599) return s;
+  }
+  return 500;
+}
+
+function trimSlash(url: string): string {
+  return url.endsWith("/") ? url.slice(0, -1) : url;
+}

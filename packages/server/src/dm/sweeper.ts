@@ -1,0 +1,103 @@
+// The background sweep: closes DM sessions past their idle timeout (dm2-reference §1.5 — their in-flight
+// commands go back to the queue), expires queued commands past their expiry, and UI sessions past theirs. The
+// timer is injected (the notifier's `Timers`), so tests drive it without sleeping; `runOnce()` is the same
+// sweep on demand. A sweep never throws: a failing store is logged and tried again next time.
+import type { Timers } from "../notifier/wake-on-queue.js";
+import type { Store } from "../store/store.js";
+
+export interface SweepReport {
+  /** Sessions closed as `expired`. */
+  readonly expiredSessions: number;
+  /** Commands those sessions had in flight, now queued again. */
+  readonly requeuedCommands: number;
+  /** Queued commands past their expiry, now `expired`. */
+  readonly expiredCommands: number;
+  readonly expiredUiSessions: number;
+}
+
+export interface SweeperLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface Sweeper {
+  /** Starts the periodic sweep (idempotent). */
+  start(): void;
+  /** Stops it and waits for a sweep in progress. Idempotent. */
+  stop(): Promise<void>;
+  /** One sweep now (joins the one in progress, if any). */
+  runOnce(): Promise<SweepReport>;
+}
+
+export interface SweeperDeps {
+  readonly store: Pick<Store, "sessions" | "commands" | "uiSessions">;
+  readonly timers: Timers;
+  readonly logger?: SweeperLogger | undefined;
+}
+
+const EMPTY: SweepReport = { expiredSessions: 0, requeuedCommands: 0, expiredCommands: 0, expiredUiSessions: 0 };
+
+export function createSweeper(deps: SweeperDeps, options: { readonly intervalMs: number }): Sweeper {
+  let handle: unknown;
+  let running: Promise<SweepReport> | undefined;
+  let started = false;
+
+  async function sweep(): Promise<SweepReport> {
+    const report = { ...EMPTY };
+    // Each task on its own: one failing does not stop the others.
+    await task("idle DM sessions", async () => {
+      const closed = await deps.store.sessions.expireIdle();
+      report.expiredSessions = closed.length;
+      report.requeuedCommands = closed.reduce((n, c) => n + c.requeued.length, 0);
+    });
+    await task("expired commands", async () => {
+      report.expiredCommands = await deps.store.commands.expireDue();
+    });
+    await task("expired UI sessions", async () => {
+      report.expiredUiSessions = await deps.store.uiSessions.expireDue();
+    });
+    if (report.expiredSessions + report.expiredCommands + report.expiredUiSessions > 0) {
+      deps.logger?.info({ ...report }, "sweep expired sessions and commands");
+    }
+    return report;
+  }
+
+  async function task(name: string, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (err) {
+      deps.logger?.warn({ err }, `sweep of ${name} failed; retrying next time`);
+    }
+  }
+
+  function runOnce(): Promise<SweepReport> {
+    running ??= sweep().finally(() => {
+      running = undefined;
+    });
+    return running;
+  }
+
+  function arm(): void {
+    handle = deps.timers.setTimeout(() => {
+      handle = undefined;
+      void runOnce().finally(() => {
+        if (started) arm();
+      });
+    }, options.intervalMs);
+  }
+
+  return {
+    start() {
+      if (started) return;
+      started = true;
+      arm();
+    },
+    async stop() {
+      started = false;
+      if (handle !== undefined) deps.timers.clearTimeout(handle);
+      handle = undefined;
+      await running;
+    },
+    runOnce,
+  };
+}
