@@ -7,7 +7,10 @@ import type { IncomingMessage } from "node:http";
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from "fastify";
 import { HDR_ACCEPT, HDR_DEVID, MT_MO_JSON, MT_TNDS_XML } from "@omadm/protocol";
 import { ServerErrorCode } from "../src/errors.js";
-import { createMemoryStore, type Store } from "../src/store/index.js";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createMemoryStore, openSqliteStore, type Clock, type Store } from "../src/store/index.js";
 import {
   repositoryPlugin,
   type DeviceAuthOutcome,
@@ -31,28 +34,44 @@ interface Harness {
   readonly store: Store;
 }
 
-async function harness(options: Partial<RepositoryPluginOptions> = {}): Promise<Harness> {
-  let now = 1_700_000_000_000;
-  const store = createMemoryStore({ clock: { now: () => (now += 1000) } });
-  await store.devices.create({ id: "A" });
-  await store.devices.create({ id: "B" });
-  const app = Fastify();
-  await app.register(repositoryPlugin, { store, publicBaseUrl: BASE, ...options });
-  await app.ready();
-  return { app, store };
+/** Each contract test runs on the memory store and on a real SQLite file in a temp dir. */
+interface StoreCase {
+  readonly name: string;
+  open(clock: Clock): Promise<{ readonly store: Store; readonly dispose: () => Promise<void> }>;
 }
 
-async function withHarness(
-  options: Partial<RepositoryPluginOptions>,
-  use: (h: Harness) => Promise<void>,
-): Promise<void> {
-  const h = await harness(options);
-  try {
-    await use(h);
-  } finally {
-    await h.app.close();
-    await h.store.close();
-  }
+const STORES: readonly StoreCase[] = [
+  {
+    name: "memory",
+    open: (clock) => Promise.resolve({ store: createMemoryStore({ clock }), dispose: () => Promise.resolve() }),
+  },
+  {
+    name: "sqlite",
+    open: async (clock) => {
+      const dataDir = await mkdtemp(join(tmpdir(), "omadm-repo-"));
+      const store = await openSqliteStore({ clock }, { dataDir });
+      return { store, dispose: () => rm(dataDir, { recursive: true, force: true }) };
+    },
+  },
+];
+
+function harnessFor(kind: StoreCase) {
+  return async (options: Partial<RepositoryPluginOptions>, use: (h: Harness) => Promise<void>): Promise<void> => {
+    let now = 1_700_000_000_000;
+    const { store, dispose } = await kind.open({ now: () => (now += 1000) });
+    const app = Fastify();
+    try {
+      await store.devices.create({ id: "A" });
+      await store.devices.create({ id: "B" });
+      await app.register(repositoryPlugin, { store, publicBaseUrl: BASE, ...options });
+      await app.ready();
+      await use({ app, store });
+    } finally {
+      await app.close();
+      await store.close();
+      await dispose();
+    }
+  };
 }
 
 function problem(res: LightMyRequestResponse): Record<string, unknown> {
@@ -61,312 +80,6 @@ function problem(res: LightMyRequestResponse): Record<string, unknown> {
 }
 
 const bytes = (text: string) => new TextEncoder().encode(text);
-
-test("HGET: the stored item with its media type, ETag and OMADM-Accept; MO JSON aliases negotiate", async () => {
-  await withHarness({}, async ({ app, store }) => {
-    const stored = await store.repository.put({
-      path: "mo/devinfo",
-      deviceId: null,
-      mediaType: MT_MO_JSON,
-      body: bytes(MO_BODY),
-    });
-    const cases: [string | undefined, string][] = [
-      [undefined, MT_MO_JSON],
-      ["*/*", MT_MO_JSON],
-      ["application/*", MT_MO_JSON],
-      [MT_MO_JSON, MT_MO_JSON],
-      ["application/json", "application/json"],
-      ["application/vnd.oma.dm.mo+json", "application/vnd.oma.dm.mo+json"],
-      ["text/html;q=0.9, application/json;q=0.5", "application/json"],
-    ];
-    for (const [accept, expected] of cases) {
-      const res = await app.inject({
-        method: "GET",
-        url: "/repo/shared/mo/devinfo",
-        headers: accept === undefined ? {} : { accept },
-      });
-      assert.equal(res.statusCode, 200, String(accept));
-      assert.equal(res.headers["content-type"], expected, String(accept));
-      assert.equal(res.headers.etag, stored.etag);
-      assert.equal(res.headers[HDR_ACCEPT.toLowerCase()], OMADM_ACCEPT);
-      assert.equal(res.headers["x-content-type-options"], "nosniff");
-      assert.equal(res.body, MO_BODY);
-    }
-  });
-});
-
-test("HGET: nothing acceptable → 406 naming what is available; malformed Accept → 400", async () => {
-  await withHarness({}, async ({ app, store }) => {
-    await store.repository.put({ path: "tnds", deviceId: null, mediaType: MT_TNDS_XML, body: bytes("<MgmtTree/>") });
-    const res = await app.inject({ method: "GET", url: "/repo/shared/tnds", headers: { accept: MT_MO_JSON } });
-    assert.equal(res.statusCode, 406);
-    assert.equal(res.headers[HDR_ACCEPT.toLowerCase()], OMADM_ACCEPT);
-    const body = problem(res);
-    assert.equal(body.code, ServerErrorCode.REPOSITORY_NOT_ACCEPTABLE);
-    assert.deepEqual(body.available, [MT_TNDS_XML]);
-    assert.match(String(body.detail), /available: application\/vnd\.syncml\.dmtnds\+xml/);
-
-    const zero = await app.inject({
-      method: "GET",
-      url: "/repo/shared/tnds",
-      headers: { accept: `${MT_TNDS_XML};q=0` },
-    });
-    assert.equal(zero.statusCode, 406);
-
-    const bad = await app.inject({ method: "GET", url: "/repo/shared/tnds", headers: { accept: "text/html;q=abc" } });
-    assert.equal(bad.statusCode, 400);
-    assert.match(String(problem(bad).detail), /malformed Accept/);
-  });
-});
-
-test("HGET: If-None-Match with the current ETag → 304 without a body; a stale one → 200", async () => {
-  await withHarness({}, async ({ app, store }) => {
-    const first = await store.repository.put({ path: "p", deviceId: "A", mediaType: MT_MO_JSON, body: bytes(MO_BODY) });
-    const hit = await app.inject({ method: "GET", url: "/repo/devices/A/p", headers: { "if-none-match": first.etag } });
-    assert.equal(hit.statusCode, 304);
-    assert.equal(hit.body, "");
-    assert.equal(hit.headers.etag, first.etag);
-    const second = await store.repository.put({ path: "p", deviceId: "A", mediaType: MT_MO_JSON, body: bytes("[]") });
-    assert.notEqual(second.etag, first.etag);
-    const stale = await app.inject({
-      method: "GET",
-      url: "/repo/devices/A/p",
-      headers: { "if-none-match": first.etag },
-    });
-    assert.equal(stale.statusCode, 200);
-    assert.equal(stale.body, "[]");
-    assert.equal(stale.headers.etag, second.etag);
-  });
-});
-
-test("HGET: a missing item → 404; HEAD answers the headers only", async () => {
-  await withHarness({}, async ({ app, store }) => {
-    const missing = await app.inject({ method: "GET", url: "/repo/shared/nothing/here" });
-    assert.equal(missing.statusCode, 404);
-    assert.equal(problem(missing).code, ServerErrorCode.REPOSITORY_ITEM_NOT_FOUND);
-    assert.equal(missing.headers[HDR_ACCEPT.toLowerCase()], OMADM_ACCEPT);
-    // A per-device item is not visible under the shared path, nor under another device.
-    await store.repository.put({ path: "x", deviceId: "A", mediaType: MT_MO_JSON, body: bytes("[]") });
-    assert.equal((await app.inject({ method: "GET", url: "/repo/shared/x" })).statusCode, 404);
-    assert.equal((await app.inject({ method: "GET", url: "/repo/devices/B/x" })).statusCode, 404);
-    const head = await app.inject({ method: "HEAD", url: "/repo/devices/A/x" });
-    assert.equal(head.statusCode, 200);
-    assert.equal(head.body, "");
-    assert.equal(head.headers["content-type"], MT_MO_JSON);
-  });
-});
-
-test("HPUT: good MO data is recorded as an upload and replaces the device's item (new ETag, 201 then 204)", async () => {
-  await withHarness({}, async ({ app, store }) => {
-    const put = (payload: string) =>
-      app.inject({
-        method: "PUT",
-        url: "/repo/devices/A/sub/devinfo",
-        headers: { "content-type": `${MT_MO_JSON}; charset=utf-8`, [HDR_DEVID]: "A" },
-        payload,
-      });
-    const created = await put(MO_BODY);
-    assert.equal(created.statusCode, 201);
-    assert.equal(created.headers[HDR_ACCEPT.toLowerCase()], OMADM_ACCEPT);
-    const location = String(created.headers.location);
-    assert.match(location, /^http:\/\/repo\.test\/repo\/uploads\/[^/]+$/);
-    const uploadId = decodeURIComponent(location.split("/").pop() ?? "");
-    const upload = await store.repository.getUpload(uploadId);
-    assert.ok(upload !== null);
-    assert.equal(upload.deviceId, "A");
-    assert.equal(upload.path, "sub/devinfo");
-    assert.equal(upload.method, "PUT");
-    assert.equal(upload.mediaType, MT_MO_JSON);
-    assert.deepEqual(upload.clientUris, ["urn:oma:mo:oma-dm-devinfo:1.0/1/"]);
-    assert.equal(new TextDecoder().decode(upload.body), MO_BODY);
-    assert.equal(created.json<{ id: string }>().id, uploadId);
-
-    const firstGet = await app.inject({ method: "GET", url: "/repo/devices/A/sub/devinfo" });
-    assert.equal(firstGet.body, MO_BODY);
-    assert.equal(firstGet.headers.etag, created.headers.etag);
-
-    const changed = JSON.stringify([{ ...DEVINFO[0], MOData: { DevInfo: { DevID: "A", Lang: "fr" } } }]);
-    const replaced = await put(changed);
-    assert.equal(replaced.statusCode, 204);
-    assert.notEqual(replaced.headers.location, location);
-    const latest = await app.inject({ method: "GET", url: "/repo/devices/A/sub/devinfo" });
-    assert.equal(latest.body, changed);
-    assert.equal(latest.headers.etag, replaced.headers.etag);
-    assert.notEqual(latest.headers.etag, firstGet.headers.etag);
-    const uploads = await store.repository.listUploads({ deviceId: "A" });
-    assert.equal(uploads.items.length, 2);
-  });
-});
-
-test("HPOST: recorded as an upload (201 + Location), the item is left alone; TNDS is accepted as bytes", async () => {
-  await withHarness({}, async ({ app, store }) => {
-    const res = await app.inject({
-      method: "POST",
-      url: "/repo/devices/A/inventory",
-      headers: { "content-type": MT_TNDS_XML },
-      payload: "<MgmtTree><VerDTD>1.2</VerDTD></MgmtTree>",
-    });
-    assert.equal(res.statusCode, 201);
-    const uploads = await store.repository.listUploads({ deviceId: "A" });
-    assert.equal(uploads.items.length, 1);
-    const info = uploads.items[0];
-    assert.ok(info !== undefined);
-    assert.equal(info.method, "POST");
-    assert.equal(info.mediaType, MT_TNDS_XML);
-    assert.equal(info.clientUris, null);
-    assert.equal(await store.repository.get("inventory", "A"), null);
-    // The device reads its upload back at the Location.
-    const back = await app.inject({ method: "GET", url: new URL(String(res.headers.location)).pathname });
-    assert.equal(back.statusCode, 200);
-    assert.equal(back.body, "<MgmtTree><VerDTD>1.2</VerDTD></MgmtTree>");
-    const otherDevice = await app.inject({
-      method: "GET",
-      url: new URL(String(res.headers.location)).pathname,
-      headers: { [HDR_DEVID]: "B" },
-    });
-    assert.equal(otherDevice.statusCode, 404);
-  });
-});
-
-test("SUB/HPUT in an unsupported format → 415 with OMADM-Accept listing the supported types; nothing stored", async () => {
-  await withHarness({ extraUploadTypes: ["text/csv"] }, async ({ app, store }) => {
-    for (const headers of [{ "content-type": "text/plain" }, {}, { "content-type": "garbage" }]) {
-      const res = await app.inject({ method: "PUT", url: "/repo/devices/A/sub/x", headers, payload: "a,b" });
-      assert.equal(res.statusCode, 415, JSON.stringify(headers));
-      assert.equal(res.headers[HDR_ACCEPT.toLowerCase()], `${OMADM_ACCEPT}, text/csv`);
-      const body = problem(res);
-      assert.equal(body.code, ServerErrorCode.REPOSITORY_UNSUPPORTED_MEDIA_TYPE);
-      assert.deepEqual(body.supported, [
-        MT_MO_JSON,
-        "application/json",
-        "application/vnd.oma.dm.mo+json",
-        MT_TNDS_XML,
-        "text/csv",
-      ]);
-    }
-    const csv = await app.inject({
-      method: "PUT",
-      url: "/repo/devices/A/sub/x",
-      headers: { "content-type": "text/csv" },
-      payload: "a,b",
-    });
-    assert.equal(csv.statusCode, 201, "a configured extra type is accepted");
-    assert.equal((await store.repository.listUploads({ deviceId: "A" })).items.length, 1);
-  });
-});
-
-test("malformed MO JSON → 400 naming the path and the rule, and nothing is stored", async () => {
-  await withHarness({}, async ({ app, store }) => {
-    const cases: [string, string | undefined, RegExp][] = [
-      ['[{"ClientURI":"urn:oma:mo:oma-dm-devinfo:1.0/1/"}]', "$[0].MOData", /MOData is required/],
-      ['[{"ClientURI":"urn:oma:mo:x:1.0/1/","MOData":{}},{"ClientURI":"bad","MOData":{}}]', "$[1].ClientURI", /MOID/],
-      ['{"ClientURI":7,"MOData":{}}', "$.ClientURI", /must be a string/],
-      ["[{", undefined, /JSON/i],
-      ["", undefined, /./],
-    ];
-    for (const [payload, path, rule] of cases) {
-      const res = await app.inject({
-        method: "PUT",
-        url: "/repo/devices/A/sub/devinfo",
-        headers: { "content-type": "application/json" },
-        payload,
-      });
-      assert.equal(res.statusCode, 400, payload);
-      const body = problem(res);
-      assert.equal(body.code, ServerErrorCode.REPOSITORY_BAD_CONTENT);
-      assert.match(String(body.detail), rule, payload);
-      if (path !== undefined) {
-        assert.equal(body.path, path, payload);
-        assert.ok(String(body.detail).includes(path), `${payload}: detail names the path`);
-      }
-    }
-    assert.equal(await store.repository.get("sub/devinfo", "A"), null);
-    assert.equal((await store.repository.listUploads()).items.length, 0);
-  });
-});
-
-test("a body over the limit → 413 (declared length and chunked), nothing stored", async () => {
-  await withHarness({ limits: { maxUploadBytes: 64 } }, async ({ app, store }) => {
-    const big = JSON.stringify([{ ClientURI: "urn:oma:mo:x:1.0/1/", MOData: { x: "y".repeat(100) } }]);
-    const res = await app.inject({
-      method: "PUT",
-      url: "/repo/devices/A/x",
-      headers: { "content-type": MT_MO_JSON },
-      payload: big,
-    });
-    assert.equal(res.statusCode, 413);
-    assert.equal(res.headers[HDR_ACCEPT.toLowerCase()], OMADM_ACCEPT);
-    assert.equal(problem(res).code, ServerErrorCode.REPOSITORY_TOO_LARGE);
-    assert.match(String(problem(res).detail), /64 bytes/);
-    const small = await app.inject({
-      method: "PUT",
-      url: "/repo/devices/A/x",
-      headers: { "content-type": MT_MO_JSON },
-      payload: "[]",
-    });
-    assert.equal(small.statusCode, 201);
-    assert.equal((await store.repository.listUploads()).items.length, 1);
-  });
-});
-
-test("If-Match on HPUT: the current ETag writes, a stale one → 412, * on a missing item → 412, malformed → 400", async () => {
-  await withHarness({}, async ({ app, store }) => {
-    const put = (ifMatch: string | undefined, payload = "[]") =>
-      app.inject({
-        method: "PUT",
-        url: "/repo/devices/A/cfg",
-        headers: { "content-type": MT_MO_JSON, ...(ifMatch === undefined ? {} : { "if-match": ifMatch }) },
-        payload,
-      });
-    const star = await put("*");
-    assert.equal(star.statusCode, 412);
-    assert.equal(problem(star).code, ServerErrorCode.REPOSITORY_PRECONDITION_FAILED);
-    const first = await put(undefined);
-    assert.equal(first.statusCode, 201);
-    const etag = String(first.headers.etag);
-    const ok = await put(etag, MO_BODY);
-    assert.equal(ok.statusCode, 204);
-    const stale = await put(etag, '[{"ClientURI":"urn:oma:mo:x:1.0/1/","MOData":{}}]');
-    assert.equal(stale.statusCode, 412);
-    assert.match(String(problem(stale).detail), /ETag/);
-    assert.equal((await put("not-an-etag")).statusCode, 400);
-    // Only the two accepted PUTs were recorded; the item holds the last accepted body.
-    assert.equal((await store.repository.listUploads({ deviceId: "A" })).items.length, 2);
-    assert.equal(new TextDecoder().decode((await store.repository.get("cfg", "A"))?.body), MO_BODY);
-  });
-});
-
-test("uploads: only per device (shared is read-only → 403), unknown device → 403, bad path → 400, other methods → 405", async () => {
-  await withHarness({}, async ({ app, store }) => {
-    const json = { "content-type": MT_MO_JSON };
-    const shared = await app.inject({ method: "PUT", url: "/repo/shared/x", headers: json, payload: "[]" });
-    assert.equal(shared.statusCode, 403);
-    assert.equal(problem(shared).code, ServerErrorCode.REPOSITORY_FORBIDDEN);
-    const unknown = await app.inject({ method: "POST", url: "/repo/devices/ZZ/x", headers: json, payload: "[]" });
-    assert.equal(unknown.statusCode, 403);
-    assert.match(String(problem(unknown).detail), /"ZZ" is not known/);
-    for (const url of ["/repo/devices/A/a%00b", "/repo/devices/A/a//b", "/repo/devices/A/"]) {
-      const bad = await app.inject({ method: "PUT", url, headers: json, payload: "[]" });
-      assert.equal(bad.statusCode, 400, url);
-      assert.equal(problem(bad).code, ServerErrorCode.REPOSITORY_BAD_PATH, url);
-    }
-    const mismatch = await app.inject({
-      method: "PUT",
-      url: "/repo/devices/A/x",
-      headers: { ...json, [HDR_DEVID]: "B" },
-      payload: "[]",
-    });
-    assert.equal(mismatch.statusCode, 403);
-    const del = await app.inject({ method: "DELETE", url: "/repo/devices/A/x" });
-    assert.equal(del.statusCode, 405);
-    assert.equal(del.headers.allow, "GET, HEAD, PUT, POST");
-    assert.equal(del.headers[HDR_ACCEPT.toLowerCase()], OMADM_ACCEPT);
-    const elsewhere = await app.inject({ method: "GET", url: "/repo/elsewhere" });
-    assert.equal(elsewhere.statusCode, 404);
-    assert.match(String(problem(elsewhere).detail), /\/repo\/shared\/<path>/);
-    assert.equal((await store.repository.listUploads()).items.length, 0);
-  });
-});
 
 /** A hand-written authenticator: `Authorization: Device <id>` authenticates as <id>; no header → 401. */
 function fakeAuthenticator(): RequestAuthenticator & { readonly calls: string[] } {
@@ -391,60 +104,379 @@ function fakeAuthenticator(): RequestAuthenticator & { readonly calls: string[] 
   };
 }
 
-test("with authentication: device A cannot read or write B's items; 401 carries the challenges; shared is readable", async () => {
-  const authenticator = fakeAuthenticator();
-  await withHarness({ authenticator }, async ({ app, store }) => {
-    await store.repository.put({ path: "secret", deviceId: "B", mediaType: MT_MO_JSON, body: bytes("[]") });
-    await store.repository.put({ path: "mine", deviceId: "A", mediaType: MT_MO_JSON, body: bytes("[]") });
-    await store.repository.put({ path: "common", deviceId: null, mediaType: MT_MO_JSON, body: bytes("[]") });
-    const asA = { authorization: "Device A" };
+for (const kind of STORES) {
+  const withHarness = harnessFor(kind);
 
-    const anonymous = await app.inject({ method: "GET", url: "/repo/devices/A/mine" });
-    assert.equal(anonymous.statusCode, 401);
-    assert.deepEqual(anonymous.headers["www-authenticate"], ['Digest realm="dm"', 'Basic realm="dm"']);
-    assert.equal(problem(anonymous).code, ServerErrorCode.REPOSITORY_UNAUTHORIZED);
-    assert.equal(
-      (await app.inject({ method: "GET", url: "/repo/shared/common", headers: { authorization: "?" } })).statusCode,
-      403,
-    );
-
-    assert.equal((await app.inject({ method: "GET", url: "/repo/devices/A/mine", headers: asA })).statusCode, 200);
-    assert.equal((await app.inject({ method: "GET", url: "/repo/shared/common", headers: asA })).statusCode, 200);
-    const readB = await app.inject({ method: "GET", url: "/repo/devices/B/secret", headers: asA });
-    assert.equal(readB.statusCode, 403);
-    assert.match(String(problem(readB).detail), /device "A" may not use the items of device "B"/);
-    const writeB = await app.inject({
-      method: "PUT",
-      url: "/repo/devices/B/secret",
-      headers: { ...asA, "content-type": MT_MO_JSON },
-      payload: MO_BODY,
+  test(`[${kind.name}] HGET: the stored item with its media type, ETag and OMADM-Accept; MO JSON aliases negotiate`, async () => {
+    await withHarness({}, async ({ app, store }) => {
+      const stored = await store.repository.put({
+        path: "mo/devinfo",
+        deviceId: null,
+        mediaType: MT_MO_JSON,
+        body: bytes(MO_BODY),
+      });
+      const cases: [string | undefined, string][] = [
+        [undefined, MT_MO_JSON],
+        ["*/*", MT_MO_JSON],
+        ["application/*", MT_MO_JSON],
+        [MT_MO_JSON, MT_MO_JSON],
+        ["application/json", "application/json"],
+        ["application/vnd.oma.dm.mo+json", "application/vnd.oma.dm.mo+json"],
+        ["text/html;q=0.9, application/json;q=0.5", "application/json"],
+      ];
+      for (const [accept, expected] of cases) {
+        const res = await app.inject({
+          method: "GET",
+          url: "/repo/shared/mo/devinfo",
+          headers: accept === undefined ? {} : { accept },
+        });
+        assert.equal(res.statusCode, 200, String(accept));
+        assert.equal(res.headers["content-type"], expected, String(accept));
+        assert.equal(res.headers.etag, stored.etag);
+        assert.equal(res.headers[HDR_ACCEPT.toLowerCase()], OMADM_ACCEPT);
+        assert.equal(res.headers["x-content-type-options"], "nosniff");
+        assert.equal(res.body, MO_BODY);
+      }
     });
-    assert.equal(writeB.statusCode, 403);
-    // Dot segments are resolved before routing: climbing out of A's space lands on B's URL and is refused there.
-    const climb = await app.inject({ method: "GET", url: "/repo/devices/A/%2E%2E/B/secret", headers: asA });
-    assert.equal(climb.statusCode, 403);
-    const spoof = await app.inject({
-      method: "GET",
-      url: "/repo/devices/A/mine",
-      headers: { ...asA, [HDR_DEVID]: "B" },
-    });
-    assert.equal(spoof.statusCode, 403);
-    assert.equal(new TextDecoder().decode((await store.repository.get("secret", "B"))?.body), "[]");
-
-    // A's own upload works, and only A reads it back.
-    const own = await app.inject({
-      method: "POST",
-      url: "/repo/devices/A/report",
-      headers: { ...asA, "content-type": MT_MO_JSON },
-      payload: MO_BODY,
-    });
-    assert.equal(own.statusCode, 201);
-    const location = new URL(String(own.headers.location)).pathname;
-    assert.equal((await app.inject({ method: "GET", url: location, headers: asA })).statusCode, 200);
-    assert.equal(
-      (await app.inject({ method: "GET", url: location, headers: { authorization: "Device B" } })).statusCode,
-      404,
-    );
-    assert.ok(authenticator.calls.length >= 9, "every request went through the authenticator");
   });
-});
+
+  test(`[${kind.name}] HGET: nothing acceptable → 406 naming what is available; malformed Accept → 400`, async () => {
+    await withHarness({}, async ({ app, store }) => {
+      await store.repository.put({ path: "tnds", deviceId: null, mediaType: MT_TNDS_XML, body: bytes("<MgmtTree/>") });
+      const res = await app.inject({ method: "GET", url: "/repo/shared/tnds", headers: { accept: MT_MO_JSON } });
+      assert.equal(res.statusCode, 406);
+      assert.equal(res.headers[HDR_ACCEPT.toLowerCase()], OMADM_ACCEPT);
+      const body = problem(res);
+      assert.equal(body.code, ServerErrorCode.REPOSITORY_NOT_ACCEPTABLE);
+      assert.deepEqual(body.available, [MT_TNDS_XML]);
+      assert.match(String(body.detail), /available: application\/vnd\.syncml\.dmtnds\+xml/);
+
+      const zero = await app.inject({
+        method: "GET",
+        url: "/repo/shared/tnds",
+        headers: { accept: `${MT_TNDS_XML};q=0` },
+      });
+      assert.equal(zero.statusCode, 406);
+
+      const bad = await app.inject({ method: "GET", url: "/repo/shared/tnds", headers: { accept: "text/html;q=abc" } });
+      assert.equal(bad.statusCode, 400);
+      assert.match(String(problem(bad).detail), /malformed Accept/);
+    });
+  });
+
+  test(`[${kind.name}] HGET: If-None-Match with the current ETag → 304 without a body; a stale one → 200`, async () => {
+    await withHarness({}, async ({ app, store }) => {
+      const first = await store.repository.put({
+        path: "p",
+        deviceId: "A",
+        mediaType: MT_MO_JSON,
+        body: bytes(MO_BODY),
+      });
+      const hit = await app.inject({
+        method: "GET",
+        url: "/repo/devices/A/p",
+        headers: { "if-none-match": first.etag },
+      });
+      assert.equal(hit.statusCode, 304);
+      assert.equal(hit.body, "");
+      assert.equal(hit.headers.etag, first.etag);
+      const second = await store.repository.put({ path: "p", deviceId: "A", mediaType: MT_MO_JSON, body: bytes("[]") });
+      assert.notEqual(second.etag, first.etag);
+      const stale = await app.inject({
+        method: "GET",
+        url: "/repo/devices/A/p",
+        headers: { "if-none-match": first.etag },
+      });
+      assert.equal(stale.statusCode, 200);
+      assert.equal(stale.body, "[]");
+      assert.equal(stale.headers.etag, second.etag);
+    });
+  });
+
+  test(`[${kind.name}] HGET: a missing item → 404; HEAD answers the headers only`, async () => {
+    await withHarness({}, async ({ app, store }) => {
+      const missing = await app.inject({ method: "GET", url: "/repo/shared/nothing/here" });
+      assert.equal(missing.statusCode, 404);
+      assert.equal(problem(missing).code, ServerErrorCode.REPOSITORY_ITEM_NOT_FOUND);
+      assert.equal(missing.headers[HDR_ACCEPT.toLowerCase()], OMADM_ACCEPT);
+      // A per-device item is not visible under the shared path, nor under another device.
+      await store.repository.put({ path: "x", deviceId: "A", mediaType: MT_MO_JSON, body: bytes("[]") });
+      assert.equal((await app.inject({ method: "GET", url: "/repo/shared/x" })).statusCode, 404);
+      assert.equal((await app.inject({ method: "GET", url: "/repo/devices/B/x" })).statusCode, 404);
+      const head = await app.inject({ method: "HEAD", url: "/repo/devices/A/x" });
+      assert.equal(head.statusCode, 200);
+      assert.equal(head.body, "");
+      assert.equal(head.headers["content-type"], MT_MO_JSON);
+    });
+  });
+
+  test(`[${kind.name}] HPUT: good MO data is recorded as an upload and replaces the device's item (new ETag, 201 then 204)`, async () => {
+    await withHarness({}, async ({ app, store }) => {
+      const put = (payload: string) =>
+        app.inject({
+          method: "PUT",
+          url: "/repo/devices/A/sub/devinfo",
+          headers: { "content-type": `${MT_MO_JSON}; charset=utf-8`, [HDR_DEVID]: "A" },
+          payload,
+        });
+      const created = await put(MO_BODY);
+      assert.equal(created.statusCode, 201);
+      assert.equal(created.headers[HDR_ACCEPT.toLowerCase()], OMADM_ACCEPT);
+      const location = String(created.headers.location);
+      assert.match(location, /^http:\/\/repo\.test\/repo\/uploads\/[^/]+$/);
+      const uploadId = decodeURIComponent(location.split("/").pop() ?? "");
+      const upload = await store.repository.getUpload(uploadId);
+      assert.ok(upload !== null);
+      assert.equal(upload.deviceId, "A");
+      assert.equal(upload.path, "sub/devinfo");
+      assert.equal(upload.method, "PUT");
+      assert.equal(upload.mediaType, MT_MO_JSON);
+      assert.deepEqual(upload.clientUris, ["urn:oma:mo:oma-dm-devinfo:1.0/1/"]);
+      assert.equal(new TextDecoder().decode(upload.body), MO_BODY);
+      assert.equal(created.json<{ id: string }>().id, uploadId);
+
+      const firstGet = await app.inject({ method: "GET", url: "/repo/devices/A/sub/devinfo" });
+      assert.equal(firstGet.body, MO_BODY);
+      assert.equal(firstGet.headers.etag, created.headers.etag);
+
+      const changed = JSON.stringify([{ ...DEVINFO[0], MOData: { DevInfo: { DevID: "A", Lang: "fr" } } }]);
+      const replaced = await put(changed);
+      assert.equal(replaced.statusCode, 204);
+      assert.notEqual(replaced.headers.location, location);
+      const latest = await app.inject({ method: "GET", url: "/repo/devices/A/sub/devinfo" });
+      assert.equal(latest.body, changed);
+      assert.equal(latest.headers.etag, replaced.headers.etag);
+      assert.notEqual(latest.headers.etag, firstGet.headers.etag);
+      const uploads = await store.repository.listUploads({ deviceId: "A" });
+      assert.equal(uploads.items.length, 2);
+    });
+  });
+
+  test(`[${kind.name}] HPOST: recorded as an upload (201 + Location), the item is left alone; TNDS is accepted as bytes`, async () => {
+    await withHarness({}, async ({ app, store }) => {
+      const res = await app.inject({
+        method: "POST",
+        url: "/repo/devices/A/inventory",
+        headers: { "content-type": MT_TNDS_XML },
+        payload: "<MgmtTree><VerDTD>1.2</VerDTD></MgmtTree>",
+      });
+      assert.equal(res.statusCode, 201);
+      const uploads = await store.repository.listUploads({ deviceId: "A" });
+      assert.equal(uploads.items.length, 1);
+      const info = uploads.items[0];
+      assert.ok(info !== undefined);
+      assert.equal(info.method, "POST");
+      assert.equal(info.mediaType, MT_TNDS_XML);
+      assert.equal(info.clientUris, null);
+      assert.equal(await store.repository.get("inventory", "A"), null);
+      // The device reads its upload back at the Location.
+      const back = await app.inject({ method: "GET", url: new URL(String(res.headers.location)).pathname });
+      assert.equal(back.statusCode, 200);
+      assert.equal(back.body, "<MgmtTree><VerDTD>1.2</VerDTD></MgmtTree>");
+      const otherDevice = await app.inject({
+        method: "GET",
+        url: new URL(String(res.headers.location)).pathname,
+        headers: { [HDR_DEVID]: "B" },
+      });
+      assert.equal(otherDevice.statusCode, 404);
+    });
+  });
+
+  test(`[${kind.name}] SUB/HPUT in an unsupported format → 415 with OMADM-Accept listing the supported types; nothing stored`, async () => {
+    await withHarness({ extraUploadTypes: ["text/csv"] }, async ({ app, store }) => {
+      for (const headers of [{ "content-type": "text/plain" }, {}, { "content-type": "garbage" }]) {
+        const res = await app.inject({ method: "PUT", url: "/repo/devices/A/sub/x", headers, payload: "a,b" });
+        assert.equal(res.statusCode, 415, JSON.stringify(headers));
+        assert.equal(res.headers[HDR_ACCEPT.toLowerCase()], `${OMADM_ACCEPT}, text/csv`);
+        const body = problem(res);
+        assert.equal(body.code, ServerErrorCode.REPOSITORY_UNSUPPORTED_MEDIA_TYPE);
+        assert.deepEqual(body.supported, [
+          MT_MO_JSON,
+          "application/json",
+          "application/vnd.oma.dm.mo+json",
+          MT_TNDS_XML,
+          "text/csv",
+        ]);
+      }
+      const csv = await app.inject({
+        method: "PUT",
+        url: "/repo/devices/A/sub/x",
+        headers: { "content-type": "text/csv" },
+        payload: "a,b",
+      });
+      assert.equal(csv.statusCode, 201, "a configured extra type is accepted");
+      assert.equal((await store.repository.listUploads({ deviceId: "A" })).items.length, 1);
+    });
+  });
+
+  test(`[${kind.name}] malformed MO JSON → 400 naming the path and the rule, and nothing is stored`, async () => {
+    await withHarness({}, async ({ app, store }) => {
+      const cases: [string, string | undefined, RegExp][] = [
+        ['[{"ClientURI":"urn:oma:mo:oma-dm-devinfo:1.0/1/"}]', "$[0].MOData", /MOData is required/],
+        ['[{"ClientURI":"urn:oma:mo:x:1.0/1/","MOData":{}},{"ClientURI":"bad","MOData":{}}]', "$[1].ClientURI", /MOID/],
+        ['{"ClientURI":7,"MOData":{}}', "$.ClientURI", /must be a string/],
+        ["[{", undefined, /JSON/i],
+        ["", undefined, /./],
+      ];
+      for (const [payload, path, rule] of cases) {
+        const res = await app.inject({
+          method: "PUT",
+          url: "/repo/devices/A/sub/devinfo",
+          headers: { "content-type": "application/json" },
+          payload,
+        });
+        assert.equal(res.statusCode, 400, payload);
+        const body = problem(res);
+        assert.equal(body.code, ServerErrorCode.REPOSITORY_BAD_CONTENT);
+        assert.match(String(body.detail), rule, payload);
+        if (path !== undefined) {
+          assert.equal(body.path, path, payload);
+          assert.ok(String(body.detail).includes(path), `${payload}: detail names the path`);
+        }
+      }
+      assert.equal(await store.repository.get("sub/devinfo", "A"), null);
+      assert.equal((await store.repository.listUploads()).items.length, 0);
+    });
+  });
+
+  test(`[${kind.name}] a body over the limit → 413, nothing stored`, async () => {
+    await withHarness({ limits: { maxUploadBytes: 64 } }, async ({ app, store }) => {
+      const big = JSON.stringify([{ ClientURI: "urn:oma:mo:x:1.0/1/", MOData: { x: "y".repeat(100) } }]);
+      const res = await app.inject({
+        method: "PUT",
+        url: "/repo/devices/A/x",
+        headers: { "content-type": MT_MO_JSON },
+        payload: big,
+      });
+      assert.equal(res.statusCode, 413);
+      assert.equal(res.headers[HDR_ACCEPT.toLowerCase()], OMADM_ACCEPT);
+      assert.equal(problem(res).code, ServerErrorCode.REPOSITORY_TOO_LARGE);
+      assert.match(String(problem(res).detail), /64 bytes/);
+      const small = await app.inject({
+        method: "PUT",
+        url: "/repo/devices/A/x",
+        headers: { "content-type": MT_MO_JSON },
+        payload: "[]",
+      });
+      assert.equal(small.statusCode, 201);
+      assert.equal((await store.repository.listUploads()).items.length, 1);
+    });
+  });
+
+  test(`[${kind.name}] If-Match on HPUT: the current ETag writes, a stale one → 412, * on a missing item → 412, malformed → 400`, async () => {
+    await withHarness({}, async ({ app, store }) => {
+      const put = (ifMatch: string | undefined, payload = "[]") =>
+        app.inject({
+          method: "PUT",
+          url: "/repo/devices/A/cfg",
+          headers: { "content-type": MT_MO_JSON, ...(ifMatch === undefined ? {} : { "if-match": ifMatch }) },
+          payload,
+        });
+      const star = await put("*");
+      assert.equal(star.statusCode, 412);
+      assert.equal(problem(star).code, ServerErrorCode.REPOSITORY_PRECONDITION_FAILED);
+      const first = await put(undefined);
+      assert.equal(first.statusCode, 201);
+      const etag = String(first.headers.etag);
+      const ok = await put(etag, MO_BODY);
+      assert.equal(ok.statusCode, 204);
+      const stale = await put(etag, '[{"ClientURI":"urn:oma:mo:x:1.0/1/","MOData":{}}]');
+      assert.equal(stale.statusCode, 412);
+      assert.match(String(problem(stale).detail), /ETag/);
+      assert.equal((await put("not-an-etag")).statusCode, 400);
+      // Only the two accepted PUTs were recorded; the item holds the last accepted body.
+      assert.equal((await store.repository.listUploads({ deviceId: "A" })).items.length, 2);
+      assert.equal(new TextDecoder().decode((await store.repository.get("cfg", "A"))?.body), MO_BODY);
+    });
+  });
+
+  test(`[${kind.name}] uploads: only per device (shared is read-only → 403), unknown device → 403, bad path → 400, other methods → 405`, async () => {
+    await withHarness({}, async ({ app, store }) => {
+      const json = { "content-type": MT_MO_JSON };
+      const shared = await app.inject({ method: "PUT", url: "/repo/shared/x", headers: json, payload: "[]" });
+      assert.equal(shared.statusCode, 403);
+      assert.equal(problem(shared).code, ServerErrorCode.REPOSITORY_FORBIDDEN);
+      const unknown = await app.inject({ method: "POST", url: "/repo/devices/ZZ/x", headers: json, payload: "[]" });
+      assert.equal(unknown.statusCode, 403);
+      assert.match(String(problem(unknown).detail), /"ZZ" is not known/);
+      for (const url of ["/repo/devices/A/a%00b", "/repo/devices/A/a//b", "/repo/devices/A/"]) {
+        const bad = await app.inject({ method: "PUT", url, headers: json, payload: "[]" });
+        assert.equal(bad.statusCode, 400, url);
+        assert.equal(problem(bad).code, ServerErrorCode.REPOSITORY_BAD_PATH, url);
+      }
+      const mismatch = await app.inject({
+        method: "PUT",
+        url: "/repo/devices/A/x",
+        headers: { ...json, [HDR_DEVID]: "B" },
+        payload: "[]",
+      });
+      assert.equal(mismatch.statusCode, 403);
+      const del = await app.inject({ method: "DELETE", url: "/repo/devices/A/x" });
+      assert.equal(del.statusCode, 405);
+      assert.equal(del.headers.allow, "GET, HEAD, PUT, POST");
+      assert.equal(del.headers[HDR_ACCEPT.toLowerCase()], OMADM_ACCEPT);
+      const elsewhere = await app.inject({ method: "GET", url: "/repo/elsewhere" });
+      assert.equal(elsewhere.statusCode, 404);
+      assert.match(String(problem(elsewhere).detail), /\/repo\/shared\/<path>/);
+      assert.equal((await store.repository.listUploads()).items.length, 0);
+    });
+  });
+
+  test(`[${kind.name}] with authentication: device A cannot read or write B's items; 401 carries the challenges; shared is readable`, async () => {
+    const authenticator = fakeAuthenticator();
+    await withHarness({ authenticator }, async ({ app, store }) => {
+      await store.repository.put({ path: "secret", deviceId: "B", mediaType: MT_MO_JSON, body: bytes("[]") });
+      await store.repository.put({ path: "mine", deviceId: "A", mediaType: MT_MO_JSON, body: bytes("[]") });
+      await store.repository.put({ path: "common", deviceId: null, mediaType: MT_MO_JSON, body: bytes("[]") });
+      const asA = { authorization: "Device A" };
+
+      const anonymous = await app.inject({ method: "GET", url: "/repo/devices/A/mine" });
+      assert.equal(anonymous.statusCode, 401);
+      assert.deepEqual(anonymous.headers["www-authenticate"], ['Digest realm="dm"', 'Basic realm="dm"']);
+      assert.equal(problem(anonymous).code, ServerErrorCode.REPOSITORY_UNAUTHORIZED);
+      assert.equal(
+        (await app.inject({ method: "GET", url: "/repo/shared/common", headers: { authorization: "?" } })).statusCode,
+        403,
+      );
+
+      assert.equal((await app.inject({ method: "GET", url: "/repo/devices/A/mine", headers: asA })).statusCode, 200);
+      assert.equal((await app.inject({ method: "GET", url: "/repo/shared/common", headers: asA })).statusCode, 200);
+      const readB = await app.inject({ method: "GET", url: "/repo/devices/B/secret", headers: asA });
+      assert.equal(readB.statusCode, 403);
+      assert.match(String(problem(readB).detail), /device "A" may not use the items of device "B"/);
+      const writeB = await app.inject({
+        method: "PUT",
+        url: "/repo/devices/B/secret",
+        headers: { ...asA, "content-type": MT_MO_JSON },
+        payload: MO_BODY,
+      });
+      assert.equal(writeB.statusCode, 403);
+      // Dot segments are resolved before routing: climbing out of A's space lands on B's URL and is refused there.
+      const climb = await app.inject({ method: "GET", url: "/repo/devices/A/%2E%2E/B/secret", headers: asA });
+      assert.equal(climb.statusCode, 403);
+      const spoof = await app.inject({
+        method: "GET",
+        url: "/repo/devices/A/mine",
+        headers: { ...asA, [HDR_DEVID]: "B" },
+      });
+      assert.equal(spoof.statusCode, 403);
+      assert.equal(new TextDecoder().decode((await store.repository.get("secret", "B"))?.body), "[]");
+
+      // A's own upload works, and only A reads it back.
+      const own = await app.inject({
+        method: "POST",
+        url: "/repo/devices/A/report",
+        headers: { ...asA, "content-type": MT_MO_JSON },
+        payload: MO_BODY,
+      });
+      assert.equal(own.statusCode, 201);
+      const location = new URL(String(own.headers.location)).pathname;
+      assert.equal((await app.inject({ method: "GET", url: location, headers: asA })).statusCode, 200);
+      assert.equal(
+        (await app.inject({ method: "GET", url: location, headers: { authorization: "Device B" } })).statusCode,
+        404,
+      );
+      assert.ok(authenticator.calls.length >= 9, "every request went through the authenticator");
+    });
+  });
+}

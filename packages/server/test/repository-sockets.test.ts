@@ -1,13 +1,16 @@
-// The Data Repository over real loopback sockets (fastify listening on 127.0.0.1 port 0, undici and node:http
-// clients): what a DM Client's HGET/HPUT/HPOST/SUB requests meet on the wire, including a chunked upload that
-// runs over the size limit.
+// The Data Repository over real loopback sockets (fastify on 127.0.0.1 port 0, undici and node:http clients, a
+// real SQLite file as the store): what a DM Client's HGET/HPUT/HPOST/SUB requests meet on the wire, including a
+// chunked upload that runs over the size limit.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { request as httpRequest } from "node:http";
 import { Agent, request } from "undici";
 import Fastify, { type FastifyInstance } from "fastify";
 import { HDR_ACCEPT, HDR_DEVID, MT_MO_JSON } from "@omadm/protocol";
-import { createMemoryStore, type Store } from "../src/store/index.js";
+import { openSqliteStore, type Store } from "../src/store/index.js";
 import { createRepositoryService, repositoryPlugin, type RepositoryService } from "../src/repository/index.js";
 import { openHandles } from "../../../test-support/async-inbox.js";
 
@@ -16,12 +19,14 @@ const MO = JSON.stringify([{ ClientURI: "urn:oma:mo:oma-dm-devinfo:1.0/1/", MODa
 
 let app: FastifyInstance;
 let store: Store;
+let dataDir: string;
 let service: RepositoryService;
 let origin: string;
 const agent = new Agent({ connections: 4 });
 
 before(async () => {
-  store = createMemoryStore({ clock: { now: () => Date.now() } });
+  dataDir = await mkdtemp(join(tmpdir(), "omadm-repo-sock-"));
+  store = await openSqliteStore({ clock: { now: () => Date.now() } }, { dataDir });
   await store.devices.create({ id: "dev-1" });
   app = Fastify();
   // The port is known only after listening, so the plugin's own base URL is a placeholder (it only shapes the
@@ -42,6 +47,7 @@ after(async () => {
   await agent.close();
   await app.close();
   await store.close();
+  await rm(dataDir, { recursive: true, force: true });
   assert.deepEqual(await openHandles(), [], "sockets or timers left open");
 });
 

@@ -1,7 +1,7 @@
 // SHOW with a real Web Browser Component (seed CR §7.3.7, dm2-reference §4.6): headless Debian Chromium, driven
-// by playwright-core, loads the ServerURI from a real loopback server, the user ticks a box and presses a
-// choice, and the answer is readable through the UI service. The test waits on the POST's response event —
-// the server stores the answer before it answers — never on a timer or a poll.
+// by playwright-core, loads the ServerURI from a real loopback server (SQLite store), the user ticks a box and
+// presses a choice, and the answer is readable through the UI service. The test waits on the POST's response
+// event — the server stores the answer before it answers — never on a timer or a poll.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { chromium, type BrowserContext } from "playwright-core";
-import { createMemoryStore, UiSessionState, type Store } from "../src/store/index.js";
+import { openSqliteStore, UiSessionState, type Store } from "../src/store/index.js";
 import { createUiService, uiPlugin, type UiService } from "../src/ui/index.js";
 import { isCi } from "../../../test-support/services.js";
 
@@ -40,12 +40,14 @@ interface BrowserWindow {
 
 let app: FastifyInstance;
 let store: Store;
+let dataDir: string;
 let ui: UiService;
 let userDataDir: string | undefined;
 let context: BrowserContext | undefined;
 
 before(async () => {
-  store = createMemoryStore({ clock: { now: () => Date.now() } });
+  dataDir = await mkdtemp(join(tmpdir(), "omadm-ui-browser-"));
+  store = await openSqliteStore({ clock: { now: () => Date.now() } }, { dataDir });
   await store.devices.create({ id: "IMEI:493005100592800" });
   app = Fastify();
   await app.register(uiPlugin, { store, clock: { now: () => Date.now() } });
@@ -63,6 +65,7 @@ after(async () => {
   if (userDataDir !== undefined) await rm(userDataDir, { recursive: true, force: true });
   await app.close();
   await store.close();
+  await rm(dataDir, { recursive: true, force: true });
 });
 
 test(
