@@ -145,6 +145,10 @@ for (const kind of STORES) {
       const result = await ui.result(uiSession.id);
       assert.equal(result?.state, UiSessionState.Opened);
       assert.equal(result.openedAt, 1_700_000_000_000);
+      // A HEAD (a link preview) is not an open.
+      const fresh = await ui.create("dev-1", TEMPLATE);
+      assert.notEqual((await app.inject({ method: "HEAD", url: local(fresh.serverUri) })).statusCode, 200);
+      assert.equal((await ui.result(fresh.uiSession.id))?.state, UiSessionState.Pending);
       // A reload is allowed and keeps the first open time.
       assert.equal((await app.inject({ method: "GET", url: local(serverUri) })).statusCode, 200);
     });

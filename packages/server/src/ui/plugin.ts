@@ -131,7 +131,8 @@ export const uiPlugin: FastifyPluginCallback<UiPluginOptions> = (app, options, d
 
   const action = (id: string) => `?${UIID_PARAM}=${encodeURIComponent(id)}`;
 
-  app.get(UI_SESSION_ROUTE, async (request, reply) => {
+  // No automatic HEAD: a link preview probing the URL must not count as the user opening the page.
+  app.get(UI_SESSION_ROUTE, { exposeHeadRoute: false }, async (request, reply) => {
     const id = uiidOf(request);
     const found = await lookup(id);
     if (found.kind === "closed") return sendMessage(reply, found.status, found.title, found.message);
