@@ -64,22 +64,25 @@ export async function withStore(make: MakeHarness, body: (f: StoreFixture) => Pr
     opened.push(s);
     return s;
   };
-  let current = await open();
+  let current: Store | undefined;
   const fixture: StoreFixture = {
     get store() {
+      if (current === undefined) throw new Error("the store did not open");
       return current;
     },
     clock,
     harness,
     deps,
     reopen: async () => {
-      await current.close();
+      await current?.close();
       current = await open();
       return current;
     },
     openSecondNode: () => harness.open({ clock, newId: sequentialIds("node2") }).then((s) => (opened.push(s), s)),
   };
   try {
+    // Opening inside the try: a store that fails to open (after creating its schema) is still disposed of.
+    current = await open();
     await body(fixture);
   } finally {
     for (const s of opened) await s.close();

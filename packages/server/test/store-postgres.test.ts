@@ -73,13 +73,18 @@ test("postgres: two nodes opening the same fresh schema at once both succeed", {
   const url = serviceUrl(postgres);
   try {
     const clock = new TestClock();
-    const [a, b] = await Promise.all([
+    const opened = await Promise.allSettled([
       openPostgresStore({ clock }, { connectionString: url, schema }),
       openPostgresStore({ clock }, { connectionString: url, schema }),
     ]);
-    await a.devices.create({ id: "dev" });
-    assert.equal((await b.devices.get("dev"))?.id, "dev");
-    await Promise.all([a.close(), b.close()]);
+    const stores = opened.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    try {
+      for (const r of opened) if (r.status === "rejected") throw r.reason;
+      await stores[0]!.devices.create({ id: "dev" });
+      assert.equal((await stores[1]!.devices.get("dev"))?.id, "dev");
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
   } finally {
     await withClient((c) => c.query(`drop schema if exists ${schema} cascade`));
   }
