@@ -15,10 +15,12 @@ import {
   type Script,
   type ScriptedServer,
 } from "./http-fixtures.js";
+import { openHandles } from "../../../test-support/async-inbox.js";
 
 const closers: (() => Promise<void>)[] = [];
 after(async () => {
   for (const close of closers.reverse()) await close();
+  assert.deepEqual(await openHandles(), [], "sockets or timers left open");
 });
 
 function client(options: UndiciHttpClientOptions) {

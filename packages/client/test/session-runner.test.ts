@@ -35,6 +35,7 @@ import {
   type Script,
   type ScriptedServer,
 } from "./http-fixtures.js";
+import { openHandles } from "../../../test-support/async-inbox.js";
 
 const DEV_ID = "IMEI:493005100592800";
 const MOS: MosEntry[] = [{ MOID: "urn:oma:mo:oma-dm-devinfo:1.2", MIID: ["d0"] }];
@@ -49,6 +50,7 @@ before(() => {
 after(async () => {
   await Promise.all(servers.map((s) => s.close()));
   await http.close();
+  assert.deepEqual(await openHandles(), [], "sockets or timers left open");
 });
 
 async function server(script: Script): Promise<ScriptedServer> {

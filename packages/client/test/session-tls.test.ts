@@ -20,10 +20,12 @@ import {
   type Pki,
   type ScriptedServer,
 } from "./http-fixtures.js";
+import { openHandles } from "../../../test-support/async-inbox.js";
 
 const closers: (() => Promise<void>)[] = [];
 after(async () => {
   for (const close of closers.reverse()) await close();
+  assert.deepEqual(await openHandles(), [], "sockets or timers left open");
 });
 
 const opensslMissing = !hasOpenssl();
