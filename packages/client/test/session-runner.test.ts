@@ -296,3 +296,20 @@ test("an executor that breaks its contract and throws costs its command a 500, n
   assert.equal(outcome.kind, OutcomeKind.Completed);
   assert.deepEqual(bodyP3(srv.received[1]!).Status, [{ sc: 500 }, { sc: 200 }]);
 });
+
+test("a dependency that throws (here the MOS source) ends the session as aborted(internal), never a rejection", async () => {
+  const srv = await server(() => p2(["END"]));
+  const outcome = await run({
+    srv,
+    trigger: { kind: TriggerKind.BootstrapComplete },
+    deps: {
+      mos: () => {
+        throw new Error("access control unavailable");
+      },
+    },
+  });
+  const reason = expectAborted(outcome);
+  assert.equal(reason.code, AbortCode.INTERNAL);
+  assert.match(reason.message, /access control unavailable/);
+  assert.equal(srv.received.length, 0);
+});

@@ -28,6 +28,7 @@ import {
 import {
   AbortCode,
   OutcomeKind,
+  TriggerKind,
   triggerWantsMos,
   type AbortReason,
   type SessionOutcome,
@@ -100,31 +101,30 @@ export async function runSession(
     }),
   };
   const serverId = deps.account.srvId;
-  const targetUri = trigger.kind === "async-report" ? trigger.targetUri : undefined;
-  let event: SessionEvent = {
-    kind: EventKind.Start,
-    sessionId,
-    serverId,
-    trigger,
-    srvUri: deps.account.srvUri,
-    pendingAlerts: deps.outbox.pending(serverId, targetUri),
-    ...(triggerWantsMos(trigger) ? { mos: deps.mos() } : {}),
-  };
   let state: SessionState = initialState({ allowHttp: options.allowHttp === true });
+  /** Ends the session with an INTERNAL abort, keeping what the machine knows so far. */
+  const internal = (message: string): SessionOutcome => {
+    const reason: AbortReason = { code: AbortCode.INTERNAL, message };
+    const failed = step(state, { kind: EventKind.Fail, reason });
+    const finish = failed.ok ? failed.value.actions.find((a) => a.kind === ActionKind.Finish) : undefined;
+    return finish?.outcome ?? internalOutcome(sessionId, serverId, trigger, deps.account.srvUri, reason);
+  };
   deps.logger.info?.({ sessionId, serverId, trigger: trigger.kind }, "DM session starting");
   try {
+    const targetUri = trigger.kind === TriggerKind.AsyncReport ? trigger.targetUri : undefined;
+    let event: SessionEvent = {
+      kind: EventKind.Start,
+      sessionId,
+      serverId,
+      trigger,
+      srvUri: deps.account.srvUri,
+      pendingAlerts: deps.outbox.pending(serverId, targetUri),
+      ...(triggerWantsMos(trigger) ? { mos: deps.mos() } : {}),
+    };
     for (;;) {
       const r = step(state, event);
-      if (!r.ok) {
-        // A bug (the machine refused an event): abort with the reason rather than reject.
-        const reason = { code: AbortCode.INTERNAL, message: r.error.message };
-        const failed = step(state, { kind: EventKind.Fail, reason });
-        const finish = failed.ok ? failed.value.actions.find((a) => a.kind === ActionKind.Finish) : undefined;
-        return report(
-          deps,
-          finish?.outcome ?? internalOutcome(sessionId, serverId, trigger, deps.account.srvUri, reason),
-        );
-      }
+      // A bug (the machine refused an event): abort with the reason rather than reject.
+      if (!r.ok) return report(deps, internal(r.error.message));
       state = r.value.state;
       let next: SessionEvent | undefined;
       for (const action of r.value.actions) {
@@ -133,14 +133,12 @@ export async function runSession(
       }
       if (controller.signal.aborted)
         next = { kind: EventKind.Cancel, message: "the session was cancelled by its caller" };
-      if (next === undefined) {
-        next = {
-          kind: EventKind.Fail,
-          reason: { code: AbortCode.INTERNAL, message: `state "${state.kind}" produced no work` },
-        };
-      }
+      if (next === undefined) return report(deps, internal(`state "${state.kind}" produced no work`));
       event = next;
     }
+  } catch (error) {
+    // A dependency broke its contract (the outbox, the MOS source, the logger): the session ends, never rejects.
+    return report(deps, internal(`session failed: ${error instanceof Error ? error.message : String(error)}`));
   } finally {
     options.signal?.removeEventListener("abort", onCancel);
   }
