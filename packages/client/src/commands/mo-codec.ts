@@ -37,9 +37,8 @@ export interface MoCodecSet {
 }
 
 /**
- * Builds the supported set: `mediaTypes` (default: every type of every codec, codec order, JSON always included)
- * keeps only types some
- * codec handles; when none is left the JSON types are used, since §7.1 is mandatory.
+ * Builds the supported set: `mediaTypes` (default: every type of every codec in codec order, JSON always included)
+ * keeps only the types some codec handles; when none is left the JSON types are used, since §7.1 is mandatory.
  */
 export function createMoCodecSet(
   codecs: readonly MoCodec[] = [jsonMoCodec],

@@ -78,6 +78,7 @@ export async function sendMoData(env: CommandEnv, req: SendRequest): Promise<Sen
   );
   for (let attempt = 0; ; attempt++) {
     const codec = env.codecs.codecFor(mediaType);
+    // Unreachable: both choosers pick from env.codecs.mediaTypes. Kept total rather than asserted.
     if (codec === undefined) return { kind: "not-acceptable", omadmAccept: mediaType };
     const r = await exchange(
       env,
