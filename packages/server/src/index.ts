@@ -1,2 +1,9 @@
 // Public exports of @omadm/server: a hand-written list; internals stay internal.
-export * from "./notifier/transports/index.js";
+export * from "./errors.js";
+export * from "./config.js";
+export * from "./app.js";
+export * from "./store/index.js";
+export * from "./notifier/index.js";
+export * from "./auth/index.js";
+export * from "./repository/index.js";
+export * from "./ui/index.js";

@@ -8,13 +8,13 @@ import { ServerErrorCode } from "../src/errors.js";
 import {
   createRoutingNotificationSender,
   createUdpNotificationSender,
-  type NotificationAddress,
+  type NotificationTarget,
   type NotificationSender,
 } from "../src/notifier/transports/index.js";
 import { createInbox, openHandles } from "../../../test-support/async-inbox.js";
 
-function recordingSender(): NotificationSender & { sent: [Uint8Array, NotificationAddress][]; closed: number } {
-  const sent: [Uint8Array, NotificationAddress][] = [];
+function recordingSender(): NotificationSender & { sent: [Uint8Array, NotificationTarget][]; closed: number } {
+  const sent: [Uint8Array, NotificationTarget][] = [];
   return {
     transports: ["mqtt"],
     sent,
@@ -68,7 +68,7 @@ test("an address of a transport no sender handles is refused with NOTIFY_TRANSPO
     httpStatus: 400,
   });
   // An address read from storage may name a transport this build does not know at all.
-  const stored = JSON.parse('{"transport":"sms","msisdn":"+100"}') as NotificationAddress;
+  const stored = JSON.parse('{"transport":"sms","msisdn":"+100"}') as NotificationTarget;
   await assert.rejects(router.send(Uint8Array.of(1), stored), { code: ServerErrorCode.NOTIFY_TRANSPORT_UNSUPPORTED });
   await router.close();
 });

@@ -22,7 +22,7 @@ import { NotificationOutcome, type NotificationRecord } from "../store/types-ses
 import {
   createRoutingNotificationSender,
   stderrNotifierLogger,
-  type NotificationAddress,
+  type NotificationTarget,
   type NotificationSender,
   type NotificationTransportKind,
   type NotifierLogger,
@@ -156,7 +156,7 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions): No
     device: Device,
     notification: Notification,
     bytes: Uint8Array,
-    addresses: readonly NotificationAddress[],
+    addresses: readonly NotificationTarget[],
     reason: string | undefined,
   ): Promise<NotificationRecord> {
     const notificationId = notification.notificationId ?? 0;

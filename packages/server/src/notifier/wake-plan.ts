@@ -11,7 +11,7 @@ import {
 } from "@omadm/protocol";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import type { Device } from "../store/types.js";
-import { NotificationTransportKind, type NotificationAddress } from "./transports/notification-sender.js";
+import { NotificationTransportKind, type NotificationTarget } from "./transports/notification-sender.js";
 
 /** `Auth/Noti/Type` values (dm2-reference §2.5 [PROPOSED]): 1 = SHA256-DIGEST, 0 = none. */
 export const NotiAuthType = { None: 0, Sha256Digest: 1 } as const;
@@ -85,9 +85,9 @@ export interface AddressPlanOptions {
  * sender exists — the topic the client subscribes to by default (dm2-reference §12). A device with a stored UDP
  * address only is never sent to a derived topic it may not listen on.
  */
-export function addressesOf(device: Device, options: AddressPlanOptions): readonly NotificationAddress[] {
+export function addressesOf(device: Device, options: AddressPlanOptions): readonly NotificationTarget[] {
   const stored = device.notifyAddress;
-  const candidates: NotificationAddress[] = [];
+  const candidates: NotificationTarget[] = [];
   for (const kind of options.order) {
     if (kind === NotificationTransportKind.Udp && stored?.udp !== undefined) {
       candidates.push({ transport: kind, host: stored.udp.host, port: stored.udp.port });
@@ -120,7 +120,7 @@ export function addressesOf(device: Device, options: AddressPlanOptions): readon
 }
 
 /** Where the address of an attempt is shown in logs and error messages. */
-export function describeAddress(address: NotificationAddress): string {
+export function describeAddress(address: NotificationTarget): string {
   return address.transport === NotificationTransportKind.Udp
     ? `udp ${address.host.includes(":") ? `[${address.host}]` : address.host}:${address.port}`
     : `mqtt topic "${address.topic}"`;

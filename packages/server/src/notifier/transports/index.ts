@@ -1,5 +1,5 @@
 // Package#0 notification senders of the DM Server (dm2-reference §12). Re-exported by ../../index.ts.
-export type { NotificationAddress, NotificationSender, NotifierLogger } from "./notification-sender.js";
+export type { NotificationTarget, NotificationSender, NotifierLogger } from "./notification-sender.js";
 export {
   createRoutingNotificationSender,
   NotificationTransportKind,

@@ -13,7 +13,7 @@ import {
   notifyError,
   stderrNotifierLogger,
   unsupportedAddress,
-  type NotificationAddress,
+  type NotificationTarget,
   type NotificationSender,
   type NotifierLogger,
 } from "./notification-sender.js";
@@ -69,7 +69,7 @@ class MqttSender implements NotificationSender {
     this.#logger = options.logger ?? stderrNotifierLogger;
   }
 
-  async send(bytes: Uint8Array, address: NotificationAddress): Promise<void> {
+  async send(bytes: Uint8Array, address: NotificationTarget): Promise<void> {
     if (this.#closed) throw notifyError(ServerErrorCode.NOTIFY_SENDER_CLOSED, TRANSPORT, "sender is closed");
     if (address.transport !== TRANSPORT) throw unsupportedAddress(TRANSPORT, address);
     const { topic } = address;

@@ -14,7 +14,7 @@ export const NotificationTransportKind = {
 export type NotificationTransportKind = (typeof NotificationTransportKind)[keyof typeof NotificationTransportKind];
 
 /** Where one device listens for Package#0. New transports (SMS gateway, push) add a member here. */
-export type NotificationAddress =
+export type NotificationTarget =
   | { readonly transport: typeof NotificationTransportKind.Udp; readonly host: string; readonly port: number }
   /** `topic` is `notificationTopic(devId, prefix)` from @omadm/protocol, the topic the device subscribes to. */
   | { readonly transport: typeof NotificationTransportKind.Mqtt; readonly topic: string };
@@ -26,7 +26,7 @@ export interface NotificationSender {
    * Delivers one notification. Resolves when the transport accepted it (UDP: handed to the kernel; MQTT: PUBACK
    * from the broker); rejects with a `ServerError` whose code is one of the `NOTIFY_*` codes.
    */
-  send(bytes: Uint8Array, address: NotificationAddress): Promise<void>;
+  send(bytes: Uint8Array, address: NotificationTarget): Promise<void>;
   /** Releases sockets and connections; idempotent. Later sends reject with `NOTIFY_SENDER_CLOSED`. */
   close(): Promise<void>;
 }
@@ -49,7 +49,7 @@ export function notifyError(code: ServerErrorCode, transport: string, message: s
 }
 
 /** Rejection for an address of a kind the sender does not handle. */
-export function unsupportedAddress(sender: string, address: NotificationAddress): ServerError {
+export function unsupportedAddress(sender: string, address: NotificationTarget): ServerError {
   return notifyError(
     ServerErrorCode.NOTIFY_TRANSPORT_UNSUPPORTED,
     sender,

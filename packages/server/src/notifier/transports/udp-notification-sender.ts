@@ -9,7 +9,7 @@ import {
   notifyError,
   stderrNotifierLogger,
   unsupportedAddress,
-  type NotificationAddress,
+  type NotificationTarget,
   type NotificationSender,
   type NotifierLogger,
 } from "./notification-sender.js";
@@ -44,7 +44,7 @@ class UdpSender implements NotificationSender {
     this.#logger = logger;
   }
 
-  send(bytes: Uint8Array, address: NotificationAddress): Promise<void> {
+  send(bytes: Uint8Array, address: NotificationTarget): Promise<void> {
     if (this.#closed) {
       return Promise.reject(notifyError(ServerErrorCode.NOTIFY_SENDER_CLOSED, TRANSPORT, "sender is closed"));
     }
