@@ -159,6 +159,8 @@ export const MqttListenerSchema = Type.Object(
 
 export const DeviceConfigSchema = Type.Object(
   {
+    /** Free text for the reader of the file (JSON has no comments); ignored. */
+    description: Type.Optional(Type.String()),
     devInfo: DevInfoSchema,
     accounts: Type.Array(AccountSchema),
     mos: Type.Optional(Type.Array(MoSchema)),

@@ -1,0 +1,186 @@
+// Which DM sessions a DmClient runs, and when (one at a time, see session-queue.ts):
+// - asked for by device software or the CLI (ClientInitiatedMgmt);
+// - after an accepted Package#0: ServerInitiatedMgmt with the NOTIFICATION-ID, MOS when REQ-MOS (§2.7 step 3);
+// - BootstrapComplete instead, on the first session with an account after it was provisioned (§14);
+// - an asynchronous EXEC result bound for a ServerURI: a new session to that URI carrying it in Package#1
+//   (§4.4); one without a ServerURI: a session to the SrvURI, unless a running session already carried it;
+// - after each completed session, the reports still waiting for a ServerURI of that server are retried (an
+//   aborted report session loses nothing: the alerts stay in the outbox until a 200 acknowledged them).
+// Each session's outcome is reported as a "session" event and the state is saved after it.
+import { type ConType, MOID_SESSIONINFO } from "@omadm/protocol";
+import type { AccessControl } from "../access/access-control.js";
+import type { DmCommandExecutor } from "../commands/command-executor.js";
+import type { HttpClient } from "../http/http-client.js";
+import { headerValue } from "../http/http-client.js";
+import type { AcceptedNotification } from "../notification/intake.js";
+import type { MemoryAlertOutbox } from "../session/alert-outbox.js";
+import { type SessionOptions, runSession } from "../session/session-runner.js";
+import { OutcomeKind, type SessionOutcome, type SessionTrigger, TriggerKind } from "../session/session-types.js";
+import { readAccounts } from "../tree/dmacc.js";
+import type { DmTree } from "../tree/dm-tree.js";
+import { Roaming, setSessionInfo } from "../tree/sessioninfo.js";
+import { DmClientError, DmClientErrorCode } from "./dm-client-error.js";
+import type { DmClientEmitter } from "./events.js";
+import { createSessionQueue } from "./session-queue.js";
+
+export interface SessionSchedulerDeps {
+  readonly tree: DmTree;
+  readonly http: HttpClient;
+  readonly executor: DmCommandExecutor;
+  readonly outbox: MemoryAlertOutbox;
+  readonly access: AccessControl;
+  readonly devId: string;
+  readonly clock: { now(): number };
+  readonly random: (size: number) => Uint8Array;
+  readonly logger: {
+    info(details: Record<string, unknown>, message: string): void;
+    warn(details: Record<string, unknown>, message: string): void;
+  };
+  readonly events: DmClientEmitter;
+  readonly bootstrapPending: Set<string>;
+  readonly save: () => Promise<void>;
+  readonly options: {
+    readonly allowHttp: boolean;
+    readonly responseTimeoutMs?: number;
+  };
+}
+
+export interface SessionScheduler {
+  /** A session asked for by the device (default: the only account; ClientInitiatedMgmt). */
+  request(serverId?: string, trigger?: SessionTrigger): Promise<SessionOutcome>;
+  notified(accepted: AcceptedNotification, bearer: ConType): void;
+  /** Delivers the alerts waiting for `serverId` (bound for `targetUri`, or for its SrvURI). */
+  deliver(serverId: string, targetUri?: string): void;
+  /** A newly provisioned account: open its BootstrapComplete session. */
+  bootstrap(serverId: string): void;
+  idle(): Promise<void>;
+  /** Cancels the running session, refuses waiting ones, and resolves once nothing runs. */
+  close(): Promise<void>;
+  readonly size: number;
+}
+
+export function createSessionScheduler(deps: SessionSchedulerDeps): SessionScheduler {
+  const abort = new AbortController();
+  let closed = false;
+  const queue = createSessionQueue((error) => {
+    const code = error instanceof DmClientError ? error.code : undefined;
+    if (code === DmClientErrorCode.STOPPED) return;
+    deps.logger.warn({ error: String(error), code }, "a scheduled DM session could not run");
+  });
+
+  /** The session HTTP seam, remembering the server's OMADM-Accept for later HPUT/HPOST bodies (seed CR §7.5). */
+  const httpFor = (serverId: string): HttpClient => ({
+    async request(req) {
+      const res = await deps.http.request(req);
+      const accept = headerValue(res.headers, "omadm-accept");
+      if (accept !== undefined) deps.executor.setServerAccept(serverId, accept);
+      return res;
+    },
+  });
+
+  const runOne = async (serverId: string, trigger: SessionTrigger): Promise<SessionOutcome> => {
+    if (closed) throw new DmClientError(DmClientErrorCode.STOPPED, "the client was stopped");
+    const account = readAccounts(deps.tree).find((a) => a.srvId === serverId);
+    if (account === undefined) {
+      throw new DmClientError(DmClientErrorCode.UNKNOWN_SERVER, `no DM Account with SrvID "${serverId}"`);
+    }
+    // §14: the first session after provisioning carries BootstrapComplete as its session-type alert (§3.1
+    // [PROPOSED]: exactly one); an asynchronous report session goes to another URI and does not count.
+    const owesBootstrap = deps.bootstrapPending.has(serverId) && trigger.kind !== TriggerKind.AsyncReport;
+    const t: SessionTrigger = owesBootstrap ? { kind: TriggerKind.BootstrapComplete } : trigger;
+    deps.events.emit("session-start", { serverId, trigger: t });
+    const options: SessionOptions = {
+      allowHttp: deps.options.allowHttp,
+      // §11.2 [PROPOSED]: Basic over plain http only where plain http is allowed at all (loopback, simulator).
+      allowBasicOverHttp: deps.options.allowHttp,
+      signal: abort.signal,
+      ...(deps.options.responseTimeoutMs === undefined ? {} : { responseTimeoutMs: deps.options.responseTimeoutMs }),
+    };
+    const outcome = await runSession(
+      {
+        http: httpFor(serverId),
+        executor: deps.executor,
+        outbox: deps.outbox,
+        devId: deps.devId,
+        account,
+        mos: () => deps.access.mosFor(serverId),
+        clock: deps.clock,
+        logger: deps.logger,
+        randomBytes: deps.random,
+      },
+      t,
+      options,
+    );
+    if (owesBootstrap && outcome.packagesAcknowledged > 0) deps.bootstrapPending.delete(serverId);
+    await deps.save();
+    deps.events.emit("session", outcome);
+    if (outcome.kind === OutcomeKind.Completed && t.kind !== TriggerKind.AsyncReport) retryReports(serverId);
+    return outcome;
+  };
+
+  const retryReports = (serverId: string): void => {
+    const targets = new Set<string>();
+    for (const a of deps.outbox.snapshot().alerts) {
+      if (a.serverId === serverId && a.targetUri !== undefined) targets.add(a.targetUri);
+    }
+    for (const uri of targets) deliver(serverId, uri);
+  };
+
+  const deliver = (serverId: string, targetUri?: string): void => {
+    queue.runOnce(`deliver\u0000${serverId}\u0000${targetUri ?? ""}`, async () => {
+      // A session that was running when the result arrived may already have carried it (in its Package#3).
+      if (deps.outbox.pending(serverId, targetUri).length === 0) return;
+      await runOne(
+        serverId,
+        targetUri === undefined ? { kind: TriggerKind.ClientInitiated } : { kind: TriggerKind.AsyncReport, targetUri },
+      );
+    });
+  };
+
+  const onlyAccount = (): string => {
+    const accounts = readAccounts(deps.tree);
+    const only = accounts.length === 1 ? accounts[0] : undefined;
+    if (only !== undefined) return only.srvId;
+    const message =
+      accounts.length === 0 ? "the client has no DM Account" : `${accounts.length} DM Accounts: name the server`;
+    throw new DmClientError(DmClientErrorCode.UNKNOWN_SERVER, message);
+  };
+
+  return {
+    request(serverId, trigger = { kind: TriggerKind.ClientInitiated }) {
+      return queue.run(() => runOne(serverId ?? onlyAccount(), trigger));
+    },
+    notified(accepted, bearer) {
+      const job = async (): Promise<void> => {
+        // SessionInfo/CBT tells the server which bearer this session uses (dm2-reference §9.3 [PROPOSED]).
+        const miid = deps.tree.instances(MOID_SESSIONINFO)[0];
+        const roaming = miid === undefined ? undefined : deps.tree.getValue(MOID_SESSIONINFO, miid, ["ROAMING"]);
+        setSessionInfo(deps.tree, { cbt: bearer, roaming: typeof roaming === "number" ? roaming : Roaming.UNKNOWN });
+        await runOne(accepted.account.srvId, {
+          kind: TriggerKind.ServerInitiated,
+          reqMos: accepted.reqMos,
+          ...(accepted.notificationId === undefined ? {} : { notificationId: accepted.notificationId }),
+        });
+      };
+      queue.run(job).catch((error: unknown) => {
+        if (error instanceof DmClientError && error.code === DmClientErrorCode.STOPPED) return;
+        deps.logger.warn({ error: String(error) }, "the notified DM session could not run");
+      });
+    },
+    deliver,
+    bootstrap(serverId) {
+      queue.runOnce(`bootstrap\u0000${serverId}`, async () => {
+        if (deps.bootstrapPending.has(serverId)) await runOne(serverId, { kind: TriggerKind.ClientInitiated });
+      });
+    },
+    idle: () => queue.idle(),
+    async close() {
+      closed = true;
+      abort.abort();
+      await queue.idle();
+    },
+    get size() {
+      return queue.size;
+    },
+  };
+}
