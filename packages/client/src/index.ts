@@ -3,3 +3,22 @@ export * from "./tree/index.js";
 export * from "./access/index.js";
 export * from "./state/index.js";
 export * from "./notification/transports/index.js";
+export type { CommandContext, CommandOutcome, CommandExecutor, OutboxAlert, AlertOutbox } from "./session/contracts.js";
+export * from "./session/session-types.js";
+export {
+  runSession,
+  DEFAULT_RESPONSE_TIMEOUT_MS,
+  type SessionDeps,
+  type SessionOptions,
+  type SessionLogger,
+  type SessionClock,
+} from "./session/session-runner.js";
+export {
+  createAlertOutbox,
+  type MemoryAlertOutbox,
+  type OutboxSnapshot,
+  type AlertOutboxDeps,
+} from "./session/alert-outbox.js";
+export * from "./http/http-client.js";
+export * from "./http/undici-http-client.js";
+export * from "./http/http-auth.js";
