@@ -22,3 +22,6 @@ export {
 export * from "./http/http-client.js";
 export * from "./http/undici-http-client.js";
 export * from "./http/http-auth.js";
+export * from "./commands/index.js";
+export * from "./exec/index.js";
+export * from "./subscriptions/index.js";
