@@ -1,0 +1,155 @@
+// omadm commands queue|list|show|cancel — a device's command queue through /api/v1. `queue` takes the command
+// the way Package#2 carries it: the name, then its parameters in the order of dm2-reference §4.
+import type { Command } from "commander";
+import { action, UsageError, withApiOptions, type AdminDeps, type Run } from "./context.js";
+import { cell, details, nextPageHint, table, time } from "./format.js";
+
+type Json = Record<string, unknown>;
+interface Page {
+  readonly items: Json[];
+  readonly nextCursor: string | null;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function itemText(c: Json): string {
+  const item = Array.isArray(c["item"]) ? (c["item"] as unknown[]) : [c["name"]];
+  return item.map((x) => cell(x)).join(" ");
+}
+
+function printCommand(run: Run, c: Json): void {
+  const result = c["result"] as { uris?: unknown; data?: unknown } | null;
+  const pairs: [string, string][] = [
+    ["id", cell(c["id"])],
+    ["device", cell(c["deviceId"])],
+    ["command", itemText(c)],
+    ["state", cell(c["state"])],
+    ["status code", cell(c["statusCode"])],
+    ["idempotency key", cell(c["idempotencyKey"])],
+    ["created", time(c["createdAt"])],
+    ["expires", time(c["expiresAt"])],
+    ["sent", time(c["sentAt"])],
+    ["completed", time(c["completedAt"])],
+    ["attempts", cell(c["attempts"])],
+    ["session", cell(c["sessionId"])],
+  ];
+  if (result !== null) {
+    pairs.push([
+      "result URIs",
+      Array.isArray(result.uris) && result.uris.length > 0 ? result.uris.map(cell).join(" ") : "-",
+    ]);
+  }
+  run.out(details(pairs));
+  if (result !== null && result.data !== null && result.data !== undefined) {
+    run.out("result data:");
+    run.out(JSON.stringify(result.data, null, 2));
+  }
+}
+
+export function registerCommandCommands(program: Command, deps: AdminDeps): void {
+  const commands = program.command("commands").description("queue, list, show and cancel DM commands");
+
+  withApiOptions(
+    commands
+      .command("queue")
+      .description("queue a command: NAME then its parameters in Package#2 order (e.g. GET <ClientURI>)")
+      .argument("<deviceId>")
+      .argument("<name>", "HGET, HPUT, HPOST, DELETE, EXEC, GET, SHOW, DEFAULT, SUB or UNSUB")
+      .argument("[params...]", "ServerURIs, ClientURIs, MOIDs as the command's table lists them"),
+  )
+    .option("--idempotency-key <key>", "queueing again with the same key returns the first command")
+    .option("--ttl <seconds>", "drop the command if it was not sent within this time")
+    .action(
+      action(
+        deps,
+        async (run, deviceId: string, name: string, params: string[], o: { idempotencyKey?: string; ttl?: string }) => {
+          let ttlSeconds: number | undefined;
+          if (o.ttl !== undefined) {
+            ttlSeconds = Number(o.ttl);
+            if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1) {
+              throw new UsageError(`--ttl ${JSON.stringify(o.ttl)} is not a whole number of seconds`);
+            }
+          }
+          const { status, data } = await run.api.json<Json>(
+            "POST",
+            `/devices/${encodeURIComponent(deviceId)}/commands`,
+            {
+              json: {
+                command: [name, ...params],
+                ...(o.idempotencyKey === undefined ? {} : { idempotencyKey: o.idempotencyKey }),
+                ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
+              },
+            },
+          );
+          if (run.json) {
+            run.printJson(data);
+            return;
+          }
+          const verb = status === 201 ? "queued" : "already queued (same idempotency key)";
+          run.out(`${verb}: ${cell(data["id"])} ${itemText(data)} [${cell(data["state"])}]`);
+        },
+      ),
+    );
+
+  withApiOptions(commands.command("list").description("list commands (enqueue order)"))
+    .option("--device <deviceId>", "only this device's commands")
+    .option("--state <state>", "queued, sent, accepted, done, failed, expired, cancelled (repeatable)", collect)
+    .option("--desc", "newest first")
+    .option("--limit <n>", "page size (1-1000)")
+    .option("--cursor <cursor>", "continue after a previous page")
+    .action(
+      action(
+        deps,
+        async (run, o: { device?: string; state?: string[]; desc?: boolean; limit?: string; cursor?: string }) => {
+          const { data } = await run.api.json<Page>("GET", "/commands", {
+            query: {
+              deviceId: o.device,
+              state: o.state,
+              order: o.desc === true ? "desc" : undefined,
+              limit: o.limit,
+              cursor: o.cursor,
+            },
+          });
+          if (run.json) {
+            run.printJson(data);
+            return;
+          }
+          const rows = data.items.map((c) => [
+            cell(c["id"]),
+            cell(c["deviceId"]),
+            cell(c["state"]),
+            cell(c["statusCode"]),
+            time(c["updatedAt"]),
+            itemText(c),
+          ]);
+          run.out(table(["ID", "DEVICE", "STATE", "SC", "UPDATED", "COMMAND"], rows));
+          const hint = nextPageHint(data.nextCursor);
+          if (hint !== null) run.out(hint);
+        },
+      ),
+    );
+
+  withApiOptions(
+    commands.command("show").description("show a command with its status code and result").argument("<commandId>"),
+  ).action(
+    action(deps, async (run, id: string) => {
+      const { data } = await run.api.json<Json>("GET", `/commands/${encodeURIComponent(id)}`);
+      if (run.json) {
+        run.printJson(data);
+        return;
+      }
+      printCommand(run, data);
+    }),
+  );
+
+  withApiOptions(commands.command("cancel").description("cancel a queued command").argument("<commandId>")).action(
+    action(deps, async (run, id: string) => {
+      const { data } = await run.api.json<Json>("POST", `/commands/${encodeURIComponent(id)}/cancel`);
+      if (run.json) {
+        run.printJson(data);
+        return;
+      }
+      run.out(`cancelled: ${cell(data["id"])} ${itemText(data)}`);
+    }),
+  );
+}

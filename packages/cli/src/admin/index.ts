@@ -1,0 +1,32 @@
+// The admin subcommands of `omadm`, speaking the DM Server's REST API. The CLI entry point mounts them:
+//   registerAdminCommands(program, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) })
+// Every command takes --server (OMADM_SERVER_URL, default http://127.0.0.1:8080), --token (OMADM_TOKEN) and
+// --json. Failures print "error: <the server's problem detail>" on stderr and set a non-zero exit code
+// (1 refused, 2 bad arguments, 3 server unreachable).
+import type { Command } from "commander";
+import { registerCommandCommands } from "./commands.js";
+import type { AdminDeps } from "./context.js";
+import { registerDeviceCommands } from "./devices.js";
+import { registerEventCommands } from "./events.js";
+import { registerRepoCommands } from "./repo.js";
+import { registerTokenCommands, registerUiCommands } from "./ui-tokens.js";
+
+export {
+  ApiError,
+  ConnectionError,
+  createApiClient,
+  undiciFetch,
+  type ApiClient,
+  type FetchLike,
+} from "./api-client.js";
+export { DEFAULT_SERVER_URL, ExitCode, type AdminDeps } from "./context.js";
+
+/** Adds `devices`, `commands`, `wake`, `alerts`, `repo`, `ui` and `token` to the program. */
+export function registerAdminCommands(program: Command, deps: AdminDeps): void {
+  registerDeviceCommands(program, deps);
+  registerCommandCommands(program, deps);
+  registerEventCommands(program, deps);
+  registerRepoCommands(program, deps);
+  registerUiCommands(program, deps);
+  registerTokenCommands(program, deps);
+}
