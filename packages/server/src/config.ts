@@ -306,9 +306,30 @@ function walk(
 }
 
 function suggestion(path: string): string {
-  const last = path.split(".").at(-1)?.toLowerCase() ?? "";
-  const near = FIELDS.find((f) => f.path.split(".").at(-1)?.toLowerCase() === last);
-  return near === undefined ? "" : ` (did you mean ${near.path}?)`;
+  // The nearest known key by edit distance (a typo, or the right name in the wrong section).
+  let best: { path: string; d: number } | undefined;
+  for (const f of FIELDS) {
+    const d = Math.min(editDistance(path, f.path), editDistance(leaf(path), leaf(f.path)) + 1);
+    if (best === undefined || d < best.d) best = { path: f.path, d };
+  }
+  return best !== undefined && best.d <= 3 ? ` (did you mean ${best.path}?)` : "";
+}
+
+function leaf(path: string): string {
+  return path.split(".").at(-1)?.toLowerCase() ?? "";
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row.push(Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
+    }
+    prev = row;
+  }
+  return prev[b.length] ?? 0;
 }
 
 function build(values: ReadonlyMap<string, unknown>): ServerConfig {

@@ -4,7 +4,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
+import { request } from "undici";
 import { AT_CLIENT_INIT, MT_P1, MT_P2, MT_P3, type GenericAlert, type StatusItem } from "@omadm/protocol";
+import { createOmadmServer, type OmadmServer } from "../src/app.js";
+import { loadServerConfig, type ServerConfigInput } from "../src/config.js";
 import { dmEndpointPlugin, type DmEndpointOptions } from "../src/dm/dm-endpoint.js";
 import type { Store } from "../src/store/store.js";
 import type { Clock } from "../src/store/types.js";
@@ -95,4 +98,85 @@ export function tempDir(prefix: string): { readonly path: string; readonly remov
       rmSync(path, { recursive: true, force: true });
     },
   };
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: unknown;
+  /** The CMD array when the answer is a Package#2. */
+  readonly cmd: readonly (readonly string[])[];
+}
+
+/**
+ * A device as the server sees it over real HTTP (undici): it keeps the session cookie and, after CONT, posts
+ * its Package#3s to the CONT URL (seed CR §7.3.8). Deliberately minimal — the client package has the real one.
+ */
+export class SimDevice {
+  readonly devId: string;
+  #srvUrl: string;
+  #cont: string | undefined;
+  #cookie: string | undefined;
+
+  constructor(devId: string, srvUrl: string) {
+    this.devId = devId;
+    this.#srvUrl = srvUrl;
+  }
+
+  get contUrl(): string | undefined {
+    return this.#cont;
+  }
+
+  /** Points the device at another server node (same paths, another origin), as a load balancer would. */
+  rebase(origin: string): void {
+    const move = (url: string) => `${origin}${new URL(url).pathname}`;
+    this.#srvUrl = move(this.#srvUrl);
+    if (this.#cont !== undefined) this.#cont = move(this.#cont);
+  }
+
+  async p1(alerts?: GenericAlert[], mos?: unknown): Promise<Answer> {
+    this.#cont = undefined;
+    this.#cookie = undefined;
+    return this.#post(this.#srvUrl, MT_P1, p1Body(alerts, mos));
+  }
+
+  async p3(statuses: StatusItem[], alerts?: GenericAlert[]): Promise<Answer> {
+    return this.#post(this.#cont ?? this.#srvUrl, MT_P3, p3Body(statuses, alerts));
+  }
+
+  async #post(url: string, contentType: string, body: string): Promise<Answer> {
+    const headers: Record<string, string> = { "content-type": contentType, accept: MT_P2, "omadm-devid": this.devId };
+    if (this.#cookie !== undefined) headers.cookie = this.#cookie;
+    const res = await request(url, { method: "POST", headers, body });
+    const text = await res.body.text();
+    const parsed: unknown = text === "" ? null : JSON.parse(text);
+    const setCookie = res.headers["set-cookie"];
+    if (setCookie !== undefined) this.#cookie = cookiePair(setCookie);
+    let cmd: (readonly string[])[] = [];
+    if (res.statusCode === 200) {
+      cmd = (parsed as { CMD: string[][] }).CMD;
+      const first = cmd[0];
+      if (first?.[0] === "CONT" && first[1] !== undefined) this.#cont = first[1];
+    }
+    return { status: res.statusCode, headers: res.headers, body: parsed, cmd };
+  }
+}
+
+/** A whole server (composition root) on 127.0.0.1, a free port, notifier off unless asked; started. */
+export async function startServer(
+  store: Store,
+  clock: Clock,
+  overrides: ServerConfigInput = {},
+): Promise<{ server: OmadmServer; base: string }> {
+  const loaded = loadServerConfig({
+    overrides: {
+      ...overrides,
+      listen: { host: "127.0.0.1", port: 0, ...overrides.listen },
+      components: { notifier: false, ...overrides.components },
+    },
+  });
+  if (!loaded.ok) throw loaded.error;
+  const server = createOmadmServer({ store, clock }, loaded.value);
+  const { urls } = await server.start();
+  return { server, base: urls.base };
 }
