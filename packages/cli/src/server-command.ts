@@ -1,0 +1,172 @@
+// `omadm server`: the DM Server with every component on, on its embedded SQLite store by default. Loads the
+// configuration (defaults < JSON file < OMADM_* environment < flags), opens the store, starts the server and
+// prints where each component is. SIGINT/SIGTERM stop it cleanly (the store is closed last, so nothing
+// acknowledged is lost — ARCHITECTURE invariant 5).
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import pino from "pino";
+import {
+  createMemoryStore,
+  createOmadmServer,
+  loadServerConfig,
+  openPostgresStore,
+  openSqliteStore,
+  StoreChoice,
+  type OmadmServer,
+  type ServerConfig,
+  type ServerConfigInput,
+  type ServerUrls,
+  type Store,
+} from "@omadm/server";
+
+export interface ServerCommandDeps {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** Called with a stop function once the server runs; default: stop on SIGINT and SIGTERM. */
+  readonly onStarted?: ((running: RunningServer) => void) | undefined;
+  readonly setExitCode?: ((code: number) => void) | undefined;
+}
+
+export interface RunningServer {
+  readonly server: OmadmServer;
+  readonly urls: ServerUrls;
+  stop(): Promise<void>;
+}
+
+interface ServerFlags {
+  readonly config?: string;
+  readonly host?: string;
+  readonly port?: string;
+  readonly dataDir?: string;
+  readonly store?: string;
+  readonly postgresUrl?: string;
+  readonly mqttUrl?: string;
+  readonly serverId?: string;
+}
+
+export function registerServerCommand(program: Command, deps: ServerCommandDeps): void {
+  program
+    .command("server")
+    .description("run the DM Server (DM endpoint, Data Repository, SHOW pages, REST API, notifier)")
+    .option("-c, --config <file>", "JSON configuration file")
+    .option("--host <host>", "listen address (default 127.0.0.1)")
+    .option("--port <port>", "listen port (default 8080)")
+    .option("--data-dir <dir>", "where the SQLite store lives (default ./data)")
+    .option("--store <kind>", "sqlite | postgres | memory (default sqlite)")
+    .option("--postgres-url <url>", "PostgreSQL connection string (with --store postgres)")
+    .option("--mqtt-url <url>", "MQTT broker for Package#0 notifications (e.g. mqtt://127.0.0.1:1883)")
+    .option("--server-id <id>", "SERVER-ID sent in Package#0 (the devices' DMAcc SrvID)")
+    .action(async (flags: ServerFlags) => {
+      const setExit = deps.setExitCode ?? ((code: number) => (process.exitCode = code));
+      const overrides = flagsToConfig(flags);
+      if (typeof overrides === "string") {
+        deps.err(`error: ${overrides}\n`);
+        setExit(2);
+        return;
+      }
+      const loaded = loadServerConfig({ file: flags.config, env: deps.env ?? process.env, overrides });
+      if (!loaded.ok) {
+        deps.err(`error: ${loaded.error.message}\n`);
+        for (const p of loaded.problems) deps.err(`  ${p.key} (${p.source}): ${p.message}\n`);
+        setExit(2);
+        return;
+      }
+      for (const w of loaded.warnings) deps.err(`warning: ${w}\n`);
+      try {
+        const running = await startServer(loaded.value, deps);
+        (deps.onStarted ?? stopOnSignals)(running);
+      } catch (e) {
+        deps.err(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+        setExit(1);
+      }
+    });
+}
+
+/** Opens the configured store, starts the server and prints its URLs. */
+export async function startServer(config: ServerConfig, deps: Pick<ServerCommandDeps, "out">): Promise<RunningServer> {
+  const clock = { now: () => Date.now() };
+  const store = await openStore(config, clock);
+  const logger = pino({ level: config.logLevel, base: { service: "omadm" } });
+  const server = createOmadmServer({ store, clock, logger }, config);
+  let urls: RunningServer["urls"];
+  try {
+    ({ urls } = await server.start());
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const where = config.store.kind === StoreChoice.Sqlite ? resolve(config.dataDir) : config.store.kind;
+  deps.out(
+    [
+      `omadm server ${config.serverId} is running (store: ${config.store.kind}${config.store.kind === StoreChoice.Sqlite ? ` in ${where}` : ""})`,
+      ...Object.entries(urls).map(([name, url]) => `  ${name.padEnd(11)} ${url ?? "(off)"}`),
+      "",
+    ].join("\n"),
+  );
+  let stopping: Promise<void> | undefined;
+  return {
+    server,
+    urls,
+    stop: () => {
+      stopping ??= server.stop().finally(() => store.close());
+      return stopping;
+    },
+  };
+}
+
+async function openStore(config: ServerConfig, clock: { now(): number }): Promise<Store> {
+  switch (config.store.kind) {
+    case StoreChoice.Memory:
+      return createMemoryStore({ clock });
+    case StoreChoice.Postgres:
+      if (config.store.postgresUrl === null) throw new Error("store.kind is postgres but store.postgresUrl is not set");
+      return openPostgresStore({ clock }, { connectionString: config.store.postgresUrl });
+    case StoreChoice.Sqlite:
+      return openSqliteStore({ clock }, { dataDir: config.dataDir });
+  }
+}
+
+function stopOnSignals(running: RunningServer): void {
+  const stop = (signal: string): void => {
+    process.stderr.write(`omadm server: ${signal}, stopping\n`);
+    running.stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        process.stderr.write(`omadm server: stop failed: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", () => {
+    stop("SIGINT");
+  });
+  process.once("SIGTERM", () => {
+    stop("SIGTERM");
+  });
+}
+
+function flagsToConfig(flags: ServerFlags): ServerConfigInput | string {
+  // Only the keys given; loadServerConfig validates every value.
+  let port: number | undefined;
+  if (flags.port !== undefined) {
+    port = Number(flags.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) return `--port must be 0-65535, got ${flags.port}`;
+  }
+  const store = flags.store;
+  if (store !== undefined && !Object.values(StoreChoice).includes(store as StoreChoice)) {
+    return `--store must be one of ${Object.values(StoreChoice).join(", ")}, got ${store}`;
+  }
+  const listen = { ...(flags.host !== undefined && { host: flags.host }), ...(port !== undefined && { port }) };
+  const storeInput = {
+    ...(store !== undefined && { kind: store as StoreChoice }),
+    ...(flags.postgresUrl !== undefined && { postgresUrl: flags.postgresUrl }),
+  };
+  return {
+    ...(Object.keys(listen).length > 0 && { listen }),
+    ...(Object.keys(storeInput).length > 0 && { store: storeInput }),
+    ...(flags.dataDir !== undefined && { dataDir: flags.dataDir }),
+    ...(flags.serverId !== undefined && { serverId: flags.serverId }),
+    ...(flags.mqttUrl !== undefined && { notifier: { mqttUrl: flags.mqttUrl } }),
+  };
+}
