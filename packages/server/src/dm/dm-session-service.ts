@@ -253,7 +253,12 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
           batchSize: options.batchSize,
         });
         if (!stepped.ok) return stepped;
-        await registry.touch(deviceId);
+        const touched = await registry.touch(deviceId);
+        if (!touched.ok) {
+          // Disabled (or deleted) in the middle of its session: end the session here, commands back in the queue.
+          await store.sessions.close(session.id, SessionStatus.Aborted).catch(ignoreNotOpen);
+          return touched;
+        }
         // Claim the session before touching the queue: of two nodes (or two retried POSTs) handling the same
         // Package#3, only the one whose version still matches goes on; the other gets SESSION_CONFLICT.
         const claimed = await store.sessions.update(

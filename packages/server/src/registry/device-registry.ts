@@ -19,8 +19,8 @@ export interface DeviceRegistry {
    * auto-registration (nothing changes) and for a disabled device (its contact time is recorded).
    */
   admit(deviceId: string, mos: readonly MosEntry[] | undefined): Promise<Result<Device, ServerError>>;
-  /** A Package#3: stamps the last contact. */
-  touch(deviceId: string): Promise<void>;
+  /** A Package#3: stamps the last contact. DM_DEVICE_NOT_ADMITTED when the device was disabled meanwhile. */
+  touch(deviceId: string): Promise<Result<Device, ServerError>>;
   /** Stores DevInfo values carried by GET results (a nice-to-have: never fails the session). */
   captureDevInfo(deviceId: string, results: readonly Command[]): Promise<Device | null>;
   /** Stores DevInfo values from MO data the device uploaded elsewhere (e.g. an HPOST to the repository). */
@@ -57,7 +57,14 @@ export function createDeviceRegistry(deps: { readonly store: Store }, options: D
       return ok(await store.devices.update(deviceId, { mos: mos.map((m) => ({ ...m, MIID: [...m.MIID] })) }));
     },
     async touch(deviceId) {
-      await store.devices.recordContact(deviceId, { autoRegister: false });
+      const device = await store.devices.recordContact(deviceId, { autoRegister: false });
+      if (device === null || device.state === DeviceState.Disabled) {
+        const why = device === null ? "no longer known to this server" : "disabled";
+        return err(
+          new ServerError(ServerErrorCode.DM_DEVICE_NOT_ADMITTED, `device ${JSON.stringify(deviceId)} is ${why}`),
+        );
+      }
+      return ok(device);
     },
     async captureDevInfo(deviceId, results) {
       const items: unknown[] = [];
