@@ -1,0 +1,66 @@
+// Flags of `npm run bench:server -- [flags]`. Every value is checked; a bad one ends the run with a message.
+import { parseArgs } from "node:util";
+
+export const SyncChoice = { Both: "both", Full: "full", Normal: "normal" } as const;
+export type SyncChoice = (typeof SyncChoice)[keyof typeof SyncChoice];
+
+export interface BenchArgs {
+  readonly seconds: number;
+  readonly warmup: number;
+  readonly devices: number;
+  readonly concurrency: number;
+  readonly pools: number;
+  /** Which SQLite durability runs to do (FULL is the default the server ships with). */
+  readonly sync: SyncChoice;
+  /** Directory for V8 CPU profiles of the omadm server processes, or undefined. */
+  readonly cpuProf: string | undefined;
+}
+
+export const USAGE = `usage: npm run bench:server -- [--seconds 10] [--warmup 2] [--devices 200] [--concurrency 64]
+                              [--pools 4] [--sync both|full|normal] [--cpu-prof <dir>]`;
+
+export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      seconds: { type: "string", default: "10" },
+      warmup: { type: "string", default: "2" },
+      devices: { type: "string", default: "200" },
+      concurrency: { type: "string", default: "64" },
+      pools: { type: "string", default: "4" },
+      sync: { type: "string", default: SyncChoice.Both },
+      "cpu-prof": { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) throw new Error(USAGE);
+  const seconds = number("--seconds", values.seconds, 0.5, 3600);
+  const warmup = number("--warmup", values.warmup, 0, 600);
+  const devices = integer("--devices", values.devices, 1, 100_000);
+  const concurrency = integer("--concurrency", values.concurrency, 1, 10_000);
+  const pools = integer("--pools", values.pools, 1, 1000);
+  if (devices < concurrency) {
+    throw new Error(`--devices (${devices}) must be at least --concurrency (${concurrency}): one session per device`);
+  }
+  const sync = values.sync;
+  if (sync !== SyncChoice.Both && sync !== SyncChoice.Full && sync !== SyncChoice.Normal) {
+    throw new Error(`--sync must be both, full or normal, got ${JSON.stringify(sync)}`);
+  }
+  return { seconds, warmup, devices, concurrency, pools, sync, cpuProf: values["cpu-prof"] };
+}
+
+function number(flag: string, raw: string, min: number, max: number): number {
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(n) || n < min || n > max) {
+    throw new Error(`${flag} must be a number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+function integer(flag: string, raw: string, min: number, max: number): number {
+  const n = number(flag, raw, min, max);
+  if (!Number.isInteger(n)) throw new Error(`${flag} must be a whole number, got ${JSON.stringify(raw)}`);
+  return n;
+}

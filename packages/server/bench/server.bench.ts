@@ -1,0 +1,212 @@
+// `npm run bench:server`: a load benchmark of the DM Server (issue 4, "Figures").
+//
+// Simulated devices (undici Pools, many devices per process) run complete server-initiated-style sessions —
+// Package#1 → Package#2 with CONT and three commands → Package#3 → Package#2 END — against the real server
+// (createOmadmServer over a SQLite store in a temp data dir, logging off) for a fixed time, and then the same
+// load (same bodies, same request sequence, same pools) against a bare node:http server answering canned
+// Package#2s: the ceiling. Each target runs in its own process (target-child.ts) so its memory is its own;
+// the devices run here. Before each session the device's three commands are queued through the store, in the
+// server process, in one transaction: outside the session's latency, inside the server's CPU budget.
+//
+// Prints sessions per second, p50/p99 session latency, server memory (end and peak), sessions and errors, and
+// the ratios omadm / ceiling. Exits 1 with the reason if any answer is unexpected or a target dies.
+import { cpus, loadavg } from "node:os";
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseBenchArgs, SyncChoice, type BenchArgs } from "./bench-args.js";
+import { benchCommands } from "./bench-packages.js";
+import { runLoad, type LoadResult } from "./session-load.js";
+import { Synchronous, TargetKind, type TargetReport } from "./target-ipc.js";
+import { startTarget, type TargetSpec } from "./target-process.js";
+
+interface Run {
+  readonly label: string;
+  readonly spec: TargetSpec;
+}
+
+interface Figures {
+  readonly label: string;
+  readonly kind: TargetKind;
+  readonly load: LoadResult;
+  readonly report: TargetReport;
+  readonly sessionsPerSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+const MB = 1024 * 1024;
+
+function percentile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
+}
+
+function plannedRuns(args: BenchArgs, deviceIds: readonly string[]): Run[] {
+  const runs: Run[] = [];
+  const omadm = (synchronous: Synchronous): TargetSpec => ({
+    target: TargetKind.Omadm,
+    deviceIds,
+    synchronous,
+    cpuProfDir: args.cpuProf,
+  });
+  if (args.sync !== SyncChoice.Normal)
+    runs.push({ label: "omadm, SQLite FULL (default)", spec: omadm(Synchronous.Full) });
+  if (args.sync !== SyncChoice.Full) {
+    runs.push({ label: "omadm, SQLite NORMAL (store option)", spec: omadm(Synchronous.Normal) });
+  }
+  runs.push({
+    label: "ceiling, bare node:http",
+    spec: { target: TargetKind.Ceiling, deviceIds, synchronous: Synchronous.Full },
+  });
+  return runs;
+}
+
+async function measure(run: Run, args: BenchArgs): Promise<Figures> {
+  const target = await startTarget(run.spec);
+  let load: LoadResult;
+  try {
+    load = await runLoad({
+      baseUrl: target.baseUrl,
+      deviceIds: run.spec.deviceIds,
+      concurrency: args.concurrency,
+      pools: args.pools,
+      warmupMs: args.warmup * 1000,
+      measureMs: args.seconds * 1000,
+      expected: benchCommands(target.baseUrl),
+      refill: (deviceId) => target.refill(deviceId),
+      onWindow: (edge) => target.mark(edge),
+    });
+  } catch (error) {
+    target.kill();
+    throw error;
+  }
+  if (load.failure !== null) {
+    target.kill();
+    throw new Error(`${run.label}: ${load.errors} failed session(s); first: ${load.failure.message}`);
+  }
+  const report = await target.stop();
+  if (report.store !== null) checkStore(run.label, report, load.sessionsTotal);
+  return {
+    label: run.label,
+    kind: run.spec.target,
+    load,
+    report,
+    sessionsPerSecond: load.sessionsInWindow / (load.windowMs / 1000),
+    p50: percentile(load.latenciesMs, 0.5),
+    p99: percentile(load.latenciesMs, 0.99),
+  };
+}
+
+/** Every completed session must have left exactly its three commands done and its session ended. */
+function checkStore(label: string, report: TargetReport, sessions: number): void {
+  const c = report.store?.commandsByState ?? {};
+  const s = report.store?.sessionsByStatus ?? {};
+  const problems: string[] = [];
+  for (const [state, n] of Object.entries(c)) {
+    const want = state === "done" ? 3 * sessions : 0;
+    if (n !== want) problems.push(`${n} commands ${state} (expected ${want})`);
+  }
+  for (const [status, n] of Object.entries(s)) {
+    const want = status === "ended" ? sessions : 0;
+    if (n !== want) problems.push(`${n} sessions ${status} (expected ${want})`);
+  }
+  if (problems.length > 0) {
+    throw new Error(`${label}: the store does not account for the ${sessions} sessions run: ${problems.join(", ")}`);
+  }
+}
+
+function row(cells: readonly string[]): string {
+  const widths = [38, 11, 9, 9, 10, 7, 18, 18];
+  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 10) : c.padStart(widths[i] ?? 10))).join("");
+}
+
+function print(args: BenchArgs, all: readonly Figures[]): void {
+  const mb = (n: number) => (n / MB).toFixed(0);
+  console.log(
+    row(["target", "sessions/s", "p50 ms", "p99 ms", "sessions", "errors", "RSS end/peak MB", "heap end/peak MB"]),
+  );
+  for (const f of all) {
+    const m = f.report.memory;
+    console.log(
+      row([
+        f.label,
+        f.sessionsPerSecond.toFixed(1),
+        f.p50.toFixed(1),
+        f.p99.toFixed(1),
+        String(f.load.sessionsInWindow),
+        String(f.load.errors),
+        `${mb(m.rssBytes)} / ${mb(m.peakRssBytes)}`,
+        `${mb(m.heapUsedBytes)} / ${mb(m.peakHeapUsedBytes)}`,
+      ]),
+    );
+  }
+  const ceiling = all.find((f) => f.kind === TargetKind.Ceiling);
+  for (const f of all) {
+    if (f.kind !== TargetKind.Omadm) continue;
+    if (ceiling !== undefined) {
+      console.log(
+        `ratio ${f.label} / ceiling: sessions/s ${(f.sessionsPerSecond / ceiling.sessionsPerSecond).toFixed(3)}, ` +
+          `p50 latency ${(f.p50 / ceiling.p50).toFixed(1)}x, p99 latency ${(f.p99 / ceiling.p99).toFixed(1)}x`,
+      );
+    }
+  }
+  console.log("CPU inside the measured window (user + system):");
+  for (const f of all) {
+    const windowMs = f.load.windowMs;
+    const server = f.report.windowCpuMs ?? Number.NaN;
+    const perSession = (ms: number) => (f.load.sessionsInWindow === 0 ? Number.NaN : ms / f.load.sessionsInWindow);
+    console.log(
+      `  ${f.label.padEnd(36)} server ${perSession(server).toFixed(2)} ms/session ` +
+        `(${((100 * server) / windowMs).toFixed(0)}% of a core); devices ${perSession(f.load.clientCpuMs).toFixed(2)} ` +
+        `ms/session (${((100 * f.load.clientCpuMs) / windowMs).toFixed(0)}% of a core)`,
+    );
+  }
+  for (const f of all) {
+    if (f.kind !== TargetKind.Omadm) continue;
+    console.log(
+      `${f.label}: store checked after ${f.load.sessionsTotal} sessions (warm-up included): ` +
+        `${3 * f.load.sessionsTotal} commands done, ${f.load.sessionsTotal} sessions ended, nothing else; ` +
+        `${f.report.refills} × 3 commands queued through the store, one transaction per session, in the server ` +
+        "process (outside session latency)",
+    );
+  }
+}
+
+async function main(): Promise<number> {
+  let args: BenchArgs;
+  try {
+    args = parseBenchArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    return 2;
+  }
+  if (args.cpuProf !== undefined) {
+    args = { ...args, cpuProf: resolve(args.cpuProf) };
+    mkdirSync(args.cpuProf ?? ".", { recursive: true });
+  }
+  const deviceIds = Array.from({ length: args.devices }, (_, i) => `IMEI:35${String(i).padStart(13, "0")}`);
+  const [load1 = 0] = loadavg();
+  console.log(
+    `omadm server benchmark — node ${process.version}, ${process.platform} ${process.arch}, ${cpus().length} CPUs, ` +
+      `load average ${load1.toFixed(1)} at start`,
+  );
+  console.log(
+    `${args.devices} devices, ${args.concurrency} concurrent sessions over ${Math.min(args.pools, args.concurrency)} ` +
+      `undici pools, ${args.warmup} s warm-up + ${args.seconds} s measured per target; session = P1 → P2(CONT+3) → ` +
+      `P3(4 statuses) → P2(END); each target in its own process, devices in this one`,
+  );
+  const all: Figures[] = [];
+  for (const run of plannedRuns(args, deviceIds)) {
+    try {
+      all.push(await measure(run, args));
+    } catch (error) {
+      console.error(`bench:server FAILED — ${error instanceof Error ? error.message : String(error)}`);
+      return 1;
+    }
+  }
+  print(args, all);
+  if (args.cpuProf !== undefined) console.log(`CPU profiles of the omadm server processes: ${args.cpuProf}`);
+  return 0;
+}
+
+process.exitCode = await main();

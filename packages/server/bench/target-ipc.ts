@@ -1,0 +1,59 @@
+// The messages between `server.bench.ts` and a target process (target-child.ts) over the fork IPC channel.
+// The target — the DM Server or the bare ceiling — runs in its own process so that its memory and CPU are its
+// own: the simulated devices run in the bench process, on the other core.
+
+export const TargetKind = { Omadm: "omadm", Ceiling: "ceiling" } as const;
+export type TargetKind = (typeof TargetKind)[keyof typeof TargetKind];
+
+export const Synchronous = { Full: "FULL", Normal: "NORMAL" } as const;
+export type Synchronous = (typeof Synchronous)[keyof typeof Synchronous];
+
+export interface StartMessage {
+  readonly kind: "start";
+  readonly target: TargetKind;
+  readonly deviceIds: readonly string[];
+  /** SQLite `synchronous` (omadm only). */
+  readonly synchronous: Synchronous;
+}
+
+export type RequestBody =
+  | { readonly op: "refill"; readonly deviceId: string }
+  /** The measured window starts or ends now: the target notes its CPU time. */
+  | { readonly op: "window-start" | "window-end" }
+  | { readonly op: "report" | "stop" };
+
+export interface RequestMessage {
+  readonly kind: "request";
+  readonly id: number;
+  readonly body: RequestBody;
+}
+
+export type ParentMessage = StartMessage | RequestMessage;
+
+export interface MemoryFigures {
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+  readonly peakRssBytes: number;
+  readonly peakHeapUsedBytes: number;
+}
+
+/** What the omadm target finds in its store after the run (null for the ceiling, which keeps nothing). */
+export interface StoreFigures {
+  readonly commandsByState: Readonly<Record<string, number>>;
+  readonly sessionsByStatus: Readonly<Record<string, number>>;
+}
+
+export interface TargetReport {
+  readonly memory: MemoryFigures;
+  /** CPU time (user + system) the target process used inside the measured window, queueing included. */
+  readonly windowCpuMs: number | null;
+  /** Refill transactions done (one per session, warm-up included). */
+  readonly refills: number;
+  readonly store: StoreFigures | null;
+}
+
+export type ChildMessage =
+  | { readonly kind: "ready"; readonly baseUrl: string; readonly dataDir: string | null }
+  | { readonly kind: "failed"; readonly message: string }
+  | { readonly kind: "reply"; readonly id: number; readonly ok: true; readonly report: TargetReport | null }
+  | { readonly kind: "reply"; readonly id: number; readonly ok: false; readonly message: string };
