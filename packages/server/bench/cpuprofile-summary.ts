@@ -1,7 +1,9 @@
 // A short reading of a V8 CPU profile (`--cpu-prof` output, e.g. from `npm run bench:server -- --cpu-prof
 // <dir>`): the functions with the most self time, and the files and packages with the most inclusive time.
 //
-//   npx tsx packages/server/bench/cpuprofile-summary.ts <file.cpuprofile> [top=25]
+//   npx tsx packages/server/bench/cpuprofile-summary.ts <file.cpuprofile> [top=25] [skip-seconds=0]
+//
+// skip-seconds leaves out the first samples (module loading and start-up) so the steady state shows.
 import { readFileSync } from "node:fs";
 
 interface CallFrame {
@@ -44,15 +46,21 @@ function area(frame: CallFrame): string {
 }
 
 function main(): void {
-  const [file, topArg] = process.argv.slice(2);
+  const [file, topArg, skipArg] = process.argv.slice(2);
   if (file === undefined) throw new Error("usage: cpuprofile-summary.ts <file.cpuprofile> [top]");
   const top = Number(topArg ?? 25);
   const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const skipUs = Number(skipArg ?? 0) * 1e6;
   const self = new Map<number, number>();
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let elapsed = 0;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    elapsed += delta;
+    if (elapsed >= skipUs) self.set(id, (self.get(id) ?? 0) + delta);
+  });
   const total = [...self.values()].reduce((a, b) => a + b, 0);
 
   const selfByFn = new Map<string, number>();

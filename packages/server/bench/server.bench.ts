@@ -6,7 +6,7 @@
 // load (same bodies, same request sequence, same pools) against a bare node:http server answering canned
 // Package#2s: the ceiling. Each target runs in its own process (target-child.ts) so its memory is its own;
 // the devices run here. Before each session the device's three commands are queued through the store, in the
-// server process, in one transaction: outside the session's latency, inside the server's CPU budget.
+// server process, one `commands.enqueue` each: outside the session's latency, inside the server's CPU budget.
 //
 // Prints sessions per second, p50/p99 session latency, server memory (end and peak), sessions and errors, and
 // the ratios omadm / ceiling. Exits 1 with the reason if any answer is unexpected or a target dies.
@@ -166,8 +166,8 @@ function print(args: BenchArgs, all: readonly Figures[]): void {
     console.log(
       `${f.label}: store checked after ${f.load.sessionsTotal} sessions (warm-up included): ` +
         `${3 * f.load.sessionsTotal} commands done, ${f.load.sessionsTotal} sessions ended, nothing else; ` +
-        `${f.report.refills} × 3 commands queued through the store, one transaction per session, in the server ` +
-        "process (outside session latency)",
+        `${f.report.refills} × 3 commands queued through the store (store.commands.enqueue, 3 commits per session) ` +
+        "in the server process, outside session latency",
     );
   }
 }

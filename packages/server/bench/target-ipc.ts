@@ -47,7 +47,7 @@ export interface TargetReport {
   readonly memory: MemoryFigures;
   /** CPU time (user + system) the target process used inside the measured window, queueing included. */
   readonly windowCpuMs: number | null;
-  /** Refill transactions done (one per session, warm-up included). */
+  /** Refills done (one per session, warm-up included). */
   readonly refills: number;
   readonly store: StoreFigures | null;
 }
