@@ -129,10 +129,7 @@ const invalid = (key: string, message: string): { readonly ok: false; readonly e
   err(new DeviceConfigError(DeviceConfigErrorCode.INVALID, key, message));
 
 /** Checks and resolves a device config (JSON text, bytes or an already parsed value). Never throws. */
-export function parseDeviceConfig(
-  input: unknown,
-  options: ParseDeviceConfigOptions,
-): Parsed<DeviceConfig> {
+export function parseDeviceConfig(input: unknown, options: ParseDeviceConfigOptions): Parsed<DeviceConfig> {
   let value: unknown = input;
   if (typeof input === "string" || input instanceof Uint8Array) {
     const parsed = parseJsonText(input);
