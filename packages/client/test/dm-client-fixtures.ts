@@ -182,12 +182,14 @@ export function makeClient(
     readonly clock?: ReturnType<typeof testClock>;
     readonly timers?: ManualTimers;
     readonly browser?: DmClientDeps["browser"];
+    readonly runProcess?: DmClientDeps["runProcess"];
   } = {},
 ): TestClient {
   const http = createUndiciHttpClient({ allowHttp: true, connectTimeoutMs: 5000, requestTimeoutMs: 10_000 });
   const timers = parts.timers ?? manualTimers();
   const clock = parts.clock ?? testClock();
   const store = parts.store ?? createMemoryStateStore();
+  let closed = false;
   const client = createDmClient(
     {
       stateStore: store,
@@ -199,6 +201,7 @@ export function makeClient(
       ...(parts.transports === undefined ? {} : { transports: parts.transports }),
       ...(parts.bearer === undefined ? {} : { bearer: parts.bearer }),
       ...(parts.browser === undefined ? {} : { browser: parts.browser }),
+      ...(parts.runProcess === undefined ? {} : { runProcess: parts.runProcess }),
     },
     config,
     { responseTimeoutMs: 10_000, transferTimeoutMs: 10_000 },
@@ -216,6 +219,8 @@ export function makeClient(
       return inbox;
     },
     async close() {
+      if (closed) return;
+      closed = true;
       await client.stop();
       await http.close();
     },
