@@ -25,3 +25,31 @@ export * from "./http/http-auth.js";
 export * from "./commands/index.js";
 export * from "./exec/index.js";
 export * from "./subscriptions/index.js";
+// The DmClient facade (issue 3) and the device config it is built from: what `omadm client` and the
+// end-to-end tests (packages/cli) drive.
+export {
+  createDmClient,
+  type BoundNotificationTransport,
+  type DmClient,
+  type DmClientDeps,
+  type DmClientLogger,
+  type DmClientOptions,
+  type DmClientStartOptions,
+} from "./dm-client.js";
+export { DmClientError, DmClientErrorCode } from "./client/dm-client-error.js";
+export type {
+  DmClientEventName,
+  DmClientEvents,
+  DmClientListener,
+  NotificationAcceptedEvent,
+  NotificationDeferredEvent,
+  SessionStartEvent,
+} from "./client/events.js";
+export {
+  parseDeviceConfig,
+  DeviceConfigError,
+  DeviceConfigErrorCode,
+  type DeviceConfig,
+  type ParseDeviceConfigOptions,
+} from "./config/device-config.js";
+export { loadDeviceConfig } from "./config/load-device-config.js";
