@@ -7,3 +7,5 @@ export * from "./notifier/index.js";
 export * from "./auth/index.js";
 export * from "./repository/index.js";
 export * from "./ui/index.js";
+export * from "./api/index.js";
+export * from "./services/index.js";
