@@ -22,6 +22,7 @@ export interface DeviceView {
   readonly state: string;
   readonly devInfo: unknown;
   readonly mos: unknown;
+  readonly mosAt: string | null;
   readonly lastContactAt: string | null;
   readonly notifyAddress: unknown;
 }
@@ -43,6 +44,7 @@ export interface NotificationView {
   readonly deviceId: string;
   readonly notificationId: number;
   readonly transport: string;
+  readonly sentAt: string;
   readonly outcome: string;
   readonly error: string | null;
 }
