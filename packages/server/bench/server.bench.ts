@@ -14,7 +14,8 @@ import { cpus, loadavg } from "node:os";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseBenchArgs, SyncChoice, type BenchArgs } from "./bench-args.js";
-import { benchCommands } from "./bench-packages.js";
+import { checkWireConstants } from "./bench-packages.js";
+import { benchCommands } from "./bench-wire.js";
 import { runLoad, type LoadResult } from "./session-load.js";
 import { Synchronous, TargetKind, type TargetReport } from "./target-ipc.js";
 import { startTarget, type TargetSpec } from "./target-process.js";
@@ -180,6 +181,7 @@ async function main(): Promise<number> {
     console.error(error instanceof Error ? error.message : String(error));
     return 2;
   }
+  checkWireConstants();
   if (args.cpuProf !== undefined) {
     args = { ...args, cpuProf: resolve(args.cpuProf) };
     mkdirSync(args.cpuProf ?? ".", { recursive: true });

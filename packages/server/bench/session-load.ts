@@ -6,17 +6,10 @@
 import { performance } from "node:perf_hooks";
 import { Pool } from "undici";
 import { MT_P2, parsePackage2 } from "@omadm/protocol";
+import { DM_PATH, DM_SESSION_PATH } from "../src/dm/dm-endpoint.js";
 import { DM_COOKIE_NAME } from "../src/dm/session-cookie.js";
-import {
-  DM_PATH,
-  DM_SESSION_PATH,
-  P1_BODY,
-  P3_BODY,
-  p1Headers,
-  p3Headers,
-  toArray,
-  type BenchCommand,
-} from "./bench-packages.js";
+import { P1_BODY, P3_BODY, p1Headers, p3Headers } from "./bench-packages.js";
+import { toArray, type BenchCommand } from "./bench-wire.js";
 
 /** Every request is bounded: no answer within this time is a failure, not a hang. */
 const REQUEST_TIMEOUT_MS = 30_000;
