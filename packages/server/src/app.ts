@@ -80,11 +80,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
   const clock = deps.clock ?? systemClock;
   const timers = deps.timers ?? systemTimers;
   const random = deps.random ?? ((size: number) => randomBytes(size));
-  const app = Fastify(
-    deps.logger === undefined
-      ? { logger: false, bodyLimit: config.dm.bodyLimitBytes }
-      : { loggerInstance: deps.logger, bodyLimit: config.dm.bodyLimitBytes },
-  );
+  const app = Fastify(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger });
   let baseUrl = config.publicBaseUrl ?? `http://${hostForUrl(config.listen.host)}`;
   const publicBaseUrl = (): string => baseUrl;
 
