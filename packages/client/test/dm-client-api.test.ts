@@ -57,6 +57,12 @@ test("leaf values by ClientURI: text is read per the DDF format, bad values and 
   const interior = await c.client.setValue(`${GATEWAY}/main/Wan`, "x");
   assert.equal(interior.ok, false);
   assert.equal(c.client.getValue(`${GATEWAY}/main/Wan`).ok, false, "an interior node has no value");
+  // A subtree is replaced with MO data (§7.1) in one write.
+  const replaced = await c.client.replace(`${GATEWAY}/main/Wan`, { Wan: { Mode: "static", Mtu: 1300 } });
+  assert.deepEqual(replaced, { ok: true, value: { changed: true } });
+  assert.deepEqual(c.client.getValue(`${GATEWAY}/main/Wan/Mode`), { ok: true, value: "static" });
+  const ambiguous = await c.client.replace(`${DMACC}/*/Name`, { Name: "x" });
+  assert.equal(ambiguous.ok, false, "a replace needs exactly one node");
   // Read: wildcards resolve like a server's GET would, but nothing is hidden locally.
   const read = c.client.read(`${DMACC}/*/SrvID`);
   assert.ok(read.ok);
