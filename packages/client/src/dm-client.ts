@@ -27,6 +27,7 @@ import { type SessionScheduler, createSessionScheduler } from "./client/session-
 import { type DmCommandExecutor, createCommandExecutor } from "./commands/command-executor.js";
 import type { ConfigurationOutcome } from "./commands/default-command.js";
 import { createDefaultUriStore } from "./commands/default-uri-store.js";
+import { createServerAcceptStore } from "./commands/server-accept.js";
 import type { DeviceConfig } from "./config/device-config.js";
 import { createExecRegistry, type ExecHandler } from "./exec/exec-registry.js";
 import { type BearerAvailability, staticBearerAvailability } from "./notification/bearer.js";
@@ -132,10 +133,15 @@ class DmClientImpl implements DmClient {
       clock: deps.clock,
       logger,
       timers: deps.timers,
+      // One store for the executor and the SUB reporter: the OMADM-Accept a server sent on its Package#2 also
+      // picks the format of the SUB reports to it (seed CR §7.5), not only of its HPUT/HPOST bodies.
+      serverAccept: createServerAcceptStore(),
     };
     const envOptions = {
       allowHttp: config.allowHttp,
       ...(options.transferTimeoutMs === undefined ? {} : { timeouts: { transferMs: options.transferTimeoutMs } }),
+      ...(options.moCodecs === undefined ? {} : { codecs: options.moCodecs }),
+      ...(options.moMediaTypes === undefined ? {} : { moMediaTypes: options.moMediaTypes }),
     };
     this.#executor = createCommandExecutor(
       {

@@ -2,6 +2,7 @@
 import type { GenericAlert, ResolvedNode, Result } from "@omadm/protocol";
 import type { BrowserLauncher } from "../commands/browser-launcher.js";
 import type { Timers } from "../commands/command-env.js";
+import type { MoCodec } from "../commands/mo-codec.js";
 import type { ConfigurationOutcome } from "../commands/default-command.js";
 import type { ExecHandler } from "../exec/exec-registry.js";
 import type { HttpClient } from "../http/http-client.js";
@@ -58,6 +59,10 @@ export interface DmClientOptions {
   readonly transferTimeoutMs?: number;
   /** Delay before retrying a failed SUB report (default 60 s; 0 = only on the next change or flush). */
   readonly subRetryMs?: number;
+  /** MO formats beyond the built-in JSON serialization (e.g. a TNDS codec) for HGET/HPUT/HPOST/SUB bodies. */
+  readonly moCodecs?: readonly MoCodec[];
+  /** The MO formats read and written, most preferred first (default: the codecs' types, then JSON; §7.5). */
+  readonly moMediaTypes?: readonly string[];
 }
 
 export interface DmClientStartOptions {
