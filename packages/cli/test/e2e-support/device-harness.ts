@@ -18,6 +18,7 @@ import {
   type BrowserLauncher,
   type DmClient,
   type DmClientEvents,
+  type MoCodec,
   type NotificationTransport,
   type SessionOutcome,
   type UdpNotificationTransport,
@@ -47,6 +48,10 @@ export interface E2eDeviceOptions {
   /** Listen for Package#0 on this broker, topic `notificationTopic(DevID)`. */
   readonly mqttUrl?: string;
   readonly browser?: BrowserLauncher;
+  /** MO formats besides JSON (preferred over it when the server advertised nothing). */
+  readonly moCodecs?: readonly MoCodec[];
+  /** The formats written, most preferred first (DmClientOptions.moMediaTypes). */
+  readonly moMediaTypes?: readonly string[];
 }
 
 export interface E2eDevice {
@@ -168,7 +173,13 @@ export async function startDevice(options: E2eDeviceOptions): Promise<E2eDevice>
       logger,
     },
     parsed.value,
-    { responseTimeoutMs: 15_000, transferTimeoutMs: 15_000, subRetryMs: 0 },
+    {
+      responseTimeoutMs: 15_000,
+      transferTimeoutMs: 15_000,
+      subRetryMs: 0,
+      ...(options.moCodecs === undefined ? {} : { moCodecs: options.moCodecs }),
+      ...(options.moMediaTypes === undefined ? {} : { moMediaTypes: options.moMediaTypes }),
+    },
   );
   const sessions = createInbox<SessionOutcome>();
   const accepted = createInbox<DmClientEvents["notification-accepted"]>();
