@@ -117,3 +117,46 @@ test("a P1 with an explicit Accept of */* or the exact type is answered", async 
   }
   await app.close();
 });
+
+test("the same Package#3 twice at once: one continues, the other is a conflict that leaves the session alone", async () => {
+  const { app: first, cont, cookie, ids, store } = await fixture();
+  await first.close();
+  // Both requests must read the session before either writes: a store whose session lookup waits until two
+  // lookups are pending (the interleaving two server nodes can produce).
+  let arrived = 0;
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const gated: Store = {
+    ...store,
+    sessions: {
+      ...store.sessions,
+      findByContToken: async (token) => {
+        const found = await store.sessions.findByContToken(token);
+        if (++arrived === 2) release();
+        await gate;
+        return found;
+      },
+    },
+  };
+  const app = await dmApp(gated, manualClock(), { batchSize: 1 });
+  const post = () =>
+    app.inject({
+      method: "POST",
+      url: cont,
+      headers: p3Headers(DEV, { cookie }),
+      payload: p3Body([{ sc: 200 }, { sc: 200 }]),
+    });
+  const answers = await Promise.all([post(), post()]);
+  assert.deepEqual(answers.map((a) => a.statusCode).sort(), [200, 409]);
+  const loser = answers.find((a) => a.statusCode === 409);
+  assert.equal(loser?.json<{ code: string }>().code, "OMADM_SRV_SESSION_CONFLICT");
+  assert.match(loser.json<{ detail: string }>().detail, /already recorded/);
+  // The winner's session goes on: "b" is in flight in it, and the session is still open.
+  const open = await store.sessions.findOpen(DEV);
+  assert.equal(open?.stateName, "AwaitingPackage3");
+  const [a, b] = await Promise.all(ids.map((id) => store.commands.get(id)));
+  assert.deepEqual([a?.state, a?.attempts, b?.state, b?.sessionId], ["done", 1, "sent", open.id]);
+  await app.close();
+});

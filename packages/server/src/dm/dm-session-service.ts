@@ -9,7 +9,7 @@ import type { AlertIntake } from "../alerts/alert-intake.js";
 import { ServerError, ServerErrorCode, isServerError } from "../errors.js";
 import type { DeviceRegistry } from "../registry/device-registry.js";
 import type { Store } from "../store/store.js";
-import type { Clock, Command } from "../store/types.js";
+import type { Clock, Command, CommandResultInput } from "../store/types.js";
 import { SessionStatus, type Session } from "../store/types-session.js";
 import { decodeDmState, encodeDmState } from "./session-state-codec.js";
 import { DM_START, DmActionKind, DmEndReason, DmEventKind, DmStateKind, stepDmSession } from "./session-machine.js";
@@ -122,7 +122,7 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
             break;
           }
           case DmActionKind.RecordResults: {
-            const done = await store.commands.recordResults(live(progress.session).id, action.results);
+            const done = await recordResults(live(progress.session).id, action.results);
             await captureDevInfo(deviceId, done);
             break;
           }
@@ -153,6 +153,20 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
     if (!progress.ended) progress.session = await persist(live(progress.session), current.state);
     if (package2 === undefined) throw new Error(`no Package#2 after reaching ${current.state.kind}`);
     return { package: package2, session: live(progress.session), ended: progress.ended };
+  }
+
+  async function recordResults(sessionId: string, results: readonly CommandResultInput[]) {
+    try {
+      return await store.commands.recordResults(sessionId, results);
+    } catch (cause) {
+      if (isServerError(cause) && cause.code === ServerErrorCode.COMMAND_ILLEGAL_TRANSITION) {
+        throw conflict(
+          "the statuses of this Package#3 were already recorded, or its session was closed meanwhile " +
+            "(its commands are no longer in flight)",
+        );
+      }
+      throw cause;
+    }
   }
 
   async function persist(session: Session, state: DmState): Promise<Session> {
@@ -253,20 +267,18 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
           batchSize: options.batchSize,
         });
         if (!stepped.ok) return stepped;
-        const touched = await registry.touch(deviceId);
-        if (!touched.ok) {
+        const active = await registry.checkActive(deviceId);
+        if (!active.ok) {
           // Disabled (or deleted) in the middle of its session: end the session here, commands back in the queue.
           await store.sessions.close(session.id, SessionStatus.Aborted).catch(ignoreNotOpen);
-          return touched;
+          return active;
         }
-        // Claim the session before touching the queue: of two nodes (or two retried POSTs) handling the same
-        // Package#3, only the one whose version still matches goes on; the other gets SESSION_CONFLICT.
-        const claimed = await store.sessions.update(
-          session.id,
-          { stateName: stepped.value.state.kind, stateData: encodeDmState(stepped.value.state) },
-          { expectedVersion: session.version },
-        );
-        return ok(await drive(deviceId, stepped.value, null, claimed));
+        // No separate claim: recording the results is the claim. It succeeds only while every command of the
+        // previous Package#2 is still `sent` in this session (atomic in the store), so of two nodes or two
+        // retried POSTs handling the same Package#3 exactly one goes on (the other gets SESSION_CONFLICT), and a
+        // session superseded or expired meanwhile (its commands requeued) is refused. The machine never sends
+        // CONT alone, so every Package#3 has results to record. Saves one commit per package.
+        return ok(await drive(deviceId, stepped.value, null, session));
       } catch (cause) {
         return fromThrown(cause);
       }

@@ -19,8 +19,11 @@ export interface DeviceRegistry {
    * auto-registration (nothing changes) and for a disabled device (its contact time is recorded).
    */
   admit(deviceId: string, mos: readonly MosEntry[] | undefined): Promise<Result<Device, ServerError>>;
-  /** A Package#3: stamps the last contact. DM_DEVICE_NOT_ADMITTED when the device was disabled meanwhile. */
-  touch(deviceId: string): Promise<Result<Device, ServerError>>;
+  /**
+   * A Package#3: the device must still be enabled (DM_DEVICE_NOT_ADMITTED otherwise). Read-only: the last
+   * contact is the last Package#1 (one write fewer per package; a session lasts seconds).
+   */
+  checkActive(deviceId: string): Promise<Result<Device, ServerError>>;
   /** Stores DevInfo values carried by GET results (a nice-to-have: never fails the session). */
   captureDevInfo(deviceId: string, results: readonly Command[]): Promise<Device | null>;
   /** Stores DevInfo values from MO data the device uploaded elsewhere (e.g. an HPOST to the repository). */
@@ -56,8 +59,8 @@ export function createDeviceRegistry(deps: { readonly store: Store }, options: D
       if (mos === undefined) return ok(device);
       return ok(await store.devices.update(deviceId, { mos: mos.map((m) => ({ ...m, MIID: [...m.MIID] })) }));
     },
-    async touch(deviceId) {
-      const device = await store.devices.recordContact(deviceId, { autoRegister: false });
+    async checkActive(deviceId) {
+      const device = await store.devices.get(deviceId);
       if (device === null || device.state === DeviceState.Disabled) {
         const why = device === null ? "no longer known to this server" : "disabled";
         return err(
