@@ -183,6 +183,7 @@ export function makeClient(
     readonly timers?: ManualTimers;
     readonly browser?: DmClientDeps["browser"];
     readonly runProcess?: DmClientDeps["runProcess"];
+    readonly logger?: DmClientDeps["logger"];
   } = {},
 ): TestClient {
   const http = createUndiciHttpClient({ allowHttp: true, connectTimeoutMs: 5000, requestTimeoutMs: 10_000 });
@@ -197,7 +198,7 @@ export function makeClient(
       clock,
       timers,
       random: (n) => new Uint8Array(randomBytes(n)),
-      logger: quietLogger,
+      logger: parts.logger ?? quietLogger,
       ...(parts.transports === undefined ? {} : { transports: parts.transports }),
       ...(parts.bearer === undefined ? {} : { bearer: parts.bearer }),
       ...(parts.browser === undefined ? {} : { browser: parts.browser }),

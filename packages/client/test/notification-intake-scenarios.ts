@@ -50,13 +50,20 @@ export function intakeScenarios(harness: TransportHarness, testOptions: { skip: 
   let rejected: Inbox<RejectedNotification>;
   let sessions: Inbox<SessionOutcome>;
   const store = createMemoryStateStore();
+  const warnings: { details: Record<string, unknown>; message: string }[] = [];
+  const logger = {
+    info(): void {},
+    warn(details: Record<string, unknown>, message: string): void {
+      warnings.push({ details, message });
+    },
+  };
   let nextId = 1000;
 
   before(async () => {
     if (opts.skip !== false) return;
     server = await startScriptedServer(() => p2(["END"]));
     const transports = harness.makeTransports();
-    t = makeClient(testConfig(deviceJson(server.url("/dm"))), { store, transports, bearer });
+    t = makeClient(testConfig(deviceJson(server.url("/dm"))), { store, transports, bearer, logger });
     accepted = t.events("notification-accepted");
     deferred = t.events("notification-deferred");
     rejected = t.events("notification-rejected");
@@ -106,6 +113,9 @@ export function intakeScenarios(harness: TransportHarness, testOptions: { skip: 
     await send(bytes);
     const r = await rejected.next();
     assert.equal(r.reason, reason, r.message);
+    const logged = warnings.at(-1);
+    assert.equal(logged?.details.reason, reason, "the drop is logged with its reason");
+    assert.ok(logged.message.includes(r.message));
     assert.equal(r.source.transport, harness.name);
     assert.deepEqual(c.client.recentNotificationIds(), idsBefore, "a rejected NOTIFICATION-ID is not recorded");
     assert.deepEqual(store.bytes(), savedBefore, "a rejected notification changes nothing in the saved state");
