@@ -9,3 +9,6 @@ export * from "./repository/index.js";
 export * from "./ui/index.js";
 export * from "./api/index.js";
 export * from "./services/index.js";
+export * from "./dm/index.js";
+export * from "./alerts/index.js";
+export * from "./registry/index.js";
