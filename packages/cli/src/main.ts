@@ -2,6 +2,7 @@
 // device simulator). Thin: it parses arguments and hands them to the packages.
 import { Command } from "commander";
 import { registerAdminCommands } from "./admin/index.js";
+import { registerClientCommands } from "./client/index.js";
 import { registerServerCommand } from "./server-command.js";
 
 export interface CliIo {
@@ -22,6 +23,7 @@ export function buildProgram(io: CliIo = stdio): Command {
     .showHelpAfterError();
   registerServerCommand(program, io);
   registerAdminCommands(program, io);
+  registerClientCommands(program, io);
   return program;
 }
 

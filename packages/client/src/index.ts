@@ -2,7 +2,7 @@
 export * from "./tree/index.js";
 export * from "./access/index.js";
 export * from "./state/index.js";
-export * from "./notification/transports/index.js";
+export * from "./notification/index.js";
 export type { CommandContext, CommandOutcome, CommandExecutor, OutboxAlert, AlertOutbox } from "./session/contracts.js";
 export * from "./session/session-types.js";
 export {
@@ -49,7 +49,16 @@ export {
   parseDeviceConfig,
   DeviceConfigError,
   DeviceConfigErrorCode,
+  ExecKind,
   type DeviceConfig,
   type ParseDeviceConfigOptions,
+  type ExecBehaviour,
+  type AccountConfig,
+  type MoConfig,
+  type TlsMaterialConfig,
+  type UdpListenerConfig,
+  type MqttListenerConfig,
 } from "./config/device-config.js";
 export { loadDeviceConfig } from "./config/load-device-config.js";
+export { nodeProcessRunner, type ProcessRunner } from "./client/exec-behaviours.js";
+export { DeviceConfigSchema, type DeviceConfigJson } from "./config/device-config-schema.js";
