@@ -144,7 +144,7 @@ export async function performHget(env: CommandEnv, req: HgetRequest): Promise<Hg
     if (!access.ok) return failed(access.sc, access.message);
     target = p.value;
   }
-  const fetched = await fetchMoData(env, req.serverUri, req.signal);
+  const fetched = await fetchMoData(env, req.serverUri, req.signal, req.serverId);
   if (fetched.kind === "failed") return failed(fetched.sc, fetched.message);
   const items = fetched.items;
   const writes: Write[] = [];

@@ -1,9 +1,20 @@
 // HTTP transfers of MO data between the DM Client and a Data Repository or DM Server endpoint: the PUT/POST of
 // HPUT, HPOST and SUB reports with the 415 + OMADM-Accept retry (seed CR §7.3.11, §7.5; dm2-reference §1.6, §4.2,
 // §4.10), and the GET of HGET with `Accept` (seed CR §7.3.1 step 1). Every request carries `OMADM-DevID`
-// (dm2-reference §1.3 [PROPOSED]: harmless, and it lets a repository identify the device).
+// (dm2-reference §1.3 [PROPOSED]: harmless, and it lets a repository identify the device). A repository that
+// authenticates devices (dm2-reference §11.2) gets its 401 answered once with the credentials of the DM Account
+// the transfer is for, exactly as the session answers its DM Server.
+import { randomBytes } from "node:crypto";
 import { HDR_ACCEPT, HDR_DEVID, type MoSerialization, Status } from "@omadm/protocol";
-import { HttpErrorCode, headerValue, isHttpTransportError, type HttpResponse } from "../http/http-client.js";
+import { createHttpAuthenticator } from "../http/http-auth.js";
+import {
+  HttpErrorCode,
+  headerValue,
+  headerValues,
+  isHttpTransportError,
+  type HttpResponse,
+} from "../http/http-client.js";
+import { readAccounts } from "../tree/dmacc.js";
 import type { CommandEnv } from "./command-env.js";
 import { chooseRetryType, chooseSendType } from "./server-accept.js";
 
@@ -46,11 +57,44 @@ export function transportStatus(code: string): number {
   return Status.SERVICE_UNAVAILABLE;
 }
 
+type TransferRequest = {
+  method: "GET" | "PUT" | "POST";
+  url: string;
+  headers: Record<string, string>;
+  body?: Uint8Array;
+};
+type Exchanged = { ok: true; response: HttpResponse } | { ok: false; code: string; message: string };
+
+/**
+ * One transfer; a 401 with a challenge is answered once with the HTTP credentials (DMAcc Ext/HttpAuth) of the
+ * account `serverId` names. Without credentials, or after a second 401, the 401 stands (copied into the status).
+ */
 async function exchange(
   env: CommandEnv,
-  req: { method: "GET" | "PUT" | "POST"; url: string; headers: Record<string, string>; body?: Uint8Array },
+  req: TransferRequest,
   signal: AbortSignal | undefined,
-): Promise<{ ok: true; response: HttpResponse } | { ok: false; code: string; message: string }> {
+  serverId: string | undefined,
+): Promise<Exchanged> {
+  const first = await send(env, req, signal);
+  if (!first.ok || first.response.status !== 401 || serverId === undefined) return first;
+  const challenges = headerValues(first.response.headers, "www-authenticate");
+  const credentials = readAccounts(env.tree).find((a) => a.srvId === serverId)?.httpAuth;
+  if (challenges.length === 0 || credentials === undefined) return first;
+  const auth = createHttpAuthenticator({
+    credentials,
+    randomBytes: (n) => new Uint8Array(randomBytes(n)),
+    // §11.2 [PROPOSED]: Basic over plain http only where plain http is allowed at all (as for sessions).
+    allowBasicOverHttp: env.allowHttp,
+  });
+  const answer = auth.answer(challenges, { method: req.method, url: req.url, ...(req.body && { body: req.body }) });
+  if (!answer.ok) {
+    env.logger.info?.({ url: req.url, code: answer.error.code }, `401 not answered: ${answer.error.message}`);
+    return first;
+  }
+  return send(env, { ...req, headers: { ...req.headers, Authorization: answer.value } }, signal);
+}
+
+async function send(env: CommandEnv, req: TransferRequest, signal: AbortSignal | undefined): Promise<Exchanged> {
   try {
     const response = await env.http.request({
       ...req,
@@ -89,6 +133,7 @@ export async function sendMoData(env: CommandEnv, req: SendRequest): Promise<Sen
         body: codec.encode(req.items),
       },
       req.signal,
+      req.serverId,
     );
     if (!r.ok) return { kind: "transport", code: r.code, message: r.message };
     const status = r.response.status;
@@ -118,11 +163,17 @@ export type FetchOutcome =
  * names (dm2-reference §4.1 [PROPOSED]): repository error ≥ 400 → that code; no response → 503; a format
  * this client does not read → 415; a body it cannot decode → 400; larger than maxBodyBytes → 413.
  */
-export async function fetchMoData(env: CommandEnv, url: string, signal?: AbortSignal): Promise<FetchOutcome> {
+export async function fetchMoData(
+  env: CommandEnv,
+  url: string,
+  signal?: AbortSignal,
+  serverId?: string,
+): Promise<FetchOutcome> {
   const r = await exchange(
     env,
     { method: "GET", url, headers: { Accept: env.codecs.acceptHeader, [HDR_DEVID]: env.devId } },
     signal,
+    serverId,
   );
   if (!r.ok) return { kind: "failed", sc: transportStatus(r.code), message: r.message };
   const { status, headers, body } = r.response;
