@@ -52,6 +52,8 @@ export interface E2eDeviceOptions {
   readonly moCodecs?: readonly MoCodec[];
   /** The formats written, most preferred first (DmClientOptions.moMediaTypes). */
   readonly moMediaTypes?: readonly string[];
+  /** HTTP authentication of the account (DMAcc AAuth, dm2-reference §11.2). */
+  readonly httpAuth?: { readonly type: "BASIC" | "DIGEST"; readonly name: string; readonly password: string };
 }
 
 export interface E2eDevice {
@@ -91,6 +93,15 @@ export function deviceConfigJson(options: E2eDeviceOptions): Record<string, unkn
         name: "end-to-end test server",
         permittedMoids: [MOID_DEVINFO, MOID_DMACC, MOID_SESSIONINFO, MOID_GATEWAY],
         notification: { secret: { utf8: noti.secret }, authData: { utf8: noti.authData } },
+        ...(options.httpAuth === undefined
+          ? {}
+          : {
+              httpAuth: {
+                type: options.httpAuth.type,
+                name: options.httpAuth.name,
+                secret: { utf8: options.httpAuth.password },
+              },
+            }),
       },
     ],
     mos: [

@@ -29,6 +29,8 @@ export interface E2eServerOptions {
   readonly clock?: { now(): number };
   /** dm2-reference §1.5 [PROPOSED] default 600 s. */
   readonly idleTimeoutMs?: number;
+  /** Device authentication modes (default none). */
+  readonly deviceAuth?: readonly ("basic" | "digest")[];
 }
 
 export interface E2eServer {
@@ -53,6 +55,7 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
       dataDir: options.dataDir,
       serverId: SERVER_ID,
       dm: options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs },
+      ...(options.deviceAuth === undefined ? {} : { deviceAuth: { modes: [...options.deviceAuth] } }),
       // The background sweep stays out of the way (tests sweep explicitly when they mean to).
       sweepIntervalMs: 3_600_000,
       notifier: { udp: true, mqttUrl: options.mqttUrl ?? null, wakeOnQueue: false },
