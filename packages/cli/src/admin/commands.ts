@@ -2,13 +2,10 @@
 // the way Package#2 carries it: the name, then its parameters in the order of dm2-reference §4.
 import type { Command } from "commander";
 import { action, UsageError, withApiOptions, type AdminDeps, type Run } from "./context.js";
-import { cell, details, nextPageHint, table, time } from "./format.js";
+import { cell, details, time } from "./format.js";
+import { printPage, withPageOptions } from "./list-page.js";
 
 type Json = Record<string, unknown>;
-interface Page {
-  readonly items: Json[];
-  readonly nextCursor: string | null;
-}
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -91,43 +88,35 @@ export function registerCommandCommands(program: Command, deps: AdminDeps): void
       ),
     );
 
-  withApiOptions(commands.command("list").description("list commands (enqueue order)"))
-    .option("--device <deviceId>", "only this device's commands")
-    .option("--state <state>", "queued, sent, accepted, done, failed, expired, cancelled (repeatable)", collect)
-    .option("--desc", "newest first")
-    .option("--limit <n>", "page size (1-1000)")
-    .option("--cursor <cursor>", "continue after a previous page")
-    .action(
-      action(
-        deps,
-        async (run, o: { device?: string; state?: string[]; desc?: boolean; limit?: string; cursor?: string }) => {
-          const { data } = await run.api.json<Page>("GET", "/commands", {
-            query: {
-              deviceId: o.device,
-              state: o.state,
-              order: o.desc === true ? "desc" : undefined,
-              limit: o.limit,
-              cursor: o.cursor,
-            },
-          });
-          if (run.json) {
-            run.printJson(data);
-            return;
-          }
-          const rows = data.items.map((c) => [
-            cell(c["id"]),
-            cell(c["deviceId"]),
-            cell(c["state"]),
-            cell(c["statusCode"]),
-            time(c["updatedAt"]),
-            itemText(c),
-          ]);
-          run.out(table(["ID", "DEVICE", "STATE", "SC", "UPDATED", "COMMAND"], rows));
-          const hint = nextPageHint(data.nextCursor);
-          if (hint !== null) run.out(hint);
+  withPageOptions(
+    withApiOptions(commands.command("list").description("list commands (enqueue order)"))
+      .option("--device <deviceId>", "only this device's commands")
+      .option("--state <state>", "queued, sent, accepted, done, failed, expired, cancelled (repeatable)", collect)
+      .option("--desc", "newest first"),
+  ).action(
+    action(deps, (run, o: { device?: string; state?: string[]; desc?: boolean; limit?: string; cursor?: string }) =>
+      printPage(
+        run,
+        "/commands",
+        {
+          deviceId: o.device,
+          state: o.state,
+          order: o.desc === true ? "desc" : undefined,
+          limit: o.limit,
+          cursor: o.cursor,
         },
+        ["ID", "DEVICE", "STATE", "SC", "UPDATED", "COMMAND"],
+        (c) => [
+          cell(c["id"]),
+          cell(c["deviceId"]),
+          cell(c["state"]),
+          cell(c["statusCode"]),
+          time(c["updatedAt"]),
+          itemText(c),
+        ],
       ),
-    );
+    ),
+  );
 
   withApiOptions(
     commands.command("show").description("show a command with its status code and result").argument("<commandId>"),

@@ -2,13 +2,10 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { action, UsageError, withApiOptions, type AdminDeps, type Run } from "./context.js";
-import { cell, details, labels, nextPageHint, table, time } from "./format.js";
+import { cell, details, labels, time } from "./format.js";
+import { printPage, withPageOptions } from "./list-page.js";
 
 type Json = Record<string, unknown>;
-interface Page {
-  readonly items: Json[];
-  readonly nextCursor: string | null;
-}
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -132,32 +129,22 @@ export function newDeviceBody(id: string, o: AddOptions): Json {
 export function registerDeviceCommands(program: Command, deps: AdminDeps): void {
   const devices = program.command("devices").description("list, show, add and remove devices");
 
-  withApiOptions(devices.command("list").description("list devices (ordered by id)"))
-    .option("--state <state>", "provisioned | registered | disabled")
-    .option("--label <name=value>", "only devices with this label (repeatable)", collect)
-    .option("--limit <n>", "page size (1-1000)")
-    .option("--cursor <cursor>", "continue after a previous page")
-    .action(
-      action(deps, async (run, o: { state?: string; label?: string[]; limit?: string; cursor?: string }) => {
-        o.label?.forEach(parseLabel);
-        const { data } = await run.api.json<Page>("GET", "/devices", {
-          query: { state: o.state, label: o.label, limit: o.limit, cursor: o.cursor },
-        });
-        if (run.json) {
-          run.printJson(data);
-          return;
-        }
-        const rows = data.items.map((d) => [
-          cell(d["id"]),
-          cell(d["state"]),
-          time(d["lastContactAt"]),
-          labels(d["labels"]),
-        ]);
-        run.out(table(["ID", "STATE", "LAST CONTACT", "LABELS"], rows));
-        const hint = nextPageHint(data.nextCursor);
-        if (hint !== null) run.out(hint);
-      }),
-    );
+  withPageOptions(
+    withApiOptions(devices.command("list").description("list devices (ordered by id)"))
+      .option("--state <state>", "provisioned | registered | disabled")
+      .option("--label <name=value>", "only devices with this label (repeatable)", collect),
+  ).action(
+    action(deps, (run, o: { state?: string; label?: string[]; limit?: string; cursor?: string }) => {
+      o.label?.forEach(parseLabel);
+      return printPage(
+        run,
+        "/devices",
+        { state: o.state, label: o.label, limit: o.limit, cursor: o.cursor },
+        ["ID", "STATE", "LAST CONTACT", "LABELS"],
+        (d) => [cell(d["id"]), cell(d["state"]), time(d["lastContactAt"]), labels(d["labels"])],
+      );
+    }),
+  );
 
   withApiOptions(devices.command("show").description("show one device").argument("<deviceId>")).action(
     action(deps, async (run, id: string) => {

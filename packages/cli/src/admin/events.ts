@@ -2,7 +2,8 @@
 // devices sent (§3.4).
 import type { Command } from "commander";
 import { action, UsageError, withApiOptions, type AdminDeps } from "./context.js";
-import { cell, nextPageHint, table, time } from "./format.js";
+import { cell, time } from "./format.js";
+import { printPage, withPageOptions } from "./list-page.js";
 
 type Json = Record<string, unknown>;
 
@@ -40,41 +41,33 @@ export function registerEventCommands(program: Command, deps: AdminDeps): void {
     );
 
   const alerts = program.command("alerts").description("Generic Alerts sent by devices");
-  withApiOptions(alerts.command("list").description("list Generic Alerts (arrival order)"))
-    .option("--device <deviceId>", "only this device's alerts")
-    .option("--type <alertType>", "only this AlertType (exact URN)")
-    .option("--desc", "newest first")
-    .option("--limit <n>", "page size (1-1000)")
-    .option("--cursor <cursor>", "continue after a previous page")
-    .action(
-      action(
-        deps,
-        async (run, o: { device?: string; type?: string; desc?: boolean; limit?: string; cursor?: string }) => {
-          const { data } = await run.api.json<{ items: Json[]; nextCursor: string | null }>("GET", "/alerts", {
-            query: {
-              deviceId: o.device,
-              type: o.type,
-              order: o.desc === true ? "desc" : undefined,
-              limit: o.limit,
-              cursor: o.cursor,
-            },
-          });
-          if (run.json) {
-            run.printJson(data);
-            return;
-          }
-          const rows = data.items.map((a) => [
-            time(a["receivedAt"]),
-            cell(a["deviceId"]),
-            cell(a["alertType"]),
-            cell(a["mark"]),
-            cell(a["sourceUri"]),
-            a["data"] === null ? "-" : cell(a["data"]),
-          ]);
-          run.out(table(["RECEIVED", "DEVICE", "TYPE", "MARK", "SOURCE", "DATA"], rows));
-          const hint = nextPageHint(data.nextCursor);
-          if (hint !== null) run.out(hint);
+  withPageOptions(
+    withApiOptions(alerts.command("list").description("list Generic Alerts (arrival order)"))
+      .option("--device <deviceId>", "only this device's alerts")
+      .option("--type <alertType>", "only this AlertType (exact URN)")
+      .option("--desc", "newest first"),
+  ).action(
+    action(deps, (run, o: { device?: string; type?: string; desc?: boolean; limit?: string; cursor?: string }) =>
+      printPage(
+        run,
+        "/alerts",
+        {
+          deviceId: o.device,
+          type: o.type,
+          order: o.desc === true ? "desc" : undefined,
+          limit: o.limit,
+          cursor: o.cursor,
         },
+        ["RECEIVED", "DEVICE", "TYPE", "MARK", "SOURCE", "DATA"],
+        (a) => [
+          time(a["receivedAt"]),
+          cell(a["deviceId"]),
+          cell(a["alertType"]),
+          cell(a["mark"]),
+          cell(a["sourceUri"]),
+          a["data"] === null ? "-" : cell(a["data"]),
+        ],
       ),
-    );
+    ),
+  );
 }

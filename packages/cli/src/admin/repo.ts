@@ -4,7 +4,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { extname } from "node:path";
 import type { Command } from "commander";
 import { action, UsageError, withApiOptions, type AdminDeps } from "./context.js";
-import { cell, nextPageHint, table, time } from "./format.js";
+import { cell, time } from "./format.js";
+import { printPage, withPageOptions } from "./list-page.js";
 
 type Json = Record<string, unknown>;
 
@@ -76,35 +77,27 @@ export function registerRepoCommands(program: Command, deps: AdminDeps): void {
       }),
     );
 
-  withApiOptions(repo.command("ls").description("list items"))
-    .option("--device <deviceId>", "only this device's items")
-    .option("--shared", "only shared items")
-    .option("--prefix <pathPrefix>", "only paths starting with this")
-    .option("--limit <n>", "page size (1-1000)")
-    .option("--cursor <cursor>", "continue after a previous page")
-    .action(
-      action(
-        deps,
-        async (run, o: { device?: string; shared?: boolean; prefix?: string; limit?: string; cursor?: string }) => {
-          const { data } = await run.api.json<{ items: Json[]; nextCursor: string | null }>("GET", "/repository", {
-            query: { deviceId: o.device, shared: o.shared, pathPrefix: o.prefix, limit: o.limit, cursor: o.cursor },
-          });
-          if (run.json) {
-            run.printJson(data);
-            return;
-          }
-          const rows = data.items.map((i) => [
-            cell(i["path"]),
-            i["deviceId"] === null ? "shared" : cell(i["deviceId"]),
-            cell(i["mediaType"]),
-            cell(i["size"]),
-            time(i["updatedAt"]),
-            cell(i["url"]),
-          ]);
-          run.out(table(["PATH", "SCOPE", "TYPE", "SIZE", "UPDATED", "SERVERURI"], rows));
-          const hint = nextPageHint(data.nextCursor);
-          if (hint !== null) run.out(hint);
-        },
+  withPageOptions(
+    withApiOptions(repo.command("ls").description("list items"))
+      .option("--device <deviceId>", "only this device's items")
+      .option("--shared", "only shared items")
+      .option("--prefix <pathPrefix>", "only paths starting with this"),
+  ).action(
+    action(deps, (run, o: { device?: string; shared?: boolean; prefix?: string; limit?: string; cursor?: string }) =>
+      printPage(
+        run,
+        "/repository",
+        { deviceId: o.device, shared: o.shared, pathPrefix: o.prefix, limit: o.limit, cursor: o.cursor },
+        ["PATH", "SCOPE", "TYPE", "SIZE", "UPDATED", "SERVERURI"],
+        (i) => [
+          cell(i["path"]),
+          i["deviceId"] === null ? "shared" : cell(i["deviceId"]),
+          cell(i["mediaType"]),
+          cell(i["size"]),
+          time(i["updatedAt"]),
+          cell(i["url"]),
+        ],
       ),
-    );
+    ),
+  );
 }
