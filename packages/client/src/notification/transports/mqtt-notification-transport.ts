@@ -12,7 +12,7 @@ import {
   type NotificationTransport,
 } from "./notification-transport.js";
 import { NotificationTransportError, NotificationTransportErrorCode } from "./transport-error.js";
-import { deliver, TransportLifecycle } from "./transport-lifecycle.js";
+import { deliverWithinLimit, TransportLifecycle } from "./transport-lifecycle.js";
 
 const TRANSPORT = "mqtt";
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -134,19 +134,7 @@ class MqttTransport implements NotificationTransport {
 
   #receive(onNotification: NotificationHandler, topic: string, payload: Buffer): void {
     const source = { transport: TRANSPORT, address: topic };
-    if (payload.byteLength > this.#maxBytes) {
-      this.#logger.warn(
-        { ...source, bytes: payload.byteLength, limit: this.#maxBytes, reason: "oversize" },
-        `dropped a ${payload.byteLength}-byte message: larger than the ${this.#maxBytes}-byte notification limit`,
-      );
-      return;
-    }
-    deliver(
-      onNotification,
-      new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength),
-      source,
-      this.#logger,
-    );
+    deliverWithinLimit(onNotification, payload, source, { maxBytes: this.#maxBytes, unit: "message" }, this.#logger);
   }
 }
 

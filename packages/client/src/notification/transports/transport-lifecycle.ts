@@ -69,3 +69,26 @@ export function deliver(
     report(error);
   }
 }
+
+/**
+ * Hands one received payload (an MQTT message, a UDP datagram, …) to the handler as a plain Uint8Array view —
+ * consumers compare and slice it without Buffer's different semantics — unless it is larger than `maxBytes`:
+ * then it is dropped and logged with reason "oversize" (`unit` names what was dropped in the log line).
+ */
+export function deliverWithinLimit(
+  handler: NotificationHandler,
+  payload: Buffer,
+  source: NotificationSource,
+  limits: { readonly maxBytes: number; readonly unit: string },
+  logger: NotificationLogger,
+): void {
+  const { maxBytes, unit } = limits;
+  if (payload.byteLength > maxBytes) {
+    logger.warn(
+      { ...source, bytes: payload.byteLength, limit: maxBytes, reason: "oversize" },
+      `dropped a ${payload.byteLength}-byte ${unit}: larger than the ${maxBytes}-byte notification limit`,
+    );
+    return;
+  }
+  deliver(handler, new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength), source, logger);
+}

@@ -11,7 +11,7 @@ import {
   type NotificationTransport,
 } from "./notification-transport.js";
 import { NotificationTransportError, NotificationTransportErrorCode } from "./transport-error.js";
-import { deliver, TransportLifecycle } from "./transport-lifecycle.js";
+import { deliverWithinLimit, TransportLifecycle } from "./transport-lifecycle.js";
 
 const TRANSPORT = "udp";
 
@@ -121,19 +121,6 @@ class UdpTransport implements UdpNotificationTransport {
     const address =
       remote.family === "IPv6" ? `[${remote.address}]:${remote.port}` : `${remote.address}:${remote.port}`;
     const source = { transport: TRANSPORT, address };
-    if (message.byteLength > this.#maxBytes) {
-      this.#logger.warn(
-        { ...source, bytes: message.byteLength, limit: this.#maxBytes, reason: "oversize" },
-        `dropped a ${message.byteLength}-byte datagram: larger than the ${this.#maxBytes}-byte notification limit`,
-      );
-      return;
-    }
-    // A plain Uint8Array view: consumers compare and slice it without Buffer's different semantics.
-    deliver(
-      onNotification,
-      new Uint8Array(message.buffer, message.byteOffset, message.byteLength),
-      source,
-      this.#logger,
-    );
+    deliverWithinLimit(onNotification, message, source, { maxBytes: this.#maxBytes, unit: "datagram" }, this.#logger);
   }
 }
