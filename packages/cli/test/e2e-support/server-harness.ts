@@ -29,6 +29,10 @@ export interface E2eServerOptions {
   readonly clock?: { now(): number };
   /** dm2-reference §1.5 [PROPOSED] default 600 s. */
   readonly idleTimeoutMs?: number;
+  /** Most commands per Package#2 (default 20). */
+  readonly batchSize?: number;
+  /** Send Package#0 whenever a command is queued (debounce 0). */
+  readonly wakeOnQueue?: boolean;
   /** Device authentication modes (default none). */
   readonly deviceAuth?: readonly ("basic" | "digest")[];
 }
@@ -54,11 +58,19 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
       ...(options.publicBaseUrl === undefined ? {} : { publicBaseUrl: options.publicBaseUrl }),
       dataDir: options.dataDir,
       serverId: SERVER_ID,
-      dm: options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs },
+      dm: {
+        ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+        ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+      },
       ...(options.deviceAuth === undefined ? {} : { deviceAuth: { modes: [...options.deviceAuth] } }),
       // The background sweep stays out of the way (tests sweep explicitly when they mean to).
       sweepIntervalMs: 3_600_000,
-      notifier: { udp: true, mqttUrl: options.mqttUrl ?? null, wakeOnQueue: false },
+      notifier: {
+        udp: true,
+        mqttUrl: options.mqttUrl ?? null,
+        wakeOnQueue: options.wakeOnQueue === true,
+        wakeDebounceMs: 0,
+      },
       logLevel: "silent",
     },
   });
