@@ -247,3 +247,28 @@ test("the session times out on the restarted server: the late Package#3 is refus
   const done = await srv.api.command(exec.id);
   assert.deepEqual([done.state, done.statusCode, done.attempts], ["done", 200, 2]);
 });
+
+test("an accepted EXEC (202) survives a restart: its later result alert completes it on the new server", async (t) => {
+  const w = await world(t, "accepted");
+  const d = await device(w, "IMEI:350000000000405");
+  assert.equal((await d.client.runSession()).kind, "completed");
+  await d.sessions.next();
+  let finish!: (result: ExecCompletion) => void;
+  d.client.registerExec(MOID_GATEWAY, "Ops/Reboot", () => ({
+    async: new Promise<ExecCompletion>((resolve) => (finish = resolve)),
+  }));
+  const exec = await w.srv.api.queue(d.devId, ["EXEC", `${MOID_GATEWAY}/main/Ops/Reboot`, w.srv.dmUrl]);
+  const outcome = await d.client.runSession();
+  assert.deepEqual(statusesOf(outcome).slice(1, -1), [["EXEC", 202]]);
+  await d.sessions.next();
+
+  const srv = await w.restart();
+  assert.deepEqual([(await srv.api.command(exec.id)).state], ["accepted"]);
+  finish({ sc: 200 });
+  const report = await d.sessions.next();
+  assert.equal(report.kind, "completed", JSON.stringify(report));
+  assert.equal(report.trigger.kind, "async-report");
+  await d.client.idle();
+  const done = await srv.api.command(exec.id);
+  assert.deepEqual([done.state, done.statusCode, done.attempts], ["done", 200, 1]);
+});
