@@ -2,6 +2,7 @@
 // ceiling in it, and turns the IPC channel into promises. If the process dies, every pending and later call
 // rejects with a message that says so, and the run stops (a benchmark of a dead server is worthless).
 import { fork, type ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ChildMessage, RequestBody, Synchronous, TargetKind, TargetReport } from "./target-ipc.js";
@@ -45,6 +46,8 @@ export async function startTarget(spec: TargetSpec): Promise<TargetProcess> {
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let dead: Error | null = null;
+  /** The target's temp data dir: removed here when the process is killed (it cannot clean up itself). */
+  let dataDir: string | null = null;
 
   const ready = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -53,6 +56,7 @@ export async function startTarget(spec: TargetSpec): Promise<TargetProcess> {
     child.on("message", (m: ChildMessage) => {
       if (m.kind === "ready") {
         clearTimeout(timer);
+        dataDir = m.dataDir;
         resolve(m.baseUrl);
       } else if (m.kind === "failed") {
         clearTimeout(timer);
@@ -117,12 +121,19 @@ export async function startTarget(spec: TargetSpec): Promise<TargetProcess> {
         const last = needReport(await call({ op: "stop" }));
         await exited;
         return last;
+      } catch (error) {
+        // Stopped by force: the process could not remove its data dir.
+        if (dataDir !== null) rmSync(dataDir, { recursive: true, force: true });
+        throw error;
       } finally {
         clearTimeout(timer);
       }
     },
     kill() {
       child.kill("SIGKILL");
+      void exited.then(() => {
+        if (dataDir !== null) rmSync(dataDir, { recursive: true, force: true });
+      });
     },
   };
 }
