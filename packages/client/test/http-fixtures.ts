@@ -2,6 +2,7 @@
 // that records every request and answers from a script, a throw-away PKI made with the openssl CLI, and small
 // fakes implementing the session contracts.
 import assert from "node:assert/strict";
+import { after } from "node:test";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -19,8 +20,15 @@ import {
   type Package3,
   type StatusItem,
 } from "@omadm/protocol";
-import { createInbox, type Inbox } from "../../../test-support/async-inbox.js";
+import { createInbox, openHandles, type Inbox } from "../../../test-support/async-inbox.js";
+import {
+  createUndiciHttpClient,
+  type UndiciHttpClient,
+  type UndiciHttpClientOptions,
+} from "../src/http/undici-http-client.js";
+import { createAlertOutbox } from "../src/session/alert-outbox.js";
 import type { CommandContext, CommandExecutor, CommandOutcome } from "../src/session/contracts.js";
+import type { SessionDeps } from "../src/session/session-runner.js";
 import type { AbortReason, SessionOutcome } from "../src/session/session-types.js";
 
 /** One request as the scripted server saw it. */
@@ -160,6 +168,74 @@ export function expectAborted(outcome: SessionOutcome): AbortReason {
 
 export const silentLogger = { warn(): void {}, info(): void {} };
 
+/**
+ * The SessionDeps of a test session against `srv`'s /dm: device IMEI:1 without MOs, a recording executor, an
+ * empty outbox, a fake clock and a silent logger; `overrides` replaces any of them.
+ */
+export function sessionDeps(
+  http: SessionDeps["http"],
+  srv: ScriptedServer,
+  overrides: Partial<SessionDeps> = {},
+): SessionDeps {
+  return {
+    http,
+    executor: recordingExecutor(),
+    outbox: createAlertOutbox(),
+    devId: "IMEI:1",
+    account: { srvId: "dm.example", srvUri: srv.url("/dm") },
+    mos: () => [],
+    clock: fakeClock(),
+    logger: silentLogger,
+    ...overrides,
+  };
+}
+
+// ---- what a test file opens and must close ----------------------------------------------------------------
+
+export interface LoopbackHarness {
+  /** One shared client with plain http allowed (made on first use). */
+  readonly http: UndiciHttpClient;
+  /** Another client with these options. */
+  readonly client: (options: UndiciHttpClientOptions) => UndiciHttpClient;
+  /** Starts a scripted server (https with `tls`). */
+  readonly server: (script: Script, tls?: https.ServerOptions) => Promise<ScriptedServer>;
+  /** Anything else the file opened. */
+  readonly closeLater: (close: () => Promise<void>) => void;
+}
+
+/**
+ * The clients and scripted servers of one test file: an `after` hook closes them all, newest first, and with
+ * `expectNoOpenHandles` then asserts that no socket or timer is left open.
+ */
+export function loopbackHarness(options: { readonly expectNoOpenHandles: boolean }): LoopbackHarness {
+  const closers: (() => Promise<void>)[] = [];
+  after(async () => {
+    for (const close of closers.reverse()) await close();
+    if (options.expectNoOpenHandles) assert.deepEqual(await openHandles(), [], "sockets or timers left open");
+  });
+  let shared: UndiciHttpClient | undefined;
+  const client = (clientOptions: UndiciHttpClientOptions): UndiciHttpClient => {
+    const c = createUndiciHttpClient(clientOptions);
+    closers.push(() => c.close());
+    return c;
+  };
+  return {
+    get http() {
+      shared ??= client({ allowHttp: true });
+      return shared;
+    },
+    client,
+    server: async (script, tls) => {
+      const s = await startScriptedServer(script, tls);
+      closers.push(() => s.close());
+      return s;
+    },
+    closeLater: (close) => {
+      closers.push(close);
+    },
+  };
+}
+
 // ---- PKI ---------------------------------------------------------------------------------------------------
 
 export interface Pki {
@@ -172,6 +248,18 @@ export interface Pki {
   /** A client certificate signed by the other CA (the server must refuse it). */
   readonly strangerCert: string;
   readonly strangerKey: string;
+}
+
+/**
+ * Whether the certificate tests (`what`) can run: false when the openssl CLI is here, else the printed reason
+ * they are skipped. With CI=true an absent openssl CLI is a failure, not a skip.
+ */
+export function opensslSkipReason(what: string): string | false {
+  if (hasOpenssl()) return false;
+  if (process.env.CI === "true") throw new Error("the openssl CLI is required for the TLS tests (CI=true)");
+  const reason = `the openssl CLI is not installed; ${what} skipped`;
+  console.log(`# ${reason}`);
+  return reason;
 }
 
 /** Whether the openssl CLI is here (tests needing it skip with a reason otherwise, fail when CI=true). */

@@ -2,38 +2,21 @@
 // HttpTransportError code (bad URL, refused, connect timeout, response timeout, oversized body, cancel, TLS), and
 // TLS per dm2-reference §11.2 — server verification with a CA made by the openssl CLI, client certificates,
 // TLS version floor, PSK-TLS with pskCallback.
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import net, { type AddressInfo } from "node:net";
 import { HttpErrorCode, HttpTransportError, isHttpTransportError } from "../src/http/http-client.js";
-import { createUndiciHttpClient, PSK_CIPHERS, type UndiciHttpClientOptions } from "../src/http/undici-http-client.js";
+import { PSK_CIPHERS } from "../src/http/undici-http-client.js";
 import {
-  hasOpenssl,
+  loopbackHarness,
   makePki,
+  opensslSkipReason,
   startScriptedServer,
   type Pki,
-  type Script,
   type ScriptedServer,
 } from "./http-fixtures.js";
-import { openHandles } from "../../../test-support/async-inbox.js";
 
-const closers: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const close of closers.reverse()) await close();
-  assert.deepEqual(await openHandles(), [], "sockets or timers left open");
-});
-
-function client(options: UndiciHttpClientOptions) {
-  const c = createUndiciHttpClient(options);
-  closers.push(() => c.close());
-  return c;
-}
-
-async function server(script: Script, tls?: Parameters<typeof startScriptedServer>[1]): Promise<ScriptedServer> {
-  const s = await startScriptedServer(script, tls);
-  closers.push(() => s.close());
-  return s;
-}
+const { client, server, closeLater } = loopbackHarness({ expectNoOpenHandles: true });
 
 async function rejection(promise: Promise<unknown>): Promise<HttpTransportError> {
   try {
@@ -102,7 +85,7 @@ test("a TLS handshake that never finishes is CONNECT_TIMEOUT", async () => {
   const sockets = new Set<net.Socket>();
   const silent = net.createServer((s) => sockets.add(s)); // accepts TCP, never speaks TLS
   await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-  closers.push(
+  closeLater(
     () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
@@ -158,11 +141,7 @@ test("the caller's signal cancels a request in flight: ABORTED", async () => {
 
 // ---- TLS ---------------------------------------------------------------------------------------------------
 
-const opensslMissing = !hasOpenssl();
-if (opensslMissing && process.env.CI === "true")
-  throw new Error("the openssl CLI is required for the TLS tests (CI=true)");
-const skipTls = opensslMissing ? "the openssl CLI is not installed; TLS certificate tests skipped" : false;
-if (skipTls !== false) console.log(`# ${skipTls}`);
+const skipTls = opensslSkipReason("TLS certificate tests");
 
 let pki: Pki;
 before(() => {

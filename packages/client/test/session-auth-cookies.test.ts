@@ -1,24 +1,21 @@
 // HTTP authentication and cookies within a DM session, over real loopback HTTP (dm2-reference §1.4, §1.5, §11.2):
 // a 401 is answered once with Basic or Digest credentials, a second 401 aborts; Basic never goes over plain http
 // unless allowed; cookies set by the server come back within the session and never in the next one.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { createUndiciHttpClient, type UndiciHttpClient } from "../src/http/undici-http-client.js";
-import { createAlertOutbox } from "../src/session/alert-outbox.js";
-import { runSession, type SessionDeps, type SessionOptions } from "../src/session/session-runner.js";
+import { runSession, type SessionOptions } from "../src/session/session-runner.js";
 import { AbortCode, OutcomeKind, TriggerKind, type SessionOutcome } from "../src/session/session-types.js";
 import type { HttpAuthCredentials } from "../src/tree/dmacc.js";
 import {
   expectAborted,
   fakeClock,
+  loopbackHarness,
+  sessionDeps,
   p2,
   recordingExecutor,
-  silentLogger,
-  startScriptedServer,
   type Exchange,
   type Reply,
-  type Script,
   type ScriptedServer,
 } from "./http-fixtures.js";
 
@@ -26,21 +23,8 @@ const BASIC: HttpAuthCredentials = { type: "BASIC", name: "dev-1", secret: new T
 const DIGEST: HttpAuthCredentials = { type: "DIGEST", name: "dev-1", secret: new TextEncoder().encode("s3cret") };
 const BASIC_HEADER = `Basic ${Buffer.from("dev-1:s3cret").toString("base64")}`;
 
-let http: UndiciHttpClient;
-const servers: ScriptedServer[] = [];
-before(() => {
-  http = createUndiciHttpClient({ allowHttp: true });
-});
-after(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  await http.close();
-});
-
-async function server(script: Script): Promise<ScriptedServer> {
-  const s = await startScriptedServer(script);
-  servers.push(s);
-  return s;
-}
+const harness = loopbackHarness({ expectNoOpenHandles: false });
+const { server } = harness;
 
 function run(
   srv: ScriptedServer,
@@ -48,18 +32,12 @@ function run(
   options: SessionOptions = {},
   clock = fakeClock(),
 ): Promise<SessionOutcome> {
-  const deps: SessionDeps = {
-    http,
-    executor: recordingExecutor(),
-    outbox: createAlertOutbox(),
-    devId: "IMEI:1",
+  const deps = sessionDeps(harness.http, srv, {
     account: { srvId: "dm.example", srvUri: srv.url("/dm"), ...(httpAuth === undefined ? {} : { httpAuth }) },
-    mos: () => [],
     clock,
-    logger: silentLogger,
     // A fixed random source: cnonces are reproducible.
     randomBytes: (n) => new Uint8Array(n).fill(7),
-  };
+  });
   return runSession(deps, { kind: TriggerKind.ClientInitiated }, { allowHttp: true, ...options });
 }
 
@@ -191,16 +169,10 @@ test("an expired cookie is not sent (Max-Age against the injected clock)", async
     clock.advance(61_000); // the command takes longer than the cookie lives
     return { sc: 200 };
   });
-  const deps: SessionDeps = {
-    http,
-    executor,
-    outbox: createAlertOutbox(),
-    devId: "IMEI:1",
-    account: { srvId: "dm.example", srvUri: srv.url("/dm") },
-    mos: () => [],
-    clock,
-    logger: silentLogger,
-  };
-  await runSession(deps, { kind: TriggerKind.ClientInitiated }, { allowHttp: true });
+  await runSession(
+    sessionDeps(harness.http, srv, { executor, clock }),
+    { kind: TriggerKind.ClientInitiated },
+    { allowHttp: true },
+  );
   assert.equal(srv.received[1]?.headers.cookie, undefined);
 });

@@ -2,24 +2,21 @@
 // HTTP (seed CR §7.4, dm2-reference §3.1, §3.3, §4.4): pending alerts ride in Package#1 after the session alert,
 // alerts raised during the session ride in Package#3, and an alert leaves the outbox only after the package that
 // carried it was answered with a usable Package#2.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { AT_CLIENT_INIT, ErrorCode, execCompleteAlert, type GenericAlert } from "@omadm/protocol";
-import { createUndiciHttpClient, type UndiciHttpClient } from "../src/http/undici-http-client.js";
 import { createAlertOutbox, type MemoryAlertOutbox } from "../src/session/alert-outbox.js";
 import type { CommandExecutor } from "../src/session/contracts.js";
-import { runSession, type SessionDeps } from "../src/session/session-runner.js";
+import { runSession } from "../src/session/session-runner.js";
 import { OutcomeKind, TriggerKind, type SessionOutcome, type SessionTrigger } from "../src/session/session-types.js";
 import {
   bodyP1,
   bodyP3,
   expectAborted,
-  fakeClock,
+  loopbackHarness,
+  sessionDeps,
   p2,
   recordingExecutor,
-  silentLogger,
-  startScriptedServer,
-  type Script,
   type ScriptedServer,
 } from "./http-fixtures.js";
 
@@ -111,21 +108,8 @@ test("a corrupt snapshot is refused with STATE_CORRUPT and changes nothing", () 
 
 // ---- the outbox in sessions --------------------------------------------------------------------------------
 
-let http: UndiciHttpClient;
-const servers: ScriptedServer[] = [];
-before(() => {
-  http = createUndiciHttpClient({ allowHttp: true });
-});
-after(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  await http.close();
-});
-
-async function server(script: Script): Promise<ScriptedServer> {
-  const s = await startScriptedServer(script);
-  servers.push(s);
-  return s;
-}
+const harness = loopbackHarness({ expectNoOpenHandles: false });
+const { server } = harness;
 
 function run(
   srv: ScriptedServer,
@@ -133,17 +117,7 @@ function run(
   executor: CommandExecutor = recordingExecutor(),
   trigger: SessionTrigger = { kind: TriggerKind.ClientInitiated },
 ): Promise<SessionOutcome> {
-  const deps: SessionDeps = {
-    http,
-    executor,
-    outbox,
-    devId: "IMEI:1",
-    account: { srvId: "dm.example", srvUri: srv.url("/dm") },
-    mos: () => [],
-    clock: fakeClock(),
-    logger: silentLogger,
-  };
-  return runSession(deps, trigger, { allowHttp: true });
+  return runSession(sessionDeps(harness.http, srv, { executor, outbox }), trigger, { allowHttp: true });
 }
 
 test("pending alerts ride in Package#1 after the session alert and stay queued when the package is refused", async () => {

@@ -1,7 +1,7 @@
 // The session runner over real loopback HTTP against a scripted DM server (seed CR §7.2, dm2-reference §1, §3,
 // §4.7, §4.8): Package#1 per trigger, commands in order, CONT, END, invalid commands, the HTTP error rules with no
 // retry, timeouts, cancellation, content-type checks.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   AT_BOOTSTRAP_COMPLETE,
@@ -12,8 +12,6 @@ import {
   MT_P3,
   type MosEntry,
 } from "@omadm/protocol";
-import { createUndiciHttpClient, type UndiciHttpClient } from "../src/http/undici-http-client.js";
-import { createAlertOutbox } from "../src/session/alert-outbox.js";
 import type { CommandExecutor } from "../src/session/contracts.js";
 import { runSession, type SessionDeps, type SessionOptions } from "../src/session/session-runner.js";
 import {
@@ -27,37 +25,20 @@ import {
   bodyP1,
   bodyP3,
   expectAborted,
-  fakeClock,
+  loopbackHarness,
   p2,
   recordingExecutor,
-  silentLogger,
+  sessionDeps,
   startScriptedServer,
-  type Script,
   type ScriptedServer,
 } from "./http-fixtures.js";
-import { openHandles } from "../../../test-support/async-inbox.js";
 
 const DEV_ID = "IMEI:493005100592800";
 const MOS: MosEntry[] = [{ MOID: "urn:oma:mo:oma-dm-devinfo:1.2", MIID: ["d0"] }];
 const CLIENT: SessionTrigger = { kind: TriggerKind.ClientInitiated };
 
-let http: UndiciHttpClient;
-const servers: ScriptedServer[] = [];
-
-before(() => {
-  http = createUndiciHttpClient({ allowHttp: true });
-});
-after(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  await http.close();
-  assert.deepEqual(await openHandles(), [], "sockets or timers left open");
-});
-
-async function server(script: Script): Promise<ScriptedServer> {
-  const s = await startScriptedServer(script);
-  servers.push(s);
-  return s;
-}
+const harness = loopbackHarness({ expectNoOpenHandles: true });
+const { server } = harness;
 
 interface RunInput {
   readonly srv: ScriptedServer;
@@ -68,17 +49,12 @@ interface RunInput {
 }
 
 function run(input: RunInput): Promise<SessionOutcome> {
-  const deps: SessionDeps = {
-    http,
-    executor: input.executor ?? recordingExecutor(),
-    outbox: createAlertOutbox(),
+  const deps = sessionDeps(harness.http, input.srv, {
     devId: DEV_ID,
-    account: { srvId: "dm.example", srvUri: input.srv.url("/dm") },
     mos: () => MOS,
-    clock: fakeClock(),
-    logger: silentLogger,
+    ...(input.executor === undefined ? {} : { executor: input.executor }),
     ...input.deps,
-  };
+  });
   return runSession(deps, input.trigger ?? CLIENT, { allowHttp: true, ...input.options });
 }
 

@@ -1,38 +1,26 @@
 // Whole DM sessions over TLS (dm2-reference §11.2, §1.4): a server certificate verified against a CA made with the
 // openssl CLI (a wrong CA aborts the session before any package is sent), a client certificate the server requires,
 // PSK-TLS, and one TLS connection reused for every package of a session.
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { ServerOptions } from "node:https";
-import { createUndiciHttpClient, type UndiciHttpClientOptions } from "../src/http/undici-http-client.js";
-import { createAlertOutbox } from "../src/session/alert-outbox.js";
+import type { UndiciHttpClientOptions } from "../src/http/undici-http-client.js";
 import { runSession } from "../src/session/session-runner.js";
 import { AbortCode, OutcomeKind, TriggerKind, type SessionOutcome } from "../src/session/session-types.js";
 import {
   expectAborted,
-  fakeClock,
-  hasOpenssl,
+  loopbackHarness,
   makePki,
+  opensslSkipReason,
   p2,
-  recordingExecutor,
-  silentLogger,
-  startScriptedServer,
+  sessionDeps,
   type Pki,
   type ScriptedServer,
 } from "./http-fixtures.js";
-import { openHandles } from "../../../test-support/async-inbox.js";
 
-const closers: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const close of closers.reverse()) await close();
-  assert.deepEqual(await openHandles(), [], "sockets or timers left open");
-});
+const harness = loopbackHarness({ expectNoOpenHandles: true });
 
-const opensslMissing = !hasOpenssl();
-if (opensslMissing && process.env.CI === "true")
-  throw new Error("the openssl CLI is required for the TLS tests (CI=true)");
-const skipCerts = opensslMissing ? "the openssl CLI is not installed; certificate session tests skipped" : false;
-if (skipCerts !== false) console.log(`# ${skipCerts}`);
+const skipCerts = opensslSkipReason("certificate session tests");
 
 let pki: Pki;
 before(() => {
@@ -41,30 +29,11 @@ before(() => {
 
 /** A scripted DM server over TLS: one GET, then END. */
 async function dmServer(tls: ServerOptions): Promise<ScriptedServer> {
-  const srv = await startScriptedServer(
-    (req) => (req.n === 1 ? p2(["GET", "urn:oma:mo:x:1.0/a/B"]) : p2(["END"])),
-    tls,
-  );
-  closers.push(() => srv.close());
-  return srv;
+  return harness.server((req) => (req.n === 1 ? p2(["GET", "urn:oma:mo:x:1.0/a/B"]) : p2(["END"])), tls);
 }
 
 async function session(srv: ScriptedServer, transport: UndiciHttpClientOptions): Promise<SessionOutcome> {
-  const http = createUndiciHttpClient(transport);
-  closers.push(() => http.close());
-  return runSession(
-    {
-      http,
-      executor: recordingExecutor(),
-      outbox: createAlertOutbox(),
-      devId: "IMEI:1",
-      account: { srvId: "dm.example", srvUri: srv.url("/dm") },
-      mos: () => [],
-      clock: fakeClock(),
-      logger: silentLogger,
-    },
-    { kind: TriggerKind.ClientInitiated },
-  );
+  return runSession(sessionDeps(harness.client(transport), srv), { kind: TriggerKind.ClientInitiated });
 }
 
 test(
