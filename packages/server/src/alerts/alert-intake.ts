@@ -3,8 +3,14 @@
 // status, not "drop") — and an alert whose SourceURI names an EXEC that was answered 202 completes that
 // command (§7.4.1, §4.12). Nothing here produces anything for the Package#2: the server MUST NOT send status
 // codes for Generic Alerts.
+//
+// Storing the alerts and completing the commands they report is one store transaction: a crash (or a refused
+// completion) between the two must not leave an alert stored while its command stays `accepted`, because the
+// device, whose package was not answered, sends the alert again and it would be stored twice. Alerts that can
+// complete nothing (no SourceURI: every session-type alert) are one atomic `alerts.record`, without a
+// transaction (whose AsyncLocalStorage costs every session; see bench/omadm-target.ts).
 import type { GenericAlert } from "@omadm/protocol";
-import type { Store } from "../store/store.js";
+import type { Store, StoreParts } from "../store/store.js";
 import type { Command } from "../store/types.js";
 import type { NewAlert, StoredAlert } from "../store/types-session.js";
 import { asyncCompletionOf, sourceUriForms } from "./async-completion.js";
@@ -27,7 +33,7 @@ export interface AlertIntake {
 }
 
 export interface AlertIntakeDeps {
-  readonly store: Pick<Store, "alerts" | "commands">;
+  readonly store: Pick<Store, "alerts" | "transaction">;
 }
 
 export function createAlertIntake(deps: AlertIntakeDeps): AlertIntake {
@@ -35,24 +41,34 @@ export function createAlertIntake(deps: AlertIntakeDeps): AlertIntake {
   return {
     async receive(input) {
       if (input.alerts.length === 0) return { stored: [], completed: [] };
-      const stored = await store.alerts.record(input.alerts.map((a) => toNewAlert(input, a)));
-      const completed: Command[] = [];
-      for (const [i, alert] of input.alerts.entries()) {
-        const record = stored[i];
-        if (alert.SourceURI === undefined || record === undefined) continue;
-        const completion = { ...asyncCompletionOf(alert), alertId: record.id };
-        for (const sourceUri of sourceUriForms(alert.SourceURI)) {
-          // The store picks the oldest accepted command of the device with this correlation URI.
-          const done = await store.commands.completeAccepted({ deviceId: input.deviceId, sourceUri }, completion);
-          if (done !== null) {
-            completed.push(done);
-            break;
-          }
-        }
+      if (input.alerts.every((a) => a.SourceURI === undefined)) {
+        return { stored: await store.alerts.record(input.alerts.map((a) => toNewAlert(input, a))), completed: [] };
       }
-      return { stored, completed };
+      return store.transaction((tx) => storeAndComplete(tx, input));
     },
   };
+}
+
+async function storeAndComplete(
+  tx: Pick<StoreParts, "alerts" | "commands">,
+  input: AlertIntakeInput,
+): Promise<AlertIntakeResult> {
+  const stored = await tx.alerts.record(input.alerts.map((a) => toNewAlert(input, a)));
+  const completed: Command[] = [];
+  for (const [i, alert] of input.alerts.entries()) {
+    const record = stored[i];
+    if (alert.SourceURI === undefined || record === undefined) continue;
+    const completion = { ...asyncCompletionOf(alert), alertId: record.id };
+    for (const sourceUri of sourceUriForms(alert.SourceURI)) {
+      // The store picks the oldest accepted command of the device with this correlation URI.
+      const done = await tx.commands.completeAccepted({ deviceId: input.deviceId, sourceUri }, completion);
+      if (done !== null) {
+        completed.push(done);
+        break;
+      }
+    }
+  }
+  return { stored, completed };
 }
 
 function toNewAlert(input: AlertIntakeInput, a: GenericAlert): NewAlert {
