@@ -4,6 +4,7 @@
 // a session with ServerInitiatedMgmt carrying the NOTIFICATION-ID (§2.7) and runs the queued commands. A
 // notification signed with other credentials is dropped and changes nothing.
 import assert from "node:assert/strict";
+import { randomInt } from "node:crypto";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { AT_SERVER_INIT, NOTIFICATION_ID_KEY, notificationTopic } from "@omadm/protocol";
@@ -150,7 +151,8 @@ test(
   "wake over MQTT: the broker delivers Package#0 on the device's topic; REQ-MOS brings the MOS array",
   skipUnlessAvailable(mqtt),
   async () => {
-    const devId = "IMEI:350000000000202";
+    // Unique per run: the broker is shared, and another run's device on the same topic would take the wake too.
+    const devId = `IMEI:35000000${randomInt(1_000_000, 9_999_999)}`;
     const device = await provisioned(devId, { mqttUrl: serviceUrl(mqtt) }, () => ({
       mqtt: { topic: notificationTopic(devId) },
     }));
