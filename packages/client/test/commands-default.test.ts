@@ -1,24 +1,14 @@
 // DEFAULT and its fallback (seed CR §7.3.10, dm2-reference §4.9 [PROPOSED]): one ServerURI per MOID, replaced by a
 // newer DEFAULT; when device software needs a MOID the tree lacks, the HGET procedure runs against the stored URI
 // and no status goes to any DM Server.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ErrorCode } from "@omadm/protocol";
 import { createDefaultUriStore } from "../src/commands/index.js";
-import { APP, FW, HIDDEN, SENSOR, harness, json, startRepository, type Repository } from "./commands-fixtures.js";
+import { APP, FW, HIDDEN, SENSOR, harness, json, repositoryForFile } from "./commands-fixtures.js";
 
-let repo: Repository;
-before(async () => {
-  repo = await startRepository();
-});
-after(async () => {
-  await repo.close();
-});
-
-let n = 0;
-function path(): string {
-  return `/repo/default-${++n}`;
-}
+const repo = repositoryForFile("/repo/default");
+const { path } = repo;
 
 test("DEFAULT stores one ServerURI per MOID (200); a newer DEFAULT replaces the older", async (t) => {
   const h = harness();

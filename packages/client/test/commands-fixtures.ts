@@ -4,6 +4,7 @@
 // logger that keeps what it was told.
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { after, before } from "node:test";
 import { MOID_DMACC, type Command } from "@omadm/protocol";
 import { createAccessControl, type AccessControl } from "../src/access/index.js";
 import {
@@ -308,6 +309,45 @@ export async function startRepository(): Promise<Repository> {
           resolve();
         });
       }),
+  };
+}
+
+/** The Data Repository of one test file, with fresh paths so that tests never see each other's requests. */
+export interface FileRepository extends Repository {
+  /** `<prefix>-1`, `<prefix>-2`, … */
+  readonly path: () => string;
+  /** The requests that arrived for `path`. */
+  readonly requestsTo: (path: string) => RepoRequest[];
+}
+
+/** A repository started before the file's tests and closed after them (use it only inside tests). */
+export function repositoryForFile(pathPrefix: string): FileRepository {
+  let started: Repository | undefined;
+  before(async () => {
+    started = await startRepository();
+  });
+  after(async () => {
+    await started?.close();
+  });
+  const repo = (): Repository => {
+    if (started === undefined) throw new Error("the test repository is started by the file's before() hook");
+    return started;
+  };
+  let n = 0;
+  return {
+    get base() {
+      return repo().base;
+    },
+    get requests() {
+      return repo().requests;
+    },
+    route: (path, handler) => {
+      repo().route(path, handler);
+    },
+    waitForRequests: (count) => repo().waitForRequests(count),
+    close: () => repo().close(),
+    path: () => `${pathPrefix}-${++n}`,
+    requestsTo: (path) => repo().requests.filter((r) => r.path === path),
   };
 }
 

@@ -1,33 +1,11 @@
 // HGET over real loopback HTTP (seed CR §7.3.1, dm2-reference §4.1 and its [PROPOSED] status rules).
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { concreteClientUri } from "@omadm/protocol";
-import {
-  APP,
-  DEV_ID,
-  FW,
-  HIDDEN,
-  SENSOR,
-  deadUrl,
-  harness,
-  json,
-  startRepository,
-  type Repository,
-} from "./commands-fixtures.js";
+import { APP, DEV_ID, FW, HIDDEN, SENSOR, deadUrl, harness, json, repositoryForFile } from "./commands-fixtures.js";
 
-let repo: Repository;
-before(async () => {
-  repo = await startRepository();
-});
-after(async () => {
-  await repo.close();
-});
-
-let n = 0;
-/** A fresh repository path per test, so tests never see each other's requests. */
-function path(): string {
-  return `/repo/hget-${++n}`;
-}
+const repo = repositoryForFile("/repo/hget");
+const { path } = repo;
 
 test("HGET without ClientURI creates an instance with a client-assigned MIID and returns its ClientURI", async (t) => {
   const h = harness();

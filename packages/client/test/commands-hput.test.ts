@@ -1,37 +1,13 @@
 // HPUT and HPOST over real loopback HTTP (seed CR §7.3.2–§7.3.3, §7.5; dm2-reference §1.6, §4.2 [PROPOSED]).
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseMoSerialization } from "@omadm/protocol";
-import {
-  DEV_ID,
-  FW,
-  HIDDEN,
-  SENSOR,
-  bodyJson,
-  deadUrl,
-  harness,
-  startRepository,
-  type RepoRequest,
-  type Repository,
-} from "./commands-fixtures.js";
+import { DEV_ID, FW, HIDDEN, SENSOR, bodyJson, deadUrl, harness, repositoryForFile } from "./commands-fixtures.js";
 
-let repo: Repository;
-before(async () => {
-  repo = await startRepository();
-});
-after(async () => {
-  await repo.close();
-});
+const repo = repositoryForFile("/repo/hput");
+const { path, requestsTo } = repo;
 
 const DDF_URL = "https://ddf.example/acme-sensor.ddf";
-let n = 0;
-function path(): string {
-  return `/repo/hput-${++n}`;
-}
-
-function requestsTo(p: string): RepoRequest[] {
-  return repo.requests.filter((r) => r.path === p);
-}
 
 test("HPUT sends one MO serialization with an item per resolved node and concrete ClientURIs", async (t) => {
   const h = harness();

@@ -1,21 +1,15 @@
 // SHOW (seed CR §7.3.7, dm2-reference §4.6 [PROPOSED]): 200 launched, 500 launch failed, 501 no launcher; the
 // client never waits for the UI session. With the recording fake and with real spawned processes.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   createRecordingBrowserLauncher,
   createSpawnBrowserLauncher,
   type BrowserLauncher,
 } from "../src/commands/index.js";
-import { ManualTimers, SENSOR, harness, startRepository, type Repository } from "./commands-fixtures.js";
+import { ManualTimers, SENSOR, harness, repositoryForFile } from "./commands-fixtures.js";
 
-let repo: Repository;
-before(async () => {
-  repo = await startRepository();
-});
-after(async () => {
-  await repo.close();
-});
+const repo = repositoryForFile("/repo/show");
 
 test("SHOW launches the browser on the ServerURI (200), and a failed launch is 500 with processing going on", async (t) => {
   const launcher = createRecordingBrowserLauncher({

@@ -1,6 +1,6 @@
 // SUB reporting over real loopback HTTP with an injected manual timer (seed CR §7.3.11, dm2-reference §1.6, §4.10
 // [PROPOSED]): coalesced changes, one PUT of the subtree, the 415 + OMADM-Accept retry, failures kept pending.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createSubscriptionReporter, type SubscriptionReporter } from "../src/subscriptions/index.js";
 import { serverActor } from "../src/tree/index.js";
@@ -12,28 +12,12 @@ import {
   deadUrl,
   harness,
   must,
-  startRepository,
+  repositoryForFile,
   type Harness,
-  type RepoRequest,
-  type Repository,
 } from "./commands-fixtures.js";
 
-let repo: Repository;
-before(async () => {
-  repo = await startRepository();
-});
-after(async () => {
-  await repo.close();
-});
-
-let n = 0;
-function path(): string {
-  return `/sub/report-${++n}`;
-}
-
-function requestsTo(p: string): RepoRequest[] {
-  return repo.requests.filter((r) => r.path === p);
-}
+const repo = repositoryForFile("/sub/report");
+const { path, requestsTo } = repo;
 
 interface World {
   readonly h: Harness;
