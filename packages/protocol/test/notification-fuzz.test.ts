@@ -13,23 +13,12 @@ import {
   verifyNotification,
 } from "../src/notification/index.js";
 import { notificationArb } from "./notification-arbitraries.js";
+import { fuzzSeed, prng, runTimeBoxed } from "../../../test-support/fuzz.js";
 
 const BUDGET_MS = 2000;
 const MAX_ITERATIONS = 1_000_000;
 const PROFILES: readonly OptionProfile[] = ["A", "B"];
 const credentials = { secret: Buffer.from("fuzz-secret"), authData: Buffer.from("fuzz-data") };
-
-/** mulberry32: a small seeded PRNG so that a failing run can be replayed from its printed seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(corpus: readonly Uint8Array[], rand: () => number): Uint8Array {
   const int = (n: number): number => Math.floor(rand() * n);
@@ -101,7 +90,7 @@ function checkOne(bytes: Uint8Array, counts: { ok: number; error: number }): voi
 }
 
 test(`fuzz: decodeNotification / verifyNotification never throw (about ${BUDGET_MS} ms)`, (t) => {
-  const seed = Number(process.env["OMADM_FUZZ_SEED"] ?? Date.now() % 2 ** 31);
+  const seed = fuzzSeed();
   t.diagnostic(`seed ${seed} (replay with OMADM_FUZZ_SEED=${seed})`);
   const corpus: Uint8Array[] = [];
   for (const profile of PROFILES) {
@@ -112,17 +101,16 @@ test(`fuzz: decodeNotification / verifyNotification never throw (about ${BUDGET_
   const rand = prng(seed);
   const counts = { ok: 0, error: 0 };
   for (const bytes of corpus) checkOne(bytes, counts);
-  const deadline = Date.now() + BUDGET_MS;
-  let iterations = 0;
-  while (iterations < MAX_ITERATIONS && (iterations % 64 !== 0 || Date.now() < deadline)) {
-    const bytes = mutate(corpus, rand);
-    try {
+  const iterations = runTimeBoxed({
+    budgetMs: BUDGET_MS,
+    maxIterations: MAX_ITERATIONS,
+    next: () => mutate(corpus, rand),
+    check: (bytes) => {
       checkOne(bytes, counts);
-    } catch (e) {
-      assert.fail(`seed ${seed}, input ${Buffer.from(bytes).toString("hex")}: ${String(e)}`);
-    }
-    iterations++;
-  }
+    },
+    fail: (bytes, _iteration, e) =>
+      assert.fail(`seed ${seed}, input ${Buffer.from(bytes).toString("hex")}: ${String(e)}`),
+  });
   t.diagnostic(`${iterations} mutated inputs, ${counts.ok} values, ${counts.error} typed errors`);
   // The unmutated corpus decodes and verifies; the mutations produce errors.
   assert.ok(counts.ok > 0 && counts.error > 0);

@@ -31,6 +31,7 @@ import {
   serializeDm1xAlertXml,
 } from "../src/interworking/index.js";
 import { alertArb, moSerializationArb, package1Arb, package2Arb, package3Arb } from "./packages-arbitraries.js";
+import { fuzzSeed, prng, runTimeBoxed } from "../../../test-support/fuzz.js";
 
 const BUDGET_MS = 2000;
 const MAX_ITERATIONS = 500_000;
@@ -41,18 +42,6 @@ const mapping = createDm1xPathMapping([
   { rootPath: "./FUMO/apps", moid: "urn:oma:mo:oma-fumo:1.0", miid: "apps" },
   { rootPath: "./DevInfo", moid: "urn:oma:mo:oma-dm-devinfo:1.2", miid: "" },
 ]);
-
-/** mulberry32: a small seeded PRNG so that a failing run can be replayed from its printed seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TOKENS = [
   "[",
@@ -227,25 +216,22 @@ function corpus(seed: number): Uint8Array[] {
 }
 
 test("fuzz: every parser returns a Result for random and mutated input, and accepted values round-trip", () => {
-  const seed = Number(process.env.OMADM_FUZZ_SEED ?? Date.now() % 0x7fffffff);
+  const seed = fuzzSeed();
   const rand = prng(seed);
   const seeds = corpus(seed);
   for (const s of seeds) exercise(s); // the corpus itself must be handled too
-  const deadline = performance.now() + BUDGET_MS;
-  let iterations = 0;
-  let last: Uint8Array = new Uint8Array(0);
-  try {
-    while (iterations < MAX_ITERATIONS && performance.now() < deadline) {
-      last = mutate(seeds, rand);
-      exercise(last);
-      iterations++;
-    }
-  } catch (e) {
-    const shown = lossy.decode(last.subarray(0, 300));
-    assert.fail(
-      `fuzz failure (OMADM_FUZZ_SEED=${seed}, iteration ${iterations}) on ${JSON.stringify(shown)}: ${String(e)}`,
-    );
-  }
+  const iterations = runTimeBoxed({
+    budgetMs: BUDGET_MS,
+    maxIterations: MAX_ITERATIONS,
+    next: () => mutate(seeds, rand),
+    check: exercise,
+    fail: (last, iteration, e) => {
+      const shown = lossy.decode(last.subarray(0, 300));
+      assert.fail(
+        `fuzz failure (OMADM_FUZZ_SEED=${seed}, iteration ${iteration}) on ${JSON.stringify(shown)}: ${String(e)}`,
+      );
+    },
+  });
   assert.ok(iterations > 100, `only ${iterations} iterations ran`);
   console.log(`# fuzz: ${iterations} inputs in ${BUDGET_MS} ms (OMADM_FUZZ_SEED=${seed})`);
 });
