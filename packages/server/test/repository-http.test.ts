@@ -7,10 +7,8 @@ import type { IncomingMessage } from "node:http";
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from "fastify";
 import { HDR_ACCEPT, HDR_DEVID, MT_MO_JSON, MT_TNDS_XML } from "@omadm/protocol";
 import { ServerErrorCode } from "../src/errors.js";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createMemoryStore, openSqliteStore, type Clock, type Store } from "../src/store/index.js";
+import type { Store } from "../src/store/index.js";
+import { storeCases, type StoreCase } from "./store-cases.js";
 import {
   repositoryPlugin,
   type DeviceAuthOutcome,
@@ -34,26 +32,7 @@ interface Harness {
   readonly store: Store;
 }
 
-/** Each contract test runs on the memory store and on a real SQLite file in a temp dir. */
-interface StoreCase {
-  readonly name: string;
-  open(clock: Clock): Promise<{ readonly store: Store; readonly dispose: () => Promise<void> }>;
-}
-
-const STORES: readonly StoreCase[] = [
-  {
-    name: "memory",
-    open: (clock) => Promise.resolve({ store: createMemoryStore({ clock }), dispose: () => Promise.resolve() }),
-  },
-  {
-    name: "sqlite",
-    open: async (clock) => {
-      const dataDir = await mkdtemp(join(tmpdir(), "omadm-repo-"));
-      const store = await openSqliteStore({ clock }, { dataDir });
-      return { store, dispose: () => rm(dataDir, { recursive: true, force: true }) };
-    },
-  },
-];
+const STORES = storeCases("omadm-repo-");
 
 function harnessFor(kind: StoreCase) {
   return async (options: Partial<RepositoryPluginOptions>, use: (h: Harness) => Promise<void>): Promise<void> => {

@@ -6,10 +6,8 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
 import { hasServerErrorCode, ServerErrorCode } from "../src/errors.js";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createMemoryStore, openSqliteStore, UiSessionState, type Clock, type Store } from "../src/store/index.js";
+import { UiSessionState, type Store } from "../src/store/index.js";
+import { storeCases, type StoreCase } from "./store-cases.js";
 import { createUiService, PAGE_CSP, uiPlugin, type UiService, type UiTemplate } from "../src/ui/index.js";
 
 const BASE = "https://dm.example.com";
@@ -30,26 +28,7 @@ interface Harness {
   readonly advance: (ms: number) => void;
 }
 
-/** Each test runs on the memory store and on a real SQLite file in a temp dir. */
-interface StoreCase {
-  readonly name: string;
-  open(clock: Clock): Promise<{ readonly store: Store; readonly dispose: () => Promise<void> }>;
-}
-
-const STORES: readonly StoreCase[] = [
-  {
-    name: "memory",
-    open: (clock) => Promise.resolve({ store: createMemoryStore({ clock }), dispose: () => Promise.resolve() }),
-  },
-  {
-    name: "sqlite",
-    open: async (clock) => {
-      const dataDir = await mkdtemp(join(tmpdir(), "omadm-ui-"));
-      const store = await openSqliteStore({ clock }, { dataDir });
-      return { store, dispose: () => rm(dataDir, { recursive: true, force: true }) };
-    },
-  },
-];
+const STORES = storeCases("omadm-ui-");
 
 function harnessFor(kind: StoreCase) {
   return async (use: (h: Harness) => Promise<void>): Promise<void> => {
