@@ -5,7 +5,6 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,24 +13,18 @@ import { chromium, type BrowserContext } from "playwright-core";
 import { openSqliteStore, UiSessionState, type Store } from "../src/store/index.js";
 import { createUiService, uiPlugin, type UiService } from "../src/ui/index.js";
 import { isCi } from "../../../test-support/services.js";
+import {
+  CHROMIUM_PATH,
+  CHROMIUM_TEST_ARGS,
+  chromiumAbsentReason,
+  chromiumSkip,
+} from "../../../test-support/chromium.js";
 
-const CHROMIUM = process.env.OMADM_TEST_CHROMIUM ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const chromiumPresent = existsSync(CHROMIUM);
-const absentReason = `Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set OMADM_TEST_CHROMIUM)`;
-if (!chromiumPresent)
+const absentReason = chromiumAbsentReason();
+if (absentReason !== undefined)
   console.log(`ui-browser: ${absentReason}${isCi() ? " — CI=true, so the test fails" : " — skipped"}`);
 // Absent browser: skip with the reason, except under CI=true, where the test runs and fails (helper brief).
-const skip = chromiumPresent || isCi() ? false : absentReason;
+const skip = chromiumSkip();
 
 /** The part of the browser's `window` the test calls inside the page (this package compiles without the DOM lib). */
 interface BrowserWindow {
@@ -72,7 +65,7 @@ test(
   "a headless Chromium opens the SHOW ServerURI, the user answers, the result appears through the service",
   { skip, timeout: 120_000 },
   async () => {
-    if (!chromiumPresent) throw new Error(`${absentReason} (CI=true, so this is a failure)`);
+    if (absentReason !== undefined) throw new Error(`${absentReason} (CI=true, so this is a failure)`);
     const { uiSession, serverUri } = await ui.create("IMEI:493005100592800", {
       title: "Update & reboot?",
       text: "A new firmware is ready.\n\nWhen may the gateway restart?",
@@ -85,9 +78,9 @@ test(
 
     userDataDir = await mkdtemp(join(tmpdir(), "omadm-chromium-"));
     context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
+      executablePath: CHROMIUM_PATH,
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_TEST_ARGS],
     });
     const page = context.pages()[0] ?? (await context.newPage());
     const consoleErrors: string[] = [];
