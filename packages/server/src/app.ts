@@ -1,7 +1,11 @@
 // The composition root of the DM Server: builds every component from one `ServerConfig` and the injected
 // adapters (store, clock, logger, timers, randomness, notification senders), registers their fastify plugins
 // on one instance, and runs the background sweep. Nothing starts until `start()`; nothing here reads the
-// environment or the disk (config.ts does, when asked).
+// environment, and the only disk read is the TLS files the configuration names (unless given in `deps.tls`).
+//
+// With `tls.enabled` every component is served over HTTPS (dm2-reference §11.2): X.509, optionally asking devices
+// for certificates (deviceAuth "mtls"), and PSK-TLS answered from the authenticator's key cache (deviceAuth
+// "psk"), which is loaded before listening and kept current by a store wrapper (tls/psk-key-sync.ts).
 //
 //   POST /dm, /dm/s/:token   DM endpoint (always)
 //   /repo/…                  Data Repository             (components.repository)
@@ -33,6 +37,9 @@ import type { Store } from "./store/store.js";
 import type { Clock } from "./store/types.js";
 import { createUiService, UI_SESSION_ROUTE, type UiService } from "./ui/service.js";
 import { uiPlugin } from "./ui/plugin.js";
+import { httpsOptionsFor } from "./tls/https-options.js";
+import { withPskKeySync } from "./tls/psk-key-sync.js";
+import { loadTlsMaterial, type TlsMaterial } from "./tls/tls-material.js";
 
 export interface ServerDeps {
   /** The store; the server does not close it (its owner does, after `stop()`). */
@@ -49,6 +56,8 @@ export interface ServerDeps {
   readonly notificationSenders?: readonly NotificationSender[] | undefined;
   /** Device authentication; default: built from `config.deviceAuth` (none → no authentication). */
   readonly authenticator?: DeviceAuthenticator | null | undefined;
+  /** PEM material for `tls.enabled`; default: read from `config.tls.certFile/keyFile/caFile`. */
+  readonly tls?: TlsMaterial | undefined;
 }
 
 export interface ServerUrls {
@@ -75,13 +84,37 @@ export interface OmadmServer {
 
 const systemClock: Clock = { now: () => Date.now() };
 
+/**
+ * Composes the server. Throws CONFIG_INVALID when `tls.enabled` and a TLS file cannot be read or used, or PSK-TLS
+ * is on without an authenticator that keeps PSK keys.
+ */
 export function createOmadmServer(deps: ServerDeps, config: ServerConfig): OmadmServer {
-  const { store } = deps;
   const clock = deps.clock ?? systemClock;
   const timers = deps.timers ?? systemTimers;
   const random = deps.random ?? ((size: number) => randomBytes(size));
-  const app = Fastify(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger });
-  let baseUrl = config.publicBaseUrl ?? `http://${hostForUrl(config.listen.host)}`;
+  const authenticator =
+    deps.authenticator !== undefined ? deps.authenticator : defaultAuthenticator(config, deps.store, clock, random);
+  const pskKeys = authenticator?.pskKeys ?? null;
+  // Every device change made through this server (REST API, registry) updates the PSK cache once committed.
+  const store = pskKeys === null ? deps.store : withPskKeySync(deps.store, pskKeys);
+  const scheme = config.tls.enabled ? "https" : "http";
+  const logging: { logger: false } | { loggerInstance: FastifyBaseLogger } =
+    deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger };
+  const app = config.tls.enabled
+    ? // The https instance differs from the http one only in its raw server type; every plugin is written
+      // against the default (http) types, which the https server satisfies at run time.
+      (Fastify({
+        ...logging,
+        https: httpsOptionsFor(config.tls, deps.tls ?? loadTlsMaterial(config.tls), authenticator),
+      }) as unknown as FastifyInstance)
+    : Fastify(logging);
+  if (config.tls.enabled) {
+    // A failed handshake (wrong PSK, unknown certificate authority, TLS 1.1 refused) never reaches a route.
+    app.server.on("tlsClientError", (error: Error) => {
+      app.log.debug({ err: error }, "TLS handshake with a client failed");
+    });
+  }
+  let baseUrl = config.publicBaseUrl ?? `${scheme}://${hostForUrl(config.listen.host)}`;
   const publicBaseUrl = (): string => baseUrl;
 
   // Adapters the server owns (created here, so closed here).
@@ -99,8 +132,6 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
     notifier !== null && config.notifier.wakeOnQueue
       ? createWakeOnQueue(notifier, { debounceMs: config.notifier.wakeDebounceMs, timers, logger: app.log })
       : null;
-  const authenticator =
-    deps.authenticator !== undefined ? deps.authenticator : defaultAuthenticator(config, store, clock, random);
   const registry = createDeviceRegistry({ store }, { autoRegister: config.dm.autoRegister });
   const alerts = createAlertIntake({ store });
   const sweeper = createSweeper({ store, timers, logger: app.log }, { intervalMs: config.sweepIntervalMs });
@@ -110,7 +141,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
   void app.register(async (root) => {
     const base = publicBaseUrl();
     const repository: RepositoryService | null = config.components.repository
-      ? createRepositoryService({ store }, { publicBaseUrl: base })
+      ? createRepositoryService({ store, devInfo: registry, logger: app.log }, { publicBaseUrl: base })
       : null;
     const ui: UiService | null = config.components.ui
       ? createUiService({ store, clock, random }, { publicBaseUrl: base })
@@ -181,7 +212,9 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
         // The CONT, repository and SHOW URLs need the port before the plugins load: take a free one first.
         port = await freePort(config.listen.host);
       }
-      if (config.publicBaseUrl === null) baseUrl = `http://${hostForUrl(config.listen.host)}:${port}`;
+      if (config.publicBaseUrl === null) baseUrl = `${scheme}://${hostForUrl(config.listen.host)}:${port}`;
+      // pskCallback answers from memory, synchronously: the keys must be there before the first handshake.
+      if (pskKeys !== null) await pskKeys.load();
       await app.listen({ host: config.listen.host, port });
       started = true;
       sweeper.start();
@@ -224,8 +257,7 @@ function defaultAuthenticator(
 ): DeviceAuthenticator | null {
   const modes = config.deviceAuth.modes.filter((m) => m !== AuthMode.None);
   if (modes.length === 0) return null;
-  // mTLS and PSK-TLS need a TLS listener, which this composition root does not build yet (REGISTRATION POINT:
-  // pass `tlsServerOptions(...)` from ./auth/tls-options.js to Fastify({ https }) when TLS is configured).
+  // mTLS and PSK-TLS read the TLS connection: loadServerConfig refuses them without `tls.enabled`.
   return createDeviceAuthenticator({ store, clock, random, options: { modes, realm: config.deviceAuth.realm } });
 }
 

@@ -1,11 +1,13 @@
 // The server's configuration: one typed object with sensible defaults, loaded from (lowest to highest
 // precedence) the defaults, a JSON file, OMADM_* environment variables and explicit overrides (CLI flags).
 // Every value is checked, and every problem names the key or variable it came from. Nothing here runs at
-// import time; reading the file is the only I/O, and only when a path is given.
-import { readFileSync } from "node:fs";
+// import time; the only I/O is reading the config file and checking that the TLS files it names are readable.
+import { accessSync, constants as fsConstants, readFileSync } from "node:fs";
 import { isIP } from "node:net";
+import { resolve } from "node:path";
 import { AuthMode } from "./auth/types.js";
 import { ServerError, ServerErrorCode } from "./errors.js";
+import { resolveTlsConfig } from "./tls/tls-config.js";
 
 export const LogLevel = {
   Fatal: "fatal",
@@ -20,6 +22,28 @@ export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
 
 export const StoreChoice = { Sqlite: "sqlite", Memory: "memory", Postgres: "postgres" } as const;
 export type StoreChoice = (typeof StoreChoice)[keyof typeof StoreChoice];
+
+/** Lowest TLS version accepted (dm2-reference §11.2 [PROPOSED]: 1.2 by default, 1.1 as a conformance switch). */
+export const TlsMinVersion = { Tls12: "TLSv1.2", Tls11: "TLSv1.1" } as const;
+export type TlsMinVersion = (typeof TlsMinVersion)[keyof typeof TlsMinVersion];
+
+/** The HTTPS listener (dm2-reference §11.2: the DM Server SHALL support X.509 and PSK-TLS). */
+export interface TlsConfig {
+  /** Listen with HTTPS instead of HTTP (every component: DM endpoint, repository, SHOW pages, REST API). */
+  readonly enabled: boolean;
+  /** Server certificate chain and private key (PEM files; paths resolved against the working directory). */
+  readonly certFile: string | null;
+  readonly keyFile: string | null;
+  /** CAs that device certificates must chain to (PEM), for deviceAuth mode "mtls". */
+  readonly caFile: string | null;
+  /** Ask devices for a certificate (mTLS). Derived true when deviceAuth.modes has "mtls" and this is unset. */
+  readonly requestClientCert: boolean;
+  /** PSK-TLS (RFC 4279) with the devices' PSK credentials. Derived true when deviceAuth.modes has "psk". */
+  readonly psk: boolean;
+  /** The PSK identity hint sent in the handshake (null: none). */
+  readonly pskIdentityHint: string | null;
+  readonly minVersion: TlsMinVersion;
+}
 
 export interface ServerConfig {
   readonly listen: { readonly host: string; readonly port: number };
@@ -41,6 +65,7 @@ export interface ServerConfig {
     readonly autoRegister: boolean;
   };
   readonly deviceAuth: { readonly modes: readonly AuthMode[]; readonly realm: string };
+  readonly tls: TlsConfig;
   /** Accept plain-http ServerURIs in queued commands (default: true when listening on loopback). */
   readonly allowHttp: boolean;
   /** How often idle sessions, due commands and UI sessions are expired. */
@@ -78,6 +103,16 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   store: { kind: StoreChoice.Sqlite, postgresUrl: null },
   dm: { batchSize: 20, idleTimeoutMs: 600_000, bodyLimitBytes: 1_048_576, autoRegister: true },
   deviceAuth: { modes: [AuthMode.None], realm: "omadm" },
+  tls: {
+    enabled: false,
+    certFile: null,
+    keyFile: null,
+    caFile: null,
+    requestClientCert: false,
+    psk: false,
+    pskIdentityHint: null,
+    minVersion: TlsMinVersion.Tls12,
+  },
   allowHttp: true,
   sweepIntervalMs: 30_000,
   components: { repository: true, ui: true, api: true, notifier: true },
@@ -165,6 +200,12 @@ function httpUrl(allowPath: boolean): Parser {
   };
 }
 
+/** A file path, resolved against the working directory (readability is checked once TLS is known to be on). */
+const filePath: Parser = (raw) => {
+  const t = text(raw, false);
+  return t.ok ? good(resolve(t.value as string)) : t;
+};
+
 const anyUrl: Parser = (raw) => {
   if (typeof raw !== "string") return bad(`must be a URL string, got ${show(raw)}`);
   try {
@@ -199,6 +240,14 @@ const FIELDS: readonly Field[] = [
   { path: "dm.autoRegister", env: "OMADM_AUTO_REGISTER", parse: bool },
   { path: "deviceAuth.modes", env: "OMADM_DEVICE_AUTH", parse: authModes },
   { path: "deviceAuth.realm", env: "OMADM_AUTH_REALM", parse: text },
+  { path: "tls.enabled", env: "OMADM_TLS_ENABLED", parse: bool },
+  { path: "tls.certFile", env: "OMADM_TLS_CERT_FILE", parse: nullable(filePath) },
+  { path: "tls.keyFile", env: "OMADM_TLS_KEY_FILE", parse: nullable(filePath) },
+  { path: "tls.caFile", env: "OMADM_TLS_CA_FILE", parse: nullable(filePath) },
+  { path: "tls.requestClientCert", env: "OMADM_TLS_REQUEST_CLIENT_CERT", parse: bool },
+  { path: "tls.psk", env: "OMADM_TLS_PSK", parse: bool },
+  { path: "tls.pskIdentityHint", env: "OMADM_TLS_PSK_IDENTITY_HINT", parse: nullable(text) },
+  { path: "tls.minVersion", env: "OMADM_TLS_MIN_VERSION", parse: oneOf(Object.values(TlsMinVersion)) },
   { path: "allowHttp", env: "OMADM_ALLOW_HTTP", parse: bool },
   { path: "sweepIntervalMs", env: "OMADM_SWEEP_INTERVAL_MS", parse: int(100, 3_600_000) },
   { path: "components.repository", env: "OMADM_REPOSITORY", parse: bool },
@@ -225,8 +274,9 @@ export function loadServerConfig(input: LoadServerConfigInput = {}): ConfigResul
   const problems: ConfigProblem[] = [];
   const warnings: string[] = [];
   const values = new Map<string, unknown>();
-  // Which paths were set explicitly (publicBaseUrl and allowHttp are derived only when they were not).
-  const explicit = new Set<string>();
+  // Which paths were set explicitly, and where (publicBaseUrl, allowHttp and some tls keys are derived only when
+  // they were not).
+  const explicit = new Map<string, ConfigProblem["source"]>();
 
   if (input.file !== undefined) {
     const file = readConfigFile(input.file);
@@ -243,32 +293,53 @@ export function loadServerConfig(input: LoadServerConfigInput = {}): ConfigResul
     const parsed = field.parse(raw, true);
     if (parsed.ok) {
       values.set(field.path, parsed.value);
-      explicit.add(field.path);
+      explicit.set(field.path, "env");
     } else problems.push({ key: name, source: "env", message: `${name} ${parsed.message}` });
   }
   if (input.overrides !== undefined) walk(input.overrides, "", "overrides", values, explicit, problems);
+  if (problems.length > 0) return refused(problems);
 
-  if (problems.length > 0) {
-    const text = problems.map((p) => `${p.source} ${p.message}`).join("; ");
-    return {
-      ok: false,
-      error: new ServerError(ServerErrorCode.CONFIG_INVALID, `invalid server configuration: ${text}`),
-      problems,
-    };
-  }
   const config = build(values);
+  // TLS keys depend on each other and on deviceAuth.modes; the files they name must be readable.
+  const tls = resolveTlsConfig(config, explicit, canRead);
+  if (tls.problems.length > 0) return refused(tls.problems);
+  warnings.push(...tls.warnings);
+  const scheme = tls.value.enabled ? "https" : "http";
+  if (config.publicBaseUrl !== null && tls.value.enabled && config.publicBaseUrl.startsWith("http:")) {
+    warnings.push(`publicBaseUrl ${config.publicBaseUrl} is plain http although tls.enabled is true`);
+  }
   const derived: ServerConfig = {
     ...config,
+    tls: tls.value,
     allowHttp: explicit.has("allowHttp") ? config.allowHttp : isLoopbackHost(config.listen.host),
-    publicBaseUrl: config.publicBaseUrl ?? derivePublicBaseUrl(config.listen.host, config.listen.port),
+    publicBaseUrl: config.publicBaseUrl ?? derivePublicBaseUrl(config.listen.host, config.listen.port, scheme),
   };
   return { ok: true, value: derived, warnings };
 }
 
+function refused(problems: readonly ConfigProblem[]): ConfigResult {
+  const text = problems.map((p) => `${p.source} ${p.message}`).join("; ");
+  return {
+    ok: false,
+    error: new ServerError(ServerErrorCode.CONFIG_INVALID, `invalid server configuration: ${text}`),
+    problems,
+  };
+}
+
+/** null when the file can be read, else why not. */
+function canRead(path: string): string | null {
+  try {
+    accessSync(path, fsConstants.R_OK);
+    return null;
+  } catch (cause) {
+    return (cause as Error).message;
+  }
+}
+
 /** The URL a listen address is reached at, or null when it cannot be known before binding. */
-export function derivePublicBaseUrl(host: string, port: number): string | null {
+export function derivePublicBaseUrl(host: string, port: number, scheme: "http" | "https" = "http"): string | null {
   if (port === 0 || host === "0.0.0.0" || host === "::") return null;
-  return `http://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
+  return `${scheme}://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
 }
 
 export function isLoopbackHost(host: string): boolean {
@@ -280,7 +351,7 @@ function walk(
   prefix: string,
   source: ConfigProblem["source"],
   values: Map<string, unknown>,
-  explicit: Set<string>,
+  explicit: Map<string, ConfigProblem["source"]>,
   problems: ConfigProblem[],
 ): void {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -295,7 +366,7 @@ function walk(
       const parsed = field.parse(v, false);
       if (parsed.ok) {
         values.set(path, parsed.value);
-        explicit.add(path);
+        explicit.set(path, source);
       } else problems.push({ key: path, source, message: `${path} ${parsed.message}` });
     } else if (prefix === "" && SECTIONS.has(key)) {
       walk(v, path, source, values, explicit, problems);

@@ -12,3 +12,4 @@ export * from "./services/index.js";
 export * from "./dm/index.js";
 export * from "./alerts/index.js";
 export * from "./registry/index.js";
+export * from "./tls/index.js";
