@@ -3,6 +3,7 @@
 // builds the ServerURIs the DM Server puts into commands, and keeps everything in the store.
 import { checkRequestContentType, DEFAULT_JSON_LIMITS } from "@omadm/protocol";
 import { ServerError, ServerErrorCode } from "../errors.js";
+import type { DeviceRegistry } from "../registry/device-registry.js";
 import type { Store } from "../store/store.js";
 import { DeviceState, type Page } from "../store/types.js";
 import type {
@@ -14,7 +15,7 @@ import type {
   UploadQuery,
 } from "../store/types-content.js";
 import { decideIfMatch } from "./conditional.js";
-import { checkContent } from "./content-check.js";
+import { checkContent, checkContentItems } from "./content-check.js";
 import { checkStoredMediaType, uploadAcceptHeader, uploadTypeList } from "./media.js";
 import {
   checkDeviceId,
@@ -40,6 +41,10 @@ export const DEFAULT_REPOSITORY_LIMITS: RepositoryLimits = {
 
 export interface RepositoryServiceDeps {
   readonly store: Store;
+  /** Keeps DevInfo values a device uploads as JSON MO data (HPUT, HPOST, SUB report) in the device registry. */
+  readonly devInfo?: Pick<DeviceRegistry, "captureDevInfoItems"> | undefined;
+  /** pino-shaped; for what fails after an upload was accepted (DevInfo capture). */
+  readonly logger?: { warn(details: Record<string, unknown>, message: string): void } | undefined;
 }
 
 export interface RepositoryServiceOptions {
@@ -201,7 +206,7 @@ export function createRepositoryService(
         });
       }
       const mediaType = type.value;
-      const { clientUris } = checkContent(mediaType, input.body, limits.maxUploadBytes);
+      const { clientUris, items } = checkContentItems(mediaType, input.body, limits.maxUploadBytes);
       await requireUploader(deviceId);
 
       const current = await store.repository.get(ref.path, deviceId);
@@ -226,6 +231,14 @@ export function createRepositoryService(
         mediaType,
         body: input.body,
       });
+      if (items !== null && deps.devInfo !== undefined) {
+        try {
+          await deps.devInfo.captureDevInfoItems(deviceId, items);
+        } catch (cause) {
+          // A nice-to-have, as for GET results: the upload is stored and acknowledged whatever happens here.
+          deps.logger?.warn({ deviceId, err: cause }, "could not store DevInfo values from an upload");
+        }
+      }
       return {
         upload: withoutBody(upload),
         item: item === null ? null : withoutBody(item),
