@@ -6,28 +6,27 @@ import { Status, type StatusItem } from "@omadm/protocol";
 import { serverActor } from "../tree/actor.js";
 import { createDmTree } from "../tree/dm-tree.js";
 import type { CommandEnv } from "./command-env.js";
-import { parseTarget, resolveAllowed } from "./targets.js";
+import { resolveTarget } from "./targets.js";
 
 export function performDelete(
   env: CommandEnv,
   serverId: string,
   clientUri: string,
 ): { readonly status: StatusItem; readonly message?: string } {
-  const uri = parseTarget(clientUri);
-  if (!uri.ok) return { status: { sc: uri.sc }, message: uri.message };
-  const nodes = resolveAllowed(env, serverId, "DELETE", uri.value, { strict: true });
-  if (!nodes.ok) return { status: { sc: nodes.sc }, message: nodes.message };
+  const target = resolveTarget(env, serverId, "DELETE", clientUri, { strict: true });
+  if (!target.ok) return { status: { sc: target.sc }, message: target.message };
+  const { nodes } = target.value;
   const actor = serverActor(serverId);
-  if (nodes.value.length > 1) {
+  if (nodes.length > 1) {
     const scratch = createDmTree({ registry: env.tree.registry });
     const copied = scratch.restore(env.tree.snapshot());
     if (!copied.ok) return { status: { sc: Status.COMMAND_FAILED }, message: copied.error.message };
-    for (const n of nodes.value) {
+    for (const n of nodes) {
       const r = scratch.delete(n.moid, n.miid, n.path, actor);
       if (!r.ok) return { status: { sc: r.error.status }, message: r.error.message };
     }
   }
-  for (const n of nodes.value) {
+  for (const n of nodes) {
     const r = env.tree.delete(n.moid, n.miid, n.path, actor);
     if (!r.ok) return { status: { sc: r.error.status }, message: r.error.message };
   }

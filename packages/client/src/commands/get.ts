@@ -6,26 +6,25 @@
 // subtree they are left out.
 import { Status, type StatusItem } from "@omadm/protocol";
 import type { CommandEnv } from "./command-env.js";
-import { itemsFor, parseTarget, resolveAllowed, validatorMatches } from "./targets.js";
+import { itemsFor, resolveTarget, validatorMatches } from "./targets.js";
 
 export function performGet(
   env: CommandEnv,
   serverId: string,
   clientUri: string,
 ): { readonly status: StatusItem; readonly message?: string } {
-  const uri = parseTarget(clientUri);
-  if (!uri.ok) return { status: { sc: uri.sc }, message: uri.message };
-  const nodes = resolveAllowed(env, serverId, "GET", uri.value);
-  if (!nodes.ok) return { status: { sc: nodes.sc }, message: nodes.message };
-  if (validatorMatches(env, uri.value, nodes.value)) return { status: { sc: Status.NOT_MODIFIED } };
-  const [only] = nodes.value;
-  if (nodes.value.length === 1 && only !== undefined) {
+  const target = resolveTarget(env, serverId, "GET", clientUri);
+  if (!target.ok) return { status: { sc: target.sc }, message: target.message };
+  const { uri, nodes } = target.value;
+  if (validatorMatches(env, uri, nodes)) return { status: { sc: Status.NOT_MODIFIED } };
+  const [only] = nodes;
+  if (nodes.length === 1 && only !== undefined) {
     const node = env.tree.node(only.moid, only.miid, only.path);
     // A leaf of DDF format `null` carries no value by definition (§8.1 formats), like one never given a value.
     const empty = node?.isLeaf === true && (node.leafValue() === undefined || node.definition.format === "null");
     if (empty) return { status: { sc: Status.NO_CONTENT } };
   }
-  const items = itemsFor(env, nodes.value);
+  const items = itemsFor(env, nodes);
   if (!items.ok) return { status: { sc: items.sc }, message: items.message };
   return {
     status: { sc: Status.OK, URI: items.value.map((i) => i.ClientURI), Data: items.value },

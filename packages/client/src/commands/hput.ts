@@ -6,9 +6,9 @@
 // - A cv that matches the instance validator of every target (§6.3) → 304 and nothing is sent.
 // - 2xx → 200; 415 + OMADM-Accept → one retry in a listed type we write, none → 406; other HTTP errors → the
 //   code; no response → 503.
-import { type ClientUri, type ResolvedNode, Status, type StatusItem, parseServerUri } from "@omadm/protocol";
+import { Status, type StatusItem, parseServerUri } from "@omadm/protocol";
 import type { CommandEnv } from "./command-env.js";
-import { itemsFor, parseTarget, resolveAllowed, validatorMatches } from "./targets.js";
+import { itemsFor, resolveTarget, validatorMatches, type Target } from "./targets.js";
 import { sendMoData, sendStatus } from "./transfer.js";
 
 export interface HputRequest {
@@ -31,13 +31,11 @@ export async function performHput(
   if (!url.ok) return failed(Status.BAD_REQUEST, url.error.message);
   if (req.clientUris.length === 0) return failed(Status.BAD_REQUEST, "HPUT/HPOST needs at least one ClientURI");
   const command = req.method === "PUT" ? "HPUT" : "HPOST";
-  const targets: { uri: ClientUri; nodes: ResolvedNode[] }[] = [];
+  const targets: Target[] = [];
   for (const text of req.clientUris) {
-    const uri = parseTarget(text);
-    if (!uri.ok) return failed(uri.sc, uri.message);
-    const nodes = resolveAllowed(env, req.serverId, command, uri.value);
-    if (!nodes.ok) return failed(nodes.sc, nodes.message);
-    targets.push({ uri: uri.value, nodes: nodes.value });
+    const target = resolveTarget(env, req.serverId, command, text);
+    if (!target.ok) return failed(target.sc, target.message);
+    targets.push(target.value);
   }
   // §6.3: only when every ClientURI carries a cv that is still current has the server nothing to learn.
   if (targets.every((t) => validatorMatches(env, t.uri, t.nodes))) return { status: { sc: Status.NOT_MODIFIED } };

@@ -29,6 +29,27 @@ export function parseTarget(text: string): Targeted<ClientUri> {
   return r.ok ? r : fail(Status.BAD_REQUEST, r.error.message);
 }
 
+/** A ClientURI parameter with the nodes it names that the server may act on. */
+export interface Target {
+  readonly uri: ClientUri;
+  readonly nodes: ResolvedNode[];
+}
+
+/** `parseTarget`, then `resolveAllowed` on the parsed URI: the first failure (400, then 403/404/405) is returned. */
+export function resolveTarget(
+  env: CommandEnv,
+  serverId: string,
+  command: TreeCommand,
+  clientUri: string,
+  options: { readonly single?: boolean; readonly strict?: boolean } = {},
+): Targeted<Target> {
+  const uri = parseTarget(clientUri);
+  if (!uri.ok) return uri;
+  const nodes = resolveAllowed(env, serverId, command, uri.value, options);
+  if (!nodes.ok) return nodes;
+  return { ok: true, value: { uri: uri.value, nodes: nodes.value } };
+}
+
 /** True when the URI selects by pattern: `*` or an x-name in mo-inst or the path (§6.1). */
 export function hasWildcard(uri: ClientUri): boolean {
   return uri.inst.kind === "all" || uri.inst.kind === "xname" || uri.path.some((s) => s.kind !== "name");
