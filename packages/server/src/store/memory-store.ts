@@ -112,7 +112,8 @@ export function createMemoryStore(deps: StoreDeps, options: MemoryStoreOptions =
     ...outside,
     transaction: async (fn) => {
       scope.checkOutside();
-      await passGate();
+      // No await between seeing the gate open and closing it, or two transactions could both pass.
+      while (gate !== undefined) await gate;
       ctx.check();
       let release: () => void = () => undefined;
       gate = new Promise<void>((resolve) => {
