@@ -29,7 +29,11 @@ export interface AlertIntakeResult {
 }
 
 export interface AlertIntake {
-  receive(input: AlertIntakeInput): Promise<AlertIntakeResult>;
+  /**
+   * Stores the alerts and completes what they report. With `tx` (the caller's store transaction, e.g. the DM
+   * package's) both steps join it and commit with it; without, they are a transaction of their own.
+   */
+  receive(input: AlertIntakeInput, tx?: Pick<StoreParts, "alerts" | "commands">): Promise<AlertIntakeResult>;
 }
 
 export interface AlertIntakeDeps {
@@ -39,8 +43,9 @@ export interface AlertIntakeDeps {
 export function createAlertIntake(deps: AlertIntakeDeps): AlertIntake {
   const { store } = deps;
   return {
-    async receive(input) {
+    async receive(input, tx) {
       if (input.alerts.length === 0) return { stored: [], completed: [] };
+      if (tx !== undefined) return storeAndComplete(tx, input);
       if (input.alerts.every((a) => a.SourceURI === undefined)) {
         return { stored: await store.alerts.record(input.alerts.map((a) => toNewAlert(input, a))), completed: [] };
       }
