@@ -1,14 +1,16 @@
 // Runs the DM session state machine against the store: the imperative shell around session-machine.ts. One
-// call per package: Package#1 in → Package#2 out, Package#3 in → Package#2 out. Every check that can refuse a
-// package runs before the first write, so a refused package changes nothing (design invariant 5); every write
-// is a store call that commits before it returns, so a crash at any point loses no command (invariant 3): at
-// worst commands sit `sent` in a session that the idle sweep closes, which puts them back in the queue.
+// call per package: Package#1 in → Package#2 out, Package#3 in → Package#2 out. Each package is one store
+// transaction (one commit, one fsync under SQLite FULL): contact, session, alerts, results, the next batch and
+// the saved state commit together before the Package#2 is sent, or none of them does — a crash or error
+// mid-package leaves the previous state (design invariants 3 and 5). A refusal the device must see *and* that
+// changes something (a disabled device's contact time, an expired session's close) is returned, not thrown,
+// so it commits; anything thrown rolls the package back.
 import { randomBytes } from "node:crypto";
 import { err, ok, type Package1, type Package2, type Package3, type Result } from "@omadm/protocol";
 import type { AlertIntake } from "../alerts/alert-intake.js";
 import { ServerError, ServerErrorCode, isServerError } from "../errors.js";
 import type { DeviceRegistry } from "../registry/device-registry.js";
-import type { Store } from "../store/store.js";
+import type { Store, StoreParts } from "../store/store.js";
 import type { Clock, Command, CommandResultInput } from "../store/types.js";
 import { SessionStatus, type Session } from "../store/types-session.js";
 import { decodeDmState, encodeDmState } from "./session-state-codec.js";
@@ -65,37 +67,18 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
   const { store, registry, alerts } = deps;
   const newToken = deps.newToken ?? defaultToken;
 
-  /**
-   * Carries out a step's actions, feeding taken batches back in, until the Package#2 is ready. If anything
-   * fails half-way, the session is closed as aborted (its in-flight commands go back to the queue): the device
-   * gets an error status, and seed CR §7.6 has it abort the session on any 4xx/5xx anyway.
-   */
-  async function drive(deviceId: string, first: DmStep, open: OpenKeys | null, start: Session | null) {
-    const state = { session: start, ended: false };
-    try {
-      return await driveSteps(deviceId, first, open, state);
-    } catch (cause) {
-      const { session } = state;
-      // A conflict means another node (or a retried POST) owns the session now; leave it to them.
-      const ownedElsewhere =
-        isServerError(cause) &&
-        (cause.code === ServerErrorCode.SESSION_CONFLICT || cause.code === ServerErrorCode.SESSION_NOT_OPEN);
-      if (session !== null && !state.ended && !ownedElsewhere) {
-        await store.sessions.close(session.id, SessionStatus.Aborted).catch((closeError: unknown) => {
-          deps.logger?.warn({ deviceId, session: session.id, err: closeError }, "could not abort the DM session");
-        });
-      }
-      throw cause;
-    }
-  }
-
+  /** Carries out a step's actions in the package's transaction, feeding taken batches back in, until the
+   *  Package#2 is ready. */
   async function driveSteps(
+    tx: StoreParts,
     deviceId: string,
     first: DmStep,
     open: OpenKeys | null,
-    progress: { session: Session | null; ended: boolean },
+    start: Session | null,
   ): Promise<Package2Reply> {
     let current = first;
+    let session = start;
+    let ended = false;
     let package2: Package2 | undefined;
     for (;;) {
       let taken: readonly Command[] | undefined;
@@ -103,7 +86,7 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
         switch (action.kind) {
           case DmActionKind.OpenSession: {
             if (open === null) throw new Error("OpenSession outside a Package#1");
-            const opened = await store.sessions.open({
+            const opened = await tx.sessions.open({
               deviceId,
               stateName: current.state.kind,
               stateData: encodeDmState(current.state),
@@ -112,7 +95,7 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
               cookie: open.cookie,
               idleTimeoutMs: options.idleTimeoutMs,
             });
-            progress.session = opened.session;
+            session = opened.session;
             if (opened.superseded !== null) {
               deps.logger?.info(
                 { deviceId, superseded: opened.superseded.id, requeued: opened.requeued.length },
@@ -122,17 +105,17 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
             break;
           }
           case DmActionKind.RecordResults: {
-            const done = await recordResults(live(progress.session).id, action.results);
-            await captureDevInfo(deviceId, done);
+            const done = await recordResults(tx, live(session).id, action.results);
+            await captureDevInfo(tx, deviceId, done);
             break;
           }
           case DmActionKind.StoreAlerts:
-            await alerts.receive({ deviceId, sessionId: progress.session?.id ?? null, alerts: action.alerts });
+            await alerts.receive({ deviceId, sessionId: session?.id ?? null, alerts: action.alerts }, tx);
             break;
           case DmActionKind.TakeBatch:
-            taken = await store.commands.takeBatch({
+            taken = await tx.commands.takeBatch({
               deviceId,
-              sessionId: live(progress.session).id,
+              sessionId: live(session).id,
               max: action.max,
               packageNo: action.packageNo,
               firstPosition: action.firstPosition,
@@ -142,22 +125,22 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
             package2 = action.package;
             break;
           case DmActionKind.CloseSession:
-            progress.session = await closeWith(live(progress.session), current.state, action.reason);
-            progress.ended = true;
+            session = await closeWith(tx, live(session), current.state, action.reason);
+            ended = true;
             break;
         }
       }
       if (taken === undefined) break;
       current = unwrap(stepDmSession(current.state, batchEvent(taken)));
     }
-    if (!progress.ended) progress.session = await persist(live(progress.session), current.state);
+    if (!ended) session = await persist(tx, live(session), current.state);
     if (package2 === undefined) throw new Error(`no Package#2 after reaching ${current.state.kind}`);
-    return { package: package2, session: live(progress.session), ended: progress.ended };
+    return { package: package2, session: live(session), ended };
   }
 
-  async function recordResults(sessionId: string, results: readonly CommandResultInput[]) {
+  async function recordResults(tx: StoreParts, sessionId: string, results: readonly CommandResultInput[]) {
     try {
-      return await store.commands.recordResults(sessionId, results);
+      return await tx.commands.recordResults(sessionId, results);
     } catch (cause) {
       if (isServerError(cause) && cause.code === ServerErrorCode.COMMAND_ILLEGAL_TRANSITION) {
         throw conflict(
@@ -169,39 +152,42 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
     }
   }
 
-  async function persist(session: Session, state: DmState): Promise<Session> {
-    return store.sessions.update(
+  async function persist(tx: StoreParts, session: Session, state: DmState): Promise<Session> {
+    return tx.sessions.update(
       session.id,
       { stateName: state.kind, stateData: encodeDmState(state), packageNo: packageNoOf(state) },
       { expectedVersion: session.version },
     );
   }
 
-  async function closeWith(session: Session, state: DmState, reason: DmEndReason): Promise<Session> {
+  async function closeWith(tx: StoreParts, session: Session, state: DmState, reason: DmEndReason): Promise<Session> {
     switch (reason) {
       case DmEndReason.Ended: {
         // Record the final state first (for the operator's view), then close: no commands are in flight
-        // because END never rides with commands (session-machine.ts).
-        const final = await persist(session, state);
-        return (await store.sessions.close(final.id, SessionStatus.Ended)).session;
+        // because END never rides with commands (session-machine.ts). Same transaction: one commit.
+        const final = await persist(tx, session, state);
+        return (await tx.sessions.close(final.id, SessionStatus.Ended)).session;
       }
       case DmEndReason.Expired:
-        return (await store.sessions.close(session.id, SessionStatus.Expired)).session;
+        return (await tx.sessions.close(session.id, SessionStatus.Expired)).session;
       case DmEndReason.Superseded:
         // Only `sessions.open` supersedes, atomically with the new session; nothing left to do here.
         return session;
     }
   }
 
-  async function captureDevInfo(deviceId: string, results: readonly Command[]): Promise<void> {
+  async function captureDevInfo(tx: StoreParts, deviceId: string, results: readonly Command[]): Promise<void> {
     try {
-      await registry.captureDevInfo(deviceId, results);
+      // A failed call on `tx` changes nothing (a savepoint), so the package can go on without it.
+      await registry.captureDevInfo(deviceId, results, tx);
     } catch (cause) {
       // A nice-to-have: a failure to keep DevInfo must not fail the device's session.
       deps.logger?.warn({ deviceId, err: cause }, "could not store DevInfo values from a GET result");
     }
   }
 
+  /** Finds the session outside the package's transaction (a read commits nothing); its writes then check
+   *  that the session is still as read (results still in flight, state version), as another node's would. */
   async function locate(deviceId: string, where: SessionLocator): Promise<Result<Session, ServerError>> {
     let session: Session | null;
     if (where.contToken !== undefined) {
@@ -229,11 +215,60 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
     return ok(session);
   }
 
+  /** The rest of a Package#3 once its session is found, inside the package's transaction. */
+  async function applyPackage3(
+    tx: StoreParts,
+    deviceId: string,
+    session: Session,
+    p3: Package3,
+  ): Promise<Result<Package2Reply, ServerError>> {
+    const decoded = decodeDmState(session.stateName, session.stateData);
+    if (!decoded.ok) return decoded;
+    if (session.idleExpiresAt <= deps.clock.now()) {
+      // dm2-reference §1.5: past the idle timeout the session is gone, even if no sweep has closed it yet.
+      const expired = stepDmSession(decoded.value, { kind: DmEventKind.IdleTimeout });
+      if (expired.ok) await closeWith(tx, session, expired.value.state, DmEndReason.Expired).catch(ignoreNotOpen);
+      return err(notOpen(`the DM session expired after ${options.idleTimeoutMs / 1000} s without a Package#3`));
+    }
+    const stepped = stepDmSession(decoded.value, {
+      kind: DmEventKind.Package3Received,
+      statuses: p3.Status,
+      alerts: p3.Alert ?? [],
+      batchSize: options.batchSize,
+    });
+    if (!stepped.ok) return stepped;
+    const active = await registry.checkActive(deviceId, tx);
+    if (!active.ok) {
+      // Disabled (or deleted) in the middle of its session: end the session here, commands back in the queue.
+      await tx.sessions.close(session.id, SessionStatus.Aborted).catch(ignoreNotOpen);
+      return active;
+    }
+    // No separate claim: recording the results is the claim. It succeeds only while every command of the
+    // previous Package#2 is still `sent` in this session (atomic in the store), so of two nodes or two
+    // retried POSTs handling the same Package#3 exactly one goes on (the other gets SESSION_CONFLICT), and a
+    // session superseded or expired meanwhile (its commands requeued) is refused. The machine never sends
+    // CONT alone, so every Package#3 has results to record.
+    return ok(await driveSteps(tx, deviceId, stepped.value, null, session));
+  }
+
+  /**
+   * After a Package#3 failed (its transaction rolled back), the session is closed as aborted so its in-flight
+   * commands go back to the queue: the device got an error status, and seed CR §7.6 has it abort the session
+   * on any 4xx/5xx anyway. A conflict means another node (or a retried POST) owns the session: left to them.
+   */
+  async function abortAfterFailure(deviceId: string, sessionId: string, cause: unknown): Promise<void> {
+    const ownedElsewhere =
+      isServerError(cause) &&
+      (cause.code === ServerErrorCode.SESSION_CONFLICT || cause.code === ServerErrorCode.SESSION_NOT_OPEN);
+    if (ownedElsewhere) return;
+    await store.sessions.close(sessionId, SessionStatus.Aborted).catch((closeError: unknown) => {
+      deps.logger?.warn({ deviceId, session: sessionId, err: closeError }, "could not abort the DM session");
+    });
+  }
+
   return {
     async handlePackage1(deviceId, p1) {
       try {
-        const admitted = await registry.admit(deviceId, p1.MOS);
-        if (!admitted.ok) return admitted;
         const open: OpenKeys = { contToken: newToken(), cookie: newToken() };
         const event: DmEvent = {
           kind: DmEventKind.Package1Received,
@@ -241,7 +276,14 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
           contUri: options.contUrl(open.contToken),
           batchSize: options.batchSize,
         };
-        return ok(await drive(deviceId, unwrap(stepDmSession(DM_START, event)), open, null));
+        const first = unwrap(stepDmSession(DM_START, event));
+        // One transaction: if anything fails, the new session (and the superseding of the old one, with its
+        // requeue) never happened, so there is nothing to abort.
+        return await store.transaction(async (tx): Promise<Result<Package2Reply, ServerError>> => {
+          const admitted = await registry.admit(deviceId, p1.MOS, tx);
+          if (!admitted.ok) return admitted;
+          return ok(await driveSteps(tx, deviceId, first, open, null));
+        });
       } catch (cause) {
         return fromThrown(cause);
       }
@@ -252,33 +294,12 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
         const found = await locate(deviceId, where);
         if (!found.ok) return found;
         const session = found.value;
-        const decoded = decodeDmState(session.stateName, session.stateData);
-        if (!decoded.ok) return decoded;
-        if (session.idleExpiresAt <= deps.clock.now()) {
-          // dm2-reference §1.5: past the idle timeout the session is gone, even if no sweep has closed it yet.
-          const expired = stepDmSession(decoded.value, { kind: DmEventKind.IdleTimeout });
-          if (expired.ok) await closeWith(session, expired.value.state, DmEndReason.Expired).catch(ignoreNotOpen);
-          return err(notOpen(`the DM session expired after ${options.idleTimeoutMs / 1000} s without a Package#3`));
+        try {
+          return await store.transaction((tx) => applyPackage3(tx, deviceId, session, p3));
+        } catch (cause) {
+          await abortAfterFailure(deviceId, session.id, cause);
+          throw cause;
         }
-        const stepped = stepDmSession(decoded.value, {
-          kind: DmEventKind.Package3Received,
-          statuses: p3.Status,
-          alerts: p3.Alert ?? [],
-          batchSize: options.batchSize,
-        });
-        if (!stepped.ok) return stepped;
-        const active = await registry.checkActive(deviceId);
-        if (!active.ok) {
-          // Disabled (or deleted) in the middle of its session: end the session here, commands back in the queue.
-          await store.sessions.close(session.id, SessionStatus.Aborted).catch(ignoreNotOpen);
-          return active;
-        }
-        // No separate claim: recording the results is the claim. It succeeds only while every command of the
-        // previous Package#2 is still `sent` in this session (atomic in the store), so of two nodes or two
-        // retried POSTs handling the same Package#3 exactly one goes on (the other gets SESSION_CONFLICT), and a
-        // session superseded or expired meanwhile (its commands requeued) is refused. The machine never sends
-        // CONT alone, so every Package#3 has results to record. Saves one commit per package.
-        return ok(await drive(deviceId, stepped.value, null, session));
       } catch (cause) {
         return fromThrown(cause);
       }
