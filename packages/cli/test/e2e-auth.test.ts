@@ -41,7 +41,7 @@ after(async () => {
 
 test("with Digest required, sessions and repository transfers (HGET, HPUT, SUB report) authenticate", async () => {
   const first = await device.client.runSession();
-  assert.equal(first.kind, "completed", `${JSON.stringify(first)}\n${device.warnings.join("\n")}`);
+  assert.equal(first.kind, "completed", `${JSON.stringify(first)}\n${device.log.join("\n")}`);
   const base = `${srv.server.publicBaseUrl()}/repo/devices/${encodeURIComponent(DEV_ID)}`;
   const item = await srv.api.putContent(
     { path: "gw/guest", deviceId: DEV_ID },
@@ -53,7 +53,7 @@ test("with Digest required, sessions and repository transfers (HGET, HPUT, SUB r
   await srv.api.queue(DEV_ID, ["HPUT", `${base}/up/wan`, `${MOID_GATEWAY}/main/Wan`]);
   await srv.api.queue(DEV_ID, ["SUB", `${base}/sub/wan`, `${MOID_GATEWAY}/main/Wan`]);
   const outcome = await device.client.runSession();
-  assert.equal(outcome.kind, "completed", `${JSON.stringify(outcome)}\n${device.warnings.join("\n")}`);
+  assert.equal(outcome.kind, "completed", `${JSON.stringify(outcome)}\n${device.log.join("\n")}`);
   assert.deepEqual(
     statusesOf(outcome),
     [
@@ -64,7 +64,7 @@ test("with Digest required, sessions and repository transfers (HGET, HPUT, SUB r
       ["SUB", 200],
       ["END", 200],
     ],
-    device.warnings.join("\n"),
+    device.log.join("\n"),
   );
   assert.ok((await device.client.setValue(`${MOID_GATEWAY}/main/Wan/Mtu`, "1400")).ok);
   await device.client.flushSubscriptions();

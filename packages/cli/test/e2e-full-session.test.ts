@@ -94,7 +94,7 @@ test(
     );
 
     const outcome = await device.client.runSession();
-    assert.equal(outcome.kind, "completed", `${JSON.stringify(outcome)}\n${device.warnings.join("\n")}`);
+    assert.equal(outcome.kind, "completed", `${JSON.stringify(outcome)}\n${device.log.join("\n")}`);
     assert.equal(outcome.trigger.kind, "client-initiated");
     assert.equal((await device.sessions.next()).sessionId, outcome.sessionId);
     // CONT first (the session's own URL on this server), then the queue in order; Package#3 went to the CONT URL.

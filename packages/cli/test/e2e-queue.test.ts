@@ -226,7 +226,7 @@ test("wake-on-queue: queuing a command sends Package#0 over UDP and the device r
     });
     const get = await woq.api.queue(devId, ["GET", `${MOID_DEVINFO}//HwV`]);
     const outcome = await d.sessions.next();
-    assert.equal(outcome.kind, "completed", `${JSON.stringify(outcome)}\n${d.warnings.join("\n")}`);
+    assert.equal(outcome.kind, "completed", `${JSON.stringify(outcome)}\n${d.log.join("\n")}`);
     assert.equal(outcome.trigger.kind, "server-initiated");
     const done = await woq.api.command(get.id);
     assert.deepEqual([done.state, done.statusCode], ["done", 200]);

@@ -164,7 +164,7 @@ test("a session in progress continues on the restarted server: the EXEC is done 
   assert.equal((await srv.api.command(exec.id)).state, "sent", "still in flight: the session lives in the store");
   block.release({ sc: 200 });
   const outcome = await running;
-  assert.equal(outcome.kind, "completed", `${JSON.stringify(outcome)}\n${d.warnings.join("\n")}`);
+  assert.equal(outcome.kind, "completed", `${JSON.stringify(outcome)}\n${d.log.join("\n")}`);
   assert.deepEqual(statusesOf(outcome), [
     ["CONT", 200],
     ["EXEC", 200],

@@ -62,7 +62,7 @@ test(
     // The session: SHOW is answered 200 once the browser was launched, and the GET after it runs in the same
     // package — the device never waits for the UI session (§4.6).
     const outcome = await device.client.runSession();
-    assert.equal(outcome.kind, "completed", `${JSON.stringify(outcome)}\n${device.warnings.join("\n")}`);
+    assert.equal(outcome.kind, "completed", `${JSON.stringify(outcome)}\n${device.log.join("\n")}`);
     assert.deepEqual(statusesOf(outcome), [
       ["CONT", 200],
       ["SHOW", 200],

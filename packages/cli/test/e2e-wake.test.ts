@@ -84,7 +84,7 @@ async function wakeAndRun(
   const accepted = await device.accepted.next();
   assert.deepEqual([accepted.serverId, accepted.notificationId], [srv.config.serverId, sent.notificationId]);
   const outcome = await device.sessions.next();
-  assert.equal(outcome.kind, "completed", `${JSON.stringify(outcome)}\n${device.warnings.join("\n")}`);
+  assert.equal(outcome.kind, "completed", `${JSON.stringify(outcome)}\n${device.log.join("\n")}`);
   assert.deepEqual(outcome.trigger, {
     kind: "server-initiated",
     reqMos: wake.reqMos === true,

@@ -66,7 +66,7 @@ export interface E2eDevice {
   /** The UDP port the device listens on (when `udp`). */
   readonly udpPort: number | undefined;
   /** What the client logged, every level (shown in assertion messages). */
-  readonly warnings: readonly string[];
+  readonly log: readonly string[];
   /** Stops the client (cancelling a running session, saving the state) and closes its HTTP pool. */
   stop(): Promise<void>;
 }
@@ -149,18 +149,18 @@ export async function startDevice(options: E2eDeviceOptions): Promise<E2eDevice>
     readFile: (p) => new Uint8Array(readFileSync(p)),
   });
   if (!parsed.ok) throw parsed.error;
-  const warnings: string[] = [];
+  const log: string[] = [];
   const line = (level: string, details: Record<string, unknown>, message: string): string =>
     `${level} ${message} ${JSON.stringify(details, (_k, v: unknown) => (v instanceof Error ? v.message : v))}`;
   const logger = {
     info(details: Record<string, unknown>, message: string): void {
-      warnings.push(line("info", details, message));
+      log.push(line("info", details, message));
     },
     debug(details: Record<string, unknown>, message: string): void {
-      warnings.push(line("debug", details, message));
+      log.push(line("debug", details, message));
     },
     warn(details: Record<string, unknown>, message: string): void {
-      warnings.push(line("warn", details, message));
+      log.push(line("warn", details, message));
     },
   };
   const udp: UdpNotificationTransport | undefined =
@@ -218,7 +218,7 @@ export async function startDevice(options: E2eDeviceOptions): Promise<E2eDevice>
     accepted,
     rejected,
     udpPort: udp?.address()?.port,
-    warnings,
+    log,
     stop: () => (stopping ??= client.stop().finally(() => http.close())),
   };
 }
