@@ -3,7 +3,7 @@
 // carrying its NOTIFICATION-ID, prints a dropped notification with its reason, and stops cleanly.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createSocket } from "node:dgram";
+import { sendLoopbackDatagram } from "../../../test-support/udp.js";
 import { AT_BOOTSTRAP_COMPLETE, AT_SERVER_INIT, signNotification } from "@omadm/protocol";
 import { createInbox } from "../../../test-support/async-inbox.js";
 import {
@@ -17,17 +17,6 @@ import {
 } from "./client-support.js";
 
 const enc = new TextEncoder();
-
-function send(port: number, bytes: Uint8Array): Promise<void> {
-  const socket = createSocket("udp4");
-  return new Promise((resolve, reject) => {
-    socket.send(bytes, port, "127.0.0.1", (error) => {
-      socket.close();
-      if (error) reject(error);
-      else resolve();
-    });
-  });
-}
 
 test(
   "client daemon: bootstrap session, notified session, dropped notification, clean stop",
@@ -77,7 +66,7 @@ test(
     // A signed notification (no SERVER-ID: the listener is bound to dm1) opens a ServerInitiatedMgmt session.
     const credentials = { secret: enc.encode(NOTI_SECRET), authData: enc.encode(DEV_ID) };
     const bytes = signNotification({ notificationId: 321, reqMos: true, unknownOptions: [] }, credentials);
-    await send(port, bytes);
+    await sendLoopbackDatagram(port, bytes);
     assert.match(await next(/^notification from dm1 accepted/), /NOTIFICATION-ID 321/);
     assert.match(await next(/^session →/), /ServerInitiatedMgmt, NOTIFICATION-ID 321, MOS/);
     await next(/\(ServerInitiatedMgmt, NOTIFICATION-ID 321, MOS\): completed/);
@@ -89,7 +78,7 @@ test(
 
     // The same notification again is a duplicate: printed with its reason, no session.
     const requests = server.received.length;
-    await send(port, bytes);
+    await sendLoopbackDatagram(port, bytes);
     assert.match(await next(/^notification dropped/), /^notification dropped \(duplicate\) from udp 127\.0\.0\.1:\d+/);
     assert.equal(server.received.length, requests);
 
@@ -97,7 +86,7 @@ test(
     stopped = true;
     assert.equal(await next(/stopped$/), `omadm client ${DEV_ID} stopped`);
     // Stopped means stopped: the port is released, so nothing is received any more.
-    await send(port, bytes);
+    await sendLoopbackDatagram(port, bytes);
     assert.equal(server.received.length, requests);
   },
 );

@@ -4,7 +4,7 @@
 // the restart is still dropped, and the pending report is delivered once its ServerURI answers.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { createSocket } from "node:dgram";
+import { sendLoopbackDatagram } from "../../../test-support/udp.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -51,17 +51,6 @@ function start(): { t: TestClient; udp: ReturnType<typeof createUdpNotificationT
   return { t, udp };
 }
 
-function sendUdp(port: number, bytes: Uint8Array): Promise<void> {
-  const socket = createSocket("udp4");
-  return new Promise((resolve, reject) => {
-    socket.send(bytes, port, "127.0.0.1", (error) => {
-      socket.close();
-      if (error) reject(error);
-      else resolve();
-    });
-  });
-}
-
 const byId = <T extends { readonly id: string }>(list: readonly T[]): T[] =>
   [...list].sort((x, y) => x.id.localeCompare(y.id));
 
@@ -88,7 +77,7 @@ test(
             ["END"],
           )
         : p2(["END"]);
-    await sendUdp(a.udp.address()?.port ?? 0, NOTIFICATION);
+    await sendLoopbackDatagram(a.udp.address()?.port ?? 0, NOTIFICATION);
     const notified = await sessionsA.next();
     assert.equal(notified.kind, "completed");
     assert.deepEqual(
@@ -134,7 +123,7 @@ test(
 
       // The same notification again, after the restart: still a duplicate, and no session opens.
       const requests = server.received.length;
-      await sendUdp(b.udp.address()?.port ?? 0, NOTIFICATION);
+      await sendLoopbackDatagram(b.udp.address()?.port ?? 0, NOTIFICATION);
       const dup = await rejected.next();
       assert.equal(dup.reason, RejectReason.DUPLICATE);
       assert.equal(dup.notificationId, 77);
