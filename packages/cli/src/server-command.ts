@@ -43,6 +43,9 @@ interface ServerFlags {
   readonly postgresUrl?: string;
   readonly mqttUrl?: string;
   readonly serverId?: string;
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  readonly tlsCa?: string;
 }
 
 export function registerServerCommand(program: Command, deps: ServerCommandDeps): void {
@@ -57,6 +60,11 @@ export function registerServerCommand(program: Command, deps: ServerCommandDeps)
     .option("--postgres-url <url>", "PostgreSQL connection string (with --store postgres)")
     .option("--mqtt-url <url>", "MQTT broker for Package#0 notifications (e.g. mqtt://127.0.0.1:1883)")
     .option("--server-id <id>", "SERVER-ID sent in Package#0 (the devices' DMAcc SrvID)")
+    // dm2-reference §11.2: HTTPS for devices; the other tls.* keys (PSK-TLS, TLS 1.1) are in the config file or
+    // OMADM_TLS_* variables, and mtls/psk device authentication in deviceAuth.modes (OMADM_DEVICE_AUTH).
+    .option("--tls-cert <file>", "server certificate chain (PEM): listen with HTTPS (tls.certFile)")
+    .option("--tls-key <file>", "private key of --tls-cert (PEM) (tls.keyFile)")
+    .option("--tls-ca <file>", "CA certificates device certificates must chain to (PEM) (tls.caFile)")
     .action(async (flags: ServerFlags) => {
       const setExit = deps.setExitCode ?? ((code: number) => (process.exitCode = code));
       const overrides = flagsToConfig(flags);
@@ -88,9 +96,11 @@ export async function startServer(config: ServerConfig, deps: Pick<ServerCommand
   const clock = { now: () => Date.now() };
   const store = await openStore(config, clock);
   const logger = pino({ level: config.logLevel, base: { service: "omadm" } });
-  const server = createOmadmServer({ store, clock, logger }, config);
+  let server: OmadmServer;
   let urls: RunningServer["urls"];
   try {
+    // Composing reads the TLS files: an unusable one is refused here, naming it, and the store is closed.
+    server = createOmadmServer({ store, clock, logger }, config);
     ({ urls } = await server.start());
   } catch (e) {
     await store.close();
@@ -158,6 +168,11 @@ function flagsToConfig(flags: ServerFlags): ServerConfigInput | string {
     return `--store must be one of ${Object.values(StoreChoice).join(", ")}, got ${store}`;
   }
   const listen = { ...(flags.host !== undefined && { host: flags.host }), ...(port !== undefined && { port }) };
+  const tls = {
+    ...(flags.tlsCert !== undefined && { certFile: flags.tlsCert }),
+    ...(flags.tlsKey !== undefined && { keyFile: flags.tlsKey }),
+    ...(flags.tlsCa !== undefined && { caFile: flags.tlsCa }),
+  };
   const storeInput = {
     ...(store !== undefined && { kind: store as StoreChoice }),
     ...(flags.postgresUrl !== undefined && { postgresUrl: flags.postgresUrl }),
@@ -168,5 +183,7 @@ function flagsToConfig(flags: ServerFlags): ServerConfigInput | string {
     ...(flags.dataDir !== undefined && { dataDir: flags.dataDir }),
     ...(flags.serverId !== undefined && { serverId: flags.serverId }),
     ...(flags.mqttUrl !== undefined && { notifier: { mqttUrl: flags.mqttUrl } }),
+    // A server certificate on the command line means HTTPS.
+    ...(Object.keys(tls).length > 0 && { tls: { ...tls, ...(flags.tlsCert !== undefined && { enabled: true }) } }),
   };
 }
