@@ -5,14 +5,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ErrorCode } from "@omadm/protocol";
 import { createDefaultUriStore } from "../src/commands/index.js";
-import { APP, FW, HIDDEN, SENSOR, harness, json, repositoryForFile } from "./commands-fixtures.js";
+import { APP, FW, HIDDEN, SENSOR, testHarness, json, repositoryForFile } from "./commands-fixtures.js";
 
 const repo = repositoryForFile("/repo/default");
 const { path } = repo;
 
 test("DEFAULT stores one ServerURI per MOID (200); a newer DEFAULT replaces the older", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const changes: number[] = [];
   h.defaults.onChange(() => changes.push(h.defaults.list().length));
   assert.deepEqual((await h.run({ name: "DEFAULT", serverUri: "https://r.example/app/1", moid: APP })).status, {
@@ -33,8 +32,7 @@ test("DEFAULT stores one ServerURI per MOID (200); a newer DEFAULT replaces the 
 });
 
 test("DEFAULT: a malformed MOID or ServerURI is 400, a MOID not provisioned for the server 403", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const run = async (serverUri: string, moid: string, serverId = "srvA") =>
     (await h.run({ name: "DEFAULT", serverUri, moid }, serverId)).status.sc;
   assert.equal(await run("https://r.example/", "urn:oma:mo:"), 400);
@@ -46,8 +44,7 @@ test("DEFAULT: a malformed MOID or ServerURI is 400, a MOID not provisioned for 
 });
 
 test("requestConfiguration: a MOID the tree lacks is fetched from its DEFAULT URI, with no status sent", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const p = path();
   repo.route(p, () => json([{ ClientURI: `${APP}//`, MOData: { app: { PkgURL: "https://pkg.example/cfg" } } }]));
   assert.equal((await h.run({ name: "DEFAULT", serverUri: repo.base + p, moid: APP })).status.sc, 200);
@@ -71,8 +68,7 @@ test("requestConfiguration: a MOID the tree lacks is fetched from its DEFAULT UR
 });
 
 test("requestConfiguration: present, no DEFAULT, concurrent callers share one download", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   assert.deepEqual(await h.executor.requestConfiguration(SENSOR), { kind: "present", miids: ["left", "right"] });
   assert.deepEqual(await h.executor.requestConfiguration(APP), { kind: "no-default" });
   const p = path();
@@ -86,8 +82,7 @@ test("requestConfiguration: present, no DEFAULT, concurrent callers share one do
 });
 
 test("requestConfiguration: a failed fallback HGET reports to the caller only and changes nothing", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const missing = path();
   repo.route(missing, () => ({ status: 404 }));
   const other = path();

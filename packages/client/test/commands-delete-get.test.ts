@@ -3,11 +3,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { StatusItem } from "@omadm/protocol";
 import { serverActor } from "../src/tree/index.js";
-import { FW, HIDDEN, SENSOR, harness, must } from "./commands-fixtures.js";
+import { FW, HIDDEN, SENSOR, testHarness, must } from "./commands-fixtures.js";
 
 test("DELETE removes a node with its subtree, or a whole instance, and reports 200", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const events: string[] = [];
   h.tree.onChange((e) => events.push(`${e.kind}:${e.miid}/${e.path.join("/")}`));
   assert.equal((await h.run({ name: "DELETE", clientUri: `${SENSOR}/left/Data/1` })).status.sc, 200);
@@ -19,8 +18,7 @@ test("DELETE removes a node with its subtree, or a whole instance, and reports 2
 });
 
 test("DELETE: missing 404, permanent or not deletable 405, no right or unprovisioned MOID 403", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   must(h.tree.addInstance(SENSOR, { actor: serverActor("srvA"), miid: "mine", moData: { r: { ID: "A's" } } }));
   const before = h.tree.snapshot();
   const del = async (clientUri: string, serverId = "srvA") =>
@@ -36,8 +34,7 @@ test("DELETE: missing 404, permanent or not deletable 405, no right or unprovisi
 });
 
 test("DELETE with a wildcard deletes every match, or nothing when one of them cannot be deleted", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const before = h.tree.snapshot();
   // left/* holds ID (no Delete) and Serial (permanent) besides deletable leaves.
   assert.equal((await h.run({ name: "DELETE", clientUri: `${SENSOR}/left/*` })).status.sc, 405);
@@ -52,8 +49,7 @@ function data(status: StatusItem): unknown[] {
 }
 
 test("GET returns the data in the status item: Data = MO serialization, URI = concrete ClientURIs", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const leaf = (await h.run({ name: "GET", clientUri: `${SENSOR}/left/Setting` })).status;
   assert.equal(leaf.sc, 200);
   assert.deepEqual(leaf.URI, [`${SENSOR}/left/Setting`]);
@@ -69,8 +65,7 @@ test("GET returns the data in the status item: Data = MO serialization, URI = co
 });
 
 test("GET of an instance root carries the CV and leaves out No-Get nodes; a current cv is 304 without Data", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const root = (await h.run({ name: "GET", clientUri: `${SENSOR}/left/` })).status;
   assert.equal(root.sc, 200);
   const [item] = root.Data ?? [];
@@ -88,8 +83,7 @@ test("GET of an instance root carries the CV and leaves out No-Get nodes; a curr
 });
 
 test("GET: a leaf with no value 204; No-Get node or unprovisioned MOID 403; unresolvable 404", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const sc = async (clientUri: string, serverId = "srvA") => (await h.run({ name: "GET", clientUri }, serverId)).status;
   assert.deepEqual(await sc(`${SENSOR}/left/Marker`), { sc: 204 });
   assert.deepEqual(await sc(`${SENSOR}/left/Secret`), { sc: 403 });
@@ -101,8 +95,7 @@ test("GET: a leaf with no value 204; No-Get node or unprovisioned MOID 403; unre
 });
 
 test("GET with a wildcard shows only the instances the server may read (§10)", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   must(h.tree.addInstance(SENSOR, { actor: serverActor("srvA"), miid: "mine", moData: { r: { ID: "A's" } } }));
   const forB = (await h.run({ name: "GET", clientUri: `${SENSOR}/*/ID` }, "srvB")).status;
   assert.deepEqual(forB.URI, [`${SENSOR}/left/ID`, `${SENSOR}/right/ID`]);

@@ -234,6 +234,16 @@ export function harness(
   };
 }
 
+/** `harness(options)`, closed when the test `t` ends. */
+export function testHarness(
+  t: { after(fn: () => unknown): void },
+  options: Parameters<typeof harness>[0] = {},
+): Harness {
+  const h = harness(options);
+  t.after(() => h.close());
+  return h;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The Data Repository: a real HTTP server on loopback whose answers the test scripts per path.
 

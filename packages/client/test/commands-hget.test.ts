@@ -2,14 +2,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { concreteClientUri } from "@omadm/protocol";
-import { APP, DEV_ID, FW, HIDDEN, SENSOR, deadUrl, harness, json, repositoryForFile } from "./commands-fixtures.js";
+import { APP, DEV_ID, FW, HIDDEN, SENSOR, deadUrl, testHarness, json, repositoryForFile } from "./commands-fixtures.js";
 
 const repo = repositoryForFile("/repo/hget");
 const { path } = repo;
 
 test("HGET without ClientURI creates an instance with a client-assigned MIID and returns its ClientURI", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const p = path();
   repo.route(p, () => json([{ ClientURI: `${APP}//`, MOData: { app: { PkgURL: "https://pkg.example/2" } } }]));
   const { status } = await h.run({ name: "HGET", serverUri: repo.base + p });
@@ -29,8 +28,7 @@ test("HGET without ClientURI creates an instance with a client-assigned MIID and
 });
 
 test("HGET without ClientURI: a MIID that does not exist creates that instance; an existing one is replaced", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const p = path();
   repo.route(p, () =>
     json([
@@ -46,8 +44,7 @@ test("HGET without ClientURI: a MIID that does not exist creates that instance; 
 });
 
 test("HGET with a ClientURI stores the one item there, replacing everything below it", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const p = path();
   // The item's own ClientURI is only checked for its MOID (§4.1 [PROPOSED]).
   repo.route(p, () => json([{ ClientURI: `${SENSOR}/elsewhere/Data`, MOData: { Data: { "9": { Date: "1.1" } } } }]));
@@ -59,8 +56,7 @@ test("HGET with a ClientURI stores the one item there, replacing everything belo
 });
 
 test("HGET with a ClientURI naming a new MIID creates that instance", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const p = path();
   repo.route(p, () => json({ ClientURI: `${SENSOR}//`, MOData: { r: { ID: "Wind" } } }));
   const { status } = await h.run({ name: "HGET", serverUri: repo.base + p, clientUri: `${SENSOR}/wind/` });
@@ -70,8 +66,7 @@ test("HGET with a ClientURI naming a new MIID creates that instance", async (t) 
 });
 
 test("HGET is all-or-nothing: one bad item leaves the tree unchanged (400)", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const before = h.tree.snapshot();
   const p = path();
   repo.route(p, () =>
@@ -88,8 +83,7 @@ test("HGET is all-or-nothing: one bad item leaves the tree unchanged (400)", asy
 });
 
 test("HGET with a ClientURI needs exactly one item with the same MOID (400 otherwise)", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const before = h.tree.snapshot();
   const two = path();
   repo.route(two, () =>
@@ -107,8 +101,7 @@ test("HGET with a ClientURI needs exactly one item with the same MOID (400 other
 });
 
 test("HGET refuses wildcards and x-names in its target (400) without downloading", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const p = path();
   repo.route(p, () => json([{ ClientURI: `${SENSOR}/left/Setting`, MOData: { Setting: "1" } }]));
   const wild = await h.run({ name: "HGET", serverUri: repo.base + p, clientUri: `${SENSOR}/*/Setting` });
@@ -128,8 +121,7 @@ test("HGET refuses wildcards and x-names in its target (400) without downloading
 });
 
 test("HGET for a MOID not provisioned for the server is 403 (§10)", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const p = path();
   repo.route(p, () => json([{ ClientURI: `${FW}/fw1/PkgURL`, MOData: { PkgURL: "https://evil/" } }]));
   const direct = await h.run({ name: "HGET", serverUri: repo.base + p, clientUri: `${HIDDEN}/h1/PkgURL` });
@@ -141,8 +133,7 @@ test("HGET for a MOID not provisioned for the server is 403 (§10)", async (t) =
 });
 
 test("HGET on a permanent or not writable node is 405", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const p = path();
   repo.route(p, () => json([{ ClientURI: `${SENSOR}/left/Serial`, MOData: { Serial: "S-2" } }]));
   assert.equal(
@@ -157,8 +148,7 @@ test("HGET on a permanent or not writable node is 405", async (t) => {
 });
 
 test("HGET copies a repository error status into sc (404, 406, 500)", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   for (const code of [404, 406, 500]) {
     const p = path();
     repo.route(p, () => ({ status: code, body: "no" }));
@@ -168,8 +158,7 @@ test("HGET copies a repository error status into sc (404, 406, 500)", async (t) 
 });
 
 test("HGET with no repository answering is 503 (connection refused, timeout)", async (t) => {
-  const h = harness({ executor: { timeouts: { transferMs: 200 } } });
-  t.after(() => h.close());
+  const h = testHarness(t, { executor: { timeouts: { transferMs: 200 } } });
   assert.equal((await h.run({ name: "HGET", serverUri: await deadUrl() })).status.sc, 503);
   const p = path();
   repo.route(p, () => "hang");
@@ -177,8 +166,7 @@ test("HGET with no repository answering is 503 (connection refused, timeout)", a
 });
 
 test("HGET of a format the client does not read is 415; an undecodable body 400; an oversized one 413", async (t) => {
-  const h = harness({ executor: { maxBodyBytes: 256 } });
-  t.after(() => h.close());
+  const h = testHarness(t, { executor: { maxBodyBytes: 256 } });
   const before = h.tree.snapshot();
   const text = path();
   repo.route(text, () => ({ status: 200, headers: { "Content-Type": "text/plain" }, body: "PkgURL=x" }));
@@ -202,8 +190,7 @@ test("HGET of a format the client does not read is 415; an undecodable body 400;
 });
 
 test("HGET with a ServerURI that is not http(s), or plain http when not allowed, is 400", async (t) => {
-  const h = harness({ executor: { allowHttp: false } });
-  t.after(() => h.close());
+  const h = testHarness(t, { executor: { allowHttp: false } });
   const p = path();
   repo.route(p, () => json([{ ClientURI: `${SENSOR}/left/Setting`, MOData: { Setting: "1" } }]));
   assert.equal((await h.run({ name: "HGET", serverUri: repo.base + p })).status.sc, 400);

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseMoSerialization } from "@omadm/protocol";
-import { DEV_ID, FW, HIDDEN, SENSOR, bodyJson, deadUrl, harness, repositoryForFile } from "./commands-fixtures.js";
+import { DEV_ID, FW, HIDDEN, SENSOR, bodyJson, deadUrl, testHarness, repositoryForFile } from "./commands-fixtures.js";
 
 const repo = repositoryForFile("/repo/hput");
 const { path, requestsTo } = repo;
@@ -10,8 +10,7 @@ const { path, requestsTo } = repo;
 const DDF_URL = "https://ddf.example/acme-sensor.ddf";
 
 test("HPUT sends one MO serialization with an item per resolved node and concrete ClientURIs", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const p = path();
   repo.route(p, () => ({ status: 204 }));
   const { status } = await h.run({
@@ -43,8 +42,7 @@ test("HPUT sends one MO serialization with an item per resolved node and concret
 });
 
 test("HPOST sends the same serialization with POST", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const p = path();
   repo.route(p, () => ({ status: 201 }));
   const { status } = await h.run({ name: "HPOST", serverUri: repo.base + p, clientUris: [`${SENSOR}/right/ID`] });
@@ -55,8 +53,7 @@ test("HPOST sends the same serialization with POST", async (t) => {
 });
 
 test("HPUT: 415 with OMADM-Accept is retried once in a listed type the client writes", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const p = path();
   // The repository refuses the default JSON type once and lists another one.
   repo.route(p, (req) =>
@@ -75,8 +72,7 @@ test("HPUT: 415 with OMADM-Accept is retried once in a listed type the client wr
 });
 
 test("HPUT: 415 whose OMADM-Accept lists nothing the client writes is 406, with no retry", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const p = path();
   repo.route(p, () => ({ status: 415, headers: { "OMADM-Accept": "application/vnd.syncml.dmtnds+xml" } }));
   const { status } = await h.run({ name: "HPUT", serverUri: repo.base + p, clientUris: [`${SENSOR}/left/ID`] });
@@ -85,8 +81,7 @@ test("HPUT: 415 whose OMADM-Accept lists nothing the client writes is 406, with 
 });
 
 test("HPUT: a 415 without OMADM-Accept, or a second 415, is copied (one retry at most)", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const bare = path();
   repo.route(bare, () => ({ status: 415 }));
   assert.equal(
@@ -104,8 +99,7 @@ test("HPUT: a 415 without OMADM-Accept, or a second 415, is copied (one retry at
 });
 
 test("HPUT copies other HTTP errors and answers 503 when nothing answers", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   for (const code of [403, 404, 500, 507]) {
     const p = path();
     repo.route(p, () => ({ status: code }));
@@ -117,8 +111,7 @@ test("HPUT copies other HTTP errors and answers 503 when nothing answers", async
 });
 
 test("HPUT with a cv equal to the instance validator is 304 and sends nothing (§6.3)", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const p = path();
   repo.route(p, () => ({ status: 200 }));
   const cv = h.tree.validator(SENSOR, "left");
@@ -132,8 +125,7 @@ test("HPUT with a cv equal to the instance validator is 304 and sends nothing (�
 });
 
 test("HPUT uses the best type the server advertised in OMADM-Accept (seed CR §7.5)", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const p = path();
   repo.route(p, () => ({ status: 200 }));
   h.executor.setServerAccept("srvA", "application/vnd.syncml.dmtnds+xml, application/json;q=0.8");
@@ -149,8 +141,7 @@ test("HPUT uses the best type the server advertised in OMADM-Accept (seed CR §7
 });
 
 test("HPUT refuses what the server may not read: unprovisioned MOID or No-Get node 403, unresolvable 404", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const p = path();
   repo.route(p, () => ({ status: 200 }));
   const run = async (clientUri: string, serverId = "srvA") =>

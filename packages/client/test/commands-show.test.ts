@@ -7,7 +7,7 @@ import {
   createSpawnBrowserLauncher,
   type BrowserLauncher,
 } from "../src/commands/index.js";
-import { ManualTimers, SENSOR, harness, repositoryForFile } from "./commands-fixtures.js";
+import { ManualTimers, SENSOR, testHarness, repositoryForFile } from "./commands-fixtures.js";
 
 const repo = repositoryForFile("/repo/show");
 
@@ -15,8 +15,7 @@ test("SHOW launches the browser on the ServerURI (200), and a failed launch is 5
   const launcher = createRecordingBrowserLauncher({
     fail: (uri) => (uri.includes("broken") ? new Error("no display") : undefined),
   });
-  const h = harness({ browser: launcher });
-  t.after(() => h.close());
+  const h = testHarness(t, { browser: launcher });
   const ok = await h.run({ name: "SHOW", serverUri: "https://ui.example/show?uiid=1234" });
   assert.deepEqual(ok.status, { sc: 200 });
   const failed = await h.run({ name: "SHOW", serverUri: "https://ui.example/broken" });
@@ -28,12 +27,10 @@ test("SHOW launches the browser on the ServerURI (200), and a failed launch is 5
 });
 
 test("SHOW without a launcher is 501; a bad ServerURI is 400 and launches nothing", async (t) => {
-  const none = harness();
-  t.after(() => none.close());
+  const none = testHarness(t);
   assert.deepEqual((await none.run({ name: "SHOW", serverUri: "https://ui.example/" })).status, { sc: 501 });
   const launcher = createRecordingBrowserLauncher();
-  const h = harness({ browser: launcher, executor: { allowHttp: false } });
-  t.after(() => h.close());
+  const h = testHarness(t, { browser: launcher, executor: { allowHttp: false } });
   assert.deepEqual((await h.run({ name: "SHOW", serverUri: "http://ui.example/" })).status, { sc: 400 });
   assert.deepEqual((await h.run({ name: "SHOW", serverUri: "javascript:alert(1)" })).status, { sc: 400 });
   assert.deepEqual(launcher.launched, []);
@@ -42,8 +39,7 @@ test("SHOW without a launcher is 501; a bad ServerURI is 400 and launches nothin
 test("SHOW waits for the launch only: a launcher that never starts is 500 after the launch timeout", async (t) => {
   const timers = new ManualTimers();
   const stuck: BrowserLauncher = { launch: () => new Promise(() => undefined) };
-  const h = harness({ browser: stuck, timers, executor: { timeouts: { launchMs: 5_000 } } });
-  t.after(() => h.close());
+  const h = testHarness(t, { browser: stuck, timers, executor: { timeouts: { launchMs: 5_000 } } });
   const pending = h.run({ name: "SHOW", serverUri: "https://ui.example/" });
   assert.equal(timers.pending, 1);
   timers.advance(5_000);
@@ -52,11 +48,9 @@ test("SHOW waits for the launch only: a launcher that never starts is 500 after 
 });
 
 test("SHOW with a spawned process: /bin/true is launched (200), a missing binary is 500", async (t) => {
-  const real = harness({ browser: createSpawnBrowserLauncher({ command: "/bin/true" }) });
-  t.after(() => real.close());
+  const real = testHarness(t, { browser: createSpawnBrowserLauncher({ command: "/bin/true" }) });
   assert.deepEqual((await real.run({ name: "SHOW", serverUri: "https://ui.example/?uiid=1" })).status, { sc: 200 });
-  const missing = harness({ browser: createSpawnBrowserLauncher({ command: "/nonexistent/omadm-browser" }) });
-  t.after(() => missing.close());
+  const missing = testHarness(t, { browser: createSpawnBrowserLauncher({ command: "/nonexistent/omadm-browser" }) });
   assert.deepEqual((await missing.run({ name: "SHOW", serverUri: "https://ui.example/" })).status, { sc: 500 });
 });
 
@@ -66,8 +60,7 @@ test("SHOW with a spawned process: the ServerURI reaches the browser as one argu
     command: process.execPath,
     args: ["-e", "fetch(process.argv[1]).catch(() => undefined)", "{url}"],
   });
-  const h = harness({ browser });
-  t.after(() => h.close());
+  const h = testHarness(t, { browser });
   const uiPath = "/ui/session?uiid=42&lang=en%20US";
   repo.route(uiPath, () => ({ status: 200, headers: { "Content-Type": "text/html" }, body: "<p>hi</p>" }));
   const { status } = await h.run({ name: "SHOW", serverUri: repo.base + uiPath });

@@ -5,7 +5,7 @@ import { AT_EXEC_COMPLETE } from "@omadm/protocol";
 import { createCommandExecutor } from "../src/commands/index.js";
 import { createExecRegistry, type ExecCompletion, type ExecRequest } from "../src/exec/index.js";
 import type { OutboxAlert } from "../src/session/contracts.js";
-import { FW, HIDDEN, SENSOR, harness, must } from "./commands-fixtures.js";
+import { FW, HIDDEN, SENSOR, testHarness, must } from "./commands-fixtures.js";
 
 const UPDATE = `${FW}/fw1/Update`;
 const REPORT_URI = "https://dm.example/async/42";
@@ -21,8 +21,7 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: 
 }
 
 test("EXEC without ServerURI, synchronous handler: the final sc goes in the status, nothing is queued", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const seen: ExecRequest[] = [];
   h.exec.register(FW, "Update", (req) => {
     seen.push(req);
@@ -42,8 +41,7 @@ test("EXEC without ServerURI, synchronous handler: the final sc goes in the stat
 });
 
 test("EXEC without ServerURI, asynchronous handler: 202 now, the ExecComplete alert for the SrvURI later", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const done = deferred<ExecCompletion>();
   h.exec.register(FW, "Update", () => ({ async: done.promise }));
   assert.deepEqual((await h.run({ name: "EXEC", clientUri: UPDATE })).status, { sc: 202 });
@@ -62,8 +60,7 @@ test("EXEC without ServerURI, asynchronous handler: 202 now, the ExecComplete al
 });
 
 test("EXEC with ServerURI is always asynchronous: 202, and the alert carries targetUri = that ServerURI", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   // A synchronous handler still reports through an alert when the EXEC named a ServerURI (§4.4).
   let asyncRequired: boolean | undefined;
   h.exec.register(FW, "Update", (req) => {
@@ -82,8 +79,7 @@ test("EXEC with ServerURI is always asynchronous: 202, and the alert carries tar
 });
 
 test("EXEC with ServerURI and an MO-defined alert: type, Data, DataType and Mark come from the handler", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const done = deferred<ExecCompletion>();
   h.exec.register(FW, "Update", () => ({ async: done.promise }));
   const reported: OutboxAlert[] = [];
@@ -129,8 +125,7 @@ test("EXEC with ServerURI and an MO-defined alert: type, Data, DataType and Mark
 });
 
 test("EXEC failures are reported: a throwing handler 500, a rejected operation an alert with sc 500", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   h.exec.register(FW, "Update", () => {
     throw new Error("flash busy");
   });
@@ -153,8 +148,7 @@ test("EXEC failures are reported: a throwing handler 500, a rejected operation a
 });
 
 test("EXEC status codes: unknown node 404, no handler or no Exec in the DDF 405, ambiguous 400, no right 403", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   must(h.tree.setValue(FW, "fw1", ["Ops", "o2", "Run"], ""));
   const calls: string[] = [];
   h.exec.register(FW, "Update", (r) => {

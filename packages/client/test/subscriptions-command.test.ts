@@ -4,11 +4,10 @@ import assert from "node:assert/strict";
 import { ErrorCode } from "@omadm/protocol";
 import { createSubscriptionRegistry, type SubscriptionChange } from "../src/subscriptions/index.js";
 import { serverActor } from "../src/tree/index.js";
-import { FW, HIDDEN, SENSOR, harness, must } from "./commands-fixtures.js";
+import { FW, HIDDEN, SENSOR, testHarness, must } from "./commands-fixtures.js";
 
 test("SUB registers (200); a second SUB for the same ClientURI replaces the ServerURI; per server", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const changes: SubscriptionChange["kind"][] = [];
   h.subscriptions.onChange((c) => changes.push(c.kind));
   const uri = `${SENSOR}/left/`;
@@ -29,8 +28,7 @@ test("SUB registers (200); a second SUB for the same ClientURI replaces the Serv
 });
 
 test("UNSUB matches an earlier SUB's ClientURI string-exactly (200), anything else is 404", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   const uri = `${SENSOR}/left/Data/`;
   await h.run({ name: "SUB", serverUri: "https://a.example/sub", clientUri: uri });
   const unsub = async (clientUri: string, serverId = "srvA") =>
@@ -44,8 +42,7 @@ test("UNSUB matches an earlier SUB's ClientURI string-exactly (200), anything el
 });
 
 test("SUB refusals: bad syntax 400, unprovisioned MOID or unreadable node 403; a part not there yet is accepted", async (t) => {
-  const h = harness();
-  t.after(() => h.close());
+  const h = testHarness(t);
   must(h.tree.addInstance(SENSOR, { actor: serverActor("srvA"), miid: "mine", moData: { r: { ID: "A's" } } }));
   const sub = async (clientUri: string, serverId = "srvA", serverUri = "https://a.example/sub") =>
     (await h.run({ name: "SUB", serverUri, clientUri }, serverId)).status.sc;
