@@ -138,23 +138,23 @@ export function createSqlDevices(ctx: SqlContext): DeviceStore {
         const now = ctx.now();
         if (existing === undefined) {
           if (!options.autoRegister) return undefined;
-          await trx
+          return trx
             .insertInto("devices")
             .values(newRow(id, DeviceState.Registered, now, true))
-            .execute();
-        } else {
-          await trx
-            .updateTable("devices")
-            .set({
-              state: stateAfterContact(existing.state as DeviceState),
-              first_contact_at: existing.first_contact_at ?? now,
-              last_contact_at: now,
-              updated_at: now,
-            })
-            .where("id", "=", id)
-            .execute();
+            .returningAll()
+            .executeTakeFirstOrThrow();
         }
-        return requireDeviceRow(trx, id);
+        return trx
+          .updateTable("devices")
+          .set({
+            state: stateAfterContact(existing.state as DeviceState),
+            first_contact_at: existing.first_contact_at ?? now,
+            last_contact_at: now,
+            updated_at: now,
+          })
+          .where("id", "=", id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
       });
       return row === undefined ? null : toDevice(row);
     },

@@ -73,7 +73,8 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
       return ctx.transaction(async (trx) => {
         await ctx.lock(trx, s.deviceId);
         await requireDeviceRow(trx, s.deviceId);
-        if ((await readSession(trx, id)) !== undefined) throw invalid(`session ${id} exists`);
+        // A generated id is new by construction; only a caller's own id needs the check.
+        if (input.id !== undefined && (await readSession(trx, id)) !== undefined) throw invalid(`session ${id} exists`);
         const now = ctx.now();
         const previous = await trx
           .selectFrom("sessions")
@@ -133,42 +134,34 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
       const p = checkSessionPatch(patch);
       const stateData = p.stateData === undefined ? undefined : toJsonText(p.stateData, "stateData");
       return ctx.transaction(async (trx) => {
+        const now = ctx.now();
+        // The hot path (every DM package saves its state) is one conditional UPDATE: live, and at the expected
+        // version when one is given. Only when it changes nothing is the row read, to say why.
+        let q = trx
+          .updateTable("sessions")
+          .set((eb) => ({
+            ...(p.stateName === undefined ? {} : { state_name: p.stateName }),
+            ...(stateData === undefined ? {} : { state_data: stateData }),
+            ...(p.packageNo === undefined ? {} : { package_no: p.packageNo }),
+            ...(p.contToken === undefined ? {} : { cont_token: p.contToken }),
+            ...(p.cookie === undefined ? {} : { cookie: p.cookie }),
+            ...(p.idleTimeoutMs === undefined ? {} : { idle_timeout_ms: p.idleTimeoutMs }),
+            last_activity_at: now,
+            idle_expires_at: p.idleTimeoutMs === undefined ? eb("idle_timeout_ms", "+", now) : now + p.idleTimeoutMs,
+            version: eb("version", "+", 1),
+          }))
+          .where("id", "=", id)
+          .where("status", "=", SessionStatus.Open)
+          .where("idle_expires_at", ">", now);
+        if (options.expectedVersion !== undefined) q = q.where("version", "=", options.expectedVersion);
+        const updated = await onUniqueViolation(() => q.returningAll().executeTakeFirst(), keyInUse);
+        if (updated !== undefined) return toSession(updated);
         const row = await readSession(trx, id);
         if (row === undefined) throw sessionNotFound(id);
-        const now = ctx.now();
         if (!sessionLive({ status: row.status as SessionStatus, idleExpiresAt: row.idle_expires_at }, now)) {
           throw notOpen(row);
         }
-        const conflict = () =>
-          new ServerError(ServerErrorCode.SESSION_CONFLICT, `session ${id} changed (version ${row.version})`);
-        if (options.expectedVersion !== undefined && options.expectedVersion !== row.version) throw conflict();
-        const idleTimeoutMs = p.idleTimeoutMs ?? row.idle_timeout_ms;
-        const set = {
-          ...(p.stateName === undefined ? {} : { state_name: p.stateName }),
-          ...(stateData === undefined ? {} : { state_data: stateData }),
-          ...(p.packageNo === undefined ? {} : { package_no: p.packageNo }),
-          ...(p.contToken === undefined ? {} : { cont_token: p.contToken }),
-          ...(p.cookie === undefined ? {} : { cookie: p.cookie }),
-          idle_timeout_ms: idleTimeoutMs,
-          last_activity_at: now,
-          idle_expires_at: now + idleTimeoutMs,
-          version: row.version + 1,
-        };
-        // Conditional on the version read: a concurrent writer on another node makes this a conflict.
-        const updated = await onUniqueViolation(
-          () =>
-            trx
-              .updateTable("sessions")
-              .set(set)
-              .where("id", "=", id)
-              .where("version", "=", row.version)
-              .where("status", "=", SessionStatus.Open)
-              .returningAll()
-              .executeTakeFirst(),
-          keyInUse,
-        );
-        if (updated === undefined) throw conflict();
-        return toSession(updated);
+        throw new ServerError(ServerErrorCode.SESSION_CONFLICT, `session ${id} changed (version ${row.version})`);
       });
     },
     close: async (id, reason) => {
