@@ -101,7 +101,7 @@ for (const [pkg, allowed] of Object.entries(ALLOWED_WORKSPACE_IMPORTS)) {
   });
 }
 
-test("each package.json declares exactly the workspace dependencies the architecture allows", () => {
+test("each package.json declares only the workspace dependencies the architecture allows", () => {
   for (const [pkg, allowed] of Object.entries(ALLOWED_WORKSPACE_IMPORTS)) {
     const manifest = JSON.parse(readFileSync(join(root, "packages", pkg, "package.json"), "utf8")) as {
       dependencies?: Record<string, string>;

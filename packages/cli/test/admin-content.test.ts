@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { createApiToken } from "../../server/src/services/api-tokens.js";
+import { createApiToken } from "@omadm/server";
 import { omadm, PUBLIC_BASE, startServer, type TestServer } from "./admin-support.js";
 
 let server: TestServer;

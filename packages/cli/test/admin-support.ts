@@ -4,13 +4,13 @@
 import { randomBytes } from "node:crypto";
 import { Command, CommanderError } from "commander";
 import Fastify, { type FastifyInstance } from "fastify";
-import { apiPlugin, type ApiPluginOptions } from "../../server/src/api/api-plugin.js";
-import { createNotifier } from "../../server/src/notifier/notifier.js";
-import { createUdpNotificationSender, type NotificationSender } from "../../server/src/notifier/transports/index.js";
-import { createRepositoryService } from "../../server/src/repository/service.js";
-import { createMemoryStore } from "../../server/src/store/memory-store.js";
-import type { Store } from "../../server/src/store/store.js";
-import { createUiService } from "../../server/src/ui/service.js";
+import { apiPlugin, type ApiPluginOptions } from "@omadm/server";
+import { createNotifier } from "@omadm/server";
+import { createUdpNotificationSender, type NotificationSender } from "@omadm/server";
+import { createRepositoryService } from "@omadm/server";
+import { createMemoryStore } from "@omadm/server";
+import type { Store } from "@omadm/server";
+import { createUiService } from "@omadm/server";
 import { registerAdminCommands, type AdminDeps } from "../src/admin/index.js";
 
 export const PUBLIC_BASE = "https://dm.example.com";
