@@ -21,6 +21,7 @@ import {
   type StatusItem,
 } from "@omadm/protocol";
 import { createInbox, openHandles, type Inbox } from "../../../test-support/async-inbox.js";
+import { hasOpenssl } from "../../../test-support/openssl-pki.js";
 import {
   createUndiciHttpClient,
   type UndiciHttpClient,
@@ -260,16 +261,6 @@ export function opensslSkipReason(what: string): string | false {
   const reason = `the openssl CLI is not installed; ${what} skipped`;
   console.log(`# ${reason}`);
   return reason;
-}
-
-/** Whether the openssl CLI is here (tests needing it skip with a reason otherwise, fail when CI=true). */
-export function hasOpenssl(): boolean {
-  try {
-    execFileSync("openssl", ["version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Makes two CAs and server/client certificates (EC P-256) with the openssl CLI in a temp dir. */
