@@ -115,3 +115,37 @@ test("each package.json declares only the workspace dependencies the architectur
     }
   }
 });
+
+const PACKAGE_NAMES: Record<string, string> = {
+  protocol: "@omadm/protocol",
+  client: "@omadm/client",
+  server: "@omadm/server",
+  cli: "omadm",
+};
+
+for (const [pkg, allowed] of Object.entries(ALLOWED_WORKSPACE_IMPORTS)) {
+  test(`packages/${pkg}/test reaches only packages the architecture allows ${pkg} to use`, () => {
+    const dir = join(root, "packages", pkg, "test");
+    const violations: string[] = [];
+    for (const file of sourceFiles(dir)) {
+      const rel = file.slice(root.length);
+      for (const spec of importsOf(file)) {
+        // a relative path into another package's sources counts as importing that package
+        const target = spec.startsWith(".")
+          ? /packages\/([^/]+)\//.exec(join(file, "..", spec).slice(root.length))
+          : null;
+        const other = target?.[1];
+        const name = other !== undefined ? PACKAGE_NAMES[other] : packageOf(spec);
+        if (name === undefined || other === pkg) continue;
+        if (
+          (name.startsWith("@omadm/") || name === "omadm") &&
+          name !== PACKAGE_NAMES[pkg] &&
+          !allowed.includes(name)
+        ) {
+          violations.push(`${rel}: ${pkg} tests may not import ${name} (${spec})`);
+        }
+      }
+    }
+    assert.deepEqual(violations, []);
+  });
+}
