@@ -6,7 +6,7 @@ import type { AlertStore, NotificationStore } from "../store.js";
 import type { NotificationOutcome, NotificationRecord, StoredAlert } from "../types-session.js";
 import { NOTIFICATION_COUNTER, type AlertsTable, type NotificationsTable } from "./schema.js";
 import { pageBySeq, type SqlContext } from "./sql-context.js";
-import { requireDeviceRow } from "./sql-store-devices.js";
+import { requireDevice } from "./sql-store-devices.js";
 
 function toAlert(row: Selectable<AlertsTable>): StoredAlert {
   return {
@@ -42,7 +42,7 @@ export function createSqlAlerts(ctx: SqlContext): AlertStore {
       const checked = inputs.map(checkAlert);
       if (checked.length === 0) return [];
       return ctx.transaction(async (trx) => {
-        for (const deviceId of new Set(checked.map((a) => a.deviceId))) await requireDeviceRow(trx, deviceId);
+        for (const deviceId of new Set(checked.map((a) => a.deviceId))) await requireDevice(trx, deviceId);
         const now = ctx.now();
         const rows = await trx
           .insertInto("alerts")
@@ -98,7 +98,7 @@ export function createSqlNotifications(ctx: SqlContext): NotificationStore {
     record: async (input) => {
       const n = checkNotificationRecord(input);
       return ctx.transaction(async (trx) => {
-        await requireDeviceRow(trx, n.deviceId);
+        await requireDevice(trx, n.deviceId);
         const row = await trx
           .insertInto("notifications")
           .values({

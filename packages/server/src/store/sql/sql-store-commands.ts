@@ -26,7 +26,7 @@ import { CommandState, type AsyncCorrelation, type Command, type CommandResult }
 import { SessionStatus } from "../types-session.js";
 import type { CommandsTable } from "./schema.js";
 import { pageBySeq, type Db, type SqlContext } from "./sql-context.js";
-import { requireDeviceRow } from "./sql-store-devices.js";
+import { requireDevice } from "./sql-store-devices.js";
 
 type CommandRow = Selectable<CommandsTable>;
 
@@ -108,7 +108,7 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
       const p2 = toJsonText([c.name, ...c.params], "params");
       return ctx.transaction(async (trx) => {
         await ctx.lock(trx, c.deviceId);
-        await requireDeviceRow(trx, c.deviceId);
+        await requireDevice(trx, c.deviceId);
         if (c.idempotencyKey !== null) {
           const existing = await byKey(trx, c.deviceId, c.idempotencyKey);
           if (existing !== undefined) {

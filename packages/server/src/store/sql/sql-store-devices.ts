@@ -76,6 +76,12 @@ async function readDevice(db: Db, id: string): Promise<DeviceRow | undefined> {
   return db.selectFrom("devices").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
+/** Throws DEVICE_NOT_FOUND unless the device exists; reads only its key (not its MOS and DevInfo JSON). */
+export async function requireDevice(db: Db, id: string): Promise<void> {
+  const row = await db.selectFrom("devices").select("id").where("id", "=", id).executeTakeFirst();
+  if (row === undefined) throw deviceNotFound(id);
+}
+
 /** Reads a device inside a transaction, or throws DEVICE_NOT_FOUND. */
 export async function requireDeviceRow(db: Db, id: string): Promise<DeviceRow> {
   const row = await readDevice(db, id);

@@ -6,7 +6,7 @@ import type { RepositoryStore } from "../store.js";
 import type { RepositoryItem, RepositoryItemInfo, Upload, UploadInfo } from "../types-content.js";
 import type { RepositoryItemsTable, UploadsTable } from "./schema.js";
 import { fromBuffer, pageByPair, pageBySeq, toBuffer, type SqlContext } from "./sql-context.js";
-import { requireDeviceRow } from "./sql-store-devices.js";
+import { requireDevice } from "./sql-store-devices.js";
 
 const ITEM_INFO = ["scope", "path", "media_type", "size", "etag", "created_at", "updated_at"] as const;
 const UPLOAD_INFO = [
@@ -67,7 +67,7 @@ export function createSqlRepository(ctx: SqlContext): RepositoryStore {
       return ctx.transaction(async (trx) => {
         if (item.deviceId !== null) {
           await ctx.lock(trx, item.deviceId);
-          await requireDeviceRow(trx, item.deviceId);
+          await requireDevice(trx, item.deviceId);
         }
         await ctx.lock(trx, `repository:${JSON.stringify([scope, item.path])}`);
         const existing = await trx
@@ -140,7 +140,7 @@ export function createSqlRepository(ctx: SqlContext): RepositoryStore {
       const u = checkUpload(input);
       const clientUris = u.clientUris === null ? null : toJsonText(u.clientUris, "clientUris");
       return ctx.transaction(async (trx) => {
-        await requireDeviceRow(trx, u.deviceId);
+        await requireDevice(trx, u.deviceId);
         const row = await trx
           .insertInto("uploads")
           .values({

@@ -9,7 +9,7 @@ import { SessionStatus, type CloseSessionResult, type Session } from "../types-s
 import type { SessionsTable } from "./schema.js";
 import { onUniqueViolation, pageByPair, type Db, type SqlContext } from "./sql-context.js";
 import { requeueInTx } from "./sql-store-commands.js";
-import { requireDeviceRow } from "./sql-store-devices.js";
+import { requireDevice } from "./sql-store-devices.js";
 
 type SessionRow = Selectable<SessionsTable>;
 
@@ -72,7 +72,7 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
       const stateData = toJsonText(s.stateData, "stateData");
       return ctx.transaction(async (trx) => {
         await ctx.lock(trx, s.deviceId);
-        await requireDeviceRow(trx, s.deviceId);
+        await requireDevice(trx, s.deviceId);
         // A generated id is new by construction; only a caller's own id needs the check.
         if (input.id !== undefined && (await readSession(trx, id)) !== undefined) throw invalid(`session ${id} exists`);
         const now = ctx.now();

@@ -8,7 +8,7 @@ import type { ApiTokenStore, UiSessionStore } from "../store.js";
 import { UiSessionState, type ApiToken, type UiSession } from "../types-content.js";
 import type { ApiTokensTable, UiSessionsTable } from "./schema.js";
 import { onUniqueViolation, pageByPair, type Db, type SqlContext } from "./sql-context.js";
-import { requireDeviceRow } from "./sql-store-devices.js";
+import { requireDevice } from "./sql-store-devices.js";
 
 type UiRow = Selectable<UiSessionsTable>;
 
@@ -75,7 +75,7 @@ export function createSqlUiSessions(ctx: SqlContext): UiSessionStore {
       const u = checkUiSession(input);
       const id = input.id === undefined ? ctx.newId() : requireText(input.id, "UI session id");
       return ctx.transaction(async (trx) => {
-        await requireDeviceRow(trx, u.deviceId);
+        await requireDevice(trx, u.deviceId);
         if (u.commandId !== null) await checkLinkable(trx, u.commandId, u.deviceId);
         const row = await onUniqueViolation(
           () =>
