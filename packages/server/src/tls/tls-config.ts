@@ -3,7 +3,29 @@
 // §11.2: the DM Server SHALL support X.509 and PSK-TLS; mTLS and PSK-TLS device authentication need them).
 // Pure apart from the injected `canRead`; called by loadServerConfig (../config.ts).
 import { AuthMode } from "../auth/types.js";
-import type { ConfigProblem, ServerConfig, TlsConfig } from "../config.js";
+import type { ConfigProblem, ServerConfig } from "../config.js";
+
+/** Lowest TLS version accepted (dm2-reference §11.2 [PROPOSED]: 1.2 by default, 1.1 as a conformance switch). */
+export const TlsMinVersion = { Tls12: "TLSv1.2", Tls11: "TLSv1.1" } as const;
+export type TlsMinVersion = (typeof TlsMinVersion)[keyof typeof TlsMinVersion];
+
+/** The HTTPS listener (dm2-reference §11.2: the DM Server SHALL support X.509 and PSK-TLS). */
+export interface TlsConfig {
+  /** Listen with HTTPS instead of HTTP (every component: DM endpoint, repository, SHOW pages, REST API). */
+  readonly enabled: boolean;
+  /** Server certificate chain and private key (PEM files; paths resolved against the working directory). */
+  readonly certFile: string | null;
+  readonly keyFile: string | null;
+  /** CAs that device certificates must chain to (PEM), for deviceAuth mode "mtls". */
+  readonly caFile: string | null;
+  /** Ask devices for a certificate (mTLS). Derived true when deviceAuth.modes has "mtls" and this is unset. */
+  readonly requestClientCert: boolean;
+  /** PSK-TLS (RFC 4279) with the devices' PSK credentials. Derived true when deviceAuth.modes has "psk". */
+  readonly psk: boolean;
+  /** The PSK identity hint sent in the handshake (null: none). */
+  readonly pskIdentityHint: string | null;
+  readonly minVersion: TlsMinVersion;
+}
 
 export interface ResolvedTlsConfig {
   readonly value: TlsConfig;
