@@ -45,30 +45,17 @@ export interface TransactionState {
 /**
  * Tracks which transaction callback (if any) the current async context runs in, so that a call to the store
  * itself from inside one — which would wait forever for the transaction it is part of — fails at once.
- *
- * The AsyncLocalStorage is enabled only while a callback of this store runs. On Node 20 an enabled one installs
- * promise hooks process-wide (every promise of every request then pays an init hook: ~10 % of a DM session's
- * CPU); a SQLite transaction runs start to commit in one burst of microtasks, so outside it the hooks are off.
- * The check stays as strong: every promise a callback creates is created while the storage is enabled and
- * carries its state, and when no callback runs there is nothing to misuse.
  */
 export class TransactionScope {
   readonly #als = new AsyncLocalStorage<TransactionState>();
-  #running = 0;
 
-  async run<T>(state: TransactionState, fn: () => Promise<T>): Promise<T> {
-    this.#running++;
-    try {
-      return await this.#als.run(state, fn);
-    } finally {
-      // Off again once no callback of this store runs (contexts keep their state; run() turns it back on).
-      if (--this.#running === 0) this.#als.disable();
-    }
+  run<T>(state: TransactionState, fn: () => Promise<T>): Promise<T> {
+    return this.#als.run(state, fn);
   }
 
   /** Throws TRANSACTION_MISUSE when called inside a running transaction callback of this store. */
   checkOutside(): void {
-    if (this.#running > 0 && this.#als.getStore()?.active === true) {
+    if (this.#als.getStore()?.active === true) {
       throw transactionMisuse("inside store.transaction(fn), use the tx passed to fn, not the store");
     }
   }
