@@ -100,6 +100,22 @@ export function transactionContract(it: ContractTest): void {
     assert.equal((await f.store.devices.get("dev"))?.id, "dev", "the store works again after the transaction");
   });
 
+  it("misuse is caught in every transaction, also after others ended (the check is switched off between)", async (f) => {
+    await f.store.devices.create({ id: "dev" });
+    for (let round = 0; round < 3; round++) {
+      assert.equal((await f.store.devices.get("dev"))?.id, "dev", "between transactions the store works");
+      await f.store.transaction(async (tx) => {
+        await tx.devices.get("dev");
+        // A helper that awaits before touching the store: the state travels through its own promises.
+        const helper = async () => {
+          await Promise.resolve();
+          return f.store.devices.get("dev");
+        };
+        await rejectsWith(helper(), ServerErrorCode.TRANSACTION_MISUSE);
+      });
+    }
+  });
+
   it("other callers see a transaction all at once, never half of it", async (f) => {
     await f.store.devices.create({ id: "dev" });
     let release = (): void => undefined;
