@@ -10,24 +10,9 @@ import { chromium, type BrowserContext, type Page, type Response } from "playwri
 import type { BrowserLauncher } from "@omadm/client";
 import { createInbox, type Inbox } from "../../../../test-support/async-inbox.js";
 import { isCi } from "../../../../test-support/services.js";
+import { CHROMIUM_PATH, CHROMIUM_TEST_ARGS } from "../../../../test-support/chromium.js";
 
-export const CHROMIUM_PATH = process.env.OMADM_TEST_CHROMIUM ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-/** node:test `skip` for a test that needs Chromium: the reason when absent, except under CI=true (run, fail). */
-export function chromiumSkip(): string | false {
-  if (existsSync(CHROMIUM_PATH) || isCi()) return false;
-  return `Chromium not found at ${CHROMIUM_PATH} (apt-get install -y chromium, or set OMADM_TEST_CHROMIUM)`;
-}
+export { chromiumSkip } from "../../../../test-support/chromium.js";
 
 export interface OpenedPage {
   readonly url: string;
@@ -54,7 +39,7 @@ export async function startChromiumLauncher(): Promise<ChromiumLauncher> {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM_PATH,
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_TEST_ARGS],
     });
   } catch (error) {
     await rm(profile, { recursive: true, force: true });
