@@ -1,7 +1,8 @@
 // The composition root of the DM Server: builds every component from one `ServerConfig` and the injected
 // adapters (store, clock, logger, timers, randomness, notification senders), registers their fastify plugins
 // on one instance, and runs the background sweep. Nothing starts until `start()`; nothing here reads the
-// environment, and the only disk read is the TLS files the configuration names (unless given in `deps.tls`).
+// environment, and the only disk reads are the TLS files the configuration names (unless given in `deps.tls`) and
+// the Digest nonce key file (deviceAuth.nonceKeyFile).
 //
 // With `tls.enabled` every component is served over HTTPS (dm2-reference §11.2): X.509, optionally asking devices
 // for certificates (deviceAuth "mtls"), and PSK-TLS answered from the authenticator's key cache (deviceAuth
@@ -19,6 +20,7 @@ import { apiPlugin } from "./api/api-plugin.js";
 import { createAlertIntake } from "./alerts/alert-intake.js";
 import { AuthMode } from "./auth/types.js";
 import { createDeviceAuthenticator, type DeviceAuthenticator } from "./auth/device-authenticator.js";
+import { loadNonceKey } from "./auth/nonce-key-config.js";
 import type { ServerConfig } from "./config.js";
 import { DM_PATH, dmEndpointPlugin } from "./dm/dm-endpoint.js";
 import { createSweeper, type SweepReport } from "./dm/sweeper.js";
@@ -86,14 +88,17 @@ const systemClock: Clock = { now: () => Date.now() };
 
 /**
  * Composes the server. Throws CONFIG_INVALID when `tls.enabled` and a TLS file cannot be read or used, or PSK-TLS
- * is on without an authenticator that keeps PSK keys.
+ * is on without an authenticator that keeps PSK keys, or the Digest nonce key (file) is unreadable or too short.
  */
 export function createOmadmServer(deps: ServerDeps, config: ServerConfig): OmadmServer {
   const clock = deps.clock ?? systemClock;
   const timers = deps.timers ?? systemTimers;
   const random = deps.random ?? ((size: number) => randomBytes(size));
-  const authenticator =
-    deps.authenticator !== undefined ? deps.authenticator : defaultAuthenticator(config, deps.store, clock, random);
+  const built =
+    deps.authenticator !== undefined
+      ? { authenticator: deps.authenticator, warning: null }
+      : defaultAuthenticator(config, deps.store, clock, random);
+  const authenticator = built.authenticator;
   const pskKeys = authenticator?.pskKeys ?? null;
   // Every device change made through this server (REST API, registry) updates the PSK cache once committed.
   const store = pskKeys === null ? deps.store : withPskKeySync(deps.store, pskKeys);
@@ -215,6 +220,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       if (config.publicBaseUrl === null) baseUrl = `${scheme}://${hostForUrl(config.listen.host)}:${port}`;
       // pskCallback answers from memory, synchronously: the keys must be there before the first handshake.
       if (pskKeys !== null) await pskKeys.load();
+      if (built.warning !== null) app.log.warn(built.warning);
       await app.listen({ host: config.listen.host, port });
       started = true;
       sweeper.start();
@@ -254,11 +260,25 @@ function defaultAuthenticator(
   store: Store,
   clock: Clock,
   random: (size: number) => Uint8Array,
-): DeviceAuthenticator | null {
+): { readonly authenticator: DeviceAuthenticator | null; readonly warning: string | null } {
   const modes = config.deviceAuth.modes.filter((m) => m !== AuthMode.None);
-  if (modes.length === 0) return null;
+  if (modes.length === 0) return { authenticator: null, warning: null };
+  // Digest nonces verify on every node holding the same key (auth/nonce-key-config.ts); without one configured
+  // the authenticator draws a random key, good for this process only.
+  const nonceKey = loadNonceKey(config.deviceAuth);
+  const warning =
+    modes.includes(AuthMode.Digest) && nonceKey === null
+      ? "no Digest nonce key configured (deviceAuth.nonceKeyFile or OMADM_DEVICE_AUTH_NONCE_KEY): using a random " +
+        "key, so nonces issued here are refused by other nodes and after a restart (401 with a new challenge)"
+      : null;
   // mTLS and PSK-TLS read the TLS connection: loadServerConfig refuses them without `tls.enabled`.
-  return createDeviceAuthenticator({ store, clock, random, options: { modes, realm: config.deviceAuth.realm } });
+  const authenticator = createDeviceAuthenticator({
+    store,
+    clock,
+    random,
+    options: { modes, realm: config.deviceAuth.realm, ...(nonceKey !== null && { nonceKey }) },
+  });
+  return { authenticator, warning };
 }
 
 /** A free TCP port on the listen host (bound and released at once; loopback in tests). */

@@ -1,10 +1,12 @@
 // The server's configuration: one typed object with sensible defaults, loaded from (lowest to highest
 // precedence) the defaults, a JSON file, OMADM_* environment variables and explicit overrides (CLI flags).
 // Every value is checked, and every problem names the key or variable it came from. Nothing here runs at
-// import time; the only I/O is reading the config file and checking that the TLS files it names are readable.
+// import time; the only I/O is reading the config file, checking that the TLS files it names are readable and
+// reading the Digest nonce key file.
 import { accessSync, constants as fsConstants, readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { resolve } from "node:path";
+import { resolveNonceKeyConfig } from "./auth/nonce-key-config.js";
 import { AuthMode } from "./auth/types.js";
 import { ServerError, ServerErrorCode } from "./errors.js";
 import { resolveTlsConfig, TlsMinVersion, type TlsConfig } from "./tls/tls-config.js";
@@ -44,7 +46,15 @@ export interface ServerConfig {
     /** Register unknown devices on their first Package#1; false admits only pre-provisioned devices. */
     readonly autoRegister: boolean;
   };
-  readonly deviceAuth: { readonly modes: readonly AuthMode[]; readonly realm: string };
+  readonly deviceAuth: {
+    readonly modes: readonly AuthMode[];
+    readonly realm: string;
+    /** HMAC key of the Digest nonces, shared by every node (auth/nonce-key-config.ts). Only from
+     *  OMADM_DEVICE_AUTH_NONCE_KEY or overrides, never from the config file (a secret). null: see nonceKeyFile. */
+    readonly nonceKey: string | null;
+    /** File holding that key (read at load and at composition). Neither set: a random key per process. */
+    readonly nonceKeyFile: string | null;
+  };
   readonly tls: TlsConfig;
   /** Accept plain-http ServerURIs in queued commands (default: true when listening on loopback). */
   readonly allowHttp: boolean;
@@ -82,7 +92,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   serverId: "omadm",
   store: { kind: StoreChoice.Sqlite, postgresUrl: null },
   dm: { batchSize: 20, idleTimeoutMs: 600_000, bodyLimitBytes: 1_048_576, autoRegister: true },
-  deviceAuth: { modes: [AuthMode.None], realm: "omadm" },
+  deviceAuth: { modes: [AuthMode.None], realm: "omadm", nonceKey: null, nonceKeyFile: null },
   tls: {
     enabled: false,
     certFile: null,
@@ -127,6 +137,8 @@ interface Field {
   readonly path: string;
   readonly env: string;
   readonly parse: Parser;
+  /** A secret: refused in the config file (environment or overrides only). */
+  readonly secret?: true;
 }
 
 const good = (value: unknown): Parsed => ({ ok: true, value });
@@ -186,6 +198,10 @@ const filePath: Parser = (raw) => {
   return t.ok ? good(resolve(t.value as string)) : t;
 };
 
+/** A secret string: kept as given (not trimmed) and never echoed in a message. */
+const secretText: Parser = (raw) =>
+  typeof raw === "string" && raw.trim() !== "" ? good(raw) : bad("must be a non-empty string");
+
 const anyUrl: Parser = (raw) => {
   if (typeof raw !== "string") return bad(`must be a URL string, got ${show(raw)}`);
   try {
@@ -220,6 +236,8 @@ const FIELDS: readonly Field[] = [
   { path: "dm.autoRegister", env: "OMADM_AUTO_REGISTER", parse: bool },
   { path: "deviceAuth.modes", env: "OMADM_DEVICE_AUTH", parse: authModes },
   { path: "deviceAuth.realm", env: "OMADM_AUTH_REALM", parse: text },
+  { path: "deviceAuth.nonceKey", env: "OMADM_DEVICE_AUTH_NONCE_KEY", parse: nullable(secretText), secret: true },
+  { path: "deviceAuth.nonceKeyFile", env: "OMADM_DEVICE_AUTH_NONCE_KEY_FILE", parse: nullable(filePath) },
   { path: "tls.enabled", env: "OMADM_TLS_ENABLED", parse: bool },
   { path: "tls.certFile", env: "OMADM_TLS_CERT_FILE", parse: nullable(filePath) },
   { path: "tls.keyFile", env: "OMADM_TLS_KEY_FILE", parse: nullable(filePath) },
@@ -282,8 +300,10 @@ export function loadServerConfig(input: LoadServerConfigInput = {}): ConfigResul
   const config = build(values);
   // TLS keys depend on each other and on deviceAuth.modes; the files they name must be readable.
   const tls = resolveTlsConfig(config, explicit, canRead);
-  if (tls.problems.length > 0) return refused(tls.problems);
-  warnings.push(...tls.warnings);
+  // The Digest nonce key (its file is read now, so a bad key stops the start naming it).
+  const nonceKey = resolveNonceKeyConfig(config, explicit);
+  if (tls.problems.length + nonceKey.problems.length > 0) return refused([...tls.problems, ...nonceKey.problems]);
+  warnings.push(...tls.warnings, ...nonceKey.warnings);
   const scheme = tls.value.enabled ? "https" : "http";
   if (config.publicBaseUrl !== null && tls.value.enabled && config.publicBaseUrl.startsWith("http:")) {
     warnings.push(`publicBaseUrl ${config.publicBaseUrl} is plain http although tls.enabled is true`);
@@ -342,7 +362,13 @@ function walk(
     const path = prefix === "" ? key : `${prefix}.${key}`;
     if (v === undefined) continue;
     const field = BY_PATH.get(path);
-    if (field !== undefined) {
+    if (field?.secret === true && source === "file") {
+      problems.push({
+        key: path,
+        source,
+        message: `${path} must not be in the config file (a secret): ${secretHint(field)}`,
+      });
+    } else if (field !== undefined) {
       const parsed = field.parse(v, false);
       if (parsed.ok) {
         values.set(path, parsed.value);
@@ -354,6 +380,10 @@ function walk(
       problems.push({ key: path, source, message: `unknown key ${path}${suggestion(path)}` });
     }
   }
+}
+
+function secretHint(field: Field): string {
+  return `set ${field.env}${BY_PATH.has(`${field.path}File`) ? `, or ${field.path}File` : ""}`;
 }
 
 function suggestion(path: string): string {
