@@ -20,6 +20,11 @@ export interface SubscriptionRecord {
   readonly clientUri: string;
   readonly serverUri: string;
   readonly createdAt: number;
+  /**
+   * When a change under `clientUri` was first seen that has not been reported yet (§4.10: nothing is lost across
+   * a restart); absent when everything is reported. Optional, so a version-1 file written before it still loads.
+   */
+  readonly pendingSince?: number;
 }
 
 /** A DEFAULT command (§4.9): where to HGET configuration for a MOID when the tree has none. */

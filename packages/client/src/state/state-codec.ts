@@ -101,12 +101,17 @@ function documentOf(root: unknown): ClientStateDocument {
       instances: list(tree.instances, "$.tree.instances", instance),
     },
     access: { grants: list(access.grants, "$.access.grants", grant) },
-    subscriptions: list(o.subscriptions, "$.subscriptions", (x, p) => ({
-      srvId: string(x.srvId, `${p}.srvId`),
-      clientUri: string(x.clientUri, `${p}.clientUri`),
-      serverUri: string(x.serverUri, `${p}.serverUri`),
-      createdAt: count(x.createdAt, `${p}.createdAt`),
-    })),
+    subscriptions: list(o.subscriptions, "$.subscriptions", (x, p) => {
+      // Absent in files written before unreported changes were persisted (same version: the field is optional).
+      const pendingSince = x.pendingSince === undefined ? undefined : count(x.pendingSince, `${p}.pendingSince`);
+      return {
+        srvId: string(x.srvId, `${p}.srvId`),
+        clientUri: string(x.clientUri, `${p}.clientUri`),
+        serverUri: string(x.serverUri, `${p}.serverUri`),
+        createdAt: count(x.createdAt, `${p}.createdAt`),
+        ...(pendingSince === undefined ? {} : { pendingSince }),
+      };
+    }),
     defaults: list(o.defaults, "$.defaults", (x, p) => ({
       moid: string(x.moid, `${p}.moid`),
       serverUri: string(x.serverUri, `${p}.serverUri`),

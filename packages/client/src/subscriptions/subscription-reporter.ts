@@ -5,7 +5,10 @@
 //   one PUT of the data as it is then. Changes during a PUT start a new window after it.
 // - 415 + OMADM-Accept → the PUT is retried in a listed type this client writes (remembered for the URI).
 // - A failed PUT is logged and the change stays pending: it is sent on the next window (a later change, the retry
-//   timer, or flush()) — nothing is lost while the process runs.
+//   timer, or flush()).
+// - Nothing is lost across a restart either: a seen change marks the subscription's persisted record
+//   (`pendingSince`, saved through the registry's onChange); the mark is cleared only after a PUT succeeded with
+//   no newer change waiting, and start() (or a restore while running) opens a window for every marked record.
 // - A subtree that no longer exists is reported as an empty serialization `[]`.
 // Timers are injected, so tests drive the windows without sleeping.
 import { type ClientUri, type ResolvedNode, parseClientUri, resolveClientUri } from "@omadm/protocol";
@@ -45,7 +48,7 @@ export interface SubscriptionReporter {
   flush(): Promise<void>;
   /** Resolves when no report is running (pending windows may remain). */
   settled(): Promise<void>;
-  /** Subscriptions with a change not yet reported. */
+  /** Subscriptions with a change not yet reported (also one persisted by an earlier run, before start()). */
   pending(): readonly SubscriptionRecord[];
 }
 
@@ -96,10 +99,21 @@ export function createSubscriptionReporter(
     }, ms);
   };
 
-  const mark = (key: string): void => {
+  /** A change to report: persisted first (so it survives a restart), then a window opens. */
+  const mark = (record: SubscriptionRecord): void => {
+    deps.subscriptions.markPending(record.srvId, record.clientUri);
+    resume(keyOf(record.srvId, record.clientUri));
+  };
+
+  /** Opens a window for a change already marked (seen now, or persisted by an earlier run). */
+  const resume = (key: string): void => {
     const st = stateOf(key);
     st.dirty = true;
     schedule(key, st, debounceMs);
+  };
+
+  const resumeMarked = (): void => {
+    for (const r of deps.subscriptions.list()) if (r.pendingSince !== undefined) resume(keyOf(r.srvId, r.clientUri));
   };
 
   /** The data of the subscribed subtree as the subscriber may see it (empty when it is gone). */
@@ -165,6 +179,8 @@ export function createSubscriptionReporter(
         } else if (st.dirty) {
           schedule(key, st, debounceMs);
         } else {
+          // Delivered with no newer change waiting: only now is the persisted mark cleared.
+          deps.subscriptions.clearPending(record.srvId, record.clientUri);
           states.delete(key);
         }
       });
@@ -185,6 +201,7 @@ export function createSubscriptionReporter(
         env.timers.clearTimeout(st.timer);
         states.delete(key);
       }
+      if (active) resumeMarked();
     }
   };
 
@@ -196,10 +213,11 @@ export function createSubscriptionReporter(
       offTree = env.tree.onChange((event) => {
         for (const r of deps.subscriptions.list()) {
           const uri = uriOf(r.clientUri);
-          if (uri !== undefined && changeTouches(uri, event)) mark(keyOf(r.srvId, r.clientUri));
+          if (uri !== undefined && changeTouches(uri, event)) mark(r);
         }
       });
       offRegistry = deps.subscriptions.onChange(onRegistry);
+      resumeMarked();
     },
     stop() {
       offTree?.();
@@ -239,7 +257,7 @@ export function createSubscriptionReporter(
     pending() {
       return deps.subscriptions.list().filter((r) => {
         const st = states.get(keyOf(r.srvId, r.clientUri));
-        return st !== undefined && (st.dirty || st.running !== undefined);
+        return r.pendingSince !== undefined || (st !== undefined && (st.dirty || st.running !== undefined));
       });
     },
   };
