@@ -9,7 +9,7 @@ import { createAlertIntake } from "../src/alerts/alert-intake.js";
 import { ServerError, ServerErrorCode } from "../src/errors.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
 import type { Store, StoreParts } from "../src/store/store.js";
-import { manualClock, tempDir } from "./dm-support.js";
+import { acceptExecs, manualClock, tempDir } from "./dm-support.js";
 
 const DEV = "IMEI:400000000000777";
 const URI_A = "urn:oma:mo:oma-fumo:1.0/fw/Update";
@@ -26,22 +26,7 @@ async function withAccepted(name: string, ...uris: string[]): Promise<{ store: S
   const clock = manualClock();
   const store = await openSqliteStore({ clock }, { dataDir: `${dir.path}/${name}` });
   stores.push(store);
-  await store.devices.create({ id: DEV });
-  const ids: string[] = [];
-  for (const uri of uris) {
-    ids.push((await store.commands.enqueue({ deviceId: DEV, name: "EXEC", params: [uri] })).command.id);
-  }
-  const { session } = await store.sessions.open({ deviceId: DEV, stateName: "AwaitingPackage3", idleTimeoutMs: 1000 });
-  await store.commands.takeBatch({ deviceId: DEV, sessionId: session.id, max: 10, packageNo: 2 });
-  await store.commands.recordResults(
-    session.id,
-    ids.map((commandId, i) => ({
-      commandId,
-      outcome: "accepted" as const,
-      statusCode: 202,
-      correlation: { sourceUri: uris[i] ?? "" },
-    })),
-  );
+  const ids = await acceptExecs(store, DEV, uris);
   return { store, ids };
 }
 

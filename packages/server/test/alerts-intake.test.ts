@@ -7,7 +7,7 @@ import { createAlertIntake } from "../src/alerts/alert-intake.js";
 import { asyncCompletionOf, sourceUriForms } from "../src/alerts/async-completion.js";
 import { createMemoryStore } from "../src/store/index.js";
 import type { Store } from "../src/store/store.js";
-import { manualClock } from "./dm-support.js";
+import { acceptExecs, manualClock } from "./dm-support.js";
 
 const DEV = "IMEI:400000000000001";
 
@@ -15,22 +15,7 @@ const DEV = "IMEI:400000000000001";
 async function withAccepted(...sourceUris: string[]): Promise<{ store: Store; ids: string[] }> {
   const clock = manualClock();
   const store = createMemoryStore({ clock });
-  await store.devices.create({ id: DEV });
-  const ids: string[] = [];
-  for (const uri of sourceUris) {
-    ids.push((await store.commands.enqueue({ deviceId: DEV, name: "EXEC", params: [uri] })).command.id);
-  }
-  const { session } = await store.sessions.open({ deviceId: DEV, stateName: "AwaitingPackage3", idleTimeoutMs: 1000 });
-  await store.commands.takeBatch({ deviceId: DEV, sessionId: session.id, max: 10, packageNo: 2 });
-  await store.commands.recordResults(
-    session.id,
-    ids.map((commandId, i) => ({
-      commandId,
-      outcome: "accepted" as const,
-      statusCode: 202,
-      correlation: { sourceUri: sourceUris[i] ?? "" },
-    })),
-  );
+  const ids = await acceptExecs(store, DEV, sourceUris);
   return { store, ids };
 }
 

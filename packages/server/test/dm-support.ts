@@ -180,3 +180,24 @@ export async function startServer(
   const { urls } = await server.start();
   return { server, base: urls.base };
 }
+
+/** Creates `deviceId` in `store` with one EXEC per URI, sent and answered 202 (state `accepted`); returns their ids. */
+export async function acceptExecs(store: Store, deviceId: string, sourceUris: readonly string[]): Promise<string[]> {
+  await store.devices.create({ id: deviceId });
+  const ids: string[] = [];
+  for (const uri of sourceUris) {
+    ids.push((await store.commands.enqueue({ deviceId, name: "EXEC", params: [uri] })).command.id);
+  }
+  const { session } = await store.sessions.open({ deviceId, stateName: "AwaitingPackage3", idleTimeoutMs: 1000 });
+  await store.commands.takeBatch({ deviceId, sessionId: session.id, max: 10, packageNo: 2 });
+  await store.commands.recordResults(
+    session.id,
+    ids.map((commandId, i) => ({
+      commandId,
+      outcome: "accepted" as const,
+      statusCode: 202,
+      correlation: { sourceUri: sourceUris[i] ?? "" },
+    })),
+  );
+  return ids;
+}
