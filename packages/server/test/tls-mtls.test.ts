@@ -9,7 +9,7 @@ import { after, before, test } from "node:test";
 import { certificateFingerprint } from "../src/auth/client-certificate.js";
 import { makeFilePki, skipWithoutOpenssl, type FilePki } from "../../../test-support/openssl-pki.js";
 import { tempDir } from "./dm-support.js";
-import { startTlsServer, TlsDevice, tlsDispatcher, watchResumption, type TlsTestServer } from "./tls-support.js";
+import { startTlsServer, TlsDevice, tlsDispatcher, twoConnectionSession, type TlsTestServer } from "./tls-support.js";
 
 const skip = skipWithoutOpenssl();
 if (skip !== false) console.log(`# ${skip}`);
@@ -97,22 +97,11 @@ test(
     const dispatcher = tlsDispatcher({ ca: pki.ca, ...pki.deviceA });
     closers.push(() => dispatcher.close());
     const dev = new TlsDevice(DEV_A, `${srv.base}/dm`, dispatcher, { newConnectionEach: true });
-    const queued = await srv.api("POST", `/devices/${encodeURIComponent(DEV_A)}/commands`, {
-      command: ["DELETE", "urn:oma:mo:oma-fumo:1.0/fw/Old"],
-    });
-    assert.equal(queued.status, 201, JSON.stringify(queued.body));
-    const watch = watchResumption(srv.server);
-    try {
-      const p2 = await dev.p1();
-      assert.equal(p2.cmd.length, 2, "CONT and the DELETE: the session goes on to a Package#3");
-      assert.equal(p2.status, 200, JSON.stringify(p2.body));
-      const end = await dev.p3(p2.cmd.map(() => ({ sc: 200 })));
-      assert.equal(end.status, 200, JSON.stringify(end.body));
-      assert.deepEqual(end.cmd, [["END"]]);
-      assert.deepEqual(watch.reused, [false, true], "the second connection resumed the first one's session");
-    } finally {
-      watch.stop();
-    }
+    assert.deepEqual(
+      await twoConnectionSession(srv, dev, DEV_A),
+      [false, true],
+      "the second connection resumed the first one's session",
+    );
   },
 );
 

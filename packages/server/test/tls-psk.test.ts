@@ -12,7 +12,7 @@ import {
   startTlsServer,
   TlsDevice,
   tlsDispatcher,
-  watchResumption,
+  twoConnectionSession,
   type Answer,
   type TlsTestServer,
 } from "./tls-support.js";
@@ -93,22 +93,11 @@ test(
     const dispatcher = tlsDispatcher({ psk: EARLY });
     closers.push(() => dispatcher.close());
     const dev = new TlsDevice(EARLY.id, `${srv.base}/dm`, dispatcher, { newConnectionEach: true });
-    const queued = await srv.api("POST", `/devices/${encodeURIComponent(EARLY.id)}/commands`, {
-      command: ["DELETE", "urn:oma:mo:oma-fumo:1.0/fw/Old"],
-    });
-    assert.equal(queued.status, 201, JSON.stringify(queued.body));
-    const watch = watchResumption(srv.server);
-    try {
-      const p2 = await dev.p1();
-      assert.equal(p2.cmd.length, 2, "CONT and the DELETE: the session goes on to a Package#3");
-      assert.equal(p2.status, 200, JSON.stringify(p2.body));
-      const end = await dev.p3(p2.cmd.map(() => ({ sc: 200 })));
-      assert.equal(end.status, 200, JSON.stringify(end.body));
-      assert.deepEqual(end.cmd, [["END"]]);
-      assert.deepEqual(watch.reused, [false, false], "two connections, neither resumed");
-    } finally {
-      watch.stop();
-    }
+    assert.deepEqual(
+      await twoConnectionSession(srv, dev, EARLY.id),
+      [false, false],
+      "two connections, neither resumed",
+    );
   },
 );
 

@@ -2,6 +2,7 @@
 // temp dir, listening with HTTPS on 127.0.0.1; undici dispatchers with a client certificate or PSK-TLS
 // credentials; and a minimal device that speaks Package#1/#3 through such a dispatcher.
 import type { TLSSocket } from "node:tls";
+import assert from "node:assert/strict";
 import { MT_P1, MT_P2, MT_P3, AT_CLIENT_INIT, type StatusItem } from "@omadm/protocol";
 import { Agent, request } from "undici";
 import { PSK_CIPHER_SUITES } from "../src/auth/tls-options.js";
@@ -186,5 +187,29 @@ export class TlsDevice {
       if (first?.[0] === "CONT" && first[1] !== undefined) this.#cont = first[1];
     }
     return { status: res.statusCode, headers: res.headers, body: parsed, cmd };
+  }
+}
+
+/**
+ * Queues one DELETE for the device through the API and runs its session over `dev` (a device that opens a new
+ * connection per request): Package#1 → CONT + DELETE → Package#3 → END, asserting each step. Returns, per
+ * connection the server accepted, whether it resumed an earlier TLS session.
+ */
+export async function twoConnectionSession(srv: TlsTestServer, dev: TlsDevice, deviceId: string): Promise<boolean[]> {
+  const queued = await srv.api("POST", `/devices/${encodeURIComponent(deviceId)}/commands`, {
+    command: ["DELETE", "urn:oma:mo:oma-fumo:1.0/fw/Old"],
+  });
+  assert.equal(queued.status, 201, JSON.stringify(queued.body));
+  const watch = watchResumption(srv.server);
+  try {
+    const p2 = await dev.p1();
+    assert.equal(p2.cmd.length, 2, "CONT and the DELETE: the session goes on to a Package#3");
+    assert.equal(p2.status, 200, JSON.stringify(p2.body));
+    const end = await dev.p3(p2.cmd.map(() => ({ sc: 200 })));
+    assert.equal(end.status, 200, JSON.stringify(end.body));
+    assert.deepEqual(end.cmd, [["END"]]);
+    return [...watch.reused];
+  } finally {
+    watch.stop();
   }
 }
