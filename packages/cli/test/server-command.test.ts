@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { request } from "undici";
 import { buildProgram } from "../src/main.js";
 import { registerServerCommand, type RunningServer } from "../src/server-command.js";
+import { refusedServerCommand } from "./server-command-support.js";
 import { Command } from "commander";
 
 test("omadm server starts on an embedded SQLite store with every component and prints their URLs", async () => {
@@ -52,19 +53,9 @@ test("omadm server starts on an embedded SQLite store with every component and p
 });
 
 test("omadm server refuses a bad flag with a message naming it and exit code 2", async () => {
-  const err: string[] = [];
-  let code = 0;
-  const program = new Command("omadm").exitOverride();
-  registerServerCommand(program, {
-    out: () => undefined,
-    err: (t) => err.push(t),
-    env: {},
-    setExitCode: (c) => (code = c),
-    onStarted: () => assert.fail("must not start"),
-  });
-  await program.parseAsync(["node", "omadm", "server", "--port", "99999"]);
+  const { code, err } = await refusedServerCommand(["--port", "99999"]);
   assert.equal(code, 2);
-  assert.match(err.join(""), /--port must be 0-65535, got 99999/);
+  assert.match(err, /--port must be 0-65535, got 99999/);
 });
 
 test("the omadm program lists server, admin and help", () => {

@@ -17,6 +17,7 @@ import {
   type UndiciHttpClientOptions,
 } from "@omadm/client";
 import { certificateFingerprint } from "@omadm/server";
+import { refusedServerCommand } from "./server-command-support.js";
 import { registerServerCommand, type RunningServer } from "../src/server-command.js";
 import { makeFilePki, skipWithoutOpenssl, type FilePki } from "../../../test-support/openssl-pki.js";
 import { openHandles } from "../../../test-support/async-inbox.js";
@@ -200,21 +201,8 @@ test(
 );
 
 test("omadm server refuses an unreadable --tls-key naming the file, with exit code 2", { skip }, async () => {
-  const err: string[] = [];
-  let code = 0;
-  const program = new Command("omadm").exitOverride();
-  registerServerCommand(program, {
-    out: () => undefined,
-    err: (t) => err.push(t),
-    env: {},
-    setExitCode: (c) => (code = c),
-    onStarted: () => assert.fail("must not start"),
-  });
   const missing = join(pki.dir, "missing.key");
-  await program.parseAsync([
-    "node",
-    "omadm",
-    "server",
+  const { code, err } = await refusedServerCommand([
     "--port",
     "0",
     "--tls-cert",
@@ -223,5 +211,5 @@ test("omadm server refuses an unreadable --tls-key naming the file, with exit co
     missing,
   ]);
   assert.equal(code, 2);
-  assert.match(err.join(""), new RegExp(`tls.keyFile ${missing.replaceAll(".", "\\.")} cannot be read`));
+  assert.match(err, new RegExp(`tls.keyFile ${missing.replaceAll(".", "\\.")} cannot be read`));
 });
