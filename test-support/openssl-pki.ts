@@ -1,6 +1,6 @@
 // Shared test helper: a throw-away PKI made with the openssl CLI in a temp dir (real certificates, real files —
 // the server's `tls.certFile`/`keyFile`/`caFile` configuration reads them from disk). Used by the server's and
-// the CLI's TLS tests (dm2-reference §11.2: X.509 server certificates and device client certificates).
+// the CLI's TLS tests (docs/protocol.md §11.2: X.509 server certificates and device client certificates).
 //
 //   const pki = await makeFilePki();       // CA, server certificate for 127.0.0.1, two device certificates
 //   … config tls: { certFile: pki.server.certFile, keyFile: pki.server.keyFile, caFile: pki.caFile } …

@@ -1,5 +1,5 @@
 // Sending one Package#0 datagram to a UDP notification listener on loopback, as a DM Server's notifier would
-// (dm2-reference §12: one datagram = one notification). A fresh socket per datagram, closed once it is sent.
+// (docs/protocol.md §12: one datagram = one notification). A fresh socket per datagram, closed once it is sent.
 import { createSocket } from "node:dgram";
 
 /** Sends `bytes` as one datagram to 127.0.0.1:`port`; resolves when the socket has handed it to the OS. */

@@ -27,7 +27,7 @@ after(async () => {
   dir.remove();
 });
 
-/** A per-device Data Repository URL (where HPUT/HPOST/SUB bodies go, dm2-reference §4.2). */
+/** A per-device Data Repository URL (where HPUT/HPOST/SUB bodies go, docs/protocol.md §4.2). */
 function repoUrl(path: string): string {
   return `${srv.server.publicBaseUrl()}/repo/devices/${encodeURIComponent(DEV_ID)}/${path}`;
 }

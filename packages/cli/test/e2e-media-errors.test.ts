@@ -1,11 +1,11 @@
 // End to end (issue 3 and 4 "Tests": the media handshake and the HTTP error rules) with the real server behind a
 // small reverse proxy that records every request (and can answer one itself): the server's public base URL is the
 // proxy, so the SrvURI, the CONT URL and the repository URLs all pass through it.
-// - seed CR §7.5, dm2-reference §4.2/§4.10: the device writes a vendor MO format first when it knows nothing of
+// - docs/protocol.md §1.6, §4.2/§4.10: the device writes a vendor MO format first when it knows nothing of
 //   the receiver. In a session the server's OMADM-Accept steers HPUT and the SUB reports to JSON at once; after a
 //   reboot (the advertisement is not persisted) the repository refuses the vendor type with 415 + OMADM-Accept and
 //   the device retries once in a listed type, and remembers it. An HGET whose item the device cannot read is 406.
-// - dm2-reference §1.5: a 5xx answer to a Package#3 aborts the session with no retry; the command in flight is
+// - docs/protocol.md §1.5: a 5xx answer to a Package#3 aborts the session with no retry; the command in flight is
 //   not lost — the device's next session gets it again.
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -30,12 +30,12 @@ const vendorCodec: MoCodec = {
   decode: (body, limits) => jsonMoCodec.decode(body, limits),
   encode: (items) => jsonMoCodec.encode(items),
 };
-/** JSON MO data under its `application/json` alias (dm2-reference §7.2). */
+/** JSON MO data under its `application/json` alias (docs/protocol.md §7.2). */
 const JSON_ALIAS = "application/json";
 /**
  * A device that prefers its vendor format and otherwise writes JSON MO data under the `application/json` alias:
  * knowing nothing of a receiver, it sends the vendor type first (without `application/dmmo+json` in its list the
- * client has no mandatory type to fall back on, seed CR §7.5).
+ * client has no mandatory type to fall back on, docs/protocol.md §1.6).
  */
 const VENDOR_DEVICE: Partial<E2eDeviceOptions> = { moCodecs: [vendorCodec], moMediaTypes: [VENDOR_TYPE, JSON_ALIAS] };
 

@@ -4,7 +4,7 @@
 //   a cancelled command is never sent; an idempotency key queues a command once;
 // - a Generic Alert the device raises is stored (never answered with a status) and readable in the API;
 // - EXEC without a ServerURI reported asynchronously: 202, then the alert in a new session to the SrvURI;
-// - DEFAULT, then the device's configuration fallback HGET from a shared repository item (seed CR §7.3.10);
+// - DEFAULT, then the device's configuration fallback HGET from a shared repository item (docs/protocol.md §4.9);
 //   HGET to an explicit ClientURI; UNSUB (and 404 for an unknown one);
 // - wake-on-queue: queuing a command sends Package#0 over UDP by itself, and the device comes.
 import assert from "node:assert/strict";

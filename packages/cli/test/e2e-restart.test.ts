@@ -220,7 +220,7 @@ test("the session times out on the restarted server: the late Package#3 is refus
   const { exec, block, running, sessionId } = await sessionInFlight(w, d);
 
   const srv = await w.restart();
-  w.clock.advance(601_000); // past the 600 s idle timeout (dm2-reference §1.5)
+  w.clock.advance(601_000); // past the 600 s idle timeout (docs/protocol.md §1.5)
   const swept = await srv.server.sweep();
   assert.deepEqual([swept.expiredSessions, swept.requeuedCommands], [1, 1]);
   assert.deepEqual(

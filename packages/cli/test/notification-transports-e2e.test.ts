@@ -1,4 +1,4 @@
-// End to end, both halves of each Package#0 transport (dm2-reference §12): the server's NotificationSender sends a
+// End to end, both halves of each Package#0 transport (docs/protocol.md §12): the server's NotificationSender sends a
 // real encoded Package#0 (§2), the client's NotificationTransport receives it, and it decodes to what was sent.
 // UDP over 127.0.0.1 (and ::1 where available); MQTT through the real Mosquitto on the per-device topic.
 // It lives in the cli package, the one allowed to import both the client and the server (ARCHITECTURE.md).

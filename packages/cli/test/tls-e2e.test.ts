@@ -1,5 +1,5 @@
 // End to end over TLS (issue 4 "client certificates (mTLS) and PSK-TLS for devices, as configured";
-// dm2-reference §11.2): `omadm server` started through its command parser with --tls-cert/--tls-key/--tls-ca and
+// docs/protocol.md §11.2): `omadm server` started through its command parser with --tls-cert/--tls-key/--tls-ca and
 // OMADM_* variables, on a real SQLite store in a temp dir; the project's DM Client session runner (`runSession`)
 // over its own HTTP transport (`createUndiciHttpClient`) with a device certificate or a PSK; commands queued and
 // read back through the REST API over https. Certificates made by the openssl CLI.

@@ -134,7 +134,7 @@ class DmClientImpl implements DmClient {
       logger,
       timers: deps.timers,
       // One store for the executor and the SUB reporter: the OMADM-Accept a server sent on its Package#2 also
-      // picks the format of the SUB reports to it (seed CR §7.5), not only of its HPUT/HPOST bodies.
+      // picks the format of the SUB reports to it (docs/protocol.md §1.6), not only of its HPUT/HPOST bodies.
       serverAccept: createServerAcceptStore(),
     };
     const envOptions = {

@@ -1,4 +1,4 @@
-// Delegated access control (dm2-reference §10 and its [PROPOSED] checks; our No-Get and §11.3 decisions):
+// Delegated access control (docs/protocol.md §10 and its [PROPOSED] checks; our No-Get and §11.3 decisions):
 // Perm-provisioned MOIDs, per-instance rights with exclusive creator rights, grants, 403/405, MOS filtering.
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// DELETE and GET (seed CR §7.3.4, §7.3.6; dm2-reference §4.3, §4.5 [PROPOSED], §6.1, §6.3, §10).
+// DELETE and GET (docs/protocol.md §4.3, §4.5; docs/protocol.md §4.3, §4.5 [PROPOSED], §6.1, §6.3, §10).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { StatusItem } from "@omadm/protocol";

@@ -1,5 +1,5 @@
 // Shared fixtures for the command, EXEC and SUB tests: a device tree (DevInfo, two DM accounts, the acme-sensor MO
-// of dm2-reference §6.1 and a small firmware MO with executable nodes), a Data Repository on real loopback HTTP
+// of docs/protocol.md §6.1 and a small firmware MO with executable nodes), a Data Repository on real loopback HTTP
 // (node:http on 127.0.0.1, port 0) whose answers each test scripts, a manual timer for the SUB windows, and a
 // logger that keeps what it was told.
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
@@ -80,7 +80,7 @@ export interface Device {
 
 /**
  * srvA may manage DevInfo, SENSOR, FW and DMAcc; srvB only SENSOR. SENSOR has two device-created instances
- * ("left", "right", so every provisioned server has full rights, §10.6) as in dm2-reference §6.1; FW has "fw1".
+ * ("left", "right", so every provisioned server has full rights, §10.6) as in docs/protocol.md §6.1; FW has "fw1".
  */
 export function device(): Device {
   const registry = createMoRegistry();

@@ -1,4 +1,4 @@
-// HGET over real loopback HTTP (seed CR §7.3.1, dm2-reference §4.1 and its [PROPOSED] status rules).
+// HGET over real loopback HTTP (docs/protocol.md §4.1 and its [PROPOSED] status rules).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { concreteClientUri } from "@omadm/protocol";

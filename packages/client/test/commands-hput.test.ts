@@ -1,4 +1,4 @@
-// HPUT and HPOST over real loopback HTTP (seed CR §7.3.2–§7.3.3, §7.5; dm2-reference §1.6, §4.2 [PROPOSED]).
+// HPUT and HPOST over real loopback HTTP (docs/protocol.md §4.2, §1.6; docs/protocol.md §1.6, §4.2 [PROPOSED]).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseMoSerialization } from "@omadm/protocol";
@@ -124,7 +124,7 @@ test("HPUT with a cv equal to the instance validator is 304 and sends nothing (�
   assert.equal(requestsTo(p).length, 1);
 });
 
-test("HPUT uses the best type the server advertised in OMADM-Accept (seed CR §7.5)", async (t) => {
+test("HPUT uses the best type the server advertised in OMADM-Accept (docs/protocol.md §1.6)", async (t) => {
   const h = testHarness(t);
   const p = path();
   repo.route(p, () => ({ status: 200 }));

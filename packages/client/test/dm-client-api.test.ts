@@ -138,7 +138,7 @@ test("a DMAcc created by a server's HGET is owed BootstrapComplete: its session 
   assert.deepEqual(kinds, ["dm1", "dm1", "dm2"]);
 });
 
-test("requestConfiguration: with no instance, HGET from the MOID's DEFAULT URI (seed CR §7.3.10)", async (t) => {
+test("requestConfiguration: with no instance, HGET from the MOID's DEFAULT URI (docs/protocol.md §4.9)", async (t) => {
   const c = makeClient(config({ mos: [{ ddf: "ddf/gateway.ddf" }] }));
   t.after(() => c.close());
   await c.client.start();

@@ -172,7 +172,7 @@ test("files it names are read relative to the config: a missing DDF or PEM is OM
   }
 });
 
-test("an account with `layout: seed` is written as the seed CR's Credentials/Noti and read back as credentials (§15)", async () => {
+test("an account with `layout: seed` is written as the draft change request's Credentials/Noti and read back as credentials (§15)", async () => {
   const t = makeClient(testConfig(deviceJson("http://127.0.0.1:8080/dm")));
   await t.client.start();
   try {

@@ -64,7 +64,7 @@ export function deviceJson(srvUri: string, extra: Record<string, unknown> = {}):
       {
         srvId: "legacy",
         srvUri,
-        name: "seed CR layout",
+        name: "draft change-request layout",
         permittedMoids: ALL_MOIDS,
         notification: {
           secret: { hex: Buffer.from(LEGACY_SECRET).toString("hex") },

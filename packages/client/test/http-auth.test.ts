@@ -1,4 +1,4 @@
-// HTTP authentication helpers (dm2-reference §11.2): WWW-Authenticate parsing (RFC 9110 §11.6.1), Basic
+// HTTP authentication helpers (docs/protocol.md §11.2): WWW-Authenticate parsing (RFC 9110 §11.6.1), Basic
 // (RFC 7617 example) and Digest (RFC 7616 §3.9.1 examples for MD5 and SHA-256), challenge choice, and the
 // per-session authenticator.
 import { test } from "node:test";

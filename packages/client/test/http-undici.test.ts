@@ -1,6 +1,6 @@
 // The undici HTTP transport against real loopback servers: requests and responses intact, connection reuse, each
 // HttpTransportError code (bad URL, refused, connect timeout, response timeout, oversized body, cancel, TLS), and
-// TLS per dm2-reference §11.2 — server verification with a CA made by the openssl CLI, client certificates,
+// TLS per docs/protocol.md §11.2 — server verification with a CA made by the openssl CLI, client certificates,
 // TLS version floor, PSK-TLS with pskCallback.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";

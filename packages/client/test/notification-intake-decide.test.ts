@@ -1,4 +1,4 @@
-// The pure Package#0 intake (dm2-reference §2.4, §2.5 policy table, §2.7): every accept/defer/reject path, the
+// The pure Package#0 intake (docs/protocol.md §2.4, §2.5 policy table, §2.7): every accept/defer/reject path, the
 // duplicate cache's 24 h / 256-entry rules, and the bearer choice of PREFERRED-CON-TYPE.
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// Package#0 intake over real UDP datagrams on 127.0.0.1 (dm2-reference §12): acceptance and every rejection
+// Package#0 intake over real UDP datagrams on 127.0.0.1 (docs/protocol.md §12): acceptance and every rejection
 // reason, end to end through the DmClient to a scripted DM server (see notification-intake-scenarios.ts).
 import { createSocket } from "node:dgram";
 import { createUdpNotificationTransport, type UdpNotificationTransport } from "../src/notification/transports/index.js";

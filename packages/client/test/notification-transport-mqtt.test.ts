@@ -1,4 +1,4 @@
-// MQTT notification transport (dm2-reference §12) against the real Mosquitto (127.0.0.1:1883, or
+// MQTT notification transport (docs/protocol.md §12) against the real Mosquitto (127.0.0.1:1883, or
 // OMADM_TEST_MQTT_URL), with a plain mqtt.js client as the publisher. Skips with a reason when the broker is
 // absent, fails under CI=true.
 import { after, before, test } from "node:test";

@@ -1,4 +1,4 @@
-// UDP notification transport (dm2-reference §12): real datagrams on 127.0.0.1, a plain node:dgram socket as the
+// UDP notification transport (docs/protocol.md §12): real datagrams on 127.0.0.1, a plain node:dgram socket as the
 // sender. Package#0 bytes must arrive intact with their source; oversize datagrams are dropped with a logged
 // reason; start/stop are idempotent; nothing stays open afterwards.
 import { after, test } from "node:test";
@@ -17,7 +17,7 @@ interface Received {
   readonly source: NotificationSource;
 }
 
-// The worked example's header and first option (dm2-reference §2.6): VER=2, OC=4, SERVER-ID "dm.example".
+// The worked example's header and first option (docs/protocol.md §2.6): VER=2, OC=4, SERVER-ID "dm.example".
 const PACKAGE0 = Uint8Array.from([0x22, 0x00, 0x1a, ...new TextEncoder().encode("dm.example")]);
 
 function listen(transport: UdpNotificationTransport) {

@@ -1,4 +1,4 @@
-// HTTP authentication and cookies within a DM session, over real loopback HTTP (dm2-reference §1.4, §1.5, §11.2):
+// HTTP authentication and cookies within a DM session, over real loopback HTTP (docs/protocol.md §1.4, §1.5, §11.2):
 // a 401 is answered once with Basic or Digest credentials, a second 401 aborts; Basic never goes over plain http
 // unless allowed; cookies set by the server come back within the session and never in the next one.
 import { test } from "node:test";

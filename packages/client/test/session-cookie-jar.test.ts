@@ -1,4 +1,4 @@
-// The per-session cookie jar (dm2-reference §1.4): the RFC 6265 subset a DM session needs — name=value, Domain,
+// The per-session cookie jar (docs/protocol.md §1.4): the RFC 6265 subset a DM session needs — name=value, Domain,
 // Path, Expires/Max-Age, Secure — against an injected clock.
 import { test } from "node:test";
 import assert from "node:assert/strict";

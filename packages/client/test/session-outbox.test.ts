@@ -1,5 +1,5 @@
 // The alert outbox alone (ids, pending per server and target, snapshot/restore) and inside sessions over loopback
-// HTTP (seed CR §7.4, dm2-reference §3.1, §3.3, §4.4): pending alerts ride in Package#1 after the session alert,
+// HTTP (docs/protocol.md §3.4, §3.1, §3.3, §4.4): pending alerts ride in Package#1 after the session alert,
 // alerts raised during the session ride in Package#3, and an alert leaves the outbox only after the package that
 // carried it was answered with a usable Package#2.
 import { test } from "node:test";
@@ -145,7 +145,7 @@ test("an alert raised during the session rides in Package#3 and is acknowledged 
   for (const p3Status of [200, 500]) {
     const outbox = createAlertOutbox();
     const executor = recordingExecutor((command) => {
-      // An EXEC that finishes at once but reports asynchronously (seed CR §7.4.1): 202 plus an alert.
+      // An EXEC that finishes at once but reports asynchronously (docs/protocol.md §4.12): 202 plus an alert.
       if (command.name === "EXEC") outbox.add("dm.example", execCompleteAlert(command.clientUri, 200));
       return { sc: 202 };
     });

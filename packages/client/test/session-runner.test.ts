@@ -1,4 +1,4 @@
-// The session runner over real loopback HTTP against a scripted DM server (seed CR §7.2, dm2-reference §1, §3,
+// The session runner over real loopback HTTP against a scripted DM server (docs/protocol.md §1.2, §1, §3,
 // §4.7, §4.8): Package#1 per trigger, commands in order, CONT, END, invalid commands, the HTTP error rules with no
 // retry, timeouts, cancellation, content-type checks.
 import { test } from "node:test";

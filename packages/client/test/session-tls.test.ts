@@ -1,4 +1,4 @@
-// Whole DM sessions over TLS (dm2-reference §11.2, §1.4): a server certificate verified against a CA made with the
+// Whole DM sessions over TLS (docs/protocol.md §11.2, §1.4): a server certificate verified against a CA made with the
 // openssl CLI (a wrong CA aborts the session before any package is sent), a client certificate the server requires,
 // PSK-TLS, and one TLS connection reused for every package of a session.
 import { before, test } from "node:test";

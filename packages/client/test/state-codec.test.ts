@@ -1,4 +1,4 @@
-// The client-state document codec: versioned, validated, total (dm2-reference design invariant 6).
+// The client-state document codec: versioned, validated, total (ARCHITECTURE.md, the client state is replaced atomically).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";

@@ -1,4 +1,4 @@
-// SUB reporting over real loopback HTTP with an injected manual timer (seed CR §7.3.11, dm2-reference §1.6, §4.10
+// SUB reporting over real loopback HTTP with an injected manual timer (docs/protocol.md §4.10, §1.6, §4.10
 // [PROPOSED]): coalesced changes, one PUT of the subtree, the 415 + OMADM-Accept retry, failures kept pending.
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// Shared fixtures for the DM Tree tests: a hand-built MO modelled on dm2-reference §6.1's "acme-sensor" example,
+// Shared fixtures for the DM Tree tests: a hand-built MO modelled on docs/protocol.md §6.1's "acme-sensor" example,
 // with one leaf of every format, a permanent node, a write-once group, an open Ext node and a No-Get secret.
 import assert from "node:assert/strict";
 import type { NodeDefinition, ProtocolError, Result } from "@omadm/protocol";

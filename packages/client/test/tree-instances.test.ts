@@ -1,4 +1,4 @@
-// MO registry and instance creation (dm2-reference §4.1 MIID assignment, §8.1 permanent roots).
+// MO registry and instance creation (docs/protocol.md §4.1 MIID assignment, §8.1 permanent roots).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ErrorCode } from "@omadm/protocol";

@@ -1,4 +1,4 @@
-// MO serialization items from/into the tree (dm2-reference §7.1, §6.3 CV, §4.1 HGET storing).
+// MO serialization items from/into the tree (docs/protocol.md §7.1, §6.3 CV, §4.1 HGET storing).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {

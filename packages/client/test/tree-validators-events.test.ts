@@ -1,4 +1,4 @@
-// Cache validators (dm2-reference §6.3) and change events (for SUB, §4.10): both move only on a committed change.
+// Cache validators (docs/protocol.md §6.3) and change events (for SUB, §4.10): both move only on a committed change.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ChangeKind, LOCAL, createDmTree, serverActor, type ChangeEvent, type DmTree } from "../src/tree/index.js";

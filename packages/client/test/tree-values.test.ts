@@ -1,4 +1,4 @@
-// Leaf formats (dm2-reference §7.1 table, §8.1): typed values, lenient string forms, clear 400 errors.
+// Leaf formats (docs/protocol.md §7.1 table, §8.1): typed values, lenient string forms, clear 400 errors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";

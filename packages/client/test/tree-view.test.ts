@@ -1,4 +1,4 @@
-// The DM Tree as the shared TreeView (dm2-reference §6.1): the protocol's ClientURI resolver runs over it; the
+// The DM Tree as the shared TreeView (docs/protocol.md §6.1): the protocol's ClientURI resolver runs over it; the
 // ten §6.1 examples; locate(); a 10,000-node instance; snapshot/restore.
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// Replace / setValue / delete (dm2-reference §7.1 MOData decoding, §8.1 permanent vs dynamic, §8.2 AccessType,
+// Replace / setValue / delete (docs/protocol.md §7.1 MOData decoding, §8.1 permanent vs dynamic, §8.2 AccessType,
 // §14 write-once Perm): every rejected write is a typed error and changes nothing.
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// Ready-to-run closures for benchmarking the Package#0 codec and digest (dm2-reference §2.5). The runner
+// Ready-to-run closures for benchmarking the Package#0 codec and digest (docs/protocol.md §2.5). The runner
 // (mitata) measures them side by side; bareSha256 is the floor: one SHA-256 over the same input bytes.
 import { createHash } from "node:crypto";
 import type { Notification, NotificationCodecOptions, NotificationCredentials } from "../src/notification/index.js";

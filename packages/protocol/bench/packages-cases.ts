@@ -1,4 +1,4 @@
-// Ready-to-run closures for benchmarking the JSON package codecs (dm2-reference §3): a realistic Package#2
+// Ready-to-run closures for benchmarking the JSON package codecs (docs/protocol.md §3): a realistic Package#2
 // (10 commands) and Package#3 (10 statuses, one carrying GET data). The runner (mitata) measures them. Every
 // closure throws on an unexpected result, so a broken build cannot benchmark well.
 import {

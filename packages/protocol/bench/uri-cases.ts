@@ -1,4 +1,4 @@
-// Ready-to-run closures for benchmarking ClientURI parsing and resolution (dm2-reference §6.1). The runner
+// Ready-to-run closures for benchmarking ClientURI parsing and resolution (docs/protocol.md §6.1). The runner
 // (mitata) measures them; the tree is an in-memory TreeView of 10,000 nodes (100 instances × 100 nodes).
 // Every closure throws on an unexpected result, so a broken build cannot benchmark well.
 import type { TreeNodeView, TreeView } from "../src/tree-view.js";

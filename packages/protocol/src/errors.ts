@@ -1,10 +1,10 @@
 // One catalogue of stable error codes for everything @omadm/protocol can reject (the undici/fastify habit:
 // callers and tests match on `code`, never on the message). Codes are never renamed or reused; add new ones
-// at the end of their group. `status` is the DM status code (§5 of dm2-reference.md) that a DM Client answers
+// at the end of their group. `status` is the DM status code (docs/protocol.md §5) that a DM Client answers
 // when the error is about a command it received, or the HTTP status a server answers for a bad package.
 
 export const ErrorCode = {
-  // Package#0 (DM Notification) — dm2-reference §2
+  // Package#0 (DM Notification) — docs/protocol.md §2
   P0_TRUNCATED: "OMADM_P0_TRUNCATED",
   P0_BAD_VERSION: "OMADM_P0_BAD_VERSION",
   P0_RESERVED_DELTA: "OMADM_P0_RESERVED_DELTA",
@@ -17,19 +17,19 @@ export const ErrorCode = {
   P0_DIGEST_MISSING: "OMADM_P0_DIGEST_MISSING",
   P0_BAD_OPTION_NUMBER: "OMADM_P0_BAD_OPTION_NUMBER",
 
-  // JSON packages, Generic Alert, MO serialization — dm2-reference §3, §7
+  // JSON packages, Generic Alert, MO serialization — docs/protocol.md §3, §7
   JSON_SYNTAX: "OMADM_JSON_SYNTAX",
   JSON_ENCODING: "OMADM_JSON_ENCODING",
   JSON_TOO_LARGE: "OMADM_JSON_TOO_LARGE",
   JSON_TOO_DEEP: "OMADM_JSON_TOO_DEEP",
   SCHEMA_VIOLATION: "OMADM_SCHEMA_VIOLATION",
 
-  // DM commands — dm2-reference §4
+  // DM commands — docs/protocol.md §4
   CMD_UNKNOWN: "OMADM_CMD_UNKNOWN",
   CMD_ARITY: "OMADM_CMD_ARITY",
   CMD_BAD_PARAMETER: "OMADM_CMD_BAD_PARAMETER",
 
-  // ClientURI / ServerURI — dm2-reference §6
+  // ClientURI / ServerURI — docs/protocol.md §6
   URI_SYNTAX: "OMADM_URI_SYNTAX",
   URI_NOT_FOUND: "OMADM_URI_NOT_FOUND",
   URI_AMBIGUOUS: "OMADM_URI_AMBIGUOUS",
@@ -37,19 +37,19 @@ export const ErrorCode = {
   SERVER_URI_INVALID: "OMADM_SERVER_URI_INVALID",
   SERVER_URI_INSECURE: "OMADM_SERVER_URI_INSECURE",
 
-  // Media types — dm2-reference §1.6, §7.2
+  // Media types — docs/protocol.md §1.6, §7.2
   MEDIA_RANGE_SYNTAX: "OMADM_MEDIA_RANGE_SYNTAX",
   MEDIA_NOT_ACCEPTABLE: "OMADM_MEDIA_NOT_ACCEPTABLE",
   MEDIA_UNSUPPORTED: "OMADM_MEDIA_UNSUPPORTED",
 
-  // DDF — dm2-reference §8.3
+  // DDF — docs/protocol.md §8.3
   DDF_XML: "OMADM_DDF_XML",
   DDF_STRUCTURE: "OMADM_DDF_STRUCTURE",
 
-  // DM 1.x interworking — dm2-reference §13
+  // DM 1.x interworking — docs/protocol.md §13
   DM1X_ALERT: "OMADM_DM1X_ALERT",
 
-  // DM Tree, access control, client persistent state — dm2-reference §6.3, §7.1, §8, §10
+  // DM Tree, access control, client persistent state — docs/protocol.md §6.3, §7.1, §8, §10
   TREE_UNKNOWN_MO: "OMADM_TREE_UNKNOWN_MO",
   TREE_BAD_DEFINITION: "OMADM_TREE_BAD_DEFINITION",
   TREE_NOT_FOUND: "OMADM_TREE_NOT_FOUND",

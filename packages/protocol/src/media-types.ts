@@ -1,4 +1,4 @@
-// Media types and HTTP header names — dm2-reference §1.3, §7.2, §16.
+// Media types and HTTP header names — docs/protocol.md §1.3, §7.2, §16.
 
 /** Package#1, client → server (session initiation). */
 export const MT_P1 = "application/vnd.oma.dm.initiation+json";

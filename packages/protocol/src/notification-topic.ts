@@ -1,8 +1,8 @@
 // The MQTT topic that carries one device's Package#0 notifications. Server (publisher) and client (subscriber)
 // both build it here so they can never disagree.
 //
-// dm2-reference §12: Appendix E (notification transports) was not available; MQTT is our [PROPOSED]-style
-// datagram transport for Package#0 ("SMS or other datagram", seed CR §7.2.1). One topic per device:
+// docs/protocol.md §12: Appendix E (notification transports) was not available; MQTT is our [PROPOSED]-style
+// datagram transport for Package#0 ("SMS or other datagram", docs/protocol.md §2). One topic per device:
 // `<prefix>/<encoded DevID>`, e.g. `omadm/notify/IMEI:493005100592800`.
 
 /** Default topic prefix for Package#0 delivery over MQTT. */

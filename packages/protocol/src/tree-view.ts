@@ -1,4 +1,4 @@
-// The small read-only tree interface the ClientURI resolver walks (dm2-reference §6.1). The client's DM Tree
+// The small read-only tree interface the ClientURI resolver walks (docs/protocol.md §6.1). The client's DM Tree
 // and the server's mirror of a device both implement it, so that one resolver serves both sides.
 
 export interface TreeNodeView {

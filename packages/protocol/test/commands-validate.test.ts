@@ -1,4 +1,4 @@
-// The twelve DM commands (seed CR §7.3, dm2-reference §4): parameter tables, arity and parameter checks with
+// The twelve DM commands (docs/protocol.md §4): parameter tables, arity and parameter checks with
 // the DM status a client answers (501 unknown command, 400 wrong count or malformed parameter), the typed
 // result, and the commandToArray round trip.
 import { test } from "node:test";
@@ -56,7 +56,7 @@ test("COMMANDS lists the twelve commands in the spec's order", () => {
   assert.deepEqual(Object.keys(COMMAND_PARAMETERS).sort(), [...COMMANDS].sort());
 });
 
-test("parameter tables match seed CR §7.3.1–§7.3.12 (kind and occurrence, in order)", () => {
+test("parameter tables match docs/protocol.md §4.1–§4.11 (kind and occurrence, in order)", () => {
   const table = (name: CommandName): string[] => COMMAND_PARAMETERS[name].map((p) => `${p.kind}:${p.occurrence}`);
   assert.deepEqual(table("HGET"), ["ServerURI:One", "ClientURI:ZeroOrOne"]);
   assert.deepEqual(table("HPUT"), ["ServerURI:One", "ClientURI:OneOrMore"]);
@@ -192,7 +192,7 @@ test("a malformed ServerURI parameter is CMD_BAD_PARAMETER (400) naming which on
   }
 });
 
-test("plain http ServerURIs are refused unless allowHttp is set (dm2-reference §6.2)", () => {
+test("plain http ServerURIs are refused unless allowHttp is set (docs/protocol.md §6.2)", () => {
   const http = "http://127.0.0.1:8080/repo/x";
   const r = validateCommand(["HGET", http]);
   failure(r, ErrorCode.CMD_BAD_PARAMETER, 400, "$[1]");

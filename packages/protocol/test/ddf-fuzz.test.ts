@@ -18,7 +18,7 @@ import {
 const BUDGET_MS = 500; // four properties: about 2 s in all
 const SEED_DDF = readFileSync(fileURLToPath(import.meta.resolve("@omadm/protocol/ddf/dmacc.ddf")), "utf8");
 
-/** The invariants parseDdf promises for any definition it returns (dm2-reference §8.1, §8.3). */
+/** The invariants parseDdf promises for any definition it returns (docs/protocol.md §8.1, §8.3). */
 function assertWellFormed(node: NodeDefinition): void {
   if (node.format !== "node") assert.equal(node.children.length, 0, "a leaf has no children");
   const names = node.children.map((c) => c.name);

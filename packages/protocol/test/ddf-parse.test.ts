@@ -1,4 +1,4 @@
-// parseDdf on hand-written documents: the elements of dm2-reference §8.3, its leniency, its defaults and its
+// parseDdf on hand-written documents: the elements of docs/protocol.md §8.3, its leniency, its defaults and its
 // typed errors with paths.
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// The shipped DDFs of the standard MOs (dm2-reference §9) parse into the definitions the spec tables describe.
+// The shipped DDFs of the standard MOs (docs/protocol.md §9) parse into the definitions the spec tables describe.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -41,7 +41,7 @@ function* walk(node: NodeDefinition, path: string): Generator<[string, NodeDefin
   for (const c of node.children) yield* walk(c, `${path}/${c.name ?? "<x>"}`);
 }
 
-test("the MOID constants match dm2-reference §9 and §16", () => {
+test("the MOID constants match docs/protocol.md §9 and §16", () => {
   assert.equal(MOID_DEVINFO, "urn:oma:mo:oma-dm-devinfo:1.2");
   assert.equal(MOID_DMACC, "urn:oma:mo:oma-dm-dmacc:1.2");
   assert.equal(MOID_SESSIONINFO, "urn:oma:mo:oma-sessioninfomo:1.0");
@@ -95,7 +95,7 @@ test("DevInfo: a single permanent instance named DevInfo whose nodes are all rea
   }
 });
 
-// dm2-reference §9.2: [path, format, occurrence, readable ("No Get" = false)].
+// docs/protocol.md §9.2: [path, format, occurrence, readable ("No Get" = false)].
 const DMACC: ReadonlyArray<readonly [string, string, string, boolean]> = [
   ["SrvID", "chr", "One", true],
   ["SrvURI", "chr", "One", true],
@@ -173,7 +173,7 @@ test("DMAcc: no node outside the §9.2 table, the HttpAuth proposal and the supe
     const rel = path.replace(/^\/?<x>\/?/, "").replace(/^\//, "");
     assert.ok(known.has(rel), `unexpected node ${rel}`);
   }
-  // §15: the client still reads the seed CR's notification secret where an older tool wrote it.
+  // §15: the client still reads the draft change request's notification secret where an older tool wrote it.
   assert.equal(at(def, "Credentials/Noti/AuthSecret").format, "bin");
 });
 

@@ -1,4 +1,4 @@
-// DM 1.x interworking (DM 2.0 §13.1, dm2-reference §13): the SyncML <Alert> XML codec, 1.x path ↔ ClientURI
+// DM 1.x interworking (DM 2.0 §13.1, docs/protocol.md §13): the SyncML <Alert> XML codec, 1.x path ↔ ClientURI
 // mapping, and the Generic Alert mapping in both directions.
 import { test } from "node:test";
 import assert from "node:assert/strict";

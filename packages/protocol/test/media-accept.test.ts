@@ -1,4 +1,4 @@
-// Accept / OMADM-Accept / Content-Type syntax (RFC 9110 §8.3.1, §12.4.2, §12.5.1; dm2-reference §1.3, §1.6).
+// Accept / OMADM-Accept / Content-Type syntax (RFC 9110 §8.3.1, §12.4.2, §12.5.1; docs/protocol.md §1.3, §1.6).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";

@@ -1,4 +1,4 @@
-// The MIME handshake (seed CR §7.5, dm2-reference §1.6): choosing a response type (406) and checking a request
+// The MIME handshake (docs/protocol.md §1.6): choosing a response type (406) and checking a request
 // body's type (415), plus the OMADM-Accept value and the MO JSON aliases.
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -4,7 +4,7 @@ import type { ConType, Notification, OptionProfile, UnknownOption } from "../src
 
 const utf8 = new TextEncoder();
 
-/** Max value length of each profile (dm2-reference §2.3). */
+/** Max value length of each profile (docs/protocol.md §2.3). */
 export const MAX_LENGTH: Readonly<Record<OptionProfile, number>> = { A: 270, B: 4095 };
 
 /** A bearer list: some of CELLULAR/WLAN/WIRELINE in any order, optionally ANY_AVAILABLE last, never empty. */

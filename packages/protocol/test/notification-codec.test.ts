@@ -1,4 +1,4 @@
-// Package#0 codec rules — dm2-reference §2.2–§2.4, §2.6 (seed CR §7.2.1).
+// Package#0 codec rules — docs/protocol.md §2.2–§2.4, §2.6 (docs/protocol.md §2).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as root from "@omadm/protocol";
@@ -45,7 +45,7 @@ function assertThrowsCode(fn: () => unknown, code: string, path?: string): void 
   });
 }
 
-test("constants: version, option numbers, bearer codes with the seed CR aliases, profiles", () => {
+test("constants: version, option numbers, bearer codes with the draft change-request aliases, profiles", () => {
   assert.equal(P0_VERSION, 2);
   assert.deepEqual(P0Option, {
     SERVER_ID: 1,
@@ -70,7 +70,7 @@ test("the package root re-exports the notification API", () => {
   assert.equal(root.P0_VERSION, 2);
 });
 
-// dm2-reference §2.6, byte for byte.
+// docs/protocol.md §2.6, byte for byte.
 const EXAMPLE: Notification = {
   serverId: "dm.example",
   notificationId: 0x1234,

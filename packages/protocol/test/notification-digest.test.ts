@@ -1,4 +1,4 @@
-// SHA256-DIGEST signing, verification and the client policy table — dm2-reference §2.5 (seed CR §7.2.1.2).
+// SHA256-DIGEST signing, verification and the client policy table — docs/protocol.md §2.5 (docs/protocol.md §2.3).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";

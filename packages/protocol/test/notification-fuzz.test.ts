@@ -1,4 +1,4 @@
-// Time-boxed fuzz of the Package#0 decoder and verifier (dm2-reference §2): random and mutated bytes must
+// Time-boxed fuzz of the Package#0 decoder and verifier (docs/protocol.md §2): random and mutated bytes must
 // always give a Result — a value or a typed P0 error naming a byte offset — and never throw.
 // The run is bounded by a deadline (about 2 s) and an iteration cap; OMADM_FUZZ_SEED replays a run.
 import { test } from "node:test";

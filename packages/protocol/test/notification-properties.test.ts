@@ -1,4 +1,4 @@
-// Package#0 properties (fast-check): round trips in both profiles, tamper detection, truncation — dm2-reference §2.
+// Package#0 properties (fast-check): round trips in both profiles, tamper detection, truncation — docs/protocol.md §2.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";

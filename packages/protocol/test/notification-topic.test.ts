@@ -1,4 +1,4 @@
-// notificationTopic: the per-device MQTT topic both the server notifier and the client listener use (dm2-reference §12).
+// notificationTopic: the per-device MQTT topic both the server notifier and the client listener use (docs/protocol.md §12).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";

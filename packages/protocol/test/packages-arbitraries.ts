@@ -1,4 +1,4 @@
-// fast-check arbitraries for the JSON packages (dm2-reference §3, §7.1): every value they produce is valid
+// fast-check arbitraries for the JSON packages (docs/protocol.md §3, §7.1): every value they produce is valid
 // per the schemas, so parse(serialize(x)) must give x back. Shared by the property and fuzz tests.
 import fc from "fast-check";
 import {

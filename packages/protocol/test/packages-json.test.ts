@@ -1,4 +1,4 @@
-// The JSON front end every package parser shares (dm2-reference §3): strict UTF-8, size limit, nesting-depth
+// The JSON front end every package parser shares (docs/protocol.md §3): strict UTF-8, size limit, nesting-depth
 // limit checked before parsing, and syntax errors that name their position.
 import { test } from "node:test";
 import assert from "node:assert/strict";

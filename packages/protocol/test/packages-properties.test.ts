@@ -1,4 +1,4 @@
-// Round-trip and truncation properties of the JSON packages (dm2-reference §3, §7.1):
+// Round-trip and truncation properties of the JSON packages (docs/protocol.md §3, §7.1):
 // parse(serialize(x)) = x for every valid value, as a string and as UTF-8 bytes, and every proper prefix of a
 // serialization is a typed error (never a value, never an exception).
 import { test } from "node:test";

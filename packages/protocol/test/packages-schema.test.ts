@@ -1,4 +1,4 @@
-// Schema rules of Package#1/#2/#3, the Generic Alert and the MO serialization (dm2-reference §3, §7.1), with
+// Schema rules of Package#1/#2/#3, the Generic Alert and the MO serialization (docs/protocol.md §3, §7.1), with
 // every example the reference gives. A violation is SCHEMA_VIOLATION naming the JSON path and the rule.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -29,7 +29,7 @@ function value<T>(r: Result<T>): T {
   return r.value;
 }
 
-// dm2-reference §3.1 example.
+// docs/protocol.md §3.1 example.
 const P1_EXAMPLE = `{
   "MOS": [
     {"DDF": "https://dm.example/ddf/devinfo-1.2.ddf", "MOID": "urn:oma:mo:oma-dm-devinfo:1.2", "MIID": ["d0"]},
@@ -40,7 +40,7 @@ const P1_EXAMPLE = `{
   ]
 }`;
 
-// dm2-reference §3.2 example.
+// docs/protocol.md §3.2 example.
 const P2_EXAMPLE = `{"CMD": [
   ["CONT",  "https://dm.example/dm20/s/7f3a"],
   ["HPOST", "https://dm.example/repo/IMEI:493005100592800", "urn:oma:mo:oma-dm-devinfo:1.2//", "urn:oma:mo:oma-sessioninfomo:1.0//"],
@@ -48,7 +48,7 @@ const P2_EXAMPLE = `{"CMD": [
   ["GET",   "urn:oma:mo:oma-sessioninfomo:1.0//CBT"]
 ]}`;
 
-// dm2-reference §3.3 example.
+// docs/protocol.md §3.3 example.
 const P3_EXAMPLE = `{
   "Status": [
     {"sc": 200},
@@ -171,7 +171,7 @@ test("Package#3 GET data is checked as an MO serialization, with the path of the
   violation(parsePackage3('{"Status":[{"sc":200,"MOS":"x"}]}'), "$.Status[0].MOS", /must be an object/);
 });
 
-test("Generic Alert rules (seed CR §7.4)", () => {
+test("Generic Alert rules (docs/protocol.md §3.4)", () => {
   assert.deepEqual(value(parseGenericAlert('{"AlertType":"urn:oma:at:dm:2.0:ClientInitiatedMgmt"}')), {
     AlertType: "urn:oma:at:dm:2.0:ClientInitiatedMgmt",
   });

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Status, STATUS_CODES, statusInfo, statusName, isSuccessStatus, isValidStatusCode } from "@omadm/protocol";
 
-// dm2-reference §5: the codes and reason phrases of the table.
+// docs/protocol.md §5: the codes and reason phrases of the table.
 const SECTION_5: ReadonlyArray<readonly [number, string]> = [
   [200, "OK"],
   [202, "Accepted"],

@@ -1,4 +1,4 @@
-// ClientURI grammar (dm2-reference §6.1 ABNF [PROPOSED]): every rule with good and bad inputs, the canonical
+// ClientURI grammar (docs/protocol.md §6.1 ABNF [PROPOSED]): every rule with good and bad inputs, the canonical
 // form, and the format/parse round trip as a fast-check property.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -201,7 +201,7 @@ test("query: cv-field, other fields kept, malformed fields rejected", () => {
   rejects(`${M}/left/?cv=1&cv=2`, "cv-field", /more than one/);
 });
 
-test("every ClientURI example of dm2-reference §6.1 parses", () => {
+test("every ClientURI example of docs/protocol.md §6.1 parses", () => {
   const examples = [
     `${M}/left/`,
     `${M}//`,

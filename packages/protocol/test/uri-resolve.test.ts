@@ -1,4 +1,4 @@
-// ClientURI resolution (dm2-reference §6.1): the ten example resolutions over the acme-sensor tree, the forms
+// ClientURI resolution (docs/protocol.md §6.1): the ten example resolutions over the acme-sensor tree, the forms
 // seen in the sources, 404/400 decisions, and a check that a concrete URI never enumerates the tree.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -117,7 +117,7 @@ test("§6.1 example resolutions over the acme-sensor tree", () => {
   const cases: [string, string[] | 404][] = [
     [`${M}/left/`, [`${M}/left/`]],
     [`${M}//`, 404],
-    // S1 says "moroot2/ID" for this one; with an empty path it is the root (dm2-reference §6.1 note).
+    // S1 says "moroot2/ID" for this one; with an empty path it is the root (docs/protocol.md §6.1 note).
     [`${M}/(x)/?nv=(x)/ID:Temperature`, [`${M}/right/`]],
     [`${M}/(x)/Data/1/Value?nv=(x)/ID:GPS`, [`${M}/left/Data/1/Value`]],
     [`${M}/right/Data/(x)/Value?nv=(x)/Date:12.1`, [`${M}/right/Data/1/Value`]],

@@ -1,4 +1,4 @@
-// ServerURI checks (dm2-reference §6.2): absolute https (http only when allowed), no userinfo, no fragment.
+// ServerURI checks (docs/protocol.md §6.2): absolute https (http only when allowed), no userinfo, no fragment.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";

@@ -6,12 +6,11 @@ import { DM_PATH, DM_SESSION_PATH } from "../src/dm/dm-endpoint.js";
 import { DM_COOKIE_NAME } from "../src/dm/session-cookie.js";
 import { WIRE_COOKIE_NAME, WIRE_DM_PATH, WIRE_DM_SESSION_PATH, WIRE_MT_P2 } from "./bench-wire.js";
 
-/** Seed CR §7.2.2: a session started by a Package#0 opens with the ServerInitiatedMgmt alert. */
+/** docs/protocol.md §3.1: a session started by a Package#0 opens with the ServerInitiatedMgmt alert. */
 export const P1_BODY = Buffer.from(serializePackage1({ Alert: [serverInitiatedAlert(1)] }), "utf8");
 
 /**
- * Seed CR §7.2.4: one status per command of the previous Package#2, in order, CONT included (dm2-reference
- * §4.7 [PROPOSED]). The GET answers with its data, as a device would.
+ * docs/protocol.md §3.3: one status per command of the previous Package#2, in order, CONT included (docs/protocol.md §4.7 [PROPOSED]). The GET answers with its data, as a device would.
  */
 export const P3_BODY = Buffer.from(
   serializePackage3({

@@ -7,7 +7,7 @@ export const WIRE_DM_PATH = "/dm";
 export const WIRE_DM_SESSION_PATH = "/dm/s";
 /** The session cookie's name (session-cookie.ts). */
 export const WIRE_COOKIE_NAME = "omadm_session";
-/** Package#2 media type (dm2-reference §1.3). */
+/** Package#2 media type (docs/protocol.md §1.3). */
 export const WIRE_MT_P2 = "application/vnd.oma.dm.request+json";
 
 /** One queued command as the store keeps it and as Package#2 carries it (`[name, ...params]`). */
@@ -18,7 +18,7 @@ export interface BenchCommand {
 
 /**
  * The three commands queued before every session, in queue order: read a leaf (GET), upload it to the Data
- * Repository (HPUT), run an operation (EXEC) — seed CR §7.3.6, §7.3.2, §7.3.5. `base`: the target's base URL.
+ * Repository (HPUT), run an operation (EXEC) — docs/protocol.md §4.5, §4.2, §4.4. `base`: the target's base URL.
  */
 export function benchCommands(base: string): readonly BenchCommand[] {
   return [

@@ -22,7 +22,7 @@ export interface CeilingServer {
 const TOKEN = "ceilingceilingceilingcei";
 const COOKIE_OPEN = `${WIRE_COOKIE_NAME}=${TOKEN}; Path=${WIRE_DM_PATH}; Max-Age=600; HttpOnly; SameSite=Strict`;
 const COOKIE_END = `${WIRE_COOKIE_NAME}=${TOKEN}; Path=${WIRE_DM_PATH}; Max-Age=0; HttpOnly; SameSite=Strict`;
-/** The last Package#2: END alone (seed CR §7.3.9). */
+/** The last Package#2: END alone (docs/protocol.md §4.8). */
 const END_P2 = Buffer.from(JSON.stringify({ CMD: [["END"]] }), "utf8");
 
 /** The first Package#2: CONT to a session URL, then the three commands (what the DM Server sends). */

@@ -4,7 +4,7 @@
 // environment, and the only disk reads are the TLS files the configuration names (unless given in `deps.tls`) and
 // the Digest nonce key file (deviceAuth.nonceKeyFile).
 //
-// With `tls.enabled` every component is served over HTTPS (dm2-reference §11.2): X.509, optionally asking devices
+// With `tls.enabled` every component is served over HTTPS (docs/protocol.md §11.2): X.509, optionally asking devices
 // for certificates (deviceAuth "mtls"), and PSK-TLS answered from the authenticator's key cache (deviceAuth
 // "psk"), which is loaded before listening and kept current by a store wrapper (tls/psk-key-sync.ts).
 //
@@ -160,7 +160,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       idleTimeoutMs: config.dm.idleTimeoutMs,
       bodyLimitBytes: config.dm.bodyLimitBytes,
       autoRegister: config.dm.autoRegister,
-      // seed CR §7.5: OMADM-Accept names the formats the repository takes in HPUT/HPOST/SUB bodies.
+      // docs/protocol.md §1.6: OMADM-Accept names the formats the repository takes in HPUT/HPOST/SUB bodies.
       moAcceptTypes: uploadTypeList(),
       authenticator: authenticator ?? undefined,
       newToken: () => Buffer.from(random(18)).toString("base64url"),

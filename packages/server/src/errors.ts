@@ -18,7 +18,7 @@ export const ServerErrorCode = {
   COMMAND_ILLEGAL_TRANSITION: "OMADM_SRV_COMMAND_ILLEGAL_TRANSITION",
   IDEMPOTENCY_CONFLICT: "OMADM_SRV_IDEMPOTENCY_CONFLICT",
 
-  // DM sessions (dm2-reference §1.4, §1.5)
+  // DM sessions (docs/protocol.md §1.4, §1.5)
   SESSION_NOT_FOUND: "OMADM_SRV_SESSION_NOT_FOUND",
   SESSION_NOT_OPEN: "OMADM_SRV_SESSION_NOT_OPEN",
   SESSION_CONFLICT: "OMADM_SRV_SESSION_CONFLICT",
@@ -50,18 +50,18 @@ export const ServerErrorCode = {
   STORE_MIGRATION_FAILED: "OMADM_SRV_STORE_MIGRATION_FAILED",
   TRANSACTION_MISUSE: "OMADM_SRV_TRANSACTION_MISUSE",
 
-  // Notifier: Package#0 delivery (dm2-reference §2, §12)
+  // Notifier: Package#0 delivery (docs/protocol.md §2, §12)
   NOTIFY_TRANSPORT_UNSUPPORTED: "OMADM_SRV_NOTIFY_TRANSPORT_UNSUPPORTED",
   NOTIFY_ADDRESS_INVALID: "OMADM_SRV_NOTIFY_ADDRESS_INVALID",
   NOTIFY_PAYLOAD_TOO_LARGE: "OMADM_SRV_NOTIFY_PAYLOAD_TOO_LARGE",
   NOTIFY_SEND_FAILED: "OMADM_SRV_NOTIFY_SEND_FAILED",
   NOTIFY_SEND_TIMEOUT: "OMADM_SRV_NOTIFY_SEND_TIMEOUT",
   NOTIFY_SENDER_CLOSED: "OMADM_SRV_NOTIFY_SENDER_CLOSED",
-  // Notifier: what the device record lacks for a wake (dm2-reference §2.5, §12)
+  // Notifier: what the device record lacks for a wake (docs/protocol.md §2.5, §12)
   NOTIFY_NO_ADDRESS: "OMADM_SRV_NOTIFY_NO_ADDRESS",
   NOTIFY_CREDENTIALS_MISSING: "OMADM_SRV_NOTIFY_CREDENTIALS_MISSING",
 
-  // Command service: what an operator may queue (dm2-reference §4)
+  // Command service: what an operator may queue (docs/protocol.md §4)
   COMMAND_INVALID: "OMADM_SRV_COMMAND_INVALID",
   COMMAND_RESERVED: "OMADM_SRV_COMMAND_RESERVED",
   // Operator REST API (packages/server/src/api): answers that no component above gives
@@ -74,7 +74,7 @@ export const ServerErrorCode = {
   API_COMPONENT_UNAVAILABLE: "OMADM_SRV_API_COMPONENT_UNAVAILABLE",
   API_INTERNAL: "OMADM_SRV_API_INTERNAL",
   ALERT_NOT_FOUND: "OMADM_SRV_ALERT_NOT_FOUND",
-  // DM endpoint and DM session state machine (dm2-reference §1.3–§1.5, §3)
+  // DM endpoint and DM session state machine (docs/protocol.md §1.3–§1.5, §3)
   DM_ILLEGAL_TRANSITION: "OMADM_SRV_DM_ILLEGAL_TRANSITION",
   DM_STATUS_COUNT: "OMADM_SRV_DM_STATUS_COUNT",
   DM_DEVID_MISSING: "OMADM_SRV_DM_DEVID_MISSING",

@@ -1,4 +1,4 @@
-// Generic Alert intake is atomic (seed CR §7.4.1, dm2-reference §4.12): storing the alerts and completing the
+// Generic Alert intake is atomic (docs/protocol.md §4.12): storing the alerts and completing the
 // accepted EXECs they report is one store transaction, so a failure in the second step leaves neither the alerts
 // stored nor any command completed — the device, whose package was not answered, sends them again. Runs on a
 // real SQLite store in a temp dir; the failure is injected by a small wrapper around the transaction's commands.

@@ -1,5 +1,5 @@
 // Alerts, notifications, sessions and wake through the API: Generic Alerts as received (unknown types kept,
-// dm2-reference §3.4) filtered by device and type; DM sessions without their cookie or CONT token; a wake
+// docs/protocol.md §3.4) filtered by device and type; DM sessions without their cookie or CONT token; a wake
 // sends a real Package#0 over UDP on 127.0.0.1 that the device verifies (§2.5) and shows up in the log; a
 // failed wake is a problem that lists the recorded attempts.
 import assert from "node:assert/strict";

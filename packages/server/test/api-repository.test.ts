@@ -1,5 +1,5 @@
 // /api/v1/repository and /api/v1/uploads with the real Data Repository service: operators put content of any
-// media type for HGET (shared or per device; JSON MO data checked, dm2-reference §7.1), read it back byte for
+// media type for HGET (shared or per device; JSON MO data checked, docs/protocol.md §7.1), read it back byte for
 // byte with its ETag, list and delete it, write conditionally with If-Match; what devices uploaded (HPUT, HPOST)
 // is listed and downloadable.
 import assert from "node:assert/strict";

@@ -23,7 +23,7 @@ export interface CommandCase {
   readonly named: Readonly<Record<string, unknown>>;
 }
 
-/** Every parameter form of the ten operator commands (dm2-reference §4; END and CONT are the server's). */
+/** Every parameter form of the ten operator commands (docs/protocol.md §4; END and CONT are the server's). */
 export const GOOD_COMMANDS: readonly CommandCase[] = [
   { title: "HGET ServerURI", array: ["HGET", S], named: { name: "HGET", serverUri: S } },
   { title: "HGET ServerURI ClientURI", array: ["HGET", S, C], named: { name: "HGET", serverUri: S, clientUri: C } },

@@ -1,4 +1,4 @@
-// /api/v1/ui-sessions with the real Web Server Component (dm2-reference §4.6): one call creates the page from a
+// /api/v1/ui-sessions with the real Web Server Component (docs/protocol.md §4.6): one call creates the page from a
 // template, returns its ServerURI and queues the SHOW command that opens it, linked both ways; the user's
 // answer given on the page (the UI plugin's own route) is readable through the API.
 import assert from "node:assert/strict";

@@ -151,7 +151,7 @@ test("after a restart, a session the device abandoned is expired by the new proc
     const device = new SimDevice("IMEI:200000000000004", `${node.base}/dm`);
     await device.p1();
     const ids = await queueAll(store, device.devId, 2);
-    await device.p1(); // both sent; the device then gives up (seed CR §7.6) and the server restarts
+    await device.p1(); // both sent; the device then gives up (docs/protocol.md §1.5) and the server restarts
     await node.server.stop();
     await store.close();
     store = await openSqliteStore({ clock }, { dataDir: dir.path });

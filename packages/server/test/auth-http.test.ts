@@ -1,5 +1,5 @@
 // HTTP Basic (RFC 7617) and Digest (RFC 7616) device authentication through the fastify hook on a real HTTP
-// server on 127.0.0.1 (dm2-reference §11.2). The Digest client is the test's own (auth-support.ts), computed
+// server on 127.0.0.1 (docs/protocol.md §11.2). The Digest client is the test's own (auth-support.ts), computed
 // from the RFC, so the server is checked against the RFC and not against itself.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";

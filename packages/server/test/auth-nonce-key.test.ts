@@ -1,4 +1,4 @@
-// The Digest nonce key from the configuration (auth/nonce-key-config.ts; RFC 7616 §3.3, dm2-reference §11.2):
+// The Digest nonce key from the configuration (auth/nonce-key-config.ts; RFC 7616 §3.3, docs/protocol.md §11.2):
 // composed servers sharing one SQLite file and one key accept each other's nonces, whether the key came from
 // OMADM_DEVICE_AUTH_NONCE_KEY or from deviceAuth.nonceKeyFile; a node with another key refuses them; a bad key
 // stops the start with an error naming it; no key logs one warning at start.

@@ -1,6 +1,6 @@
 // TLS-level device authentication with real certificates (made by the openssl CLI in a temp dir) over a real
 // https fastify server on 127.0.0.1, and PSK-TLS over a real `tls` server with a real `tls.connect` PSK client
-// (dm2-reference §11.2: X.509 client certificates MUST, PSK-TLS SHALL; the §11.2 cipher suites).
+// (docs/protocol.md §11.2: X.509 client certificates MUST, PSK-TLS SHALL; the §11.2 cipher suites).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";

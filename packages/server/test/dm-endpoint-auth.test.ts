@@ -1,4 +1,4 @@
-// The DM endpoint with device authentication on (dm2-reference §11.2), using the server's real authenticator:
+// The DM endpoint with device authentication on (docs/protocol.md §11.2), using the server's real authenticator:
 // a missing or wrong credential is 401 with the challenge, an OMADM-DevID that is not the authenticated
 // device is 403, and neither changes the store.
 import assert from "node:assert/strict";

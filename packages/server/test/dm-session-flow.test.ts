@@ -1,5 +1,5 @@
 // Whole DM sessions over real loopback HTTP (undici) against the composed server on a real SQLite file: the
-// package flow of seed CR §7.2 as the server runs it — CONT first, batches, statuses recorded, END when the
+// package flow of docs/protocol.md §1.2 as the server runs it — CONT first, batches, statuses recorded, END when the
 // queue is empty — plus Generic Alerts (stored, never answered), asynchronous EXEC completion, superseding
 // and the idle timeout (driven by the clock, no sleeping).
 import assert from "node:assert/strict";
@@ -38,7 +38,7 @@ async function states(ids: readonly string[]): Promise<string[]> {
   return Promise.all(ids.map(async (id) => (await store.commands.get(id))?.state ?? "missing"));
 }
 
-/** A Package#2 only ever carries DM commands: nothing in it answers an alert (seed CR §7.4). */
+/** A Package#2 only ever carries DM commands: nothing in it answers an alert (docs/protocol.md §3.4). */
 function onlyCommands(cmd: readonly (readonly string[])[]): void {
   for (const item of cmd) assert.ok((COMMANDS as readonly string[]).includes(item[0] ?? ""), JSON.stringify(item));
 }

@@ -110,7 +110,7 @@ export interface Answer {
 
 /**
  * A device as the server sees it over real HTTP (undici): it keeps the session cookie and, after CONT, posts
- * its Package#3s to the CONT URL (seed CR §7.3.8). Deliberately minimal — the client package has the real one.
+ * its Package#3s to the CONT URL (docs/protocol.md §4.7). Deliberately minimal — the client package has the real one.
  */
 export class SimDevice {
   readonly devId: string;

@@ -1,4 +1,4 @@
-// MQTT notification sender (dm2-reference §12) against the real Mosquitto (127.0.0.1:1883, or
+// MQTT notification sender (docs/protocol.md §12) against the real Mosquitto (127.0.0.1:1883, or
 // OMADM_TEST_MQTT_URL), with a plain mqtt.js client as the device-side subscriber. Skips with a reason when the
 // broker is absent, fails under CI=true.
 import { after, test } from "node:test";

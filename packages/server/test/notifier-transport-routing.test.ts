@@ -1,4 +1,4 @@
-// createRoutingNotificationSender: one NotificationSender over several transports (dm2-reference §12), so the
+// createRoutingNotificationSender: one NotificationSender over several transports (docs/protocol.md §12), so the
 // notifier holds one sender whatever transports a deployment enables. A real UDP sender plus a small
 // hand-written sender for "mqtt" that records what it is given.
 import { after, test } from "node:test";

@@ -1,4 +1,4 @@
-// UDP notification sender (dm2-reference §12): real datagrams to a plain node:dgram receiver on 127.0.0.1.
+// UDP notification sender (docs/protocol.md §12): real datagrams to a plain node:dgram receiver on 127.0.0.1.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";

@@ -1,5 +1,5 @@
 // The Notifier over the real Mosquitto (127.0.0.1:1883 or OMADM_TEST_MQTT_URL; skipped with the reason when it
-// is absent, a failure under CI=true), with an mqtt.js subscriber as the device (dm2-reference §12): the stored
+// is absent, a failure under CI=true), with an mqtt.js subscriber as the device (docs/protocol.md §12): the stored
 // topic and, for a device with no stored address, the derived `notificationTopic(devId)`; and the fallback to
 // the device's UDP address when the broker cannot be reached, with both attempts recorded.
 import { after, test } from "node:test";

@@ -1,4 +1,4 @@
-// The Notifier end to end over real UDP on 127.0.0.1 (dm2-reference §2, §12): what the device receives verifies
+// The Notifier end to end over real UDP on 127.0.0.1 (docs/protocol.md §2, §12): what the device receives verifies
 // with the device's own credentials (§2.5), carries the options the operator asked for (§2.4), and every
 // attempt — sent or failed — is in the store. Refusals name what is missing and spend no NOTIFICATION-ID.
 import { after, test } from "node:test";

@@ -1,5 +1,4 @@
-// DevInfo values a device uploads to the Data Repository (HPOST, HPUT, SUB report of JSON MO data, dm2-reference
-// §4.2, §4.10, §9.1) reach the device registry, as those read by GET do; other uploads leave it alone. The composed
+// DevInfo values a device uploads to the Data Repository (HPOST, HPUT, SUB report of JSON MO data, docs/protocol.md §4.2, §4.10, §9.1) reach the device registry, as those read by GET do; other uploads leave it alone. The composed
 // server on 127.0.0.1 over a real SQLite store, the device's uploads over real HTTP.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";

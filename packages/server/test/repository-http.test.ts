@@ -1,4 +1,4 @@
-// The Data Repository over fastify inject() (seed CR §7.3.1–§7.3.3, §7.3.11, §7.5; dm2-reference §1.6, §4.1,
+// The Data Repository over fastify inject() (docs/protocol.md §4.1–§4.2, §4.10, §1.6; docs/protocol.md §1.6, §4.1,
 // §4.2, §4.10): HGET with Accept negotiation and ETags, HPUT/HPOST/SUB uploads with Content-Type checks,
 // content validation, size limits and If-Match, per-device isolation with device authentication.
 import { test } from "node:test";

@@ -1,5 +1,5 @@
 // Data Repository rules without HTTP: item paths and ServerURIs, entity tags (RFC 9110 §13.1), who may address
-// which item, upload media types and what a stored item is offered as (dm2-reference §1.6, §7.2).
+// which item, upload media types and what a stored item is offered as (docs/protocol.md §1.6, §7.2).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";

@@ -1,5 +1,5 @@
 // The command service (issue #4 "Command queue"): what an operator queues is checked against the DM 2.0
-// parameter tables (dm2-reference §4) before it reaches the durable queue; END/CONT stay the server's; the
+// parameter tables (docs/protocol.md §4) before it reaches the durable queue; END/CONT stay the server's; the
 // wake-on-queue hook runs only after the command is stored, and its failures never lose the command.
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -133,7 +133,7 @@ test("expiry: ttlSeconds counts from the clock, expiresAt must be in the future,
   );
 });
 
-test("EXEC records the correlation its asynchronous alert is matched by (dm2-reference §4.4)", async () => {
+test("EXEC records the correlation its asynchronous alert is matched by (docs/protocol.md §4.4)", async () => {
   const { service } = await rig();
   const withUri = await service.enqueue({ deviceId: DEV, command: ["EXEC", C2, S2] });
   assert.deepEqual(withUri.command.correlation, { sourceUri: C2, serverUri: S2 });

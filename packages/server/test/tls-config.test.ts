@@ -1,4 +1,4 @@
-// The `tls` configuration (dm2-reference §11.2): keys from overrides, a file and OMADM_TLS_* variables; what is
+// The `tls` configuration (docs/protocol.md §11.2): keys from overrides, a file and OMADM_TLS_* variables; what is
 // derived from deviceAuth.modes; combinations that cannot work and unreadable files refused naming the key and
 // the file; unusable PEM material refused when the server is composed, before anything listens.
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// The composed server over HTTPS with device authentication "mtls" (dm2-reference §11.2: X.509 client
+// The composed server over HTTPS with device authentication "mtls" (docs/protocol.md §11.2: X.509 client
 // certificates MUST; the server asks for one in the handshake): real certificates from the openssl CLI, a real
 // SQLite store, undici clients on 127.0.0.1. Also: TLS 1.1 is refused by default and accepted with the
 // `tls.minVersion` switch; the session cookie is `Secure` and every URL the server hands out is https.

@@ -1,4 +1,4 @@
-// withPskKeySync: the store wrapper that keeps the PSK key cache current (dm2-reference §11.2 PSK-TLS). Device
+// withPskKeySync: the store wrapper that keeps the PSK key cache current (docs/protocol.md §11.2 PSK-TLS). Device
 // creations, changes and deletions reach the real cache once committed; inside a transaction only after the
 // commit, and a rolled-back change never. Over a real SQLite store in a temp dir.
 import assert from "node:assert/strict";

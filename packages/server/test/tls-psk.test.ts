@@ -1,4 +1,4 @@
-// The composed server with PSK-TLS (RFC 4279; dm2-reference §11.2: the DM Server SHALL support PSK-TLS with the
+// The composed server with PSK-TLS (RFC 4279; docs/protocol.md §11.2: the DM Server SHALL support PSK-TLS with the
 // listed suites, on TLS 1.2): device authentication "psk" over a real SQLite store, real undici PSK clients on
 // 127.0.0.1. The key cache is loaded before listening (a device provisioned before start connects at once) and
 // kept current by the REST API's device changes (added, re-keyed, deleted: each effective on the next handshake,

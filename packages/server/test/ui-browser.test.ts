@@ -1,4 +1,4 @@
-// SHOW with a real Web Browser Component (seed CR §7.3.7, dm2-reference §4.6): headless Debian Chromium, driven
+// SHOW with a real Web Browser Component (docs/protocol.md §4.6): headless Debian Chromium, driven
 // by playwright-core, loads the ServerURI from a real loopback server (SQLite store), the user ticks a box and
 // presses a choice, and the answer is readable through the UI service. The test waits on the POST's response
 // event — the server stores the answer before it answers — never on a timer or a poll.

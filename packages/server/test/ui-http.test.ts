@@ -1,4 +1,4 @@
-// The Web Server Component over fastify inject() (seed CR §7.3.7, dm2-reference §4.6): the operator creates a
+// The Web Server Component over fastify inject() (docs/protocol.md §4.6): the operator creates a
 // UI session, the browser loads its ServerURI, the user answers, the DM Server reads the result; expired,
 // answered and unknown sessions get a page that says so with the right status.
 import { test } from "node:test";

@@ -1,4 +1,4 @@
-// SHOW page templates, answers and rendering without HTTP (seed CR §7.3.7, dm2-reference §4.6): what an
+// SHOW page templates, answers and rendering without HTTP (docs/protocol.md §4.6): what an
 // operator may ask, what a submitted form may answer, and that no operator text can become markup.
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 // omadm commands queue|list|show|cancel — a device's command queue through /api/v1. `queue` takes the command
-// the way Package#2 carries it: the name, then its parameters in the order of dm2-reference §4.
+// the way Package#2 carries it: the name, then its parameters in the order of docs/protocol.md §4.
 import type { Command } from "commander";
 import { action, UsageError, withApiOptions, type AdminDeps, type Run } from "./context.js";
 import { cell, details, time } from "./format.js";

@@ -1,4 +1,4 @@
-// omadm wake <deviceId> and omadm alerts list — Package#0 on demand (dm2-reference §2) and the Generic Alerts
+// omadm wake <deviceId> and omadm alerts list — Package#0 on demand (docs/protocol.md §2) and the Generic Alerts
 // devices sent (§3.4).
 import type { Command } from "commander";
 import { action, UsageError, withApiOptions, type AdminDeps } from "./context.js";

@@ -1,4 +1,4 @@
-// omadm repo put|get|ls — Data Repository content for HGET, shared or per device (dm2-reference §4.1), through
+// omadm repo put|get|ls — Data Repository content for HGET, shared or per device (docs/protocol.md §4.1), through
 // /api/v1/repository. `put` prints the ServerURI to use in HGET commands.
 import { readFileSync, writeFileSync } from "node:fs";
 import { extname } from "node:path";

@@ -1,4 +1,4 @@
-// omadm ui create|show — SHOW pages (dm2-reference §4.6); omadm token create|list|revoke — operator API tokens.
+// omadm ui create|show — SHOW pages (docs/protocol.md §4.6); omadm token create|list|revoke — operator API tokens.
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { action, UsageError, withApiOptions, type AdminDeps, type Run } from "./context.js";

@@ -1,4 +1,4 @@
-// A Web Browser Component for SHOW (seed CR §7.3.7, dm2-reference §4.6) made of a real headless Debian Chromium
+// A Web Browser Component for SHOW (docs/protocol.md §4.6) made of a real headless Debian Chromium
 // driven by playwright-core: the DM Client's `BrowserLauncher` seam. `launch(serverUri)` opens a new tab on the
 // ServerURI and resolves as soon as the navigation has started — the client waits for the launch, never for the
 // UI session — and hands the page to the test, which then acts as the user.

@@ -52,7 +52,7 @@ export interface E2eDeviceOptions {
   readonly moCodecs?: readonly MoCodec[];
   /** The formats written, most preferred first (DmClientOptions.moMediaTypes). */
   readonly moMediaTypes?: readonly string[];
-  /** HTTP authentication of the account (DMAcc AAuth, dm2-reference §11.2). */
+  /** HTTP authentication of the account (DMAcc AAuth, docs/protocol.md §11.2). */
   readonly httpAuth?: { readonly type: "BASIC" | "DIGEST"; readonly name: string; readonly password: string };
 }
 

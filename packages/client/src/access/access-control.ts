@@ -1,4 +1,4 @@
-// Delegated access control of the DM Client (dm2-reference §10 and its [PROPOSED] checks).
+// Delegated access control of the DM Client (docs/protocol.md §10 and its [PROPOSED] checks).
 //
 // 1. A server may manage only the MOIDs provisioned for it at bootstrap (its DMAcc `Perm/<x>/MOID`): any other
 //    MOID is 403 and is hidden from its MOS (§10.1, §10.7).

@@ -27,7 +27,7 @@ export interface DmClientLogger {
   debug?(details: Record<string, unknown>, message: string): void;
 }
 
-/** A transport whose notifications without SERVER-ID belong to one account (dm2-reference §2.7 step 1). */
+/** A transport whose notifications without SERVER-ID belong to one account (docs/protocol.md §2.7 step 1). */
 export interface BoundNotificationTransport {
   readonly transport: NotificationTransport;
   readonly serverId: string;
@@ -53,7 +53,7 @@ export interface DmClientDeps {
 }
 
 export interface DmClientOptions {
-  /** Package#2 wait per POST (default 300 s, dm2-reference §1.5). */
+  /** Package#2 wait per POST (default 300 s, docs/protocol.md §1.5). */
   readonly responseTimeoutMs?: number;
   /** Data Repository transfers (default 300 s). */
   readonly transferTimeoutMs?: number;
@@ -99,9 +99,9 @@ export interface DmClient {
   /** Replaces a subtree with MO data (§7.1) as the device; saved. */
   replace(clientUri: string, moData: MoDataObject): Promise<Result<WriteOutcome>>;
   registerExec(moid: string, path: string | readonly string[], handler: ExecHandler): () => void;
-  /** Queues a Generic Alert for the next session with `serverId` (seed CR §7.4); saved. */
+  /** Queues a Generic Alert for the next session with `serverId` (docs/protocol.md §3.4); saved. */
   raiseAlert(serverId: string, alert: GenericAlert): Promise<Result<OutboxAlert>>;
-  /** DEFAULT fallback (seed CR §7.3.10): HGET from the MOID's DEFAULT URI when the tree has no instance. */
+  /** DEFAULT fallback (docs/protocol.md §4.9): HGET from the MOID's DEFAULT URI when the tree has no instance. */
   requestConfiguration(moid: string): Promise<ConfigurationOutcome>;
   /** Reports every SUB with a pending change now. */
   flushSubscriptions(): Promise<void>;

@@ -1,4 +1,4 @@
-// EXEC behaviours from a device config (seed CR §7.3.5, dm2-reference §4.4) as ExecRegistry handlers:
+// EXEC behaviours from a device config (docs/protocol.md §4.4) as ExecRegistry handlers:
 // - sync    `{ "result": 200 }`: the final status now, in Package#3;
 // - async   `{ "async": true, "result": 200, "delayMs": 100 }`: 202 now, the result alert after the delay;
 // - command `{ "command": ["/usr/bin/reboot-helper"] }`: 202 now; the process runs, exit code 0 → 200, other →

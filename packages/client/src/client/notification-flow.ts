@@ -1,4 +1,4 @@
-// What the DmClient does with each received Package#0 (dm2-reference §2.7): run the intake checks, log and report
+// What the DmClient does with each received Package#0 (docs/protocol.md §2.7): run the intake checks, log and report
 // a rejection (nothing changes), record an accepted NOTIFICATION-ID in the duplicate cache and persist it before
 // the session opens, then ask for a ServerInitiatedMgmt session (with MOS when REQ-MOS was set). A notification
 // whose preferred bearers are all down waits (§2.4 "the DM Client SHOULD wait until one of them becomes

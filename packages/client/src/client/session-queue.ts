@@ -1,5 +1,5 @@
 // DM sessions of one client run one at a time, in the order they were asked for: they share one DM Tree, and a
-// server's commands must see the effects of the session before (seed CR §7.2: commands strictly in order).
+// server's commands must see the effects of the session before (docs/protocol.md §1.2: commands strictly in order).
 // Jobs may be keyed so that a follow-up asked for twice (e.g. two asynchronous EXEC results bound for the same
 // ServerURI) runs once, carrying everything pending when it starts.
 

@@ -68,7 +68,7 @@ export function createSessionScheduler(deps: SessionSchedulerDeps): SessionSched
     deps.logger.warn({ error: String(error), code }, "a scheduled DM session could not run");
   });
 
-  /** The session HTTP seam, remembering the server's OMADM-Accept for later HPUT/HPOST bodies (seed CR §7.5). */
+  /** The session HTTP seam, remembering the server's OMADM-Accept for later HPUT/HPOST bodies (docs/protocol.md §1.6). */
   const httpFor = (serverId: string): HttpClient => ({
     async request(req) {
       const res = await deps.http.request(req);
@@ -152,7 +152,7 @@ export function createSessionScheduler(deps: SessionSchedulerDeps): SessionSched
     },
     notified(accepted, bearer) {
       const job = async (): Promise<void> => {
-        // SessionInfo/CBT tells the server which bearer this session uses (dm2-reference §9.3 [PROPOSED]).
+        // SessionInfo/CBT tells the server which bearer this session uses (docs/protocol.md §9.3 [PROPOSED]).
         const miid = deps.tree.instances(MOID_SESSIONINFO)[0];
         const roaming = miid === undefined ? undefined : deps.tree.getValue(MOID_SESSIONINFO, miid, ["ROAMING"]);
         setSessionInfo(deps.tree, { cbt: bearer, roaming: typeof roaming === "number" ? roaming : Roaming.UNKNOWN });

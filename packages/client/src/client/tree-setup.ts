@@ -1,4 +1,4 @@
-// Building the DM Tree of a device from its config (factory bootstrap, dm2-reference §14): the standard MOs from
+// Building the DM Tree of a device from its config (factory bootstrap, docs/protocol.md §14): the standard MOs from
 // the DDFs shipped with @omadm/protocol, the device's extra MOs from their DDF files, the DevInfo instance (§9.1),
 // one DMAcc instance per configured DM Server (§9.2) and the extra MOs' initial instances. Pure over the tree.
 import { MOID_DMACC, type Result, ok } from "@omadm/protocol";

@@ -1,4 +1,4 @@
-// The Web Browser Component launcher SHOW uses (seed CR §7.3.7, dm2-reference §4.6): the client starts a browser on
+// The Web Browser Component launcher SHOW uses (docs/protocol.md §4.6): the client starts a browser on
 // the ServerURI and goes on with the next command — it waits for the launch only, never for the UI session.
 // Pluggable: a device supplies its own; `createSpawnBrowserLauncher` runs a configured command (`xdg-open`, a
 // kiosk browser, `chromium --headless …`) as a detached process; `createRecordingBrowserLauncher` is the fake for

@@ -1,4 +1,4 @@
-// What the client side of the DM commands (dm2-reference §4) runs on: the DM Tree, access control, the HTTP seam
+// What the client side of the DM commands (docs/protocol.md §4) runs on: the DM Tree, access control, the HTTP seam
 // to DM Servers and Data Repositories, the alert outbox, and the injected clock, timers and logger (design
 // invariant 1: no I/O of its own). Shared by the command handlers, the DEFAULT fallback and the SUB reporter.
 import type { StatusItem } from "@omadm/protocol";
@@ -38,7 +38,7 @@ export const systemTimers: Timers = {
   },
 };
 
-/** dm2-reference §1.5 [PROPOSED]: Data-Repository transfers 300 s. */
+/** docs/protocol.md §1.5 [PROPOSED]: Data-Repository transfers 300 s. */
 export const DEFAULT_TRANSFER_TIMEOUT_MS = 300_000;
 /** How long a SHOW waits for the Web Browser Component to start (not for the UI session, §4.6). */
 export const DEFAULT_LAUNCH_TIMEOUT_MS = 10_000;
@@ -89,7 +89,7 @@ export interface CommandEnvDeps {
 }
 
 export interface CommandEnvOptions {
-  /** Accept plain-http ServerURIs (tests, loopback); default https only (dm2-reference §6.2). */
+  /** Accept plain-http ServerURIs (tests, loopback); default https only (docs/protocol.md §6.2). */
   readonly allowHttp?: boolean;
   /** MO formats read and written, most preferred first (default: the JSON types, `application/dmmo+json` first). */
   readonly moMediaTypes?: readonly string[];

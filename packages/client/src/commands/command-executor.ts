@@ -1,8 +1,8 @@
-// The client side of every DM command the session runner hands over (seed CR §7.3, dm2-reference §4): HGET, HPUT,
+// The client side of every DM command the session runner hands over (docs/protocol.md §4): HGET, HPUT,
 // HPOST, DELETE, EXEC, GET, SHOW, DEFAULT, SUB and UNSUB. CONT, END and invalid items are the runner's. Each
 // command becomes one Package#3 status item; execute() never rejects (a failure is a status code, §5).
 // Also the device-software side of DEFAULT (requestConfiguration) and the OMADM-Accept setter the runner feeds
-// from Package#2 responses (seed CR §7.5).
+// from Package#2 responses (docs/protocol.md §1.6).
 import { type Command, Status, type StatusItem } from "@omadm/protocol";
 import { performExec } from "../exec/exec-command.js";
 import type { ExecRegistry } from "../exec/exec-registry.js";
@@ -26,7 +26,7 @@ import { performHput } from "./hput.js";
 import { performShow } from "./show.js";
 
 export interface CommandExecutorDeps extends CommandEnvDeps {
-  /** Where asynchronous EXEC results wait for a session (seed CR §7.4.1). */
+  /** Where asynchronous EXEC results wait for a session (docs/protocol.md §4.12). */
   readonly outbox: AlertOutbox;
   readonly execHandlers: ExecRegistry;
   /** The Web Browser Component for SHOW; absent → SHOW answers 501. */
@@ -42,11 +42,11 @@ export type CommandExecutorOptions = CommandEnvOptions;
 export interface DmCommandExecutor extends CommandExecutor {
   /**
    * Records the `OMADM-Accept` a DM Server sent (e.g. on its Package#2 response); later HPUT/HPOST bodies for
-   * that server use the best listed format this client writes (seed CR §7.5). Undefined forgets it.
+   * that server use the best listed format this client writes (docs/protocol.md §1.6). Undefined forgets it.
    */
   setServerAccept(serverId: string, omadmAccept: string | undefined): void;
   /**
-   * Device software asks for the configuration of a MOID (seed CR §7.3.10): when the tree has no instance, the
+   * Device software asks for the configuration of a MOID (docs/protocol.md §4.9): when the tree has no instance, the
    * HGET procedure runs against the MOID's DEFAULT URI, with no status to any DM Server. Concurrent calls for
    * the same MOID share one download.
    */

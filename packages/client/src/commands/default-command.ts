@@ -1,4 +1,4 @@
-// DEFAULT (seed CR §7.3.10, dm2-reference §4.9) and its fallback.
+// DEFAULT (docs/protocol.md §4.9) and its fallback.
 // - The command stores the ServerURI for the MOID (one per MOID; a newer one replaces the older) → 200; a
 //   malformed MOID or ServerURI → 400; a MOID not provisioned for the server → 403 (§10.7: a server must not
 //   manage MOs it was not provisioned for).

@@ -1,4 +1,4 @@
-// The DEFAULT URIs (seed CR §7.3.10, dm2-reference §4.9): one ServerURI per MOID, a newer DEFAULT replaces the
+// The DEFAULT URIs (docs/protocol.md §4.9): one ServerURI per MOID, a newer DEFAULT replaces the
 // older one. Kept in the persistent client state (`DefaultUriRecord`) through snapshot()/restore().
 import { ErrorCode, ProtocolError, type Result, err, isValidMoid, ok } from "@omadm/protocol";
 import type { DefaultUriRecord } from "../state/client-state.js";

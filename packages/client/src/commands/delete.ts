@@ -1,4 +1,4 @@
-// DELETE (seed CR §7.3.4, dm2-reference §4.3): deletes the node and its whole subtree; the instance root deletes
+// DELETE (docs/protocol.md §4.3): deletes the node and its whole subtree; the instance root deletes
 // the instance. Missing → 404; no Write right or MOID not provisioned → 403 (§10); permanent node or no Delete in
 // the DDF AccessType → 405 (§8.1–§8.2). A wildcard may name several nodes; then every one must be deletable, or
 // nothing is deleted (a copy of the tree takes the deletes first).

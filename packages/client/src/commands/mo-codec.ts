@@ -1,7 +1,7 @@
-// MO data formats the client reads (HGET bodies) and writes (HPUT/HPOST/SUB bodies), dm2-reference §7.2. The JSON
+// MO data formats the client reads (HGET bodies) and writes (HPUT/HPOST/SUB bodies), docs/protocol.md §7.2. The JSON
 // MO serialization (§7.1) is built in under `application/dmmo+json` and its input aliases; other formats (e.g. a
 // TNDS codec) plug in as further codecs. The order of `mediaTypes` is the client's preference: the first is what
-// it sends when the server advertised nothing (seed CR §7.5).
+// it sends when the server advertised nothing (docs/protocol.md §1.6).
 import {
   MO_JSON_MEDIA_TYPES,
   type MoSerialization,
@@ -19,7 +19,7 @@ export interface MoCodec {
   encode(items: MoSerialization): Uint8Array;
 }
 
-/** dm2-reference §7.1: the JSON MO serialization, under `application/dmmo+json` and the accepted aliases. */
+/** docs/protocol.md §7.1: the JSON MO serialization, under `application/dmmo+json` and the accepted aliases. */
 export const jsonMoCodec: MoCodec = {
   mediaTypes: MO_JSON_MEDIA_TYPES,
   decode: (body, limits) => parseMoSerialization(body, { maxBytes: limits.maxBytes }),
@@ -32,7 +32,7 @@ export interface MoCodecSet {
   readonly mediaTypes: readonly string[];
   /** The codec for a media type (parameters ignored, case-insensitive), or undefined when unsupported. */
   codecFor(mediaType: string): MoCodec | undefined;
-  /** The value of `Accept` on an HGET: every supported type (seed CR §7.3.1 step 1, §7.5). */
+  /** The value of `Accept` on an HGET: every supported type (docs/protocol.md §4.1 step 1, §1.6). */
   readonly acceptHeader: string;
 }
 

@@ -1,4 +1,4 @@
-// The MIME handshake for the bodies the client sends (seed CR §7.5, dm2-reference §1.6): a DM Server announces in
+// The MIME handshake for the bodies the client sends (docs/protocol.md §1.6): a DM Server announces in
 // `OMADM-Accept` (e.g. on a Package#2 response) which MO formats it takes in later PUT/POST requests. The client
 // keeps the last list per server and sends the best format both sides support; without a list it sends the
 // mandatory `application/dmmo+json` (§7.2). A 415 from the receiver carries its own list, which the client also
@@ -63,7 +63,7 @@ export function chooseSendType(
 }
 
 /**
- * seed CR §7.3.11 / §7.5: after a 415 carrying `OMADM-Accept`, the supported type to retry with — one the list
+ * docs/protocol.md §4.10 / §1.6: after a 415 carrying `OMADM-Accept`, the supported type to retry with — one the list
  * accepts and that differs from the type just refused — or undefined when there is none (→ 406 for HPUT/HPOST).
  */
 export function chooseRetryType(

@@ -1,4 +1,4 @@
-// Turning a command's ClientURI parameter into tree nodes the server may act on (dm2-reference §6.1 resolution,
+// Turning a command's ClientURI parameter into tree nodes the server may act on (docs/protocol.md §6.1 resolution,
 // §10 access control), the cache-validator check (§6.3), and the MO serialization of what was read (§7.1).
 import {
   type ClientUri,

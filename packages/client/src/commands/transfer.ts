@@ -1,8 +1,8 @@
 // HTTP transfers of MO data between the DM Client and a Data Repository or DM Server endpoint: the PUT/POST of
-// HPUT, HPOST and SUB reports with the 415 + OMADM-Accept retry (seed CR §7.3.11, §7.5; dm2-reference §1.6, §4.2,
-// §4.10), and the GET of HGET with `Accept` (seed CR §7.3.1 step 1). Every request carries `OMADM-DevID`
-// (dm2-reference §1.3 [PROPOSED]: harmless, and it lets a repository identify the device). A repository that
-// authenticates devices (dm2-reference §11.2) gets its 401 answered once with the credentials of the DM Account
+// HPUT, HPOST and SUB reports with the 415 + OMADM-Accept retry (docs/protocol.md §4.10, §1.6; docs/protocol.md §1.6, §4.2,
+// §4.10), and the GET of HGET with `Accept` (docs/protocol.md §4.1 step 1). Every request carries `OMADM-DevID`
+// (docs/protocol.md §1.3 [PROPOSED]: harmless, and it lets a repository identify the device). A repository that
+// authenticates devices (docs/protocol.md §11.2) gets its 401 answered once with the credentials of the DM Account
 // the transfer is for, exactly as the session answers its DM Server.
 import { randomBytes } from "node:crypto";
 import { HDR_ACCEPT, HDR_DEVID, type MoSerialization, Status } from "@omadm/protocol";
@@ -36,7 +36,7 @@ export interface SendRequest {
   readonly signal?: AbortSignal;
 }
 
-/** The DM status for a send outcome (dm2-reference §4.2 [PROPOSED]). */
+/** The DM status for a send outcome (docs/protocol.md §4.2 [PROPOSED]). */
 export function sendStatus(outcome: SendOutcome): number {
   switch (outcome.kind) {
     case "sent":
@@ -159,8 +159,8 @@ export type FetchOutcome =
   | { readonly kind: "failed"; readonly sc: number; readonly message: string };
 
 /**
- * GETs MO data from a Data Repository (seed CR §7.3.1 steps 1–2) and decodes it in the format the response
- * names (dm2-reference §4.1 [PROPOSED]): repository error ≥ 400 → that code; no response → 503; a format
+ * GETs MO data from a Data Repository (docs/protocol.md §4.1 steps 1–2) and decodes it in the format the response
+ * names (docs/protocol.md §4.1 [PROPOSED]): repository error ≥ 400 → that code; no response → 503; a format
  * this client does not read → 415; a body it cannot decode → 400; larger than maxBodyBytes → 413.
  */
 export async function fetchMoData(

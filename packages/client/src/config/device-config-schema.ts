@@ -16,7 +16,7 @@ export type BytesJson = Static<typeof BytesSchema>;
 
 const NonEmpty = Type.String({ minLength: 1 });
 
-/** DevInfo values (dm2-reference §9.1). */
+/** DevInfo values (docs/protocol.md §9.1). */
 export const DevInfoSchema = Type.Object(
   {
     devId: NonEmpty,
@@ -35,7 +35,7 @@ export const DevInfoSchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** Package#0 credentials: Auth/Noti (approved) or the seed CR's Credentials/Noti (§2.5, §15). */
+/** Package#0 credentials: Auth/Noti (approved) or the draft change request's Credentials/Noti (§2.5, §15). */
 export const NotificationCredentialsSchema = Type.Object(
   {
     /** Auth/Noti/Type [PROPOSED §2.5]: 1 = SHA256-DIGEST (default), 0 = none. */
@@ -57,7 +57,7 @@ export const HttpAuthSchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** TLS for the account's sessions (dm2-reference §11.2): PEM file paths, relative to the config file. */
+/** TLS for the account's sessions (docs/protocol.md §11.2): PEM file paths, relative to the config file. */
 export const TlsSchema = Type.Object(
   {
     ca: Type.Optional(NonEmpty),
@@ -79,7 +79,7 @@ export const TlsSchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** One DM Account (dm2-reference §9.2), factory-bootstrapped (§14). */
+/** One DM Account (docs/protocol.md §9.2), factory-bootstrapped (§14). */
 export const AccountSchema = Type.Object(
   {
     srvId: NonEmpty,

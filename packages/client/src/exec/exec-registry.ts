@@ -1,6 +1,6 @@
-// Where device software plugs in what EXEC does (seed CR §7.3.5, dm2-reference §4.4): one handler per executable
+// Where device software plugs in what EXEC does (docs/protocol.md §4.4): one handler per executable
 // node. A handler answers synchronously with the final status, or asynchronously with a promise of it; the
-// executor turns an asynchronous answer into 202 now and a Generic Alert later (seed CR §7.4.1).
+// executor turns an asynchronous answer into 202 now and a Generic Alert later (docs/protocol.md §4.12).
 import type { Mark } from "@omadm/protocol";
 
 export interface ExecRequest {
@@ -23,7 +23,7 @@ export interface ExecRequest {
 
 /** The final result of an operation. */
 export interface ExecCompletion {
-  /** The final status code (100–599; dm2-reference §5). */
+  /** The final status code (100–599; docs/protocol.md §5). */
   readonly sc: number;
   /** An MO-defined Generic Alert type for the result; default `urn:oma:at:dm:2.0:ExecComplete` (§3.5). */
   readonly alertType?: string;

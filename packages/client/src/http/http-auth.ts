@@ -1,4 +1,4 @@
-// HTTP authentication of a DM Client towards its DM Server (dm2-reference §11.2): Basic (RFC 7617, client MUST)
+// HTTP authentication of a DM Client towards its DM Server (docs/protocol.md §11.2): Basic (RFC 7617, client MUST)
 // and Digest (RFC 7616, client MAY; MD5, SHA-256, SHA-512-256 and their -sess variants, qop auth/auth-int).
 // Credentials come from the account's Ext/HttpAuth [PROPOSED §9.2]. The cnonce comes from an injected random
 // source, so the Authorization values are reproducible in tests.

@@ -1,6 +1,6 @@
 // The DM Client's HTTP transport on an undici Agent: one connection pool per origin, reused across the packages of
-// a session and across sessions (dm2-reference §1.4: reuse the TLS session and connection where possible).
-// TLS per dm2-reference §11.2: server verification against a configurable CA, X.509 client certificates, and
+// a session and across sessions (docs/protocol.md §1.4: reuse the TLS session and connection where possible).
+// TLS per docs/protocol.md §11.2: server verification against a configurable CA, X.509 client certificates, and
 // PSK-TLS (RFC 4279) with the §11.2 cipher suites on TLS 1.2. Every failure that yields no HTTP response becomes
 // an HttpTransportError with a stable code; an HTTP error status is a normal response.
 import type { SecureVersion } from "node:tls";
@@ -34,15 +34,15 @@ export interface UndiciHttpClientOptions {
   readonly psk?: PskCredentials;
   /** Verify the server certificate (default true; false only for tests against a throw-away server). */
   readonly rejectUnauthorized?: boolean;
-  /** Lowest TLS version accepted (default TLSv1.2, dm2-reference §11.2 [PROPOSED]). */
+  /** Lowest TLS version accepted (default TLSv1.2, docs/protocol.md §11.2 [PROPOSED]). */
   readonly minVersion?: SecureVersion;
-  /** TCP connect plus TLS handshake (default 30 s, dm2-reference §1.5). */
+  /** TCP connect plus TLS handshake (default 30 s, docs/protocol.md §1.5). */
   readonly connectTimeoutMs?: number;
-  /** Whole exchange when the request names no timeout (default 300 s, dm2-reference §1.5). */
+  /** Whole exchange when the request names no timeout (default 300 s, docs/protocol.md §1.5). */
   readonly requestTimeoutMs?: number;
   /** Largest response body read (default 16 MiB); more is BODY_TOO_LARGE. */
   readonly maxResponseBytes?: number;
-  /** Accept plain `http:` URLs (tests, loopback); default https only (dm2-reference §6.2). */
+  /** Accept plain `http:` URLs (tests, loopback); default https only (docs/protocol.md §6.2). */
   readonly allowHttp?: boolean;
 }
 
@@ -55,7 +55,7 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
-/** dm2-reference §11.2: the PSK cipher suites, in OpenSSL names (RFC 4279, RFC 5487, RFC 5489). */
+/** docs/protocol.md §11.2: the PSK cipher suites, in OpenSSL names (RFC 4279, RFC 5487, RFC 5489). */
 export const PSK_CIPHERS = [
   "PSK-AES128-GCM-SHA256",
   "DHE-PSK-AES128-GCM-SHA256",
@@ -103,7 +103,7 @@ export function createUndiciHttpClient(options: UndiciHttpClientOptions = {}): U
         });
         const body = await readLimited(res.body, maxBytes, req.url);
         // undici frees the connection on a later tick than the body ends; answering after it lets the caller's next
-        // request reuse this connection instead of opening a second one (dm2-reference §1.4).
+        // request reuse this connection instead of opening a second one (docs/protocol.md §1.4).
         await new Promise<void>((resolve) => setImmediate(resolve));
         return { status: res.statusCode, headers: res.headers, body };
       } catch (error) {

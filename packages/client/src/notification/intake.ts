@@ -1,5 +1,4 @@
-// Package#0 intake: decides whether a received DM Notification opens a session (seed CR §7.2.1; dm2-reference
-// §2.4, §2.5, §2.7). Pure: bytes, the accounts, the duplicate cache and the time in, a typed decision out. The
+// Package#0 intake: decides whether a received DM Notification opens a session (docs/protocol.md §2; docs/protocol.md §2.4, §2.5, §2.7). Pure: bytes, the accounts, the duplicate cache and the time in, a typed decision out. The
 // caller records the NOTIFICATION-ID only for an accepted (or deferred) notification, so a rejected one changes
 // nothing.
 //
@@ -24,9 +23,9 @@ import type { DmAccount } from "../tree/dmacc.js";
 import type { NotificationSource } from "./transports/notification-transport.js";
 import { chooseBearer } from "./bearer.js";
 
-/** dm2-reference §2.4 [PROPOSED]: a TIMESTAMP older than this is a replay (seconds). */
+/** docs/protocol.md §2.4 [PROPOSED]: a TIMESTAMP older than this is a replay (seconds). */
 export const DEFAULT_MAX_AGE_SECONDS = 3600;
-/** dm2-reference §2.4 [PROPOSED]: a TIMESTAMP further ahead than this is refused (seconds). */
+/** docs/protocol.md §2.4 [PROPOSED]: a TIMESTAMP further ahead than this is refused (seconds). */
 export const DEFAULT_MAX_FUTURE_SECONDS = 300;
 
 /** Why a notification was dropped. Stable codes; the message names the detail. */
@@ -187,7 +186,7 @@ export function evaluateNotification(
     }
   }
 
-  // 5. duplicate (seed CR §7.2.1.2: duplicates MUST be dropped)
+  // 5. duplicate (docs/protocol.md §2.3: duplicates MUST be dropped)
   if (n.notificationId !== undefined && ctx.isDuplicate(srvId, n.notificationId)) {
     const msg = `NOTIFICATION-ID ${n.notificationId} from ${srvId} was already received`;
     return reject(RejectReason.DUPLICATE, msg, n, srvId);

@@ -1,5 +1,5 @@
 // The in-memory AlertOutbox: Generic Alerts wait here until a Package#1 or #3 that carried them is answered with
-// a usable Package#2 (seed CR §7.4: alerts go "in the Package#1 or the Package#3"). `snapshot()`/`restore()` let
+// a usable Package#2 (docs/protocol.md §3.4: alerts go "in the Package#1 or the Package#3"). `snapshot()`/`restore()` let
 // the persistent client state save pending alerts, so an alert survives a restart (issue 3, design invariant 3).
 import { ErrorCode, ProtocolError, err, ok, parseGenericAlert, type Result } from "@omadm/protocol";
 import type { AlertOutbox, OutboxAlert } from "./contracts.js";
@@ -99,7 +99,7 @@ function checkSnapshot(value: unknown): Result<OutboxAlert[]> {
     if (typeof serverId !== "string") return corrupt(`alerts[${i}].serverId is not a string`);
     if (targetUri !== undefined && typeof targetUri !== "string")
       return corrupt(`alerts[${i}].targetUri is not a string`);
-    // The protocol's Generic Alert schema is the one check (seed CR §7.4 property table).
+    // The protocol's Generic Alert schema is the one check (docs/protocol.md §3.4 property table).
     const parsed = parseGenericAlert(JSON.stringify(alert ?? null));
     if (!parsed.ok) return corrupt(`alerts[${i}].alert: ${parsed.error.message}`);
     seen.add(id);

@@ -1,5 +1,5 @@
 // The seams between the session runner and the rest of the DM Client. The runner handles CONT, END and invalid
-// commands itself (DM 2.0 §5.3.8–§5.3.9, dm2-reference §3.2, §4.7, §4.8); every other command goes to a
+// commands itself (DM 2.0 §5.3.8–§5.3.9, docs/protocol.md §3.2, §4.7, §4.8); every other command goes to a
 // CommandExecutor, whose outcome is one Package#3 status item (§3.3).
 import type { Command, GenericAlert, StatusItem } from "@omadm/protocol";
 
@@ -18,12 +18,12 @@ export interface CommandOutcome {
   readonly status: StatusItem;
 }
 
-/** Runs one DM command. Never rejects: every failure is a status code in the outcome (dm2-reference §5). */
+/** Runs one DM command. Never rejects: every failure is a status code in the outcome (docs/protocol.md §5). */
 export interface CommandExecutor {
   execute(command: Command, ctx: CommandContext): Promise<CommandOutcome>;
 }
 
-/** A Generic Alert waiting to be carried in a Package#1 or Package#3 (seed CR §7.4). */
+/** A Generic Alert waiting to be carried in a Package#1 or Package#3 (docs/protocol.md §3.4). */
 export interface OutboxAlert {
   readonly id: string;
   /** SrvID of the DM Server the alert is for. */

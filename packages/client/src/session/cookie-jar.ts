@@ -1,4 +1,4 @@
-// A per-session cookie jar (dm2-reference §1.4 [PROPOSED]: the client keeps HTTP cookies for the duration of a
+// A per-session cookie jar (docs/protocol.md §1.4 [PROPOSED]: the client keeps HTTP cookies for the duration of a
 // session, so a server can correlate Package#3 with its session). An RFC 6265 subset: name=value, Domain, Path,
 // Expires / Max-Age, Secure. The jar lives only as long as one session; the runner drops it at the end, so no
 // cookie crosses sessions. Time comes from an injected clock.

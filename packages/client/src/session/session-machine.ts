@@ -1,5 +1,5 @@
 // The DM Client session as a pure state machine (design invariant 2): `step(state, event) → { state, actions }`.
-// It knows the package flow (seed CR §7.2, dm2-reference §1.2): Package#1 → Package#2 → commands in order →
+// It knows the package flow (docs/protocol.md §1.2): Package#1 → Package#2 → commands in order →
 // Package#3 → … until a Package#2 holds END. It never touches sockets, clocks or randomness: the runner performs
 // the actions (POST, execute a command, read the outbox) and feeds the results back as events.
 import {
@@ -111,7 +111,7 @@ export function step(state: SessionState, event: SessionEvent): Result<Transitio
   );
 }
 
-/** Seed CR §7.2.2: the session-type alert, then the pending alerts; MOS when REQ-MOS asked or after bootstrap. */
+/** docs/protocol.md §3.1: the session-type alert, then the pending alerts; MOS when REQ-MOS asked or after bootstrap. */
 function start(options: MachineOptions, e: Extract<SessionEvent, { kind: "start" }>): Transition {
   const url = e.trigger.kind === TriggerKind.AsyncReport ? e.trigger.targetUri : e.srvUri;
   const ctx: SessionContext = {
@@ -183,7 +183,7 @@ function onResponse(
     });
   }
   if (e.status !== 200) {
-    // Seed CR §7.6: a 4xx the client cannot recover from, or a 5xx, aborts the session; the client MUST NOT retry.
+    // docs/protocol.md §1.5: a 4xx the client cannot recover from, or a 5xx, aborts the session; the client MUST NOT retry.
     return abort(ctx, {
       code: AbortCode.HTTP_STATUS,
       message: `${request.packageKind} to ${request.url} answered HTTP ${e.status}; session aborted, no retry (§7.6)`,
@@ -202,7 +202,7 @@ function onResponse(
   }
   const p2 = parsePackage2(e.body);
   if (!p2.ok) {
-    // dm2-reference §3.2 [PROPOSED]: an unparseable Package#2 aborts the session silently (no Package#3).
+    // docs/protocol.md §3.2 [PROPOSED]: an unparseable Package#2 aborts the session silently (no Package#3).
     return abort(ctx, {
       code: AbortCode.BAD_PACKAGE2,
       message: `unusable Package#2 from ${request.url}: ${p2.error.message}`,
@@ -290,7 +290,7 @@ function advance(state: Extract<SessionState, { kind: "executing" }>): Transitio
   };
 }
 
-/** Seed CR §7.2.4: one status per command of the Package#2, plus the alerts raised meanwhile. */
+/** docs/protocol.md §3.3: one status per command of the Package#2, plus the alerts raised meanwhile. */
 function postPackage3(
   ctx: SessionContext,
   statuses: readonly StatusItem[],

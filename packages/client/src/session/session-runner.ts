@@ -1,6 +1,6 @@
 // Drives the pure session machine over HTTP: performs its actions (POST a package, run a command, read and
 // acknowledge the outbox) and feeds the results back as events, until the session completes or aborts.
-// Transport details per dm2-reference §1.3–§1.5: OMADM-DevID, Content-Type and Accept on every POST; cookies kept
+// Transport details per docs/protocol.md §1.3–§1.5: OMADM-DevID, Content-Type and Accept on every POST; cookies kept
 // for the session only; a 401 answered once with the account's credentials; Package#2 timeout 300 s by default.
 import { randomBytes as nodeRandomBytes } from "node:crypto";
 import { HDR_DEVID, MT_P2, type MosEntry } from "@omadm/protocol";
@@ -47,7 +47,7 @@ export interface SessionDeps {
   readonly http: HttpClient;
   readonly executor: CommandExecutor;
   readonly outbox: AlertOutbox;
-  /** DevInfo/DevID, sent as OMADM-DevID on every package (seed CR §7.2.2, §7.2.4). */
+  /** DevInfo/DevID, sent as OMADM-DevID on every package (docs/protocol.md §3.1, §3.3). */
   readonly devId: string;
   /** The DM Account of the server (SrvID, SrvURI, Ext/HttpAuth). */
   readonly account: Pick<DmAccount, "srvId" | "srvUri" | "httpAuth">;
@@ -60,7 +60,7 @@ export interface SessionDeps {
 }
 
 export interface SessionOptions {
-  /** Time for each Package#1/#3 POST to be answered with its Package#2 (default 300 s, dm2-reference §1.5). */
+  /** Time for each Package#1/#3 POST to be answered with its Package#2 (default 300 s, docs/protocol.md §1.5). */
   readonly responseTimeoutMs?: number;
   /** Accept plain-http ServerURIs in commands and CONT (tests, loopback); default https only. */
   readonly allowHttp?: boolean;
@@ -92,7 +92,7 @@ export async function runSession(
     sessionId,
     options,
     signal: controller.signal,
-    // dm2-reference §1.4: cookies live for this session only; the jar is dropped when runSession returns.
+    // docs/protocol.md §1.4: cookies live for this session only; the jar is dropped when runSession returns.
     jar: createCookieJar(deps.clock),
     auth: createHttpAuthenticator({
       credentials: deps.account.httpAuth,

@@ -5,7 +5,7 @@ import type { OutboxAlert } from "./contracts.js";
 import type { AbortReason, CommandRecord, SessionOutcome, SessionTrigger } from "./session-types.js";
 
 export interface MachineOptions {
-  /** Accept plain-http ServerURIs in commands (CONT, EXEC …); default https only (dm2-reference §6.2). */
+  /** Accept plain-http ServerURIs in commands (CONT, EXEC …); default https only (docs/protocol.md §6.2). */
   readonly allowHttp: boolean;
 }
 
@@ -15,9 +15,9 @@ export const StateKind = {
   Idle: "idle",
   /** A Package#1 or #3 is on the wire; the Package#2 is its HTTP response (§1.2). */
   AwaitingPackage2: "awaiting-package2",
-  /** Running the commands of a Package#2 one by one (seed CR §7.2.3: strictly in order). */
+  /** Running the commands of a Package#2 one by one (docs/protocol.md §3.2: strictly in order). */
   Executing: "executing",
-  /** All commands done, no END: reading the outbox for the Package#3 alerts (seed CR §7.2.4). */
+  /** All commands done, no END: reading the outbox for the Package#3 alerts (docs/protocol.md §3.3). */
   GatheringAlerts: "gathering-alerts",
   Completed: "completed",
   Aborted: "aborted",
@@ -94,7 +94,7 @@ export type SessionEvent =
       readonly sessionId: string;
       readonly serverId: string;
       readonly trigger: SessionTrigger;
-      /** The account's SrvURI (dm2-reference §9.2). */
+      /** The account's SrvURI (docs/protocol.md §9.2). */
       readonly srvUri: string;
       /** Outbox alerts to carry in Package#1 (for the SrvURI, or the async-report URI). */
       readonly pendingAlerts: readonly OutboxAlert[];

@@ -19,15 +19,15 @@ export type SessionTrigger =
   | { readonly kind: typeof TriggerKind.ClientInitiated; readonly includeMos?: boolean }
   | {
       readonly kind: typeof TriggerKind.ServerInitiated;
-      /** Absent when the notification carried no NOTIFICATION-ID (seed CR §7.2.1.2 lets a transport omit it). */
+      /** Absent when the notification carried no NOTIFICATION-ID (docs/protocol.md §2.3 lets a transport omit it). */
       readonly notificationId?: number;
-      /** The Package#0 had REQ-MOS: the MOS array MUST be in Package#1 (seed CR §7.2.1.2). */
+      /** The Package#0 had REQ-MOS: the MOS array MUST be in Package#1 (docs/protocol.md §2.3). */
       readonly reqMos: boolean;
     }
   | { readonly kind: typeof TriggerKind.BootstrapComplete }
   | { readonly kind: typeof TriggerKind.AsyncReport; readonly targetUri: string };
 
-/** Whether the Package#1 of a session with this trigger carries the MOS array (seed CR §7.2.2, §3.1). */
+/** Whether the Package#1 of a session with this trigger carries the MOS array (docs/protocol.md §3.1, §3.1). */
 export function triggerWantsMos(trigger: SessionTrigger): boolean {
   switch (trigger.kind) {
     case TriggerKind.ServerInitiated:

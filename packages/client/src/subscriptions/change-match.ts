@@ -1,4 +1,4 @@
-// Which SUB a tree change concerns (seed CR §7.3.11: "any change occurring in any part of the tree identified by
+// Which SUB a tree change concerns (docs/protocol.md §4.10: "any change occurring in any part of the tree identified by
 // the ClientURI"). A change at a node touches a subscription when the changed node is inside one of the subscribed
 // subtrees, or is an ancestor of one (replacing or deleting a parent changes the subtree too). The match is made
 // on the URI's shape, with x-names taken as wildcards: it may say yes for a change the nv-fields would exclude,

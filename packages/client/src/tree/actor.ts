@@ -1,4 +1,4 @@
-// Who changes the tree: a DM Server (identified by its SrvID, dm2-reference §9.2) or the device itself. Server
+// Who changes the tree: a DM Server (identified by its SrvID, docs/protocol.md §9.2) or the device itself. Server
 // changes obey the DDF (Scope, AccessType, required nodes, §8.1–§8.2); local applications are trusted.
 export type Actor =
   { readonly kind: "local"; readonly app?: string } | { readonly kind: "server"; readonly srvId: string };

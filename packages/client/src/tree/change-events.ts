@@ -1,5 +1,4 @@
-// Change events of the DM Tree: fired after each committed change, so that SUB (DM 2.0 §5.3.11, dm2-reference
-// §4.10) can debounce and report, and access control can forget deleted instances.
+// Change events of the DM Tree: fired after each committed change, so that SUB (DM 2.0 §5.3.11, docs/protocol.md §4.10) can debounce and report, and access control can forget deleted instances.
 import type { Actor } from "./actor.js";
 
 export const ChangeKind = {

@@ -1,4 +1,4 @@
-// Lookups over MO definitions (dm2-reference §8.1, §8.3), precomputed per interior node so that finding the
+// Lookups over MO definitions (docs/protocol.md §8.1, §8.3), precomputed per interior node so that finding the
 // definition of a child is one Map lookup even for MOs with thousands of nodes.
 import {
   ErrorCode,

@@ -1,4 +1,4 @@
-// The DevInfo MO (dm2-reference §9.1): one permanent instance created by the client itself from its config.
+// The DevInfo MO (docs/protocol.md §9.1): one permanent instance created by the client itself from its config.
 // Every node is Get-only for servers, so only local code changes it (e.g. FwV after an update).
 import { MOID_DEVINFO, type Result, ok } from "@omadm/protocol";
 import { LOCAL } from "./actor.js";

@@ -1,4 +1,4 @@
-// One node of the DM Tree (dm2-reference §8.1): interior nodes keep their children in a Map (stable insertion
+// One node of the DM Tree (docs/protocol.md §8.1): interior nodes keep their children in a Map (stable insertion
 // order, O(1) lookup by name), leaves keep one typed value. Nodes implement the shared read-only TreeNodeView so
 // the ClientURI resolver of @omadm/protocol walks them directly.
 import type { NodeDefinition, TreeNodeView } from "@omadm/protocol";

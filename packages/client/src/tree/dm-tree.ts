@@ -1,4 +1,4 @@
-// The DM Tree of the DM Client (dm2-reference §8): MO instances keyed by (MOID, MIID), typed by the registered
+// The DM Tree of the DM Client (docs/protocol.md §8): MO instances keyed by (MOID, MIID), typed by the registered
 // MoDefinitions. Pure and synchronous: no files, clocks or randomness of its own (MIIDs come from an injected
 // source). It implements the shared TreeView so the ClientURI resolver of @omadm/protocol runs over it.
 //

@@ -1,6 +1,6 @@
-// The DM Account MO (dm2-reference §9.2): one instance per DM Server. `createDmAccount` writes an account (factory
+// The DM Account MO (docs/protocol.md §9.2): one instance per DM Server. `createDmAccount` writes an account (factory
 // bootstrap or tests); `readAccounts` gives the typed view the session, notification and access layers use.
-// §15: the seed CR's `Credentials/Noti/AuthSecret` and `AuthData` are read where an account provides them and
+// §15: the draft change request's `Credentials/Noti/AuthSecret` and `AuthData` are read where an account provides them and
 // `Auth/Noti` is absent, so an account written by an older provisioning tool keeps working.
 import { MOID_DMACC, type Result } from "@omadm/protocol";
 import { type Actor, LOCAL } from "./actor.js";
@@ -149,7 +149,7 @@ function readNoti(root: DmNode): NotiCredentials | undefined {
       data: bytes(root, "Auth", "Noti", "Data") ?? new Uint8Array(),
     };
   }
-  // §15: the seed CR layout <x>/Credentials/Noti/{AuthSecret,AuthData}.
+  // §15: the draft change-request layout <x>/Credentials/Noti/{AuthSecret,AuthData}.
   const legacy = bytes(root, "Credentials", "Noti", "AuthSecret");
   if (legacy === undefined) return undefined;
   return { type: undefined, secret: legacy, data: bytes(root, "Credentials", "Noti", "AuthData") ?? new Uint8Array() };

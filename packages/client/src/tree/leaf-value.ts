@@ -1,4 +1,4 @@
-// Typed leaf values of the DM Tree and their JSON form in the MO serialization (dm2-reference §7.1, §8.1).
+// Typed leaf values of the DM Tree and their JSON form in the MO serialization (docs/protocol.md §7.1, §8.1).
 // A leaf's DDF format decides its TypeScript type; every value that enters the tree passes through one of the
 // two checks below, so a stored value always matches its format.
 import { ErrorCode, ProtocolError, type NodeFormat, type Result, err, ok } from "@omadm/protocol";

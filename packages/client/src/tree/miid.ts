@@ -1,4 +1,4 @@
-// MO instance identifiers (dm2-reference §4.1, §6.1). The DM Client assigns the MIID when an instance is
+// MO instance identifiers (docs/protocol.md §4.1, §6.1). The DM Client assigns the MIID when an instance is
 // created (DM 2.0 §5.3.1); a MIID the server asks for is kept when it is free and valid.
 
 // Candidates are checked with isValidMiid (@omadm/protocol, the §6.1 [PROPOSED] charset) before use.

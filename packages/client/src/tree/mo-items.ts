@@ -1,4 +1,4 @@
-// MO serialization items (dm2-reference §7.1) from and into the DM Tree: what HPUT/HPOST/SUB/GET send and what
+// MO serialization items (docs/protocol.md §7.1) from and into the DM Tree: what HPUT/HPOST/SUB/GET send and what
 // HGET stores. ClientURIs are the canonical concrete form (§6.1): instance roots end in "/".
 import { type MoItem, type Result, concreteClientUri, ok } from "@omadm/protocol";
 import type { Actor } from "./actor.js";
@@ -39,7 +39,7 @@ export interface StoreOutcome {
 }
 
 /**
- * Stores `moData` at (moid, miid?, path) as HGET does (dm2-reference §4.1): into an existing instance it replaces
+ * Stores `moData` at (moid, miid?, path) as HGET does (docs/protocol.md §4.1): into an existing instance it replaces
  * the subtree; when `miid` is undefined or names no instance and `path` is empty, it creates an instance (keeping
  * `miid` if free and valid). Data for a path inside a missing instance is 404.
  */

@@ -1,4 +1,4 @@
-// The MOs this client supports: one MoDefinition per MOID (dm2-reference §8), with the DDF URL that Package#1
+// The MOs this client supports: one MoDefinition per MOID (docs/protocol.md §8), with the DDF URL that Package#1
 // MOS entries and serialization items advertise (§3.1, §7.1).
 import {
   ErrorCode,

@@ -1,4 +1,4 @@
-// Registering the standard DM 2.0 MOs (dm2-reference §9) from the DDF files shipped with @omadm/protocol. The
+// Registering the standard DM 2.0 MOs (docs/protocol.md §9) from the DDF files shipped with @omadm/protocol. The
 // file bytes come from an injected loader, so this stays free of I/O; `readShippedDdf` (shipped-ddf.ts) is the
 // Node adapter.
 import {

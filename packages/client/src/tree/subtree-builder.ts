@@ -1,4 +1,4 @@
-// Builds a new subtree from `MOData` JSON (dm2-reference §7.1) next to the old one, checking every rule before
+// Builds a new subtree from `MOData` JSON (docs/protocol.md §7.1) next to the old one, checking every rule before
 // anything is installed, so a rejected write changes nothing (design invariant 5). Unchanged nodes are reused,
 // which tells the tree whether the instance really changed (its cache validator moves only then, §6.3).
 //

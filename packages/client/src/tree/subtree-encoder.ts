@@ -1,4 +1,4 @@
-// Serializes a subtree to `MOData` JSON (dm2-reference §7.1): an interior node is an object of its children
+// Serializes a subtree to `MOData` JSON (docs/protocol.md §7.1): an interior node is an object of its children
 // (`{}` when it has none), a leaf is its value typed by its DDF format (bin/b64 as base64).
 import type { NodeDefinition } from "@omadm/protocol";
 import type { DmNode } from "./dm-node.js";

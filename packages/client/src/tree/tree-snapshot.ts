@@ -1,4 +1,4 @@
-// The persistent form of the DM Tree (dm2-reference §7.1 JSON per instance), part of the client state document.
+// The persistent form of the DM Tree (docs/protocol.md §7.1 JSON per instance), part of the client state document.
 import type { Actor } from "./actor.js";
 import type { MoDataValue } from "./leaf-value.js";
 

@@ -1,4 +1,4 @@
-// Planning the three kinds of write on one MO instance (dm2-reference §7.1, §8.1, §8.2). A plan checks
+// Planning the three kinds of write on one MO instance (docs/protocol.md §7.1, §8.1, §8.2). A plan checks
 // everything first and returns a `commit` that only installs the result, so a rejected write changes nothing
 // and the tree (dm-tree.ts) moves the validator and fires the event only for a committed change.
 import { type NodeDefinition, type Result, allows, ok } from "@omadm/protocol";

@@ -1,4 +1,4 @@
-// Public exports of the DDF module (dm2-reference §8, §9); the package's hand-written export list is ../index.ts.
+// Public exports of the DDF module (docs/protocol.md §8, §9); the package's hand-written export list is ../index.ts.
 export {
   NodeFormat,
   AccessType,

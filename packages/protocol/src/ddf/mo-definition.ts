@@ -1,4 +1,4 @@
-// The typed MO definition a DDF document parses into (dm2-reference §8). The DM Tree types its nodes by it.
+// The typed MO definition a DDF document parses into (docs/protocol.md §8). The DM Tree types its nodes by it.
 
 /** DDF DFFormat elements (§8.1, §8.3). `node` = interior node; every other format is a leaf. */
 export const NodeFormat = {
@@ -98,7 +98,7 @@ export function isPermanent(node: NodeDefinition): boolean {
   return node.scope === Scope.Permanent;
 }
 
-/** Whether the node's DDF AccessType allows `access` (§8.2; a violation is 405, dm2-reference §10). */
+/** Whether the node's DDF AccessType allows `access` (§8.2; a violation is 405, docs/protocol.md §10). */
 export function allows(node: NodeDefinition, access: AccessType): boolean {
   return node.accessTypes.has(access);
 }

@@ -1,4 +1,4 @@
-// DM 1.2/1.3 DDF (DTD "-//OMA//DTD-DM-DDF 1.2//EN") → MoDefinition (dm2-reference §8.3; DM 2.0 §6.4).
+// DM 1.2/1.3 DDF (DTD "-//OMA//DTD-DM-DDF 1.2//EN") → MoDefinition (docs/protocol.md §8.3; DM 2.0 §6.4).
 //
 // Elements read: MgmtTree (VerDTD, Man, Mod, Node), Node (NodeName, Path, Value, DFProperties, Node*),
 // DFProperties (AccessType, DefaultValue, Description, DFFormat, Occurrence, Scope, DFTitle, DFType, CaseSense).

@@ -1,4 +1,4 @@
-// The standard DM 2.0 MOs whose DDFs ship with this package under `ddf/` (dm2-reference §9, §16). No file is read
+// The standard DM 2.0 MOs whose DDFs ship with this package under `ddf/` (docs/protocol.md §9, §16). No file is read
 // here: a caller resolves a file with `import.meta.resolve("@omadm/protocol/ddf/" + STANDARD_DDF_FILES[moid])`
 // and passes its bytes to parseDdf.
 

@@ -1,4 +1,4 @@
-// DDF bytes/text → a small element tree (name, children, text), bounded and total (dm2-reference §8.3).
+// DDF bytes/text → a small element tree (name, children, text), bounded and total (docs/protocol.md §8.3).
 // fast-xml-parser builds the tree after xml-scan.ts has checked the structure and removed the DOCTYPE. Entity
 // processing in fast-xml-parser is off; this file decodes only the five predefined entities and character
 // references itself, so no document can define or expand an entity of its own.

@@ -1,4 +1,4 @@
-// A linear well-formedness pass over a DDF document before fast-xml-parser builds the tree (dm2-reference §8.3).
+// A linear well-formedness pass over a DDF document before fast-xml-parser builds the tree (docs/protocol.md §8.3).
 // fast-xml-parser's own parse does not check that tags match, and its DOCTYPE reader both expands internal
 // entities and rejects the processing instruction that official OMA DDFs put in the internal subset
 // (`[<?oma-dm-ddf-ver supported-versions="1.2"?>]`). So this pass:

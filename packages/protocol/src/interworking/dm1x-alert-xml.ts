@@ -1,4 +1,4 @@
-// SyncML XML of one DM 1.x <Alert> element (OMA DM 1.2 Representation Protocol §6.6.2; dm2-reference §13.1):
+// SyncML XML of one DM 1.x <Alert> element (OMA DM 1.2 Representation Protocol §6.6.2; docs/protocol.md §13.1):
 //   <Alert><CmdID/><Data>1226</Data><Correlator/>
 //     <Item><Target><LocURI/></Target><Source><LocURI/></Source>
 //       <Meta><Format xmlns="syncml:metinf"/><Type xmlns="syncml:metinf"/><Mark xmlns="syncml:metinf"/></Meta>

@@ -1,5 +1,5 @@
 // The DM 1.x Generic Alert (OMA DM 1.2/1.3 Protocol §8.7, alert code 1226) as a typed value: what a DM 1.x
-// client sends inside a SyncML <Alert>, and what dm2-reference §13.1 maps to and from a DM 2.0 Generic Alert.
+// client sends inside a SyncML <Alert>, and what docs/protocol.md §13.1 maps to and from a DM 2.0 Generic Alert.
 
 /** SyncML alert code of a DM 1.x Generic Alert. */
 export const DM1X_GENERIC_ALERT_CODE = 1226;

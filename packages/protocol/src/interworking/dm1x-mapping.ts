@@ -1,4 +1,4 @@
-// DM 1.x Generic Alert ↔ DM 2.0 Generic Alert (DM 2.0 §13.1, dm2-reference §13.1):
+// DM 1.x Generic Alert ↔ DM 2.0 Generic Alert (DM 2.0 §13.1, docs/protocol.md §13.1):
 //   Item/Meta/Type → AlertType (verbatim, URN or reverse-domain)   Item/Source/LocURI → SourceURI (ClientURI)
 //   Item/Target/LocURI → TargetURI (ClientURI)                      Item/Meta/Mark → Mark
 //   Item/Meta/Format → DataType ("int", "text/xml", …)              Item/Data → Data {"DM1x": …}

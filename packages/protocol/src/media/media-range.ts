@@ -1,6 +1,5 @@
 // Media types and media-range lists (RFC 9110 §8.3.1 and §12.5.1), for `Content-Type`, `Accept` and the DM 2.0
-// `OMADM-Accept` header, which has the same syntax as `Accept` (DM 2.0 §5.5 / seed CR §7.5, dm2-reference
-// §1.3). A hand-written scanner: linear, total (a Result for any input), and tolerant of optional whitespace.
+// `OMADM-Accept` header, which has the same syntax as `Accept` (DM 2.0 §5.5 / docs/protocol.md §1.6, §1.3). A hand-written scanner: linear, total (a Result for any input), and tolerant of optional whitespace.
 import { ErrorCode, ProtocolError } from "../errors.js";
 import { err, ok, type Result } from "../result.js";
 

@@ -1,4 +1,4 @@
-// The DM 2.0 MIME handshake (seed CR §7.5, dm2-reference §1.6) on top of RFC 9110 §12.5.1 content negotiation:
+// The DM 2.0 MIME handshake (docs/protocol.md §1.6) on top of RFC 9110 §12.5.1 content negotiation:
 // - a response format the client cannot accept → 406 Not Acceptable;
 // - a request body in a format the receiver does not support → 415 Unsupported Media Type (for SUB data the
 //   415 MUST carry OMADM-Accept listing the supported types: omadmAcceptHeader());
@@ -15,7 +15,7 @@ import {
   type MediaType,
 } from "./media-range.js";
 
-/** The JSON MO serialization type first, then the aliases accepted on input (dm2-reference §7.2). */
+/** The JSON MO serialization type first, then the aliases accepted on input (docs/protocol.md §7.2). */
 export const MO_JSON_MEDIA_TYPES: readonly string[] = [MT_MO_JSON, ...MT_MO_JSON_ALIASES];
 
 /** True for `application/dmmo+json` and its input aliases, with any parameters and in any case. */
@@ -120,7 +120,7 @@ export function checkRequestContentType(contentType: string | undefined, support
 }
 
 /**
- * The `OMADM-Accept` value announcing `supported` (DM 2.0 §5.5 / seed CR §7.5), in the given order, each
+ * The `OMADM-Accept` value announcing `supported` (DM 2.0 §5.5 / docs/protocol.md §1.6), in the given order, each
  * type once (compared by essence, parameters kept from the first occurrence). Entries that are not media
  * types are left out.
  */

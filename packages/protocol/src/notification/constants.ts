@@ -1,9 +1,9 @@
-// Package#0 (DM Notification) constants — DM 2.0 §5.2.1 / §7.1 (seed CR §7.2.1; dm2-reference §2, §16).
+// Package#0 (DM Notification) constants — DM 2.0 §5.2.1 / §7.1 (docs/protocol.md §2; docs/protocol.md §2, §16).
 
-/** DM 2.0 §5.2.1 (seed CR §7.2.1.1): the VER header field "MUST be 0x02" (the notification format, not DM). */
+/** DM 2.0 §5.2.1 (docs/protocol.md §2.2): the VER header field "MUST be 0x02" (the notification format, not DM). */
 export const P0_VERSION = 2;
 
-/** Option numbers of the standard options (seed CR §7.2.1.2, Table 1; dm2-reference §2.4). */
+/** Option numbers of the standard options (docs/protocol.md §2.3, Table 1; docs/protocol.md §2.4). */
 export const P0Option = {
   SERVER_ID: 1,
   PREFERRED_CON_TYPE: 2,
@@ -15,8 +15,8 @@ export const P0Option = {
 export type P0Option = (typeof P0Option)[keyof typeof P0Option];
 
 /**
- * Bearer codes of PREFERRED-CON-TYPE. The approved spec names 0x01/0x02 CELLULAR/WLAN; the seed CR called
- * them MOBILE/WIRELESS (dm2-reference §15). The codes are identical, so the CR names are aliases.
+ * Bearer codes of PREFERRED-CON-TYPE. The approved spec names 0x01/0x02 CELLULAR/WLAN; the draft change request called
+ * them MOBILE/WIRELESS (docs/protocol.md §15). The codes are identical, so the CR names are aliases.
  */
 export const ConType = {
   ANY_AVAILABLE: 0,
@@ -30,7 +30,7 @@ export const ConType = {
 } as const;
 export type ConType = (typeof ConType)[keyof typeof ConType];
 
-/** dm2-reference §2.3 [PROPOSED]: the two candidate option-header layouts; A is the default. */
+/** docs/protocol.md §2.3 [PROPOSED]: the two candidate option-header layouts; A is the default. */
 export const OptionProfile = {
   /** 4-bit delta, 4-bit length; length 15 means one extension byte E follows (length 15 + E, max 270). */
   A: "A",
@@ -43,11 +43,11 @@ export type OptionProfile = (typeof OptionProfile)[keyof typeof OptionProfile];
 export const P0_HEADER_SIZE = 2;
 /** OC is 5 bits wide. */
 export const P0_MAX_OPTIONS = 31;
-/** Delta 15 is reserved and never sent (dm2-reference §2.3), so one step covers at most 14 option numbers. */
+/** Delta 15 is reserved and never sent (docs/protocol.md §2.3), so one step covers at most 14 option numbers. */
 export const P0_MAX_DELTA = 14;
-/** NOTIFICATION-ID "MUST be 2 bytes" (seed CR §7.2.1.2). */
+/** NOTIFICATION-ID "MUST be 2 bytes" (docs/protocol.md §2.3). */
 export const NOTIFICATION_ID_SIZE = 2;
-/** SHA256-DIGEST "MUST be 32 bytes" (seed CR §7.2.1.2). */
+/** SHA256-DIGEST "MUST be 32 bytes" (docs/protocol.md §2.3). */
 export const SHA256_DIGEST_SIZE = 32;
 
 /** True for the four bearer codes PREFERRED-CON-TYPE defines (0x00–0x03). */

@@ -1,4 +1,4 @@
-// Package#0 decoder — DM 2.0 §5.2.1 / §7.1 (seed CR §7.2.1; dm2-reference §2.2–§2.4). Total: any bytes give a
+// Package#0 decoder — DM 2.0 §5.2.1 / §7.1 (docs/protocol.md §2; docs/protocol.md §2.2–§2.4). Total: any bytes give a
 // Notification or a typed ProtocolError whose path is the byte offset ("@17") where the rule was broken.
 import { ErrorCode, ProtocolError } from "../errors.js";
 import type { Result } from "../result.js";
@@ -45,7 +45,7 @@ export function decodeNotificationWith(bytes: Uint8Array, layout: OptionLayout):
   if (b0 === undefined || b1 === undefined) {
     return fail(ErrorCode.P0_TRUNCATED, `the 2-byte header is cut short (${bytes.length} bytes)`, bytes.length);
   }
-  // dm2-reference §2.2: VER is the top 4 bits and MUST be 2; a receiver discards anything else.
+  // docs/protocol.md §2.2: VER is the top 4 bits and MUST be 2; a receiver discards anything else.
   const version = b0 >> 4;
   if (version !== P0_VERSION) {
     return fail(ErrorCode.P0_BAD_VERSION, `VER is ${version}, only ${P0_VERSION} is defined`, 0);
@@ -64,7 +64,7 @@ export function decodeNotificationWith(bytes: Uint8Array, layout: OptionLayout):
       const what = pos >= bytes.length ? `ends after ${index}` : `ends inside the header of option #${index + 1}`;
       return fail(ErrorCode.P0_TRUNCATED, `OC announces ${optionCount} options but the notification ${what}`, pos);
     }
-    // dm2-reference §2.3: delta 15 is reserved; delta 0 would repeat the previous number (or name option 0).
+    // docs/protocol.md §2.3: delta 15 is reserved; delta 0 would repeat the previous number (or name option 0).
     if (header.delta === RESERVED_DELTA) {
       return fail(ErrorCode.P0_RESERVED_DELTA, "option delta 15 is reserved", headerAt);
     }
@@ -114,7 +114,7 @@ function readValue(
 
   switch (number) {
     case P0Option.SERVER_ID: {
-      // Seed CR §7.2.1.2: String = UTF-8 (Net-Unicode); a byte sequence that is not UTF-8 is rejected.
+      // docs/protocol.md §2.3: String = UTF-8 (Net-Unicode); a byte sequence that is not UTF-8 is rejected.
       const bad = findInvalidUtf8(bytes, start, end);
       if (bad >= 0) return fail(ErrorCode.P0_BAD_OPTION_VALUE, "SERVER-ID is not valid UTF-8", bad);
       n.serverId = utf8.decode(bytes.subarray(start, end));
@@ -123,7 +123,7 @@ function readValue(
     case P0Option.PREFERRED_CON_TYPE:
       return readConTypes(n, bytes, start, end, headerAt);
     case P0Option.NOTIFICATION_ID:
-      // Seed CR §7.2.1.2: "The length of this Option MUST be 2 bytes" (a uint16).
+      // docs/protocol.md §2.3: "The length of this Option MUST be 2 bytes" (a uint16).
       if (length !== NOTIFICATION_ID_SIZE) return wrongLength(number, "exactly 2 bytes", length, headerAt);
       n.notificationId = ((bytes[start] ?? 0) << 8) | (bytes[start + 1] ?? 0);
       return undefined;
@@ -134,12 +134,12 @@ function readValue(
     case P0Option.TIMESTAMP:
       return readTimestamp(n, bytes, start, end, headerAt);
     case P0Option.REQ_MOS:
-      // Seed CR §7.2.1.2: REQ-MOS is of type Null, "This Option carries no value".
+      // docs/protocol.md §2.3: REQ-MOS is of type Null, "This Option carries no value".
       if (length !== 0) return wrongLength(number, "empty (type Null)", length, headerAt);
       n.reqMos = true;
       return undefined;
     default:
-      // dm2-reference §2.4 [PROPOSED]: unknown options are skipped by length; we keep them for re-encoding.
+      // docs/protocol.md §2.4 [PROPOSED]: unknown options are skipped by length; we keep them for re-encoding.
       unknown.push({ number, value: copyOf(bytes, start, end) });
       return undefined;
   }
@@ -159,7 +159,7 @@ function readConTypes(
     if (!isConType(code)) {
       return fail(ErrorCode.P0_BAD_OPTION_VALUE, `PREFERRED-CON-TYPE has unknown bearer code ${hex(code)}`, i);
     }
-    // Seed CR §7.2.1.2: "If ANY_AVAILABLE is used, it MUST be put at the end".
+    // docs/protocol.md §2.3: "If ANY_AVAILABLE is used, it MUST be put at the end".
     if (code === ConType.ANY_AVAILABLE && i !== end - 1) {
       return fail(ErrorCode.P0_BAD_OPTION_VALUE, "PREFERRED-CON-TYPE has ANY_AVAILABLE before the end", i);
     }
@@ -182,7 +182,7 @@ function readTimestamp(
   end: number,
   headerAt: number,
 ): Result<never> | undefined {
-  // dm2-reference §2.4 [PROPOSED]: big-endian POSIX seconds; 4 bytes are sent, 4 or 8 are accepted.
+  // docs/protocol.md §2.4 [PROPOSED]: big-endian POSIX seconds; 4 bytes are sent, 4 or 8 are accepted.
   const length = end - start;
   if (length !== 4 && length !== 8) {
     return fail(ErrorCode.P0_BAD_OPTION_VALUE, `TIMESTAMP must be 4 or 8 bytes, got ${length} bytes`, headerAt);

@@ -1,4 +1,4 @@
-// SHA256-DIGEST of Package#0 — DM 2.0 §5.2.1 / §9 (seed CR §7.2.1.2; dm2-reference §2.5, §11.1).
+// SHA256-DIGEST of Package#0 — DM 2.0 §5.2.1 / §9 (docs/protocol.md §2.3; docs/protocol.md §2.5, §11.1).
 // Digest = SHA-256(server-secret | notification-with-zero-digest | auth-data), written over the zero digest.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { ErrorCode, ProtocolError } from "../errors.js";
@@ -13,7 +13,7 @@ import type { Notification, NotificationCodecOptions, NotificationCredentials } 
 const ZERO_DIGEST = new Uint8Array(SHA256_DIGEST_SIZE);
 
 /**
- * The digest of received `bytes` as if its 32 digest bytes at `digestOffset` were zero (dm2-reference §2.5
+ * The digest of received `bytes` as if its 32 digest bytes at `digestOffset` were zero (docs/protocol.md §2.5
  * step 2). The bytes are fed to the hash around the digest, so the caller's buffer is neither copied nor changed.
  */
 function digestOfReceived(bytes: Uint8Array, digestOffset: number, credentials: NotificationCredentials): Buffer {
@@ -28,7 +28,7 @@ function digestOfReceived(bytes: Uint8Array, digestOffset: number, credentials: 
 
 /**
  * Encodes `n` with a SHA256-DIGEST option (whatever `n.digest` holds) and signs it in place: one encoding, one
- * hash (dm2-reference §2.5 steps 1–3). Throws a ProtocolError, like encodeNotification, for an invalid `n`.
+ * hash (docs/protocol.md §2.5 steps 1–3). Throws a ProtocolError, like encodeNotification, for an invalid `n`.
  */
 export function signNotification(
   n: Notification,
@@ -61,7 +61,7 @@ export function verifyNotification(
     return err(new ProtocolError(ErrorCode.P0_DIGEST_MISSING, msg, { path: "@0", status: 401 }));
   }
   const expected = digestOfReceived(bytes, digestOffset, credentials);
-  // dm2-reference §2.5: compare in constant time so the digest cannot be guessed byte by byte.
+  // docs/protocol.md §2.5: compare in constant time so the digest cannot be guessed byte by byte.
   if (!timingSafeEqual(expected, received)) {
     const msg = "SHA256-DIGEST does not match the server secret and auth data";
     return err(new ProtocolError(ErrorCode.P0_DIGEST_MISMATCH, msg, { path: `@${digestOffset}`, status: 401 }));
@@ -69,7 +69,7 @@ export function verifyNotification(
   return ok(notification);
 }
 
-/** What a client does with a notification, given its credentials and the digest option (dm2-reference §2.5). */
+/** What a client does with a notification, given its credentials and the digest option (docs/protocol.md §2.5). */
 export const DigestPolicyAction = {
   /** Check the digest with verifyNotification; drop the notification when it fails. */
   VERIFY: "verify",
@@ -90,9 +90,9 @@ export interface DigestPolicyInput {
 }
 
 /**
- * dm2-reference §2.5 [PROPOSED] policy table:
+ * docs/protocol.md §2.5 [PROPOSED] policy table:
  * credentials + digest → verify; credentials, no digest → drop; digest, no credentials → drop (the secret is
- * "not properly provided", seed CR §7.2.1.2); neither → accept only if unauthenticated notifications are allowed.
+ * "not properly provided", docs/protocol.md §2.3); neither → accept only if unauthenticated notifications are allowed.
  */
 export function notificationDigestPolicy(input: DigestPolicyInput): DigestPolicyAction {
   if (input.hasCredentials) return input.digestPresent ? DigestPolicyAction.VERIFY : DigestPolicyAction.DROP;

@@ -1,4 +1,4 @@
-// Package#0 encoder — DM 2.0 §5.2.1 / §7.1 (seed CR §7.2.1; dm2-reference §2.2–§2.4). Input comes from our own
+// Package#0 encoder — DM 2.0 §5.2.1 / §7.1 (docs/protocol.md §2; docs/protocol.md §2.2–§2.4). Input comes from our own
 // code (the server's notifier), so an invalid value is a programming mistake: it throws a ProtocolError.
 import { ErrorCode, ProtocolError } from "../errors.js";
 import {
@@ -37,7 +37,7 @@ interface Entry {
 }
 
 const NO_VALUE = new Uint8Array(0);
-/** dm2-reference §2.5 step 1: the digest option is first written as 32 zero bytes. Only ever read. */
+/** docs/protocol.md §2.5 step 1: the digest option is first written as 32 zero bytes. Only ever read. */
 const ZERO_DIGEST = new Uint8Array(SHA256_DIGEST_SIZE);
 const UINT32_LIMIT = 0x1_0000_0000;
 
@@ -51,7 +51,7 @@ export function encodeNotification(n: Notification, options: NotificationCodecOp
 
 /**
  * Encodes `n` in one allocation. With `forSigning`, a SHA256-DIGEST option of 32 zero bytes is written whatever
- * `n.digest` holds, ready for the digest to be computed and written at `digestOffset` (dm2-reference §2.5).
+ * `n.digest` holds, ready for the digest to be computed and written at `digestOffset` (docs/protocol.md §2.5).
  */
 export function encodeNotificationWith(
   n: Notification,
@@ -59,14 +59,14 @@ export function encodeNotificationWith(
   forSigning: boolean,
 ): EncodedNotification {
   const entries = collectEntries(n, forSigning);
-  // OC is 5 bits (dm2-reference §2.2).
+  // OC is 5 bits (docs/protocol.md §2.2).
   if (entries.length > P0_MAX_OPTIONS) {
     throw invalid(ErrorCode.P0_OPTION_COUNT, `${entries.length} options, OC allows at most 31`, "$");
   }
   let size = P0_HEADER_SIZE;
   let previous = 0;
   for (const e of entries) {
-    // Options go in increasing number order with a 4-bit delta; 15 is reserved (dm2-reference §2.3).
+    // Options go in increasing number order with a 4-bit delta; 15 is reserved (docs/protocol.md §2.3).
     if (e.number - previous > P0_MAX_DELTA) {
       const msg = `option ${e.number} follows option ${previous}: a delta above ${P0_MAX_DELTA} cannot be encoded`;
       throw invalid(ErrorCode.P0_BAD_OPTION_NUMBER, msg, e.path);
@@ -142,7 +142,7 @@ function collectEntries(n: Notification, forSigning: boolean): Entry[] {
         "$.timestamp",
       );
     }
-    // dm2-reference §2.4 [PROPOSED]: send 4 bytes. Only past 2106 (beyond uint32) the 8-byte form is used,
+    // docs/protocol.md §2.4 [PROPOSED]: send 4 bytes. Only past 2106 (beyond uint32) the 8-byte form is used,
     // which every receiver of this proposal accepts.
     const length = seconds >= UINT32_LIMIT ? 8 : 4;
     entries.push({ number: P0Option.TIMESTAMP, value: seconds, length, path: "$.timestamp" });
@@ -160,7 +160,7 @@ function checkedConTypes(list: readonly ConType[]): readonly number[] {
     if (code === undefined || !isConType(code)) {
       throw invalid(ErrorCode.P0_BAD_OPTION_VALUE, `unknown bearer code ${String(code)}`, `${path}[${i}]`);
     }
-    // Seed CR §7.2.1.2: "If ANY_AVAILABLE is used, it MUST be put at the end".
+    // docs/protocol.md §2.3: "If ANY_AVAILABLE is used, it MUST be put at the end".
     if (code === ConType.ANY_AVAILABLE && i !== list.length - 1) {
       throw invalid(ErrorCode.P0_BAD_OPTION_VALUE, "ANY_AVAILABLE must be the last bearer", `${path}[${i}]`);
     }

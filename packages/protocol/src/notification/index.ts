@@ -1,4 +1,4 @@
-// Package#0 (DM Notification): binary codec and SHA256-DIGEST — DM 2.0 §5.2.1 / §7.1 (dm2-reference §2).
+// Package#0 (DM Notification): binary codec and SHA256-DIGEST — DM 2.0 §5.2.1 / §7.1 (docs/protocol.md §2).
 // Public exports of this module; the package's hand-written export list is ../index.ts.
 export {
   ConType,

@@ -1,4 +1,4 @@
-// The option-header layouts of Package#0 — dm2-reference §2.3. The approved figure for Option Length was not
+// The option-header layouts of Package#0 — docs/protocol.md §2.3. The approved figure for Option Length was not
 // available, so the layout sits behind this interface and both candidate profiles are implemented [PROPOSED].
 import { OptionProfile } from "./constants.js";
 

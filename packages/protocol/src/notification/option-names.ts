@@ -1,4 +1,4 @@
-// Spec names of the standard Package#0 options, for error messages (seed CR §7.2.1.2, Table 1).
+// Spec names of the standard Package#0 options, for error messages (docs/protocol.md §2.3, Table 1).
 import { P0Option } from "./constants.js";
 
 const NAMES: Readonly<Record<number, string>> = {

@@ -1,4 +1,4 @@
-// The typed value of a Package#0 (DM Notification) — dm2-reference §2.4.
+// The typed value of a Package#0 (DM Notification) — docs/protocol.md §2.4.
 import type { ConType, OptionProfile } from "./constants.js";
 
 /** An option whose number this codec does not know (7 and up): kept verbatim so it can be re-encoded. */
@@ -18,7 +18,7 @@ export interface Notification {
   readonly preferredConTypes?: readonly ConType[];
   /** NOTIFICATION-ID (3): uint16 used with SERVER-ID to drop duplicates. */
   readonly notificationId?: number;
-  /** SHA256-DIGEST (4): 32 bytes (see signNotification / verifyNotification, dm2-reference §2.5). */
+  /** SHA256-DIGEST (4): 32 bytes (see signNotification / verifyNotification, docs/protocol.md §2.5). */
   readonly digest?: Uint8Array;
   /** TIMESTAMP (5): send time, POSIX seconds (whole seconds since 1970-01-01T00:00:00Z). */
   readonly timestamp?: number;
@@ -29,11 +29,11 @@ export interface Notification {
 }
 
 export interface NotificationCodecOptions {
-  /** Option-header layout (dm2-reference §2.3); default "A". */
+  /** Option-header layout (docs/protocol.md §2.3); default "A". */
   readonly profile?: OptionProfile;
 }
 
-/** Credentials from the sender's DMAcc: `<x>/Auth/Noti/Secret` and `<x>/Auth/Noti/Data` (dm2-reference §2.5). */
+/** Credentials from the sender's DMAcc: `<x>/Auth/Noti/Secret` and `<x>/Auth/Noti/Data` (docs/protocol.md §2.5). */
 export interface NotificationCredentials {
   readonly secret: Uint8Array;
   readonly authData: Uint8Array;

@@ -1,4 +1,4 @@
-// Strict UTF-8 (RFC 3629) for the SERVER-ID String option (seed CR §7.2.1.2: "encoded using UTF-8").
+// Strict UTF-8 (RFC 3629) for the SERVER-ID String option (docs/protocol.md §2.3: "encoded using UTF-8").
 // Written out rather than relying on TextDecoder's `fatal` exception so that the error names the exact byte.
 
 /**
@@ -41,7 +41,7 @@ export function findInvalidUtf8(bytes: Uint8Array, start: number, end: number): 
 /**
  * UTF-8 byte length of `s`, or -1 when `s` has a lone surrogate (it has no UTF-8 form; TextEncoder would
  * silently write U+FFFD). Hand-written with writeUtf8 because TextEncoder costs more than the whole
- * encoding of a notification (dm2-reference §2.5 sign path).
+ * encoding of a notification (docs/protocol.md §2.5 sign path).
  */
 export function utf8Length(s: string): number {
   let length = 0;

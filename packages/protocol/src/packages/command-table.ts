@@ -1,7 +1,7 @@
-// The twelve DM commands and their parameter tables (DM 2.0 §5.3, seed CR §7.3.1–§7.3.12, dm2-reference §4).
+// The twelve DM commands and their parameter tables (DM 2.0 §5.3, docs/protocol.md §4.1–§4.11, docs/protocol.md §4).
 // A Package#2 item is `[name, ...parameters]` with the parameters in the order of the command's table.
 
-/** Seed CR §7.3 command table, in the spec's order. */
+/** docs/protocol.md §4 command table, in the spec's order. */
 export const COMMANDS = [
   "HGET",
   "HPUT",
@@ -18,7 +18,7 @@ export const COMMANDS = [
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
-/** What a parameter holds: the "Format" column of the seed CR's parameter tables. */
+/** What a parameter holds: the "Format" column of the parameter tables of docs/protocol.md §4. */
 export const ParamKind = {
   /** An absolute http(s) URI on the DM Server or a Data Repository (§6.2). */
   ServerURI: "ServerURI",
@@ -29,7 +29,7 @@ export const ParamKind = {
 } as const;
 export type ParamKind = (typeof ParamKind)[keyof typeof ParamKind];
 
-/** The "Occurrence" column of the seed CR's parameter tables. */
+/** The "Occurrence" column of the parameter tables of docs/protocol.md §4. */
 export const ParamOccurrence = {
   One: "One",
   ZeroOrOne: "ZeroOrOne",
@@ -53,7 +53,7 @@ const { ServerURI, ClientURI, MOID } = ParamKind;
 const { One, ZeroOrOne, OneOrMore } = ParamOccurrence;
 
 /**
- * Each command's parameters in wire order (seed CR §7.3.x tables). Optional and repeated parameters only ever
+ * Each command's parameters in wire order (docs/protocol.md §4.x tables). Optional and repeated parameters only ever
  * come last, so positional assignment is unambiguous.
  */
 export const COMMAND_PARAMETERS: { readonly [N in CommandName]: readonly ParameterSpec[] } = {

@@ -1,5 +1,5 @@
 // Checks one Package#2 item against its command's parameter table and returns the typed Command, or the
-// ProtocolError whose `status` is what the DM Client answers for that item in Package#3 (dm2-reference §3.2,
+// ProtocolError whose `status` is what the DM Client answers for that item in Package#3 (docs/protocol.md §3.2,
 // §5): 501 for a command it does not know, 400 for a wrong parameter count or a malformed parameter.
 // Processing of the package continues with the next item either way (§3.2 [PROPOSED]).
 
@@ -20,7 +20,7 @@ import {
 import type { Package2 } from "./package2.js";
 
 export interface ValidateCommandOptions {
-  /** Accept plain `http:` ServerURIs (tests, loopback); default only `https:` (dm2-reference §6.2). */
+  /** Accept plain `http:` ServerURIs (tests, loopback); default only `https:` (docs/protocol.md §6.2). */
   readonly allowHttp?: boolean;
   /** JSON path of the item, for error messages (e.g. `$.CMD[3]`); default `$`. */
   readonly path?: string;

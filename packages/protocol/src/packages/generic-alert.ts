@@ -1,4 +1,4 @@
-// The Generic Alert (DM 2.0 §5.4, seed CR §7.4, dm2-reference §3.4–§3.5): the one way a DM Client reports
+// The Generic Alert (DM 2.0 §5.4, docs/protocol.md §3.4–§3.5): the one way a DM Client reports
 // something unsolicited, inside Package#1 or Package#3. Also the session-type alerts every Package#1 carries.
 
 import { Type, type Static } from "typebox";
@@ -8,11 +8,11 @@ import { err, ok } from "../result.js";
 import { parseJsonText, type JsonLimits } from "./json-text.js";
 import { schemaViolation } from "./schema-check.js";
 
-/** The seven importance levels of seed CR §7.4. */
+/** The seven importance levels of docs/protocol.md §3.4. */
 export const MARKS = ["fatal", "critical", "minor", "warning", "informational", "harmless", "indeterminate"] as const;
 export const MarkSchema = Type.Enum(MARKS);
 export type Mark = Static<typeof MarkSchema>;
-/** Seed CR §7.4: "If the parameter is omitted then the default importance level 'informational' is assumed." */
+/** docs/protocol.md §3.4: "If the parameter is omitted then the default importance level 'informational' is assumed." */
 export const DEFAULT_MARK: Mark = "informational";
 
 /** DM 2.0 §5.2.2: the session was started because of a Package#0; Data carries the NOTIFICATION-ID. */
@@ -21,13 +21,13 @@ export const AT_SERVER_INIT = "urn:oma:at:dm:2.0:ServerInitiatedMgmt";
 export const AT_CLIENT_INIT = "urn:oma:at:dm:2.0:ClientInitiatedMgmt";
 /** DM 2.0 §5.2.2: the first session after a successful bootstrap. */
 export const AT_BOOTSTRAP_COMPLETE = "urn:oma:at:dm:2.0:BootstrapComplete";
-/** [PROPOSED] dm2-reference §3.5: asynchronous EXEC result when the MO defines no alert type of its own. */
+/** [PROPOSED] docs/protocol.md §3.5: asynchronous EXEC result when the MO defines no alert type of its own. */
 export const AT_EXEC_COMPLETE = "urn:oma:at:dm:2.0:ExecComplete";
 /** The key under which a ServerInitiatedMgmt alert carries the Package#0 NOTIFICATION-ID [PROPOSED §3.1]. */
 export const NOTIFICATION_ID_KEY = "NOTIFICATION-ID";
 
 /**
- * Seed CR §7.4 property table. "DataType MUST be present if the Data property exists" is the JSON Schema
+ * docs/protocol.md §3.4 property table. "DataType MUST be present if the Data property exists" is the JSON Schema
  * `dependentRequired` rule; Data is any JSON value (its content is out of scope of the protocol).
  */
 export const GenericAlertSchema = Type.Object(
@@ -68,23 +68,23 @@ export function pickAlert(a: GenericAlert): GenericAlert {
   return out;
 }
 
-/** Seed CR §7.2.2: the alert of a session started by a Package#0, carrying its NOTIFICATION-ID. */
+/** docs/protocol.md §3.1: the alert of a session started by a Package#0, carrying its NOTIFICATION-ID. */
 export function serverInitiatedAlert(notificationId: number): GenericAlert {
   return { AlertType: AT_SERVER_INIT, DataType: "int", Data: { [NOTIFICATION_ID_KEY]: notificationId } };
 }
 
-/** Seed CR §7.2.2: the alert of a session the client started on its own. */
+/** docs/protocol.md §3.1: the alert of a session the client started on its own. */
 export function clientInitiatedAlert(): GenericAlert {
   return { AlertType: AT_CLIENT_INIT };
 }
 
-/** Seed CR §7.2.2: the alert of the first session after a successful bootstrap. */
+/** docs/protocol.md §3.1: the alert of the first session after a successful bootstrap. */
 export function bootstrapCompleteAlert(): GenericAlert {
   return { AlertType: AT_BOOTSTRAP_COMPLETE };
 }
 
 /**
- * [PROPOSED] dm2-reference §3.5: the final result of an asynchronously reported EXEC (seed CR §7.4.1) when the
+ * [PROPOSED] docs/protocol.md §3.5: the final result of an asynchronously reported EXEC (docs/protocol.md §4.12) when the
  * MO defines no alert type: SourceURI = the executed ClientURI, Data = {"sc": final status}.
  */
 export function execCompleteAlert(sourceUri: string, sc: number, mark?: Mark): GenericAlert {
@@ -95,13 +95,13 @@ export function execCompleteAlert(sourceUri: string, sc: number, mark?: Mark): G
   return alert;
 }
 
-/** The alert's importance, defaulting to "informational" (seed CR §7.4). */
+/** The alert's importance, defaulting to "informational" (docs/protocol.md §3.4). */
 export function alertMark(alert: GenericAlert): Mark {
   return alert.Mark ?? DEFAULT_MARK;
 }
 
 /**
- * The NOTIFICATION-ID a ServerInitiatedMgmt alert carries, or undefined. Lenient as dm2-reference §3.1 asks:
+ * The NOTIFICATION-ID a ServerInitiatedMgmt alert carries, or undefined. Lenient as docs/protocol.md §3.1 asks:
  * `{"NOTIFICATION-ID": n}` first, else a number under any key, else a bare number; decimal strings count too.
  * Only uint16 values are returned, the width of the Package#0 option (§2.4).
  */

@@ -1,4 +1,4 @@
-// The JSON front end shared by every package parser (dm2-reference §3, §7.1): bytes → text → value, with the
+// The JSON front end shared by every package parser (docs/protocol.md §3, §7.1): bytes → text → value, with the
 // three guards a network-facing parser needs before it trusts JSON.parse: a size limit, strict UTF-8 (RFC 8259
 // §8.1 requires UTF-8), and a nesting-depth limit checked *before* parsing so that `[[[[…` a hundred thousand
 // levels deep is rejected by a flat loop instead of reaching anything recursive (the schema check, our

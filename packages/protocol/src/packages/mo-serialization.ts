@@ -1,4 +1,4 @@
-// The JSON MO serialization (DM 2.0 §7.2.1.4, dm2-reference §7.1): an array of items, each binding MOData to
+// The JSON MO serialization (DM 2.0 §7.2.1.4, docs/protocol.md §7.1): an array of items, each binding MOData to
 // the ClientURI it lives at. Used as the body of HGET/HPUT/HPOST/SUB transfers and inside GET statuses.
 
 import { Type, type Static } from "typebox";

@@ -1,4 +1,4 @@
-// Package#1, client → server, session initiation (DM 2.0 §7.2.1.1, seed CR §7.2.2, dm2-reference §3.1).
+// Package#1, client → server, session initiation (DM 2.0 §7.2.1.1, docs/protocol.md §3.1).
 
 import { Type, type Static } from "typebox";
 import { Compile } from "typebox/compile";

@@ -1,4 +1,4 @@
-// Package#2, server → client, the ordered commands (DM 2.0 §7.2.1.2, seed CR §7.2.3, dm2-reference §3.2).
+// Package#2, server → client, the ordered commands (DM 2.0 §7.2.1.2, docs/protocol.md §3.2).
 // Each item is `[commandName, param1, …]`; the parameters are checked per command by validateCommand.
 
 import { Type, type Static } from "typebox";

@@ -1,5 +1,5 @@
 // Package#3, client → server, one status per command of the previous Package#2 plus new alerts
-// (DM 2.0 §7.2.1.3, seed CR §7.2.4, dm2-reference §3.3).
+// (DM 2.0 §7.2.1.3, docs/protocol.md §3.3).
 
 import { Type, type Static } from "typebox";
 import { Compile } from "typebox/compile";
@@ -12,7 +12,7 @@ import { checkMoSerialization, MoSerializationSchema, pickMoItem } from "./mo-se
 import { memberPath, schemaViolation } from "./schema-check.js";
 
 export const StatusItemSchema = Type.Object({
-  /** The status code (Appendix C, dm2-reference §5); three digits [PROPOSED]. */
+  /** The status code (Appendix C, docs/protocol.md §5); three digits [PROPOSED]. */
   sc: Type.Integer({ minimum: 100, maximum: 999 }),
   /** Extra information, e.g. the concrete ClientURIs where HGET stored data. */
   URI: Type.Optional(Type.Array(Type.String())),
@@ -27,7 +27,7 @@ export const Package3Schema = Type.Object({
 });
 export type Package3 = Static<typeof Package3Schema>;
 
-/** Names accepted on input for a status item's data, in order of preference (dm2-reference §3.3). */
+/** Names accepted on input for a status item's data, in order of preference (docs/protocol.md §3.3). */
 const DATA_KEYS = ["Data", "MOData", "MOS"] as const;
 
 // On input the data may sit under an alias and be a single item; it is checked separately (below), so the

@@ -1,4 +1,4 @@
-// Public exports of the status module (dm2-reference §5); the package's hand-written export list is ../index.ts.
+// Public exports of the status module (docs/protocol.md §5); the package's hand-written export list is ../index.ts.
 export {
   Status,
   STATUS_CODES,

@@ -1,5 +1,5 @@
-// DM 2.0 status codes carried in `sc` (approved spec Appendix C; dm2-reference §5). The real Appendix C was not
-// available, so this table is the reconstruction of dm2-reference §5: every code a source ties to a situation plus
+// DM 2.0 status codes carried in `sc` (approved spec Appendix C; docs/protocol.md §5). The real Appendix C was not
+// available, so this table is the reconstruction of docs/protocol.md §5: every code a source ties to a situation plus
 // the [PROPOSED] completion. `sc` values are HTTP-style integers; a repository's own 4xx/5xx status is copied
 // into `sc` on HGET/HPUT/HPOST (§5 "other 4xx/5xx"), so any integer 100–599 is legal even when not listed here.
 
@@ -38,13 +38,13 @@ export type Status = (typeof Status)[keyof typeof Status];
 
 export interface StatusCodeInfo {
   readonly code: Status;
-  /** Reason phrase, as in dm2-reference §5 ("Command Not Allowed"). */
+  /** Reason phrase, as in docs/protocol.md §5 ("Command Not Allowed"). */
   readonly name: string;
   /** When a DM Client or Server uses it. */
   readonly meaning: string;
 }
 
-/** Every code of dm2-reference §5, in ascending order. */
+/** Every code of docs/protocol.md §5, in ascending order. */
 export const STATUS_CODES: readonly StatusCodeInfo[] = Object.freeze(
   [
     { code: Status.OK, name: "OK", meaning: "Command completed" },
@@ -126,7 +126,7 @@ export function statusName(code: number): string | undefined {
 
 /**
  * Whether `code` is legal in `sc`: an integer 100–599. Codes outside the §5 table are legal because a repository's
- * HTTP status is copied into `sc` on HGET/HPUT/HPOST (dm2-reference §5, last row).
+ * HTTP status is copied into `sc` on HGET/HPUT/HPOST (docs/protocol.md §5, last row).
  */
 export function isValidStatusCode(code: unknown): code is number {
   return typeof code === "number" && Number.isInteger(code) && code >= 100 && code <= 599;

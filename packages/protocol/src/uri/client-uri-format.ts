@@ -1,4 +1,4 @@
-// Canonical text of a ClientURI and the concrete-form helpers (dm2-reference §6.1 "Canonical form" [PROPOSED]):
+// Canonical text of a ClientURI and the concrete-form helpers (docs/protocol.md §6.1 "Canonical form" [PROPOSED]):
 // the client always reports concrete ClientURIs (real MIID, no x-names or "*", no query); instance roots end
 // in "/"; comparison is case-sensitive, so the text must be produced one way only: upper-case %XX, and only
 // the characters the grammar does not allow raw are encoded.
@@ -85,7 +85,7 @@ export interface ConcreteOptions {
 }
 
 /**
- * The canonical concrete ClientURI of one node (dm2-reference §6.1): `MOID/MIID/` for an instance root,
+ * The canonical concrete ClientURI of one node (docs/protocol.md §6.1): `MOID/MIID/` for an instance root,
  * `MOID/MIID/a/b` below it, node names percent-encoded. `moid` and `miid` should satisfy isValidMoid and
  * isValidMiid, and every name isValidNodeName; otherwise the text will not parse back.
  */

@@ -1,5 +1,5 @@
-// ClientURI as a value object: the parsed form and the total parser (DM 2.0 §6.1, dm2-reference §6.1).
-// The ABNF is [PROPOSED] in dm2-reference §6.1; every rule below cites the production it enforces.
+// ClientURI as a value object: the parsed form and the total parser (DM 2.0 §6.1, docs/protocol.md §6.1).
+// The ABNF is [PROPOSED] in docs/protocol.md §6.1; every rule below cites the production it enforces.
 // Formatting and the concrete-URI helpers live in client-uri-format.ts; resolution in resolve.ts.
 import { ErrorCode, ProtocolError } from "../errors.js";
 import { err, ok, type Result } from "../result.js";
@@ -226,7 +226,7 @@ function checkLetters(inst: MoInst, path: readonly PathSegment[], nv: readonly N
 }
 
 /**
- * Parses a ClientURI (dm2-reference §6.1). Total: any string gives a ClientUri or a `URI_SYNTAX` error
+ * Parses a ClientURI (docs/protocol.md §6.1). Total: any string gives a ClientUri or a `URI_SYNTAX` error
  * (status 400) whose message names the offending component. Real names and values are percent-decoded.
  */
 export function parseClientUri(text: string): Result<ClientUri> {

@@ -1,4 +1,4 @@
-// Percent-encoding helpers for ClientURI components (RFC 3986 §2.1, dm2-reference §6.1).
+// Percent-encoding helpers for ClientURI components (RFC 3986 §2.1, docs/protocol.md §6.1).
 // Decoding is total (malformed input gives undefined, never an exception); encoding always uses upper-case hex
 // and UTF-8, which is the canonical form of RFC 3986 §2.1 and §6.2.2.1.
 

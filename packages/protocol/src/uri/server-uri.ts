@@ -1,4 +1,4 @@
-// ServerURI validation (DM 2.0 §6.2, dm2-reference §6.2): an absolute http(s) URI naming a resource on the
+// ServerURI validation (DM 2.0 §6.2, docs/protocol.md §6.2): an absolute http(s) URI naming a resource on the
 // DM Server or a Data Repository. [PROPOSED] plain http only when the caller allows it (tests); a relative URI,
 // another scheme, credentials in the userinfo or a fragment are rejected with 400. Never throws.
 import { ErrorCode, ProtocolError } from "../errors.js";

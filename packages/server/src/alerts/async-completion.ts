@@ -1,10 +1,10 @@
-// What a Generic Alert says about the asynchronous EXEC it reports (seed CR §7.4.1, dm2-reference §3.5, §4.4).
+// What a Generic Alert says about the asynchronous EXEC it reports (docs/protocol.md §4.12, §3.5, §4.4).
 // Pure. The final status sits in `Data.sc` for our [PROPOSED] ExecComplete alert; MO-specific alerts (SCOMO,
 // DCMO, …) define their own Data, which the protocol leaves out of scope, so for those the Mark decides.
 import { canonicalClientUri, isValidStatusCode, isSuccessStatus, Status, type GenericAlert } from "@omadm/protocol";
 import { CommandOutcome, type AsyncCompletion } from "../store/types.js";
 
-/** Marks that report a failure when the alert carries no status code of its own (seed CR §7.4). */
+/** Marks that report a failure when the alert carries no status code of its own (docs/protocol.md §3.4). */
 const FAILURE_MARKS: readonly string[] = ["fatal", "critical"];
 
 /** The completion an alert gives the accepted command it matches (without the alert id). */

@@ -25,7 +25,7 @@ export type ApiApp = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
-/** What the API needs of the Web Server Component's UI-session service (dm2-reference §4.6). */
+/** What the API needs of the Web Server Component's UI-session service (docs/protocol.md §4.6). */
 export type ApiUiSessionService = Pick<UiService, "create" | "linkCommand">;
 
 export interface ApiContext {

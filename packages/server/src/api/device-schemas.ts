@@ -26,7 +26,7 @@ const NotifyAddress = Type.Object(
     ),
     mqtt: Type.Optional(Type.Object({ topic: Type.String({ minLength: 1 }) })),
   },
-  { description: "Where Package#0 reaches the device (dm2-reference §12)" },
+  { description: "Where Package#0 reaches the device (docs/protocol.md §12)" },
 );
 
 const Base64 = Type.String({ pattern: "^[A-Za-z0-9+/_-]*={0,2}$", description: "base64 (or base64url)" });
@@ -37,7 +37,7 @@ const NotificationInput = Type.Object(
     secret: Base64,
     authData: Type.Optional(Base64),
   },
-  { description: "DMAcc Auth/Noti of this server on the device (dm2-reference §2.5); bin values in base64" },
+  { description: "DMAcc Auth/Noti of this server on the device (docs/protocol.md §2.5); bin values in base64" },
 );
 
 const HttpInput = Type.Object(
@@ -49,7 +49,7 @@ const HttpInput = Type.Object(
     ha1Md5: Type.Optional(Type.String({ pattern: "^[0-9a-fA-F]{32}$" })),
     ha1Sha256: Type.Optional(Type.String({ pattern: "^[0-9a-fA-F]{64}$" })),
   },
-  { description: "HTTP authentication of the device (dm2-reference §11.2): a password or precomputed HA1" },
+  { description: "HTTP authentication of the device (docs/protocol.md §11.2): a password or precomputed HA1" },
 );
 
 const PskInput = Type.Object({

@@ -42,7 +42,7 @@ export const EnqueueBody = Type.Object(
       [
         Type.Array(Type.String(), {
           minItems: 1,
-          description: 'Package#2 array form: ["HGET", serverUri, clientUri?] (dm2-reference §4)',
+          description: 'Package#2 array form: ["HGET", serverUri, clientUri?] (docs/protocol.md §4)',
         }),
         NamedCommand,
       ],

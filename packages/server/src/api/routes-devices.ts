@@ -1,5 +1,5 @@
 // /api/v1/devices: the device registry (issue #4): list, pre-provision with credentials, read, change, delete,
-// and wake (Package#0 through the notifier, dm2-reference §2).
+// and wake (Package#0 through the notifier, docs/protocol.md §2).
 import type { ConType } from "@omadm/protocol";
 import { Type } from "typebox";
 import { ServerError, ServerErrorCode } from "../errors.js";
@@ -164,7 +164,7 @@ export function registerDeviceRoutes(app: ApiApp, ctx: ApiContext): void {
       schema: {
         tags,
         operationId: "wakeDevice",
-        summary: "Send the device a Package#0 so that it opens a DM session (dm2-reference §2, §12)",
+        summary: "Send the device a Package#0 so that it opens a DM session (docs/protocol.md §2, §12)",
         params: DeviceIdParams,
         body: WakeBody,
         response: {

@@ -1,5 +1,5 @@
 // /api/v1/alerts, /notifications, /sessions: what happened around DM sessions, read-only. Generic Alerts are
-// kept as received, unknown types included (dm2-reference §3.4); notifications are the Package#0 log.
+// kept as received, unknown types included (docs/protocol.md §3.4); notifications are the Package#0 log.
 import { Type } from "typebox";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import { SessionStatus } from "../store/types-session.js";

@@ -1,4 +1,4 @@
-// /api/v1/ui-sessions: SHOW pages (dm2-reference §4.6). One call creates the UI session from a template, gets
+// /api/v1/ui-sessions: SHOW pages (docs/protocol.md §4.6). One call creates the UI session from a template, gets
 // its ServerURI from the Web Server Component and (by default) queues the SHOW command that opens it on the
 // device, linked to the UI session; the user's answer is read back here.
 import { Type } from "typebox";

@@ -1,4 +1,4 @@
-// X.509 client certificates (dm2-reference §11.2: the DM Server MUST support them). A device is bound to its
+// X.509 client certificates (docs/protocol.md §11.2: the DM Server MUST support them). A device is bound to its
 // certificate by the SHA-256 fingerprint of the DER encoding, stored as lowercase hex (store `certFingerprint`):
 // pinning works with a private CA and with self-signed device certificates alike, and needs no name rules.
 

@@ -1,4 +1,4 @@
-// HTTP Basic (RFC 7617) verified against the stored HA1 (dm2-reference §11.2: the DM Server MUST support
+// HTTP Basic (RFC 7617) verified against the stored HA1 (docs/protocol.md §11.2: the DM Server MUST support
 // Basic). The store keeps no password, only H(username ":" realm ":" password) (see ../store/types.ts
 // HttpCredentials), so Basic recomputes that hash from the presented password and the device's stored realm.
 

@@ -1,4 +1,4 @@
-// HTTP Digest (RFC 7616) against the HA1 the store keeps (dm2-reference §11.2: the DM Server MUST support
+// HTTP Digest (RFC 7616) against the HA1 the store keeps (docs/protocol.md §11.2: the DM Server MUST support
 // Digest). Algorithms MD5 and SHA-256, qop=auth only; `-sess` variants, auth-int and userhash are refused by
 // name. The store never holds the password: HA1 = H(username ":" realm ":" password) (RFC 7616 §3.4.2).
 

@@ -1,4 +1,4 @@
-// Device authentication's public surface (dm2-reference §11.2). Re-exported by ../index.ts.
+// Device authentication's public surface (docs/protocol.md §11.2). Re-exported by ../index.ts.
 export type { AuthRequest, AuthResult, AuthSocket, PeerCertificateLike, RandomBytes } from "./types.js";
 export { AuthMode } from "./types.js";
 export type {

@@ -1,4 +1,4 @@
-// The HMAC key of the stateless Digest nonces (digest-nonce.ts; RFC 7616 §3.3, dm2-reference §11.2) from the
+// The HMAC key of the stateless Digest nonces (digest-nonce.ts; RFC 7616 §3.3, docs/protocol.md §11.2) from the
 // configuration. Every server node behind one address — and a node after a restart — must hold the same key, or a
 // device answering one node's challenge on another node gets 401 and a new challenge.
 //

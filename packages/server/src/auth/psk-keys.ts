@@ -1,4 +1,4 @@
-// PSK-TLS keys (RFC 4279; dm2-reference §11.2: the DM Server SHALL support PSK-TLS) for Node's synchronous
+// PSK-TLS keys (RFC 4279; docs/protocol.md §11.2: the DM Server SHALL support PSK-TLS) for Node's synchronous
 // `pskCallback(socket, identity)`.
 //
 // Trade-off: Node asks for the key synchronously in the middle of the handshake, and the store is

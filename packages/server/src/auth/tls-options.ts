@@ -1,5 +1,5 @@
 // TLS server options for the DM endpoint and the Data Repository (`https.createServer(options)`, fastify's
-// `https` option, `tls.createServer`), with the cipher suites of dm2-reference §11.2.
+// `https` option, `tls.createServer`), with the cipher suites of docs/protocol.md §11.2.
 //
 // §11.2: the server SHALL support all the listed PSK and X.509 suites. [PROPOSED] deployment profile: minimum
 // TLS 1.2 by default (TLS 1.0/1.1 are deprecated, RFC 8996), a switch for TLS 1.1 for strict-conformance

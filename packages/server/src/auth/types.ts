@@ -1,6 +1,6 @@
 // The shapes device authentication works on: a request as Node's `http.IncomingMessage` (fastify's
 // `request.raw`) presents it, and the answer the DM endpoint or the Data Repository turns into an HTTP reply.
-// dm2-reference §11.2: the DM Server MUST support HTTP Basic, HTTP Digest and X.509 client certificates, and
+// docs/protocol.md §11.2: the DM Server MUST support HTTP Basic, HTTP Digest and X.509 client certificates, and
 // SHALL support PSK-TLS (RFC 4279).
 
 import { HDR_DEVID } from "@omadm/protocol";

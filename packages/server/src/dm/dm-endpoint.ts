@@ -1,7 +1,7 @@
-// The DM endpoint (DM 2.0 §5.2, seed CR §7.2; dm2-reference §1.3–§1.6, §3) as a fastify plugin:
+// The DM endpoint (DM 2.0 §5.2, docs/protocol.md §1.2; docs/protocol.md §1.3–§1.6, §3) as a fastify plugin:
 //
 //   POST /dm            the DM Server URI: a Package#1 opens a session (a Package#3 is also taken here and
-//                       correlated by cookie, else by the device's open session — dm2-reference §1.4)
+//                       correlated by cookie, else by the device's open session — docs/protocol.md §1.4)
 //   POST /dm/s/:token   the session-specific URL sent in CONT: Package#3s of that session
 //
 // Each answer is a Package#2 (200, Content-Type MT_P2, OMADM-Accept, Set-Cookie) or a problem+json body that
@@ -54,13 +54,13 @@ export interface DmEndpointOptions {
   readonly publicBaseUrl: string | (() => string);
   /** Most queued commands per Package#2 (default 20). */
   readonly batchSize?: number | undefined;
-  /** dm2-reference §1.5 (default 600 000 ms). */
+  /** docs/protocol.md §1.5 (default 600 000 ms). */
   readonly idleTimeoutMs?: number | undefined;
   /** Largest Package#1/#3 body in bytes (default 1 MiB) → 413. */
   readonly bodyLimitBytes?: number | undefined;
   /** Register unknown devices on their first Package#1 (default true). */
   readonly autoRegister?: boolean | undefined;
-  /** The MO formats the Data Repository accepts, announced in OMADM-Accept (seed CR §7.5). */
+  /** The MO formats the Data Repository accepts, announced in OMADM-Accept (docs/protocol.md §1.6). */
   readonly moAcceptTypes?: readonly string[] | undefined;
   /** Device authentication; absent = none (the OMADM-DevID header is trusted). */
   readonly authenticator?: DmAuthenticator | undefined;
@@ -200,7 +200,7 @@ export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions):
       handle(req, reply, { contToken: req.params.token, cookie: readSessionCookie(req.headers.cookie) }),
   );
 
-  // Only POST carries packages (seed CR §7.2.2, §7.2.4).
+  // Only POST carries packages (docs/protocol.md §3.1, §3.3).
   for (const url of [DM_PATH, `${DM_SESSION_PATH}/:token`]) {
     app.route({
       method: ["GET", "PUT", "DELETE", "PATCH"],
@@ -208,9 +208,12 @@ export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions):
       handler: async (_req, reply) =>
         sendRefusal(
           reply,
-          refusal(problem(405, ServerErrorCode.INVALID_INPUT, "DM packages are sent with POST (seed CR §7.2.2)"), {
-            allow: "POST",
-          }),
+          refusal(
+            problem(405, ServerErrorCode.INVALID_INPUT, "DM packages are sent with POST (docs/protocol.md §3.1)"),
+            {
+              allow: "POST",
+            },
+          ),
         ),
     });
   }

@@ -36,13 +36,13 @@ export interface DmSessionServiceDeps {
 export interface DmSessionServiceOptions {
   /** Most queued commands per Package#2. */
   readonly batchSize: number;
-  /** dm2-reference §1.5 [PROPOSED]: 600 s between a Package#2 and the next Package#3. */
+  /** docs/protocol.md §1.5 [PROPOSED]: 600 s between a Package#2 and the next Package#3. */
   readonly idleTimeoutMs: number;
-  /** The absolute session-specific URL for a CONT token (dm2-reference §1.4 [PROPOSED] 3). */
+  /** The absolute session-specific URL for a CONT token (docs/protocol.md §1.4 [PROPOSED] 3). */
   readonly contUrl: (token: string) => string;
 }
 
-/** Where a Package#3 says it belongs (dm2-reference §1.4): the CONT URL's token, the cookie, the device. */
+/** Where a Package#3 says it belongs (docs/protocol.md §1.4): the CONT URL's token, the cookie, the device. */
 export interface SessionLocator {
   readonly contToken?: string | undefined;
   readonly cookie?: string | undefined;
@@ -225,7 +225,7 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
     const decoded = decodeDmState(session.stateName, session.stateData);
     if (!decoded.ok) return decoded;
     if (session.idleExpiresAt <= deps.clock.now()) {
-      // dm2-reference §1.5: past the idle timeout the session is gone, even if no sweep has closed it yet.
+      // docs/protocol.md §1.5: past the idle timeout the session is gone, even if no sweep has closed it yet.
       const expired = stepDmSession(decoded.value, { kind: DmEventKind.IdleTimeout });
       if (expired.ok) await closeWith(tx, session, expired.value.state, DmEndReason.Expired).catch(ignoreNotOpen);
       return err(notOpen(`the DM session expired after ${options.idleTimeoutMs / 1000} s without a Package#3`));
@@ -253,7 +253,7 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
 
   /**
    * After a Package#3 failed (its transaction rolled back), the session is closed as aborted so its in-flight
-   * commands go back to the queue: the device got an error status, and seed CR §7.6 has it abort the session
+   * commands go back to the queue: the device got an error status, and docs/protocol.md §1.5 has it abort the session
    * on any 4xx/5xx anyway. A conflict means another node (or a retried POST) owns the session: left to them.
    */
   async function abortAfterFailure(deviceId: string, sessionId: string, cause: unknown): Promise<void> {
@@ -324,7 +324,7 @@ function batchEvent(taken: readonly Command[]): DmEvent {
   };
 }
 
-/** The number of the latest package exchanged in this state (dm2-reference §3: P1 = 1, P2 = 2, P3 = 3, …). */
+/** The number of the latest package exchanged in this state (docs/protocol.md §3: P1 = 1, P2 = 2, P3 = 3, …). */
 function packageNoOf(state: DmState): number {
   return state.kind === DmStateKind.Start ? 0 : state.packageNo;
 }

@@ -1,4 +1,4 @@
-// The header checks of a DM POST, before its body is read (seed CR §7.2.2, §7.2.4, §7.5; dm2-reference §1.3,
+// The header checks of a DM POST, before its body is read (docs/protocol.md §3.1, §3.3, §1.6; docs/protocol.md §1.3,
 // §1.6): the Content-Type must be a package type this URL takes (415), the Accept header must allow a
 // Package#2 (406; a malformed one is 400), and OMADM-DevID must be present (400). Pure: headers in, a decision
 // out.

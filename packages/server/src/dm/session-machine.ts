@@ -2,7 +2,7 @@
 // returns the next state and the actions the caller must carry out, in order. No I/O, no clock, no randomness:
 // the DM endpoint (dm-session-service.ts) runs the actions against the store and feeds the results back as
 // events. The state is plain JSON and lives in the store's session record (`stateName`/`stateData`), so that
-// another server node can continue a session this one began (design invariant 4, dm2-reference §1.4).
+// another server node can continue a session this one began (design invariant 4, docs/protocol.md §1.4).
 //
 //   Start ──Package1Received──▶ Composing ──BatchTaken(≥1)──▶ AwaitingPackage3 ──Package3Received──▶ Composing
 //                                   │                                 │
@@ -47,7 +47,7 @@ export type DmState =
       readonly kind: typeof DmStateKind.Composing;
       /** Number of the Package#2 being composed. */
       readonly packageNo: number;
-      /** The session-specific URL (dm2-reference §1.4 [PROPOSED] 3). */
+      /** The session-specific URL (docs/protocol.md §1.4 [PROPOSED] 3). */
       readonly contUri: string;
       /** True while composing the first Package#2: CONT goes first when the package does not end the session. */
       readonly first: boolean;
@@ -112,7 +112,7 @@ export type DmAction =
   | { readonly kind: typeof DmActionKind.OpenSession }
   /** Apply Package#3 statuses to the commands they answer (CONT's status is checked, not recorded). */
   | { readonly kind: typeof DmActionKind.RecordResults; readonly results: readonly CommandResultInput[] }
-  /** Store Generic Alerts; they are never answered with a status (seed CR §7.4). */
+  /** Store Generic Alerts; they are never answered with a status (docs/protocol.md §3.4). */
   | { readonly kind: typeof DmActionKind.StoreAlerts; readonly alerts: readonly GenericAlert[] }
   /** Take up to `max` queued commands, then feed them back as a BatchTaken event. */
   | {
@@ -147,7 +147,7 @@ export function stepDmSession(state: DmState, event: DmEvent): Result<DmStep, Se
       if (state.kind !== DmStateKind.Composing && state.kind !== DmStateKind.AwaitingPackage3) {
         return illegal(state, event);
       }
-      // dm2-reference §1.5: after the idle timeout the server drops the session; §1.4 [PROPOSED] 1: a new
+      // docs/protocol.md §1.5: after the idle timeout the server drops the session; §1.4 [PROPOSED] 1: a new
       // Package#1 from the same device aborts the old session. Either way in-flight commands are requeued.
       const reason = event.kind === DmEventKind.IdleTimeout ? DmEndReason.Expired : DmEndReason.Superseded;
       return ok({
@@ -168,8 +168,7 @@ function onPackage1(event: Extract<DmEvent, { kind: "Package1Received" }>): DmSt
 
 function onBatch(state: Extract<DmState, { kind: "Composing" }>, commands: readonly DmQueuedCommand[]): DmStep {
   if (commands.length === 0) {
-    // Nothing is left: END alone, as the last (only) command of the package that ends the session (seed CR
-    // §7.3.9). Commands never ride with END, since the client returns no statuses for that package.
+    // Nothing is left: END alone, as the last (only) command of the package that ends the session (docs/protocol.md §4.8). Commands never ride with END, since the client returns no statuses for that package.
     return {
       state: { kind: DmStateKind.Ended, packageNo: state.packageNo, reason: DmEndReason.Ended },
       actions: [
@@ -179,7 +178,7 @@ function onBatch(state: Extract<DmState, { kind: "Composing" }>, commands: reado
     };
   }
   const sent: DmSentItem[] = [];
-  // dm2-reference §1.4 [PROPOSED] 3 and seed CR §7.3.8: CONT first in the first Package#2 pins every later
+  // docs/protocol.md §1.4 [PROPOSED] 3 and docs/protocol.md §4.7: CONT first in the first Package#2 pins every later
   // Package#3 of the session to the session-specific URL.
   if (state.first) sent.push({ commandId: null, name: "CONT", params: [state.contUri] });
   for (const c of commands) {
@@ -199,7 +198,7 @@ function onPackage3(
   state: Extract<DmState, { kind: "AwaitingPackage3" }>,
   event: Extract<DmEvent, { kind: "Package3Received" }>,
 ): Result<DmStep, ServerError> {
-  // Seed CR §7.2.4, dm2-reference §3.3: one status per command of the previous Package#2, in the same order,
+  // docs/protocol.md §3.3: one status per command of the previous Package#2, in the same order,
   // CONT included (§4.7 [PROPOSED]). Any other count cannot be matched to commands safely: refuse it whole.
   if (event.statuses.length !== state.sent.length) {
     return err(
@@ -226,7 +225,7 @@ function onPackage3(
 }
 
 /**
- * What one status item means for the command it answers (dm2-reference §4.12, §5): 202 on an EXEC is
+ * What one status item means for the command it answers (docs/protocol.md §4.12, §5): 202 on an EXEC is
  * `accepted` (the final result comes in a Generic Alert, correlated by the executed ClientURI); any other 2xx
  * or 304 is `done`; everything else `failed`. Only EXEC reports asynchronously, so a 202 on any other
  * command is simply a success.
@@ -244,7 +243,7 @@ export function resultFor(commandId: string, item: DmSentItem, status: StatusIte
   return { ...base, outcome: isSuccessStatus(status.sc) ? CommandOutcome.Done : CommandOutcome.Failed };
 }
 
-/** EXEC is `[EXEC, ClientURI, ServerURI?]` (seed CR §7.3.5); the alert's SourceURI names the executed node. */
+/** EXEC is `[EXEC, ClientURI, ServerURI?]` (docs/protocol.md §4.4); the alert's SourceURI names the executed node. */
 function execCorrelation(item: DmSentItem, status: StatusItem): AsyncCorrelation {
   // The device's concrete URI (status URI) is what its alert will carry; else what the operator said; else
   // the ClientURI as sent.

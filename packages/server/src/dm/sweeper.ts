@@ -1,4 +1,4 @@
-// The background sweep: closes DM sessions past their idle timeout (dm2-reference §1.5 — their in-flight
+// The background sweep: closes DM sessions past their idle timeout (docs/protocol.md §1.5 — their in-flight
 // commands go back to the queue), expires queued commands past their expiry, and UI sessions past theirs. The
 // timer is injected (the notifier's `Timers`), so tests drive it without sleeping; `runOnce()` is the same
 // sweep on demand. A sweep never throws: a failing store is logged and tried again next time.

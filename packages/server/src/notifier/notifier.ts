@@ -1,7 +1,7 @@
 // The Notifier: builds a device's Package#0 (DM Notification), signs it with the device's Auth/Noti
 // credentials, sends it over a transport the device listens on, and records every attempt in the store.
 //
-// Seed CR §7.2.1 / dm2-reference §2.1: the DM Server MUST support Package#0 — the only way it can ask a
+// docs/protocol.md §2 / docs/protocol.md §2.1: the DM Server MUST support Package#0 — the only way it can ask a
 // device for a session. §2.4: SERVER-ID, NOTIFICATION-ID (uint16, increasing per server — the store's
 // `notifications.nextId()` keeps the counter durable, so ids never repeat across restarts before wrapping),
 // TIMESTAMP (POSIX seconds), REQ-MOS, PREFERRED-CON-TYPE; §2.5: SHA256-DIGEST; §12: UDP and MQTT.
@@ -50,13 +50,13 @@ export interface NotifierDeps {
 }
 
 export interface NotifierOptions {
-  /** SERVER-ID: this server's `SrvID` in the devices' DMAcc (dm2-reference §2.4, §2.7 step 1). */
+  /** SERVER-ID: this server's `SrvID` in the devices' DMAcc (docs/protocol.md §2.4, §2.7 step 1). */
   readonly serverId: string;
   /** Send REQ-MOS on every wake unless the caller says otherwise (default false). */
   readonly reqMosDefault?: boolean;
   /** PREFERRED-CON-TYPE for every wake unless the caller gives another list (default: none sent). */
   readonly preferredConTypes?: readonly ConType[];
-  /** Package#0 option layout (dm2-reference §2.3); default "A". Must match the clients'. */
+  /** Package#0 option layout (docs/protocol.md §2.3); default "A". Must match the clients'. */
   readonly profile?: OptionProfile;
   /** Send unsigned notifications to devices without Auth/Noti credentials (default false: refuse). */
   readonly allowUnsigned?: boolean;
@@ -140,7 +140,7 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions): No
       serverId: options.serverId,
       ...(conTypes === undefined ? {} : { preferredConTypes: conTypes }),
       notificationId: await deps.store.notifications.nextId(),
-      // dm2-reference §2.4 [PROPOSED]: TIMESTAMP is whole POSIX seconds; the client drops stale ones.
+      // docs/protocol.md §2.4 [PROPOSED]: TIMESTAMP is whole POSIX seconds; the client drops stale ones.
       timestamp: Math.floor(deps.clock.now() / 1000),
       reqMos: wantsMos(device, wakeOptions, options),
       unknownOptions: [],
@@ -163,7 +163,7 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions): No
     const failed: NotificationRecord[] = [];
     let lastError: ServerError | undefined;
     // The same bytes (same NOTIFICATION-ID) go to each next address: should two arrive, the client keeps one
-    // (duplicate detection by SERVER-ID + NOTIFICATION-ID, dm2-reference §2.4).
+    // (duplicate detection by SERVER-ID + NOTIFICATION-ID, docs/protocol.md §2.4).
     for (const address of addresses) {
       const where = describeAddress(address);
       const details = { deviceId: device.id, notificationId, address: where, reason, reqMos: notification.reqMos };

@@ -1,7 +1,7 @@
 // The pure half of a wake: from a device record and the notifier's options, decide what Package#0 carries, how
 // it is signed and where it goes — no I/O here, so every rule is testable on plain objects.
 //
-// dm2-reference §2.4 (the options), §2.5 (SHA256-DIGEST and the Auth/Noti credentials), §12 (transports).
+// docs/protocol.md §2.4 (the options), §2.5 (SHA256-DIGEST and the Auth/Noti credentials), §12 (transports).
 
 import {
   ConType,
@@ -13,7 +13,7 @@ import { ServerError, ServerErrorCode } from "../errors.js";
 import type { Device } from "../store/types.js";
 import { NotificationTransportKind, type NotificationTarget } from "./transports/notification-sender.js";
 
-/** `Auth/Noti/Type` values (dm2-reference §2.5 [PROPOSED]): 1 = SHA256-DIGEST, 0 = none. */
+/** `Auth/Noti/Type` values (docs/protocol.md §2.5 [PROPOSED]): 1 = SHA256-DIGEST, 0 = none. */
 export const NotiAuthType = { None: 0, Sha256Digest: 1 } as const;
 export type NotiAuthType = (typeof NotiAuthType)[keyof typeof NotiAuthType];
 
@@ -26,7 +26,7 @@ export const DEFAULT_TRANSPORT_ORDER: readonly NotificationTransportKind[] = [
 ];
 
 /**
- * Checks a PREFERRED-CON-TYPE list the way the codec will (dm2-reference §2.4: non-empty, known codes, no
+ * Checks a PREFERRED-CON-TYPE list the way the codec will (docs/protocol.md §2.4: non-empty, known codes, no
  * repeats, ANY_AVAILABLE only last) but answers with a ServerError INVALID_INPUT that names the problem, since
  * the list comes from an operator or the configuration rather than from the network.
  */
@@ -37,7 +37,7 @@ export function checkPreferredConTypes(list: readonly number[], what: string): r
     if (!isConType(code)) throw invalid(`${what}[${i}] = ${code} is not a bearer code (0x00–0x03)`);
     if (seen.has(code)) throw invalid(`${what}[${i}] repeats bearer code ${code}`);
     if (code === ConType.ANY_AVAILABLE && i !== list.length - 1) {
-      throw invalid(`${what}: ANY_AVAILABLE (0x00) must be the last entry (dm2-reference §2.4)`);
+      throw invalid(`${what}: ANY_AVAILABLE (0x00) must be the last entry (docs/protocol.md §2.4)`);
     }
     seen.add(code);
   });
@@ -45,7 +45,7 @@ export function checkPreferredConTypes(list: readonly number[], what: string): r
 }
 
 /**
- * The SHA256-DIGEST credentials of the device (DMAcc `Auth/Noti/*` of this server, dm2-reference §2.5), or null
+ * The SHA256-DIGEST credentials of the device (DMAcc `Auth/Noti/*` of this server, docs/protocol.md §2.5), or null
  * for an unsigned notification — which is only allowed when `allowUnsigned`, because a client that holds
  * `Auth/Noti` drops an unsigned notification and one without it drops a signed one (the §2.5 policy table).
  */
@@ -67,7 +67,7 @@ export function digestCredentialsOf(device: Device, allowUnsigned: boolean): Dig
       : "has Auth/Noti/Type 0 (none)";
   throw missingCredentials(
     device.id,
-    `${what}; refusing an unsigned Package#0 (set allowUnsigned to send one) — dm2-reference §2.5`,
+    `${what}; refusing an unsigned Package#0 (set allowUnsigned to send one) — docs/protocol.md §2.5`,
   );
 }
 
@@ -82,7 +82,7 @@ export interface AddressPlanOptions {
 /**
  * The addresses to try, in order. Stored addresses (the device registry's `notifyAddress`) come first in
  * `order`; a device with no stored address at all is reached at `notificationTopic(devId)` when an MQTT
- * sender exists — the topic the client subscribes to by default (dm2-reference §12). A device with a stored UDP
+ * sender exists — the topic the client subscribes to by default (docs/protocol.md §12). A device with a stored UDP
  * address only is never sent to a derived topic it may not listen on.
  */
 export function addressesOf(device: Device, options: AddressPlanOptions): readonly NotificationTarget[] {

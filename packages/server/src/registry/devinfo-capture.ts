@@ -1,4 +1,4 @@
-// DevInfo values out of GET results (dm2-reference §9.1, §3.3 [PROPOSED] GET data in the status item). Pure.
+// DevInfo values out of GET results (docs/protocol.md §9.1, §3.3 [PROPOSED] GET data in the status item). Pure.
 // The registry keeps a flat record of DevInfo leaves (`{"DevID": …, "Man": …, "FwV": …}`): the leaf names of
 // the DevInfo MO are unique (§9.1 table), and `Ext`/`Bearer` subtrees are kept as the objects they are.
 import { isDevInfoMoid, type MoItem } from "@omadm/protocol";

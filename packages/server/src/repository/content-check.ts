@@ -1,4 +1,4 @@
-// What the repository checks inside a body before it keeps it (dm2-reference §7.1): JSON MO data must be a
+// What the repository checks inside a body before it keeps it (docs/protocol.md §7.1): JSON MO data must be a
 // valid MO serialization whose every ClientURI parses, so a device that HGETs it later never receives
 // something no DM Client could store. Other formats (TNDS XML, operator-configured types) are kept as bytes.
 import { isMoJsonType, parseClientUri, parseMoSerialization, ProtocolError, type MoItem } from "@omadm/protocol";

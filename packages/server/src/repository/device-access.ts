@@ -1,4 +1,4 @@
-// Who may touch which repository item (dm2-reference §1.3 `OMADM-DevID` on repository requests, §6.2, §11.2).
+// Who may touch which repository item (docs/protocol.md §1.3 `OMADM-DevID` on repository requests, §6.2, §11.2).
 // With device authentication on, the authenticated device is the actor: it reads shared items and its own
 // items, and uploads only as itself. Without authentication the URL is the capability (the server put the
 // DevID into the ServerURI); `OMADM-DevID`, when sent, must still agree with the URL, so a confused or

@@ -1,4 +1,4 @@
-// Media types of the Data Repository (dm2-reference §1.6, §7.2; seed CR §7.5). What the repository serves is
+// Media types of the Data Repository (docs/protocol.md §1.6, §7.2; docs/protocol.md §1.6). What the repository serves is
 // what was stored (no conversion between formats); JSON MO data answers every JSON MO alias. What it accepts
 // from devices is the JSON MO serialization (and its aliases), TNDS XML and whatever the operator adds; the
 // same list goes into `OMADM-Accept` on every answer, so a device told 415 knows what to retry with.
@@ -41,7 +41,7 @@ export function uploadAcceptHeader(types: readonly string[]): string {
 
 /**
  * What a stored item can be served as: its own media type first, and for JSON MO data every other JSON MO
- * alias (dm2-reference §7.2: the aliases name the same format).
+ * alias (docs/protocol.md §7.2: the aliases name the same format).
  */
 export function offeredTypes(storedType: string): readonly string[] {
   if (!isMoJsonType(storedType)) return [storedType];

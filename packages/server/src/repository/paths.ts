@@ -1,4 +1,4 @@
-// Where Data Repository content lives (dm2-reference §4.1, §4.2, §6.2). An item is addressed by a scope and a
+// Where Data Repository content lives (docs/protocol.md §4.1, §4.2, §6.2). An item is addressed by a scope and a
 // path: shared items at `/repo/shared/<path>` (every device may HGET them), per-device items at
 // `/repo/devices/<DevID>/<path>` (only that device). The ServerURIs the DM Server puts into HGET/HPUT/HPOST/SUB
 // commands are built here, so the HTTP routes and the URIs can never disagree.
@@ -85,7 +85,7 @@ export function repositoryItemPath(ref: RepositoryRef): string {
   return `${REPOSITORY_PREFIX}/${DEVICES_SEGMENT}/${encodeURIComponent(checkDeviceId(ref.deviceId))}/${path}`;
 }
 
-/** The ServerURI of an item (dm2-reference §6.2): the server fills in the DevID, the client does no templating. */
+/** The ServerURI of an item (docs/protocol.md §6.2): the server fills in the DevID, the client does no templating. */
 export function repositoryItemUrl(baseUrl: string, ref: RepositoryRef): string {
   return normalizeBaseUrl(baseUrl) + repositoryItemPath(ref);
 }

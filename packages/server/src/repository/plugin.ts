@@ -1,4 +1,4 @@
-// The Data Repository over HTTP (seed CR §7.3.1–§7.3.3, §7.3.11, §7.5; dm2-reference §1.6, §4.1, §4.2, §4.10):
+// The Data Repository over HTTP (docs/protocol.md §4.1–§4.2, §4.10, §1.6; docs/protocol.md §1.6, §4.1, §4.2, §4.10):
 //   GET|HEAD /repo/shared/<path>              HGET source shared by every device
 //   GET|HEAD /repo/devices/<DevID>/<path>     HGET source of one device (and its latest HPUT/SUB upload)
 //   PUT|POST /repo/devices/<DevID>/<path>     HPUT / SUB report (PUT, replaces the item) and HPOST (POST)
@@ -75,7 +75,7 @@ export const repositoryPlugin: FastifyPluginCallback<RepositoryPluginOptions> = 
     },
   );
 
-  // DM 2.0 §5.5, seed CR §7.5: the repository announces its upload types on every answer.
+  // DM 2.0 §5.5, docs/protocol.md §1.6: the repository announces its upload types on every answer.
   app.addHook("onSend", async (_request, reply, payload) => {
     reply.header(HDR_ACCEPT, service.omadmAccept);
     return payload;
@@ -132,7 +132,7 @@ export const repositoryPlugin: FastifyPluginCallback<RepositoryPluginOptions> = 
     return undefined;
   };
 
-  /** HGET (seed CR §7.3.1): Accept negotiation (406), then If-None-Match (304), then the stored bytes. */
+  /** HGET (docs/protocol.md §4.1): Accept negotiation (406), then If-None-Match (304), then the stored bytes. */
   const serve = (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -208,7 +208,7 @@ export const repositoryPlugin: FastifyPluginCallback<RepositoryPluginOptions> = 
         return upload(request, reply, ref.deviceId, ref.path);
       },
     });
-    // dm2-reference §4.2: uploads are per device; shared items are written by the operator only.
+    // docs/protocol.md §4.2: uploads are per device; shared items are written by the operator only.
     app.route({
       method,
       url: SHARED_ROUTE,

@@ -1,4 +1,4 @@
-// The Data Repository service (dm2-reference §4.1 HGET, §4.2 HPUT/HPOST, §4.10 SUB): what the device-facing
+// The Data Repository service (docs/protocol.md §4.1 HGET, §4.2 HPUT/HPOST, §4.10 SUB): what the device-facing
 // HTTP routes (./plugin.ts) and the operator REST API call. It checks paths, sizes, media types and content,
 // builds the ServerURIs the DM Server puts into commands, and keeps everything in the store.
 import { checkRequestContentType, DEFAULT_JSON_LIMITS } from "@omadm/protocol";
@@ -198,7 +198,7 @@ export function createRepositoryService(
       if (input.body.byteLength > limits.maxUploadBytes) {
         throw tooLarge(input.body.byteLength, limits.maxUploadBytes, "the upload");
       }
-      // Seed CR §7.5, §7.3.11 (dm2-reference §1.6): a format we do not take → 415 (+ OMADM-Accept, by the caller).
+      // docs/protocol.md §1.6, §4.10 (docs/protocol.md §1.6): a format we do not take → 415 (+ OMADM-Accept, by the caller).
       const type = checkRequestContentType(input.contentType, uploadTypes);
       if (!type.ok) {
         throw new ServerError(ServerErrorCode.REPOSITORY_UNSUPPORTED_MEDIA_TYPE, type.error.message, {

@@ -1,5 +1,5 @@
 // What an operator may queue, and how it becomes a Package#2 item. Pure: objects in, a `[name, ...params]`
-// array (dm2-reference §3.2, §4) or a ServerError COMMAND_INVALID / COMMAND_RESERVED out.
+// array (docs/protocol.md §3.2, §4) or a ServerError COMMAND_INVALID / COMMAND_RESERVED out.
 //
 // Two input forms name the same thing:
 // - the P2 array form, exactly as it goes on the wire: ["HGET", "https://repo/x", "urn:oma:mo:…/1/"];
@@ -24,12 +24,12 @@ export type OperatorCommandInput = readonly unknown[] | { readonly [field: strin
 
 /**
  * Commands the server issues itself inside a DM session and an operator never queues: CONT redirects the rest
- * of the session (dm2-reference §4.7, the DM endpoint issues it for its per-session URL) and END closes it
+ * of the session (docs/protocol.md §4.7, the DM endpoint issues it for its per-session URL) and END closes it
  * when the queue is empty (§4.8). An operator-queued END would cut a session off in the middle of the queue.
  */
 export const SERVER_MANAGED_COMMANDS: readonly CommandName[] = ["CONT", "END"];
 
-/** The commands an operator can queue: the twelve of dm2-reference §4 minus the server-managed ones. */
+/** The commands an operator can queue: the twelve of docs/protocol.md §4 minus the server-managed ones. */
 export const OPERATOR_COMMANDS: readonly CommandName[] = COMMANDS.filter((n) => !SERVER_MANAGED_COMMANDS.includes(n));
 
 export interface CheckedCommand {
@@ -46,7 +46,7 @@ export function checkOperatorCommand(input: unknown, options: { readonly allowHt
     throw new ServerError(
       ServerErrorCode.COMMAND_RESERVED,
       `${name} cannot be queued: the server issues ${name} itself inside DM sessions ` +
-        "(CONT for the session's own URL, END when the queue is empty; dm2-reference §4.7, §4.8)",
+        "(CONT for the session's own URL, END when the queue is empty; docs/protocol.md §4.7, §4.8)",
     );
   }
   const result = validateCommand(item, { allowHttp: options.allowHttp });
@@ -113,7 +113,7 @@ function describeError(item: readonly unknown[], error: unknown): string {
 
 function unknownName(name: unknown): string {
   const shown = typeof name === "string" ? JSON.stringify(name.slice(0, 40)) : `a ${typeof name}`;
-  return `unknown command ${shown}; an operator can queue ${OPERATOR_COMMANDS.join(", ")} (dm2-reference §4)`;
+  return `unknown command ${shown}; an operator can queue ${OPERATOR_COMMANDS.join(", ")} (docs/protocol.md §4)`;
 }
 
 function fieldList(specs: readonly ParameterSpec[]): string {

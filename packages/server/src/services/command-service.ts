@@ -1,6 +1,6 @@
 // The command service: how operators (the REST API, the UI-session service) put commands into a device's
 // durable queue (issue #4 "Command queue"). It checks what the store cannot know — the command's parameters
-// against the DM 2.0 tables (dm2-reference §4), that END/CONT stay the server's, the expiry — and then leaves
+// against the DM 2.0 tables (docs/protocol.md §4), that END/CONT stay the server's, the expiry — and then leaves
 // atomicity, idempotency and durability to the store (design invariant 3).
 import { ServerError, ServerErrorCode } from "../errors.js";
 import type { Store } from "../store/store.js";
@@ -25,7 +25,7 @@ export interface CommandServiceDeps {
 }
 
 export interface CommandServiceOptions {
-  /** Accept plain-http ServerURIs (loopback tests, dm2-reference §6.2); default false: https only. */
+  /** Accept plain-http ServerURIs (loopback tests, docs/protocol.md §6.2); default false: https only. */
   readonly allowHttp?: boolean | undefined;
 }
 
@@ -101,7 +101,7 @@ export function createCommandService(deps: CommandServiceDeps, options: CommandS
 
 /**
  * EXEC is the one command answered 202 and completed later by a Generic Alert whose SourceURI is the executed
- * ClientURI (dm2-reference §4.4, §4.12): record that now so the alert can be matched back to this command.
+ * ClientURI (docs/protocol.md §4.4, §4.12): record that now so the alert can be matched back to this command.
  */
 function correlationOf(exec: { readonly clientUri: string; readonly serverUri?: string } | undefined) {
   if (exec === undefined) return undefined;

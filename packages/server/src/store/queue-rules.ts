@@ -85,7 +85,7 @@ export function checkSessionPatch(patch: SessionPatch): CheckedSessionPatch {
   return out;
 }
 
-/** Open and not past its idle expiry (dm2-reference §1.5: after the idle timeout the state is dropped). */
+/** Open and not past its idle expiry (docs/protocol.md §1.5: after the idle timeout the state is dropped). */
 export function sessionLive(session: Pick<Session, "status" | "idleExpiresAt">, now: number): boolean {
   return session.status === SessionStatus.Open && session.idleExpiresAt > now;
 }

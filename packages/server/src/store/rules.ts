@@ -216,7 +216,7 @@ export function checkUiTransition(
 
 // ----------------------------------------------------------------------------------------- small values
 
-/** NOTIFICATION-ID is a uint16 (dm2-reference §2.4): after 65535 comes 0. */
+/** NOTIFICATION-ID is a uint16 (docs/protocol.md §2.4): after 65535 comes 0. */
 export function nextNotificationId(previous: number): number {
   return (previous + 1) % 0x10000;
 }

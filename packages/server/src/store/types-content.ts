@@ -16,7 +16,7 @@ export interface RepositoryItemInfo {
   readonly updatedAt: number;
 }
 
-/** An item as served to HGET (dm2-reference §4.1). */
+/** An item as served to HGET (docs/protocol.md §4.1). */
 export interface RepositoryItem extends RepositoryItemInfo {
   readonly body: Uint8Array;
 }
@@ -87,7 +87,7 @@ export const UiSessionState = {
 } as const;
 export type UiSessionState = (typeof UiSessionState)[keyof typeof UiSessionState];
 
-/** A SHOW page (dm2-reference §4.6) the Web Server Component serves and records the user's answer of. */
+/** A SHOW page (docs/protocol.md §4.6) the Web Server Component serves and records the user's answer of. */
 export interface UiSession {
   readonly id: string;
   readonly deviceId: string;

@@ -4,7 +4,7 @@ import type { Command, JsonValue, PageQuery, SortOrder } from "./types.js";
 
 /**
  * A session is `open` until it ends normally, is aborted (bad package, HTTP error), superseded by a new
- * Package#1 from the same device (dm2-reference §1.4 [PROPOSED] 1), or expires after its idle timeout (§1.5).
+ * Package#1 from the same device (docs/protocol.md §1.4 [PROPOSED] 1), or expires after its idle timeout (§1.5).
  */
 export const SessionStatus = {
   Open: "open",
@@ -28,7 +28,7 @@ export interface Session {
   readonly stateData: JsonValue;
   /** Number of the current package in the session. */
   readonly packageNo: number;
-  /** Token of the session-specific URL sent in CONT (dm2-reference §1.4 [PROPOSED] 3); unique. */
+  /** Token of the session-specific URL sent in CONT (docs/protocol.md §1.4 [PROPOSED] 3); unique. */
   readonly contToken: string | null;
   /** Session cookie value (RFC 6265); unique. */
   readonly cookie: string | null;
@@ -83,7 +83,7 @@ export interface SessionQuery extends PageQuery {
 
 // ----------------------------------------------------------------------------------------------- alerts
 
-/** A Generic Alert as received in Package#1 or #3 (dm2-reference §3.4), with where and when. */
+/** A Generic Alert as received in Package#1 or #3 (docs/protocol.md §3.4), with where and when. */
 export interface StoredAlert {
   readonly id: string;
   readonly deviceId: string;
@@ -126,7 +126,7 @@ export type NotificationOutcome = (typeof NotificationOutcome)[keyof typeof Noti
 export interface NotificationRecord {
   readonly id: string;
   readonly deviceId: string;
-  /** The NOTIFICATION-ID option value (uint16, dm2-reference §2.4). */
+  /** The NOTIFICATION-ID option value (uint16, docs/protocol.md §2.4). */
   readonly notificationId: number;
   /** "udp", "mqtt", … */
   readonly transport: string;

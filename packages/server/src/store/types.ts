@@ -47,14 +47,14 @@ export const DeviceState = {
 } as const;
 export type DeviceState = (typeof DeviceState)[keyof typeof DeviceState];
 
-/** One MOS entry exactly as Package#1 carries it (dm2-reference §3.1). */
+/** One MOS entry exactly as Package#1 carries it (docs/protocol.md §3.1). */
 export interface MosInventoryEntry {
   readonly MOID?: string;
   readonly MIID: readonly string[];
   readonly DDF?: string;
 }
 
-/** DMAcc `Auth/Noti/*` of this server on the device (dm2-reference §2.5, §9.2): what SHA256-DIGEST needs. */
+/** DMAcc `Auth/Noti/*` of this server on the device (docs/protocol.md §2.5, §9.2): what SHA256-DIGEST needs. */
 export interface NotificationCredentials {
   /** `Auth/Noti/Type`: 1 = SHA256-DIGEST, 0 = none [PROPOSED]. */
   readonly type: number;
@@ -64,7 +64,7 @@ export interface NotificationCredentials {
   readonly authData: Uint8Array;
 }
 
-/** Where Package#0 reaches the device (dm2-reference §12): any of the transports the client listens on. */
+/** Where Package#0 reaches the device (docs/protocol.md §12): any of the transports the client listens on. */
 export interface NotificationAddress {
   readonly udp?: { readonly host: string; readonly port: number };
   readonly mqtt?: { readonly topic: string };
@@ -74,7 +74,7 @@ export const HttpAuthType = { Basic: "basic", Digest: "digest" } as const;
 export type HttpAuthType = (typeof HttpAuthType)[keyof typeof HttpAuthType];
 
 /**
- * HTTP authentication of the device (dm2-reference §9.2 `Ext/HttpAuth`, §11.2). Only HA1 is kept, never the
+ * HTTP authentication of the device (docs/protocol.md §9.2 `Ext/HttpAuth`, §11.2). Only HA1 is kept, never the
  * password: HA1 = H(username ":" realm ":" password) (RFC 7616 §3.4.2) verifies Digest directly and Basic by
  * recomputing it from the presented password.
  */
@@ -88,7 +88,7 @@ export interface HttpCredentials {
   readonly ha1Sha256?: string;
 }
 
-/** PSK-TLS (RFC 4279, dm2-reference §11.2): the identity the device presents and the shared key (hex). */
+/** PSK-TLS (RFC 4279, docs/protocol.md §11.2): the identity the device presents and the shared key (hex). */
 export interface PskCredentials {
   readonly identity: string;
   readonly keyHex: string;
@@ -164,7 +164,7 @@ export const CommandState = {
 } as const;
 export type CommandState = (typeof CommandState)[keyof typeof CommandState];
 
-/** For EXEC answered 202: how the later Generic Alert is matched back (dm2-reference §4.4). */
+/** For EXEC answered 202: how the later Generic Alert is matched back (docs/protocol.md §4.4). */
 export interface AsyncCorrelation {
   /** The executed ClientURI — the alert's SourceURI. */
   readonly sourceUri: string;
@@ -182,7 +182,7 @@ export interface CommandResult {
 export interface Command {
   readonly id: string;
   readonly deviceId: string;
-  /** The command name, P2 item [0] (dm2-reference §4). */
+  /** The command name, P2 item [0] (docs/protocol.md §4). */
   readonly name: string;
   /** The parameters, P2 items [1..] in order. */
   readonly params: readonly string[];

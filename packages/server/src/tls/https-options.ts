@@ -1,5 +1,5 @@
 // The Node TLS options of the server's HTTPS listener, from the `tls` configuration, the PEM material and the
-// device authenticator (whose `pskCallback` answers PSK-TLS handshakes from its key cache). dm2-reference §11.2:
+// device authenticator (whose `pskCallback` answers PSK-TLS handshakes from its key cache). docs/protocol.md §11.2:
 // X.509 and PSK-TLS, the spec's cipher suites first, TLS 1.2 minimum unless the TLS 1.1 switch is on, and PSK
 // on TLS 1.2 only (tlsServerOptions picks the maximum version and the suites).
 import { constants } from "node:crypto";

@@ -2,7 +2,7 @@
 // server: a store wrapper whose `devices.create/update/delete` tell the cache what changed once the change has
 // committed. The REST API (pre-provisioning, credential changes, deletion), the device registry and anything
 // else given the wrapped store are covered without knowing about PSK-TLS. A device added through the API can
-// complete its first PSK handshake at once instead of failing it on a cache miss (dm2-reference §11.2).
+// complete its first PSK handshake at once instead of failing it on a cache miss (docs/protocol.md §11.2).
 //
 // Inside `store.transaction(fn)` the changes are collected and applied only after the commit (a rolled-back
 // change never reaches the cache). Changes made by another server node are not seen here: psk-keys.ts covers

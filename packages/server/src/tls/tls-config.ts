@@ -1,15 +1,14 @@
 // The `tls` section of the server configuration once every value is known: what is derived from
-// deviceAuth.modes, which combinations cannot work, and whether the files it names can be read (dm2-reference
-// §11.2: the DM Server SHALL support X.509 and PSK-TLS; mTLS and PSK-TLS device authentication need them).
+// deviceAuth.modes, which combinations cannot work, and whether the files it names can be read (docs/protocol.md §11.2: the DM Server SHALL support X.509 and PSK-TLS; mTLS and PSK-TLS device authentication need them).
 // Pure apart from the injected `canRead`; called by loadServerConfig (../config.ts).
 import { AuthMode } from "../auth/types.js";
 import type { ConfigProblem, ServerConfig } from "../config.js";
 
-/** Lowest TLS version accepted (dm2-reference §11.2 [PROPOSED]: 1.2 by default, 1.1 as a conformance switch). */
+/** Lowest TLS version accepted (docs/protocol.md §11.2 [PROPOSED]: 1.2 by default, 1.1 as a conformance switch). */
 export const TlsMinVersion = { Tls12: "TLSv1.2", Tls11: "TLSv1.1" } as const;
 export type TlsMinVersion = (typeof TlsMinVersion)[keyof typeof TlsMinVersion];
 
-/** The HTTPS listener (dm2-reference §11.2: the DM Server SHALL support X.509 and PSK-TLS). */
+/** The HTTPS listener (docs/protocol.md §11.2: the DM Server SHALL support X.509 and PSK-TLS). */
 export interface TlsConfig {
   /** Listen with HTTPS instead of HTTP (every component: DM endpoint, repository, SHOW pages, REST API). */
   readonly enabled: boolean;

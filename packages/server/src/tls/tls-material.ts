@@ -1,6 +1,6 @@
 // The PEM files of the `tls` configuration, read and checked once when the server is composed, so that a
 // missing file, a key that does not belong to the certificate or a CA file without certificates stops the start
-// with an error naming the file — not a handshake failure for every device later (dm2-reference §11.2).
+// with an error naming the file — not a handshake failure for every device later (docs/protocol.md §11.2).
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createSecureContext } from "node:tls";

@@ -1,4 +1,4 @@
-// The Web Server Component's public surface (SHOW pages, seed CR §7.3.7).
+// The Web Server Component's public surface (SHOW pages, docs/protocol.md §4.6).
 export { uiPlugin, DEFAULT_MAX_FORM_BYTES, type UiPluginOptions } from "./plugin.js";
 export {
   asUiAnswer,

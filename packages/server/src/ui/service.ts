@@ -1,5 +1,5 @@
-// The Web Server Component's interface to the DM Server (seed CR §7.3.7 step 4, "out of scope and left to
-// implementations"; dm2-reference §4.6): the operator side creates a UI session from a template and gets the
+// The Web Server Component's interface to the DM Server (docs/protocol.md §4.6 step 4, "out of scope and left to
+// implementations"; docs/protocol.md §4.6): the operator side creates a UI session from a template and gets the
 // ServerURI to put into SHOW — it carries the UI session id in its query (`?uiid=…`, as the seed's example
 // suggests) — and later reads what the user answered.
 import { ServerError, ServerErrorCode } from "../errors.js";

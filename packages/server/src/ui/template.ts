@@ -1,4 +1,4 @@
-// The SHOW page template (seed CR §7.3.7, dm2-reference §4.6): what an operator asks the device user. The Web
+// The SHOW page template (docs/protocol.md §4.6): what an operator asks the device user. The Web
 // Server Component owns its shape (the spec leaves the UI session's content to implementations): a title, a
 // text, and either choice buttons, form fields, or both. Checked once with a TypeBox schema plus the rules a
 // schema cannot say (unique ids, select options), so a page that is stored can always be rendered.

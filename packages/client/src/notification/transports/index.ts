@@ -1,4 +1,4 @@
-// Package#0 notification transports of the DM Client (dm2-reference §12). Re-exported by ../../index.ts.
+// Package#0 notification transports of the DM Client (docs/protocol.md §12). Re-exported by ../../index.ts.
 export type {
   NotificationHandler,
   NotificationLogger,

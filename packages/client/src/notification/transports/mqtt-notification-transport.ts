@@ -1,6 +1,6 @@
 // Package#0 over MQTT: the client subscribes (QoS 1) to its own device topic, built by `notificationTopic` from
-// @omadm/protocol, and every message payload on it is one notification. dm2-reference §12: Appendix E was not
-// available; MQTT is our datagram-style transport (seed CR §7.2.1), one message = one Package#0.
+// @omadm/protocol, and every message payload on it is one notification. docs/protocol.md §12: Appendix E was not
+// available; MQTT is our datagram-style transport (docs/protocol.md §2), one message = one Package#0.
 // Reconnects are left to mqtt.js (it re-subscribes after a reconnect).
 
 import { connect, type IClientOptions, type MqttClient } from "mqtt";

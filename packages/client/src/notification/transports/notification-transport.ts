@@ -1,7 +1,7 @@
 // The one contract every Package#0 notification transport implements on the DM Client side.
 //
-// DM 2.0 seed CR §7.2.1 / dm2-reference §2.1: a client that supports any Appendix-E transport MUST support
-// Package#0. dm2-reference §12 [PROPOSED]: transports sit behind a `NotificationTransport` interface that
+// DM 2.0 docs/protocol.md §2 / docs/protocol.md §2.1: a client that supports any Appendix-E transport MUST support
+// Package#0. docs/protocol.md §12 [PROPOSED]: transports sit behind a `NotificationTransport` interface that
 // delivers the raw Package#0 bytes plus the identity of their source. Transports only move bytes: decoding,
 // digest checks (§2.5) and duplicate/replay drops (§2.4) belong to the listener that receives them, and the
 // source identity lets it pick the DMAcc bound to a transport when SERVER-ID is absent (§2.7).
@@ -46,7 +46,7 @@ export const stderrNotificationLogger: NotificationLogger = {
 };
 
 /**
- * Default upper bound for one Package#0. The worked example (dm2-reference §2.6) is 51 bytes; under Profile A
+ * Default upper bound for one Package#0. The worked example (docs/protocol.md §2.6) is 51 bytes; under Profile A
  * (§2.3) 31 options of at most 270 value bytes fit in 8,434 bytes. Anything larger is not a notification we
  * could decode, so it is dropped before it reaches the codec.
  */

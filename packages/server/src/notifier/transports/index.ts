@@ -1,4 +1,4 @@
-// Package#0 notification senders of the DM Server (dm2-reference §12). Re-exported by ../../index.ts.
+// Package#0 notification senders of the DM Server (docs/protocol.md §12). Re-exported by ../../index.ts.
 export type { NotificationTarget, NotificationSender, NotifierLogger } from "./notification-sender.js";
 export {
   createRoutingNotificationSender,

@@ -1,10 +1,10 @@
 // Package#0 over MQTT, server half: publish the bytes to the device's topic (`notificationTopic(devId)` from
 // @omadm/protocol) with QoS 1, not retained — a retained notification would wake the device again on every
 // re-subscribe, long after the server stopped wanting a session. One broker connection is opened on the first
-// send and shared by all later sends; mqtt.js reconnects it. dm2-reference §12 (Appendix E unavailable).
+// send and shared by all later sends; mqtt.js reconnects it. docs/protocol.md §12 (Appendix E unavailable).
 //
 // Delivery is at-least-once: a send that timed out may still reach the device later. That is safe because the
-// client drops duplicate notifications by (SERVER-ID, NOTIFICATION-ID) (dm2-reference §2.4).
+// client drops duplicate notifications by (SERVER-ID, NOTIFICATION-ID) (docs/protocol.md §2.4).
 
 import { connect, type IClientOptions, type MqttClient } from "mqtt";
 import { ServerErrorCode } from "../../errors.js";

@@ -1,5 +1,5 @@
-// Package#0 over UDP, server half: one datagram per notification (dm2-reference §12 [PROPOSED] IP datagram
-// transport; seed CR §7.2.1 "SMS or other datagram"). The client half is @omadm/client's UDP transport.
+// Package#0 over UDP, server half: one datagram per notification (docs/protocol.md §12 [PROPOSED] IP datagram
+// transport; docs/protocol.md §2 "SMS or other datagram"). The client half is @omadm/client's UDP transport.
 
 import { createSocket, type Socket } from "node:dgram";
 import { isIPv6 } from "node:net";

@@ -54,7 +54,7 @@ export interface CommandsTable {
   id: string;
   device_id: string;
   name: string;
-  /** JSON: the Package#2 array [name, ...params] (dm2-reference §3.2). */
+  /** JSON: the Package#2 array [name, ...params] (docs/protocol.md §3.2). */
   p2: string;
   idempotency_key: string | null;
   state: string;

@@ -84,7 +84,7 @@ export function createSqlAlerts(ctx: SqlContext): AlertStore {
 
 export function createSqlNotifications(ctx: SqlContext): NotificationStore {
   return {
-    // One UPDATE … RETURNING: atomic across connections and server nodes; uint16 wrap (dm2-reference §2.4).
+    // One UPDATE … RETURNING: atomic across connections and server nodes; uint16 wrap (docs/protocol.md §2.4).
     nextId: async () => {
       const row = await ctx
         .db()
