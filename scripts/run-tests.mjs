@@ -37,7 +37,7 @@ chosen.sort();
 const concurrency = process.env.OMADM_TEST_CONCURRENCY ?? "2";
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, ...chosen],
+  ["--import", "tsx", "--conditions=@omadm/source", "--test", `--test-concurrency=${concurrency}`, ...chosen],
   { stdio: "inherit", cwd: root },
 );
 process.exit(result.status ?? 1);

@@ -35,7 +35,7 @@ export interface TargetProcess {
 type Pending = { resolve: (r: TargetReport | null) => void; reject: (e: Error) => void };
 
 export async function startTarget(spec: TargetSpec): Promise<TargetProcess> {
-  const execArgv = ["--import", "tsx"];
+  const execArgv = ["--import", "tsx", "--conditions=@omadm/source"];
   if (spec.cpuProfDir !== undefined) execArgv.push("--cpu-prof", `--cpu-prof-dir=${spec.cpuProfDir}`);
   // cwd = this folder, so that `--import tsx` resolves from the workspace's node_modules.
   const child: ChildProcess = fork(join(HERE, "target-child.ts"), [], {
