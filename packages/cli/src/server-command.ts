@@ -1,52 +1,12 @@
-// `omadm server`: the DM Server with every component on, on its embedded SQLite store by default. Loads the
-// configuration (defaults < JSON file < OMADM_* environment < flags), opens the store, starts the server and
-// prints where each component is. SIGINT/SIGTERM stop it cleanly (the store is closed last, so nothing
-// acknowledged is lost — ARCHITECTURE invariant 5).
-import { resolve } from "node:path";
+// `omadm server`: the DM Server with every component on, on its embedded SQLite store by default. This file
+// defines the command and its options; server-run.ts, imported only when the command runs, loads the
+// configuration, opens the store, starts the server and prints where each component is. Keeping the server
+// (fastify, the stores, pino) out of the program's start is what lets `omadm --version` and the admin commands
+// start fast.
 import type { Command } from "commander";
-import pino from "pino";
-import {
-  createMemoryStore,
-  createOmadmServer,
-  loadServerConfig,
-  openPostgresStore,
-  openSqliteStore,
-  StoreChoice,
-  type OmadmServer,
-  type ServerConfig,
-  type ServerConfigInput,
-  type ServerUrls,
-  type Store,
-} from "@omadm/server";
+import type { ServerCommandDeps, ServerFlags } from "./server-command-types.js";
 
-export interface ServerCommandDeps {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
-  /** Called with a stop function once the server runs; default: stop on SIGINT and SIGTERM. */
-  readonly onStarted?: ((running: RunningServer) => void) | undefined;
-  readonly setExitCode?: ((code: number) => void) | undefined;
-}
-
-export interface RunningServer {
-  readonly server: OmadmServer;
-  readonly urls: ServerUrls;
-  stop(): Promise<void>;
-}
-
-interface ServerFlags {
-  readonly config?: string;
-  readonly host?: string;
-  readonly port?: string;
-  readonly dataDir?: string;
-  readonly store?: string;
-  readonly postgresUrl?: string;
-  readonly mqttUrl?: string;
-  readonly serverId?: string;
-  readonly tlsCert?: string;
-  readonly tlsKey?: string;
-  readonly tlsCa?: string;
-}
+export type { RunningServer, ServerCommandDeps, ServerFlags } from "./server-command-types.js";
 
 export function registerServerCommand(program: Command, deps: ServerCommandDeps): void {
   program
@@ -66,124 +26,7 @@ export function registerServerCommand(program: Command, deps: ServerCommandDeps)
     .option("--tls-key <file>", "private key of --tls-cert (PEM) (tls.keyFile)")
     .option("--tls-ca <file>", "CA certificates device certificates must chain to (PEM) (tls.caFile)")
     .action(async (flags: ServerFlags) => {
-      const setExit = deps.setExitCode ?? ((code: number) => (process.exitCode = code));
-      const overrides = flagsToConfig(flags);
-      if (typeof overrides === "string") {
-        deps.err(`error: ${overrides}\n`);
-        setExit(2);
-        return;
-      }
-      const loaded = loadServerConfig({ file: flags.config, env: deps.env ?? process.env, overrides });
-      if (!loaded.ok) {
-        deps.err(`error: ${loaded.error.message}\n`);
-        for (const p of loaded.problems) deps.err(`  ${p.key} (${p.source}): ${p.message}\n`);
-        setExit(2);
-        return;
-      }
-      for (const w of loaded.warnings) deps.err(`warning: ${w}\n`);
-      try {
-        const running = await startServer(loaded.value, deps);
-        (deps.onStarted ?? stopOnSignals)(running);
-      } catch (e) {
-        deps.err(`error: ${e instanceof Error ? e.message : String(e)}\n`);
-        setExit(1);
-      }
+      const { runServerCommand } = await import("./server-run.js");
+      await runServerCommand(flags, deps);
     });
-}
-
-/** Opens the configured store, starts the server and prints its URLs. */
-export async function startServer(config: ServerConfig, deps: Pick<ServerCommandDeps, "out">): Promise<RunningServer> {
-  const clock = { now: () => Date.now() };
-  const store = await openStore(config, clock);
-  const logger = pino({ level: config.logLevel, base: { service: "omadm" } });
-  let server: OmadmServer;
-  let urls: RunningServer["urls"];
-  try {
-    // Composing reads the TLS files: an unusable one is refused here, naming it, and the store is closed.
-    server = createOmadmServer({ store, clock, logger }, config);
-    ({ urls } = await server.start());
-  } catch (e) {
-    await store.close();
-    throw e;
-  }
-  const where = config.store.kind === StoreChoice.Sqlite ? resolve(config.dataDir) : config.store.kind;
-  deps.out(
-    [
-      `omadm server ${config.serverId} is running (store: ${config.store.kind}${config.store.kind === StoreChoice.Sqlite ? ` in ${where}` : ""})`,
-      ...Object.entries(urls).map(([name, url]) => `  ${name.padEnd(11)} ${url ?? "(off)"}`),
-      "",
-    ].join("\n"),
-  );
-  let stopping: Promise<void> | undefined;
-  return {
-    server,
-    urls,
-    stop: () => {
-      stopping ??= server.stop().finally(() => store.close());
-      return stopping;
-    },
-  };
-}
-
-async function openStore(config: ServerConfig, clock: { now(): number }): Promise<Store> {
-  switch (config.store.kind) {
-    case StoreChoice.Memory:
-      return createMemoryStore({ clock });
-    case StoreChoice.Postgres:
-      if (config.store.postgresUrl === null) throw new Error("store.kind is postgres but store.postgresUrl is not set");
-      return openPostgresStore({ clock }, { connectionString: config.store.postgresUrl });
-    case StoreChoice.Sqlite:
-      return openSqliteStore({ clock }, { dataDir: config.dataDir });
-  }
-}
-
-function stopOnSignals(running: RunningServer): void {
-  const stop = (signal: string): void => {
-    process.stderr.write(`omadm server: ${signal}, stopping\n`);
-    running.stop().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        process.stderr.write(`omadm server: stop failed: ${e instanceof Error ? e.message : String(e)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once("SIGINT", () => {
-    stop("SIGINT");
-  });
-  process.once("SIGTERM", () => {
-    stop("SIGTERM");
-  });
-}
-
-function flagsToConfig(flags: ServerFlags): ServerConfigInput | string {
-  // Only the keys given; loadServerConfig validates every value.
-  let port: number | undefined;
-  if (flags.port !== undefined) {
-    port = Number(flags.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) return `--port must be 0-65535, got ${flags.port}`;
-  }
-  const store = flags.store;
-  if (store !== undefined && !Object.values(StoreChoice).includes(store as StoreChoice)) {
-    return `--store must be one of ${Object.values(StoreChoice).join(", ")}, got ${store}`;
-  }
-  const listen = { ...(flags.host !== undefined && { host: flags.host }), ...(port !== undefined && { port }) };
-  const tls = {
-    ...(flags.tlsCert !== undefined && { certFile: flags.tlsCert }),
-    ...(flags.tlsKey !== undefined && { keyFile: flags.tlsKey }),
-    ...(flags.tlsCa !== undefined && { caFile: flags.tlsCa }),
-  };
-  const storeInput = {
-    ...(store !== undefined && { kind: store as StoreChoice }),
-    ...(flags.postgresUrl !== undefined && { postgresUrl: flags.postgresUrl }),
-  };
-  return {
-    ...(Object.keys(listen).length > 0 && { listen }),
-    ...(Object.keys(storeInput).length > 0 && { store: storeInput }),
-    ...(flags.dataDir !== undefined && { dataDir: flags.dataDir }),
-    ...(flags.serverId !== undefined && { serverId: flags.serverId }),
-    ...(flags.mqttUrl !== undefined && { notifier: { mqttUrl: flags.mqttUrl } }),
-    // A server certificate on the command line means HTTPS.
-    ...(Object.keys(tls).length > 0 && { tls: { ...tls, ...(flags.tlsCert !== undefined && { enabled: true }) } }),
-  };
 }

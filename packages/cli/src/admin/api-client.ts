@@ -1,7 +1,6 @@
 // The admin commands' HTTP client for the DM Server's REST API (/api/v1): JSON in and out, bearer token, and
-// RFC 9457 problem bodies turned into an ApiError whose message is the server's `detail`. undici's `request`
-// by default; any fetch-compatible function can be injected (tests, proxies).
-import { request } from "undici";
+// RFC 9457 problem bodies turned into an ApiError whose message is the server's `detail`. node:http by
+// default; any fetch-compatible function can be injected (tests, proxies).
 
 /** The part of `fetch` the client uses; `globalThis.fetch` fits. */
 export type FetchLike = (
@@ -63,29 +62,40 @@ export interface ApiClient {
   json<T>(method: string, path: string, options?: CallOptions): Promise<{ status: number; data: T }>;
 }
 
-/** undici `request` shaped as a FetchLike. */
-export const undiciFetch: FetchLike = async (url, init) => {
-  const res = await request(url, {
-    method: init.method as "GET",
-    headers: init.headers,
-    ...(init.body === undefined ? {} : { body: init.body }),
+/**
+ * node:http (node:https for an https URL) as a FetchLike. Not fetch, nor undici: loading either costs more than
+ * the rest of an admin command's start-up together (time and memory, measured by `npm run bench:startup`). A
+ * network failure rejects with its code (`ECONNREFUSED`, …); redirects are not followed (the API answers none).
+ */
+export const nodeHttpFetch: FetchLike = async (url, init) => {
+  const { request } = url.startsWith("https:") ? await import("node:https") : await import("node:http");
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: init.method, headers: init.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("error", reject);
+      res.on("end", () => {
+        const body = new Uint8Array(Buffer.concat(chunks));
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: {
+            get: (name) => {
+              const value = res.headers[name.toLowerCase()];
+              return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
+            },
+          },
+          arrayBuffer: () => Promise.resolve(body.buffer),
+        });
+      });
+    });
+    req.on("error", reject);
+    req.end(init.body);
   });
-  const bytes = await res.body.arrayBuffer();
-  return {
-    status: res.statusCode,
-    headers: {
-      get: (name) => {
-        const value = res.headers[name.toLowerCase()];
-        return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
-      },
-    },
-    arrayBuffer: () => Promise.resolve(bytes),
-  };
 };
 
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const baseUrl = checkBaseUrl(options.baseUrl);
-  const fetchLike = options.fetchLike ?? undiciFetch;
+  const fetchLike = options.fetchLike ?? nodeHttpFetch;
 
   async function call(method: string, path: string, callOptions: CallOptions = {}): Promise<ApiResponse> {
     const url = `${baseUrl}/api/v1${path}${queryString(callOptions.query)}`;

@@ -15,7 +15,7 @@ export {
   ApiError,
   ConnectionError,
   createApiClient,
-  undiciFetch,
+  nodeHttpFetch,
   type ApiClient,
   type FetchLike,
 } from "./api-client.js";

@@ -24,6 +24,7 @@ import {
   loadDeviceConfig,
   nodeStateFs,
 } from "@omadm/client";
+import { ConfigProblem } from "./command-types.js";
 
 /** Node timers, kept referenced: `client run` waits for delayed EXEC results before it exits. */
 const nodeTimers = {
@@ -47,11 +48,6 @@ export interface Device {
 export interface OpenDeviceOptions {
   readonly listen?: boolean;
   readonly logger: DmClientLogger;
-}
-
-/** A config file problem, reported as exit code 2 with the key at fault. */
-export class ConfigProblem extends Error {
-  override readonly name = "ConfigProblem";
 }
 
 export function openDevice(configPath: string, options: OpenDeviceOptions): Device {

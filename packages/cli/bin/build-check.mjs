@@ -1,0 +1,39 @@
+// In a git checkout of the omadm workspace, the `omadm` command runs the JavaScript that `npm run build` (tsc -b,
+// run by `npm ci`) wrote to each package's dist/. This tells whether that build is there and newer than the
+// sources, so that a `git pull` or an edit is never run as stale code or ends in a module-not-found. An installed
+// package has no tsconfig.build.json and is never checked.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+/** The build info tsc -b writes last into each package's dist/ (tsconfig.package.json `tsBuildInfoFile`). */
+export const BUILD_INFO = "dist/tsconfig.build.tsbuildinfo";
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    const t = entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs;
+    if (t > newest) newest = t;
+  }
+  return newest;
+}
+
+/**
+ * The state of the build of every workspace package of `root` that has a tsconfig.build.json:
+ * `{ ok: true }`, or `{ ok: false, reason }` naming the first package whose dist is missing or older than its
+ * src/ or tsconfig.build.json.
+ */
+export function checkBuild(root) {
+  const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+  for (const workspace of manifest.workspaces ?? []) {
+    const dir = join(root, workspace);
+    const config = join(dir, "tsconfig.build.json");
+    if (!existsSync(config)) continue;
+    const info = join(dir, BUILD_INFO);
+    if (!existsSync(info)) return { ok: false, reason: `${workspace}/dist is missing` };
+    const built = statSync(info).mtimeMs;
+    const changed = Math.max(newestMtime(join(dir, "src")), statSync(config).mtimeMs);
+    if (changed > built) return { ok: false, reason: `${workspace}/src changed after the last build` };
+  }
+  return { ok: true };
+}
