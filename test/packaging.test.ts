@@ -63,20 +63,24 @@ for (const { dir, manifest } of packages) {
     for (const tool of ["tsx", "typescript", "ts-node"]) {
       assert.equal(manifest.dependencies?.[tool], undefined, `${tool} is a development tool, not a dependency`);
     }
-    const main = manifest.exports?.["."];
-    if (main === undefined) {
+    if (manifest.exports?.["."] === undefined) {
       assert.ok(manifest.bin !== undefined, "a package without a main export is a command");
-      return;
     }
-    assert.deepEqual(
-      Object.entries(main as Record<string, string>),
-      [
-        ["@omadm/source", "./src/index.ts"],
-        ["types", "./dist/index.d.ts"],
-        ["default", "./dist/index.js"],
-      ],
-      'exports["."]: the source condition first (tests, tsx, the root typecheck), then dist for everyone else',
-    );
+    for (const [entry, target] of Object.entries(manifest.exports ?? {})) {
+      if (typeof target === "string") continue; // a plain file export, e.g. "./ddf/*"
+      const source = (target as Record<string, string>)["@omadm/source"] ?? "";
+      const built = /^\.\/src\/(.+)\.ts$/.exec(source)?.[1];
+      assert.ok(built !== undefined, `exports["${entry}"]: "@omadm/source" is a file in src/, got ${source}`);
+      assert.deepEqual(
+        Object.entries(target as Record<string, string>),
+        [
+          ["@omadm/source", source],
+          ["types", `./dist/${built}.d.ts`],
+          ["default", `./dist/${built}.js`],
+        ],
+        `exports["${entry}"]: the source condition first (tests, tsx, the root typecheck), then dist for everyone else`,
+      );
+    }
   });
 }
 
