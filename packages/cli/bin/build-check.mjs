@@ -18,13 +18,21 @@ function newestMtime(dir) {
   return newest;
 }
 
+/** The compiler options every package build shares (a change rebuilds them all). */
+const SHARED_CONFIGS = ["tsconfig.base.json", "tsconfig.package.json"];
+
+function mtimeIfAny(path) {
+  return existsSync(path) ? statSync(path).mtimeMs : 0;
+}
+
 /**
  * The state of the build of every workspace package of `root` that has a tsconfig.build.json:
  * `{ ok: true }`, or `{ ok: false, reason }` naming the first package whose dist is missing or older than its
- * src/ or tsconfig.build.json.
+ * src/, its tsconfig.build.json or the shared configs.
  */
 export function checkBuild(root) {
   const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+  const shared = Math.max(...SHARED_CONFIGS.map((name) => mtimeIfAny(join(root, name))));
   for (const workspace of manifest.workspaces ?? []) {
     const dir = join(root, workspace);
     const config = join(dir, "tsconfig.build.json");
@@ -32,8 +40,10 @@ export function checkBuild(root) {
     const info = join(dir, BUILD_INFO);
     if (!existsSync(info)) return { ok: false, reason: `${workspace}/dist is missing` };
     const built = statSync(info).mtimeMs;
-    const changed = Math.max(newestMtime(join(dir, "src")), statSync(config).mtimeMs);
-    if (changed > built) return { ok: false, reason: `${workspace}/src changed after the last build` };
+    if (Math.max(newestMtime(join(dir, "src")), statSync(config).mtimeMs) > built) {
+      return { ok: false, reason: `${workspace}/src changed after the last build` };
+    }
+    if (shared > built) return { ok: false, reason: `${SHARED_CONFIGS.join(" or ")} changed after the last build` };
   }
   return { ok: true };
 }

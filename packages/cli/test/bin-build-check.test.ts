@@ -47,7 +47,7 @@ test("a build newer than every source is fresh; a source edited after it (at any
   assert.deepEqual(checkBuild(ws.root), { ok: false, reason: "packages/a/src changed after the last build" });
 });
 
-test("a changed tsconfig.build.json makes the build stale", (t) => {
+test("a changed tsconfig.build.json or shared tsconfig.package.json makes the build stale", (t) => {
   const ws = workspace();
   t.after(ws.remove);
   const pkg = join(ws.root, "packages", "a");
@@ -55,6 +55,14 @@ test("a changed tsconfig.build.json makes the build stale", (t) => {
   writeFileSync(join(pkg, BUILD_INFO), "{}");
   for (const p of ["src/deep/x.ts", "src/deep", "src"]) setTime(join(pkg, p), 1_000);
   setTime(join(pkg, BUILD_INFO), 2_000);
+  setTime(join(pkg, "tsconfig.build.json"), 1_000);
+  writeFileSync(join(ws.root, "tsconfig.package.json"), "{}");
+  setTime(join(ws.root, "tsconfig.package.json"), 1_500);
+  assert.deepEqual(checkBuild(ws.root), { ok: true });
+
+  setTime(join(ws.root, "tsconfig.package.json"), 3_000);
+  assert.equal(checkBuild(ws.root).ok, false);
+  setTime(join(ws.root, "tsconfig.package.json"), 1_500);
   setTime(join(pkg, "tsconfig.build.json"), 3_000);
   assert.equal(checkBuild(ws.root).ok, false);
 });
