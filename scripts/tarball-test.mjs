@@ -55,6 +55,9 @@ try {
   step("install the tarballs into a fresh project", () => {
     mkdirSync(app);
     const tarballs = Object.fromEntries(packed.map((p) => [p.name, `file:${p.file}`]));
+    const addon = join("node_modules", "better-sqlite3", "build");
+    const sqliteVersion = (dir) =>
+      JSON.parse(readFileSync(join(dir, "node_modules", "better-sqlite3", "package.json"), "utf8")).version;
     writeFileSync(
       join(app, "package.json"),
       JSON.stringify(
@@ -64,8 +67,9 @@ try {
           type: "module",
           dependencies: tarballs,
           // The packages depend on each other by version: these overrides make that the tarball too, never a
-          // registry package of the same name.
-          overrides: tarballs,
+          // registry package of the same name. better-sqlite3 is held to the workspace's version, whose compiled
+          // add-on is copied in below.
+          overrides: { ...tarballs, "better-sqlite3": sqliteVersion(root) },
         },
         null,
         2,
@@ -76,11 +80,8 @@ try {
       if (existsSync(join(app, "node_modules", tool)))
         throw new Error(`${tool} was installed: the packages need no TypeScript tooling`);
     }
-    const addon = join("node_modules", "better-sqlite3", "build");
-    const version = (dir) =>
-      JSON.parse(readFileSync(join(dir, "node_modules", "better-sqlite3", "package.json"), "utf8")).version;
-    if (version(root) !== version(app))
-      throw new Error(`better-sqlite3 ${version(app)} installed, the workspace has ${version(root)}`);
+    if (sqliteVersion(root) !== sqliteVersion(app))
+      throw new Error(`better-sqlite3 ${sqliteVersion(app)} installed, the workspace has ${sqliteVersion(root)}`);
     cpSync(join(root, addon), join(app, addon), { recursive: true });
   });
 
