@@ -1,4 +1,4 @@
-// SHOW (docs/protocol.md §4.6 [PROPOSED]): 200 launched, 500 launch failed, 501 no launcher; the
+// SHOW (docs/protocol.md §4.6, omadm's choice): 200 launched, 500 launch failed, 501 no launcher; the
 // client never waits for the UI session. With the recording fake and with real spawned processes.
 import { test } from "node:test";
 import assert from "node:assert/strict";

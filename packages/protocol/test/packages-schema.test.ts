@@ -92,7 +92,7 @@ test("the examples survive serialize → parse unchanged", () => {
   assert.deepEqual(value(parsePackage3(serializePackage3(p3))), p3);
 });
 
-test("unknown keys are ignored and dropped (Grandma's MgmtTree, future fields) at every level", () => {
+test("unknown keys are ignored and dropped (another client's MgmtTree, future fields) at every level", () => {
   const p1 = value(
     parsePackage1('{"MgmtTree":{"a":1},"MOS":[{"MIID":["x"],"Extra":true}],"Alert":[{"AlertType":"t","Note":1}]}'),
   );

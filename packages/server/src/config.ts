@@ -40,7 +40,7 @@ export interface ServerConfig {
   readonly dm: {
     /** Most queued commands per Package#2. */
     readonly batchSize: number;
-    /** docs/protocol.md §1.5 [PROPOSED]: 600 s. */
+    /** docs/protocol.md §1.5 (omadm's choice): 600 s. */
     readonly idleTimeoutMs: number;
     readonly bodyLimitBytes: number;
     /** Register unknown devices on their first Package#1; false admits only pre-provisioned devices. */

@@ -38,7 +38,7 @@ export const DevInfoSchema = Type.Object(
 /** Package#0 credentials: Auth/Noti (approved) or the draft change request's Credentials/Noti (§2.5, §15). */
 export const NotificationCredentialsSchema = Type.Object(
   {
-    /** Auth/Noti/Type [PROPOSED §2.5]: 1 = SHA256-DIGEST (default), 0 = none. */
+    /** Auth/Noti/Type (§2.5, omadm's choice): 1 = SHA256-DIGEST (default), 0 = none. */
     type: Type.Optional(Type.Integer({ minimum: 0 })),
     secret: BytesSchema,
     authData: BytesSchema,

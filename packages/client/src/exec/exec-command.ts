@@ -7,7 +7,7 @@
 // - Without: the handler decides. A synchronous answer is the final sc; an asynchronous one is 202 and the alert
 //   goes to the account's SrvURI.
 // - The alert: the handler's MO-defined type and data, else `urn:oma:at:dm:2.0:ExecComplete` with {"sc": …}
-//   (§3.5 [PROPOSED]); SourceURI = the executed ClientURI in every case (docs/protocol.md §3.4).
+//   (§3.5, omadm's choice); SourceURI = the executed ClientURI in every case (docs/protocol.md §3.4).
 import {
   type GenericAlert,
   Status,

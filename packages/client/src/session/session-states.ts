@@ -52,7 +52,7 @@ export type SessionState =
       readonly request: PostAction;
       /** Outbox alerts inside this package: acknowledged once it is answered with a usable Package#2. */
       readonly carriedAlertIds: readonly string[];
-      /** A 401 for this package was already answered once (§1.5 [PROPOSED]: a second 401 aborts). */
+      /** A 401 for this package was already answered once (§1.5 (omadm's choice): a second 401 aborts). */
       readonly authAnswered: boolean;
     }
   | {

@@ -30,7 +30,7 @@ export const ConType = {
 } as const;
 export type ConType = (typeof ConType)[keyof typeof ConType];
 
-/** docs/protocol.md §2.3 [PROPOSED]: the two candidate option-header layouts; A is the default. */
+/** docs/protocol.md §2.3 (omadm's choice): the two candidate option-header layouts; A is the default. */
 export const OptionProfile = {
   /** 4-bit delta, 4-bit length; length 15 means one extension byte E follows (length 15 + E, max 270). */
   A: "A",

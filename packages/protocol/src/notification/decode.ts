@@ -139,7 +139,7 @@ function readValue(
       n.reqMos = true;
       return undefined;
     default:
-      // docs/protocol.md §2.4 [PROPOSED]: unknown options are skipped by length; we keep them for re-encoding.
+      // docs/protocol.md §2.4 (omadm's choice): unknown options are skipped by length; we keep them for re-encoding.
       unknown.push({ number, value: copyOf(bytes, start, end) });
       return undefined;
   }
@@ -182,7 +182,7 @@ function readTimestamp(
   end: number,
   headerAt: number,
 ): Result<never> | undefined {
-  // docs/protocol.md §2.4 [PROPOSED]: big-endian POSIX seconds; 4 bytes are sent, 4 or 8 are accepted.
+  // docs/protocol.md §2.4 (omadm's choice): big-endian POSIX seconds; 4 bytes are sent, 4 or 8 are accepted.
   const length = end - start;
   if (length !== 4 && length !== 8) {
     return fail(ErrorCode.P0_BAD_OPTION_VALUE, `TIMESTAMP must be 4 or 8 bytes, got ${length} bytes`, headerAt);

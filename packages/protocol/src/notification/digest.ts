@@ -90,7 +90,7 @@ export interface DigestPolicyInput {
 }
 
 /**
- * docs/protocol.md §2.5 [PROPOSED] policy table:
+ * docs/protocol.md §2.5 (omadm's choice) policy table:
  * credentials + digest → verify; credentials, no digest → drop; digest, no credentials → drop (the secret is
  * "not properly provided", docs/protocol.md §2.3); neither → accept only if unauthenticated notifications are allowed.
  */

@@ -142,7 +142,7 @@ function collectEntries(n: Notification, forSigning: boolean): Entry[] {
         "$.timestamp",
       );
     }
-    // docs/protocol.md §2.4 [PROPOSED]: send 4 bytes. Only past 2106 (beyond uint32) the 8-byte form is used,
+    // docs/protocol.md §2.4 (omadm's choice): send 4 bytes. Only past 2106 (beyond uint32) the 8-byte form is used,
     // which every receiver of this proposal accepts.
     const length = seconds >= UINT32_LIMIT ? 8 : 4;
     entries.push({ number: P0Option.TIMESTAMP, value: seconds, length, path: "$.timestamp" });

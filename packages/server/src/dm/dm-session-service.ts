@@ -36,9 +36,9 @@ export interface DmSessionServiceDeps {
 export interface DmSessionServiceOptions {
   /** Most queued commands per Package#2. */
   readonly batchSize: number;
-  /** docs/protocol.md §1.5 [PROPOSED]: 600 s between a Package#2 and the next Package#3. */
+  /** docs/protocol.md §1.5 (omadm's choice): 600 s between a Package#2 and the next Package#3. */
   readonly idleTimeoutMs: number;
-  /** The absolute session-specific URL for a CONT token (docs/protocol.md §1.4 [PROPOSED] 3). */
+  /** The absolute session-specific URL for a CONT token (docs/protocol.md §1.4 item 3). */
   readonly contUrl: (token: string) => string;
 }
 

@@ -28,7 +28,7 @@ export type Submission =
       readonly values: ReadonlyMap<string, string>;
     };
 
-/** [PROPOSED] Longest text answer kept. */
+/** (omadm's choice) Longest text answer kept. */
 export const MAX_TEXT_ANSWER = 2000;
 
 const NUMBER_TEXT = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;

@@ -14,7 +14,7 @@ import { checkUiTemplate } from "./template.js";
 export const UI_SESSION_ROUTE = "/ui/session";
 export const UIID_PARAM = "uiid";
 
-/** [PROPOSED] A SHOW page stays answerable for a day unless the operator says otherwise; at most 30 days. */
+/** (omadm's choice) A SHOW page stays answerable for a day unless the operator says otherwise; at most 30 days. */
 export const DEFAULT_UI_TTL_SECONDS = 24 * 60 * 60;
 export const MAX_UI_TTL_SECONDS = 30 * 24 * 60 * 60;
 

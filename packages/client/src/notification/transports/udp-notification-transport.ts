@@ -1,4 +1,4 @@
-// Package#0 over UDP: one datagram carries one notification. docs/protocol.md §12 [PROPOSED]: an IP datagram
+// Package#0 over UDP: one datagram carries one notification. docs/protocol.md §12 (omadm's choice): an IP datagram
 // transport (docs/protocol.md §2: "SMS or other datagram" unsolicited messages); SMS and push plug in beside it.
 
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";

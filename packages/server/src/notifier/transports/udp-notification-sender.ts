@@ -1,4 +1,4 @@
-// Package#0 over UDP, server half: one datagram per notification (docs/protocol.md §12 [PROPOSED] IP datagram
+// Package#0 over UDP, server half: one datagram per notification (docs/protocol.md §12 (omadm's choice): an IP datagram
 // transport; docs/protocol.md §2 "SMS or other datagram"). The client half is @omadm/client's UDP transport.
 
 import { createSocket, type Socket } from "node:dgram";
