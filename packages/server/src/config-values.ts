@@ -68,7 +68,7 @@ export function oneOf(values: readonly string[]): ValueType {
       typeof raw === "string" && values.includes(raw)
         ? good(raw)
         : bad(`must be one of ${values.join(", ")}, got ${show(raw)}`),
-    label: values.map((v) => `\`${v}\``).join(" \\| "),
+    label: values.map((v) => `\`${v}\``).join(" | "),
     schema: { enum: [...values] },
   };
 }

@@ -222,3 +222,8 @@ test("derivePublicBaseUrl: known only for a concrete host and port", () => {
   assert.equal(derivePublicBaseUrl("127.0.0.1", 0), null);
   assert.equal(derivePublicBaseUrl("0.0.0.0", 8080), null);
 });
+
+test("a config file may name its JSON Schema for editors; the server ignores that key", () => {
+  const path = file("with-schema.json", { $schema: "./docs/schema/server-config.schema.json", listen: { port: 9001 } });
+  assert.equal(value(loadServerConfig({ file: path })).listen.port, 9001);
+});
