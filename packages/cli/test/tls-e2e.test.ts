@@ -1,4 +1,4 @@
-// End to end over TLS (issue 4 "client certificates (mTLS) and PSK-TLS for devices, as configured";
+// End to end over TLS (client certificates (mTLS) and PSK-TLS for devices, as configured;
 // docs/protocol.md §11.2): `omadm server` started through its command parser with --tls-cert/--tls-key/--tls-ca and
 // OMADM_* variables, on a real SQLite store in a temp dir; the project's DM Client session runner (`runSession`)
 // over its own HTTP transport (`createUndiciHttpClient`) with a device certificate or a PSK; commands queued and

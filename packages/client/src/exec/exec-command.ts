@@ -1,4 +1,4 @@
-// EXEC (docs/protocol.md §4.4, §4.12; docs/protocol.md §4.4, §4.12):
+// EXEC (docs/protocol.md §4.4, §4.12):
 // - The ClientURI must name exactly one node: several → 400, none → 404. No Exec right or MOID not provisioned →
 //   403; no Exec in the DDF AccessType, or no handler registered for the node → 405.
 // - With a ServerURI the reporting is asynchronous whatever the handler does: 202 now, and when the operation

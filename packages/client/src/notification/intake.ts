@@ -1,4 +1,4 @@
-// Package#0 intake: decides whether a received DM Notification opens a session (docs/protocol.md §2; docs/protocol.md §2.4, §2.5, §2.7). Pure: bytes, the accounts, the duplicate cache and the time in, a typed decision out. The
+// Package#0 intake: decides whether a received DM Notification opens a session (docs/protocol.md §2, §2.4, §2.5, §2.7). Pure: bytes, the accounts, the duplicate cache and the time in, a typed decision out. The
 // caller records the NOTIFICATION-ID only for an accepted (or deferred) notification, so a rejected one changes
 // nothing.
 //

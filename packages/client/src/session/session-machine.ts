@@ -1,4 +1,4 @@
-// The DM Client session as a pure state machine (design invariant 2): `step(state, event) → { state, actions }`.
+// The DM Client session as a pure state machine (ARCHITECTURE.md invariant 4): `step(state, event) → { state, actions }`.
 // It knows the package flow (docs/protocol.md §1.2): Package#1 → Package#2 → commands in order →
 // Package#3 → … until a Package#2 holds END. It never touches sockets, clocks or randomness: the runner performs
 // the actions (POST, execute a command, read the outbox) and feeds the results back as events.

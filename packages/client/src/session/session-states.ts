@@ -1,5 +1,5 @@
 // The states, events and actions of the DM Client session machine (session-machine.ts): named states as a `Kind`
-// const object and a discriminated union (design invariant 2). Data only; the transitions live in session-machine.ts.
+// const object and a discriminated union (ARCHITECTURE.md invariant 4). Data only; the transitions live in session-machine.ts.
 import type { Command, MosEntry, Result, StatusItem } from "@omadm/protocol";
 import type { OutboxAlert } from "./contracts.js";
 import type { AbortReason, CommandRecord, SessionOutcome, SessionTrigger } from "./session-types.js";

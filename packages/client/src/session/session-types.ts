@@ -27,7 +27,7 @@ export type SessionTrigger =
   | { readonly kind: typeof TriggerKind.BootstrapComplete }
   | { readonly kind: typeof TriggerKind.AsyncReport; readonly targetUri: string };
 
-/** Whether the Package#1 of a session with this trigger carries the MOS array (docs/protocol.md §3.1, §3.1). */
+/** Whether the Package#1 of a session with this trigger carries the MOS array (docs/protocol.md §3.1). */
 export function triggerWantsMos(trigger: SessionTrigger): boolean {
   switch (trigger.kind) {
     case TriggerKind.ServerInitiated:

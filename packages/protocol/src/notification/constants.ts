@@ -1,9 +1,9 @@
-// Package#0 (DM Notification) constants — DM 2.0 §5.2.1 / §7.1 (docs/protocol.md §2; docs/protocol.md §2, §16).
+// Package#0 (DM Notification) constants — DM 2.0 §5.2.1 / §7.1 (docs/protocol.md §2, §16).
 
 /** DM 2.0 §5.2.1 (docs/protocol.md §2.2): the VER header field "MUST be 0x02" (the notification format, not DM). */
 export const P0_VERSION = 2;
 
-/** Option numbers of the standard options (docs/protocol.md §2.3, Table 1; docs/protocol.md §2.4). */
+/** Option numbers of the standard options (docs/protocol.md §2.3, Table 1; §2.4). */
 export const P0Option = {
   SERVER_ID: 1,
   PREFERRED_CON_TYPE: 2,
@@ -23,9 +23,9 @@ export const ConType = {
   CELLULAR: 1,
   WLAN: 2,
   WIRELINE: 3,
-  /** Seed CR name of CELLULAR. */
+  /** The draft change request's name of CELLULAR (docs/protocol.md §15). */
   MOBILE: 1,
-  /** Seed CR name of WLAN. */
+  /** The draft change request's name of WLAN (docs/protocol.md §15). */
   WIRELESS: 2,
 } as const;
 export type ConType = (typeof ConType)[keyof typeof ConType];

@@ -1,4 +1,4 @@
-// Package#0 decoder — DM 2.0 §5.2.1 / §7.1 (docs/protocol.md §2; docs/protocol.md §2.2–§2.4). Total: any bytes give a
+// Package#0 decoder — DM 2.0 §5.2.1 / §7.1 (docs/protocol.md §2, §2.2–§2.4). Total: any bytes give a
 // Notification or a typed ProtocolError whose path is the byte offset ("@17") where the rule was broken.
 import { ErrorCode, ProtocolError } from "../errors.js";
 import type { Result } from "../result.js";

@@ -1,4 +1,4 @@
-// Package#0 encoder — DM 2.0 §5.2.1 / §7.1 (docs/protocol.md §2; docs/protocol.md §2.2–§2.4). Input comes from our own
+// Package#0 encoder — DM 2.0 §5.2.1 / §7.1 (docs/protocol.md §2, §2.2–§2.4). Input comes from our own
 // code (the server's notifier), so an invalid value is a programming mistake: it throws a ProtocolError.
 import { ErrorCode, ProtocolError } from "../errors.js";
 import {

@@ -2,7 +2,7 @@
 // call per package: Package#1 in → Package#2 out, Package#3 in → Package#2 out. Each package is one store
 // transaction (one commit, one fsync under SQLite FULL): contact, session, alerts, results, the next batch and
 // the saved state commit together before the Package#2 is sent, or none of them does — a crash or error
-// mid-package leaves the previous state (design invariants 3 and 5). A refusal the device must see *and* that
+// mid-package leaves the previous state (ARCHITECTURE.md invariants 5 and 7). A refusal the device must see *and* that
 // changes something (a disabled device's contact time, an expired session's close) is returned, not thrown,
 // so it commits; anything thrown rolls the package back.
 import { randomBytes } from "node:crypto";

@@ -1,8 +1,8 @@
-// The server side of a DM session as a pure state machine (design invariant 2): `stepDmSession(state, event)`
+// The server side of a DM session as a pure state machine (ARCHITECTURE.md invariant 4): `stepDmSession(state, event)`
 // returns the next state and the actions the caller must carry out, in order. No I/O, no clock, no randomness:
 // the DM endpoint (dm-session-service.ts) runs the actions against the store and feeds the results back as
 // events. The state is plain JSON and lives in the store's session record (`stateName`/`stateData`), so that
-// another server node can continue a session this one began (design invariant 4, docs/protocol.md §1.4).
+// another server node can continue a session this one began (ARCHITECTURE.md invariant 6, docs/protocol.md §1.4).
 //
 //   Start ──Package1Received──▶ Composing ──BatchTaken(≥1)──▶ AwaitingPackage3 ──Package3Received──▶ Composing
 //                                   │                                 │
