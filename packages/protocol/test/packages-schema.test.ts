@@ -181,7 +181,7 @@ test("Generic Alert rules (docs/protocol.md §3.4)", () => {
   violation(parseGenericAlert('{"AlertType":"t","TargetURI":[]}'), "$.TargetURI", /must be a string/);
   violation(parseGenericAlert('{"AlertType":"t","Mark":"urgent"}'), "$.Mark", /must be one of "fatal", "critical"/);
   violation(parseGenericAlert('{"AlertType":"t","Mark":"Critical"}'), "$.Mark", /must be one of/);
-  // "DataType MUST be present if the Data property exists" — whatever the Data, null included.
+  // DataType MUST be present whenever Data is (docs/protocol.md §3.4) — whatever the Data, null included.
   for (const data of ["{}", "null", "0", '"x"', "[]"]) {
     violation(parseGenericAlert(`{"AlertType":"t","Data":${data}}`), "$.DataType", /required when Data is present/);
   }

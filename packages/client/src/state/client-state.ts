@@ -42,7 +42,7 @@ export interface NotificationIdRecord {
   readonly receivedAt: number;
 }
 
-/** A Generic Alert waiting for the next session with its server (§3.1 "pending alerts"). */
+/** A Generic Alert waiting for the next session with its server (§3.1: pending alerts ride in the next Package#1). */
 export interface PendingAlertRecord {
   readonly id: string;
   readonly srvId: string;

@@ -1,6 +1,6 @@
 // Package#0 (DM Notification) constants — DM 2.0 §5.2.1 / §7.1 (docs/protocol.md §2, §16).
 
-/** DM 2.0 §5.2.1 (docs/protocol.md §2.2): the VER header field "MUST be 0x02" (the notification format, not DM). */
+/** DM 2.0 §5.2.1 (docs/protocol.md §2.2): the VER header field MUST be 2 (the version of the notification format, not of DM). */
 export const P0_VERSION = 2;
 
 /** Option numbers of the standard options (docs/protocol.md §2.3, Table 1; §2.4). */
@@ -45,9 +45,9 @@ export const P0_HEADER_SIZE = 2;
 export const P0_MAX_OPTIONS = 31;
 /** Delta 15 is reserved and never sent (docs/protocol.md §2.3), so one step covers at most 14 option numbers. */
 export const P0_MAX_DELTA = 14;
-/** NOTIFICATION-ID "MUST be 2 bytes" (docs/protocol.md §2.3). */
+/** NOTIFICATION-ID MUST be 2 bytes long (docs/protocol.md §2.3). */
 export const NOTIFICATION_ID_SIZE = 2;
-/** SHA256-DIGEST "MUST be 32 bytes" (docs/protocol.md §2.3). */
+/** SHA256-DIGEST MUST be 32 bytes long (docs/protocol.md §2.3). */
 export const SHA256_DIGEST_SIZE = 32;
 
 /** True for the four bearer codes PREFERRED-CON-TYPE defines (0x00–0x03). */

@@ -123,7 +123,7 @@ function readValue(
     case P0Option.PREFERRED_CON_TYPE:
       return readConTypes(n, bytes, start, end, headerAt);
     case P0Option.NOTIFICATION_ID:
-      // docs/protocol.md §2.3: "The length of this Option MUST be 2 bytes" (a uint16).
+      // docs/protocol.md §2.3: NOTIFICATION-ID's length MUST be 2 bytes (a uint16).
       if (length !== NOTIFICATION_ID_SIZE) return wrongLength(number, "exactly 2 bytes", length, headerAt);
       n.notificationId = ((bytes[start] ?? 0) << 8) | (bytes[start + 1] ?? 0);
       return undefined;
@@ -134,7 +134,7 @@ function readValue(
     case P0Option.TIMESTAMP:
       return readTimestamp(n, bytes, start, end, headerAt);
     case P0Option.REQ_MOS:
-      // docs/protocol.md §2.3: REQ-MOS is of type Null, "This Option carries no value".
+      // docs/protocol.md §2.3: REQ-MOS is of type Null: it carries no value.
       if (length !== 0) return wrongLength(number, "empty (type Null)", length, headerAt);
       n.reqMos = true;
       return undefined;
@@ -159,7 +159,7 @@ function readConTypes(
     if (!isConType(code)) {
       return fail(ErrorCode.P0_BAD_OPTION_VALUE, `PREFERRED-CON-TYPE has unknown bearer code ${hex(code)}`, i);
     }
-    // docs/protocol.md §2.3: "If ANY_AVAILABLE is used, it MUST be put at the end".
+    // docs/protocol.md §2.3: ANY_AVAILABLE, when used, MUST be the last value.
     if (code === ConType.ANY_AVAILABLE && i !== end - 1) {
       return fail(ErrorCode.P0_BAD_OPTION_VALUE, "PREFERRED-CON-TYPE has ANY_AVAILABLE before the end", i);
     }

@@ -160,7 +160,7 @@ function checkedConTypes(list: readonly ConType[]): readonly number[] {
     if (code === undefined || !isConType(code)) {
       throw invalid(ErrorCode.P0_BAD_OPTION_VALUE, `unknown bearer code ${String(code)}`, `${path}[${i}]`);
     }
-    // docs/protocol.md §2.3: "If ANY_AVAILABLE is used, it MUST be put at the end".
+    // docs/protocol.md §2.3: ANY_AVAILABLE, when used, MUST be the last value.
     if (code === ConType.ANY_AVAILABLE && i !== list.length - 1) {
       throw invalid(ErrorCode.P0_BAD_OPTION_VALUE, "ANY_AVAILABLE must be the last bearer", `${path}[${i}]`);
     }

@@ -12,7 +12,7 @@ import { schemaViolation } from "./schema-check.js";
 export const MARKS = ["fatal", "critical", "minor", "warning", "informational", "harmless", "indeterminate"] as const;
 export const MarkSchema = Type.Enum(MARKS);
 export type Mark = Static<typeof MarkSchema>;
-/** docs/protocol.md §3.4: "If the parameter is omitted then the default importance level 'informational' is assumed." */
+/** docs/protocol.md §3.4: an alert without Mark is "informational". */
 export const DEFAULT_MARK: Mark = "informational";
 
 /** DM 2.0 §5.2.2: the session was started because of a Package#0; Data carries the NOTIFICATION-ID. */
@@ -27,7 +27,7 @@ export const AT_EXEC_COMPLETE = "urn:oma:at:dm:2.0:ExecComplete";
 export const NOTIFICATION_ID_KEY = "NOTIFICATION-ID";
 
 /**
- * docs/protocol.md §3.4 property table. "DataType MUST be present if the Data property exists" is the JSON Schema
+ * docs/protocol.md §3.4 property table. That DataType MUST be present whenever Data is, is the JSON Schema
  * `dependentRequired` rule; Data is any JSON value (its content is out of scope of the protocol).
  */
 export const GenericAlertSchema = Type.Object(
