@@ -15,7 +15,7 @@ const ALLOWED_WORKSPACE_IMPORTS: Record<string, readonly string[]> = {
   cli: ["@omadm/protocol", "@omadm/client", "@omadm/server"],
 };
 
-/** Third-party packages only the server may use: the client must stay small (design.md). */
+/** Third-party packages only the server may use: the client must stay small. */
 const SERVER_ONLY = [
   "fastify",
   "@fastify/",

@@ -25,7 +25,7 @@ export * from "./http/http-auth.js";
 export * from "./commands/index.js";
 export * from "./exec/index.js";
 export * from "./subscriptions/index.js";
-// The DmClient facade (issue 3) and the device config it is built from: what `omadm client` and the
+// The DmClient facade and the device config it is built from: what `omadm client` and the
 // end-to-end tests (packages/cli) drive.
 export {
   createDmClient,

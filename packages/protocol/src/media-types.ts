@@ -6,7 +6,7 @@ export const MT_P1 = "application/vnd.oma.dm.initiation+json";
 export const MT_P2 = "application/vnd.oma.dm.request+json";
 /** Package#3, client → server (statuses and alerts). */
 export const MT_P3 = "application/vnd.oma.dm.response+json";
-/** JSON MO serialization (§7.1) [PROPOSED; from Grandma]. */
+/** JSON MO serialization (§7.1) (omadm's choice, the type another DM 2.0 client uses). */
 export const MT_MO_JSON = "application/dmmo+json";
 /** Aliases accepted on input for JSON MO data (§7.2). */
 export const MT_MO_JSON_ALIASES: readonly string[] = ["application/json", "application/vnd.oma.dm.mo+json"];
@@ -14,7 +14,7 @@ export const MT_MO_JSON_ALIASES: readonly string[] = ["application/json", "appli
 export const MT_TNDS_XML = "application/vnd.syncml.dmtnds+xml";
 /** DDF documents. */
 export const MT_DDF_XML = "application/vnd.syncml.dmddf+xml";
-/** Package#0 where a transport needs a content type [PROPOSED]. */
+/** Package#0 where a transport needs a content type (omadm's choice). */
 export const MT_NOTIFICATION = "application/vnd.oma.dm.notification";
 
 /** DM 2.0 §5.5: the DevInfo/DevID of the device, on every Package#1 and #3. */

@@ -58,4 +58,11 @@ export {
   type Command,
   type CommandOf,
 } from "./command-table.js";
+export {
+  SupportLevel,
+  RELAYED_HTTP_ERROR,
+  type CommandOutcome,
+  type CommandInfo,
+  COMMAND_INFO,
+} from "./command-info.js";
 export { type ValidateCommandOptions, validateCommand, validateCommands, commandToArray } from "./command-validate.js";
