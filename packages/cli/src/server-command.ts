@@ -5,6 +5,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import pino from "pino";
+import { errorMessage } from "@omadm/protocol";
 import {
   createMemoryStore,
   createOmadmServer,
@@ -85,7 +86,7 @@ export function registerServerCommand(program: Command, deps: ServerCommandDeps)
         const running = await startServer(loaded.value, deps);
         (deps.onStarted ?? stopOnSignals)(running);
       } catch (e) {
-        deps.err(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+        deps.err(`error: ${errorMessage(e)}\n`);
         setExit(1);
       }
     });
@@ -143,7 +144,7 @@ function stopOnSignals(running: RunningServer): void {
     running.stop().then(
       () => process.exit(0),
       (e: unknown) => {
-        process.stderr.write(`omadm server: stop failed: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.stderr.write(`omadm server: stop failed: ${errorMessage(e)}\n`);
         process.exit(1);
       },
     );

@@ -11,7 +11,8 @@ import { createRepositoryService } from "@omadm/server";
 import { createMemoryStore } from "@omadm/server";
 import type { Store } from "@omadm/server";
 import { createUiService } from "@omadm/server";
-import { registerAdminCommands, type AdminDeps } from "../src/admin/index.js";
+import type { AdminDeps } from "../src/admin/context.js";
+import { registerAdminCommands } from "../src/admin/index.js";
 
 export const PUBLIC_BASE = "https://dm.example.com";
 

@@ -1,5 +1,6 @@
 // @omadm/protocol — the public export list. Pure: no sockets, files, timers or side effects at import.
 export * from "./errors.js";
+export { OmadmError, isOmadmError, errorMessage, type OmadmErrorOptions } from "./omadm-error.js";
 export * from "./result.js";
 export * from "./media-types.js";
 export * from "./tree-view.js";

@@ -10,6 +10,7 @@ import { resolveNonceKeyConfig } from "./auth/nonce-key-config.js";
 import { AuthMode } from "./auth/types.js";
 import { ServerError, ServerErrorCode } from "./errors.js";
 import { resolveTlsConfig, TlsMinVersion, type TlsConfig } from "./tls/tls-config.js";
+import { errorMessage } from "@omadm/protocol";
 
 export { TlsMinVersion, type TlsConfig } from "./tls/tls-config.js";
 
@@ -332,7 +333,7 @@ function canRead(path: string): string | null {
     accessSync(path, fsConstants.R_OK);
     return null;
   } catch (cause) {
-    return (cause as Error).message;
+    return errorMessage(cause);
   }
 }
 
@@ -429,12 +430,12 @@ function readConfigFile(path: string): { ok: true; value: unknown } | { ok: fals
   try {
     text = readFileSync(path, "utf8");
   } catch (cause) {
-    return { ok: false, message: `cannot read config file ${path}: ${(cause as Error).message}` };
+    return { ok: false, message: `cannot read config file ${path}: ${errorMessage(cause)}` };
   }
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (cause) {
-    return { ok: false, message: `config file ${path} is not valid JSON: ${(cause as Error).message}` };
+    return { ok: false, message: `config file ${path} is not valid JSON: ${errorMessage(cause)}` };
   }
 }
 

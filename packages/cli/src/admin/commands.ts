@@ -1,7 +1,8 @@
 // omadm commands queue|list|show|cancel — a device's command queue through /api/v1. `queue` takes the command
 // the way Package#2 carries it: the name, then its parameters in the order of docs/protocol.md §4.
 import type { Command } from "commander";
-import { action, UsageError, withApiOptions, type AdminDeps, type Run } from "./context.js";
+import { UsageError } from "../cli-errors.js";
+import { action, withApiOptions, type AdminDeps, type Run } from "./context.js";
 import { cell, details, time } from "./format.js";
 import { printPage, withPageOptions } from "./list-page.js";
 

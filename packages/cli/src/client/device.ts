@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { notificationTopic } from "@omadm/protocol";
+import { ConfigProblem } from "../cli-errors.js";
 import {
   type BoundNotificationTransport,
   type DeviceConfig,
@@ -49,14 +50,9 @@ export interface OpenDeviceOptions {
   readonly logger: DmClientLogger;
 }
 
-/** A config file problem, reported as exit code 2 with the key at fault. */
-export class ConfigProblem extends Error {
-  override readonly name = "ConfigProblem";
-}
-
 export function openDevice(configPath: string, options: OpenDeviceOptions): Device {
   const loaded = loadDeviceConfig(configPath);
-  if (!loaded.ok) throw new ConfigProblem(`${configPath}: ${loaded.error.message}`);
+  if (!loaded.ok) throw new ConfigProblem(`${configPath}: ${loaded.error.message}`, loaded.error);
   const config = loaded.value;
   mkdirSync(config.stateDir, { recursive: true });
   const http = createUndiciHttpClient(httpOptions(config, options.logger));

@@ -5,7 +5,9 @@
 // Exit codes: 0 done, 1 refused or the session aborted, 2 a config or usage problem.
 import { Option, type Command } from "commander";
 import type { DmClient, DmClientEventName, DmClientLogger } from "@omadm/client";
-import { ConfigProblem, describeListener, openDevice, type Device } from "./device.js";
+import { errorMessage } from "@omadm/protocol";
+import { ConfigProblem, UsageError } from "../cli-errors.js";
+import { describeListener, openDevice, type Device } from "./device.js";
 import { EVENT_LINES, formatMoData, formatTree, scalar } from "./format.js";
 
 export interface ClientCommandDeps {
@@ -27,10 +29,6 @@ export interface RunningDaemon {
 }
 
 export const ClientExitCode = { Ok: 0, Failed: 1, Usage: 2 } as const;
-
-class UsageProblem extends Error {
-  override readonly name = "UsageProblem";
-}
 
 interface CommonFlags {
   readonly config: string;
@@ -90,8 +88,8 @@ function action<A extends unknown[]>(
       const code = await body(...(args.slice(0, -1) as A));
       if (code !== ClientExitCode.Ok) setExit(code);
     } catch (error) {
-      const usage = error instanceof ConfigProblem || error instanceof UsageProblem;
-      deps.err(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+      const usage = error instanceof ConfigProblem || error instanceof UsageError;
+      deps.err(`error: ${errorMessage(error)}\n`);
       setExit(usage ? ClientExitCode.Usage : ClientExitCode.Failed);
     }
   };
@@ -144,12 +142,12 @@ function printEvents(deps: ClientCommandDeps, client: DmClient, names: readonly 
 function serverOf(device: Device, named: string | undefined): string {
   const ids = device.client.accounts().map((a) => a.srvId);
   if (named !== undefined) {
-    if (!ids.includes(named)) throw new UsageProblem(`no account with SrvID "${named}" (accounts: ${ids.join(", ")})`);
+    if (!ids.includes(named)) throw new UsageError(`no account with SrvID "${named}" (accounts: ${ids.join(", ")})`);
     return named;
   }
   const [only, ...more] = ids;
-  if (only === undefined) throw new UsageProblem("the device has no DM Account");
-  if (more.length > 0) throw new UsageProblem(`several accounts (${ids.join(", ")}): choose one with --server`);
+  if (only === undefined) throw new UsageError("the device has no DM Account");
+  if (more.length > 0) throw new UsageError(`several accounts (${ids.join(", ")}): choose one with --server`);
   return only;
 }
 
@@ -211,7 +209,7 @@ function stopOnSignals(running: RunningDaemon): void {
     running.stop().then(
       () => process.exit(0),
       (e: unknown) => {
-        process.stderr.write(`omadm client: stop failed: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.stderr.write(`omadm client: stop failed: ${errorMessage(e)}\n`);
         process.exit(1);
       },
     );
@@ -277,7 +275,7 @@ interface AlertFlags extends CommonFlags {
 
 async function alert(deps: ClientCommandDeps, flags: AlertFlags, alertType: string): Promise<number> {
   if (flags.data !== undefined && flags.dataType === undefined) {
-    throw new UsageProblem("--data needs --data-type (a Generic Alert with Data MUST have a DataType)");
+    throw new UsageError("--data needs --data-type (a Generic Alert with Data MUST have a DataType)");
   }
   const device = open(deps, flags);
   try {
@@ -291,7 +289,7 @@ async function alert(deps: ClientCommandDeps, flags: AlertFlags, alertType: stri
       ...(flags.dataType === undefined ? {} : { DataType: flags.dataType }),
       ...(flags.data === undefined ? {} : { Data: parseData(flags.data) }),
     });
-    if (!r.ok) throw new UsageProblem(`the alert is not valid: ${r.error.message}`);
+    if (!r.ok) throw new UsageError(`the alert is not valid: ${r.error.message}`);
     if (flags.now !== true) {
       print(deps, [`alert ${r.value.id} queued for ${serverId}; it goes with the next session`]);
       return ClientExitCode.Ok;

@@ -1,5 +1,6 @@
 // Errors the DmClient facade throws or rejects with (its results and sessions never throw; these are misuse or
 // an unusable configuration/state). Stable codes, as the transports' errors have.
+import { OmadmError } from "@omadm/protocol";
 
 export const DmClientErrorCode = {
   /** The device config cannot be turned into a tree (a DDF that does not register, a bad instance). */
@@ -13,12 +14,10 @@ export const DmClientErrorCode = {
 } as const;
 export type DmClientErrorCode = (typeof DmClientErrorCode)[keyof typeof DmClientErrorCode];
 
-export class DmClientError extends Error {
+export class DmClientError extends OmadmError<DmClientErrorCode> {
   override readonly name = "DmClientError";
-  readonly code: DmClientErrorCode;
 
   constructor(code: DmClientErrorCode, message: string, cause?: unknown) {
-    super(message, { cause });
-    this.code = code;
+    super(code, message, cause === undefined ? {} : { cause });
   }
 }

@@ -4,6 +4,7 @@
 // request has finished, so `await saver.request()` means "my change is on disk (or the failure was reported)".
 import type { ClientStateDocument } from "../state/client-state.js";
 import type { StateStore } from "../state/state-store.js";
+import { errorMessage } from "@omadm/protocol";
 
 export interface StateSaverDeps {
   readonly store: StateStore;
@@ -31,7 +32,7 @@ export function createStateSaver(deps: StateSaverDeps): StateSaver {
         const r = await deps.store.save(deps.snapshot());
         if (!r.ok) message = r.error.message;
       } catch (error) {
-        message = error instanceof Error ? error.message : String(error);
+        message = errorMessage(error);
       }
       if (message === undefined) deps.onSaved();
       else deps.onFailed(message);

@@ -3,7 +3,7 @@
 // command becomes one Package#3 status item; execute() never rejects (a failure is a status code, §5).
 // Also the device-software side of DEFAULT (requestConfiguration) and the OMADM-Accept setter the runner feeds
 // from Package#2 responses (docs/protocol.md §1.6).
-import { type Command, Status, type StatusItem } from "@omadm/protocol";
+import { errorMessage, type Command, Status, type StatusItem } from "@omadm/protocol";
 import { performExec } from "../exec/exec-command.js";
 import type { ExecRegistry } from "../exec/exec-registry.js";
 import type {
@@ -138,7 +138,7 @@ export function createCommandExecutor(
           {
             sessionId: ctx.sessionId,
             command: command.name,
-            error: error instanceof Error ? error.message : String(error),
+            error: errorMessage(error),
           },
           "DM command threw",
         );
@@ -153,7 +153,7 @@ export function createCommandExecutor(
       if (running !== undefined) return running;
       const p = requestConfiguration(env, deps.defaults, moid, opts.signal)
         .catch((error: unknown): ConfigurationOutcome => {
-          const message = error instanceof Error ? error.message : String(error);
+          const message = errorMessage(error);
           return {
             kind: "failed",
             sc: Status.COMMAND_FAILED,

@@ -9,6 +9,7 @@
 // - The alert: the handler's MO-defined type and data, else `urn:oma:at:dm:2.0:ExecComplete` with {"sc": …}
 //   (§3.5 [PROPOSED]); SourceURI = the executed ClientURI in every case (docs/protocol.md §3.4).
 import {
+  errorMessage,
   type GenericAlert,
   Status,
   type StatusItem,
@@ -28,10 +29,6 @@ export interface ExecDeps {
   readonly onAsyncReport?: (entry: OutboxAlert) => void;
   /** Keeps the in-flight operations, so `whenIdle` can wait for them. */
   readonly inFlight: Set<Promise<void>>;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** A handler's final result as a Generic Alert (docs/protocol.md §3.4, §3.5). */

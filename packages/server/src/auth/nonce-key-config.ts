@@ -15,6 +15,7 @@ import { readFileSync } from "node:fs";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import type { ConfigProblem, ServerConfig } from "../config.js";
 import { AuthMode } from "./types.js";
+import { errorMessage } from "@omadm/protocol";
 
 export const MIN_NONCE_KEY_BYTES = 16;
 export const NONCE_KEY_ENV = "OMADM_DEVICE_AUTH_NONCE_KEY";
@@ -68,7 +69,7 @@ function keyOf(auth: DeviceAuthConfig, read: ReadKeyFile): KeyOutcome {
       return {
         ok: false,
         path: "deviceAuth.nonceKeyFile",
-        message: `deviceAuth.nonceKeyFile ${path} cannot be read: ${(cause as Error).message}`,
+        message: `deviceAuth.nonceKeyFile ${path} cannot be read: ${errorMessage(cause)}`,
       };
     }
     const key = trimKeyBytes(bytes);
