@@ -1,6 +1,6 @@
-// ARCHITECTURE.md invariant 1: the allowed imports between packages. protocol ← client, protocol ← server,
-// client + server ← cli. The client never imports the server or its dependencies, and the reverse; the
-// protocol core imports no I/O module.
+// ARCHITECTURE.md invariant 1: the allowed imports between packages. protocol ← transport, protocol + transport ←
+// client, protocol + transport ← server, client + server ← cli. The client (and the transport it uses) never
+// imports the server or its dependencies, and the reverse; the protocol core imports no I/O module.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -10,12 +10,13 @@ const root = new URL("..", import.meta.url).pathname;
 
 const ALLOWED_WORKSPACE_IMPORTS: Record<string, readonly string[]> = {
   protocol: [],
-  client: ["@omadm/protocol"],
-  server: ["@omadm/protocol"],
+  transport: ["@omadm/protocol"],
+  client: ["@omadm/protocol", "@omadm/transport"],
+  server: ["@omadm/protocol", "@omadm/transport"],
   cli: ["@omadm/protocol", "@omadm/client", "@omadm/server"],
 };
 
-/** Third-party packages only the server may use: the client must stay small (design.md). */
+/** Third-party packages only the server may use: the client, and the transports it uses, must stay small. */
 const SERVER_ONLY = [
   "fastify",
   "@fastify/",
@@ -26,6 +27,10 @@ const SERVER_ONLY = [
   "prom-client",
   "playwright-core",
 ];
+/** Libraries only @omadm/transport uses, so that their connect and timeout handling exists once. */
+const TRANSPORT_ONLY: readonly string[] = ["mqtt"];
+/** Packages a device maker installs with the client: they carry no server-side dependency. */
+const CLIENT_SIDE: readonly string[] = ["client", "transport"];
 /** Modules the pure protocol core must never import (invariant 2). */
 const PROTOCOL_FORBIDDEN = [
   "node:fs",
@@ -89,8 +94,11 @@ for (const [pkg, allowed] of Object.entries(ALLOWED_WORKSPACE_IMPORTS)) {
         if (name.startsWith("@omadm/") || name === "omadm") {
           if (!allowed.includes(name)) violations.push(`${rel}: ${pkg} may not import ${name}`);
         }
-        if (pkg === "client" && SERVER_ONLY.some((s) => name === s || name.startsWith(s))) {
-          violations.push(`${rel}: the client may not depend on server-side package ${name}`);
+        if (CLIENT_SIDE.includes(pkg) && SERVER_ONLY.some((s) => name === s || name.startsWith(s))) {
+          violations.push(`${rel}: ${pkg} may not depend on server-side package ${name}`);
+        }
+        if (pkg !== "transport" && TRANSPORT_ONLY.includes(name)) {
+          violations.push(`${rel}: ${name} is used through @omadm/transport only`);
         }
         if (pkg === "protocol" && PROTOCOL_FORBIDDEN.some((s) => name === s || spec === s)) {
           violations.push(`${rel}: the pure protocol core may not import ${spec}`);
@@ -108,9 +116,9 @@ test("each package.json declares only the workspace dependencies the architectur
     };
     const workspaceDeps = Object.keys(manifest.dependencies ?? {}).filter((d) => d.startsWith("@omadm/"));
     for (const dep of workspaceDeps) assert.ok(allowed.includes(dep), `${pkg} must not depend on ${dep}`);
-    if (pkg === "client") {
+    if (CLIENT_SIDE.includes(pkg)) {
       for (const dep of Object.keys(manifest.dependencies ?? {})) {
-        assert.ok(!SERVER_ONLY.some((s) => dep === s || dep.startsWith(s)), `client must not depend on ${dep}`);
+        assert.ok(!SERVER_ONLY.some((s) => dep === s || dep.startsWith(s)), `${pkg} must not depend on ${dep}`);
       }
     }
   }
@@ -118,6 +126,7 @@ test("each package.json declares only the workspace dependencies the architectur
 
 const PACKAGE_NAMES: Record<string, string> = {
   protocol: "@omadm/protocol",
+  transport: "@omadm/transport",
   client: "@omadm/client",
   server: "@omadm/server",
   cli: "omadm",

@@ -6,7 +6,7 @@ import { XMLParser } from "fast-xml-parser";
 import { ErrorCode, ProtocolError } from "../errors.js";
 import { err, ok, type Result } from "../result.js";
 import { scanXml } from "./xml-scan.js";
-import { errorMessage } from "@omadm/protocol";
+import { errorMessage } from "../omadm-error.js";
 
 export interface XmlElement {
   /** The qualified element name as written (`Node`, `MSFT:RWAccess`). */

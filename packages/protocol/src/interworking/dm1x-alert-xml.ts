@@ -10,7 +10,7 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { ErrorCode, ProtocolError } from "../errors.js";
 import { err, ok, type Result } from "../result.js";
 import type { Dm1xAlert, Dm1xAlertItem } from "./dm1x-alert.js";
-import { errorMessage } from "@omadm/protocol";
+import { errorMessage } from "../omadm-error.js";
 
 export interface Dm1xXmlOptions {
   /** Largest accepted input (UTF-8 bytes for bytes, UTF-16 units for a string); default 1 MiB. */

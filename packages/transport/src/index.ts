@@ -1,0 +1,22 @@
+// @omadm/transport — the public export list: the notification transport adapters the DM Client and the DM
+// Server share. I/O lives here (sockets, broker connections); nothing runs at import.
+export { TransportError, TransportErrorCode, type TransportLogger } from "./transport-error.js";
+export { withTimeout, isTimeout } from "./timeout.js";
+export {
+  connectMqtt,
+  closeMqtt,
+  isBrokerUrl,
+  isConcreteTopic,
+  type MqttClient,
+  type MqttConnectOptions,
+} from "./mqtt.js";
+export {
+  bindUdpSocket,
+  createUdpSender,
+  sendDatagram,
+  closeUdpSocket,
+  udpSocketType,
+  formatRemoteAddress,
+  type BindUdpOptions,
+  type UdpSocketType,
+} from "./udp.js";
