@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 
@@ -156,5 +156,59 @@ for (const [pkg, allowed] of Object.entries(ALLOWED_WORKSPACE_IMPORTS)) {
       }
     }
     assert.deepEqual(violations, []);
+  });
+}
+
+/** The `src` files each file imports by relative path (type-only imports included: a cycle of types is a tangle too). */
+function importGraph(dir: string): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of sourceFiles(dir)) {
+    const targets = importsOf(file)
+      .filter((spec) => spec.startsWith("."))
+      .map((spec) => join(dirname(file), spec.replace(/\.js$/, ".ts")));
+    graph.set(file, targets);
+  }
+  return graph;
+}
+
+/** Every cycle a depth-first walk meets, each as the files along it, first file repeated at the end. */
+function importCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+  const done = new Set<string>();
+  const path: string[] = [];
+  const onPath = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (file: string): void => {
+    path.push(file);
+    onPath.add(file);
+    for (const next of graph.get(file) ?? []) {
+      if (onPath.has(next)) cycles.push([...path.slice(path.indexOf(next)), next]);
+      else if (!done.has(next) && graph.has(next)) visit(next);
+    }
+    path.pop();
+    onPath.delete(file);
+    done.add(file);
+  };
+  for (const file of [...graph.keys()].sort()) if (!done.has(file)) visit(file);
+  return cycles;
+}
+
+test("the cycle finder names the files of a cycle in import order", () => {
+  const graph = new Map([
+    ["a.ts", ["b.ts"]],
+    ["b.ts", ["c.ts"]],
+    ["c.ts", ["a.ts", "d.ts"]],
+    ["d.ts", []],
+  ]);
+  assert.deepEqual(importCycles(graph), [["a.ts", "b.ts", "c.ts", "a.ts"]]);
+  assert.deepEqual(importCycles(new Map([["d.ts", []]])), []);
+});
+
+for (const pkg of Object.keys(ALLOWED_WORKSPACE_IMPORTS)) {
+  test(`packages/${pkg}/src has no import cycle`, () => {
+    const dir = join(root, "packages", pkg, "src");
+    const cycles = importCycles(importGraph(dir)).map((cycle) =>
+      cycle.map((file) => file.slice(dir.length + 1)).join(" → "),
+    );
+    assert.deepEqual(cycles, [], `import cycles in packages/${pkg}/src:\n${cycles.join("\n")}`);
   });
 }

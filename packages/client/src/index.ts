@@ -35,8 +35,8 @@ export {
   type DmClientLogger,
   type DmClientOptions,
   type DmClientStartOptions,
-} from "./dm-client.js";
-export { DmClientError, DmClientErrorCode } from "./client/dm-client-error.js";
+} from "./dm-client/dm-client.js";
+export { DmClientError, DmClientErrorCode } from "./dm-client/dm-client-error.js";
 export type {
   DmClientEventName,
   DmClientEvents,
@@ -44,7 +44,7 @@ export type {
   NotificationAcceptedEvent,
   NotificationDeferredEvent,
   SessionStartEvent,
-} from "./client/events.js";
+} from "./dm-client/events.js";
 export {
   parseDeviceConfig,
   DeviceConfigError,
@@ -60,5 +60,5 @@ export {
   type MqttListenerConfig,
 } from "./config/device-config.js";
 export { loadDeviceConfig } from "./config/load-device-config.js";
-export { nodeProcessRunner, type ProcessRunner } from "./client/exec-behaviours.js";
+export { nodeProcessRunner, type ProcessRunner } from "./dm-client/exec-behaviours.js";
 export { DeviceConfigSchema, type DeviceConfigJson } from "./config/device-config-schema.js";

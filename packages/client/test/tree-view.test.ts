@@ -3,7 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ErrorCode, parseClientUri, resolveClientUri } from "@omadm/protocol";
-import { LOCAL, createDmTree, serverActor, type DmTree } from "../src/tree/index.js";
+import { LOCAL, serverActor } from "../src/tree/actor.js";
+import { createDmTree, type DmTree } from "../src/tree/dm-tree.js";
 import { SENSOR, errorOf, must, sensorRegistry, sensorTree } from "./tree-fixtures.js";
 
 const A = serverActor("srvA");

@@ -4,15 +4,11 @@ import assert from "node:assert/strict";
 import * as root from "@omadm/protocol";
 import { ErrorCode, ProtocolError } from "../src/errors.js";
 import type { Result } from "../src/result.js";
-import type { ConType, Notification } from "../src/notification/index.js";
-import {
-  ConType as Bearer,
-  decodeNotification,
-  encodeNotification,
-  OptionProfile,
-  P0_VERSION,
-  P0Option,
-} from "../src/notification/index.js";
+import type { ConType } from "../src/notification/constants.js";
+import type { Notification } from "../src/notification/types.js";
+import { ConType as Bearer, OptionProfile, P0_VERSION, P0Option } from "../src/notification/constants.js";
+import { decodeNotification } from "../src/notification/decode.js";
+import { encodeNotification } from "../src/notification/encode.js";
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString("hex");

@@ -8,11 +8,10 @@ import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { resolveNonceKeyConfig } from "./auth/nonce-key-config.js";
 import { AuthMode } from "./auth/types.js";
+import type { ConfigProblem } from "./config-problem.js";
 import { ServerError, ServerErrorCode } from "./errors.js";
 import { resolveTlsConfig, TlsMinVersion, type TlsConfig } from "./tls/tls-config.js";
 import { errorMessage } from "@omadm/protocol";
-
-export { TlsMinVersion, type TlsConfig } from "./tls/tls-config.js";
 
 export const LogLevel = {
   Fatal: "fatal",
@@ -111,13 +110,6 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   api: { loopbackWithoutToken: true, docs: true },
   logLevel: LogLevel.Info,
 };
-
-export interface ConfigProblem {
-  /** Dotted key (`dm.batchSize`) or environment variable (`OMADM_DM_BATCH_SIZE`). */
-  readonly key: string;
-  readonly source: "file" | "env" | "overrides";
-  readonly message: string;
-}
 
 export type ConfigResult =
   | { readonly ok: true; readonly value: ServerConfig; readonly warnings: readonly string[] }

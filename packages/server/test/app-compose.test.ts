@@ -10,7 +10,7 @@ import { MT_P2, verifyNotification } from "@omadm/protocol";
 import { createOmadmServer } from "../src/app.js";
 import { loadServerConfig, type ServerConfig, type ServerConfigInput } from "../src/config.js";
 import type { Timers } from "../src/notifier/wake-on-queue.js";
-import { createMemoryStore } from "../src/store/index.js";
+import { createMemoryStore } from "../src/store/memory-store.js";
 import { manualClock, SimDevice } from "./dm-support.js";
 
 function config(overrides: ServerConfigInput = {}): ServerConfig {

@@ -12,7 +12,7 @@ import { httpCredentials } from "../src/auth/http-credentials.js";
 import { createOmadmServer, type OmadmServer } from "../src/app.js";
 import { loadServerConfig, type ServerConfig, type ServerConfigInput } from "../src/config.js";
 import { ServerError } from "../src/errors.js";
-import { openSqliteStore } from "../src/store/index.js";
+import { openSqliteStore } from "../src/store/sqlite.js";
 import type { Store } from "../src/store/store.js";
 import { digestAuthorization, parseChallenge } from "./auth-support.js";
 import { p1Body, p1Headers, tempDir } from "./dm-support.js";

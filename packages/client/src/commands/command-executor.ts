@@ -4,8 +4,8 @@
 // Also the device-software side of DEFAULT (requestConfiguration) and the OMADM-Accept setter the runner feeds
 // from Package#2 responses (docs/protocol.md §1.6).
 import { errorMessage, type Command, Status, type StatusItem } from "@omadm/protocol";
-import { performExec } from "../exec/exec-command.js";
-import type { ExecRegistry } from "../exec/exec-registry.js";
+import { performExec } from "./exec.js";
+import type { ExecRegistry } from "./exec-registry.js";
 import type {
   AlertOutbox,
   CommandContext,
@@ -13,7 +13,7 @@ import type {
   CommandOutcome,
   OutboxAlert,
 } from "../session/contracts.js";
-import { performSub, performUnsub } from "../subscriptions/sub-command.js";
+import { performSub, performUnsub } from "./sub.js";
 import type { SubscriptionRegistry } from "../subscriptions/subscription-registry.js";
 import type { BrowserLauncher } from "./browser-launcher.js";
 import { type CommandEnvDeps, type CommandEnvOptions, createCommandEnv } from "./command-env.js";

@@ -6,5 +6,5 @@ export {
   type ExecRequest,
   type ExecResult,
   type ExecCompletion,
-} from "./exec-registry.js";
-export { completionAlert } from "./exec-command.js";
+} from "../commands/exec-registry.js";
+export { completionAlert } from "../commands/exec.js";

@@ -18,13 +18,12 @@ import { createCookieJar, type CookieClock, type CookieJar } from "./cookie-jar.
 import {
   ActionKind,
   EventKind,
-  initialState,
-  step,
   type PostAction,
   type SessionAction,
   type SessionEvent,
   type SessionState,
-} from "./session-machine.js";
+} from "./session-states.js";
+import { initialState, step } from "./session-machine.js";
 import {
   AbortCode,
   OutcomeKind,

@@ -10,10 +10,10 @@ export { createDeviceAuthenticator } from "./device-authenticator.js";
 export type { AuthenticatedDevice, DeviceAuthHook } from "./auth-hook.js";
 export { createDeviceAuthHook } from "./auth-hook.js";
 export { DEFAULT_DIGEST_ALGORITHMS, DigestAlgorithm } from "./http-digest.js";
-export { certificateFingerprint } from "./client-certificate.js";
-export type { PskKeyCache, PskKeyCacheOptions, PskKeyEntry } from "./psk-keys.js";
-export { createPskKeyCache } from "./psk-keys.js";
-export type { TlsServerOptionsInput } from "./tls-options.js";
+export { certificateFingerprint } from "../tls/client-certificate.js";
+export type { PskKeyCache, PskKeyCacheOptions, PskKeyEntry } from "../tls/psk-keys.js";
+export { createPskKeyCache } from "../tls/psk-keys.js";
+export type { TlsServerOptionsInput } from "../tls/tls-options.js";
 export {
   MODERN_X509_CIPHER_SUITES,
   PSK_CIPHER_SUITES,
@@ -21,5 +21,5 @@ export {
   TLS13_CIPHER_SUITES,
   X509_CIPHER_SUITES,
   tlsServerOptions,
-} from "./tls-options.js";
+} from "../tls/tls-options.js";
 export { httpCredentials } from "./http-credentials.js";

@@ -5,8 +5,8 @@
 import { constants } from "node:crypto";
 import type { TlsOptions } from "node:tls";
 import type { DeviceAuthenticator } from "../auth/device-authenticator.js";
-import { tlsServerOptions } from "../auth/tls-options.js";
-import type { TlsConfig } from "../config.js";
+import { tlsServerOptions } from "./tls-options.js";
+import type { TlsConfig } from "./tls-config.js";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import type { TlsMaterial } from "./tls-material.js";
 import { errorMessage } from "@omadm/protocol";

@@ -7,7 +7,7 @@
 // Inside `store.transaction(fn)` the changes are collected and applied only after the commit (a rolled-back
 // change never reaches the cache). Changes made by another server node are not seen here: psk-keys.ts covers
 // those with its store lookup on a miss.
-import type { PskKeyCache } from "../auth/psk-keys.js";
+import type { PskKeyCache } from "./psk-keys.js";
 import type { DeviceStore, Store, StoreParts } from "../store/store.js";
 import type { Device } from "../store/types.js";
 

@@ -5,7 +5,7 @@ import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createSecureContext } from "node:tls";
 import { ServerError, ServerErrorCode } from "../errors.js";
-import type { TlsConfig } from "../config.js";
+import type { TlsConfig } from "./tls-config.js";
 import { errorMessage } from "@omadm/protocol";
 
 /** PEM text of the server certificate chain, its key and the CAs device certificates chain to. */

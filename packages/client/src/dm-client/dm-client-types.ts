@@ -4,7 +4,7 @@ import type { BrowserLauncher } from "../commands/browser-launcher.js";
 import type { Timers } from "../commands/command-env.js";
 import type { MoCodec } from "../commands/mo-codec.js";
 import type { ConfigurationOutcome } from "../commands/default-command.js";
-import type { ExecHandler } from "../exec/exec-registry.js";
+import type { ExecHandler } from "../commands/exec-registry.js";
 import type { HttpClient } from "../http/http-client.js";
 import type { BearerAvailability } from "../notification/bearer.js";
 import type { IntakeDecision } from "../notification/intake.js";

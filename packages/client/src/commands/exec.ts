@@ -17,8 +17,8 @@ import {
   isValidStatusCode,
   parseServerUri,
 } from "@omadm/protocol";
-import type { CommandEnv } from "../commands/command-env.js";
-import { parseTarget, resolveAllowed } from "../commands/targets.js";
+import type { CommandEnv } from "./command-env.js";
+import { parseTarget, resolveAllowed } from "./targets.js";
 import type { AlertOutbox, CommandContext, OutboxAlert } from "../session/contracts.js";
 import type { ExecCompletion, ExecRegistry, ExecRequest, ExecResult } from "./exec-registry.js";
 

@@ -5,9 +5,9 @@
 //   a subscription to `MOID/*/` covers instances created later.
 // - UNSUB removes the server's subscription whose ClientURI is string-identical → 200, else 404.
 import { Status, type StatusItem, parseServerUri } from "@omadm/protocol";
-import type { CommandEnv } from "../commands/command-env.js";
-import { parseTarget, resolveAllowed } from "../commands/targets.js";
-import type { SubscriptionRegistry } from "./subscription-registry.js";
+import type { CommandEnv } from "./command-env.js";
+import { parseTarget, resolveAllowed } from "./targets.js";
+import type { SubscriptionRegistry } from "../subscriptions/subscription-registry.js";
 
 export function performSub(
   env: CommandEnv,

@@ -3,7 +3,7 @@
 // pinning works with a private CA and with self-signed device certificates alike, and needs no name rules.
 
 import { X509Certificate, createHash } from "node:crypto";
-import type { AuthSocket } from "./types.js";
+import type { AuthSocket } from "../auth/types.js";
 
 /** Lowercase hex SHA-256 of DER bytes: the form the store keeps. */
 export function fingerprintOfDer(der: Uint8Array): string {

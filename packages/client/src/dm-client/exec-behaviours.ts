@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { Status } from "@omadm/protocol";
 import type { Timers } from "../commands/command-env.js";
 import { type ExecBehaviour, ExecKind } from "../config/device-config.js";
-import type { ExecHandler, ExecRegistry } from "../exec/exec-registry.js";
+import type { ExecHandler, ExecRegistry } from "../commands/exec-registry.js";
 
 /** Runs a process to completion; resolves with its exit code, rejects when it cannot start. */
 export type ProcessRunner = (argv: readonly string[], env: Readonly<Record<string, string>>) => Promise<number>;

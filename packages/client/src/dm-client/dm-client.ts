@@ -14,39 +14,39 @@ import {
   ProtocolError,
   parseGenericAlert,
 } from "@omadm/protocol";
-import { type AccessControl, createAccessControl } from "./access/access-control.js";
-import { DmClientError, DmClientErrorCode } from "./client/dm-client-error.js";
-import { DmClientEmitter, type DmClientEventName, type DmClientListener } from "./client/events.js";
-import { nodeProcessRunner, registerExecBehaviours } from "./client/exec-behaviours.js";
-import { leafTarget, leafValueFor, resolveLocal } from "./client/local-api.js";
-import { type NotificationFlow, createNotificationFlow } from "./client/notification-flow.js";
-import { type ClientParts, applyState, captureState } from "./client/state-bridge.js";
-import { createStateSaver } from "./client/state-saver.js";
-import { createInitialInstances, provisionAccounts, registerDeviceMos } from "./client/tree-setup.js";
-import { type SessionScheduler, createSessionScheduler } from "./client/session-scheduler.js";
-import { type DmCommandExecutor, createCommandExecutor } from "./commands/command-executor.js";
-import type { ConfigurationOutcome } from "./commands/default-command.js";
-import { createDefaultUriStore } from "./commands/default-uri-store.js";
-import { createServerAcceptStore } from "./commands/server-accept.js";
-import type { DeviceConfig } from "./config/device-config.js";
-import { createExecRegistry, type ExecHandler } from "./exec/exec-registry.js";
-import { type BearerAvailability, staticBearerAvailability } from "./notification/bearer.js";
-import type { IntakeDecision } from "./notification/intake.js";
-import type { NotificationSource } from "./notification/transports/notification-transport.js";
-import { createRecentNotificationIds, type RecentNotificationIds } from "./notification/recent-ids.js";
-import { createAlertOutbox } from "./session/alert-outbox.js";
-import type { OutboxAlert } from "./session/contracts.js";
-import type { SessionOutcome, SessionTrigger } from "./session/session-types.js";
-import type { DefaultUriRecord, NotificationIdRecord, SubscriptionRecord } from "./state/client-state.js";
-import { createSubscriptionRegistry } from "./subscriptions/subscription-registry.js";
-import { type SubscriptionReporter, createSubscriptionReporter } from "./subscriptions/subscription-reporter.js";
-import { readShippedDdf } from "./tree/shipped-ddf.js";
-import { type DmAccount, readAccounts } from "./tree/dmacc.js";
-import { type DmTree, type WriteOutcome, createDmTree } from "./tree/dm-tree.js";
-import type { LeafValue, MoDataObject } from "./tree/leaf-value.js";
-import { createMoRegistry } from "./tree/mo-registry.js";
-import { Roaming, setSessionInfo } from "./tree/sessioninfo.js";
-import type { DmClient, DmClientDeps, DmClientOptions, DmClientStartOptions } from "./client/dm-client-types.js";
+import { type AccessControl, createAccessControl } from "../access/access-control.js";
+import { DmClientError, DmClientErrorCode } from "./dm-client-error.js";
+import { DmClientEmitter, type DmClientEventName, type DmClientListener } from "./events.js";
+import { nodeProcessRunner, registerExecBehaviours } from "./exec-behaviours.js";
+import { leafTarget, leafValueFor, resolveLocal } from "./local-api.js";
+import { type NotificationFlow, createNotificationFlow } from "./notification-flow.js";
+import { type ClientParts, applyState, captureState } from "./state-bridge.js";
+import { createStateSaver } from "./state-saver.js";
+import { createInitialInstances, provisionAccounts, registerDeviceMos } from "./tree-setup.js";
+import { type SessionScheduler, createSessionScheduler } from "./session-scheduler.js";
+import { type DmCommandExecutor, createCommandExecutor } from "../commands/command-executor.js";
+import type { ConfigurationOutcome } from "../commands/default-command.js";
+import { createDefaultUriStore } from "../commands/default-uri-store.js";
+import { createServerAcceptStore } from "../commands/server-accept.js";
+import type { DeviceConfig } from "../config/device-config.js";
+import { createExecRegistry, type ExecHandler } from "../commands/exec-registry.js";
+import { type BearerAvailability, staticBearerAvailability } from "../notification/bearer.js";
+import type { IntakeDecision } from "../notification/intake.js";
+import type { NotificationSource } from "../notification/transports/notification-transport.js";
+import { createRecentNotificationIds, type RecentNotificationIds } from "../notification/recent-ids.js";
+import { createAlertOutbox } from "../session/alert-outbox.js";
+import type { OutboxAlert } from "../session/contracts.js";
+import type { SessionOutcome, SessionTrigger } from "../session/session-types.js";
+import type { DefaultUriRecord, NotificationIdRecord, SubscriptionRecord } from "../state/client-state.js";
+import { createSubscriptionRegistry } from "../subscriptions/subscription-registry.js";
+import { type SubscriptionReporter, createSubscriptionReporter } from "../subscriptions/subscription-reporter.js";
+import { readShippedDdf } from "../tree/shipped-ddf.js";
+import { type DmAccount, readAccounts } from "../tree/dmacc.js";
+import { type DmTree, type WriteOutcome, createDmTree } from "../tree/dm-tree.js";
+import type { LeafValue, MoDataObject } from "../tree/leaf-value.js";
+import { createMoRegistry } from "../tree/mo-registry.js";
+import { Roaming, setSessionInfo } from "../tree/sessioninfo.js";
+import type { DmClient, DmClientDeps, DmClientOptions, DmClientStartOptions } from "./dm-client-types.js";
 
 export type {
   BoundNotificationTransport,
@@ -55,7 +55,7 @@ export type {
   DmClientLogger,
   DmClientOptions,
   DmClientStartOptions,
-} from "./client/dm-client-types.js";
+} from "./dm-client-types.js";
 
 export function createDmClient(deps: DmClientDeps, config: DeviceConfig, options: DmClientOptions = {}): DmClient {
   return new DmClientImpl(deps, config, options);
