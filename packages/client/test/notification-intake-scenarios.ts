@@ -11,7 +11,7 @@ import type { NotificationAcceptedEvent, NotificationDeferredEvent } from "../sr
 import { mutableBearerAvailability } from "../src/notification/bearer.js";
 import { type RejectedNotification, RejectReason } from "../src/notification/intake.js";
 import type { NotificationTransport } from "../src/notification/transports/notification-transport.js";
-import type { DmClientDeps } from "../src/dm-client/dm-client.js";
+import type { DmClientDeps } from "../src/dm-client/dm-client-types.js";
 import type { SessionOutcome } from "../src/session/session-types.js";
 import { createMemoryStateStore } from "../src/state/state-store.js";
 import {

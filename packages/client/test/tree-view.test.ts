@@ -75,7 +75,7 @@ test("locate() maps a resolved view back to MOID/MIID/path; detached views are n
 });
 
 test("read serializes typed JSON; readableByServer leaves out No-Get nodes", async () => {
-  const { readableByServer } = await import("../src/tree/index.js");
+  const { readableByServer } = await import("../src/tree/subtree-encoder.js");
   const tree = exampleTree();
   must(tree.setValue(SENSOR, "left", ["Secret"], new Uint8Array([1, 2])));
   const full = must(tree.read(SENSOR, "left", []));

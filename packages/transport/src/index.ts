@@ -2,14 +2,8 @@
 // Server share. I/O lives here (sockets, broker connections); nothing runs at import.
 export { TransportError, TransportErrorCode, type TransportLogger } from "./transport-error.js";
 export { withTimeout, isTimeout } from "./timeout.js";
-export {
-  connectMqtt,
-  closeMqtt,
-  isBrokerUrl,
-  isConcreteTopic,
-  type MqttClient,
-  type MqttConnectOptions,
-} from "./mqtt.js";
+export { connectMqtt, closeMqtt, isBrokerUrl, isConcreteTopic, type MqttConnectOptions } from "./mqtt.js";
+export type { MqttClient } from "mqtt";
 export {
   bindUdpSocket,
   createUdpSender,

@@ -7,8 +7,6 @@ import { errorMessage } from "@omadm/protocol";
 import { withTimeout } from "./timeout.js";
 import { TransportError, TransportErrorCode, type TransportLogger } from "./transport-error.js";
 
-export type { MqttClient } from "mqtt";
-
 /** How soon mqtt.js tries again after a lost connection. */
 const RECONNECT_PERIOD_MS = 1000;
 /** The message of the error mqtt.js emits when its own connect timer runs out. */

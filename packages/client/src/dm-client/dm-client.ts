@@ -48,15 +48,6 @@ import { createMoRegistry } from "../tree/mo-registry.js";
 import { Roaming, setSessionInfo } from "../tree/sessioninfo.js";
 import type { DmClient, DmClientDeps, DmClientOptions, DmClientStartOptions } from "./dm-client-types.js";
 
-export type {
-  BoundNotificationTransport,
-  DmClient,
-  DmClientDeps,
-  DmClientLogger,
-  DmClientOptions,
-  DmClientStartOptions,
-} from "./dm-client-types.js";
-
 export function createDmClient(deps: DmClientDeps, config: DeviceConfig, options: DmClientOptions = {}): DmClient {
   return new DmClientImpl(deps, config, options);
 }
