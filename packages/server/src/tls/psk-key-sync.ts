@@ -1,4 +1,4 @@
-// Keeps the in-memory PSK key cache (../auth/psk-keys.ts) current with every device change made through this
+// Keeps the in-memory PSK key cache (psk-keys.ts) current with every device change made through this
 // server: a store wrapper whose `devices.create/update/delete` tell the cache what changed once the change has
 // committed. The REST API (pre-provisioning, credential changes, deletion), the device registry and anything
 // else given the wrapped store are covered without knowing about PSK-TLS. A device added through the API can
