@@ -1,5 +1,5 @@
-// Shared test helpers for event-driven code: wait on what arrives instead of sleeping (helper brief, "Never
-// sleep-and-hope"), record log lines, and check that a test left no socket or timer open.
+// Shared test helpers for event-driven code: wait on what arrives instead of sleeping (never sleep and
+// hope), record log lines, and check that a test left no socket or timer open.
 
 /** A FIFO that callbacks push into and a test awaits; `next()` resolves with the oldest unread item. */
 export interface Inbox<T> {

@@ -48,7 +48,7 @@ export function hasOpenssl(): boolean {
 
 /**
  * The skip option for tests needing openssl: false when it is installed; a reason when it is not; and with
- * `CI=true` an absent openssl is a failure (helper brief), so this throws.
+ * `CI=true` an absent openssl is a failure (as for every service, test-support/services.ts), so this throws.
  */
 export function skipWithoutOpenssl(): false | string {
   if (hasOpenssl()) return false;

@@ -1,5 +1,5 @@
 // Shared test helper: find an external service (Mosquitto, PostgreSQL, …) that a test needs, and skip or fail
-// honestly when it is absent (helper brief, "Real parts, not mocks").
+// honestly when it is absent (tests use real parts, not mocks).
 //
 // How a test file uses it:
 //

@@ -85,7 +85,7 @@ export async function createTcpProxy(target: { host: string; port: number }): Pr
   };
 }
 
-/** Splits a byte stream into MQTT packets (type nibble + variable-length "remaining length", §2.2.3). */
+/** Splits a byte stream into MQTT packets (type nibble + variable-length "remaining length", MQTT 3.1.1 §2.2.3). */
 function mqttFramer(onPacket: (type: number) => void): (chunk: Buffer) => void {
   let pending = Buffer.alloc(0);
   return (chunk) => {

@@ -62,7 +62,7 @@ export function registerServerCommand(program: Command, deps: ServerCommandDeps)
     .option("--mqtt-url <url>", "MQTT broker for Package#0 notifications (e.g. mqtt://127.0.0.1:1883)")
     .option("--server-id <id>", "SERVER-ID sent in Package#0 (the devices' DMAcc SrvID)")
     // docs/protocol.md §11.2: HTTPS for devices; the other tls.* keys (PSK-TLS, TLS 1.1) are in the config file or
-    // OMADM_TLS_* variables, and mtls/psk device authentication in deviceAuth.modes (OMADM_DEVICE_AUTH).
+    // OMADM_TLS_* variables, and mtls/psk device authentication in deviceAuth.modes (OMADM_DEVICE_AUTH_MODES).
     .option("--tls-cert <file>", "server certificate chain (PEM): listen with HTTPS (tls.certFile)")
     .option("--tls-key <file>", "private key of --tls-cert (PEM) (tls.keyFile)")
     .option("--tls-ca <file>", "CA certificates device certificates must chain to (PEM) (tls.caFile)")

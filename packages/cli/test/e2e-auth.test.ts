@@ -1,4 +1,4 @@
-// End to end (issue 4 "HTTP Basic and Digest ... for devices, as configured"; docs/protocol.md §11.2): the server
+// End to end (HTTP Basic and Digest for devices, as configured; docs/protocol.md §11.2): the server
 // requires HTTP Digest from devices on the DM endpoint and on the Data Repository; the project's DM Client
 // answers each challenge with its DMAcc credentials, in the session and in its repository transfers.
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// End to end (issue 4 "Tests", issue 3): the real DM Server (composition root, SQLite store, Data Repository,
+// End to end: the real DM Server (composition root, SQLite store, Data Repository,
 // REST API) and the project's own DM Client over real loopback HTTP. An operator queues a full command set
 // through the REST API; the device runs it in one client-initiated session that follows the server's CONT URL;
 // every status and result shows up in the API — including the asynchronous EXEC result, which the device sends

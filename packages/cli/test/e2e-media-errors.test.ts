@@ -1,4 +1,4 @@
-// End to end (issue 3 and 4 "Tests": the media handshake and the HTTP error rules) with the real server behind a
+// End to end (the media handshake and the HTTP error rules, docs/protocol.md §1.5, §1.6) with the real server behind a
 // small reverse proxy that records every request (and can answer one itself): the server's public base URL is the
 // proxy, so the SrvURI, the CONT URL and the repository URLs all pass through it.
 // - docs/protocol.md §1.6, §4.2/§4.10: the device writes a vendor MO format first when it knows nothing of

@@ -1,4 +1,4 @@
-// End to end (issue 4 "Command queue", "Generic Alerts", "Notifier"; issue 3 EXEC/DEFAULT/UNSUB): more of the
+// End to end (the command queue, Generic Alerts, the notifier; EXEC, DEFAULT, UNSUB): more of the
 // queue's life with the real server and the project's DM Client over loopback HTTP —
 // - batching: a queue longer than the batch size spans several Package#2s, all posted to the CONT URL;
 //   a cancelled command is never sent; an idempotency key queues a command once;

@@ -1,5 +1,5 @@
-// End to end (issue 4 "Tests": "Restart the server in the middle of a queue and of a session: nothing is lost,
-// nothing is done twice that should not be"). The server is stopped (its SQLite store closed) and a new server
+// End to end: restart the server in the middle of a queue and of a session — nothing is lost, nothing is done
+// twice that should not be (ARCHITECTURE.md invariant 5). The server is stopped (its SQLite store closed) and a new server
 // is started over the same data directory on the same port; the project's DM Client is the device.
 // - A queue waiting for the device survives the restart and the device's next session gets all of it.
 // - A session in progress (Package#2 sent, Package#3 not yet: the device's EXEC handler blocks until the test

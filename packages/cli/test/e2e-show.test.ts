@@ -1,4 +1,4 @@
-// End to end (issue 4 "Tests", docs/protocol.md §4.6): SHOW with a real headless Chromium as the
+// End to end (docs/protocol.md §4.6): SHOW with a real headless Chromium as the
 // device's Web Browser Component. The operator creates a UI session with choices through the REST API (which
 // queues the SHOW); the device's DM session launches the browser on the ServerURI, answers SHOW with 200 and goes
 // on with the next command without waiting for the user; then the user (the test, through playwright-core)

@@ -1,4 +1,4 @@
-// End to end (issue 4 "Tests"): the operator wakes a device through the REST API; the server's notifier sends
+// End to end: the operator wakes a device through the REST API; the server's notifier sends
 // Package#0 over real UDP (loopback) and over the real Mosquitto broker; the project's DM Client, listening on
 // that transport, verifies the SHA256-DIGEST with its DMAcc notification credentials (docs/protocol.md §2.5), opens
 // a session with ServerInitiatedMgmt carrying the NOTIFICATION-ID (§2.7) and runs the queued commands. A

@@ -1,4 +1,4 @@
-// End to end over TLS (issue 4 "client certificates (mTLS) and PSK-TLS for devices, as configured";
+// End to end over TLS (client certificates (mTLS) and PSK-TLS for devices, as configured;
 // docs/protocol.md §11.2): `omadm server` started through its command parser with --tls-cert/--tls-key/--tls-ca and
 // OMADM_* variables, on a real SQLite store in a temp dir; the project's DM Client session runner (`runSession`)
 // over its own HTTP transport (`createUndiciHttpClient`) with a device certificate or a PSK; commands queued and
@@ -59,7 +59,7 @@ async function omadmServer(
   registerServerCommand(program, {
     out: (t) => out.push(t),
     err: (t) => err.push(t),
-    env: { OMADM_LOG_LEVEL: "silent", OMADM_NOTIFIER: "false", ...env },
+    env: { OMADM_LOG_LEVEL: "silent", OMADM_COMPONENTS_NOTIFIER: "false", ...env },
     setExitCode: (code) => {
       throw new Error(`omadm server exited with ${code}: ${err.join("")}`);
     },
@@ -133,7 +133,7 @@ test("mtls: the registered device certificate gets the session, an unknown one 4
       "--tls-ca",
       pki.caFile,
     ],
-    { OMADM_DEVICE_AUTH: "mtls" },
+    { OMADM_DEVICE_AUTH_MODES: "mtls" },
   );
   for (const name of ["dm", "repository", "ui", "api"]) {
     assert.match(out, new RegExp(`^  ${name} +https://127\\.0\\.0\\.1:\\d+/`, "m"));
@@ -171,7 +171,7 @@ test(
   async () => {
     const { running } = await omadmServer(
       ["--data-dir", join(dir.path, "psk"), "--tls-cert", pki.server.certFile, "--tls-key", pki.server.keyFile],
-      { OMADM_DEVICE_AUTH: "psk" },
+      { OMADM_DEVICE_AUTH_MODES: "psk" },
     );
     await api(running, "POST", "/devices", {
       id: PSK_DEV.id,

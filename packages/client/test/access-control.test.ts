@@ -1,4 +1,4 @@
-// Delegated access control (docs/protocol.md §10 and its [PROPOSED] checks; our No-Get and §11.3 decisions):
+// Delegated access control (docs/protocol.md §10 and omadm's checks there; our No-Get and §11.3 decisions):
 // Perm-provisioned MOIDs, per-instance rights with exclusive creator rights, grants, 403/405, MOS filtering.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -73,7 +73,7 @@ const target = (moid: string, miid: string | undefined, ...path: string[]) => ({
   path,
 });
 
-test("a MOID not provisioned for the server is 403 and hidden from its MOS (§10.1, §10.7)", () => {
+test("a MOID not provisioned for the server is 403 and hidden from its MOS (§10 rules 1 and 7)", () => {
   const { acl } = world();
   assert.equal(acl.checkAccess("srvB", "GET", MOID_DEVINFO, "devinfo", undefined), 403);
   const e = errorOf(acl.checkTarget("srvB", "GET", target(MOID_DEVINFO, "devinfo", "DevID")));
@@ -89,7 +89,7 @@ test("a MOID not provisioned for the server is 403 and hidden from its MOS (§10
   assert.equal(acl.isProvisioned("srvA", MOID_SESSIONINFO), false);
 });
 
-test("the creator has exclusive full rights; device instances go to every provisioned server (§10.2, §10.6)", () => {
+test("the creator has exclusive full rights; device instances go to every provisioned server (§10 rules 2 and 6)", () => {
   const { acl } = world();
   assert.deepEqual([...acl.rights("srvA", SENSOR, "a1")].sort(), ["Delegate", "Exec", "Read", "Write"]);
   assert.equal(acl.rights("srvB", SENSOR, "a1").size, 0);
@@ -139,7 +139,7 @@ test("grants: the device or a Delegate holder grants; others get 403; deleting t
   assert.equal(acl.rights("srvB", SENSOR, "a1").size, 0, "a new instance with the old MIID inherits no grant");
 });
 
-test("the DDF AccessType is checked after the rights: 405 (§10 [PROPOSED])", () => {
+test("the DDF AccessType is checked after the rights: 405 (§10, omadm's choice)", () => {
   const { acl, tree } = world();
   const devId = tree.node(MOID_DEVINFO, "devinfo", ["DevID"])?.definition;
   assert.equal(acl.checkAccess("srvA", "GET", MOID_DEVINFO, "devinfo", devId), 200);

@@ -1,4 +1,4 @@
-// DEFAULT and its fallback (docs/protocol.md §4.9 [PROPOSED]): one ServerURI per MOID, replaced by a
+// DEFAULT and its fallback (docs/protocol.md §4.9, omadm's choice): one ServerURI per MOID, replaced by a
 // newer DEFAULT; when device software needs a MOID the tree lacks, the HGET procedure runs against the stored URI
 // and no status goes to any DM Server.
 import { test } from "node:test";

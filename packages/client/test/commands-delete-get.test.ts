@@ -1,4 +1,4 @@
-// DELETE and GET (docs/protocol.md §4.3, §4.5; docs/protocol.md §4.3, §4.5 [PROPOSED], §6.1, §6.3, §10).
+// DELETE and GET (docs/protocol.md §4.3, §4.5; docs/protocol.md §4.3, §4.5 (omadm's choice), §6.1, §6.3, §10).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { StatusItem } from "@omadm/protocol";
@@ -27,7 +27,7 @@ test("DELETE: missing 404, permanent or not deletable 405, no right or unprovisi
   assert.equal(await del(`${SENSOR}/ghost/`), 404);
   assert.equal(await del(`${SENSOR}/left/Serial`), 405); // Scope Permanent (§8.1)
   assert.equal(await del(`${SENSOR}/left/ID`), 405); // AccessType without Delete (§8.2)
-  assert.equal(await del(`${SENSOR}/mine/`, "srvB"), 403); // the creator's exclusive rights (§10.2)
+  assert.equal(await del(`${SENSOR}/mine/`, "srvB"), 403); // the creator's exclusive rights (§10 rule 2)
   assert.equal(await del(`${FW}/fw1/PkgURL`, "srvB"), 403);
   assert.equal(await del(`${HIDDEN}/h1/`), 403);
   assert.deepEqual(h.tree.snapshot(), before);

@@ -72,7 +72,7 @@ export interface Device {
 
 /**
  * srvA may manage DevInfo, SENSOR, FW and DMAcc; srvB only SENSOR. SENSOR has two device-created instances
- * ("left", "right", so every provisioned server has full rights, §10.6) as in docs/protocol.md §6.1; FW has "fw1".
+ * ("left", "right", so every provisioned server has full rights, §10 rule 6) as in docs/protocol.md §6.1; FW has "fw1".
  */
 export function device(): Device {
   const registry = createMoRegistry();

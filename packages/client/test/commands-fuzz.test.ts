@@ -1,5 +1,5 @@
-// Fuzzing the executor with hostile commands (helper brief: bad input gets a status code and changes nothing,
-// nothing crashes): arbitrary and mutated ClientURIs, ServerURIs and MOIDs for every command. execute() must
+// Fuzzing the executor with hostile commands (bad input gets a status code and changes nothing,
+// nothing crashes: ARCHITECTURE.md invariant 7): arbitrary and mutated ClientURIs, ServerURIs and MOIDs for every command. execute() must
 // resolve with a legal sc; read-only commands must leave the tree as it was; a refused write must change nothing.
 // The HttpClient here is a small fake that refuses every request, so random ServerURIs never reach a network.
 import { test } from "node:test";

@@ -1,4 +1,4 @@
-// HGET over real loopback HTTP (docs/protocol.md §4.1 and its [PROPOSED] status rules).
+// HGET over real loopback HTTP (docs/protocol.md §4.1 and omadm's status rules there).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { concreteClientUri } from "@omadm/protocol";
@@ -17,9 +17,9 @@ test("HGET without ClientURI creates an instance with a client-assigned MIID and
   assert.ok(miid !== undefined, "an instance was created");
   assert.deepEqual(status.URI, [`${APP}/${miid}/`]);
   assert.equal(h.tree.getValue(APP, miid, ["PkgURL"]), "https://pkg.example/2");
-  // The creating server gets the instance (§10.2).
+  // The creating server gets the instance (§10 rule 2).
   assert.deepEqual(h.tree.creator(APP, miid), { kind: "server", srvId: "srvA" });
-  // Step 1: Accept lists the MO formats we read; OMADM-DevID is sent (§1.3 [PROPOSED]).
+  // Step 1: Accept lists the MO formats we read; OMADM-DevID is sent (§1.3, omadm's choice).
   const req = repo.requests.find((r) => r.path === p);
   assert.ok(req, "the repository was asked");
   assert.equal(req.method, "GET");
@@ -46,7 +46,7 @@ test("HGET without ClientURI: a MIID that does not exist creates that instance; 
 test("HGET with a ClientURI stores the one item there, replacing everything below it", async (t) => {
   const h = testHarness(t);
   const p = path();
-  // The item's own ClientURI is only checked for its MOID (§4.1 [PROPOSED]).
+  // The item's own ClientURI is only checked for its MOID (§4.1, omadm's choice).
   repo.route(p, () => json([{ ClientURI: `${SENSOR}/elsewhere/Data`, MOData: { Data: { "9": { Date: "1.1" } } } }]));
   const { status } = await h.run({ name: "HGET", serverUri: repo.base + p, clientUri: `${SENSOR}/left/Data` });
   assert.equal(status.sc, 200);

@@ -1,4 +1,4 @@
-// HPUT and HPOST over real loopback HTTP (docs/protocol.md §4.2, §1.6; docs/protocol.md §1.6, §4.2 [PROPOSED]).
+// HPUT and HPOST over real loopback HTTP (docs/protocol.md §4.2, §1.6, omadm's choice).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseMoSerialization } from "@omadm/protocol";

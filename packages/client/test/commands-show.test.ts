@@ -1,4 +1,4 @@
-// SHOW (docs/protocol.md §4.6 [PROPOSED]): 200 launched, 500 launch failed, 501 no launcher; the
+// SHOW (docs/protocol.md §4.6, omadm's choice): 200 launched, 500 launch failed, 501 no launcher; the
 // client never waits for the UI session. With the recording fake and with real spawned processes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -20,7 +20,7 @@ test("SHOW launches the browser on the ServerURI (200), and a failed launch is 5
   assert.deepEqual(ok.status, { sc: 200 });
   const failed = await h.run({ name: "SHOW", serverUri: "https://ui.example/broken" });
   assert.deepEqual(failed.status, { sc: 500 });
-  // The next command is processed normally (docs/protocol.md §4.6: "MUST process the next DM Command").
+  // The next command is processed normally (docs/protocol.md §4.6: the client MUST go on with the next command).
   assert.equal((await h.run({ name: "GET", clientUri: `${SENSOR}/left/ID` })).status.sc, 200);
   assert.deepEqual(launcher.launched, ["https://ui.example/show?uiid=1234", "https://ui.example/broken"]);
   assert.ok(h.logger.lines.some((l) => /no display/.test(String(l.details.reason))));

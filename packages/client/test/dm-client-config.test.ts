@@ -1,4 +1,4 @@
-// The device config file (issue 3 "a device described by one config file"): the shipped example loads and
+// The device config file (one file describes a device, docs/device-config.md): the shipped example loads and
 // builds a working tree; every kind of mistake is refused with an error that names the key at fault.
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access --
    the tests edit config JSON into deliberately wrong shapes, which no static type describes */

@@ -1,4 +1,4 @@
-// Restart with state intact (issue 3, design invariant 6): a DmClient saves its state to a real file after each
+// Restart with state intact (ARCHITECTURE.md invariant 8): a DmClient saves its state to a real file after each
 // session and change; a new DmClient over the same file has the tree, SUB subscriptions, DEFAULT URIs, pending
 // alerts, pending asynchronous reports and recent NOTIFICATION-IDs back — a duplicate notification sent after
 // the restart is still dropped, and the pending report is delivered once its ServerURI answers.

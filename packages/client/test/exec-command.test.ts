@@ -1,4 +1,4 @@
-// EXEC with synchronous and asynchronous reporting (docs/protocol.md §4.4, §4.12; docs/protocol.md §3.5, §4.4, §4.12).
+// EXEC with synchronous and asynchronous reporting (docs/protocol.md §4.4, §4.12, §3.5).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { AT_EXEC_COMPLETE } from "@omadm/protocol";

@@ -1,5 +1,5 @@
-// The notification-intake scenarios every real transport runs (issue 3: "notification acceptance and each
-// rejection reason over UDP and over MQTT"): a DmClient listening on the transport, a scripted DM server on
+// The notification-intake scenarios every real transport runs (notification acceptance and each rejection
+// reason, over UDP and over MQTT): a DmClient listening on the transport, a scripted DM server on
 // 127.0.0.1 answering each Package#1 with END, and Package#0s sent by a real sender. Each accepted notification
 // must open a session whose Package#1 carries ServerInitiatedMgmt with the NOTIFICATION-ID (and MOS when
 // REQ-MOS); each rejected one must be reported with its reason, change nothing, and open no session.

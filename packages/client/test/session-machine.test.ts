@@ -1,4 +1,4 @@
-// The pure session state machine (design invariant 2) without any HTTP: transitions, actions, illegal events, and
+// The pure session state machine (ARCHITECTURE.md invariant 4) without any HTTP: transitions, actions, illegal events, and
 // a property — for any Package#2 without END, one status per item in order, and exactly the valid commands other
 // than CONT/END go to the executor, in order.
 import { test } from "node:test";

@@ -183,7 +183,7 @@ test("END anywhere: every command of the package runs and no Package#3 is sent (
 });
 
 for (const status of [400, 404, 500, 503]) {
-  test(`HTTP ${status} to Package#1 aborts the session and the client does not retry (§7.6)`, async () => {
+  test(`HTTP ${status} to Package#1 aborts the session and the client does not retry (§1.5)`, async () => {
     const srv = await server(() => ({ status, body: "no" }));
     const outcome = expectAborted(await run({ srv }));
     assert.equal(outcome.code, AbortCode.HTTP_STATUS);

@@ -1,4 +1,4 @@
-// The file state store (design invariant 6): atomic replace (temp file, fsync, rename, fsync dir), restart =
+// The file state store (ARCHITECTURE.md invariant 8): atomic replace (temp file, fsync, rename, fsync dir), restart =
 // load in a new instance, and a crash at every step of a write leaves the old or the new state, never a mix.
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// SUB and UNSUB as commands, and the subscription registry (docs/protocol.md §4.10–§4.11, docs/protocol.md §4.10–§4.11).
+// SUB and UNSUB as commands, and the subscription registry (docs/protocol.md §4.10–§4.11).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ErrorCode } from "@omadm/protocol";

@@ -1,4 +1,4 @@
-// Nothing lost across a restart (docs/protocol.md §4.10 [PROPOSED]; design invariant 6): a SUB
+// Nothing lost across a restart (docs/protocol.md §4.10 (omadm's choice); ARCHITECTURE.md invariant 8): a SUB
 // change still waiting for its 2 s window, or for a retry after the receiver refused the PUT, is marked in the
 // saved state (`pendingSince` on the subscription record). A new DmClient over the same state file reports it —
 // exactly once, with the data as it is then — and clears the mark. A state file written before the mark existed

@@ -1,5 +1,5 @@
-// SUB reporting over real loopback HTTP with an injected manual timer (docs/protocol.md §4.10, §1.6, §4.10
-// [PROPOSED]): coalesced changes, one PUT of the subtree, the 415 + OMADM-Accept retry, failures kept pending.
+// SUB reporting over real loopback HTTP with an injected manual timer (docs/protocol.md §4.10, §1.6, and omadm's
+// choices there): coalesced changes, one PUT of the subtree, the 415 + OMADM-Accept retry, failures kept pending.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createSubscriptionReporter, type SubscriptionReporter } from "../src/subscriptions/subscription-reporter.js";
@@ -103,7 +103,7 @@ test("a change outside every subscription starts no window; a change to an ances
 test("SUB reporting: 415 + OMADM-Accept is retried in a listed type, which is then used from the start", async (t) => {
   const { h, timers, reporter } = world(t);
   const p = path();
-  // The receiver refuses JSON under its default type once and lists another type it takes (§7.3.11).
+  // The receiver refuses JSON under its default type once and lists another type it takes (§4.10).
   repo.route(p, (req) =>
     req.headers["content-type"] === "application/json"
       ? { status: 200 }

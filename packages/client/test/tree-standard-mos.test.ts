@@ -1,5 +1,5 @@
 // The standard MOs (docs/protocol.md §9) over the DDFs shipped with @omadm/protocol: DevInfo, DMAcc (with the §15
-// seed-CR alias), SessionInfo; MO serialization round trips through the protocol's codec.
+// the draft's alias), SessionInfo; MO serialization round trips through the protocol's codec.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {

@@ -99,7 +99,7 @@ test("MOData leniency: the leaf's own key, or the MO root walked down to the tar
   const tree = withLeft();
   must(tree.replace(SENSOR, "left", ["Setting"], { Setting: "one" }, A));
   assert.equal(tree.getValue(SENSOR, "left", ["Setting"]), "one");
-  // Grandma's test server: {"fumo":{"DownloadAndUpdate":{"PkgURL":"…"}}} for a leaf target.
+  // Another DM 2.0 implementation's test server sends {"fumo":{"DownloadAndUpdate":{"PkgURL":"…"}}} for a leaf target.
   must(tree.replace(SENSOR, "left", ["Data", "1", "Value"], { sensor: { Data: { "1": { Value: "two" } } } }, A));
   assert.equal(tree.getValue(SENSOR, "left", ["Data", "1", "Value"]), "two");
   const wrong = tree.replace(SENSOR, "left", ["Data", "1", "Value"], { sensor: { Data: { "2": { Value: "x" } } } }, A);

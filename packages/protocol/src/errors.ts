@@ -63,7 +63,7 @@ export const ErrorCode = {
   STATE_CORRUPT: "OMADM_STATE_CORRUPT",
   STATE_VERSION: "OMADM_STATE_VERSION",
   STATE_IO: "OMADM_STATE_IO",
-  /** A DM Client session state machine got an event its current state does not accept (design invariant 2). */
+  /** A DM Client session state machine got an event its current state does not accept (ARCHITECTURE.md invariant 4). */
   SESSION_ILLEGAL_TRANSITION: "OMADM_SESSION_ILLEGAL_TRANSITION",
 } as const;
 

@@ -74,6 +74,13 @@ export {
   ParamOccurrence,
 } from "./packages/command-table.js";
 export { validateCommand, type ValidateCommandOptions } from "./packages/command-validate.js";
+export {
+  COMMAND_INFO,
+  type CommandInfo,
+  type CommandOutcome,
+  RELAYED_HTTP_ERROR,
+  SupportLevel,
+} from "./packages/command-info.js";
 
 // Status codes (docs/protocol.md §5)
 export { isSuccessStatus, isValidStatusCode, Status, statusName } from "./status/status-codes.js";

@@ -6,7 +6,7 @@ export const MT_P1 = "application/vnd.oma.dm.initiation+json";
 export const MT_P2 = "application/vnd.oma.dm.request+json";
 /** Package#3, client → server (statuses and alerts). */
 export const MT_P3 = "application/vnd.oma.dm.response+json";
-/** JSON MO serialization (§7.1) [PROPOSED; from Grandma]. */
+/** JSON MO serialization (§7.1) (omadm's choice, the type another DM 2.0 client uses). */
 export const MT_MO_JSON = "application/dmmo+json";
 /** Aliases accepted on input for JSON MO data (§7.2). */
 export const MT_MO_JSON_ALIASES: readonly string[] = ["application/json", "application/vnd.oma.dm.mo+json"];

@@ -1,7 +1,7 @@
 // The MQTT topic that carries one device's Package#0 notifications. Server (publisher) and client (subscriber)
 // both build it here so they can never disagree.
 //
-// docs/protocol.md §12: Appendix E (notification transports) was not available; MQTT is our [PROPOSED]-style
+// docs/protocol.md §12: Appendix E (notification transports) was not available; MQTT is our (omadm's choice)-style
 // datagram transport for Package#0 ("SMS or other datagram", docs/protocol.md §2). One topic per device:
 // `<prefix>/<encoded DevID>`, e.g. `omadm/notify/IMEI:493005100592800`.
 

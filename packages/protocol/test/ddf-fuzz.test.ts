@@ -1,4 +1,4 @@
-// Time-boxed fuzzing of parseDdf (helper brief: parsers are total). Random text, random bytes and mutations of
+// Time-boxed fuzzing of parseDdf (parsers are total: ARCHITECTURE.md invariant 3). Random text, random bytes and mutations of
 // the shipped DMAcc DDF must always come back as a Result: a definition, or a DDF_XML / DDF_STRUCTURE error.
 // Each property stops after its time budget (fast-check's interruptAfterTimeLimit); no sleeps, no timing asserts.
 import { test } from "node:test";

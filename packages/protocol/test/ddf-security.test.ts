@@ -1,4 +1,4 @@
-// Hostile DDF input (docs/protocol.md §8.3, helper brief "parsers are total"): entity bombs, external entities,
+// Hostile DDF input (docs/protocol.md §8.3; parsers are total, ARCHITECTURE.md invariant 3): entity bombs, external entities,
 // nesting and size bombs give a typed DDF_XML error and return promptly. The per-test timeout turns a hang into a
 // failure; nothing here measures speed.
 import { test } from "node:test";

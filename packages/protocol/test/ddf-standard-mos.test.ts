@@ -124,7 +124,7 @@ const DMACC: ReadonlyArray<readonly [string, string, string, boolean]> = [
   ["Push/GCM/Ext", "node", "ZeroOrOne", true],
   ["Push/Ext", "node", "ZeroOrOne", true],
   ["Ext", "node", "ZeroOrOne", true],
-  // [PROPOSED] HTTP Basic/Digest credentials.
+  // (omadm's choice) HTTP Basic/Digest credentials.
   ["Ext/HttpAuth", "node", "ZeroOrOne", true],
   ["Ext/HttpAuth/Type", "chr", "One", true],
   ["Ext/HttpAuth/Name", "chr", "One", true],
@@ -187,7 +187,7 @@ test("SessionInfo: CBT and ROAMING are read-only integers (§9.3)", () => {
   assert.equal(def.root.children.length, 2);
 });
 
-test("Delegation Access Control MO: ACL/<x>/{Target,SrvID,Rights} (§9.4 PROPOSED)", () => {
+test("Delegation Access Control MO: ACL/<x>/{Target,SrvID,Rights} (§9.4, omadm's choice)", () => {
   const def = loadStandard(MOID_DACMO);
   assert.notEqual(def.root.name, undefined, "single instance with a fixed root name");
   assert.deepEqual(def.root.occurrence, { kind: "One" });

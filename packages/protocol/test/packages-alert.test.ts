@@ -1,5 +1,5 @@
 // Generic Alert constants, the session-type alert builders and the NOTIFICATION-ID reader
-// (docs/protocol.md §3.1, §3.4; docs/protocol.md §3.1, §3.4, §3.5).
+// (docs/protocol.md §3.1, §3.4, §3.5).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {

@@ -87,7 +87,7 @@ test("the examples survive serialize → parse unchanged", () => {
   assert.deepEqual(value(parsePackage3(serializePackage3(p3))), p3);
 });
 
-test("unknown keys are ignored and dropped (Grandma's MgmtTree, future fields) at every level", () => {
+test("unknown keys are ignored and dropped (another client's MgmtTree, future fields) at every level", () => {
   const p1 = value(
     parsePackage1('{"MgmtTree":{"a":1},"MOS":[{"MIID":["x"],"Extra":true}],"Alert":[{"AlertType":"t","Note":1}]}'),
   );
@@ -176,7 +176,7 @@ test("Generic Alert rules (docs/protocol.md §3.4)", () => {
   violation(parseGenericAlert('{"AlertType":"t","TargetURI":[]}'), "$.TargetURI", /must be a string/);
   violation(parseGenericAlert('{"AlertType":"t","Mark":"urgent"}'), "$.Mark", /must be one of "fatal", "critical"/);
   violation(parseGenericAlert('{"AlertType":"t","Mark":"Critical"}'), "$.Mark", /must be one of/);
-  // "DataType MUST be present if the Data property exists" — whatever the Data, null included.
+  // DataType MUST be present whenever Data is (docs/protocol.md §3.4) — whatever the Data, null included.
   for (const data of ["{}", "null", "0", '"x"', "[]"]) {
     violation(parseGenericAlert(`{"AlertType":"t","Data":${data}}`), "$.DataType", /required when Data is present/);
   }

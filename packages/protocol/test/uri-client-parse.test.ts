@@ -1,4 +1,4 @@
-// ClientURI grammar (docs/protocol.md §6.1 ABNF [PROPOSED]): every rule with good and bad inputs, the canonical
+// ClientURI grammar (docs/protocol.md §6.1 ABNF, omadm's choice): every rule with good and bad inputs, the canonical
 // form, and the format/parse round trip as a fast-check property.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -81,7 +81,7 @@ test("mo-inst: MIID, x-name, * and the empty instance; the '/' after it is requi
   rejects(`${M}/${"a".repeat(65)}/`, "mo-inst", /invalid MIID/);
 });
 
-test("MIID charset and length [PROPOSED]: 1 to 64 of ALPHA DIGIT - . _ ~", () => {
+test("MIID charset and length (omadm's choice): 1 to 64 of ALPHA DIGIT - . _ ~", () => {
   for (const good of ["left", "miid1", "a", "A-b.c_d~e", "0", "x".repeat(64)])
     assert.equal(isValidMiid(good), true, good);
   for (const bad of ["", "x".repeat(65), "a/b", "a b", "(x)", "*", "a%41", "ä", "a:b", "a@b"]) {

@@ -10,7 +10,7 @@ import { WIRE_COOKIE_NAME, WIRE_DM_PATH, WIRE_DM_SESSION_PATH, WIRE_MT_P2 } from
 export const P1_BODY = Buffer.from(serializePackage1({ Alert: [serverInitiatedAlert(1)] }), "utf8");
 
 /**
- * docs/protocol.md §3.3: one status per command of the previous Package#2, in order, CONT included (docs/protocol.md §4.7 [PROPOSED]). The GET answers with its data, as a device would.
+ * docs/protocol.md §3.3: one status per command of the previous Package#2, in order, CONT included (docs/protocol.md §4.7, omadm's choice). The GET answers with its data, as a device would.
  */
 export const P3_BODY = Buffer.from(
   serializePackage3({

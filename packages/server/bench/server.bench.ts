@@ -1,4 +1,4 @@
-// `npm run bench:server`: a load benchmark of the DM Server (issue 4, "Figures").
+// `npm run bench:server`: a load benchmark of the DM Server.
 //
 // Simulated devices (undici Pools, many devices per process) run complete server-initiated-style sessions —
 // Package#1 → Package#2 with CONT and three commands → Package#3 → Package#2 END — against the real server

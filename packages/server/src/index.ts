@@ -11,11 +11,9 @@ export {
   DEFAULT_SERVER_CONFIG,
   loadServerConfig,
   type LoadServerConfigInput,
-  LogLevel,
-  type ServerConfig,
   type ServerConfigInput,
-  StoreChoice,
 } from "./config.js";
+export { LogLevel, type ServerConfig, StoreChoice } from "./config-keys.js";
 export type { ConfigProblem, ConfigSource } from "./config-problem.js";
 export { type TlsConfig, TlsMinVersion } from "./tls/tls-config.js";
 export type { Timers } from "./notifier/wake-on-queue.js";
@@ -143,6 +141,9 @@ export { DigestAlgorithm } from "./auth/http-digest.js";
 export type { PskKeyCache, PskKeyEntry } from "./tls/psk-keys.js";
 export { loadTlsMaterial, type TlsMaterial } from "./tls/tls-material.js";
 export { certificateFingerprint } from "./tls/client-certificate.js";
+
+// What an operator may queue (the twelve commands minus the server-managed CONT and END)
+export { OPERATOR_COMMANDS } from "./services/command-input.js";
 
 // Operator API tokens
 export { type ApiTokenDeps, createApiToken, type CreatedApiToken } from "./services/api-tokens.js";

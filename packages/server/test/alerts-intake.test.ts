@@ -1,4 +1,4 @@
-// Generic Alert intake (docs/protocol.md §3.4, §4.12; docs/protocol.md §3.4, §3.5, §4.4): every alert stored as received,
+// Generic Alert intake (docs/protocol.md §3.4, §4.12, §3.5, §4.4): every alert stored as received,
 // unknown types silently kept, and an alert whose SourceURI names an accepted EXEC completes that command.
 import assert from "node:assert/strict";
 import { test } from "node:test";

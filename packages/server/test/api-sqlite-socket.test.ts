@@ -1,5 +1,5 @@
 // The REST API over a real socket (127.0.0.1, port 0) on the real SQLite store in a temp directory: queued
-// commands, idempotency keys and API tokens survive a server restart (design invariant 3); problems arrive as
+// commands, idempotency keys and API tokens survive a server restart (ARCHITECTURE.md invariant 5); problems arrive as
 // application/problem+json on the wire.
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";

@@ -1,4 +1,4 @@
-// Session state lives in the store, not in a process (design invariant 4): a session begun on one server
+// Session state lives in the store, not in a process (ARCHITECTURE.md invariant 6): a session begun on one server
 // instance continues on another over the same SQLite file, and a server restarted in the middle of a session
 // (and of a queue) loses nothing and does nothing twice.
 import assert from "node:assert/strict";

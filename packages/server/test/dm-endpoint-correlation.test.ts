@@ -1,4 +1,4 @@
-// How a Package#3 finds its session (docs/protocol.md §1.4 [PROPOSED]): by the CONT URL, by the session cookie,
+// How a Package#3 finds its session (docs/protocol.md §1.4, omadm's choice): by the CONT URL, by the session cookie,
 // or — at the DM Server URI without a cookie — by the device's one open session. Plus the media-type details
 // a real client sends (parameters on Content-Type, no Accept) and a device disabled mid-session.
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// Every way the DM endpoint refuses a request (docs/protocol.md §3.1, §3.3, §1.6; docs/protocol.md §1.3–§1.6, §3): the
+// Every way the DM endpoint refuses a request (docs/protocol.md §3.1, §3.3, §1.6, §1.3–§1.6, §3): the
 // right status, a problem+json body that names the problem, the headers that go with it — and the store exactly
 // as it was before (a session in the middle of its exchange is part of the fixture, so P3 refusals are real).
 import assert from "node:assert/strict";

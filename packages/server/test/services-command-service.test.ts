@@ -1,4 +1,4 @@
-// The command service (issue #4 "Command queue"): what an operator queues is checked against the DM 2.0
+// The command service: what an operator queues is checked against the DM 2.0
 // parameter tables (docs/protocol.md §4) before it reaches the durable queue; END/CONT stay the server's; the
 // wake-on-queue hook runs only after the command is stored, and its failures never lose the command.
 import assert from "node:assert/strict";

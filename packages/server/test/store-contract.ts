@@ -1,4 +1,4 @@
-// The one contract every Store implementation passes (design invariant 7; the aedes-persistence `abstract.js`
+// The one contract every Store implementation passes (ARCHITECTURE.md invariant 9; the aedes-persistence `abstract.js`
 // and Hono `common.case.test.ts` pattern). Each implementation has a small *.test.ts that calls
 //
 //   runStoreContract("sqlite", async () => harness, { skip?: "reason" });

@@ -26,7 +26,7 @@ import {
 const absentReason = chromiumAbsentReason();
 if (absentReason !== undefined)
   console.log(`ui-browser: ${absentReason}${isCi() ? " — CI=true, so the test fails" : " — skipped"}`);
-// Absent browser: skip with the reason, except under CI=true, where the test runs and fails (helper brief).
+// Absent browser: skip with the reason, except under CI=true, where the test runs and fails (test-support/services.ts).
 const skip = chromiumSkip();
 
 /** The part of the browser's `window` the test calls inside the page (this package compiles without the DOM lib). */

@@ -1,10 +1,12 @@
 // omadm commands queue|list|show|cancel — a device's command queue through /api/v1. `queue` takes the command
-// the way Package#2 carries it: the name, then its parameters in the order of docs/protocol.md §4.
+// the way Package#2 carries it: the name, then its parameters in the order of docs/protocol.md §4; its --help
+// prints that parameter table (queue-help.ts).
 import type { Command } from "commander";
 import { UsageError } from "../cli-errors.js";
 import { action, withApiOptions, type AdminDeps, type Run } from "./context.js";
 import { cell, details, time } from "./format.js";
 import { printPage, withPageOptions } from "./list-page.js";
+import { addQueueHelp, type QueueHelpTable } from "./queue-help.js";
 
 type Json = Record<string, unknown>;
 
@@ -44,17 +46,29 @@ function printCommand(run: Run, c: Json): void {
   }
 }
 
+/** The protocol's command table and the server's list of queueable commands, loaded for --help only. */
+async function loadQueueHelpTable(): Promise<QueueHelpTable> {
+  const [protocol, server] = await Promise.all([import("@omadm/protocol"), import("@omadm/server")]);
+  return {
+    commands: server.OPERATOR_COMMANDS,
+    parameters: protocol.COMMAND_PARAMETERS,
+    info: protocol.COMMAND_INFO,
+  };
+}
+
 export function registerCommandCommands(program: Command, deps: AdminDeps): void {
   const commands = program.command("commands").description("queue, list, show and cancel DM commands");
 
-  withApiOptions(
+  const queue = withApiOptions(
     commands
       .command("queue")
       .description("queue a command: NAME then its parameters in Package#2 order (e.g. GET <ClientURI>)")
       .argument("<deviceId>")
       .argument("<name>", "HGET, HPUT, HPOST, DELETE, EXEC, GET, SHOW, DEFAULT, SUB or UNSUB")
-      .argument("[params...]", "ServerURIs, ClientURIs, MOIDs as the command's table lists them"),
-  )
+      .argument("[params...]", "ServerURIs, ClientURIs and MOIDs in the order of the table below"),
+  );
+  addQueueHelp(commands, queue, loadQueueHelpTable);
+  queue
     .option("--idempotency-key <key>", "queueing again with the same key returns the first command")
     .option("--ttl <seconds>", "drop the command if it was not sent within this time")
     .action(

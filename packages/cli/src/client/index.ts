@@ -1,4 +1,4 @@
-// `omadm client …`: the device simulator (issue 3). One config file describes the device (see
+// `omadm client …`: the device simulator. One config file describes the device (see
 // examples/device.json); its state lives in the config's state directory, so consecutive commands see the same
 // device: `run` opens one client-initiated session, `daemon` listens for Package#0 and serves sessions until
 // SIGINT/SIGTERM, `tree` prints the DM Tree, `set` writes a leaf, `alert` queues (or sends) a Generic Alert.

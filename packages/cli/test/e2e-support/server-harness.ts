@@ -27,7 +27,7 @@ export interface E2eServerOptions {
   readonly publicBaseUrl?: string;
   readonly mqttUrl?: string;
   readonly clock?: { now(): number };
-  /** docs/protocol.md §1.5 [PROPOSED] default 600 s. */
+  /** docs/protocol.md §1.5 (omadm's choice) default 600 s. */
   readonly idleTimeoutMs?: number;
   /** Most commands per Package#2 (default 20). */
   readonly batchSize?: number;

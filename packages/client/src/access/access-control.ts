@@ -1,14 +1,14 @@
-// Delegated access control of the DM Client (docs/protocol.md §10 and its [PROPOSED] checks).
+// Delegated access control of the DM Client (docs/protocol.md §10 and omadm's checks there).
 //
 // 1. A server may manage only the MOIDs provisioned for it at bootstrap (its DMAcc `Perm/<x>/MOID`): any other
-//    MOID is 403 and is hidden from its MOS (§10.1, §10.7).
+//    MOID is 403 and is hidden from its MOS (§10 rules 1 and 7).
 // 2. Rights (Read, Write, Exec, Delegate) are per MO instance. A server has full rights on an instance it created
-//    (exclusive: other servers only get what is granted, §10.2) and on its own DMAcc instance (the one whose
+//    (exclusive: other servers only get what is granted, §10 rule 2) and on its own DMAcc instance (the one whose
 //    SrvID is its own) [our rule: a server must be able to maintain its account]. Instances the device created
 //    (DevInfo, SessionInfo, local applications' MOs) give full rights to every server whose Perm lists the MOID,
-//    which is the §10.6 behaviour, unless the option `localInstances: "none"` leaves them to explicit grants.
-//    Missing right for the command → 403 (§10 [PROPOSED]).
-// 3. The DDF AccessType is checked last: a violation is 405 (§10 [PROPOSED]) — except for reading, see 4.
+//    which is the §10 rule 6 behaviour, unless the option `localInstances: "none"` leaves them to explicit grants.
+//    Missing right for the command → 403 (§10, omadm's choice).
+// 3. The DDF AccessType is checked last: a violation is 405 (§10, omadm's choice) — except for reading, see 4.
 // 4. [Our decision, §8.2/§9.2] "No Get" nodes (no Get in the AccessType: Perm and its subtree, secret keys) are
 //    never readable by a server: GET/HPUT/HPOST/SUB of such a node, or of a node below one, is 403 (a
 //    confidentiality refusal, like an unprovisioned MOID); inside a readable subtree they are left out of the
@@ -62,7 +62,7 @@ export interface AccessSnapshot {
 }
 
 export interface AccessControlOptions {
-  /** Rights on device-created instances: every provisioned server (default, §10.6) or grants only. */
+  /** Rights on device-created instances: every provisioned server (default, §10 rule 6) or grants only. */
   readonly localInstances?: "permitted-servers" | "none";
 }
 
@@ -82,7 +82,7 @@ export interface AccessControl {
   ): AccessStatus;
   /** The same checks for a node by path (ancestors' "No Get" included), with an explaining error. */
   checkTarget(srvId: string, command: TreeCommand, target: AccessTarget): Result<true>;
-  /** Adds rights; `by` is the device, or a server holding Delegate on the instance (§10.4). */
+  /** Adds rights; `by` is the device, or a server holding Delegate on the instance (§10 rule 4). */
   grant(by: Actor, grant: AccessGrant): Result<void>;
   /** Removes rights (all when `rights` is empty); same authority as grant. */
   revoke(by: Actor, grant: AccessGrant): Result<void>;

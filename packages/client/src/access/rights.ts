@@ -1,4 +1,4 @@
-// Rights on MO instances and what each DM command needs (docs/protocol.md §8.2 table, §10 [PROPOSED] checks).
+// Rights on MO instances and what each DM command needs (docs/protocol.md §8.2 table, §10 checks, omadm's choices).
 import type { AccessType, CommandName } from "@omadm/protocol";
 
 export const Right = { Read: "Read", Write: "Write", Exec: "Exec", Delegate: "Delegate" } as const;

@@ -38,7 +38,7 @@ export const systemTimers: Timers = {
   },
 };
 
-/** docs/protocol.md §1.5 [PROPOSED]: Data-Repository transfers 300 s. */
+/** docs/protocol.md §1.5 (omadm's choice): Data-Repository transfers 300 s. */
 export const DEFAULT_TRANSFER_TIMEOUT_MS = 300_000;
 /** How long a SHOW waits for the Web Browser Component to start (not for the UI session, §4.6). */
 export const DEFAULT_LAUNCH_TIMEOUT_MS = 10_000;

@@ -1,9 +1,9 @@
 // DEFAULT (docs/protocol.md §4.9) and its fallback.
 // - The command stores the ServerURI for the MOID (one per MOID; a newer one replaces the older) → 200; a
-//   malformed MOID or ServerURI → 400; a MOID not provisioned for the server → 403 (§10.7: a server must not
+//   malformed MOID or ServerURI → 400; a MOID not provisioned for the server → 403 (§10 rule 7: a server must not
 //   manage MOs it was not provisioned for).
 // - The fallback: when device software asks for the configuration of a MOID the tree lacks, the client performs
-//   the HGET procedure against the stored URI, "providing no status back to the DM Server" — the outcome goes to
+//   the HGET procedure against the stored URI and sends no status to any DM Server — the outcome goes to
 //   the caller only. The HGET runs for the server that gave the DEFAULT (its access rights, its instance).
 import { Status, type StatusItem, isValidMoid, parseServerUri } from "@omadm/protocol";
 import type { CommandEnv } from "./command-env.js";

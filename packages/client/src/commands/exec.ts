@@ -1,4 +1,4 @@
-// EXEC (docs/protocol.md §4.4, §4.12; docs/protocol.md §4.4, §4.12):
+// EXEC (docs/protocol.md §4.4, §4.12):
 // - The ClientURI must name exactly one node: several → 400, none → 404. No Exec right or MOID not provisioned →
 //   403; no Exec in the DDF AccessType, or no handler registered for the node → 405.
 // - With a ServerURI the reporting is asynchronous whatever the handler does: 202 now, and when the operation
@@ -7,7 +7,7 @@
 // - Without: the handler decides. A synchronous answer is the final sc; an asynchronous one is 202 and the alert
 //   goes to the account's SrvURI.
 // - The alert: the handler's MO-defined type and data, else `urn:oma:at:dm:2.0:ExecComplete` with {"sc": …}
-//   (§3.5 [PROPOSED]); SourceURI = the executed ClientURI in every case (docs/protocol.md §3.4).
+//   (§3.5, omadm's choice); SourceURI = the executed ClientURI in every case (docs/protocol.md §3.4).
 import {
   errorMessage,
   type GenericAlert,

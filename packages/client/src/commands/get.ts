@@ -1,4 +1,4 @@
-// GET (docs/protocol.md §4.5 [PROPOSED]): the data goes back in the command's status item — `Data`
+// GET (docs/protocol.md §4.5, omadm's choice): the data goes back in the command's status item — `Data`
 // is an MO serialization array (§7.1) and `URI` lists the concrete ClientURIs read. Wildcards and x-names are
 // allowed; a cv that is still current (§6.3) → 304 without Data; a single existing leaf with no value (or of DDF
 // format `null`) → 204.

@@ -1,4 +1,4 @@
-// HGET (docs/protocol.md §4.1 and its [PROPOSED] rules): GET the ServerURI with `Accept` = the MO
+// HGET (docs/protocol.md §4.1 and omadm's rules there): GET the ServerURI with `Accept` = the MO
 // formats we read, then add or replace the received data in the DM Tree.
 // - With a ClientURI: exactly one item, stored at that ClientURI replacing everything there; the item's own
 //   ClientURI only has to name the same MOID.

@@ -1,4 +1,4 @@
-// HPUT and HPOST (docs/protocol.md §4.2 and its [PROPOSED] rules): send the data at every
+// HPUT and HPOST (docs/protocol.md §4.2 and omadm's rules there): send the data at every
 // ClientURI to the ServerURI with HTTP PUT or POST.
 // - Every ClientURI is resolved (wildcards and x-names allowed); the server needs the Read right (§10) and "No Get"
 //   data is never sent.

@@ -1,4 +1,4 @@
-// SHOW (docs/protocol.md §4.6 [PROPOSED] status): start the Web Browser Component on the ServerURI and
+// SHOW (docs/protocol.md §4.6 status, omadm's choice): start the Web Browser Component on the ServerURI and
 // go on — never wait for the UI session. 200 = launched, 500 = the launch failed or did not finish within the
 // launch timeout (processing continues either way), 501 = no launcher configured (SHOW is a SHOULD).
 import { errorMessage, Status, type StatusItem, parseServerUri } from "@omadm/protocol";

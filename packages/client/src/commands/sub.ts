@@ -1,4 +1,4 @@
-// SUB and UNSUB (docs/protocol.md §4.10–§4.11, docs/protocol.md §4.10–§4.11).
+// SUB and UNSUB (docs/protocol.md §4.10–§4.11).
 // - SUB registers (ServerURI, ClientURI) for the server → 200; a second SUB for the same ClientURI replaces the
 //   ServerURI. Bad syntax → 400; MOID not provisioned → 403 (§10); an MO this client does not support → 404; a
 //   ClientURI naming nodes the server may not read → 403. A ClientURI that resolves to nothing yet is accepted:

@@ -70,7 +70,7 @@ export function resolveAllowed(
 ): Targeted<ResolvedNode[]> {
   const provisioned = env.access.isProvisioned(serverId, uri.moid);
   if (!provisioned) {
-    // §10 [PROPOSED]: an unprovisioned MOID is 403 and hidden — do not reveal whether the node exists.
+    // §10 (omadm's choice): an unprovisioned MOID is 403 and hidden — do not reveal whether the node exists.
     return fail(Status.FORBIDDEN, `MOID ${uri.moid} is not provisioned for server ${serverId} (§10)`);
   }
   const resolved = resolveClientUri(uri, env.tree, options.single === true ? { single: true } : {});

@@ -1,7 +1,7 @@
 // HTTP transfers of MO data between the DM Client and a Data Repository or DM Server endpoint: the PUT/POST of
 // HPUT, HPOST and SUB reports with the 415 + OMADM-Accept retry (docs/protocol.md §4.10, §1.6; docs/protocol.md §1.6, §4.2,
 // §4.10), and the GET of HGET with `Accept` (docs/protocol.md §4.1 step 1). Every request carries `OMADM-DevID`
-// (docs/protocol.md §1.3 [PROPOSED]: harmless, and it lets a repository identify the device). A repository that
+// (docs/protocol.md §1.3 (omadm's choice): harmless, and it lets a repository identify the device). A repository that
 // authenticates devices (docs/protocol.md §11.2) gets its 401 answered once with the credentials of the DM Account
 // the transfer is for, exactly as the session answers its DM Server.
 import { randomBytes } from "node:crypto";
@@ -23,7 +23,7 @@ export type SendOutcome =
   | { readonly kind: "sent"; readonly mediaType: string; readonly httpStatus: number }
   /** An HTTP error status (after the one 415 retry, if any). */
   | { readonly kind: "http-error"; readonly httpStatus: number; readonly mediaType: string }
-  /** 415 with an OMADM-Accept listing nothing this client writes (§7.5: 406 for HPUT/HPOST). */
+  /** 415 with an OMADM-Accept listing nothing this client writes (§1.6: 406 for HPUT/HPOST). */
   | { readonly kind: "not-acceptable"; readonly omadmAccept: string }
   | { readonly kind: "transport"; readonly code: string; readonly message: string };
 
@@ -36,7 +36,7 @@ export interface SendRequest {
   readonly signal?: AbortSignal;
 }
 
-/** The DM status for a send outcome (docs/protocol.md §4.2 [PROPOSED]). */
+/** The DM status for a send outcome (docs/protocol.md §4.2, omadm's choice). */
 export function sendStatus(outcome: SendOutcome): number {
   switch (outcome.kind) {
     case "sent":
@@ -83,7 +83,7 @@ async function exchange(
   const auth = createHttpAuthenticator({
     credentials,
     randomBytes: (n) => new Uint8Array(randomBytes(n)),
-    // §11.2 [PROPOSED]: Basic over plain http only where plain http is allowed at all (as for sessions).
+    // §11.2 (omadm's choice): Basic over plain http only where plain http is allowed at all (as for sessions).
     allowBasicOverHttp: env.allowHttp,
   });
   const answer = auth.answer(challenges, { method: req.method, url: req.url, ...(req.body && { body: req.body }) });
@@ -145,7 +145,7 @@ export async function sendMoData(env: CommandEnv, req: SendRequest): Promise<Sen
     if (status !== Status.UNSUPPORTED_MEDIA_TYPE || attempt > 0 || omadmAccept === undefined) {
       return { kind: "http-error", httpStatus: status, mediaType };
     }
-    // §7.5: retry once in one of the listed types; none we write → 406 (HPUT/HPOST), pending (SUB).
+    // §1.6: retry once in one of the listed types; none we write → 406 (HPUT/HPOST), pending (SUB).
     const retry = chooseRetryType(supported, mediaType, omadmAccept);
     if (retry === undefined) return { kind: "not-acceptable", omadmAccept };
     env.logger.info?.({ url: req.url, refused: mediaType, retry }, "415 Unsupported Media Type: retrying once");
@@ -160,7 +160,7 @@ export type FetchOutcome =
 
 /**
  * GETs MO data from a Data Repository (docs/protocol.md §4.1 steps 1–2) and decodes it in the format the response
- * names (docs/protocol.md §4.1 [PROPOSED]): repository error ≥ 400 → that code; no response → 503; a format
+ * names (docs/protocol.md §4.1, omadm's choice): repository error ≥ 400 → that code; no response → 503; a format
  * this client does not read → 415; a body it cannot decode → 400; larger than maxBodyBytes → 413.
  */
 export async function fetchMoData(

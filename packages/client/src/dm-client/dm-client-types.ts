@@ -61,7 +61,7 @@ export interface DmClientOptions {
   readonly subRetryMs?: number;
   /** MO formats beyond the built-in JSON serialization (e.g. a TNDS codec) for HGET/HPUT/HPOST/SUB bodies. */
   readonly moCodecs?: readonly MoCodec[];
-  /** The MO formats read and written, most preferred first (default: the codecs' types, then JSON; §7.5). */
+  /** The MO formats read and written, most preferred first (default: the codecs' types, then JSON; §1.6). */
   readonly moMediaTypes?: readonly string[];
 }
 

@@ -1,7 +1,7 @@
-// The DM Client as one object (issue 3): the DM Tree built from a device config or restored from the saved
+// The DM Client as one object: the DM Tree built from a device config or restored from the saved
 // state, Package#0 intake on every configured transport, DM sessions one at a time, asynchronous EXEC reports in
 // new sessions to their ServerURI (§4.4), SUB reports, the device-software API, and the state saved atomically
-// after every session and every change that must survive a restart (design invariant 6).
+// after every session and every change that must survive a restart (ARCHITECTURE.md invariant 8).
 import {
   type GenericAlert,
   MOID_DMACC,

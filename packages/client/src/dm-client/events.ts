@@ -1,5 +1,5 @@
 // The events a DmClient reports to observers (tests, the `omadm client daemon` printer): each is a plain value,
-// so a test awaits the event it expects instead of sleeping (helper brief: "never sleep-and-hope").
+// so a test awaits the event it expects instead of sleeping.
 import type { ConType } from "@omadm/protocol";
 import type { RejectedNotification } from "../notification/intake.js";
 import type { NotificationSource } from "../notification/transports/notification-transport.js";

@@ -3,7 +3,7 @@
 // - async   `{ "async": true, "result": 200, "delayMs": 100 }`: 202 now, the result alert after the delay;
 // - command `{ "command": ["/usr/bin/reboot-helper"] }`: 202 now; the process runs, exit code 0 → 200, other →
 //   500, a process that cannot start → 500. It gets OMADM_CLIENT_URI, OMADM_SERVER_ID and OMADM_SERVER_URI.
-// Timers and process spawning are injected (design invariant 1).
+// Timers and process spawning are injected (ARCHITECTURE.md invariant 2).
 import { spawn } from "node:child_process";
 import { Status } from "@omadm/protocol";
 import type { Timers } from "../commands/command-env.js";

@@ -1,5 +1,5 @@
-// The device-software side of the DM Tree by ClientURI (issue 3 "device software plugs in: read and write leaf
-// values"): local applications are trusted (no access control, §10 applies to DM Servers only), but values are
+// The device-software side of the DM Tree by ClientURI (device software plugs in: it reads and writes leaf
+// values): local applications are trusted (no access control, §10 applies to DM Servers only), but values are
 // still checked against the DDF format of their leaf (§8.1).
 import {
   ErrorCode,

@@ -85,7 +85,7 @@ export function createNotificationFlow(deps: NotificationFlowDeps, options: Inta
         options,
       );
       if (decision.kind === IntakeKind.Reject) {
-        // A rejected notification changes nothing; it is only logged and reported (issue 3).
+        // A rejected notification changes nothing; it is only logged and reported.
         deps.logger.warn(
           {
             reason: decision.reason,

@@ -85,13 +85,13 @@ export function createSessionScheduler(deps: SessionSchedulerDeps): SessionSched
       throw new DmClientError(DmClientErrorCode.UNKNOWN_SERVER, `no DM Account with SrvID "${serverId}"`);
     }
     // §14: the first session after provisioning carries BootstrapComplete as its session-type alert (§3.1
-    // [PROPOSED]: exactly one); an asynchronous report session goes to another URI and does not count.
+    // (omadm's choice): exactly one); an asynchronous report session goes to another URI and does not count.
     const owesBootstrap = deps.bootstrapPending.has(serverId) && trigger.kind !== TriggerKind.AsyncReport;
     const t: SessionTrigger = owesBootstrap ? { kind: TriggerKind.BootstrapComplete } : trigger;
     deps.events.emit("session-start", { serverId, trigger: t });
     const options: SessionOptions = {
       allowHttp: deps.options.allowHttp,
-      // §11.2 [PROPOSED]: Basic over plain http only where plain http is allowed at all (loopback, simulator).
+      // §11.2 (omadm's choice): Basic over plain http only where plain http is allowed at all (loopback, simulator).
       allowBasicOverHttp: deps.options.allowHttp,
       signal: abort.signal,
       ...(deps.options.responseTimeoutMs === undefined ? {} : { responseTimeoutMs: deps.options.responseTimeoutMs }),
@@ -152,7 +152,7 @@ export function createSessionScheduler(deps: SessionSchedulerDeps): SessionSched
     },
     notified(accepted, bearer) {
       const job = async (): Promise<void> => {
-        // SessionInfo/CBT tells the server which bearer this session uses (docs/protocol.md §9.3 [PROPOSED]).
+        // SessionInfo/CBT tells the server which bearer this session uses (docs/protocol.md §9.3, omadm's choice).
         const miid = deps.tree.instances(MOID_SESSIONINFO)[0];
         const roaming = miid === undefined ? undefined : deps.tree.getValue(MOID_SESSIONINFO, miid, ["ROAMING"]);
         setSessionInfo(deps.tree, { cbt: bearer, roaming: typeof roaming === "number" ? roaming : Roaming.UNKNOWN });

@@ -1,5 +1,5 @@
-// Saves the client state after every change that must survive (design invariant 6, issue 3 "persistent client
-// state"). Requests are coalesced: while a save runs, further requests mark the state dirty and one more save
+// Saves the client state after every change that must survive (ARCHITECTURE.md invariant 8: the client's
+// state persists). Requests are coalesced: while a save runs, further requests mark the state dirty and one more save
 // follows with everything changed meanwhile. The promise of a request resolves once a save that began after the
 // request has finished, so `await saver.request()` means "my change is on disk (or the failure was reported)".
 import type { ClientStateDocument } from "../state/client-state.js";

@@ -1,6 +1,6 @@
 // HTTP authentication of a DM Client towards its DM Server (docs/protocol.md §11.2): Basic (RFC 7617, client MUST)
 // and Digest (RFC 7616, client MAY; MD5, SHA-256, SHA-512-256 and their -sess variants, qop auth/auth-int).
-// Credentials come from the account's Ext/HttpAuth [PROPOSED §9.2]. The cnonce comes from an injected random
+// Credentials come from the account's Ext/HttpAuth (§9.2, omadm's choice). The cnonce comes from an injected random
 // source, so the Authorization values are reproducible in tests.
 import { createHash } from "node:crypto";
 import { err, ok, OmadmError, type Result } from "@omadm/protocol";
@@ -14,7 +14,7 @@ export const AuthErrorCode = {
   BAD_CHALLENGE: "OMADM_AUTH_BAD_CHALLENGE",
   /** No offered scheme (or Digest algorithm) is supported, or the account's type forbids the offered one. */
   UNSUPPORTED: "OMADM_AUTH_UNSUPPORTED",
-  /** Only Basic was offered and the URL is plain http (§11.2 [PROPOSED]: never Basic over non-TLS). */
+  /** Only Basic was offered and the URL is plain http (§11.2 (omadm's choice): never Basic over non-TLS). */
   BASIC_OVER_HTTP: "OMADM_AUTH_BASIC_OVER_HTTP",
   /** The user name contains ":" (RFC 7617 §2 forbids it for Basic). */
   BAD_CREDENTIALS: "OMADM_AUTH_BAD_CREDENTIALS",
@@ -154,7 +154,7 @@ export interface HttpAuthenticatorOptions {
   readonly credentials: HttpAuthCredentials | undefined;
   /** Random bytes for the Digest cnonce. */
   readonly randomBytes: (size: number) => Uint8Array;
-  /** §11.2 [PROPOSED]: Basic is never sent over plain http unless this is set (tests on loopback). */
+  /** §11.2 (omadm's choice): Basic is never sent over plain http unless this is set (tests on loopback). */
   readonly allowBasicOverHttp?: boolean;
 }
 

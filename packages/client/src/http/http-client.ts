@@ -1,6 +1,6 @@
 // The HTTP seam of the DM Client: the session runner and the command executors (HGET/HPUT/HPOST/SUB) talk to
 // DM Servers and Data Repositories only through this interface, so the transport (undici, TLS, PSK) stays an
-// adapter (design invariant 1).
+// adapter (ARCHITECTURE.md invariant 2).
 import { OmadmError } from "@omadm/protocol";
 
 export interface HttpRequest {

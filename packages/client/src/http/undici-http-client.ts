@@ -34,7 +34,7 @@ export interface UndiciHttpClientOptions {
   readonly psk?: PskCredentials;
   /** Verify the server certificate (default true; false only for tests against a throw-away server). */
   readonly rejectUnauthorized?: boolean;
-  /** Lowest TLS version accepted (default TLSv1.2, docs/protocol.md §11.2 [PROPOSED]). */
+  /** Lowest TLS version accepted (default TLSv1.2, docs/protocol.md §11.2, omadm's choice). */
   readonly minVersion?: SecureVersion;
   /** TCP connect plus TLS handshake (default 30 s, docs/protocol.md §1.5). */
   readonly connectTimeoutMs?: number;
@@ -136,7 +136,7 @@ function connectOptions(options: UndiciHttpClientOptions, timeout: number): Reco
   if (options.key !== undefined) tls.key = material(options.key);
   const psk = options.psk;
   if (psk !== undefined) {
-    // §11.2 [PROPOSED]: PSK mode is TLS 1.2 only, with the PSK suites of RFC 4279/5487/5489.
+    // §11.2 (omadm's choice): PSK mode is TLS 1.2 only, with the PSK suites of RFC 4279/5487/5489.
     tls.maxVersion = "TLSv1.2";
     tls.ciphers = PSK_CIPHERS.join(":");
     tls.pskCallback = () => ({ identity: psk.identity, psk: Buffer.from(psk.key) });

@@ -1,4 +1,4 @@
-// Bearer choice for a notified session (docs/protocol.md §2.3 PREFERRED-CON-TYPE; docs/protocol.md §2.4, §2.7 step 2):
+// Bearer choice for a notified session (docs/protocol.md §2.3 PREFERRED-CON-TYPE; §2.4, §2.7 step 2):
 // "The DM Client SHOULD use the preferred connections with higher priority first if they are available. If none
 // of indicated preferred connections is available, the DM Client SHOULD wait until one of them becomes available
 // unless ANY_AVAILABLE is used." Which bearers a device has right now is injected (BearerAvailability), so the

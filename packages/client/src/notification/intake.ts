@@ -1,4 +1,4 @@
-// Package#0 intake: decides whether a received DM Notification opens a session (docs/protocol.md §2; docs/protocol.md §2.4, §2.5, §2.7). Pure: bytes, the accounts, the duplicate cache and the time in, a typed decision out. The
+// Package#0 intake: decides whether a received DM Notification opens a session (docs/protocol.md §2, §2.4, §2.5, §2.7). Pure: bytes, the accounts, the duplicate cache and the time in, a typed decision out. The
 // caller records the NOTIFICATION-ID only for an accepted (or deferred) notification, so a rejected one changes
 // nothing.
 //
@@ -6,7 +6,7 @@
 // 1. decode — VER 2, option rules (§2.2–§2.4);
 // 2. account — SERVER-ID names a DMAcc; absent: the only DMAcc or the one bound to the transport (§2.7 step 1);
 // 3. digest — the §2.5 policy table over Auth/Noti (or the seed's Credentials/Noti, §15);
-// 4. TIMESTAMP — not older than the window (default 3600 s), not more than 300 s ahead (§2.4 [PROPOSED]);
+// 4. TIMESTAMP — not older than the window (default 3600 s), not more than 300 s ahead (§2.4, omadm's choice);
 // 5. duplicate — (SrvID, NOTIFICATION-ID) seen within 24 h / 256 entries (§2.4);
 // 6. bearer — PREFERRED-CON-TYPE against the available bearers; none usable → defer (§2.4, §2.7 step 2).
 // Authentication comes before the duplicate check so an unauthenticated sender cannot probe the cache.
@@ -23,9 +23,9 @@ import type { DmAccount } from "../tree/dmacc.js";
 import type { NotificationSource } from "./transports/notification-transport.js";
 import { chooseBearer } from "./bearer.js";
 
-/** docs/protocol.md §2.4 [PROPOSED]: a TIMESTAMP older than this is a replay (seconds). */
+/** docs/protocol.md §2.4 (omadm's choice): a TIMESTAMP older than this is a replay (seconds). */
 export const DEFAULT_MAX_AGE_SECONDS = 3600;
-/** docs/protocol.md §2.4 [PROPOSED]: a TIMESTAMP further ahead than this is refused (seconds). */
+/** docs/protocol.md §2.4 (omadm's choice): a TIMESTAMP further ahead than this is refused (seconds). */
 export const DEFAULT_MAX_FUTURE_SECONDS = 300;
 
 /** Why a notification was dropped. Stable codes; the message names the detail. */
@@ -102,7 +102,7 @@ export interface IntakeContext {
   readonly now: number;
 }
 
-/** [PROPOSED §2.5] Auth/Noti/Type: 1 = SHA256-DIGEST, 0 = none; the seed's Credentials/Noti has no type (digest). */
+/** (§2.5, omadm's choice) Auth/Noti/Type: 1 = SHA256-DIGEST, 0 = none; the seed's Credentials/Noti has no type (digest). */
 const NOTI_TYPE_NONE = 0;
 const NOTI_TYPE_SHA256 = 1;
 
@@ -171,7 +171,7 @@ export function evaluateNotification(
     return reject(RejectReason.UNAUTHENTICATED, msg, n, srvId);
   }
 
-  // 4. TIMESTAMP (§2.4 [PROPOSED] replay window)
+  // 4. TIMESTAMP (§2.4, omadm's choice of replay window)
   if (n.timestamp !== undefined) {
     const nowSeconds = Math.floor(ctx.now / 1000);
     const maxAge = options.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS;
@@ -210,7 +210,7 @@ function pickAccount(serverId: string | undefined, ctx: IntakeContext): DmAccoun
   if (serverId !== undefined) {
     return ctx.accounts.find((a) => a.srvId === serverId) ?? `SERVER-ID "${serverId}" matches no DM Account`;
   }
-  // §2.7 step 1 [PROPOSED]: without SERVER-ID, the account bound to the transport, else the only account.
+  // §2.7 step 1 (omadm's choice): without SERVER-ID, the account bound to the transport, else the only account.
   if (ctx.boundServerId !== undefined) {
     return (
       ctx.accounts.find((a) => a.srvId === ctx.boundServerId) ??

@@ -1,12 +1,12 @@
 // The duplicate cache of Package#0 NOTIFICATION-IDs (docs/protocol.md §2.3: "duplicated DM Notifications MUST be
-// dropped"; docs/protocol.md §2.4 [PROPOSED]: key (SrvID, NOTIFICATION-ID), kept 24 h or 256 entries). Pure: the
+// dropped"; docs/protocol.md §2.4 (omadm's choice): key (SrvID, NOTIFICATION-ID), kept 24 h or 256 entries). Pure: the
 // caller passes the time, and the entries are plain `NotificationIdRecord`s so the persistent client state can
 // save and restore them (a duplicate after a restart is still dropped).
 import type { NotificationIdRecord } from "../state/client-state.js";
 
-/** docs/protocol.md §2.4 [PROPOSED]: how long a NOTIFICATION-ID is remembered. */
+/** docs/protocol.md §2.4 (omadm's choice): how long a NOTIFICATION-ID is remembered. */
 export const RECENT_ID_TTL_MS = 24 * 60 * 60 * 1000;
-/** docs/protocol.md §2.4 [PROPOSED]: at most this many ids are remembered (the oldest go first). */
+/** docs/protocol.md §2.4 (omadm's choice): at most this many ids are remembered (the oldest go first). */
 export const RECENT_ID_CAPACITY = 256;
 
 export interface RecentIdOptions {

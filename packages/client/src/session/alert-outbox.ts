@@ -1,6 +1,6 @@
 // The in-memory AlertOutbox: Generic Alerts wait here until a Package#1 or #3 that carried them is answered with
-// a usable Package#2 (docs/protocol.md §3.4: alerts go "in the Package#1 or the Package#3"). `snapshot()`/`restore()` let
-// the persistent client state save pending alerts, so an alert survives a restart (issue 3, design invariant 3).
+// a usable Package#2 (docs/protocol.md §3.4: alerts travel in a Package#1 or a Package#3). `snapshot()`/`restore()` let
+// the persistent client state save pending alerts, so an alert survives a restart (ARCHITECTURE.md invariant 5).
 import { ErrorCode, ProtocolError, err, ok, parseGenericAlert, type Result } from "@omadm/protocol";
 import type { AlertOutbox, OutboxAlert } from "./contracts.js";
 

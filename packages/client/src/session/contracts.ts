@@ -36,7 +36,7 @@ export interface OutboxAlert {
 /**
  * Alerts queued for the DM Servers. An alert leaves the outbox only when `acknowledge` is called, which the
  * runner does once the package that carried it was answered with HTTP 200 — nothing is lost on an aborted
- * session (design invariant 3).
+ * session (ARCHITECTURE.md invariant 5).
  */
 export interface AlertOutbox {
   add(serverId: string, alert: GenericAlert, options?: { readonly targetUri?: string }): OutboxAlert;

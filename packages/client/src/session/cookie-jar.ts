@@ -1,4 +1,4 @@
-// A per-session cookie jar (docs/protocol.md §1.4 [PROPOSED]: the client keeps HTTP cookies for the duration of a
+// A per-session cookie jar (docs/protocol.md §1.4 (omadm's choice): the client keeps HTTP cookies for the duration of a
 // session, so a server can correlate Package#3 with its session). An RFC 6265 subset: name=value, Domain, Path,
 // Expires / Max-Age, Secure. The jar lives only as long as one session; the runner drops it at the end, so no
 // cookie crosses sessions. Time comes from an injected clock.
@@ -108,7 +108,7 @@ function parseSetCookie(line: string, target: Target, now: number, created: numb
   if (line.length > MAX_COOKIE_BYTES) return undefined;
   const [pair = "", ...attributes] = line.split(";");
   const eq = pair.indexOf("=");
-  if (eq < 0) return undefined; // §5.2 step 2: no "=" → ignore the whole line
+  if (eq < 0) return undefined; // RFC 6265 §5.2 step 2: no "=" → ignore the whole line
   const name = pair.slice(0, eq).trim();
   const value = pair.slice(eq + 1).trim();
   if (name === "") return undefined;
@@ -128,7 +128,7 @@ function parseSetCookie(line: string, target: Target, now: number, created: numb
         break;
       }
       case "max-age":
-        // §5.2.2: digits with an optional leading "-"; zero or less means "expire now".
+        // RFC 6265 §5.2.2: digits with an optional leading "-"; zero or less means "expire now".
         if (/^-?[0-9]+$/.test(val)) maxAge = Number(val);
         break;
       case "domain":
@@ -146,7 +146,7 @@ function parseSetCookie(line: string, target: Target, now: number, created: numb
   }
   // RFC 6265bis §5.7: a Secure cookie is only accepted from a secure origin.
   if (secure && !target.secure) return undefined;
-  // §5.3 step 6: a Domain that does not cover the request host is refused (no cookies for other hosts).
+  // RFC 6265 §5.3 step 6: a Domain that does not cover the request host is refused (no cookies for other hosts).
   if (domain !== undefined && !domainMatch(target.host, domain)) return undefined;
   const expiresAt = maxAge !== undefined ? (maxAge <= 0 ? now : now + maxAge * 1000) : expires; // Max-Age wins
   return {

@@ -1,4 +1,4 @@
-// The DM Client session as a pure state machine (design invariant 2): `step(state, event) → { state, actions }`.
+// The DM Client session as a pure state machine (ARCHITECTURE.md invariant 4): `step(state, event) → { state, actions }`.
 // It knows the package flow (docs/protocol.md §1.2): Package#1 → Package#2 → commands in order →
 // Package#3 → … until a Package#2 holds END. It never touches sockets, clocks or randomness: the runner performs
 // the actions (POST, execute a command, read the outbox) and feeds the results back as events.
@@ -168,7 +168,7 @@ function onResponse(
   const { ctx, request } = state;
   if (e.status === 401) {
     if (!state.authAnswered && e.wwwAuthenticate.length > 0) {
-      // §1.5 [PROPOSED]: a 401 with a challenge is recoverable once; the same package goes again, answered.
+      // §1.5 (omadm's choice): a 401 with a challenge is recoverable once; the same package goes again, answered.
       const retry: PostAction = { ...request, answerChallenges: e.wwwAuthenticate };
       return { state: { ...state, request: retry, authAnswered: true }, actions: [retry] };
     }
@@ -185,7 +185,7 @@ function onResponse(
     // docs/protocol.md §1.5: a 4xx the client cannot recover from, or a 5xx, aborts the session; the client MUST NOT retry.
     return abort(ctx, {
       code: AbortCode.HTTP_STATUS,
-      message: `${request.packageKind} to ${request.url} answered HTTP ${e.status}; session aborted, no retry (§7.6)`,
+      message: `${request.packageKind} to ${request.url} answered HTTP ${e.status}; session aborted, no retry (docs/protocol.md §1.5)`,
       httpStatus: e.status,
       url: request.url,
     });
@@ -201,7 +201,7 @@ function onResponse(
   }
   const p2 = parsePackage2(e.body);
   if (!p2.ok) {
-    // docs/protocol.md §3.2 [PROPOSED]: an unparseable Package#2 aborts the session silently (no Package#3).
+    // docs/protocol.md §3.2 (omadm's choice): an unparseable Package#2 aborts the session silently (no Package#3).
     return abort(ctx, {
       code: AbortCode.BAD_PACKAGE2,
       message: `unusable Package#2 from ${request.url}: ${p2.error.message}`,
@@ -252,7 +252,7 @@ function advance(state: Extract<SessionState, { kind: "executing" }>): Transitio
     if (planned === undefined) break;
     const { item, command } = planned;
     if (!command.ok) {
-      // §3.2 [PROPOSED]: an unknown command (501) or bad parameters (400) cost only this item's status.
+      // §3.2 (omadm's choice): an unknown command (501) or bad parameters (400) cost only this item's status.
       const status = { sc: command.error.status };
       ctx = record(ctx, i, item, undefined, status);
       statuses.push(status);

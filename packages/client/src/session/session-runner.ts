@@ -63,7 +63,7 @@ export interface SessionOptions {
   readonly responseTimeoutMs?: number;
   /** Accept plain-http ServerURIs in commands and CONT (tests, loopback); default https only. */
   readonly allowHttp?: boolean;
-  /** §11.2 [PROPOSED]: Basic credentials over plain http only when this is set. */
+  /** §11.2 (omadm's choice): Basic credentials over plain http only when this is set. */
   readonly allowBasicOverHttp?: boolean;
   /** Cancels the session: the current request is abandoned and the outcome is aborted("cancelled"). */
   readonly signal?: AbortSignal;

@@ -1,5 +1,5 @@
 // The states, events and actions of the DM Client session machine (session-machine.ts): named states as a `Kind`
-// const object and a discriminated union (design invariant 2). Data only; the transitions live in session-machine.ts.
+// const object and a discriminated union (ARCHITECTURE.md invariant 4). Data only; the transitions live in session-machine.ts.
 import type { Command, MosEntry, Result, StatusItem } from "@omadm/protocol";
 import type { OutboxAlert } from "./contracts.js";
 import type { AbortReason, CommandRecord, SessionOutcome, SessionTrigger } from "./session-types.js";
@@ -52,7 +52,7 @@ export type SessionState =
       readonly request: PostAction;
       /** Outbox alerts inside this package: acknowledged once it is answered with a usable Package#2. */
       readonly carriedAlertIds: readonly string[];
-      /** A 401 for this package was already answered once (§1.5 [PROPOSED]: a second 401 aborts). */
+      /** A 401 for this package was already answered once (§1.5 (omadm's choice): a second 401 aborts). */
       readonly authAnswered: boolean;
     }
   | {

@@ -8,7 +8,7 @@ export const TriggerKind = {
   ClientInitiated: "client-initiated",
   /** A valid Package#0 asked for the session: ServerInitiatedMgmt carrying the NOTIFICATION-ID (§2.7). */
   ServerInitiated: "server-initiated",
-  /** The first session after a successful bootstrap: BootstrapComplete, with the MOS array (§3.1 [PROPOSED]). */
+  /** The first session after a successful bootstrap: BootstrapComplete, with the MOS array (§3.1, omadm's choice). */
   BootstrapComplete: "bootstrap-complete",
   /** An asynchronous EXEC report for an EXEC that named a ServerURI: a new session to that URI (§4.4). */
   AsyncReport: "async-report",
@@ -27,7 +27,7 @@ export type SessionTrigger =
   | { readonly kind: typeof TriggerKind.BootstrapComplete }
   | { readonly kind: typeof TriggerKind.AsyncReport; readonly targetUri: string };
 
-/** Whether the Package#1 of a session with this trigger carries the MOS array (docs/protocol.md §3.1, §3.1). */
+/** Whether the Package#1 of a session with this trigger carries the MOS array (docs/protocol.md §3.1). */
 export function triggerWantsMos(trigger: SessionTrigger): boolean {
   switch (trigger.kind) {
     case TriggerKind.ServerInitiated:
@@ -60,7 +60,7 @@ export interface CommandRecord {
 export const AbortCode = {
   /** A Package#1/#3 POST got an HTTP status the client cannot recover from: 3xx, 4xx other than a 401 answered once, 5xx (§1.5). */
   HTTP_STATUS: "http-status",
-  /** The server refused the credentials: a second 401 for the same package (§1.5 [PROPOSED]). */
+  /** The server refused the credentials: a second 401 for the same package (§1.5, omadm's choice). */
   AUTH_REJECTED: "auth-rejected",
   /** A 401 the client cannot answer: no challenge, no credentials, unsupported scheme, Basic over plain http. */
   AUTH_UNAVAILABLE: "auth-unavailable",

@@ -1,4 +1,4 @@
-// The client's persistent state as one versioned document (design invariant 6): the DM Tree (values, MIIDs,
+// The client's persistent state as one versioned document (ARCHITECTURE.md invariant 8): the DM Tree (values, MIIDs,
 // validators, creators), access grants, SUB subscriptions (§4.10, they persist across reboots), DEFAULT URIs
 // per MOID (§4.9), recent NOTIFICATION-IDs with their times (duplicate detection, §2.4), Generic Alerts waiting
 // for the next session and asynchronous EXEC reports waiting to be sent (§4.4, §4.12). Times are epoch
@@ -42,7 +42,7 @@ export interface NotificationIdRecord {
   readonly receivedAt: number;
 }
 
-/** A Generic Alert waiting for the next session with its server (§3.1 "pending alerts"). */
+/** A Generic Alert waiting for the next session with its server (§3.1: pending alerts ride in the next Package#1). */
 export interface PendingAlertRecord {
   readonly id: string;
   readonly srvId: string;

@@ -1,4 +1,4 @@
-// The client state in one file, replaced atomically (design invariant 6): write `<file>.tmp` in the same
+// The client state in one file, replaced atomically (ARCHITECTURE.md invariant 8): write `<file>.tmp` in the same
 // directory, fsync it, rename it over the file, fsync the directory. A crash before the rename leaves the old
 // file (and a stray temp file, ignored by load and overwritten by the next save); after it, the new one.
 import { dirname } from "node:path";

@@ -1,5 +1,5 @@
 // Where the client state document lives. Implementations replace the whole document atomically: after a crash at
-// any point, load() gives either the old or the new document (design invariant 6).
+// any point, load() gives either the old or the new document (ARCHITECTURE.md invariant 8).
 import type { Result } from "@omadm/protocol";
 import { ok } from "@omadm/protocol";
 import type { ClientStateDocument } from "./client-state.js";

@@ -1,4 +1,4 @@
-// SUB registrations (docs/protocol.md §4.10–§4.11, docs/protocol.md §4.10–§4.11 [PROPOSED]): per DM Server, keyed by the
+// SUB registrations (docs/protocol.md §4.10–§4.11, omadm's choice): per DM Server, keyed by the
 // ClientURI exactly as the SUB gave it; a second SUB for the same ClientURI replaces the ServerURI; UNSUB must
 // match a ClientURI string-exactly. Kept in the persistent client state (`SubscriptionRecord`) through
 // snapshot()/restore(), so subscriptions survive a restart — and so does a change not yet reported

@@ -1,4 +1,4 @@
-// SUB reporting (docs/protocol.md §4.10 [PROPOSED]): on a change in a subscribed part of the tree,
+// SUB reporting (docs/protocol.md §4.10, omadm's choice): on a change in a subscribed part of the tree,
 // PUT the subtree at the ClientURI to the subscription's ServerURI, serialized as §7.1 ("No Get" data left out,
 // only what the subscriber may still read, §10).
 // - Changes are coalesced: the first change starts a window (default 2 s); everything until it closes goes out in
@@ -24,7 +24,7 @@ import type { SubscriptionRecord } from "../state/client-state.js";
 import { changeTouches } from "./change-match.js";
 import type { SubscriptionChange, SubscriptionRegistry } from "./subscription-registry.js";
 
-/** docs/protocol.md §4.10 [PROPOSED]: change notifications are coalesced over 2 s. */
+/** docs/protocol.md §4.10 (omadm's choice): change notifications are coalesced over 2 s. */
 export const DEFAULT_SUB_DEBOUNCE_MS = 2_000;
 /** After a failed report, try again this much later (also on any new change). */
 export const DEFAULT_SUB_RETRY_MS = 60_000;

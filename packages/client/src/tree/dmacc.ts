@@ -8,7 +8,7 @@ import type { DmNode } from "./dm-node.js";
 import type { DmTree } from "./dm-tree.js";
 import { type MoDataObject, encodeBase64 } from "./leaf-value.js";
 
-/** HTTP Basic/Digest credentials, `Ext/HttpAuth` [PROPOSED §9.2]. */
+/** HTTP Basic/Digest credentials, `Ext/HttpAuth` (§9.2, omadm's choice). */
 export interface HttpAuthCredentials {
   /** "BASIC" or "DIGEST". */
   readonly type: string;
@@ -33,7 +33,7 @@ export interface TrspCredentials {
 /** Key material for the bootstrap server (`Auth/Bootstrap`, §11.3). */
 export interface BootstrapCredentials {
   readonly serverUri: string;
-  /** One byte [PROPOSED LwM2M codes]: 0 PSK, 1 RPK, 2 X.509, 3 NoSec. */
+  /** One byte (omadm's choice: the LwM2M codes): 0 PSK, 1 RPK, 2 X.509, 3 NoSec. */
   readonly secMode: Uint8Array;
   readonly clientPubKey: Uint8Array | undefined;
   readonly serverPubKey: Uint8Array | undefined;

@@ -63,8 +63,9 @@ export function encodeBase64(bytes: Uint8Array): string {
 }
 
 /**
- * Decodes a leaf's JSON value from `MOData` (§7.1). Lenient as the reference requires: int, float and bool also
- * arrive as strings (S1's DevInfo example and S2 send every value as a string); `null` accepts "" as well.
+ * Decodes a leaf's JSON value from `MOData` (§7.1). Lenient, as §7.1 requires: int, float and bool also arrive
+ * as strings (the approved DevInfo example and another DM 2.0 client send every value as a string); `null`
+ * accepts "" as well.
  */
 export function decodeLeafJson(format: LeafFormat, json: unknown, where: string): Result<LeafValue> {
   switch (format) {

@@ -1,7 +1,7 @@
 // MO instance identifiers (docs/protocol.md §4.1, §6.1). The DM Client assigns the MIID when an instance is
 // created (DM 2.0 §5.3.1); a MIID the server asks for is kept when it is free and valid.
 
-// Candidates are checked with isValidMiid (@omadm/protocol, the §6.1 [PROPOSED] charset) before use.
+// Candidates are checked with isValidMiid (@omadm/protocol, the §6.1 charset, omadm's choice) before use.
 
 /** Produces MIID candidates; the tree asks again while a candidate is taken or invalid. */
 export type MiidSource = (moid: string) => string;

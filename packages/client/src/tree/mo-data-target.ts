@@ -1,7 +1,7 @@
 // Finding the target's data inside an item's `MOData` (docs/protocol.md §7.1): one key, the name of the node the
 // ClientURI addresses. Decoders are lenient: any single key is accepted for an instance root (peers name an
 // unnamed root differently), and when the key is not the target's name but the ClientURI points below the
-// root, the key is taken as the MO root and the data is walked down to the target (Grandma's test server).
+// root, the key is taken as the MO root and the data is walked down to the target (as another DM 2.0 implementation's test server sends it).
 import type { Result } from "@omadm/protocol";
 import { ok } from "@omadm/protocol";
 import { badData, isPlainObject } from "./subtree-builder.js";

@@ -1,4 +1,4 @@
-// The Session Information MO (docs/protocol.md §9.3 [PROPOSED node list]): CBT = current bearer type with the
+// The Session Information MO (docs/protocol.md §9.3 (omadm's choice of nodes)): CBT = current bearer type with the
 // PREFERRED-CON-TYPE codes (1 cellular, 2 WLAN, 3 wireline), ROAMING = 0 home, 1 roaming, 2 unknown.
 // Read-only for servers; the client updates it when its connection changes.
 import { MOID_SESSIONINFO, type Result, ok } from "@omadm/protocol";

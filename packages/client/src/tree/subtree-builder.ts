@@ -1,5 +1,5 @@
 // Builds a new subtree from `MOData` JSON (docs/protocol.md §7.1) next to the old one, checking every rule before
-// anything is installed, so a rejected write changes nothing (design invariant 5). Unchanged nodes are reused,
+// anything is installed, so a rejected write changes nothing (ARCHITECTURE.md invariant 7). Unchanged nodes are reused,
 // which tells the tree whether the instance really changed (its cache validator moves only then, §6.3).
 //
 // Rules for a DM Server as the writer (§8.1, §8.2): creating a node under an existing parent needs a Dynamic

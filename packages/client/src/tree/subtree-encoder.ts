@@ -7,7 +7,7 @@ import { type MoDataObject, type MoDataValue, encodeLeafJson } from "./leaf-valu
 /** Decides whether a node appears in the output; a node left out hides its whole subtree. */
 export type NodeFilter = (definition: NodeDefinition) => boolean;
 
-/** §8.2 / §10 [PROPOSED, our decision]: nodes without Get in their AccessType ("No Get") are never sent to a server. */
+/** §8.2 / §10 (omadm's choice): nodes without Get in their AccessType ("No Get") are never sent to a server. */
 export const readableByServer: NodeFilter = (def) => def.accessTypes.has("Get");
 
 export function encodeNode(node: DmNode, filter?: NodeFilter): MoDataValue {

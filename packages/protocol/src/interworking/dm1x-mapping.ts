@@ -2,7 +2,7 @@
 //   Item/Meta/Type → AlertType (verbatim, URN or reverse-domain)   Item/Source/LocURI → SourceURI (ClientURI)
 //   Item/Target/LocURI → TargetURI (ClientURI)                      Item/Meta/Mark → Mark
 //   Item/Meta/Format → DataType ("int", "text/xml", …)              Item/Data → Data {"DM1x": …}
-//   Alert/Correlator → Data.Correlator [PROPOSED]
+//   Alert/Correlator → Data.Correlator (omadm's choice)
 // One 1.x alert may carry several items; each becomes one DM 2.0 alert.
 
 import { ErrorCode, ProtocolError } from "../errors.js";
@@ -11,9 +11,9 @@ import { MARKS, type GenericAlert } from "../packages/generic-alert.js";
 import { DM1X_GENERIC_ALERT_CODE, type Dm1xAlert, type Dm1xAlertItem } from "./dm1x-alert.js";
 import type { Dm1xPathMapper, Dm2UriMapper } from "./path-mapping.js";
 
-/** Key of the original DM 1.x data inside a DM 2.0 alert's Data (the S1 examples). */
+/** Key of the original DM 1.x data inside a DM 2.0 alert's Data (as in the approved specification's examples). */
 export const DM1X_DATA_KEY = "DM1x";
-/** [PROPOSED] Key of the DM 1.x Correlator inside a DM 2.0 alert's Data. */
+/** (omadm's choice) Key of the DM 1.x Correlator inside a DM 2.0 alert's Data. */
 export const DM1X_CORRELATOR_KEY = "Correlator";
 
 /** DM 1.x Meta/Format → DM 2.0 DataType where §13.1 names a media type; other formats carry over verbatim. */

@@ -1,4 +1,4 @@
-// DM 1.x tree path ↔ DM 2.0 ClientURI (docs/protocol.md §13.2 [PROPOSED]): the MOID is the DDFName of the 1.x MO
+// DM 1.x tree path ↔ DM 2.0 ClientURI (docs/protocol.md §13.2, omadm's choice): the MOID is the DDFName of the 1.x MO
 // root, mo-inst is the MIID the DM 2.0 client assigned to that root ("" for a permanent single root such as
 // ./DevInfo), and the path is the rest of the 1.x path. `./FUMO/apps/PkgURL` → `urn:oma:mo:oma-fumo:1.0/apps/PkgURL`.
 

@@ -1,4 +1,4 @@
-// Package#0 decoder — DM 2.0 §5.2.1 / §7.1 (docs/protocol.md §2; docs/protocol.md §2.2–§2.4). Total: any bytes give a
+// Package#0 decoder — DM 2.0 §5.2.1 / §7.1 (docs/protocol.md §2, §2.2–§2.4). Total: any bytes give a
 // Notification or a typed ProtocolError whose path is the byte offset ("@17") where the rule was broken.
 import { ErrorCode, ProtocolError } from "../errors.js";
 import type { Result } from "../result.js";
@@ -123,7 +123,7 @@ function readValue(
     case P0Option.PREFERRED_CON_TYPE:
       return readConTypes(n, bytes, start, end, headerAt);
     case P0Option.NOTIFICATION_ID:
-      // docs/protocol.md §2.3: "The length of this Option MUST be 2 bytes" (a uint16).
+      // docs/protocol.md §2.3: NOTIFICATION-ID's length MUST be 2 bytes (a uint16).
       if (length !== NOTIFICATION_ID_SIZE) return wrongLength(number, "exactly 2 bytes", length, headerAt);
       n.notificationId = ((bytes[start] ?? 0) << 8) | (bytes[start + 1] ?? 0);
       return undefined;
@@ -134,12 +134,12 @@ function readValue(
     case P0Option.TIMESTAMP:
       return readTimestamp(n, bytes, start, end, headerAt);
     case P0Option.REQ_MOS:
-      // docs/protocol.md §2.3: REQ-MOS is of type Null, "This Option carries no value".
+      // docs/protocol.md §2.3: REQ-MOS is of type Null: it carries no value.
       if (length !== 0) return wrongLength(number, "empty (type Null)", length, headerAt);
       n.reqMos = true;
       return undefined;
     default:
-      // docs/protocol.md §2.4 [PROPOSED]: unknown options are skipped by length; we keep them for re-encoding.
+      // docs/protocol.md §2.4 (omadm's choice): unknown options are skipped by length; we keep them for re-encoding.
       unknown.push({ number, value: copyOf(bytes, start, end) });
       return undefined;
   }
@@ -159,7 +159,7 @@ function readConTypes(
     if (!isConType(code)) {
       return fail(ErrorCode.P0_BAD_OPTION_VALUE, `PREFERRED-CON-TYPE has unknown bearer code ${hex(code)}`, i);
     }
-    // docs/protocol.md §2.3: "If ANY_AVAILABLE is used, it MUST be put at the end".
+    // docs/protocol.md §2.3: ANY_AVAILABLE, when used, MUST be the last value.
     if (code === ConType.ANY_AVAILABLE && i !== end - 1) {
       return fail(ErrorCode.P0_BAD_OPTION_VALUE, "PREFERRED-CON-TYPE has ANY_AVAILABLE before the end", i);
     }
@@ -182,7 +182,7 @@ function readTimestamp(
   end: number,
   headerAt: number,
 ): Result<never> | undefined {
-  // docs/protocol.md §2.4 [PROPOSED]: big-endian POSIX seconds; 4 bytes are sent, 4 or 8 are accepted.
+  // docs/protocol.md §2.4 (omadm's choice): big-endian POSIX seconds; 4 bytes are sent, 4 or 8 are accepted.
   const length = end - start;
   if (length !== 4 && length !== 8) {
     return fail(ErrorCode.P0_BAD_OPTION_VALUE, `TIMESTAMP must be 4 or 8 bytes, got ${length} bytes`, headerAt);

@@ -1,4 +1,4 @@
-// SHA256-DIGEST of Package#0 — DM 2.0 §5.2.1 / §9 (docs/protocol.md §2.3; docs/protocol.md §2.5, §11.1).
+// SHA256-DIGEST of Package#0 — DM 2.0 §5.2.1 / §9 (docs/protocol.md §2.3, §2.5, §11.1).
 // Digest = SHA-256(server-secret | notification-with-zero-digest | auth-data), written over the zero digest.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { ErrorCode, ProtocolError } from "../errors.js";
@@ -90,7 +90,7 @@ export interface DigestPolicyInput {
 }
 
 /**
- * docs/protocol.md §2.5 [PROPOSED] policy table:
+ * docs/protocol.md §2.5 (omadm's choice) policy table:
  * credentials + digest → verify; credentials, no digest → drop; digest, no credentials → drop (the secret is
  * "not properly provided", docs/protocol.md §2.3); neither → accept only if unauthenticated notifications are allowed.
  */

@@ -1,4 +1,4 @@
-// Package#0 encoder — DM 2.0 §5.2.1 / §7.1 (docs/protocol.md §2; docs/protocol.md §2.2–§2.4). Input comes from our own
+// Package#0 encoder — DM 2.0 §5.2.1 / §7.1 (docs/protocol.md §2, §2.2–§2.4). Input comes from our own
 // code (the server's notifier), so an invalid value is a programming mistake: it throws a ProtocolError.
 import { ErrorCode, ProtocolError } from "../errors.js";
 import {
@@ -142,7 +142,7 @@ function collectEntries(n: Notification, forSigning: boolean): Entry[] {
         "$.timestamp",
       );
     }
-    // docs/protocol.md §2.4 [PROPOSED]: send 4 bytes. Only past 2106 (beyond uint32) the 8-byte form is used,
+    // docs/protocol.md §2.4 (omadm's choice): send 4 bytes. Only past 2106 (beyond uint32) the 8-byte form is used,
     // which every receiver of this proposal accepts.
     const length = seconds >= UINT32_LIMIT ? 8 : 4;
     entries.push({ number: P0Option.TIMESTAMP, value: seconds, length, path: "$.timestamp" });
@@ -160,7 +160,7 @@ function checkedConTypes(list: readonly ConType[]): readonly number[] {
     if (code === undefined || !isConType(code)) {
       throw invalid(ErrorCode.P0_BAD_OPTION_VALUE, `unknown bearer code ${String(code)}`, `${path}[${i}]`);
     }
-    // docs/protocol.md §2.3: "If ANY_AVAILABLE is used, it MUST be put at the end".
+    // docs/protocol.md §2.3: ANY_AVAILABLE, when used, MUST be the last value.
     if (code === ConType.ANY_AVAILABLE && i !== list.length - 1) {
       throw invalid(ErrorCode.P0_BAD_OPTION_VALUE, "ANY_AVAILABLE must be the last bearer", `${path}[${i}]`);
     }

@@ -1,5 +1,5 @@
 // The option-header layouts of Package#0 — docs/protocol.md §2.3. The approved figure for Option Length was not
-// available, so the layout sits behind this interface and both candidate profiles are implemented [PROPOSED].
+// available, so the layout sits behind this interface and both candidate profiles are implemented (omadm's choice).
 import { OptionProfile } from "./constants.js";
 
 /** One decoded option header: the 4-bit delta, the value length and how many bytes the header took. */

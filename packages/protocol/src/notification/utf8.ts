@@ -1,4 +1,4 @@
-// Strict UTF-8 (RFC 3629) for the SERVER-ID String option (docs/protocol.md §2.3: "encoded using UTF-8").
+// Strict UTF-8 (RFC 3629) for the SERVER-ID String option (docs/protocol.md §2.3: String values are UTF-8).
 // Written out rather than relying on TextDecoder's `fatal` exception so that the error names the exact byte.
 
 /**

@@ -1,5 +1,6 @@
-// The twelve DM commands and their parameter tables (DM 2.0 §5.3, docs/protocol.md §4.1–§4.11, docs/protocol.md §4).
-// A Package#2 item is `[name, ...parameters]` with the parameters in the order of the command's table.
+// The twelve DM commands and their parameter tables (docs/protocol.md §4, §4.1–§4.11; DM 2.0 §5.3). A Package#2
+// item is `[name, ...parameters]` with the parameters in the order of the command's table. The tables are also
+// what docs/commands.md and `omadm commands queue --help` print, so each parameter says what it means.
 
 /** docs/protocol.md §4 command table, in the spec's order. */
 export const COMMANDS = [
@@ -42,12 +43,15 @@ export interface ParameterSpec {
   readonly occurrence: ParamOccurrence;
   /** The property of the typed Command that carries this parameter. */
   readonly field: string;
+  /** What the parameter means for this command, in one sentence. */
+  readonly meaning: string;
 }
 
-const p = (kind: ParamKind, occurrence: ParamOccurrence, field: string): ParameterSpec => ({
+const p = (kind: ParamKind, occurrence: ParamOccurrence, field: string, meaning: string): ParameterSpec => ({
   kind,
   occurrence,
   field,
+  meaning,
 });
 const { ServerURI, ClientURI, MOID } = ParamKind;
 const { One, ZeroOrOne, OneOrMore } = ParamOccurrence;
@@ -57,18 +61,65 @@ const { One, ZeroOrOne, OneOrMore } = ParamOccurrence;
  * come last, so positional assignment is unambiguous.
  */
 export const COMMAND_PARAMETERS: { readonly [N in CommandName]: readonly ParameterSpec[] } = {
-  HGET: [p(ServerURI, One, "serverUri"), p(ClientURI, ZeroOrOne, "clientUri")], // §7.3.1
-  HPUT: [p(ServerURI, One, "serverUri"), p(ClientURI, OneOrMore, "clientUris")], // §7.3.2
-  HPOST: [p(ServerURI, One, "serverUri"), p(ClientURI, OneOrMore, "clientUris")], // §7.3.3: as HPUT
-  DELETE: [p(ClientURI, One, "clientUri")], // §7.3.4
-  EXEC: [p(ClientURI, One, "clientUri"), p(ServerURI, ZeroOrOne, "serverUri")], // §7.3.5
-  GET: [p(ClientURI, One, "clientUri")], // §7.3.6
-  SHOW: [p(ServerURI, One, "serverUri")], // §7.3.7
-  CONT: [p(ServerURI, One, "serverUri")], // §7.3.8
-  END: [], // §7.3.9
-  DEFAULT: [p(ServerURI, One, "serverUri"), p(MOID, One, "moid")], // §7.3.10
-  SUB: [p(ServerURI, One, "serverUri"), p(ClientURI, One, "clientUri")], // §7.3.11
-  UNSUB: [p(ClientURI, One, "clientUri")], // §7.3.12
+  // §4.1
+  HGET: [
+    p(ServerURI, One, "serverUri", "Where the client fetches the MO data (a Data Repository item)"),
+    p(
+      ClientURI,
+      ZeroOrOne,
+      "clientUri",
+      "Where the data goes, replacing what is there; absent: the ClientURIs in the data",
+    ),
+  ],
+  // §4.2
+  HPUT: [
+    p(ServerURI, One, "serverUri", "Where the client PUTs the data"),
+    p(ClientURI, OneOrMore, "clientUris", "The tree data to send; wildcards and x-names allowed"),
+  ],
+  // §4.2: as HPUT, with POST
+  HPOST: [
+    p(ServerURI, One, "serverUri", "Where the client POSTs the data"),
+    p(ClientURI, OneOrMore, "clientUris", "The tree data to send; wildcards and x-names allowed"),
+  ],
+  // §4.3
+  DELETE: [p(ClientURI, One, "clientUri", "The node to delete, with everything below it")],
+  // §4.4
+  EXEC: [
+    p(ClientURI, One, "clientUri", "The one executable node to run"),
+    p(
+      ServerURI,
+      ZeroOrOne,
+      "serverUri",
+      "Where the final result goes as a Generic Alert; given: reporting is asynchronous",
+    ),
+  ],
+  // §4.5
+  GET: [p(ClientURI, One, "clientUri", "The tree data to return in the status; wildcards and x-names allowed")],
+  // §4.6
+  SHOW: [
+    p(
+      ServerURI,
+      One,
+      "serverUri",
+      "The web page the device's browser opens (a UI session of the Web Server Component)",
+    ),
+  ],
+  // §4.7
+  CONT: [p(ServerURI, One, "serverUri", "Where the client sends the rest of the session's Package#3s")],
+  // §4.8
+  END: [],
+  // §4.9
+  DEFAULT: [
+    p(ServerURI, One, "serverUri", "Where the client fetches the MO's configuration when the device lacks it"),
+    p(MOID, One, "moid", "The MO the address is for"),
+  ],
+  // §4.10
+  SUB: [
+    p(ServerURI, One, "serverUri", "Where the client PUTs the subtree after each change"),
+    p(ClientURI, One, "clientUri", "The part of the tree to watch"),
+  ],
+  // §4.11
+  UNSUB: [p(ClientURI, One, "clientUri", "The ClientURI of an earlier SUB, exactly as it was sent")],
 };
 
 /** Fewest and most parameters a command takes (`max` is Infinity for a OneOrMore parameter). */

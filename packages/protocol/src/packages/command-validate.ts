@@ -1,7 +1,7 @@
 // Checks one Package#2 item against its command's parameter table and returns the typed Command, or the
 // ProtocolError whose `status` is what the DM Client answers for that item in Package#3 (docs/protocol.md §3.2,
 // §5): 501 for a command it does not know, 400 for a wrong parameter count or a malformed parameter.
-// Processing of the package continues with the next item either way (§3.2 [PROPOSED]).
+// Processing of the package continues with the next item either way (§3.2, omadm's choice).
 
 import { ErrorCode, ProtocolError } from "../errors.js";
 import { err, ok, type Result } from "../result.js";
@@ -100,7 +100,9 @@ export function commandToArray(cmd: Command): string[] {
 function specAt(name: CommandName, i: number): ParameterSpec {
   const specs = COMMAND_PARAMETERS[name];
   // The arity check guarantees a spec exists at i, or a OneOrMore last one; the fallback is unreachable.
-  return specs[Math.min(i, specs.length - 1)] ?? { kind: ParamKind.ClientURI, occurrence: "One", field: "" };
+  return (
+    specs[Math.min(i, specs.length - 1)] ?? { kind: ParamKind.ClientURI, occurrence: "One", field: "", meaning: "" }
+  );
 }
 
 function checkParameter(

@@ -12,7 +12,7 @@ import { schemaViolation } from "./schema-check.js";
 export const MARKS = ["fatal", "critical", "minor", "warning", "informational", "harmless", "indeterminate"] as const;
 export const MarkSchema = Type.Enum(MARKS);
 export type Mark = Static<typeof MarkSchema>;
-/** docs/protocol.md §3.4: "If the parameter is omitted then the default importance level 'informational' is assumed." */
+/** docs/protocol.md §3.4: an alert without Mark is "informational". */
 export const DEFAULT_MARK: Mark = "informational";
 
 /** DM 2.0 §5.2.2: the session was started because of a Package#0; Data carries the NOTIFICATION-ID. */
@@ -21,13 +21,13 @@ export const AT_SERVER_INIT = "urn:oma:at:dm:2.0:ServerInitiatedMgmt";
 export const AT_CLIENT_INIT = "urn:oma:at:dm:2.0:ClientInitiatedMgmt";
 /** DM 2.0 §5.2.2: the first session after a successful bootstrap. */
 export const AT_BOOTSTRAP_COMPLETE = "urn:oma:at:dm:2.0:BootstrapComplete";
-/** [PROPOSED] docs/protocol.md §3.5: asynchronous EXEC result when the MO defines no alert type of its own. */
+/** docs/protocol.md §3.5 (omadm's choice): asynchronous EXEC result when the MO defines no alert type of its own. */
 export const AT_EXEC_COMPLETE = "urn:oma:at:dm:2.0:ExecComplete";
-/** The key under which a ServerInitiatedMgmt alert carries the Package#0 NOTIFICATION-ID [PROPOSED §3.1]. */
+/** The key under which a ServerInitiatedMgmt alert carries the Package#0 NOTIFICATION-ID (§3.1, omadm's choice). */
 export const NOTIFICATION_ID_KEY = "NOTIFICATION-ID";
 
 /**
- * docs/protocol.md §3.4 property table. "DataType MUST be present if the Data property exists" is the JSON Schema
+ * docs/protocol.md §3.4 property table. That DataType MUST be present whenever Data is, is the JSON Schema
  * `dependentRequired` rule; Data is any JSON value (its content is out of scope of the protocol).
  */
 export const GenericAlertSchema = Type.Object(
@@ -84,7 +84,7 @@ export function bootstrapCompleteAlert(): GenericAlert {
 }
 
 /**
- * [PROPOSED] docs/protocol.md §3.5: the final result of an asynchronously reported EXEC (docs/protocol.md §4.12) when the
+ * docs/protocol.md §3.5 (omadm's choice): the final result of an asynchronously reported EXEC (docs/protocol.md §4.12) when the
  * MO defines no alert type: SourceURI = the executed ClientURI, Data = {"sc": final status}.
  */
 export function execCompleteAlert(sourceUri: string, sc: number, mark?: Mark): GenericAlert {

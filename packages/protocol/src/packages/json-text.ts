@@ -15,7 +15,7 @@ export interface JsonLimits {
   readonly maxDepth?: number;
 }
 
-/** [PROPOSED] 1 MiB covers a Package#3 with GET data for a whole device; 128 levels exceed any real MO tree. */
+/** (omadm's choice) 1 MiB covers a Package#3 with GET data for a whole device; 128 levels exceed any real MO tree. */
 export const DEFAULT_JSON_LIMITS = { maxBytes: 1_048_576, maxDepth: 128 } as const;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });

@@ -21,7 +21,7 @@ export const MoItemSchema = Type.Object({
 });
 export type MoItem = Static<typeof MoItemSchema>;
 
-/** The top level is an array (§7.1); decoders also accept a single item (Grandma's test server does that). */
+/** The top level is an array (§7.1); decoders also accept a single item (another DM 2.0 implementation's test server sends one). */
 export const MoSerializationSchema = Type.Array(MoItemSchema);
 export type MoSerialization = Static<typeof MoSerializationSchema>;
 

@@ -8,7 +8,7 @@ import { GenericAlertSchema, pickAlert } from "./generic-alert.js";
 import { parseJsonText, type JsonLimits } from "./json-text.js";
 import { schemaViolation } from "./schema-check.js";
 
-/** One supported MO: its DDF link, its MOID, and the MIIDs of the instances this server may see (§7.2.2). */
+/** One supported MO: its DDF link, its MOID, and the MIIDs of the instances this server may see (§3.1). */
 export const MosEntrySchema = Type.Object({
   DDF: Type.Optional(Type.String()),
   MOID: Type.Optional(Type.String({ minLength: 1 })),
@@ -26,7 +26,7 @@ export type Package1 = Static<typeof Package1Schema>;
 
 const checkPackage1 = Compile(Package1Schema);
 
-/** Parses a Package#1 body (total). Unknown keys (e.g. Grandma's `MgmtTree`) are dropped. */
+/** Parses a Package#1 body (total). Unknown keys (e.g. the `MgmtTree` another DM 2.0 client adds) are dropped. */
 export function parsePackage1(input: Uint8Array | string, options?: JsonLimits): Result<Package1> {
   const parsed = parseJsonText(input, options);
   if (!parsed.ok) return parsed;

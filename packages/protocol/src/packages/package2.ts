@@ -9,7 +9,7 @@ import { parseJsonText, type JsonLimits } from "./json-text.js";
 import { schemaViolation } from "./schema-check.js";
 
 /**
- * `CMD` is required and [PROPOSED §3.2] never empty: a server always ends with ["END"]. Items are arrays of
+ * `CMD` is required and (§3.2, omadm's choice) never empty: a server always ends with ["END"]. Items are arrays of
  * strings of any length, so that one malformed item ([] or an unknown name) costs only its own 400/501 status
  * while the rest of the package still runs (§3.2).
  */

@@ -12,11 +12,11 @@ import { checkMoSerialization, MoSerializationSchema, pickMoItem } from "./mo-se
 import { memberPath, schemaViolation } from "./schema-check.js";
 
 export const StatusItemSchema = Type.Object({
-  /** The status code (Appendix C, docs/protocol.md §5); three digits [PROPOSED]. */
+  /** The status code (Appendix C, docs/protocol.md §5); three digits (omadm's choice). */
   sc: Type.Integer({ minimum: 100, maximum: 999 }),
   /** Extra information, e.g. the concrete ClientURIs where HGET stored data. */
   URI: Type.Optional(Type.Array(Type.String())),
-  /** [PROPOSED §3.3] GET results: the data read, as an MO serialization. */
+  /** (§3.3, omadm's choice) GET results: the data read, as an MO serialization. */
   Data: Type.Optional(MoSerializationSchema),
 });
 export type StatusItem = Static<typeof StatusItemSchema>;

@@ -1,6 +1,6 @@
 // DM 2.0 status codes carried in `sc` (approved spec Appendix C; docs/protocol.md §5). The real Appendix C was not
 // available, so this table is the reconstruction of docs/protocol.md §5: every code a source ties to a situation plus
-// the [PROPOSED] completion. `sc` values are HTTP-style integers; a repository's own 4xx/5xx status is copied
+// the (omadm's choice) completion. `sc` values are HTTP-style integers; a repository's own 4xx/5xx status is copied
 // into `sc` on HGET/HPUT/HPOST (§5 "other 4xx/5xx"), so any integer 100–599 is legal even when not listed here.
 
 /** Named constants for the §5 codes (`Status.OK === 200`). */
@@ -9,7 +9,7 @@ export const Status = {
   OK: 200,
   /** EXEC accepted; the final result follows in a Generic Alert (DM 2.0 §5.4.1). */
   ACCEPTED: 202,
-  /** GET on an existing node that has no current valid value [PROPOSED]. */
+  /** GET on an existing node that has no current valid value (omadm's choice). */
   NO_CONTENT: 204,
   /** The `cv` in the ClientURI matches the instance's cache validator; no data sent (§6.3). */
   NOT_MODIFIED: 304,

@@ -1,4 +1,4 @@
-// Canonical text of a ClientURI and the concrete-form helpers (docs/protocol.md §6.1 "Canonical form" [PROPOSED]):
+// Canonical text of a ClientURI and the concrete-form helpers (docs/protocol.md §6.1 "Canonical form", omadm's choice):
 // the client always reports concrete ClientURIs (real MIID, no x-names or "*", no query); instance roots end
 // in "/"; comparison is case-sensitive, so the text must be produced one way only: upper-case %XX, and only
 // the characters the grammar does not allow raw are encoded.

@@ -1,5 +1,5 @@
 // ClientURI as a value object: the parsed form and the total parser (DM 2.0 §6.1, docs/protocol.md §6.1).
-// The ABNF is [PROPOSED] in docs/protocol.md §6.1; every rule below cites the production it enforces.
+// The ABNF is (omadm's choice) in docs/protocol.md §6.1; every rule below cites the production it enforces.
 // Formatting and the concrete-URI helpers live in client-uri-format.ts; resolution in resolve.ts.
 import { ErrorCode, ProtocolError } from "../errors.js";
 import { err, ok, type Result } from "../result.js";
@@ -34,7 +34,7 @@ export interface ClientUriQuery {
   readonly nv: readonly NvField[];
   /** Cache validator (§6.3), decoded. */
   readonly cv?: string;
-  /** Other fields `[key, decodedValue]`, kept but ignored by resolution [PROPOSED]. */
+  /** Other fields `[key, decodedValue]`, kept but ignored by resolution (omadm's choice). */
   readonly other: readonly (readonly [string, string])[];
 }
 
@@ -71,7 +71,7 @@ export function isValidMoid(text: string): boolean {
   return MOID_RE.test(text);
 }
 
-/** True when `text` is a MIID per the §6.1 grammar [PROPOSED]: 1–64 of ALPHA DIGIT "-" "." "_" "~". */
+/** True when `text` is a MIID per the §6.1 grammar (omadm's choice): 1–64 of ALPHA DIGIT "-" "." "_" "~". */
 export function isValidMiid(text: string): boolean {
   return MIID_RE.test(text);
 }
@@ -150,7 +150,7 @@ function parsePath(raw: string): Parsed<{ path: PathSegment[]; trailingSlash: bo
 }
 
 function parseNv(body: string): Parsed<NvField> {
-  // nv-field = "nv=" x-name "/" rel-path ":" value; split at the first ":" after the rel-path [PROPOSED].
+  // nv-field = "nv=" x-name "/" rel-path ":" value; split at the first ":" after the rel-path (omadm's choice).
   const m = /^\(([A-Za-z])\)\//.exec(body);
   const letter = m?.[1];
   if (letter === undefined) return syntax("nv-field", `${show("nv=" + body)} must start with "nv=(" ALPHA ")/"`);

@@ -1,4 +1,4 @@
-// ClientURI resolution over a read-only tree (docs/protocol.md §6.1 "Resolution" [PROPOSED algorithm]):
+// ClientURI resolution over a read-only tree (docs/protocol.md §6.1 "Resolution", omadm's choice):
 // 1. select the instance set from mo-inst; 2. walk the path level by level keeping the set of matching nodes
 // ("*" = all children, an x-name = all children filtered by its nv-fields, ANDed); 3. empty → 404;
 // 4. more than one is 400 where the command needs a single target (HGET, EXEC).

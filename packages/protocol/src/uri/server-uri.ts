@@ -1,5 +1,5 @@
 // ServerURI validation (DM 2.0 §6.2, docs/protocol.md §6.2): an absolute http(s) URI naming a resource on the
-// DM Server or a Data Repository. [PROPOSED] plain http only when the caller allows it (tests); a relative URI,
+// DM Server or a Data Repository. (omadm's choice) plain http only when the caller allows it (tests); a relative URI,
 // another scheme, credentials in the userinfo or a fragment are rejected with 400. Never throws.
 import { ErrorCode, ProtocolError } from "../errors.js";
 import { err, ok, type Result } from "../result.js";

@@ -1,7 +1,7 @@
 // Generic Alerts arriving in Package#1 or #3 (docs/protocol.md §3.4): every alert is stored as
-// received — unknown AlertTypes and Data included, silently (§7.4: "MUST silently ignore" means no error and no
-// status, not "drop") — and an alert whose SourceURI names an EXEC that was answered 202 completes that
-// command (§7.4.1, §4.12). Nothing here produces anything for the Package#2: the server MUST NOT send status
+// received — unknown AlertTypes and Data included, silently (§3.4: ignoring an unknown alert silently means no
+// error and no status, not dropping it) — and an alert whose SourceURI names an EXEC that was answered 202 completes that
+// command (§4.12). Nothing here produces anything for the Package#2: the server MUST NOT send status
 // codes for Generic Alerts.
 //
 // Storing the alerts and completing the commands they report is one store transaction: a crash (or a refused

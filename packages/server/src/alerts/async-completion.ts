@@ -1,5 +1,5 @@
 // What a Generic Alert says about the asynchronous EXEC it reports (docs/protocol.md §4.12, §3.5, §4.4).
-// Pure. The final status sits in `Data.sc` for our [PROPOSED] ExecComplete alert; MO-specific alerts (SCOMO,
+// Pure. The final status sits in `Data.sc` for our (omadm's choice) ExecComplete alert; MO-specific alerts (SCOMO,
 // DCMO, …) define their own Data, which the protocol leaves out of scope, so for those the Mark decides.
 import { canonicalClientUri, isValidStatusCode, isSuccessStatus, Status, type GenericAlert } from "@omadm/protocol";
 import { CommandOutcome, type AsyncCompletion } from "../store/types.js";

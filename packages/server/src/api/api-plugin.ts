@@ -1,4 +1,4 @@
-// The operator REST API as one fastify plugin (issue #4 "REST API"): everything under /api, encapsulated so
+// The operator REST API as one fastify plugin: everything under /api, encapsulated so
 // its validator, error handler, 404 handler, body parsers and auth hook touch no other component.
 //
 //   /api/v1/…            the API (JSON; errors application/problem+json; bearer-token auth)

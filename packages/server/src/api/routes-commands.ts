@@ -1,6 +1,6 @@
 // /api/v1/…/commands: queue a command for a device (any of the twelve DM 2.0 commands but END and CONT, in the
 // P2 array form or the named form), with an idempotency key and an expiry; list, read (status code and
-// result), cancel. The queue itself is the store's (durable, design invariant 3).
+// result), cancel. The queue itself is the store's (durable, ARCHITECTURE.md invariant 5).
 import { Type } from "typebox";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import { OPERATOR_COMMANDS } from "../services/command-input.js";

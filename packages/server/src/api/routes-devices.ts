@@ -1,4 +1,4 @@
-// /api/v1/devices: the device registry (issue #4): list, pre-provision with credentials, read, change, delete,
+// /api/v1/devices: the device registry: list, pre-provision with credentials, read, change, delete,
 // and wake (Package#0 through the notifier, docs/protocol.md §2).
 import type { ConType } from "@omadm/protocol";
 import { Type } from "typebox";

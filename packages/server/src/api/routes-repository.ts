@@ -1,4 +1,4 @@
-// /api/v1/repository and /api/v1/uploads: the operator's side of the Data Repository (issue #4). Operators put
+// /api/v1/repository and /api/v1/uploads: the operator's side of the Data Repository (docs/repository.md). Operators put
 // the content devices fetch with HGET (shared or per device, any media type; JSON MO data is checked by the
 // repository service) and read what devices sent with HPUT, HPOST and SUB. Bodies are raw bytes with their
 // own Content-Type, so these routes live in a scope whose only body parser takes any type as a Buffer.

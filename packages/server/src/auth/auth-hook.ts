@@ -5,7 +5,7 @@
 //   app.post("/dm", (request) => { const deviceId = auth.deviceIdOf(request); … });
 //
 // A refused request is answered here: 401 with one `WWW-Authenticate` header per challenge, or 403, and a JSON
-// body `{ error, message }` that names the problem (helper brief: bad input gets a clear error).
+// body `{ error, message }` that names the problem (bad input gets a clear error: ARCHITECTURE.md invariant 7).
 
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { DeviceAuthenticator } from "./device-authenticator.js";

@@ -36,7 +36,7 @@ export interface DeviceAuthenticatorOptions {
   readonly modes: readonly AuthMode[];
   /** The Digest realm, and the Basic realm advertised. Devices' stored HA1 must be computed with it. */
   readonly realm: string;
-  /** Refuse Basic over plain HTTP (docs/protocol.md §11.2 [PROPOSED]: never Basic over non-TLS). Default true. */
+  /** Refuse Basic over plain HTTP (docs/protocol.md §11.2 (omadm's choice): never Basic over non-TLS). Default true. */
   readonly requireTlsForBasic?: boolean;
   /** Digest algorithms offered, in preference order (default SHA-256, MD5). */
   readonly digestAlgorithms?: readonly DigestAlgorithm[];

@@ -1,4 +1,4 @@
-// The DM endpoint (DM 2.0 §5.2, docs/protocol.md §1.2; docs/protocol.md §1.3–§1.6, §3) as a fastify plugin:
+// The DM endpoint (DM 2.0 §5.2, docs/protocol.md §1.2; §1.3–§1.6, §3) as a fastify plugin:
 //
 //   POST /dm            the DM Server URI: a Package#1 opens a session (a Package#3 is also taken here and
 //                       correlated by cookie, else by the device's open session — docs/protocol.md §1.4)

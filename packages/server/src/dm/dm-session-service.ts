@@ -2,7 +2,7 @@
 // call per package: Package#1 in → Package#2 out, Package#3 in → Package#2 out. Each package is one store
 // transaction (one commit, one fsync under SQLite FULL): contact, session, alerts, results, the next batch and
 // the saved state commit together before the Package#2 is sent, or none of them does — a crash or error
-// mid-package leaves the previous state (design invariants 3 and 5). A refusal the device must see *and* that
+// mid-package leaves the previous state (ARCHITECTURE.md invariants 5 and 7). A refusal the device must see *and* that
 // changes something (a disabled device's contact time, an expired session's close) is returned, not thrown,
 // so it commits; anything thrown rolls the package back.
 import { randomBytes } from "node:crypto";
@@ -36,9 +36,9 @@ export interface DmSessionServiceDeps {
 export interface DmSessionServiceOptions {
   /** Most queued commands per Package#2. */
   readonly batchSize: number;
-  /** docs/protocol.md §1.5 [PROPOSED]: 600 s between a Package#2 and the next Package#3. */
+  /** docs/protocol.md §1.5 (omadm's choice): 600 s between a Package#2 and the next Package#3. */
   readonly idleTimeoutMs: number;
-  /** The absolute session-specific URL for a CONT token (docs/protocol.md §1.4 [PROPOSED] 3). */
+  /** The absolute session-specific URL for a CONT token (docs/protocol.md §1.4 item 3). */
   readonly contUrl: (token: string) => string;
 }
 

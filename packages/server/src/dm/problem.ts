@@ -1,5 +1,5 @@
 // RFC 9457 problem details for everything the DM endpoint refuses: the status code plus a body that names the
-// problem (helper brief: "Bad input … gets a clear error"), with the stable error code of our catalogues.
+// problem (bad input gets a clear error: ARCHITECTURE.md invariant 7), with the stable error code of our catalogues.
 import { STATUS_CODES } from "node:http";
 import { isProtocolError, type ProtocolError } from "@omadm/protocol";
 import { isServerError, type ServerError } from "../errors.js";

@@ -29,7 +29,7 @@ export interface CheckedDmRequest {
   readonly deviceId: string;
 }
 
-/** [PROPOSED] DevInfo/DevID values are short (IMEI:…, UUIDs); a bound keeps logs and keys sane. */
+/** (omadm's choice) DevInfo/DevID values are short (IMEI:…, UUIDs); a bound keeps logs and keys sane. */
 export const MAX_DEVID_LENGTH = 256;
 
 /** Checks the headers against the package media types this URL accepts, in the order 415, 406, 400. */

@@ -1,4 +1,4 @@
-// The session cookie (docs/protocol.md §1.4 [PROPOSED] 2: the client keeps RFC 6265 cookies for a session). It is
+// The session cookie (docs/protocol.md §1.4 item 2: the client keeps RFC 6265 cookies for a session). It is
 // one of the three correlation keys (device id, cookie, CONT URL); the value is an unguessable token distinct
 // from the CONT token, so a URL seen in a log does not give away the cookie.
 

@@ -1,8 +1,8 @@
-// The server side of a DM session as a pure state machine (design invariant 2): `stepDmSession(state, event)`
+// The server side of a DM session as a pure state machine (ARCHITECTURE.md invariant 4): `stepDmSession(state, event)`
 // returns the next state and the actions the caller must carry out, in order. No I/O, no clock, no randomness:
 // the DM endpoint (dm-session-service.ts) runs the actions against the store and feeds the results back as
 // events. The state is plain JSON and lives in the store's session record (`stateName`/`stateData`), so that
-// another server node can continue a session this one began (design invariant 4, docs/protocol.md §1.4).
+// another server node can continue a session this one began (ARCHITECTURE.md invariant 6, docs/protocol.md §1.4).
 //
 //   Start ──Package1Received──▶ Composing ──BatchTaken(≥1)──▶ AwaitingPackage3 ──Package3Received──▶ Composing
 //                                   │                                 │
@@ -47,7 +47,7 @@ export type DmState =
       readonly kind: typeof DmStateKind.Composing;
       /** Number of the Package#2 being composed. */
       readonly packageNo: number;
-      /** The session-specific URL (docs/protocol.md §1.4 [PROPOSED] 3). */
+      /** The session-specific URL (docs/protocol.md §1.4 item 3). */
       readonly contUri: string;
       /** True while composing the first Package#2: CONT goes first when the package does not end the session. */
       readonly first: boolean;
@@ -147,7 +147,7 @@ export function stepDmSession(state: DmState, event: DmEvent): Result<DmStep, Se
       if (state.kind !== DmStateKind.Composing && state.kind !== DmStateKind.AwaitingPackage3) {
         return illegal(state, event);
       }
-      // docs/protocol.md §1.5: after the idle timeout the server drops the session; §1.4 [PROPOSED] 1: a new
+      // docs/protocol.md §1.5: after the idle timeout the server drops the session; §1.4 item 1: a new
       // Package#1 from the same device aborts the old session. Either way in-flight commands are requeued.
       const reason = event.kind === DmEventKind.IdleTimeout ? DmEndReason.Expired : DmEndReason.Superseded;
       return ok({
@@ -178,7 +178,7 @@ function onBatch(state: Extract<DmState, { kind: "Composing" }>, commands: reado
     };
   }
   const sent: DmSentItem[] = [];
-  // docs/protocol.md §1.4 [PROPOSED] 3 and docs/protocol.md §4.7: CONT first in the first Package#2 pins every later
+  // docs/protocol.md §1.4 item 3 and docs/protocol.md §4.7: CONT first in the first Package#2 pins every later
   // Package#3 of the session to the session-specific URL.
   if (state.first) sent.push({ commandId: null, name: "CONT", params: [state.contUri] });
   for (const c of commands) {
@@ -199,7 +199,7 @@ function onPackage3(
   event: Extract<DmEvent, { kind: "Package3Received" }>,
 ): Result<DmStep, ServerError> {
   // docs/protocol.md §3.3: one status per command of the previous Package#2, in the same order,
-  // CONT included (§4.7 [PROPOSED]). Any other count cannot be matched to commands safely: refuse it whole.
+  // CONT included (§4.7, omadm's choice). Any other count cannot be matched to commands safely: refuse it whole.
   if (event.statuses.length !== state.sent.length) {
     return err(
       new ServerError(

@@ -141,7 +141,7 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions): No
       serverId: options.serverId,
       ...(conTypes === undefined ? {} : { preferredConTypes: conTypes }),
       notificationId: await deps.store.notifications.nextId(),
-      // docs/protocol.md §2.4 [PROPOSED]: TIMESTAMP is whole POSIX seconds; the client drops stale ones.
+      // docs/protocol.md §2.4 (omadm's choice): TIMESTAMP is whole POSIX seconds; the client drops stale ones.
       timestamp: Math.floor(deps.clock.now() / 1000),
       reqMos: wantsMos(device, wakeOptions, options),
       unknownOptions: [],

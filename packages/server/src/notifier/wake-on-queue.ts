@@ -1,6 +1,6 @@
 // "Wake on queue": when configured, the command service tells this helper each time it queues a command, and
-// the device is sent one Package#0 for a burst of commands instead of one per command (issue #4: the notifier
-// is triggered "if configured, whenever a command is queued").
+// the device is sent one Package#0 for a burst of commands instead of one per command (`notifier.wakeOnQueue`:
+// when configured, queueing a command triggers the notifier).
 //
 // Coalescing is a fixed window, not a sliding debounce: the first command starts the timer and every command
 // queued for the same device before it fires joins that wake. A steady stream of commands therefore still

@@ -13,7 +13,7 @@ import { ServerError, ServerErrorCode } from "../errors.js";
 import type { Device } from "../store/types.js";
 import { NotificationTransportKind, type NotificationTarget } from "./transports/notification-sender.js";
 
-/** `Auth/Noti/Type` values (docs/protocol.md §2.5 [PROPOSED]): 1 = SHA256-DIGEST, 0 = none. */
+/** `Auth/Noti/Type` values (docs/protocol.md §2.5, omadm's choice): 1 = SHA256-DIGEST, 0 = none. */
 export const NotiAuthType = { None: 0, Sha256Digest: 1 } as const;
 export type NotiAuthType = (typeof NotiAuthType)[keyof typeof NotiAuthType];
 

@@ -1,4 +1,4 @@
-// The device registry as the DM endpoint sees it (issue #4 "Device registry"): who may open a session, when a
+// The device registry as the DM endpoint sees it: who may open a session, when a
 // device was last heard from, which MOs it reports (Package#1 MOS, docs/protocol.md §3.1) and its DevInfo when read.
 // Devices are registered on their first Package#1 (`autoRegister`), or only pre-provisioned ones are admitted.
 import { err, ok, type MosEntry, type MoItem, type Result } from "@omadm/protocol";

@@ -1,4 +1,4 @@
-// DevInfo values out of GET results (docs/protocol.md §9.1, §3.3 [PROPOSED] GET data in the status item). Pure.
+// DevInfo values out of GET results (docs/protocol.md §9.1, §3.3: omadm's choice of GET data in the status item). Pure.
 // The registry keeps a flat record of DevInfo leaves (`{"DevID": …, "Man": …, "FwV": …}`): the leaf names of
 // the DevInfo MO are unique (§9.1 table), and `Ext`/`Bearer` subtrees are kept as the objects they are.
 import { isDevInfoMoid, type MoItem } from "@omadm/protocol";
@@ -13,7 +13,7 @@ const SUBTREES: readonly string[] = ["Ext", "Bearer"];
 
 /**
  * The DevInfo values the items carry, or undefined when none is about DevInfo. An item addresses DevInfo when
- * its ClientURI starts with a DevInfo MOID (any version, §9.1 [PROPOSED]); its MOData is the instance root
+ * its ClientURI starts with a DevInfo MOID (any version, §9.1, omadm's choice); its MOData is the instance root
  * (`{"DevInfo": {…}}`), or one leaf (`{"FwV": "1.2"}`), or a subtree (`{"Ext": {…}}`) (§7.1 encoding).
  */
 export function devInfoFromItems(items: readonly unknown[]): Record<string, JsonValue> | undefined {

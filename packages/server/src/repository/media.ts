@@ -1,4 +1,4 @@
-// Media types of the Data Repository (docs/protocol.md §1.6, §7.2; docs/protocol.md §1.6). What the repository serves is
+// Media types of the Data Repository (docs/protocol.md §1.6, §7.2). What the repository serves is
 // what was stored (no conversion between formats); JSON MO data answers every JSON MO alias. What it accepts
 // from devices is the JSON MO serialization (and its aliases), TNDS XML and whatever the operator adds; the
 // same list goes into `OMADM-Accept` on every answer, so a device told 415 knows what to retry with.

@@ -10,7 +10,7 @@ export const SHARED_SEGMENT = "shared";
 export const DEVICES_SEGMENT = "devices";
 export const UPLOADS_SEGMENT = "uploads";
 
-/** [PROPOSED] Longest item path and device id we store; far above any real MO content name. */
+/** (omadm's choice) Longest item path and device id we store; far above any real MO content name. */
 export const MAX_REPOSITORY_PATH_LENGTH = 1024;
 export const MAX_DEVICE_ID_LENGTH = 256;
 

@@ -1,4 +1,4 @@
-// The Data Repository over HTTP (docs/protocol.md §4.1–§4.2, §4.10, §1.6; docs/protocol.md §1.6, §4.1, §4.2, §4.10):
+// The Data Repository over HTTP (docs/protocol.md §4.1–§4.2, §4.10, §1.6, §4.1, §4.2):
 //   GET|HEAD /repo/shared/<path>              HGET source shared by every device
 //   GET|HEAD /repo/devices/<DevID>/<path>     HGET source of one device (and its latest HPUT/SUB upload)
 //   PUT|POST /repo/devices/<DevID>/<path>     HPUT / SUB report (PUT, replaces the item) and HPOST (POST)

@@ -33,7 +33,7 @@ export interface RepositoryLimits {
   readonly maxItemBytes: number;
 }
 
-/** [PROPOSED] 1 MiB uploads (the JSON limit of the protocol package), 16 MiB items. */
+/** (omadm's choice) 1 MiB uploads (the JSON limit of the protocol package), 16 MiB items. */
 export const DEFAULT_REPOSITORY_LIMITS: RepositoryLimits = {
   maxUploadBytes: DEFAULT_JSON_LIMITS.maxBytes,
   maxItemBytes: 16 * 1024 * 1024,

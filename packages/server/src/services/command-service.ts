@@ -1,7 +1,7 @@
 // The command service: how operators (the REST API, the UI-session service) put commands into a device's
-// durable queue (issue #4 "Command queue"). It checks what the store cannot know — the command's parameters
+// durable queue. It checks what the store cannot know — the command's parameters
 // against the DM 2.0 tables (docs/protocol.md §4), that END/CONT stay the server's, the expiry — and then leaves
-// atomicity, idempotency and durability to the store (design invariant 3).
+// atomicity, idempotency and durability to the store (ARCHITECTURE.md invariant 5).
 import { ServerError, ServerErrorCode } from "../errors.js";
 import type { Store } from "../store/store.js";
 import type { AsyncCorrelation, Clock, Command, CommandQuery, NewCommand, Page } from "../store/types.js";

@@ -2,7 +2,7 @@
 // the memory store (tests), SQLite (default, embedded) and PostgreSQL (several server nodes) all implement it
 // and all pass the same contract suite (packages/server/test/store-contract.ts).
 //
-// Guarantees every implementation gives (design invariants 3 and 4):
+// Guarantees every implementation gives (ARCHITECTURE.md invariants 5 and 6):
 // - Every method that changes state has committed durably before its promise resolves.
 // - A method that changes several rows does so in one transaction: all or nothing.
 // - A refused change (typed `ServerError`) changes nothing.

@@ -4,7 +4,7 @@ import type { Command, JsonValue, PageQuery, SortOrder } from "./types.js";
 
 /**
  * A session is `open` until it ends normally, is aborted (bad package, HTTP error), superseded by a new
- * Package#1 from the same device (docs/protocol.md §1.4 [PROPOSED] 1), or expires after its idle timeout (§1.5).
+ * Package#1 from the same device (docs/protocol.md §1.4 item 1), or expires after its idle timeout (§1.5).
  */
 export const SessionStatus = {
   Open: "open",
@@ -28,7 +28,7 @@ export interface Session {
   readonly stateData: JsonValue;
   /** Number of the current package in the session. */
   readonly packageNo: number;
-  /** Token of the session-specific URL sent in CONT (docs/protocol.md §1.4 [PROPOSED] 3); unique. */
+  /** Token of the session-specific URL sent in CONT (docs/protocol.md §1.4 item 3); unique. */
   readonly contToken: string | null;
   /** Session cookie value (RFC 6265); unique. */
   readonly cookie: string | null;

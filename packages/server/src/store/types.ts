@@ -56,7 +56,7 @@ export interface MosInventoryEntry {
 
 /** DMAcc `Auth/Noti/*` of this server on the device (docs/protocol.md §2.5, §9.2): what SHA256-DIGEST needs. */
 export interface NotificationCredentials {
-  /** `Auth/Noti/Type`: 1 = SHA256-DIGEST, 0 = none [PROPOSED]. */
+  /** `Auth/Noti/Type`: 1 = SHA256-DIGEST, 0 = none (omadm's choice). */
   readonly type: number;
   /** `Auth/Noti/Secret` (bin), prepended to the notification in the digest. */
   readonly secret: Uint8Array;

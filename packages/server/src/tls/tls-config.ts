@@ -4,7 +4,7 @@
 import { AuthMode } from "../auth/types.js";
 import type { ConfigProblem, ConfigSource } from "../config-problem.js";
 
-/** Lowest TLS version accepted (docs/protocol.md §11.2 [PROPOSED]: 1.2 by default, 1.1 as a conformance switch). */
+/** Lowest TLS version accepted (docs/protocol.md §11.2 (omadm's choice): 1.2 by default, 1.1 as a conformance switch). */
 export const TlsMinVersion = { Tls12: "TLSv1.2", Tls11: "TLSv1.1" } as const;
 export type TlsMinVersion = (typeof TlsMinVersion)[keyof typeof TlsMinVersion];
 

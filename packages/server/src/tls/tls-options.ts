@@ -1,7 +1,7 @@
 // TLS server options for the DM endpoint and the Data Repository (`https.createServer(options)`, fastify's
 // `https` option, `tls.createServer`), with the cipher suites of docs/protocol.md §11.2.
 //
-// §11.2: the server SHALL support all the listed PSK and X.509 suites. [PROPOSED] deployment profile: minimum
+// §11.2: the server SHALL support all the listed PSK and X.509 suites. omadm's deployment profile: minimum
 // TLS 1.2 by default (TLS 1.0/1.1 are deprecated, RFC 8996), a switch for TLS 1.1 for strict-conformance
 // testing, the spec suites offered first, TLS 1.3 additionally for X.509 only, PSK on TLS 1.2 only.
 
@@ -83,7 +83,7 @@ export interface TlsServerOptionsInput {
   readonly minVersion?: "TLSv1.2" | "TLSv1.1";
   /**
    * Highest version. Default "TLSv1.3" for X.509 only, "TLSv1.2" when PSK is on: TLS 1.3 would let an X.509
-   * handshake win over the PSK identity, and the profile keeps PSK on TLS 1.2 (§11.2 [PROPOSED]).
+   * handshake win over the PSK identity, and the profile keeps PSK on TLS 1.2 (§11.2, omadm's choice).
    */
   readonly maxVersion?: "TLSv1.2" | "TLSv1.3";
 }

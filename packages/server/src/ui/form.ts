@@ -1,5 +1,5 @@
-// What the user sent back from a SHOW page (docs/protocol.md §4.6 step 3: "the Web Server Component stores the
-// results of the user interaction"). The browser's own checks (required, type=number) are a convenience; this
+// What the user sent back from a SHOW page (docs/protocol.md §4.6 step 3: the Web Server Component stores the
+// result of the user interaction). The browser's own checks (required, type=number) are a convenience; this
 // is the check that counts, so a hand-made POST cannot record an answer the template does not allow.
 import { CHOICE_PARAM, UiFieldType, type UiField, type UiTemplate } from "./template.js";
 
@@ -28,7 +28,7 @@ export type Submission =
       readonly values: ReadonlyMap<string, string>;
     };
 
-/** [PROPOSED] Longest text answer kept. */
+/** (omadm's choice) Longest text answer kept. */
 export const MAX_TEXT_ANSWER = 2000;
 
 const NUMBER_TEXT = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;

@@ -1,4 +1,4 @@
-// The Web Server Component over HTTP (docs/protocol.md §4.6 steps 2–3, docs/protocol.md §4.6): the Web Browser Component
+// The Web Server Component over HTTP (docs/protocol.md §4.6 steps 2–3, §4.6): the Web Browser Component
 // the DM Client launched loads the SHOW ServerURI, the user answers, the answer is stored for the DM Server.
 //   GET  /ui/session?uiid=<id>   the page (marks the UI session opened)
 //   POST /ui/session?uiid=<id>   the answer, application/x-www-form-urlencoded (marks it completed)

@@ -1,7 +1,7 @@
-// The Web Server Component's interface to the DM Server (docs/protocol.md §4.6 step 4, "out of scope and left to
-// implementations"; docs/protocol.md §4.6): the operator side creates a UI session from a template and gets the
-// ServerURI to put into SHOW — it carries the UI session id in its query (`?uiid=…`, as the seed's example
-// suggests) — and later reads what the user answered.
+// The Web Server Component's interface to the DM Server (docs/protocol.md §4.6 step 4: DM 2.0 leaves it to
+// implementations): the operator side creates a UI session from a template and gets the ServerURI to put into
+// SHOW — it carries the UI session id in its query (`?uiid=…`, as in the example of §4.6 step 1) — and later
+// reads what the user answered.
 import { ServerError, ServerErrorCode } from "../errors.js";
 import type { Store } from "../store/store.js";
 import type { Clock, JsonValue } from "../store/types.js";
@@ -14,7 +14,7 @@ import { checkUiTemplate } from "./template.js";
 export const UI_SESSION_ROUTE = "/ui/session";
 export const UIID_PARAM = "uiid";
 
-/** [PROPOSED] A SHOW page stays answerable for a day unless the operator says otherwise; at most 30 days. */
+/** (omadm's choice) A SHOW page stays answerable for a day unless the operator says otherwise; at most 30 days. */
 export const DEFAULT_UI_TTL_SECONDS = 24 * 60 * 60;
 export const MAX_UI_TTL_SECONDS = 30 * 24 * 60 * 60;
 

@@ -1,7 +1,7 @@
 // The one contract every Package#0 notification transport implements on the DM Client side.
 //
 // DM 2.0 docs/protocol.md §2 / docs/protocol.md §2.1: a client that supports any Appendix-E transport MUST support
-// Package#0. docs/protocol.md §12 [PROPOSED]: transports sit behind a `NotificationTransport` interface that
+// Package#0. docs/protocol.md §12 (omadm's choice): transports sit behind a `NotificationTransport` interface that
 // delivers the raw Package#0 bytes plus the identity of their source. Transports only move bytes: decoding,
 // digest checks (§2.5) and duplicate/replay drops (§2.4) belong to the listener that receives them, and the
 // source identity lets it pick the DMAcc bound to a transport when SERVER-ID is absent (§2.7).

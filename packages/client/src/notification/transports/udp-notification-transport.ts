@@ -1,5 +1,5 @@
-// Package#0 over UDP: one datagram carries one notification. docs/protocol.md §12 [PROPOSED]: an IP datagram
-// transport (docs/protocol.md §2: "SMS or other datagram" unsolicited messages); SMS and push plug in beside it.
+// Package#0 over UDP: one datagram carries one notification. docs/protocol.md §12: an IP datagram transport of
+// omadm's choice (Package#0 is an unsolicited datagram, like an SMS); SMS and push plug in beside it.
 
 import type { RemoteInfo, Socket } from "node:dgram";
 import { errorMessage } from "@omadm/protocol";

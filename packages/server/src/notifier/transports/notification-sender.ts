@@ -1,6 +1,6 @@
 // The one contract every Package#0 delivery channel implements on the DM Server side.
 //
-// docs/protocol.md §2 / docs/protocol.md §2.1: the DM Server MUST support Package#0. docs/protocol.md §12 [PROPOSED]:
+// docs/protocol.md §2 / docs/protocol.md §2.1: the DM Server MUST support Package#0. docs/protocol.md §12 (omadm's choice):
 // transports sit behind one interface; here the server half: a sender moves already-encoded Package#0 bytes
 // to a device address. Encoding and the SHA256-DIGEST (§2.5) happen before, in the notifier.
 

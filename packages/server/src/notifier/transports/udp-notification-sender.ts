@@ -1,5 +1,5 @@
-// Package#0 over UDP, server half: one datagram per notification (docs/protocol.md §12 [PROPOSED] IP datagram
-// transport; docs/protocol.md §2 "SMS or other datagram"). The client half is @omadm/client's UDP transport.
+// Package#0 over UDP, server half: one datagram per notification (docs/protocol.md §12: an IP datagram transport
+// of omadm's choice, Package#0 being an unsolicited datagram). The client half is @omadm/client's UDP transport.
 
 import type { Socket } from "node:dgram";
 import { errorMessage } from "@omadm/protocol";

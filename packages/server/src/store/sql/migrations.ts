@@ -129,7 +129,7 @@ function initial(dialect: SqlDialect): Migration {
         .addColumn("ended_at", ty.time)
         .addColumn("version", "integer", (c) => c.notNull())
         .execute();
-      // docs/protocol.md §1.4 [PROPOSED] 1: at most one open session per device — enforced by the database too.
+      // docs/protocol.md §1.4 item 1: at most one open session per device — enforced by the database too.
       await sql`create unique index if not exists sessions_one_open on sessions (device_id) where status = 'open'`.execute(
         db,
       );

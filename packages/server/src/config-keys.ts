@@ -1,0 +1,317 @@
+// Every key of the server configuration, declared once: its path, value type, default, meaning and whether it
+// is a secret. The loader (config.ts) parses files, environment variables and overrides with it; each key's
+// environment variable is derived from its path by one rule (`envName`); docs/server-config.md and
+// docs/schema/server-config.schema.json are generated from it (`npm run docs`). The table's type makes the
+// compiler refuse a key of ServerConfig without an entry, an entry without a key, or a default of the wrong type.
+import { AuthMode } from "./auth/types.js";
+import {
+  anyUrl,
+  bool,
+  filePath,
+  httpUrl,
+  int,
+  listOf,
+  nullable,
+  oneOf,
+  secretText,
+  text,
+  type ValueType,
+} from "./config-values.js";
+import { TlsMinVersion, type TlsConfig } from "./tls/tls-config.js";
+
+export const LogLevel = {
+  Fatal: "fatal",
+  Error: "error",
+  Warn: "warn",
+  Info: "info",
+  Debug: "debug",
+  Trace: "trace",
+  Silent: "silent",
+} as const;
+export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
+
+export const StoreChoice = { Sqlite: "sqlite", Memory: "memory", Postgres: "postgres" } as const;
+export type StoreChoice = (typeof StoreChoice)[keyof typeof StoreChoice];
+
+/** The server's configuration. What each key means is in SERVER_CONFIG_KEYS (and docs/server-config.md). */
+export interface ServerConfig {
+  readonly listen: { readonly host: string; readonly port: number };
+  /** null: derived from the bound address at start (port 0, or a wildcard host). */
+  readonly publicBaseUrl: string | null;
+  readonly dataDir: string;
+  readonly serverId: string;
+  readonly store: { readonly kind: StoreChoice; readonly postgresUrl: string | null };
+  readonly dm: {
+    readonly batchSize: number;
+    readonly idleTimeoutMs: number;
+    readonly bodyLimitBytes: number;
+    readonly autoRegister: boolean;
+  };
+  readonly deviceAuth: {
+    readonly modes: readonly AuthMode[];
+    readonly realm: string;
+    readonly nonceKey: string | null;
+    readonly nonceKeyFile: string | null;
+  };
+  readonly tls: TlsConfig;
+  readonly allowHttp: boolean;
+  readonly sweepIntervalMs: number;
+  readonly components: {
+    readonly repository: boolean;
+    readonly ui: boolean;
+    readonly api: boolean;
+    readonly notifier: boolean;
+  };
+  readonly notifier: {
+    readonly udp: boolean;
+    readonly mqttUrl: string | null;
+    readonly wakeOnQueue: boolean;
+    readonly wakeDebounceMs: number;
+    readonly allowUnsigned: boolean;
+  };
+  readonly api: { readonly loopbackWithoutToken: boolean; readonly docs: boolean };
+  readonly logLevel: LogLevel;
+}
+
+type IsSection<T> = T extends readonly unknown[] ? false : T extends object ? true : false;
+/** `listen.host`, `publicBaseUrl`, …: every leaf of ServerConfig (sections are one level deep). */
+export type ConfigPath = {
+  [K in keyof ServerConfig]: IsSection<ServerConfig[K]> extends true
+    ? `${K}.${Extract<keyof ServerConfig[K], string>}`
+    : K;
+}[keyof ServerConfig];
+type ValueAt<P extends string> = P extends `${infer S}.${infer L}`
+  ? S extends keyof ServerConfig
+    ? L extends keyof ServerConfig[S]
+      ? ServerConfig[S][L]
+      : never
+    : never
+  : P extends keyof ServerConfig
+    ? ServerConfig[P]
+    : never;
+
+export interface ConfigKey<T = unknown> {
+  readonly type: ValueType;
+  readonly default: T;
+  /** Shown instead of `default` when the effective default is derived from other keys. */
+  readonly defaultText?: string;
+  /** What the key does (one or two sentences; rendered in docs/server-config.md and the JSON Schema). */
+  readonly description: string;
+  /** A secret: accepted from the environment and overrides only, never from the config file. */
+  readonly secret?: true;
+}
+
+/** Every key in document order. */
+export const SERVER_CONFIG_KEYS: { readonly [P in ConfigPath]: ConfigKey<ValueAt<P>> } = {
+  "listen.host": {
+    type: text,
+    default: "127.0.0.1",
+    description: "Address the HTTP(S) server listens on; `0.0.0.0` or `::` listens on every interface.",
+  },
+  "listen.port": { type: int(0, 65535), default: 8080, description: "TCP port; 0 picks a free one at start." },
+  publicBaseUrl: {
+    type: nullable(httpUrl(true)),
+    default: null,
+    defaultText: "derived: `http(s)://<listen.host>:<listen.port>`",
+    description:
+      "The absolute URL devices and browsers reach this server at (a path prefix is allowed, no query). CONT, " +
+      "Data Repository and SHOW URLs are built on it. Set it behind a reverse proxy and when listening on a " +
+      "wildcard address.",
+  },
+  dataDir: {
+    type: text,
+    default: "./data",
+    description: "Directory of the SQLite store (`omadm.sqlite` with its `-wal` and `-shm` files); created if missing.",
+  },
+  serverId: {
+    type: text,
+    default: "omadm",
+    description: "SERVER-ID sent in Package#0: this server's `SrvID` in the devices' DM Accounts.",
+  },
+  "store.kind": {
+    type: oneOf(Object.values(StoreChoice)),
+    default: StoreChoice.Sqlite,
+    description:
+      "Where the state is kept: `sqlite` (one file in dataDir), `postgres` (shared by several server nodes) or " +
+      "`memory` (lost at exit; for tests).",
+  },
+  "store.postgresUrl": {
+    type: nullable(anyUrl),
+    default: null,
+    description:
+      "PostgreSQL connection string for `store.kind: postgres`, e.g. `postgres://omadm@db.example.net/omadm`. " +
+      "Keep a password out of it: the PostgreSQL client also reads `PGPASSWORD` and `~/.pgpass`.",
+  },
+  "dm.batchSize": { type: int(1, 1000), default: 20, description: "Most queued commands sent in one Package#2." },
+  "dm.idleTimeoutMs": {
+    type: int(1000, 86_400_000),
+    default: 600_000,
+    description:
+      "How long a DM session waits for the device's next Package#3; then it is closed as expired and its " +
+      "in-flight commands are queued again.",
+  },
+  "dm.bodyLimitBytes": {
+    type: int(1024, 1 << 30),
+    default: 1_048_576,
+    description: "Largest Package#1 or Package#3 body accepted (413 above).",
+  },
+  "dm.autoRegister": {
+    type: bool,
+    default: true,
+    description:
+      "Register an unknown device at its first Package#1. `false`: only devices added beforehand " +
+      "(`omadm devices add`) are admitted.",
+  },
+  "deviceAuth.modes": {
+    type: listOf(Object.values(AuthMode), AuthMode.None, "modes"),
+    default: [AuthMode.None],
+    description:
+      "How devices authenticate: `none` (the `OMADM-DevID` header only) or any of `basic`, `digest`, `mtls`, " +
+      "`psk` (`mtls` and `psk` need `tls.enabled`). In the environment: comma-separated.",
+  },
+  "deviceAuth.realm": { type: text, default: "omadm", description: "Realm of the Basic and Digest challenges." },
+  "deviceAuth.nonceKey": {
+    type: nullable(secretText),
+    default: null,
+    secret: true,
+    description:
+      "HMAC key of the Digest nonces (at least 16 bytes), the same on every node. Only from the environment; " +
+      "or use `deviceAuth.nonceKeyFile`. Neither: a random key per process.",
+  },
+  "deviceAuth.nonceKeyFile": {
+    type: nullable(filePath),
+    default: null,
+    description:
+      "File holding the Digest nonce key (at least 16 bytes; surrounding whitespace is ignored), the same on " +
+      "every node.",
+  },
+  "tls.enabled": {
+    type: bool,
+    default: false,
+    description: "Serve every component over HTTPS (the derived publicBaseUrl becomes `https://…`).",
+  },
+  "tls.certFile": {
+    type: nullable(filePath),
+    default: null,
+    description: "The server's certificate chain (PEM); with `tls.keyFile`.",
+  },
+  "tls.keyFile": { type: nullable(filePath), default: null, description: "The private key of `tls.certFile` (PEM)." },
+  "tls.caFile": {
+    type: nullable(filePath),
+    default: null,
+    description: "CA certificates (PEM) device certificates must chain to (`mtls`); unset: Node's default CA bundle.",
+  },
+  "tls.requestClientCert": {
+    type: bool,
+    default: false,
+    defaultText: "`true` when deviceAuth.modes has `mtls`, else `false`",
+    description: "Ask devices for an X.509 client certificate during the handshake.",
+  },
+  "tls.psk": {
+    type: bool,
+    default: false,
+    defaultText: "`true` when deviceAuth.modes has `psk`, else `false`",
+    description: "Accept PSK-TLS (TLS 1.2) with the devices' PSK credentials.",
+  },
+  "tls.pskIdentityHint": {
+    type: nullable(text),
+    default: null,
+    description: "PSK identity hint sent in the handshake.",
+  },
+  "tls.minVersion": {
+    type: oneOf(Object.values(TlsMinVersion)),
+    default: TlsMinVersion.Tls12,
+    description: "Lowest TLS version accepted; `TLSv1.1` only for strict DM 2.0 conformance tests.",
+  },
+  allowHttp: {
+    type: bool,
+    default: true,
+    defaultText: "`true` when listen.host is a loopback address, else `false`",
+    description: "Accept plain `http` ServerURIs in queued commands.",
+  },
+  sweepIntervalMs: {
+    type: int(100, 3_600_000),
+    default: 30_000,
+    description: "How often idle DM sessions, expired commands and expired UI sessions are swept.",
+  },
+  "components.repository": { type: bool, default: true, description: "Serve the Data Repository under `/repo`." },
+  "components.ui": {
+    type: bool,
+    default: true,
+    description: "Serve the Web Server Component (SHOW pages) under `/ui`.",
+  },
+  "components.api": {
+    type: bool,
+    default: true,
+    description: "Serve the REST API under `/api/v1` (the `omadm` admin commands need it).",
+  },
+  "components.notifier": { type: bool, default: true, description: "Send Package#0 notifications (wake)." },
+  "notifier.udp": { type: bool, default: true, description: "Send Package#0 over UDP to devices with a UDP address." },
+  "notifier.mqttUrl": {
+    type: nullable(anyUrl),
+    default: null,
+    description: "MQTT broker Package#0 is published through, e.g. `mqtt://127.0.0.1:1883`; unset: no MQTT.",
+  },
+  "notifier.wakeOnQueue": {
+    type: bool,
+    default: false,
+    description: "Notify a device whenever a command is queued for it.",
+  },
+  "notifier.wakeDebounceMs": {
+    type: int(0, 3_600_000),
+    default: 1000,
+    description: "With wakeOnQueue: at most one notification per device in this window.",
+  },
+  "notifier.allowUnsigned": {
+    type: bool,
+    default: false,
+    description:
+      "Send unsigned notifications to devices without notification credentials (their clients must accept " +
+      "unauthenticated notifications).",
+  },
+  "api.loopbackWithoutToken": {
+    type: bool,
+    default: true,
+    description:
+      "Requests from a loopback peer need no API token. Turn it off when a reverse proxy, tunnel or port " +
+      "mapping forwards remote requests over loopback.",
+  },
+  "api.docs": {
+    type: bool,
+    default: true,
+    description: "Serve the OpenAPI document (`/api/openapi.json`) and its browsable documentation (`/api/docs`).",
+  },
+  logLevel: {
+    type: oneOf(Object.values(LogLevel)),
+    default: LogLevel.Info,
+    description: "Log level of the server's JSON log on standard output.",
+  },
+};
+
+/** The keys as a list, in document order. */
+export const CONFIG_KEY_LIST: readonly (ConfigKey & { readonly path: ConfigPath })[] = Object.entries(
+  SERVER_CONFIG_KEYS,
+).map(([path, key]) => ({ ...(key as ConfigKey), path: path as ConfigPath }));
+
+/**
+ * The environment variable of a key: `OMADM_` and the key path in upper snake case (each `.` and each lower-to-
+ * upper case step becomes `_`): `dm.batchSize` → `OMADM_DM_BATCH_SIZE`, `publicBaseUrl` → `OMADM_PUBLIC_BASE_URL`.
+ */
+export function envName(path: string): string {
+  return `OMADM_${path
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/\./g, "_")
+    .toUpperCase()}`;
+}
+
+/** The defaults of every key, as one ServerConfig. */
+export function defaultServerConfig(): ServerConfig {
+  const out: Record<string, unknown> = {};
+  for (const key of CONFIG_KEY_LIST) {
+    const [head = "", tail] = key.path.split(".");
+    const value: unknown = structuredClone(key.default);
+    if (tail === undefined) out[head] = value;
+    else ((out[head] ??= {}) as Record<string, unknown>)[tail] = value;
+  }
+  return out as unknown as ServerConfig;
+}
