@@ -1,6 +1,7 @@
 // The errors the `omadm` command raises itself, with their stable codes. Each maps to an exit code where it is
-// caught (admin/context.ts, client/index.ts); the message is what the user reads after "error: ".
-import { OmadmError } from "@omadm/protocol";
+// caught (admin/context.ts, client/index.ts); the message is what the user reads after "error: ". The base comes
+// from the protocol's light entry point, so that the admin commands do not load the whole protocol package.
+import { OmadmError } from "@omadm/protocol/omadm-error";
 
 export const CliErrorCode = {
   /** Arguments or options that cannot work, found before any request (exit code 2). */

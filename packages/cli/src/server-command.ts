@@ -5,7 +5,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import pino from "pino";
-import { errorMessage } from "@omadm/protocol";
+import { errorMessage } from "@omadm/protocol/omadm-error";
 import {
   createMemoryStore,
   createOmadmServer,

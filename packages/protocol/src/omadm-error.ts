@@ -1,7 +1,8 @@
 // The one error base of every omadm package. Each package keeps its own catalogue of stable codes (the
 // protocol's `ErrorCode`, the server's `ServerErrorCode`, the client's `DmClientErrorCode`, …) and its own
 // subclasses; callers that do not care which package refused match on `instanceof OmadmError` and `code`,
-// never on the message. Codes are never renamed or reused.
+// never on the message. Codes are never renamed or reused. This module imports nothing and is also the package's
+// light entry point `@omadm/protocol/omadm-error`, for callers (the CLI's admin commands) that need only this.
 
 export interface OmadmErrorOptions {
   /** The lower-level failure this error reports (kept as `Error.cause`). */

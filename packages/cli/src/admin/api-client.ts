@@ -1,7 +1,7 @@
 // The admin commands' HTTP client for the DM Server's REST API (/api/v1): JSON in and out, bearer token, and
 // RFC 9457 problem bodies turned into an ApiError whose message is the server's `detail`. undici's `request`
 // by default; any fetch-compatible function can be injected (tests, proxies).
-import { errorMessage } from "@omadm/protocol";
+import { errorMessage } from "@omadm/protocol/omadm-error";
 import { request } from "undici";
 import { ApiError, ConnectionError } from "../cli-errors.js";
 

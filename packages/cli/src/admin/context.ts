@@ -2,7 +2,7 @@
 // --server/--token/--json options with their environment fallbacks, and one way to fail: a readable line on
 // stderr and a non-zero exit code, never a stack trace.
 import { Option, type Command } from "commander";
-import { errorMessage } from "@omadm/protocol";
+import { errorMessage } from "@omadm/protocol/omadm-error";
 import { ApiError, ConnectionError, UsageError } from "../cli-errors.js";
 import { createApiClient, type ApiClient, type FetchLike } from "./api-client.js";
 

@@ -7,7 +7,7 @@ import { UsageError } from "../cli-errors.js";
 import { action, withApiOptions, type AdminDeps } from "./context.js";
 import { cell, time } from "./format.js";
 import { printPage, withPageOptions } from "./list-page.js";
-import { errorMessage } from "@omadm/protocol";
+import { errorMessage } from "@omadm/protocol/omadm-error";
 
 type Json = Record<string, unknown>;
 

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { UsageError } from "../cli-errors.js";
 import { action, withApiOptions, type AdminDeps, type Run } from "./context.js";
 import { cell, details, table, time } from "./format.js";
-import { errorMessage } from "@omadm/protocol";
+import { errorMessage } from "@omadm/protocol/omadm-error";
 
 type Json = Record<string, unknown>;
 

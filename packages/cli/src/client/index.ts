@@ -5,7 +5,7 @@
 // Exit codes: 0 done, 1 refused or the session aborted, 2 a config or usage problem.
 import { Option, type Command } from "commander";
 import type { DmClient, DmClientEventName, DmClientLogger } from "@omadm/client";
-import { errorMessage } from "@omadm/protocol";
+import { errorMessage } from "@omadm/protocol/omadm-error";
 import { ConfigProblem, UsageError } from "../cli-errors.js";
 import { describeListener, openDevice, type Device } from "./device.js";
 import { EVENT_LINES, formatMoData, formatTree, scalar } from "./format.js";
