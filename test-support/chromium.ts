@@ -1,8 +1,6 @@
 // The headless Chromium the browser tests drive through playwright-core (design notes, "Browser tests"): where it
 // is, the flags it runs with here, and the skip rule — absent, a test skips with the reason, except under CI=true,
-// where it runs and fails. The DM Client keeps its own copy of the flags (CHROMIUM_HEADLESS_ARGS in
-// packages/client/src/commands/browser-launcher.ts): product code does not import test support, and the server's
-// tests may not import the client.
+// where it runs and fails.
 import { existsSync } from "node:fs";
 import { isCi } from "./services.js";
 

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { COMMAND_PARAMETERS, COMMANDS } from "@omadm/protocol";
-import { SERVER_CONFIG_KEYS, envName } from "@omadm/server";
+import { SERVER_CONFIG_KEYS, envName } from "../packages/server/src/config-keys.js";
 import { parseDeviceConfig } from "@omadm/client";
 import { generatedFiles } from "../scripts/docs/generated-files.js";
 

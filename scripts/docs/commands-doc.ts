@@ -1,14 +1,9 @@
 // The generated parts of docs/commands.md: the overview of the twelve commands and, for each, its parameter
 // table and the status codes it can end with — all from the protocol's command table (COMMAND_PARAMETERS,
 // COMMAND_INFO) and status table, and the server's list of commands an operator may queue.
-import {
-  COMMAND_INFO,
-  COMMAND_PARAMETERS,
-  COMMANDS,
-  RELAYED_HTTP_ERROR,
-  type CommandName,
-} from "../../packages/protocol/src/packages/index.js";
-import { statusName } from "../../packages/protocol/src/status/index.js";
+import { COMMAND_INFO, RELAYED_HTTP_ERROR } from "../../packages/protocol/src/packages/command-info.js";
+import { COMMAND_PARAMETERS, COMMANDS, type CommandName } from "../../packages/protocol/src/packages/command-table.js";
+import { statusName } from "../../packages/protocol/src/status/status-codes.js";
 import { OPERATOR_COMMANDS } from "../../packages/server/src/services/command-input.js";
 import { cell, table } from "./markdown.js";
 

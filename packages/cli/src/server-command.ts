@@ -6,8 +6,6 @@
 import type { Command } from "commander";
 import type { ServerCommandDeps, ServerFlags } from "./server-command-types.js";
 
-export type { RunningServer, ServerCommandDeps, ServerFlags } from "./server-command-types.js";
-
 export function registerServerCommand(program: Command, deps: ServerCommandDeps): void {
   program
     .command("server")

@@ -4,6 +4,7 @@
 // when the command runs.
 import { resolve } from "node:path";
 import pino from "pino";
+import { errorMessage } from "@omadm/protocol/omadm-error";
 import {
   createMemoryStore,
   createOmadmServer,
@@ -38,7 +39,7 @@ export async function runServerCommand(flags: ServerFlags, deps: ServerCommandDe
     const running = await startServer(loaded.value, deps);
     (deps.onStarted ?? stopOnSignals)(running);
   } catch (e) {
-    deps.err(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    deps.err(`error: ${errorMessage(e)}\n`);
     setExit(1);
   }
 }
@@ -95,7 +96,7 @@ function stopOnSignals(running: RunningServer): void {
     running.stop().then(
       () => process.exit(0),
       (e: unknown) => {
-        process.stderr.write(`omadm server: stop failed: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.stderr.write(`omadm server: stop failed: ${errorMessage(e)}\n`);
         process.exit(1);
       },
     );

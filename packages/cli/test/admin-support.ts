@@ -1,17 +1,20 @@
 // Shared fixtures of the admin-command tests: a real DM Server REST API on 127.0.0.1 (port 0) with the real
 // Data Repository, Web Server Component and notifier (UDP), and a way to run `omadm …` in-process with its
-// output and exit code captured.
+// output and exit code captured. The server's parts come from its sources by path (the API plugin and the
+// services it takes are internal), all of them, so that one copy of each module (and of ServerError) is loaded.
 import { randomBytes } from "node:crypto";
 import { Command, CommanderError } from "commander";
 import Fastify, { type FastifyInstance } from "fastify";
-import { apiPlugin, type ApiPluginOptions } from "@omadm/server";
-import { createNotifier } from "@omadm/server";
-import { createUdpNotificationSender, type NotificationSender } from "@omadm/server";
-import { createRepositoryService } from "@omadm/server";
-import { createMemoryStore } from "@omadm/server";
-import type { Store } from "@omadm/server";
-import { createUiService } from "@omadm/server";
-import { registerAdminCommands, type AdminDeps } from "../src/admin/index.js";
+import { apiPlugin, type ApiPluginOptions } from "../../server/src/api/api-plugin.js";
+import { createNotifier } from "../../server/src/notifier/notifier.js";
+import { createUdpNotificationSender } from "../../server/src/notifier/transports/udp-notification-sender.js";
+import type { NotificationSender } from "../../server/src/notifier/transports/notification-sender.js";
+import { createRepositoryService } from "../../server/src/repository/service.js";
+import { createMemoryStore } from "../../server/src/store/memory-store.js";
+import type { Store } from "../../server/src/store/store.js";
+import { createUiService } from "../../server/src/ui/service.js";
+import type { AdminDeps } from "../src/admin/context.js";
+import { registerAdminCommands } from "../src/admin/index.js";
 
 export const PUBLIC_BASE = "https://dm.example.com";
 

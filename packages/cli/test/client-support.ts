@@ -11,7 +11,8 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { MT_P2, parsePackage1, parsePackage3, type Package1, type Package3 } from "@omadm/protocol";
 import { createInbox, type Inbox } from "../../../test-support/async-inbox.js";
-import { registerClientCommands, type ClientCommandDeps, type RunningDaemon } from "../src/client/index.js";
+import type { ClientCommandDeps, RunningDaemon } from "../src/client/command-types.js";
+import { registerClientCommands } from "../src/client/index.js";
 
 export const GATEWAY_DDF = fileURLToPath(new URL("../../../examples/ddf/gateway.ddf", import.meta.url));
 export const GATEWAY = "urn:oma:mo:x-omadm-gateway:1.0";

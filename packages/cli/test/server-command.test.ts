@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "undici";
 import { buildProgram } from "../src/main.js";
-import { registerServerCommand, type RunningServer } from "../src/server-command.js";
+import { registerServerCommand } from "../src/server-command.js";
+import type { RunningServer } from "../src/server-command-types.js";
 import { refusedServerCommand } from "./server-command-support.js";
 import { Command } from "commander";
 

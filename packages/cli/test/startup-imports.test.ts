@@ -30,7 +30,9 @@ function loadedOf(urls: readonly string[]): Set<string> {
     const dep = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
     if (dep !== undefined) out.add(dep);
     const ws = /\/(packages\/[^/]+\/)/.exec(url)?.[1];
-    if (ws !== undefined && !url.includes("/node_modules/")) out.add(ws);
+    if (ws === undefined || url.includes("/node_modules/")) continue;
+    // The protocol's light entry point (OmadmError, errorMessage: a module that imports nothing) is allowed.
+    out.add(/\/packages\/protocol\/(?:src|dist)\/omadm-error\.[jt]s$/.test(url) ? "packages/protocol/omadm-error" : ws);
   }
   return out;
 }

@@ -8,17 +8,17 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Command } from "commander";
 import { Agent, request } from "undici";
-import {
-  createAlertOutbox,
-  createUndiciHttpClient,
-  runSession,
-  type CommandExecutor,
-  type SessionOutcome,
-  type UndiciHttpClientOptions,
-} from "@omadm/client";
+// The session runner is internal to @omadm/client (devices use the DmClient facade); it and the HTTP client it
+// drives come from the client's sources by path, so one copy of each module (and of HttpTransportError) is loaded.
+import { createUndiciHttpClient, type UndiciHttpClientOptions } from "../../client/src/http/undici-http-client.js";
+import { createAlertOutbox } from "../../client/src/session/alert-outbox.js";
+import type { CommandExecutor } from "../../client/src/session/contracts.js";
+import { runSession } from "../../client/src/session/session-runner.js";
+import type { SessionOutcome } from "../../client/src/session/session-types.js";
 import { certificateFingerprint } from "@omadm/server";
 import { refusedServerCommand } from "./server-command-support.js";
-import { registerServerCommand, type RunningServer } from "../src/server-command.js";
+import { registerServerCommand } from "../src/server-command.js";
+import type { RunningServer } from "../src/server-command-types.js";
 import { makeFilePki, skipWithoutOpenssl, type FilePki } from "../../../test-support/openssl-pki.js";
 import { openHandles } from "../../../test-support/async-inbox.js";
 import { tempDir } from "./e2e-support/server-harness.js";

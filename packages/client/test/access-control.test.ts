@@ -3,20 +3,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ErrorCode, MOID_DEVINFO, MOID_DMACC, MOID_SESSIONINFO } from "@omadm/protocol";
-import { createAccessControl, type AccessControl } from "../src/access/index.js";
-import {
-  LOCAL,
-  createDevInfo,
-  createDmAccount,
-  createDmTree,
-  createMoRegistry,
-  defineMo,
-  readShippedDdf,
-  registerStandardMos,
-  serverActor,
-  setSessionInfo,
-  type DmTree,
-} from "../src/tree/index.js";
+import { createAccessControl, type AccessControl } from "../src/access/access-control.js";
+import { LOCAL, serverActor } from "../src/tree/actor.js";
+import { createDevInfo } from "../src/tree/devinfo.js";
+import { createDmAccount } from "../src/tree/dmacc.js";
+import { createDmTree, type DmTree } from "../src/tree/dm-tree.js";
+import { createMoRegistry } from "../src/tree/mo-registry.js";
+import { defineMo } from "../src/tree/define.js";
+import { readShippedDdf } from "../src/tree/shipped-ddf.js";
+import { registerStandardMos } from "../src/tree/standard-ddf.js";
+import { setSessionInfo } from "../src/tree/sessioninfo.js";
 import { SENSOR, errorOf, must, sensorRoot } from "./tree-fixtures.js";
 
 const A = serverActor("srvA");

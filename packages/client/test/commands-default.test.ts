@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ErrorCode } from "@omadm/protocol";
-import { createDefaultUriStore } from "../src/commands/index.js";
+import { createDefaultUriStore } from "../src/commands/default-uri-store.js";
 import { APP, FW, HIDDEN, SENSOR, testHarness, json, repositoryForFile } from "./commands-fixtures.js";
 
 const repo = repositoryForFile("/repo/default");

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { StatusItem } from "@omadm/protocol";
-import { serverActor } from "../src/tree/index.js";
+import { serverActor } from "../src/tree/actor.js";
 import { FW, HIDDEN, SENSOR, testHarness, must } from "./commands-fixtures.js";
 
 test("DELETE removes a node with its subtree, or a whole instance, and reports 200", async (t) => {

@@ -6,37 +6,29 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before } from "node:test";
 import { MOID_DMACC, type Command } from "@omadm/protocol";
-import { createAccessControl, type AccessControl } from "../src/access/index.js";
+import { createAccessControl, type AccessControl } from "../src/access/access-control.js";
 import {
   createCommandExecutor,
-  createDefaultUriStore,
-  createServerAcceptStore,
-  type BrowserLauncher,
   type CommandExecutorOptions,
-  type CommandLogger,
-  type DefaultUriStore,
   type DmCommandExecutor,
-  type ServerAcceptStore,
-  type Timers,
-} from "../src/commands/index.js";
-import { createExecRegistry, type ExecRegistry } from "../src/exec/index.js";
+} from "../src/commands/command-executor.js";
+import { createDefaultUriStore, type DefaultUriStore } from "../src/commands/default-uri-store.js";
+import { createServerAcceptStore, type ServerAcceptStore } from "../src/commands/server-accept.js";
+import type { BrowserLauncher } from "../src/commands/browser-launcher.js";
+import type { CommandLogger, Timers } from "../src/commands/command-env.js";
+import { createExecRegistry, type ExecRegistry } from "../src/commands/exec-registry.js";
 import { createUndiciHttpClient, type UndiciHttpClient } from "../src/http/undici-http-client.js";
 import { createAlertOutbox, type MemoryAlertOutbox } from "../src/session/alert-outbox.js";
 import type { CommandContext } from "../src/session/contracts.js";
-import { createSubscriptionRegistry, type SubscriptionRegistry } from "../src/subscriptions/index.js";
-import {
-  LOCAL,
-  createDevInfo,
-  createDmAccount,
-  createDmTree,
-  createMoRegistry,
-  defineInterior,
-  defineLeaf,
-  defineMo,
-  readShippedDdf,
-  registerStandardMos,
-  type DmTree,
-} from "../src/tree/index.js";
+import { createSubscriptionRegistry, type SubscriptionRegistry } from "../src/subscriptions/subscription-registry.js";
+import { LOCAL } from "../src/tree/actor.js";
+import { createDevInfo } from "../src/tree/devinfo.js";
+import { createDmAccount } from "../src/tree/dmacc.js";
+import { createDmTree, type DmTree } from "../src/tree/dm-tree.js";
+import { createMoRegistry } from "../src/tree/mo-registry.js";
+import { defineInterior, defineLeaf, defineMo } from "../src/tree/define.js";
+import { readShippedDdf } from "../src/tree/shipped-ddf.js";
+import { registerStandardMos } from "../src/tree/standard-ddf.js";
 import { SENSOR, must, sensorRoot } from "./tree-fixtures.js";
 
 export { SENSOR, must };

@@ -6,11 +6,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { type Command, isValidStatusCode } from "@omadm/protocol";
-import { createCommandExecutor, createDefaultUriStore, createRecordingBrowserLauncher } from "../src/commands/index.js";
-import { createExecRegistry } from "../src/exec/index.js";
+import { createCommandExecutor } from "../src/commands/command-executor.js";
+import { createDefaultUriStore } from "../src/commands/default-uri-store.js";
+import { createRecordingBrowserLauncher } from "../src/commands/browser-launcher.js";
+import { createExecRegistry } from "../src/commands/exec-registry.js";
 import { HttpErrorCode, HttpTransportError, type HttpClient, type HttpRequest } from "../src/http/http-client.js";
 import { createAlertOutbox } from "../src/session/alert-outbox.js";
-import { createSubscriptionRegistry } from "../src/subscriptions/index.js";
+import { createSubscriptionRegistry } from "../src/subscriptions/subscription-registry.js";
 import { APP, FW, SENSOR, context, device, recordingLogger } from "./commands-fixtures.js";
 
 const URI_SEEDS = [

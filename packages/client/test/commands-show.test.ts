@@ -6,7 +6,7 @@ import {
   createRecordingBrowserLauncher,
   createSpawnBrowserLauncher,
   type BrowserLauncher,
-} from "../src/commands/index.js";
+} from "../src/commands/browser-launcher.js";
 import { ManualTimers, SENSOR, testHarness, repositoryForFile } from "./commands-fixtures.js";
 
 const repo = repositoryForFile("/repo/show");

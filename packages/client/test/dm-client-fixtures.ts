@@ -15,8 +15,9 @@ import {
 import { createInbox, type Inbox } from "../../../test-support/async-inbox.js";
 import type { Timers } from "../src/commands/command-env.js";
 import { type DeviceConfig, parseDeviceConfig } from "../src/config/device-config.js";
-import type { DmClientEventName, DmClientEvents } from "../src/client/events.js";
-import { createDmClient, type DmClient, type DmClientDeps } from "../src/dm-client.js";
+import type { DmClientEventName, DmClientEvents } from "../src/dm-client/events.js";
+import { createDmClient } from "../src/dm-client/dm-client.js";
+import type { DmClient, DmClientDeps } from "../src/dm-client/dm-client-types.js";
 import { createUndiciHttpClient } from "../src/http/undici-http-client.js";
 import type { BearerAvailability } from "../src/notification/bearer.js";
 import type { NotificationTransport } from "../src/notification/transports/notification-transport.js";

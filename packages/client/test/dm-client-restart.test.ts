@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AT_EXEC_COMPLETE, AT_SERVER_INIT } from "@omadm/protocol";
-import { createUdpNotificationTransport } from "../src/notification/transports/index.js";
+import { createUdpNotificationTransport } from "../src/notification/transports/udp-notification-transport.js";
 import { RejectReason } from "../src/notification/intake.js";
 import { createFileStateStore } from "../src/state/file-state-store.js";
 import { nodeStateFs } from "../src/state/state-fs.js";

@@ -2,8 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { AT_EXEC_COMPLETE } from "@omadm/protocol";
-import { createCommandExecutor } from "../src/commands/index.js";
-import { createExecRegistry, type ExecCompletion, type ExecRequest } from "../src/exec/index.js";
+import { createCommandExecutor } from "../src/commands/command-executor.js";
+import { createExecRegistry, type ExecCompletion, type ExecRequest } from "../src/commands/exec-registry.js";
 import type { OutboxAlert } from "../src/session/contracts.js";
 import { FW, HIDDEN, SENSOR, testHarness, must } from "./commands-fixtures.js";
 

@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { connectAsync } from "mqtt";
 import { notificationTopic } from "@omadm/protocol";
-import { createMqttNotificationTransport } from "../src/notification/transports/index.js";
+import { createMqttNotificationTransport } from "../src/notification/transports/mqtt-notification-transport.js";
 import { requireMqtt, serviceUrl, skipUnlessAvailable } from "../../../test-support/services.js";
 import { DEV_ID, quietLogger } from "./dm-client-fixtures.js";
 import { intakeScenarios } from "./notification-intake-scenarios.js";

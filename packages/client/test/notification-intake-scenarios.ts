@@ -7,11 +7,11 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { AT_SERVER_INIT, ConType, type Notification } from "@omadm/protocol";
 import type { Inbox } from "../../../test-support/async-inbox.js";
-import type { NotificationAcceptedEvent, NotificationDeferredEvent } from "../src/client/events.js";
+import type { NotificationAcceptedEvent, NotificationDeferredEvent } from "../src/dm-client/events.js";
 import { mutableBearerAvailability } from "../src/notification/bearer.js";
 import { type RejectedNotification, RejectReason } from "../src/notification/intake.js";
 import type { NotificationTransport } from "../src/notification/transports/notification-transport.js";
-import type { DmClientDeps } from "../src/dm-client.js";
+import type { DmClientDeps } from "../src/dm-client/dm-client-types.js";
 import type { SessionOutcome } from "../src/session/session-types.js";
 import { createMemoryStateStore } from "../src/state/state-store.js";
 import {

@@ -1,7 +1,10 @@
 // Package#0 intake over real UDP datagrams on 127.0.0.1 (docs/protocol.md §12): acceptance and every rejection
 // reason, end to end through the DmClient to a scripted DM server (see notification-intake-scenarios.ts).
 import { createSocket } from "node:dgram";
-import { createUdpNotificationTransport, type UdpNotificationTransport } from "../src/notification/transports/index.js";
+import {
+  createUdpNotificationTransport,
+  type UdpNotificationTransport,
+} from "../src/notification/transports/udp-notification-transport.js";
 import { quietLogger } from "./dm-client-fixtures.js";
 import { intakeScenarios } from "./notification-intake-scenarios.js";
 

@@ -7,12 +7,12 @@ import { randomUUID } from "node:crypto";
 import { createServer } from "node:net";
 import { connectAsync, type MqttClient } from "mqtt";
 import { notificationTopic } from "@omadm/protocol";
-import {
-  createMqttNotificationTransport,
-  NotificationTransportErrorCode,
-  type NotificationSource,
-  type NotificationTransport,
-} from "../src/notification/transports/index.js";
+import { createMqttNotificationTransport } from "../src/notification/transports/mqtt-notification-transport.js";
+import { NotificationTransportErrorCode } from "../src/notification/transports/transport-error.js";
+import type {
+  NotificationSource,
+  NotificationTransport,
+} from "../src/notification/transports/notification-transport.js";
 import { createInbox, createRecordingLogger, openHandles } from "../../../test-support/async-inbox.js";
 import { requireMqtt, serviceUrl, skipUnlessAvailable } from "../../../test-support/services.js";
 import { createTcpProxy, MqttPacketType, type TcpProxy } from "../../../test-support/tcp-proxy.js";

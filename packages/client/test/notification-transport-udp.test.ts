@@ -6,10 +6,10 @@ import assert from "node:assert/strict";
 import { createSocket, type Socket } from "node:dgram";
 import {
   createUdpNotificationTransport,
-  NotificationTransportErrorCode,
-  type NotificationSource,
   type UdpNotificationTransport,
-} from "../src/notification/transports/index.js";
+} from "../src/notification/transports/udp-notification-transport.js";
+import { NotificationTransportErrorCode } from "../src/notification/transports/transport-error.js";
+import type { NotificationSource } from "../src/notification/transports/notification-transport.js";
 import { createInbox, createRecordingLogger, openHandles } from "../../../test-support/async-inbox.js";
 
 interface Received {

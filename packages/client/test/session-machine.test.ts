@@ -9,12 +9,11 @@ import {
   ActionKind,
   EventKind,
   StateKind,
-  initialState,
-  step,
   type SessionAction,
   type SessionEvent,
   type SessionState,
-} from "../src/session/session-machine.js";
+} from "../src/session/session-states.js";
+import { initialState, step } from "../src/session/session-machine.js";
 import { AbortCode, OutcomeKind, TriggerKind } from "../src/session/session-types.js";
 
 const SRV = "https://dm.example/dm";

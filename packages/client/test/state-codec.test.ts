@@ -6,11 +6,10 @@ import { ErrorCode } from "@omadm/protocol";
 import {
   STATE_FORMAT,
   STATE_VERSION,
-  decodeClientState,
-  encodeClientState,
   snapshotClientState,
   type ClientStateDocument,
-} from "../src/state/index.js";
+} from "../src/state/client-state.js";
+import { decodeClientState, encodeClientState } from "../src/state/state-codec.js";
 import { RECORDS, populatedClient } from "./state-fixtures.js";
 import { errorOf, must } from "./tree-fixtures.js";
 

@@ -8,14 +8,14 @@ import { join } from "node:path";
 import { ErrorCode } from "@omadm/protocol";
 import {
   EMPTY_RECORDS,
-  createFileStateStore,
-  createMemoryStateStore,
-  encodeClientState,
-  nodeStateFs,
   restoreClientState,
   snapshotClientState,
   type ClientStateDocument,
-} from "../src/state/index.js";
+} from "../src/state/client-state.js";
+import { createFileStateStore } from "../src/state/file-state-store.js";
+import { createMemoryStateStore } from "../src/state/state-store.js";
+import { encodeClientState } from "../src/state/state-codec.js";
+import { nodeStateFs } from "../src/state/state-fs.js";
 import { CrashPoint, RECORDS, crashingFs, emptyClient, populatedClient } from "./state-fixtures.js";
 import { SENSOR, errorOf, must } from "./tree-fixtures.js";
 

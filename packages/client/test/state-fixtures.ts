@@ -1,20 +1,17 @@
 // Shared fixtures for the client-state tests: a populated tree + grants + records, and a file layer that
 // "crashes" at a chosen step of a write (every later operation fails too, as in a dead process).
 import { MOID_DEVINFO, MOID_DMACC, type GenericAlert } from "@omadm/protocol";
-import { createAccessControl, type AccessControl } from "../src/access/index.js";
-import { type ClientStateRecords, type StateFs, nodeStateFs } from "../src/state/index.js";
-import {
-  LOCAL,
-  createDevInfo,
-  createDmAccount,
-  createDmTree,
-  createMoRegistry,
-  defineMo,
-  readShippedDdf,
-  registerStandardMos,
-  serverActor,
-  type DmTree,
-} from "../src/tree/index.js";
+import { createAccessControl, type AccessControl } from "../src/access/access-control.js";
+import type { ClientStateRecords } from "../src/state/client-state.js";
+import { type StateFs, nodeStateFs } from "../src/state/state-fs.js";
+import { LOCAL, serverActor } from "../src/tree/actor.js";
+import { createDevInfo } from "../src/tree/devinfo.js";
+import { createDmAccount } from "../src/tree/dmacc.js";
+import { createDmTree, type DmTree } from "../src/tree/dm-tree.js";
+import { createMoRegistry } from "../src/tree/mo-registry.js";
+import { defineMo } from "../src/tree/define.js";
+import { readShippedDdf } from "../src/tree/shipped-ddf.js";
+import { registerStandardMos } from "../src/tree/standard-ddf.js";
 import { SENSOR, must, sensorRoot } from "./tree-fixtures.js";
 
 export interface Client {

@@ -2,8 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ErrorCode } from "@omadm/protocol";
-import { createSubscriptionRegistry, type SubscriptionChange } from "../src/subscriptions/index.js";
-import { serverActor } from "../src/tree/index.js";
+import { createSubscriptionRegistry, type SubscriptionChange } from "../src/subscriptions/subscription-registry.js";
+import { serverActor } from "../src/tree/actor.js";
 import { FW, HIDDEN, SENSOR, testHarness, must } from "./commands-fixtures.js";
 
 test("SUB registers (200); a second SUB for the same ClientURI replaces the ServerURI; per server", async (t) => {

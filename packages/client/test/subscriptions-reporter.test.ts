@@ -2,8 +2,8 @@
 // choices there): coalesced changes, one PUT of the subtree, the 415 + OMADM-Accept retry, failures kept pending.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createSubscriptionReporter, type SubscriptionReporter } from "../src/subscriptions/index.js";
-import { serverActor } from "../src/tree/index.js";
+import { createSubscriptionReporter, type SubscriptionReporter } from "../src/subscriptions/subscription-reporter.js";
+import { serverActor } from "../src/tree/actor.js";
 import {
   DEV_ID,
   ManualTimers,

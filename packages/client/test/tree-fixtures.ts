@@ -2,15 +2,9 @@
 // with one leaf of every format, a permanent node, a write-once group, an open Ext node and a No-Get secret.
 import assert from "node:assert/strict";
 import type { NodeDefinition, ProtocolError, Result } from "@omadm/protocol";
-import {
-  createDmTree,
-  createMoRegistry,
-  defineInterior,
-  defineLeaf,
-  defineMo,
-  type DmTree,
-  type MoRegistry,
-} from "../src/tree/index.js";
+import { createDmTree, type DmTree } from "../src/tree/dm-tree.js";
+import { createMoRegistry, type MoRegistry } from "../src/tree/mo-registry.js";
+import { defineInterior, defineLeaf, defineMo } from "../src/tree/define.js";
 
 export const SENSOR = "urn:oma:mo:acme-sensor:1.0";
 export const SINGLE = "urn:oma:mo:acme-single:1.0";

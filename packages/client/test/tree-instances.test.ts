@@ -2,17 +2,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ErrorCode } from "@omadm/protocol";
-import {
-  LOCAL,
-  counterMiidSource,
-  createDmTree,
-  createMoRegistry,
-  defineInterior,
-  defineLeaf,
-  defineMo,
-  randomMiidSource,
-  serverActor,
-} from "../src/tree/index.js";
+import { LOCAL, serverActor } from "../src/tree/actor.js";
+import { counterMiidSource, randomMiidSource } from "../src/tree/miid.js";
+import { createDmTree } from "../src/tree/dm-tree.js";
+import { createMoRegistry } from "../src/tree/mo-registry.js";
+import { defineInterior, defineLeaf, defineMo } from "../src/tree/define.js";
 import { SENSOR, SINGLE, errorOf, expectError, must, sensorRegistry, sensorTree } from "./tree-fixtures.js";
 
 const A = serverActor("srvA");

@@ -8,7 +8,9 @@ import {
   resolveClientUri,
   serializeMoSerialization,
 } from "@omadm/protocol";
-import { moItemFor, readableByServer, serverActor, storeMoData } from "../src/tree/index.js";
+import { moItemFor, storeMoData } from "../src/tree/mo-items.js";
+import { readableByServer } from "../src/tree/subtree-encoder.js";
+import { serverActor } from "../src/tree/actor.js";
 import { SENSOR, errorOf, expectError, must, sensorTree } from "./tree-fixtures.js";
 
 const A = serverActor("srvA");

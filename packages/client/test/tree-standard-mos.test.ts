@@ -13,24 +13,16 @@ import {
   resolveClientUri,
   serializeMoSerialization,
 } from "@omadm/protocol";
-import {
-  ALL_STANDARD_MOIDS,
-  ChangeKind,
-  LOCAL,
-  createDevInfo,
-  createDmAccount,
-  createDmTree,
-  createMoRegistry,
-  findAccount,
-  readAccounts,
-  readDevId,
-  readShippedDdf,
-  readableByServer,
-  registerStandardMos,
-  serverActor,
-  setSessionInfo,
-  type DmTree,
-} from "../src/tree/index.js";
+import { ALL_STANDARD_MOIDS, registerStandardMos } from "../src/tree/standard-ddf.js";
+import { ChangeKind } from "../src/tree/change-events.js";
+import { LOCAL, serverActor } from "../src/tree/actor.js";
+import { createDevInfo, readDevId } from "../src/tree/devinfo.js";
+import { createDmAccount, findAccount, readAccounts } from "../src/tree/dmacc.js";
+import { createDmTree, type DmTree } from "../src/tree/dm-tree.js";
+import { createMoRegistry } from "../src/tree/mo-registry.js";
+import { readShippedDdf } from "../src/tree/shipped-ddf.js";
+import { readableByServer } from "../src/tree/subtree-encoder.js";
+import { setSessionInfo } from "../src/tree/sessioninfo.js";
 import { expectError, must } from "./tree-fixtures.js";
 
 const BS = serverActor("bootstrap");

@@ -1,7 +1,9 @@
 // Cache validators (docs/protocol.md §6.3) and change events (for SUB, §4.10): both move only on a committed change.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ChangeKind, LOCAL, createDmTree, serverActor, type ChangeEvent, type DmTree } from "../src/tree/index.js";
+import { ChangeKind, type ChangeEvent } from "../src/tree/change-events.js";
+import { LOCAL, serverActor } from "../src/tree/actor.js";
+import { createDmTree, type DmTree } from "../src/tree/dm-tree.js";
 import { SENSOR, must, sensorRegistry, sensorTree } from "./tree-fixtures.js";
 
 const A = serverActor("srvA");

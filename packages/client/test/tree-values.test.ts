@@ -11,7 +11,7 @@ import {
   encodeLeafJson,
   leafValueToString,
   leafValuesEqual,
-} from "../src/tree/index.js";
+} from "../src/tree/leaf-value.js";
 import { errorOf } from "./tree-fixtures.js";
 
 function decoded(format: Parameters<typeof decodeLeafJson>[0], json: unknown): unknown {

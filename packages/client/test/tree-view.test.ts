@@ -3,7 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ErrorCode, parseClientUri, resolveClientUri } from "@omadm/protocol";
-import { LOCAL, createDmTree, serverActor, type DmTree } from "../src/tree/index.js";
+import { LOCAL, serverActor } from "../src/tree/actor.js";
+import { createDmTree, type DmTree } from "../src/tree/dm-tree.js";
 import { SENSOR, errorOf, must, sensorRegistry, sensorTree } from "./tree-fixtures.js";
 
 const A = serverActor("srvA");
@@ -74,7 +75,7 @@ test("locate() maps a resolved view back to MOID/MIID/path; detached views are n
 });
 
 test("read serializes typed JSON; readableByServer leaves out No-Get nodes", async () => {
-  const { readableByServer } = await import("../src/tree/index.js");
+  const { readableByServer } = await import("../src/tree/subtree-encoder.js");
   const tree = exampleTree();
   must(tree.setValue(SENSOR, "left", ["Secret"], new Uint8Array([1, 2])));
   const full = must(tree.read(SENSOR, "left", []));

@@ -3,7 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ErrorCode } from "@omadm/protocol";
-import { LOCAL, serverActor, type DmTree } from "../src/tree/index.js";
+import { LOCAL, serverActor } from "../src/tree/actor.js";
+import type { DmTree } from "../src/tree/dm-tree.js";
 import { SENSOR, expectError, must, sensorTree } from "./tree-fixtures.js";
 
 const A = serverActor("srvA");

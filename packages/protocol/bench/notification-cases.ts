@@ -1,8 +1,8 @@
 // Ready-to-run closures for benchmarking the Package#0 codec and digest (docs/protocol.md §2.5). The runner
 // (mitata) measures them side by side; bareSha256 is the floor: one SHA-256 over the same input bytes.
 import { createHash } from "node:crypto";
-import type { Notification, NotificationCodecOptions, NotificationCredentials } from "../src/notification/index.js";
-import { signNotification, verifyNotification } from "../src/notification/index.js";
+import type { Notification, NotificationCodecOptions, NotificationCredentials } from "../src/notification/types.js";
+import { signNotification, verifyNotification } from "../src/notification/digest.js";
 
 export interface NotificationCases {
   /** The bytes every case works on: the signed sample notification. */

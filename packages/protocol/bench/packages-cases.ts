@@ -1,17 +1,10 @@
 // Ready-to-run closures for benchmarking the JSON package codecs (docs/protocol.md §3): a realistic Package#2
 // (10 commands) and Package#3 (10 statuses, one carrying GET data). The runner (mitata) measures them. Every
 // closure throws on an unexpected result, so a broken build cannot benchmark well.
-import {
-  commandToArray,
-  parsePackage2,
-  parsePackage3,
-  serializePackage2,
-  serializePackage3,
-  validateCommands,
-  type Command,
-  type Package2,
-  type Package3,
-} from "../src/packages/index.js";
+import { commandToArray, validateCommands } from "../src/packages/command-validate.js";
+import { parsePackage2, serializePackage2, type Package2 } from "../src/packages/package2.js";
+import { parsePackage3, serializePackage3, type Package3 } from "../src/packages/package3.js";
+import type { Command } from "../src/packages/command-table.js";
 
 const REPO = "https://dm.example/repo/IMEI:493005100592800";
 

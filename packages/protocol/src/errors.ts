@@ -2,6 +2,7 @@
 // callers and tests match on `code`, never on the message). Codes are never renamed or reused; add new ones
 // at the end of their group. `status` is the DM status code (docs/protocol.md §5) that a DM Client answers
 // when the error is about a command it received, or the HTTP status a server answers for a bad package.
+import { OmadmError } from "./omadm-error.js";
 
 export const ErrorCode = {
   // Package#0 (DM Notification) — docs/protocol.md §2
@@ -77,15 +78,13 @@ export interface ProtocolErrorInit {
 }
 
 /** The one error type @omadm/protocol returns (never throws for input it was asked to parse). */
-export class ProtocolError extends Error {
+export class ProtocolError extends OmadmError<ErrorCode> {
   override readonly name = "ProtocolError";
-  readonly code: ErrorCode;
   readonly path: string | undefined;
   readonly status: number;
 
   constructor(code: ErrorCode, message: string, init: ProtocolErrorInit = {}) {
-    super(init.path === undefined ? message : `${message} (at ${init.path})`, { cause: init.cause });
-    this.code = code;
+    super(code, init.path === undefined ? message : `${message} (at ${init.path})`, init);
     this.path = init.path;
     this.status = init.status ?? 400;
   }

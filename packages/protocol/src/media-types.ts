@@ -12,10 +12,6 @@ export const MT_MO_JSON = "application/dmmo+json";
 export const MT_MO_JSON_ALIASES: readonly string[] = ["application/json", "application/vnd.oma.dm.mo+json"];
 /** TNDS XML (DM 1.3), optional alternative MO format. */
 export const MT_TNDS_XML = "application/vnd.syncml.dmtnds+xml";
-/** DDF documents. */
-export const MT_DDF_XML = "application/vnd.syncml.dmddf+xml";
-/** Package#0 where a transport needs a content type (omadm's choice). */
-export const MT_NOTIFICATION = "application/vnd.oma.dm.notification";
 
 /** DM 2.0 §5.5: the DevInfo/DevID of the device, on every Package#1 and #3. */
 export const HDR_DEVID = "OMADM-DevID";

@@ -10,14 +10,12 @@ import {
   COMMANDS,
   COMMAND_PARAMETERS,
   commandArity,
-  commandToArray,
   isCommandName,
-  parsePackage2,
-  validateCommand,
-  validateCommands,
   type Command,
   type CommandName,
-} from "../src/packages/index.js";
+} from "../src/packages/command-table.js";
+import { commandToArray, validateCommand, validateCommands } from "../src/packages/command-validate.js";
+import { parsePackage2 } from "../src/packages/package2.js";
 
 const SRV = "https://dm.example/repo/IMEI:493005100592800";
 const SRV2 = "https://dm.example/dm20/s/7f3a?uiid=1234";

@@ -7,13 +7,11 @@ import {
   ErrorCode,
   ProtocolError,
   allows,
-  findNodeDefinition,
-  isInterior,
-  isPermanent,
   occurrenceBounds,
   parseDdf,
   type MoDefinition,
 } from "@omadm/protocol";
+import { findNodeDefinition, isInterior, isPermanent } from "../src/ddf/mo-definition.js";
 
 const MOID = "urn:oma:mo:acme-sensor:1.0";
 

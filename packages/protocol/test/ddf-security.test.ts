@@ -3,7 +3,8 @@
 // failure; nothing here measures speed.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DDF_DEFAULT_MAX_BYTES, DDF_DEFAULT_MAX_DEPTH, ErrorCode, ProtocolError, parseDdf } from "@omadm/protocol";
+import { ErrorCode, ProtocolError, parseDdf } from "@omadm/protocol";
+import { DDF_DEFAULT_MAX_BYTES, DDF_DEFAULT_MAX_DEPTH } from "../src/ddf/parse-ddf.js";
 
 const GUARD = { timeout: 20_000 };
 

@@ -11,14 +11,12 @@ import {
   MOID_SESSIONINFO,
   STANDARD_DDF_FILES,
   allows,
-  findNodeDefinition,
   isDevInfoMoid,
-  isInterior,
-  isPermanent,
   parseDdf,
   type MoDefinition,
   type NodeDefinition,
 } from "@omadm/protocol";
+import { findNodeDefinition, isInterior, isPermanent } from "../src/ddf/mo-definition.js";
 
 /** Reads a shipped DDF the way the client does: through the package's `./ddf/*` export. */
 function loadStandard(moid: string): MoDefinition {

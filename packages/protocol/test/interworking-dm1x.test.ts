@@ -5,19 +5,16 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ErrorCode } from "../src/errors.js";
 import type { Result } from "../src/result.js";
+import { DM1X_GENERIC_ALERT_CODE, type Dm1xAlert } from "../src/interworking/dm1x-alert.js";
+import { createDm1xPathMapping, splitDm1xPath } from "../src/interworking/path-mapping.js";
 import {
-  DM1X_GENERIC_ALERT_CODE,
-  createDm1xPathMapping,
   dataTypeToDm1xFormat,
   dm1xAlertToDm2,
   dm1xFormatToDataType,
   dm2AlertToDm1x,
-  parseDm1xAlertXml,
-  serializeDm1xAlertXml,
-  splitDm1xPath,
-  type Dm1xAlert,
-} from "../src/interworking/index.js";
-import { parseGenericAlert, serializeGenericAlert } from "../src/packages/index.js";
+} from "../src/interworking/dm1x-mapping.js";
+import { parseDm1xAlertXml, serializeDm1xAlertXml } from "../src/interworking/dm1x-alert-xml.js";
+import { parseGenericAlert, serializeGenericAlert } from "../src/packages/generic-alert.js";
 
 const FUMO = "urn:oma:mo:oma-fumo:1.0";
 const DEVINFO = "urn:oma:mo:oma-dm-devinfo:1.2";

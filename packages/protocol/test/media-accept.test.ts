@@ -2,16 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import {
-  ErrorCode,
-  MT_MO_JSON,
-  formatAccept,
-  formatMediaType,
-  mediaTypeEssence,
-  parseAccept,
-  parseMediaType,
-  type MediaRange,
-} from "@omadm/protocol";
+import { ErrorCode, MT_MO_JSON, mediaTypeEssence, parseAccept, parseMediaType, type MediaRange } from "@omadm/protocol";
+import { formatAccept, formatMediaType } from "../src/media/media-range.js";
 
 function ranges(header: string): MediaRange[] {
   const r = parseAccept(header);

@@ -1,6 +1,7 @@
 // fast-check arbitraries for Package#0 tests (notification-*.test.ts): valid Notification values per profile.
 import fc from "fast-check";
-import type { ConType, Notification, OptionProfile, UnknownOption } from "../src/notification/index.js";
+import type { ConType, OptionProfile } from "../src/notification/constants.js";
+import type { Notification, UnknownOption } from "../src/notification/types.js";
 
 const utf8 = new TextEncoder();
 

@@ -4,14 +4,14 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { ErrorCode, ProtocolError } from "../src/errors.js";
 import type { Result } from "../src/result.js";
-import type { Notification } from "../src/notification/index.js";
+import type { Notification } from "../src/notification/types.js";
 import {
   DigestPolicyAction,
-  encodeNotification,
   notificationDigestPolicy,
   signNotification,
   verifyNotification,
-} from "../src/notification/index.js";
+} from "../src/notification/digest.js";
+import { encodeNotification } from "../src/notification/encode.js";
 
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const credentials = { secret: Buffer.from("server-secret"), authData: Buffer.from("auth-data") };

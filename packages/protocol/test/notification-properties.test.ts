@@ -3,13 +3,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ErrorCode, ProtocolError } from "../src/errors.js";
-import type { OptionProfile } from "../src/notification/index.js";
-import {
-  decodeNotification,
-  encodeNotification,
-  signNotification,
-  verifyNotification,
-} from "../src/notification/index.js";
+import type { OptionProfile } from "../src/notification/constants.js";
+import { decodeNotification } from "../src/notification/decode.js";
+import { encodeNotification } from "../src/notification/encode.js";
+import { signNotification, verifyNotification } from "../src/notification/digest.js";
 import { findInvalidUtf8, utf8Length, writeUtf8 } from "../src/notification/utf8.js";
 import { credentialsArb, notificationArb, profileArb } from "./notification-arbitraries.js";
 

@@ -14,13 +14,12 @@ import {
   clientInitiatedAlert,
   execCompleteAlert,
   parseGenericAlert,
-  parsePackage1,
   readNotificationId,
   serializeGenericAlert,
-  serializePackage1,
   serverInitiatedAlert,
   type GenericAlert,
-} from "../src/packages/index.js";
+} from "../src/packages/generic-alert.js";
+import { parsePackage1, serializePackage1 } from "../src/packages/package1.js";
 
 test("alert type and mark constants are the spec's strings", () => {
   assert.equal(AT_SERVER_INIT, "urn:oma:at:dm:2.0:ServerInitiatedMgmt");

@@ -1,17 +1,11 @@
 // fast-check arbitraries for the JSON packages (docs/protocol.md §3, §7.1): every value they produce is valid
 // per the schemas, so parse(serialize(x)) must give x back. Shared by the property and fuzz tests.
 import fc from "fast-check";
-import {
-  MARKS,
-  type GenericAlert,
-  type MoItem,
-  type MoSerialization,
-  type MosEntry,
-  type Package1,
-  type Package2,
-  type Package3,
-  type StatusItem,
-} from "../src/packages/index.js";
+import { MARKS, type GenericAlert } from "../src/packages/generic-alert.js";
+import type { MoItem, MoSerialization } from "../src/packages/mo-serialization.js";
+import type { MosEntry, Package1 } from "../src/packages/package1.js";
+import type { Package2 } from "../src/packages/package2.js";
+import type { Package3, StatusItem } from "../src/packages/package3.js";
 
 /** Any string, including non-ASCII and astral characters. */
 export const anyString = fc.string({ unit: "binary", maxLength: 24 });

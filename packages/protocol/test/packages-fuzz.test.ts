@@ -9,27 +9,18 @@ import { ErrorCode, ProtocolError } from "../src/errors.js";
 import type { Result } from "../src/result.js";
 import {
   parseGenericAlert,
-  parseMoSerialization,
-  parsePackage1,
-  parsePackage2,
-  parsePackage3,
   readNotificationId,
   serializeGenericAlert,
-  serializeMoSerialization,
-  serializePackage1,
-  serializePackage2,
-  serializePackage3,
-  validateCommand,
-  validateCommands,
   type GenericAlert,
-} from "../src/packages/index.js";
-import {
-  createDm1xPathMapping,
-  dm1xAlertToDm2,
-  dm2AlertToDm1x,
-  parseDm1xAlertXml,
-  serializeDm1xAlertXml,
-} from "../src/interworking/index.js";
+} from "../src/packages/generic-alert.js";
+import { parseMoSerialization, serializeMoSerialization } from "../src/packages/mo-serialization.js";
+import { parsePackage1, serializePackage1 } from "../src/packages/package1.js";
+import { parsePackage2, serializePackage2 } from "../src/packages/package2.js";
+import { parsePackage3, serializePackage3 } from "../src/packages/package3.js";
+import { validateCommand, validateCommands } from "../src/packages/command-validate.js";
+import { createDm1xPathMapping } from "../src/interworking/path-mapping.js";
+import { dm1xAlertToDm2, dm2AlertToDm1x } from "../src/interworking/dm1x-mapping.js";
+import { parseDm1xAlertXml, serializeDm1xAlertXml } from "../src/interworking/dm1x-alert-xml.js";
 import { alertArb, moSerializationArb, package1Arb, package2Arb, package3Arb } from "./packages-arbitraries.js";
 import { fuzzSeed, prng, runTimeBoxed } from "../../../test-support/fuzz.js";
 

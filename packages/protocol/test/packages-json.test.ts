@@ -4,14 +4,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ErrorCode } from "../src/errors.js";
 import type { Result } from "../src/result.js";
-import {
-  DEFAULT_JSON_LIMITS,
-  parseGenericAlert,
-  parseMoSerialization,
-  parsePackage1,
-  parsePackage2,
-  parsePackage3,
-} from "../src/packages/index.js";
+import { DEFAULT_JSON_LIMITS } from "../src/packages/json-text.js";
+import { parseGenericAlert } from "../src/packages/generic-alert.js";
+import { parseMoSerialization } from "../src/packages/mo-serialization.js";
+import { parsePackage1 } from "../src/packages/package1.js";
+import { parsePackage2 } from "../src/packages/package2.js";
+import { parsePackage3 } from "../src/packages/package3.js";
 
 const PARSERS = { parsePackage1, parsePackage2, parsePackage3, parseGenericAlert, parseMoSerialization } as const;
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);

@@ -6,18 +6,11 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ErrorCode } from "../src/errors.js";
 import type { Result } from "../src/result.js";
-import {
-  parseGenericAlert,
-  parseMoSerialization,
-  parsePackage1,
-  parsePackage2,
-  parsePackage3,
-  serializeGenericAlert,
-  serializeMoSerialization,
-  serializePackage1,
-  serializePackage2,
-  serializePackage3,
-} from "../src/packages/index.js";
+import { parseGenericAlert, serializeGenericAlert } from "../src/packages/generic-alert.js";
+import { parseMoSerialization, serializeMoSerialization } from "../src/packages/mo-serialization.js";
+import { parsePackage1, serializePackage1 } from "../src/packages/package1.js";
+import { parsePackage2, serializePackage2 } from "../src/packages/package2.js";
+import { parsePackage3, serializePackage3 } from "../src/packages/package3.js";
 import { alertArb, moSerializationArb, package1Arb, package2Arb, package3Arb } from "./packages-arbitraries.js";
 
 interface Codec<T> {

@@ -4,16 +4,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ErrorCode } from "../src/errors.js";
 import type { Result } from "../src/result.js";
-import {
-  parseGenericAlert,
-  parseMoSerialization,
-  parsePackage1,
-  parsePackage2,
-  parsePackage3,
-  serializePackage1,
-  serializePackage2,
-  serializePackage3,
-} from "../src/packages/index.js";
+import { parseGenericAlert } from "../src/packages/generic-alert.js";
+import { parseMoSerialization } from "../src/packages/mo-serialization.js";
+import { parsePackage1, serializePackage1 } from "../src/packages/package1.js";
+import { parsePackage2, serializePackage2 } from "../src/packages/package2.js";
+import { parsePackage3, serializePackage3 } from "../src/packages/package3.js";
 
 function violation<T>(r: Result<T>, path: string, rule: RegExp): void {
   assert.equal(r.ok, false, `expected a violation at ${path}`);

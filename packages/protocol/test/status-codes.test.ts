@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { Status, STATUS_CODES, statusInfo, statusName, isSuccessStatus, isValidStatusCode } from "@omadm/protocol";
+import { Status, statusName, isSuccessStatus, isValidStatusCode } from "@omadm/protocol";
+import { STATUS_CODES, statusInfo } from "../src/status/status-codes.js";
 
 // docs/protocol.md §5: the codes and reason phrases of the table.
 const SECTION_5: ReadonlyArray<readonly [number, string]> = [

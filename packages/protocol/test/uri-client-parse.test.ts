@@ -8,16 +8,13 @@ import {
   ProtocolError,
   canonicalClientUri,
   concreteClientUri,
-  encodeNodeName,
-  formatClientUri,
-  isConcrete,
   isValidMiid,
   isValidMoid,
   isValidNodeName,
   parseClientUri,
-  parseConcreteClientUri,
   type ClientUri,
 } from "@omadm/protocol";
+import { encodeNodeName, formatClientUri, isConcrete, parseConcreteClientUri } from "../src/uri/client-uri-format.js";
 
 const M = "urn:oma:mo:acme-sensor:1.0";
 

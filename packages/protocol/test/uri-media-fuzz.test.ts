@@ -8,19 +8,18 @@ import {
   ErrorCode,
   canonicalClientUri,
   checkRequestContentType,
-  formatAccept,
-  formatClientUri,
   isMoJsonType,
   negotiateResponse,
   parseAccept,
   parseClientUri,
-  parseConcreteClientUri,
   parseMediaType,
   parseServerUri,
   resolveClientUri,
   type TreeNodeView,
   type TreeView,
 } from "@omadm/protocol";
+import { formatAccept } from "../src/media/media-range.js";
+import { formatClientUri, parseConcreteClientUri } from "../src/uri/client-uri-format.js";
 
 const URI_SEEDS = [
   "urn:oma:mo:acme-sensor:1.0/left/",

@@ -2,7 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { ErrorCode, SERVER_URI_MAX_LENGTH, parseServerUri } from "@omadm/protocol";
+import { ErrorCode, parseServerUri } from "@omadm/protocol";
+import { SERVER_URI_MAX_LENGTH } from "../src/uri/server-uri.js";
 
 function rejects(text: string, code: string, message: RegExp, allowHttp = false): void {
   const r = parseServerUri(text, { allowHttp });

@@ -19,6 +19,7 @@ import { benchCommands } from "./bench-wire.js";
 import { runLoad, type LoadResult } from "./session-load.js";
 import { Synchronous, TargetKind, type TargetReport } from "./target-ipc.js";
 import { startTarget, type TargetSpec } from "./target-process.js";
+import { errorMessage } from "@omadm/protocol";
 
 interface Run {
   readonly label: string;
@@ -178,7 +179,7 @@ async function main(): Promise<number> {
   try {
     args = parseBenchArgs(process.argv.slice(2));
   } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
+    console.error(errorMessage(error));
     return 2;
   }
   checkWireConstants();
@@ -202,7 +203,7 @@ async function main(): Promise<number> {
     try {
       all.push(await measure(run, args));
     } catch (error) {
-      console.error(`bench:server FAILED — ${error instanceof Error ? error.message : String(error)}`);
+      console.error(`bench:server FAILED — ${errorMessage(error)}`);
       return 1;
     }
   }

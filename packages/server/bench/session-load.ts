@@ -5,7 +5,7 @@
 // is checked; the first unexpected answer stops the run and is reported (a benchmark of errors is worthless).
 import { performance } from "node:perf_hooks";
 import { Pool } from "undici";
-import { MT_P2, parsePackage2 } from "@omadm/protocol";
+import { errorMessage, MT_P2, parsePackage2 } from "@omadm/protocol";
 import { DM_PATH, DM_SESSION_PATH } from "../src/dm/dm-endpoint.js";
 import { DM_COOKIE_NAME } from "../src/dm/session-cookie.js";
 import { P1_BODY, P3_BODY, p1Headers, p3Headers } from "./bench-packages.js";
@@ -94,7 +94,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }
     edges.push(
       options.onWindow(name).catch((error: unknown) => {
-        failure ??= new BenchFailure("-", name, error instanceof Error ? error.message : String(error));
+        failure ??= new BenchFailure("-", name, errorMessage(error));
       }),
     );
   };
@@ -118,10 +118,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         if (end >= t0 && end <= t1) sessionsInWindow++;
       } catch (error) {
         errors++;
-        failure ??=
-          error instanceof BenchFailure
-            ? error
-            : new BenchFailure(deviceId, "session", error instanceof Error ? error.message : String(error));
+        failure ??= error instanceof BenchFailure ? error : new BenchFailure(deviceId, "session", errorMessage(error));
       }
       idle.push(deviceId);
     }

@@ -6,6 +6,7 @@ import { startCeilingServer } from "./ceiling-server.js";
 import type { RunningTarget } from "./omadm-target.js";
 import type { ChildMessage, ParentMessage, RequestBody, StartMessage, TargetReport } from "./target-ipc.js";
 import { TargetKind } from "./target-ipc.js";
+import { errorMessage } from "@omadm/protocol";
 
 const HOST = "127.0.0.1";
 
@@ -115,7 +116,7 @@ process.on("message", (raw: ParentMessage) => {
       );
     },
     (error: unknown) => {
-      send({ kind: "reply", id, ok: false, message: error instanceof Error ? error.message : String(error) });
+      send({ kind: "reply", id, ok: false, message: errorMessage(error) });
     },
   );
 });

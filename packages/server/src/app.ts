@@ -21,7 +21,7 @@ import { createAlertIntake } from "./alerts/alert-intake.js";
 import { AuthMode } from "./auth/types.js";
 import { createDeviceAuthenticator, type DeviceAuthenticator } from "./auth/device-authenticator.js";
 import { loadNonceKey } from "./auth/nonce-key-config.js";
-import type { ServerConfig } from "./config.js";
+import type { ServerConfig } from "./config-keys.js";
 import { DM_PATH, dmEndpointPlugin } from "./dm/dm-endpoint.js";
 import { createSweeper, type SweepReport } from "./dm/sweeper.js";
 import { createNotifier, type Notifier } from "./notifier/notifier.js";

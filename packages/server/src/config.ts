@@ -7,21 +7,12 @@
 import { accessSync, constants as fsConstants, readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { resolveNonceKeyConfig } from "./auth/nonce-key-config.js";
+import type { ConfigProblem } from "./config-problem.js";
 import { CONFIG_KEY_LIST, defaultServerConfig, envName, type ConfigKey, type ServerConfig } from "./config-keys.js";
 import { closestName, editDistance, isServerVariable } from "./config-env.js";
 import { ServerError, ServerErrorCode } from "./errors.js";
 import { resolveTlsConfig } from "./tls/tls-config.js";
-
-export { TlsMinVersion, type TlsConfig } from "./tls/tls-config.js";
-export {
-  LogLevel,
-  StoreChoice,
-  SERVER_CONFIG_KEYS,
-  envName,
-  type ConfigKey,
-  type ConfigPath,
-  type ServerConfig,
-} from "./config-keys.js";
+import { errorMessage } from "@omadm/protocol";
 
 /** Deep partial, for files and overrides. */
 export type ServerConfigInput = {
@@ -32,13 +23,6 @@ export type ServerConfigInput = {
 
 /** The defaults of every key (SERVER_CONFIG_KEYS). 8080 is free on the development machine; loopback only. */
 export const DEFAULT_SERVER_CONFIG: ServerConfig = defaultServerConfig();
-
-export interface ConfigProblem {
-  /** Dotted key (`dm.batchSize`) or environment variable (`OMADM_DM_BATCH_SIZE`). */
-  readonly key: string;
-  readonly source: "file" | "env" | "overrides";
-  readonly message: string;
-}
 
 export type ConfigResult =
   | { readonly ok: true; readonly value: ServerConfig; readonly warnings: readonly string[] }
@@ -133,7 +117,7 @@ function canRead(path: string): string | null {
     accessSync(path, fsConstants.R_OK);
     return null;
   } catch (cause) {
-    return (cause as Error).message;
+    return errorMessage(cause);
   }
 }
 
@@ -217,11 +201,11 @@ function readConfigFile(path: string): { ok: true; value: unknown } | { ok: fals
   try {
     text = readFileSync(path, "utf8");
   } catch (cause) {
-    return { ok: false, message: `cannot read config file ${path}: ${(cause as Error).message}` };
+    return { ok: false, message: `cannot read config file ${path}: ${errorMessage(cause)}` };
   }
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (cause) {
-    return { ok: false, message: `config file ${path} is not valid JSON: ${(cause as Error).message}` };
+    return { ok: false, message: `config file ${path} is not valid JSON: ${errorMessage(cause)}` };
   }
 }

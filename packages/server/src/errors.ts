@@ -2,6 +2,7 @@
 // the REST API and tests match on `code`, never on the message). Codes are never renamed or reused; add new
 // ones at the end of their group, and give each an HTTP status in `ServerErrorHttpStatus` below (the compiler
 // insists). Protocol-level rejections of a device's packages stay `ProtocolError`s from @omadm/protocol.
+import { OmadmError } from "@omadm/protocol";
 
 export const ServerErrorCode = {
   // Input from an operator or a component — the request names something malformed.
@@ -160,14 +161,12 @@ export interface ServerErrorInit {
 }
 
 /** The one error type @omadm/server components throw for refusals they mean (never a bare `Error`). */
-export class ServerError extends Error {
+export class ServerError extends OmadmError<ServerErrorCode> {
   override readonly name = "ServerError";
-  readonly code: ServerErrorCode;
   readonly httpStatus: number;
 
   constructor(code: ServerErrorCode, message: string, init: ServerErrorInit = {}) {
-    super(message, { cause: init.cause });
-    this.code = code;
+    super(code, message, init);
     this.httpStatus = init.httpStatus ?? ServerErrorHttpStatus[code];
   }
 }

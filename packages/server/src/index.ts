@@ -1,15 +1,149 @@
-// Public exports of @omadm/server: a hand-written list; internals stay internal.
-export * from "./errors.js";
-export * from "./config.js";
-export * from "./app.js";
-export * from "./store/index.js";
-export * from "./notifier/index.js";
-export * from "./auth/index.js";
-export * from "./repository/index.js";
-export * from "./ui/index.js";
-export * from "./api/index.js";
-export * from "./services/index.js";
-export * from "./dm/index.js";
-export * from "./alerts/index.js";
-export * from "./registry/index.js";
-export * from "./tls/index.js";
+// @omadm/server — the public export list, by name: what an operator composing a server needs (the composition
+// root, its configuration, the stores, the notification senders, device authentication, TLS material, API
+// tokens) and the types those mention. Everything not listed here is internal; test/public-api/server.txt holds
+// the reviewed list.
+
+// The server
+export { createOmadmServer, type OmadmServer, type ServerDeps, type ServerUrls } from "./app.js";
+export type { SweepReport } from "./dm/sweeper.js";
+export {
+  type ConfigResult,
+  DEFAULT_SERVER_CONFIG,
+  loadServerConfig,
+  type LoadServerConfigInput,
+  type ServerConfigInput,
+} from "./config.js";
+export { LogLevel, type ServerConfig, StoreChoice } from "./config-keys.js";
+export type { ConfigProblem, ConfigSource } from "./config-problem.js";
+export { type TlsConfig, TlsMinVersion } from "./tls/tls-config.js";
+export type { Timers } from "./notifier/wake-on-queue.js";
+
+// Errors: the server's catalogue of stable codes
+export {
+  hasServerErrorCode,
+  isServerError,
+  ServerError,
+  ServerErrorCode,
+  ServerErrorHttpStatus,
+  type ServerErrorInit,
+} from "./errors.js";
+
+// Stores
+export { createMemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
+export { MemoryStoreData } from "./store/memory-context.js";
+export { openSqliteStore, SQLITE_FILE_NAME, type SqliteStoreOptions, SqliteSynchronous } from "./store/sqlite.js";
+export { openPostgresStore, type PostgresStoreOptions } from "./store/postgres.js";
+export {
+  type AlertStore,
+  type ApiTokenStore,
+  type CommandStore,
+  type DeviceStore,
+  type NotificationStore,
+  type RepositoryStore,
+  type SessionStore,
+  type Store,
+  StoreKind,
+  type StoreParts,
+  type UiSessionStore,
+} from "./store/store.js";
+export {
+  type AcceptedSelector,
+  type AsyncCompletion,
+  type AsyncCorrelation,
+  type Clock,
+  type Command,
+  CommandOutcome,
+  type CommandQuery,
+  type CommandResult,
+  type CommandResultInput,
+  CommandState,
+  type CredentialKey,
+  type Device,
+  type DevicePatch,
+  type DeviceQuery,
+  DeviceState,
+  type EnqueueResult,
+  HttpAuthType,
+  type HttpCredentials,
+  type JsonValue,
+  type MosInventoryEntry,
+  type NewCommand,
+  type NewDevice,
+  type NotificationAddress,
+  type NotificationCredentials,
+  type Page,
+  type PageQuery,
+  type PskCredentials,
+  SortOrder,
+  type StoreDeps,
+  type TakeBatchInput,
+} from "./store/types.js";
+export {
+  type AlertQuery,
+  type CloseReason,
+  type CloseSessionResult,
+  type NewAlert,
+  type NewNotificationRecord,
+  type NewSession,
+  NotificationOutcome,
+  type NotificationQuery,
+  type NotificationRecord,
+  type OpenSessionResult,
+  type Session,
+  type SessionPatch,
+  type SessionQuery,
+  SessionStatus,
+  type StoredAlert,
+} from "./store/types-session.js";
+export {
+  type ApiToken,
+  type NewApiToken,
+  type NewRepositoryItem,
+  type NewUiSession,
+  type NewUpload,
+  type RepositoryItem,
+  type RepositoryItemInfo,
+  type RepositoryPutOptions,
+  type RepositoryQuery,
+  type UiSession,
+  type UiSessionQuery,
+  UiSessionState,
+  type Upload,
+  type UploadInfo,
+  type UploadQuery,
+} from "./store/types-content.js";
+
+// Package#0 senders (docs/protocol.md §2, §12)
+export {
+  type NotificationSender,
+  type NotificationTarget,
+  NotificationTransportKind,
+  type NotifierLogger,
+} from "./notifier/transports/notification-sender.js";
+export {
+  createUdpNotificationSender,
+  type UdpNotificationSenderOptions,
+} from "./notifier/transports/udp-notification-sender.js";
+export {
+  createMqttNotificationSender,
+  type MqttNotificationSenderOptions,
+} from "./notifier/transports/mqtt-notification-sender.js";
+
+// Device authentication and TLS (docs/protocol.md §11.2)
+export {
+  createDeviceAuthenticator,
+  type DeviceAuthenticator,
+  type DeviceAuthenticatorInit,
+  type DeviceAuthenticatorOptions,
+} from "./auth/device-authenticator.js";
+export { AuthMode, type AuthRequest, type AuthResult, type RandomBytes } from "./auth/types.js";
+export { DigestAlgorithm } from "./auth/http-digest.js";
+export type { PskKeyCache, PskKeyEntry } from "./tls/psk-keys.js";
+export { loadTlsMaterial, type TlsMaterial } from "./tls/tls-material.js";
+export { certificateFingerprint } from "./tls/client-certificate.js";
+
+// What an operator may queue (the twelve commands minus the server-managed CONT and END)
+export { OPERATOR_COMMANDS } from "./services/command-input.js";
+
+// Operator API tokens
+export { type ApiTokenDeps, createApiToken, type CreatedApiToken } from "./services/api-tokens.js";

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { AT_EXEC_COMPLETE, execCompleteAlert, type GenericAlert } from "@omadm/protocol";
 import { createAlertIntake } from "../src/alerts/alert-intake.js";
 import { asyncCompletionOf, sourceUriForms } from "../src/alerts/async-completion.js";
-import { createMemoryStore } from "../src/store/index.js";
+import { createMemoryStore } from "../src/store/memory-store.js";
 import type { Store } from "../src/store/store.js";
 import { acceptExecs, manualClock } from "./dm-support.js";
 

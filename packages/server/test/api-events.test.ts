@@ -7,7 +7,7 @@ import { after, test } from "node:test";
 import { verifyNotification } from "@omadm/protocol";
 import { ServerErrorCode } from "../src/errors.js";
 import { createNotifier } from "../src/notifier/notifier.js";
-import { createUdpNotificationSender } from "../src/notifier/transports/index.js";
+import { createUdpNotificationSender } from "../src/notifier/transports/udp-notification-sender.js";
 import { createRecordingLogger, openHandles } from "../../../test-support/async-inbox.js";
 import { apiRig, assertProblem, body } from "./api-support.js";
 import { AUTH_DATA, CREDENTIALS, SECRET, SERVER_ID, udpListener } from "./notifier-support.js";

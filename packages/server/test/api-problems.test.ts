@@ -8,7 +8,7 @@ import Fastify from "fastify";
 import { apiPlugin } from "../src/api/api-plugin.js";
 import { ServerErrorCode } from "../src/errors.js";
 import { createNotifier } from "../src/notifier/notifier.js";
-import { createUdpNotificationSender } from "../src/notifier/transports/index.js";
+import { createUdpNotificationSender } from "../src/notifier/transports/udp-notification-sender.js";
 import { createWakeOnQueue } from "../src/notifier/wake-on-queue.js";
 import { createMemoryStore } from "../src/store/memory-store.js";
 import type { Store } from "../src/store/store.js";

@@ -8,9 +8,10 @@ import { test } from "node:test";
 import { request } from "undici";
 import { MT_P2, verifyNotification } from "@omadm/protocol";
 import { createOmadmServer } from "../src/app.js";
-import { loadServerConfig, type ServerConfig, type ServerConfigInput } from "../src/config.js";
+import { loadServerConfig, type ServerConfigInput } from "../src/config.js";
+import type { ServerConfig } from "../src/config-keys.js";
 import type { Timers } from "../src/notifier/wake-on-queue.js";
-import { createMemoryStore } from "../src/store/index.js";
+import { createMemoryStore } from "../src/store/memory-store.js";
 import { manualClock, SimDevice } from "./dm-support.js";
 
 function config(overrides: ServerConfigInput = {}): ServerConfig {

@@ -4,14 +4,8 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import {
-  DEFAULT_SERVER_CONFIG,
-  derivePublicBaseUrl,
-  envName,
-  loadServerConfig,
-  SERVER_CONFIG_KEYS,
-  type ConfigResult,
-} from "../src/config.js";
+import { DEFAULT_SERVER_CONFIG, derivePublicBaseUrl, loadServerConfig, type ConfigResult } from "../src/config.js";
+import { envName, SERVER_CONFIG_KEYS } from "../src/config-keys.js";
 import { tempDir } from "./dm-support.js";
 
 const dir = tempDir("omadm-config-");

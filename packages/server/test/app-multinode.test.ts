@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { AT_CLIENT_INIT } from "@omadm/protocol";
-import { openSqliteStore } from "../src/store/index.js";
+import { openSqliteStore } from "../src/store/sqlite.js";
 import type { Store } from "../src/store/store.js";
 import { manualClock, SimDevice, startServer, tempDir } from "./dm-support.js";
 

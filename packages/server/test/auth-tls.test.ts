@@ -9,10 +9,10 @@ import { connect, createServer, type ConnectionOptions, type TLSSocket } from "n
 import Fastify, { type FastifyInstance } from "fastify";
 import { Agent, request } from "undici";
 import { createDeviceAuthHook } from "../src/auth/auth-hook.js";
-import { certificateFingerprint } from "../src/auth/client-certificate.js";
+import { certificateFingerprint } from "../src/tls/client-certificate.js";
 import { createDeviceAuthenticator, type DeviceAuthenticatorOptions } from "../src/auth/device-authenticator.js";
 import { httpCredentials } from "../src/auth/http-credentials.js";
-import { PSK_CIPHER_SUITES, tlsServerOptions, X509_CIPHER_SUITES } from "../src/auth/tls-options.js";
+import { PSK_CIPHER_SUITES, tlsServerOptions, X509_CIPHER_SUITES } from "../src/tls/tls-options.js";
 import { AuthMode } from "../src/auth/types.js";
 import { createMemoryStore } from "../src/store/memory-store.js";
 import type { Store } from "../src/store/store.js";

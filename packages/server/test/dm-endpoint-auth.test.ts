@@ -8,7 +8,7 @@ import type { FastifyInstance } from "fastify";
 import { createDeviceAuthenticator } from "../src/auth/device-authenticator.js";
 import { httpCredentials } from "../src/auth/http-credentials.js";
 import { AuthMode } from "../src/auth/types.js";
-import { createMemoryStore } from "../src/store/index.js";
+import { createMemoryStore } from "../src/store/memory-store.js";
 import type { Store } from "../src/store/store.js";
 import { HttpAuthType } from "../src/store/types.js";
 import { dmApp, manualClock, p1Body, p1Headers, storeSnapshot } from "./dm-support.js";

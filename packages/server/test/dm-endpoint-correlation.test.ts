@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { MT_P1, MT_P3 } from "@omadm/protocol";
-import { createMemoryStore } from "../src/store/index.js";
+import { createMemoryStore } from "../src/store/memory-store.js";
 import type { Store } from "../src/store/store.js";
 import { contPath, cookiePair, dmApp, manualClock, p1Body, p1Headers, p3Body, p3Headers } from "./dm-support.js";
 

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { AT_CLIENT_INIT, AT_EXEC_COMPLETE, COMMANDS, MT_P2, execCompleteAlert } from "@omadm/protocol";
 import type { OmadmServer } from "../src/app.js";
-import { openSqliteStore } from "../src/store/index.js";
+import { openSqliteStore } from "../src/store/sqlite.js";
 import type { Store } from "../src/store/store.js";
 import { manualClock, SimDevice, startServer, tempDir } from "./dm-support.js";
 

@@ -1,7 +1,8 @@
 // Shared fixtures of the notifier tests (notifier-*.test.ts): a store with a device, a device-side UDP socket.
 import { createSocket, type Socket } from "node:dgram";
 import { createServer } from "node:net";
-import { createMemoryStore, MemoryStoreData } from "../src/store/memory-store.js";
+import { MemoryStoreData } from "../src/store/memory-context.js";
+import { createMemoryStore } from "../src/store/memory-store.js";
 import type { Store } from "../src/store/store.js";
 import type { NewDevice } from "../src/store/types.js";
 import { createInbox, type Inbox } from "../../../test-support/async-inbox.js";

@@ -8,7 +8,7 @@ import { createServer } from "node:net";
 import { connectAsync, type IPublishPacket, type MqttClient } from "mqtt";
 import { notificationTopic } from "@omadm/protocol";
 import { ServerErrorCode } from "../src/errors.js";
-import { createMqttNotificationSender } from "../src/notifier/transports/index.js";
+import { createMqttNotificationSender } from "../src/notifier/transports/mqtt-notification-sender.js";
 import { createInbox, createRecordingLogger, openHandles, type Inbox } from "../../../test-support/async-inbox.js";
 import { requireMqtt, serviceUrl, skipUnlessAvailable } from "../../../test-support/services.js";
 import { createTcpProxy } from "../../../test-support/tcp-proxy.js";

@@ -7,10 +7,10 @@ import { createSocket } from "node:dgram";
 import { ServerErrorCode } from "../src/errors.js";
 import {
   createRoutingNotificationSender,
-  createUdpNotificationSender,
   type NotificationTarget,
   type NotificationSender,
-} from "../src/notifier/transports/index.js";
+} from "../src/notifier/transports/notification-sender.js";
+import { createUdpNotificationSender } from "../src/notifier/transports/udp-notification-sender.js";
 import { createInbox, openHandles } from "../../../test-support/async-inbox.js";
 
 function recordingSender(): NotificationSender & { sent: [Uint8Array, NotificationTarget][]; closed: number } {

@@ -3,7 +3,10 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { ServerErrorCode } from "../src/errors.js";
-import { createUdpNotificationSender, MAX_UDP_PAYLOAD_BYTES } from "../src/notifier/transports/index.js";
+import {
+  createUdpNotificationSender,
+  MAX_UDP_PAYLOAD_BYTES,
+} from "../src/notifier/transports/udp-notification-sender.js";
 import { createInbox, openHandles, type Inbox } from "../../../test-support/async-inbox.js";
 
 interface Datagram {

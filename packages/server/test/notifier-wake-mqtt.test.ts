@@ -9,7 +9,8 @@ import { connectAsync, type MqttClient } from "mqtt";
 import { notificationTopic, verifyNotification, type Notification } from "@omadm/protocol";
 import { ServerErrorCode } from "../src/errors.js";
 import { createNotifier, NotificationFailedError } from "../src/notifier/notifier.js";
-import { createMqttNotificationSender, createUdpNotificationSender } from "../src/notifier/transports/index.js";
+import { createMqttNotificationSender } from "../src/notifier/transports/mqtt-notification-sender.js";
+import { createUdpNotificationSender } from "../src/notifier/transports/udp-notification-sender.js";
 import { createInbox, createRecordingLogger, openHandles, type Inbox } from "../../../test-support/async-inbox.js";
 import { requireMqtt, serviceUrl, skipUnlessAvailable } from "../../../test-support/services.js";
 import {

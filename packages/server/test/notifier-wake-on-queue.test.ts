@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { verifyNotification } from "@omadm/protocol";
 import { ServerError, ServerErrorCode } from "../src/errors.js";
 import { createNotifier, type WakeOptions } from "../src/notifier/notifier.js";
-import { createUdpNotificationSender } from "../src/notifier/transports/index.js";
+import { createUdpNotificationSender } from "../src/notifier/transports/udp-notification-sender.js";
 import { createWakeOnQueue, type Timers, type WakeOutcome } from "../src/notifier/wake-on-queue.js";
 import type { NotificationRecord } from "../src/store/types-session.js";
 import { createInbox, createRecordingLogger } from "../../../test-support/async-inbox.js";

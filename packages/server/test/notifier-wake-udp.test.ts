@@ -16,10 +16,10 @@ import {
 } from "@omadm/protocol";
 import { ServerErrorCode, hasServerErrorCode } from "../src/errors.js";
 import { createNotifier, NotificationFailedError, type NotifierOptions } from "../src/notifier/notifier.js";
-import { createUdpNotificationSender } from "../src/notifier/transports/index.js";
-import type { NotificationSender } from "../src/notifier/transports/index.js";
+import { createUdpNotificationSender } from "../src/notifier/transports/udp-notification-sender.js";
+import type { NotificationSender } from "../src/notifier/transports/notification-sender.js";
 import type { Store } from "../src/store/store.js";
-import { MemoryStoreData } from "../src/store/memory-store.js";
+import { MemoryStoreData } from "../src/store/memory-context.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
 import type { NewDevice } from "../src/store/types.js";
 import { openHandles, createRecordingLogger } from "../../../test-support/async-inbox.js";

@@ -7,14 +7,10 @@ import type { IncomingMessage } from "node:http";
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from "fastify";
 import { HDR_ACCEPT, HDR_DEVID, MT_MO_JSON, MT_TNDS_XML } from "@omadm/protocol";
 import { ServerErrorCode } from "../src/errors.js";
-import type { Store } from "../src/store/index.js";
+import type { Store } from "../src/store/store.js";
 import { storeCases, type StoreCase } from "./store-cases.js";
-import {
-  repositoryPlugin,
-  type DeviceAuthOutcome,
-  type RepositoryPluginOptions,
-  type RequestAuthenticator,
-} from "../src/repository/index.js";
+import { repositoryPlugin, type RepositoryPluginOptions } from "../src/repository/plugin.js";
+import type { DeviceAuthOutcome, RequestAuthenticator } from "../src/repository/device-access.js";
 
 const BASE = "http://repo.test";
 const DEVINFO = [

@@ -10,8 +10,10 @@ import { request as httpRequest } from "node:http";
 import { Agent, request } from "undici";
 import Fastify, { type FastifyInstance } from "fastify";
 import { HDR_ACCEPT, HDR_DEVID, MT_MO_JSON } from "@omadm/protocol";
-import { openSqliteStore, type Store } from "../src/store/index.js";
-import { createRepositoryService, repositoryPlugin, type RepositoryService } from "../src/repository/index.js";
+import { openSqliteStore } from "../src/store/sqlite.js";
+import type { Store } from "../src/store/store.js";
+import { createRepositoryService, type RepositoryService } from "../src/repository/service.js";
+import { repositoryPlugin } from "../src/repository/plugin.js";
 import { openHandles } from "../../../test-support/async-inbox.js";
 
 const LIMIT = 16 * 1024;

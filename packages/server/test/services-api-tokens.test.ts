@@ -10,7 +10,8 @@ import {
   hashApiToken,
   MAX_API_TOKEN_NAME_LENGTH,
 } from "../src/services/api-tokens.js";
-import { createMemoryStore, MemoryStoreData } from "../src/store/memory-store.js";
+import { MemoryStoreData } from "../src/store/memory-context.js";
+import { createMemoryStore } from "../src/store/memory-store.js";
 import { rejectsWith, TestClock } from "./store-contract-support.js";
 
 function rig() {

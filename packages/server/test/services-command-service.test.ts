@@ -10,6 +10,7 @@ import { createMemoryStore } from "../src/store/memory-store.js";
 import type { Store } from "../src/store/store.js";
 import { BAD_COMMANDS, C, C2, GOOD_COMMANDS, S, S2 } from "./api-support.js";
 import { rejectsWith, sequentialIds, TestClock } from "./store-contract-support.js";
+import { errorMessage } from "@omadm/protocol";
 
 const DEV = "dev-1";
 
@@ -173,7 +174,7 @@ test("a failing onQueued hook (throwing or rejecting) is reported and the comman
   ]) {
     const { service, store } = await rig({
       onQueued,
-      onQueuedError: (error) => reported.push((error as Error).message),
+      onQueuedError: (error) => reported.push(errorMessage(error)),
     });
     const { command } = await service.enqueue({ deviceId: DEV, command: ["GET", C] });
     await new Promise<void>((resolve) => setImmediate(resolve));

@@ -3,7 +3,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createMemoryStore, openSqliteStore, type Clock, type Store } from "../src/store/index.js";
+import { createMemoryStore } from "../src/store/memory-store.js";
+import { openSqliteStore } from "../src/store/sqlite.js";
+import type { Clock } from "../src/store/types.js";
+import type { Store } from "../src/store/store.js";
 
 export interface StoreCase {
   readonly name: string;

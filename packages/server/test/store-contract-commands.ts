@@ -1,7 +1,8 @@
 // Store contract: the durable per-device command queue.
 import assert from "node:assert/strict";
 import { ServerErrorCode } from "../src/errors.js";
-import { CommandState, type Store } from "../src/store/index.js";
+import { CommandState } from "../src/store/types.js";
+import type { Store } from "../src/store/store.js";
 import { rejectsWith, type ContractTest } from "./store-contract-support.js";
 
 export const IDLE = 600_000;

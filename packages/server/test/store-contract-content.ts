@@ -1,7 +1,7 @@
 // Store contract: Generic Alerts, notifications, the Data Repository and uploads, UI sessions, API tokens.
 import assert from "node:assert/strict";
 import { ServerErrorCode } from "../src/errors.js";
-import { UiSessionState } from "../src/store/index.js";
+import { UiSessionState } from "../src/store/types-content.js";
 import { assertBytes, bytes, rejectsWith, type ContractTest } from "./store-contract-support.js";
 
 export function contentContract(it: ContractTest): void {

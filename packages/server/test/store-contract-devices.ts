@@ -1,7 +1,7 @@
 // Store contract: the device registry.
 import assert from "node:assert/strict";
 import { ServerErrorCode } from "../src/errors.js";
-import { DeviceState, type NewDevice } from "../src/store/index.js";
+import { DeviceState, type NewDevice } from "../src/store/types.js";
 import { assertBytes, bytes, rejectsWith, type ContractTest } from "./store-contract-support.js";
 
 const HA1 = "0123456789abcdef0123456789abcdef";

@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ServerErrorCode } from "../src/errors.js";
-import { CommandState, type Store } from "../src/store/index.js";
+import { CommandState } from "../src/store/types.js";
+import type { Store } from "../src/store/store.js";
 import { IDLE, queueFixture } from "./store-contract-commands.js";
 import { fullDevice } from "./store-contract-devices.js";
 import { bytes, rejectsWith, type ContractTest } from "./store-contract-support.js";

@@ -2,7 +2,8 @@
 // optimistic concurrency between server nodes.
 import assert from "node:assert/strict";
 import { ServerErrorCode } from "../src/errors.js";
-import { CommandState, SessionStatus } from "../src/store/index.js";
+import { CommandState } from "../src/store/types.js";
+import { SessionStatus } from "../src/store/types-session.js";
 import { IDLE, queueFixture } from "./store-contract-commands.js";
 import { rejectsWith, type ContractTest } from "./store-contract-support.js";
 

@@ -1,7 +1,8 @@
 // Shared pieces of the store contract suite: the harness every implementation provides, a controllable clock,
 // and small helpers. See store-contract.ts.
 import assert from "node:assert/strict";
-import type { Clock, Store, StoreDeps } from "../src/store/index.js";
+import type { Clock, StoreDeps } from "../src/store/types.js";
+import type { Store } from "../src/store/store.js";
 import { isServerError, type ServerErrorCode } from "../src/errors.js";
 
 /** One database an implementation can open (again and again, and twice at once: two server nodes). */

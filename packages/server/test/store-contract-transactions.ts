@@ -1,7 +1,9 @@
 // Store contract: store.transaction — several operations as one atomic, durable unit.
 import assert from "node:assert/strict";
 import { ServerErrorCode } from "../src/errors.js";
-import { CommandState, SessionStatus, type StoreParts } from "../src/store/index.js";
+import { CommandState } from "../src/store/types.js";
+import { SessionStatus } from "../src/store/types-session.js";
+import type { StoreParts } from "../src/store/store.js";
 import { IDLE, queueFixture } from "./store-contract-commands.js";
 import { rejectsWith, type ContractTest } from "./store-contract-support.js";
 

@@ -1,5 +1,6 @@
 // The memory store runs the shared store contract. A "restart" reopens a store over the same MemoryStoreData.
-import { createMemoryStore, MemoryStoreData } from "../src/store/index.js";
+import { MemoryStoreData } from "../src/store/memory-context.js";
+import { createMemoryStore } from "../src/store/memory-store.js";
 import { runStoreContract } from "./store-contract.js";
 
 runStoreContract("memory", () => {

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { test } from "node:test";
 import pg from "pg";
 import { ServerErrorCode } from "../src/errors.js";
-import { openPostgresStore } from "../src/store/index.js";
+import { openPostgresStore } from "../src/store/postgres.js";
 import { requirePostgres, serviceUrl, skipUnlessAvailable } from "../../../test-support/services.js";
 import { runStoreContract } from "./store-contract.js";
 import { rejectsWith, TestClock } from "./store-contract-support.js";

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import BetterSqlite3 from "better-sqlite3";
 import { ServerErrorCode } from "../src/errors.js";
-import { openSqliteStore, SQLITE_FILE_NAME } from "../src/store/index.js";
+import { openSqliteStore, SQLITE_FILE_NAME } from "../src/store/sqlite.js";
 import { runStoreContract } from "./store-contract.js";
 import { rejectsWith, TestClock } from "./store-contract-support.js";
 

@@ -7,7 +7,7 @@ import { after, before, test } from "node:test";
 import { createOmadmServer } from "../src/app.js";
 import { loadServerConfig, type ConfigResult, type ServerConfigInput } from "../src/config.js";
 import { ServerError } from "../src/errors.js";
-import { createMemoryStore } from "../src/store/index.js";
+import { createMemoryStore } from "../src/store/memory-store.js";
 import { checkTlsMaterial, loadTlsMaterial } from "../src/tls/tls-material.js";
 import { makeFilePki, skipWithoutOpenssl, type FilePki } from "../../../test-support/openssl-pki.js";
 

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { connect, type ConnectionOptions } from "node:tls";
 import { after, before, test } from "node:test";
-import { certificateFingerprint } from "../src/auth/client-certificate.js";
+import { certificateFingerprint } from "../src/tls/client-certificate.js";
 import { makeFilePki, skipWithoutOpenssl, type FilePki } from "../../../test-support/openssl-pki.js";
 import { tempDir } from "./dm-support.js";
 import { startTlsServer, TlsDevice, tlsDispatcher, twoConnectionSession, type TlsTestServer } from "./tls-support.js";

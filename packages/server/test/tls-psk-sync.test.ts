@@ -3,7 +3,7 @@
 // commit, and a rolled-back change never. Over a real SQLite store in a temp dir.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { createPskKeyCache } from "../src/auth/psk-keys.js";
+import { createPskKeyCache } from "../src/tls/psk-keys.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
 import { withPskKeySync } from "../src/tls/psk-key-sync.js";
 import { manualClock, tempDir } from "./dm-support.js";

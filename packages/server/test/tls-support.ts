@@ -5,7 +5,7 @@ import type { TLSSocket } from "node:tls";
 import assert from "node:assert/strict";
 import { MT_P1, MT_P2, MT_P3, AT_CLIENT_INIT, type StatusItem } from "@omadm/protocol";
 import { Agent, request } from "undici";
-import { PSK_CIPHER_SUITES } from "../src/auth/tls-options.js";
+import { PSK_CIPHER_SUITES } from "../src/tls/tls-options.js";
 import { createOmadmServer, type OmadmServer } from "../src/app.js";
 import { loadServerConfig, type ServerConfigInput } from "../src/config.js";
 import { openSqliteStore } from "../src/store/sqlite.js";

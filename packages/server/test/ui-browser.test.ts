@@ -10,8 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { chromium, type BrowserContext } from "playwright-core";
-import { openSqliteStore, UiSessionState, type Store } from "../src/store/index.js";
-import { createUiService, uiPlugin, type UiService } from "../src/ui/index.js";
+import { openSqliteStore } from "../src/store/sqlite.js";
+import { UiSessionState } from "../src/store/types-content.js";
+import type { Store } from "../src/store/store.js";
+import { createUiService, type UiService } from "../src/ui/service.js";
+import { uiPlugin } from "../src/ui/plugin.js";
 import { isCi } from "../../../test-support/services.js";
 import {
   CHROMIUM_PATH,

@@ -6,9 +6,13 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
 import { hasServerErrorCode, ServerErrorCode } from "../src/errors.js";
-import { UiSessionState, type Store } from "../src/store/index.js";
+import { UiSessionState } from "../src/store/types-content.js";
+import type { Store } from "../src/store/store.js";
 import { storeCases, type StoreCase } from "./store-cases.js";
-import { createUiService, PAGE_CSP, uiPlugin, type UiService, type UiTemplate } from "../src/ui/index.js";
+import { createUiService, type UiService } from "../src/ui/service.js";
+import { PAGE_CSP } from "../src/ui/html.js";
+import { uiPlugin } from "../src/ui/plugin.js";
+import type { UiTemplate } from "../src/ui/template.js";
 
 const BASE = "https://dm.example.com";
 const TEMPLATE: UiTemplate = {

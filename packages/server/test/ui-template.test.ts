@@ -4,7 +4,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { hasServerErrorCode, ServerErrorCode } from "../src/errors.js";
-import { checkUiTemplate, escapeHtml, parseSubmission, PAGE_CSP, type UiTemplate } from "../src/ui/index.js";
+import { checkUiTemplate, type UiTemplate } from "../src/ui/template.js";
+import { escapeHtml, PAGE_CSP } from "../src/ui/html.js";
+import { parseSubmission } from "../src/ui/form.js";
 import { renderMessagePage, renderSessionPage } from "../src/ui/render.js";
 
 const FORM: UiTemplate = {

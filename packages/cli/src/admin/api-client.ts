@@ -1,6 +1,8 @@
 // The admin commands' HTTP client for the DM Server's REST API (/api/v1): JSON in and out, bearer token, and
 // RFC 9457 problem bodies turned into an ApiError whose message is the server's `detail`. node:http by
 // default; any fetch-compatible function can be injected (tests, proxies).
+import { errorMessage } from "@omadm/protocol/omadm-error";
+import { ApiError, ConnectionError } from "../cli-errors.js";
 
 /** The part of `fetch` the client uses; `globalThis.fetch` fits. */
 export type FetchLike = (
@@ -17,23 +19,6 @@ export interface ApiResponse {
   readonly contentType: string | null;
   readonly etag: string | null;
   readonly body: Uint8Array;
-}
-
-/** The server refused a request: status, the problem's stable `code` and its `detail`. */
-export class ApiError extends Error {
-  override readonly name = "ApiError";
-  readonly status: number;
-  readonly code: string | null;
-  constructor(status: number, code: string | null, detail: string) {
-    super(detail);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-/** The server could not be reached at all (refused, reset, DNS, …). */
-export class ConnectionError extends Error {
-  override readonly name = "ConnectionError";
 }
 
 export interface ApiClientOptions {
@@ -114,8 +99,10 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     try {
       res = await fetchLike(url, { method, headers, ...(body === undefined ? {} : { body }) });
     } catch (error) {
-      const reason = error instanceof Error ? ((error as { code?: string }).code ?? error.message) : String(error);
-      throw new ConnectionError(`cannot reach the omadm server at ${baseUrl}: ${reason}`, { cause: error });
+      // Node's socket errors carry a short code (ECONNREFUSED) that says more than their message.
+      const code = (error as { code?: unknown } | null)?.code;
+      const reason = typeof code === "string" ? code : errorMessage(error);
+      throw new ConnectionError(`cannot reach the omadm server at ${baseUrl}: ${reason}`, error);
     }
     const bytes = new Uint8Array(await res.arrayBuffer());
     const response = {

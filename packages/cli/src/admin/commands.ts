@@ -2,7 +2,8 @@
 // the way Package#2 carries it: the name, then its parameters in the order of docs/protocol.md §4; its --help
 // prints that parameter table (queue-help.ts).
 import type { Command } from "commander";
-import { action, UsageError, withApiOptions, type AdminDeps, type Run } from "./context.js";
+import { UsageError } from "../cli-errors.js";
+import { action, withApiOptions, type AdminDeps, type Run } from "./context.js";
 import { cell, details, time } from "./format.js";
 import { printPage, withPageOptions } from "./list-page.js";
 import { addQueueHelp, type QueueHelpTable } from "./queue-help.js";

@@ -2,7 +2,9 @@
 // --server/--token/--json options with their environment fallbacks, and one way to fail: a readable line on
 // stderr and a non-zero exit code, never a stack trace.
 import { Option, type Command } from "commander";
-import { ApiError, ConnectionError, createApiClient, type ApiClient, type FetchLike } from "./api-client.js";
+import { errorMessage } from "@omadm/protocol/omadm-error";
+import { ApiError, ConnectionError, UsageError } from "../cli-errors.js";
+import { createApiClient, type ApiClient, type FetchLike } from "./api-client.js";
 
 export const DEFAULT_SERVER_URL = "http://127.0.0.1:8080";
 
@@ -34,11 +36,6 @@ export interface ApiOptionValues {
   readonly server?: string;
   readonly token?: string;
   readonly json?: boolean;
-}
-
-/** A refusal detected locally, before any request. */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
 }
 
 /** Adds --server, --token and --json to a leaf command (they may also be set on a parent). */
@@ -103,9 +100,9 @@ export function action<A extends unknown[]>(
 function describeFailure(error: unknown): [ExitCode, string] {
   if (error instanceof ApiError) {
     const hint = error.status === 401 ? " (set --token or OMADM_TOKEN)" : "";
-    return [ExitCode.Refused, `${error.message}${hint} [${error.code ?? `HTTP ${error.status}`}]`];
+    return [ExitCode.Refused, `${error.message}${hint} [${error.problemCode ?? `HTTP ${error.status}`}]`];
   }
   if (error instanceof ConnectionError) return [ExitCode.Unreachable, error.message];
   if (error instanceof UsageError) return [ExitCode.Usage, error.message];
-  return [ExitCode.Refused, error instanceof Error ? error.message : String(error)];
+  return [ExitCode.Refused, errorMessage(error)];
 }

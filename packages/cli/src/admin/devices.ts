@@ -1,7 +1,8 @@
 // omadm devices list|show|add|rm — the device registry through /api/v1/devices.
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { action, UsageError, withApiOptions, type AdminDeps, type Run } from "./context.js";
+import { UsageError } from "../cli-errors.js";
+import { action, withApiOptions, type AdminDeps, type Run } from "./context.js";
 import { cell, details, labels, time } from "./format.js";
 import { printPage, withPageOptions } from "./list-page.js";
 

@@ -1,7 +1,8 @@
 // omadm wake <deviceId> and omadm alerts list — Package#0 on demand (docs/protocol.md §2) and the Generic Alerts
 // devices sent (§3.4).
 import type { Command } from "commander";
-import { action, UsageError, withApiOptions, type AdminDeps } from "./context.js";
+import { UsageError } from "../cli-errors.js";
+import { action, withApiOptions, type AdminDeps } from "./context.js";
 import { cell, time } from "./format.js";
 import { printPage, withPageOptions } from "./list-page.js";
 

@@ -11,16 +11,6 @@ import { registerEventCommands } from "./events.js";
 import { registerRepoCommands } from "./repo.js";
 import { registerTokenCommands, registerUiCommands } from "./ui-tokens.js";
 
-export {
-  ApiError,
-  ConnectionError,
-  createApiClient,
-  nodeHttpFetch,
-  type ApiClient,
-  type FetchLike,
-} from "./api-client.js";
-export { DEFAULT_SERVER_URL, ExitCode, type AdminDeps } from "./context.js";
-
 /** Adds `devices`, `commands`, `wake`, `alerts`, `repo`, `ui` and `token` to the program. */
 export function registerAdminCommands(program: Command, deps: AdminDeps): void {
   registerDeviceCommands(program, deps);

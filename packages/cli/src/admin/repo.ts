@@ -3,9 +3,11 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { extname } from "node:path";
 import type { Command } from "commander";
-import { action, UsageError, withApiOptions, type AdminDeps } from "./context.js";
+import { UsageError } from "../cli-errors.js";
+import { action, withApiOptions, type AdminDeps } from "./context.js";
 import { cell, time } from "./format.js";
 import { printPage, withPageOptions } from "./list-page.js";
+import { errorMessage } from "@omadm/protocol/omadm-error";
 
 type Json = Record<string, unknown>;
 
@@ -40,7 +42,7 @@ export function registerRepoCommands(program: Command, deps: AdminDeps): void {
         try {
           bytes = new Uint8Array(readFileSync(file));
         } catch (error) {
-          throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+          throw new UsageError(`cannot read ${file}: ${errorMessage(error)}`);
         }
         const { data } = await run.api.json<Json>("PUT", "/repository/content", {
           query: { path, deviceId: o.device },

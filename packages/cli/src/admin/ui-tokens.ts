@@ -1,8 +1,10 @@
 // omadm ui create|show — SHOW pages (docs/protocol.md §4.6); omadm token create|list|revoke — operator API tokens.
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { action, UsageError, withApiOptions, type AdminDeps, type Run } from "./context.js";
+import { UsageError } from "../cli-errors.js";
+import { action, withApiOptions, type AdminDeps, type Run } from "./context.js";
 import { cell, details, table, time } from "./format.js";
+import { errorMessage } from "@omadm/protocol/omadm-error";
 
 type Json = Record<string, unknown>;
 
@@ -13,13 +15,13 @@ export function readTemplate(text: string): unknown {
     try {
       source = readFileSync(text, "utf8");
     } catch (error) {
-      throw new UsageError(`cannot read template ${text}: ${(error as Error).message}`);
+      throw new UsageError(`cannot read template ${text}: ${errorMessage(error)}`);
     }
   }
   try {
     return JSON.parse(source) as unknown;
   } catch (error) {
-    throw new UsageError(`the template is not JSON: ${(error as Error).message}`);
+    throw new UsageError(`the template is not JSON: ${errorMessage(error)}`);
   }
 }
 

@@ -1,11 +1,12 @@
 // The bodies of `omadm client run|daemon|tree|set|alert` (see index.ts): each opens the device from its config
 // file, does its one thing and closes it. Loaded by index.ts only when a client command runs.
 import type { DmClient, DmClientEventName, DmClientLogger } from "@omadm/client";
+import { errorMessage } from "@omadm/protocol/omadm-error";
+import { UsageError } from "../cli-errors.js";
 import { describeListener, openDevice, type Device } from "./device.js";
 import { EVENT_LINES, formatMoData, formatTree, scalar } from "./format.js";
 import {
   ClientExitCode,
-  UsageProblem,
   type AlertFlags,
   type ClientCommandDeps,
   type CommonFlags,
@@ -59,12 +60,12 @@ function printEvents(deps: ClientCommandDeps, client: DmClient, names: readonly 
 function serverOf(device: Device, named: string | undefined): string {
   const ids = device.client.accounts().map((a) => a.srvId);
   if (named !== undefined) {
-    if (!ids.includes(named)) throw new UsageProblem(`no account with SrvID "${named}" (accounts: ${ids.join(", ")})`);
+    if (!ids.includes(named)) throw new UsageError(`no account with SrvID "${named}" (accounts: ${ids.join(", ")})`);
     return named;
   }
   const [only, ...more] = ids;
-  if (only === undefined) throw new UsageProblem("the device has no DM Account");
-  if (more.length > 0) throw new UsageProblem(`several accounts (${ids.join(", ")}): choose one with --server`);
+  if (only === undefined) throw new UsageError("the device has no DM Account");
+  if (more.length > 0) throw new UsageError(`several accounts (${ids.join(", ")}): choose one with --server`);
   return only;
 }
 
@@ -126,7 +127,7 @@ function stopOnSignals(running: RunningDaemon): void {
     running.stop().then(
       () => process.exit(0),
       (e: unknown) => {
-        process.stderr.write(`omadm client: stop failed: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.stderr.write(`omadm client: stop failed: ${errorMessage(e)}\n`);
         process.exit(1);
       },
     );
@@ -182,7 +183,7 @@ export async function set(deps: ClientCommandDeps, flags: CommonFlags, uri: stri
 
 export async function alert(deps: ClientCommandDeps, flags: AlertFlags, alertType: string): Promise<number> {
   if (flags.data !== undefined && flags.dataType === undefined) {
-    throw new UsageProblem("--data needs --data-type (a Generic Alert with Data MUST have a DataType)");
+    throw new UsageError("--data needs --data-type (a Generic Alert with Data MUST have a DataType)");
   }
   const device = open(deps, flags);
   try {
@@ -196,7 +197,7 @@ export async function alert(deps: ClientCommandDeps, flags: AlertFlags, alertTyp
       ...(flags.dataType === undefined ? {} : { DataType: flags.dataType }),
       ...(flags.data === undefined ? {} : { Data: parseData(flags.data) }),
     });
-    if (!r.ok) throw new UsageProblem(`the alert is not valid: ${r.error.message}`);
+    if (!r.ok) throw new UsageError(`the alert is not valid: ${r.error.message}`);
     if (flags.now !== true) {
       print(deps, [`alert ${r.value.id} queued for ${serverId}; it goes with the next session`]);
       return ClientExitCode.Ok;

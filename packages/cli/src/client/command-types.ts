@@ -1,6 +1,6 @@
-// What the `omadm client` commands share, apart from the device: their dependencies, flags, exit codes and the
-// failures that are the user's to fix (exit code 2). Light on purpose: the command definitions (index.ts) load it
-// without loading the client.
+// What the `omadm client` commands share, apart from the device: their dependencies, flags and exit codes (the
+// failures that are the user's to fix, exit code 2, are ConfigProblem and UsageError in ../cli-errors.ts).
+// Light on purpose: the command definitions (index.ts) load it without loading the client.
 import type { DmClient } from "@omadm/client";
 
 export interface ClientCommandDeps {
@@ -36,14 +36,4 @@ export interface AlertFlags extends CommonFlags {
   readonly dataType?: string;
   readonly data?: string;
   readonly now?: boolean;
-}
-
-/** A config file problem, reported as exit code 2 with the key at fault. */
-export class ConfigProblem extends Error {
-  override readonly name = "ConfigProblem";
-}
-
-/** A wrong argument or flag (exit code 2). */
-export class UsageProblem extends Error {
-  override readonly name = "UsageProblem";
 }

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { notificationTopic } from "@omadm/protocol";
+import { ConfigProblem } from "../cli-errors.js";
 import {
   type BoundNotificationTransport,
   type DeviceConfig,
@@ -24,7 +25,6 @@ import {
   loadDeviceConfig,
   nodeStateFs,
 } from "@omadm/client";
-import { ConfigProblem } from "./command-types.js";
 
 /** Node timers, kept referenced: `client run` waits for delayed EXEC results before it exits. */
 const nodeTimers = {
@@ -52,7 +52,7 @@ export interface OpenDeviceOptions {
 
 export function openDevice(configPath: string, options: OpenDeviceOptions): Device {
   const loaded = loadDeviceConfig(configPath);
-  if (!loaded.ok) throw new ConfigProblem(`${configPath}: ${loaded.error.message}`);
+  if (!loaded.ok) throw new ConfigProblem(`${configPath}: ${loaded.error.message}`, loaded.error);
   const config = loaded.value;
   mkdirSync(config.stateDir, { recursive: true });
   const http = createUndiciHttpClient(httpOptions(config, options.logger));

@@ -7,16 +7,9 @@
 // Only the command definitions load with the program; the device (@omadm/client, its transports) is imported
 // when a command runs (actions.ts), so that the other `omadm` commands start fast.
 import { Option, type Command } from "commander";
-import {
-  ClientExitCode,
-  ConfigProblem,
-  UsageProblem,
-  type AlertFlags,
-  type ClientCommandDeps,
-  type CommonFlags,
-} from "./command-types.js";
-
-export { ClientExitCode, type ClientCommandDeps, type RunningDaemon } from "./command-types.js";
+import { errorMessage } from "@omadm/protocol/omadm-error";
+import { ConfigProblem, UsageError } from "../cli-errors.js";
+import { ClientExitCode, type AlertFlags, type ClientCommandDeps, type CommonFlags } from "./command-types.js";
 
 export function registerClientCommands(program: Command, deps: ClientCommandDeps): void {
   const client = program
@@ -80,8 +73,8 @@ function action<A extends unknown[]>(
       const code = await body(...(args.slice(0, -1) as A));
       if (code !== ClientExitCode.Ok) setExit(code);
     } catch (error) {
-      const usage = error instanceof ConfigProblem || error instanceof UsageProblem;
-      deps.err(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+      const usage = error instanceof ConfigProblem || error instanceof UsageError;
+      deps.err(`error: ${errorMessage(error)}\n`);
       setExit(usage ? ClientExitCode.Usage : ClientExitCode.Failed);
     }
   };

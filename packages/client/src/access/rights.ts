@@ -11,7 +11,6 @@ export function isRight(value: unknown): value is Right {
 
 /** The DM commands that act on tree nodes. */
 export type TreeCommand = Extract<CommandName, "GET" | "HPUT" | "HPOST" | "SUB" | "HGET" | "DELETE" | "EXEC">;
-export const TREE_COMMANDS: readonly TreeCommand[] = ["GET", "HPUT", "HPOST", "SUB", "HGET", "DELETE", "EXEC"];
 
 /** §10: Read for GET/HPUT/HPOST/SUB; Write for HGET/DELETE; Exec for EXEC. */
 export const RIGHT_FOR: { readonly [C in TreeCommand]: Right } = {

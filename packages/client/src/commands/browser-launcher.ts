@@ -26,18 +26,6 @@ export interface SpawnBrowserLauncherOptions {
   readonly spawn?: SpawnFunction;
 }
 
-/** Flags for Debian's chromium in a headless test setup (design notes, "Browser tests"). */
-export const CHROMIUM_HEADLESS_ARGS: readonly string[] = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
 function launchArgs(args: readonly string[], url: string): string[] {
   if (!args.some((a) => a.includes("{url}"))) return [...args, url];
   return args.map((a) => a.split("{url}").join(url));

@@ -3,9 +3,9 @@
 // command becomes one Package#3 status item; execute() never rejects (a failure is a status code, §5).
 // Also the device-software side of DEFAULT (requestConfiguration) and the OMADM-Accept setter the runner feeds
 // from Package#2 responses (docs/protocol.md §1.6).
-import { type Command, Status, type StatusItem } from "@omadm/protocol";
-import { performExec } from "../exec/exec-command.js";
-import type { ExecRegistry } from "../exec/exec-registry.js";
+import { errorMessage, type Command, Status, type StatusItem } from "@omadm/protocol";
+import { performExec } from "./exec.js";
+import type { ExecRegistry } from "./exec-registry.js";
 import type {
   AlertOutbox,
   CommandContext,
@@ -13,7 +13,7 @@ import type {
   CommandOutcome,
   OutboxAlert,
 } from "../session/contracts.js";
-import { performSub, performUnsub } from "../subscriptions/sub-command.js";
+import { performSub, performUnsub } from "./sub.js";
 import type { SubscriptionRegistry } from "../subscriptions/subscription-registry.js";
 import type { BrowserLauncher } from "./browser-launcher.js";
 import { type CommandEnvDeps, type CommandEnvOptions, createCommandEnv } from "./command-env.js";
@@ -138,7 +138,7 @@ export function createCommandExecutor(
           {
             sessionId: ctx.sessionId,
             command: command.name,
-            error: error instanceof Error ? error.message : String(error),
+            error: errorMessage(error),
           },
           "DM command threw",
         );
@@ -153,7 +153,7 @@ export function createCommandExecutor(
       if (running !== undefined) return running;
       const p = requestConfiguration(env, deps.defaults, moid, opts.signal)
         .catch((error: unknown): ConfigurationOutcome => {
-          const message = error instanceof Error ? error.message : String(error);
+          const message = errorMessage(error);
           return {
             kind: "failed",
             sc: Status.COMMAND_FAILED,

@@ -1,7 +1,7 @@
 // SHOW (docs/protocol.md §4.6 status, omadm's choice): start the Web Browser Component on the ServerURI and
 // go on — never wait for the UI session. 200 = launched, 500 = the launch failed or did not finish within the
 // launch timeout (processing continues either way), 501 = no launcher configured (SHOW is a SHOULD).
-import { Status, type StatusItem, parseServerUri } from "@omadm/protocol";
+import { errorMessage, Status, type StatusItem, parseServerUri } from "@omadm/protocol";
 import type { BrowserLauncher } from "./browser-launcher.js";
 import type { CommandEnv } from "./command-env.js";
 
@@ -45,7 +45,7 @@ export async function performShow(
     case "failed":
       return {
         status: { sc: Status.COMMAND_FAILED },
-        message: `the Web Browser Component could not be started: ${r.error instanceof Error ? r.error.message : String(r.error)}`,
+        message: `the Web Browser Component could not be started: ${errorMessage(r.error)}`,
       };
   }
 }

@@ -5,7 +5,7 @@
 // authenticates devices (docs/protocol.md §11.2) gets its 401 answered once with the credentials of the DM Account
 // the transfer is for, exactly as the session answers its DM Server.
 import { randomBytes } from "node:crypto";
-import { HDR_ACCEPT, HDR_DEVID, type MoSerialization, Status } from "@omadm/protocol";
+import { errorMessage, HDR_ACCEPT, HDR_DEVID, type MoSerialization, Status } from "@omadm/protocol";
 import { createHttpAuthenticator } from "../http/http-auth.js";
 import {
   HttpErrorCode,
@@ -105,7 +105,7 @@ async function send(env: CommandEnv, req: TransferRequest, signal: AbortSignal |
   } catch (error) {
     if (isHttpTransportError(error)) return { ok: false, code: error.code, message: error.message };
     // The HttpClient contract allows only HttpTransportError; anything else is treated as a network failure.
-    return { ok: false, code: HttpErrorCode.NETWORK, message: error instanceof Error ? error.message : String(error) };
+    return { ok: false, code: HttpErrorCode.NETWORK, message: errorMessage(error) };
   }
 }
 

@@ -8,6 +8,7 @@ import { isAbsolute, resolve } from "node:path";
 import { Compile } from "typebox/compile";
 import type { TLocalizedValidationError } from "typebox/error";
 import {
+  errorMessage,
   ConType,
   type MoDefinition,
   type Result,
@@ -15,6 +16,7 @@ import {
   isValidMiid,
   isValidMoid,
   ok,
+  OmadmError,
   parseDdf,
   parseJsonText,
 } from "@omadm/protocol";
@@ -33,15 +35,13 @@ export const DeviceConfigErrorCode = {
 } as const;
 export type DeviceConfigErrorCode = (typeof DeviceConfigErrorCode)[keyof typeof DeviceConfigErrorCode];
 
-export class DeviceConfigError extends Error {
+export class DeviceConfigError extends OmadmError<DeviceConfigErrorCode> {
   override readonly name = "DeviceConfigError";
-  readonly code: DeviceConfigErrorCode;
   /** The config key at fault, e.g. `accounts[0].srvUri` ("" for the whole document). */
   readonly key: string;
 
   constructor(code: DeviceConfigErrorCode, key: string, message: string, cause?: unknown) {
-    super(key === "" ? message : `${key}: ${message}`, { cause });
-    this.code = code;
+    super(code, key === "" ? message : `${key}: ${message}`, cause === undefined ? {} : { cause });
     this.key = key;
   }
 }
@@ -151,7 +151,7 @@ function resolveConfig(json: DeviceConfigJson, options: ParseDeviceConfigOptions
     try {
       return options.readFile(path(p));
     } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
+      const why = errorMessage(error);
       throw new DeviceConfigError(DeviceConfigErrorCode.FILE, key, `cannot read ${path(p)} (${why})`, error);
     }
   };

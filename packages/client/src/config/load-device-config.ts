@@ -2,7 +2,7 @@
 // from disk, relative paths resolving against the config file's directory. Only when called.
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { type Result, err } from "@omadm/protocol";
+import { errorMessage, type Result, err } from "@omadm/protocol";
 import { type DeviceConfig, DeviceConfigError, DeviceConfigErrorCode, parseDeviceConfig } from "./device-config.js";
 
 const readBytes = (path: string): Uint8Array => new Uint8Array(readFileSync(path));
@@ -14,7 +14,7 @@ export function loadDeviceConfig(file: string): Result<DeviceConfig, DeviceConfi
   try {
     text = readBytes(path);
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
+    const why = errorMessage(error);
     return err(new DeviceConfigError(DeviceConfigErrorCode.FILE, "", `cannot read config ${path} (${why})`, error));
   }
   return parseDeviceConfig(text, { baseDir: dirname(path), readFile: readBytes });

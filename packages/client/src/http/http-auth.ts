@@ -3,7 +3,7 @@
 // Credentials come from the account's Ext/HttpAuth (§9.2, omadm's choice). The cnonce comes from an injected random
 // source, so the Authorization values are reproducible in tests.
 import { createHash } from "node:crypto";
-import { err, ok, type Result } from "@omadm/protocol";
+import { err, ok, OmadmError, type Result } from "@omadm/protocol";
 import type { HttpAuthCredentials } from "../tree/dmacc.js";
 import { parseWwwAuthenticate, type AuthChallenge } from "./auth-challenge.js";
 
@@ -21,13 +21,8 @@ export const AuthErrorCode = {
 } as const;
 export type AuthErrorCode = (typeof AuthErrorCode)[keyof typeof AuthErrorCode];
 
-export class HttpAuthError extends Error {
+export class HttpAuthError extends OmadmError<AuthErrorCode> {
   override readonly name = "HttpAuthError";
-  readonly code: AuthErrorCode;
-  constructor(code: AuthErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 /** The request an Authorization value is computed for. */

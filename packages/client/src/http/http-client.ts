@@ -1,6 +1,7 @@
 // The HTTP seam of the DM Client: the session runner and the command executors (HGET/HPUT/HPOST/SUB) talk to
 // DM Servers and Data Repositories only through this interface, so the transport (undici, TLS, PSK) stays an
 // adapter (ARCHITECTURE.md invariant 2).
+import { OmadmError } from "@omadm/protocol";
 
 export interface HttpRequest {
   readonly method: "GET" | "PUT" | "POST";
@@ -45,13 +46,11 @@ export const HttpErrorCode = {
 } as const;
 export type HttpErrorCode = (typeof HttpErrorCode)[keyof typeof HttpErrorCode];
 
-export class HttpTransportError extends Error {
+export class HttpTransportError extends OmadmError<HttpErrorCode> {
   override readonly name = "HttpTransportError";
-  readonly code: HttpErrorCode;
 
   constructor(code: HttpErrorCode, message: string, options?: { readonly cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, options?.cause === undefined ? {} : { cause: options.cause });
   }
 }
 

@@ -52,7 +52,6 @@ import {
 } from "./session-types.js";
 
 // The vocabulary is re-exported so callers import the machine from one place.
-export * from "./session-states.js";
 
 export function initialState(options: MachineOptions): SessionState {
   return { kind: StateKind.Idle, options };

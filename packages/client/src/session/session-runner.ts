@@ -3,7 +3,7 @@
 // Transport details per docs/protocol.md §1.3–§1.5: OMADM-DevID, Content-Type and Accept on every POST; cookies kept
 // for the session only; a 401 answered once with the account's credentials; Package#2 timeout 300 s by default.
 import { randomBytes as nodeRandomBytes } from "node:crypto";
-import { HDR_DEVID, MT_P2, type MosEntry } from "@omadm/protocol";
+import { errorMessage, HDR_DEVID, MT_P2, type MosEntry } from "@omadm/protocol";
 import {
   headerValue,
   headerValues,
@@ -18,13 +18,12 @@ import { createCookieJar, type CookieClock, type CookieJar } from "./cookie-jar.
 import {
   ActionKind,
   EventKind,
-  initialState,
-  step,
   type PostAction,
   type SessionAction,
   type SessionEvent,
   type SessionState,
-} from "./session-machine.js";
+} from "./session-states.js";
+import { initialState, step } from "./session-machine.js";
 import {
   AbortCode,
   OutcomeKind,
@@ -138,7 +137,7 @@ export async function runSession(
     }
   } catch (error) {
     // A dependency broke its contract (the outbox, the MOS source, the logger): the session ends, never rejects.
-    return report(deps, internal(`session failed: ${error instanceof Error ? error.message : String(error)}`));
+    return report(deps, internal(`session failed: ${errorMessage(error)}`));
   } finally {
     options.signal?.removeEventListener("abort", onCancel);
   }
@@ -229,7 +228,7 @@ async function post(run: RunContext, action: PostAction): Promise<SessionEvent> 
       return { kind: EventKind.TransportFailed, code: error.code, message: error.message, timeout };
     }
     // The HttpClient contract allows only HttpTransportError; anything else is treated as a network failure.
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     return { kind: EventKind.TransportFailed, code: HttpErrorCode.NETWORK, message, timeout: false };
   }
 }

@@ -2,7 +2,7 @@
 // directory, fsync it, rename it over the file, fsync the directory. A crash before the rename leaves the old
 // file (and a stray temp file, ignored by load and overwritten by the next save); after it, the new one.
 import { dirname } from "node:path";
-import { ErrorCode, ProtocolError, type Result, err, ok } from "@omadm/protocol";
+import { errorMessage, ErrorCode, ProtocolError, type Result, err, ok } from "@omadm/protocol";
 import type { ClientStateDocument } from "./client-state.js";
 import { decodeClientState, encodeClientState } from "./state-codec.js";
 import type { StateStore } from "./state-store.js";
@@ -14,7 +14,7 @@ export interface FileStateStoreOptions {
 }
 
 function ioError(action: string, path: string, cause: unknown): Result<never> {
-  const why = cause instanceof Error ? cause.message : String(cause);
+  const why = errorMessage(cause);
   return err(
     new ProtocolError(ErrorCode.STATE_IO, `client state: cannot ${action} (${why})`, { status: 500, path, cause }),
   );

@@ -6,6 +6,7 @@ import { XMLParser } from "fast-xml-parser";
 import { ErrorCode, ProtocolError } from "../errors.js";
 import { err, ok, type Result } from "../result.js";
 import { scanXml } from "./xml-scan.js";
+import { errorMessage } from "../omadm-error.js";
 
 export interface XmlElement {
   /** The qualified element name as written (`Node`, `MSFT:RWAccess`). */
@@ -139,7 +140,7 @@ export function parseXmlDocument(input: string | Uint8Array, limits: XmlLimits):
     // maxNestedTags is a second fence behind scanXml's depth bound.
     tree = new XMLParser({ ...PARSER_OPTIONS, maxNestedTags: limits.maxDepth + 1 }).parse(scanned.value);
   } catch (cause) {
-    const detail = cause instanceof Error ? cause.message : String(cause);
+    const detail = errorMessage(cause);
     return xmlError(`DDF is not well-formed XML: ${detail}`, { cause });
   }
   if (Array.isArray(tree)) {

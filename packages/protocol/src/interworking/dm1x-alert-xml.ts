@@ -10,6 +10,7 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { ErrorCode, ProtocolError } from "../errors.js";
 import { err, ok, type Result } from "../result.js";
 import type { Dm1xAlert, Dm1xAlertItem } from "./dm1x-alert.js";
+import { errorMessage } from "../omadm-error.js";
 
 export interface Dm1xXmlOptions {
   /** Largest accepted input (UTF-8 bytes for bytes, UTF-16 units for a string); default 1 MiB. */
@@ -63,7 +64,7 @@ export function parseDm1xAlertXml(input: Uint8Array | string, options: Dm1xXmlOp
     doc = parser.parse(text);
   } catch (cause) {
     // Nesting beyond MAX_NESTED_TAGS, or anything else the tokenizer refuses.
-    return fail(`invalid XML: ${cause instanceof Error ? cause.message : String(cause)}`);
+    return fail(`invalid XML: ${errorMessage(cause)}`);
   }
   if (!isRecord(doc) || Object.keys(doc).length !== 1 || !("Alert" in doc) || Array.isArray(doc.Alert)) {
     return fail("the document must have exactly one root element, <Alert>");

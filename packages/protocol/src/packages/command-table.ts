@@ -151,6 +151,3 @@ export type Command =
   | { readonly name: "DEFAULT"; readonly serverUri: string; readonly moid: string }
   | { readonly name: "SUB"; readonly serverUri: string; readonly clientUri: string }
   | { readonly name: "UNSUB"; readonly clientUri: string };
-
-/** The typed command with the given name. */
-export type CommandOf<N extends CommandName> = Extract<Command, { readonly name: N }>;

@@ -30,9 +30,6 @@ import { registerTokenRoutes } from "./routes-tokens.js";
 import { registerUiSessionRoutes } from "./routes-ui-sessions.js";
 
 export const API_PREFIX = "/api";
-export const API_V1_PREFIX = "/api/v1";
-export const OPENAPI_PATH = "/api/openapi.json";
-export const DOCS_PATH = "/api/docs";
 /** Default JSON body limit of the API (1 MiB). */
 export const DEFAULT_API_BODY_LIMIT = 1024 * 1024;
 /** Default repository item body limit of the API (16 MiB, the repository's default item limit). */

@@ -10,7 +10,7 @@ import { ServerError, ServerErrorCode } from "../errors.js";
 import type { Store } from "../store/store.js";
 import { DeviceState, HttpAuthType, type Clock, type Device } from "../store/types.js";
 import { parseAuthorization } from "./authorization-header.js";
-import { peerCertificateFingerprint } from "./client-certificate.js";
+import { peerCertificateFingerprint } from "../tls/client-certificate.js";
 import { NonceState, NonceUse, createNonceCountGuard, createNonceMinter } from "./digest-nonce.js";
 import { basicChallenge, basicPasswordMatches, parseBasicCredentials } from "./http-basic.js";
 import {
@@ -21,7 +21,7 @@ import {
   storedHa1,
   type DigestAlgorithm,
 } from "./http-digest.js";
-import { createPskKeyCache, type PskKeyCache } from "./psk-keys.js";
+import { createPskKeyCache, type PskKeyCache } from "../tls/psk-keys.js";
 import {
   AuthMode,
   DEVID_HEADER,

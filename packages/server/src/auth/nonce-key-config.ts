@@ -13,13 +13,20 @@
 // each process draws a random key, and the server logs one warning at start when Digest is on (app.ts).
 import { readFileSync } from "node:fs";
 import { ServerError, ServerErrorCode } from "../errors.js";
-import type { ConfigProblem, ServerConfig } from "../config.js";
+import type { ConfigProblem, ConfigSource } from "../config-problem.js";
 import { AuthMode } from "./types.js";
+import { errorMessage } from "@omadm/protocol";
 
 export const MIN_NONCE_KEY_BYTES = 16;
 export const NONCE_KEY_ENV = "OMADM_DEVICE_AUTH_NONCE_KEY";
 
-type DeviceAuthConfig = ServerConfig["deviceAuth"];
+/** The part of the `deviceAuth` configuration section the nonce key comes from. */
+export interface NonceKeySettings {
+  readonly modes: readonly AuthMode[];
+  readonly nonceKey: string | null;
+  readonly nonceKeyFile: string | null;
+}
+type DeviceAuthConfig = NonceKeySettings;
 /** Reads a whole file; throws when it cannot. */
 export type ReadKeyFile = (path: string) => Uint8Array;
 
@@ -68,7 +75,7 @@ function keyOf(auth: DeviceAuthConfig, read: ReadKeyFile): KeyOutcome {
       return {
         ok: false,
         path: "deviceAuth.nonceKeyFile",
-        message: `deviceAuth.nonceKeyFile ${path} cannot be read: ${(cause as Error).message}`,
+        message: `deviceAuth.nonceKeyFile ${path} cannot be read: ${errorMessage(cause)}`,
       };
     }
     const key = trimKeyBytes(bytes);
@@ -94,8 +101,8 @@ const usesDigest = (auth: DeviceAuthConfig): boolean => auth.modes.includes(Auth
  * a warning, and nothing is read.
  */
 export function resolveNonceKeyConfig(
-  config: ServerConfig,
-  explicit: ReadonlyMap<string, ConfigProblem["source"]>,
+  config: { readonly deviceAuth: NonceKeySettings },
+  explicit: ReadonlyMap<string, ConfigSource>,
   read: ReadKeyFile = defaultRead,
 ): { readonly problems: readonly ConfigProblem[]; readonly warnings: readonly string[] } {
   const auth = config.deviceAuth;

@@ -7,6 +7,7 @@
 // TIMESTAMP (POSIX seconds), REQ-MOS, PREFERRED-CON-TYPE; §2.5: SHA256-DIGEST; §12: UDP and MQTT.
 
 import {
+  errorMessage,
   NOTIFICATION_TOPIC_PREFIX,
   OptionProfile,
   encodeNotification,
@@ -215,7 +216,7 @@ function wantsMos(device: Device, wake: WakeOptions, options: NotifierOptions): 
 /** Senders reject with NOTIFY_* ServerErrors; anything else is wrapped so callers only ever see typed errors. */
 function asNotifyError(error: unknown, where: string): ServerError {
   if (isServerError(error)) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return new ServerError(ServerErrorCode.NOTIFY_SEND_FAILED, `${where}: ${message}`, { cause: error });
 }
 

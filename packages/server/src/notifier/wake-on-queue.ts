@@ -10,6 +10,7 @@
 import type { NotificationRecord } from "../store/types-session.js";
 import type { Notifier, NotifierEventLogger } from "./notifier.js";
 import { stderrNotifierLogger } from "./transports/notification-sender.js";
+import { errorMessage } from "@omadm/protocol";
 
 /** The timer functions the helper uses, injected so tests can fire them by hand. */
 export interface Timers {
@@ -72,10 +73,7 @@ export function createWakeOnQueue(notifier: Pick<Notifier, "wake">, options: Wak
     const settled = run.then((outcome) => {
       if (!outcome.ok) {
         const error = outcome.error;
-        logger.warn(
-          { deviceId, reason, error: error instanceof Error ? error.message : String(error) },
-          "wake on queue: notification not sent",
-        );
+        logger.warn({ deviceId, reason, error: errorMessage(error) }, "wake on queue: notification not sent");
       }
       try {
         options.onWake?.(deviceId, outcome);

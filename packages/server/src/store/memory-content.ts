@@ -3,7 +3,7 @@
 import { ServerError, ServerErrorCode } from "../errors.js";
 import { checkAlert, checkApiToken, checkIfMatch, checkNotificationRecord } from "./content-rules.js";
 import { checkRepositoryItem, checkUiSession, checkUpload, duplicateTokenHash } from "./content-rules.js";
-import { memoryPage, out, requireDevice, type MemoryContext } from "./memory-store.js";
+import { memoryPage, out, requireDevice, type MemoryContext } from "./memory-context.js";
 import { checkUiTransition, commandNotFound, copyBytes, jsonRoundTrip, makeEtag } from "./rules.js";
 import { invalid, nextNotificationId, requireText, SHARED_SCOPE, uiSessionNotFound } from "./rules.js";
 import type { AlertStore, ApiTokenStore, NotificationStore, RepositoryStore, UiSessionStore } from "./store.js";

@@ -2,7 +2,7 @@
 // expiring a session requeues the commands it had in flight, in the same atomic step).
 /* eslint-disable @typescript-eslint/require-await -- see memory-store.ts */
 import { ServerError, ServerErrorCode } from "../errors.js";
-import { memoryPage, out, requireDevice, type MemoryContext } from "./memory-store.js";
+import { memoryPage, out, requireDevice, type MemoryContext } from "./memory-context.js";
 import { checkCloseReason, checkCompletion, checkNewCommand, checkNewSession } from "./queue-rules.js";
 import { checkSessionPatch, commandsEqual, sessionLive } from "./queue-rules.js";
 import { checkCancellable, checkResultTarget, commandNotFound, illegalCommand, invalid } from "./rules.js";

@@ -9,69 +9,12 @@ import { applyDevicePatch, checkDevicePatch, checkNewDevice, newDeviceRecord } f
 import { stateAfterContact, type CheckedDevicePatch } from "./device-rules.js";
 import { createMemoryContent } from "./memory-content.js";
 import { createMemoryCommands, createMemorySessions } from "./memory-queue.js";
-import { decodeCursor, deviceNotFound, idSource, pageLimit, requireText, toPage, type CursorKey } from "./rules.js";
+import { MemoryStoreData, memoryPage, out, requireDevice, type MemoryContext } from "./memory-context.js";
+import { idSource, requireText } from "./rules.js";
 import { StoreKind, type DeviceStore, type Store, type StoreParts } from "./store.js";
 import { checkActive, TransactionScope, wrapParts, type TransactionState } from "./transaction-support.js";
-import { DeviceState, SortOrder, type Command, type Device, type Page, type PageQuery } from "./types.js";
+import { DeviceState, type Device } from "./types.js";
 import type { StoreDeps } from "./types.js";
-import type { ApiToken, RepositoryItem, UiSession, Upload } from "./types-content.js";
-import type { NotificationRecord, Session, StoredAlert } from "./types-session.js";
-
-/**
- * Everything a memory store holds. Pass the same instance to a second `createMemoryStore` to simulate a
- * restart (what a SQLite file or PostgreSQL database gives the other implementations).
- */
-export class MemoryStoreData {
-  readonly devices = new Map<string, Device>();
-  /** Insertion order is enqueue order. */
-  readonly commands = new Map<string, { readonly seq: number; readonly rec: Command }>();
-  readonly sessions = new Map<string, Session>();
-  readonly alerts = new Map<string, { readonly seq: number; readonly rec: StoredAlert }>();
-  readonly notifications = new Map<string, { readonly seq: number; readonly rec: NotificationRecord }>();
-  readonly repository = new Map<string, { readonly version: number; readonly item: RepositoryItem }>();
-  readonly uploads = new Map<string, { readonly seq: number; readonly rec: Upload }>();
-  readonly uiSessions = new Map<string, UiSession>();
-  readonly apiTokens = new Map<string, { readonly hash: string; readonly rec: ApiToken }>();
-  notificationCounter = 0;
-  seq = 0;
-
-  /**
-   * Remembers the current contents; the returned function puts them back (a memory transaction's rollback).
-   * Shallow copies suffice because entries are never changed in place, only replaced (all fields readonly).
-   */
-  snapshot(): () => void {
-    const maps: Map<string, unknown>[] = [
-      this.devices,
-      this.commands,
-      this.sessions,
-      this.alerts,
-      this.notifications,
-      this.repository,
-      this.uploads,
-      this.uiSessions,
-      this.apiTokens,
-    ];
-    const copies = maps.map((m) => new Map(m));
-    const { notificationCounter, seq } = this;
-    return () => {
-      maps.forEach((m, i) => {
-        m.clear();
-        for (const [k, v] of copies[i] ?? []) m.set(k, v);
-      });
-      this.notificationCounter = notificationCounter;
-      this.seq = seq;
-    };
-  }
-}
-
-export interface MemoryContext {
-  readonly data: MemoryStoreData;
-  now(): number;
-  newId(): string;
-  /** Throws STORE_CLOSED after close(). */
-  check(): void;
-  nextSeq(): number;
-}
 
 export interface MemoryStoreOptions {
   readonly data?: MemoryStoreData | undefined;
@@ -142,45 +85,6 @@ export function createMemoryStore(deps: StoreDeps, options: MemoryStoreOptions =
       return Promise.resolve();
     },
   };
-}
-
-/** Deep copy on the way out: callers never hold references into the store. */
-export function out<T>(value: T): T {
-  return structuredClone(value);
-}
-
-export function compareKeys(a: CursorKey, b: CursorKey): number {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    const y = b[i];
-    if (x === y) continue;
-    return (x as string | number) < (y as string | number) ? -1 : 1;
-  }
-  return 0;
-}
-
-/** Sorts, skips past the cursor, and cuts a page — the same semantics as the SQL keyset pagination. */
-export function memoryPage<T>(
-  rows: Iterable<T>,
-  query: PageQuery & { readonly order?: SortOrder | undefined },
-  keyOf: (row: T) => CursorKey,
-  shape: readonly ("string" | "number")[],
-): Page<T> {
-  const limit = pageLimit(query);
-  const sign = query.order === SortOrder.Desc ? -1 : 1;
-  let list = [...rows].sort((a, b) => sign * compareKeys(keyOf(a), keyOf(b)));
-  if (query.cursor !== undefined) {
-    const after = decodeCursor(query.cursor, shape);
-    list = list.filter((row) => sign * compareKeys(keyOf(row), after) > 0);
-  }
-  const page = toPage(list.slice(0, limit + 1), limit, keyOf);
-  return { items: page.items.map(out), nextCursor: page.nextCursor };
-}
-
-export function requireDevice(ctx: MemoryContext, id: string): Device {
-  const device = ctx.data.devices.get(id);
-  if (device === undefined) throw deviceNotFound(id);
-  return device;
 }
 
 function credentialConflict(ctx: MemoryContext, id: string, patch: CheckedDevicePatch): void {

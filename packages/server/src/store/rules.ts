@@ -68,11 +68,6 @@ export function toJsonText(value: unknown, what: string): string {
   return text;
 }
 
-/** Like toJsonText, but `undefined` (absent) stores SQL NULL. */
-export function toJsonTextOrNull(value: unknown, what: string): string | null {
-  return value === undefined ? null : toJsonText(value, what);
-}
-
 export function fromJsonText(text: string): JsonValue {
   return JSON.parse(text) as JsonValue;
 }

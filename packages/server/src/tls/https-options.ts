@@ -5,10 +5,11 @@
 import { constants } from "node:crypto";
 import type { TlsOptions } from "node:tls";
 import type { DeviceAuthenticator } from "../auth/device-authenticator.js";
-import { tlsServerOptions } from "../auth/tls-options.js";
-import type { TlsConfig } from "../config.js";
+import { tlsServerOptions } from "./tls-options.js";
+import type { TlsConfig } from "./tls-config.js";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import type { TlsMaterial } from "./tls-material.js";
+import { errorMessage } from "@omadm/protocol";
 
 /** CONFIG_INVALID when PSK-TLS is on but the authenticator keeps no PSK keys (no "psk" device auth mode). */
 export function httpsOptionsFor(
@@ -40,7 +41,7 @@ export function httpsOptionsFor(
     });
   } catch (cause) {
     // tlsServerOptions refuses unusable combinations (INVALID_INPUT); here they are configuration mistakes.
-    throw new ServerError(ServerErrorCode.CONFIG_INVALID, `tls: ${(cause as Error).message}`, { cause });
+    throw new ServerError(ServerErrorCode.CONFIG_INVALID, `tls: ${errorMessage(cause)}`, { cause });
   }
   if (tls.psk) {
     // A resumed TLS 1.2 session skips pskCallback, so the authenticator would not know which identity the

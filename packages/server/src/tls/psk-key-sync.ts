@@ -1,4 +1,4 @@
-// Keeps the in-memory PSK key cache (../auth/psk-keys.ts) current with every device change made through this
+// Keeps the in-memory PSK key cache (psk-keys.ts) current with every device change made through this
 // server: a store wrapper whose `devices.create/update/delete` tell the cache what changed once the change has
 // committed. The REST API (pre-provisioning, credential changes, deletion), the device registry and anything
 // else given the wrapped store are covered without knowing about PSK-TLS. A device added through the API can
@@ -7,7 +7,7 @@
 // Inside `store.transaction(fn)` the changes are collected and applied only after the commit (a rolled-back
 // change never reaches the cache). Changes made by another server node are not seen here: psk-keys.ts covers
 // those with its store lookup on a miss.
-import type { PskKeyCache } from "../auth/psk-keys.js";
+import type { PskKeyCache } from "./psk-keys.js";
 import type { DeviceStore, Store, StoreParts } from "../store/store.js";
 import type { Device } from "../store/types.js";
 

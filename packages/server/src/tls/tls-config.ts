@@ -2,7 +2,7 @@
 // deviceAuth.modes, which combinations cannot work, and whether the files it names can be read (docs/protocol.md §11.2: the DM Server SHALL support X.509 and PSK-TLS; mTLS and PSK-TLS device authentication need them).
 // Pure apart from the injected `canRead`; called by loadServerConfig (../config.ts).
 import { AuthMode } from "../auth/types.js";
-import type { ConfigProblem, ServerConfig } from "../config.js";
+import type { ConfigProblem, ConfigSource } from "../config-problem.js";
 
 /** Lowest TLS version accepted (docs/protocol.md §11.2 (omadm's choice): 1.2 by default, 1.1 as a conformance switch). */
 export const TlsMinVersion = { Tls12: "TLSv1.2", Tls11: "TLSv1.1" } as const;
@@ -32,7 +32,13 @@ export interface ResolvedTlsConfig {
   readonly warnings: readonly string[];
 }
 
-type Source = ConfigProblem["source"];
+/** What resolveTlsConfig reads of the configuration. */
+export interface TlsConfigInput {
+  readonly tls: TlsConfig;
+  readonly deviceAuth: { readonly modes: readonly AuthMode[] };
+}
+
+type Source = ConfigSource;
 
 const FILE_KEYS = ["certFile", "keyFile", "caFile"] as const;
 
@@ -42,7 +48,7 @@ const FILE_KEYS = ["certFile", "keyFile", "caFile"] as const;
  * environment or the overrides to where it came from; `canRead` answers null for a readable file, else why not.
  */
 export function resolveTlsConfig(
-  config: ServerConfig,
+  config: TlsConfigInput,
   explicit: ReadonlyMap<string, Source>,
   canRead: (path: string) => string | null,
 ): ResolvedTlsConfig {

@@ -5,7 +5,8 @@ import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createSecureContext } from "node:tls";
 import { ServerError, ServerErrorCode } from "../errors.js";
-import type { TlsConfig } from "../config.js";
+import type { TlsConfig } from "./tls-config.js";
+import { errorMessage } from "@omadm/protocol";
 
 /** PEM text of the server certificate chain, its key and the CAs device certificates chain to. */
 export interface TlsMaterial {
@@ -30,7 +31,7 @@ export function loadTlsMaterial(
     try {
       return read(path);
     } catch (cause) {
-      throw invalid(`cannot read tls.${key} ${path}: ${(cause as Error).message}`, cause);
+      throw invalid(`cannot read tls.${key} ${path}: ${errorMessage(cause)}`, cause);
     }
   };
   const material: TlsMaterial = {
@@ -56,7 +57,7 @@ export function checkTlsMaterial(
     } catch (cause) {
       throw invalid(
         `${named("tls.certFile", names.certFile)} and ${named("tls.keyFile", names.keyFile)} are not a usable ` +
-          `certificate and private key (PEM): ${(cause as Error).message}`,
+          `certificate and private key (PEM): ${errorMessage(cause)}`,
         cause,
       );
     }
@@ -71,7 +72,7 @@ export function checkTlsMaterial(
       try {
         new X509Certificate(block);
       } catch (cause) {
-        throw invalid(`${what}: certificate ${i + 1} cannot be parsed: ${(cause as Error).message}`, cause);
+        throw invalid(`${what}: certificate ${i + 1} cannot be parsed: ${errorMessage(cause)}`, cause);
       }
     }
   }

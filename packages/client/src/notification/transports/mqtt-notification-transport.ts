@@ -3,7 +3,8 @@
 // available; MQTT is our datagram-style transport (docs/protocol.md §2), one message = one Package#0.
 // Reconnects are left to mqtt.js (it re-subscribes after a reconnect).
 
-import { connect, type IClientOptions, type MqttClient } from "mqtt";
+import { errorMessage } from "@omadm/protocol";
+import { closeMqtt, connectMqtt, isBrokerUrl, isConcreteTopic, withTimeout, type MqttClient } from "@omadm/transport";
 import {
   DEFAULT_MAX_NOTIFICATION_BYTES,
   stderrNotificationLogger,
@@ -16,7 +17,6 @@ import { deliverWithinLimit, TransportLifecycle } from "./transport-lifecycle.js
 
 const TRANSPORT = "mqtt";
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-const RECONNECT_PERIOD_MS = 1000;
 
 export interface MqttNotificationTransportOptions {
   /** Broker URL, e.g. `mqtt://127.0.0.1:1883` or `mqtts://…`. */
@@ -34,7 +34,7 @@ export interface MqttNotificationTransportOptions {
 }
 
 export function createMqttNotificationTransport(options: MqttNotificationTransportOptions): NotificationTransport {
-  if (options.topic === "" || /[+#]/.test(options.topic) || options.topic.includes("\u0000")) {
+  if (!isConcreteTopic(options.topic)) {
     throw new NotificationTransportError(
       NotificationTransportErrorCode.INVALID_OPTIONS,
       TRANSPORT,
@@ -49,15 +49,6 @@ export function createMqttNotificationTransport(options: MqttNotificationTranspo
     );
   }
   return new MqttTransport(options);
-}
-
-/** mqtt.js throws synchronously on some malformed URLs; refuse them up front with a typed error instead. */
-function isBrokerUrl(url: string): boolean {
-  try {
-    return ["mqtt:", "mqtts:", "ws:", "wss:"].includes(new URL(url).protocol);
-  } catch {
-    return false;
-  }
 }
 
 class MqttTransport implements NotificationTransport {
@@ -88,33 +79,36 @@ class MqttTransport implements NotificationTransport {
           this.#logger.warn({ transport: TRANSPORT, error }, "unsubscribe failed; disconnecting anyway");
         }
       }
-      await client.endAsync(!client.connected); // force when offline: nothing left to flush
+      await closeMqtt(client);
     });
   }
 
   async #open(onNotification: NotificationHandler): Promise<MqttClient> {
     const { url, topic, clientId, username, password } = this.#options;
-    const clientOptions: IClientOptions = {
-      clean: true,
-      reconnectPeriod: RECONNECT_PERIOD_MS,
-      connectTimeout: this.#timeoutMs,
-      resubscribe: true,
-      ...(clientId === undefined ? {} : { clientId }),
-      ...(username === undefined ? {} : { username }),
-      ...(password === undefined ? {} : { password }),
-    };
-    const client = connect(url, clientOptions);
-    // Connection trouble is reported, never thrown (an 'error' event without a listener would crash the
-    // process); the first error before the CONNACK additionally fails `start` (see firstConnect).
-    client.on("error", (error) => {
-      this.#logger.warn({ transport: TRANSPORT, url, error }, "MQTT connection error");
-    });
-    client.on("offline", () => {
-      this.#logger.warn({ transport: TRANSPORT, url }, "MQTT connection lost; mqtt.js reconnects");
-    });
+    const listenFailed = (error: unknown): NotificationTransportError =>
+      new NotificationTransportError(
+        NotificationTransportErrorCode.LISTEN_FAILED,
+        TRANSPORT,
+        `cannot subscribe to "${topic}" at ${url}: ${errorMessage(error)}`,
+        error,
+      );
+    let client: MqttClient;
     try {
-      await withTimeout(firstConnect(client), this.#timeoutMs, "CONNACK");
-      // Listen before subscribing, so nothing delivered right after the SUBACK is missed.
+      client = await connectMqtt({
+        url,
+        clientId,
+        username,
+        password,
+        timeoutMs: this.#timeoutMs,
+        logger: this.#logger,
+        label: TRANSPORT,
+      });
+    } catch (error) {
+      throw listenFailed(error);
+    }
+    try {
+      // Listen before subscribing, so nothing delivered right after the SUBACK is missed; mqtt.js subscribes
+      // again after a reconnect (resubscribe is on by default).
       client.on("message", (messageTopic, payload) => {
         if (messageTopic !== topic) return; // defensive: only this device's topic is subscribed
         this.#receive(onNotification, messageTopic, payload);
@@ -122,12 +116,7 @@ class MqttTransport implements NotificationTransport {
       await withTimeout(client.subscribeAsync(topic, { qos: 1 }), this.#timeoutMs, "SUBACK");
     } catch (error) {
       await client.endAsync(true);
-      throw new NotificationTransportError(
-        NotificationTransportErrorCode.LISTEN_FAILED,
-        TRANSPORT,
-        `cannot subscribe to "${topic}" at ${url}: ${error instanceof Error ? error.message : String(error)}`,
-        error,
-      );
+      throw listenFailed(error);
     }
     return client;
   }
@@ -136,33 +125,4 @@ class MqttTransport implements NotificationTransport {
     const source = { transport: TRANSPORT, address: topic };
     deliverWithinLimit(onNotification, payload, source, { maxBytes: this.#maxBytes, unit: "message" }, this.#logger);
   }
-}
-
-/** Resolves on the first CONNACK; rejects on the first error before it (refused, bad credentials, …). */
-function firstConnect(client: MqttClient): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onConnect = (): void => {
-      client.off("error", onError);
-      resolve();
-    };
-    const onError = (error: Error): void => {
-      client.off("connect", onConnect);
-      reject(error);
-    };
-    client.once("connect", onConnect);
-    client.once("error", onError);
-  });
-}
-
-/** Rejects with a timeout error if `promise` has not settled within `ms`; always clears its timer. */
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(`no ${what} within ${ms} ms`));
-    }, ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => {
-    clearTimeout(timer);
-  });
 }

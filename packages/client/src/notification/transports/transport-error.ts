@@ -1,5 +1,6 @@
-// Typed errors of the client's notification transports. The client package has no error catalogue yet, so the
-// stable codes live here; callers match on `code`, never on the message.
+// Typed errors of the client's notification transports, with their stable codes; callers match on `code`,
+// never on the message.
+import { OmadmError } from "@omadm/protocol";
 
 export const NotificationTransportErrorCode = {
   /** Options given to a transport factory are unusable (bad port, wildcard topic, …). */
@@ -13,15 +14,13 @@ export const NotificationTransportErrorCode = {
 export type NotificationTransportErrorCode =
   (typeof NotificationTransportErrorCode)[keyof typeof NotificationTransportErrorCode];
 
-export class NotificationTransportError extends Error {
+export class NotificationTransportError extends OmadmError<NotificationTransportErrorCode> {
   override readonly name = "NotificationTransportError";
-  readonly code: NotificationTransportErrorCode;
   /** The transport that failed (`"udp"`, `"mqtt"`, …). */
   readonly transport: string;
 
   constructor(code: NotificationTransportErrorCode, transport: string, message: string, cause?: unknown) {
-    super(`${transport}: ${message}`, { cause });
-    this.code = code;
+    super(code, `${transport}: ${message}`, cause === undefined ? {} : { cause });
     this.transport = transport;
   }
 }

@@ -1,8 +1,9 @@
 // Package#0 over UDP: one datagram carries one notification. docs/protocol.md §12: an IP datagram transport of
 // omadm's choice (Package#0 is an unsolicited datagram, like an SMS); SMS and push plug in beside it.
 
-import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
-import { isIPv6 } from "node:net";
+import type { RemoteInfo, Socket } from "node:dgram";
+import { errorMessage } from "@omadm/protocol";
+import { bindUdpSocket, closeUdpSocket, formatRemoteAddress } from "@omadm/transport";
 import {
   DEFAULT_MAX_NOTIFICATION_BYTES,
   stderrNotificationLogger,
@@ -78,49 +79,32 @@ class UdpTransport implements UdpNotificationTransport {
   }
 
   stop(): Promise<void> {
-    return this.#lifecycle.stop(
-      (socket) =>
-        new Promise<void>((resolve) => {
-          socket.close(() => {
-            resolve();
-          });
-        }),
-    );
+    return this.#lifecycle.stop(closeUdpSocket);
   }
 
-  #bind(onNotification: NotificationHandler): Promise<Socket> {
-    const socket = createSocket({ type: isIPv6(this.#host) ? "udp6" : "udp4" });
-    return new Promise<Socket>((resolve, reject) => {
-      const onBindError = (error: Error): void => {
-        socket.close();
-        reject(
-          new NotificationTransportError(
-            NotificationTransportErrorCode.LISTEN_FAILED,
-            TRANSPORT,
-            `cannot bind ${this.#host}:${this.#port}: ${error.message}`,
-            error,
-          ),
-        );
-      };
-      socket.once("error", onBindError);
-      socket.bind(this.#port, this.#host, () => {
-        socket.off("error", onBindError);
-        // After binding, a socket error (e.g. ICMP-triggered) is logged; it must not crash the client.
-        socket.on("error", (error) => {
-          this.#logger.warn({ transport: TRANSPORT, error }, "UDP socket error");
-        });
-        socket.on("message", (message, remote) => {
+  async #bind(onNotification: NotificationHandler): Promise<Socket> {
+    try {
+      return await bindUdpSocket({
+        host: this.#host,
+        port: this.#port,
+        onMessage: (message, remote) => {
           this.#receive(onNotification, message, remote);
-        });
-        resolve(socket);
+        },
+        logger: this.#logger,
+        label: TRANSPORT,
       });
-    });
+    } catch (error) {
+      throw new NotificationTransportError(
+        NotificationTransportErrorCode.LISTEN_FAILED,
+        TRANSPORT,
+        errorMessage(error),
+        error,
+      );
+    }
   }
 
   #receive(onNotification: NotificationHandler, message: Buffer, remote: RemoteInfo): void {
-    const address =
-      remote.family === "IPv6" ? `[${remote.address}]:${remote.port}` : `${remote.address}:${remote.port}`;
-    const source = { transport: TRANSPORT, address };
+    const source = { transport: TRANSPORT, address: formatRemoteAddress(remote) };
     deliverWithinLimit(onNotification, message, source, { maxBytes: this.#maxBytes, unit: "datagram" }, this.#logger);
   }
 }

@@ -6,7 +6,16 @@
 // Delivery is at-least-once: a send that timed out may still reach the device later. That is safe because the
 // client drops duplicate notifications by (SERVER-ID, NOTIFICATION-ID) (docs/protocol.md §2.4).
 
-import { connect, type IClientOptions, type MqttClient } from "mqtt";
+import { errorMessage } from "@omadm/protocol";
+import {
+  closeMqtt,
+  connectMqtt,
+  isBrokerUrl,
+  isConcreteTopic,
+  isTimeout,
+  withTimeout,
+  type MqttClient,
+} from "@omadm/transport";
 import { ServerErrorCode } from "../../errors.js";
 import {
   NotificationTransportKind,
@@ -20,7 +29,6 @@ import {
 
 const TRANSPORT = NotificationTransportKind.Mqtt;
 const DEFAULT_TIMEOUT_MS = 10_000;
-const RECONNECT_PERIOD_MS = 1000;
 
 export interface MqttNotificationSenderOptions {
   /** Broker URL, e.g. `mqtt://127.0.0.1:1883` or `mqtts://…`. */
@@ -45,15 +53,6 @@ export function createMqttNotificationSender(options: MqttNotificationSenderOpti
   return new MqttSender(options);
 }
 
-/** mqtt.js throws synchronously on some malformed URLs; refuse them up front with a typed error instead. */
-function isBrokerUrl(url: string): boolean {
-  try {
-    return ["mqtt:", "mqtts:", "ws:", "wss:"].includes(new URL(url).protocol);
-  } catch {
-    return false;
-  }
-}
-
 class MqttSender implements NotificationSender {
   readonly transports = [TRANSPORT];
   readonly #options: MqttNotificationSenderOptions;
@@ -74,7 +73,7 @@ class MqttSender implements NotificationSender {
     if (address.transport !== TRANSPORT) throw unsupportedAddress(TRANSPORT, address);
     const { topic } = address;
     // Publishing to a wildcard is a protocol violation that would cost the whole shared connection.
-    if (topic === "" || /[+#]/.test(topic) || topic.includes("\u0000")) {
+    if (!isConcreteTopic(topic)) {
       throw notifyError(ServerErrorCode.NOTIFY_ADDRESS_INVALID, TRANSPORT, `invalid topic "${topic}"`);
     }
     const client = await this.#connect();
@@ -82,9 +81,8 @@ class MqttSender implements NotificationSender {
     try {
       await withTimeout(client.publishAsync(topic, payload, { qos: 1, retain: false }), this.#timeoutMs, "PUBACK");
     } catch (error) {
-      const code =
-        error instanceof TimeoutError ? ServerErrorCode.NOTIFY_SEND_TIMEOUT : ServerErrorCode.NOTIFY_SEND_FAILED;
-      throw notifyError(code, TRANSPORT, `publish to "${topic}": ${describe(error)}`, error);
+      const code = isTimeout(error) ? ServerErrorCode.NOTIFY_SEND_TIMEOUT : ServerErrorCode.NOTIFY_SEND_FAILED;
+      throw notifyError(code, TRANSPORT, `publish to "${topic}": ${errorMessage(error)}`, error);
     }
   }
 
@@ -94,7 +92,7 @@ class MqttSender implements NotificationSender {
     this.#connection = undefined;
     if (connection === undefined) return;
     const client = await connection.catch(() => undefined); // a failed connect already cleaned up
-    if (client !== undefined) await client.endAsync(!client.connected); // graceful: waits for in-flight PUBACKs
+    if (client !== undefined) await closeMqtt(client); // graceful while connected: waits for in-flight PUBACKs
   }
 
   #connect(): Promise<MqttClient> {
@@ -107,65 +105,18 @@ class MqttSender implements NotificationSender {
 
   async #open(): Promise<MqttClient> {
     const { url, clientId, username, password } = this.#options;
-    const clientOptions: IClientOptions = {
-      clean: true,
-      reconnectPeriod: RECONNECT_PERIOD_MS,
-      connectTimeout: this.#timeoutMs,
-      ...(clientId === undefined ? {} : { clientId }),
-      ...(username === undefined ? {} : { username }),
-      ...(password === undefined ? {} : { password }),
-    };
-    const client = connect(url, clientOptions);
-    // Connection trouble is logged, never thrown: an 'error' event without a listener would crash the server.
-    client.on("error", (error) => {
-      this.#logger.warn({ transport: TRANSPORT, url, error }, "MQTT connection error");
-    });
-    client.on("offline", () => {
-      this.#logger.warn({ transport: TRANSPORT, url }, "MQTT connection lost; mqtt.js reconnects");
-    });
     try {
-      await withTimeout(firstConnect(client), this.#timeoutMs, "CONNACK");
-      return client;
+      return await connectMqtt({
+        url,
+        clientId,
+        username,
+        password,
+        timeoutMs: this.#timeoutMs,
+        logger: this.#logger,
+        label: TRANSPORT,
+      });
     } catch (error) {
-      await client.endAsync(true);
-      throw notifyError(ServerErrorCode.NOTIFY_SEND_FAILED, TRANSPORT, `broker ${url}: ${describe(error)}`, error);
+      throw notifyError(ServerErrorCode.NOTIFY_SEND_FAILED, TRANSPORT, `broker ${url}: ${errorMessage(error)}`, error);
     }
   }
-}
-
-/** Resolves on the first CONNACK; rejects on the first error before it (refused, bad credentials, …). */
-function firstConnect(client: MqttClient): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onConnect = (): void => {
-      client.off("error", onError);
-      resolve();
-    };
-    const onError = (error: Error): void => {
-      client.off("connect", onConnect);
-      reject(error);
-    };
-    client.once("connect", onConnect);
-    client.once("error", onError);
-  });
-}
-
-class TimeoutError extends Error {
-  override readonly name = "TimeoutError";
-}
-
-/** Rejects with a `TimeoutError` if `promise` has not settled within `ms`; always clears its timer. */
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      reject(new TimeoutError(`no ${what} within ${ms} ms`));
-    }, ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => {
-    clearTimeout(timer);
-  });
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,8 +1,9 @@
 // Package#0 over UDP, server half: one datagram per notification (docs/protocol.md §12: an IP datagram transport
 // of omadm's choice, Package#0 being an unsolicited datagram). The client half is @omadm/client's UDP transport.
 
-import { createSocket, type Socket } from "node:dgram";
-import { isIPv6 } from "node:net";
+import type { Socket } from "node:dgram";
+import { errorMessage } from "@omadm/protocol";
+import { closeUdpSocket, createUdpSender, sendDatagram, udpSocketType, type UdpSocketType } from "@omadm/transport";
 import { ServerErrorCode } from "../../errors.js";
 import {
   NotificationTransportKind,
@@ -36,7 +37,7 @@ class UdpSender implements NotificationSender {
   readonly #maxBytes: number;
   readonly #logger: NotifierLogger;
   /** One unconnected socket per address family, created on first use and shared by every send. */
-  readonly #sockets = new Map<"udp4" | "udp6", Socket>();
+  readonly #sockets = new Map<UdpSocketType, Socket>();
   #closed = false;
 
   constructor(maxBytes: number, logger: NotifierLogger) {
@@ -64,17 +65,8 @@ class UdpSender implements NotificationSender {
         ),
       );
     }
-    const socket = this.#socket(isIPv6(host) ? "udp6" : "udp4");
-    return new Promise((resolve, reject) => {
-      socket.send(bytes, port, host, (error) => {
-        if (error === null) {
-          resolve();
-          return;
-        }
-        reject(
-          notifyError(ServerErrorCode.NOTIFY_SEND_FAILED, TRANSPORT, `to ${host}:${port}: ${error.message}`, error),
-        );
-      });
+    return sendDatagram(this.#socket(udpSocketType(host)), bytes, host, port).catch((error: unknown) => {
+      throw notifyError(ServerErrorCode.NOTIFY_SEND_FAILED, TRANSPORT, errorMessage(error), error);
     });
   }
 
@@ -82,26 +74,13 @@ class UdpSender implements NotificationSender {
     this.#closed = true;
     const sockets = [...this.#sockets.values()];
     this.#sockets.clear();
-    await Promise.all(
-      sockets.map(
-        (socket) =>
-          new Promise<void>((resolve) => {
-            socket.close(() => {
-              resolve();
-            });
-          }),
-      ),
-    );
+    await Promise.all(sockets.map(closeUdpSocket));
   }
 
-  #socket(type: "udp4" | "udp6"): Socket {
+  #socket(type: UdpSocketType): Socket {
     let socket = this.#sockets.get(type);
     if (socket === undefined) {
-      socket = createSocket({ type });
-      // Send failures arrive through the send callback; anything else is logged, never thrown.
-      socket.on("error", (error) => {
-        this.#logger.warn({ transport: TRANSPORT, error }, "UDP socket error");
-      });
+      socket = createUdpSender(type, this.#logger, TRANSPORT);
       this.#sockets.set(type, socket);
     }
     return socket;
