@@ -7,8 +7,10 @@
 import { describe, test } from "node:test";
 import { commandContract } from "./store-contract-commands.js";
 import { contentContract } from "./store-contract-content.js";
+import { deliveryContract } from "./store-contract-delivery.js";
 import { deviceContract } from "./store-contract-devices.js";
 import { persistenceContract } from "./store-contract-persistence.js";
+import { retentionContract } from "./store-contract-retention.js";
 import { sessionContract } from "./store-contract-sessions.js";
 import { transactionContract } from "./store-contract-transactions.js";
 import { withStore, type ContractTest, type MakeHarness } from "./store-contract-support.js";
@@ -33,6 +35,12 @@ export function runStoreContract(name: string, makeHarness: MakeHarness, options
     });
     describe("sessions", () => {
       sessionContract(it);
+    });
+    describe("delivery policy", () => {
+      deliveryContract(it);
+    });
+    describe("retention", () => {
+      retentionContract(it);
     });
     describe("alerts, notifications, repository, UI sessions, API tokens", () => {
       contentContract(it);

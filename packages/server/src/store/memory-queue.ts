@@ -8,7 +8,8 @@ import { checkSessionPatch, commandsEqual, sessionLive } from "./queue-rules.js"
 import { checkCancellable, checkResultTarget, commandNotFound, illegalCommand, invalid } from "./rules.js";
 import { jsonRoundTrip, requireInt, requireText, sessionNotFound, validateResults } from "./rules.js";
 import type { CommandStore, SessionStore } from "./store.js";
-import { CommandState, type Command } from "./types.js";
+import { unansweredOutcome } from "./delivery-rules.js";
+import { CommandState, type Command, type CommandOutcome } from "./types.js";
 import { SessionStatus, type CloseSessionResult, type Session } from "./types-session.js";
 
 function setCommand(ctx: MemoryContext, next: Command): void {
@@ -16,28 +17,38 @@ function setCommand(ctx: MemoryContext, next: Command): void {
   if (row !== undefined) ctx.data.commands.set(next.id, { seq: row.seq, rec: next });
 }
 
-function requeue(ctx: MemoryContext, sessionId: string, now: number): Command[] {
+/** The commands `sent` in the session go back to the queue or end, by their delivery policy (delivery-rules.ts). */
+function requeue(ctx: MemoryContext, sessionId: string, now: number): { requeued: Command[]; unanswered: Command[] } {
   const requeued: Command[] = [];
+  const unanswered: Command[] = [];
   for (const { rec } of ctx.data.commands.values()) {
     if (rec.state !== CommandState.Sent || rec.sessionId !== sessionId) continue;
-    const next: Command = {
-      ...rec,
-      state: CommandState.Queued,
-      sessionId: null,
-      packageNo: null,
-      position: null,
-      updatedAt: now,
-    };
-    setCommand(ctx, next);
-    requeued.push(next);
+    const outcome = unansweredOutcome(rec);
+    if (outcome.state === CommandState.Queued) {
+      const next: Command = {
+        ...rec,
+        state: CommandState.Queued,
+        sessionId: null,
+        packageNo: null,
+        position: null,
+        updatedAt: now,
+      };
+      setCommand(ctx, next);
+      requeued.push(next);
+    } else {
+      // Ended: session, package and position stay, to say where it went out last.
+      const next: Command = { ...rec, state: outcome.state, reason: outcome.reason, updatedAt: now, completedAt: now };
+      setCommand(ctx, next);
+      unanswered.push(next);
+    }
   }
-  return requeued;
+  return { requeued, unanswered };
 }
 
 function closeSession(ctx: MemoryContext, session: Session, status: SessionStatus, now: number): CloseSessionResult {
   const closed: Session = { ...session, status, endedAt: now, version: session.version + 1 };
   ctx.data.sessions.set(closed.id, closed);
-  return { session: out(closed), requeued: out(requeue(ctx, closed.id, now)) };
+  return { session: out(closed), ...out(requeue(ctx, closed.id, now)) };
 }
 
 function uniqueSessionKeys(ctx: MemoryContext, id: string, cookie?: string | null, contToken?: string | null): void {
@@ -47,6 +58,11 @@ function uniqueSessionKeys(ctx: MemoryContext, id: string, cookie?: string | nul
       throw invalid("cookie or CONT token already belongs to another session");
     }
   }
+}
+
+/** An accepted EXEC waits for its alert (§4.12): not complete yet. */
+function completedAt(outcome: CommandOutcome, now: number): number | null {
+  return outcome === CommandState.Accepted ? null : now;
 }
 
 export function createMemoryCommands(ctx: MemoryContext): CommandStore {
@@ -86,6 +102,7 @@ export function createMemoryCommands(ctx: MemoryContext): CommandStore {
         position: null,
         statusCode: null,
         result: null,
+        reason: null,
       };
       data.commands.set(command.id, { seq: ctx.nextSeq(), rec: command });
       return { command: out(command), created: true };
@@ -149,13 +166,14 @@ export function createMemoryCommands(ctx: MemoryContext): CommandStore {
       return out(
         prepared.map(({ r, data: resultData }) => {
           const rec = find(r.commandId) as Command;
+          // A command cancelled while sent stays cancelled; its late answer is recorded (docs/delivery.md).
           const next: Command = {
             ...rec,
-            state: r.outcome,
+            state: rec.state === CommandState.Cancelled ? rec.state : r.outcome,
             statusCode: r.statusCode,
             result: { uris: [...(r.uris ?? [])], data: resultData },
             correlation: r.correlation === undefined ? rec.correlation : { ...r.correlation },
-            completedAt: r.outcome === CommandState.Accepted ? null : now,
+            completedAt: rec.state === CommandState.Cancelled ? rec.completedAt : completedAt(r.outcome, now),
             updatedAt: now,
           };
           setCommand(ctx, next);
@@ -200,7 +218,7 @@ export function createMemoryCommands(ctx: MemoryContext): CommandStore {
     },
     requeueSession: async (sessionId) => {
       ctx.check();
-      return out(requeue(ctx, sessionId, ctx.now()));
+      return out(requeue(ctx, sessionId, ctx.now()).requeued);
     },
     expireDue: async () => {
       ctx.check();
@@ -273,6 +291,7 @@ export function createMemorySessions(ctx: MemoryContext): SessionStore {
         session: out(session),
         superseded: superseded?.session ?? null,
         requeued: superseded?.requeued ?? [],
+        unanswered: superseded?.unanswered ?? [],
       };
     },
     get: async (id) => {

@@ -12,7 +12,9 @@ import { createMemoryCommands, createMemorySessions } from "./memory-queue.js";
 import { MemoryStoreData, memoryPage, out, requireDevice, type MemoryContext } from "./memory-context.js";
 import { idSource, requireText } from "./rules.js";
 import { StoreKind, type DeviceStore, type Store, type StoreParts } from "./store.js";
-import { checkActive, TransactionScope, wrapParts, type TransactionState } from "./transaction-support.js";
+import { checkActive, TransactionScope, wrapMethods, wrapParts } from "./transaction-support.js";
+import type { TransactionState } from "./transaction-support.js";
+import { createMemoryRetention } from "./memory-retention.js";
 import { DeviceState, type Device } from "./types.js";
 import type { StoreDeps } from "./types.js";
 
@@ -50,9 +52,15 @@ export function createMemoryStore(deps: StoreDeps, options: MemoryStoreOptions =
     await passGate();
     return call();
   });
+  const retention = wrapMethods(createMemoryRetention(ctx), async (call) => {
+    scope.checkOutside();
+    await passGate();
+    return call();
+  });
   return {
     kind: StoreKind.Memory,
     ...outside,
+    retention,
     transaction: async (fn) => {
       scope.checkOutside();
       // No await between seeing the gate open and closing it, or two transactions could both pass.

@@ -1,6 +1,7 @@
 // Input checks for commands and sessions, shared by every store implementation.
 import { jsonRoundTrip, requireInt, requireOneOf, requireStrings, requireText } from "./rules.js";
-import { CommandState, type AsyncCompletion, type AsyncCorrelation, type JsonValue } from "./types.js";
+import { DEFAULT_MAX_DELIVERIES, defaultDelivery, MAX_MAX_DELIVERIES } from "./delivery-rules.js";
+import { CommandState, DeliveryPolicy, type AsyncCompletion, type AsyncCorrelation, type JsonValue } from "./types.js";
 import type { NewCommand } from "./types.js";
 import { SessionStatus, type NewSession, type Session, type SessionPatch } from "./types-session.js";
 
@@ -11,6 +12,8 @@ export interface CheckedCommand {
   readonly idempotencyKey: string | null;
   readonly expiresAt: number | null;
   readonly correlation: AsyncCorrelation | null;
+  readonly delivery: DeliveryPolicy;
+  readonly maxDeliveries: number;
 }
 
 export function checkCorrelation(value: AsyncCorrelation): AsyncCorrelation {
@@ -28,7 +31,25 @@ export function checkNewCommand(input: NewCommand): CheckedCommand {
     idempotencyKey: input.idempotencyKey === undefined ? null : requireText(input.idempotencyKey, "idempotencyKey"),
     expiresAt: input.expiresAt === undefined ? null : requireInt(input.expiresAt, "expiresAt", 0),
     correlation: input.correlation === undefined ? null : checkCorrelation(input.correlation),
+    ...checkDelivery(input.name, input.delivery, input.maxDeliveries),
   };
+}
+
+export interface CheckedDelivery {
+  readonly delivery: DeliveryPolicy;
+  readonly maxDeliveries: number;
+}
+
+/** The policy of a new command: the given one or the command's default; at-most-once means one delivery. */
+export function checkDelivery(name: string, delivery: unknown, maxDeliveries: unknown): CheckedDelivery {
+  const policy =
+    delivery === undefined ? defaultDelivery(name) : requireOneOf(delivery, Object.values(DeliveryPolicy), "delivery");
+  if (policy === DeliveryPolicy.AtMostOnce) return { delivery: policy, maxDeliveries: 1 };
+  const max =
+    maxDeliveries === undefined
+      ? DEFAULT_MAX_DELIVERIES
+      : requireInt(maxDeliveries, "maxDeliveries", 1, MAX_MAX_DELIVERIES);
+  return { delivery: policy, maxDeliveries: max };
 }
 
 /** Same idempotency key, same command? (name and parameters; expiry and correlation are not compared) */

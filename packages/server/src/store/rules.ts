@@ -4,6 +4,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import { CommandState, type CommandOutcome, type JsonValue, type PageQuery, type StoreDeps } from "./types.js";
 import { UiSessionState } from "./types-content.js";
+import { awaitsAnswer } from "./delivery-rules.js";
 
 export const DEFAULT_PAGE_LIMIT = 100;
 export const MAX_PAGE_LIMIT = 1000;
@@ -149,20 +150,25 @@ export function uiSessionNotFound(id: string): ServerError {
   return new ServerError(ServerErrorCode.UI_SESSION_NOT_FOUND, `no UI session ${id}`);
 }
 
+/** queued | sent | accepted → cancelled (a sent one is not sent again; its late answer is still recorded). */
 export function checkCancellable(id: string, from: CommandState): void {
-  if (from !== CommandState.Queued && from !== CommandState.Accepted) {
+  if (from !== CommandState.Queued && from !== CommandState.Sent && from !== CommandState.Accepted) {
     throw illegalCommand(id, from, CommandState.Cancelled);
   }
 }
 
-/** The results of one Package#3 must each name a command that is `sent` in that session. */
+/**
+ * The results of one Package#3 must each name a command that is `sent` in that session (or was cancelled
+ * while sent there and has no answer yet: delivery-rules.ts `awaitsAnswer`).
+ */
 export function checkResultTarget(
   result: { readonly commandId: string; readonly outcome: CommandOutcome },
-  found: { readonly state: CommandState; readonly sessionId: string | null } | undefined,
+  found:
+    { readonly state: CommandState; readonly sessionId: string | null; readonly statusCode: number | null } | undefined,
   sessionId: string,
 ): void {
   if (found === undefined) throw commandNotFound(result.commandId);
-  if (found.state !== CommandState.Sent || found.sessionId !== sessionId) {
+  if (!awaitsAnswer(found, sessionId)) {
     throw new ServerError(
       ServerErrorCode.COMMAND_ILLEGAL_TRANSITION,
       `command ${result.commandId} is ${found.state}` +

@@ -15,6 +15,7 @@ import { migrateToLatest, SqlDialect } from "./sql/migrations.js";
 import type { Database } from "./sql/schema.js";
 import { createSqlContext } from "./sql/sql-context.js";
 import { createSqlStore } from "./sql/sql-store.js";
+import { ensureIncrementalVacuum } from "./sql/sqlite-space.js";
 import { StoreKind, type Store } from "./store.js";
 import type { StoreDeps } from "./types.js";
 
@@ -69,6 +70,7 @@ export async function openSqliteStore(deps: StoreDeps, options: SqliteStoreOptio
     raw.pragma(`synchronous = ${synchronous}`);
     raw.pragma("foreign_keys = ON");
     raw.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+    ensureIncrementalVacuum(raw);
   } catch (cause) {
     throw new ServerError(ServerErrorCode.STORE_UNAVAILABLE, `cannot open the SQLite store at ${file}`, { cause });
   }

@@ -55,6 +55,7 @@ import type {
   UploadInfo,
   UploadQuery,
 } from "./types-content.js";
+import type { RetentionStore } from "./types-retention.js";
 
 export const StoreKind = { Memory: "memory", Sqlite: "sqlite", Postgres: "postgres" } as const;
 export type StoreKind = (typeof StoreKind)[keyof typeof StoreKind];
@@ -73,6 +74,8 @@ export interface StoreParts {
 
 export interface Store extends StoreParts {
   readonly kind: StoreKind;
+  /** Pruning of old finished records and space reclamation (retention/retention.ts); not inside a transaction. */
+  readonly retention: RetentionStore;
   /**
    * Runs several operations as one atomic, durable unit (one commit, one fsync): e.g. applying a Package#3,
    * taking the next batch and saving the session state. `fn` must use only the `tx` it is given — calling
@@ -122,7 +125,8 @@ export interface CommandStore {
    */
   takeBatch(input: TakeBatchInput): Promise<readonly Command[]>;
   /**
-   * Applies Package#3 status items atomically. Every command must be `sent` in `sessionId`, else
+   * Applies Package#3 status items atomically. Every command must be `sent` in `sessionId` (or cancelled while
+   * sent there, not yet answered), else
    * COMMAND_ILLEGAL_TRANSITION (COMMAND_NOT_FOUND for an unknown id) and nothing changes.
    */
   recordResults(sessionId: string, results: readonly CommandResultInput[]): Promise<readonly Command[]>;
@@ -132,11 +136,19 @@ export interface CommandStore {
    * COMMAND_NOT_FOUND / COMMAND_ILLEGAL_TRANSITION for a selector by id.
    */
   completeAccepted(selector: AcceptedSelector, completion: AsyncCompletion): Promise<Command | null>;
-  /** Puts every command `sent` in this session back to `queued` (clearing session, package and position). */
+  /**
+   * Ends what the session has in flight as its session ending would (delivery-rules.ts): each `sent` command
+   * goes back to `queued` (clearing session, package and position) or, out of deliveries, ends `failed` or
+   * `unknown`. Returns the requeued ones.
+   */
   requeueSession(sessionId: string): Promise<readonly Command[]>;
   /** Marks every queued command whose expiry has passed `expired`; returns how many. */
   expireDue(): Promise<number>;
-  /** queued | accepted → cancelled; COMMAND_NOT_FOUND, COMMAND_ILLEGAL_TRANSITION otherwise. */
+  /**
+   * queued | sent | accepted → cancelled; COMMAND_NOT_FOUND, COMMAND_ILLEGAL_TRANSITION otherwise. A command
+   * cancelled while sent keeps its session, is never sent again, and its answer, if it still comes in that
+   * session, is recorded by `recordResults` (it stays cancelled).
+   */
   cancel(id: string): Promise<Command>;
   /** Ordered by enqueue order. */
   list(query?: CommandQuery): Promise<Page<Command>>;

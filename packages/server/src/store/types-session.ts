@@ -68,12 +68,16 @@ export interface OpenSessionResult {
   readonly superseded: Session | null;
   /** Commands the superseded session had in flight, back in `queued` (same transaction). */
   readonly requeued: readonly Command[];
+  /** Commands it had in flight that may not go out again: now `failed` or `unknown` (docs/delivery.md). */
+  readonly unanswered: readonly Command[];
 }
 
 export interface CloseSessionResult {
   readonly session: Session;
   /** Commands the session had in flight (`sent`), back in `queued` (same transaction). */
   readonly requeued: readonly Command[];
+  /** Commands it had in flight that may not go out again: now `failed` or `unknown` (docs/delivery.md). */
+  readonly unanswered: readonly Command[];
 }
 
 export interface SessionQuery extends PageQuery {

@@ -150,8 +150,9 @@ export interface DeviceQuery extends PageQuery {
 
 /**
  * queued → sent → done | failed | accepted;  accepted → done | failed (the asynchronous alert, §4.12);
- * sent → queued (its session was superseded, aborted or timed out);  queued → expired | cancelled;
- * accepted → cancelled (the operator stops waiting for the alert).
+ * sent without an answer when its session ends (superseded, aborted, timed out): at-least-once → queued while
+ * deliveries remain, else failed; at-most-once → unknown (docs/delivery.md);  queued → expired | cancelled;
+ * sent | accepted → cancelled (the operator stops it; a late answer to a sent one is still recorded).
  */
 export const CommandState = {
   Queued: "queued",
@@ -161,8 +162,18 @@ export const CommandState = {
   Failed: "failed",
   Expired: "expired",
   Cancelled: "cancelled",
+  /** At-most-once, sent and never answered: it may or may not have run; it is not sent again. */
+  Unknown: "unknown",
 } as const;
 export type CommandState = (typeof CommandState)[keyof typeof CommandState];
+
+/**
+ * What happens to a command sent in a session that ends without its answer (docs/delivery.md):
+ * `at-least-once` sends it again in a later session, up to the command's `maxDeliveries` in all, then it fails;
+ * `at-most-once` never sends it again and it ends `unknown`.
+ */
+export const DeliveryPolicy = { AtLeastOnce: "at-least-once", AtMostOnce: "at-most-once" } as const;
+export type DeliveryPolicy = (typeof DeliveryPolicy)[keyof typeof DeliveryPolicy];
 
 /** For EXEC answered 202: how the later Generic Alert is matched back (docs/protocol.md §4.4). */
 export interface AsyncCorrelation {
@@ -196,6 +207,11 @@ export interface Command {
   readonly completedAt: number | null;
   /** How many times it was put into a Package#2 (more than 1 after a requeue). */
   readonly attempts: number;
+  readonly delivery: DeliveryPolicy;
+  /** At-least-once: the most Package#2s it may go out in (then `failed`); 1 for at-most-once. */
+  readonly maxDeliveries: number;
+  /** Why it ended as it did when no status code tells (never answered, outcome unknown); else null. */
+  readonly reason: string | null;
   /** Session, package number and CMD index of the Package#2 it was (last) sent in. */
   readonly sessionId: string | null;
   readonly packageNo: number | null;
@@ -213,6 +229,10 @@ export interface NewCommand {
   readonly idempotencyKey?: string | undefined;
   readonly expiresAt?: number | undefined;
   readonly correlation?: AsyncCorrelation | undefined;
+  /** Default: the command's own (`defaultDelivery`). */
+  readonly delivery?: DeliveryPolicy | undefined;
+  /** At-least-once: 1..100, default 3. Ignored (1) for at-most-once. */
+  readonly maxDeliveries?: number | undefined;
 }
 
 export interface EnqueueResult {

@@ -72,6 +72,10 @@ export interface CommandsTable {
   result: string | null;
   async_source_uri: string | null;
   async_server_uri: string | null;
+  /** DeliveryPolicy (migration 0003). */
+  delivery: string;
+  max_deliveries: number;
+  reason: string | null;
 }
 
 export interface SessionsTable {

@@ -22,7 +22,8 @@ import {
   validateResults,
 } from "../rules.js";
 import type { CommandStore } from "../store.js";
-import { CommandState, type AsyncCorrelation, type Command, type CommandResult } from "../types.js";
+import { unansweredOutcome } from "../delivery-rules.js";
+import { CommandState, DeliveryPolicy, type AsyncCorrelation, type Command, type CommandResult } from "../types.js";
 import { SessionStatus } from "../types-session.js";
 import type { CommandsTable } from "./schema.js";
 import { pageBySeq, type Db, type SqlContext } from "./sql-context.js";
@@ -57,6 +58,9 @@ export function toCommand(row: CommandRow): Command {
     statusCode: row.status_code,
     result: row.result === null ? null : (fromJsonText(row.result) as unknown as CommandResult),
     correlation,
+    delivery: row.delivery as DeliveryPolicy,
+    maxDeliveries: row.max_deliveries,
+    reason: row.reason,
   };
 }
 
@@ -64,16 +68,40 @@ function correlationColumns(c: AsyncCorrelation | null) {
   return { async_source_uri: c?.sourceUri ?? null, async_server_uri: c?.serverUri ?? null };
 }
 
-/** Puts every command `sent` in the session back to `queued`; the caller's transaction makes it atomic. */
-export async function requeueInTx(trx: Db, sessionId: string, now: number): Promise<Command[]> {
+/**
+ * The commands `sent` in the session go back to the queue or end, by their delivery policy
+ * (delivery-rules.ts); the caller's transaction makes it atomic with the session's end.
+ */
+export async function requeueInTx(
+  trx: Db,
+  sessionId: string,
+  now: number,
+): Promise<{ requeued: Command[]; unanswered: Command[] }> {
   const rows = await trx
-    .updateTable("commands")
-    .set({ state: CommandState.Queued, session_id: null, package_no: null, position: null, updated_at: now })
+    .selectFrom("commands")
+    .selectAll()
     .where("session_id", "=", sessionId)
     .where("state", "=", CommandState.Sent)
-    .returningAll()
+    .orderBy("seq")
     .execute();
-  return rows.sort((a, b) => a.seq - b.seq).map(toCommand);
+  const requeued: Command[] = [];
+  const unanswered: Command[] = [];
+  for (const row of rows) {
+    const outcome = unansweredOutcome({
+      delivery: row.delivery as DeliveryPolicy,
+      attempts: row.attempts,
+      maxDeliveries: row.max_deliveries,
+    });
+    if (outcome.state === CommandState.Queued) {
+      const set = { state: outcome.state, session_id: null, package_no: null, position: null, updated_at: now };
+      requeued.push(await transition(trx, row, [CommandState.Sent], set, outcome.state, sessionId));
+    } else {
+      // Ended: session, package and position stay, to say where it went out last.
+      const set = { state: outcome.state, reason: outcome.reason, updated_at: now, completed_at: now };
+      unanswered.push(await transition(trx, row, [CommandState.Sent], set, outcome.state, sessionId));
+    }
+  }
+  return { requeued, unanswered };
 }
 
 /** Applies `set` only if the command is still in `from` (and, when given, in that session); else refuses. */
@@ -136,6 +164,8 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
             updated_at: now,
             expires_at: c.expiresAt,
             attempts: 0,
+            delivery: c.delivery,
+            max_deliveries: c.maxDeliveries,
             ...correlationColumns(c.correlation),
           })
           .returningAll()
@@ -231,7 +261,9 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
           const row = found.get(r.commandId);
           checkResultTarget(
             r,
-            row === undefined ? undefined : { state: row.state as CommandState, sessionId: row.session_id },
+            row === undefined
+              ? undefined
+              : { state: row.state as CommandState, sessionId: row.session_id, statusCode: row.status_code },
             sessionId,
           );
         }
@@ -239,15 +271,17 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
         const out: Command[] = [];
         for (const { r, result, correlation } of prepared) {
           const row = found.get(r.commandId) as CommandRow;
+          // A command cancelled while sent stays cancelled; its late answer is recorded (docs/delivery.md).
+          const cancelled = row.state === CommandState.Cancelled;
           const set = {
-            state: r.outcome,
+            ...(cancelled ? {} : { state: r.outcome, completed_at: r.outcome === CommandState.Accepted ? null : now }),
             status_code: r.statusCode,
             result,
-            completed_at: r.outcome === CommandState.Accepted ? null : now,
             updated_at: now,
             ...(correlation === undefined ? {} : correlationColumns(correlation)),
           };
-          out.push(await transition(trx, row, [CommandState.Sent], set, r.outcome, sessionId));
+          const from = cancelled ? [CommandState.Cancelled] : [CommandState.Sent];
+          out.push(await transition(trx, row, from, set, r.outcome, sessionId));
         }
         return out;
       });
@@ -297,7 +331,8 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
         return transition(trx, row, [CommandState.Accepted], set, completion.outcome);
       });
     },
-    requeueSession: async (sessionId) => ctx.transaction((trx) => requeueInTx(trx, sessionId, ctx.now())),
+    requeueSession: async (sessionId) =>
+      ctx.transaction(async (trx) => (await requeueInTx(trx, sessionId, ctx.now())).requeued),
     expireDue: async () => {
       const now = ctx.now();
       const result = await ctx
@@ -316,7 +351,8 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
         checkCancellable(id, row.state as CommandState);
         const now = ctx.now();
         const set = { state: CommandState.Cancelled, updated_at: now, completed_at: now };
-        return transition(trx, row, [CommandState.Queued, CommandState.Accepted], set, CommandState.Cancelled);
+        const from = [CommandState.Queued, CommandState.Sent, CommandState.Accepted];
+        return transition(trx, row, from, set, CommandState.Cancelled);
       }),
     list: async (query = {}) => {
       const limit = pageLimit(query);

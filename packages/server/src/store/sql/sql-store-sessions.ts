@@ -57,7 +57,7 @@ async function closeInTx(
   if (extra.idleBefore !== undefined) q = q.where("idle_expires_at", "<=", extra.idleBefore);
   const row = await q.returningAll().executeTakeFirst();
   if (row === undefined) return undefined;
-  return { session: toSession(row), requeued: await requeueInTx(trx, id, now) };
+  return { session: toSession(row), ...(await requeueInTx(trx, id, now)) };
 }
 
 export function createSqlSessions(ctx: SqlContext): SessionStore {
@@ -111,6 +111,7 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
           session: toSession(row),
           superseded: superseded?.session ?? null,
           requeued: superseded?.requeued ?? [],
+          unanswered: superseded?.unanswered ?? [],
         };
       });
     },

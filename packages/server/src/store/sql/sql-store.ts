@@ -2,7 +2,7 @@
 // method runs through sqlGuard (typed errors); `transaction` rebinds the same modules to one transaction.
 import { CompiledQuery } from "kysely";
 import { StoreKind, type Store, type StoreParts } from "../store.js";
-import { checkActive, serialize, TransactionScope, wrapParts } from "../transaction-support.js";
+import { checkActive, serialize, TransactionScope, wrapMethods, wrapParts } from "../transaction-support.js";
 import type { TransactionState } from "../transaction-support.js";
 import type { Db, SqlContext } from "./sql-context.js";
 import { mapDbError, sqlGuard } from "./sql-errors.js";
@@ -11,6 +11,7 @@ import { createSqlCommands } from "./sql-store-commands.js";
 import { createSqlDevices } from "./sql-store-devices.js";
 import { createSqlRepository } from "./sql-store-repository.js";
 import { createSqlSessions } from "./sql-store-sessions.js";
+import { createSqlRetention } from "./sql-retention.js";
 import { createSqlApiTokens, createSqlUiSessions } from "./sql-store-ui-tokens.js";
 
 function createParts(ctx: SqlContext): StoreParts {
@@ -68,13 +69,15 @@ export function createSqlStore(
 ): Store {
   const scope = new TransactionScope();
   let closing: Promise<void> | undefined;
-  const outside = wrapParts(createParts(ctx), async (call, method, args) => {
+  const guardOutside = async (call: () => Promise<unknown>, method: string, args: readonly unknown[]) => {
     scope.checkOutside();
     return sqlGuard(call, method, args);
-  });
+  };
+  const outside = wrapParts(createParts(ctx), guardOutside);
   return {
     kind,
     ...outside,
+    retention: wrapMethods(createSqlRetention(ctx), guardOutside),
     transaction: async (fn) => {
       scope.checkOutside();
       try {

@@ -1,0 +1,75 @@
+// SQL store: retention. Each prune is one DELETE of at most `limit` rows, oldest first, through the indexes of
+// migration 0003, so its cost is bounded by the limit and not by the size of the table. SQLite gives freed
+// pages back to the file system with an incremental vacuum (the store is opened in auto_vacuum=INCREMENTAL
+// mode, sqlite-space.ts); PostgreSQL's autovacuum makes the space reusable on its own.
+import { sql } from "kysely";
+import { checkPrune, FINISHED_COMMAND_STATES, FINISHED_UI_SESSION_STATES } from "../retention-rules.js";
+import { SessionStatus } from "../types-session.js";
+import { RetainedKind, type RetentionStore } from "../types-retention.js";
+import { SqlDialect } from "./migrations.js";
+import type { Db, SqlContext } from "./sql-context.js";
+
+async function deleteSome(trx: Db, kind: RetainedKind, before: number, limit: number): Promise<bigint> {
+  switch (kind) {
+    case RetainedKind.Sessions: {
+      const due = trx
+        .selectFrom("sessions")
+        .select("id")
+        .where("ended_at", "<", before)
+        .where("status", "!=", SessionStatus.Open)
+        .orderBy("ended_at")
+        .limit(limit);
+      return (await trx.deleteFrom("sessions").where("id", "in", due).executeTakeFirst()).numDeletedRows;
+    }
+    case RetainedKind.Commands: {
+      const due = trx
+        .selectFrom("commands")
+        .select("seq")
+        .where("completed_at", "<", before)
+        .where("state", "in", FINISHED_COMMAND_STATES)
+        .orderBy("completed_at")
+        .limit(limit);
+      return (await trx.deleteFrom("commands").where("seq", "in", due).executeTakeFirst()).numDeletedRows;
+    }
+    case RetainedKind.Alerts: {
+      const due = trx.selectFrom("alerts").select("seq").where("received_at", "<", before).orderBy("received_at");
+      return (await trx.deleteFrom("alerts").where("seq", "in", due.limit(limit)).executeTakeFirst()).numDeletedRows;
+    }
+    case RetainedKind.Notifications: {
+      const due = trx.selectFrom("notifications").select("seq").where("sent_at", "<", before).orderBy("sent_at");
+      return (await trx.deleteFrom("notifications").where("seq", "in", due.limit(limit)).executeTakeFirst())
+        .numDeletedRows;
+    }
+    case RetainedKind.Uploads: {
+      const due = trx.selectFrom("uploads").select("seq").where("received_at", "<", before).orderBy("received_at");
+      return (await trx.deleteFrom("uploads").where("seq", "in", due.limit(limit)).executeTakeFirst()).numDeletedRows;
+    }
+    case RetainedKind.UiSessions: {
+      const due = trx
+        .selectFrom("ui_sessions")
+        .select("id")
+        .where("created_at", "<", before)
+        .where("state", "in", FINISHED_UI_SESSION_STATES)
+        .orderBy("created_at")
+        .limit(limit);
+      return (await trx.deleteFrom("ui_sessions").where("id", "in", due).executeTakeFirst()).numDeletedRows;
+    }
+  }
+}
+
+export function createSqlRetention(ctx: SqlContext): RetentionStore {
+  return {
+    prune: async (kindIn, beforeIn, limitIn) => {
+      const { kind, before, limit } = checkPrune(kindIn, beforeIn, limitIn);
+      return Number(await ctx.transaction((trx) => deleteSome(trx, kind, before, limit)));
+    },
+    reclaimSpace: async (maxPages) => {
+      if (ctx.dialect !== SqlDialect.Sqlite) return 0;
+      const pages = Math.max(1, Math.min(Math.trunc(maxPages), 100_000));
+      const db = ctx.db();
+      await sql.raw(`pragma incremental_vacuum(${pages})`).execute(db);
+      const { rows } = await sql<{ freelist_count: number }>`pragma freelist_count`.execute(db);
+      return rows[0]?.freelist_count ?? 0;
+    },
+  };
+}
