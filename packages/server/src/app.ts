@@ -24,6 +24,7 @@ import { loadNonceKey } from "./auth/nonce-key-config.js";
 import type { ServerConfig } from "./config-keys.js";
 import { DM_PATH, dmEndpointPlugin } from "./dm/dm-endpoint.js";
 import { createSweeper, type SweepReport } from "./dm/sweeper.js";
+import { createRetention, type RetentionOptions, type RetentionReport } from "./retention/retention.js";
 import { createNotifier, type Notifier } from "./notifier/notifier.js";
 import { createMqttNotificationSender } from "./notifier/transports/mqtt-notification-sender.js";
 import type { NotificationSender } from "./notifier/transports/notification-sender.js";
@@ -76,12 +77,14 @@ export interface OmadmServer {
   readonly config: ServerConfig;
   /** The base URL devices reach this server at; final once `start()` has bound the port. */
   publicBaseUrl(): string;
-  /** Binds the listen address, starts the background sweep; resolves with where each component is. */
+  /** Binds the listen address, starts the background sweep (and retention); resolves with where each component is. */
   start(): Promise<{ readonly urls: ServerUrls }>;
   /** Stops the sweep, closes the HTTP server and what the server created (senders, wake timers). */
   stop(): Promise<void>;
   /** One background sweep now (tests drive idle timeouts with it and an injected clock). */
   sweep(): Promise<SweepReport>;
+  /** One retention pass now, whether or not `retention.enabled` runs it periodically. */
+  prune(): Promise<RetentionReport>;
 }
 
 const systemClock: Clock = { now: () => Date.now() };
@@ -140,6 +143,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
   const registry = createDeviceRegistry({ store }, { autoRegister: config.dm.autoRegister });
   const alerts = createAlertIntake({ store });
   const sweeper = createSweeper({ store, timers, logger: app.log }, { intervalMs: config.sweepIntervalMs });
+  const retention = createRetention({ store, clock, timers, logger: app.log }, retentionOptions(config));
 
   // Services whose URLs embed the public base URL are built when the plugins load (at `ready`/`listen`), by
   // which time `start()` has fixed the port.
@@ -188,7 +192,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
                   wakeOnQueue.commandQueued(deviceId);
                 },
         },
-        { allowHttp: config.allowHttp },
+        { allowHttp: config.allowHttp, maxDeliveries: config.dm.maxDeliveries },
       );
       await root.register(apiPlugin, {
         store,
@@ -224,16 +228,35 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       await app.listen({ host: config.listen.host, port });
       started = true;
       sweeper.start();
+      if (config.retention.enabled) retention.start();
       return { urls: urlsOf(publicBaseUrl(), config) };
     },
     async stop() {
       await sweeper.stop();
+      await retention.stop();
       await wakeOnQueue?.close();
       await app.close();
       await Promise.allSettled(ownedSenders.map((s) => s.close()));
       started = false;
     },
     sweep: () => sweeper.runOnce(),
+    prune: () => retention.runOnce(),
+  };
+}
+
+function retentionOptions(config: ServerConfig): RetentionOptions {
+  const r = config.retention;
+  return {
+    intervalMs: r.intervalMs,
+    batchSize: r.batchSize,
+    maxAgeMs: {
+      sessions: r.sessionsMaxAgeMs,
+      commands: r.commandsMaxAgeMs,
+      alerts: r.alertsMaxAgeMs,
+      notifications: r.notificationsMaxAgeMs,
+      uploads: r.uploadsMaxAgeMs,
+      uiSessions: r.uiSessionsMaxAgeMs,
+    },
   };
 }
 

@@ -46,6 +46,7 @@ export interface ServerConfig {
     readonly idleTimeoutMs: number;
     readonly bodyLimitBytes: number;
     readonly autoRegister: boolean;
+    readonly maxDeliveries: number;
   };
   readonly deviceAuth: {
     readonly modes: readonly AuthMode[];
@@ -56,6 +57,17 @@ export interface ServerConfig {
   readonly tls: TlsConfig;
   readonly allowHttp: boolean;
   readonly sweepIntervalMs: number;
+  readonly retention: {
+    readonly enabled: boolean;
+    readonly intervalMs: number;
+    readonly batchSize: number;
+    readonly sessionsMaxAgeMs: number;
+    readonly commandsMaxAgeMs: number;
+    readonly alertsMaxAgeMs: number;
+    readonly notificationsMaxAgeMs: number;
+    readonly uploadsMaxAgeMs: number;
+    readonly uiSessionsMaxAgeMs: number;
+  };
   readonly components: {
     readonly repository: boolean;
     readonly ui: boolean;
@@ -100,6 +112,10 @@ export interface ConfigKey<T = unknown> {
   /** A secret: accepted from the environment and overrides only, never from the config file. */
   readonly secret?: true;
 }
+
+const DAY_MS = 86_400_000;
+/** Ten years: the longest age a retention key takes. */
+const MAX_AGE_MS = 3650 * DAY_MS;
 
 /** Every key in document order. */
 export const SERVER_CONFIG_KEYS: { readonly [P in ConfigPath]: ConfigKey<ValueAt<P>> } = {
@@ -161,6 +177,13 @@ export const SERVER_CONFIG_KEYS: { readonly [P in ConfigPath]: ConfigKey<ValueAt
     description:
       "Register an unknown device at its first Package#1. `false`: only devices added beforehand " +
       "(`omadm devices add`) are admitted.",
+  },
+  "dm.maxDeliveries": {
+    type: int(1, 100),
+    default: 3,
+    description:
+      "How many times in all an at-least-once command is sent when it gets no answer; then it ends `failed` " +
+      "(docs/delivery.md). Applies to commands queued after a change.",
   },
   "deviceAuth.modes": {
     type: listOf(Object.values(AuthMode), AuthMode.None, "modes"),
@@ -233,6 +256,57 @@ export const SERVER_CONFIG_KEYS: { readonly [P in ConfigPath]: ConfigKey<ValueAt
     type: int(100, 3_600_000),
     default: 30_000,
     description: "How often idle DM sessions, expired commands and expired UI sessions are swept.",
+  },
+  "retention.enabled": {
+    type: bool,
+    default: true,
+    description: 'Prune old finished records and reclaim their space (docs/operations.md "Retention").',
+  },
+  "retention.intervalMs": {
+    type: int(1000, 86_400_000),
+    default: 300_000,
+    description: "How often retention runs.",
+  },
+  "retention.batchSize": {
+    type: int(10, 10_000),
+    default: 500,
+    description:
+      "Most records deleted in one transaction; retention halves it while a batch takes more than 10 ms, so " +
+      "it never holds the server for long.",
+  },
+  "retention.sessionsMaxAgeMs": {
+    type: int(0, MAX_AGE_MS),
+    default: 30 * DAY_MS,
+    description: "Closed DM sessions are deleted this long after they ended (30 days); 0 keeps them.",
+  },
+  "retention.commandsMaxAgeMs": {
+    type: int(0, MAX_AGE_MS),
+    default: 30 * DAY_MS,
+    description:
+      "Finished commands (done, failed, expired, cancelled, unknown) are deleted this long after they finished " +
+      "(30 days); 0 keeps them. Queued, sent and accepted commands are never pruned.",
+  },
+  "retention.alertsMaxAgeMs": {
+    type: int(0, MAX_AGE_MS),
+    default: 30 * DAY_MS,
+    description: "Generic Alerts are deleted this long after they arrived (30 days); 0 keeps them.",
+  },
+  "retention.notificationsMaxAgeMs": {
+    type: int(0, MAX_AGE_MS),
+    default: 7 * DAY_MS,
+    description: "Records of sent Package#0 notifications are deleted this long after sending (7 days); 0 keeps them.",
+  },
+  "retention.uploadsMaxAgeMs": {
+    type: int(0, MAX_AGE_MS),
+    default: 30 * DAY_MS,
+    description: "Data Repository uploads are deleted this long after they arrived (30 days); 0 keeps them.",
+  },
+  "retention.uiSessionsMaxAgeMs": {
+    type: int(0, MAX_AGE_MS),
+    default: 7 * DAY_MS,
+    description:
+      "Completed or expired SHOW (UI) sessions are deleted this long after they were created (7 days); 0 keeps " +
+      "them.",
   },
   "components.repository": { type: bool, default: true, description: "Serve the Data Repository under `/repo`." },
   "components.ui": {

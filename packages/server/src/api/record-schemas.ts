@@ -2,7 +2,7 @@
 // through the API: the store's records with RFC 3339 times, minus what an operator must not see (session
 // cookies and CONT tokens are a device's session credentials; token hashes never leave the store).
 import { Type, type Static } from "typebox";
-import { CommandState, type Command } from "../store/types.js";
+import { CommandState, DeliveryPolicy, type Command } from "../store/types.js";
 import {
   NotificationOutcome,
   SessionStatus,
@@ -39,6 +39,13 @@ export const CommandView = Type.Object({
   sentAt: NullableTime,
   completedAt: NullableTime,
   attempts: Type.Integer({ description: "How many Package#2s carried it (more than 1 after a requeue)" }),
+  delivery: Type.Enum(Object.values(DeliveryPolicy), {
+    description: "at-least-once or at-most-once: what happens when it is sent and never answered (docs/delivery.md)",
+  }),
+  maxDeliveries: Type.Integer({ description: "The most Package#2s it may go out in (1 for at-most-once)" }),
+  reason: Type.Union([Type.String(), Type.Null()], {
+    description: "Why it ended where no status code tells: never answered (failed), outcome unknown (unknown)",
+  }),
   sessionId: NullableString,
   packageNo: NullableInteger,
   position: NullableInteger,
@@ -69,6 +76,9 @@ export function commandView(c: Command): CommandView {
     sentAt: isoOrNull(c.sentAt),
     completedAt: isoOrNull(c.completedAt),
     attempts: c.attempts,
+    delivery: c.delivery,
+    maxDeliveries: c.maxDeliveries,
+    reason: c.reason,
     sessionId: c.sessionId,
     packageNo: c.packageNo,
     position: c.position,

@@ -4,7 +4,7 @@
 import { Type } from "typebox";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import { OPERATOR_COMMANDS } from "../services/command-input.js";
-import type { CommandState } from "../store/types.js";
+import { DeliveryPolicy, type CommandState } from "../store/types.js";
 import type { ApiApp, ApiContext } from "./api-context.js";
 import {
   DeviceIdParams,
@@ -53,6 +53,14 @@ export const EnqueueBody = Type.Object(
     ),
     expiresAt: Type.Optional(Type.String({ format: "date-time", description: "Not sent after this time" })),
     ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, description: "Alternative to expiresAt" })),
+    delivery: Type.Optional(
+      Type.Enum(Object.values(DeliveryPolicy), {
+        description:
+          "What happens when it is sent and never answered (docs/delivery.md): `at-least-once` is sent again, " +
+          "up to dm.maxDeliveries times in all, then fails; `at-most-once` is never sent again and ends " +
+          "`unknown`. Default: at-most-once for EXEC, HPOST and SHOW, at-least-once for the others",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -122,7 +130,7 @@ export function registerCommandRoutes(app: ApiApp, ctx: ApiContext): void {
       const { command, created } = await commands.enqueue({
         deviceId: request.params.deviceId,
         command: body.command,
-        ...defined({ idempotencyKey, expiresAt, ttlSeconds: body.ttlSeconds }),
+        ...defined({ idempotencyKey, expiresAt, ttlSeconds: body.ttlSeconds, delivery: body.delivery }),
       });
       return reply
         .code(created ? 201 : 200)
@@ -200,7 +208,11 @@ export function registerCommandRoutes(app: ApiApp, ctx: ApiContext): void {
       schema: {
         tags,
         operationId: "cancelCommand",
-        summary: "Cancel a queued command (or stop waiting for an accepted one's alert)",
+        summary: "Cancel a queued or sent command (or stop waiting for an accepted one's alert)",
+        description:
+          "A cancelled command is never sent (again). One cancelled while `sent` keeps its session; if the " +
+          "device still answers it there, the status and result are recorded and it stays `cancelled` " +
+          "(docs/delivery.md).",
         params: IdParams,
         response: { 200: CommandView, ...problemResponses(C.COMMAND_NOT_FOUND, C.COMMAND_ILLEGAL_TRANSITION) },
       },

@@ -4,7 +4,15 @@
 // atomicity, idempotency and durability to the store (ARCHITECTURE.md invariant 5).
 import { ServerError, ServerErrorCode } from "../errors.js";
 import type { Store } from "../store/store.js";
-import type { AsyncCorrelation, Clock, Command, CommandQuery, NewCommand, Page } from "../store/types.js";
+import type {
+  AsyncCorrelation,
+  Clock,
+  Command,
+  CommandQuery,
+  DeliveryPolicy,
+  NewCommand,
+  Page,
+} from "../store/types.js";
 import { checkOperatorCommand, type OperatorCommandInput } from "./command-input.js";
 
 /** Longest idempotency key accepted (a UUID is 36; this leaves room for "<client>:<uuid>" schemes). */
@@ -27,6 +35,8 @@ export interface CommandServiceDeps {
 export interface CommandServiceOptions {
   /** Accept plain-http ServerURIs (loopback tests, docs/protocol.md §6.2); default false: https only. */
   readonly allowHttp?: boolean | undefined;
+  /** dm.maxDeliveries: how many times an at-least-once command may go out (default 3, docs/delivery.md). */
+  readonly maxDeliveries?: number | undefined;
 }
 
 export interface EnqueueRequest {
@@ -39,6 +49,8 @@ export interface EnqueueRequest {
   readonly expiresAt?: number | undefined;
   /** Alternative to `expiresAt`: seconds from now. */
   readonly ttlSeconds?: number | undefined;
+  /** Default: the command's own (at-most-once for EXEC, HPOST, SHOW; docs/delivery.md). */
+  readonly delivery?: DeliveryPolicy | undefined;
 }
 
 export interface EnqueueResponse {
@@ -53,7 +65,7 @@ export interface CommandService {
    * INVALID_INPUT (key, expiry), DEVICE_NOT_FOUND, IDEMPOTENCY_CONFLICT (same key, different command).
    */
   enqueue(request: EnqueueRequest): Promise<EnqueueResponse>;
-  /** queued | accepted → cancelled. COMMAND_NOT_FOUND, COMMAND_ILLEGAL_TRANSITION. */
+  /** queued | sent | accepted → cancelled. COMMAND_NOT_FOUND, COMMAND_ILLEGAL_TRANSITION. */
   cancel(id: string): Promise<Command>;
   /** COMMAND_NOT_FOUND when there is none. */
   get(id: string): Promise<Command>;
@@ -84,6 +96,8 @@ export function createCommandService(deps: CommandServiceDeps, options: CommandS
         idempotencyKey: checkIdempotencyKey(request.idempotencyKey),
         expiresAt: expiryOf(request, clock.now()),
         correlation: correlationOf(command.name === "EXEC" ? command : undefined),
+        delivery: request.delivery,
+        maxDeliveries: options.maxDeliveries,
       };
       const result = await store.commands.enqueue(input);
       if (result.created) notifyQueued(result.command.deviceId, result.command);

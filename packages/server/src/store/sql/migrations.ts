@@ -284,9 +284,20 @@ export async function migrateToLatest(
     provider: { getMigrations: () => Promise.resolve(migrations(dialect)) },
     ...(options.schema === undefined ? {} : { migrationTableSchema: options.schema }),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  // Kysely's check for its migration table reads the catalog of every schema in the database; another
+  // deployment dropping its schema at that moment fails the read with 3F000 (invalid_schema_name) before any
+  // migration ran. Nothing was changed, so trying again is safe.
+  const ranNone = () => !(results ?? []).some((r) => r.status !== "NotExecuted");
+  for (let retry = 0; retry < 5 && ranNone() && hasSqlState(error, "3F000"); retry++) {
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "(before any migration)";
     throw new ServerError(ServerErrorCode.STORE_MIGRATION_FAILED, `store migration ${failed} failed`, { cause: error });
   }
+}
+
+function hasSqlState(error: unknown, code: string): boolean {
+  return typeof error === "object" && error !== null && "code" in error && error.code === code;
 }
