@@ -87,10 +87,12 @@ test("commands queue (every form through the same words), idempotency, bad param
   await run("devices", "add", "q-dev");
   let r = await run("commands", "queue", "q-dev", "GET", C, "--idempotency-key", "op-1");
   assert.equal(r.exitCode, 0, r.err);
-  const id = /^queued: (\S+) GET urn:oma:mo:oma-dm-devinfo:1\.0\/\/ \[queued\]$/m.exec(r.out)?.[1];
+  const id = /^queued: (\S+) GET urn:oma:mo:oma-dm-devinfo:1\.0\/\/ \[queued, at-least-once \(at most 3\)\]$/m.exec(
+    r.out,
+  )?.[1];
   assert.ok(id, r.out);
   r = await run("commands", "queue", "q-dev", "GET", C, "--idempotency-key", "op-1");
-  assert.equal(r.out, `already queued (same idempotency key): ${id} GET ${C} [queued]\n`);
+  assert.equal(r.out, `already queued (same idempotency key): ${id} GET ${C} [queued, at-least-once (at most 3)]\n`);
   r = await run("commands", "queue", "q-dev", "DELETE", C, "--idempotency-key", "op-1");
   assert.equal(r.exitCode, 1);
   assert.match(r.err, /\[OMADM_SRV_IDEMPOTENCY_CONFLICT\]/);
@@ -104,10 +106,16 @@ test("commands queue (every form through the same words), idempotency, bad param
   assert.match(r.err, /END cannot be queued.*\[OMADM_SRV_COMMAND_RESERVED\]/);
   r = await run("commands", "queue", "q-dev", "GET", C, "--ttl", "soon");
   assert.equal(r.exitCode, 2);
+  r = await run("commands", "queue", "q-dev", "GET", C, "--delivery", "twice");
+  assert.equal(r.exitCode, 2);
+  assert.match(r.err, /--delivery "twice" is not at-least-once or at-most-once/);
 
   r = await run("commands", "queue", "q-dev", "HPUT", S, C, "urn:oma:mo:acme:1.0/a/B", "--ttl", "600");
   assert.equal(r.exitCode, 0, r.err);
   const hput = /^queued: (\S+) HPUT/m.exec(r.out)?.[1] ?? "";
+  r = await run("commands", "queue", "q-dev", "EXEC", "urn:oma:mo:acme:1.0/a/Run", "--delivery", "at-least-once");
+  assert.match(r.out, /^queued: (\S+) EXEC urn:\S+ \[queued, at-least-once \(at most 3\)\]$/m);
+  const exec = /^queued: (\S+) EXEC/m.exec(r.out)?.[1] ?? "";
 
   // The device answers the GET in a session (what the DM endpoint records).
   const { session } = await server.store.sessions.open({ deviceId: "q-dev", stateName: "t", idleTimeoutMs: 60_000 });
@@ -124,9 +132,26 @@ test("commands queue (every form through the same words), idempotency, bad param
 
   r = await run("commands", "list", "--device", "q-dev");
   const rows = r.out.trimEnd().split("\n");
-  assert.match(rows[0] ?? "", /^ID\s+DEVICE\s+STATE\s+SC\s+UPDATED\s+COMMAND$/);
-  assert.match(rows[1] ?? "", new RegExp(`^${id}\\s+q-dev\\s+done\\s+200\\s+\\S+ \\S+\\s+GET `));
-  assert.match(rows[2] ?? "", /\s+queued\s+-\s+.*HPUT https:\/\/repo\.example\.com\/fw\/1 urn:/);
+  assert.match(rows[0] ?? "", /^ID\s+DEVICE\s+STATE\s+SC\s+DELIVERY\s+ATTEMPTS\s+UPDATED\s+COMMAND$/);
+  assert.match(
+    rows[1] ?? "",
+    new RegExp(`^${id}\\s+q-dev\\s+done\\s+200\\s+at-least-once\\s+1/3\\s+\\S+ \\S+\\s+GET `),
+  );
+  assert.match(rows[2] ?? "", /\s+queued\s+-\s+at-least-once\s+0\/3\s+.*HPUT https:\/\/repo\.example\.com\/fw\/1 urn:/);
+
+  // A sent command can be cancelled: it is not sent again (docs/delivery.md).
+  const { session: s2 } = await server.store.sessions.open({
+    deviceId: "q-dev",
+    stateName: "t",
+    idleTimeoutMs: 60_000,
+  });
+  await server.store.commands.takeBatch({ deviceId: "q-dev", sessionId: s2.id, max: 2, packageNo: 2 });
+  r = await run("commands", "cancel", exec);
+  assert.match(r.out, /^cancelled: \S+ EXEC /);
+  r = await run("commands", "show", exec);
+  assert.match(r.out, /^state:\s+cancelled$/m);
+  assert.match(r.out, /^delivery:\s+at-least-once \(at most 3\)$/m);
+  assert.match(r.out, /^attempts:\s+1$/m);
 
   r = await run("commands", "cancel", hput);
   assert.match(r.out, /^cancelled: \S+ HPUT /);

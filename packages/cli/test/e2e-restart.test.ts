@@ -140,11 +140,14 @@ test("a queue survives a restart: the commands are all there and the device's ne
   assert.equal(diagnostics, 1);
 });
 
-/** Starts a session that stops inside the EXEC (P2 received, P3 not sent), with the EXEC queued via the API. */
-async function sessionInFlight(w: World, d: E2eDevice) {
+/**
+ * Starts a session that stops inside the EXEC (P2 received, P3 not sent), with the EXEC queued via the API
+ * (at-most-once by default; docs/delivery.md).
+ */
+async function sessionInFlight(w: World, d: E2eDevice, delivery?: "at-least-once") {
   assert.equal((await d.client.runSession()).kind, "completed");
   await d.sessions.next();
-  const exec = await w.srv.api.queue(d.devId, ["EXEC", DIAGNOSTICS]);
+  const exec = await w.srv.api.queue(d.devId, ["EXEC", DIAGNOSTICS], delivery === undefined ? {} : { delivery });
   const block = blockingExec();
   d.client.registerExec(MOID_GATEWAY, "Ops/Diagnostics", block.handler);
   const running = d.client.runSession();
@@ -180,10 +183,10 @@ test("a session in progress continues on the restarted server: the EXEC is done 
   assert.equal(sessions.find((s) => s.id === sessionId)?.status, "ended");
 });
 
-test("the device gives up the session and starts a new one after the restart: the EXEC is sent again, done once", async (t) => {
+test("the device gives up the session and starts a new one after the restart: an at-least-once EXEC is sent again, done once", async (t) => {
   const w = await world(t, "supersede");
   const first = await device(w, "IMEI:350000000000403");
-  const { exec, running, request, sessionId } = await sessionInFlight(w, first);
+  const { exec, running, request, sessionId } = await sessionInFlight(w, first, "at-least-once");
 
   const srv = await w.restart();
   // The device reboots: its running session is cancelled (no Package#3) and a new client starts on its state.
@@ -214,10 +217,33 @@ test("the device gives up the session and starts a new one after the restart: th
   assert.equal(old?.status, "superseded");
 });
 
-test("the session times out on the restarted server: the late Package#3 is refused, the EXEC is requeued and done once", async (t) => {
+test("the device gives up the session after the restart: an at-most-once EXEC is not sent again and ends unknown", async (t) => {
+  const w = await world(t, "at-most-once");
+  const first = await device(w, "IMEI:350000000000406");
+  const { exec, running, sessionId } = await sessionInFlight(w, first);
+  const srv = await w.restart();
+  await first.stop();
+  assert.equal((await running).kind, "aborted");
+
+  const again = await device(w, first.devId);
+  let runs = 0;
+  again.client.registerExec(MOID_GATEWAY, "Ops/Diagnostics", () => {
+    runs += 1;
+    return { sc: 200 };
+  });
+  const outcome = await again.client.runSession();
+  assert.equal(outcome.kind, "completed", JSON.stringify(outcome));
+  assert.deepEqual(statusesOf(outcome), [["END", 200]], "nothing to send: the EXEC is not sent again");
+  assert.equal(runs, 0);
+  const unknown = await srv.api.command(exec.id);
+  assert.deepEqual([unknown.state, unknown.attempts, unknown.sessionId], ["unknown", 1, sessionId]);
+  assert.match(unknown.reason ?? "", /never answered \(at-most-once\)/);
+});
+
+test("the session times out on the restarted server: the late Package#3 is refused, the at-least-once EXEC is requeued and done once", async (t) => {
   const w = await world(t, "timeout");
   const d = await device(w, "IMEI:350000000000404");
-  const { exec, block, running, sessionId } = await sessionInFlight(w, d);
+  const { exec, block, running, sessionId } = await sessionInFlight(w, d, "at-least-once");
 
   const srv = await w.restart();
   w.clock.advance(601_000); // past the 600 s idle timeout (docs/protocol.md §1.5)

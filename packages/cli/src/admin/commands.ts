@@ -30,9 +30,11 @@ function printCommand(run: Run, c: Json): void {
     ["expires", time(c["expiresAt"])],
     ["sent", time(c["sentAt"])],
     ["completed", time(c["completedAt"])],
+    ["delivery", deliveryText(c)],
     ["attempts", cell(c["attempts"])],
     ["session", cell(c["sessionId"])],
   ];
+  if (c["reason"] !== null && c["reason"] !== undefined) pairs.push(["reason", cell(c["reason"])]);
   if (result !== null) {
     pairs.push([
       "result URIs",
@@ -45,6 +47,15 @@ function printCommand(run: Run, c: Json): void {
     run.out(JSON.stringify(result.data, null, 2));
   }
 }
+
+/** "at-least-once (at most 3)" or "at-most-once". */
+function deliveryText(c: Json): string {
+  const delivery = cell(c["delivery"]);
+  return delivery === "at-least-once" ? `${delivery} (at most ${cell(c["maxDeliveries"])})` : delivery;
+}
+
+/** The delivery policies `--delivery` takes (docs/delivery.md). */
+const DELIVERY_POLICIES = ["at-least-once", "at-most-once"];
 
 /** The protocol's command table and the server's list of queueable commands, loaded for --help only. */
 async function loadQueueHelpTable(): Promise<QueueHelpTable> {
@@ -71,10 +82,24 @@ export function registerCommandCommands(program: Command, deps: AdminDeps): void
   queue
     .option("--idempotency-key <key>", "queueing again with the same key returns the first command")
     .option("--ttl <seconds>", "drop the command if it was not sent within this time")
+    .option(
+      "--delivery <policy>",
+      "at-least-once (sent again when unanswered, up to dm.maxDeliveries times) or at-most-once (never sent " +
+        "again; unanswered it ends unknown); default: at-most-once for EXEC, HPOST, SHOW, else at-least-once",
+    )
     .action(
       action(
         deps,
-        async (run, deviceId: string, name: string, params: string[], o: { idempotencyKey?: string; ttl?: string }) => {
+        async (
+          run,
+          deviceId: string,
+          name: string,
+          params: string[],
+          o: { idempotencyKey?: string; ttl?: string; delivery?: string },
+        ) => {
+          if (o.delivery !== undefined && !DELIVERY_POLICIES.includes(o.delivery)) {
+            throw new UsageError(`--delivery ${JSON.stringify(o.delivery)} is not ${DELIVERY_POLICIES.join(" or ")}`);
+          }
           let ttlSeconds: number | undefined;
           if (o.ttl !== undefined) {
             ttlSeconds = Number(o.ttl);
@@ -90,6 +115,7 @@ export function registerCommandCommands(program: Command, deps: AdminDeps): void
                 command: [name, ...params],
                 ...(o.idempotencyKey === undefined ? {} : { idempotencyKey: o.idempotencyKey }),
                 ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
+                ...(o.delivery === undefined ? {} : { delivery: o.delivery }),
               },
             },
           );
@@ -98,7 +124,7 @@ export function registerCommandCommands(program: Command, deps: AdminDeps): void
             return;
           }
           const verb = status === 201 ? "queued" : "already queued (same idempotency key)";
-          run.out(`${verb}: ${cell(data["id"])} ${itemText(data)} [${cell(data["state"])}]`);
+          run.out(`${verb}: ${cell(data["id"])} ${itemText(data)} [${cell(data["state"])}, ${deliveryText(data)}]`);
         },
       ),
     );
@@ -106,7 +132,11 @@ export function registerCommandCommands(program: Command, deps: AdminDeps): void
   withPageOptions(
     withApiOptions(commands.command("list").description("list commands (enqueue order)"))
       .option("--device <deviceId>", "only this device's commands")
-      .option("--state <state>", "queued, sent, accepted, done, failed, expired, cancelled (repeatable)", collect)
+      .option(
+        "--state <state>",
+        "queued, sent, accepted, done, failed, expired, cancelled, unknown (repeatable)",
+        collect,
+      )
       .option("--desc", "newest first"),
   ).action(
     action(deps, (run, o: { device?: string; state?: string[]; desc?: boolean; limit?: string; cursor?: string }) =>
@@ -120,12 +150,14 @@ export function registerCommandCommands(program: Command, deps: AdminDeps): void
           limit: o.limit,
           cursor: o.cursor,
         },
-        ["ID", "DEVICE", "STATE", "SC", "UPDATED", "COMMAND"],
+        ["ID", "DEVICE", "STATE", "SC", "DELIVERY", "ATTEMPTS", "UPDATED", "COMMAND"],
         (c) => [
           cell(c["id"]),
           cell(c["deviceId"]),
           cell(c["state"]),
           cell(c["statusCode"]),
+          cell(c["delivery"]),
+          `${cell(c["attempts"])}/${cell(c["maxDeliveries"])}`,
           time(c["updatedAt"]),
           itemText(c),
         ],
@@ -146,7 +178,12 @@ export function registerCommandCommands(program: Command, deps: AdminDeps): void
     }),
   );
 
-  withApiOptions(commands.command("cancel").description("cancel a queued command").argument("<commandId>")).action(
+  withApiOptions(
+    commands
+      .command("cancel")
+      .description("cancel a queued or sent command (a sent one is not sent again)")
+      .argument("<commandId>"),
+  ).action(
     action(deps, async (run, id: string) => {
       const { data } = await run.api.json<Json>("POST", `/commands/${encodeURIComponent(id)}/cancel`);
       if (run.json) {

@@ -11,6 +11,8 @@ export interface CommandView {
   readonly params: readonly string[];
   readonly state: string;
   readonly attempts: number;
+  readonly delivery: string;
+  readonly reason: string | null;
   readonly sessionId: string | null;
   readonly statusCode: number | null;
   readonly result: { readonly uris: readonly string[]; readonly data: unknown } | null;
@@ -105,7 +107,12 @@ export interface ApiClient {
   patchDevice(deviceId: string, body: Record<string, unknown>): Promise<DeviceView>;
   device(deviceId: string): Promise<DeviceView>;
   /** Queues one command (P2 array form or named form); 201. */
-  queue(deviceId: string, command: readonly string[] | Record<string, unknown>): Promise<CommandView>;
+  /** `extra`: more body fields, e.g. `{ delivery: "at-least-once" }`. */
+  queue(
+    deviceId: string,
+    command: readonly string[] | Record<string, unknown>,
+    extra?: Record<string, unknown>,
+  ): Promise<CommandView>;
   command(id: string): Promise<CommandView>;
   /** Every command of a device in enqueue order. */
   commands(deviceId: string): Promise<readonly CommandView[]>;
@@ -176,7 +183,8 @@ export function createApiClient(origin: string): ApiClient {
     createDevice: (body) => json("POST", "/devices", body, [201]),
     patchDevice: (deviceId, body) => json("PATCH", `/devices/${dev(deviceId)}`, body, [200]),
     device: (deviceId) => get(`/devices/${dev(deviceId)}`),
-    queue: (deviceId, command) => json("POST", `/devices/${dev(deviceId)}/commands`, { command }, [201]),
+    queue: (deviceId, command, extra = {}) =>
+      json("POST", `/devices/${dev(deviceId)}/commands`, { ...extra, command }, [201]),
     command: (id) => get(`/commands/${encodeURIComponent(id)}`),
     commands: (deviceId) => all(`/devices/${dev(deviceId)}/commands?order=asc`),
     wake: (deviceId, body = {}) => json("POST", `/devices/${dev(deviceId)}/wake`, body, [200]),

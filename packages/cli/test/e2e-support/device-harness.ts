@@ -52,6 +52,8 @@ export interface E2eDeviceOptions {
   readonly moCodecs?: readonly MoCodec[];
   /** The formats written, most preferred first (DmClientOptions.moMediaTypes). */
   readonly moMediaTypes?: readonly string[];
+  /** More instances of the gateway MO besides "main" (each has its own Ops/Diagnostics to EXEC). */
+  readonly gatewayInstances?: readonly string[];
   /** HTTP authentication of the account (DMAcc AAuth, docs/protocol.md §11.2). */
   readonly httpAuth?: { readonly type: "BASIC" | "DIGEST"; readonly name: string; readonly password: string };
 }
@@ -107,18 +109,16 @@ export function deviceConfigJson(options: E2eDeviceOptions): Record<string, unkn
     mos: [
       {
         ddf: "ddf/gateway.ddf",
-        instances: [
-          {
-            miid: "main",
-            values: {
-              Hostname: "hgw-e2e",
-              LogLevel: "info",
-              Uptime: 0,
-              Wan: { Mode: "dhcp", Mtu: 1500 },
-              Ops: { Reboot: null, Diagnostics: null },
-            },
+        instances: ["main", ...(options.gatewayInstances ?? [])].map((miid) => ({
+          miid,
+          values: {
+            Hostname: "hgw-e2e",
+            LogLevel: "info",
+            Uptime: 0,
+            Wan: { Mode: "dhcp", Mtu: 1500 },
+            Ops: { Reboot: null, Diagnostics: null },
           },
-        ],
+        })),
       },
     ],
     notifications: { bearers: [3] },
