@@ -1,13 +1,14 @@
 // The SQLite store runs the shared store contract, each test on a fresh data directory; a "restart" closes
 // the store and opens the same omadm.sqlite again. Plus what only a file-backed store has to show.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import BetterSqlite3 from "better-sqlite3";
 import { ServerErrorCode } from "../src/errors.js";
 import { openSqliteStore, SQLITE_FILE_NAME } from "../src/store/sqlite.js";
+import { RetainedKind } from "../src/store/types-retention.js";
 import { runStoreContract } from "./store-contract.js";
 import { rejectsWith, TestClock } from "./store-contract-support.js";
 
@@ -108,6 +109,60 @@ test("sqlite: a write lock held too long by another process is STORE_UNAVAILABLE
     assert.equal((await store.devices.get("dev"))?.id, "dev");
   } finally {
     other.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("sqlite: a new store is in incremental auto-vacuum mode; an older one is converted once when opened", async () => {
+  const fresh = tempDir();
+  const old = tempDir();
+  // A store file made before retention: tables exist, auto_vacuum is NONE (0).
+  const legacy = new BetterSqlite3(join(old, SQLITE_FILE_NAME));
+  legacy.pragma("journal_mode = WAL");
+  legacy.exec("create table leftover (x integer)");
+  assert.equal(legacy.pragma("auto_vacuum", { simple: true }), 0);
+  legacy.close();
+  for (const dir of [fresh, old]) {
+    const store = await openSqliteStore({ clock: new TestClock() }, { dataDir: dir });
+    await store.close();
+    const db = new BetterSqlite3(join(dir, SQLITE_FILE_NAME), { readonly: true });
+    try {
+      assert.equal(db.pragma("auto_vacuum", { simple: true }), 2, `${dir}: INCREMENTAL`);
+    } finally {
+      db.close();
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("sqlite: after pruning, reclaiming space gives the freed pages back and the file shrinks", async () => {
+  const dir = tempDir();
+  const clock = new TestClock();
+  const store = await openSqliteStore({ clock }, { dataDir: dir });
+  try {
+    await store.devices.create({ id: "dev" });
+    const blob = "x".repeat(2000);
+    for (let i = 0; i < 300; i++) await store.alerts.record([{ deviceId: "dev", alertType: "urn:a", data: blob }]);
+    await store.transaction(() => Promise.resolve()); // a commit: the WAL is checkpointed below
+    const file = join(dir, SQLITE_FILE_NAME);
+    const checkpoint = () => {
+      const db = new BetterSqlite3(file);
+      try {
+        db.pragma("wal_checkpoint(TRUNCATE)");
+      } finally {
+        db.close();
+      }
+    };
+    checkpoint();
+    const full = statSync(file).size;
+    clock.advance(1);
+    while ((await store.retention.prune(RetainedKind.Alerts, clock.now(), 100)) === 100);
+    for (let i = 0; i < 10 && (await store.retention.reclaimSpace(100_000)) > 0; i++);
+    checkpoint();
+    const after = statSync(file).size;
+    assert.ok(after < full / 2, `the file shrank from ${full} to ${after} bytes`);
+  } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }

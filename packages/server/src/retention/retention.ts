@@ -111,9 +111,13 @@ export function createRetention(deps: RetentionDeps, options: RetentionOptions):
           if (n < limit || !more()) break;
         }
       }
-      do {
+      // Until nothing is free, or a call frees nothing (pages another process holds, a mode not in effect).
+      let previous = Number.POSITIVE_INFINITY;
+      for (;;) {
         freePages = await timed(() => deps.store.retention.reclaimSpace(RECLAIM_PAGES_PER_CALL));
-      } while (freePages > 0 && more());
+        if (freePages === 0 || freePages >= previous || !more()) break;
+        previous = freePages;
+      }
     } catch (err) {
       deps.logger?.warn({ err }, "retention failed; retrying next time");
     }

@@ -66,11 +66,11 @@ export async function openSqliteStore(deps: StoreDeps, options: SqliteStoreOptio
   try {
     mkdirSync(options.dataDir, { recursive: true });
     raw = new BetterSqlite3(file, { timeout: busyTimeoutMs });
+    ensureIncrementalVacuum(raw); // first: before WAL mode writes the file's header
     raw.pragma("journal_mode = WAL");
     raw.pragma(`synchronous = ${synchronous}`);
     raw.pragma("foreign_keys = ON");
     raw.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
-    ensureIncrementalVacuum(raw);
   } catch (cause) {
     throw new ServerError(ServerErrorCode.STORE_UNAVAILABLE, `cannot open the SQLite store at ${file}`, { cause });
   }

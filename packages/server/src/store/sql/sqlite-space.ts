@@ -8,12 +8,15 @@ import type BetterSqlite3 from "better-sqlite3";
 /** SQLite's auto_vacuum values (https://sqlite.org/pragma.html#pragma_auto_vacuum). */
 const AUTO_VACUUM_INCREMENTAL = 2;
 
-/** Puts the database in incremental auto-vacuum mode; true when an existing store had to be rewritten. */
+/**
+ * Puts the database in incremental auto-vacuum mode; true when the file had to be rewritten. Call it before
+ * anything writes the file (journal_mode = WAL writes its header): on a new, empty file the mode then applies
+ * without a rewrite.
+ */
 export function ensureIncrementalVacuum(db: BetterSqlite3.Database): boolean {
   if (db.pragma("auto_vacuum", { simple: true }) === AUTO_VACUUM_INCREMENTAL) return false;
   db.pragma("auto_vacuum = INCREMENTAL");
-  const tables = db.prepare("select count(*) as n from sqlite_master where type = 'table'").get() as { n: number };
-  if (tables.n === 0) return false; // a new file: the mode applies to the tables about to be created
+  if (db.pragma("auto_vacuum", { simple: true }) === AUTO_VACUUM_INCREMENTAL) return false;
   db.exec("VACUUM");
   return true;
 }
