@@ -6,6 +6,8 @@
 // The server
 export { createOmadmServer, type OmadmServer, type ServerDeps, type ServerUrls } from "./app.js";
 export type { SweepReport } from "./dm/sweeper.js";
+export type { RetentionReport } from "./retention/retention.js";
+export { RetainedKind, type RetentionStore } from "./store/types-retention.js";
 export {
   type ConfigResult,
   DEFAULT_SERVER_CONFIG,
@@ -62,6 +64,7 @@ export {
   type DevicePatch,
   type DeviceQuery,
   DeviceState,
+  DeliveryPolicy,
   type EnqueueResult,
   HttpAuthType,
   type HttpCredentials,

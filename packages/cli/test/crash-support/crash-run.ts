@@ -83,7 +83,7 @@ async function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
+  child.stderr.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
   });
   await new Promise<void>((resolve, reject) => {
@@ -91,7 +91,7 @@ async function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
       child.kill("SIGKILL");
       reject(new Error(`the crash server did not start within ${READY_DEADLINE_MS} ms: ${stderr}`));
     }, READY_DEADLINE_MS);
-    child.stdout?.on("data", (chunk: Buffer) => {
+    child.stdout.on("data", (chunk: Buffer) => {
       if (chunk.toString().includes("is running")) {
         clearTimeout(timer);
         resolve();
@@ -244,12 +244,14 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
       if (first.kind !== "completed") throw new Error(`device ${devId} could not register: ${JSON.stringify(first)}`);
     }
 
-    const nextMiid = new Array<number>(deviceCount).fill(0);
+    const nextMiid = new Map<number, number>();
     const queueRound = async () => {
       await Promise.all(
         devices.map(async (d, i) => {
           for (const delivery of ["at-most-once", "at-least-once"] as const) {
-            const miid = `c${i}x${nextMiid[i]++}`;
+            const next = nextMiid.get(i) ?? 0;
+            nextMiid.set(i, next + 1);
+            const miid = `c${i}x${next}`;
             const uri = `${MOID_GATEWAY}/${miid}/Ops/Diagnostics`;
             await queue({ deviceId: d.devId, token: `${d.devId}/${miid}`, delivery, id: null }, ["EXEC", uri]);
           }
