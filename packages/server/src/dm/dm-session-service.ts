@@ -98,7 +98,12 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
             session = opened.session;
             if (opened.superseded !== null) {
               deps.logger?.info(
-                { deviceId, superseded: opened.superseded.id, requeued: opened.requeued.length },
+                {
+                  deviceId,
+                  superseded: opened.superseded.id,
+                  requeued: opened.requeued.length,
+                  unanswered: opened.unanswered.length,
+                },
                 "a new Package#1 superseded the device's open DM session",
               );
             }

@@ -1,5 +1,5 @@
 // The background sweep: closes DM sessions past their idle timeout (docs/protocol.md §1.5 — their in-flight
-// commands go back to the queue), expires queued commands past their expiry, and UI sessions past theirs. The
+// commands follow their delivery policy, docs/delivery.md), expires queued commands past their expiry, and UI sessions past theirs. The
 // timer is injected (the notifier's `Timers`), so tests drive it without sleeping; `runOnce()` is the same
 // sweep on demand. A sweep never throws: a failing store is logged and tried again next time.
 import type { Timers } from "../notifier/wake-on-queue.js";
@@ -10,6 +10,8 @@ export interface SweepReport {
   readonly expiredSessions: number;
   /** Commands those sessions had in flight, now queued again. */
   readonly requeuedCommands: number;
+  /** Commands those sessions had in flight that may not go out again: now `failed` or `unknown` (docs/delivery.md). */
+  readonly unansweredCommands: number;
   /** Queued commands past their expiry, now `expired`. */
   readonly expiredCommands: number;
   readonly expiredUiSessions: number;
@@ -35,7 +37,13 @@ export interface SweeperDeps {
   readonly logger?: SweeperLogger | undefined;
 }
 
-const EMPTY: SweepReport = { expiredSessions: 0, requeuedCommands: 0, expiredCommands: 0, expiredUiSessions: 0 };
+const EMPTY: SweepReport = {
+  expiredSessions: 0,
+  requeuedCommands: 0,
+  unansweredCommands: 0,
+  expiredCommands: 0,
+  expiredUiSessions: 0,
+};
 
 export function createSweeper(deps: SweeperDeps, options: { readonly intervalMs: number }): Sweeper {
   let handle: unknown;
@@ -49,6 +57,7 @@ export function createSweeper(deps: SweeperDeps, options: { readonly intervalMs:
       const closed = await deps.store.sessions.expireIdle();
       report.expiredSessions = closed.length;
       report.requeuedCommands = closed.reduce((n, c) => n + c.requeued.length, 0);
+      report.unansweredCommands = closed.reduce((n, c) => n + c.unanswered.length, 0);
     });
     await task("expired commands", async () => {
       report.expiredCommands = await deps.store.commands.expireDue();
