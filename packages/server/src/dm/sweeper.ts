@@ -1,7 +1,7 @@
 // The background sweep: closes DM sessions past their idle timeout (docs/protocol.md §1.5 — their in-flight
-// commands follow their delivery policy, docs/delivery.md), expires queued commands past their expiry, and UI sessions past theirs. The
-// timer is injected (the notifier's `Timers`), so tests drive it without sleeping; `runOnce()` is the same
-// sweep on demand. A sweep never throws: a failing store is logged and tried again next time.
+// commands follow their delivery policy, docs/delivery.md), expires queued commands past their expiry, and UI
+// sessions past theirs. The timer is injected (the notifier's `Timers`), so tests drive it without sleeping;
+// `runOnce()` is the same sweep on demand. A sweep never throws: a failing store is logged and tried again next time.
 import type { Timers } from "../notifier/wake-on-queue.js";
 import type { Store } from "../store/store.js";
 
