@@ -158,7 +158,7 @@ test("commands queue (every form through the same words), idempotency, bad param
   r = await run("commands", "list", "--device", "q-dev", "--state", "cancelled", "--json");
   assert.deepEqual(
     (JSON.parse(r.out) as { items: { id: string }[] }).items.map((c) => c.id),
-    [hput],
+    [hput, exec],
   );
   r = await run("commands", "cancel", hput);
   assert.equal(r.exitCode, 1);

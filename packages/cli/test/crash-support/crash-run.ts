@@ -1,5 +1,5 @@
-// The crash test (docs/delivery.md "Crash test"): the server (`omadm server`, a child process, configured
-// through its environment variables) is killed with SIGKILL at random points while the project's DM Client devices run sessions without pause and the operator
+// The crash test (docs/delivery.md "Crash test"): the server (`omadm server` from the build, a child process
+// configured through its environment variables, server-child.mjs) is killed with SIGKILL at random points while the project's DM Client devices run sessions without pause and the operator
 // queues commands of both delivery policies. Each EXEC targets its own instance of the gateway MO, so a device
 // counts how many times each one ran. After the last kill the server starts once more, every device runs
 // sessions until its queue is empty, and every command is checked:
@@ -7,7 +7,7 @@
 //   never ran it;
 // - at-most-once run twice: an at-most-once EXEC the device ran more than once;
 // - at-least-once over the limit: an at-least-once command sent (or run) more than maxDeliveries times.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,8 +18,11 @@ import pg from "pg";
 import { MOID_GATEWAY, startDevice, type E2eDevice } from "../e2e-support/device-harness.js";
 import { SERVER_ID } from "../e2e-support/server-harness.js";
 
-/** The `omadm` bin: it rebuilds a stale build of the workspace first, so the child runs the current sources. */
+/** The `omadm` bin: `--version` rebuilds a stale build of the workspace first. */
 const OMADM_BIN = fileURLToPath(new URL("../../bin/omadm.mjs", import.meta.url));
+/** `omadm server` from the build, without the bin's build check (server-child.mjs). */
+const SERVER_CHILD = fileURLToPath(new URL("./server-child.mjs", import.meta.url));
+const BUILD_DEADLINE_MS = 600_000;
 const MAX_DELIVERIES = 3;
 const READY_DEADLINE_MS = 60_000;
 
@@ -78,7 +81,7 @@ const delay = (ms: number) =>
 
 /** `omadm server` as a child; resolves once its banner says it is running. */
 async function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [OMADM_BIN, "server"], {
+  const child = spawn(process.execPath, [SERVER_CHILD], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -143,7 +146,17 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Brings the build up to date once (the bin rebuilds a stale one), so every server start runs current code. */
+function ensureBuild(): void {
+  const result = spawnSync(process.execPath, [OMADM_BIN, "--version"], {
+    encoding: "utf8",
+    timeout: BUILD_DEADLINE_MS,
+  });
+  if (result.status !== 0) throw new Error(`omadm --version failed (build?): ${result.stderr}`);
+}
+
 export async function runCrash(options: CrashOptions): Promise<CrashReport> {
+  ensureBuild();
   const log = options.log ?? (() => undefined);
   const deviceCount = options.devices ?? 3;
   const maxRunMs = options.maxRunMs ?? 1500;
