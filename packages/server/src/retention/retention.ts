@@ -13,7 +13,7 @@ import { RetainedKind } from "../store/types-retention.js";
 export const BATCH_TARGET_MS = 10;
 const MIN_BATCH = 10;
 /** SQLite pages (4 KiB by default) returned to the file system per call. */
-const RECLAIM_PAGES_PER_CALL = 256;
+const RECLAIM_PAGES_PER_CALL = 128;
 /** A pass stops after this many store calls and goes on at the next interval (a huge backlog drains in steps). */
 const MAX_CALLS_PER_PASS = 10_000;
 

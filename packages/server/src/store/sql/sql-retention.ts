@@ -2,7 +2,7 @@
 // migration 0003, so its cost is bounded by the limit and not by the size of the table. SQLite gives freed
 // pages back to the file system with an incremental vacuum (the store is opened in auto_vacuum=INCREMENTAL
 // mode, sqlite-space.ts); PostgreSQL's autovacuum makes the space reusable on its own.
-import { sql } from "kysely";
+import { CompiledQuery } from "kysely";
 import { checkPrune, FINISHED_COMMAND_STATES, FINISHED_UI_SESSION_STATES } from "../retention-rules.js";
 import { SessionStatus } from "../types-session.js";
 import { RetainedKind, type RetentionStore } from "../types-retention.js";
@@ -57,6 +57,9 @@ async function deleteSome(trx: Db, kind: RetainedKind, before: number, limit: nu
   }
 }
 
+const FREELIST = CompiledQuery.raw("pragma freelist_count");
+const INCREMENTAL_VACUUM = CompiledQuery.raw("pragma incremental_vacuum(1)");
+
 export function createSqlRetention(ctx: SqlContext): RetentionStore {
   return {
     prune: async (kindIn, beforeIn, limitIn) => {
@@ -65,11 +68,14 @@ export function createSqlRetention(ctx: SqlContext): RetentionStore {
     },
     reclaimSpace: async (maxPages) => {
       if (ctx.dialect !== SqlDialect.Sqlite) return 0;
-      const pages = Math.max(1, Math.min(Math.trunc(maxPages), 100_000));
       const db = ctx.db();
-      await sql.raw(`pragma incremental_vacuum(${pages})`).execute(db);
-      const { rows } = await sql<{ freelist_count: number }>`pragma freelist_count`.execute(db);
-      return rows[0]?.freelist_count ?? 0;
+      const freeList = async () =>
+        (await db.executeQuery<{ freelist_count: number }>(FREELIST)).rows[0]?.freelist_count ?? 0;
+      // better-sqlite3 runs a statement that returns no rows with one sqlite3_step, and each step of
+      // incremental_vacuum frees one page: so one execution per page.
+      const steps = Math.min(await freeList(), Math.max(1, Math.trunc(maxPages)), 100_000);
+      for (let i = 0; i < steps; i++) await db.executeQuery(INCREMENTAL_VACUUM);
+      return freeList();
     },
   };
 }
