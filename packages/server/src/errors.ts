@@ -95,7 +95,6 @@ export const ServerErrorCode = {
   BOOTSTRAP_PROVISION_NOT_PENDING: "OMADM_SRV_BOOTSTRAP_PROVISION_NOT_PENDING",
   BOOTSTRAP_NO_RULE: "OMADM_SRV_BOOTSTRAP_NO_RULE",
   BOOTSTRAP_FORBIDDEN: "OMADM_SRV_BOOTSTRAP_FORBIDDEN",
-  BOOTSTRAP_DISABLED: "OMADM_SRV_BOOTSTRAP_DISABLED",
 } as const;
 
 export type ServerErrorCode = (typeof ServerErrorCode)[keyof typeof ServerErrorCode];
@@ -168,7 +167,6 @@ export const ServerErrorHttpStatus: { readonly [C in ServerErrorCode]: number } 
   OMADM_SRV_BOOTSTRAP_PROVISION_NOT_PENDING: 409,
   OMADM_SRV_BOOTSTRAP_NO_RULE: 409,
   OMADM_SRV_BOOTSTRAP_FORBIDDEN: 403,
-  OMADM_SRV_BOOTSTRAP_DISABLED: 409,
 };
 
 export interface ServerErrorInit {

@@ -42,11 +42,14 @@ export function bootstrapContract(it: ContractTest): void {
       deviceId: null,
       devIdPattern: "IMEI:9*",
       labels: {},
+      notiSecretHex: null,
       createdAt: f.clock.now(),
     });
     assert.equal((await b.findCredential({ pskIdentity: "bs-1" }))?.pskKeyHex, KEY);
     assert.equal((await b.findCredential({ certFingerprint: FP }))?.id, "batch");
     assert.equal(await b.findCredential({ pskIdentity: "nobody" }), null);
+    assert.equal((await b.getCredential("batch"))?.devIdPattern, "IMEI:9*");
+    assert.equal(await b.getCredential("nobody"), null);
     // A conflict anywhere in the batch stores nothing of it.
     await rejectsWith(
       b.importCredentials([

@@ -23,6 +23,7 @@ export interface CheckedCredential {
   readonly deviceId: string | null;
   readonly devIdPattern: string | null;
   readonly labels: Readonly<Record<string, string>>;
+  readonly notiSecretHex: string | null;
 }
 
 function optionalText(value: unknown, what: string): string | null {
@@ -68,7 +69,12 @@ export function checkCredential(input: NewBootstrapCredential, index: number): C
   if ((deviceId === null) === (devIdPattern === null)) {
     throw invalid(`${at} needs exactly one of deviceId (one device) and devIdPattern (a batch)`);
   }
+  const notiSecretHex = optionalText(input.notiSecretHex, `${at}.notiSecretHex`)?.toLowerCase() ?? null;
+  if (notiSecretHex !== null && (!HEX.test(notiSecretHex) || notiSecretHex.length < 32)) {
+    throw invalid(`${at}.notiSecretHex must be hex of at least 16 bytes`);
+  }
   return {
+    notiSecretHex,
     id: input.id === undefined ? undefined : requireText(input.id, `${at}.id`),
     secMode: input.secMode,
     pskIdentity,

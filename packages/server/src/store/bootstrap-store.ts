@@ -18,6 +18,7 @@ export interface BootstrapStore {
   /** Stores every credential or none: INVALID_INPUT, BOOTSTRAP_CREDENTIAL_CONFLICT (identity, fingerprint or id taken). */
   importCredentials(input: readonly NewBootstrapCredential[]): Promise<readonly BootstrapCredential[]>;
   findCredential(key: BootstrapCredentialKey): Promise<BootstrapCredential | null>;
+  getCredential(id: string): Promise<BootstrapCredential | null>;
   /** Ordered by id. */
   listCredentials(query?: PageQuery): Promise<Page<BootstrapCredential>>;
   deleteCredential(id: string): Promise<boolean>;

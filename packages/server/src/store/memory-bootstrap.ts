@@ -56,6 +56,11 @@ export function createMemoryBootstrap(ctx: MemoryContext, data: MemoryBootstrapD
       }
       return null;
     },
+    getCredential: async (id) => {
+      ctx.check();
+      const c = data.credentials.get(id);
+      return c === undefined ? null : out(c);
+    },
     listCredentials: async (query = {}) => {
       ctx.check();
       return memoryPage(data.credentials.values(), query, (c) => [c.id], ["string"]);

@@ -26,6 +26,11 @@ export interface BootstrapCredential {
   readonly devIdPattern: string | null;
   /** Labels given to the devices it bootstraps (and matched by rules). */
   readonly labels: Readonly<Record<string, string>>;
+  /**
+   * The `Auth/Noti/Secret` of the device's bootstrap account (hex), so that a server-initiated bootstrap's
+   * Package#0 can be signed (SHA256-DIGEST, auth-data = the DevID); null: no server-initiated bootstrap.
+   */
+  readonly notiSecretHex: string | null;
   readonly createdAt: number;
 }
 
@@ -38,6 +43,7 @@ export interface NewBootstrapCredential {
   readonly deviceId?: string | undefined;
   readonly devIdPattern?: string | undefined;
   readonly labels?: Readonly<Record<string, string>> | undefined;
+  readonly notiSecretHex?: string | undefined;
 }
 
 export type BootstrapCredentialKey = { readonly pskIdentity: string } | { readonly certFingerprint: string };

@@ -21,6 +21,7 @@ export function bootstrapMigration(pg: boolean): Migration {
         .addColumn("device_id", "text")
         .addColumn("dev_id_pattern", "text")
         .addColumn("labels", "text", (c) => c.notNull())
+        .addColumn("noti_secret", "text")
         .addColumn("created_at", time, (c) => c.notNull())
         .execute();
       await s

@@ -19,6 +19,7 @@ export interface BootstrapCredentialsTable {
   dev_id_pattern: string | null;
   /** JSON object. */
   labels: string;
+  noti_secret: string | null;
   created_at: number;
 }
 

@@ -30,6 +30,7 @@ function toCredential(row: Selectable<BootstrapCredentialsTable>): BootstrapCred
     deviceId: row.device_id,
     devIdPattern: row.dev_id_pattern,
     labels: fromJsonText(row.labels) as Record<string, string>,
+    notiSecretHex: row.noti_secret,
     createdAt: row.created_at,
   };
 }
@@ -82,6 +83,7 @@ export function createSqlBootstrap(ctx: SqlContext): BootstrapStore {
         device_id: c.deviceId,
         dev_id_pattern: c.devIdPattern,
         labels: toJsonText(c.labels, "labels"),
+        noti_secret: c.notiSecretHex,
         created_at: now,
       }));
       if (rows.length === 0) return [];
@@ -110,6 +112,10 @@ export function createSqlBootstrap(ctx: SqlContext): BootstrapStore {
           ? q.where("psk_identity", "=", key.pskIdentity)
           : q.where("cert_fingerprint", "=", key.certFingerprint.toLowerCase())
       ).executeTakeFirst();
+      return row === undefined ? null : toCredential(row);
+    },
+    getCredential: async (id) => {
+      const row = await db().selectFrom("bootstrap_credentials").selectAll().where("id", "=", id).executeTakeFirst();
       return row === undefined ? null : toCredential(row);
     },
     listCredentials: async (query = {}) => {
