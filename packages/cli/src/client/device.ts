@@ -21,7 +21,7 @@ import {
   createMqttNotificationTransport,
   createSpawnBrowserLauncher,
   createUdpNotificationTransport,
-  createUndiciHttpClient,
+  createAccountHttpClient,
   loadDeviceConfig,
   nodeStateFs,
 } from "@omadm/client";
@@ -55,12 +55,17 @@ export function openDevice(configPath: string, options: OpenDeviceOptions): Devi
   if (!loaded.ok) throw new ConfigProblem(`${configPath}: ${loaded.error.message}`, loaded.error);
   const config = loaded.value;
   mkdirSync(config.stateDir, { recursive: true });
-  const http = createUndiciHttpClient(httpOptions(config, options.logger));
+  // Each account's own TLS credentials (Auth/Bootstrap, Auth/Trsp) go only to its server; the config's are the base.
+  let client: DmClient | undefined;
+  const http = createAccountHttpClient({
+    base: httpOptions(config, options.logger),
+    accounts: () => client?.accounts() ?? [],
+  });
   const listeners = options.listen === true ? notificationListeners(config, options.logger) : [];
   const transports: (NotificationTransport | BoundNotificationTransport)[] = listeners.map((l) =>
     l.serverId === undefined ? l.transport : { transport: l.transport, serverId: l.serverId },
   );
-  const client = createDmClient(
+  client = createDmClient(
     {
       stateStore: createFileStateStore({ fs: nodeStateFs() }, { path: join(config.stateDir, "state.json") }),
       http,
@@ -74,11 +79,12 @@ export function openDevice(configPath: string, options: OpenDeviceOptions): Devi
     config,
   );
   let closing: Promise<void> | undefined;
+  const started = client;
   return {
     config,
-    client,
+    client: started,
     listeners: listeners.map((l) => ({ description: l.description, transport: l.transport })),
-    close: () => (closing ??= client.stop().finally(() => http.close())),
+    close: () => (closing ??= started.stop().finally(() => http.close())),
   };
 }
 
