@@ -111,7 +111,9 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
   const bootstrap = createBootstrapRole({ store, clock, random }, config);
   // PSK-TLS answers bootstrap identities and the devices' own (docs/bootstrap.md).
   const pskCallback =
-    bootstrap?.pskKeys == null ? undefined : composePskCallback(bootstrap.pskKeys, authenticator?.pskCallback ?? null, random);
+    bootstrap?.pskKeys == null
+      ? undefined
+      : composePskCallback(bootstrap.pskKeys, authenticator?.pskCallback ?? null, random);
   const logging: { logger: false } | { loggerInstance: FastifyBaseLogger } =
     deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger };
   const app = config.tls.enabled

@@ -297,7 +297,8 @@ export const SERVER_CONFIG_KEYS: { readonly [P in ConfigPath]: ConfigKey<ValueAt
   "bootstrap.path": {
     type: text,
     default: "/bootstrap",
-    description: "The bootstrap endpoint's path: the devices' `Auth/Bootstrap/ServerURI` is the public base URL plus it.",
+    description:
+      "The bootstrap endpoint's path: the devices' `Auth/Bootstrap/ServerURI` is the public base URL plus it.",
   },
   "bootstrap.serverId": {
     type: text,

@@ -53,7 +53,13 @@ export function bootstrapInput(
     const serverDer = b.serverCert === undefined ? new Uint8Array() : der(read(`${key}.serverCert`, b.serverCert));
     return {
       ok: true,
-      value: { serverUri, secMode: 2, clientPubKey: certDer, clientSecretKey: new Uint8Array(keyDer), serverPubKey: serverDer },
+      value: {
+        serverUri,
+        secMode: 2,
+        clientPubKey: certDer,
+        clientSecretKey: new Uint8Array(keyDer),
+        serverPubKey: serverDer,
+      },
     };
   } catch (error) {
     if (error instanceof Error && error.name === "DeviceConfigError") throw error;

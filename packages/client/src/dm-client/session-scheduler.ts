@@ -141,12 +141,18 @@ export function createSessionScheduler(deps: SessionSchedulerDeps): SessionSched
     const accounts = readAccounts(deps.tree).filter((a) => a.bootstrap !== undefined);
     const chosen = serverId === undefined ? accounts[0] : accounts.find((a) => a.srvId === serverId);
     if (chosen === undefined) {
-      throw new DmClientError(DmClientErrorCode.UNKNOWN_SERVER, "no DM Account with bootstrap credentials (Auth/Bootstrap)");
+      throw new DmClientError(
+        DmClientErrorCode.UNKNOWN_SERVER,
+        "no DM Account with bootstrap credentials (Auth/Bootstrap)",
+      );
     }
     return chosen.srvId;
   };
   /** The fallback: a management server that keeps refusing the device's credentials sends it back to bootstrap. */
-  const countAuthFailure = (account: { readonly srvId: string; readonly bootstrap?: unknown }, outcome: SessionOutcome): void => {
+  const countAuthFailure = (
+    account: { readonly srvId: string; readonly bootstrap?: unknown },
+    outcome: SessionOutcome,
+  ): void => {
     if (account.bootstrap !== undefined || threshold === 0) return;
     const refused =
       outcome.kind === OutcomeKind.Aborted &&
@@ -167,7 +173,10 @@ export function createSessionScheduler(deps: SessionSchedulerDeps): SessionSched
     } catch {
       return; // nothing to fall back to
     }
-    deps.logger.warn({ serverId: account.srvId, failures: count }, "authentication refused repeatedly: bootstrapping again");
+    deps.logger.warn(
+      { serverId: account.srvId, failures: count },
+      "authentication refused repeatedly: bootstrapping again",
+    );
     queue.runOnce(`rebootstrap\u0000${srvId}`, async () => {
       await runOne(srvId, { kind: TriggerKind.ClientInitiated });
     });

@@ -29,7 +29,10 @@ type Credentials = Pick<UndiciHttpClientOptions, "psk" | "cert" | "key" | "ca">;
 
 const pem = (der: Uint8Array): string => new X509Certificate(der).toString();
 const keyPem = (der: Uint8Array): string =>
-  createPrivateKey({ key: Buffer.from(der), format: "der", type: "pkcs8" }).export({ format: "pem", type: "pkcs8" }) as string;
+  createPrivateKey({ key: Buffer.from(der), format: "der", type: "pkcs8" }).export({
+    format: "pem",
+    type: "pkcs8",
+  }) as string;
 
 function isCertificate(der: Uint8Array): boolean {
   try {
@@ -113,7 +116,13 @@ export function credentialsFor(url: string, accounts: readonly DmAccount[]): Cre
 function keyOf(c: Credentials): string {
   const h = createHash("sha256");
   for (const part of [c.psk?.identity, c.psk?.key, c.cert, c.key, c.ca]) {
-    h.update(part === undefined ? "\u0000" : typeof part === "string" || part instanceof Uint8Array ? part : JSON.stringify(part));
+    h.update(
+      part === undefined
+        ? "\u0000"
+        : typeof part === "string" || part instanceof Uint8Array
+          ? part
+          : JSON.stringify(part),
+    );
     h.update("\u0001");
   }
   return h.digest("hex");

@@ -14,12 +14,18 @@ export const NewCredentialBody = Type.Object(
     pskIdentity: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
     pskKeyHex: Type.Optional(Type.String({ minLength: 32, maxLength: 256, description: "write-only" })),
     certFingerprint: Type.Optional(Type.String({ description: "SHA-256 of the DER certificate, hex" })),
-    certificate: Type.Optional(Type.String({ description: "or the certificate itself (PEM): its fingerprint is kept" })),
+    certificate: Type.Optional(
+      Type.String({ description: "or the certificate itself (PEM): its fingerprint is kept" }),
+    ),
     deviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: "the one device it bootstraps" })),
     devIdPattern: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: "a batch: `*` wildcards" })),
     labels: Type.Optional(Labels),
     notiSecretHex: Type.Optional(
-      Type.String({ minLength: 32, maxLength: 256, description: "write-only: the bootstrap account's Auth/Noti/Secret" }),
+      Type.String({
+        minLength: 32,
+        maxLength: 256,
+        description: "write-only: the bootstrap account's Auth/Noti/Secret",
+      }),
     ),
   },
   { additionalProperties: false },

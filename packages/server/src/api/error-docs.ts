@@ -72,7 +72,8 @@ export const ERROR_CODE_DOCS: Partial<Record<ServerErrorCode, string>> = {
   OMADM_SRV_DM_FORBIDDEN: "DM endpoint: the device's credentials do not allow this.",
   OMADM_SRV_DM_INTERNAL: "DM endpoint: an unexpected error; see the server log.",
   OMADM_SRV_CONFIG_INVALID: "The server configuration is invalid; `detail` names the setting.",
-  OMADM_SRV_BOOTSTRAP_CREDENTIAL_CONFLICT: "Another bootstrap credential already uses this id, PSK identity or certificate.",
+  OMADM_SRV_BOOTSTRAP_CREDENTIAL_CONFLICT:
+    "Another bootstrap credential already uses this id, PSK identity or certificate.",
   OMADM_SRV_BOOTSTRAP_CREDENTIAL_NOT_FOUND: "No bootstrap credential with this id.",
   OMADM_SRV_BOOTSTRAP_RULE_NOT_FOUND: "No bootstrap rule with this id.",
   OMADM_SRV_BOOTSTRAP_PROVISION_NOT_FOUND: "Bootstrap endpoint: no bootstrap session or capability at this URL.",

@@ -7,7 +7,12 @@
 import { ServerError, ServerErrorCode } from "../errors.js";
 import type { Notifier } from "../notifier/notifier.js";
 import type { Store } from "../store/store.js";
-import type { BootstrapCredential, BootstrapRule, NewBootstrapCredential, NewBootstrapRule } from "../store/types-bootstrap.js";
+import type {
+  BootstrapCredential,
+  BootstrapRule,
+  NewBootstrapCredential,
+  NewBootstrapRule,
+} from "../store/types-bootstrap.js";
 import { certificateFingerprint } from "../tls/client-certificate.js";
 import { errorMessage } from "@omadm/protocol";
 import type { BootstrapPskKeys } from "./bootstrap-psk.js";
@@ -24,11 +29,16 @@ export interface RebootstrapOutcome {
 }
 
 export interface BootstrapAdmin {
-  importCredentials(input: readonly (NewBootstrapCredential & { readonly certificate?: string | undefined })[]): Promise<readonly BootstrapCredential[]>;
+  importCredentials(
+    input: readonly (NewBootstrapCredential & { readonly certificate?: string | undefined })[],
+  ): Promise<readonly BootstrapCredential[]>;
   deleteCredential(id: string): Promise<void>;
   putRule(input: NewBootstrapRule): Promise<BootstrapRule>;
   deleteRule(id: string): Promise<void>;
-  rebootstrap(deviceId: string, options: { readonly ruleId?: string | null | undefined; readonly wake?: boolean | undefined }): Promise<RebootstrapOutcome>;
+  rebootstrap(
+    deviceId: string,
+    options: { readonly ruleId?: string | null | undefined; readonly wake?: boolean | undefined },
+  ): Promise<RebootstrapOutcome>;
 }
 
 export function createBootstrapAdmin(deps: {
@@ -48,7 +58,9 @@ export function createBootstrapAdmin(deps: {
         try {
           fingerprint = certificateFingerprint(c.certificate);
         } catch (cause) {
-          throw new ServerError(ServerErrorCode.INVALID_INPUT, `credentials[${i}].certificate is not a certificate`, { cause });
+          throw new ServerError(ServerErrorCode.INVALID_INPUT, `credentials[${i}].certificate is not a certificate`, {
+            cause,
+          });
         }
         const { certificate: _pem, ...rest } = c;
         return { ...rest, certFingerprint: fingerprint };
@@ -90,7 +102,8 @@ export function createBootstrapAdmin(deps: {
         const last = await store.bootstrap.lastCompleted(deviceId);
         const credential = last === null ? null : await store.bootstrap.getCredential(last.credentialId);
         if (deps.notifier === null) notifyError = "this server sends no notifications (components.notifier)";
-        else if (credential?.notiSecretHex == null) notifyError = "the device's bootstrap credential has no notiSecretHex";
+        else if (credential?.notiSecretHex == null)
+          notifyError = "the device's bootstrap credential has no notiSecretHex";
         else {
           try {
             await deps.notifier.wake(deviceId, {

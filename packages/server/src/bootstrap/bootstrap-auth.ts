@@ -30,10 +30,12 @@ export function createBootstrapAuthenticator(deps: {
       return credential;
     }
     const fingerprint = peerCertificateFingerprint(socket);
-    if (fingerprint === null) throw forbidden("no bootstrap credential: neither a PSK identity nor a client certificate");
+    if (fingerprint === null)
+      throw forbidden("no bootstrap credential: neither a PSK identity nor a client certificate");
     if (socket.authorized !== true) throw forbidden("the client certificate does not chain to the configured CA");
     const credential = await deps.store.bootstrap.findCredential({ certFingerprint: fingerprint });
-    if (credential === null) throw forbidden(`the client certificate (SHA-256 ${fingerprint}) is no bootstrap credential`);
+    if (credential === null)
+      throw forbidden(`the client certificate (SHA-256 ${fingerprint}) is no bootstrap credential`);
     return credential;
   };
   return async (raw, devId) => {

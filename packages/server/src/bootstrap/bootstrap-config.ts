@@ -30,7 +30,8 @@ export function checkBootstrapConfig(
       "bootstrap.enabled needs tls.psk (SecMode PSK) or tls.requestClientCert (SecMode X.509) to authenticate devices",
     );
   }
-  if (!PATH.test(b.path)) problem("bootstrap.path", `bootstrap.path ${JSON.stringify(b.path)} is not a plain absolute path`);
+  if (!PATH.test(b.path))
+    problem("bootstrap.path", `bootstrap.path ${JSON.stringify(b.path)} is not a plain absolute path`);
   else if (RESERVED.some((r) => b.path === r || b.path.startsWith(`${r}/`))) {
     problem("bootstrap.path", `bootstrap.path ${b.path} collides with another component's path`);
   }

@@ -8,7 +8,16 @@
 // Every request is authenticated by the bootstrap credential its TLS connection proved, which must cover the
 // OMADM-DevID it names; refusals are problem+json with a stable code and change nothing.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { HDR_DEVID, MT_MO_JSON, MT_P1, MT_P2, MT_P3, parsePackage1, parsePackage3, serializePackage2 } from "@omadm/protocol";
+import {
+  HDR_DEVID,
+  MT_MO_JSON,
+  MT_P1,
+  MT_P2,
+  MT_P3,
+  parsePackage1,
+  parsePackage3,
+  serializePackage2,
+} from "@omadm/protocol";
 import { headerLines, sendRefusal } from "../dm/dm-endpoint.js";
 import { isTypedError, problem, problemFromError, refusal } from "../dm/problem.js";
 import { checkDmHeaders } from "../dm/request-checks.js";
@@ -36,7 +45,10 @@ export function bootstrapEndpointPlugin(app: FastifyInstance, opts: BootstrapEnd
     if (isTypedError(error)) return sendRefusal(reply, refusal(problemFromError(error)));
     const status = (error as { statusCode?: unknown }).statusCode;
     if (typeof status === "number" && status >= 400 && status < 500) {
-      return sendRefusal(reply, refusal(problem(status, ServerErrorCode.INVALID_INPUT, String((error as Error).message))));
+      return sendRefusal(
+        reply,
+        refusal(problem(status, ServerErrorCode.INVALID_INPUT, String((error as Error).message))),
+      );
     }
     req.log.error({ err: error }, "bootstrap endpoint failed");
     return sendRefusal(reply, refusal(problem(500, ServerErrorCode.DM_INTERNAL, "the bootstrap server failed")));
@@ -81,7 +93,8 @@ export function bootstrapEndpointPlugin(app: FastifyInstance, opts: BootstrapEnd
     `${bootstrapSessionPath(opts.path)}/:token`,
     {
       bodyLimit,
-      onRequest: async (req, reply) => (isWellFormedToken(req.params.token) ? guard(MT_P3)(req, reply) : badToken(reply)),
+      onRequest: async (req, reply) =>
+        isWellFormedToken(req.params.token) ? guard(MT_P3)(req, reply) : badToken(reply),
     },
     async (req, reply) => {
       const { devId } = who(req);
@@ -96,7 +109,10 @@ export function bootstrapEndpointPlugin(app: FastifyInstance, opts: BootstrapEnd
     const devIds = [...new Set(headerLines(req, HDR_DEVID).map((v) => v.trim()))].filter((v) => v !== "");
     const devId = devIds.length === 1 ? devIds[0] : undefined;
     if (devId === undefined) {
-      return sendRefusal(reply, refusal(problem(400, ServerErrorCode.DM_DEVID_MISSING, `one ${HDR_DEVID} header is required`)));
+      return sendRefusal(
+        reply,
+        refusal(problem(400, ServerErrorCode.DM_DEVID_MISSING, `one ${HDR_DEVID} header is required`)),
+      );
     }
     await authenticate(req, devId);
     const payload = await opts.service.fetchCapability(devId, req.params.token);

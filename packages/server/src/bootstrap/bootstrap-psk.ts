@@ -19,7 +19,9 @@ export interface BootstrapPskKeys {
 const MAX_IDENTITY_BYTES = 128;
 const MAX_CONCURRENT_MISSES = 32;
 
-export function createBootstrapPskKeys(deps: { readonly store: { readonly bootstrap: BootstrapStore } }): BootstrapPskKeys {
+export function createBootstrapPskKeys(deps: {
+  readonly store: { readonly bootstrap: BootstrapStore };
+}): BootstrapPskKeys {
   const keys = new Map<string, Buffer>();
   const sockets = new WeakMap<object, string>();
   const inFlight = new Set<string>();
@@ -45,7 +47,10 @@ export function createBootstrapPskKeys(deps: { readonly store: { readonly bootst
       const fresh = new Map<string, Buffer>();
       let cursor: string | null = null;
       do {
-        const page = await deps.store.bootstrap.listCredentials({ limit: 1000, ...(cursor === null ? {} : { cursor }) });
+        const page = await deps.store.bootstrap.listCredentials({
+          limit: 1000,
+          ...(cursor === null ? {} : { cursor }),
+        });
         for (const c of page.items) {
           if (c.pskIdentity !== null && c.pskKeyHex !== null) fresh.set(c.pskIdentity, Buffer.from(c.pskKeyHex, "hex"));
         }

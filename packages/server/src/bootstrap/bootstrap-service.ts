@@ -87,7 +87,12 @@ export function createBootstrapService(
         for (const t of targets) {
           const existing = await tx.devices.get(devId);
           if (existing === null) await tx.devices.create({ id: devId, labels, ...t.devicePatch });
-          else await tx.devices.update(devId, { ...t.devicePatch, http: t.devicePatch.http ?? null, psk: t.devicePatch.psk ?? null });
+          else
+            await tx.devices.update(devId, {
+              ...t.devicePatch,
+              http: t.devicePatch.http ?? null,
+              psk: t.devicePatch.psk ?? null,
+            });
         }
         await tx.bootstrap.openProvision({
           deviceId: devId,
@@ -114,7 +119,10 @@ export function createBootstrapService(
       );
       if (provision === null || provision.deviceId !== devId) throw notFound("bootstrap session");
       if (provision.state !== ProvisionState.Pending || provision.expiresAt <= deps.clock.now()) {
-        throw new ServerError(ServerErrorCode.BOOTSTRAP_PROVISION_NOT_PENDING, `the bootstrap session is ${provision.state === ProvisionState.Pending ? "expired" : provision.state}`);
+        throw new ServerError(
+          ServerErrorCode.BOOTSTRAP_PROVISION_NOT_PENDING,
+          `the bootstrap session is ${provision.state === ProvisionState.Pending ? "expired" : provision.state}`,
+        );
       }
       // Statuses answer CONT, the DELETEs (a missing old account is fine: 404) and the HGETs, in order (§3.3).
       const hgets = p3.Status.slice(p3.Status.length - provision.targets.length);
