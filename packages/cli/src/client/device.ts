@@ -56,16 +56,16 @@ export function openDevice(configPath: string, options: OpenDeviceOptions): Devi
   const config = loaded.value;
   mkdirSync(config.stateDir, { recursive: true });
   // Each account's own TLS credentials (Auth/Bootstrap, Auth/Trsp) go only to its server; the config's are the base.
-  let client: DmClient | undefined;
+  const holder: { client?: DmClient } = {};
   const http = createAccountHttpClient({
     base: httpOptions(config, options.logger),
-    accounts: () => client?.accounts() ?? [],
+    accounts: () => holder.client?.accounts() ?? [],
   });
   const listeners = options.listen === true ? notificationListeners(config, options.logger) : [];
   const transports: (NotificationTransport | BoundNotificationTransport)[] = listeners.map((l) =>
     l.serverId === undefined ? l.transport : { transport: l.transport, serverId: l.serverId },
   );
-  client = createDmClient(
+  const client = createDmClient(
     {
       stateStore: createFileStateStore({ fs: nodeStateFs() }, { path: join(config.stateDir, "state.json") }),
       http,
@@ -79,12 +79,12 @@ export function openDevice(configPath: string, options: OpenDeviceOptions): Devi
     config,
   );
   let closing: Promise<void> | undefined;
-  const started = client;
+  holder.client = client;
   return {
     config,
-    client: started,
+    client,
     listeners: listeners.map((l) => ({ description: l.description, transport: l.transport })),
-    close: () => (closing ??= started.stop().finally(() => http.close())),
+    close: () => (closing ??= client.stop().finally(() => http.close())),
   };
 }
 

@@ -144,17 +144,23 @@ export async function startFactoryDevice(
   if (!parsed.ok) throw parsed.error;
   const log: string[] = [];
   const logger = {
-    info: (d: Record<string, unknown>, m: string) => void log.push(`info ${m} ${JSON.stringify(d)}`),
-    debug: (d: Record<string, unknown>, m: string) => void log.push(`debug ${m} ${JSON.stringify(d)}`),
-    warn: (d: Record<string, unknown>, m: string) => void log.push(`warn ${m} ${JSON.stringify(d)}`),
+    info: (d: Record<string, unknown>, m: string) => {
+      log.push(`info ${m} ${JSON.stringify(d)}`);
+    },
+    debug: (d: Record<string, unknown>, m: string) => {
+      log.push(`debug ${m} ${JSON.stringify(d)}`);
+    },
+    warn: (d: Record<string, unknown>, m: string) => {
+      log.push(`warn ${m} ${JSON.stringify(d)}`);
+    },
   };
   const udp: UdpNotificationTransport = createUdpNotificationTransport({ host: "127.0.0.1", port: 0, logger });
-  let client: DmClient | undefined;
+  const holder: { client?: DmClient } = {};
   const http = createAccountHttpClient({
     base: { ca: readFileSync(caFile, "utf8"), connectTimeoutMs: 5_000, requestTimeoutMs: 15_000 },
-    accounts: () => client?.accounts() ?? [],
+    accounts: () => holder.client?.accounts() ?? [],
   });
-  client = createDmClient(
+  const started = createDmClient(
     {
       stateStore: createFileStateStore({ fs: nodeStateFs() }, { path: join(dir, "state", "state.json") }),
       http,
@@ -162,7 +168,7 @@ export async function startFactoryDevice(
       clock: { now: () => Date.now() },
       timers: {
         setTimeout: (cb: () => void, ms: number) => setTimeout(cb, ms).unref(),
-        clearTimeout: (h: unknown) => clearTimeout(h as ReturnType<typeof setTimeout>),
+        clearTimeout: (h: unknown) => { clearTimeout(h as ReturnType<typeof setTimeout>); },
       },
       random: (n) => new Uint8Array(randomBytes(n)),
       logger,
@@ -176,9 +182,11 @@ export async function startFactoryDevice(
         : { bootstrapAfterAuthFailures: options.bootstrapAfterAuthFailures }),
     },
   );
-  const started = client;
+  holder.client = started;
   const sessions = createInbox<SessionOutcome>();
-  started.on("session", (o) => sessions.push(o));
+  started.on("session", (o) => {
+    sessions.push(o);
+  });
   await started.start();
   const port = udp.address()?.port ?? 0;
   let stopping: Promise<void> | undefined;

@@ -113,6 +113,13 @@ export function credentialsFor(url: string, accounts: readonly DmAccount[]): Cre
   return undefined;
 }
 
+/** The base options without the client credentials (an account brings its own). */
+function withoutCredentials(o: UndiciHttpClientOptions): UndiciHttpClientOptions {
+  return Object.fromEntries(
+    Object.entries(o).filter(([k]) => k !== "psk" && k !== "cert" && k !== "key"),
+  );
+}
+
 function keyOf(c: Credentials): string {
   const h = createHash("sha256");
   for (const part of [c.psk?.identity, c.psk?.key, c.cert, c.key, c.ca]) {
@@ -138,8 +145,7 @@ export function createAccountHttpClient(options: AccountHttpClientOptions): Undi
     let pool = pools.get(key);
     if (pool === undefined) {
       // The account's credentials replace the base ones.
-      const { psk: _psk, cert: _cert, key: _key, ...shared } = options.base;
-      pool = create({ ...shared, ...creds });
+      pool = create({ ...withoutCredentials(options.base), ...creds });
       pools.set(key, pool);
     }
     return pool;

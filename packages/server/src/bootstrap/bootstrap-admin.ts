@@ -62,8 +62,7 @@ export function createBootstrapAdmin(deps: {
             cause,
           });
         }
-        const { certificate: _pem, ...rest } = c;
-        return { ...rest, certFingerprint: fingerprint };
+        return { ...withoutKey(c, "certificate"), certFingerprint: fingerprint };
       });
       const stored = await store.bootstrap.importCredentials(checked);
       deps.pskKeys?.added(stored);
@@ -129,4 +128,8 @@ export function createBootstrapAdmin(deps: {
       };
     },
   };
+}
+
+function withoutKey<T extends object>(value: T, key: string): T {
+  return Object.fromEntries(Object.entries(value).filter(([k]) => k !== key)) as T;
 }

@@ -45,10 +45,7 @@ export function bootstrapEndpointPlugin(app: FastifyInstance, opts: BootstrapEnd
     if (isTypedError(error)) return sendRefusal(reply, refusal(problemFromError(error)));
     const status = (error as { statusCode?: unknown }).statusCode;
     if (typeof status === "number" && status >= 400 && status < 500) {
-      return sendRefusal(
-        reply,
-        refusal(problem(status, ServerErrorCode.INVALID_INPUT, String((error as Error).message))),
-      );
+      return sendRefusal(reply, refusal(problem(status, ServerErrorCode.INVALID_INPUT, (error as Error).message)));
     }
     req.log.error({ err: error }, "bootstrap endpoint failed");
     return sendRefusal(reply, refusal(problem(500, ServerErrorCode.DM_INTERNAL, "the bootstrap server failed")));

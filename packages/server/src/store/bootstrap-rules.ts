@@ -43,7 +43,8 @@ export function checkLabels(value: unknown, what: string): Readonly<Record<strin
 
 export function checkCredential(input: NewBootstrapCredential, index: number): CheckedCredential {
   const at = `credentials[${index}]`;
-  if (input.secMode !== BootstrapSecMode.Psk && input.secMode !== BootstrapSecMode.X509) {
+  const mode = input.secMode as number; // operator input: checked, not trusted
+  if (mode !== BootstrapSecMode.Psk && mode !== BootstrapSecMode.X509) {
     throw invalid(`${at}.secMode must be 0 (PSK) or 2 (X.509)`);
   }
   const psk = input.secMode === BootstrapSecMode.Psk;
@@ -101,7 +102,7 @@ function checkTarget(t: BootstrapTarget, i: number): BootstrapTarget {
     name: typeof t.name === "string" ? t.name : "",
     permittedMoids: t.permittedMoids.map((m, j) => requireText(m, `${at}.permittedMoids[${j}]`)),
     auth,
-    notification: t.notification === true,
+    notification: (t.notification as unknown) === true,
   };
 }
 

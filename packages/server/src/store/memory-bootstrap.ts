@@ -159,7 +159,7 @@ export function createMemoryBootstrap(ctx: MemoryContext, data: MemoryBootstrapD
     },
     finishProvision: async (id, state) => {
       ctx.check();
-      if (state !== ProvisionState.Completed && state !== ProvisionState.Failed)
+      if ((state as string) !== ProvisionState.Completed && (state as string) !== ProvisionState.Failed)
         throw invalid("state must be completed or failed");
       const p = data.provisions.get(id);
       if (p === undefined) throw provisionNotFound(id);

@@ -287,7 +287,7 @@ export function createSqlBootstrap(ctx: SqlContext): BootstrapStore {
       return row === undefined ? null : toProvision(row);
     },
     finishProvision: async (id, state) => {
-      if (state !== ProvisionState.Completed && state !== ProvisionState.Failed)
+      if ((state as string) !== ProvisionState.Completed && (state as string) !== ProvisionState.Failed)
         throw invalid("state must be completed or failed");
       return tx(async (trx) => {
         const row = await trx.selectFrom("bootstrap_provisions").selectAll().where("id", "=", id).executeTakeFirst();
