@@ -168,7 +168,9 @@ export async function startFactoryDevice(
       clock: { now: () => Date.now() },
       timers: {
         setTimeout: (cb: () => void, ms: number) => setTimeout(cb, ms).unref(),
-        clearTimeout: (h: unknown) => { clearTimeout(h as ReturnType<typeof setTimeout>); },
+        clearTimeout: (h: unknown) => {
+          clearTimeout(h as ReturnType<typeof setTimeout>);
+        },
       },
       random: (n) => new Uint8Array(randomBytes(n)),
       logger,

@@ -115,9 +115,7 @@ export function credentialsFor(url: string, accounts: readonly DmAccount[]): Cre
 
 /** The base options without the client credentials (an account brings its own). */
 function withoutCredentials(o: UndiciHttpClientOptions): UndiciHttpClientOptions {
-  return Object.fromEntries(
-    Object.entries(o).filter(([k]) => k !== "psk" && k !== "cert" && k !== "key"),
-  );
+  return Object.fromEntries(Object.entries(o).filter(([k]) => k !== "psk" && k !== "cert" && k !== "key"));
 }
 
 function keyOf(c: Credentials): string {
