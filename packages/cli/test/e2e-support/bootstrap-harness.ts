@@ -34,7 +34,12 @@ export interface BootstrapServer {
   stop(): Promise<void>;
 }
 
-export async function startBootstrapServer(dataDir: string, pki: FilePki): Promise<BootstrapServer> {
+/** `seed` runs on the store before the server starts (so the PSK keys it imports are loaded at start). */
+export async function startBootstrapServer(
+  dataDir: string,
+  pki: FilePki,
+  seed?: (store: Store) => Promise<void>,
+): Promise<BootstrapServer> {
   const loaded = loadServerConfig({
     overrides: {
       listen: { host: "127.0.0.1", port: 0 },
@@ -58,6 +63,7 @@ export async function startBootstrapServer(dataDir: string, pki: FilePki): Promi
   if (!loaded.ok) throw loaded.error;
   const clock = { now: () => Date.now() };
   const store = await openSqliteStore({ clock }, { dataDir: loaded.value.dataDir });
+  await seed?.(store);
   const server = createOmadmServer({ store, clock }, loaded.value);
   let urls;
   try {
