@@ -92,6 +92,7 @@ export {
   type UndiciHttpClient,
   type UndiciHttpClientOptions,
 } from "./http/undici-http-client.js";
+export { type AccountHttpClientOptions, createAccountHttpClient, SecMode } from "./http/account-http-client.js";
 export { AuthErrorCode, HttpAuthError } from "./http/http-auth.js";
 
 // Saved state

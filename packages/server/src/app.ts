@@ -17,6 +17,9 @@ import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { apiPlugin } from "./api/api-plugin.js";
+import { createBootstrapAdmin } from "./bootstrap/bootstrap-admin.js";
+import { composePskCallback } from "./bootstrap/bootstrap-psk.js";
+import { createBootstrapRole } from "./bootstrap/bootstrap-role.js";
 import { createAlertIntake } from "./alerts/alert-intake.js";
 import { AuthMode } from "./auth/types.js";
 import { createDeviceAuthenticator, type DeviceAuthenticator } from "./auth/device-authenticator.js";
@@ -70,6 +73,8 @@ export interface ServerUrls {
   readonly ui?: string;
   readonly api?: string;
   readonly docs?: string;
+  /** The bootstrap endpoint (bootstrap.enabled): the devices' Auth/Bootstrap/ServerURI. */
+  readonly bootstrap?: string;
 }
 
 export interface OmadmServer {
@@ -106,6 +111,12 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
   // Every device change made through this server (REST API, registry) updates the PSK cache once committed.
   const store = pskKeys === null ? deps.store : withPskKeySync(deps.store, pskKeys);
   const scheme = config.tls.enabled ? "https" : "http";
+  const bootstrap = createBootstrapRole({ store, clock, random }, config);
+  // PSK-TLS answers bootstrap identities and the devices' own (docs/bootstrap.md).
+  const pskCallback =
+    bootstrap?.pskKeys == null
+      ? undefined
+      : composePskCallback(bootstrap.pskKeys, authenticator?.pskCallback ?? null, random);
   const logging: { logger: false } | { loggerInstance: FastifyBaseLogger } =
     deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger };
   const app = config.tls.enabled
@@ -113,7 +124,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       // against the default (http) types, which the https server satisfies at run time.
       (Fastify({
         ...logging,
-        https: httpsOptionsFor(config.tls, deps.tls ?? loadTlsMaterial(config.tls), authenticator),
+        https: httpsOptionsFor(config.tls, deps.tls ?? loadTlsMaterial(config.tls), authenticator, pskCallback),
       }) as unknown as FastifyInstance)
     : Fastify(logging);
   if (config.tls.enabled) {
@@ -140,6 +151,22 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
     notifier !== null && config.notifier.wakeOnQueue
       ? createWakeOnQueue(notifier, { debounceMs: config.notifier.wakeDebounceMs, timers, logger: app.log })
       : null;
+  // A server-initiated bootstrap's Package#0 carries the bootstrap server's SrvID (docs/protocol.md §14).
+  const bootstrapAdmin =
+    bootstrap === null
+      ? null
+      : createBootstrapAdmin({
+          store,
+          pskKeys: bootstrap.pskKeys,
+          serverId: config.serverId,
+          notifier:
+            config.components.notifier && senders.length > 0
+              ? createNotifier(
+                  { store, senders, clock, logger: app.log },
+                  { serverId: config.bootstrap.serverId, allowUnsigned: false },
+                )
+              : null,
+        });
   const registry = createDeviceRegistry({ store }, { autoRegister: config.dm.autoRegister });
   const alerts = createAlertIntake({ store });
   const sweeper = createSweeper({ store, timers, logger: app.log }, { intervalMs: config.sweepIntervalMs });
@@ -171,6 +198,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       registry,
       alerts,
     });
+    await bootstrap?.register(root, publicBaseUrl);
     if (repository !== null) {
       await root.register(repositoryPlugin, {
         store,
@@ -202,6 +230,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
         uiSessions: ui,
         repository,
         loopbackWithoutToken: config.api.loopbackWithoutToken,
+        bootstrap: bootstrapAdmin,
         httpRealm: config.deviceAuth.realm,
         docs: config.api.docs,
         openapiServers: [{ url: base }],
@@ -224,12 +253,14 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       if (config.publicBaseUrl === null) baseUrl = `${scheme}://${hostForUrl(config.listen.host)}:${port}`;
       // pskCallback answers from memory, synchronously: the keys must be there before the first handshake.
       if (pskKeys !== null) await pskKeys.load();
+      await bootstrap?.load();
       if (built.warning !== null) app.log.warn(built.warning);
       await app.listen({ host: config.listen.host, port });
       started = true;
       sweeper.start();
       if (config.retention.enabled) retention.start();
-      return { urls: urlsOf(publicBaseUrl(), config) };
+      const urls = urlsOf(publicBaseUrl(), config);
+      return { urls: bootstrap === null ? urls : { ...urls, bootstrap: bootstrap.url(publicBaseUrl()) } };
     },
     async stop() {
       await sweeper.stop();

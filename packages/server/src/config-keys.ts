@@ -82,6 +82,12 @@ export interface ServerConfig {
     readonly allowUnsigned: boolean;
   };
   readonly api: { readonly loopbackWithoutToken: boolean; readonly docs: boolean };
+  readonly bootstrap: {
+    readonly enabled: boolean;
+    readonly path: string;
+    readonly serverId: string;
+    readonly capabilityTtlMs: number;
+  };
   readonly logLevel: LogLevel;
 }
 
@@ -354,6 +360,33 @@ export const SERVER_CONFIG_KEYS: { readonly [P in ConfigPath]: ConfigKey<ValueAt
     type: bool,
     default: true,
     description: "Serve the OpenAPI document (`/api/openapi.json`) and its browsable documentation (`/api/docs`).",
+  },
+  "bootstrap.enabled": {
+    type: bool,
+    default: false,
+    description:
+      "Serve the bootstrap role (docs/bootstrap.md): devices with bootstrap credentials only get their DM " +
+      "Accounts here. Needs `tls.enabled` with `tls.psk` (SecMode PSK) or `tls.requestClientCert` (SecMode X.509).",
+  },
+  "bootstrap.path": {
+    type: text,
+    default: "/bootstrap",
+    description:
+      "The bootstrap endpoint's path: the devices' `Auth/Bootstrap/ServerURI` is the public base URL plus it.",
+  },
+  "bootstrap.serverId": {
+    type: text,
+    default: "omadm-bootstrap",
+    description:
+      "The bootstrap server's SrvID on the devices (SERVER-ID of a server-initiated bootstrap's Package#0); must " +
+      "differ from `serverId`.",
+  },
+  "bootstrap.capabilityTtlMs": {
+    type: int(10_000, 86_400_000),
+    default: 300_000,
+    description:
+      "How long a bootstrap session and its single-use capability URLs (the DM Account data with the device's " +
+      "new secrets) stay valid.",
   },
   logLevel: {
     type: oneOf(Object.values(LogLevel)),

@@ -12,6 +12,7 @@ import { CONFIG_KEY_LIST, defaultServerConfig, envName, type ConfigKey, type Ser
 import { closestName, editDistance, isServerVariable } from "./config-env.js";
 import { ServerError, ServerErrorCode } from "./errors.js";
 import { resolveTlsConfig } from "./tls/tls-config.js";
+import { checkBootstrapConfig } from "./bootstrap/bootstrap-config.js";
 import { errorMessage } from "@omadm/protocol";
 
 /** Deep partial, for files and overrides. */
@@ -87,7 +88,9 @@ export function loadServerConfig(input: LoadServerConfigInput = {}): ConfigResul
   const tls = resolveTlsConfig(config, explicit, canRead);
   // The Digest nonce key (its file is read now, so a bad key stops the start naming it).
   const nonceKey = resolveNonceKeyConfig(config, explicit);
-  if (tls.problems.length + nonceKey.problems.length > 0) return refused([...tls.problems, ...nonceKey.problems]);
+  const bootstrap = checkBootstrapConfig(config, tls.value, (key) => explicit.get(key) ?? "overrides");
+  const sectionProblems = [...tls.problems, ...nonceKey.problems, ...bootstrap];
+  if (sectionProblems.length > 0) return refused(sectionProblems);
   warnings.push(...tls.warnings, ...nonceKey.warnings);
   const scheme = tls.value.enabled ? "https" : "http";
   if (config.publicBaseUrl !== null && tls.value.enabled && config.publicBaseUrl.startsWith("http:")) {

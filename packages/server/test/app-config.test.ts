@@ -147,7 +147,13 @@ test("every key has exactly one environment variable: OMADM_ and its path in upp
     assert.ok(parsed.ok, `${path}: the sample ${text} is refused`);
     assert.notDeepEqual(parsed.value, key.default, `${path}: the sample is the default`);
     // TLS on needs something to serve with: PSK-TLS is the one that needs no files.
-    const context = path === "tls.enabled" ? { OMADM_TLS_PSK: "true", OMADM_DEVICE_AUTH_MODES: "psk" } : {};
+    // The bootstrap role needs TLS with PSK or client certificates (fail closed).
+    const context =
+      path === "tls.enabled"
+        ? { OMADM_TLS_PSK: "true", OMADM_DEVICE_AUTH_MODES: "psk" }
+        : path === "bootstrap.enabled"
+          ? { OMADM_TLS_ENABLED: "true", OMADM_TLS_PSK: "true" }
+          : {};
     const config = value(loadServerConfig({ env: { ...context, [envName(path)]: text } }));
     const [section = "", leaf] = path.split(".");
     const sections = config as unknown as Record<string, Record<string, unknown> | undefined>;

@@ -5,6 +5,7 @@
 //
 // where the harness opens a fresh database per test. The areas live in store-contract-*.ts.
 import { describe, test } from "node:test";
+import { bootstrapContract } from "./store-contract-bootstrap.js";
 import { commandContract } from "./store-contract-commands.js";
 import { contentContract } from "./store-contract-content.js";
 import { deliveryContract } from "./store-contract-delivery.js";
@@ -47,6 +48,9 @@ export function runStoreContract(name: string, makeHarness: MakeHarness, options
     });
     describe("transactions", () => {
       transactionContract(it);
+    });
+    describe("bootstrap role", () => {
+      bootstrapContract(it);
     });
     describe("persistence and lifecycle", () => {
       persistenceContract(it);

@@ -4,6 +4,7 @@
 // --json. Failures print "error: <the server's problem detail>" on stderr and set a non-zero exit code
 // (1 refused, 2 bad arguments, 3 server unreachable).
 import type { Command } from "commander";
+import { registerBootstrapCommands } from "./bootstrap.js";
 import { registerCommandCommands } from "./commands.js";
 import type { AdminDeps } from "./context.js";
 import { registerDeviceCommands } from "./devices.js";
@@ -11,7 +12,7 @@ import { registerEventCommands } from "./events.js";
 import { registerRepoCommands } from "./repo.js";
 import { registerTokenCommands, registerUiCommands } from "./ui-tokens.js";
 
-/** Adds `devices`, `commands`, `wake`, `alerts`, `repo`, `ui` and `token` to the program. */
+/** Adds `devices`, `commands`, `wake`, `alerts`, `repo`, `ui`, `token` and `bootstrap` to the program. */
 export function registerAdminCommands(program: Command, deps: AdminDeps): void {
   registerDeviceCommands(program, deps);
   registerCommandCommands(program, deps);
@@ -19,4 +20,5 @@ export function registerAdminCommands(program: Command, deps: AdminDeps): void {
   registerRepoCommands(program, deps);
   registerUiCommands(program, deps);
   registerTokenCommands(program, deps);
+  registerBootstrapCommands(program, deps);
 }

@@ -21,7 +21,7 @@ import {
   createMqttNotificationTransport,
   createSpawnBrowserLauncher,
   createUdpNotificationTransport,
-  createUndiciHttpClient,
+  createAccountHttpClient,
   loadDeviceConfig,
   nodeStateFs,
 } from "@omadm/client";
@@ -55,7 +55,12 @@ export function openDevice(configPath: string, options: OpenDeviceOptions): Devi
   if (!loaded.ok) throw new ConfigProblem(`${configPath}: ${loaded.error.message}`, loaded.error);
   const config = loaded.value;
   mkdirSync(config.stateDir, { recursive: true });
-  const http = createUndiciHttpClient(httpOptions(config, options.logger));
+  // Each account's own TLS credentials (Auth/Bootstrap, Auth/Trsp) go only to its server; the config's are the base.
+  const holder: { client?: DmClient } = {};
+  const http = createAccountHttpClient({
+    base: httpOptions(config, options.logger),
+    accounts: () => holder.client?.accounts() ?? [],
+  });
   const listeners = options.listen === true ? notificationListeners(config, options.logger) : [];
   const transports: (NotificationTransport | BoundNotificationTransport)[] = listeners.map((l) =>
     l.serverId === undefined ? l.transport : { transport: l.transport, serverId: l.serverId },
@@ -74,6 +79,7 @@ export function openDevice(configPath: string, options: OpenDeviceOptions): Devi
     config,
   );
   let closing: Promise<void> | undefined;
+  holder.client = client;
   return {
     config,
     client,

@@ -14,8 +14,9 @@
 //    confidentiality refusal, like an unprovisioned MOID); inside a readable subtree they are left out of the
 //    serialized data (`readableByServer`).
 // 5. §11.3: only the server that created a DMAcc instance (its bootstrap server) may change `Auth/Bootstrap`,
-//    and [our rule] the account's identity `SrvID`. Another server (e.g. the account's own server) writing at
-//    the instance root, at SrvID, or at/below Auth/Bootstrap (or at Auth while Bootstrap exists) gets 403.
+//    and [our rule] the account's identity `SrvID` and its `Perm` (written once at bootstrap, §14). Another server
+//    (e.g. the account's own server) writing at the instance root, at SrvID, at/below Perm, or at/below
+//    Auth/Bootstrap (or at Auth while Bootstrap exists) gets 403.
 import {
   ErrorCode,
   MOID_DMACC,
@@ -295,7 +296,7 @@ class AccessControlImpl implements AccessControl {
       const creator = this.#tree.creator(moid, miid);
       if (creator === undefined || !sameActor(creator, { kind: "server", srvId })) {
         return denied(
-          `only the server that created this account may change its SrvID or Auth/Bootstrap (§11.3)`,
+          `only the server that created this account may change its SrvID, Perm or Auth/Bootstrap (§11.3)`,
           where,
         );
       }
@@ -318,7 +319,8 @@ class AccessControlImpl implements AccessControl {
   /** Whether a write at `path` of DMAcc instance `miid` can change its SrvID or its bootstrap keys. */
   #guardsAccount(miid: string, path: readonly string[]): boolean {
     const [first, second] = path;
-    if (first === undefined || first === "SrvID") return true;
+    // Perm too: it is provisioned once by the bootstrap server (docs/protocol.md §14, §10 rule 1).
+    if (first === undefined || first === "SrvID" || first === "Perm") return true;
     if (first !== "Auth") return false;
     return (
       second === "Bootstrap" ||

@@ -111,6 +111,35 @@ export const TlsSchema = Type.Object(
   },
 );
 
+/** `Auth/Bootstrap` of a bootstrap server's account (docs/protocol.md §9.2, §11.3; docs/bootstrap.md). */
+export const BootstrapSchema = Type.Object(
+  {
+    secMode: Type.Union([Type.Literal("psk"), Type.Literal("x509")], {
+      description: "Auth/Bootstrap/SecMode: PSK-TLS (0) or an X.509 client certificate (2).",
+    }),
+    serverUri: Type.Optional(NonEmpty("Auth/Bootstrap/ServerURI; absent: the account's srvUri.")),
+    psk: Type.Optional(
+      Type.Object(
+        {
+          identity: NonEmpty("The bootstrap PSK identity (ClientPubKey)."),
+          keyFile: NonEmpty("File holding the bootstrap pre-shared key as hex text (ClientSecretKey)."),
+        },
+        { additionalProperties: false, description: "secMode psk: the factory PSK." },
+      ),
+    ),
+    cert: Type.Optional(NonEmpty("secMode x509: PEM file of the factory client certificate (ClientPubKey).")),
+    key: Type.Optional(NonEmpty("secMode x509: PEM file of its private key (ClientSecretKey).")),
+    serverCert: Type.Optional(NonEmpty("secMode x509: PEM file of the bootstrap server's certificate (ServerPubKey).")),
+    serverIdentity: Type.Optional(NonEmpty("secMode psk: the bootstrap server's PSK identity hint (ServerPubKey).")),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "Factory bootstrap credentials: this account is a bootstrap server's (docs/bootstrap.md). Its sessions go " +
+      "to the ServerURI over TLS keyed by these credentials; only it may create and change the accounts it provisions.",
+  },
+);
+
 /** One DM Account (docs/protocol.md §9.2), factory-bootstrapped (§14). */
 export const AccountSchema = Type.Object(
   {
@@ -123,6 +152,7 @@ export const AccountSchema = Type.Object(
     notification: Type.Optional(NotificationCredentialsSchema),
     httpAuth: Type.Optional(HttpAuthSchema),
     tls: Type.Optional(TlsSchema),
+    bootstrap: Type.Optional(BootstrapSchema),
     miid: Type.Optional(NonEmpty("MIID of the DMAcc instance; absent: the client chooses one.")),
   },
   {

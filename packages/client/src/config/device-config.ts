@@ -4,6 +4,7 @@
 // DeviceConfigError whose `key` names the offending entry (`accounts[0].notification.secret`). Files it refers
 // to (DDFs, TLS PEMs, PSK key) are read through an injected `readFile` and paths resolve against the config
 // file's directory; `loadDeviceConfig` (load-device-config.ts) is the Node adapter.
+import { bootstrapInput } from "./bootstrap-config.js";
 import { isAbsolute, resolve } from "node:path";
 import { Compile } from "typebox/compile";
 import type { TLocalizedValidationError } from "typebox/error";
@@ -168,8 +169,14 @@ function resolveConfig(json: DeviceConfigJson, options: ParseDeviceConfigOptions
       if (!isValidMoid(moid)) return invalid(`${key}.permittedMoids[${j}]`, `"${moid}" is not a MOID (urn:oma:mo:…)`);
     }
     if (a.miid !== undefined && !isValidMiid(a.miid)) return invalid(`${key}.miid`, `"${a.miid}" is not a valid MIID`);
+    const b =
+      a.bootstrap === undefined
+        ? undefined
+        : bootstrapInput(a.bootstrap, a.srvUri, `${key}.bootstrap`, read, hexFile, json.allowHttp === true);
+    if (b !== undefined && !b.ok) return invalid(b.key, b.message);
     const n = a.notification;
     const input: DmAccountInput = {
+      ...(b === undefined ? {} : { bootstrap: b.value }),
       srvId: a.srvId,
       srvUri: a.srvUri,
       name: a.name,

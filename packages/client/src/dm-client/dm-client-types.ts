@@ -59,6 +59,11 @@ export interface DmClientOptions {
   readonly transferTimeoutMs?: number;
   /** Delay before retrying a failed SUB report (default 60 s; 0 = only on the next change or flush). */
   readonly subRetryMs?: number;
+  /**
+   * The fallback of docs/bootstrap.md: after this many sessions in a row that a management server refused for
+   * authentication (401 twice, or 403), bootstrap again with the bootstrap server's account (default 3; 0 never).
+   */
+  readonly bootstrapAfterAuthFailures?: number;
   /** MO formats beyond the built-in JSON serialization (e.g. a TNDS codec) for HGET/HPUT/HPOST/SUB bodies. */
   readonly moCodecs?: readonly MoCodec[];
   /** The MO formats read and written, most preferred first (default: the codecs' types, then JSON; §1.6). */
@@ -82,6 +87,12 @@ export interface DmClient {
    * ClientInitiatedMgmt by default; BootstrapComplete instead when the account is still owed it (§14).
    */
   runSession(serverId?: string, trigger?: SessionTrigger): Promise<SessionOutcome>;
+  /**
+   * Client-initiated bootstrap (docs/protocol.md §14): a session with the bootstrap server's account (default: the
+   * only account holding Auth/Bootstrap keys) at its Auth/Bootstrap/ServerURI. The accounts it creates are then
+   * owed BootstrapComplete sessions, which are queued at once.
+   */
+  bootstrap(serverId?: string): Promise<SessionOutcome>;
   /** Feeds one Package#0 as if a transport had received it (transports call this). */
   receiveNotification(bytes: Uint8Array, source: NotificationSource, boundServerId?: string): Promise<IntakeDecision>;
   /** Resolves when no session is running or queued, no asynchronous EXEC is in flight and the state is saved. */

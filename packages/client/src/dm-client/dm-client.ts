@@ -173,6 +173,9 @@ class DmClientImpl implements DmClient {
       options: {
         allowHttp: config.allowHttp,
         ...(options.responseTimeoutMs === undefined ? {} : { responseTimeoutMs: options.responseTimeoutMs }),
+        ...(options.bootstrapAfterAuthFailures === undefined
+          ? {}
+          : { bootstrapAfterAuthFailures: options.bootstrapAfterAuthFailures }),
       },
     });
     this.#flow = createNotificationFlow(
@@ -310,6 +313,13 @@ class DmClientImpl implements DmClient {
       return Promise.reject(new DmClientError(DmClientErrorCode.STATE, "the client is not running (call start)"));
     }
     return this.#sessions.request(serverId, trigger);
+  }
+
+  bootstrap(serverId?: string): Promise<SessionOutcome> {
+    if (this.#state !== "started") {
+      return Promise.reject(new DmClientError(DmClientErrorCode.STATE, "the client is not running (call start)"));
+    }
+    return this.#sessions.rebootstrap(serverId);
   }
 
   receiveNotification(bytes: Uint8Array, source: NotificationSource, boundServerId?: string): Promise<IntakeDecision> {

@@ -6,6 +6,10 @@
 //   (§4.4); one without a ServerURI: a session to the SrvURI, unless a running session already carried it;
 // - after each completed session, the reports still waiting for a ServerURI of that server are retried (an
 //   aborted report session loses nothing: the alerts stay in the outbox until a 200 acknowledged them).
+// - a bootstrap server's account (one holding Auth/Bootstrap keys) is reached at its Auth/Bootstrap/ServerURI
+//   (§14 step 2); whatever accounts it creates are owed BootstrapComplete sessions as above;
+// - the fallback (docs/bootstrap.md): after `bootstrapAfterAuthFailures` sessions in a row that a management
+//   server refused for authentication, the device bootstraps again with its bootstrap server.
 // Each session's outcome is reported as a "session" event and the state is saved after it.
 import { type ConType, MOID_SESSIONINFO } from "@omadm/protocol";
 import type { AccessControl } from "../access/access-control.js";
@@ -15,7 +19,13 @@ import { headerValue } from "../http/http-client.js";
 import type { AcceptedNotification } from "../notification/intake.js";
 import type { MemoryAlertOutbox } from "../session/alert-outbox.js";
 import { type SessionOptions, runSession } from "../session/session-runner.js";
-import { OutcomeKind, type SessionOutcome, type SessionTrigger, TriggerKind } from "../session/session-types.js";
+import {
+  AbortCode,
+  OutcomeKind,
+  type SessionOutcome,
+  type SessionTrigger,
+  TriggerKind,
+} from "../session/session-types.js";
 import { readAccounts } from "../tree/dmacc.js";
 import type { DmTree } from "../tree/dm-tree.js";
 import { Roaming, setSessionInfo } from "../tree/sessioninfo.js";
@@ -42,6 +52,8 @@ export interface SessionSchedulerDeps {
   readonly options: {
     readonly allowHttp: boolean;
     readonly responseTimeoutMs?: number;
+    /** Consecutive authentication refusals by a management server before re-bootstrapping (default 3; 0 never). */
+    readonly bootstrapAfterAuthFailures?: number;
   };
 }
 
@@ -53,6 +65,8 @@ export interface SessionScheduler {
   deliver(serverId: string, targetUri?: string): void;
   /** A newly provisioned account: open its BootstrapComplete session. */
   bootstrap(serverId: string): void;
+  /** A bootstrap session with the bootstrap server's account (default: the only one holding Auth/Bootstrap). */
+  rebootstrap(serverId?: string): Promise<SessionOutcome>;
   idle(): Promise<void>;
   /** Cancels the running session, refuses waiting ones, and resolves once nothing runs. */
   close(): Promise<void>;
@@ -89,6 +103,8 @@ export function createSessionScheduler(deps: SessionSchedulerDeps): SessionSched
     const owesBootstrap = deps.bootstrapPending.has(serverId) && trigger.kind !== TriggerKind.AsyncReport;
     const t: SessionTrigger = owesBootstrap ? { kind: TriggerKind.BootstrapComplete } : trigger;
     deps.events.emit("session-start", { serverId, trigger: t });
+    // §14 step 2: a bootstrap server is reached at its Auth/Bootstrap/ServerURI.
+    const target = account.bootstrap === undefined ? account : { ...account, srvUri: account.bootstrap.serverUri };
     const options: SessionOptions = {
       allowHttp: deps.options.allowHttp,
       // §11.2 (omadm's choice): Basic over plain http only where plain http is allowed at all (loopback, simulator).
@@ -102,7 +118,7 @@ export function createSessionScheduler(deps: SessionSchedulerDeps): SessionSched
         executor: deps.executor,
         outbox: deps.outbox,
         devId: deps.devId,
-        account,
+        account: target,
         mos: () => deps.access.mosFor(serverId),
         clock: deps.clock,
         logger: deps.logger,
@@ -112,10 +128,58 @@ export function createSessionScheduler(deps: SessionSchedulerDeps): SessionSched
       options,
     );
     if (owesBootstrap && outcome.packagesAcknowledged > 0) deps.bootstrapPending.delete(serverId);
+    countAuthFailure(account, outcome);
     await deps.save();
     deps.events.emit("session", outcome);
     if (outcome.kind === OutcomeKind.Completed && t.kind !== TriggerKind.AsyncReport) retryReports(serverId);
     return outcome;
+  };
+
+  const authFailures = new Map<string, number>();
+  const threshold = deps.options.bootstrapAfterAuthFailures ?? 3;
+  const bootstrapAccount = (serverId?: string): string => {
+    const accounts = readAccounts(deps.tree).filter((a) => a.bootstrap !== undefined);
+    const chosen = serverId === undefined ? accounts[0] : accounts.find((a) => a.srvId === serverId);
+    if (chosen === undefined) {
+      throw new DmClientError(
+        DmClientErrorCode.UNKNOWN_SERVER,
+        "no DM Account with bootstrap credentials (Auth/Bootstrap)",
+      );
+    }
+    return chosen.srvId;
+  };
+  /** The fallback: a management server that keeps refusing the device's credentials sends it back to bootstrap. */
+  const countAuthFailure = (
+    account: { readonly srvId: string; readonly bootstrap?: unknown },
+    outcome: SessionOutcome,
+  ): void => {
+    if (account.bootstrap !== undefined || threshold === 0) return;
+    const refused =
+      outcome.kind === OutcomeKind.Aborted &&
+      (outcome.reason.code === AbortCode.AUTH_REJECTED ||
+        outcome.reason.code === AbortCode.AUTH_UNAVAILABLE ||
+        (outcome.reason.code === AbortCode.HTTP_STATUS && outcome.reason.httpStatus === 403));
+    if (!refused) {
+      authFailures.delete(account.srvId);
+      return;
+    }
+    const count = (authFailures.get(account.srvId) ?? 0) + 1;
+    authFailures.set(account.srvId, count);
+    if (count < threshold) return;
+    authFailures.delete(account.srvId);
+    let srvId: string;
+    try {
+      srvId = bootstrapAccount();
+    } catch {
+      return; // nothing to fall back to
+    }
+    deps.logger.warn(
+      { serverId: account.srvId, failures: count },
+      "authentication refused repeatedly: bootstrapping again",
+    );
+    queue.runOnce(`rebootstrap\u0000${srvId}`, async () => {
+      await runOne(srvId, { kind: TriggerKind.ClientInitiated });
+    });
   };
 
   const retryReports = (serverId: string): void => {
@@ -172,6 +236,9 @@ export function createSessionScheduler(deps: SessionSchedulerDeps): SessionSched
       queue.runOnce(`bootstrap\u0000${serverId}`, async () => {
         if (deps.bootstrapPending.has(serverId)) await runOne(serverId, { kind: TriggerKind.ClientInitiated });
       });
+    },
+    rebootstrap(serverId) {
+      return queue.run(() => runOne(bootstrapAccount(serverId), { kind: TriggerKind.ClientInitiated }));
     },
     idle: () => queue.idle(),
     async close() {

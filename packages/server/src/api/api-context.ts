@@ -9,6 +9,7 @@ import type {
   RawRequestDefaultExpression,
   RawServerDefault,
 } from "fastify";
+import type { BootstrapAdmin } from "../bootstrap/bootstrap-admin.js";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import type { Notifier } from "../notifier/notifier.js";
 import type { RepositoryService } from "../repository/service.js";
@@ -39,6 +40,8 @@ export interface ApiContext {
   readonly httpRealm: string;
   /** Largest repository item body accepted by the API, bytes. */
   readonly repositoryBodyLimit: number;
+  /** The bootstrap role's operations (bootstrap.enabled), or null. */
+  readonly bootstrap: BootstrapAdmin | null;
 }
 
 export function componentUnavailable(component: string, option: string): ServerError {

@@ -6,6 +6,7 @@
 //   /api/docs            Swagger UI
 //
 // Register it on the server's root instance without a prefix: `await app.register(apiPlugin, options)`.
+import type { BootstrapAdmin } from "../bootstrap/bootstrap-admin.js";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { TypeBoxValidatorCompiler } from "@fastify/type-provider-typebox";
@@ -22,6 +23,7 @@ import { authenticate, bearerChallenge } from "./auth.js";
 import { errorCodeTable } from "./error-docs.js";
 import { formatValidationErrors, makeProblem, PROBLEM_MEDIA_TYPE, problemOf } from "./problem.js";
 import { notificationView } from "./record-schemas.js";
+import { registerBootstrapRoutes } from "./routes-bootstrap.js";
 import { registerCommandRoutes } from "./routes-commands.js";
 import { registerDeviceRoutes } from "./routes-devices.js";
 import { registerEventRoutes } from "./routes-events.js";
@@ -65,6 +67,8 @@ export interface ApiPluginOptions {
   /** Serve Swagger UI at /api/docs (default true). The OpenAPI document is always served. */
   readonly docs?: boolean | undefined;
   /** `servers` of the OpenAPI document, e.g. [{ url: "https://dm.example.com" }]. */
+  /** The bootstrap role's operations (docs/bootstrap.md); absent: its routes answer 501. */
+  readonly bootstrap?: BootstrapAdmin | null | undefined;
   readonly openapiServers?: readonly { readonly url: string; readonly description?: string }[] | undefined;
 }
 
@@ -93,6 +97,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
     repository: options.repository ?? null,
     httpRealm: options.httpRealm ?? "omadm",
     repositoryBodyLimit: options.repositoryBodyLimit ?? DEFAULT_REPOSITORY_BODY_LIMIT,
+    bootstrap: options.bootstrap ?? null,
   };
   const loopbackWithoutToken = options.loopbackWithoutToken ?? true;
 
@@ -149,6 +154,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
           registerRepositoryRoutes(v1, ctx);
           registerUiSessionRoutes(v1, ctx);
           registerTokenRoutes(v1, ctx);
+          registerBootstrapRoutes(v1, ctx);
           done();
         },
         { prefix: "/v1" },

@@ -72,6 +72,15 @@ export const ERROR_CODE_DOCS: Partial<Record<ServerErrorCode, string>> = {
   OMADM_SRV_DM_FORBIDDEN: "DM endpoint: the device's credentials do not allow this.",
   OMADM_SRV_DM_INTERNAL: "DM endpoint: an unexpected error; see the server log.",
   OMADM_SRV_CONFIG_INVALID: "The server configuration is invalid; `detail` names the setting.",
+  OMADM_SRV_BOOTSTRAP_CREDENTIAL_CONFLICT:
+    "Another bootstrap credential already uses this id, PSK identity or certificate.",
+  OMADM_SRV_BOOTSTRAP_CREDENTIAL_NOT_FOUND: "No bootstrap credential with this id.",
+  OMADM_SRV_BOOTSTRAP_RULE_NOT_FOUND: "No bootstrap rule with this id.",
+  OMADM_SRV_BOOTSTRAP_PROVISION_NOT_FOUND: "Bootstrap endpoint: no bootstrap session or capability at this URL.",
+  OMADM_SRV_BOOTSTRAP_PROVISION_NOT_PENDING: "Bootstrap endpoint: the bootstrap session is finished or expired.",
+  OMADM_SRV_BOOTSTRAP_NO_RULE: "Bootstrap endpoint: no bootstrap rule matches the device.",
+  OMADM_SRV_BOOTSTRAP_FORBIDDEN:
+    "Bootstrap endpoint: the TLS connection proved no bootstrap credential covering the device's DevID.",
 };
 
 /** Codes any authenticated API route may answer besides its own. */

@@ -220,7 +220,7 @@ export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions):
   return Promise.resolve();
 }
 
-async function sendRefusal(reply: FastifyReply, r: Refusal): Promise<FastifyReply> {
+export async function sendRefusal(reply: FastifyReply, r: Refusal): Promise<FastifyReply> {
   for (const [name, value] of Object.entries(r.headers)) reply.header(name, value);
   return reply
     .code(r.problem.status)
@@ -239,7 +239,7 @@ function withHint(r: Refusal, req: FastifyRequest, accepted: readonly string[]):
 }
 
 /** Every line of a header as received (Node joins repeated unknown headers with ", ", which would hide them). */
-function headerLines(req: FastifyRequest, name: string): string[] {
+export function headerLines(req: FastifyRequest, name: string): string[] {
   const wanted = name.toLowerCase();
   const raw = req.raw.rawHeaders as string[] | undefined;
   if (raw !== undefined && raw.length > 0) {

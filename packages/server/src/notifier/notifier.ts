@@ -18,7 +18,7 @@ import {
 } from "@omadm/protocol";
 import { ServerError, ServerErrorCode, isServerError } from "../errors.js";
 import type { Store } from "../store/store.js";
-import type { Clock, Device } from "../store/types.js";
+import type { Clock, Device, NotificationCredentials } from "../store/types.js";
 import { NotificationOutcome, type NotificationRecord } from "../store/types-session.js";
 import {
   createRoutingNotificationSender,
@@ -78,6 +78,8 @@ export interface WakeOptions {
   readonly preferredConTypes?: readonly ConType[];
   /** Why the device is woken ("api", "command queued", …): logged with the outcome. */
   readonly reason?: string;
+  /** Sign with these instead of the device's own (a server-initiated bootstrap: the bootstrap account's). */
+  readonly credentials?: NotificationCredentials;
 }
 
 export interface Notifier {
@@ -130,7 +132,10 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions): No
       throw new ServerError(ServerErrorCode.DEVICE_NOT_FOUND, `no device "${deviceId}" to notify`);
     }
     // Everything that can be refused is checked before a NOTIFICATION-ID is spent.
-    const credentials = digestCredentialsOf(device, options.allowUnsigned ?? false);
+    const credentials =
+      wakeOptions.credentials === undefined
+        ? digestCredentialsOf(device, options.allowUnsigned ?? false)
+        : digestCredentialsOf({ ...device, notification: wakeOptions.credentials }, false);
     const addresses = addressesOf(device, plan);
     const conTypes =
       wakeOptions.preferredConTypes === undefined

@@ -3,6 +3,7 @@
 // memory-content.ts and its own devices) on top of this module, which imports none of them.
 import { decodeCursor, deviceNotFound, pageLimit, toPage, type CursorKey } from "./rules.js";
 import { SortOrder, type Command, type Device, type Page, type PageQuery } from "./types.js";
+import { MemoryBootstrapData } from "./memory-bootstrap-data.js";
 import type { ApiToken, RepositoryItem, UiSession, Upload } from "./types-content.js";
 import type { NotificationRecord, Session, StoredAlert } from "./types-session.js";
 
@@ -21,6 +22,7 @@ export class MemoryStoreData {
   readonly uploads = new Map<string, { readonly seq: number; readonly rec: Upload }>();
   readonly uiSessions = new Map<string, UiSession>();
   readonly apiTokens = new Map<string, { readonly hash: string; readonly rec: ApiToken }>();
+  readonly bootstrap = new MemoryBootstrapData();
   notificationCounter = 0;
   seq = 0;
 
@@ -39,6 +41,7 @@ export class MemoryStoreData {
       this.uploads,
       this.uiSessions,
       this.apiTokens,
+      ...this.bootstrap.maps(),
     ];
     const copies = maps.map((m) => new Map(m));
     const { notificationCounter, seq } = this;

@@ -7,6 +7,7 @@
 import { ServerError, ServerErrorCode } from "../errors.js";
 import { applyDevicePatch, checkDevicePatch, checkNewDevice, newDeviceRecord } from "./device-rules.js";
 import { stateAfterContact, type CheckedDevicePatch } from "./device-rules.js";
+import { createMemoryBootstrap } from "./memory-bootstrap.js";
 import { createMemoryContent } from "./memory-content.js";
 import { createMemoryCommands, createMemorySessions } from "./memory-queue.js";
 import { MemoryStoreData, memoryPage, out, requireDevice, type MemoryContext } from "./memory-context.js";
@@ -40,6 +41,7 @@ export function createMemoryStore(deps: StoreDeps, options: MemoryStoreOptions =
     commands: createMemoryCommands(ctx),
     sessions: createMemorySessions(ctx),
     ...createMemoryContent(ctx),
+    bootstrap: createMemoryBootstrap(ctx, data.bootstrap),
   };
   // A running transaction holds the gate: other callers wait for it, so they see all of it or none of it.
   const scope = new TransactionScope();

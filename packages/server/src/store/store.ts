@@ -8,6 +8,7 @@
 // - A refused change (typed `ServerError`) changes nothing.
 // - Session state lives here, not in a process, so another server node can continue a session.
 // - `get*`/`find*` return null for a missing record; changes to a missing record throw `*_NOT_FOUND`.
+import type { BootstrapStore } from "./bootstrap-store.js";
 import type {
   AcceptedSelector,
   AsyncCompletion,
@@ -70,6 +71,7 @@ export interface StoreParts {
   readonly repository: RepositoryStore;
   readonly uiSessions: UiSessionStore;
   readonly apiTokens: ApiTokenStore;
+  readonly bootstrap: BootstrapStore;
 }
 
 export interface Store extends StoreParts {

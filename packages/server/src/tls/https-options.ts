@@ -11,13 +11,17 @@ import { ServerError, ServerErrorCode } from "../errors.js";
 import type { TlsMaterial } from "./tls-material.js";
 import { errorMessage } from "@omadm/protocol";
 
-/** CONFIG_INVALID when PSK-TLS is on but the authenticator keeps no PSK keys (no "psk" device auth mode). */
+/**
+ * CONFIG_INVALID when PSK-TLS is on but neither the authenticator keeps PSK keys (no "psk" device auth mode) nor
+ * the bootstrap role answers PSK handshakes (`pskCallback`: the composed callback, docs/bootstrap.md).
+ */
 export function httpsOptionsFor(
   tls: TlsConfig,
   material: TlsMaterial,
   authenticator: Pick<DeviceAuthenticator, "pskCallback" | "pskKeys"> | null,
+  pskCallback?: (socket: object, identity: string) => Buffer | null,
 ): TlsOptions {
-  if (tls.psk && (authenticator === null || authenticator.pskKeys === null)) {
+  if (tls.psk && pskCallback === undefined && (authenticator === null || authenticator.pskKeys === null)) {
     throw new ServerError(
       ServerErrorCode.CONFIG_INVALID,
       'tls.psk needs a device authenticator with the "psk" mode (deviceAuth.modes), which holds the PSK keys',
@@ -31,9 +35,9 @@ export function httpsOptionsFor(
       ...(material.ca === null ? {} : { ca: material.ca }),
       requestCert: tls.requestClientCert,
       ...(tls.psk &&
-        authenticator !== null && {
+        (pskCallback !== undefined || authenticator !== null) && {
           psk: {
-            callback: authenticator.pskCallback,
+            callback: pskCallback ?? (authenticator as Pick<DeviceAuthenticator, "pskCallback">).pskCallback,
             ...(tls.pskIdentityHint === null ? {} : { identityHint: tls.pskIdentityHint }),
           },
         }),

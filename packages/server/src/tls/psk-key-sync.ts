@@ -50,6 +50,7 @@ function withDevices(parts: StoreParts, devices: DeviceStore): StoreParts {
     repository: parts.repository,
     uiSessions: parts.uiSessions,
     apiTokens: parts.apiTokens,
+    bootstrap: parts.bootstrap,
   };
 }
 

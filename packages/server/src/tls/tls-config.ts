@@ -36,6 +36,8 @@ export interface ResolvedTlsConfig {
 export interface TlsConfigInput {
   readonly tls: TlsConfig;
   readonly deviceAuth: { readonly modes: readonly AuthMode[] };
+  /** Absent: the bootstrap role is off. */
+  readonly bootstrap?: { readonly enabled: boolean };
 }
 
 type Source = ConfigSource;
@@ -105,7 +107,8 @@ export function resolveTlsConfig(
     problem("tls.requestClientCert", `tls.requestClientCert is false, but deviceAuth.modes has "mtls"`);
   }
   if (pskMode && !psk) problem("tls.psk", `tls.psk is false, but deviceAuth.modes has "psk"`);
-  if (psk && !pskMode) {
+  // The bootstrap role keys PSK-TLS with its own credentials (docs/bootstrap.md), so it needs no "psk" mode.
+  if (psk && !pskMode && config.bootstrap?.enabled !== true) {
     problem("tls.psk", `tls.psk needs "psk" in deviceAuth.modes (the devices' PSK credentials are the keys)`);
   }
   for (const name of FILE_KEYS) {

@@ -5,6 +5,7 @@
 import { Migrator, sql, type CreateTableBuilder, type Kysely, type Migration } from "kysely";
 import { ServerError, ServerErrorCode } from "../../errors.js";
 import { delivery } from "./migration-0003-delivery.js";
+import { bootstrapMigration } from "./migration-bootstrap.js";
 import { NOTIFICATION_COUNTER } from "./schema.js";
 
 export const SqlDialect = { Sqlite: "sqlite", Postgres: "postgres" } as const;
@@ -270,7 +271,11 @@ function initial(dialect: SqlDialect): Migration {
 
 /** The static migration map for a dialect. */
 export function migrations(dialect: SqlDialect): Record<string, Migration> {
-  return { "0001_initial": initial(dialect), "0003_delivery": delivery(dialect === SqlDialect.Postgres) };
+  return {
+    "0001_initial": initial(dialect),
+    "0003_delivery": delivery(dialect === SqlDialect.Postgres),
+    "0005_bootstrap": bootstrapMigration(dialect === SqlDialect.Postgres),
+  };
 }
 
 /** Brings the database to the latest schema; STORE_MIGRATION_FAILED names the migration that failed. */

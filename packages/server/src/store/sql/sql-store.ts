@@ -6,6 +6,7 @@ import { checkActive, serialize, TransactionScope, wrapMethods, wrapParts } from
 import type { TransactionState } from "../transaction-support.js";
 import type { Db, SqlContext } from "./sql-context.js";
 import { mapDbError, sqlGuard } from "./sql-errors.js";
+import { createSqlBootstrap } from "./sql-store-bootstrap.js";
 import { createSqlAlerts, createSqlNotifications } from "./sql-store-alerts.js";
 import { createSqlCommands } from "./sql-store-commands.js";
 import { createSqlDevices } from "./sql-store-devices.js";
@@ -24,6 +25,7 @@ function createParts(ctx: SqlContext): StoreParts {
     repository: createSqlRepository(ctx),
     uiSessions: createSqlUiSessions(ctx),
     apiTokens: createSqlApiTokens(ctx),
+    bootstrap: createSqlBootstrap(ctx),
   };
 }
 

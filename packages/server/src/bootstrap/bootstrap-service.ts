@@ -1,0 +1,144 @@
+// The bootstrap session (docs/bootstrap.md; docs/protocol.md §14 omadm's flow, §11.3):
+//
+//   Package#1 at the bootstrap URI → the rule for the device; fresh credentials per target server; in one store
+//     transaction the target's device record learns them (before the device can arrive there) and a provision
+//     with one single-use capability per target is opened → Package#2: CONT to the session URL, DELETE of the
+//     DMAcc instances an earlier bootstrap created (a re-bootstrap), HGET of each capability URL.
+//   GET capability URL → that target's DMAcc MO data, once (then the secrets are erased from the store).
+//   Package#3 at the session URL → completed when every HGET answered 200, else failed → Package#2 END.
+import { createHash } from "node:crypto";
+import { Status, type Package1, type Package2, type Package3 } from "@omadm/protocol";
+import { ServerError, ServerErrorCode } from "../errors.js";
+import type { Store } from "../store/store.js";
+import type { Clock, Device } from "../store/types.js";
+import { ProvisionState, type BootstrapCredential, type BootstrapProvision } from "../store/types-bootstrap.js";
+import { provisionTarget, type TargetProvision } from "./provisioning.js";
+import { chooseRule } from "./rule-match.js";
+
+export interface BootstrapServiceOptions {
+  /** The bootstrap endpoint's absolute URL (public base URL + bootstrap.path), known at listen. */
+  readonly endpointUrl: () => string;
+  readonly capabilityTtlMs: number;
+  /** The Digest realm of the management server's device authentication. */
+  readonly realm: string;
+}
+
+export interface BootstrapService {
+  handlePackage1(credential: BootstrapCredential, devId: string, p1: Package1): Promise<Package2>;
+  handlePackage3(devId: string, sessionToken: string, p3: Package3): Promise<Package2>;
+  /** The MO data behind a capability URL, once; CAPABILITY refused (404) otherwise. */
+  fetchCapability(devId: string, token: string): Promise<unknown>;
+}
+
+export const sha256Hex = (text: string): string => createHash("sha256").update(text).digest("hex");
+
+const SESSION_SEGMENT = "s";
+const CAPABILITY_SEGMENT = "c";
+
+export function bootstrapSessionPath(base: string): string {
+  return `${base}/${SESSION_SEGMENT}`;
+}
+
+export function bootstrapCapabilityPath(base: string): string {
+  return `${base}/${CAPABILITY_SEGMENT}`;
+}
+
+function notFound(what: string): ServerError {
+  return new ServerError(ServerErrorCode.BOOTSTRAP_PROVISION_NOT_FOUND, `there is no ${what} at this URL`);
+}
+
+/** The device's facts for rule matching: credential labels overlaid by the registry's. */
+function factsOf(devId: string, credential: BootstrapCredential, device: Device | null) {
+  return {
+    devId,
+    labels: { ...credential.labels, ...(device?.labels ?? {}) },
+    devInfo: device?.devInfo ?? null,
+  };
+}
+
+export function createBootstrapService(
+  deps: { readonly store: Store; readonly clock: Clock; readonly random: (size: number) => Uint8Array },
+  options: BootstrapServiceOptions,
+): BootstrapService {
+  const token = (): string => Buffer.from(deps.random(24)).toString("base64url");
+  const base = (): string => options.endpointUrl().replace(/\/$/, "");
+
+  return {
+    async handlePackage1(credential, devId) {
+      const { store } = deps;
+      const [rules, pinned, device, previous] = await Promise.all([
+        store.bootstrap.listRules(),
+        store.bootstrap.assignment(devId),
+        store.devices.get(devId),
+        store.bootstrap.lastCompleted(devId),
+      ]);
+      const rule = chooseRule(rules, pinned, factsOf(devId, credential, device));
+      if (rule === undefined) {
+        throw new ServerError(ServerErrorCode.BOOTSTRAP_NO_RULE, `no bootstrap rule matches the device ${devId}`);
+      }
+      const targets: TargetProvision[] = rule.targets.map((t) =>
+        provisionTarget(t, devId, { realm: options.realm, random: deps.random }),
+      );
+      const sessionToken = token();
+      const capabilityTokens = targets.map(() => token());
+      const labels = { ...credential.labels, ...(device?.labels ?? {}) };
+      await store.transaction(async (tx) => {
+        // The management server learns the credentials before the device can arrive there (same store).
+        for (const t of targets) {
+          const existing = await tx.devices.get(devId);
+          if (existing === null) await tx.devices.create({ id: devId, labels, ...t.devicePatch });
+          else
+            await tx.devices.update(devId, {
+              ...t.devicePatch,
+              http: t.devicePatch.http ?? null,
+              psk: t.devicePatch.psk ?? null,
+            });
+        }
+        await tx.bootstrap.openProvision({
+          deviceId: devId,
+          credentialId: credential.id,
+          ruleId: rule.id,
+          sessionHash: sha256Hex(sessionToken),
+          targets: targets.map((t) => ({ srvId: t.srvId, miid: t.miid })),
+          capabilities: targets.map((t, i) => ({ tokenHash: sha256Hex(capabilityTokens[i] ?? ""), payload: t.moData })),
+          expiresAt: deps.clock.now() + options.capabilityTtlMs,
+        });
+      });
+      const cmd: string[][] = [["CONT", `${bootstrapSessionPath(base())}/${sessionToken}`]];
+      // A re-bootstrap replaces the accounts the last one created: the bootstrap server created them, so it may
+      // remove them (docs/protocol.md §10, §11.3); new MIIDs make the client owe each new account a
+      // BootstrapComplete session (§14 step 6).
+      for (const old of previous?.targets ?? []) cmd.push(["DELETE", `urn:oma:mo:oma-dm-dmacc:1.2/${old.miid}/`]);
+      for (const t of capabilityTokens) cmd.push(["HGET", `${bootstrapCapabilityPath(base())}/${t}`]);
+      return { CMD: cmd };
+    },
+
+    async handlePackage3(devId, sessionToken, p3) {
+      const provision: BootstrapProvision | null = await deps.store.bootstrap.findProvisionBySession(
+        sha256Hex(sessionToken),
+      );
+      if (provision === null || provision.deviceId !== devId) throw notFound("bootstrap session");
+      if (provision.state !== ProvisionState.Pending || provision.expiresAt <= deps.clock.now()) {
+        throw new ServerError(
+          ServerErrorCode.BOOTSTRAP_PROVISION_NOT_PENDING,
+          `the bootstrap session is ${provision.state === ProvisionState.Pending ? "expired" : provision.state}`,
+        );
+      }
+      // Statuses answer CONT, the DELETEs (a missing old account is fine: 404) and the HGETs, in order (§3.3).
+      const hgets = p3.Status.slice(p3.Status.length - provision.targets.length);
+      const deletes = p3.Status.slice(1, p3.Status.length - provision.targets.length);
+      const ok =
+        hgets.length === provision.targets.length &&
+        hgets.every((s) => s.sc === Status.OK) &&
+        deletes.every((s) => s.sc === Status.OK || s.sc === Status.NOT_FOUND);
+      await deps.store.bootstrap.finishProvision(provision.id, ok ? ProvisionState.Completed : ProvisionState.Failed);
+      return { CMD: [["END"]] };
+    },
+
+    async fetchCapability(devId, capabilityToken) {
+      const payload = await deps.store.bootstrap.takeCapability(sha256Hex(capabilityToken), devId);
+      if (payload === null) throw notFound("capability (unknown, used or expired)");
+      return payload;
+    },
+  };
+}
