@@ -25,6 +25,10 @@ import type { CommandStore } from "../store.js";
 import { CommandState, type AsyncCorrelation, type Command, type CommandResult } from "../types.js";
 import { SessionStatus } from "../types-session.js";
 import type { CommandsTable } from "./schema.js";
+import type { Insertable } from "kysely";
+
+type CommandsTableInsert = Insertable<CommandsTable>;
+import { prepared, preparedBy } from "./prepared.js";
 import { pageBySeq, type Db, type SqlContext } from "./sql-context.js";
 import { requireDevice } from "./sql-store-devices.js";
 
@@ -64,17 +68,41 @@ function correlationColumns(c: AsyncCorrelation | null) {
   return { async_source_uri: c?.sourceUri ?? null, async_server_uri: c?.serverUri ?? null };
 }
 
+const requeue = prepared((db, p: { sessionId: string; now: number }) =>
+  db
+    .updateTable("commands")
+    .set({ state: CommandState.Queued, session_id: null, package_no: null, position: null, updated_at: p.now })
+    .where("session_id", "=", p.sessionId)
+    .where("state", "=", CommandState.Sent)
+    .returningAll(),
+);
+
 /** Puts every command `sent` in the session back to `queued`; the caller's transaction makes it atomic. */
 export async function requeueInTx(trx: Db, sessionId: string, now: number): Promise<Command[]> {
-  const rows = await trx
-    .updateTable("commands")
-    .set({ state: CommandState.Queued, session_id: null, package_no: null, position: null, updated_at: now })
-    .where("session_id", "=", sessionId)
-    .where("state", "=", CommandState.Sent)
-    .returningAll()
-    .execute();
+  const rows = await requeue.all(trx, { sessionId, now });
   return rows.sort((a, b) => a.seq - b.seq).map(toCommand);
 }
+
+interface TransitionShape {
+  readonly set: Updateable<CommandsTable>;
+  readonly from: readonly CommandState[];
+  readonly inSession: boolean;
+}
+type TransitionParams = Record<string, unknown>;
+
+const transitionQuery = preparedBy(
+  (shape: TransitionShape) => `${Object.keys(shape.set).join()}|${shape.from.join()}|${shape.inSession}`,
+  (shape: TransitionShape) => (db: Db, p: TransitionParams) => {
+    const set = Object.fromEntries(Object.keys(shape.set).map((k) => [k, p[`set_${k}`]]));
+    let q = db
+      .updateTable("commands")
+      .set(set)
+      .where("id", "=", p.id as string)
+      .where("state", "in", shape.from);
+    if (shape.inSession) q = q.where("session_id", "=", p.sessionId as string);
+    return q.returningAll();
+  },
+);
 
 /** Applies `set` only if the command is still in `from` (and, when given, in that session); else refuses. */
 async function transition(
@@ -85,22 +113,74 @@ async function transition(
   to: CommandState,
   sessionId?: string,
 ): Promise<Command> {
-  let q = trx.updateTable("commands").set(set).where("id", "=", row.id).where("state", "in", from);
-  if (sessionId !== undefined) q = q.where("session_id", "=", sessionId);
-  const updated = await q.returningAll().executeTakeFirst();
+  const params: TransitionParams = { id: row.id, sessionId };
+  for (const [k, v] of Object.entries(set)) params[`set_${k}`] = v;
+  const query = transitionQuery({ set, from, inSession: sessionId !== undefined });
+  const updated = await query.first(trx, params);
   if (updated === undefined) throw illegalCommand(row.id, row.state as CommandState, to);
   return toCommand(updated);
 }
 
-export function createSqlCommands(ctx: SqlContext): CommandStore {
-  const byId = (db: Db, id: string) => db.selectFrom("commands").selectAll().where("id", "=", id).executeTakeFirst();
-  const byKey = (db: Db, deviceId: string, key: string) =>
+const byIdQuery = prepared((db, p: { id: string }) => db.selectFrom("commands").selectAll().where("id", "=", p.id));
+const byKeyQuery = prepared((db, p: { deviceId: string; key: string }) =>
+  db.selectFrom("commands").selectAll().where("device_id", "=", p.deviceId).where("idempotency_key", "=", p.key),
+);
+const INSERT_COLUMNS = [
+  "id",
+  "device_id",
+  "name",
+  "p2",
+  "idempotency_key",
+  "state",
+  "created_at",
+  "updated_at",
+  "expires_at",
+  "attempts",
+  "async_source_uri",
+  "async_server_uri",
+] as const;
+const insertQuery = prepared((db, p: CommandsTableInsert) =>
+  db
+    .insertInto("commands")
+    .values(Object.fromEntries(INSERT_COLUMNS.map((c) => [c, p[c]])) as CommandsTableInsert)
+    .returningAll(),
+);
+const liveSessionQuery = prepared((db, p: { id: string }) =>
+  db.selectFrom("sessions").select(["id", "device_id", "status", "idle_expires_at"]).where("id", "=", p.id),
+);
+const expireQueuedOfDevice = prepared((db, p: { deviceId: string; now: number }) =>
+  db
+    .updateTable("commands")
+    .set({ state: CommandState.Expired, updated_at: p.now, completed_at: p.now })
+    .where("device_id", "=", p.deviceId)
+    .where("state", "=", CommandState.Queued)
+    .where("expires_at", "<=", p.now),
+);
+const nextQueued = prepared((db, p: { deviceId: string; max: number }) =>
+  db
+    .selectFrom("commands")
+    .selectAll()
+    .where("device_id", "=", p.deviceId)
+    .where("state", "=", CommandState.Queued)
+    .orderBy("seq")
+    .limit(p.max),
+);
+const byIds = preparedBy(
+  (n: number) => String(n),
+  (n: number) => (db: Db, p: Record<string, string>) =>
     db
       .selectFrom("commands")
       .selectAll()
-      .where("device_id", "=", deviceId)
-      .where("idempotency_key", "=", key)
-      .executeTakeFirst();
+      .where(
+        "id",
+        "in",
+        Array.from({ length: n }, (_, i) => p[`id${i}`] as string),
+      ),
+);
+
+export function createSqlCommands(ctx: SqlContext): CommandStore {
+  const byId = (db: Db, id: string) => byIdQuery.first(db, { id });
+  const byKey = (db: Db, deviceId: string, key: string) => byKeyQuery.first(db, { deviceId, key });
 
   return {
     enqueue: async (input) => {
@@ -123,23 +203,20 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
           }
         }
         const now = ctx.now();
-        const row = await trx
-          .insertInto("commands")
-          .values({
-            id: ctx.newId(),
-            device_id: c.deviceId,
-            name: c.name,
-            p2,
-            idempotency_key: c.idempotencyKey,
-            state: CommandState.Queued,
-            created_at: now,
-            updated_at: now,
-            expires_at: c.expiresAt,
-            attempts: 0,
-            ...correlationColumns(c.correlation),
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const row = await insertQuery.first(trx, {
+          id: ctx.newId(),
+          device_id: c.deviceId,
+          name: c.name,
+          p2,
+          idempotency_key: c.idempotencyKey,
+          state: CommandState.Queued,
+          created_at: now,
+          updated_at: now,
+          expires_at: c.expiresAt,
+          attempts: 0,
+          ...correlationColumns(c.correlation),
+        });
+        if (row === undefined) throw new Error("INSERT … RETURNING gave no row");
         return { command: toCommand(row), created: true };
       });
     },
@@ -157,11 +234,7 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
       const first = requireInt(input.firstPosition ?? 0, "firstPosition", 0);
       return ctx.transaction(async (trx) => {
         await ctx.lock(trx, input.deviceId);
-        const session = await trx
-          .selectFrom("sessions")
-          .select(["id", "device_id", "status", "idle_expires_at"])
-          .where("id", "=", input.sessionId)
-          .executeTakeFirst();
+        const session = await liveSessionQuery.first(trx, { id: input.sessionId });
         if (session === undefined) throw sessionNotFound(input.sessionId);
         const now = ctx.now();
         const live = sessionLive(
@@ -174,21 +247,8 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
             `session ${session.id} is not the device's live session`,
           );
         }
-        await trx
-          .updateTable("commands")
-          .set({ state: CommandState.Expired, updated_at: now, completed_at: now })
-          .where("device_id", "=", input.deviceId)
-          .where("state", "=", CommandState.Queued)
-          .where("expires_at", "<=", now)
-          .execute();
-        const rows = await trx
-          .selectFrom("commands")
-          .selectAll()
-          .where("device_id", "=", input.deviceId)
-          .where("state", "=", CommandState.Queued)
-          .orderBy("seq")
-          .limit(max)
-          .execute();
+        await expireQueuedOfDevice.run(trx, { deviceId: input.deviceId, now });
+        const rows = await nextQueued.all(trx, { deviceId: input.deviceId, max });
         const taken: Command[] = [];
         for (const [i, row] of rows.entries()) {
           const set = {
@@ -217,15 +277,8 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
       }));
       if (results.length === 0) return [];
       return ctx.transaction(async (trx) => {
-        const rows = await trx
-          .selectFrom("commands")
-          .selectAll()
-          .where(
-            "id",
-            "in",
-            results.map((r) => r.commandId),
-          )
-          .execute();
+        const ids = Object.fromEntries(results.map((r, i) => [`id${i}`, r.commandId]));
+        const rows = await byIds(results.length).all(trx, ids);
         const found = new Map(rows.map((row) => [row.id, row]));
         for (const { r } of prepared) {
           const row = found.get(r.commandId);

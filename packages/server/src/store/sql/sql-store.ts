@@ -13,7 +13,7 @@ import { createSqlRepository } from "./sql-store-repository.js";
 import { createSqlSessions } from "./sql-store-sessions.js";
 import { createSqlApiTokens, createSqlUiSessions } from "./sql-store-ui-tokens.js";
 
-function createParts(ctx: SqlContext): StoreParts {
+export function createParts(ctx: SqlContext): StoreParts {
   return {
     devices: createSqlDevices(ctx),
     commands: createSqlCommands(ctx),
