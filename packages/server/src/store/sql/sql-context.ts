@@ -89,6 +89,25 @@ export async function onUniqueViolation<T>(fn: () => Promise<T>, make: () => Ser
   }
 }
 
+/** A foreign key was violated: a row names a device (or other parent) that does not exist. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  if (typeof error !== "object" || error === null || !("code" in error)) return false;
+  return error.code === "23503" || error.code === "SQLITE_CONSTRAINT_FOREIGNKEY";
+}
+
+/**
+ * Runs an INSERT of a device's row, turning a foreign-key violation into `make()`: the database's own check
+ * that the device exists, instead of a SELECT before every insert (one statement less on the hot paths).
+ */
+export async function onForeignKeyViolation<T>(fn: () => Promise<T>, make: () => ServerError): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (isForeignKeyViolation(error)) throw make();
+    throw error;
+  }
+}
+
 /** Bytes into a BLOB/BYTEA parameter (both drivers take a Buffer; this one shares memory, no copy). */
 export function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

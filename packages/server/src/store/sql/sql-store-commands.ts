@@ -5,6 +5,7 @@ import type { Selectable, Updateable } from "kysely";
 import { ServerError, ServerErrorCode } from "../../errors.js";
 import { checkCompletion, checkNewCommand, commandsEqual, sessionLive } from "../queue-rules.js";
 import {
+  deviceNotFound,
   checkCancellable,
   checkResultTarget,
   commandNotFound,
@@ -29,8 +30,7 @@ import type { Insertable } from "kysely";
 
 type CommandsTableInsert = Insertable<CommandsTable>;
 import { prepared, preparedBy } from "./prepared.js";
-import { pageBySeq, type Db, type SqlContext } from "./sql-context.js";
-import { requireDevice } from "./sql-store-devices.js";
+import { onForeignKeyViolation, pageBySeq, type Db, type SqlContext } from "./sql-context.js";
 
 type CommandRow = Selectable<CommandsTable>;
 
@@ -188,7 +188,6 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
       const p2 = toJsonText([c.name, ...c.params], "params");
       return ctx.transaction(async (trx) => {
         await ctx.lock(trx, c.deviceId);
-        await requireDevice(trx, c.deviceId);
         if (c.idempotencyKey !== null) {
           const existing = await byKey(trx, c.deviceId, c.idempotencyKey);
           if (existing !== undefined) {
@@ -203,19 +202,23 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
           }
         }
         const now = ctx.now();
-        const row = await insertQuery.first(trx, {
-          id: ctx.newId(),
-          device_id: c.deviceId,
-          name: c.name,
-          p2,
-          idempotency_key: c.idempotencyKey,
-          state: CommandState.Queued,
-          created_at: now,
-          updated_at: now,
-          expires_at: c.expiresAt,
-          attempts: 0,
-          ...correlationColumns(c.correlation),
-        });
+        const row = await onForeignKeyViolation(
+          () =>
+            insertQuery.first(trx, {
+              id: ctx.newId(),
+              device_id: c.deviceId,
+              name: c.name,
+              p2,
+              idempotency_key: c.idempotencyKey,
+              state: CommandState.Queued,
+              created_at: now,
+              updated_at: now,
+              expires_at: c.expiresAt,
+              attempts: 0,
+              ...correlationColumns(c.correlation),
+            }),
+          () => deviceNotFound(c.deviceId),
+        );
         if (row === undefined) throw new Error("INSERT … RETURNING gave no row");
         return { command: toCommand(row), created: true };
       });

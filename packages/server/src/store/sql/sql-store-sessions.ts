@@ -3,14 +3,22 @@
 import type { Insertable, Selectable } from "kysely";
 import { ServerError, ServerErrorCode } from "../../errors.js";
 import { checkCloseReason, checkNewSession, checkSessionPatch, sessionLive } from "../queue-rules.js";
-import { fromJsonText, invalid, pageLimit, requireText, sessionNotFound, toJsonText, toPage } from "../rules.js";
+import {
+  deviceNotFound,
+  fromJsonText,
+  invalid,
+  pageLimit,
+  requireText,
+  sessionNotFound,
+  toJsonText,
+  toPage,
+} from "../rules.js";
 import type { SessionStore } from "../store.js";
 import { SessionStatus, type CloseSessionResult, type Session } from "../types-session.js";
 import type { SessionsTable } from "./schema.js";
 import { prepared, preparedBy } from "./prepared.js";
-import { onUniqueViolation, pageByPair, type Db, type SqlContext } from "./sql-context.js";
+import { onForeignKeyViolation, onUniqueViolation, pageByPair, type Db, type SqlContext } from "./sql-context.js";
 import { requeueInTx } from "./sql-store-commands.js";
-import { requireDevice } from "./sql-store-devices.js";
 
 type SessionRow = Selectable<SessionsTable>;
 
@@ -134,7 +142,6 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
       const stateData = toJsonText(s.stateData, "stateData");
       return ctx.transaction(async (trx) => {
         await ctx.lock(trx, s.deviceId);
-        await requireDevice(trx, s.deviceId);
         // A generated id is new by construction; only a caller's own id needs the check.
         if (input.id !== undefined && (await readSession(trx, id)) !== undefined) throw invalid(`session ${id} exists`);
         const now = ctx.now();
@@ -143,21 +150,25 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
           previous === undefined ? undefined : await closeInTx(trx, previous.id, SessionStatus.Superseded, now);
         const row = await onUniqueViolation(
           () =>
-            insertSession.first(trx, {
-              id,
-              device_id: s.deviceId,
-              status: SessionStatus.Open,
-              state_name: s.stateName,
-              state_data: stateData,
-              package_no: s.packageNo,
-              cont_token: s.contToken,
-              cookie: s.cookie,
-              created_at: now,
-              last_activity_at: now,
-              idle_timeout_ms: s.idleTimeoutMs,
-              idle_expires_at: now + s.idleTimeoutMs,
-              version: 1,
-            }),
+            onForeignKeyViolation(
+              () =>
+                insertSession.first(trx, {
+                  id,
+                  device_id: s.deviceId,
+                  status: SessionStatus.Open,
+                  state_name: s.stateName,
+                  state_data: stateData,
+                  package_no: s.packageNo,
+                  cont_token: s.contToken,
+                  cookie: s.cookie,
+                  created_at: now,
+                  last_activity_at: now,
+                  idle_timeout_ms: s.idleTimeoutMs,
+                  idle_expires_at: now + s.idleTimeoutMs,
+                  version: 1,
+                }),
+              () => deviceNotFound(s.deviceId),
+            ),
           keyInUse,
         );
         if (row === undefined) throw new Error("INSERT … RETURNING gave no row");
