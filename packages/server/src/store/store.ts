@@ -56,6 +56,12 @@ import type {
   UploadQuery,
 } from "./types-content.js";
 
+/** One batch of a background sweep. */
+export interface SweepOptions {
+  /** Most records changed by this call (a whole number ≥ 1); default: every one due. */
+  readonly limit?: number | undefined;
+}
+
 export const StoreKind = { Memory: "memory", Sqlite: "sqlite", Postgres: "postgres" } as const;
 export type StoreKind = (typeof StoreKind)[keyof typeof StoreKind];
 
@@ -134,8 +140,9 @@ export interface CommandStore {
   completeAccepted(selector: AcceptedSelector, completion: AsyncCompletion): Promise<Command | null>;
   /** Puts every command `sent` in this session back to `queued` (clearing session, package and position). */
   requeueSession(sessionId: string): Promise<readonly Command[]>;
-  /** Marks every queued command whose expiry has passed `expired`; returns how many. */
-  expireDue(): Promise<number>;
+  /** Marks queued commands whose expiry has passed `expired` (at most `limit`, default all); returns how many.
+   *  The sweeper calls it in batches until fewer than `limit` come back, so no call holds the store long. */
+  expireDue(options?: SweepOptions): Promise<number>;
   /** queued | accepted → cancelled; COMMAND_NOT_FOUND, COMMAND_ILLEGAL_TRANSITION otherwise. */
   cancel(id: string): Promise<Command>;
   /** Ordered by enqueue order. */
@@ -161,8 +168,9 @@ export interface SessionStore {
   update(id: string, patch: SessionPatch, options?: { readonly expectedVersion?: number }): Promise<Session>;
   /** Closes an open session and requeues its in-flight commands atomically. SESSION_NOT_OPEN if closed. */
   close(id: string, reason: CloseReason): Promise<CloseSessionResult>;
-  /** Closes (`expired`) every open session past its idle expiry, requeueing their in-flight commands. */
-  expireIdle(): Promise<readonly CloseSessionResult[]>;
+  /** Closes (`expired`) open sessions past their idle expiry (at most `limit`, oldest first), requeueing their
+   *  in-flight commands. */
+  expireIdle(options?: SweepOptions): Promise<readonly CloseSessionResult[]>;
   /** Ordered by creation time. */
   list(query?: SessionQuery): Promise<Page<Session>>;
 }
@@ -207,8 +215,8 @@ export interface UiSessionStore {
   markOpened(id: string): Promise<UiSession>;
   /** pending | opened → completed with the user's answer. UI_SESSION_ILLEGAL_TRANSITION otherwise. */
   complete(id: string, result: unknown): Promise<UiSession>;
-  /** pending | opened past `expiresAt` → expired; returns how many. */
-  expireDue(): Promise<number>;
+  /** pending | opened past `expiresAt` → expired (at most `limit`); returns how many. */
+  expireDue(options?: SweepOptions): Promise<number>;
   /** Ordered by creation time. */
   list(query?: UiSessionQuery): Promise<Page<UiSession>>;
 }

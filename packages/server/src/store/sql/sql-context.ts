@@ -145,7 +145,8 @@ export function pageByPair<DB, TB extends keyof DB, O>(
   let q = query;
   if (page.cursor !== undefined) {
     const [ka, kb] = decodeCursor(page.cursor, shape);
-    q = q.where((eb) => eb.or([eb(sql.ref(a), ">", ka), eb.and([eb(sql.ref(a), "=", ka), eb(sql.ref(b), ">", kb)])]));
+    // A row value: both SQLite and PostgreSQL seek the (a, b) index to it instead of scanning from the start.
+    q = q.where(sql<boolean>`(${sql.ref(a)}, ${sql.ref(b)}) > (${ka}, ${kb})`);
   }
   return q
     .orderBy(sql.ref(a))

@@ -18,12 +18,13 @@ import {
   pageLimit,
   requireInt,
   sessionNotFound,
+  sweepLimit,
   toJsonText,
   toPage,
   validateResults,
 } from "../rules.js";
 import type { CommandStore } from "../store.js";
-import { CommandState, type AsyncCorrelation, type Command, type CommandResult } from "../types.js";
+import { CommandState, SortOrder, type AsyncCorrelation, type Command, type CommandResult } from "../types.js";
 import { SessionStatus } from "../types-session.js";
 import type { CommandsTable } from "./schema.js";
 import type { Insertable } from "kysely";
@@ -354,15 +355,28 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
       });
     },
     requeueSession: async (sessionId) => ctx.transaction((trx) => requeueInTx(trx, sessionId, ctx.now())),
-    expireDue: async () => {
+    expireDue: async (options = {}) => {
+      const limit = sweepLimit(options);
       const now = ctx.now();
-      const result = await ctx
+      let q = ctx
         .db()
         .updateTable("commands")
         .set({ state: CommandState.Expired, updated_at: now, completed_at: now })
         .where("state", "=", CommandState.Queued)
-        .where("expires_at", "<=", now)
-        .executeTakeFirst();
+        .where("expires_at", "<=", now);
+      if (Number.isFinite(limit)) {
+        // One bounded batch, read off the (state, expires_at) index.
+        q = q.where("seq", "in", (eb) =>
+          eb
+            .selectFrom("commands")
+            .select("seq")
+            .where("state", "=", CommandState.Queued)
+            .where("expires_at", "<=", now)
+            .orderBy("expires_at")
+            .limit(limit),
+        );
+      }
+      const result = await q.executeTakeFirst();
       return Number(result.numUpdatedRows);
     },
     cancel: async (id) =>
@@ -376,15 +390,29 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
       }),
     list: async (query = {}) => {
       const limit = pageLimit(query);
-      let q = ctx.db().selectFrom("commands").selectAll();
-      if (query.deviceId !== undefined) q = q.where("device_id", "=", query.deviceId);
-      if (query.sessionId !== undefined) q = q.where("session_id", "=", query.sessionId);
-      if (query.state !== undefined) {
-        const states = ([] as string[]).concat(query.state);
+      const base = () => {
+        let q = ctx.db().selectFrom("commands").selectAll();
+        if (query.deviceId !== undefined) q = q.where("device_id", "=", query.deviceId);
+        if (query.sessionId !== undefined) q = q.where("session_id", "=", query.sessionId);
+        return q;
+      };
+      let rows: CommandRow[];
+      if (query.state === undefined) {
+        rows = await pageBySeq(base(), query, limit).execute();
+      } else {
+        // One index range per state, merged here: `state in (…) order by seq` would read every row of those
+        // states and sort them, while each `state = ? … order by seq limit n` reads n rows of its index.
+        const states = [...new Set(([] as string[]).concat(query.state))];
         if (states.length === 0) return { items: [], nextCursor: null };
-        q = q.where("state", "in", states);
+        const parts = await Promise.all(
+          states.map((state) => pageBySeq(base().where("state", "=", state), query, limit).execute()),
+        );
+        const desc = query.order === SortOrder.Desc;
+        rows = parts
+          .flat()
+          .sort((a, b) => (desc ? b.seq - a.seq : a.seq - b.seq))
+          .slice(0, limit + 1);
       }
-      const rows = await pageBySeq(q, query, limit).execute();
       const page = toPage(rows, limit, (r) => [r.seq]);
       return { items: page.items.map(toCommand), nextCursor: page.nextCursor };
     },

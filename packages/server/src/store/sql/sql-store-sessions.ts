@@ -10,6 +10,7 @@ import {
   pageLimit,
   requireText,
   sessionNotFound,
+  sweepLimit,
   toJsonText,
   toPage,
 } from "../rules.js";
@@ -238,17 +239,19 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
         return closed;
       });
     },
-    expireIdle: async () => {
+    expireIdle: async (options = {}) => {
+      const limit = sweepLimit(options);
       const now = ctx.now();
-      const due = await ctx
+      // Read off the (status, idle_expires_at) index: a batch costs O(limit).
+      let q = ctx
         .db()
         .selectFrom("sessions")
         .select(["id", "device_id"])
         .where("status", "=", SessionStatus.Open)
         .where("idle_expires_at", "<=", now)
-        .orderBy("created_at")
-        .orderBy("id")
-        .execute();
+        .orderBy("idle_expires_at");
+      if (Number.isFinite(limit)) q = q.limit(limit);
+      const due = await q.execute();
       const results: CloseSessionResult[] = [];
       for (const s of due) {
         // One transaction per session; the condition re-checks, since another node may have touched it.
