@@ -40,7 +40,7 @@ export interface SweeperDeps {
 }
 
 /** Records changed per store call: sessions close with their requeue (several statements each). */
-export const SWEEP_BATCH = { sessions: 100, commands: 500, uiSessions: 500 } as const;
+export const SWEEP_BATCH = { sessions: 50, commands: 200, uiSessions: 200 } as const;
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 

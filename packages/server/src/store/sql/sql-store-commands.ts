@@ -358,15 +358,15 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
     expireDue: async (options = {}) => {
       const limit = sweepLimit(options);
       const now = ctx.now();
-      let q = ctx
+      const update = ctx
         .db()
         .updateTable("commands")
-        .set({ state: CommandState.Expired, updated_at: now, completed_at: now })
-        .where("state", "=", CommandState.Queued)
-        .where("expires_at", "<=", now);
+        .set({ state: CommandState.Expired, updated_at: now, completed_at: now });
+      let q = update.where("state", "=", CommandState.Queued).where("expires_at", "<=", now);
       if (Number.isFinite(limit)) {
-        // One bounded batch, read off the (state, expires_at) index.
-        q = q.where("seq", "in", (eb) =>
+        // One bounded batch: the keys off the (state, expires_at) index, then each row by its key. (Repeating the
+        // range outside the subquery would make SQLite walk every due row to test it against the list.)
+        q = update.where("seq", "in", (eb) =>
           eb
             .selectFrom("commands")
             .select("seq")

@@ -121,14 +121,10 @@ export function createSqlUiSessions(ctx: SqlContext): UiSessionStore {
     expireDue: async (options = {}) => {
       const limit = sweepLimit(options);
       const now = ctx.now();
-      let q = ctx
-        .db()
-        .updateTable("ui_sessions")
-        .set({ state: UiSessionState.Expired })
-        .where("state", "in", LIVE)
-        .where("expires_at", "<=", now);
+      const update = ctx.db().updateTable("ui_sessions").set({ state: UiSessionState.Expired });
+      let q = update.where("state", "in", LIVE).where("expires_at", "<=", now);
       if (Number.isFinite(limit)) {
-        q = q.where("id", "in", (eb) =>
+        q = update.where("id", "in", (eb) =>
           eb
             .selectFrom("ui_sessions")
             .select("id")
