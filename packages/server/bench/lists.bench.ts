@@ -131,7 +131,7 @@ async function main(): Promise<number> {
       `bench:lists — ${args.rows} devices and commands, ${args.rows / 5} sessions; load ${loadavg()[0]?.toFixed(1)}`,
     );
     await (await openSqliteStore({ clock }, { dataDir: dir })).close();
-    let t = performance.now();
+    const t = performance.now();
     seed(join(dir, SQLITE_FILE_NAME), args.rows);
     console.log(`seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     const store = await openSqliteStore({ clock }, { dataDir: dir });

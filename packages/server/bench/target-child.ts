@@ -4,7 +4,14 @@
 // memory (and, for omadm, what the store holds), stop. Memory is sampled every 50 ms for the peak.
 import { startCeilingServer } from "./ceiling-server.js";
 import type { RunningTarget } from "./omadm-target.js";
-import type { ChildMessage, ParentMessage, RequestBody, StartMessage, StoreCounts, TargetReport } from "./target-ipc.js";
+import type {
+  ChildMessage,
+  ParentMessage,
+  RequestBody,
+  StartMessage,
+  StoreCounts,
+  TargetReport,
+} from "./target-ipc.js";
 import { TargetKind } from "./target-ipc.js";
 import { errorMessage } from "@omadm/protocol";
 

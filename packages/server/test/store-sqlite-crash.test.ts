@@ -21,7 +21,9 @@ async function startChild(dataDir: string) {
   let out = "";
   child.stdout.setEncoding("utf8");
   const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("the server child did not start within 20 s")), 20_000);
+    const timer = setTimeout(() => {
+      reject(new Error("the server child did not start within 20 s"));
+    }, 20_000);
     child.stdout.on("data", (chunk: string) => {
       out += chunk;
       const line = out.split("\n")[0];

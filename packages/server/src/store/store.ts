@@ -83,8 +83,10 @@ export interface Store extends StoreParts {
    * Runs several operations as one atomic, durable unit (one commit, one fsync): e.g. applying a Package#3,
    * taking the next batch and saving the session state. `fn` must use only the `tx` it is given — calling
    * this store from inside `fn` throws TRANSACTION_MISUSE, and so does using `tx` after `fn` returned.
-   * If `fn` throws, nothing it did is kept. A method of `tx` that throws changes nothing (a savepoint), so
-   * `fn` may catch a refusal and go on. Other callers see the changes all at once after the commit.
+   * If `fn` throws, nothing it did is kept. A refusal by a method of `tx` (a typed error it throws before it
+   * changes anything: every refusal the store makes on purpose) changes nothing, so `fn` may catch it and go on;
+   * a `tx` method that fails after it wrote refuses the whole transaction with that error (SQLite), or is undone
+   * alone by a savepoint (PostgreSQL). Other callers see the changes all at once after the commit.
    */
   transaction<T>(fn: (tx: StoreParts) => Promise<T>): Promise<T>;
   /** Releases the database. Later calls throw STORE_CLOSED. Idempotent. */

@@ -65,7 +65,7 @@ export function prepared<P extends object, R>(build: (db: Db, p: P) => Compilabl
     return db.executeQuery<R>(CompiledQuery.raw(c.sql, values));
   };
   return {
-    all: async (db, params) => (await execute(db, params)).rows as R[],
+    all: async (db, params) => (await execute(db, params)).rows,
     first: async (db, params) => (await execute(db, params)).rows[0],
     run: async (db, params) => Number((await execute(db, params)).numAffectedRows ?? 0n),
   };

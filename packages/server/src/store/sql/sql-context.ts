@@ -17,9 +17,9 @@ export interface SqlContext {
   readonly newId: () => string;
   /**
    * Runs `fn` in one transaction: committed before the promise resolves, rolled back if `fn` throws.
-   * SQLite: BEGIN IMMEDIATE takes the write lock up front, so a read-then-write transaction can never fail
-   * halfway with SQLITE_BUSY when another process (a CLI, a second server) writes the same file.
-   * PostgreSQL: READ COMMITTED plus `lock` for per-device serialization.
+   * PostgreSQL: READ COMMITTED plus `lock` for per-device serialization. SQLite: the store's calls are members
+   * of the commit group (sqlite-commit-group.ts), which holds the write lock (BEGIN IMMEDIATE) already, so its
+   * modules get a context whose `transaction` just runs `fn`.
    */
   readonly transaction: <T>(fn: (trx: Db) => Promise<T>) => Promise<T>;
   /**
@@ -51,19 +51,8 @@ export function createSqlContext(
     transaction: async <T>(fn: (trx: Db) => Promise<T>): Promise<T> => {
       const current = handle();
       if (dialect === SqlDialect.Postgres) return current.transaction().execute(fn);
-      // SQLite has one connection (Kysely holds a mutex on it for the whole callback).
-      return current.connection().execute(async (conn) => {
-        await sql`begin immediate`.execute(conn);
-        let result: T;
-        try {
-          result = await fn(conn);
-        } catch (error) {
-          await sql`rollback`.execute(conn);
-          throw error;
-        }
-        await sql`commit`.execute(conn);
-        return result;
-      });
+      // SQLite: the commit group already holds the write transaction for the calling member.
+      return fn(current);
     },
     lock: async (trx, key) => {
       if (dialect !== SqlDialect.Postgres) return;

@@ -17,7 +17,8 @@ import { MemberKind, type CommitGroup } from "./sqlite-commit-group.js";
 const READ_METHOD = /^(get|find|list)/;
 
 interface TxState extends TransactionState {
-  refused: unknown;
+  /** The error of a `tx` call that failed after it wrote: the transaction cannot commit any more. */
+  refused: Error | undefined;
 }
 
 export function createSqliteGroupStore(
@@ -56,7 +57,7 @@ export function createSqliteGroupStore(
               try {
                 return await sqlGuard(call, method, args);
               } catch (error) {
-                if (group.writes !== writes) state.refused = error;
+                if (group.writes !== writes) state.refused = error instanceof Error ? error : new Error(String(error));
                 throw error;
               }
             }),
