@@ -7,18 +7,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createOmadmServer, type OmadmServer } from "../src/app.js";
 import { loadServerConfig } from "../src/config.js";
-import { openSqliteStore, type SqliteSynchronous } from "../src/store/sqlite.js";
+import { openSqliteStore, sqliteStoreStatistics, type SqliteSynchronous } from "../src/store/sqlite.js";
 import type { Store } from "../src/store/store.js";
 import { CommandState } from "../src/store/types.js";
 import { SessionStatus } from "../src/store/types-session.js";
 import { benchCommands, type BenchCommand } from "./bench-wire.js";
-import type { StoreFigures } from "./target-ipc.js";
+import type { StoreCounts, StoreFigures } from "./target-ipc.js";
 
 export interface RunningTarget {
   readonly baseUrl: string;
   readonly dataDir: string | null;
   refill(deviceId: string): Promise<void>;
   storeFigures(): Promise<StoreFigures | null>;
+  /** Statements and commits so far (null for the ceiling). */
+  storeCounts(): StoreCounts | null;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,10 @@ export async function startOmadmTarget(
       dataDir,
       refill: (deviceId) => queueThree(store, deviceId, commands),
       storeFigures: () => countStore(store),
+      storeCounts: () => {
+        const stats = sqliteStoreStatistics(store);
+        return stats === null ? null : { statements: stats.statements, commits: stats.commits };
+      },
       async close() {
         await started.stop();
         await store.close();
@@ -61,8 +67,7 @@ export async function startOmadmTarget(
 
 /**
  * The next session's commands, queued through the store one by one, as the REST API's command service does
- * (three commits). Not in one `store.transaction`: its AsyncLocalStorage would switch on promise hooks for
- * the whole server process, which the DM path never does (measured: about +8% server CPU per session).
+ * (three store calls, each answered after the group commit that holds it).
  */
 async function queueThree(store: Store, deviceId: string, commands: readonly BenchCommand[]): Promise<void> {
   for (const c of commands) await store.commands.enqueue({ deviceId, name: c.name, params: c.params });

@@ -164,11 +164,20 @@ function print(args: BenchArgs, all: readonly Figures[]): void {
     );
   }
   for (const f of all) {
+    const counts = f.report.windowStore;
+    if (counts === null || f.load.sessionsInWindow === 0) continue;
+    const n = f.load.sessionsInWindow;
+    console.log(
+      `  ${f.label.padEnd(36)} store ${(counts.statements / n).toFixed(1)} statements/session, ` +
+        `${(counts.commits / n).toFixed(3)} commits/session (3 enqueues + 2 packages + 1 lookup per session)`,
+    );
+  }
+  for (const f of all) {
     if (f.kind !== TargetKind.Omadm) continue;
     console.log(
       `${f.label}: store checked after ${f.load.sessionsTotal} sessions (warm-up included): ` +
         `${3 * f.load.sessionsTotal} commands done, ${f.load.sessionsTotal} sessions ended, nothing else; ` +
-        `${f.report.refills} × 3 commands queued through the store (store.commands.enqueue, 3 commits per session) ` +
+        `${f.report.refills} × 3 commands queued through the store (store.commands.enqueue, 3 calls per session) ` +
         "in the server process, outside session latency",
     );
   }

@@ -4,7 +4,14 @@
 // memory (and, for omadm, what the store holds), stop. Memory is sampled every 50 ms for the peak.
 import { startCeilingServer } from "./ceiling-server.js";
 import type { RunningTarget } from "./omadm-target.js";
-import type { ChildMessage, ParentMessage, RequestBody, StartMessage, TargetReport } from "./target-ipc.js";
+import type {
+  ChildMessage,
+  ParentMessage,
+  RequestBody,
+  StartMessage,
+  StoreCounts,
+  TargetReport,
+} from "./target-ipc.js";
 import { TargetKind } from "./target-ipc.js";
 import { errorMessage } from "@omadm/protocol";
 
@@ -24,6 +31,8 @@ let running: RunningTarget | null = null;
 let refills = 0;
 let windowStart: NodeJS.CpuUsage | null = null;
 let windowCpuMs: number | null = null;
+let storeAtStart: StoreCounts | null = null;
+let windowStore: StoreCounts | null = null;
 
 function send(message: ChildMessage, then?: () => void): void {
   process.send?.(message, undefined, undefined, () => then?.());
@@ -42,6 +51,7 @@ async function startCeiling(): Promise<RunningTarget> {
     dataDir: null,
     refill: () => Promise.resolve(),
     storeFigures: () => Promise.resolve(null),
+    storeCounts: () => null,
     close: () => ceiling.close(),
   };
 }
@@ -56,6 +66,7 @@ async function report(): Promise<TargetReport> {
       peakHeapUsedBytes: peak.heapUsed,
     },
     windowCpuMs,
+    windowStore,
     refills,
     store: running === null ? null : await running.storeFigures(),
   };
@@ -70,10 +81,16 @@ async function handle(body: RequestBody): Promise<TargetReport | null> {
       return null;
     case "window-start":
       windowStart = process.cpuUsage();
+      storeAtStart = running.storeCounts();
       return null;
     case "window-end": {
       const used = process.cpuUsage(windowStart ?? undefined);
       windowCpuMs = (used.user + used.system) / 1000;
+      const end = running.storeCounts();
+      windowStore =
+        end === null || storeAtStart === null
+          ? null
+          : { statements: end.statements - storeAtStart.statements, commits: end.commits - storeAtStart.commits };
       return null;
     }
     case "report":

@@ -50,6 +50,13 @@ export interface TargetReport {
   /** Refills done (one per session, warm-up included). */
   readonly refills: number;
   readonly store: StoreFigures | null;
+  /** SQL statements and commits the store ran inside the measured window (null for the ceiling). */
+  readonly windowStore: StoreCounts | null;
+}
+
+export interface StoreCounts {
+  readonly statements: number;
+  readonly commits: number;
 }
 
 export type ChildMessage =

@@ -288,6 +288,53 @@ export function commandContract(it: ContractTest): void {
     );
   });
 
+  it("expires due commands in bounded batches: a limit changes at most that many, the next call the rest", async (f) => {
+    await f.store.devices.create({ id: "dev" });
+    const t = f.clock.now();
+    for (let i = 0; i < 5; i++) {
+      await f.store.commands.enqueue({ deviceId: "dev", name: "GET", params: [`b${i}`], expiresAt: t + 1 });
+    }
+    await f.store.commands.enqueue({ deviceId: "dev", name: "GET", params: ["later"], expiresAt: t + 500 });
+    f.clock.advance(1);
+    assert.equal(await f.store.commands.expireDue({ limit: 2 }), 2);
+    assert.equal(await f.store.commands.expireDue({ limit: 2 }), 2);
+    assert.equal(await f.store.commands.expireDue({ limit: 2 }), 1);
+    assert.equal(await f.store.commands.expireDue({ limit: 2 }), 0);
+    const queued = await f.store.commands.list({ deviceId: "dev", state: CommandState.Queued });
+    assert.deepEqual(
+      queued.items.map((c) => c.params[0]),
+      ["later"],
+    );
+    await rejectsWith(f.store.commands.expireDue({ limit: 0 }), ServerErrorCode.INVALID_INPUT);
+  });
+
+  it("lists by several states at once in enqueue order, page by page", async (f) => {
+    await f.store.devices.create({ id: "dev" });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      ids.push((await f.store.commands.enqueue({ deviceId: "dev", name: "GET", params: [`s${i}`] })).command.id);
+    }
+    await f.store.commands.cancel(ids[1]!);
+    await f.store.commands.cancel(ids[3]!);
+    const states = [CommandState.Cancelled, CommandState.Queued];
+    const first = await f.store.commands.list({ state: states, limit: 3 });
+    assert.deepEqual(
+      first.items.map((c) => c.id),
+      ids.slice(0, 3),
+    );
+    const rest = await f.store.commands.list({ state: states, limit: 3, cursor: first.nextCursor ?? undefined });
+    assert.deepEqual(
+      rest.items.map((c) => c.id),
+      ids.slice(3),
+    );
+    assert.equal(rest.nextCursor, null);
+    const desc = await f.store.commands.list({ state: states, order: "desc", limit: 2 });
+    assert.deepEqual(
+      desc.items.map((c) => c.id),
+      [ids[4], ids[3]],
+    );
+  });
+
   it("expires due queued commands and cancels queued, sent or accepted ones; other transitions are refused", async (f) => {
     await f.store.devices.create({ id: "dev" });
     const t = f.clock.now();

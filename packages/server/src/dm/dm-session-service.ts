@@ -183,7 +183,7 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
 
   async function captureDevInfo(tx: StoreParts, deviceId: string, results: readonly Command[]): Promise<void> {
     try {
-      // A failed call on `tx` changes nothing (a savepoint), so the package can go on without it.
+      // A refused call on `tx` changes nothing, so the package can go on without it.
       await registry.captureDevInfo(deviceId, results, tx);
     } catch (cause) {
       // A nice-to-have: a failure to keep DevInfo must not fail the device's session.

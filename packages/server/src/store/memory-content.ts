@@ -5,7 +5,7 @@ import { checkAlert, checkApiToken, checkIfMatch, checkNotificationRecord } from
 import { checkRepositoryItem, checkUiSession, checkUpload, duplicateTokenHash } from "./content-rules.js";
 import { memoryPage, out, requireDevice, type MemoryContext } from "./memory-context.js";
 import { checkUiTransition, commandNotFound, copyBytes, jsonRoundTrip, makeEtag } from "./rules.js";
-import { invalid, nextNotificationId, requireText, SHARED_SCOPE, uiSessionNotFound } from "./rules.js";
+import { invalid, nextNotificationId, requireText, SHARED_SCOPE, sweepLimit, uiSessionNotFound } from "./rules.js";
 import type { AlertStore, ApiTokenStore, NotificationStore, RepositoryStore, UiSessionStore } from "./store.js";
 import type { NotificationRecord, StoredAlert } from "./types-session.js";
 import { UiSessionState, type ApiToken, type RepositoryItem, type UiSession, type Upload } from "./types-content.js";
@@ -218,11 +218,13 @@ export function createMemoryContent(ctx: MemoryContext): MemoryContent {
       const json = jsonRoundTrip(result, "result");
       return setUi({ ...ui, state: UiSessionState.Completed, result: json, completedAt: now });
     },
-    expireDue: async () => {
+    expireDue: async (options = {}) => {
       ctx.check();
+      const limit = sweepLimit(options);
       const now = ctx.now();
       let count = 0;
       for (const ui of data.uiSessions.values()) {
+        if (count >= limit) break;
         const live = ui.state === UiSessionState.Pending || ui.state === UiSessionState.Opened;
         if (live && ui.expiresAt !== null && ui.expiresAt <= now) {
           data.uiSessions.set(ui.id, { ...ui, state: UiSessionState.Expired });

@@ -6,7 +6,7 @@ import { memoryPage, out, requireDevice, type MemoryContext } from "./memory-con
 import { checkCloseReason, checkCompletion, checkNewCommand, checkNewSession } from "./queue-rules.js";
 import { checkSessionPatch, commandsEqual, sessionLive } from "./queue-rules.js";
 import { checkCancellable, checkResultTarget, commandNotFound, illegalCommand, invalid } from "./rules.js";
-import { jsonRoundTrip, requireInt, requireText, sessionNotFound, validateResults } from "./rules.js";
+import { jsonRoundTrip, requireInt, requireText, sessionNotFound, sweepLimit, validateResults } from "./rules.js";
 import type { CommandStore, SessionStore } from "./store.js";
 import { unansweredOutcome } from "./delivery-rules.js";
 import { CommandState, type Command, type CommandOutcome } from "./types.js";
@@ -220,11 +220,13 @@ export function createMemoryCommands(ctx: MemoryContext): CommandStore {
       ctx.check();
       return out(requeue(ctx, sessionId, ctx.now()).requeued);
     },
-    expireDue: async () => {
+    expireDue: async (options = {}) => {
       ctx.check();
+      const limit = sweepLimit(options);
       const now = ctx.now();
       let count = 0;
       for (const { rec } of data.commands.values()) {
+        if (count >= limit) break;
         if (rec.state === CommandState.Queued && rec.expiresAt !== null && rec.expiresAt <= now) {
           setCommand(ctx, { ...rec, state: CommandState.Expired, updatedAt: now, completedAt: now });
           count++;
@@ -347,10 +349,14 @@ export function createMemorySessions(ctx: MemoryContext): SessionStore {
       }
       return closeSession(ctx, session, reason, ctx.now());
     },
-    expireIdle: async () => {
+    expireIdle: async (options = {}) => {
       ctx.check();
+      const limit = sweepLimit(options);
       const now = ctx.now();
-      const due = [...data.sessions.values()].filter((s) => s.status === SessionStatus.Open && s.idleExpiresAt <= now);
+      const due = [...data.sessions.values()]
+        .filter((s) => s.status === SessionStatus.Open && s.idleExpiresAt <= now)
+        .sort((a, b) => a.idleExpiresAt - b.idleExpiresAt)
+        .slice(0, limit);
       return due.map((s) => closeSession(ctx, s, SessionStatus.Expired, now));
     },
     list: async (query = {}) => {

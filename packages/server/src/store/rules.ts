@@ -138,6 +138,11 @@ export function commandNotFound(id: string): ServerError {
   return new ServerError(ServerErrorCode.COMMAND_NOT_FOUND, `no command ${id}`);
 }
 
+/** The `limit` of a sweep batch: a whole number ≥ 1, or every record due. */
+export function sweepLimit(options: { readonly limit?: number | undefined }): number {
+  return options.limit === undefined ? Number.POSITIVE_INFINITY : requireInt(options.limit, "limit", 1);
+}
+
 export function deviceNotFound(id: string): ServerError {
   return new ServerError(ServerErrorCode.DEVICE_NOT_FOUND, `no device ${id}`);
 }

@@ -58,6 +58,12 @@ import type {
 } from "./types-content.js";
 import type { RetentionStore } from "./types-retention.js";
 
+/** One batch of a background sweep. */
+export interface SweepOptions {
+  /** Most records changed by this call (a whole number ≥ 1); default: every one due. */
+  readonly limit?: number | undefined;
+}
+
 export const StoreKind = { Memory: "memory", Sqlite: "sqlite", Postgres: "postgres" } as const;
 export type StoreKind = (typeof StoreKind)[keyof typeof StoreKind];
 
@@ -82,8 +88,10 @@ export interface Store extends StoreParts {
    * Runs several operations as one atomic, durable unit (one commit, one fsync): e.g. applying a Package#3,
    * taking the next batch and saving the session state. `fn` must use only the `tx` it is given — calling
    * this store from inside `fn` throws TRANSACTION_MISUSE, and so does using `tx` after `fn` returned.
-   * If `fn` throws, nothing it did is kept. A method of `tx` that throws changes nothing (a savepoint), so
-   * `fn` may catch a refusal and go on. Other callers see the changes all at once after the commit.
+   * If `fn` throws, nothing it did is kept. A refusal by a method of `tx` (a typed error it throws before it
+   * changes anything: every refusal the store makes on purpose) changes nothing, so `fn` may catch it and go on;
+   * a `tx` method that fails after it wrote refuses the whole transaction with that error (SQLite), or is undone
+   * alone by a savepoint (PostgreSQL). Other callers see the changes all at once after the commit.
    */
   transaction<T>(fn: (tx: StoreParts) => Promise<T>): Promise<T>;
   /** Releases the database. Later calls throw STORE_CLOSED. Idempotent. */
@@ -144,8 +152,9 @@ export interface CommandStore {
    * `unknown`. Returns the requeued ones.
    */
   requeueSession(sessionId: string): Promise<readonly Command[]>;
-  /** Marks every queued command whose expiry has passed `expired`; returns how many. */
-  expireDue(): Promise<number>;
+  /** Marks queued commands whose expiry has passed `expired` (at most `limit`, default all); returns how many.
+   *  The sweeper calls it in batches until fewer than `limit` come back, so no call holds the store long. */
+  expireDue(options?: SweepOptions): Promise<number>;
   /**
    * queued | sent | accepted → cancelled; COMMAND_NOT_FOUND, COMMAND_ILLEGAL_TRANSITION otherwise. A command
    * cancelled while sent keeps its session, is never sent again, and its answer, if it still comes in that
@@ -175,8 +184,9 @@ export interface SessionStore {
   update(id: string, patch: SessionPatch, options?: { readonly expectedVersion?: number }): Promise<Session>;
   /** Closes an open session and requeues its in-flight commands atomically. SESSION_NOT_OPEN if closed. */
   close(id: string, reason: CloseReason): Promise<CloseSessionResult>;
-  /** Closes (`expired`) every open session past its idle expiry, requeueing their in-flight commands. */
-  expireIdle(): Promise<readonly CloseSessionResult[]>;
+  /** Closes (`expired`) open sessions past their idle expiry (at most `limit`, oldest first), requeueing their
+   *  in-flight commands. */
+  expireIdle(options?: SweepOptions): Promise<readonly CloseSessionResult[]>;
   /** Ordered by creation time. */
   list(query?: SessionQuery): Promise<Page<Session>>;
 }
@@ -221,8 +231,8 @@ export interface UiSessionStore {
   markOpened(id: string): Promise<UiSession>;
   /** pending | opened → completed with the user's answer. UI_SESSION_ILLEGAL_TRANSITION otherwise. */
   complete(id: string, result: unknown): Promise<UiSession>;
-  /** pending | opened past `expiresAt` → expired; returns how many. */
-  expireDue(): Promise<number>;
+  /** pending | opened past `expiresAt` → expired (at most `limit`); returns how many. */
+  expireDue(options?: SweepOptions): Promise<number>;
   /** Ordered by creation time. */
   list(query?: UiSessionQuery): Promise<Page<UiSession>>;
 }

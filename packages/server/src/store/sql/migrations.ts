@@ -269,10 +269,50 @@ function initial(dialect: SqlDialect): Migration {
   };
 }
 
+/**
+ * Every list of the REST API reads one index range in its page order, so a page costs O(page size) however
+ * many rows the table holds (keyset pagination: `(a, b) > (cursor)`, ordered by the same columns). Each list
+ * filter (state, status, device, session, alert type) has an index that ends in the list's order.
+ */
+const LIST_INDEXES: readonly (readonly [name: string, table: string, columns: readonly string[]])[] = [
+  ["devices_by_state", "devices", ["state", "id"]],
+  ["device_labels_by_value_device", "device_labels", ["name", "value", "device_id"]],
+  ["commands_by_state", "commands", ["state", "seq"]],
+  ["commands_by_device", "commands", ["device_id", "seq"]],
+  ["commands_by_session", "commands", ["session_id", "state", "seq"]],
+  ["sessions_by_status", "sessions", ["status", "created_at", "id"]],
+  ["sessions_by_created", "sessions", ["created_at", "id"]],
+  ["sessions_by_device_created", "sessions", ["device_id", "created_at", "id"]],
+  ["alerts_by_session", "alerts", ["session_id", "seq"]],
+  ["alerts_by_type", "alerts", ["alert_type", "seq"]],
+  ["ui_sessions_by_created", "ui_sessions", ["created_at", "id"]],
+  ["ui_sessions_by_state", "ui_sessions", ["state", "created_at", "id"]],
+  ["ui_sessions_by_device_created", "ui_sessions", ["device_id", "created_at", "id"]],
+];
+
+function listIndexes(): Migration {
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Replaced by commands_by_session, which adds the list order: every index on `state` is one more write
+      // each time a command changes state.
+      await db.schema.dropIndex("commands_in_session").ifExists().execute();
+      for (const [name, table, columns] of LIST_INDEXES) {
+        await db.schema
+          .createIndex(name)
+          .ifNotExists()
+          .on(table)
+          .columns([...columns])
+          .execute();
+      }
+    },
+  };
+}
+
 /** The static migration map for a dialect. */
 export function migrations(dialect: SqlDialect): Record<string, Migration> {
   return {
     "0001_initial": initial(dialect),
+    "0002_list_indexes": listIndexes(),
     "0003_delivery": delivery(dialect === SqlDialect.Postgres),
     "0005_bootstrap": bootstrapMigration(dialect === SqlDialect.Postgres),
   };

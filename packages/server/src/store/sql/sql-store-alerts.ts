@@ -1,11 +1,11 @@
 // SQL store: Generic Alerts and notifications (the NOTIFICATION-ID counter and the log of sent Package#0s).
 import { sql, type Selectable } from "kysely";
 import { checkAlert, checkNotificationRecord } from "../content-rules.js";
-import { fromJsonTextOrNull, pageLimit, toJsonText, toPage } from "../rules.js";
+import { deviceNotFound, fromJsonTextOrNull, pageLimit, toJsonText, toPage } from "../rules.js";
 import type { AlertStore, NotificationStore } from "../store.js";
 import type { NotificationOutcome, NotificationRecord, StoredAlert } from "../types-session.js";
 import { NOTIFICATION_COUNTER, type AlertsTable, type NotificationsTable } from "./schema.js";
-import { pageBySeq, type SqlContext } from "./sql-context.js";
+import { onForeignKeyViolation, pageBySeq, type SqlContext } from "./sql-context.js";
 import { requireDevice } from "./sql-store-devices.js";
 
 function toAlert(row: Selectable<AlertsTable>): StoredAlert {
@@ -42,26 +42,30 @@ export function createSqlAlerts(ctx: SqlContext): AlertStore {
       const checked = inputs.map(checkAlert);
       if (checked.length === 0) return [];
       return ctx.transaction(async (trx) => {
-        for (const deviceId of new Set(checked.map((a) => a.deviceId))) await requireDevice(trx, deviceId);
+        const devices = [...new Set(checked.map((a) => a.deviceId))];
+        // One device (every DM package): the foreign key checks it; several: each is checked first, by name.
+        if (devices.length > 1) for (const deviceId of devices) await requireDevice(trx, deviceId);
         const now = ctx.now();
-        const rows = await trx
-          .insertInto("alerts")
-          .values(
-            checked.map((a) => ({
-              id: ctx.newId(),
-              device_id: a.deviceId,
-              session_id: a.sessionId,
-              alert_type: a.alertType,
-              source_uri: a.sourceUri,
-              target_uri: a.targetUri,
-              mark: a.mark,
-              data_type: a.dataType,
-              data: a.data === null ? null : toJsonText(a.data, "Data"),
-              received_at: now,
-            })),
-          )
-          .returningAll()
-          .execute();
+        const insert = () =>
+          trx
+            .insertInto("alerts")
+            .values(
+              checked.map((a) => ({
+                id: ctx.newId(),
+                device_id: a.deviceId,
+                session_id: a.sessionId,
+                alert_type: a.alertType,
+                source_uri: a.sourceUri,
+                target_uri: a.targetUri,
+                mark: a.mark,
+                data_type: a.dataType,
+                data: a.data === null ? null : toJsonText(a.data, "Data"),
+                received_at: now,
+              })),
+            )
+            .returningAll()
+            .execute();
+        const rows = await onForeignKeyViolation(insert, () => deviceNotFound(devices[0] ?? ""));
         return rows.sort((a, b) => a.seq - b.seq).map(toAlert);
       });
     },

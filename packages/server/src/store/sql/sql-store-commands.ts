@@ -5,6 +5,7 @@ import type { Selectable, Updateable } from "kysely";
 import { ServerError, ServerErrorCode } from "../../errors.js";
 import { checkCompletion, checkNewCommand, commandsEqual, sessionLive } from "../queue-rules.js";
 import {
+  deviceNotFound,
   checkCancellable,
   checkResultTarget,
   commandNotFound,
@@ -17,17 +18,28 @@ import {
   pageLimit,
   requireInt,
   sessionNotFound,
+  sweepLimit,
   toJsonText,
   toPage,
   validateResults,
 } from "../rules.js";
 import type { CommandStore } from "../store.js";
 import { unansweredOutcome } from "../delivery-rules.js";
-import { CommandState, DeliveryPolicy, type AsyncCorrelation, type Command, type CommandResult } from "../types.js";
+import {
+  CommandState,
+  DeliveryPolicy,
+  SortOrder,
+  type AsyncCorrelation,
+  type Command,
+  type CommandResult,
+} from "../types.js";
 import { SessionStatus } from "../types-session.js";
 import type { CommandsTable } from "./schema.js";
-import { pageBySeq, type Db, type SqlContext } from "./sql-context.js";
-import { requireDevice } from "./sql-store-devices.js";
+import type { Insertable } from "kysely";
+
+type CommandsTableInsert = Insertable<CommandsTable>;
+import { prepared, preparedBy } from "./prepared.js";
+import { onForeignKeyViolation, pageBySeq, type Db, type SqlContext } from "./sql-context.js";
 
 type CommandRow = Selectable<CommandsTable>;
 
@@ -68,6 +80,15 @@ function correlationColumns(c: AsyncCorrelation | null) {
   return { async_source_uri: c?.sourceUri ?? null, async_server_uri: c?.serverUri ?? null };
 }
 
+const sentInSession = prepared((db, p: { sessionId: string }) =>
+  db
+    .selectFrom("commands")
+    .selectAll()
+    .where("session_id", "=", p.sessionId)
+    .where("state", "=", CommandState.Sent)
+    .orderBy("seq"),
+);
+
 /**
  * The commands `sent` in the session go back to the queue or end, by their delivery policy
  * (delivery-rules.ts); the caller's transaction makes it atomic with the session's end.
@@ -77,13 +98,7 @@ export async function requeueInTx(
   sessionId: string,
   now: number,
 ): Promise<{ requeued: Command[]; unanswered: Command[] }> {
-  const rows = await trx
-    .selectFrom("commands")
-    .selectAll()
-    .where("session_id", "=", sessionId)
-    .where("state", "=", CommandState.Sent)
-    .orderBy("seq")
-    .execute();
+  const rows = await sentInSession.all(trx, { sessionId });
   const requeued: Command[] = [];
   const unanswered: Command[] = [];
   for (const row of rows) {
@@ -104,6 +119,27 @@ export async function requeueInTx(
   return { requeued, unanswered };
 }
 
+interface TransitionShape {
+  readonly set: Updateable<CommandsTable>;
+  readonly from: readonly CommandState[];
+  readonly inSession: boolean;
+}
+type TransitionParams = Record<string, unknown>;
+
+const transitionQuery = preparedBy(
+  (shape: TransitionShape) => `${Object.keys(shape.set).join()}|${shape.from.join()}|${shape.inSession}`,
+  (shape: TransitionShape) => (db: Db, p: TransitionParams) => {
+    const set = Object.fromEntries(Object.keys(shape.set).map((k) => [k, p[`set_${k}`]]));
+    let q = db
+      .updateTable("commands")
+      .set(set)
+      .where("id", "=", p.id as string)
+      .where("state", "in", shape.from);
+    if (shape.inSession) q = q.where("session_id", "=", p.sessionId as string);
+    return q.returningAll();
+  },
+);
+
 /** Applies `set` only if the command is still in `from` (and, when given, in that session); else refuses. */
 async function transition(
   trx: Db,
@@ -113,22 +149,76 @@ async function transition(
   to: CommandState,
   sessionId?: string,
 ): Promise<Command> {
-  let q = trx.updateTable("commands").set(set).where("id", "=", row.id).where("state", "in", from);
-  if (sessionId !== undefined) q = q.where("session_id", "=", sessionId);
-  const updated = await q.returningAll().executeTakeFirst();
+  const params: TransitionParams = { id: row.id, sessionId };
+  for (const [k, v] of Object.entries(set)) params[`set_${k}`] = v;
+  const query = transitionQuery({ set, from, inSession: sessionId !== undefined });
+  const updated = await query.first(trx, params);
   if (updated === undefined) throw illegalCommand(row.id, row.state as CommandState, to);
   return toCommand(updated);
 }
 
-export function createSqlCommands(ctx: SqlContext): CommandStore {
-  const byId = (db: Db, id: string) => db.selectFrom("commands").selectAll().where("id", "=", id).executeTakeFirst();
-  const byKey = (db: Db, deviceId: string, key: string) =>
+const byIdQuery = prepared((db, p: { id: string }) => db.selectFrom("commands").selectAll().where("id", "=", p.id));
+const byKeyQuery = prepared((db, p: { deviceId: string; key: string }) =>
+  db.selectFrom("commands").selectAll().where("device_id", "=", p.deviceId).where("idempotency_key", "=", p.key),
+);
+const INSERT_COLUMNS = [
+  "id",
+  "device_id",
+  "name",
+  "p2",
+  "idempotency_key",
+  "state",
+  "created_at",
+  "updated_at",
+  "expires_at",
+  "attempts",
+  "delivery",
+  "max_deliveries",
+  "async_source_uri",
+  "async_server_uri",
+] as const;
+const insertQuery = prepared((db, p: CommandsTableInsert) =>
+  db
+    .insertInto("commands")
+    .values(Object.fromEntries(INSERT_COLUMNS.map((c) => [c, p[c]])) as CommandsTableInsert)
+    .returningAll(),
+);
+const liveSessionQuery = prepared((db, p: { id: string }) =>
+  db.selectFrom("sessions").select(["id", "device_id", "status", "idle_expires_at"]).where("id", "=", p.id),
+);
+const expireQueuedOfDevice = prepared((db, p: { deviceId: string; now: number }) =>
+  db
+    .updateTable("commands")
+    .set({ state: CommandState.Expired, updated_at: p.now, completed_at: p.now })
+    .where("device_id", "=", p.deviceId)
+    .where("state", "=", CommandState.Queued)
+    .where("expires_at", "<=", p.now),
+);
+const nextQueued = prepared((db, p: { deviceId: string; max: number }) =>
+  db
+    .selectFrom("commands")
+    .selectAll()
+    .where("device_id", "=", p.deviceId)
+    .where("state", "=", CommandState.Queued)
+    .orderBy("seq")
+    .limit(p.max),
+);
+const byIds = preparedBy(
+  (n: number) => String(n),
+  (n: number) => (db: Db, p: Record<string, string>) =>
     db
       .selectFrom("commands")
       .selectAll()
-      .where("device_id", "=", deviceId)
-      .where("idempotency_key", "=", key)
-      .executeTakeFirst();
+      .where(
+        "id",
+        "in",
+        Array.from({ length: n }, (_, i) => p[`id${i}`] as string),
+      ),
+);
+
+export function createSqlCommands(ctx: SqlContext): CommandStore {
+  const byId = (db: Db, id: string) => byIdQuery.first(db, { id });
+  const byKey = (db: Db, deviceId: string, key: string) => byKeyQuery.first(db, { deviceId, key });
 
   return {
     enqueue: async (input) => {
@@ -136,7 +226,6 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
       const p2 = toJsonText([c.name, ...c.params], "params");
       return ctx.transaction(async (trx) => {
         await ctx.lock(trx, c.deviceId);
-        await requireDevice(trx, c.deviceId);
         if (c.idempotencyKey !== null) {
           const existing = await byKey(trx, c.deviceId, c.idempotencyKey);
           if (existing !== undefined) {
@@ -151,25 +240,26 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
           }
         }
         const now = ctx.now();
-        const row = await trx
-          .insertInto("commands")
-          .values({
-            id: ctx.newId(),
-            device_id: c.deviceId,
-            name: c.name,
-            p2,
-            idempotency_key: c.idempotencyKey,
-            state: CommandState.Queued,
-            created_at: now,
-            updated_at: now,
-            expires_at: c.expiresAt,
-            attempts: 0,
-            delivery: c.delivery,
-            max_deliveries: c.maxDeliveries,
-            ...correlationColumns(c.correlation),
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const row = await onForeignKeyViolation(
+          () =>
+            insertQuery.first(trx, {
+              id: ctx.newId(),
+              device_id: c.deviceId,
+              name: c.name,
+              p2,
+              idempotency_key: c.idempotencyKey,
+              state: CommandState.Queued,
+              created_at: now,
+              updated_at: now,
+              expires_at: c.expiresAt,
+              attempts: 0,
+              delivery: c.delivery,
+              max_deliveries: c.maxDeliveries,
+              ...correlationColumns(c.correlation),
+            }),
+          () => deviceNotFound(c.deviceId),
+        );
+        if (row === undefined) throw new Error("INSERT … RETURNING gave no row");
         return { command: toCommand(row), created: true };
       });
     },
@@ -187,11 +277,7 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
       const first = requireInt(input.firstPosition ?? 0, "firstPosition", 0);
       return ctx.transaction(async (trx) => {
         await ctx.lock(trx, input.deviceId);
-        const session = await trx
-          .selectFrom("sessions")
-          .select(["id", "device_id", "status", "idle_expires_at"])
-          .where("id", "=", input.sessionId)
-          .executeTakeFirst();
+        const session = await liveSessionQuery.first(trx, { id: input.sessionId });
         if (session === undefined) throw sessionNotFound(input.sessionId);
         const now = ctx.now();
         const live = sessionLive(
@@ -204,21 +290,8 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
             `session ${session.id} is not the device's live session`,
           );
         }
-        await trx
-          .updateTable("commands")
-          .set({ state: CommandState.Expired, updated_at: now, completed_at: now })
-          .where("device_id", "=", input.deviceId)
-          .where("state", "=", CommandState.Queued)
-          .where("expires_at", "<=", now)
-          .execute();
-        const rows = await trx
-          .selectFrom("commands")
-          .selectAll()
-          .where("device_id", "=", input.deviceId)
-          .where("state", "=", CommandState.Queued)
-          .orderBy("seq")
-          .limit(max)
-          .execute();
+        await expireQueuedOfDevice.run(trx, { deviceId: input.deviceId, now });
+        const rows = await nextQueued.all(trx, { deviceId: input.deviceId, max });
         const taken: Command[] = [];
         for (const [i, row] of rows.entries()) {
           const set = {
@@ -247,15 +320,8 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
       }));
       if (results.length === 0) return [];
       return ctx.transaction(async (trx) => {
-        const rows = await trx
-          .selectFrom("commands")
-          .selectAll()
-          .where(
-            "id",
-            "in",
-            results.map((r) => r.commandId),
-          )
-          .execute();
+        const ids = Object.fromEntries(results.map((r, i) => [`id${i}`, r.commandId]));
+        const rows = await byIds(results.length).all(trx, ids);
         const found = new Map(rows.map((row) => [row.id, row]));
         for (const { r } of prepared) {
           const row = found.get(r.commandId);
@@ -333,15 +399,28 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
     },
     requeueSession: async (sessionId) =>
       ctx.transaction(async (trx) => (await requeueInTx(trx, sessionId, ctx.now())).requeued),
-    expireDue: async () => {
+    expireDue: async (options = {}) => {
+      const limit = sweepLimit(options);
       const now = ctx.now();
-      const result = await ctx
+      const update = ctx
         .db()
         .updateTable("commands")
-        .set({ state: CommandState.Expired, updated_at: now, completed_at: now })
-        .where("state", "=", CommandState.Queued)
-        .where("expires_at", "<=", now)
-        .executeTakeFirst();
+        .set({ state: CommandState.Expired, updated_at: now, completed_at: now });
+      let q = update.where("state", "=", CommandState.Queued).where("expires_at", "<=", now);
+      if (Number.isFinite(limit)) {
+        // One bounded batch: the keys off the (state, expires_at) index, then each row by its key. (Repeating the
+        // range outside the subquery would make SQLite walk every due row to test it against the list.)
+        q = update.where("seq", "in", (eb) =>
+          eb
+            .selectFrom("commands")
+            .select("seq")
+            .where("state", "=", CommandState.Queued)
+            .where("expires_at", "<=", now)
+            .orderBy("expires_at")
+            .limit(limit),
+        );
+      }
+      const result = await q.executeTakeFirst();
       return Number(result.numUpdatedRows);
     },
     cancel: async (id) =>
@@ -356,15 +435,29 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
       }),
     list: async (query = {}) => {
       const limit = pageLimit(query);
-      let q = ctx.db().selectFrom("commands").selectAll();
-      if (query.deviceId !== undefined) q = q.where("device_id", "=", query.deviceId);
-      if (query.sessionId !== undefined) q = q.where("session_id", "=", query.sessionId);
-      if (query.state !== undefined) {
-        const states = ([] as string[]).concat(query.state);
+      const base = () => {
+        let q = ctx.db().selectFrom("commands").selectAll();
+        if (query.deviceId !== undefined) q = q.where("device_id", "=", query.deviceId);
+        if (query.sessionId !== undefined) q = q.where("session_id", "=", query.sessionId);
+        return q;
+      };
+      let rows: CommandRow[];
+      if (query.state === undefined) {
+        rows = await pageBySeq(base(), query, limit).execute();
+      } else {
+        // One index range per state, merged here: `state in (…) order by seq` would read every row of those
+        // states and sort them, while each `state = ? … order by seq limit n` reads n rows of its index.
+        const states = [...new Set(([] as string[]).concat(query.state))];
         if (states.length === 0) return { items: [], nextCursor: null };
-        q = q.where("state", "in", states);
+        const parts = await Promise.all(
+          states.map((state) => pageBySeq(base().where("state", "=", state), query, limit).execute()),
+        );
+        const desc = query.order === SortOrder.Desc;
+        rows = parts
+          .flat()
+          .sort((a, b) => (desc ? b.seq - a.seq : a.seq - b.seq))
+          .slice(0, limit + 1);
       }
-      const rows = await pageBySeq(q, query, limit).execute();
       const page = toPage(rows, limit, (r) => [r.seq]);
       return { items: page.items.map(toCommand), nextCursor: page.nextCursor };
     },

@@ -8,6 +8,7 @@ import { toJsonText, toPage } from "../rules.js";
 import type { DeviceStore } from "../store.js";
 import { DeviceState, type Device, type HttpCredentials, type MosInventoryEntry } from "../types.js";
 import type { NotificationAddress } from "../types.js";
+import { prepared } from "./prepared.js";
 import { fromBuffer, onUniqueViolation, toBuffer, type Db, type SqlContext } from "./sql-context.js";
 import type { DevicesTable } from "./schema.js";
 
@@ -72,13 +73,37 @@ function patchColumns(p: CheckedDevicePatch, now: number): Partial<Insertable<De
 const credentialConflict = () =>
   new ServerError(ServerErrorCode.CREDENTIAL_CONFLICT, "another device already uses that credential");
 
+const byId = prepared((db, p: { id: string }) => db.selectFrom("devices").selectAll().where("id", "=", p.id));
+const idOnly = prepared((db, p: { id: string }) => db.selectFrom("devices").select("id").where("id", "=", p.id));
+const contactNew = prepared((db, p: { id: string; now: number }) =>
+  db
+    .insertInto("devices")
+    .values({
+      id: p.id,
+      state: DeviceState.Registered,
+      labels: "{}",
+      created_at: p.now,
+      updated_at: p.now,
+      first_contact_at: p.now,
+      last_contact_at: p.now,
+    })
+    .returningAll(),
+);
+const contactKnown = prepared((db, p: { id: string; state: string; first: number; now: number }) =>
+  db
+    .updateTable("devices")
+    .set({ state: p.state, first_contact_at: p.first, last_contact_at: p.now, updated_at: p.now })
+    .where("id", "=", p.id)
+    .returningAll(),
+);
+
 async function readDevice(db: Db, id: string): Promise<DeviceRow | undefined> {
-  return db.selectFrom("devices").selectAll().where("id", "=", id).executeTakeFirst();
+  return byId.first(db, { id });
 }
 
 /** Throws DEVICE_NOT_FOUND unless the device exists; reads only its key (not its MOS and DevInfo JSON). */
 export async function requireDevice(db: Db, id: string): Promise<void> {
-  const row = await db.selectFrom("devices").select("id").where("id", "=", id).executeTakeFirst();
+  const row = await idOnly.first(db, { id });
   if (row === undefined) throw deviceNotFound(id);
 }
 
@@ -144,23 +169,14 @@ export function createSqlDevices(ctx: SqlContext): DeviceStore {
         const now = ctx.now();
         if (existing === undefined) {
           if (!options.autoRegister) return undefined;
-          return trx
-            .insertInto("devices")
-            .values(newRow(id, DeviceState.Registered, now, true))
-            .returningAll()
-            .executeTakeFirstOrThrow();
+          return contactNew.first(trx, { id, now });
         }
-        return trx
-          .updateTable("devices")
-          .set({
-            state: stateAfterContact(existing.state as DeviceState),
-            first_contact_at: existing.first_contact_at ?? now,
-            last_contact_at: now,
-            updated_at: now,
-          })
-          .where("id", "=", id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        return contactKnown.first(trx, {
+          id,
+          state: stateAfterContact(existing.state as DeviceState),
+          first: existing.first_contact_at ?? now,
+          now,
+        });
       });
       return row === undefined ? null : toDevice(row);
     },

@@ -1,15 +1,25 @@
 // SQL store: DM sessions. Opening, closing and expiring a session requeue its in-flight commands in the same
 // transaction, under the device lock, so a command is never both in flight and lost.
-import type { Selectable } from "kysely";
+import type { Insertable, Selectable } from "kysely";
 import { ServerError, ServerErrorCode } from "../../errors.js";
 import { checkCloseReason, checkNewSession, checkSessionPatch, sessionLive } from "../queue-rules.js";
-import { fromJsonText, invalid, pageLimit, requireText, sessionNotFound, toJsonText, toPage } from "../rules.js";
+import {
+  deviceNotFound,
+  fromJsonText,
+  invalid,
+  pageLimit,
+  requireText,
+  sessionNotFound,
+  sweepLimit,
+  toJsonText,
+  toPage,
+} from "../rules.js";
 import type { SessionStore } from "../store.js";
 import { SessionStatus, type CloseSessionResult, type Session } from "../types-session.js";
 import type { SessionsTable } from "./schema.js";
-import { onUniqueViolation, pageByPair, type Db, type SqlContext } from "./sql-context.js";
+import { prepared, preparedBy } from "./prepared.js";
+import { onForeignKeyViolation, onUniqueViolation, pageByPair, type Db, type SqlContext } from "./sql-context.js";
 import { requeueInTx } from "./sql-store-commands.js";
-import { requireDevice } from "./sql-store-devices.js";
 
 type SessionRow = Selectable<SessionsTable>;
 
@@ -37,8 +47,74 @@ const keyInUse = () => invalid("cookie or CONT token already belongs to another 
 const notOpen = (row: SessionRow) =>
   new ServerError(ServerErrorCode.SESSION_NOT_OPEN, `session ${row.id} is ${row.status} or idle-expired`);
 
+const byId = prepared((db, p: { id: string }) => db.selectFrom("sessions").selectAll().where("id", "=", p.id));
+const byCookie = prepared((db, p: { v: string }) => db.selectFrom("sessions").selectAll().where("cookie", "=", p.v));
+const byContToken = prepared((db, p: { v: string }) =>
+  db.selectFrom("sessions").selectAll().where("cont_token", "=", p.v),
+);
+const openOfDevice = prepared((db, p: { deviceId: string }) =>
+  db.selectFrom("sessions").selectAll().where("device_id", "=", p.deviceId).where("status", "=", SessionStatus.Open),
+);
+const INSERT_COLUMNS = [
+  "id",
+  "device_id",
+  "status",
+  "state_name",
+  "state_data",
+  "package_no",
+  "cont_token",
+  "cookie",
+  "created_at",
+  "last_activity_at",
+  "idle_timeout_ms",
+  "idle_expires_at",
+  "version",
+] as const;
+const insertSession = prepared((db, p: Insertable<SessionsTable>) =>
+  db
+    .insertInto("sessions")
+    .values(Object.fromEntries(INSERT_COLUMNS.map((c) => [c, p[c]])) as Insertable<SessionsTable>)
+    .returningAll(),
+);
+const closeQuery = preparedBy(
+  (idleOnly: boolean) => String(idleOnly),
+  (idleOnly: boolean) => (db: Db, p: { id: string; status: SessionStatus; now: number; idleBefore: number }) => {
+    let q = db
+      .updateTable("sessions")
+      .set((eb) => ({ status: p.status, ended_at: p.now, version: eb("version", "+", 1) }))
+      .where("id", "=", p.id)
+      .where("status", "=", SessionStatus.Open);
+    if (idleOnly) q = q.where("idle_expires_at", "<=", p.idleBefore);
+    return q.returningAll();
+  },
+);
+/** The columns a patch sets, and whether an expected version is checked: one prepared UPDATE per shape. */
+interface UpdateShape {
+  readonly columns: readonly string[];
+  readonly newTimeout: boolean;
+  readonly versioned: boolean;
+}
+const updateQuery = preparedBy(
+  (shape: UpdateShape) => `${shape.columns.join()}|${shape.newTimeout}|${shape.versioned}`,
+  (shape: UpdateShape) => (db: Db, p: Record<string, unknown>) => {
+    let q = db
+      .updateTable("sessions")
+      .set((eb) => ({
+        ...Object.fromEntries(shape.columns.map((c) => [c, p[c]])),
+        last_activity_at: p.now as number,
+        idle_expires_at: shape.newTimeout ? (p.idle_expires_at as number) : eb("idle_timeout_ms", "+", p.now as number),
+        version: eb("version", "+", 1),
+      }))
+      .where("id", "=", p.id as string)
+      .where("status", "=", SessionStatus.Open)
+      .where("idle_expires_at", ">", p.now as number);
+    if (shape.versioned) q = q.where("version", "=", p.expectedVersion as number);
+    return q.returningAll();
+  },
+);
+
 async function readSession(db: Db, id: string): Promise<SessionRow | undefined> {
-  return db.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst();
+  return byId.first(db, { id });
 }
 
 /** Closes an open session (if still open) and requeues its in-flight commands; undefined if it was not open. */
@@ -49,20 +125,15 @@ async function closeInTx(
   now: number,
   extra: { readonly idleBefore?: number } = {},
 ): Promise<CloseSessionResult | undefined> {
-  let q = trx
-    .updateTable("sessions")
-    .set((eb) => ({ status, ended_at: now, version: eb("version", "+", 1) }))
-    .where("id", "=", id)
-    .where("status", "=", SessionStatus.Open);
-  if (extra.idleBefore !== undefined) q = q.where("idle_expires_at", "<=", extra.idleBefore);
-  const row = await q.returningAll().executeTakeFirst();
+  const idleOnly = extra.idleBefore !== undefined;
+  const row = await closeQuery(idleOnly).first(trx, { id, status, now, idleBefore: extra.idleBefore ?? 0 });
   if (row === undefined) return undefined;
   return { session: toSession(row), ...(await requeueInTx(trx, id, now)) };
 }
 
 export function createSqlSessions(ctx: SqlContext): SessionStore {
   const findOne = async (column: "cookie" | "cont_token", value: string) => {
-    const row = await ctx.db().selectFrom("sessions").selectAll().where(column, "=", value).executeTakeFirst();
+    const row = await (column === "cookie" ? byCookie : byContToken).first(ctx.db(), { v: value });
     return row === undefined ? null : toSession(row);
   };
   return {
@@ -72,41 +143,36 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
       const stateData = toJsonText(s.stateData, "stateData");
       return ctx.transaction(async (trx) => {
         await ctx.lock(trx, s.deviceId);
-        await requireDevice(trx, s.deviceId);
         // A generated id is new by construction; only a caller's own id needs the check.
         if (input.id !== undefined && (await readSession(trx, id)) !== undefined) throw invalid(`session ${id} exists`);
         const now = ctx.now();
-        const previous = await trx
-          .selectFrom("sessions")
-          .select("id")
-          .where("device_id", "=", s.deviceId)
-          .where("status", "=", SessionStatus.Open)
-          .executeTakeFirst();
+        const previous = await openOfDevice.first(trx, { deviceId: s.deviceId });
         const superseded =
           previous === undefined ? undefined : await closeInTx(trx, previous.id, SessionStatus.Superseded, now);
         const row = await onUniqueViolation(
           () =>
-            trx
-              .insertInto("sessions")
-              .values({
-                id,
-                device_id: s.deviceId,
-                status: SessionStatus.Open,
-                state_name: s.stateName,
-                state_data: stateData,
-                package_no: s.packageNo,
-                cont_token: s.contToken,
-                cookie: s.cookie,
-                created_at: now,
-                last_activity_at: now,
-                idle_timeout_ms: s.idleTimeoutMs,
-                idle_expires_at: now + s.idleTimeoutMs,
-                version: 1,
-              })
-              .returningAll()
-              .executeTakeFirstOrThrow(),
+            onForeignKeyViolation(
+              () =>
+                insertSession.first(trx, {
+                  id,
+                  device_id: s.deviceId,
+                  status: SessionStatus.Open,
+                  state_name: s.stateName,
+                  state_data: stateData,
+                  package_no: s.packageNo,
+                  cont_token: s.contToken,
+                  cookie: s.cookie,
+                  created_at: now,
+                  last_activity_at: now,
+                  idle_timeout_ms: s.idleTimeoutMs,
+                  idle_expires_at: now + s.idleTimeoutMs,
+                  version: 1,
+                }),
+              () => deviceNotFound(s.deviceId),
+            ),
           keyInUse,
         );
+        if (row === undefined) throw new Error("INSERT … RETURNING gave no row");
         return {
           session: toSession(row),
           superseded: superseded?.session ?? null,
@@ -122,13 +188,7 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
     findByCookie: (cookie) => findOne("cookie", cookie),
     findByContToken: (token) => findOne("cont_token", token),
     findOpen: async (deviceId) => {
-      const row = await ctx
-        .db()
-        .selectFrom("sessions")
-        .selectAll()
-        .where("device_id", "=", deviceId)
-        .where("status", "=", SessionStatus.Open)
-        .executeTakeFirst();
+      const row = await openOfDevice.first(ctx.db(), { deviceId });
       return row === undefined ? null : toSession(row);
     },
     update: async (id, patch, options = {}) => {
@@ -138,24 +198,26 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
         const now = ctx.now();
         // The hot path (every DM package saves its state) is one conditional UPDATE: live, and at the expected
         // version when one is given. Only when it changes nothing is the row read, to say why.
-        let q = trx
-          .updateTable("sessions")
-          .set((eb) => ({
-            ...(p.stateName === undefined ? {} : { state_name: p.stateName }),
-            ...(stateData === undefined ? {} : { state_data: stateData }),
-            ...(p.packageNo === undefined ? {} : { package_no: p.packageNo }),
-            ...(p.contToken === undefined ? {} : { cont_token: p.contToken }),
-            ...(p.cookie === undefined ? {} : { cookie: p.cookie }),
-            ...(p.idleTimeoutMs === undefined ? {} : { idle_timeout_ms: p.idleTimeoutMs }),
-            last_activity_at: now,
-            idle_expires_at: p.idleTimeoutMs === undefined ? eb("idle_timeout_ms", "+", now) : now + p.idleTimeoutMs,
-            version: eb("version", "+", 1),
-          }))
-          .where("id", "=", id)
-          .where("status", "=", SessionStatus.Open)
-          .where("idle_expires_at", ">", now);
-        if (options.expectedVersion !== undefined) q = q.where("version", "=", options.expectedVersion);
-        const updated = await onUniqueViolation(() => q.returningAll().executeTakeFirst(), keyInUse);
+        const values: Record<string, unknown> = { id, now, expectedVersion: options.expectedVersion };
+        const columns: string[] = [];
+        const put = (column: string, value: unknown) => {
+          if (value === undefined) return;
+          columns.push(column);
+          values[column] = value;
+        };
+        put("state_name", p.stateName);
+        put("state_data", stateData);
+        put("package_no", p.packageNo);
+        put("cont_token", p.contToken);
+        put("cookie", p.cookie);
+        put("idle_timeout_ms", p.idleTimeoutMs);
+        if (p.idleTimeoutMs !== undefined) values.idle_expires_at = now + p.idleTimeoutMs;
+        const shape = {
+          columns,
+          newTimeout: p.idleTimeoutMs !== undefined,
+          versioned: options.expectedVersion !== undefined,
+        };
+        const updated = await onUniqueViolation(() => updateQuery(shape).first(trx, values), keyInUse);
         if (updated !== undefined) return toSession(updated);
         const row = await readSession(trx, id);
         if (row === undefined) throw sessionNotFound(id);
@@ -178,17 +240,19 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
         return closed;
       });
     },
-    expireIdle: async () => {
+    expireIdle: async (options = {}) => {
+      const limit = sweepLimit(options);
       const now = ctx.now();
-      const due = await ctx
+      // Read off the (status, idle_expires_at) index: a batch costs O(limit).
+      let q = ctx
         .db()
         .selectFrom("sessions")
         .select(["id", "device_id"])
         .where("status", "=", SessionStatus.Open)
         .where("idle_expires_at", "<=", now)
-        .orderBy("created_at")
-        .orderBy("id")
-        .execute();
+        .orderBy("idle_expires_at");
+      if (Number.isFinite(limit)) q = q.limit(limit);
+      const due = await q.execute();
       const results: CloseSessionResult[] = [];
       for (const s of due) {
         // One transaction per session; the condition re-checks, since another node may have touched it.

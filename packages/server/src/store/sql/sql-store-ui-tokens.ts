@@ -3,7 +3,7 @@ import type { Selectable } from "kysely";
 import { ServerError, ServerErrorCode } from "../../errors.js";
 import { checkApiToken, checkUiSession, duplicateTokenHash } from "../content-rules.js";
 import { checkUiTransition, commandNotFound, fromJsonText, fromJsonTextOrNull, invalid } from "../rules.js";
-import { pageLimit, requireText, toJsonText, toPage, uiIllegal, uiSessionNotFound } from "../rules.js";
+import { pageLimit, requireText, sweepLimit, toJsonText, toPage, uiIllegal, uiSessionNotFound } from "../rules.js";
 import type { ApiTokenStore, UiSessionStore } from "../store.js";
 import { UiSessionState, type ApiToken, type UiSession } from "../types-content.js";
 import type { ApiTokensTable, UiSessionsTable } from "./schema.js";
@@ -118,14 +118,22 @@ export function createSqlUiSessions(ctx: SqlContext): UiSessionStore {
       const json = toJsonText(result, "result");
       return move(id, UiSessionState.Completed, (_row, now) => ({ result: json, completed_at: now }));
     },
-    expireDue: async () => {
-      const result = await ctx
-        .db()
-        .updateTable("ui_sessions")
-        .set({ state: UiSessionState.Expired })
-        .where("state", "in", LIVE)
-        .where("expires_at", "<=", ctx.now())
-        .executeTakeFirst();
+    expireDue: async (options = {}) => {
+      const limit = sweepLimit(options);
+      const now = ctx.now();
+      const update = ctx.db().updateTable("ui_sessions").set({ state: UiSessionState.Expired });
+      let q = update.where("state", "in", LIVE).where("expires_at", "<=", now);
+      if (Number.isFinite(limit)) {
+        q = update.where("id", "in", (eb) =>
+          eb
+            .selectFrom("ui_sessions")
+            .select("id")
+            .where("state", "in", LIVE)
+            .where("expires_at", "<=", now)
+            .limit(limit),
+        );
+      }
+      const result = await q.executeTakeFirst();
       return Number(result.numUpdatedRows);
     },
     list: async (query = {}) => {

@@ -15,7 +15,7 @@ import { createSqlSessions } from "./sql-store-sessions.js";
 import { createSqlRetention } from "./sql-retention.js";
 import { createSqlApiTokens, createSqlUiSessions } from "./sql-store-ui-tokens.js";
 
-function createParts(ctx: SqlContext): StoreParts {
+export function createParts(ctx: SqlContext): StoreParts {
   return {
     devices: createSqlDevices(ctx),
     commands: createSqlCommands(ctx),

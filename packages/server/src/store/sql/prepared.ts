@@ -1,0 +1,90 @@
+// Prepared queries for the hot paths: a Kysely query is built and compiled once per dialect, with a marker
+// where each value goes, and each call only puts its values into the compiled parameter list. Building and
+// compiling a Kysely query costs far more than running it on SQLite; the SQL text is the same every time, so
+// better-sqlite3's prepared statement (and PostgreSQL's plan cache) is reused too. On a database registered
+// with `runDirectly` (the SQLite store) the compiled text goes straight to its statements, past Kysely's
+// executor and connection mutex — the commit group already runs one member at a time.
+import { CompiledQuery, type Compilable, type QueryResult } from "kysely";
+import type { Db } from "./sql-context.js";
+
+/** Runs compiled SQL on a database directly (SQLite: synchronously, wrapped in a resolved promise). */
+export type DirectRunner = (sqlText: string, parameters: readonly unknown[]) => QueryResult<unknown>;
+
+const direct = new WeakMap<object, DirectRunner>();
+
+/** Lets prepared queries on `db` skip Kysely's executor. */
+export function runDirectly(db: Db, runner: DirectRunner): void {
+  direct.set(db, runner);
+}
+
+class Param {
+  readonly name: string;
+  constructor(name: string) {
+    this.name = name;
+  }
+}
+
+interface Compiled {
+  readonly sql: string;
+  /** Per parameter position: the name of the caller's value, or a constant fixed at build time. */
+  readonly slots: readonly (Param | { readonly constant: unknown })[];
+}
+
+export interface Prepared<P, R> {
+  all(db: Db, params: P): Promise<R[]>;
+  first(db: Db, params: P): Promise<R | undefined>;
+  /** Rows changed (for a statement without RETURNING). */
+  run(db: Db, params: P): Promise<number>;
+}
+
+/**
+ * `build(db, p)` builds the query once; `p.name` stands for the caller's `params.name`. Only plain values may
+ * be parameters (not lists: a list's length changes the SQL — key such queries by length with `preparedBy`).
+ */
+export function prepared<P extends object, R>(build: (db: Db, p: P) => Compilable<R>): Prepared<P, R> {
+  const byAdapter = new WeakMap<object, Compiled>();
+  const markers = new Proxy({} as P, { get: (_t, name) => new Param(String(name)) });
+  const compiledFor = (db: Db): Compiled => {
+    const adapter = db.getExecutor().adapter;
+    let c = byAdapter.get(adapter);
+    if (c === undefined) {
+      const q = build(db, markers).compile();
+      c = {
+        sql: q.sql,
+        slots: q.parameters.map((v) => (v instanceof Param ? v : { constant: v })),
+      };
+      byAdapter.set(adapter, c);
+    }
+    return c;
+  };
+  const execute = async (db: Db, params: P): Promise<QueryResult<R>> => {
+    const c = compiledFor(db);
+    const values = c.slots.map((s) => (s instanceof Param ? (params as Record<string, unknown>)[s.name] : s.constant));
+    const runner = direct.get(db);
+    if (runner !== undefined) return runner(c.sql, values) as QueryResult<R>;
+    return db.executeQuery<R>(CompiledQuery.raw(c.sql, values));
+  };
+  return {
+    all: async (db, params) => (await execute(db, params)).rows,
+    first: async (db, params) => (await execute(db, params)).rows[0],
+    run: async (db, params) => Number((await execute(db, params)).numAffectedRows ?? 0n),
+  };
+}
+
+/** Prepared queries whose SQL depends on a shape (which columns a patch sets, how many ids): one per key. */
+export function preparedBy<K, P extends object, R>(
+  key: (shape: K) => string,
+  build: (shape: K) => (db: Db, p: P) => Compilable<R>,
+): (shape: K) => Prepared<P, R> {
+  const cache = new Map<string, Prepared<P, R>>();
+  return (shape) => {
+    const k = key(shape);
+    let q = cache.get(k);
+    if (q === undefined) {
+      if (cache.size >= 256) cache.clear();
+      q = prepared(build(shape));
+      cache.set(k, q);
+    }
+    return q;
+  };
+}
