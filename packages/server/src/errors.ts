@@ -87,6 +87,11 @@ export const ServerErrorCode = {
   DM_INTERNAL: "OMADM_SRV_DM_INTERNAL",
   // Server configuration (config.ts)
   CONFIG_INVALID: "OMADM_SRV_CONFIG_INVALID",
+  // Device selection: filters and saved groups (docs/filters.md)
+  FILTER_INVALID: "OMADM_SRV_FILTER_INVALID",
+  GROUP_NOT_FOUND: "OMADM_SRV_GROUP_NOT_FOUND",
+  GROUP_EXISTS: "OMADM_SRV_GROUP_EXISTS",
+  GROUP_KIND_MISMATCH: "OMADM_SRV_GROUP_KIND_MISMATCH",
 } as const;
 
 export type ServerErrorCode = (typeof ServerErrorCode)[keyof typeof ServerErrorCode];
@@ -152,6 +157,10 @@ export const ServerErrorHttpStatus: { readonly [C in ServerErrorCode]: number } 
   OMADM_SRV_DM_FORBIDDEN: 403,
   OMADM_SRV_DM_INTERNAL: 500,
   OMADM_SRV_CONFIG_INVALID: 400,
+  OMADM_SRV_FILTER_INVALID: 400,
+  OMADM_SRV_GROUP_NOT_FOUND: 404,
+  OMADM_SRV_GROUP_EXISTS: 409,
+  OMADM_SRV_GROUP_KIND_MISMATCH: 409,
 };
 
 export interface ServerErrorInit {

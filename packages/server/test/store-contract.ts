@@ -9,6 +9,7 @@ import { commandContract } from "./store-contract-commands.js";
 import { contentContract } from "./store-contract-content.js";
 import { deviceContract } from "./store-contract-devices.js";
 import { persistenceContract } from "./store-contract-persistence.js";
+import { selectionContract } from "./store-contract-selection.js";
 import { sessionContract } from "./store-contract-sessions.js";
 import { transactionContract } from "./store-contract-transactions.js";
 import { withStore, type ContractTest, type MakeHarness } from "./store-contract-support.js";
@@ -39,6 +40,9 @@ export function runStoreContract(name: string, makeHarness: MakeHarness, options
     });
     describe("transactions", () => {
       transactionContract(it);
+    });
+    describe("device selection and groups", () => {
+      selectionContract(it);
     });
     describe("persistence and lifecycle", () => {
       persistenceContract(it);

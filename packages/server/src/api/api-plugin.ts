@@ -25,6 +25,7 @@ import { notificationView } from "./record-schemas.js";
 import { registerCommandRoutes } from "./routes-commands.js";
 import { registerDeviceRoutes } from "./routes-devices.js";
 import { registerEventRoutes } from "./routes-events.js";
+import { registerGroupRoutes } from "./routes-groups.js";
 import { RAW_BODY_CONFIG, registerRepositoryRoutes } from "./routes-repository.js";
 import { registerTokenRoutes } from "./routes-tokens.js";
 import { registerUiSessionRoutes } from "./routes-ui-sessions.js";
@@ -149,6 +150,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
           registerRepositoryRoutes(v1, ctx);
           registerUiSessionRoutes(v1, ctx);
           registerTokenRoutes(v1, ctx);
+          registerGroupRoutes(v1, ctx);
           done();
         },
         { prefix: "/v1" },

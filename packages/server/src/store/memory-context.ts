@@ -5,6 +5,7 @@ import { decodeCursor, deviceNotFound, pageLimit, toPage, type CursorKey } from 
 import { SortOrder, type Command, type Device, type Page, type PageQuery } from "./types.js";
 import type { ApiToken, RepositoryItem, UiSession, Upload } from "./types-content.js";
 import type { NotificationRecord, Session, StoredAlert } from "./types-session.js";
+import type { DeviceGroup } from "./types-selection.js";
 
 /**
  * Everything a memory store holds. Pass the same instance to a second `createMemoryStore` to simulate a
@@ -21,6 +22,9 @@ export class MemoryStoreData {
   readonly uploads = new Map<string, { readonly seq: number; readonly rec: Upload }>();
   readonly uiSessions = new Map<string, UiSession>();
   readonly apiTokens = new Map<string, { readonly hash: string; readonly rec: ApiToken }>();
+  readonly groups = new Map<string, DeviceGroup>();
+  /** Static groups' members; each set is replaced on change, never changed in place (see `snapshot`). */
+  readonly groupMembers = new Map<string, ReadonlySet<string>>();
   notificationCounter = 0;
   seq = 0;
 
@@ -39,6 +43,8 @@ export class MemoryStoreData {
       this.uploads,
       this.uiSessions,
       this.apiTokens,
+      this.groups,
+      this.groupMembers,
     ];
     const copies = maps.map((m) => new Map(m));
     const { notificationCounter, seq } = this;

@@ -30,6 +30,7 @@ export function wrapParts(parts: StoreParts, around: Around): StoreParts {
     repository: wrapMethods(parts.repository, around),
     uiSessions: wrapMethods(parts.uiSessions, around),
     apiTokens: wrapMethods(parts.apiTokens, around),
+    groups: wrapMethods(parts.groups, around),
   };
 }
 

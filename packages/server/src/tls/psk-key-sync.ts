@@ -49,6 +49,7 @@ function withDevices(parts: StoreParts, devices: DeviceStore): StoreParts {
     repository: parts.repository,
     uiSessions: parts.uiSessions,
     apiTokens: parts.apiTokens,
+    groups: parts.groups,
   };
 }
 
@@ -59,6 +60,7 @@ function syncedDevices(devices: DeviceStore, report: (change: Change) => void): 
     // A contact registers devices without credentials and changes none: nothing for the cache.
     recordContact: (id, options) => devices.recordContact(id, options),
     list: (query) => devices.list(query),
+    count: (query) => devices.count(query),
     async create(input) {
       const device = await devices.create(input);
       report({ kind: "changed", device });

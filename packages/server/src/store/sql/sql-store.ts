@@ -9,6 +9,7 @@ import { mapDbError, sqlGuard } from "./sql-errors.js";
 import { createSqlAlerts, createSqlNotifications } from "./sql-store-alerts.js";
 import { createSqlCommands } from "./sql-store-commands.js";
 import { createSqlDevices } from "./sql-store-devices.js";
+import { createSqlGroups } from "./sql-store-groups.js";
 import { createSqlRepository } from "./sql-store-repository.js";
 import { createSqlSessions } from "./sql-store-sessions.js";
 import { createSqlApiTokens, createSqlUiSessions } from "./sql-store-ui-tokens.js";
@@ -23,6 +24,7 @@ function createParts(ctx: SqlContext): StoreParts {
     repository: createSqlRepository(ctx),
     uiSessions: createSqlUiSessions(ctx),
     apiTokens: createSqlApiTokens(ctx),
+    groups: createSqlGroups(ctx),
   };
 }
 
