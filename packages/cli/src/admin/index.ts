@@ -8,10 +8,11 @@ import { registerCommandCommands } from "./commands.js";
 import type { AdminDeps } from "./context.js";
 import { registerDeviceCommands } from "./devices.js";
 import { registerEventCommands } from "./events.js";
+import { registerGroupCommands } from "./groups.js";
 import { registerRepoCommands } from "./repo.js";
 import { registerTokenCommands, registerUiCommands } from "./ui-tokens.js";
 
-/** Adds `devices`, `commands`, `wake`, `alerts`, `repo`, `ui` and `token` to the program. */
+/** Adds `devices`, `commands`, `wake`, `alerts`, `repo`, `ui`, `token` and `groups` to the program. */
 export function registerAdminCommands(program: Command, deps: AdminDeps): void {
   registerDeviceCommands(program, deps);
   registerCommandCommands(program, deps);
@@ -19,4 +20,5 @@ export function registerAdminCommands(program: Command, deps: AdminDeps): void {
   registerRepoCommands(program, deps);
   registerUiCommands(program, deps);
   registerTokenCommands(program, deps);
+  registerGroupCommands(program, deps);
 }
