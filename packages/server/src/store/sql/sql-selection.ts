@@ -2,7 +2,7 @@
 // tables of migration 0008, every value a bound parameter (Kysely builds the query; no text is spliced), and the
 // side tables kept in step with a device's DevInfo and MOS. The memory store's evaluator (selection/filter-eval.ts)
 // is the reference; the store contract's selection suite holds both to the same answers.
-import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
+import type { Expression, ExpressionBuilder, SelectQueryBuilder, SqlBool } from "kysely";
 import { contactCondition, type DeviceFilter } from "../../selection/filter-ast.js";
 import { devInfoValues, mosMoids } from "../../selection/filter-eval.js";
 import type { CheckedDevicePatch } from "../device-rules.js";
@@ -13,37 +13,53 @@ import type { Database } from "./schema.js";
 
 type DeviceEb = ExpressionBuilder<Database, "devices">;
 
+/**
+ * How a side-table term is put to the database. Both give the same rows; they differ in the plan they lead to.
+ * `probe`: a correlated EXISTS, one index seek per device row, so a page walks the devices in id order and stops
+ * after `limit` matches (the cost grows with page size / selectivity). `set`: `devices.id IN (subquery)`, the
+ * matching ids read once from the value index (what a count over the whole selection wants).
+ */
+export type SelectionPlan = "probe" | "set";
+
+type SideTable = "device_labels" | "device_attributes" | "device_mos" | "group_members";
+
+/** `devices.id` has a row in `table` meeting `where` (which never sees NULLs, so `not` of it is exact). */
+function member(
+  eb: DeviceEb,
+  plan: SelectionPlan,
+  table: SideTable,
+  where: (
+    q: SelectQueryBuilder<Database, SideTable, { device_id: string }>,
+  ) => SelectQueryBuilder<Database, SideTable, { device_id: string }>,
+): Expression<SqlBool> {
+  const base = eb.selectFrom(table).select(`${table}.device_id` as "device_id");
+  if (plan === "set") return eb("devices.id", "in", where(base));
+  return eb.exists(where(base.whereRef(`${table}.device_id` as "device_id", "=", "devices.id")));
+}
+
 /** The condition a filter puts on a `devices` row at time `now`. */
-export function filterCondition(eb: DeviceEb, f: DeviceFilter, now: number): Expression<SqlBool> {
+export function filterCondition(
+  eb: DeviceEb,
+  f: DeviceFilter,
+  now: number,
+  plan: SelectionPlan = "probe",
+): Expression<SqlBool> {
   switch (f.kind) {
     case "and":
-      return eb.and(f.items.map((i) => filterCondition(eb, i, now)));
+      return eb.and(f.items.map((i) => filterCondition(eb, i, now, plan)));
     case "or":
-      return eb.or(f.items.map((i) => filterCondition(eb, i, now)));
+      return eb.or(f.items.map((i) => filterCondition(eb, i, now, plan)));
     case "not":
-      return eb.not(filterCondition(eb, f.item, now));
-    case "label": {
-      // `devices.id IN (…)`: the subquery reads the (name, value) index; no NULLs, so NOT IN is exact.
-      let q = eb.selectFrom("device_labels").select("device_labels.device_id").where("device_labels.name", "=", f.name);
-      if (f.value !== undefined) q = q.where("device_labels.value", "=", f.value);
-      return eb("devices.id", "in", q);
-    }
+      return eb.not(filterCondition(eb, f.item, now, plan));
+    case "label":
+      return member(eb, plan, "device_labels", (q) => {
+        const named = q.where("name", "=", f.name);
+        return f.value === undefined ? named : named.where("value", "=", f.value);
+      });
     case "mo":
-      return eb(
-        "devices.id",
-        "in",
-        eb.selectFrom("device_mos").select("device_mos.device_id").where("device_mos.moid", "=", f.moid),
-      );
+      return member(eb, plan, "device_mos", (q) => q.where("moid", "=", f.moid));
     case "devinfo":
-      return eb(
-        "devices.id",
-        "in",
-        eb
-          .selectFrom("device_attributes")
-          .select("device_attributes.device_id")
-          .where("device_attributes.name", "=", f.field)
-          .where("device_attributes.value", "=", f.value),
-      );
+      return member(eb, plan, "device_attributes", (q) => q.where("name", "=", f.field).where("value", "=", f.value));
     case "state":
       return eb("devices.state", "=", f.state);
     case "id":
@@ -64,14 +80,15 @@ export async function selectionConditions(
   db: Db,
   selection: DeviceSelection,
   now: number,
+  plan: SelectionPlan,
 ): Promise<((eb: DeviceEb) => Expression<SqlBool>)[]> {
   const out: ((eb: DeviceEb) => Expression<SqlBool>)[] = [];
   const { state, labels, filter, group } = selection;
   if (state !== undefined) out.push((eb) => eb("devices.state", "=", state));
   for (const [name, value] of Object.entries(labels ?? {})) {
-    out.push((eb) => filterCondition(eb, { kind: "label", name, value }, now));
+    out.push((eb) => filterCondition(eb, { kind: "label", name, value }, now, plan));
   }
-  if (filter !== undefined) out.push((eb) => filterCondition(eb, filter, now));
+  if (filter !== undefined) out.push((eb) => filterCondition(eb, filter, now, plan));
   if (group !== undefined) {
     const row = await db
       .selectFrom("device_groups")
@@ -80,16 +97,10 @@ export async function selectionConditions(
       .executeTakeFirst();
     if (row === undefined) throw groupNotFound(group);
     if (row.kind === GroupKind.Static) {
-      out.push((eb) =>
-        eb(
-          "devices.id",
-          "in",
-          eb.selectFrom("group_members").select("group_members.device_id").where("group_members.group_id", "=", group),
-        ),
-      );
+      out.push((eb) => member(eb, plan, "group_members", (q) => q.where("group_id", "=", group)));
     } else {
       const stored = filterOrThrow(row.filter ?? "");
-      out.push((eb) => filterCondition(eb, stored, now));
+      out.push((eb) => filterCondition(eb, stored, now, plan));
     }
   }
   return out;

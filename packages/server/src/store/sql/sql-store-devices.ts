@@ -199,7 +199,7 @@ export function createSqlDevices(ctx: SqlContext): DeviceStore {
       const limit = pageLimit(query);
       const db = ctx.db();
       let q = db.selectFrom("devices").selectAll();
-      for (const condition of await selectionConditions(db, query, ctx.now())) q = q.where(condition);
+      for (const condition of await selectionConditions(db, query, ctx.now(), "probe")) q = q.where(condition);
       if (query.cursor !== undefined) q = q.where("id", ">", decodeCursor(query.cursor, ["string"])[0]);
       const rows = await q
         .orderBy("id")
@@ -211,7 +211,7 @@ export function createSqlDevices(ctx: SqlContext): DeviceStore {
     count: async (query = {}) => {
       const db = ctx.db();
       let q = db.selectFrom("devices").select((eb) => eb.fn.countAll<number | string | bigint>().as("n"));
-      for (const condition of await selectionConditions(db, query, ctx.now())) q = q.where(condition);
+      for (const condition of await selectionConditions(db, query, ctx.now(), "set")) q = q.where(condition);
       const row = await q.executeTakeFirstOrThrow();
       return Number(row.n);
     },
