@@ -61,7 +61,7 @@ test("groups create, add, devices, remove, show, list, delete", async () => {
   assert.match(r.out, /^berlin\s+dynamic\s+label:site=berlin\s+-$/m);
   assert.match(r.out, /^pilot\s+static\s+-\s+first wave$/m);
   r = await run("groups", "show", "pilot", "--json");
-  assert.equal(JSON.parse(r.out).description, "first wave");
+  assert.equal((JSON.parse(r.out) as { description: string }).description, "first wave");
   r = await run("groups", "delete", "pilot");
   assert.equal(r.out.trim(), "group pilot deleted");
   r = await run("groups", "show", "pilot");

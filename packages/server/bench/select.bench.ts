@@ -113,7 +113,7 @@ function seed(file: string, n: number): void {
 }
 
 /** Median milliseconds of `REPEATS` runs (after one warm-up). */
-async function time(fn: () => Promise<unknown> | unknown): Promise<number> {
+async function time(fn: () => unknown): Promise<number> {
   await fn();
   const samples: number[] = [];
   for (let i = 0; i < REPEATS; i++) {
@@ -161,8 +161,9 @@ async function main(): Promise<void> {
     console.log(
       `${"query".padEnd(48)} ${"first page".padStart(12)} ${"ratio".padStart(8)} ${"middle page".padStart(12)} ${"ratio".padStart(8)}`,
     );
-    const row = (name: string, first: number, mid: number) =>
+    const row = (name: string, first: number, mid: number) => {
       console.log(`${name.padEnd(48)} ${fmt(first)} ${ratio(first, baseFirst)} ${fmt(mid)} ${ratio(mid, baseMiddle)}`);
+    };
     row("baseline: select id … limit 100", baseFirst, baseMiddle);
     row(
       "devices.list, no filter",
