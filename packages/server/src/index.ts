@@ -40,6 +40,7 @@ export {
   type ApiTokenStore,
   type CommandStore,
   type DeviceStore,
+  type GroupStore,
   type NotificationStore,
   type RepositoryStore,
   type SessionStore,
@@ -81,6 +82,26 @@ export {
   type StoreDeps,
   type TakeBatchInput,
 } from "./store/types.js";
+export {
+  type DeviceGroup,
+  type DeviceGroupPatch,
+  type DeviceListQuery,
+  type DeviceSelection,
+  GroupKind,
+  type MembershipChange,
+  type NewDeviceGroup,
+} from "./store/types-selection.js";
+
+// Device selection (docs/filters.md)
+export {
+  type DeviceFilter,
+  type DevInfoField,
+  formatFilter,
+  type TimeBound,
+  type TimeOp,
+} from "./selection/filter-ast.js";
+export { type FilterSyntaxError, parseFilter } from "./selection/filter-parser.js";
+export { matchesFilter } from "./selection/filter-eval.js";
 export {
   type AlertQuery,
   type CloseReason,

@@ -12,6 +12,7 @@ import { deliveryContract } from "./store-contract-delivery.js";
 import { deviceContract } from "./store-contract-devices.js";
 import { persistenceContract } from "./store-contract-persistence.js";
 import { retentionContract } from "./store-contract-retention.js";
+import { selectionContract } from "./store-contract-selection.js";
 import { sessionContract } from "./store-contract-sessions.js";
 import { transactionContract } from "./store-contract-transactions.js";
 import { withStore, type ContractTest, type MakeHarness } from "./store-contract-support.js";
@@ -51,6 +52,9 @@ export function runStoreContract(name: string, makeHarness: MakeHarness, options
     });
     describe("bootstrap role", () => {
       bootstrapContract(it);
+    });
+    describe("device selection and groups", () => {
+      selectionContract(it);
     });
     describe("persistence and lifecycle", () => {
       persistenceContract(it);

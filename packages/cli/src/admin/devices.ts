@@ -68,6 +68,22 @@ function printDevice(run: Run, d: Json): void {
   );
 }
 
+interface ListOptions {
+  state?: string;
+  label?: string[];
+  filter?: string;
+  count?: boolean;
+  limit?: string;
+  cursor?: string;
+}
+
+/** The columns of every device list (devices list, groups devices). */
+export const DEVICE_HEADERS = ["ID", "STATE", "LAST CONTACT", "LABELS"];
+
+export function deviceRow(d: Json): string[] {
+  return [cell(d["id"]), cell(d["state"]), time(d["lastContactAt"]), labels(d["labels"])];
+}
+
 interface AddOptions {
   label?: string[];
   notiSecret?: string;
@@ -133,16 +149,18 @@ export function registerDeviceCommands(program: Command, deps: AdminDeps): void 
   withPageOptions(
     withApiOptions(devices.command("list").description("list devices (ordered by id)"))
       .option("--state <state>", "provisioned | registered | disabled")
-      .option("--label <name=value>", "only devices with this label (repeatable)", collect),
+      .option("--label <name=value>", "only devices with this label (repeatable)", collect)
+      .option("--filter <filter>", 'only devices this filter selects, e.g. "label:site=berlin and FwV!=2.0"')
+      .option("--count", "also print how many devices the selection holds"),
   ).action(
-    action(deps, (run, o: { state?: string; label?: string[]; limit?: string; cursor?: string }) => {
+    action(deps, (run, o: ListOptions) => {
       o.label?.forEach(parseLabel);
       return printPage(
         run,
         "/devices",
-        { state: o.state, label: o.label, limit: o.limit, cursor: o.cursor },
-        ["ID", "STATE", "LAST CONTACT", "LABELS"],
-        (d) => [cell(d["id"]), cell(d["state"]), time(d["lastContactAt"]), labels(d["labels"])],
+        { state: o.state, label: o.label, filter: o.filter, count: o.count, limit: o.limit, cursor: o.cursor },
+        DEVICE_HEADERS,
+        deviceRow,
       );
     }),
   );

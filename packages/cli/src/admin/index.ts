@@ -9,10 +9,11 @@ import { registerCommandCommands } from "./commands.js";
 import type { AdminDeps } from "./context.js";
 import { registerDeviceCommands } from "./devices.js";
 import { registerEventCommands } from "./events.js";
+import { registerGroupCommands } from "./groups.js";
 import { registerRepoCommands } from "./repo.js";
 import { registerTokenCommands, registerUiCommands } from "./ui-tokens.js";
 
-/** Adds `devices`, `commands`, `wake`, `alerts`, `repo`, `ui`, `token` and `bootstrap` to the program. */
+/** Adds `devices`, `commands`, `wake`, `alerts`, `repo`, `ui`, `token`, `bootstrap` and `groups` to the program. */
 export function registerAdminCommands(program: Command, deps: AdminDeps): void {
   registerDeviceCommands(program, deps);
   registerCommandCommands(program, deps);
@@ -21,4 +22,5 @@ export function registerAdminCommands(program: Command, deps: AdminDeps): void {
   registerUiCommands(program, deps);
   registerTokenCommands(program, deps);
   registerBootstrapCommands(program, deps);
+  registerGroupCommands(program, deps);
 }

@@ -12,6 +12,8 @@ type Json = Record<string, unknown>;
 interface Page {
   readonly items: Json[];
   readonly nextCursor: string | null;
+  /** With `count=true` (device lists): how many the whole selection holds. */
+  readonly total?: number;
 }
 
 /** Adds --limit and --cursor (the paging query parameters every list endpoint takes). */
@@ -35,6 +37,7 @@ export async function printPage(
     return;
   }
   run.out(table(headers, data.items.map(row)));
+  if (data.total !== undefined) run.out(`(${data.total} in all)`);
   const hint = nextPageHint(data.nextCursor);
   if (hint !== null) run.out(hint);
 }

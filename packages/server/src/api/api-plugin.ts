@@ -27,6 +27,7 @@ import { registerBootstrapRoutes } from "./routes-bootstrap.js";
 import { registerCommandRoutes } from "./routes-commands.js";
 import { registerDeviceRoutes } from "./routes-devices.js";
 import { registerEventRoutes } from "./routes-events.js";
+import { registerGroupRoutes } from "./routes-groups.js";
 import { RAW_BODY_CONFIG, registerRepositoryRoutes } from "./routes-repository.js";
 import { registerTokenRoutes } from "./routes-tokens.js";
 import { registerUiSessionRoutes } from "./routes-ui-sessions.js";
@@ -155,6 +156,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
           registerUiSessionRoutes(v1, ctx);
           registerTokenRoutes(v1, ctx);
           registerBootstrapRoutes(v1, ctx);
+          registerGroupRoutes(v1, ctx);
           done();
         },
         { prefix: "/v1" },

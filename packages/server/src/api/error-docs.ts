@@ -81,6 +81,12 @@ export const ERROR_CODE_DOCS: Partial<Record<ServerErrorCode, string>> = {
   OMADM_SRV_BOOTSTRAP_NO_RULE: "Bootstrap endpoint: no bootstrap rule matches the device.",
   OMADM_SRV_BOOTSTRAP_FORBIDDEN:
     "Bootstrap endpoint: the TLS connection proved no bootstrap credential covering the device's DevID.",
+  OMADM_SRV_FILTER_INVALID:
+    "The device filter does not parse; `detail` gives the position and what was expected there (docs/filters.md).",
+  OMADM_SRV_GROUP_NOT_FOUND: "No device group with this id.",
+  OMADM_SRV_GROUP_EXISTS: "A device group with this id already exists.",
+  OMADM_SRV_GROUP_KIND_MISMATCH:
+    "The change does not fit the group's kind: members belong to static groups, a filter to dynamic ones.",
 };
 
 /** Codes any authenticated API route may answer besides its own. */

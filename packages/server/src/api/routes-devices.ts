@@ -5,7 +5,7 @@ import { Type } from "typebox";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import { DeviceState } from "../store/types.js";
 import { need, type ApiApp, type ApiContext } from "./api-context.js";
-import { DeviceIdParams, defined, mapPage, PageOf, PageQuery, pageArgs } from "./common-schemas.js";
+import { DeviceIdParams, defined, PageQuery } from "./common-schemas.js";
 import {
   DevicePatchBody,
   deviceView,
@@ -15,7 +15,9 @@ import {
   newDeviceOf,
 } from "./device-schemas.js";
 import { BODY_ERROR_CODES, LIST_ERROR_CODES, problemResponses } from "./error-docs.js";
+import { SelectedPageOf, SelectionQuery } from "./group-schemas.js";
 import { notificationView, NotificationView } from "./record-schemas.js";
+import { listSelection } from "./selection.js";
 
 const C = ServerErrorCode;
 const tags = ["devices"];
@@ -27,6 +29,7 @@ const DeviceListQuery = Type.Object({
       description: "name=value; repeat for several (all must match)",
     }),
   ),
+  ...SelectionQuery,
   ...PageQuery,
 });
 
@@ -61,16 +64,18 @@ export function registerDeviceRoutes(app: ApiApp, ctx: ApiContext): void {
       schema: {
         tags,
         operationId: "listDevices",
-        summary: "List devices (ordered by id)",
+        summary: "List devices (ordered by id; keyset pages), optionally selected by a filter (docs/filters.md)",
         querystring: DeviceListQuery,
-        response: { 200: PageOf(DeviceView), ...problemResponses(...LIST_ERROR_CODES) },
+        response: {
+          200: SelectedPageOf(DeviceView),
+          ...problemResponses(C.FILTER_INVALID, ...LIST_ERROR_CODES),
+        },
       },
     },
     async (request) => {
       const { state, label } = request.query;
       const labels = parseLabelFilter(label);
-      const page = await store.devices.list({ ...defined({ state, labels }), ...pageArgs(request.query) });
-      return mapPage(page, deviceView);
+      return listSelection(store, defined({ state, labels }), request.query, deviceView);
     },
   );
 

@@ -6,6 +6,7 @@ import { SortOrder, type Command, type Device, type Page, type PageQuery } from 
 import { MemoryBootstrapData } from "./memory-bootstrap-data.js";
 import type { ApiToken, RepositoryItem, UiSession, Upload } from "./types-content.js";
 import type { NotificationRecord, Session, StoredAlert } from "./types-session.js";
+import type { DeviceGroup } from "./types-selection.js";
 
 /**
  * Everything a memory store holds. Pass the same instance to a second `createMemoryStore` to simulate a
@@ -23,6 +24,9 @@ export class MemoryStoreData {
   readonly uiSessions = new Map<string, UiSession>();
   readonly apiTokens = new Map<string, { readonly hash: string; readonly rec: ApiToken }>();
   readonly bootstrap = new MemoryBootstrapData();
+  readonly groups = new Map<string, DeviceGroup>();
+  /** Static groups' members; each set is replaced on change, never changed in place (see `snapshot`). */
+  readonly groupMembers = new Map<string, ReadonlySet<string>>();
   notificationCounter = 0;
   seq = 0;
 
@@ -42,6 +46,8 @@ export class MemoryStoreData {
       this.uiSessions,
       this.apiTokens,
       ...this.bootstrap.maps(),
+      this.groups,
+      this.groupMembers,
     ];
     const copies = maps.map((m) => new Map(m));
     const { notificationCounter, seq } = this;

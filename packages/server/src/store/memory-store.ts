@@ -9,6 +9,7 @@ import { applyDevicePatch, checkDevicePatch, checkNewDevice, newDeviceRecord } f
 import { stateAfterContact, type CheckedDevicePatch } from "./device-rules.js";
 import { createMemoryBootstrap } from "./memory-bootstrap.js";
 import { createMemoryContent } from "./memory-content.js";
+import { createMemoryGroups, dropMemberships, memorySelection } from "./memory-groups.js";
 import { createMemoryCommands, createMemorySessions } from "./memory-queue.js";
 import { MemoryStoreData, memoryPage, out, requireDevice, type MemoryContext } from "./memory-context.js";
 import { idSource, requireText } from "./rules.js";
@@ -42,6 +43,7 @@ export function createMemoryStore(deps: StoreDeps, options: MemoryStoreOptions =
     sessions: createMemorySessions(ctx),
     ...createMemoryContent(ctx),
     bootstrap: createMemoryBootstrap(ctx, data.bootstrap),
+    groups: createMemoryGroups(ctx),
   };
   // A running transaction holds the gate: other callers wait for it, so they see all of it or none of it.
   const scope = new TransactionScope();
@@ -177,15 +179,20 @@ function createMemoryDevices(ctx: MemoryContext): DeviceStore {
       for (const [k, s] of data.sessions) if (s.deviceId === id) data.sessions.delete(k);
       for (const [k, u] of data.uiSessions) if (u.deviceId === id) data.uiSessions.delete(k);
       for (const [k, r] of data.repository) if (r.item.deviceId === id) data.repository.delete(k);
+      dropMemberships(ctx, id);
       return true;
     },
     list: async (query = {}) => {
       ctx.check();
-      const labels = Object.entries(query.labels ?? {});
-      const rows = [...data.devices.values()].filter(
-        (d) => (query.state === undefined || d.state === query.state) && labels.every(([k, v]) => d.labels[k] === v),
-      );
-      return memoryPage(rows, query, (d) => [d.id], ["string"]);
+      const selected = memorySelection(ctx, query);
+      return memoryPage([...data.devices.values()].filter(selected), query, (d) => [d.id], ["string"]);
+    },
+    count: async (query = {}) => {
+      ctx.check();
+      const selected = memorySelection(ctx, query);
+      let n = 0;
+      for (const d of data.devices.values()) if (selected(d)) n++;
+      return n;
     },
   };
 }

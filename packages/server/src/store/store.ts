@@ -18,11 +18,11 @@ import type {
   CredentialKey,
   Device,
   DevicePatch,
-  DeviceQuery,
   EnqueueResult,
   NewCommand,
   NewDevice,
   Page,
+  PageQuery,
   TakeBatchInput,
 } from "./types.js";
 import type {
@@ -63,6 +63,14 @@ export interface SweepOptions {
   /** Most records changed by this call (a whole number ≥ 1); default: every one due. */
   readonly limit?: number | undefined;
 }
+import type {
+  DeviceGroup,
+  DeviceGroupPatch,
+  DeviceListQuery,
+  DeviceSelection,
+  MembershipChange,
+  NewDeviceGroup,
+} from "./types-selection.js";
 
 export const StoreKind = { Memory: "memory", Sqlite: "sqlite", Postgres: "postgres" } as const;
 export type StoreKind = (typeof StoreKind)[keyof typeof StoreKind];
@@ -78,6 +86,7 @@ export interface StoreParts {
   readonly uiSessions: UiSessionStore;
   readonly apiTokens: ApiTokenStore;
   readonly bootstrap: BootstrapStore;
+  readonly groups: GroupStore;
 }
 
 export interface Store extends StoreParts {
@@ -114,8 +123,30 @@ export interface DeviceStore {
   /** Deletes the device with its commands, sessions, alerts, notifications, uploads, own repository items and
    *  UI sessions. false when it did not exist. */
   delete(id: string): Promise<boolean>;
+  /** Ordered by id; narrowed by a selection (docs/filters.md). GROUP_NOT_FOUND for an unknown group. */
+  list(query?: DeviceListQuery): Promise<Page<Device>>;
+  /** How many devices the selection holds (counts them: linear in the matches). GROUP_NOT_FOUND. */
+  count(query?: DeviceSelection): Promise<number>;
+}
+
+/** Saved device groups (docs/filters.md "Groups"); their devices are listed with `devices.list({ group })`. */
+export interface GroupStore {
+  /** GROUP_EXISTS; INVALID_INPUT; FILTER_INVALID for a dynamic group's filter. */
+  create(input: NewDeviceGroup): Promise<DeviceGroup>;
+  get(id: string): Promise<DeviceGroup | null>;
+  /** GROUP_NOT_FOUND; GROUP_KIND_MISMATCH for a filter on a static group; FILTER_INVALID. */
+  update(id: string, patch: DeviceGroupPatch): Promise<DeviceGroup>;
+  /** Deletes the group and its member list (never the devices). false when it did not exist. */
+  delete(id: string): Promise<boolean>;
   /** Ordered by id. */
-  list(query?: DeviceQuery): Promise<Page<Device>>;
+  list(query?: PageQuery): Promise<Page<DeviceGroup>>;
+  /**
+   * Adds devices to a static group, all or nothing: GROUP_NOT_FOUND, GROUP_KIND_MISMATCH for a dynamic group,
+   * DEVICE_NOT_FOUND naming the first unknown id; ids already members are skipped.
+   */
+  addMembers(id: string, deviceIds: readonly string[]): Promise<MembershipChange>;
+  /** Removes devices from a static group; ids that are not members are skipped. GROUP_NOT_FOUND, GROUP_KIND_MISMATCH. */
+  removeMembers(id: string, deviceIds: readonly string[]): Promise<MembershipChange>;
 }
 
 export interface CommandStore {

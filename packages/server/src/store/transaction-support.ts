@@ -31,6 +31,7 @@ export function wrapParts(parts: StoreParts, around: Around): StoreParts {
     uiSessions: wrapMethods(parts.uiSessions, around),
     apiTokens: wrapMethods(parts.apiTokens, around),
     bootstrap: wrapMethods(parts.bootstrap, around),
+    groups: wrapMethods(parts.groups, around),
   };
 }
 

@@ -51,6 +51,7 @@ function withDevices(parts: StoreParts, devices: DeviceStore): StoreParts {
     uiSessions: parts.uiSessions,
     apiTokens: parts.apiTokens,
     bootstrap: parts.bootstrap,
+    groups: parts.groups,
   };
 }
 
@@ -61,6 +62,7 @@ function syncedDevices(devices: DeviceStore, report: (change: Change) => void): 
     // A contact registers devices without credentials and changes none: nothing for the cache.
     recordContact: (id, options) => devices.recordContact(id, options),
     list: (query) => devices.list(query),
+    count: (query) => devices.count(query),
     async create(input) {
       const device = await devices.create(input);
       report({ kind: "changed", device });

@@ -6,6 +6,7 @@ import { Migrator, sql, type CreateTableBuilder, type Kysely, type Migration } f
 import { ServerError, ServerErrorCode } from "../../errors.js";
 import { delivery } from "./migration-0003-delivery.js";
 import { bootstrapMigration } from "./migration-bootstrap.js";
+import { groupsMigration } from "./migration-0008-groups.js";
 import { NOTIFICATION_COUNTER } from "./schema.js";
 
 export const SqlDialect = { Sqlite: "sqlite", Postgres: "postgres" } as const;
@@ -315,6 +316,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     "0002_list_indexes": listIndexes(),
     "0003_delivery": delivery(dialect === SqlDialect.Postgres),
     "0005_bootstrap": bootstrapMigration(dialect === SqlDialect.Postgres),
+    "0008_groups": groupsMigration(dialect),
   };
 }
 

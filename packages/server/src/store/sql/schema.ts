@@ -15,6 +15,10 @@ export interface Database {
   uploads: UploadsTable;
   ui_sessions: UiSessionsTable;
   api_tokens: ApiTokensTable;
+  device_attributes: DeviceAttributesTable;
+  device_mos: DeviceMosTable;
+  device_groups: DeviceGroupsTable;
+  group_members: GroupMembersTable;
 }
 
 export interface DevicesTable {
@@ -179,3 +183,32 @@ export interface ApiTokensTable {
 
 /** The counter row that holds the last NOTIFICATION-ID handed out. */
 export const NOTIFICATION_COUNTER = "notification-id";
+
+/** The DevInfo string leaves a filter selects on (selection/filter-eval.ts `devInfoValues`), one row each. */
+export interface DeviceAttributesTable {
+  device_id: string;
+  name: string;
+  value: string;
+}
+
+/** The distinct MOIDs of the device's MOS inventory (`mosMoids`), one row each. */
+export interface DeviceMosTable {
+  device_id: string;
+  moid: string;
+}
+
+/** Saved device groups: `static` (members in group_members) or `dynamic` (a filter). */
+export interface DeviceGroupsTable {
+  id: string;
+  kind: string;
+  description: string;
+  /** Canonical filter text of a dynamic group; null for a static one. */
+  filter: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface GroupMembersTable {
+  group_id: string;
+  device_id: string;
+}

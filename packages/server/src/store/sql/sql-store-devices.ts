@@ -11,6 +11,7 @@ import type { NotificationAddress } from "../types.js";
 import { prepared } from "./prepared.js";
 import { fromBuffer, onUniqueViolation, toBuffer, type Db, type SqlContext } from "./sql-context.js";
 import type { DevicesTable } from "./schema.js";
+import { selectionConditions, syncSelectionTables } from "./sql-selection.js";
 
 type DeviceRow = Selectable<DevicesTable>;
 
@@ -145,6 +146,7 @@ export function createSqlDevices(ctx: SqlContext): DeviceStore {
         const values = { ...newRow(id, DeviceState.Provisioned, now, false), ...patchColumns(patch, now) };
         await onUniqueViolation(() => trx.insertInto("devices").values(values).execute(), credentialConflict);
         if (patch.labels !== undefined) await replaceLabels(trx, id, patch.labels);
+        await syncSelectionTables(trx, id, patch);
         return requireDeviceRow(trx, id);
       });
       return toDevice(row);
@@ -195,6 +197,7 @@ export function createSqlDevices(ctx: SqlContext): DeviceStore {
           credentialConflict,
         );
         if (checked.labels !== undefined) await replaceLabels(trx, id, checked.labels);
+        await syncSelectionTables(trx, id, checked);
         return requireDeviceRow(trx, id);
       });
       return toDevice(row);
@@ -210,13 +213,9 @@ export function createSqlDevices(ctx: SqlContext): DeviceStore {
       }),
     list: async (query = {}) => {
       const limit = pageLimit(query);
-      let q = ctx.db().selectFrom("devices").selectAll();
-      if (query.state !== undefined) q = q.where("state", "=", query.state);
-      for (const [name, value] of Object.entries(query.labels ?? {})) {
-        q = q.where("id", "in", (eb) =>
-          eb.selectFrom("device_labels").select("device_id").where("name", "=", name).where("value", "=", value),
-        );
-      }
+      const db = ctx.db();
+      let q = db.selectFrom("devices").selectAll();
+      for (const condition of await selectionConditions(db, query, ctx.now(), "probe")) q = q.where(condition);
       if (query.cursor !== undefined) q = q.where("id", ">", decodeCursor(query.cursor, ["string"])[0]);
       const rows = await q
         .orderBy("id")
@@ -224,6 +223,13 @@ export function createSqlDevices(ctx: SqlContext): DeviceStore {
         .execute();
       const page = toPage(rows, limit, (r) => [r.id]);
       return { items: page.items.map(toDevice), nextCursor: page.nextCursor };
+    },
+    count: async (query = {}) => {
+      const db = ctx.db();
+      let q = db.selectFrom("devices").select((eb) => eb.fn.countAll<number | string | bigint>().as("n"));
+      for (const condition of await selectionConditions(db, query, ctx.now(), "set")) q = q.where(condition);
+      const row = await q.executeTakeFirstOrThrow();
+      return Number(row.n);
     },
   };
 }

@@ -10,6 +10,7 @@ import { createSqlBootstrap } from "./sql-store-bootstrap.js";
 import { createSqlAlerts, createSqlNotifications } from "./sql-store-alerts.js";
 import { createSqlCommands } from "./sql-store-commands.js";
 import { createSqlDevices } from "./sql-store-devices.js";
+import { createSqlGroups } from "./sql-store-groups.js";
 import { createSqlRepository } from "./sql-store-repository.js";
 import { createSqlSessions } from "./sql-store-sessions.js";
 import { createSqlRetention } from "./sql-retention.js";
@@ -26,6 +27,7 @@ export function createParts(ctx: SqlContext): StoreParts {
     uiSessions: createSqlUiSessions(ctx),
     apiTokens: createSqlApiTokens(ctx),
     bootstrap: createSqlBootstrap(ctx),
+    groups: createSqlGroups(ctx),
   };
 }
 
