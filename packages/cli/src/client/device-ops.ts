@@ -118,7 +118,8 @@ export const DEVICE_OPS: Readonly<Record<string, DeviceOp>> = { tree, set, alert
 export function deviceOpHandler(client: DmClient): (op: string, args: Record<string, unknown>) => Promise<OpResult> {
   return (op, args) => {
     const run = Object.hasOwn(DEVICE_OPS, op) ? DEVICE_OPS[op] : undefined;
-    if (run === undefined) return Promise.reject(bad(`unknown operation "${op}" (${Object.keys(DEVICE_OPS).join(", ")})`));
+    if (run === undefined)
+      return Promise.reject(bad(`unknown operation "${op}" (${Object.keys(DEVICE_OPS).join(", ")})`));
     return run(client, args);
   };
 }

@@ -180,7 +180,8 @@ export function controlRequest(
       if (nl < 0) return;
       finish(() => {
         const a = parseAnswer(buffered.slice(0, nl));
-        if (a === undefined) reject(new ControlUnavailable(`the daemon on ${path} sent an answer that is not JSON`, false));
+        if (a === undefined)
+          reject(new ControlUnavailable(`the daemon on ${path} sent an answer that is not JSON`, false));
         else if (a.ok) resolve(a.result);
         else reject(new RemoteError(a.error));
       });
