@@ -119,7 +119,8 @@ test(
     const badValue = await runClient(["set", "-c", device.config, MTU, "not-a-number"]);
     assert.equal(badValue.exitCode, 1);
     assert.match(badValue.err, /^error: /);
-    assert.ok(daemon.client.getValue(MTU).ok && daemon.client.getValue(MTU).value === 1400);
+    const unchanged = daemon.client.getValue(MTU);
+    assert.ok(unchanged.ok && unchanged.value === 1400);
 
     // Typed errors on the socket: an unknown operation, a line that is not JSON.
     const socket = join(stateDir, "control.sock");
