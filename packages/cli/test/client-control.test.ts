@@ -85,7 +85,9 @@ test(
     });
     const stateDir = join(device.dir, "state");
 
-    let { daemon, lines } = await startDaemon(device.config);
+    const first = await startDaemon(device.config);
+    const lines = first.lines;
+    let daemon = first.daemon;
     let running = true;
     t.after(async () => {
       if (running) await daemon.stop();
@@ -138,7 +140,7 @@ test(
     // Without a daemon, `set` edits the state under the lock; the next daemon starts from it.
     const offline = await runClient(["set", "-c", device.config, MTU, "1300"]);
     assert.equal(offline.exitCode, 0, offline.err);
-    ({ daemon, lines } = await startDaemon(device.config));
+    ({ daemon } = await startDaemon(device.config));
     running = true;
     const restarted = daemon.client.getValue(MTU);
     assert.ok(restarted.ok && restarted.value === 1300, "the daemon starts from the value set without it");

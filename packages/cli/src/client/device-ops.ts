@@ -114,14 +114,17 @@ const alert: DeviceOp = async (client, args) => {
 
 export const DEVICE_OPS: Readonly<Record<string, DeviceOp>> = { tree, set, alert };
 
+/** Runs one of DEVICE_OPS by name; an unknown name is CONTROL_REQUEST. */
+export function runOp(op: string, client: DmClient, args: Record<string, unknown>): Promise<OpResult> {
+  const run = Object.hasOwn(DEVICE_OPS, op) ? DEVICE_OPS[op] : undefined;
+  if (run === undefined)
+    return Promise.reject(bad(`unknown operation "${op}" (${Object.keys(DEVICE_OPS).join(", ")})`));
+  return run(client, args);
+}
+
 /** The daemon's control-socket handler: one of DEVICE_OPS on its running client. */
 export function deviceOpHandler(client: DmClient): (op: string, args: Record<string, unknown>) => Promise<OpResult> {
-  return (op, args) => {
-    const run = Object.hasOwn(DEVICE_OPS, op) ? DEVICE_OPS[op] : undefined;
-    if (run === undefined)
-      return Promise.reject(bad(`unknown operation "${op}" (${Object.keys(DEVICE_OPS).join(", ")})`));
-    return run(client, args);
-  };
+  return (op, args) => runOp(op, client, args);
 }
 
 /** An answer from the socket read back as an OpResult (a daemon of another version could send anything). */

@@ -16,7 +16,7 @@ import {
 } from "@omadm/client";
 import { UsageError } from "../cli-errors.js";
 import { type Device, type OpenDeviceOptions, openDevice } from "./device.js";
-import { DEVICE_OPS, type OpResult, asOpResult } from "./device-ops.js";
+import { type OpResult, asOpResult, runOp } from "./device-ops.js";
 
 /** How long a command waits for a daemon that is starting, or for another command that holds the lock. */
 export const LOCK_WAIT_MS = 10_000;
@@ -66,7 +66,7 @@ export async function withLockedDevice<T>(
 export async function runDeviceOp(
   config: DeviceConfig,
   options: OpenDeviceOptions,
-  op: keyof typeof DEVICE_OPS & string,
+  op: "tree" | "set" | "alert",
   args: Record<string, unknown>,
 ): Promise<OpResult> {
   const { controlSocket } = stateDirLayout(config.stateDir);
@@ -80,7 +80,7 @@ export async function runDeviceOp(
       }
       try {
         // No wait here: a LOCKED holder may be a daemon about to open its socket, which the next round asks.
-        return await withLockedDevice(config, options, (device) => DEVICE_OPS[op]!(device.client, args), 0);
+        return await withLockedDevice(config, options, (device) => runOp(op, device.client, args), 0);
       } catch (error) {
         if (!(error instanceof DmClientError && error.code === DmClientErrorCode.LOCKED) || Date.now() > deadline) {
           throw error;

@@ -32,8 +32,8 @@ export function createPendingNotifications(newId: () => string): PendingNotifica
     chooseBearer(id, bearer) {
       const r = entries.get(id);
       if (r === undefined) return undefined;
-      const { preferred: _waited, ...rest } = r;
-      const next = { ...rest, bearer };
+      const next: PendingNotificationRecord = { ...r, bearer };
+      delete (next as { preferred?: unknown }).preferred;
       entries.set(id, next);
       changed();
       return next;

@@ -47,17 +47,17 @@ export function parseControlRequest(
     return { ok: false, id: null, error: requestError("the request must be a JSON object") };
   }
   const r = o as Record<string, unknown>;
-  const id = r.id ?? null;
+  const id: unknown = r.id ?? null;
   if (typeof r.op !== "string" || r.op === "") return { ok: false, id, error: requestError('"op" must be a string') };
-  const args = r.args ?? {};
-  if (typeof args !== "object" || args === null || Array.isArray(args)) {
+  const args: unknown = r.args ?? {};
+  if (typeof args !== "object" || Array.isArray(args)) {
     return { ok: false, id, error: requestError('"args" must be an object') };
   }
   return { ok: true, id, op: r.op, args: args as Record<string, unknown> };
 }
 
 function errorAnswer(id: unknown, error: unknown): ControlAnswer {
-  const code = error instanceof OmadmError ? error.code : DmClientErrorCode.CONTROL_FAILED;
+  const code: string = error instanceof OmadmError ? (error as OmadmError).code : DmClientErrorCode.CONTROL_FAILED;
   return { id, ok: false, error: { code, message: errorMessage(error) } };
 }
 
@@ -107,7 +107,10 @@ function serveConnection(socket: Socket, handle: ControlHandler): void {
       if (line.trim() === "") continue;
       const req = parseControlRequest(line);
       chain = chain.then(async () => {
-        if (!req.ok) return answer(errorAnswer(req.id, req.error));
+        if (!req.ok) {
+          answer(errorAnswer(req.id, req.error));
+          return;
+        }
         try {
           answer({ id: req.id, ok: true, result: (await handle(req.op, req.args)) ?? null });
         } catch (error) {

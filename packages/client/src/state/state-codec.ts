@@ -93,7 +93,7 @@ function grant(o: Record<string, unknown>, p: string): AccessGrant {
 function bearers(v: unknown, path: string): number[] {
   return array(v, path).map((b, i) => {
     const n = count(b, `${path}[${i}]`);
-    if (n < 1 || n > 255) throw new Invalid(`${path}[${i}]`, "must be a CON-TYPE (1-255)");
+    if (n > 255) throw new Invalid(`${path}[${i}]`, "must be a CON-TYPE (0-255)");
     return n;
   });
 }
