@@ -99,6 +99,27 @@ export { AuthErrorCode, HttpAuthError } from "./http/http-auth.js";
 export { createMemoryStateStore, type StateStore } from "./state/state-store.js";
 export { createFileStateStore, type FileStateStoreOptions } from "./state/file-state-store.js";
 export { nodeStateFs, type StateFileHandle, type StateFs } from "./state/state-fs.js";
+export {
+  acquireStateLock,
+  CONTROL_SOCKET,
+  LOCK_FILE,
+  type LockHolder,
+  lockHolder,
+  prepareStateDir,
+  STATE_FILE,
+  type StateDirLayout,
+  stateDirLayout,
+  type StateLock,
+} from "./state/state-dir.js";
+export {
+  type ControlAnswer,
+  type ControlHandler,
+  type ControlServer,
+  controlRequest,
+  isNoDaemon,
+  listenControlSocket,
+  MAX_REQUEST_BYTES,
+} from "./state/control-socket.js";
 export type {
   ClientStateDocument,
   ClientStateRecords,

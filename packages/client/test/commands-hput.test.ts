@@ -71,6 +71,25 @@ test("HPUT: 415 with OMADM-Accept is retried once in a listed type the client wr
   assert.deepEqual(bodyJson(reqs[1]!), [{ DDF: DDF_URL, ClientURI: `${SENSOR}/left/ID`, MOData: { ID: "GPS" } }]);
 });
 
+test("HPUT: 415 whose OMADM-Accept lists only the type just sent is retried once in it, not answered 406", async (t) => {
+  const h = testHarness(t);
+  const p = path();
+  // §4.2: retry once in a listed type the client supports; 406 only when there is none. Here the one listed type
+  // is the one the client sent: the retry uses it, and the repository takes the second attempt.
+  let refused = false;
+  repo.route(p, () => {
+    if (refused) return { status: 204 };
+    refused = true;
+    return { status: 415, headers: { "OMADM-Accept": "application/dmmo+json" } };
+  });
+  const { status } = await h.run({ name: "HPUT", serverUri: repo.base + p, clientUris: [`${SENSOR}/left/ID`] });
+  assert.equal(status.sc, 200);
+  assert.deepEqual(
+    requestsTo(p).map((r) => r.headers["content-type"]),
+    ["application/dmmo+json", "application/dmmo+json"],
+  );
+});
+
 test("HPUT: 415 whose OMADM-Accept lists nothing the client writes is 406, with no retry", async (t) => {
   const h = testHarness(t);
   const p = path();

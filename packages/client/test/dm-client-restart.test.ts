@@ -138,6 +138,11 @@ test(
       reportsUp = true;
       assert.equal((await b.t.client.runSession("dm1")).kind, "completed");
       await b.t.client.idle();
+      // It failed once before the restart: it waits for its back-off (asyncReports.retryBaseMs, 30 s) first.
+      assert.equal(server.received.at(-1)?.path, "/dm");
+      b.t.clock.advance(30_000);
+      b.t.timers.runAll();
+      await b.t.client.idle();
       const retry = server.received.at(-1)!;
       assert.equal(retry.path, "/reports");
       const report = p1Of(retry).Alert?.find((x) => x.AlertType === AT_EXEC_COMPLETE);

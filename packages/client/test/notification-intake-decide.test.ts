@@ -12,7 +12,7 @@ import {
   RejectReason,
   evaluateNotification,
 } from "../src/notification/intake.js";
-import { RECENT_ID_CAPACITY, RECENT_ID_TTL_MS, createRecentNotificationIds } from "../src/notification/recent-ids.js";
+import { RECENT_ID_TTL_MS, createRecentNotificationIds } from "../src/notification/recent-ids.js";
 import type { DmAccount } from "../src/tree/dmacc.js";
 
 const enc = new TextEncoder();
@@ -207,17 +207,29 @@ test("chooseBearer: never picks an unavailable bearer; defers only when no liste
   );
 });
 
-test("the duplicate cache forgets after 24 h and keeps at most 256 ids, oldest out first", () => {
-  const cache = createRecentNotificationIds();
+test("the duplicate cache remembers an id for the whole acceptance window, never evicting it for a count", () => {
+  assert.equal(RECENT_ID_TTL_MS, (3600 + 300) * 1000, "maxAgeSeconds + maxFutureSeconds by default");
+  const cache = createRecentNotificationIds([], { capacityPerAccount: 300 });
   cache.record("dm1", 1, NOW);
   assert.equal(cache.has("dm1", 1, NOW + RECENT_ID_TTL_MS - 1), true);
   assert.equal(cache.has("dm1", 1, NOW + RECENT_ID_TTL_MS), false);
   assert.equal(cache.has("dm2", 1, NOW), false);
-  for (let i = 2; i <= RECENT_ID_CAPACITY + 1; i++) cache.record("dm1", i, NOW + i);
-  assert.equal(cache.size, RECENT_ID_CAPACITY);
-  assert.equal(cache.has("dm1", 1, NOW + 1000), false, "the oldest id was evicted");
-  assert.equal(cache.has("dm1", 2, NOW + 1000), true);
-  assert.equal(cache.records(NOW + RECENT_ID_TTL_MS + 2).length, RECENT_ID_CAPACITY - 1);
+  // 299 newer ids fill the account's cap: the first is still remembered, and the account is now full.
+  for (let i = 2; i <= 300; i++) cache.record("dm1", i, NOW + i);
+  assert.equal(cache.has("dm1", 1, NOW + 1000), true, "the oldest id is still inside its window");
+  assert.equal(cache.isFull("dm1", NOW + 1000), true);
+  assert.equal(cache.isFull("dm2", NOW + 1000), false, "the cap is per account");
+  // Once the oldest ids age out, room comes back.
+  assert.equal(cache.isFull("dm1", NOW + RECENT_ID_TTL_MS + 2), false);
+  assert.equal(cache.records(NOW + RECENT_ID_TTL_MS + 2).length, 298);
+});
+
+test("a notification from an account whose window is full is refused (too-many), not remembered over an old id", () => {
+  const bytes = encodeNotification(n({ serverId: "plain", notificationId: 9 }));
+  const d = evaluateNotification(bytes, SOURCE, ctx({ accounts: [noNoti], isFull: () => true }), {
+    allowUnauthenticated: true,
+  });
+  assert.deepEqual([d.kind, "reason" in d ? d.reason : undefined], [IntakeKind.Reject, RejectReason.TOO_MANY]);
 });
 
 test("the duplicate cache round-trips through its records (what the persistent state saves)", () => {
@@ -228,7 +240,7 @@ test("the duplicate cache round-trips through its records (what the persistent s
   assert.equal(b.has("dm1", 5, NOW + 20), true);
   assert.equal(b.has("legacy", 5, NOW + 20), true);
   assert.equal(b.has("dm1", 6, NOW + 20), false);
-  assert.equal(createRecentNotificationIds(a.records(NOW), { capacity: 1 }).size, 1);
+  assert.equal(createRecentNotificationIds(a.records(NOW), { ttlMs: 5 }).size, 1, "aged-out records are dropped");
 });
 
 test("evaluateNotification is total: arbitrary bytes give a decision, never an exception", () => {

@@ -147,9 +147,10 @@ test("a corrupt, foreign or newer file gives a typed error, never an exception",
     [full.slice(0, Math.floor(full.length / 2)), ErrorCode.STATE_CORRUPT],
     [new Uint8Array([0xff, 0xfe, 0x00, 0x7b]), ErrorCode.STATE_CORRUPT],
     ["", ErrorCode.STATE_CORRUPT],
-    ['{"format":"something-else","version":1}', ErrorCode.STATE_CORRUPT],
+    ['{"format":"something-else","version":2}', ErrorCode.STATE_CORRUPT],
     ["[1,2,3]", ErrorCode.STATE_CORRUPT],
-    [full.replace('"version":1', '"version":2'), ErrorCode.STATE_VERSION],
+    [full.replace('"version":2', '"version":3'), ErrorCode.STATE_VERSION],
+    [full.replace('"version":2', '"version":0'), ErrorCode.STATE_VERSION],
     [full.replace('"subscriptions":[{"srvId":"srvA"', '"subscriptions":[{"srvId":7'), ErrorCode.STATE_CORRUPT],
   ];
   for (const [content, code] of cases) {

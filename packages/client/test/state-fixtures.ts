@@ -82,7 +82,11 @@ export const RECORDS: ClientStateRecords = {
   pendingAlerts: [{ id: "al-1", srvId: "srvA", alert, queuedAt: 1_700_000_000_003 }],
   pendingReports: [
     { id: "rep-1", srvId: "srvA", serverUri: "https://a.example/async/7", alert, createdAt: 1_700_000_000_004 },
-    { id: "rep-2", srvId: "srvA", alert, createdAt: 1_700_000_000_005 },
+    { id: "rep-2", srvId: "srvA", alert, createdAt: 1_700_000_000_005, attempts: 2, nextAttemptAt: 1_700_000_060_000 },
+  ],
+  pendingNotifications: [
+    { id: "n-1", srvId: "srvA", notificationId: 4661, reqMos: true, bearer: 3, receivedAt: 1_700_000_000_006 },
+    { id: "n-2", srvId: "srvA", reqMos: false, preferred: [1, 2], receivedAt: 1_700_000_000_007 },
   ],
 };
 

@@ -157,10 +157,17 @@ test("a state file without pendingSince (written before it existed) loads, and i
   const repo = "/repo/old";
   accepting.set(repo, true);
   await (await subscribed(file, repo)).close();
-  // Rewrite the subscriptions exactly as the earlier build wrote them: four fields, same format and version.
+  // Rewrite the document exactly as the version-1 build wrote it: subscriptions with four fields, no pending
+  // notifications; it is read as version 2 (the migration in state-codec.ts).
   const path = join(dir, file);
-  const doc = JSON.parse(readFileSync(path, "utf8")) as { version: number; subscriptions: Record<string, unknown>[] };
-  assert.equal(doc.version, 1);
+  const doc = JSON.parse(readFileSync(path, "utf8")) as {
+    version: number;
+    subscriptions: Record<string, unknown>[];
+    pendingNotifications?: unknown;
+  };
+  assert.equal(doc.version, 2);
+  doc.version = 1;
+  delete doc.pendingNotifications;
   doc.subscriptions = doc.subscriptions.map((r) => ({
     srvId: r.srvId,
     clientUri: r.clientUri,

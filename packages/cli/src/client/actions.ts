@@ -1,10 +1,22 @@
-// The bodies of `omadm client run|daemon|tree|set|alert` (see index.ts): each opens the device from its config
-// file, does its one thing and closes it. Loaded by index.ts only when a client command runs.
-import type { DmClient, DmClientEventName, DmClientLogger } from "@omadm/client";
+// The bodies of `omadm client run|daemon|tree|set|alert` (see index.ts). `daemon` holds the state lock while it
+// runs and answers `tree`, `set` and `alert` on its control socket; `run` opens the device under the lock; `tree`,
+// `set` and `alert` go to a running daemon or else open the device under the lock (state-access.ts,
+// docs/client-state.md). Loaded by index.ts only when a client command runs.
+import {
+  type ControlServer,
+  type DmClient,
+  type DmClientEventName,
+  type DmClientLogger,
+  acquireStateLock,
+  listenControlSocket,
+  prepareStateDir,
+} from "@omadm/client";
 import { errorMessage } from "@omadm/protocol/omadm-error";
 import { UsageError } from "../cli-errors.js";
-import { describeListener, openDevice, type Device } from "./device.js";
-import { EVENT_LINES, formatMoData, formatTree, scalar } from "./format.js";
+import { type Device, type OpenDeviceOptions, describeListener, openDevice, readDeviceConfig } from "./device.js";
+import { deviceOpHandler } from "./device-ops.js";
+import { EVENT_LINES } from "./format.js";
+import { runDeviceOp, withLockedDevice } from "./state-access.js";
 import {
   ClientExitCode,
   type AlertFlags,
@@ -37,8 +49,8 @@ function cliLogger(deps: ClientCommandDeps, verbose: boolean): DmClientLogger {
   };
 }
 
-function open(deps: ClientCommandDeps, flags: CommonFlags, listen = false): Device {
-  return openDevice(flags.config, { listen, logger: cliLogger(deps, flags.verbose === true) });
+function openOptions(deps: ClientCommandDeps, flags: CommonFlags, listen = false): OpenDeviceOptions {
+  return { listen, logger: cliLogger(deps, flags.verbose === true) };
 }
 
 function print(deps: ClientCommandDeps, lines: readonly string[]): void {
@@ -70,22 +82,29 @@ function serverOf(device: Device, named: string | undefined): string {
 }
 
 export async function runOnce(deps: ClientCommandDeps, flags: CommonFlags & { server?: string }): Promise<number> {
-  const device = open(deps, flags);
-  try {
-    await device.client.start();
+  const config = readDeviceConfig(flags.config);
+  return withLockedDevice(config, openOptions(deps, flags), async (device) => {
     // Every session is printed as it ends: this one and any that follow (asynchronous EXEC reports, §4.4).
     printEvents(deps, device.client, ["session", "alert-queued"]);
     const outcome = await device.client.runSession(serverOf(device, flags.server));
     await device.client.idle();
     await device.client.flushSubscriptions();
     return outcome.kind === "completed" ? ClientExitCode.Ok : ClientExitCode.Failed;
-  } finally {
-    await device.close();
-  }
+  });
 }
 
 export async function daemon(deps: ClientCommandDeps, flags: CommonFlags): Promise<number> {
-  const device = open(deps, flags, true);
+  const config = readDeviceConfig(flags.config);
+  // The daemon holds the state lock while it runs: it alone writes the state; commands ask it over the socket.
+  const layout = await prepareStateDir(config.stateDir);
+  const lock = await acquireStateLock(layout, "daemon");
+  let device: Device;
+  try {
+    device = openDevice(config, openOptions(deps, flags, true));
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
   printEvents(deps, device.client, [
     "session-start",
     "session",
@@ -100,11 +119,21 @@ export async function daemon(deps: ClientCommandDeps, flags: CommonFlags): Promi
     await device.client.start({ sendBootstrapComplete: true });
   } catch (error) {
     await device.close();
+    await lock.release();
+    throw error;
+  }
+  let control: ControlServer;
+  try {
+    control = await listenControlSocket(layout.controlSocket, deviceOpHandler(device.client));
+  } catch (error) {
+    await device.close();
+    await lock.release();
     throw error;
   }
   const listeners = device.listeners.map(describeListener);
   print(deps, [
     `omadm client ${device.client.devId} is running (state in ${device.config.stateDir})`,
+    `  control socket ${layout.controlSocket}`,
     ...(listeners.length === 0
       ? ["  no notification listeners configured"]
       : listeners.map((l) => `  listening on ${l}`)),
@@ -113,7 +142,9 @@ export async function daemon(deps: ClientCommandDeps, flags: CommonFlags): Promi
     client: device.client,
     listeners,
     stop: async () => {
+      await control.close();
       await device.close();
+      await lock.release();
       print(deps, [`omadm client ${device.client.devId} stopped`]);
     },
   };
@@ -140,85 +171,27 @@ function stopOnSignals(running: RunningDaemon): void {
   });
 }
 
-export async function tree(deps: ClientCommandDeps, flags: CommonFlags, uri: string | undefined): Promise<number> {
-  const device = open(deps, flags);
-  try {
-    await device.client.start();
-    if (uri === undefined) {
-      print(deps, formatTree(device.client.tree));
-      return ClientExitCode.Ok;
-    }
-    const nodes = device.client.read(uri);
-    if (!nodes.ok) throw new Error(nodes.error.message);
-    if (nodes.value.length === 0) throw new Error(`${uri} selects no node`);
-    for (const n of nodes.value) {
-      const data = device.client.tree.read(n.moid, n.miid, n.path);
-      if (!data.ok) continue;
-      const value = Object.values(data.value)[0] ?? null;
-      if (value !== null && typeof value === "object") print(deps, [n.clientUri, ...formatMoData(value)]);
-      else print(deps, [`${n.clientUri} = ${scalar(value)}`]);
-    }
-    return ClientExitCode.Ok;
-  } finally {
-    await device.close();
-  }
+async function deviceOp(
+  deps: ClientCommandDeps,
+  flags: CommonFlags,
+  op: "tree" | "set" | "alert",
+  args: Record<string, unknown>,
+): Promise<number> {
+  const r = await runDeviceOp(readDeviceConfig(flags.config), openOptions(deps, flags), op, args);
+  print(deps, r.lines);
+  return r.exitCode;
 }
 
-export async function set(deps: ClientCommandDeps, flags: CommonFlags, uri: string, value: string): Promise<number> {
-  const device = open(deps, flags);
-  try {
-    await device.client.start();
-    const r = await device.client.setValue(uri, value);
-    if (!r.ok) throw new Error(r.error.message);
-    const now = device.client.getValue(uri);
-    const shown = now.ok ? (now.value instanceof Uint8Array ? `${now.value.length} bytes` : String(now.value)) : value;
-    print(deps, [`${uri} = ${shown}${r.value.changed ? "" : " (unchanged)"}`]);
-    // Subscribers hear about the change now (§4.10): the reporter's debounce would outlive this command.
-    await device.client.flushSubscriptions();
-    return ClientExitCode.Ok;
-  } finally {
-    await device.close();
-  }
+export function tree(deps: ClientCommandDeps, flags: CommonFlags, uri: string | undefined): Promise<number> {
+  return deviceOp(deps, flags, "tree", uri === undefined ? {} : { uri });
 }
 
-export async function alert(deps: ClientCommandDeps, flags: AlertFlags, alertType: string): Promise<number> {
-  if (flags.data !== undefined && flags.dataType === undefined) {
-    throw new UsageError("--data needs --data-type (a Generic Alert with Data MUST have a DataType)");
-  }
-  const device = open(deps, flags);
-  try {
-    await device.client.start();
-    const serverId = serverOf(device, flags.server);
-    const r = await device.client.raiseAlert(serverId, {
-      AlertType: alertType,
-      ...(flags.source === undefined ? {} : { SourceURI: flags.source }),
-      ...(flags.target === undefined ? {} : { TargetURI: flags.target }),
-      ...(flags.mark === undefined ? {} : { Mark: flags.mark as "informational" }),
-      ...(flags.dataType === undefined ? {} : { DataType: flags.dataType }),
-      ...(flags.data === undefined ? {} : { Data: parseData(flags.data) }),
-    });
-    if (!r.ok) throw new UsageError(`the alert is not valid: ${r.error.message}`);
-    if (flags.now !== true) {
-      print(deps, [`alert ${r.value.id} queued for ${serverId}; it goes with the next session`]);
-      return ClientExitCode.Ok;
-    }
-    printEvents(deps, device.client, ["session"]);
-    const outcome = await device.client.runSession(serverId);
-    await device.client.idle();
-    const sent = outcome.deliveredAlertIds.includes(r.value.id);
-    print(deps, [
-      sent ? `alert ${r.value.id} sent to ${serverId}` : `alert ${r.value.id} stays queued for ${serverId}`,
-    ]);
-    return sent ? ClientExitCode.Ok : ClientExitCode.Failed;
-  } finally {
-    await device.close();
-  }
+export function set(deps: ClientCommandDeps, flags: CommonFlags, uri: string, value: string): Promise<number> {
+  return deviceOp(deps, flags, "set", { uri, value });
 }
 
-function parseData(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
+export function alert(deps: ClientCommandDeps, flags: AlertFlags, alertType: string): Promise<number> {
+  const { server, source, target, mark, dataType, data, now } = flags;
+  const args = { alertType, server, source, target, mark, dataType, data, now: now === true };
+  return deviceOp(deps, flags, "alert", JSON.parse(JSON.stringify(args)) as Record<string, unknown>);
 }

@@ -3,8 +3,7 @@
 // listeners (daemon only) and the browser launcher. Everything the client needs is created here and closed by
 // `close()`, so a command never leaves a socket or timer behind.
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, mkdirSync } from "node:fs";
 import { notificationTopic } from "@omadm/protocol";
 import { ConfigProblem } from "../cli-errors.js";
 import {
@@ -24,6 +23,7 @@ import {
   createAccountHttpClient,
   loadDeviceConfig,
   nodeStateFs,
+  stateDirLayout,
 } from "@omadm/client";
 
 /** Node timers, kept referenced: `client run` waits for delayed EXEC results before it exits. */
@@ -50,11 +50,18 @@ export interface OpenDeviceOptions {
   readonly logger: DmClientLogger;
 }
 
-export function openDevice(configPath: string, options: OpenDeviceOptions): Device {
+/** Reads and checks a device config file; a problem is a ConfigProblem naming the file and the key. */
+export function readDeviceConfig(configPath: string): DeviceConfig {
   const loaded = loadDeviceConfig(configPath);
   if (!loaded.ok) throw new ConfigProblem(`${configPath}: ${loaded.error.message}`, loaded.error);
-  const config = loaded.value;
-  mkdirSync(config.stateDir, { recursive: true });
+  return loaded.value;
+}
+
+/** The device of a config; the caller holds the state directory's lock (docs/client-state.md). */
+export function openDevice(config: DeviceConfig, options: OpenDeviceOptions): Device {
+  // Owner-only: the state holds the accounts' secrets, and the daemon's control socket lives there.
+  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  chmodSync(config.stateDir, 0o700);
   // Each account's own TLS credentials (Auth/Bootstrap, Auth/Trsp) go only to its server; the config's are the base.
   const holder: { client?: DmClient } = {};
   const http = createAccountHttpClient({
@@ -67,7 +74,7 @@ export function openDevice(configPath: string, options: OpenDeviceOptions): Devi
   );
   const client = createDmClient(
     {
-      stateStore: createFileStateStore({ fs: nodeStateFs() }, { path: join(config.stateDir, "state.json") }),
+      stateStore: createFileStateStore({ fs: nodeStateFs() }, { path: stateDirLayout(config.stateDir).stateFile }),
       http,
       transports,
       ...(config.browser === undefined ? {} : { browser: browserFor(config.browser) }),

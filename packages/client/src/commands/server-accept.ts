@@ -63,8 +63,10 @@ export function chooseSendType(
 }
 
 /**
- * docs/protocol.md §4.10 / §1.6: after a 415 carrying `OMADM-Accept`, the supported type to retry with — one the list
- * accepts and that differs from the type just refused — or undefined when there is none (→ 406 for HPUT/HPOST).
+ * docs/protocol.md §4.2 / §4.10 / §1.6: after a 415 carrying `OMADM-Accept`, the type to retry once with — a listed
+ * type this client writes, preferring one other than the type just refused (the receiver may list that type and
+ * still have refused the body, e.g. for a parameter; one retry in it is what the rule asks) — or undefined only
+ * when the list names no type this client writes (→ 406 for HPUT/HPOST).
  */
 export function chooseRetryType(
   supported: readonly string[],
@@ -75,6 +77,6 @@ export function chooseRetryType(
   const ranges = parseAccept(omadmAccept);
   if (!ranges.ok) return undefined;
   const refusedEssence = mediaTypeEssence(refused);
-  const candidates = supported.filter((t) => t !== refusedEssence);
-  return chooseMediaType(ranges.value, candidates);
+  const others = supported.filter((t) => t !== refusedEssence);
+  return chooseMediaType(ranges.value, others) ?? chooseMediaType(ranges.value, supported);
 }

@@ -295,6 +295,17 @@ export const DeviceConfigSchema = Type.Object(
               description: "A notification whose TIMESTAMP is further in the future is dropped.",
             }),
           ),
+          maxRecentIds: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: 65536,
+              default: 4096,
+              description:
+                "NOTIFICATION-IDs remembered per account for duplicate detection, each for maxAgeSeconds + " +
+                "maxFutureSeconds (docs/protocol.md §2.4); an account that sends more inside that window is refused " +
+                "(reason too-many) until some age out.",
+            }),
+          ),
         },
         {
           additionalProperties: false,
@@ -326,6 +337,41 @@ export const DeviceConfigSchema = Type.Object(
         description:
           "Accept a notification when neither the account has credentials nor a digest is present (docs/protocol.md §2.5).",
       }),
+    ),
+    asyncReports: Type.Optional(
+      Type.Object(
+        {
+          maxAttempts: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              default: 5,
+              description:
+                "Report sessions tried for one asynchronous EXEC result (docs/protocol.md §4.4) before it is " +
+                "dropped with a report-dropped event and one warning.",
+            }),
+          ),
+          retryBaseMs: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              default: 30_000,
+              description: "Wait after the first failed attempt; it doubles after each further one.",
+            }),
+          ),
+          retryMaxMs: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              default: 3_600_000,
+              description: "The longest wait between two attempts.",
+            }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "Retries of asynchronous EXEC reports whose session failed, with exponential back-off, across sessions " +
+            "and restarts (docs/client-state.md).",
+        },
+      ),
     ),
     subDebounceMs: Type.Optional(
       Type.Integer({

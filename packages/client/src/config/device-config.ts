@@ -106,6 +106,13 @@ export interface DeviceConfig {
     readonly bearers: readonly ConType[];
     readonly maxAgeSeconds?: number;
     readonly maxFutureSeconds?: number;
+    readonly maxRecentIds?: number;
+  };
+  /** Back-off of failed asynchronous EXEC reports (defaults in report-retry.ts). */
+  readonly asyncReports: {
+    readonly maxAttempts?: number;
+    readonly retryBaseMs?: number;
+    readonly retryMaxMs?: number;
   };
   readonly browser?: readonly string[];
   /** Absolute path of the state directory. */
@@ -276,7 +283,9 @@ function resolveConfig(json: DeviceConfigJson, options: ParseDeviceConfigOptions
       bearers: (notifications.bearers ?? [ConType.WIRELINE]) as ConType[],
       ...(notifications.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: notifications.maxAgeSeconds }),
       ...(notifications.maxFutureSeconds === undefined ? {} : { maxFutureSeconds: notifications.maxFutureSeconds }),
+      ...(notifications.maxRecentIds === undefined ? {} : { maxRecentIds: notifications.maxRecentIds }),
     },
+    asyncReports: json.asyncReports ?? {},
     ...(json.browser === undefined ? {} : { browser: json.browser }),
     stateDir: path(json.stateDir ?? "state"),
     allowHttp: json.allowHttp === true,

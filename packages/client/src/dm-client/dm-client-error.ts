@@ -1,5 +1,6 @@
 // Errors the DmClient facade throws or rejects with (its results and sessions never throw; these are misuse or
-// an unusable configuration/state). Stable codes, as the transports' errors have.
+// an unusable configuration/state), and the errors of the state directory's lock and control socket
+// (docs/client-state.md). Stable codes, as the transports' errors have.
 import { OmadmError } from "@omadm/protocol";
 
 export const DmClientErrorCode = {
@@ -11,6 +12,14 @@ export const DmClientErrorCode = {
   UNKNOWN_SERVER: "OMADM_CLIENT_UNKNOWN_SERVER",
   /** The client was stopped before the session could run. */
   STOPPED: "OMADM_CLIENT_STOPPED",
+  /** Another live process holds the state directory's lock (a daemon, or a command editing the state). */
+  LOCKED: "OMADM_CLIENT_LOCKED",
+  /** A control-socket request is not valid JSON, too long, or names an unknown operation or bad arguments. */
+  CONTROL_REQUEST: "OMADM_CLIENT_CONTROL_REQUEST",
+  /** The control socket could not be reached, or it closed before answering. */
+  CONTROL_UNAVAILABLE: "OMADM_CLIENT_CONTROL_UNAVAILABLE",
+  /** The daemon refused or failed the operation (the message says why: a bad ClientURI, a value out of range …). */
+  CONTROL_FAILED: "OMADM_CLIENT_CONTROL_FAILED",
 } as const;
 export type DmClientErrorCode = (typeof DmClientErrorCode)[keyof typeof DmClientErrorCode];
 

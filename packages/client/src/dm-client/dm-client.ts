@@ -34,6 +34,9 @@ import { type BearerAvailability, staticBearerAvailability } from "../notificati
 import type { IntakeDecision } from "../notification/intake.js";
 import type { NotificationSource } from "../notification/transports/notification-transport.js";
 import { createRecentNotificationIds, type RecentNotificationIds } from "../notification/recent-ids.js";
+import { createPendingNotifications } from "../notification/pending-notifications.js";
+import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_FUTURE_SECONDS } from "../notification/intake.js";
+import { reportRetryPolicy } from "./report-retry.js";
 import { createAlertOutbox } from "../session/alert-outbox.js";
 import type { OutboxAlert } from "../session/contracts.js";
 import type { SessionOutcome, SessionTrigger } from "../session/session-types.js";
@@ -99,10 +102,12 @@ class DmClientImpl implements DmClient {
       access: this.#access,
       subscriptions,
       defaults: createDefaultUriStore(),
-      recentIds: createRecentNotificationIds(),
+      recentIds: createRecentNotificationIds([], this.#recentIdOptions()),
       outbox,
       queuedAt: new Map(),
       bootstrapPending: new Set(),
+      reportAttempts: new Map(),
+      pendingNotifications: createPendingNotifications(() => `n-${Buffer.from(deps.random(8)).toString("hex")}`),
     };
     this.#bearer = deps.bearer ?? staticBearerAvailability(config.notifications.bearers);
     this.#saver = createStateSaver({
@@ -169,6 +174,9 @@ class DmClientImpl implements DmClient {
       logger,
       events: this.#events,
       bootstrapPending: this.#parts.bootstrapPending,
+      reportAttempts: this.#parts.reportAttempts,
+      reportPolicy: reportRetryPolicy(config.asyncReports),
+      timers: deps.timers,
       save: () => this.#saver.request(),
       options: {
         allowHttp: config.allowHttp,
@@ -182,13 +190,14 @@ class DmClientImpl implements DmClient {
       {
         accounts: () => readAccounts(this.tree),
         recentIds: () => this.#parts.recentIds,
+        pending: this.#parts.pendingNotifications,
         bearer: this.#bearer,
         now: () => deps.clock.now(),
         events: this.#events,
         logger,
         save: () => this.#saver.request(),
-        openSession: (a, bearer) => {
-          this.#sessions.notified(a, bearer);
+        openSession: (session, bearer, served) => {
+          this.#sessions.notified(session, bearer, served);
         },
       },
       {
@@ -220,6 +229,9 @@ class DmClientImpl implements DmClient {
     await this.#saver.request();
     this.#offs.push(this.#flow.watchBearers());
     this.#state = "started";
+    // What was accepted or owed before the restart: notifications whose session had not run, reports to retry.
+    this.#flow.resume();
+    this.#sessions.resumeReports();
     try {
       for (const t of this.#deps.transports ?? []) {
         const { transport, serverId } = "transport" in t ? t : { transport: t, serverId: undefined };
@@ -237,9 +249,22 @@ class DmClientImpl implements DmClient {
     }
   }
 
+  /** Ids are remembered for the whole TIMESTAMP acceptance window (docs/protocol.md §2.4). */
+  #recentIdOptions() {
+    const n = this.#config.notifications;
+    const windowSeconds =
+      (n.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS) + (n.maxFutureSeconds ?? DEFAULT_MAX_FUTURE_SECONDS);
+    return {
+      ttlMs: windowSeconds * 1000,
+      ...(n.maxRecentIds === undefined ? {} : { capacityPerAccount: n.maxRecentIds }),
+    };
+  }
+
   #restoreOrCreate(doc: Parameters<typeof applyState>[0] | undefined): Result<void> {
     if (doc !== undefined) {
-      const r = applyState(doc, this.#parts, (records) => createRecentNotificationIds(records));
+      const r = applyState(doc, this.#parts, (records) =>
+        createRecentNotificationIds(records, this.#recentIdOptions()),
+      );
       if (!r.ok) return r;
       this.#parts.recentIds = r.value;
     } else {
@@ -280,6 +305,7 @@ class DmClientImpl implements DmClient {
       this.#access.onChange(save),
       p.subscriptions.onChange(save),
       p.defaults.onChange(save),
+      p.pendingNotifications.onChange(save),
       p.outbox.onChange(() => {
         const live = new Set(p.outbox.snapshot().alerts.map((a) => a.id));
         for (const id of live) if (!p.queuedAt.has(id)) p.queuedAt.set(id, this.#deps.clock.now());

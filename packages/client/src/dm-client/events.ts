@@ -27,6 +27,11 @@ export interface SessionStartEvent {
   readonly trigger: SessionTrigger;
 }
 
+export interface ReportDroppedEvent {
+  readonly alert: OutboxAlert;
+  readonly attempts: number;
+}
+
 export interface DmClientEvents {
   /** A session ended (completed or aborted); the outcome lists every command and its status. */
   readonly session: SessionOutcome;
@@ -37,6 +42,8 @@ export interface DmClientEvents {
   readonly "notification-rejected": RejectedNotification;
   /** An alert entered the outbox: an asynchronous EXEC result or a raised Generic Alert. */
   readonly "alert-queued": OutboxAlert;
+  /** An asynchronous EXEC report was dropped after asyncReports.maxAttempts failed report sessions. */
+  readonly "report-dropped": ReportDroppedEvent;
   /** The state document was written (after the changes made before the save began). */
   readonly "state-saved": { readonly at: number };
   readonly "state-save-failed": { readonly message: string };

@@ -1,25 +1,30 @@
 // What the DmClient does with each received Package#0 (docs/protocol.md §2.7): run the intake checks, log and report
-// a rejection (nothing changes), record an accepted NOTIFICATION-ID in the duplicate cache and persist it before
-// the session opens, then ask for a ServerInitiatedMgmt session (with MOS when REQ-MOS was set). A notification
-// whose preferred bearers are all down waits (§2.4 "the DM Client SHOULD wait until one of them becomes
-// available") and is re-examined on every change of the bearer availability.
+// a rejection (nothing changes), record an accepted NOTIFICATION-ID in the duplicate cache and the notification
+// among the pending ones, persist both before the session opens, then ask for a ServerInitiatedMgmt session (with
+// MOS when REQ-MOS was set); the pending entry goes once that session has run. A notification whose preferred
+// bearers are all down waits (§2.4 "the DM Client SHOULD wait until one of them becomes available") and is
+// re-examined on every change of the bearer availability. After a restart, `resume()` serves the pending ones.
 import type { ConType } from "@omadm/protocol";
 import { type BearerAvailability, chooseBearer } from "../notification/bearer.js";
-import {
-  type AcceptedNotification,
-  type IntakeDecision,
-  type IntakeOptions,
-  IntakeKind,
-  evaluateNotification,
-} from "../notification/intake.js";
+import { type IntakeDecision, type IntakeOptions, IntakeKind, evaluateNotification } from "../notification/intake.js";
+import type { PendingNotifications } from "../notification/pending-notifications.js";
 import type { RecentNotificationIds } from "../notification/recent-ids.js";
 import type { NotificationSource } from "../notification/transports/notification-transport.js";
+import type { PendingNotificationRecord } from "../state/client-state.js";
 import type { DmAccount } from "../tree/dmacc.js";
 import type { DmClientEmitter } from "./events.js";
+
+/** The session a pending notification asks for. */
+export interface NotifiedSession {
+  readonly srvId: string;
+  readonly notificationId?: number;
+  readonly reqMos: boolean;
+}
 
 export interface NotificationFlowDeps {
   readonly accounts: () => readonly DmAccount[];
   readonly recentIds: () => RecentNotificationIds;
+  readonly pending: PendingNotifications;
   readonly bearer: BearerAvailability;
   readonly now: () => number;
   readonly events: DmClientEmitter;
@@ -27,44 +32,63 @@ export interface NotificationFlowDeps {
     warn(details: Record<string, unknown>, message: string): void;
     info(details: Record<string, unknown>, message: string): void;
   };
-  /** Persists the state (the recorded NOTIFICATION-ID) before the session is asked for. */
+  /** Persists the state (the recorded NOTIFICATION-ID, the pending notification) before the session is asked for. */
   readonly save: () => Promise<void>;
-  /** Queues the ServerInitiatedMgmt session for an accepted notification. */
-  readonly openSession: (accepted: AcceptedNotification, bearer: ConType) => void;
+  /** Queues the ServerInitiatedMgmt session; `served` is called once it has run (or could not). */
+  readonly openSession: (session: NotifiedSession, bearer: ConType, served: () => void) => void;
 }
 
 export interface NotificationFlow {
   receive(bytes: Uint8Array, source: NotificationSource, boundServerId?: string): Promise<IntakeDecision>;
-  /** Notifications waiting for a bearer. */
-  readonly deferred: readonly AcceptedNotification[];
   /** Starts following the bearer availability; returns the function that stops it. */
   watchBearers(): () => void;
+  /** Serves the notifications pending in the restored state (those whose account still exists). */
+  resume(): void;
 }
 
-export function createNotificationFlow(deps: NotificationFlowDeps, options: IntakeOptions): NotificationFlow {
-  const deferred: AcceptedNotification[] = [];
+/** Where a notification restored from the saved state came from, as far as its events say. */
+const RESTORED: NotificationSource = { transport: "state", address: "accepted before the restart" };
 
-  const accepted = (a: AcceptedNotification, bearer: ConType): void => {
+export function createNotificationFlow(deps: NotificationFlowDeps, options: IntakeOptions): NotificationFlow {
+  // Only for the events: the transport a waiting notification came in on is not worth saving.
+  const sources = new Map<string, NotificationSource>();
+
+  const announce = (r: PendingNotificationRecord, bearer: ConType): void => {
+    const source = sources.get(r.id) ?? RESTORED;
     deps.logger.info(
-      { serverId: a.account.srvId, notificationId: a.notificationId, bearer, source: a.source },
+      { serverId: r.srvId, notificationId: r.notificationId, bearer, source },
       "notification accepted; opening a ServerInitiatedMgmt session",
     );
     deps.events.emit("notification-accepted", {
-      serverId: a.account.srvId,
-      reqMos: a.reqMos,
+      serverId: r.srvId,
+      reqMos: r.reqMos,
       bearer,
-      source: a.source,
-      ...(a.notificationId === undefined ? {} : { notificationId: a.notificationId }),
+      source,
+      ...(r.notificationId === undefined ? {} : { notificationId: r.notificationId }),
     });
-    deps.openSession(a, bearer);
+  };
+
+  const open = (r: PendingNotificationRecord, bearer: ConType): void => {
+    const session = {
+      srvId: r.srvId,
+      reqMos: r.reqMos,
+      ...(r.notificationId === undefined ? {} : { notificationId: r.notificationId }),
+    };
+    deps.openSession(session, bearer, () => {
+      sources.delete(r.id);
+      deps.pending.remove(r.id);
+    });
   };
 
   const retryDeferred = (): void => {
-    for (const d of [...deferred]) {
-      const choice = chooseBearer(d.notification.preferredConTypes, deps.bearer.available());
+    for (const r of deps.pending.list()) {
+      if (r.preferred === undefined) continue;
+      const choice = chooseBearer(r.preferred as ConType[], deps.bearer.available());
       if (choice.kind !== "use") continue;
-      deferred.splice(deferred.indexOf(d), 1);
-      accepted(d, choice.bearer);
+      const chosen = deps.pending.chooseBearer(r.id, choice.bearer);
+      if (chosen === undefined) continue;
+      announce(chosen, choice.bearer);
+      open(chosen, choice.bearer);
     }
   };
 
@@ -78,6 +102,7 @@ export function createNotificationFlow(deps: NotificationFlowDeps, options: Inta
         {
           accounts: deps.accounts(),
           isDuplicate: (srvId, id) => recent.has(srvId, id, now),
+          isFull: (srvId) => recent.isFull(srvId, now),
           availableBearers: deps.bearer.available(),
           now,
           ...(boundServerId === undefined ? {} : { boundServerId }),
@@ -99,31 +124,51 @@ export function createNotificationFlow(deps: NotificationFlowDeps, options: Inta
         deps.events.emit("notification-rejected", decision);
         return decision;
       }
+      const srvId = decision.account.srvId;
+      const id = decision.notificationId;
       // Recorded synchronously, before any await, so a copy arriving right behind it is already a duplicate.
-      if (decision.notificationId !== undefined) recent.record(decision.account.srvId, decision.notificationId, now);
+      if (id !== undefined) recent.record(srvId, id, now);
+      const record = deps.pending.add({
+        srvId,
+        reqMos: decision.reqMos,
+        receivedAt: now,
+        ...(id === undefined ? {} : { notificationId: id }),
+        ...(decision.kind === IntakeKind.Accept ? { bearer: decision.bearer } : { preferred: decision.preferred }),
+      });
+      sources.set(record.id, source);
       await deps.save();
       if (decision.kind === IntakeKind.Accept) {
-        accepted(decision, decision.bearer);
+        announce(record, decision.bearer);
+        open(record, decision.bearer);
       } else {
-        deferred.push(decision);
         deps.logger.info(
-          { serverId: decision.account.srvId, notificationId: decision.notificationId, preferred: decision.preferred },
+          { serverId: srvId, notificationId: id, preferred: decision.preferred },
           "notification accepted; waiting for one of the preferred bearers",
         );
         deps.events.emit("notification-deferred", {
-          serverId: decision.account.srvId,
+          serverId: srvId,
           preferred: decision.preferred,
           source,
-          ...(decision.notificationId === undefined ? {} : { notificationId: decision.notificationId }),
+          ...(id === undefined ? {} : { notificationId: id }),
         });
       }
       return decision;
     },
-    get deferred() {
-      return deferred;
-    },
     watchBearers() {
       return deps.bearer.onChange(retryDeferred);
+    },
+    resume() {
+      const known = new Set(deps.accounts().map((a) => a.srvId));
+      for (const r of deps.pending.list()) {
+        if (!known.has(r.srvId)) {
+          deps.logger.warn({ serverId: r.srvId }, "a pending notification's account no longer exists; dropped");
+          deps.pending.remove(r.id);
+        } else if (r.bearer !== undefined) {
+          announce(r, r.bearer as ConType);
+          open(r, r.bearer as ConType);
+        }
+      }
+      retryDeferred();
     },
   };
 }

@@ -10,13 +10,17 @@
 //   (§14 step 2); whatever accounts it creates are owed BootstrapComplete sessions as above;
 // - the fallback (docs/bootstrap.md): after `bootstrapAfterAuthFailures` sessions in a row that a management
 //   server refused for authentication, the device bootstraps again with its bootstrap server.
+// - a report session that did not deliver its reports counts one failed attempt for each of them: they are tried
+//   again after a back-off, at most asyncReports.maxAttempts times in all, then dropped with a "report-dropped"
+//   event and one warning (report-retry.ts); the counts are saved, so the limit holds across restarts;
+// - after each completed session, the reports of that server that are due are retried (an aborted report
+//   session loses nothing: the alerts stay in the outbox until a 200 acknowledged them, or the limit drops them).
 // Each session's outcome is reported as a "session" event and the state is saved after it.
 import { type ConType, MOID_SESSIONINFO } from "@omadm/protocol";
 import type { AccessControl } from "../access/access-control.js";
 import type { DmCommandExecutor } from "../commands/command-executor.js";
 import type { HttpClient } from "../http/http-client.js";
 import { headerValue } from "../http/http-client.js";
-import type { AcceptedNotification } from "../notification/intake.js";
 import type { MemoryAlertOutbox } from "../session/alert-outbox.js";
 import { type SessionOptions, runSession } from "../session/session-runner.js";
 import {
@@ -31,6 +35,8 @@ import type { DmTree } from "../tree/dm-tree.js";
 import { Roaming, setSessionInfo } from "../tree/sessioninfo.js";
 import { DmClientError, DmClientErrorCode } from "./dm-client-error.js";
 import type { DmClientEmitter } from "./events.js";
+import type { NotifiedSession } from "./notification-flow.js";
+import { type ReportAttempts, type ReportRetryPolicy, afterFailure } from "./report-retry.js";
 import { createSessionQueue } from "./session-queue.js";
 
 export interface SessionSchedulerDeps {
@@ -48,6 +54,13 @@ export interface SessionSchedulerDeps {
   };
   readonly events: DmClientEmitter;
   readonly bootstrapPending: Set<string>;
+  /** Failed attempts of the reports in the outbox, by alert id (saved with the state). */
+  readonly reportAttempts: Map<string, ReportAttempts>;
+  readonly reportPolicy: ReportRetryPolicy;
+  readonly timers: {
+    setTimeout(callback: () => void, ms: number): unknown;
+    clearTimeout(handle: unknown): void;
+  };
   readonly save: () => Promise<void>;
   readonly options: {
     readonly allowHttp: boolean;
@@ -60,13 +73,16 @@ export interface SessionSchedulerDeps {
 export interface SessionScheduler {
   /** A session asked for by the device (default: the only account; ClientInitiatedMgmt). */
   request(serverId?: string, trigger?: SessionTrigger): Promise<SessionOutcome>;
-  notified(accepted: AcceptedNotification, bearer: ConType): void;
+  /** The ServerInitiatedMgmt session of an accepted notification; `served` runs once it has run (or could not). */
+  notified(session: NotifiedSession, bearer: ConType, served: () => void): void;
   /** Delivers the alerts waiting for `serverId` (bound for `targetUri`, or for its SrvURI). */
   deliver(serverId: string, targetUri?: string): void;
   /** A newly provisioned account: open its BootstrapComplete session. */
   bootstrap(serverId: string): void;
   /** A bootstrap session with the bootstrap server's account (default: the only one holding Auth/Bootstrap). */
   rebootstrap(serverId?: string): Promise<SessionOutcome>;
+  /** Schedules every report in the outbox for its next attempt (after a restart). */
+  resumeReports(): void;
   idle(): Promise<void>;
   /** Cancels the running session, refuses waiting ones, and resolves once nothing runs. */
   close(): Promise<void>;
@@ -182,22 +198,92 @@ export function createSessionScheduler(deps: SessionSchedulerDeps): SessionSched
     });
   };
 
-  const retryReports = (serverId: string): void => {
-    const targets = new Set<string>();
+  const reportTargets = (serverId?: string): [string, string][] => {
+    const targets = new Map<string, [string, string]>();
     for (const a of deps.outbox.snapshot().alerts) {
-      if (a.serverId === serverId && a.targetUri !== undefined) targets.add(a.targetUri);
+      if (a.targetUri === undefined || (serverId !== undefined && a.serverId !== serverId)) continue;
+      targets.set(`${a.serverId}\u0000${a.targetUri}`, [a.serverId, a.targetUri]);
     }
-    for (const uri of targets) deliver(serverId, uri);
+    return [...targets.values()];
+  };
+
+  const retryReports = (serverId: string): void => {
+    for (const [srv, uri] of reportTargets(serverId)) scheduleReports(srv, uri);
+  };
+
+  /** When the earliest report for (serverId, targetUri) may be tried; undefined when none waits. */
+  const dueAt = (serverId: string, targetUri: string): number | undefined => {
+    const times = deps.outbox
+      .pending(serverId, targetUri)
+      .map((a) => deps.reportAttempts.get(a.id)?.nextAttemptAt ?? 0);
+    return times.length === 0 ? undefined : Math.min(...times);
+  };
+
+  const reportTimers = new Map<string, unknown>();
+  const scheduleReports = (serverId: string, targetUri: string): void => {
+    if (closed) return;
+    const at = dueAt(serverId, targetUri);
+    if (at === undefined) return;
+    const key = `${serverId}\u0000${targetUri}`;
+    const wait = at - deps.clock.now();
+    if (wait <= 0) {
+      deliver(serverId, targetUri);
+      return;
+    }
+    if (reportTimers.has(key)) deps.timers.clearTimeout(reportTimers.get(key));
+    reportTimers.set(
+      key,
+      deps.timers.setTimeout(() => {
+        reportTimers.delete(key);
+        deliver(serverId, targetUri);
+      }, wait),
+    );
+  };
+
+  /** Counts one failed attempt for each report the session did not deliver; drops those at the limit. */
+  const reportsFailed = (ids: readonly string[], serverId: string, targetUri: string): void => {
+    const left = new Set(deps.outbox.pending(serverId, targetUri).map((a) => a.id));
+    const now = deps.clock.now();
+    for (const a of deps.outbox.pending(serverId, targetUri)) {
+      if (!ids.includes(a.id) || !left.has(a.id)) continue;
+      const next = afterFailure(deps.reportPolicy, deps.reportAttempts.get(a.id), now);
+      if (next.kind === "retry") {
+        deps.reportAttempts.set(a.id, next.state);
+        continue;
+      }
+      deps.reportAttempts.delete(a.id);
+      deps.outbox.acknowledge([a.id]);
+      deps.logger.warn(
+        { serverId, targetUri, alertType: a.alert.AlertType, sourceUri: a.alert.SourceURI, attempts: next.attempts },
+        `asynchronous report dropped after ${next.attempts} failed attempts`,
+      );
+      deps.events.emit("report-dropped", { alert: a, attempts: next.attempts });
+    }
   };
 
   const deliver = (serverId: string, targetUri?: string): void => {
     queue.runOnce(`deliver\u0000${serverId}\u0000${targetUri ?? ""}`, async () => {
       // A session that was running when the result arrived may already have carried it (in its Package#3).
-      if (deps.outbox.pending(serverId, targetUri).length === 0) return;
-      await runOne(
-        serverId,
-        targetUri === undefined ? { kind: TriggerKind.ClientInitiated } : { kind: TriggerKind.AsyncReport, targetUri },
-      );
+      const waiting = deps.outbox.pending(serverId, targetUri).map((a) => a.id);
+      if (waiting.length === 0) return;
+      if (targetUri === undefined) {
+        await runOne(serverId, { kind: TriggerKind.ClientInitiated });
+        return;
+      }
+      const at = dueAt(serverId, targetUri);
+      if (at !== undefined && at > deps.clock.now()) {
+        scheduleReports(serverId, targetUri);
+        return;
+      }
+      try {
+        await runOne(serverId, { kind: TriggerKind.AsyncReport, targetUri });
+      } finally {
+        if (!closed) {
+          reportsFailed(waiting, serverId, targetUri);
+          await deps.save();
+          scheduleReports(serverId, targetUri);
+        }
+      }
     });
   };
 
@@ -214,17 +300,25 @@ export function createSessionScheduler(deps: SessionSchedulerDeps): SessionSched
     request(serverId, trigger = { kind: TriggerKind.ClientInitiated }) {
       return queue.run(() => runOne(serverId ?? onlyAccount(), trigger));
     },
-    notified(accepted, bearer) {
+    notified(session, bearer, served) {
       const job = async (): Promise<void> => {
         // SessionInfo/CBT tells the server which bearer this session uses (docs/protocol.md §9.3, omadm's choice).
         const miid = deps.tree.instances(MOID_SESSIONINFO)[0];
         const roaming = miid === undefined ? undefined : deps.tree.getValue(MOID_SESSIONINFO, miid, ["ROAMING"]);
         setSessionInfo(deps.tree, { cbt: bearer, roaming: typeof roaming === "number" ? roaming : Roaming.UNKNOWN });
-        await runOne(accepted.account.srvId, {
-          kind: TriggerKind.ServerInitiated,
-          reqMos: accepted.reqMos,
-          ...(accepted.notificationId === undefined ? {} : { notificationId: accepted.notificationId }),
-        });
+        try {
+          await runOne(session.srvId, {
+            kind: TriggerKind.ServerInitiated,
+            reqMos: session.reqMos,
+            ...(session.notificationId === undefined ? {} : { notificationId: session.notificationId }),
+          });
+          // Cancelled by stop(): still pending in the saved state, served after the restart.
+          if (!closed) served();
+        } catch (error) {
+          // Stopped before it ran: it stays pending and is served after the restart.
+          if (!(error instanceof DmClientError && error.code === DmClientErrorCode.STOPPED)) served();
+          throw error;
+        }
       };
       queue.run(job).catch((error: unknown) => {
         if (error instanceof DmClientError && error.code === DmClientErrorCode.STOPPED) return;
@@ -240,9 +334,14 @@ export function createSessionScheduler(deps: SessionSchedulerDeps): SessionSched
     rebootstrap(serverId) {
       return queue.run(() => runOne(bootstrapAccount(serverId), { kind: TriggerKind.ClientInitiated }));
     },
+    resumeReports() {
+      for (const [srv, uri] of reportTargets()) scheduleReports(srv, uri);
+    },
     idle: () => queue.idle(),
     async close() {
       closed = true;
+      for (const handle of reportTimers.values()) deps.timers.clearTimeout(handle);
+      reportTimers.clear();
       abort.abort();
       await queue.idle();
     },

@@ -3,11 +3,14 @@
 // for a ServerURI (asynchronous EXEC reports, §4.4) are saved as `pendingReports`, the others as `pendingAlerts`.
 // A BootstrapComplete still owed to a server (§14: the first session after provisioning carries it) is saved as
 // what it is — a BootstrapComplete alert pending for that server — and kept out of the outbox while running,
-// because the session runner sends it as the session-type alert, never as an extra one.
+// because the session runner sends it as the session-type alert, never as an extra one. Accepted notifications
+// whose session has not run are saved as `pendingNotifications`, the failed attempts of reports with the reports.
 import { AT_BOOTSTRAP_COMPLETE, type Result, bootstrapCompleteAlert, ok } from "@omadm/protocol";
 import type { DefaultUriStore } from "../commands/default-uri-store.js";
 import type { AccessControl } from "../access/access-control.js";
+import type { PendingNotifications } from "../notification/pending-notifications.js";
 import type { RecentNotificationIds } from "../notification/recent-ids.js";
+import type { ReportAttempts } from "./report-retry.js";
 import type { MemoryAlertOutbox } from "../session/alert-outbox.js";
 import type { OutboxAlert } from "../session/contracts.js";
 import {
@@ -33,6 +36,9 @@ export interface ClientParts {
   readonly queuedAt: Map<string, number>;
   /** SrvIDs still owed a BootstrapComplete session. */
   readonly bootstrapPending: Set<string>;
+  /** Failed attempts of asynchronous reports, by outbox alert id. */
+  readonly reportAttempts: Map<string, ReportAttempts>;
+  readonly pendingNotifications: PendingNotifications;
 }
 
 export function captureState(parts: ClientParts, now: number): ClientStateDocument {
@@ -41,8 +47,20 @@ export function captureState(parts: ClientParts, now: number): ClientStateDocume
   for (const a of parts.outbox.snapshot().alerts) {
     const at = parts.queuedAt.get(a.id) ?? now;
     if (a.targetUri === undefined) pendingAlerts.push({ id: a.id, srvId: a.serverId, alert: a.alert, queuedAt: at });
-    else pendingReports.push({ id: a.id, srvId: a.serverId, serverUri: a.targetUri, alert: a.alert, createdAt: at });
+    else {
+      const tried = parts.reportAttempts.get(a.id);
+      pendingReports.push({
+        id: a.id,
+        srvId: a.serverId,
+        serverUri: a.targetUri,
+        alert: a.alert,
+        createdAt: at,
+        ...(tried === undefined ? {} : { attempts: tried.attempts, nextAttemptAt: tried.nextAttemptAt }),
+      });
+    }
   }
+  const live = new Set(parts.outbox.snapshot().alerts.map((a) => a.id));
+  for (const id of parts.reportAttempts.keys()) if (!live.has(id)) parts.reportAttempts.delete(id);
   for (const srvId of parts.bootstrapPending) {
     pendingAlerts.push({ id: BOOTSTRAP_ID_PREFIX + srvId, srvId, alert: bootstrapCompleteAlert(), queuedAt: now });
   }
@@ -55,6 +73,7 @@ export function captureState(parts: ClientParts, now: number): ClientStateDocume
       notificationIds: parts.recentIds.records(now),
       pendingAlerts,
       pendingReports,
+      pendingNotifications: parts.pendingNotifications.list(),
     },
   });
 }
@@ -77,6 +96,8 @@ export function applyState(
   const alerts: OutboxAlert[] = [];
   parts.queuedAt.clear();
   parts.bootstrapPending.clear();
+  parts.reportAttempts.clear();
+  parts.pendingNotifications.restore(records.value.pendingNotifications);
   for (const r of records.value.pendingAlerts) {
     if (r.alert.AlertType === AT_BOOTSTRAP_COMPLETE && r.id.startsWith(BOOTSTRAP_ID_PREFIX)) {
       parts.bootstrapPending.add(r.srvId);
@@ -93,6 +114,9 @@ export function applyState(
       ...(r.serverUri === undefined ? {} : { targetUri: r.serverUri }),
     });
     parts.queuedAt.set(r.id, r.createdAt);
+    if (r.attempts !== undefined) {
+      parts.reportAttempts.set(r.id, { attempts: r.attempts, nextAttemptAt: r.nextAttemptAt ?? 0 });
+    }
   }
   const outbox = parts.outbox.restore({ version: 1, alerts });
   if (!outbox.ok) return outbox;

@@ -7,7 +7,8 @@
 // 2. account — SERVER-ID names a DMAcc; absent: the only DMAcc or the one bound to the transport (§2.7 step 1);
 // 3. digest — the §2.5 policy table over Auth/Noti (or the seed's Credentials/Noti, §15);
 // 4. TIMESTAMP — not older than the window (default 3600 s), not more than 300 s ahead (§2.4, omadm's choice);
-// 5. duplicate — (SrvID, NOTIFICATION-ID) seen within 24 h / 256 entries (§2.4);
+// 5. duplicate — (SrvID, NOTIFICATION-ID) seen within the TIMESTAMP acceptance window (§2.4); an account whose
+//    window already holds its cap of ids is refused (recent-ids.ts: the cache never forgets an id early);
 // 6. bearer — PREFERRED-CON-TYPE against the available bearers; none usable → defer (§2.4, §2.7 step 2).
 // Authentication comes before the duplicate check so an unauthenticated sender cannot probe the cache.
 import {
@@ -50,6 +51,8 @@ export const RejectReason = {
   STALE: "stale",
   /** TIMESTAMP is too far in the future. */
   FUTURE: "future",
+  /** The account already has its cap of NOTIFICATION-IDs inside the acceptance window (recent-ids.ts). */
+  TOO_MANY: "too-many",
 } as const;
 export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
 
@@ -94,6 +97,8 @@ export interface IntakeContext {
   readonly accounts: readonly DmAccount[];
   /** Duplicate lookup (see recent-ids.ts). */
   readonly isDuplicate: (srvId: string, notificationId: number) => boolean;
+  /** True when the account's duplicate cache is at its cap (a new id could not be remembered). */
+  readonly isFull?: (srvId: string) => boolean;
   /** SrvID of the account bound to the transport the notification came in on, if any (§2.7 step 1). */
   readonly boundServerId?: string;
   /** Bearers usable right now. */
@@ -190,6 +195,10 @@ export function evaluateNotification(
   if (n.notificationId !== undefined && ctx.isDuplicate(srvId, n.notificationId)) {
     const msg = `NOTIFICATION-ID ${n.notificationId} from ${srvId} was already received`;
     return reject(RejectReason.DUPLICATE, msg, n, srvId);
+  }
+  if (n.notificationId !== undefined && ctx.isFull?.(srvId) === true) {
+    const msg = `${srvId} sent more notifications than this client remembers inside the acceptance window`;
+    return reject(RejectReason.TOO_MANY, msg, n, srvId);
   }
 
   // 6. bearer (§2.7 step 2)

@@ -1,8 +1,9 @@
 // The client's persistent state as one versioned document (ARCHITECTURE.md invariant 8): the DM Tree (values, MIIDs,
 // validators, creators), access grants, SUB subscriptions (§4.10, they persist across reboots), DEFAULT URIs
-// per MOID (§4.9), recent NOTIFICATION-IDs with their times (duplicate detection, §2.4), Generic Alerts waiting
-// for the next session and asynchronous EXEC reports waiting to be sent (§4.4, §4.12). Times are epoch
-// milliseconds from the caller's injected clock.
+// per MOID (§4.9), recent NOTIFICATION-IDs with their times (duplicate detection, §2.4), accepted notifications
+// whose session has not run yet (§2.7), Generic Alerts waiting for the next session and asynchronous EXEC reports
+// waiting to be sent with their retry count (§4.4, §4.12). Times are epoch milliseconds from the caller's injected
+// clock. docs/client-state.md describes the format and its versions.
 import type { GenericAlert, Result } from "@omadm/protocol";
 import { ok } from "@omadm/protocol";
 import type { AccessControl, AccessSnapshot } from "../access/access-control.js";
@@ -10,8 +11,12 @@ import type { DmTree } from "../tree/dm-tree.js";
 import type { TreeSnapshot } from "../tree/tree-snapshot.js";
 
 export const STATE_FORMAT = "omadm-client-state";
-/** Bumped on every incompatible change of the document; a loader refuses versions it does not know. */
-export const STATE_VERSION = 1;
+/**
+ * Bumped on every incompatible change of the document; a loader refuses versions it does not know. Version 2 added
+ * `pendingNotifications` and the retry fields of `pendingReports`; a version-1 document is read as version 2 with
+ * no pending notifications and no failed report attempts (state-codec.ts).
+ */
+export const STATE_VERSION = 2;
 
 /** A SUB registration (§4.10): changes below `clientUri` are PUT to `serverUri`; per server. */
 export interface SubscriptionRecord {
@@ -57,6 +62,24 @@ export interface PendingReportRecord {
   readonly serverUri?: string;
   readonly alert: GenericAlert;
   readonly createdAt: number;
+  /** Report sessions that failed to deliver it so far (absent: none). */
+  readonly attempts?: number;
+  /** Not retried before this time (back-off after a failed attempt; absent: now). */
+  readonly nextAttemptAt?: number;
+}
+
+/**
+ * An accepted Package#0 whose ServerInitiatedMgmt session has not run yet (§2.7 step 3): it is served after a
+ * restart. `preferred` is set while it waits for one of its preferred bearers (§2.4), `bearer` once one is chosen.
+ */
+export interface PendingNotificationRecord {
+  readonly id: string;
+  readonly srvId: string;
+  readonly notificationId?: number;
+  readonly reqMos: boolean;
+  readonly bearer?: number;
+  readonly preferred?: readonly number[];
+  readonly receivedAt: number;
 }
 
 /** Everything in the state besides the tree and the grants. */
@@ -66,6 +89,7 @@ export interface ClientStateRecords {
   readonly notificationIds: readonly NotificationIdRecord[];
   readonly pendingAlerts: readonly PendingAlertRecord[];
   readonly pendingReports: readonly PendingReportRecord[];
+  readonly pendingNotifications: readonly PendingNotificationRecord[];
 }
 
 export interface ClientStateDocument extends ClientStateRecords {
@@ -81,6 +105,7 @@ export const EMPTY_RECORDS: ClientStateRecords = Object.freeze({
   notificationIds: [],
   pendingAlerts: [],
   pendingReports: [],
+  pendingNotifications: [],
 });
 
 /** Captures the current state into a document (the tree and grants are snapshotted, records copied). */
@@ -100,6 +125,7 @@ export function snapshotClientState(parts: {
     notificationIds: [...r.notificationIds],
     pendingAlerts: [...r.pendingAlerts],
     pendingReports: [...r.pendingReports],
+    pendingNotifications: [...r.pendingNotifications],
   };
 }
 
@@ -120,5 +146,6 @@ export function restoreClientState(
     notificationIds: doc.notificationIds,
     pendingAlerts: doc.pendingAlerts,
     pendingReports: doc.pendingReports,
+    pendingNotifications: doc.pendingNotifications,
   });
 }

@@ -1,6 +1,8 @@
 // Bytes ⇄ client state document. The decoder is total: any bytes give the document or a typed error
 // (STATE_CORRUPT with the JSON path of the first problem, STATE_VERSION for another format or version); it
 // checks the shape of everything, the tree restore then checks every value against its MO definition.
+// Migration: a version-1 document (before pending notifications and report retries were saved) is read as a
+// version-2 one with none of either; the next save writes version 2.
 import { ErrorCode, ProtocolError, type GenericAlert, type Result, err, ok, parseGenericAlert } from "@omadm/protocol";
 import type { AccessGrant } from "../access/access-control.js";
 import { isRight } from "../access/rights.js";
@@ -88,7 +90,32 @@ function grant(o: Record<string, unknown>, p: string): AccessGrant {
   };
 }
 
-function documentOf(root: unknown): ClientStateDocument {
+function bearers(v: unknown, path: string): number[] {
+  return array(v, path).map((b, i) => {
+    const n = count(b, `${path}[${i}]`);
+    if (n > 255) throw new Invalid(`${path}[${i}]`, "must be a CON-TYPE (0-255)");
+    return n;
+  });
+}
+
+function pendingNotification(x: Record<string, unknown>, p: string) {
+  const id = x.notificationId === undefined ? undefined : count(x.notificationId, `${p}.notificationId`);
+  if (id !== undefined && id > 0xffff) throw new Invalid(`${p}.notificationId`, "must fit 16 bits (§2.4)");
+  if (typeof x.reqMos !== "boolean") throw new Invalid(`${p}.reqMos`, "must be a boolean");
+  const bearer = x.bearer === undefined ? undefined : count(x.bearer, `${p}.bearer`);
+  const preferred = x.preferred === undefined ? undefined : bearers(x.preferred, `${p}.preferred`);
+  return {
+    id: string(x.id, `${p}.id`),
+    srvId: string(x.srvId, `${p}.srvId`),
+    ...(id === undefined ? {} : { notificationId: id }),
+    reqMos: x.reqMos,
+    ...(bearer === undefined ? {} : { bearer }),
+    ...(preferred === undefined ? {} : { preferred }),
+    receivedAt: count(x.receivedAt, `${p}.receivedAt`),
+  };
+}
+
+function documentOf(root: unknown, version: number): ClientStateDocument {
   const o = object(root, "$");
   const tree = object(o.tree, "$.tree");
   const access = object(o.access, "$.access");
@@ -141,8 +168,13 @@ function documentOf(root: unknown): ClientStateDocument {
         ...(serverUri === undefined ? {} : { serverUri }),
         alert: alert(x.alert, `${p}.alert`),
         createdAt: count(x.createdAt, `${p}.createdAt`),
+        ...(x.attempts === undefined ? {} : { attempts: count(x.attempts, `${p}.attempts`) }),
+        ...(x.nextAttemptAt === undefined ? {} : { nextAttemptAt: count(x.nextAttemptAt, `${p}.nextAttemptAt`) }),
       };
     }),
+    // Version 1 had no pending notifications: a notification accepted then was served or lost before the save.
+    pendingNotifications:
+      version === 1 ? [] : list(o.pendingNotifications, "$.pendingNotifications", pendingNotification),
   };
 }
 
@@ -176,12 +208,12 @@ export function decodeClientState(bytes: Uint8Array | string): Result<ClientStat
   }
   const head = typeof root === "object" && root !== null ? (root as Record<string, unknown>) : {};
   if (head.format !== STATE_FORMAT) return corrupt(`not an ${STATE_FORMAT} document`, "$.format");
-  if (head.version !== STATE_VERSION) {
-    const message = `client state version ${JSON.stringify(head.version)} is not supported (this build reads ${STATE_VERSION})`;
+  if (head.version !== STATE_VERSION && head.version !== 1) {
+    const message = `client state version ${JSON.stringify(head.version)} is not supported (this build reads 1 and ${STATE_VERSION})`;
     return err(new ProtocolError(ErrorCode.STATE_VERSION, message, { status: 500, path: "$.version" }));
   }
   try {
-    return ok(documentOf(root));
+    return ok(documentOf(root, head.version));
   } catch (e) {
     if (e instanceof Invalid) return corrupt(e.what, e.path);
     return corrupt(e instanceof RangeError ? "the document nests too deeply" : "the document could not be read");
