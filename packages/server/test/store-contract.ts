@@ -8,6 +8,7 @@ import { describe, test } from "node:test";
 import { commandContract } from "./store-contract-commands.js";
 import { contentContract } from "./store-contract-content.js";
 import { deviceContract } from "./store-contract-devices.js";
+import { importContract } from "./store-contract-import.js";
 import { persistenceContract } from "./store-contract-persistence.js";
 import { sessionContract } from "./store-contract-sessions.js";
 import { transactionContract } from "./store-contract-transactions.js";
@@ -27,6 +28,9 @@ export function runStoreContract(name: string, makeHarness: MakeHarness, options
     };
     describe("devices", () => {
       deviceContract(it);
+    });
+    describe("bulk import", () => {
+      importContract(it);
     });
     describe("commands", () => {
       commandContract(it);

@@ -8,6 +8,7 @@ import { ServerError, ServerErrorCode } from "../errors.js";
 import { applyDevicePatch, checkDevicePatch, checkNewDevice, newDeviceRecord } from "./device-rules.js";
 import { stateAfterContact, type CheckedDevicePatch } from "./device-rules.js";
 import { createMemoryContent } from "./memory-content.js";
+import { memoryImportBatch } from "./memory-import.js";
 import { createMemoryCommands, createMemorySessions } from "./memory-queue.js";
 import { MemoryStoreData, memoryPage, out, requireDevice, type MemoryContext } from "./memory-context.js";
 import { idSource, requireText } from "./rules.js";
@@ -148,6 +149,7 @@ function createMemoryDevices(ctx: MemoryContext): DeviceStore {
       data.devices.set(id, device);
       return out(device);
     },
+    importBatch: async (rows) => memoryImportBatch(ctx, rows),
     update: async (id, patch) => {
       ctx.check();
       const checked = checkDevicePatch(patch);

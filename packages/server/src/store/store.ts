@@ -55,6 +55,7 @@ import type {
   UploadInfo,
   UploadQuery,
 } from "./types-content.js";
+import type { DeviceImportResult, DeviceImportRow } from "./types-import.js";
 
 export const StoreKind = { Memory: "memory", Sqlite: "sqlite", Postgres: "postgres" } as const;
 export type StoreKind = (typeof StoreKind)[keyof typeof StoreKind];
@@ -103,6 +104,13 @@ export interface DeviceStore {
   delete(id: string): Promise<boolean>;
   /** Ordered by id. */
   list(query?: DeviceQuery): Promise<Page<Device>>;
+  /**
+   * Creates or updates up to MAX_IMPORT_BATCH devices in one transaction, row by row in order (a device named
+   * twice ends as if its rows ran one after another). A row that is malformed or whose credential another
+   * device uses (CREDENTIAL_CONFLICT) is refused alone: its result carries the error and it changes nothing.
+   * A row that changes nothing writes nothing (`unchanged`), so importing the same rows again is harmless.
+   */
+  importBatch(rows: readonly DeviceImportRow[]): Promise<readonly DeviceImportResult[]>;
 }
 
 export interface CommandStore {

@@ -9,13 +9,14 @@ import { mapDbError, sqlGuard } from "./sql-errors.js";
 import { createSqlAlerts, createSqlNotifications } from "./sql-store-alerts.js";
 import { createSqlCommands } from "./sql-store-commands.js";
 import { createSqlDevices } from "./sql-store-devices.js";
+import { createSqlImport } from "./sql-store-import.js";
 import { createSqlRepository } from "./sql-store-repository.js";
 import { createSqlSessions } from "./sql-store-sessions.js";
 import { createSqlApiTokens, createSqlUiSessions } from "./sql-store-ui-tokens.js";
 
 function createParts(ctx: SqlContext): StoreParts {
   return {
-    devices: createSqlDevices(ctx),
+    devices: { ...createSqlDevices(ctx), importBatch: createSqlImport(ctx) },
     commands: createSqlCommands(ctx),
     sessions: createSqlSessions(ctx),
     alerts: createSqlAlerts(ctx),
