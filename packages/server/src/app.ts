@@ -200,6 +200,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
         loopbackWithoutToken: config.api.loopbackWithoutToken,
         httpRealm: config.deviceAuth.realm,
         docs: config.api.docs,
+        importLimits: { maxBytes: config.api.importMaxBytes, maxLines: config.api.importMaxLines },
         openapiServers: [{ url: base }],
       });
     }

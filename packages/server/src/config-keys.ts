@@ -69,7 +69,12 @@ export interface ServerConfig {
     readonly wakeDebounceMs: number;
     readonly allowUnsigned: boolean;
   };
-  readonly api: { readonly loopbackWithoutToken: boolean; readonly docs: boolean };
+  readonly api: {
+    readonly loopbackWithoutToken: boolean;
+    readonly docs: boolean;
+    readonly importMaxBytes: number;
+    readonly importMaxLines: number;
+  };
   readonly logLevel: LogLevel;
 }
 
@@ -280,6 +285,18 @@ export const SERVER_CONFIG_KEYS: { readonly [P in ConfigPath]: ConfigKey<ValueAt
     type: bool,
     default: true,
     description: "Serve the OpenAPI document (`/api/openapi.json`) and its browsable documentation (`/api/docs`).",
+  },
+  "api.importMaxBytes": {
+    type: int(1, Number.MAX_SAFE_INTEGER),
+    default: 512 * 1024 * 1024,
+    description:
+      "Largest body of one device import (`POST /api/v1/devices/import`), bytes. Past it the import stops with " +
+      "413 and the report of the lines imported so far.",
+  },
+  "api.importMaxLines": {
+    type: int(1, Number.MAX_SAFE_INTEGER),
+    default: 1_000_000,
+    description: "Most device lines (NDJSON) or records (CSV) of one device import; past it, 413 as above.",
   },
   logLevel: {
     type: oneOf(Object.values(LogLevel)),

@@ -16,6 +16,7 @@ import type { CommandService } from "../services/command-service.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../store/types.js";
 import type { UiService } from "../ui/service.js";
+import type { ImportLimits } from "./routes-import.js";
 
 export type ApiApp = FastifyInstance<
   RawServerDefault,
@@ -39,6 +40,8 @@ export interface ApiContext {
   readonly httpRealm: string;
   /** Largest repository item body accepted by the API, bytes. */
   readonly repositoryBodyLimit: number;
+  /** Limits of one device import (`POST /devices/import`). */
+  readonly importLimits: ImportLimits;
 }
 
 export function componentUnavailable(component: string, option: string): ServerError {

@@ -24,6 +24,7 @@ import { formatValidationErrors, makeProblem, PROBLEM_MEDIA_TYPE, problemOf } fr
 import { notificationView } from "./record-schemas.js";
 import { registerCommandRoutes } from "./routes-commands.js";
 import { registerDeviceRoutes } from "./routes-devices.js";
+import { registerImportRoutes, type ImportLimits } from "./routes-import.js";
 import { registerEventRoutes } from "./routes-events.js";
 import { RAW_BODY_CONFIG, registerRepositoryRoutes } from "./routes-repository.js";
 import { registerTokenRoutes } from "./routes-tokens.js";
@@ -62,11 +63,16 @@ export interface ApiPluginOptions {
   readonly bodyLimit?: number | undefined;
   /** Repository item body limit, bytes (default 16 MiB). */
   readonly repositoryBodyLimit?: number | undefined;
+  /** Limits of one device import (default DEFAULT_IMPORT_LIMITS). */
+  readonly importLimits?: ImportLimits | undefined;
   /** Serve Swagger UI at /api/docs (default true). The OpenAPI document is always served. */
   readonly docs?: boolean | undefined;
   /** `servers` of the OpenAPI document, e.g. [{ url: "https://dm.example.com" }]. */
   readonly openapiServers?: readonly { readonly url: string; readonly description?: string }[] | undefined;
 }
+
+/** Default limits of one device import: 512 MiB and a million lines. */
+export const DEFAULT_IMPORT_LIMITS: ImportLimits = { maxBytes: 512 * 1024 * 1024, maxLines: 1_000_000 };
 
 const systemClock: Clock = { now: () => Date.now() };
 
@@ -93,6 +99,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
     repository: options.repository ?? null,
     httpRealm: options.httpRealm ?? "omadm",
     repositoryBodyLimit: options.repositoryBodyLimit ?? DEFAULT_REPOSITORY_BODY_LIMIT,
+    importLimits: options.importLimits ?? DEFAULT_IMPORT_LIMITS,
   };
   const loopbackWithoutToken = options.loopbackWithoutToken ?? true;
 
@@ -144,6 +151,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
             await authenticate(ctx.store, request, { loopbackWithoutToken });
           });
           registerDeviceRoutes(v1, ctx);
+          registerImportRoutes(v1, ctx);
           registerCommandRoutes(v1, ctx);
           registerEventRoutes(v1, ctx);
           registerRepositoryRoutes(v1, ctx);

@@ -19,14 +19,17 @@ export function checkImportBatch(rows: readonly DeviceImportRow[]): void {
 
 /** Checks one row as `create` would; a refusal becomes that row's result. */
 export function checkImportRow(row: DeviceImportRow): CheckedImportRow | DeviceImportResult {
+  // Callers in JavaScript may pass anything: checked as unknown input.
+  const value: unknown = row;
   try {
-    if (typeof row !== "object" || row === null) throw invalid("a row must be an object");
-    if ("devInfo" in row || "mos" in row || "disabled" in row) {
+    if (typeof value !== "object" || value === null) throw invalid("a row must be an object");
+    if ("devInfo" in value || "mos" in value || "disabled" in value) {
       throw invalid("devInfo, mos and disabled cannot be imported");
     }
     return checkNewDevice(row);
   } catch (error) {
-    return { id: typeof row?.id === "string" ? row.id : "", error: errorOf(error) };
+    const id = typeof value === "object" && value !== null && "id" in value ? value.id : undefined;
+    return { id: typeof id === "string" ? id : "", error: errorOf(error) };
   }
 }
 
