@@ -23,6 +23,7 @@ import { errorCodeTable } from "./error-docs.js";
 import { formatValidationErrors, makeProblem, PROBLEM_MEDIA_TYPE, problemOf } from "./problem.js";
 import { notificationView } from "./record-schemas.js";
 import { registerCommandRoutes } from "./routes-commands.js";
+import { registerBulkCommandRoutes } from "./routes-commands-bulk.js";
 import { registerDeviceRoutes } from "./routes-devices.js";
 import { registerImportRoutes, type ImportLimits } from "./routes-import.js";
 import { registerEventRoutes } from "./routes-events.js";
@@ -153,6 +154,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
           registerDeviceRoutes(v1, ctx);
           registerImportRoutes(v1, ctx);
           registerCommandRoutes(v1, ctx);
+          registerBulkCommandRoutes(v1, ctx);
           registerEventRoutes(v1, ctx);
           registerRepositoryRoutes(v1, ctx);
           registerUiSessionRoutes(v1, ctx);
