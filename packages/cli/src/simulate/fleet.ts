@@ -45,6 +45,8 @@ export interface FleetDevice extends SimulatedDevice {
 }
 
 export interface Fleet {
+  /** The template the devices were made from. */
+  readonly template: DeviceConfig;
   readonly devices: readonly FleetDevice[];
   readonly stats: FleetStats;
   /** Sets every device up and starts its listeners, `parallel` at a time. */
@@ -152,6 +154,7 @@ export function createFleet(options: FleetOptions): Fleet {
 
   let stopping: Promise<void> | undefined;
   return {
+    template,
     devices,
     stats,
     async start(parallel = 256) {
