@@ -81,8 +81,10 @@ async function startServer(args: readonly string[]): Promise<Server> {
   );
   const base = await new Promise<string>((resolve, reject) => {
     let seen = "";
-    const timer = setTimeout(() => reject(new Error("the server did not start within 60 s")), 60_000);
-    child.stdout?.on("data", (c: Buffer) => {
+    const timer = setTimeout(() => {
+      reject(new Error("the server did not start within 60 s"));
+    }, 60_000);
+    child.stdout.on("data", (c: Buffer) => {
       seen += c.toString();
       const m = /^\s+base\s+(http:\/\/\S+)/m.exec(seen);
       if (m?.[1] !== undefined) {
@@ -90,16 +92,23 @@ async function startServer(args: readonly string[]): Promise<Server> {
         resolve(m[1]);
       }
     });
-    child.on("exit", (code) => reject(new Error(`the server exited (${code}) before it was ready: ${seen}`)));
+    child.on("exit", (code) => {
+      reject(new Error(`the server exited (${code}) before it was ready: ${seen}`));
+    });
   });
-  child.stdout?.resume();
+  child.stdout.resume();
   return {
     child,
     base,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
+        if (child.exitCode !== null) {
+          resolve();
+          return;
+        }
+        child.once("exit", () => {
+          resolve();
+        });
         child.kill("SIGTERM");
       }),
   };

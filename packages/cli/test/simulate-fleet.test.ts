@@ -68,10 +68,9 @@ async function wakeAll(running: RunningSimulation): Promise<void> {
   const ids = running.fleet.devices.map((d) => d.devId);
   const completed = new Set<string>();
   const allDone = new Promise<void>((resolveDone, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`only ${completed.size} of ${ids.length} sessions completed in 60 s`)),
-      60_000,
-    );
+    const timer = setTimeout(() => {
+      reject(new Error(`only ${completed.size} of ${ids.length} sessions completed in 60 s`));
+    }, 60_000);
     for (const d of running.fleet.devices) {
       d.client.on("session", (outcome) => {
         if (outcome.kind === "completed") completed.add(d.devId);
