@@ -16,7 +16,7 @@ import type { CommandService } from "../services/command-service.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../store/types.js";
 import type { UiService } from "../ui/service.js";
-import type { ImportLimits } from "./routes-import.js";
+import type { ImportLimits } from "./import-lines.js";
 
 export type ApiApp = FastifyInstance<
   RawServerDefault,

@@ -5,6 +5,13 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parse } from "csv-parse";
 
+export interface ImportLimits {
+  /** Largest body, bytes. */
+  readonly maxBytes: number;
+  /** Most lines (NDJSON) or records (CSV, header excluded). */
+  readonly maxLines: number;
+}
+
 /** One line (NDJSON) or record (CSV) of the file: the device object it describes, or what is wrong with it. */
 export type ImportEntry =
   { readonly line: number; readonly value: unknown } | { readonly line: number; readonly problem: string };

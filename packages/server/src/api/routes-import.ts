@@ -20,7 +20,8 @@ import {
   limitBytes,
   ndjsonEntries,
 } from "./import-lines.js";
-import type { ImportEntry } from "./import-lines.js";
+import type { ImportEntry, ImportLimits } from "./import-lines.js";
+
 import { formatValidationErrors, makeProblem, PROBLEM_MEDIA_TYPE } from "./problem.js";
 import { RAW_BODY_CONFIG } from "./routes-repository.js";
 
@@ -32,13 +33,6 @@ export const MAX_REPORTED_ERRORS = 1000;
 
 export const NDJSON_TYPES = ["application/x-ndjson", "application/jsonl"] as const;
 export const CSV_TYPE = "text/csv";
-
-export interface ImportLimits {
-  /** Largest body, bytes. */
-  readonly maxBytes: number;
-  /** Most lines (NDJSON) or records (CSV, header excluded). */
-  readonly maxLines: number;
-}
 
 const LineError = Type.Object({
   line: Type.Integer({ description: "1-based line of the body (CSV: the line the record ends on)" }),
