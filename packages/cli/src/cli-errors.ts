@@ -44,6 +44,16 @@ export class ApiError extends OmadmError<CliErrorCode> {
   }
 }
 
+/** A device import the server stopped (413 past a limit, or a refused body), with what it had imported. */
+export class ImportRefusedError extends ApiError {
+  /** The server's report of the lines before it stopped, when it sent one. */
+  readonly report: unknown;
+  constructor(status: number, problemCode: string | null, detail: string, report: unknown) {
+    super(status, problemCode, detail);
+    this.report = report;
+  }
+}
+
 /** The server could not be reached at all (refused, reset, DNS, …). */
 export class ConnectionError extends OmadmError<CliErrorCode> {
   override readonly name = "ConnectionError";

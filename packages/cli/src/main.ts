@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { registerAdminCommands } from "./admin/index.js";
 import { registerClientCommands } from "./client/index.js";
 import { registerServerCommand } from "./server-command.js";
+import { registerSimulateCommand } from "./simulate/index.js";
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -24,6 +25,7 @@ export function buildProgram(io: CliIo = stdio): Command {
   registerServerCommand(program, io);
   registerAdminCommands(program, io);
   registerClientCommands(program, io);
+  registerSimulateCommand(program, io);
   return program;
 }
 

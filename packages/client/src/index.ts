@@ -3,7 +3,7 @@
 // those mention. Everything not listed here is internal; test/public-api/client.txt holds the reviewed list.
 
 // The DmClient facade
-export { createDmClient } from "./dm-client/dm-client.js";
+export { createDeviceMoRegistry, createDmClient } from "./dm-client/dm-client.js";
 export type {
   BoundNotificationTransport,
   DmClient,
@@ -59,6 +59,11 @@ export {
   createMqttNotificationTransport,
   type MqttNotificationTransportOptions,
 } from "./notification/transports/mqtt-notification-transport.js";
+export {
+  createMqttNotificationHub,
+  type MqttNotificationHub,
+  type MqttNotificationHubOptions,
+} from "./notification/transports/mqtt-notification-hub.js";
 export {
   NotificationTransportError,
   NotificationTransportErrorCode,

@@ -233,6 +233,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
         bootstrap: bootstrapAdmin,
         httpRealm: config.deviceAuth.realm,
         docs: config.api.docs,
+        importLimits: { maxBytes: config.api.importMaxBytes, maxLines: config.api.importMaxLines },
         openapiServers: [{ url: base }],
       });
     }

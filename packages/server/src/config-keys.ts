@@ -81,7 +81,12 @@ export interface ServerConfig {
     readonly wakeDebounceMs: number;
     readonly allowUnsigned: boolean;
   };
-  readonly api: { readonly loopbackWithoutToken: boolean; readonly docs: boolean };
+  readonly api: {
+    readonly loopbackWithoutToken: boolean;
+    readonly docs: boolean;
+    readonly importMaxBytes: number;
+    readonly importMaxLines: number;
+  };
   readonly bootstrap: {
     readonly enabled: boolean;
     readonly path: string;
@@ -387,6 +392,18 @@ export const SERVER_CONFIG_KEYS: { readonly [P in ConfigPath]: ConfigKey<ValueAt
     description:
       "How long a bootstrap session and its single-use capability URLs (the DM Account data with the device's " +
       "new secrets) stay valid.",
+  },
+  "api.importMaxBytes": {
+    type: int(1, Number.MAX_SAFE_INTEGER),
+    default: 512 * 1024 * 1024,
+    description:
+      "Largest body of one device import (`POST /api/v1/devices/import`), bytes. Past it the import stops with " +
+      "413 and the report of the lines imported so far.",
+  },
+  "api.importMaxLines": {
+    type: int(1, Number.MAX_SAFE_INTEGER),
+    default: 1_000_000,
+    description: "Most device lines (NDJSON) or records (CSV) of one device import; past it, 413 as above.",
   },
   logLevel: {
     type: oneOf(Object.values(LogLevel)),

@@ -10,6 +10,7 @@ import { commandContract } from "./store-contract-commands.js";
 import { contentContract } from "./store-contract-content.js";
 import { deliveryContract } from "./store-contract-delivery.js";
 import { deviceContract } from "./store-contract-devices.js";
+import { importContract } from "./store-contract-import.js";
 import { persistenceContract } from "./store-contract-persistence.js";
 import { retentionContract } from "./store-contract-retention.js";
 import { selectionContract } from "./store-contract-selection.js";
@@ -31,6 +32,9 @@ export function runStoreContract(name: string, makeHarness: MakeHarness, options
     };
     describe("devices", () => {
       deviceContract(it);
+    });
+    describe("bulk import", () => {
+      importContract(it);
     });
     describe("commands", () => {
       commandContract(it);

@@ -48,6 +48,8 @@ export function withApiOptions(command: Command): Command {
 
 export interface Run {
   readonly api: ApiClient;
+  /** The API token in use, for requests the ApiClient does not make (a streamed upload). */
+  readonly token: string | undefined;
   readonly json: boolean;
   readonly out: (line: string) => void;
   /** Prints the value as indented JSON. */
@@ -72,9 +74,10 @@ export function action<A extends unknown[]>(
     try {
       const opts = command.optsWithGlobals<ApiOptionValues>();
       const env = deps.env ?? process.env;
+      const token = opts.token ?? env["OMADM_TOKEN"];
       const api = createApiClient({
         baseUrl: opts.server ?? env["OMADM_SERVER_URL"] ?? DEFAULT_SERVER_URL,
-        token: opts.token ?? env["OMADM_TOKEN"],
+        token,
         fetchLike: deps.fetchLike,
       });
       const out = (line: string) => {
@@ -82,6 +85,7 @@ export function action<A extends unknown[]>(
       };
       const run: Run = {
         api,
+        token,
         json: opts.json === true,
         out,
         printJson: (value) => {

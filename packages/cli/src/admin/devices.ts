@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { UsageError } from "../cli-errors.js";
 import { action, withApiOptions, type AdminDeps, type Run } from "./context.js";
+import { registerDeviceImportCommand } from "./devices-import.js";
 import { cell, details, labels, time } from "./format.js";
 import { printPage, withPageOptions } from "./list-page.js";
 
@@ -144,7 +145,8 @@ export function newDeviceBody(id: string, o: AddOptions): Json {
 }
 
 export function registerDeviceCommands(program: Command, deps: AdminDeps): void {
-  const devices = program.command("devices").description("list, show, add and remove devices");
+  const devices = program.command("devices").description("list, show, add, import and remove devices");
+  registerDeviceImportCommand(devices, deps);
 
   withPageOptions(
     withApiOptions(devices.command("list").description("list devices (ordered by id)"))

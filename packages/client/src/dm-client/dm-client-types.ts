@@ -16,6 +16,7 @@ import type { StateStore } from "../state/state-store.js";
 import type { DmAccount } from "../tree/dmacc.js";
 import type { DmTree, WriteOutcome } from "../tree/dm-tree.js";
 import type { LeafValue, MoDataObject } from "../tree/leaf-value.js";
+import type { MoRegistry } from "../tree/mo-registry.js";
 import type { DdfLoader } from "../tree/standard-ddf.js";
 import type { DmClientEventName, DmClientListener } from "./events.js";
 import type { ProcessRunner } from "./exec-behaviours.js";
@@ -46,6 +47,11 @@ export interface DmClientDeps {
   readonly timers: Timers;
   readonly random: (size: number) => Uint8Array;
   readonly logger: DmClientLogger;
+  /**
+   * The MO definitions, shared by many clients of one device template (a fleet simulator): built once by
+   * `createDeviceMoRegistry(config)` and never changed after. Default: one built for this client.
+   */
+  readonly registry?: MoRegistry;
   /** Loads the shipped standard DDFs; default readShippedDdf. */
   readonly loadDdf?: DdfLoader;
   /** Runs the processes of `{ "command": … }` EXEC behaviours; default node:child_process. */

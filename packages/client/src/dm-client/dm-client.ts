@@ -44,12 +44,25 @@ import type { DefaultUriRecord, NotificationIdRecord, SubscriptionRecord } from 
 import { createSubscriptionRegistry } from "../subscriptions/subscription-registry.js";
 import { type SubscriptionReporter, createSubscriptionReporter } from "../subscriptions/subscription-reporter.js";
 import { readShippedDdf } from "../tree/shipped-ddf.js";
+import type { DdfLoader } from "../tree/standard-ddf.js";
 import { type DmAccount, readAccounts } from "../tree/dmacc.js";
 import { type DmTree, type WriteOutcome, createDmTree } from "../tree/dm-tree.js";
 import type { LeafValue, MoDataObject } from "../tree/leaf-value.js";
-import { createMoRegistry } from "../tree/mo-registry.js";
+import { createMoRegistry, type MoRegistry } from "../tree/mo-registry.js";
 import { Roaming, setSessionInfo } from "../tree/sessioninfo.js";
 import type { DmClient, DmClientDeps, DmClientOptions, DmClientStartOptions } from "./dm-client-types.js";
+
+/**
+ * The MO definitions a client of this device config uses: the standard MOs and the config's own. Build it once
+ * and pass it as `deps.registry` to share it between many clients of the same template. DmClientError CONFIG
+ * when a DDF is unusable.
+ */
+export function createDeviceMoRegistry(config: DeviceConfig, loadDdf: DdfLoader = readShippedDdf): MoRegistry {
+  const registry = createMoRegistry();
+  const registered = registerDeviceMos(registry, config, loadDdf);
+  if (!registered.ok) throw new DmClientError(DmClientErrorCode.CONFIG, registered.error.message, registered.error);
+  return registry;
+}
 
 export function createDmClient(deps: DmClientDeps, config: DeviceConfig, options: DmClientOptions = {}): DmClient {
   return new DmClientImpl(deps, config, options);
@@ -81,9 +94,7 @@ class DmClientImpl implements DmClient {
     this.#events = new DmClientEmitter((error, name) => {
       logger.warn({ event: name, error: String(error) }, "a DmClient event listener threw");
     });
-    const registry = createMoRegistry();
-    const registered = registerDeviceMos(registry, config, deps.loadDdf ?? readShippedDdf);
-    if (!registered.ok) throw new DmClientError(DmClientErrorCode.CONFIG, registered.error.message, registered.error);
+    const registry = deps.registry ?? createDeviceMoRegistry(config, deps.loadDdf);
     const prefix = Buffer.from(deps.random(4)).toString("hex");
     this.tree = createDmTree(
       {

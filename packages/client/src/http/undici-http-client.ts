@@ -44,6 +44,8 @@ export interface UndiciHttpClientOptions {
   readonly maxResponseBytes?: number;
   /** Accept plain `http:` URLs (tests, loopback); default https only (docs/protocol.md §6.2). */
   readonly allowHttp?: boolean;
+  /** Most connections per origin (default: no limit); requests beyond wait for a free one. */
+  readonly connections?: number;
 }
 
 export interface UndiciHttpClient extends HttpClient {
@@ -70,7 +72,10 @@ export function createUndiciHttpClient(options: UndiciHttpClientOptions = {}): U
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const defaultTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  const agent = new Agent({ connect: connectOptions(options, connectTimeoutMs) });
+  const agent = new Agent({
+    connect: connectOptions(options, connectTimeoutMs),
+    ...(options.connections === undefined ? {} : { connections: options.connections }),
+  });
 
   return {
     async request(req: HttpRequest): Promise<HttpResponse> {

@@ -17,6 +17,7 @@ import type { CommandService } from "../services/command-service.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../store/types.js";
 import type { UiService } from "../ui/service.js";
+import type { ImportLimits } from "./import-lines.js";
 
 export type ApiApp = FastifyInstance<
   RawServerDefault,
@@ -42,6 +43,8 @@ export interface ApiContext {
   readonly repositoryBodyLimit: number;
   /** The bootstrap role's operations (bootstrap.enabled), or null. */
   readonly bootstrap: BootstrapAdmin | null;
+  /** Limits of one device import (`POST /devices/import`). */
+  readonly importLimits: ImportLimits;
 }
 
 export function componentUnavailable(component: string, option: string): ServerError {

@@ -25,7 +25,10 @@ import { formatValidationErrors, makeProblem, PROBLEM_MEDIA_TYPE, problemOf } fr
 import { notificationView } from "./record-schemas.js";
 import { registerBootstrapRoutes } from "./routes-bootstrap.js";
 import { registerCommandRoutes } from "./routes-commands.js";
+import { registerBulkCommandRoutes } from "./routes-commands-bulk.js";
 import { registerDeviceRoutes } from "./routes-devices.js";
+import type { ImportLimits } from "./import-lines.js";
+import { registerImportRoutes } from "./routes-import.js";
 import { registerEventRoutes } from "./routes-events.js";
 import { registerGroupRoutes } from "./routes-groups.js";
 import { RAW_BODY_CONFIG, registerRepositoryRoutes } from "./routes-repository.js";
@@ -65,6 +68,8 @@ export interface ApiPluginOptions {
   readonly bodyLimit?: number | undefined;
   /** Repository item body limit, bytes (default 16 MiB). */
   readonly repositoryBodyLimit?: number | undefined;
+  /** Limits of one device import (default DEFAULT_IMPORT_LIMITS). */
+  readonly importLimits?: ImportLimits | undefined;
   /** Serve Swagger UI at /api/docs (default true). The OpenAPI document is always served. */
   readonly docs?: boolean | undefined;
   /** `servers` of the OpenAPI document, e.g. [{ url: "https://dm.example.com" }]. */
@@ -72,6 +77,9 @@ export interface ApiPluginOptions {
   readonly bootstrap?: BootstrapAdmin | null | undefined;
   readonly openapiServers?: readonly { readonly url: string; readonly description?: string }[] | undefined;
 }
+
+/** Default limits of one device import: 512 MiB and a million lines. */
+export const DEFAULT_IMPORT_LIMITS: ImportLimits = { maxBytes: 512 * 1024 * 1024, maxLines: 1_000_000 };
 
 const systemClock: Clock = { now: () => Date.now() };
 
@@ -99,6 +107,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
     httpRealm: options.httpRealm ?? "omadm",
     repositoryBodyLimit: options.repositoryBodyLimit ?? DEFAULT_REPOSITORY_BODY_LIMIT,
     bootstrap: options.bootstrap ?? null,
+    importLimits: options.importLimits ?? DEFAULT_IMPORT_LIMITS,
   };
   const loopbackWithoutToken = options.loopbackWithoutToken ?? true;
 
@@ -150,7 +159,9 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
             await authenticate(ctx.store, request, { loopbackWithoutToken });
           });
           registerDeviceRoutes(v1, ctx);
+          registerImportRoutes(v1, ctx);
           registerCommandRoutes(v1, ctx);
+          registerBulkCommandRoutes(v1, ctx);
           registerEventRoutes(v1, ctx);
           registerRepositoryRoutes(v1, ctx);
           registerUiSessionRoutes(v1, ctx);

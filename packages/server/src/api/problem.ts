@@ -21,6 +21,11 @@ export const ProblemSchema = Type.Object(
     code: Type.String({ description: "Stable error code from the catalogue (see the table in the API description)." }),
     instance: Type.Optional(Type.String({ description: "The request path." })),
     requestId: Type.Optional(Type.String()),
+    report: Type.Optional(
+      Type.Unknown({
+        description: "For a device import past a limit: the report of what was imported (ImportReport).",
+      }),
+    ),
     notifications: Type.Optional(
       Type.Array(Type.Unknown(), { description: "For NOTIFY_* failures: the recorded Package#0 attempts." }),
     ),

@@ -21,7 +21,8 @@ export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
 export const MAX_TTL_SECONDS = 365 * 24 * 3600;
 
 export interface CommandServiceDeps {
-  readonly store: Pick<Store, "commands">;
+  /** With `transaction`, `enqueueMany` queues a whole list in one commit; without, one command at a time. */
+  readonly store: Pick<Store, "commands"> & Partial<Pick<Store, "transaction">>;
   readonly clock: Clock;
   /**
    * Called after a new command is durably stored (not for an idempotent repeat), e.g.
@@ -59,12 +60,24 @@ export interface EnqueueResponse {
   readonly created: boolean;
 }
 
+/** Most requests one `enqueueMany` takes. */
+export const MAX_BULK_COMMANDS = 1000;
+
+/** One request of `enqueueMany`: queued (or its idempotent repeat found), or refused with its error. */
+export type BulkEnqueueResult =
+  (EnqueueResponse & { readonly deviceId: string }) | { readonly deviceId: string; readonly error: ServerError };
+
 export interface CommandService {
   /**
    * Checks and queues a command. COMMAND_INVALID (parameter named), COMMAND_RESERVED (END, CONT),
    * INVALID_INPUT (key, expiry), DEVICE_NOT_FOUND, IDEMPOTENCY_CONFLICT (same key, different command).
    */
   enqueue(request: EnqueueRequest): Promise<EnqueueResponse>;
+  /**
+   * Checks and queues up to MAX_BULK_COMMANDS commands in one store transaction (one commit): each request is
+   * checked and queued on its own, and one refused (the same errors as `enqueue`) changes nothing else.
+   */
+  enqueueMany(requests: readonly EnqueueRequest[]): Promise<readonly BulkEnqueueResult[]>;
   /** queued | sent | accepted → cancelled. COMMAND_NOT_FOUND, COMMAND_ILLEGAL_TRANSITION. */
   cancel(id: string): Promise<Command>;
   /** COMMAND_NOT_FOUND when there is none. */
@@ -86,22 +99,59 @@ export function createCommandService(deps: CommandServiceDeps, options: CommandS
     }
   }
 
+  function newCommandOf(request: EnqueueRequest): NewCommand {
+    const { command, item } = checkOperatorCommand(request.command, { allowHttp });
+    return {
+      deviceId: request.deviceId,
+      name: command.name,
+      params: item.slice(1),
+      idempotencyKey: checkIdempotencyKey(request.idempotencyKey),
+      expiresAt: expiryOf(request, clock.now()),
+      correlation: correlationOf(command.name === "EXEC" ? command : undefined),
+      delivery: request.delivery,
+      maxDeliveries: options.maxDeliveries,
+    };
+  }
+
   return {
     async enqueue(request) {
-      const { command, item } = checkOperatorCommand(request.command, { allowHttp });
-      const input: NewCommand = {
-        deviceId: request.deviceId,
-        name: command.name,
-        params: item.slice(1),
-        idempotencyKey: checkIdempotencyKey(request.idempotencyKey),
-        expiresAt: expiryOf(request, clock.now()),
-        correlation: correlationOf(command.name === "EXEC" ? command : undefined),
-        delivery: request.delivery,
-        maxDeliveries: options.maxDeliveries,
-      };
-      const result = await store.commands.enqueue(input);
+      const result = await store.commands.enqueue(newCommandOf(request));
       if (result.created) notifyQueued(result.command.deviceId, result.command);
       return result;
+    },
+    async enqueueMany(requests) {
+      if (requests.length > MAX_BULK_COMMANDS) {
+        throw new ServerError(ServerErrorCode.INVALID_INPUT, `a bulk enqueue takes 1 to ${MAX_BULK_COMMANDS} commands`);
+      }
+      const inputs = requests.map((request) => {
+        try {
+          return newCommandOf(request);
+        } catch (error) {
+          return refusal(request.deviceId, error);
+        }
+      });
+      const queueAll = async (commands: Pick<Store, "commands">["commands"]) => {
+        const out: BulkEnqueueResult[] = [];
+        for (const input of inputs) {
+          if ("error" in input) {
+            out.push(input);
+            continue;
+          }
+          try {
+            out.push({ deviceId: input.deviceId, ...(await commands.enqueue(input)) });
+          } catch (error) {
+            // Inside a transaction a refused call is rolled back alone (a savepoint): the others go on.
+            out.push(refusal(input.deviceId, error));
+          }
+        }
+        return out;
+      };
+      const results =
+        store.transaction === undefined
+          ? await queueAll(store.commands)
+          : await store.transaction((tx) => queueAll(tx.commands));
+      for (const r of results) if ("created" in r && r.created) notifyQueued(r.deviceId, r.command);
+      return results;
     },
     cancel: (id) => store.commands.cancel(id),
     async get(id) {
@@ -111,6 +161,12 @@ export function createCommandService(deps: CommandServiceDeps, options: CommandS
     },
     list: (query) => store.commands.list(query),
   };
+}
+
+function refusal(deviceId: string, error: unknown): { readonly deviceId: string; readonly error: ServerError } {
+  // Every refusal of the checks and the store is a ServerError; anything else is a fault and fails the call.
+  if (error instanceof ServerError) return { deviceId, error };
+  throw error;
 }
 
 /**

@@ -10,6 +10,7 @@ import { stateAfterContact, type CheckedDevicePatch } from "./device-rules.js";
 import { createMemoryBootstrap } from "./memory-bootstrap.js";
 import { createMemoryContent } from "./memory-content.js";
 import { createMemoryGroups, dropMemberships, memorySelection } from "./memory-groups.js";
+import { memoryImportBatch } from "./memory-import.js";
 import { createMemoryCommands, createMemorySessions } from "./memory-queue.js";
 import { MemoryStoreData, memoryPage, out, requireDevice, type MemoryContext } from "./memory-context.js";
 import { idSource, requireText } from "./rules.js";
@@ -160,6 +161,7 @@ function createMemoryDevices(ctx: MemoryContext): DeviceStore {
       data.devices.set(id, device);
       return out(device);
     },
+    importBatch: async (rows) => memoryImportBatch(ctx, rows),
     update: async (id, patch) => {
       ctx.check();
       const checked = checkDevicePatch(patch);

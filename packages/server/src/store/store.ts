@@ -71,6 +71,7 @@ import type {
   MembershipChange,
   NewDeviceGroup,
 } from "./types-selection.js";
+import type { DeviceImportResult, DeviceImportRow } from "./types-import.js";
 
 export const StoreKind = { Memory: "memory", Sqlite: "sqlite", Postgres: "postgres" } as const;
 export type StoreKind = (typeof StoreKind)[keyof typeof StoreKind];
@@ -127,6 +128,13 @@ export interface DeviceStore {
   list(query?: DeviceListQuery): Promise<Page<Device>>;
   /** How many devices the selection holds (counts them: linear in the matches). GROUP_NOT_FOUND. */
   count(query?: DeviceSelection): Promise<number>;
+  /**
+   * Creates or updates up to MAX_IMPORT_BATCH devices in one transaction, row by row in order (a device named
+   * twice ends as if its rows ran one after another). A row that is malformed or whose credential another
+   * device uses (CREDENTIAL_CONFLICT) is refused alone: its result carries the error and it changes nothing.
+   * A row that changes nothing writes nothing (`unchanged`), so importing the same rows again is harmless.
+   */
+  importBatch(rows: readonly DeviceImportRow[]): Promise<readonly DeviceImportResult[]>;
 }
 
 /** Saved device groups (docs/filters.md "Groups"); their devices are listed with `devices.list({ group })`. */

@@ -78,5 +78,17 @@ function syncedDevices(devices: DeviceStore, report: (change: Change) => void): 
       if (deleted) report({ kind: "removed", id });
       return deleted;
     },
+    async importBatch(rows) {
+      const results = await devices.importBatch(rows);
+      // Only rows that set or cleared a PSK can change the cache; read those devices back as stored.
+      const touched = results.filter(
+        (r, i) => "outcome" in r && r.outcome !== "unchanged" && rows[i]?.psk !== undefined,
+      );
+      for (const r of touched) {
+        const device = await devices.get(r.id);
+        if (device !== null) report({ kind: "changed", device });
+      }
+      return results;
+    },
   };
 }

@@ -15,7 +15,7 @@ import { selectionConditions, syncSelectionTables } from "./sql-selection.js";
 
 type DeviceRow = Selectable<DevicesTable>;
 
-function toDevice(row: DeviceRow): Device {
+export function toDevice(row: DeviceRow): Device {
   return {
     id: row.id,
     state: row.state as DeviceState,
@@ -40,7 +40,7 @@ function toDevice(row: DeviceRow): Device {
 }
 
 /** The columns a checked patch sets (absent fields are left out, so they keep their values). */
-function patchColumns(p: CheckedDevicePatch, now: number): Partial<Insertable<DevicesTable>> {
+export function patchColumns(p: CheckedDevicePatch, now: number): Partial<Insertable<DevicesTable>> {
   const cols: Partial<Insertable<DevicesTable>> = { updated_at: now };
   if (p.labels !== undefined) cols.labels = toJsonText(p.labels, "labels");
   if (p.devInfo !== undefined) {
@@ -115,7 +115,7 @@ export async function requireDeviceRow(db: Db, id: string): Promise<DeviceRow> {
   return row;
 }
 
-async function replaceLabels(db: Db, id: string, labels: Readonly<Record<string, string>>): Promise<void> {
+export async function replaceLabels(db: Db, id: string, labels: Readonly<Record<string, string>>): Promise<void> {
   await db.deleteFrom("device_labels").where("device_id", "=", id).execute();
   const rows = Object.entries(labels).map(([name, value]) => ({ device_id: id, name, value }));
   if (rows.length > 0) await db.insertInto("device_labels").values(rows).execute();
@@ -133,7 +133,7 @@ function newRow(id: string, state: DeviceState, now: number, contact: boolean): 
   };
 }
 
-export function createSqlDevices(ctx: SqlContext): DeviceStore {
+export function createSqlDevices(ctx: SqlContext): Omit<DeviceStore, "importBatch"> {
   return {
     create: async (input) => {
       const { id, patch } = checkNewDevice(input);

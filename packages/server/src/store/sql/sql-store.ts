@@ -11,6 +11,7 @@ import { createSqlAlerts, createSqlNotifications } from "./sql-store-alerts.js";
 import { createSqlCommands } from "./sql-store-commands.js";
 import { createSqlDevices } from "./sql-store-devices.js";
 import { createSqlGroups } from "./sql-store-groups.js";
+import { createSqlImport } from "./sql-store-import.js";
 import { createSqlRepository } from "./sql-store-repository.js";
 import { createSqlSessions } from "./sql-store-sessions.js";
 import { createSqlRetention } from "./sql-retention.js";
@@ -18,7 +19,7 @@ import { createSqlApiTokens, createSqlUiSessions } from "./sql-store-ui-tokens.j
 
 export function createParts(ctx: SqlContext): StoreParts {
   return {
-    devices: createSqlDevices(ctx),
+    devices: { ...createSqlDevices(ctx), importBatch: createSqlImport(ctx) },
     commands: createSqlCommands(ctx),
     sessions: createSqlSessions(ctx),
     alerts: createSqlAlerts(ctx),

@@ -1,0 +1,267 @@
+// npm run bench:fleet -- --devices N [--store sqlite|postgres] [--timeout s]
+//
+// A whole fleet against a real server: starts `omadm server` (a child process, temp SQLite file or a fresh
+// PostgreSQL database), runs N simulated devices in this process (`createFleet`, one UDP port each), registers
+// them in bulk (`POST /devices/import`), queues one GET each (`POST /commands/bulk`), and wakes them all through
+// the API, paced by a window of in-flight wakes sized from the completion rate it measures (fleet-pacer.ts).
+// Then it checks the store: every command done, none sent twice. Bounded by --timeout. Its last line:
+//   fleet: N devices, T s, S sessions/s, p99 P ms, peak open sessions O, server RSS R MB
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { Agent, request } from "node:http";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { loadDeviceConfig, type DeviceConfig } from "@omadm/client";
+import { uploadImport } from "../src/admin/import-upload.js";
+import { standardBehaviour } from "../src/simulate/behaviours.js";
+import { devIdPattern } from "../src/simulate/devid-pattern.js";
+import { createFleet } from "../src/simulate/fleet.js";
+import { registrationLines } from "../src/simulate/register.js";
+import { createPacer } from "./fleet-pacer.js";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, "../../..");
+const GET_URI = "urn:oma:mo:oma-dm-devinfo:1.2//DevID";
+
+const { values } = parseArgs({
+  options: {
+    devices: { type: "string", default: "1000" },
+    store: { type: "string", default: "sqlite" },
+    timeout: { type: "string", default: "900" },
+    "postgres-url": {
+      type: "string",
+      default: process.env["OMADM_TEST_PG_URL"] ?? "postgres://root@127.0.0.1:5432/test",
+    },
+  },
+});
+const N = Number(values.devices);
+const deadline = performance.now() + Number(values.timeout) * 1000;
+if (!Number.isInteger(N) || N < 1) throw new Error("--devices must be a positive integer");
+if (values.store !== "sqlite" && values.store !== "postgres") throw new Error("--store sqlite|postgres");
+
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+function api(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  return new Promise((resolve, reject) => {
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      `${base}/api/v1${path}`,
+      { method, agent, headers: text === undefined ? {} : { "content-type": "application/json" } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const raw = Buffer.concat(chunks).toString("utf8");
+          resolve({ status: res.statusCode ?? 0, json: raw === "" ? null : (JSON.parse(raw) as unknown) });
+        });
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(text);
+  });
+}
+
+interface Server {
+  readonly child: ChildProcess;
+  readonly base: string;
+  stop(): Promise<void>;
+}
+
+async function startServer(args: readonly string[]): Promise<Server> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "--conditions=@omadm/source", join(HERE, "fleet-server.ts"), ...args],
+    { cwd: ROOT, env: { ...process.env, OMADM_LOG_LEVEL: "warn" }, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const base = await new Promise<string>((resolve, reject) => {
+    let seen = "";
+    const timer = setTimeout(() => {
+      reject(new Error("the server did not start within 60 s"));
+    }, 60_000);
+    child.stdout.on("data", (c: Buffer) => {
+      seen += c.toString();
+      const m = /^\s+base\s+(http:\/\/\S+)/m.exec(seen);
+      if (m?.[1] !== undefined) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on("exit", (code) => {
+      reject(new Error(`the server exited (${code}) before it was ready: ${seen}`));
+    });
+  });
+  child.stdout.resume();
+  return {
+    child,
+    base,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) {
+          resolve();
+          return;
+        }
+        child.once("exit", () => {
+          resolve();
+        });
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+/** Peak resident set of a process (Linux /proc; 0 elsewhere), MB. */
+function peakRssMb(pid: number | undefined): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m?.[1] === undefined ? 0 : Math.round(Number(m[1]) / 1024);
+  } catch {
+    return 0;
+  }
+}
+
+function templateFor(base: string): DeviceConfig {
+  const loaded = loadDeviceConfig(join(ROOT, "examples/device.json"));
+  if (!loaded.ok) throw loaded.error;
+  const t = loaded.value;
+  return { ...t, accounts: t.accounts.map((a) => ({ ...a, input: { ...a.input, srvUri: `${base}/dm` } })) };
+}
+
+async function checkStore(base: string, ids: ReadonlySet<string>): Promise<void> {
+  const seen = new Set<string>();
+  let cursor: string | null = null;
+  do {
+    const q: string = cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`;
+    const { json } = await api(base, "GET", `/commands?limit=1000${q}`);
+    const page = json as { items: { deviceId: string; state: string; attempts: number }[]; nextCursor: string | null };
+    for (const c of page.items) {
+      if (c.state !== "done") throw new Error(`command for ${c.deviceId} is ${c.state}, not done`);
+      if (c.attempts !== 1) throw new Error(`command for ${c.deviceId} was sent ${c.attempts} times`);
+      if (seen.has(c.deviceId)) throw new Error(`${c.deviceId} has two commands`);
+      seen.add(c.deviceId);
+    }
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  if (seen.size !== ids.size) throw new Error(`${seen.size} commands done for ${ids.size} devices`);
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "omadm-fleet-"));
+  const pgAdmin = values["postgres-url"];
+  const database = `omadm_fleet_${process.pid}_${randomBytes(4).toString("hex")}`;
+  let args = ["--host", "127.0.0.1", "--port", "0", "--data-dir", dir, "--store", "sqlite"];
+  if (values.store === "postgres") {
+    const c = new pg.Client({ connectionString: pgAdmin });
+    await c.connect();
+    await c.query(`create database ${database}`);
+    await c.end();
+    const url = new URL(pgAdmin);
+    url.pathname = `/${database}`;
+    args = ["--host", "127.0.0.1", "--port", "0", "--store", "postgres", "--postgres-url", url.toString()];
+  }
+  const server = await startServer(args);
+  const fleet = createFleet({
+    template: templateFor(server.base),
+    devices: N,
+    devId: devIdPattern("IMEI:35900000{n:07}"),
+    udp: { host: "127.0.0.1", basePort: 0 },
+    mqtt: null,
+    behaviour: standardBehaviour,
+    connections: 128,
+    logger: { info: () => undefined, warn: () => undefined },
+  });
+  try {
+    let t = performance.now();
+    await fleet.start();
+    const simRss = process.memoryUsage().rss;
+    console.log(
+      `simulator: ${N} devices listening in ${((performance.now() - t) / 1000).toFixed(1)} s, RSS ${Math.round(simRss / 1048576)} MB (${Math.round(simRss / N / 1024)} KB/device)`,
+    );
+
+    t = performance.now();
+    const report = await uploadImport({
+      baseUrl: server.base,
+      contentType: "application/x-ndjson",
+      body: registrationLines(fleet.template, fleet.devices, { udpHost: "127.0.0.1", labels: { fleet: "bench" } }),
+    });
+    const importS = (performance.now() - t) / 1000;
+    if (report.created !== N)
+      throw new Error(`import created ${report.created} of ${N}: ${JSON.stringify(report.errors.slice(0, 3))}`);
+    console.log(`import: ${N} devices in ${importS.toFixed(2)} s (${Math.round(N / importS)} devices/s)`);
+
+    t = performance.now();
+    const ids = fleet.devices.map((d) => d.devId);
+    for (let i = 0; i < ids.length; i += 1000) {
+      const { status, json } = await api(server.base, "POST", "/commands/bulk", {
+        command: ["GET", GET_URI],
+        deviceIds: ids.slice(i, i + 1000),
+        idempotencyKey: "bench-fleet-get",
+      });
+      const answer = json as { created: number };
+      if (status !== 200 || answer.created !== Math.min(1000, ids.length - i))
+        throw new Error(`bulk enqueue: ${status} ${JSON.stringify(json).slice(0, 300)}`);
+    }
+    const enqueueS = (performance.now() - t) / 1000;
+    console.log(`enqueue: ${N} commands in ${enqueueS.toFixed(2)} s (${Math.round(N / enqueueS)}/s)`);
+
+    const pacer = createPacer({
+      deviceIds: ids,
+      wake: async (id) => {
+        const { status } = await api(server.base, "POST", `/devices/${encodeURIComponent(id)}/wake`, {});
+        if (status !== 200) throw new Error(`wake ${id}: ${status}`);
+      },
+      budgetSeconds: 2,
+      minWindow: 16,
+      maxWindow: 1024,
+      retryAfterMs: 30_000,
+      maxWakes: 4,
+      deadlineMs: Math.max(1000, deadline - performance.now()),
+    });
+    let peakOpen = 0;
+    const sampler = setInterval(() => {
+      peakOpen = Math.max(peakOpen, fleet.stats.open);
+    }, 20);
+    for (const d of fleet.devices) {
+      d.client.on("session", (outcome) => {
+        peakOpen = Math.max(peakOpen, fleet.stats.open + 1);
+        if (outcome.kind === "completed") pacer.completed(d.devId);
+      });
+    }
+    t = performance.now();
+    const paced = await pacer.run();
+    const seconds = (performance.now() - t) / 1000;
+    clearInterval(sampler);
+    const s = fleet.stats.snapshot();
+    console.log(
+      `wakes: ${paced.wakes} (${paced.failedWakes} failed), widest window ${paced.maxWindow}, ${s.errors} aborted sessions`,
+    );
+    await checkStore(server.base, new Set(ids));
+    console.log("store: every command done, none sent twice");
+    const serverRss = peakRssMb(server.child.pid);
+    console.log(`load average: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
+    console.log(
+      `fleet: ${N} devices, ${seconds.toFixed(1)} s, ${(N / seconds).toFixed(1)} sessions/s, p99 ${s.p99Ms} ms, ` +
+        `peak open sessions ${peakOpen}, server RSS ${serverRss} MB`,
+    );
+  } finally {
+    await fleet.stop();
+    await server.stop();
+    agent.destroy();
+    await rm(dir, { recursive: true, force: true });
+    if (values.store === "postgres") {
+      const c = new pg.Client({ connectionString: pgAdmin });
+      await c.connect();
+      await c.query(`drop database if exists ${database} with (force)`);
+      await c.end();
+    }
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench:fleet failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,180 @@
+// N simulated devices in one process from one device template (`omadm simulate`): each device is a real
+// DmClient with its own DM Tree and state, listening for Package#0 on its own UDP port and/or its own MQTT topic
+// (one broker connection for all, `createMqttNotificationHub`), and running real DM sessions over HTTP (one
+// undici pool for all). What every device shares is immutable: the MO definitions (one `MoRegistry`), the
+// template's values. State lives in memory for the life of the process: the live tree is the device's state.
+import { randomBytes } from "node:crypto";
+import { notificationTopic, ok } from "@omadm/protocol";
+import {
+  createDeviceMoRegistry,
+  createDmClient,
+  createMqttNotificationHub,
+  createUdpNotificationTransport,
+  createUndiciHttpClient,
+  type AccountConfig,
+  type BoundNotificationTransport,
+  type DeviceConfig,
+  type DmClientLogger,
+  type MqttNotificationHub,
+  type NotificationTransport,
+  type StateStore,
+  type UdpNotificationTransport,
+} from "@omadm/client";
+import type { DeviceBehaviour, SimulatedDevice } from "./behaviours.js";
+import { FleetStats } from "./stats.js";
+
+export interface FleetOptions {
+  readonly template: DeviceConfig;
+  readonly devices: number;
+  /** The number of the first device (default 1). */
+  readonly first?: number;
+  readonly devId: (n: number) => string;
+  /** Each device binds `host:basePort + index` (basePort 0: a free port each); null: no UDP. */
+  readonly udp: { readonly host: string; readonly basePort: number } | null;
+  /** One connection, one topic per device (`notificationTopic(devId)`); null: no MQTT. */
+  readonly mqtt: { readonly url: string } | null;
+  readonly behaviour: DeviceBehaviour;
+  /** Most HTTP connections to the DM Server (default 256). */
+  readonly connections?: number;
+  readonly logger: DmClientLogger;
+}
+
+export interface FleetDevice extends SimulatedDevice {
+  readonly udp: UdpNotificationTransport | undefined;
+  readonly topic: string | undefined;
+}
+
+export interface Fleet {
+  /** The template the devices were made from. */
+  readonly template: DeviceConfig;
+  readonly devices: readonly FleetDevice[];
+  readonly stats: FleetStats;
+  /** Sets every device up and starts its listeners, `parallel` at a time. */
+  start(parallel?: number): Promise<void>;
+  /** Stops every device and closes the shared connections. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Nothing is written anywhere: a simulated device's state is its live tree, for the life of the process. */
+const volatileState: StateStore = {
+  load: () => Promise.resolve(ok(undefined)),
+  save: () => Promise.resolve(ok(undefined)),
+};
+
+const nodeTimers = {
+  setTimeout: (callback: () => void, ms: number): unknown => setTimeout(callback, ms),
+  clearTimeout: (handle: unknown): void => {
+    clearTimeout(handle as ReturnType<typeof setTimeout>);
+  },
+};
+
+/**
+ * The template's accounts for one device: a notification auth data equal to the template's DevID (the usual
+ * choice, §2.5) becomes this device's DevID; everything else is the template's.
+ */
+function accountsFor(template: DeviceConfig, devId: string): readonly AccountConfig[] {
+  const templateId = Buffer.from(template.devInfo.devId, "utf8");
+  return template.accounts.map((a) => {
+    const noti = a.input.noti;
+    if (noti === undefined || !Buffer.from(noti.data).equals(templateId)) return a;
+    return { ...a, input: { ...a.input, noti: { ...noti, data: new Uint8Array(Buffer.from(devId, "utf8")) } } };
+  });
+}
+
+/** The device config of one simulated device: the template with its DevID and no listeners of its own. */
+export function deviceConfigFor(template: DeviceConfig, devId: string): DeviceConfig {
+  return {
+    ...template,
+    devInfo: { ...template.devInfo, devId },
+    accounts: accountsFor(template, devId),
+    notifications: { ...template.notifications, udp: [], mqtt: [] },
+  };
+}
+
+export function createFleet(options: FleetOptions): Fleet {
+  const { template, logger } = options;
+  const first = options.first ?? 1;
+  const registry = createDeviceMoRegistry(template);
+  const allowHttp = template.allowHttp;
+  const http = createUndiciHttpClient({ allowHttp, connections: options.connections ?? 256 });
+  const hub: MqttNotificationHub | null =
+    options.mqtt === null ? null : createMqttNotificationHub({ url: options.mqtt.url, logger });
+  const stats = new FleetStats();
+  // Notifications without SERVER-ID belong to the template's only account (§2.7 step 1).
+  const boundServer = template.accounts.length === 1 ? template.accounts[0]?.input.srvId : undefined;
+  const bind = (transport: NotificationTransport): NotificationTransport | BoundNotificationTransport =>
+    boundServer === undefined ? transport : { transport, serverId: boundServer };
+
+  const devices: FleetDevice[] = [];
+  for (let index = 0; index < options.devices; index++) {
+    const number = first + index;
+    const devId = options.devId(number);
+    const udp =
+      options.udp === null
+        ? undefined
+        : createUdpNotificationTransport({
+            host: options.udp.host,
+            port: options.udp.basePort === 0 ? 0 : options.udp.basePort + index,
+            logger,
+          });
+    const topic = hub === null ? undefined : notificationTopic(devId);
+    const transports = [
+      ...(udp === undefined ? [] : [bind(udp)]),
+      ...(hub === null || topic === undefined ? [] : [bind(hub.transport(topic))]),
+    ];
+    const client = createDmClient(
+      {
+        stateStore: volatileState,
+        http,
+        transports,
+        registry,
+        clock: { now: () => Date.now() },
+        timers: nodeTimers,
+        random: (n) => new Uint8Array(randomBytes(n)),
+        logger,
+      },
+      deviceConfigFor(template, devId),
+    );
+    let startedAt = 0;
+    client.on("session-start", () => {
+      startedAt = performance.now();
+      stats.started();
+    });
+    client.on("session", (outcome) => {
+      stats.finished(performance.now() - startedAt, outcome.kind === "completed");
+    });
+    client.on("notification-accepted", () => {
+      stats.notificationsAccepted++;
+    });
+    client.on("notification-rejected", () => {
+      stats.notificationsRejected++;
+    });
+    devices.push({ index, number, devId, client, udp, topic });
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    template,
+    devices,
+    stats,
+    async start(parallel = 256) {
+      for (let i = 0; i < devices.length; i += parallel) {
+        await Promise.all(
+          devices.slice(i, i + parallel).map(async (d) => {
+            await options.behaviour.setup(d);
+            await d.client.start();
+          }),
+        );
+      }
+    },
+    stop: () =>
+      (stopping ??= (async () => {
+        // The hub first: its devices then stop without one UNSUBSCRIBE each.
+        await hub?.close();
+        for (let i = 0; i < devices.length; i += 512) {
+          await Promise.all(devices.slice(i, i + 512).map((d) => d.client.stop()));
+        }
+        await http.close();
+      })()),
+  };
+}
