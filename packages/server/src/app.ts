@@ -15,7 +15,8 @@
 //   Package#0 over UDP/MQTT  Notifier                    (components.notifier; wake via the API)
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Server as HttpsServer } from "node:https";
+import Fastify, { type FastifyBaseLogger, type FastifyHttpsOptions, type FastifyInstance } from "fastify";
 import { apiPlugin } from "./api/api-plugin.js";
 import { createAlertIntake } from "./alerts/alert-intake.js";
 import { AuthMode } from "./auth/types.js";
@@ -24,6 +25,8 @@ import { loadNonceKey } from "./auth/nonce-key-config.js";
 import type { ServerConfig } from "./config-keys.js";
 import { DM_PATH, dmEndpointPlugin } from "./dm/dm-endpoint.js";
 import { createSweeper, type SweepReport } from "./dm/sweeper.js";
+import { createLoadShedder, createSessionAdmission } from "./edge/admission.js";
+import { edgeServerOptions, installHttpEdge } from "./edge/http-edge.js";
 import { createNotifier, type Notifier } from "./notifier/notifier.js";
 import { createMqttNotificationSender } from "./notifier/transports/mqtt-notification-sender.js";
 import type { NotificationSender } from "./notifier/transports/notification-sender.js";
@@ -105,14 +108,35 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
   const scheme = config.tls.enabled ? "https" : "http";
   const logging: { logger: false } | { loggerInstance: FastifyBaseLogger } =
     deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger };
+  const edge = edgeServerOptions(config.http);
   const app = config.tls.enabled
     ? // The https instance differs from the http one only in its raw server type; every plugin is written
       // against the default (http) types, which the https server satisfies at run time.
+      // The edge's framework-error callbacks are typed for the http server too (see above).
       (Fastify({
+        ...withoutHttp(edge),
         ...logging,
-        https: httpsOptionsFor(config.tls, deps.tls ?? loadTlsMaterial(config.tls), authenticator),
-      }) as unknown as FastifyInstance)
-    : Fastify(logging);
+        https: {
+          ...edge.http,
+          ...httpsOptionsFor(config.tls, deps.tls ?? loadTlsMaterial(config.tls), authenticator),
+        },
+      } as unknown as FastifyHttpsOptions<HttpsServer>) as unknown as FastifyInstance)
+    : Fastify({ ...edge, ...logging });
+  app.server.maxConnections = config.http.maxConnections;
+  const admissionDeps = { now: () => clock.now(), random: () => random(4).reduce((a, b) => a * 256 + b, 0) / 2 ** 32 };
+  const shedder = createLoadShedder(admissionDeps, {
+    maxDelayMs: config.http.maxEventLoopDelayMs,
+    retryAfterSeconds: config.http.retryAfterSeconds,
+  });
+  const sessions = createSessionAdmission(admissionDeps, {
+    maxOpenSessions: config.dm.maxOpenSessions,
+    idleMs: config.dm.idleTimeoutMs,
+    retryAfterSeconds: config.http.retryAfterSeconds,
+  });
+  installHttpEdge(app, { shedder });
+  app.addHook("onClose", async () => {
+    shedder.close();
+  });
   if (config.tls.enabled) {
     // A failed handshake (wrong PSK, unknown certificate authority, TLS 1.1 refused) never reaches a route.
     app.server.on("tlsClientError", (error: Error) => {
@@ -160,6 +184,8 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       idleTimeoutMs: config.dm.idleTimeoutMs,
       bodyLimitBytes: config.dm.bodyLimitBytes,
       autoRegister: config.dm.autoRegister,
+      maxAlertsPerPackage: config.dm.maxAlertsPerPackage,
+      admission: sessions,
       // docs/protocol.md §1.6: OMADM-Accept names the formats the repository takes in HPUT/HPOST/SUB bodies.
       moAcceptTypes: uploadTypeList(),
       authenticator: authenticator ?? undefined,
@@ -279,6 +305,12 @@ function defaultAuthenticator(
     options: { modes, realm: config.deviceAuth.realm, ...(nonceKey !== null && { nonceKey }) },
   });
   return { authenticator, warning };
+}
+
+/** The edge options without the node:http server options (which an HTTPS server takes inside `https`). */
+function withoutHttp<T extends { readonly http: unknown }>(options: T): Omit<T, "http"> {
+  const { http: _http, ...rest } = options;
+  return rest;
 }
 
 /** A free TCP port on the listen host (bound and released at once; loopback in tests). */

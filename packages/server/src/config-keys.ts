@@ -46,6 +46,17 @@ export interface ServerConfig {
     readonly idleTimeoutMs: number;
     readonly bodyLimitBytes: number;
     readonly autoRegister: boolean;
+    readonly maxOpenSessions: number;
+    readonly maxAlertsPerPackage: number;
+  };
+  readonly http: {
+    readonly requestTimeoutMs: number;
+    readonly headersTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+    readonly idleTimeoutMs: number;
+    readonly maxConnections: number;
+    readonly maxEventLoopDelayMs: number;
+    readonly retryAfterSeconds: number;
   };
   readonly deviceAuth: {
     readonly modes: readonly AuthMode[];
@@ -161,6 +172,57 @@ export const SERVER_CONFIG_KEYS: { readonly [P in ConfigPath]: ConfigKey<ValueAt
     description:
       "Register an unknown device at its first Package#1. `false`: only devices added beforehand " +
       "(`omadm devices add`) are admitted.",
+  },
+  "dm.maxOpenSessions": {
+    type: int(1, 10_000_000),
+    default: 1000,
+    description:
+      "Most DM sessions open at once on this node. Over it a new Package#1 gets 503 with Retry-After; the " +
+      "Package#3s of open sessions are still served.",
+  },
+  "dm.maxAlertsPerPackage": {
+    type: int(1, 100_000),
+    default: 1000,
+    description: "Most Generic Alerts in one Package#1 or Package#3 (413 naming the limit above).",
+  },
+  "http.requestTimeoutMs": {
+    type: int(1000, 3_600_000),
+    default: 20_000,
+    description:
+      "The whole request, headers and body, must arrive within this; a slower (trickling) request is cut " +
+      "with 408 and its connection closed.",
+  },
+  "http.headersTimeoutMs": {
+    type: int(1000, 3_600_000),
+    default: 10_000,
+    description: "The request headers must arrive within this (at most http.requestTimeoutMs).",
+  },
+  "http.keepAliveTimeoutMs": {
+    type: int(100, 3_600_000),
+    default: 5_000,
+    description: "An idle kept-alive connection is closed after this.",
+  },
+  "http.idleTimeoutMs": {
+    type: int(1000, 3_600_000),
+    default: 60_000,
+    description: "A connection with no traffic in either direction is closed after this.",
+  },
+  "http.maxConnections": {
+    type: int(1, 10_000_000),
+    default: 4096,
+    description: "Most simultaneous HTTP connections; further connections are closed at accept.",
+  },
+  "http.maxEventLoopDelayMs": {
+    type: int(0, 60_000),
+    default: 1000,
+    description:
+      "Shed load while the mean event-loop delay exceeds this: requests other than a Package#3 of an open " +
+      "session get 503 with Retry-After. 0: never.",
+  },
+  "http.retryAfterSeconds": {
+    type: int(1, 3600),
+    default: 5,
+    description: "Base of the Retry-After of a 503; each answer adds up to as much again of random jitter.",
   },
   "deviceAuth.modes": {
     type: listOf(Object.values(AuthMode), AuthMode.None, "modes"),

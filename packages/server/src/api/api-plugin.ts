@@ -9,19 +9,16 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { TypeBoxValidatorCompiler } from "@fastify/type-provider-typebox";
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
-import { ServerErrorCode } from "../errors.js";
-import { NotificationFailedError } from "../notifier/notifier.js";
+import type { FastifyPluginAsync } from "fastify";
+import { formatValidationErrors } from "../edge/error-map.js";
 import type { Notifier } from "../notifier/notifier.js";
 import type { RepositoryService } from "../repository/service.js";
 import { createCommandService, type CommandService, type CommandServiceDeps } from "../services/command-service.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../store/types.js";
 import type { ApiApp, ApiContext, ApiUiSessionService } from "./api-context.js";
-import { authenticate, bearerChallenge } from "./auth.js";
+import { authenticate } from "./auth.js";
 import { errorCodeTable } from "./error-docs.js";
-import { formatValidationErrors, makeProblem, PROBLEM_MEDIA_TYPE, problemOf } from "./problem.js";
-import { notificationView } from "./record-schemas.js";
 import { registerCommandRoutes } from "./routes-commands.js";
 import { registerDeviceRoutes } from "./routes-devices.js";
 import { registerEventRoutes } from "./routes-events.js";
@@ -104,15 +101,8 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
       api.addHook("onRoute", (route) => {
         route.bodyLimit ??= bodyLimit;
       });
+      // Errors and unknown routes are answered by the server's one HTTP edge (../edge/http-edge.ts).
       api.setSchemaErrorFormatter((errors, dataVar) => new Error(formatValidationErrors(errors, dataVar)));
-      api.setErrorHandler(errorHandler);
-      api.setNotFoundHandler((request, reply) =>
-        sendProblem(
-          reply,
-          makeProblem(404, ServerErrorCode.API_ROUTE_NOT_FOUND, `no API route ${request.method} ${request.url}`),
-          request,
-        ),
-      );
 
       await api.register(swagger, {
         openapi: {
@@ -157,21 +147,6 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
     { prefix: API_PREFIX },
   );
 };
-
-function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  const { problem, unexpected } = problemOf(error);
-  if (unexpected) request.log.error({ err: error }, "unexpected error in the REST API");
-  if (error instanceof NotificationFailedError) {
-    return sendProblem(reply, { ...problem, notifications: error.records.map(notificationView) }, request);
-  }
-  return sendProblem(reply, problem, request);
-}
-
-function sendProblem(reply: FastifyReply, problem: ReturnType<typeof makeProblem>, request: FastifyRequest) {
-  if (problem.status === 401) reply.header("www-authenticate", bearerChallenge(request.headers.authorization));
-  const body = { ...problem, instance: request.url.split("?")[0] ?? request.url, requestId: request.id };
-  return reply.code(problem.status).type(PROBLEM_MEDIA_TYPE).send(body);
-}
 
 function apiDescription(loopbackWithoutToken: boolean): string {
   return [
