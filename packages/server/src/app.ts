@@ -18,6 +18,7 @@ import { createServer } from "node:net";
 import type { Server as HttpsServer } from "node:https";
 import Fastify, { type FastifyBaseLogger, type FastifyHttpsOptions, type FastifyInstance } from "fastify";
 import { apiPlugin } from "./api/api-plugin.js";
+import { isLoopbackAddress } from "./api/auth.js";
 import { createAlertIntake } from "./alerts/alert-intake.js";
 import { AuthMode } from "./auth/types.js";
 import { createDeviceAuthenticator, type DeviceAuthenticator } from "./auth/device-authenticator.js";
@@ -224,6 +225,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
         uiSessions: ui,
         repository,
         loopbackWithoutToken: config.api.loopbackWithoutToken,
+        trustProxy: config.api.trustProxy,
         httpRealm: config.deviceAuth.realm,
         docs: config.api.docs,
         openapiServers: [{ url: base }],
@@ -247,6 +249,8 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       // pskCallback answers from memory, synchronously: the keys must be there before the first handshake.
       if (pskKeys !== null) await pskKeys.load();
       if (built.warning !== null) app.log.warn(built.warning);
+      const exposure = apiExposureWarning(config);
+      if (exposure !== null) app.log.warn(exposure);
       await app.listen({ host: config.listen.host, port });
       started = true;
       sweeper.start();
@@ -261,6 +265,21 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
     },
     sweep: () => sweeper.runOnce(),
   };
+}
+
+/**
+ * The API reachable beyond loopback while loopback callers need no token: a proxy, tunnel or port mapping on this
+ * host that forwards without a forwarding header would make every caller an admin.
+ */
+export function apiExposureWarning(config: ServerConfig): string | null {
+  const host = config.listen.host;
+  if (!config.components.api || !config.api.loopbackWithoutToken) return null;
+  if (host === "localhost" || isLoopbackAddress(host)) return null;
+  return (
+    `the REST API listens on ${config.listen.host} and api.loopbackWithoutToken is on: a proxy, tunnel or port ` +
+    "mapping on this host that forwards without Forwarded/X-Forwarded-For makes every caller an administrator; " +
+    "turn api.loopbackWithoutToken off (and use API tokens), or name the proxy in api.trustProxy"
+  );
 }
 
 function urlsOf(base: string, config: ServerConfig): ServerUrls {

@@ -10,6 +10,7 @@ import {
   filePath,
   httpUrl,
   int,
+  ipList,
   listOf,
   nullable,
   oneOf,
@@ -80,7 +81,11 @@ export interface ServerConfig {
     readonly wakeDebounceMs: number;
     readonly allowUnsigned: boolean;
   };
-  readonly api: { readonly loopbackWithoutToken: boolean; readonly docs: boolean };
+  readonly api: {
+    readonly loopbackWithoutToken: boolean;
+    readonly trustProxy: readonly string[];
+    readonly docs: boolean;
+  };
   readonly logLevel: LogLevel;
 }
 
@@ -336,7 +341,16 @@ export const SERVER_CONFIG_KEYS: { readonly [P in ConfigPath]: ConfigKey<ValueAt
     default: true,
     description:
       "Requests from a loopback peer need no API token. Turn it off when a reverse proxy, tunnel or port " +
-      "mapping forwards remote requests over loopback.",
+      "mapping forwards remote requests over loopback. Never applies to a request carrying `Forwarded`, " +
+      "`X-Forwarded-For` or `X-Real-IP`, unless it comes from an address in api.trustProxy.",
+  },
+  "api.trustProxy": {
+    type: ipList,
+    default: [],
+    description:
+      "Addresses of the reverse proxies whose forwarding headers are believed: a request from one of them is " +
+      "from the client its `X-Forwarded-For`/`X-Real-IP`/`Forwarded` names (loopback clients need no token). " +
+      "In the environment: comma-separated.",
   },
   "api.docs": {
     type: bool,

@@ -53,6 +53,8 @@ export interface ApiPluginOptions {
   readonly repository?: RepositoryService | null | undefined;
   /** Requests from a loopback peer need no token (default true; see ./auth.ts for when to turn it off). */
   readonly loopbackWithoutToken?: boolean | undefined;
+  /** Reverse proxies whose forwarding headers are believed (./auth.ts; default none). */
+  readonly trustProxy?: readonly string[] | undefined;
   /** Realm for device HTTP credentials provisioned with a password but no realm (default "omadm"). */
   readonly httpRealm?: string | undefined;
   /** JSON body limit, bytes (default 1 MiB). */
@@ -131,7 +133,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
       await api.register(
         (v1: ApiApp, _opts, done) => {
           v1.addHook("onRequest", async (request) => {
-            await authenticate(ctx.store, request, { loopbackWithoutToken });
+            await authenticate(ctx.store, request, { loopbackWithoutToken, trustProxy: options.trustProxy });
           });
           registerDeviceRoutes(v1, ctx);
           registerCommandRoutes(v1, ctx);
@@ -155,7 +157,8 @@ function apiDescription(loopbackWithoutToken: boolean): string {
     "",
     "**Authentication**: `Authorization: Bearer <token>` (create tokens with `POST /api/v1/tokens`).",
     loopbackWithoutToken
-      ? "This server lets requests from loopback addresses through without a token (loopbackWithoutToken)."
+      ? "This server lets requests from loopback addresses through without a token (loopbackWithoutToken), " +
+        "unless they carry Forwarded, X-Forwarded-For or X-Real-IP from a proxy not named in trustProxy."
       : "Every request needs a token (loopbackWithoutToken is off).",
     "",
     "**Lists** are pages: `limit` (1–1000) and `cursor` (the previous page's `nextCursor`).",

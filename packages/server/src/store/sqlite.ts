@@ -5,7 +5,7 @@
 // the same time: SQLite serializes writers and each waits up to busyTimeoutMs. Two stores on one file in the
 // *same* process must not run transactions at once: better-sqlite3 waits for a lock synchronously, on the one
 // JS thread, so the holder can never finish — the waiter fails with STORE_UNAVAILABLE after the timeout.
-import { mkdirSync } from "node:fs";
+import { ensurePrivateDir, ensurePrivateFile } from "./private-files.js";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from "kysely";
@@ -63,7 +63,8 @@ export async function openSqliteStore(deps: StoreDeps, options: SqliteStoreOptio
   const file = join(options.dataDir, SQLITE_FILE_NAME);
   let raw: BetterSqlite3.Database;
   try {
-    mkdirSync(options.dataDir, { recursive: true });
+    ensurePrivateDir(options.dataDir);
+    ensurePrivateFile(file);
     raw = new BetterSqlite3(file, { timeout: busyTimeoutMs });
     raw.pragma("journal_mode = WAL");
     raw.pragma(`synchronous = ${synchronous}`);

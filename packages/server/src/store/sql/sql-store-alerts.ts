@@ -4,6 +4,7 @@ import { checkAlert, checkNotificationRecord } from "../content-rules.js";
 import { fromJsonTextOrNull, pageLimit, toJsonText, toPage } from "../rules.js";
 import type { AlertStore, NotificationStore } from "../store.js";
 import type { NotificationOutcome, NotificationRecord, StoredAlert } from "../types-session.js";
+import { chunksOf } from "./chunks.js";
 import { NOTIFICATION_COUNTER, type AlertsTable, type NotificationsTable } from "./schema.js";
 import { pageBySeq, type SqlContext } from "./sql-context.js";
 import { requireDevice } from "./sql-store-devices.js";
@@ -44,24 +45,28 @@ export function createSqlAlerts(ctx: SqlContext): AlertStore {
       return ctx.transaction(async (trx) => {
         for (const deviceId of new Set(checked.map((a) => a.deviceId))) await requireDevice(trx, deviceId);
         const now = ctx.now();
-        const rows = await trx
-          .insertInto("alerts")
-          .values(
-            checked.map((a) => ({
-              id: ctx.newId(),
-              device_id: a.deviceId,
-              session_id: a.sessionId,
-              alert_type: a.alertType,
-              source_uri: a.sourceUri,
-              target_uri: a.targetUri,
-              mark: a.mark,
-              data_type: a.dataType,
-              data: a.data === null ? null : toJsonText(a.data, "Data"),
-              received_at: now,
-            })),
-          )
-          .returningAll()
-          .execute();
+        const rows = [];
+        for (const chunk of chunksOf(checked)) {
+          const inserted = await trx
+            .insertInto("alerts")
+            .values(
+              chunk.map((a) => ({
+                id: ctx.newId(),
+                device_id: a.deviceId,
+                session_id: a.sessionId,
+                alert_type: a.alertType,
+                source_uri: a.sourceUri,
+                target_uri: a.targetUri,
+                mark: a.mark,
+                data_type: a.dataType,
+                data: a.data === null ? null : toJsonText(a.data, "Data"),
+                received_at: now,
+              })),
+            )
+            .returningAll()
+            .execute();
+          rows.push(...inserted);
+        }
         return rows.sort((a, b) => a.seq - b.seq).map(toAlert);
       });
     },
