@@ -94,8 +94,12 @@ async function main(): Promise<void> {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const base = await new Promise<string>((resolve, reject) => {
-    child.once("message", (m: { baseUrl: string }) => resolve(m.baseUrl));
-    child.once("exit", (code) => reject(new Error(`the server process exited (${code ?? "signal"})`)));
+    child.once("message", (m: { baseUrl: string }) => {
+      resolve(m.baseUrl);
+    });
+    child.once("exit", (code) => {
+      reject(new Error(`the server process exited (${code ?? "signal"})`));
+    });
   });
   let next = 0;
   const device = () => `bench-${next++}`;
@@ -127,7 +131,12 @@ async function main(): Promise<void> {
       const tick = setInterval(() => {
         const elapsed = performance.now() - started;
         const due = Math.min(MAX_ARRIVALS_PER_PHASE, Math.floor((rate * Math.min(elapsed, PHASE_MS)) / 1000));
-        for (; launched < due; launched++) inFlight.push(session(base, device()).then((o) => record(tally, o)));
+        for (; launched < due; launched++)
+          inFlight.push(
+            session(base, device()).then((o) => {
+              record(tally, o);
+            }),
+          );
         if (elapsed >= PHASE_MS || launched >= MAX_ARRIVALS_PER_PHASE) {
           clearInterval(tick);
           resolve();
@@ -148,7 +157,9 @@ async function main(): Promise<void> {
   }
 
   const peak = await new Promise<number>((resolve) => {
-    child.once("message", (m: { peakRssMb: number }) => resolve(m.peakRssMb));
+    child.once("message", (m: { peakRssMb: number }) => {
+      resolve(m.peakRssMb);
+    });
     child.send("stop");
   });
   console.log(

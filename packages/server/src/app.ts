@@ -135,8 +135,9 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
     retryAfterSeconds: config.http.retryAfterSeconds,
   });
   installHttpEdge(app, { shedder });
-  app.addHook("onClose", async () => {
+  app.addHook("onClose", (_instance, done) => {
     shedder.close();
+    done();
   });
   if (config.tls.enabled) {
     // A failed handshake (wrong PSK, unknown certificate authority, TLS 1.1 refused) never reaches a route.
@@ -328,8 +329,7 @@ function defaultAuthenticator(
 
 /** The edge options without the node:http server options (which an HTTPS server takes inside `https`). */
 function withoutHttp<T extends { readonly http: unknown }>(options: T): Omit<T, "http"> {
-  const { http: _http, ...rest } = options;
-  return rest;
+  return Object.fromEntries(Object.entries(options).filter(([key]) => key !== "http")) as Omit<T, "http">;
 }
 
 /** A free TCP port on the listen host (bound and released at once; loopback in tests). */

@@ -274,7 +274,9 @@ test("a trickling body is cut at http.requestTimeoutMs with 408 and the connecti
         clearInterval(timer);
         resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0), ms: performance.now() - started });
       });
-      setTimeout(() => reject(new Error("the trickling request was not cut within 8 s")), 8000).unref();
+      setTimeout(() => {
+        reject(new Error("the trickling request was not cut within 8 s"));
+      }, 8000).unref();
     });
     assert.equal(outcome.status, 408);
     assert.ok(outcome.ms >= 1400 && outcome.ms < 4000, `cut after ${Math.round(outcome.ms)} ms`);

@@ -227,7 +227,7 @@ for (const kind of STORES) {
         const probe = await app.inject({ method: "GET", url });
         assert.equal(probe.statusCode, 404, url);
         assert.equal(probe.headers["content-type"], "application/problem+json");
-        assert.equal(JSON.parse(probe.body).code, ServerErrorCode.UI_SESSION_NOT_FOUND);
+        assert.equal((JSON.parse(probe.body) as { code: string }).code, ServerErrorCode.UI_SESSION_NOT_FOUND);
       }
       const { uiSession, serverUri } = await ui.create("dev-1", TEMPLATE);
       const foreign = await app.inject({

@@ -56,8 +56,13 @@ export interface AuthRefusalCodes {
 }
 
 export interface DeviceAuthHook {
-  /** Use as `onRequest` (before the body is read, so refused uploads cost nothing). Refuses or returns. */
-  readonly hook: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
+  /**
+   * Authenticates, or answers the refusal: true when the request may go on. (A boolean, because a FastifyReply
+   * is a thenable: awaiting one waits for the response instead of returning it.)
+   */
+  readonly admit: (request: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
+  /** `admit` as an `onRequest` hook (before the body is read, so refused uploads cost nothing). */
+  readonly hook: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   /** The device a request was authenticated as; undefined when the hook did not run or refused it. */
   readonly deviceOf: (request: FastifyRequest) => AuthenticatedDevice | undefined;
   /** The device id, or throws when the hook did not authenticate this request (a wiring mistake). */
@@ -74,17 +79,22 @@ export function createDeviceAuthHook(
   codes: AuthRefusalCodes = DEFAULT_CODES,
 ): DeviceAuthHook {
   const deviceOf = (request: FastifyRequest) => request.authenticatedDevice ?? undefined;
+  const admit = async (request: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
+    const result = await authenticator.authenticate(request.raw);
+    if (result.ok) {
+      request.authenticatedDevice = { deviceId: result.deviceId, method: result.method };
+      return true;
+    }
+    const code = result.status === 401 ? codes.unauthorized : codes.forbidden;
+    const challenges = result.wwwAuthenticate;
+    const headers = challenges === undefined ? {} : { "www-authenticate": challenges };
+    sendProblem(request, reply, makeProblem(result.status, code, result.message), headers);
+    return false;
+  };
   return {
+    admit,
     async hook(request, reply) {
-      const result = await authenticator.authenticate(request.raw);
-      if (result.ok) {
-        request.authenticatedDevice = { deviceId: result.deviceId, method: result.method };
-        return undefined;
-      }
-      const code = result.status === 401 ? codes.unauthorized : codes.forbidden;
-      const challenges = result.wwwAuthenticate;
-      const headers = challenges === undefined ? {} : { "www-authenticate": challenges };
-      return sendProblem(request, reply, makeProblem(result.status, code, result.message), headers);
+      await admit(request, reply);
     },
     deviceOf,
     deviceIdOf(request) {

@@ -141,8 +141,7 @@ export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions):
       );
     }
     if (auth !== undefined) {
-      const refused = await auth.hook(req, reply);
-      if (refused !== undefined) return refused;
+      if (!(await auth.admit(req, reply))) return reply;
       const deviceId = auth.deviceIdOf(req);
       if (deviceId !== checked.value.deviceId) {
         const detail =
@@ -200,14 +199,18 @@ export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions):
       const crowded = tooManyAlerts(p1.value.Alert, "Package#1");
       if (crowded !== null) return sendRefusal(req, reply, crowded);
       const r = await service.handlePackage1(checked.deviceId, p1.value);
-      return r.ok ? sendReply(reply, r.value, checked.deviceId) : sendRefusal(req, reply, refusal(problemFromError(r.error)));
+      return r.ok
+        ? sendReply(reply, r.value, checked.deviceId)
+        : sendRefusal(req, reply, refusal(problemFromError(r.error)));
     }
     const p3 = body.length === 0 ? emptyBody("Package#3") : parsePackage3(body, { maxBytes: bodyLimit });
     if (!p3.ok) return sendRefusal(req, reply, refusal(problemFromError(p3.error)));
     const crowded = tooManyAlerts(p3.value.Alert, "Package#3");
     if (crowded !== null) return sendRefusal(req, reply, crowded);
     const r = await service.handlePackage3(checked.deviceId, locator, p3.value);
-    return r.ok ? sendReply(reply, r.value, checked.deviceId) : sendRefusal(req, reply, refusal(problemFromError(r.error)));
+    return r.ok
+      ? sendReply(reply, r.value, checked.deviceId)
+      : sendRefusal(req, reply, refusal(problemFromError(r.error)));
   };
 
   app.post(DM_PATH, { bodyLimit, onRequest: guard([MT_P1, MT_P3]) }, async (req, reply) =>

@@ -30,7 +30,6 @@ export interface CheckedDmRequest {
   readonly deviceId: string;
 }
 
-
 /** Checks the headers against the package media types this URL accepts, in the order 415, 406, 400. */
 export function checkDmHeaders(
   headers: DmRequestHeaders,

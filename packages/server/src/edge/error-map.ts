@@ -31,7 +31,12 @@ const GENERIC: FrameworkCodes = {
 
 /** The code of each framework refusal, per component (docs/operations.md lists them). */
 const FRAMEWORK_CODES: Readonly<Record<EdgeComponent, FrameworkCodes>> = {
-  dm: { ...GENERIC, 400: ServerErrorCode.INVALID_INPUT, 413: ErrorCode.JSON_TOO_LARGE, 500: ServerErrorCode.DM_INTERNAL },
+  dm: {
+    ...GENERIC,
+    400: ServerErrorCode.INVALID_INPUT,
+    413: ErrorCode.JSON_TOO_LARGE,
+    500: ServerErrorCode.DM_INTERNAL,
+  },
   repository: {
     400: ServerErrorCode.INVALID_INPUT,
     404: ServerErrorCode.REPOSITORY_ITEM_NOT_FOUND,
@@ -97,7 +102,10 @@ export function problemOf(error: unknown, context: MapContext): MappedProblem {
   const message = typeof e.message === "string" && e.message !== "" ? e.message : "bad request";
   if (e.validation !== undefined) {
     const code = ServerErrorCode.API_VALIDATION_FAILED;
-    return { problem: makeProblem(ServerErrorHttpStatus[code], code, `invalid request: ${message}`), unexpected: false };
+    return {
+      problem: makeProblem(ServerErrorHttpStatus[code], code, `invalid request: ${message}`),
+      unexpected: false,
+    };
   }
   const status = typeof e.statusCode === "number" ? e.statusCode : error instanceof SyntaxError ? 400 : 500;
   if (status >= 400 && status < 500) {

@@ -69,8 +69,10 @@ export function edgeServerOptions(
     connectionTimeout: limits.idleTimeoutMs,
     // Node checks request and header time-outs every `connectionsCheckingInterval` (30 s by default, which would
     // let a trickling body live up to twice the time-out).
+    // Node refuses a header time-out longer than the request time-out.
     http: {
-      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
       connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
     },
     logController: new RedactingLogController(),
@@ -80,7 +82,7 @@ export function edgeServerOptions(
         status === 414
           ? `a path parameter is longer than ${MAX_PATH_PARAMETER_LENGTH} characters`
           : "the URL contains a malformed percent-escape";
-      return sendProblem(request, reply, makeProblem(status, frameworkCode(componentOf(request.url), status), detail));
+      sendProblem(request, reply, makeProblem(status, frameworkCode(componentOf(request.url), status), detail));
     },
     clientErrorHandler: answerClientError,
   };
@@ -182,7 +184,7 @@ export function installHttpEdge(app: FastifyInstance, options: HttpEdgeOptions =
     decoded.on("error", (e: Error & { statusCode?: number }) => {
       e.statusCode ??= 400;
     });
-    return payload.pipe(decoded) as unknown as typeof payload;
+    return payload.pipe(decoded);
   });
 }
 

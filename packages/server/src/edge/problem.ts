@@ -86,7 +86,8 @@ export function sendProblem(
   problem: Problem,
   headers: Refusal["headers"] = {},
 ): FastifyReply {
-  for (const [name, value] of Object.entries(headers)) reply.header(name, typeof value === "string" ? value : [...value]);
+  for (const [name, value] of Object.entries(headers))
+    reply.header(name, typeof value === "string" ? value : [...value]);
   const body = { ...problem, instance: pathOf(request.url), requestId: request.id };
   // A Buffer, so that no charset parameter is added: the type is exactly application/problem+json (UTF-8).
   return reply

@@ -98,8 +98,7 @@ export const repositoryPlugin: FastifyPluginCallback<RepositoryPluginOptions> = 
   const admit = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     let authenticatedDeviceId: string | undefined;
     if (auth !== undefined) {
-      const refused = await auth.hook(request, reply);
-      if (refused !== undefined) return refused;
+      if (!(await auth.admit(request, reply))) return reply;
       authenticatedDeviceId = auth.deviceIdOf(request);
     }
     const params = request.params as ItemParams;

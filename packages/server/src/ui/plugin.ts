@@ -187,7 +187,14 @@ export const uiPlugin: FastifyPluginCallback<UiPluginOptions> = (app, options, d
     } catch (error) {
       return afterRace(request, reply, found.ui.id, error);
     }
-    return sendMessage(request, reply, 200, null, "Thank you", "Your answer has been recorded. You can close this page.");
+    return sendMessage(
+      request,
+      reply,
+      200,
+      null,
+      "Thank you",
+      "Your answer has been recorded. You can close this page.",
+    );
   });
 
   done();
