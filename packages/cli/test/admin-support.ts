@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { Command, CommanderError } from "commander";
 import Fastify, { type FastifyInstance } from "fastify";
+import { edgeServerOptions, installHttpEdge } from "../../server/src/edge/http-edge.js";
 import { apiPlugin, type ApiPluginOptions } from "../../server/src/api/api-plugin.js";
 import { createNotifier } from "../../server/src/notifier/notifier.js";
 import { createUdpNotificationSender } from "../../server/src/notifier/transports/udp-notification-sender.js";
@@ -33,7 +34,8 @@ export async function startServer(options: Partial<ApiPluginOptions> = {}): Prom
   const clock = { now: () => (now += 1000) };
   const store = createMemoryStore({ clock });
   const sender: NotificationSender = createUdpNotificationSender({ logger: quiet });
-  const app = Fastify();
+  const app = Fastify(edgeServerOptions());
+  installHttpEdge(app);
   await app.register(apiPlugin, {
     store,
     clock,

@@ -15,11 +15,13 @@
 //   Package#0 over UDP/MQTT  Notifier                    (components.notifier; wake via the API)
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Server as HttpsServer } from "node:https";
+import Fastify, { type FastifyBaseLogger, type FastifyHttpsOptions, type FastifyInstance } from "fastify";
 import { apiPlugin } from "./api/api-plugin.js";
 import { createBootstrapAdmin } from "./bootstrap/bootstrap-admin.js";
 import { composePskCallback } from "./bootstrap/bootstrap-psk.js";
 import { createBootstrapRole } from "./bootstrap/bootstrap-role.js";
+import { isLoopbackAddress } from "./api/auth.js";
 import { createAlertIntake } from "./alerts/alert-intake.js";
 import { AuthMode } from "./auth/types.js";
 import { createDeviceAuthenticator, type DeviceAuthenticator } from "./auth/device-authenticator.js";
@@ -28,6 +30,8 @@ import type { ServerConfig } from "./config-keys.js";
 import { DM_PATH, dmEndpointPlugin } from "./dm/dm-endpoint.js";
 import { createSweeper, type SweepReport } from "./dm/sweeper.js";
 import { createRetention, type RetentionOptions, type RetentionReport } from "./retention/retention.js";
+import { createLoadShedder, createSessionAdmission } from "./edge/admission.js";
+import { edgeServerOptions, installHttpEdge } from "./edge/http-edge.js";
 import { createNotifier, type Notifier } from "./notifier/notifier.js";
 import { createMqttNotificationSender } from "./notifier/transports/mqtt-notification-sender.js";
 import type { NotificationSender } from "./notifier/transports/notification-sender.js";
@@ -119,14 +123,36 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       : composePskCallback(bootstrap.pskKeys, authenticator?.pskCallback ?? null, random);
   const logging: { logger: false } | { loggerInstance: FastifyBaseLogger } =
     deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger };
+  const edge = edgeServerOptions(config.http);
   const app = config.tls.enabled
     ? // The https instance differs from the http one only in its raw server type; every plugin is written
       // against the default (http) types, which the https server satisfies at run time.
+      // The edge's framework-error callbacks are typed for the http server too (see above).
       (Fastify({
+        ...withoutHttp(edge),
         ...logging,
-        https: httpsOptionsFor(config.tls, deps.tls ?? loadTlsMaterial(config.tls), authenticator, pskCallback),
-      }) as unknown as FastifyInstance)
-    : Fastify(logging);
+        https: {
+          ...edge.http,
+          ...httpsOptionsFor(config.tls, deps.tls ?? loadTlsMaterial(config.tls), authenticator, pskCallback),
+        },
+      } as unknown as FastifyHttpsOptions<HttpsServer>) as unknown as FastifyInstance)
+    : Fastify({ ...edge, ...logging });
+  app.server.maxConnections = config.http.maxConnections;
+  const admissionDeps = { now: () => clock.now(), random: () => random(4).reduce((a, b) => a * 256 + b, 0) / 2 ** 32 };
+  const shedder = createLoadShedder(admissionDeps, {
+    maxDelayMs: config.http.maxEventLoopDelayMs,
+    retryAfterSeconds: config.http.retryAfterSeconds,
+  });
+  const sessions = createSessionAdmission(admissionDeps, {
+    maxOpenSessions: config.dm.maxOpenSessions,
+    idleMs: config.dm.idleTimeoutMs,
+    retryAfterSeconds: config.http.retryAfterSeconds,
+  });
+  installHttpEdge(app, { shedder });
+  app.addHook("onClose", (_instance, done) => {
+    shedder.close();
+    done();
+  });
   if (config.tls.enabled) {
     // A failed handshake (wrong PSK, unknown certificate authority, TLS 1.1 refused) never reaches a route.
     app.server.on("tlsClientError", (error: Error) => {
@@ -191,6 +217,8 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       idleTimeoutMs: config.dm.idleTimeoutMs,
       bodyLimitBytes: config.dm.bodyLimitBytes,
       autoRegister: config.dm.autoRegister,
+      maxAlertsPerPackage: config.dm.maxAlertsPerPackage,
+      admission: sessions,
       // docs/protocol.md §1.6: OMADM-Accept names the formats the repository takes in HPUT/HPOST/SUB bodies.
       moAcceptTypes: uploadTypeList(),
       authenticator: authenticator ?? undefined,
@@ -231,6 +259,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
         repository,
         loopbackWithoutToken: config.api.loopbackWithoutToken,
         bootstrap: bootstrapAdmin,
+        trustProxy: config.api.trustProxy,
         httpRealm: config.deviceAuth.realm,
         docs: config.api.docs,
         importLimits: { maxBytes: config.api.importMaxBytes, maxLines: config.api.importMaxLines },
@@ -256,6 +285,8 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       if (pskKeys !== null) await pskKeys.load();
       await bootstrap?.load();
       if (built.warning !== null) app.log.warn(built.warning);
+      const exposure = apiExposureWarning(config);
+      if (exposure !== null) app.log.warn(exposure);
       await app.listen({ host: config.listen.host, port });
       started = true;
       sweeper.start();
@@ -290,6 +321,21 @@ function retentionOptions(config: ServerConfig): RetentionOptions {
       uiSessions: r.uiSessionsMaxAgeMs,
     },
   };
+}
+
+/**
+ * The API reachable beyond loopback while loopback callers need no token: a proxy, tunnel or port mapping on this
+ * host that forwards without a forwarding header would make every caller an admin.
+ */
+export function apiExposureWarning(config: ServerConfig): string | null {
+  const host = config.listen.host;
+  if (!config.components.api || !config.api.loopbackWithoutToken) return null;
+  if (host === "localhost" || isLoopbackAddress(host)) return null;
+  return (
+    `the REST API listens on ${config.listen.host} and api.loopbackWithoutToken is on: a proxy, tunnel or port ` +
+    "mapping on this host that forwards without Forwarded/X-Forwarded-For makes every caller an administrator; " +
+    "turn api.loopbackWithoutToken off (and use API tokens), or name the proxy in api.trustProxy"
+  );
 }
 
 function urlsOf(base: string, config: ServerConfig): ServerUrls {
@@ -334,6 +380,11 @@ function defaultAuthenticator(
     options: { modes, realm: config.deviceAuth.realm, ...(nonceKey !== null && { nonceKey }) },
   });
   return { authenticator, warning };
+}
+
+/** The edge options without the node:http server options (which an HTTPS server takes inside `https`). */
+function withoutHttp<T extends { readonly http: unknown }>(options: T): Omit<T, "http"> {
+  return Object.fromEntries(Object.entries(options).filter(([key]) => key !== "http")) as Omit<T, "http">;
 }
 
 /** A free TCP port on the listen host (bound and released at once; loopback in tests). */

@@ -10,6 +10,7 @@ import {
   filePath,
   httpUrl,
   int,
+  ipList,
   listOf,
   nullable,
   oneOf,
@@ -47,6 +48,17 @@ export interface ServerConfig {
     readonly bodyLimitBytes: number;
     readonly autoRegister: boolean;
     readonly maxDeliveries: number;
+    readonly maxOpenSessions: number;
+    readonly maxAlertsPerPackage: number;
+  };
+  readonly http: {
+    readonly requestTimeoutMs: number;
+    readonly headersTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+    readonly idleTimeoutMs: number;
+    readonly maxConnections: number;
+    readonly maxEventLoopDelayMs: number;
+    readonly retryAfterSeconds: number;
   };
   readonly deviceAuth: {
     readonly modes: readonly AuthMode[];
@@ -83,6 +95,7 @@ export interface ServerConfig {
   };
   readonly api: {
     readonly loopbackWithoutToken: boolean;
+    readonly trustProxy: readonly string[];
     readonly docs: boolean;
     readonly importMaxBytes: number;
     readonly importMaxLines: number;
@@ -195,6 +208,57 @@ export const SERVER_CONFIG_KEYS: { readonly [P in ConfigPath]: ConfigKey<ValueAt
     description:
       "How many times in all an at-least-once command is sent when it gets no answer; then it ends `failed` " +
       "(docs/delivery.md). Applies to commands queued after a change.",
+  },
+  "dm.maxOpenSessions": {
+    type: int(1, 10_000_000),
+    default: 1000,
+    description:
+      "Most DM sessions open at once on this node. Over it a new Package#1 gets 503 with Retry-After; the " +
+      "Package#3s of open sessions are still served.",
+  },
+  "dm.maxAlertsPerPackage": {
+    type: int(1, 100_000),
+    default: 1000,
+    description: "Most Generic Alerts in one Package#1 or Package#3 (413 naming the limit above).",
+  },
+  "http.requestTimeoutMs": {
+    type: int(1000, 3_600_000),
+    default: 20_000,
+    description:
+      "The whole request, headers and body, must arrive within this; a slower (trickling) request is cut " +
+      "with 408 and its connection closed.",
+  },
+  "http.headersTimeoutMs": {
+    type: int(1000, 3_600_000),
+    default: 10_000,
+    description: "The request headers must arrive within this (at most http.requestTimeoutMs).",
+  },
+  "http.keepAliveTimeoutMs": {
+    type: int(100, 3_600_000),
+    default: 5_000,
+    description: "An idle kept-alive connection is closed after this.",
+  },
+  "http.idleTimeoutMs": {
+    type: int(1000, 3_600_000),
+    default: 60_000,
+    description: "A connection with no traffic in either direction is closed after this.",
+  },
+  "http.maxConnections": {
+    type: int(1, 10_000_000),
+    default: 4096,
+    description: "Most simultaneous HTTP connections; further connections are closed at accept.",
+  },
+  "http.maxEventLoopDelayMs": {
+    type: int(0, 60_000),
+    default: 1000,
+    description:
+      "Shed load while the mean event-loop delay exceeds this: requests other than a Package#3 of an open " +
+      "session get 503 with Retry-After. 0: never.",
+  },
+  "http.retryAfterSeconds": {
+    type: int(1, 3600),
+    default: 5,
+    description: "Base of the Retry-After of a 503; each answer adds up to as much again of random jitter.",
   },
   "deviceAuth.modes": {
     type: listOf(Object.values(AuthMode), AuthMode.None, "modes"),
@@ -359,7 +423,16 @@ export const SERVER_CONFIG_KEYS: { readonly [P in ConfigPath]: ConfigKey<ValueAt
     default: true,
     description:
       "Requests from a loopback peer need no API token. Turn it off when a reverse proxy, tunnel or port " +
-      "mapping forwards remote requests over loopback.",
+      "mapping forwards remote requests over loopback. Never applies to a request carrying `Forwarded`, " +
+      "`X-Forwarded-For` or `X-Real-IP`, unless it comes from an address in api.trustProxy.",
+  },
+  "api.trustProxy": {
+    type: ipList,
+    default: [],
+    description:
+      "Addresses of the reverse proxies whose forwarding headers are believed: a request from one of them is " +
+      "from the client its `X-Forwarded-For`/`X-Real-IP`/`Forwarded` names (loopback clients need no token). " +
+      "In the environment: comma-separated.",
   },
   "api.docs": {
     type: bool,

@@ -1,6 +1,7 @@
 // The value types of the server configuration's keys (config-keys.ts): how a value is checked when it comes from
 // the JSON file or the overrides (typed JSON) and from an environment variable (text), how the docs name it, and
 // its JSON Schema for editors. Pure: `resolve` of a file path only computes a path.
+import { isIP } from "node:net";
 import { resolve } from "node:path";
 
 export type Parsed = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string };
@@ -157,3 +158,21 @@ export function listOf(values: readonly string[], exclusive?: string, noun = "va
     schema: { type: "array", items: { enum: [...values] }, minItems: 1, uniqueItems: true },
   };
 }
+
+/** A list of IP addresses, possibly empty. In the environment: comma-separated. */
+export const ipList: ValueType = {
+  parse: (raw, fromEnv) => {
+    const list =
+      fromEnv && typeof raw === "string"
+        ? raw
+            .split(",")
+            .map((s) => s.trim())
+            .filter((s) => s !== "")
+        : raw;
+    if (!Array.isArray(list)) return bad("must be a list of IP addresses");
+    for (const a of list) if (typeof a !== "string" || isIP(a) === 0) return bad(`${show(a)} is not an IP address`);
+    return good([...new Set(list as string[])]);
+  },
+  label: "list of IP addresses",
+  schema: { type: "array", items: { type: "string" }, uniqueItems: true },
+};

@@ -100,6 +100,20 @@ export const ServerErrorCode = {
   GROUP_NOT_FOUND: "OMADM_SRV_GROUP_NOT_FOUND",
   GROUP_EXISTS: "OMADM_SRV_GROUP_EXISTS",
   GROUP_KIND_MISMATCH: "OMADM_SRV_GROUP_KIND_MISMATCH",
+  // The HTTP edge every route shares (packages/server/src/edge): what no component answers itself
+  HTTP_BAD_REQUEST: "OMADM_SRV_HTTP_BAD_REQUEST",
+  HTTP_ROUTE_NOT_FOUND: "OMADM_SRV_HTTP_ROUTE_NOT_FOUND",
+  HTTP_URI_TOO_LONG: "OMADM_SRV_HTTP_URI_TOO_LONG",
+  HTTP_HEADERS_TOO_LARGE: "OMADM_SRV_HTTP_HEADERS_TOO_LARGE",
+  HTTP_REQUEST_TIMEOUT: "OMADM_SRV_HTTP_REQUEST_TIMEOUT",
+  HTTP_PAYLOAD_TOO_LARGE: "OMADM_SRV_HTTP_PAYLOAD_TOO_LARGE",
+  HTTP_UNSUPPORTED_MEDIA_TYPE: "OMADM_SRV_HTTP_UNSUPPORTED_MEDIA_TYPE",
+  HTTP_UNSUPPORTED_ENCODING: "OMADM_SRV_HTTP_UNSUPPORTED_ENCODING",
+  HTTP_OVERLOADED: "OMADM_SRV_HTTP_OVERLOADED",
+  HTTP_INTERNAL: "OMADM_SRV_HTTP_INTERNAL",
+  DM_TOO_MANY_ALERTS: "OMADM_SRV_DM_TOO_MANY_ALERTS",
+  DM_SESSION_LIMIT: "OMADM_SRV_DM_SESSION_LIMIT",
+  UI_ORIGIN_REFUSED: "OMADM_SRV_UI_ORIGIN_REFUSED",
 } as const;
 
 export type ServerErrorCode = (typeof ServerErrorCode)[keyof typeof ServerErrorCode];
@@ -176,22 +190,39 @@ export const ServerErrorHttpStatus: { readonly [C in ServerErrorCode]: number } 
   OMADM_SRV_GROUP_NOT_FOUND: 404,
   OMADM_SRV_GROUP_EXISTS: 409,
   OMADM_SRV_GROUP_KIND_MISMATCH: 409,
+  OMADM_SRV_HTTP_BAD_REQUEST: 400,
+  OMADM_SRV_HTTP_ROUTE_NOT_FOUND: 404,
+  OMADM_SRV_HTTP_URI_TOO_LONG: 414,
+  OMADM_SRV_HTTP_HEADERS_TOO_LARGE: 431,
+  OMADM_SRV_HTTP_REQUEST_TIMEOUT: 408,
+  OMADM_SRV_HTTP_PAYLOAD_TOO_LARGE: 413,
+  OMADM_SRV_HTTP_UNSUPPORTED_MEDIA_TYPE: 415,
+  OMADM_SRV_HTTP_UNSUPPORTED_ENCODING: 415,
+  OMADM_SRV_HTTP_OVERLOADED: 503,
+  OMADM_SRV_HTTP_INTERNAL: 500,
+  OMADM_SRV_DM_TOO_MANY_ALERTS: 413,
+  OMADM_SRV_DM_SESSION_LIMIT: 503,
+  OMADM_SRV_UI_ORIGIN_REFUSED: 403,
 };
 
 export interface ServerErrorInit {
   /** Overrides the catalogue's HTTP status (rarely needed). */
   readonly httpStatus?: number;
   readonly cause?: unknown;
+  /** Members the problem answer carries besides the standard ones (`path`, `supported`, …). */
+  readonly extensions?: Readonly<Record<string, unknown>>;
 }
 
 /** The one error type @omadm/server components throw for refusals they mean (never a bare `Error`). */
 export class ServerError extends OmadmError<ServerErrorCode> {
   override readonly name = "ServerError";
   readonly httpStatus: number;
+  readonly extensions: Readonly<Record<string, unknown>>;
 
   constructor(code: ServerErrorCode, message: string, init: ServerErrorInit = {}) {
     super(code, message, init);
     this.httpStatus = init.httpStatus ?? ServerErrorHttpStatus[code];
+    this.extensions = init.extensions ?? {};
   }
 }
 

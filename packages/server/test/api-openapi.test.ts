@@ -4,13 +4,14 @@
 // that operation under that status.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import Fastify, { type FastifyInstance, type RouteOptions } from "fastify";
+import { type FastifyInstance, type RouteOptions } from "fastify";
 import { apiPlugin } from "../src/api/api-plugin.js";
 import { ERROR_CODE_DOCS } from "../src/api/error-docs.js";
 import { ServerErrorCode, ServerErrorHttpStatus } from "../src/errors.js";
 import { createMemoryStore } from "../src/store/memory-store.js";
 import { C } from "./api-support.js";
 import { TestClock } from "./store-contract-support.js";
+import { edgeApp } from "./edge-support.js";
 
 interface Operation {
   operationId?: string;
@@ -35,7 +36,7 @@ before(async () => {
   const clock = new TestClock();
   const store = createMemoryStore({ clock });
   await store.devices.create({ id: "d1" });
-  app = Fastify();
+  app = edgeApp();
   app.addHook("onRoute", (route) => {
     routes.push({ method: route.method, url: route.url });
   });
@@ -205,7 +206,7 @@ test("Swagger UI is served at /api/docs; unknown /api paths are problems, not HT
 });
 
 test("docs: false leaves Swagger UI out and keeps the OpenAPI document", async () => {
-  const bare = Fastify();
+  const bare = edgeApp();
   const clock = new TestClock();
   await bare.register(apiPlugin, { store: createMemoryStore({ clock }), clock, docs: false });
   try {

@@ -4,7 +4,6 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { verifyNotification } from "@omadm/protocol";
-import Fastify from "fastify";
 import { apiPlugin } from "../src/api/api-plugin.js";
 import { ServerErrorCode } from "../src/errors.js";
 import { createNotifier } from "../src/notifier/notifier.js";
@@ -16,6 +15,7 @@ import { createRecordingLogger, openHandles } from "../../../test-support/async-
 import { apiRig, assertProblem, body, C } from "./api-support.js";
 import { AUTH_DATA, CREDENTIALS, SECRET, SERVER_ID, udpListener } from "./notifier-support.js";
 import { TestClock } from "./store-contract-support.js";
+import { edgeApp } from "./edge-support.js";
 
 after(async () => {
   assert.deepEqual(await openHandles(), [], "sockets or timers left open");
@@ -33,7 +33,7 @@ test("an unexpected error is 500 API_INTERNAL without its message or stack; the 
     },
   };
   const logged: string[] = [];
-  const app = Fastify({ logger: { level: "error", stream: { write: (line: string) => logged.push(line) } } });
+  const app = edgeApp({ logger: { level: "error", stream: { write: (line: string) => logged.push(line) } } });
   await app.register(apiPlugin, { store: broken, clock });
   try {
     const res = await app.inject({ method: "GET", url: "/api/v1/devices" });

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import Fastify, { type FastifyInstance } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { request } from "undici";
 import { apiPlugin } from "../src/api/api-plugin.js";
 import { ServerErrorCode } from "../src/errors.js";
@@ -15,6 +15,7 @@ import { openSqliteStore } from "../src/store/sqlite.js";
 import type { Store } from "../src/store/store.js";
 import { C, C2, S } from "./api-support.js";
 import { TestClock } from "./store-contract-support.js";
+import { edgeApp } from "./edge-support.js";
 
 interface Server {
   readonly app: FastifyInstance;
@@ -24,7 +25,7 @@ interface Server {
 
 async function start(dataDir: string, clock: TestClock): Promise<Server> {
   const store = await openSqliteStore({ clock }, { dataDir });
-  const app = Fastify();
+  const app = edgeApp();
   await app.register(apiPlugin, { store, clock, loopbackWithoutToken: false });
   const base = await app.listen({ port: 0, host: "127.0.0.1" });
   return { app, store, base };

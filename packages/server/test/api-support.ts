@@ -2,12 +2,13 @@
 // over a store, problem assertions, and one table of operator commands — every form of the ten commands an
 // operator may queue, each with a good and a bad parameter.
 import assert from "node:assert/strict";
-import Fastify, { type FastifyInstance, type LightMyRequestResponse } from "fastify";
+import { type FastifyInstance, type LightMyRequestResponse } from "fastify";
 import { apiPlugin, type ApiPluginOptions } from "../src/api/api-plugin.js";
-import { PROBLEM_MEDIA_TYPE } from "../src/api/problem.js";
+import { PROBLEM_MEDIA_TYPE } from "../src/edge/problem.js";
 import { createMemoryStore } from "../src/store/memory-store.js";
 import type { Store } from "../src/store/store.js";
 import { sequentialIds, TestClock } from "./store-contract-support.js";
+import { edgeApp } from "./edge-support.js";
 
 export const S = "https://repo.example.com/content/1"; // a ServerURI
 export const S2 = "https://dm.example.com/alerts"; // another ServerURI
@@ -96,7 +97,7 @@ export interface ApiRig {
 export async function apiRig(options: Partial<ApiPluginOptions> = {}): Promise<ApiRig> {
   const clock = new TestClock();
   const store = options.store ?? createMemoryStore({ clock, newId: sequentialIds("id") });
-  const app = Fastify();
+  const app = edgeApp();
   await app.register(apiPlugin, { clock, allowHttp: false, ...options, store });
   await app.ready();
   return {

@@ -4,7 +4,6 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { test } from "node:test";
-import Fastify from "fastify";
 import { apiPlugin } from "../src/api/api-plugin.js";
 import { ServerErrorCode } from "../src/errors.js";
 import { createMemoryStore } from "../src/store/memory-store.js";
@@ -12,6 +11,7 @@ import { createUiService } from "../src/ui/service.js";
 import { uiPlugin } from "../src/ui/plugin.js";
 import { apiRig, assertProblem, body } from "./api-support.js";
 import { TestClock } from "./store-contract-support.js";
+import { edgeApp } from "./edge-support.js";
 
 const BASE = "https://dm.example.com";
 const TEMPLATE = {
@@ -28,7 +28,7 @@ async function uiRig() {
   const store = createMemoryStore({ clock });
   await store.devices.create({ id: "phone-1" });
   const uiSessions = createUiService({ store, clock, random: randomBytes }, { publicBaseUrl: BASE });
-  const app = Fastify();
+  const app = edgeApp();
   await app.register(apiPlugin, { store, clock, uiSessions });
   await app.register(uiPlugin, { store, clock, publicBaseUrl: BASE });
   await app.ready();

@@ -121,6 +121,8 @@ function sampleText(fallback: unknown, schema: { readonly [k: string]: unknown }
     return other ?? "";
   }
   switch (schema["type"]) {
+    case "array":
+      return "192.0.2.1, 2001:db8::1"; // a list of IP addresses, the one list type without an enum
     case "boolean":
       return String(fallback !== true);
     case "integer": {

@@ -4,7 +4,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import Fastify, { type FastifyInstance } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { request } from "undici";
 import { createDeviceAuthHook } from "../src/auth/auth-hook.js";
 import { createDeviceAuthenticator, type DeviceAuthenticatorOptions } from "../src/auth/device-authenticator.js";
@@ -13,6 +13,7 @@ import { AuthMode } from "../src/auth/types.js";
 import { createMemoryStore } from "../src/store/memory-store.js";
 import type { Store } from "../src/store/store.js";
 import { basicAuthorization, digestAuthorization, parseChallenge } from "./auth-support.js";
+import { edgeApp } from "./edge-support.js";
 
 const REALM = "omadm@127.0.0.1";
 const PATH = "/dm/session?x=1";
@@ -37,7 +38,7 @@ async function serve(options: Partial<DeviceAuthenticatorOptions> = {}): Promise
       ...options,
     },
   });
-  const app = Fastify();
+  const app = edgeApp();
   const auth = createDeviceAuthHook(authenticator);
   app.addHook("onRequest", auth.hook);
   app.all("/dm/session", (req) => ({ deviceId: auth.deviceIdOf(req), method: auth.deviceOf(req)?.method }));
@@ -51,7 +52,7 @@ async function serve(options: Partial<DeviceAuthenticatorOptions> = {}): Promise
 interface Reply {
   readonly status: number;
   readonly challenges: string[];
-  readonly body: { deviceId?: string; method?: string; message?: string; error?: string };
+  readonly body: { deviceId?: string; method?: string; detail?: string; code?: string };
 }
 
 async function call(base: string, headers: Record<string, string> = {}, method = "POST", path = PATH): Promise<Reply> {
@@ -101,8 +102,8 @@ after(async () => {
 test("no credentials: 401 with Digest SHA-256, Digest MD5 and Basic challenges, strongest first", async () => {
   const r = await call(base);
   assert.equal(r.status, 401);
-  assert.equal(r.body.error, "Unauthorized");
-  assert.match(r.body.message ?? "", /authentication required/);
+  assert.equal(r.body.code, "OMADM_SRV_DM_UNAUTHORIZED");
+  assert.match(r.body.detail ?? "", /authentication required/);
   assert.equal(r.challenges.length, 3);
   const [sha, md5, basic] = r.challenges;
   assert.deepEqual(
@@ -132,7 +133,7 @@ test("Basic: wrong password, unknown user, malformed credentials → 401 with ch
     const r = await call(base, { authorization });
     assert.equal(r.status, 401, authorization);
     assert.equal(r.challenges.length, 3, "the client is told how to retry");
-    assert.match(r.body.message ?? "", /Basic|malformed/);
+    assert.match(r.body.detail ?? "", /Basic|malformed/);
   }
 });
 
@@ -144,15 +145,15 @@ test("Basic for a device configured for Digest is refused (its password must not
 test("authenticated as one device, OMADM-DevID naming another → 403", async () => {
   const r = await call(base, { authorization: basicAuthorization("dev111", "s3cret"), "omadm-devid": "IMEI:222" });
   assert.equal(r.status, 403);
-  assert.equal(r.body.error, "Forbidden");
-  assert.match(r.body.message ?? "", /"IMEI:222".*"IMEI:111"/);
+  assert.equal(r.body.code, "OMADM_SRV_DM_FORBIDDEN");
+  assert.match(r.body.detail ?? "", /"IMEI:222".*"IMEI:111"/);
   assert.deepEqual(r.challenges, [], "no challenge: other credentials would not help");
 });
 
 test("a disabled device is refused with 403 even with the right password", async () => {
   const r = await call(base, { authorization: basicAuthorization("dev333", "pw") });
   assert.equal(r.status, 403);
-  assert.match(r.body.message ?? "", /disabled/);
+  assert.match(r.body.detail ?? "", /disabled/);
 });
 
 for (const algorithm of ["SHA-256", "MD5"] as const) {
@@ -166,7 +167,7 @@ for (const algorithm of ["SHA-256", "MD5"] as const) {
       nc: 1,
     });
     const r = await call(base, { authorization, "omadm-devid": "IMEI:222" });
-    assert.equal(r.status, 200, r.body.message);
+    assert.equal(r.status, 200, r.body.detail);
     assert.deepEqual(r.body, { deviceId: "IMEI:222", method: "digest" });
   });
 }
@@ -196,7 +197,7 @@ test("Digest: wrong password, other uri, other method, other realm → 401", asy
   for (const [name, authorization, message] of cases) {
     const r = await call(base, { authorization });
     assert.equal(r.status, 401, name);
-    assert.match(r.body.message ?? "", new RegExp(message), name);
+    assert.match(r.body.detail ?? "", new RegExp(message), name);
     assert.ok(r.challenges.length > 0, name);
   }
 });
@@ -208,12 +209,12 @@ test("Digest: an expired nonce gets 401 with stale=true; the client retries with
     const answer = { username: "dev222", password: "pässwörd ✓", method: "POST", uri: PATH, nc: 1 };
     const r = await call(base, { authorization: digestAuthorization(old, answer) });
     assert.equal(r.status, 401);
-    assert.match(r.body.message ?? "", /expired/);
+    assert.match(r.body.detail ?? "", /expired/);
     const fresh = digestChallenges(r).find((c) => c["algorithm"] === "SHA-256");
     assert.equal(fresh?.["stale"], "true");
     assert.notEqual(fresh["nonce"], old["nonce"]);
     const retry = await call(base, { authorization: digestAuthorization(fresh, answer) });
-    assert.equal(retry.status, 200, retry.body.message);
+    assert.equal(retry.status, 200, retry.body.detail);
   } finally {
     now -= 301_000;
   }
@@ -226,7 +227,7 @@ test("Digest: a replayed nc is refused; the next nc with the same nonce is accep
   assert.equal((await call(base, { authorization })).status, 200);
   const replay = await call(base, { authorization });
   assert.equal(replay.status, 401);
-  assert.match(replay.body.message ?? "", /nc 00000001 was already used/);
+  assert.match(replay.body.detail ?? "", /nc 00000001 was already used/);
   assert.ok(digestChallenges(replay).every((c) => c["stale"] === "true"));
   const next = await call(base, { authorization: digestAuthorization(c, { ...answer, nc: 2 }) });
   assert.equal(next.status, 200);
@@ -240,7 +241,7 @@ test("Digest: a nonce verifies on another node with the same key, not on one wit
   assert.equal((await call(sameKey, { authorization: digestAuthorization(c, answer) })).status, 200);
   const r = await call(otherKey, { authorization: digestAuthorization(c, answer) });
   assert.equal(r.status, 401);
-  assert.match(r.body.message ?? "", /not issued here/);
+  assert.match(r.body.detail ?? "", /not issued here/);
 });
 
 test("Digest authenticated as one device, OMADM-DevID naming another → 403", async () => {
@@ -272,14 +273,14 @@ test("Digest: unsupported qop, algorithm and missing fields are named", async ()
   for (const [authorization, message] of cases) {
     const r = await call(base, { authorization });
     assert.equal(r.status, 401);
-    assert.match(r.body.message ?? "", message);
+    assert.match(r.body.detail ?? "", message);
   }
 });
 
 test("an unaccepted scheme is answered with the accepted challenges", async () => {
   const r = await call(base, { authorization: "Bearer abc.def" });
   assert.equal(r.status, 401);
-  assert.match(r.body.message ?? "", /"bearer" is not accepted/);
+  assert.match(r.body.detail ?? "", /"bearer" is not accepted/);
   assert.equal(r.challenges.length, 3);
 });
 
@@ -293,7 +294,7 @@ test("requireTlsForBasic on plain HTTP: Basic is not offered, and Basic credenti
   );
   const r = await call(strict, { authorization: basicAuthorization("dev111", "s3cret") });
   assert.equal(r.status, 403);
-  assert.match(r.body.message ?? "", /without TLS/);
+  assert.match(r.body.detail ?? "", /without TLS/);
 });
 
 test('mode "none": the device is who OMADM-DevID says; without it, 401 when Digest is also on', async () => {

@@ -69,7 +69,7 @@ async function get(
   url: string,
   client: Pem | null,
   headers: Record<string, string> = {},
-): Promise<{ status: number; body: { deviceId?: string; method?: string; message?: string }; challenges: string[] }> {
+): Promise<{ status: number; body: { deviceId?: string; method?: string; detail?: string }; challenges: string[] }> {
   const agent = new Agent({
     connect: { ca: pki.ca, ...(client === null ? {} : { cert: client.cert, key: client.key }) },
   });
@@ -93,21 +93,21 @@ test("mTLS: OMADM-DevID naming another device than the certificate's → 403", a
   const url = await httpsServer();
   const r = await get(url, pki.deviceA, { "omadm-devid": "IMEI:222" });
   assert.equal(r.status, 403);
-  assert.match(r.body.message ?? "", /"IMEI:222" does not match the authenticated device "IMEI:111"/);
+  assert.match(r.body.detail ?? "", /"IMEI:222" does not match the authenticated device "IMEI:111"/);
 });
 
 test("mTLS: a CA-signed certificate pinned to no device → 403 naming its fingerprint", async () => {
   const url = await httpsServer();
   const r = await get(url, pki.deviceB);
   assert.equal(r.status, 403);
-  assert.ok(r.body.message?.includes(certificateFingerprint(pki.deviceB.cert)), r.body.message);
+  assert.ok(r.body.detail?.includes(certificateFingerprint(pki.deviceB.cert)), r.body.detail);
 });
 
 test("mTLS: a pinned certificate that does not chain to the CA → 403, unless pinning alone is configured", async () => {
   const strict = await httpsServer();
   const r = await get(strict, pki.rogue);
   assert.equal(r.status, 403);
-  assert.match(r.body.message ?? "", /not trusted/);
+  assert.match(r.body.detail ?? "", /not trusted/);
   const pinningOnly = await httpsServer({ requireTrustedClientCertificate: false });
   assert.deepEqual((await get(pinningOnly, pki.rogue)).body, { deviceId: "IMEI:rogue", method: "mtls" });
 });

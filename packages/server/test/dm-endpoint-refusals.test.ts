@@ -149,7 +149,7 @@ test("400: OMADM-DevID missing, empty, repeated with different values, or too lo
     "OMADM_SRV_INVALID_INPUT",
     /2 different OMADM-DevID headers/,
   );
-  await refused(P1(p1Headers("x".repeat(300))), 400, "OMADM_SRV_INVALID_INPUT", /OMADM-DevID header is longer/);
+  await refused(P1(p1Headers("x".repeat(300))), 400, "OMADM_SRV_INVALID_INPUT", /longer than 256 characters/);
   // A Package#3 needs it just the same.
   const p3 = p3Headers(DEV);
   delete p3["omadm-devid"];

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Fastify, { type FastifyInstance } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { request } from "undici";
 import { AT_CLIENT_INIT, MT_P1, MT_P2, MT_P3, type GenericAlert, type StatusItem } from "@omadm/protocol";
 import { createOmadmServer, type OmadmServer } from "../src/app.js";
@@ -11,6 +11,7 @@ import { loadServerConfig, type ServerConfigInput } from "../src/config.js";
 import { dmEndpointPlugin, type DmEndpointOptions } from "../src/dm/dm-endpoint.js";
 import type { Store } from "../src/store/store.js";
 import type { Clock } from "../src/store/types.js";
+import { edgeApp } from "./edge-support.js";
 
 export interface ManualClock extends Clock {
   advance(ms: number): void;
@@ -34,7 +35,7 @@ export async function dmApp(
   clock: Clock,
   options: Partial<DmEndpointOptions> = {},
 ): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false });
+  const app = edgeApp({ logger: false });
   await app.register(dmEndpointPlugin, { store, clock, publicBaseUrl: BASE_URL, ...options });
   await app.ready();
   return app;

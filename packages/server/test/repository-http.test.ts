@@ -4,13 +4,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
-import Fastify, { type FastifyInstance, type LightMyRequestResponse } from "fastify";
+import { type FastifyInstance, type LightMyRequestResponse } from "fastify";
 import { HDR_ACCEPT, HDR_DEVID, MT_MO_JSON, MT_TNDS_XML } from "@omadm/protocol";
 import { ServerErrorCode } from "../src/errors.js";
 import type { Store } from "../src/store/store.js";
 import { storeCases, type StoreCase } from "./store-cases.js";
 import { repositoryPlugin, type RepositoryPluginOptions } from "../src/repository/plugin.js";
-import type { DeviceAuthOutcome, RequestAuthenticator } from "../src/repository/device-access.js";
+import type { DeviceAuthOutcome, RequestAuthenticator } from "../src/auth/auth-hook.js";
+import { edgeApp } from "./edge-support.js";
 
 const BASE = "http://repo.test";
 const DEVINFO = [
@@ -34,7 +35,7 @@ function harnessFor(kind: StoreCase) {
   return async (options: Partial<RepositoryPluginOptions>, use: (h: Harness) => Promise<void>): Promise<void> => {
     let now = 1_700_000_000_000;
     const { store, dispose } = await kind.open({ now: () => (now += 1000) });
-    const app = Fastify();
+    const app = edgeApp();
     try {
       await store.devices.create({ id: "A" });
       await store.devices.create({ id: "B" });

@@ -8,13 +8,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request as httpRequest } from "node:http";
 import { Agent, request } from "undici";
-import Fastify, { type FastifyInstance } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { HDR_ACCEPT, HDR_DEVID, MT_MO_JSON } from "@omadm/protocol";
 import { openSqliteStore } from "../src/store/sqlite.js";
 import type { Store } from "../src/store/store.js";
 import { createRepositoryService, type RepositoryService } from "../src/repository/service.js";
 import { repositoryPlugin } from "../src/repository/plugin.js";
 import { openHandles } from "../../../test-support/async-inbox.js";
+import { edgeApp } from "./edge-support.js";
 
 const LIMIT = 16 * 1024;
 const MO = JSON.stringify([{ ClientURI: "urn:oma:mo:oma-dm-devinfo:1.0/1/", MOData: { DevInfo: { DevID: "dev-1" } } }]);
@@ -30,7 +31,7 @@ before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "omadm-repo-sock-"));
   store = await openSqliteStore({ clock: { now: () => Date.now() } }, { dataDir });
   await store.devices.create({ id: "dev-1" });
-  app = Fastify();
+  app = edgeApp();
   // The port is known only after listening, so the plugin's own base URL is a placeholder (it only shapes the
   // upload Locations); the test builds ServerURIs with a service over the real origin, as the REST API would.
   await app.register(repositoryPlugin, {

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Fastify, { type FastifyInstance } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { chromium, type BrowserContext } from "playwright-core";
 import { openSqliteStore } from "../src/store/sqlite.js";
 import { UiSessionState } from "../src/store/types-content.js";
@@ -22,6 +22,7 @@ import {
   chromiumAbsentReason,
   chromiumSkip,
 } from "../../../test-support/chromium.js";
+import { edgeApp } from "./edge-support.js";
 
 const absentReason = chromiumAbsentReason();
 if (absentReason !== undefined)
@@ -45,7 +46,7 @@ before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "omadm-ui-browser-"));
   store = await openSqliteStore({ clock: { now: () => Date.now() } }, { dataDir });
   await store.devices.create({ id: "IMEI:493005100592800" });
-  app = Fastify();
+  app = edgeApp();
   await app.register(uiPlugin, { store, clock: { now: () => Date.now() } });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();

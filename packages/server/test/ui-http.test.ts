@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import Fastify, { type FastifyInstance } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { hasServerErrorCode, ServerErrorCode } from "../src/errors.js";
 import { UiSessionState } from "../src/store/types-content.js";
 import type { Store } from "../src/store/store.js";
@@ -13,6 +13,7 @@ import { createUiService, type UiService } from "../src/ui/service.js";
 import { PAGE_CSP } from "../src/ui/html.js";
 import { uiPlugin } from "../src/ui/plugin.js";
 import type { UiTemplate } from "../src/ui/template.js";
+import { edgeApp } from "./edge-support.js";
 
 const BASE = "https://dm.example.com";
 const TEMPLATE: UiTemplate = {
@@ -39,7 +40,7 @@ function harnessFor(kind: StoreCase) {
     let now = 1_700_000_000_000;
     const clock = { now: () => now };
     const { store, dispose } = await kind.open(clock);
-    const app = Fastify();
+    const app = edgeApp();
     try {
       await store.devices.create({ id: "dev-1" });
       await app.register(uiPlugin, { store, clock, publicBaseUrl: BASE });
@@ -69,8 +70,9 @@ const local = (serverUri: string) => {
   const url = new URL(serverUri);
   return url.pathname + url.search;
 };
+/** A browser's form post (browsers accept text/html; others get problems instead of pages). */
 const form = (data: Record<string, string>) => ({
-  headers: { "content-type": "application/x-www-form-urlencoded" },
+  headers: { "content-type": "application/x-www-form-urlencoded", accept: "text/html,*/*;q=0.8" },
   payload: new URLSearchParams(data).toString(),
 });
 
@@ -217,10 +219,15 @@ for (const kind of STORES) {
         "/ui/session?uiid=doesnotexist",
         "/ui/session?uiid=%3Cscript%3E",
       ]) {
-        const res = await app.inject({ method: "GET", url });
+        const res = await app.inject({ method: "GET", url, headers: { accept: "text/html" } });
         assert.equal(res.statusCode, 404, url);
         assert.match(res.body, /Page not found/);
         assert.ok(!res.body.includes("<script>"));
+        // A client that does not take HTML (a script, a probe) gets the same refusal as a problem.
+        const probe = await app.inject({ method: "GET", url });
+        assert.equal(probe.statusCode, 404, url);
+        assert.equal(probe.headers["content-type"], "application/problem+json");
+        assert.equal((JSON.parse(probe.body) as { code: string }).code, ServerErrorCode.UI_SESSION_NOT_FOUND);
       }
       const { uiSession, serverUri } = await ui.create("dev-1", TEMPLATE);
       const foreign = await app.inject({
@@ -249,7 +256,7 @@ for (const kind of STORES) {
         payload: '{"choice":"now"}',
       });
       assert.equal(json.statusCode, 415);
-      assert.equal(json.headers["content-type"], "text/html; charset=utf-8");
+      assert.equal(json.headers["content-type"], "application/problem+json");
       assert.equal((await ui.result(other.uiSession.id))?.state, UiSessionState.Pending);
       assert.equal((await ui.result(uiSession.id))?.state, UiSessionState.Completed);
     });

@@ -10,18 +10,16 @@ import type { BootstrapAdmin } from "../bootstrap/bootstrap-admin.js";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { TypeBoxValidatorCompiler } from "@fastify/type-provider-typebox";
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
-import { ServerErrorCode } from "../errors.js";
-import { NotificationFailedError } from "../notifier/notifier.js";
+import type { FastifyPluginAsync } from "fastify";
+import { formatValidationErrors } from "../edge/error-map.js";
 import type { Notifier } from "../notifier/notifier.js";
 import type { RepositoryService } from "../repository/service.js";
 import { createCommandService, type CommandService, type CommandServiceDeps } from "../services/command-service.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../store/types.js";
 import type { ApiApp, ApiContext, ApiUiSessionService } from "./api-context.js";
-import { authenticate, bearerChallenge } from "./auth.js";
+import { authenticate } from "./auth.js";
 import { errorCodeTable } from "./error-docs.js";
-import { formatValidationErrors, makeProblem, PROBLEM_MEDIA_TYPE, problemOf } from "./problem.js";
 import { notificationView } from "./record-schemas.js";
 import { registerBootstrapRoutes } from "./routes-bootstrap.js";
 import { registerCommandRoutes } from "./routes-commands.js";
@@ -62,6 +60,8 @@ export interface ApiPluginOptions {
   readonly repository?: RepositoryService | null | undefined;
   /** Requests from a loopback peer need no token (default true; see ./auth.ts for when to turn it off). */
   readonly loopbackWithoutToken?: boolean | undefined;
+  /** Reverse proxies whose forwarding headers are believed (./auth.ts; default none). */
+  readonly trustProxy?: readonly string[] | undefined;
   /** Realm for device HTTP credentials provisioned with a password but no realm (default "omadm"). */
   readonly httpRealm?: string | undefined;
   /** JSON body limit, bytes (default 1 MiB). */
@@ -119,15 +119,8 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
       api.addHook("onRoute", (route) => {
         route.bodyLimit ??= bodyLimit;
       });
+      // Errors and unknown routes are answered by the server's one HTTP edge (../edge/http-edge.ts).
       api.setSchemaErrorFormatter((errors, dataVar) => new Error(formatValidationErrors(errors, dataVar)));
-      api.setErrorHandler(errorHandler);
-      api.setNotFoundHandler((request, reply) =>
-        sendProblem(
-          reply,
-          makeProblem(404, ServerErrorCode.API_ROUTE_NOT_FOUND, `no API route ${request.method} ${request.url}`),
-          request,
-        ),
-      );
 
       await api.register(swagger, {
         openapi: {
@@ -156,7 +149,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
       await api.register(
         (v1: ApiApp, _opts, done) => {
           v1.addHook("onRequest", async (request) => {
-            await authenticate(ctx.store, request, { loopbackWithoutToken });
+            await authenticate(ctx.store, request, { loopbackWithoutToken, trustProxy: options.trustProxy });
           });
           registerDeviceRoutes(v1, ctx);
           registerImportRoutes(v1, ctx);
@@ -177,21 +170,6 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
   );
 };
 
-function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  const { problem, unexpected } = problemOf(error);
-  if (unexpected) request.log.error({ err: error }, "unexpected error in the REST API");
-  if (error instanceof NotificationFailedError) {
-    return sendProblem(reply, { ...problem, notifications: error.records.map(notificationView) }, request);
-  }
-  return sendProblem(reply, problem, request);
-}
-
-function sendProblem(reply: FastifyReply, problem: ReturnType<typeof makeProblem>, request: FastifyRequest) {
-  if (problem.status === 401) reply.header("www-authenticate", bearerChallenge(request.headers.authorization));
-  const body = { ...problem, instance: request.url.split("?")[0] ?? request.url, requestId: request.id };
-  return reply.code(problem.status).type(PROBLEM_MEDIA_TYPE).send(body);
-}
-
 function apiDescription(loopbackWithoutToken: boolean): string {
   return [
     "Devices, commands and their results, Generic Alerts, notifications, DM sessions, Data Repository content and",
@@ -199,7 +177,8 @@ function apiDescription(loopbackWithoutToken: boolean): string {
     "",
     "**Authentication**: `Authorization: Bearer <token>` (create tokens with `POST /api/v1/tokens`).",
     loopbackWithoutToken
-      ? "This server lets requests from loopback addresses through without a token (loopbackWithoutToken)."
+      ? "This server lets requests from loopback addresses through without a token (loopbackWithoutToken), " +
+        "unless they carry Forwarded, X-Forwarded-For or X-Real-IP from a proxy not named in trustProxy."
       : "Every request needs a token (loopbackWithoutToken is off).",
     "",
     "**Lists** are pages: `limit` (1–1000) and `cursor` (the previous page's `nextCursor`).",

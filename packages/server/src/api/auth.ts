@@ -7,7 +7,9 @@
 // at least the rights of a local user. Turn it off (`loopbackWithoutToken: false`) when anything forwards remote
 // traffic over loopback — a reverse proxy, an SSH tunnel, a container port mapping through a userland proxy —
 // because every forwarded request would then arrive from 127.0.0.1. The peer address is taken from the socket,
-// never from X-Forwarded-For, so no header can claim loopback.
+// never from X-Forwarded-For, so no header can claim loopback. And a request that carries a forwarding header
+// (`Forwarded`, `X-Forwarded-For`, `X-Real-IP`) came through a proxy: loopback mode never applies to it, unless
+// its peer is a proxy named in `trustProxy`, in which case the client the proxy names must be loopback.
 import type { FastifyRequest } from "fastify";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import type { Store } from "../store/store.js";
@@ -19,6 +21,31 @@ export const AUTH_REALM = "omadm";
 export interface ApiAuthOptions {
   /** Loopback peers need no token (default true; see the file comment for when to turn it off). */
   readonly loopbackWithoutToken: boolean;
+  /** Proxies whose forwarding headers are believed (default none). */
+  readonly trustProxy?: readonly string[] | undefined;
+}
+
+const FORWARDING_HEADERS = ["forwarded", "x-forwarded-for", "x-real-ip"] as const;
+
+/**
+ * The client address a request stands for, for loopback mode: the socket peer; for a request through a trusted
+ * proxy the address the proxy added last; null when a forwarding header came from a peer not trusted.
+ */
+export function clientAddressOf(
+  headers: FastifyRequest["headers"],
+  peer: string | undefined,
+  trustProxy: readonly string[],
+): string | null {
+  const forwarded = FORWARDING_HEADERS.filter((h) => headers[h] !== undefined);
+  if (forwarded.length === 0) return peer ?? null;
+  if (peer === undefined || !trustProxy.includes(peer.startsWith("::ffff:") ? peer.slice(7) : peer)) return null;
+  const last = (name: string): string | undefined => {
+    const value = headers[name];
+    const text = Array.isArray(value) ? value.join(",") : value;
+    return text?.split(",").at(-1)?.trim();
+  };
+  const fromForwarded = /for="?\[?([^\]";,]+)/i.exec(last("forwarded") ?? "")?.[1];
+  return last("x-forwarded-for") ?? last("x-real-ip") ?? fromForwarded ?? null;
 }
 
 /** 127.0.0.0/8, ::1 and IPv4-mapped 127.x (a dual-stack socket reports those). */
@@ -51,7 +78,10 @@ export async function authenticate(
   const token = bearerTokenOf(request.headers.authorization);
   const address = request.socket.remoteAddress;
   if (token === null) {
-    if (options.loopbackWithoutToken && isLoopbackAddress(address)) return { kind: "loopback", address: address ?? "" };
+    const client = options.loopbackWithoutToken
+      ? clientAddressOf(request.headers, address, options.trustProxy ?? [])
+      : null;
+    if (client !== null && isLoopbackAddress(client)) return { kind: "loopback", address: client };
     throw new ServerError(ServerErrorCode.API_UNAUTHORIZED, "an API token is required: Authorization: Bearer <token>");
   }
   if (token === "") {

@@ -2,6 +2,7 @@
 // strings (the store keeps epoch milliseconds); one schema per shape gives validation, TypeScript types and the
 // OpenAPI document at once.
 import { Type, type Static, type TSchema } from "typebox";
+import { MAX_DEVICE_ID_LENGTH } from "../device-id.js";
 import { MAX_PAGE_LIMIT } from "../store/rules.js";
 import { SortOrder, type Page } from "../store/types.js";
 
@@ -18,6 +19,8 @@ export function isoOrNull(ms: number | null): string | null {
 
 /** A record id or device id in a path: non-empty, bounded (device ids are the devices' own OMADM-DevID). */
 export const Id = Type.String({ minLength: 1, maxLength: 256 });
+/** A device id: the one DevID rule's length (../device-id.ts). */
+export const DeviceId = Type.String({ minLength: 1, maxLength: MAX_DEVICE_ID_LENGTH });
 
 export const PageQuery = {
   limit: Type.Optional(
@@ -58,4 +61,4 @@ export function defined<T extends Record<string, unknown>>(value: T): { [K in ke
 
 export const IdParams = Type.Object({ id: Id });
 export type IdParams = Static<typeof IdParams>;
-export const DeviceIdParams = Type.Object({ deviceId: Id });
+export const DeviceIdParams = Type.Object({ deviceId: DeviceId });

@@ -3,6 +3,7 @@
 // write-only; a view says only that they are set.
 import { createHash } from "node:crypto";
 import { Type, type Static } from "typebox";
+import { MAX_DEVICE_ID_LENGTH } from "../device-id.js";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import {
   DeviceState,
@@ -72,7 +73,7 @@ const credentialFields = {
 
 export const NewDeviceBody = Type.Object(
   {
-    id: Type.String({ minLength: 1, maxLength: 256, description: "The device's OMADM-DevID" }),
+    id: Type.String({ minLength: 1, maxLength: MAX_DEVICE_ID_LENGTH, description: "The device's OMADM-DevID" }),
     labels: Type.Optional(Labels),
     ...credentialFields,
   },

@@ -2,7 +2,7 @@
 // from it. The fastify habit (test/internals/errors.test.js): test/api-openapi.test.ts fails when a code of the
 // catalogue (../errors.ts) has no entry here or is missing from the OpenAPI document.
 import { ServerErrorCode, ServerErrorHttpStatus } from "../errors.js";
-import { ProblemSchema, PROBLEM_MEDIA_TYPE } from "./problem.js";
+import { ProblemSchema, PROBLEM_MEDIA_TYPE } from "../edge/problem.js";
 
 /** What each code means for an API caller. `Partial` on purpose: a missing entry fails a test, not tsc. */
 export const ERROR_CODE_DOCS: Partial<Record<ServerErrorCode, string>> = {
@@ -87,6 +87,21 @@ export const ERROR_CODE_DOCS: Partial<Record<ServerErrorCode, string>> = {
   OMADM_SRV_GROUP_EXISTS: "A device group with this id already exists.",
   OMADM_SRV_GROUP_KIND_MISMATCH:
     "The change does not fit the group's kind: members belong to static groups, a filter to dynamic ones.",
+  OMADM_SRV_HTTP_BAD_REQUEST: "The request is malformed at the HTTP level (e.g. a bad percent-escape in the URL).",
+  OMADM_SRV_HTTP_ROUTE_NOT_FOUND: "No route for this method and path outside the API.",
+  OMADM_SRV_HTTP_URI_TOO_LONG: "A path parameter exceeds the server's limit (`detail` names the limit).",
+  OMADM_SRV_HTTP_HEADERS_TOO_LARGE: "The request headers exceed the server's limit.",
+  OMADM_SRV_HTTP_REQUEST_TIMEOUT: "The request (headers or body) did not arrive within the server's time-out.",
+  OMADM_SRV_HTTP_PAYLOAD_TOO_LARGE: "The request body exceeds the route's size limit.",
+  OMADM_SRV_HTTP_UNSUPPORTED_MEDIA_TYPE: "The request's Content-Type is not accepted by this route.",
+  OMADM_SRV_HTTP_UNSUPPORTED_ENCODING:
+    "The request's Content-Encoding is not one the server decodes (`gzip`, `deflate`, `identity`).",
+  OMADM_SRV_HTTP_OVERLOADED: "The server is overloaded; retry after `Retry-After` seconds.",
+  OMADM_SRV_HTTP_INTERNAL: "An unexpected server error outside the components; see the server log.",
+  OMADM_SRV_DM_TOO_MANY_ALERTS: "DM endpoint: the package carries more Generic Alerts than `dm.maxAlertsPerPackage`.",
+  OMADM_SRV_DM_SESSION_LIMIT:
+    "DM endpoint: `dm.maxOpenSessions` sessions are open; a new Package#1 may retry after `Retry-After` seconds.",
+  OMADM_SRV_UI_ORIGIN_REFUSED: "SHOW page: the answer was posted from another site's page (`Origin`).",
 };
 
 /** Codes any authenticated API route may answer besides its own. */
@@ -96,6 +111,8 @@ export const COMMON_ERROR_CODES: readonly ServerErrorCode[] = [
   ServerErrorCode.API_INTERNAL,
   ServerErrorCode.STORE_UNAVAILABLE,
   ServerErrorCode.STORE_CLOSED,
+  ServerErrorCode.HTTP_OVERLOADED,
+  ServerErrorCode.HTTP_UNSUPPORTED_ENCODING,
 ];
 
 /** Extra codes of routes that take a JSON body. */

@@ -3,6 +3,7 @@
 import type { ConType } from "@omadm/protocol";
 import { Type } from "typebox";
 import { ServerError, ServerErrorCode } from "../errors.js";
+import { NotificationFailedError } from "../notifier/notifier.js";
 import { DeviceState } from "../store/types.js";
 import { need, type ApiApp, type ApiContext } from "./api-context.js";
 import { DeviceIdParams, defined, PageQuery } from "./common-schemas.js";
@@ -194,14 +195,23 @@ export function registerDeviceRoutes(app: ApiApp, ctx: ApiContext): void {
     async (request) => {
       const notifier = need(ctx.notifier, "notifier", "notifier");
       const body = request.body;
-      const record = await notifier.wake(request.params.deviceId, {
-        reason: "api",
-        ...(body.reqMos === undefined ? {} : { reqMos: body.reqMos }),
-        ...(body.preferredConTypes === undefined
-          ? {}
-          : { preferredConTypes: body.preferredConTypes as readonly ConType[] }),
-      });
-      return notificationView(record);
+      try {
+        const record = await notifier.wake(request.params.deviceId, {
+          reason: "api",
+          ...(body.reqMos === undefined ? {} : { reqMos: body.reqMos }),
+          ...(body.preferredConTypes === undefined
+            ? {}
+            : { preferredConTypes: body.preferredConTypes as readonly ConType[] }),
+        });
+        return notificationView(record);
+      } catch (error) {
+        // The problem lists the recorded attempts, so the operator sees what was tried.
+        if (!(error instanceof NotificationFailedError)) throw error;
+        throw new ServerError(error.code, error.message, {
+          cause: error,
+          extensions: { notifications: error.records.map(notificationView) },
+        });
+      }
     },
   );
 }

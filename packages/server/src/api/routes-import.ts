@@ -22,7 +22,8 @@ import {
 } from "./import-lines.js";
 import type { ImportEntry, ImportLimits } from "./import-lines.js";
 
-import { formatValidationErrors, makeProblem, PROBLEM_MEDIA_TYPE } from "./problem.js";
+import { formatValidationErrors } from "../edge/error-map.js";
+import { makeProblem, PROBLEM_MEDIA_TYPE } from "../edge/problem.js";
 import { RAW_BODY_CONFIG } from "./routes-repository.js";
 
 const C = ServerErrorCode;

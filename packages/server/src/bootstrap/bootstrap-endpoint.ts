@@ -19,7 +19,7 @@ import {
   serializePackage2,
 } from "@omadm/protocol";
 import { headerLines, sendRefusal } from "../dm/dm-endpoint.js";
-import { isTypedError, problem, problemFromError, refusal } from "../dm/problem.js";
+import { isTypedError, makeProblem as problem, problemFromError, refusal } from "../edge/problem.js";
 import { checkDmHeaders } from "../dm/request-checks.js";
 import { isWellFormedToken } from "../dm/session-cookie.js";
 import { ServerErrorCode } from "../errors.js";
@@ -42,13 +42,13 @@ export function bootstrapEndpointPlugin(app: FastifyInstance, opts: BootstrapEnd
     done(null, body);
   });
   app.setErrorHandler(async (error: unknown, req, reply) => {
-    if (isTypedError(error)) return sendRefusal(reply, refusal(problemFromError(error)));
+    if (isTypedError(error)) return sendRefusal(req, reply, refusal(problemFromError(error)));
     const status = (error as { statusCode?: unknown }).statusCode;
     if (typeof status === "number" && status >= 400 && status < 500) {
-      return sendRefusal(reply, refusal(problem(status, ServerErrorCode.INVALID_INPUT, (error as Error).message)));
+      return sendRefusal(req, reply, refusal(problem(status, ServerErrorCode.INVALID_INPUT, (error as Error).message)));
     }
     req.log.error({ err: error }, "bootstrap endpoint failed");
-    return sendRefusal(reply, refusal(problem(500, ServerErrorCode.DM_INTERNAL, "the bootstrap server failed")));
+    return sendRefusal(req, reply, refusal(problem(500, ServerErrorCode.DM_INTERNAL, "the bootstrap server failed")));
   });
 
   const authenticate = async (req: FastifyRequest, devId: string): Promise<void> => {
@@ -60,7 +60,7 @@ export function bootstrapEndpointPlugin(app: FastifyInstance, opts: BootstrapEnd
       { contentType: req.headers["content-type"], accept: req.headers.accept, devIds: headerLines(req, HDR_DEVID) },
       [packageType],
     );
-    if (!checked.ok) return sendRefusal(reply, checked.error);
+    if (!checked.ok) return sendRefusal(req, reply, checked.error);
     await authenticate(req, checked.value.deviceId);
     return undefined;
   };
@@ -76,13 +76,17 @@ export function bootstrapEndpointPlugin(app: FastifyInstance, opts: BootstrapEnd
       .header("cache-control", "no-store")
       .send(Buffer.from(serializePackage2(p2), "utf8"));
   const body = (req: FastifyRequest): Uint8Array => (req.body instanceof Uint8Array ? req.body : new Uint8Array(0));
-  const badToken = (reply: FastifyReply) =>
-    sendRefusal(reply, refusal(problem(404, ServerErrorCode.BOOTSTRAP_PROVISION_NOT_FOUND, "nothing at this URL")));
+  const badToken = (req: FastifyRequest, reply: FastifyReply) =>
+    sendRefusal(
+      req,
+      reply,
+      refusal(problem(404, ServerErrorCode.BOOTSTRAP_PROVISION_NOT_FOUND, "nothing at this URL")),
+    );
 
   app.post(opts.path, { bodyLimit, onRequest: guard(MT_P1) }, async (req, reply) => {
     const { devId, credential } = who(req);
     const p1 = parsePackage1(body(req), { maxBytes: bodyLimit });
-    if (!p1.ok) return sendRefusal(reply, refusal(problemFromError(p1.error)));
+    if (!p1.ok) return sendRefusal(req, reply, refusal(problemFromError(p1.error)));
     return sendPackage2(reply, await opts.service.handlePackage1(credential, devId, p1.value));
   });
 
@@ -91,22 +95,23 @@ export function bootstrapEndpointPlugin(app: FastifyInstance, opts: BootstrapEnd
     {
       bodyLimit,
       onRequest: async (req, reply) =>
-        isWellFormedToken(req.params.token) ? guard(MT_P3)(req, reply) : badToken(reply),
+        isWellFormedToken(req.params.token) ? guard(MT_P3)(req, reply) : badToken(req, reply),
     },
     async (req, reply) => {
       const { devId } = who(req);
       const p3 = parsePackage3(body(req), { maxBytes: bodyLimit });
-      if (!p3.ok) return sendRefusal(reply, refusal(problemFromError(p3.error)));
+      if (!p3.ok) return sendRefusal(req, reply, refusal(problemFromError(p3.error)));
       return sendPackage2(reply, await opts.service.handlePackage3(devId, req.params.token, p3.value));
     },
   );
 
   app.get<{ Params: { token: string } }>(`${bootstrapCapabilityPath(opts.path)}/:token`, async (req, reply) => {
-    if (!isWellFormedToken(req.params.token)) return badToken(reply);
+    if (!isWellFormedToken(req.params.token)) return badToken(req, reply);
     const devIds = [...new Set(headerLines(req, HDR_DEVID).map((v) => v.trim()))].filter((v) => v !== "");
     const devId = devIds.length === 1 ? devIds[0] : undefined;
     if (devId === undefined) {
       return sendRefusal(
+        req,
         reply,
         refusal(problem(400, ServerErrorCode.DM_DEVID_MISSING, `one ${HDR_DEVID} header is required`)),
       );

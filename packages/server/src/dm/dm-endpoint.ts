@@ -23,13 +23,14 @@ import {
   ProtocolError,
 } from "@omadm/protocol";
 import { createAlertIntake, type AlertIntake } from "../alerts/alert-intake.js";
-import type { DeviceAuthenticator } from "../auth/device-authenticator.js";
+import { createDeviceAuthHook, type RequestAuthenticator } from "../auth/auth-hook.js";
+import { makeProblem, problemFromError, refusal, sendProblem, type Refusal } from "../edge/problem.js";
+import type { SessionAdmission } from "../edge/admission.js";
 import { ServerErrorCode } from "../errors.js";
 import { createDeviceRegistry, type DeviceRegistry } from "../registry/device-registry.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../store/types.js";
 import { createDmSessionService, type Package2Reply, type SessionLocator } from "./dm-session-service.js";
-import { isTypedError, MT_PROBLEM, problem, problemFromError, refusal, type Refusal } from "./problem.js";
 import { checkDmHeaders, type CheckedDmRequest } from "./request-checks.js";
 import { isWellFormedToken, readSessionCookie, sessionCookieHeader } from "./session-cookie.js";
 
@@ -37,13 +38,14 @@ export const DM_PATH = "/dm";
 export const DM_SESSION_PATH = "/dm/s";
 
 /** Device authentication (packages/server/src/auth): the part of its authenticator the endpoint uses. */
-export type DmAuthenticator = Pick<DeviceAuthenticator, "authenticate">;
+export type DmAuthenticator = RequestAuthenticator;
 
 export const DM_DEFAULTS = {
   batchSize: 20,
   idleTimeoutMs: 600_000,
   bodyLimitBytes: 1_048_576,
   autoRegister: true,
+  maxAlertsPerPackage: 1000,
   moAcceptTypes: [MT_MO_JSON] as readonly string[],
 } as const;
 
@@ -60,6 +62,10 @@ export interface DmEndpointOptions {
   readonly bodyLimitBytes?: number | undefined;
   /** Register unknown devices on their first Package#1 (default true). */
   readonly autoRegister?: boolean | undefined;
+  /** Most Generic Alerts in one package (default 1000) → 413 naming the limit. */
+  readonly maxAlertsPerPackage?: number | undefined;
+  /** Admission control of new sessions (edge/admission.ts); absent: every Package#1 is admitted. */
+  readonly admission?: SessionAdmission | undefined;
   /** The MO formats the Data Repository accepts, announced in OMADM-Accept (docs/protocol.md §1.6). */
   readonly moAcceptTypes?: readonly string[] | undefined;
   /** Device authentication; absent = none (the OMADM-DevID header is trusted). */
@@ -71,8 +77,12 @@ export interface DmEndpointOptions {
   readonly alerts?: AlertIntake | undefined;
 }
 
-/** Per-request results of the onRequest checks, for the handler. */
-const checkedRequests = new WeakMap<object, CheckedDmRequest>();
+declare module "fastify" {
+  interface FastifyRequest {
+    /** What the DM endpoint's onRequest checks found (package type, DevID), for its handler. */
+    dmRequest: CheckedDmRequest | null;
+  }
+}
 
 export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions): Promise<void> {
   const batchSize = opts.batchSize ?? DM_DEFAULTS.batchSize;
@@ -99,21 +109,14 @@ export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions):
     done(null, body);
   });
 
-  app.setErrorHandler(async (error: unknown, req, reply) => {
-    const status = httpStatusOf(error);
-    if (status === 413) {
-      return sendRefusal(reply, refusal(problem(413, ErrorCode.JSON_TOO_LARGE, bodyTooLarge(bodyLimit))));
-    }
-    if (status >= 400 && status < 500) {
-      const detail = error instanceof Error ? error.message : "bad request";
-      return sendRefusal(reply, refusal(problem(status, ServerErrorCode.INVALID_INPUT, detail)));
-    }
-    req.log.error({ err: error }, "DM endpoint failed");
-    return sendRefusal(
-      reply,
-      refusal(problem(500, ServerErrorCode.DM_INTERNAL, "the DM Server failed to process the package")),
-    );
-  });
+  if (!app.hasRequestDecorator("dmRequest")) app.decorateRequest("dmRequest", null);
+  const auth =
+    opts.authenticator === undefined
+      ? undefined
+      : createDeviceAuthHook(opts.authenticator, {
+          unauthorized: ServerErrorCode.DM_UNAUTHORIZED,
+          forbidden: ServerErrorCode.DM_FORBIDDEN,
+        });
 
   const guard = (packageTypes: readonly string[]) => async (req: FastifyRequest, reply: FastifyReply) => {
     const checked = checkDmHeaders(
@@ -124,26 +127,51 @@ export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions):
       },
       packageTypes,
     );
-    if (!checked.ok) return sendRefusal(reply, withHint(checked.error, req, packageTypes));
-    if (opts.authenticator !== undefined) {
-      const auth = await opts.authenticator.authenticate(req.raw);
-      if (!auth.ok) {
-        if (auth.wwwAuthenticate !== undefined) reply.header("www-authenticate", [...auth.wwwAuthenticate]);
-        const code = auth.status === 401 ? ServerErrorCode.DM_UNAUTHORIZED : ServerErrorCode.DM_FORBIDDEN;
-        return sendRefusal(reply, refusal(problem(auth.status, code, auth.message)));
-      }
-      if (auth.deviceId !== checked.value.deviceId) {
+    if (!checked.ok) return sendRefusal(req, reply, withHint(checked.error, req, packageTypes));
+    // A new session is refused before anything else is spent on it; Package#3s of admitted sessions always pass.
+    const admission = opts.admission;
+    if (admission !== undefined && checked.value.packageType === MT_P1 && !admission.admit(checked.value.deviceId)) {
+      const detail = "too many DM sessions are open on this server; retry after the Retry-After delay";
+      return sendRefusal(
+        req,
+        reply,
+        refusal(makeProblem(503, ServerErrorCode.DM_SESSION_LIMIT, detail), {
+          "retry-after": String(admission.retryAfterSeconds()),
+        }),
+      );
+    }
+    if (auth !== undefined) {
+      if (!(await auth.admit(req, reply))) return reply;
+      const deviceId = auth.deviceIdOf(req);
+      if (deviceId !== checked.value.deviceId) {
         const detail =
           `the ${HDR_DEVID} header (${JSON.stringify(checked.value.deviceId)}) does not name the ` +
-          `authenticated device (${JSON.stringify(auth.deviceId)})`;
-        return sendRefusal(reply, refusal(problem(403, ServerErrorCode.DM_DEVID_MISMATCH, detail)));
+          `authenticated device (${JSON.stringify(deviceId)})`;
+        return sendRefusal(req, reply, refusal(makeProblem(403, ServerErrorCode.DM_DEVID_MISMATCH, detail)));
       }
     }
-    checkedRequests.set(req.raw, checked.value);
+    req.dmRequest = checked.value;
     return undefined;
   };
 
-  const sendReply = (reply: FastifyReply, r: Package2Reply) => {
+  const maxAlerts = opts.maxAlertsPerPackage ?? DM_DEFAULTS.maxAlertsPerPackage;
+  /** docs/protocol.md §3.4: alerts are stored as received, so their number is bounded per package. */
+  const tooManyAlerts = (alerts: readonly unknown[] | undefined, what: string): Refusal | null =>
+    alerts !== undefined && alerts.length > maxAlerts
+      ? refusal(
+          makeProblem(
+            413,
+            ServerErrorCode.DM_TOO_MANY_ALERTS,
+            `the ${what} carries ${alerts.length} Generic Alerts; the limit is ${maxAlerts} a package ` +
+              "(dm.maxAlertsPerPackage): send the rest in the session's Package#3s",
+            { limit: maxAlerts },
+          ),
+        )
+      : null;
+
+  const sendReply = (reply: FastifyReply, r: Package2Reply, deviceId: string) => {
+    if (r.ended) opts.admission?.closed(deviceId);
+    else opts.admission?.opened(deviceId);
     const cookie = r.session.cookie;
     if (cookie !== null) {
       const maxAgeSeconds = r.ended ? 0 : idleTimeoutMs / 1000;
@@ -162,19 +190,27 @@ export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions):
   };
 
   const handle = async (req: FastifyRequest, reply: FastifyReply, locator: SessionLocator) => {
-    const checked = checkedRequests.get(req.raw);
-    if (checked === undefined) throw new Error("DM request reached its handler unchecked");
+    const checked = req.dmRequest;
+    if (checked === null) throw new Error("DM request reached its handler unchecked");
     const body = bodyBytes(req.body);
     if (checked.packageType === MT_P1) {
       const p1 = body.length === 0 ? emptyBody("Package#1") : parsePackage1(body, { maxBytes: bodyLimit });
-      if (!p1.ok) return sendRefusal(reply, refusal(problemFromError(p1.error)));
+      if (!p1.ok) return sendRefusal(req, reply, refusal(problemFromError(p1.error)));
+      const crowded = tooManyAlerts(p1.value.Alert, "Package#1");
+      if (crowded !== null) return sendRefusal(req, reply, crowded);
       const r = await service.handlePackage1(checked.deviceId, p1.value);
-      return r.ok ? sendReply(reply, r.value) : sendRefusal(reply, refusal(problemFromError(r.error)));
+      return r.ok
+        ? sendReply(reply, r.value, checked.deviceId)
+        : sendRefusal(req, reply, refusal(problemFromError(r.error)));
     }
     const p3 = body.length === 0 ? emptyBody("Package#3") : parsePackage3(body, { maxBytes: bodyLimit });
-    if (!p3.ok) return sendRefusal(reply, refusal(problemFromError(p3.error)));
+    if (!p3.ok) return sendRefusal(req, reply, refusal(problemFromError(p3.error)));
+    const crowded = tooManyAlerts(p3.value.Alert, "Package#3");
+    if (crowded !== null) return sendRefusal(req, reply, crowded);
     const r = await service.handlePackage3(checked.deviceId, locator, p3.value);
-    return r.ok ? sendReply(reply, r.value) : sendRefusal(reply, refusal(problemFromError(r.error)));
+    return r.ok
+      ? sendReply(reply, r.value, checked.deviceId)
+      : sendRefusal(req, reply, refusal(problemFromError(r.error)));
   };
 
   app.post(DM_PATH, { bodyLimit, onRequest: guard([MT_P1, MT_P3]) }, async (req, reply) =>
@@ -189,8 +225,9 @@ export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions):
         // An unknown-looking token is answered before anything else: there is no session here to talk to.
         if (!isWellFormedToken(req.params.token)) {
           return sendRefusal(
+            req,
             reply,
-            refusal(problem(404, ServerErrorCode.SESSION_NOT_FOUND, "there is no DM session at this URL")),
+            refusal(makeProblem(404, ServerErrorCode.SESSION_NOT_FOUND, "there is no DM session at this URL")),
           );
         }
         return guard([MT_P3])(req, reply);
@@ -205,11 +242,12 @@ export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions):
     app.route({
       method: ["GET", "PUT", "DELETE", "PATCH"],
       url,
-      handler: async (_req, reply) =>
+      handler: async (req, reply) =>
         sendRefusal(
+          req,
           reply,
           refusal(
-            problem(405, ServerErrorCode.INVALID_INPUT, "DM packages are sent with POST (docs/protocol.md §3.1)"),
+            makeProblem(405, ServerErrorCode.INVALID_INPUT, "DM packages are sent with POST (docs/protocol.md §3.1)"),
             {
               allow: "POST",
             },
@@ -220,12 +258,8 @@ export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions):
   return Promise.resolve();
 }
 
-export async function sendRefusal(reply: FastifyReply, r: Refusal): Promise<FastifyReply> {
-  for (const [name, value] of Object.entries(r.headers)) reply.header(name, value);
-  return reply
-    .code(r.problem.status)
-    .header("content-type", MT_PROBLEM)
-    .send(Buffer.from(JSON.stringify(r.problem), "utf8"));
+export function sendRefusal(req: FastifyRequest, reply: FastifyReply, r: Refusal): FastifyReply {
+  return sendProblem(req, reply, r.problem, r.headers);
 }
 
 /** A Package#1 at a session URL is a common client mistake worth naming precisely. */
@@ -260,19 +294,6 @@ function emptyBody(what: string) {
     ok: false as const,
     error: new ProtocolError(ErrorCode.JSON_SYNTAX, `the request body is empty; a ${what} is a JSON object`),
   };
-}
-
-function bodyTooLarge(limit: number): string {
-  return `the package body exceeds the limit of ${limit} bytes`;
-}
-
-function httpStatusOf(error: unknown): number {
-  if (isTypedError(error)) return problemFromError(error).status;
-  if (typeof error === "object" && error !== null && "statusCode" in error) {
-    const s = error.statusCode;
-    if (typeof s === "number" && s >= 400 && s <= 599) return s;
-  }
-  return 500;
 }
 
 function trimSlash(url: string): string {

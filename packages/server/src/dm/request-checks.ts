@@ -14,7 +14,8 @@ import {
   type Result,
 } from "@omadm/protocol";
 import { ServerErrorCode } from "../errors.js";
-import { problem, problemFromError, refusal, type Refusal } from "./problem.js";
+import { deviceIdProblem } from "../device-id.js";
+import { makeProblem, problemFromError, refusal, type Refusal } from "../edge/problem.js";
 
 export interface DmRequestHeaders {
   readonly contentType: string | undefined;
@@ -28,9 +29,6 @@ export interface CheckedDmRequest {
   readonly packageType: string;
   readonly deviceId: string;
 }
-
-/** (omadm's choice) DevInfo/DevID values are short (IMEI:…, UUIDs); a bound keeps logs and keys sane. */
-export const MAX_DEVID_LENGTH = 256;
 
 /** Checks the headers against the package media types this URL accepts, in the order 415, 406, 400. */
 export function checkDmHeaders(
@@ -58,7 +56,7 @@ function checkDevId(values: readonly string[]): Result<string, Refusal> {
   if (distinct.length === 0) {
     return err(
       refusal(
-        problem(
+        makeProblem(
           400,
           ServerErrorCode.DM_DEVID_MISSING,
           `the ${HDR_DEVID} header is required on every Package#1 and Package#3 (the device's DevInfo/DevID) ` +
@@ -71,16 +69,11 @@ function checkDevId(values: readonly string[]): Result<string, Refusal> {
   if (distinct.length > 1) {
     return err(refusal(invalid(`the request carries ${distinct.length} different ${HDR_DEVID} headers`)));
   }
-  if (id.length > MAX_DEVID_LENGTH) {
-    return err(refusal(invalid(`the ${HDR_DEVID} header is longer than ${MAX_DEVID_LENGTH} characters`)));
-  }
-  // eslint-disable-next-line no-control-regex -- exactly what is refused
-  if (/[\u0000-\u001f\u007f]/.test(id)) {
-    return err(refusal(invalid(`the ${HDR_DEVID} header contains control characters`)));
-  }
+  const wrong = deviceIdProblem(id);
+  if (wrong !== null) return err(refusal(invalid(`${HDR_DEVID}: ${wrong}`)));
   return ok(id);
 }
 
 function invalid(detail: string) {
-  return problem(400, ServerErrorCode.INVALID_INPUT, detail);
+  return makeProblem(400, ServerErrorCode.INVALID_INPUT, detail);
 }

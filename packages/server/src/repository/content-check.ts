@@ -19,7 +19,10 @@ export class BadContentError extends ServerError {
   /** JSON path of the violation, when the parser knew it. */
   readonly path: string | undefined;
   constructor(detail: ProtocolError) {
-    super(ServerErrorCode.REPOSITORY_BAD_CONTENT, `malformed MO data: ${detail.message}`, { cause: detail });
+    super(ServerErrorCode.REPOSITORY_BAD_CONTENT, `malformed MO data: ${detail.message}`, {
+      cause: detail,
+      extensions: detail.path === undefined ? {} : { path: detail.path },
+    });
     this.path = detail.path;
   }
 }

@@ -3,29 +3,8 @@
 // items, and uploads only as itself. Without authentication the URL is the capability (the server put the
 // DevID into the ServerURI); `OMADM-DevID`, when sent, must still agree with the URL, so a confused or
 // misconfigured device is refused instead of writing into another device's space.
-import type { IncomingMessage } from "node:http";
 import type { FastifyRequest } from "fastify";
 import { HDR_DEVID } from "@omadm/protocol";
-
-/** What the device authenticator (packages/server/src/auth) answers for one request. */
-export type DeviceAuthOutcome =
-  | { readonly ok: true; readonly deviceId: string }
-  | {
-      readonly ok: false;
-      /** 401 (no, wrong or stale credentials) or 403 (retrying will not help). */
-      readonly status: number;
-      /** The challenges to send back with a 401 (Basic / Digest), one header value each. */
-      readonly wwwAuthenticate?: string | readonly string[] | undefined;
-      readonly message: string;
-    };
-
-/**
- * Authenticates the device behind an HTTP request (HTTP Basic/Digest, client certificate, PSK-TLS, …) from the
- * raw Node request. The server's `DeviceAuthenticator` (packages/server/src/auth) fits as it is.
- */
-export interface RequestAuthenticator {
-  authenticate(request: IncomingMessage): DeviceAuthOutcome | Promise<DeviceAuthOutcome>;
-}
 
 export interface AccessInput {
   /** The DevID in the URL for a per-device item; null for a shared item or an upload read-back. */

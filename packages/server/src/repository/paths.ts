@@ -2,6 +2,7 @@
 // path: shared items at `/repo/shared/<path>` (every device may HGET them), per-device items at
 // `/repo/devices/<DevID>/<path>` (only that device). The ServerURIs the DM Server puts into HGET/HPUT/HPOST/SUB
 // commands are built here, so the HTTP routes and the URIs can never disagree.
+import { deviceIdProblem } from "../device-id.js";
 import { ServerError, ServerErrorCode } from "../errors.js";
 
 /** Every repository route lives under this prefix (register the plugin without a fastify `prefix`). */
@@ -10,9 +11,8 @@ export const SHARED_SEGMENT = "shared";
 export const DEVICES_SEGMENT = "devices";
 export const UPLOADS_SEGMENT = "uploads";
 
-/** (omadm's choice) Longest item path and device id we store; far above any real MO content name. */
+/** (omadm's choice) Longest item path we store; far above any real MO content name. */
 export const MAX_REPOSITORY_PATH_LENGTH = 1024;
-export const MAX_DEVICE_ID_LENGTH = 256;
 
 /** One item's address. `deviceId` null = shared by every device. */
 export interface RepositoryRef {
@@ -46,13 +46,10 @@ export function checkRepositoryPath(path: string): string {
   return path;
 }
 
-/** Checks a device id taken from a URL or header: 1..256 characters, no control characters. */
+/** Checks a device id taken from a URL or header by the one DevID rule (../device-id.ts). */
 export function checkDeviceId(deviceId: string): string {
-  if (deviceId === "") throw badPath("the device id is empty");
-  if (deviceId.length > MAX_DEVICE_ID_LENGTH) {
-    throw badPath(`the device id is longer than ${MAX_DEVICE_ID_LENGTH} characters`);
-  }
-  if (CONTROL.test(deviceId)) throw badPath("the device id contains a control character");
+  const problem = deviceIdProblem(deviceId);
+  if (problem !== null) throw badPath(problem);
   return deviceId;
 }
 

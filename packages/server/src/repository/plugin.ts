@@ -5,16 +5,16 @@
 //   GET|HEAD /repo/uploads/<id>               an upload read back by the device that sent it
 // Every answer carries `OMADM-Accept` (the upload types). Register without a fastify `prefix`:
 //   app.register(repositoryPlugin, { store, publicBaseUrl, limits, authenticator })
-import type { FastifyError, FastifyPluginCallback, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from "fastify";
 import { ErrorCode, HDR_ACCEPT, negotiateResponse } from "@omadm/protocol";
-import { isServerError, ServerErrorCode } from "../errors.js";
+import { createDeviceAuthHook, type RequestAuthenticator } from "../auth/auth-hook.js";
+import { refuse } from "../edge/problem.js";
+import { ServerErrorCode } from "../errors.js";
 import type { Store } from "../store/store.js";
 import { ifNoneMatchHits } from "./conditional.js";
-import { BadContentError } from "./content-check.js";
-import { decideAccess, headerDeviceId, type RequestAuthenticator } from "./device-access.js";
+import { decideAccess, headerDeviceId } from "./device-access.js";
 import { offeredTypes } from "./media.js";
 import { DEVICES_SEGMENT, REPOSITORY_PREFIX, SHARED_SEGMENT, UPLOADS_SEGMENT, type RepositoryRef } from "./paths.js";
-import { sendProblem } from "./problem.js";
 import { createRepositoryService, type RepositoryLimits, type RepositoryService } from "./service.js";
 
 export interface RepositoryPluginOptions {
@@ -50,6 +50,13 @@ function contentSafetyHeaders(reply: FastifyReply): void {
   reply.header("X-Content-Type-Options", "nosniff").header("Content-Security-Policy", "sandbox; default-src 'none'");
 }
 
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The device a repository request acts for (null: unknown, allowed to read shared items only). */
+    repositoryActor: string | null;
+  }
+}
+
 export const repositoryPlugin: FastifyPluginCallback<RepositoryPluginOptions> = (app, options, done) => {
   const service =
     options.service ??
@@ -62,8 +69,14 @@ export const repositoryPlugin: FastifyPluginCallback<RepositoryPluginOptions> = 
       },
     );
   const { authenticator } = options;
-  /** The device each admitted request acts for (null: unknown, read-only). */
-  const actors = new WeakMap<FastifyRequest, string | null>();
+  const auth =
+    authenticator === undefined
+      ? undefined
+      : createDeviceAuthHook(authenticator, {
+          unauthorized: ServerErrorCode.REPOSITORY_UNAUTHORIZED,
+          forbidden: ServerErrorCode.REPOSITORY_FORBIDDEN,
+        });
+  if (!app.hasRequestDecorator("repositoryActor")) app.decorateRequest("repositoryActor", null);
 
   // Bodies of every type arrive as raw bytes, so this plugin (not fastify) decides 415 — with OMADM-Accept.
   app.removeAllContentTypeParsers();
@@ -81,45 +94,12 @@ export const repositoryPlugin: FastifyPluginCallback<RepositoryPluginOptions> = 
     return payload;
   });
 
-  app.setErrorHandler(async (error: FastifyError, request, reply) => {
-    if (error instanceof BadContentError) {
-      return sendProblem(reply, 400, error.code, error.message, error.path === undefined ? {} : { path: error.path });
-    }
-    if (isServerError(error)) {
-      const extra =
-        error.code === ServerErrorCode.REPOSITORY_UNSUPPORTED_MEDIA_TYPE ? { supported: service.uploadTypes } : {};
-      return sendProblem(reply, error.httpStatus, error.code, error.message, extra);
-    }
-    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
-      const detail = `the body exceeds ${service.limits.maxUploadBytes} bytes`;
-      return sendProblem(reply, 413, ServerErrorCode.REPOSITORY_TOO_LARGE, detail);
-    }
-    const status = error.statusCode ?? 500;
-    if (status === 415) {
-      return sendProblem(reply, 415, ServerErrorCode.REPOSITORY_UNSUPPORTED_MEDIA_TYPE, error.message, {
-        supported: service.uploadTypes,
-      });
-    }
-    if (status >= 400 && status < 500) return sendProblem(reply, status, ServerErrorCode.INVALID_INPUT, error.message);
-    request.log.error({ err: error }, "data repository request failed");
-    return sendProblem(reply, 500, ServerErrorCode.REPOSITORY_INTERNAL, "the repository could not handle the request");
-  });
-
   /** onRequest: authenticate, then check the device may address this URL — before any body is read. */
   const admit = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     let authenticatedDeviceId: string | undefined;
-    if (authenticator !== undefined) {
-      const outcome = await authenticator.authenticate(request.raw);
-      if (!outcome.ok) {
-        const challenges = outcome.wwwAuthenticate;
-        if (challenges !== undefined) {
-          reply.header("WWW-Authenticate", typeof challenges === "string" ? challenges : [...challenges]);
-        }
-        const code =
-          outcome.status === 401 ? ServerErrorCode.REPOSITORY_UNAUTHORIZED : ServerErrorCode.REPOSITORY_FORBIDDEN;
-        return sendProblem(reply, outcome.status, code, outcome.message);
-      }
-      authenticatedDeviceId = outcome.deviceId;
+    if (auth !== undefined) {
+      if (!(await auth.admit(request, reply))) return reply;
+      authenticatedDeviceId = auth.deviceIdOf(request);
     }
     const params = request.params as ItemParams;
     const decision = decideAccess({
@@ -127,8 +107,8 @@ export const repositoryPlugin: FastifyPluginCallback<RepositoryPluginOptions> = 
       headerDeviceId: headerDeviceId(request),
       authenticatedDeviceId,
     });
-    if (!decision.ok) return sendProblem(reply, 403, ServerErrorCode.REPOSITORY_FORBIDDEN, decision.message);
-    actors.set(request, decision.actor);
+    if (!decision.ok) return refuse(request, reply, 403, ServerErrorCode.REPOSITORY_FORBIDDEN, decision.message);
+    request.repositoryActor = decision.actor;
     return undefined;
   };
 
@@ -144,9 +124,9 @@ export const repositoryPlugin: FastifyPluginCallback<RepositoryPluginOptions> = 
     const chosen = negotiateResponse(request.headers.accept, offered);
     if (!chosen.ok) {
       if (chosen.error.code === ErrorCode.MEDIA_RANGE_SYNTAX) {
-        return sendProblem(reply, 400, ServerErrorCode.INVALID_INPUT, `malformed Accept: ${chosen.error.message}`);
+        return refuse(request, reply, 400, ServerErrorCode.INVALID_INPUT, `malformed Accept: ${chosen.error.message}`);
       }
-      return sendProblem(reply, 406, ServerErrorCode.REPOSITORY_NOT_ACCEPTABLE, chosen.error.message, {
+      return refuse(request, reply, 406, ServerErrorCode.REPOSITORY_NOT_ACCEPTABLE, chosen.error.message, {
         available: offered,
       });
     }
@@ -165,7 +145,7 @@ export const repositoryPlugin: FastifyPluginCallback<RepositoryPluginOptions> = 
   const getItem = async (request: FastifyRequest, reply: FastifyReply, ref: RepositoryRef) => {
     const item = await service.getItem(ref);
     if (item === null) {
-      return sendProblem(reply, 404, ServerErrorCode.REPOSITORY_ITEM_NOT_FOUND, `no item at ${request.url}`);
+      return refuse(request, reply, 404, ServerErrorCode.REPOSITORY_ITEM_NOT_FOUND, `no item at ${request.url}`);
     }
     return serve(request, reply, item.mediaType, item.body, item.etag);
   };
@@ -202,6 +182,8 @@ export const repositoryPlugin: FastifyPluginCallback<RepositoryPluginOptions> = 
     app.route({
       method,
       url: DEVICE_ROUTE,
+      bodyLimit: service.limits.maxUploadBytes,
+      config: { problemExtensions: { 415: { supported: service.uploadTypes } } },
       onRequest: admit,
       handler: (request, reply) => {
         const ref = deviceRef(request);
@@ -213,8 +195,9 @@ export const repositoryPlugin: FastifyPluginCallback<RepositoryPluginOptions> = 
       method,
       url: SHARED_ROUTE,
       onRequest: admit,
-      handler: (_request, reply) =>
-        sendProblem(
+      handler: (request, reply) =>
+        refuse(
+          request,
           reply,
           403,
           ServerErrorCode.REPOSITORY_FORBIDDEN,
@@ -226,14 +209,14 @@ export const repositoryPlugin: FastifyPluginCallback<RepositoryPluginOptions> = 
   app.get(UPLOAD_ROUTE, { onRequest: admit }, async (request, reply) => {
     const id = (request.params as ItemParams).id ?? "";
     const found = await service.getUpload(id);
-    const actor = actors.get(request) ?? null;
+    const actor = request.repositoryActor;
     // Only the device that sent it sees an upload; to anyone else it does not exist.
     if (
       found === null ||
       (actor !== null && actor !== found.deviceId) ||
       (authenticator !== undefined && actor === null)
     ) {
-      return sendProblem(reply, 404, ServerErrorCode.REPOSITORY_ITEM_NOT_FOUND, `no upload ${JSON.stringify(id)}`);
+      return refuse(request, reply, 404, ServerErrorCode.REPOSITORY_ITEM_NOT_FOUND, `no upload ${JSON.stringify(id)}`);
     }
     return serve(request, reply, found.mediaType, found.body, `"upload-${found.id}"`);
   });
@@ -246,10 +229,10 @@ export const repositoryPlugin: FastifyPluginCallback<RepositoryPluginOptions> = 
       path.startsWith(`${REPOSITORY_PREFIX}/${DEVICES_SEGMENT}/`);
     if (itemUrl) {
       reply.header("Allow", ITEM_METHODS);
-      return sendProblem(reply, 405, ServerErrorCode.INVALID_INPUT, `${request.method} is not allowed on ${path}`);
+      return refuse(request, reply, 405, ServerErrorCode.INVALID_INPUT, `${request.method} is not allowed on ${path}`);
     }
     const detail = `no repository resource at ${path}; items live at ${REPOSITORY_PREFIX}/${SHARED_SEGMENT}/<path> and ${REPOSITORY_PREFIX}/${DEVICES_SEGMENT}/<DevID>/<path>`;
-    return sendProblem(reply, 404, ServerErrorCode.REPOSITORY_ITEM_NOT_FOUND, detail);
+    return refuse(request, reply, 404, ServerErrorCode.REPOSITORY_ITEM_NOT_FOUND, detail);
   };
   app.all(REPOSITORY_PREFIX, fallback);
   app.all(`${REPOSITORY_PREFIX}/*`, fallback);

@@ -203,6 +203,7 @@ export function createRepositoryService(
       if (!type.ok) {
         throw new ServerError(ServerErrorCode.REPOSITORY_UNSUPPORTED_MEDIA_TYPE, type.error.message, {
           cause: type.error,
+          extensions: { supported: uploadTypes },
         });
       }
       const mediaType = type.value;

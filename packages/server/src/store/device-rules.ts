@@ -1,4 +1,5 @@
 // Device input checks and state rules, shared by every store implementation.
+import { deviceIdProblem } from "../device-id.js";
 import { invalid, jsonRoundTrip, requireInt, requireOneOf, requireText } from "./rules.js";
 import { DeviceState, HttpAuthType } from "./types.js";
 import type {
@@ -134,7 +135,10 @@ export function checkDevicePatch(patch: DevicePatch): CheckedDevicePatch {
 
 export function checkNewDevice(input: NewDevice): { readonly id: string; readonly patch: CheckedDevicePatch } {
   if ("disabled" in input) throw invalid("a new device cannot be created disabled");
-  return { id: requireText(input.id, "device id"), patch: checkDevicePatch(input) };
+  const id = requireText(input.id, "device id");
+  const wrong = deviceIdProblem(id);
+  if (wrong !== null) throw invalid(wrong);
+  return { id, patch: checkDevicePatch(input) };
 }
 
 /** Enabling a disabled device returns it to where it was: registered if it ever made contact. */

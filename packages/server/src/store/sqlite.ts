@@ -5,7 +5,7 @@
 // one commit, and each call resolves only once that commit is on disk. Other processes (a CLI, a second server
 // node) may use the file at the same time: SQLite serializes writers, and a store waits for another's write lock
 // asynchronously, up to busyTimeoutMs, so two stores on one file work in one process too.
-import { mkdirSync } from "node:fs";
+import { ensurePrivateDir, ensurePrivateFile } from "./private-files.js";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from "kysely";
@@ -98,7 +98,8 @@ export async function openSqliteStore(deps: StoreDeps, options: SqliteStoreOptio
   const file = join(options.dataDir, SQLITE_FILE_NAME);
   let raw: BetterSqlite3.Database;
   try {
-    mkdirSync(options.dataDir, { recursive: true });
+    ensurePrivateDir(options.dataDir);
+    ensurePrivateFile(file);
     raw = new BetterSqlite3(file, { timeout: busyTimeoutMs });
     ensureIncrementalVacuum(raw); // first: before WAL mode writes the file's header
     raw.pragma("journal_mode = WAL");

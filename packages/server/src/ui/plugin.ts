@@ -2,9 +2,12 @@
 // the DM Client launched loads the SHOW ServerURI, the user answers, the answer is stored for the DM Server.
 //   GET  /ui/session?uiid=<id>   the page (marks the UI session opened)
 //   POST /ui/session?uiid=<id>   the answer, application/x-www-form-urlencoded (marks it completed)
-// Unknown → 404, already answered → 409, expired → 410, each as a short page that says so.
+// Unknown → 404, already answered → 409, expired → 410, each as a short page that says so to a browser (a request
+// that accepts text/html) and as a problem (../edge/problem.ts) to anything else; the framework's own refusals
+// (413, 415) are answered by the server's HTTP edge.
 // Register without a fastify `prefix`: app.register(uiPlugin, { store, clock, publicBaseUrl })
-import type { FastifyError, FastifyPluginCallback, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from "fastify";
+import { refuse } from "../edge/problem.js";
 import { hasServerErrorCode, ServerErrorCode } from "../errors.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../store/types.js";
@@ -36,11 +39,18 @@ export const DEFAULT_MAX_FORM_BYTES = 64 * 1024;
 
 type Lookup =
   | { readonly kind: "answerable"; readonly ui: UiSession; readonly template: UiTemplate }
-  | { readonly kind: "closed"; readonly status: number; readonly title: string; readonly message: string };
+  | {
+      readonly kind: "closed";
+      readonly status: number;
+      readonly code: ServerErrorCode;
+      readonly title: string;
+      readonly message: string;
+    };
 
 const NOT_FOUND: Lookup = {
   kind: "closed",
   status: 404,
+  code: ServerErrorCode.UI_SESSION_NOT_FOUND,
   title: "Page not found",
   message: "This link does not lead to a question. Check that it was copied completely.",
 };
@@ -50,6 +60,7 @@ function closedFor(state: UiSessionState): Lookup | undefined {
     return {
       kind: "closed",
       status: 409,
+      code: ServerErrorCode.UI_SESSION_ILLEGAL_TRANSITION,
       title: "Already answered",
       message: "This question was already answered. Thank you.",
     };
@@ -58,6 +69,7 @@ function closedFor(state: UiSessionState): Lookup | undefined {
     return {
       kind: "closed",
       status: 410,
+      code: ServerErrorCode.UI_SESSION_EXPIRED,
       title: "This page has expired",
       message: "The question can no longer be answered.",
     };
@@ -91,19 +103,18 @@ export const uiPlugin: FastifyPluginCallback<UiPluginOptions> = (app, options, d
   });
 
   const sendPage = (reply: FastifyReply, status: number, html: string) => reply.code(status).type(HTML_TYPE).send(html);
-  const sendMessage = (reply: FastifyReply, status: number, title: string, message: string) =>
-    sendPage(reply, status, renderMessagePage(title, message));
-
-  app.setErrorHandler(async (error: FastifyError, request, reply) => {
-    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
-      return sendMessage(reply, 413, "Answer too long", "The answer is too long to be accepted. Please shorten it.");
-    }
-    const status = error.statusCode ?? 500;
-    if (status === 415) return sendMessage(reply, 415, "Unsupported form", `Answers are sent as ${FORM_TYPE}.`);
-    if (status >= 400 && status < 500) return sendMessage(reply, status, "Bad request", error.message);
-    request.log.error({ err: error }, "SHOW page request failed");
-    return sendMessage(reply, 500, "Something went wrong", "The answer could not be handled. Please try again later.");
-  });
+  /** A page for a browser; an error as a problem to a client that does not take HTML. */
+  const sendMessage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    code: ServerErrorCode | null,
+    title: string,
+    message: string,
+  ) =>
+    code !== null && !acceptsHtml(request)
+      ? refuse(request, reply, status, code, message)
+      : sendPage(reply, status, renderMessagePage(title, message));
 
   const uiidOf = (request: FastifyRequest): string | undefined => {
     const value = (request.query as Record<string, unknown>)[UIID_PARAM];
@@ -121,12 +132,12 @@ export const uiPlugin: FastifyPluginCallback<UiPluginOptions> = (app, options, d
   };
 
   /** A transition refused by the store means the session closed meanwhile (answered or expired): say which. */
-  const afterRace = async (reply: FastifyReply, id: string, error: unknown) => {
+  const afterRace = async (request: FastifyRequest, reply: FastifyReply, id: string, error: unknown) => {
     if (!hasServerErrorCode(error, ServerErrorCode.UI_SESSION_ILLEGAL_TRANSITION)) throw error;
     const now = await lookup(id);
     const closed = now.kind === "closed" ? now : closedFor(UiSessionState.Expired);
     if (closed?.kind !== "closed") throw error;
-    return sendMessage(reply, closed.status, closed.title, closed.message);
+    return sendMessage(request, reply, closed.status, closed.code, closed.title, closed.message);
   };
 
   const action = (id: string) => `?${UIID_PARAM}=${encodeURIComponent(id)}`;
@@ -135,22 +146,27 @@ export const uiPlugin: FastifyPluginCallback<UiPluginOptions> = (app, options, d
   app.get(UI_SESSION_ROUTE, { exposeHeadRoute: false }, async (request, reply) => {
     const id = uiidOf(request);
     const found = await lookup(id);
-    if (found.kind === "closed") return sendMessage(reply, found.status, found.title, found.message);
+    if (found.kind === "closed") {
+      return sendMessage(request, reply, found.status, found.code, found.title, found.message);
+    }
     try {
       await store.uiSessions.markOpened(found.ui.id);
     } catch (error) {
-      return afterRace(reply, found.ui.id, error);
+      return afterRace(request, reply, found.ui.id, error);
     }
     return sendPage(reply, 200, renderSessionPage({ template: found.template, action: action(found.ui.id) }));
   });
 
   app.post(UI_SESSION_ROUTE, async (request, reply) => {
     if (!sameOrigin(request, extraOrigin)) {
-      return sendMessage(reply, 403, "Not accepted", "The answer did not come from this site's page.");
+      const message = "The answer did not come from this site's page.";
+      return sendMessage(request, reply, 403, ServerErrorCode.UI_ORIGIN_REFUSED, "Not accepted", message);
     }
     const id = uiidOf(request);
     const found = await lookup(id);
-    if (found.kind === "closed") return sendMessage(reply, found.status, found.title, found.message);
+    if (found.kind === "closed") {
+      return sendMessage(request, reply, found.status, found.code, found.title, found.message);
+    }
     const form = request.body instanceof URLSearchParams ? request.body : new URLSearchParams();
     const submission = parseSubmission(found.template, form);
     if (!submission.ok) {
@@ -160,18 +176,34 @@ export const uiPlugin: FastifyPluginCallback<UiPluginOptions> = (app, options, d
         errors: submission.errors,
         values: submission.values,
       });
+      if (!acceptsHtml(request)) {
+        const detail = submission.errors.map((e) => `${e.name}: ${e.message}`).join("; ");
+        return refuse(request, reply, 400, ServerErrorCode.INVALID_INPUT, `the answer is not valid: ${detail}`);
+      }
       return sendPage(reply, 400, html);
     }
     try {
       await store.uiSessions.complete(found.ui.id, submission.answer);
     } catch (error) {
-      return afterRace(reply, found.ui.id, error);
+      return afterRace(request, reply, found.ui.id, error);
     }
-    return sendMessage(reply, 200, "Thank you", "Your answer has been recorded. You can close this page.");
+    return sendMessage(
+      request,
+      reply,
+      200,
+      null,
+      "Thank you",
+      "Your answer has been recorded. You can close this page.",
+    );
   });
 
   done();
 };
+
+/** Browsers ask for text/html; scripts, devices and probes rarely do. */
+function acceptsHtml(request: FastifyRequest): boolean {
+  return /\btext\/html\b/i.test(request.headers.accept ?? "");
+}
 
 /**
  * CSRF guard: a browser names the page a form was posted from in `Origin`. Absent (non-browser clients) or

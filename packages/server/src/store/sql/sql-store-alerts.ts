@@ -4,6 +4,7 @@ import { checkAlert, checkNotificationRecord } from "../content-rules.js";
 import { deviceNotFound, fromJsonTextOrNull, pageLimit, toJsonText, toPage } from "../rules.js";
 import type { AlertStore, NotificationStore } from "../store.js";
 import type { NotificationOutcome, NotificationRecord, StoredAlert } from "../types-session.js";
+import { chunksOf } from "./chunks.js";
 import { NOTIFICATION_COUNTER, type AlertsTable, type NotificationsTable } from "./schema.js";
 import { onForeignKeyViolation, pageBySeq, type SqlContext } from "./sql-context.js";
 import { requireDevice } from "./sql-store-devices.js";
@@ -46,26 +47,29 @@ export function createSqlAlerts(ctx: SqlContext): AlertStore {
         // One device (every DM package): the foreign key checks it; several: each is checked first, by name.
         if (devices.length > 1) for (const deviceId of devices) await requireDevice(trx, deviceId);
         const now = ctx.now();
-        const insert = () =>
-          trx
-            .insertInto("alerts")
-            .values(
-              checked.map((a) => ({
-                id: ctx.newId(),
-                device_id: a.deviceId,
-                session_id: a.sessionId,
-                alert_type: a.alertType,
-                source_uri: a.sourceUri,
-                target_uri: a.targetUri,
-                mark: a.mark,
-                data_type: a.dataType,
-                data: a.data === null ? null : toJsonText(a.data, "Data"),
-                received_at: now,
-              })),
-            )
-            .returningAll()
-            .execute();
-        const rows = await onForeignKeyViolation(insert, () => deviceNotFound(devices[0] ?? ""));
+        const rows = [];
+        for (const chunk of chunksOf(checked)) {
+          const insert = () =>
+            trx
+              .insertInto("alerts")
+              .values(
+                chunk.map((a) => ({
+                  id: ctx.newId(),
+                  device_id: a.deviceId,
+                  session_id: a.sessionId,
+                  alert_type: a.alertType,
+                  source_uri: a.sourceUri,
+                  target_uri: a.targetUri,
+                  mark: a.mark,
+                  data_type: a.dataType,
+                  data: a.data === null ? null : toJsonText(a.data, "Data"),
+                  received_at: now,
+                })),
+              )
+              .returningAll()
+              .execute();
+          rows.push(...(await onForeignKeyViolation(insert, () => deviceNotFound(devices[0] ?? ""))));
+        }
         return rows.sort((a, b) => a.seq - b.seq).map(toAlert);
       });
     },
