@@ -35,6 +35,14 @@ import { REPOSITORY_PREFIX } from "./repository/paths.js";
 import { createRepositoryService, type RepositoryService } from "./repository/service.js";
 import { uploadTypeList } from "./repository/media.js";
 import { createCommandService } from "./services/command-service.js";
+import { createEventBus, type EventBus } from "./events/event-bus.js";
+import { createEventRecorder } from "./events/event-recorder.js";
+import { attachSessionLog } from "./events/session-log.js";
+import { withEvents } from "./events/store-events.js";
+import { createReadiness, healthPlugin, type Readiness } from "./metrics/health-plugin.js";
+import { createServerMetrics, type ServerMetrics } from "./metrics/server-metrics.js";
+import { storeGauges } from "./metrics/store-gauges.js";
+import { withStoreMetrics } from "./metrics/store-metrics.js";
 import type { Store } from "./store/store.js";
 import type { Clock } from "./store/types.js";
 import { createUiService, UI_SESSION_ROUTE, type UiService } from "./ui/service.js";
@@ -82,6 +90,14 @@ export interface OmadmServer {
   stop(): Promise<void>;
   /** One background sweep now (tests drive idle timeouts with it and an injected clock). */
   sweep(): Promise<SweepReport>;
+  /** The server's events (command states, alerts, sessions, registrations); other producers may publish too. */
+  readonly events: EventBus;
+  /** Resolves when every event published so far is in the event log. */
+  flushEvents(): Promise<void>;
+  /** The Prometheus metrics (null with `metrics.enabled` off); admission control calls `requestShed`. */
+  readonly metrics: ServerMetrics | null;
+  /** /readyz answers 503 while `readiness.shedding()`; admission control sets it. */
+  readonly readiness: Readiness;
 }
 
 const systemClock: Clock = { now: () => Date.now() };
@@ -100,8 +116,26 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       : defaultAuthenticator(config, deps.store, clock, random);
   const authenticator = built.authenticator;
   const pskKeys = authenticator?.pskKeys ?? null;
+  const metrics = config.metrics.enabled ? createServerMetrics(storeGauges(deps.store)) : null;
+  const readiness = createReadiness();
+  const bus = createEventBus((error, event) => {
+    app.log.warn({ err: error, kind: event.kind }, "a server event listener failed");
+  });
+  if (metrics !== null)
+    bus.subscribe((event) => {
+      metrics.observeEvent(event);
+    });
+  const timedStore = metrics === null ? deps.store : withStoreMetrics(deps.store, metrics);
+  // Every change made through this server publishes its events once committed (events/store-events.ts).
+  const observedStore = withEvents(
+    timedStore,
+    (event) => {
+      bus.publish(event);
+    },
+    clock,
+  );
   // Every device change made through this server (REST API, registry) updates the PSK cache once committed.
-  const store = pskKeys === null ? deps.store : withPskKeySync(deps.store, pskKeys);
+  const store = pskKeys === null ? observedStore : withPskKeySync(observedStore, pskKeys);
   const scheme = config.tls.enabled ? "https" : "http";
   const logging: { logger: false } | { loggerInstance: FastifyBaseLogger } =
     deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger };
@@ -139,6 +173,8 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       : null;
   const registry = createDeviceRegistry({ store }, { autoRegister: config.dm.autoRegister });
   const alerts = createAlertIntake({ store });
+  const recorder = createEventRecorder({ bus, log: store.events, logger: app.log }, { retain: config.events.retain });
+  attachSessionLog(bus, app.log);
   const sweeper = createSweeper({ store, timers, logger: app.log }, { intervalMs: config.sweepIntervalMs });
 
   // Services whose URLs embed the public base URL are built when the plugins load (at `ready`/`listen`), by
@@ -166,6 +202,18 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       newToken: () => Buffer.from(random(18)).toString("base64url"),
       registry,
       alerts,
+      onPackage:
+        metrics === null
+          ? undefined
+          : (kind, ok) => {
+              metrics.packageHandled(kind, ok ? "ok" : "refused");
+            },
+    });
+    await root.register(healthPlugin, {
+      store,
+      readiness,
+      metrics,
+      loopbackWithoutToken: config.api.loopbackWithoutToken,
     });
     if (repository !== null) {
       await root.register(repositoryPlugin, {
@@ -200,6 +248,12 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
         loopbackWithoutToken: config.api.loopbackWithoutToken,
         httpRealm: config.deviceAuth.realm,
         docs: config.api.docs,
+        events: {
+          log: store.events,
+          recorder,
+          heartbeatMs: config.events.heartbeatMs,
+          pollMs: config.events.pollMs,
+        },
         openapiServers: [{ url: base }],
       });
     }
@@ -230,10 +284,15 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       await sweeper.stop();
       await wakeOnQueue?.close();
       await app.close();
+      await recorder.flush();
       await Promise.allSettled(ownedSenders.map((s) => s.close()));
       started = false;
     },
     sweep: () => sweeper.runOnce(),
+    events: bus,
+    flushEvents: () => recorder.flush(),
+    metrics,
+    readiness,
   };
 }
 

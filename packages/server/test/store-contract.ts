@@ -8,6 +8,7 @@ import { describe, test } from "node:test";
 import { commandContract } from "./store-contract-commands.js";
 import { contentContract } from "./store-contract-content.js";
 import { deviceContract } from "./store-contract-devices.js";
+import { eventContract } from "./store-contract-events.js";
 import { persistenceContract } from "./store-contract-persistence.js";
 import { sessionContract } from "./store-contract-sessions.js";
 import { transactionContract } from "./store-contract-transactions.js";
@@ -39,6 +40,9 @@ export function runStoreContract(name: string, makeHarness: MakeHarness, options
     });
     describe("transactions", () => {
       transactionContract(it);
+    });
+    describe("event log", () => {
+      eventContract(it);
     });
     describe("persistence and lifecycle", () => {
       persistenceContract(it);

@@ -24,6 +24,7 @@ import { formatValidationErrors, makeProblem, PROBLEM_MEDIA_TYPE, problemOf } fr
 import { notificationView } from "./record-schemas.js";
 import { registerCommandRoutes } from "./routes-commands.js";
 import { registerDeviceRoutes } from "./routes-devices.js";
+import { registerEventStreamRoute, type EventStreamOptions } from "./routes-event-stream.js";
 import { registerEventRoutes } from "./routes-events.js";
 import { RAW_BODY_CONFIG, registerRepositoryRoutes } from "./routes-repository.js";
 import { registerTokenRoutes } from "./routes-tokens.js";
@@ -64,6 +65,8 @@ export interface ApiPluginOptions {
   readonly repositoryBodyLimit?: number | undefined;
   /** Serve Swagger UI at /api/docs (default true). The OpenAPI document is always served. */
   readonly docs?: boolean | undefined;
+  /** The event log and its live signal for `GET /api/v1/events`; absent: the route is not served. */
+  readonly events?: EventStreamOptions | undefined;
   /** `servers` of the OpenAPI document, e.g. [{ url: "https://dm.example.com" }]. */
   readonly openapiServers?: readonly { readonly url: string; readonly description?: string }[] | undefined;
 }
@@ -135,7 +138,21 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
           return { schema: { ...schema, consumes: ["*/*"], body: { type: "string", format: "binary" } }, url };
         },
       });
-      if (options.docs ?? true) await api.register(swaggerUi, { routePrefix: "/docs" });
+      if (options.docs ?? true) {
+        await api.register(swaggerUi, {
+          routePrefix: "/docs",
+          // The page loads its assets relative to itself (./static/…), which only resolves under /api/docs/:
+          // the URL without the slash (the one the start banner prints) redirects there.
+          uiHooks: {
+            onRequest: (request, reply, done) => {
+              const [path = "", query] = request.url.split("?", 2);
+              if (path === `${API_PREFIX}/docs`)
+                void reply.redirect(`docs/${query === undefined ? "" : `?${query}`}`, 301);
+              else done();
+            },
+          },
+        });
+      }
       api.get("/openapi.json", { schema: { hide: true } }, () => api.swagger());
 
       await api.register(
@@ -146,6 +163,14 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
           registerDeviceRoutes(v1, ctx);
           registerCommandRoutes(v1, ctx);
           registerEventRoutes(v1, ctx);
+          if (options.events !== undefined) {
+            const closeStreams = registerEventStreamRoute(v1, options.events);
+            // Before the server waits for its connections: open streams would otherwise keep it from closing.
+            root.addHook("preClose", (done) => {
+              closeStreams();
+              done();
+            });
+          }
           registerRepositoryRoutes(v1, ctx);
           registerUiSessionRoutes(v1, ctx);
           registerTokenRoutes(v1, ctx);

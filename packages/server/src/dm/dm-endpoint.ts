@@ -69,7 +69,12 @@ export interface DmEndpointOptions {
   /** Shared with other components when given; built here otherwise. */
   readonly registry?: DeviceRegistry | undefined;
   readonly alerts?: AlertIntake | undefined;
+  /** Told of every Package#1 / #3 handled ("package1" | "package3") and whether a Package#2 answered it. */
+  readonly onPackage?: ((kind: string, ok: boolean) => void) | undefined;
 }
+
+/** The response header that names the server's DM session, so that client and server logs can be joined. */
+export const HDR_SESSION_ID = "OMADM-Session-Id";
 
 /** Per-request results of the onRequest checks, for the handler. */
 const checkedRequests = new WeakMap<object, CheckedDmRequest>();
@@ -140,6 +145,8 @@ export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions):
       }
     }
     checkedRequests.set(req.raw, checked.value);
+    // Every line logged for this request names the device (ARCHITECTURE.md: DM log lines carry deviceId).
+    req.log = req.log.child({ deviceId: checked.value.deviceId });
     return undefined;
   };
 
@@ -153,6 +160,7 @@ export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions):
     return (
       reply
         .code(200)
+        .header(HDR_SESSION_ID, r.session.id)
         .header("content-type", MT_P2)
         .header(HDR_ACCEPT, moAccept)
         .header("cache-control", "no-store")
@@ -169,11 +177,13 @@ export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions):
       const p1 = body.length === 0 ? emptyBody("Package#1") : parsePackage1(body, { maxBytes: bodyLimit });
       if (!p1.ok) return sendRefusal(reply, refusal(problemFromError(p1.error)));
       const r = await service.handlePackage1(checked.deviceId, p1.value);
+      opts.onPackage?.("package1", r.ok);
       return r.ok ? sendReply(reply, r.value) : sendRefusal(reply, refusal(problemFromError(r.error)));
     }
     const p3 = body.length === 0 ? emptyBody("Package#3") : parsePackage3(body, { maxBytes: bodyLimit });
     if (!p3.ok) return sendRefusal(reply, refusal(problemFromError(p3.error)));
     const r = await service.handlePackage3(checked.deviceId, locator, p3.value);
+    opts.onPackage?.("package3", r.ok);
     return r.ok ? sendReply(reply, r.value) : sendRefusal(reply, refusal(problemFromError(r.error)));
   };
 

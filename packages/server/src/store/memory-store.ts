@@ -8,6 +8,7 @@ import { ServerError, ServerErrorCode } from "../errors.js";
 import { applyDevicePatch, checkDevicePatch, checkNewDevice, newDeviceRecord } from "./device-rules.js";
 import { stateAfterContact, type CheckedDevicePatch } from "./device-rules.js";
 import { createMemoryContent } from "./memory-content.js";
+import { createMemoryEventLog } from "./memory-events.js";
 import { createMemoryCommands, createMemorySessions } from "./memory-queue.js";
 import { MemoryStoreData, memoryPage, out, requireDevice, type MemoryContext } from "./memory-context.js";
 import { idSource, requireText } from "./rules.js";
@@ -53,6 +54,9 @@ export function createMemoryStore(deps: StoreDeps, options: MemoryStoreOptions =
   return {
     kind: StoreKind.Memory,
     ...outside,
+    events: createMemoryEventLog(data, () => {
+      ctx.check();
+    }),
     transaction: async (fn) => {
       scope.checkOutside();
       // No await between seeing the gate open and closing it, or two transactions could both pass.

@@ -8,6 +8,7 @@
 // - A refused change (typed `ServerError`) changes nothing.
 // - Session state lives here, not in a process, so another server node can continue a session.
 // - `get*`/`find*` return null for a missing record; changes to a missing record throw `*_NOT_FOUND`.
+import type { EventLog } from "../events/event-types.js";
 import type {
   AcceptedSelector,
   AsyncCompletion,
@@ -73,6 +74,11 @@ export interface StoreParts {
 
 export interface Store extends StoreParts {
   readonly kind: StoreKind;
+  /**
+   * The server event log (events/event-types.ts): appended after the changes it reports have committed, never
+   * inside `transaction`, so it is not one of the `StoreParts`.
+   */
+  readonly events: EventLog;
   /**
    * Runs several operations as one atomic, durable unit (one commit, one fsync): e.g. applying a Package#3,
    * taking the next batch and saving the session state. `fn` must use only the `tx` it is given — calling

@@ -4,6 +4,7 @@
 // SQLite migrations outside a transaction: a crash halfway through is repaired by running it again.
 import { Migrator, sql, type CreateTableBuilder, type Kysely, type Migration } from "kysely";
 import { ServerError, ServerErrorCode } from "../../errors.js";
+import { eventsMigration } from "./migration-0007-events.js";
 import { NOTIFICATION_COUNTER } from "./schema.js";
 
 export const SqlDialect = { Sqlite: "sqlite", Postgres: "postgres" } as const;
@@ -269,7 +270,7 @@ function initial(dialect: SqlDialect): Migration {
 
 /** The static migration map for a dialect. */
 export function migrations(dialect: SqlDialect): Record<string, Migration> {
-  return { "0001_initial": initial(dialect) };
+  return { "0001_initial": initial(dialect), "0007_events": eventsMigration(dialect === SqlDialect.Postgres) };
 }
 
 /** Brings the database to the latest schema; STORE_MIGRATION_FAILED names the migration that failed. */

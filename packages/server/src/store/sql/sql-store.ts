@@ -11,6 +11,7 @@ import { createSqlCommands } from "./sql-store-commands.js";
 import { createSqlDevices } from "./sql-store-devices.js";
 import { createSqlRepository } from "./sql-store-repository.js";
 import { createSqlSessions } from "./sql-store-sessions.js";
+import { createSqlEventLog } from "./sql-events.js";
 import { createSqlApiTokens, createSqlUiSessions } from "./sql-store-ui-tokens.js";
 
 function createParts(ctx: SqlContext): StoreParts {
@@ -75,6 +76,7 @@ export function createSqlStore(
   return {
     kind,
     ...outside,
+    events: createSqlEventLog(ctx),
     transaction: async (fn) => {
       scope.checkOutside();
       try {
