@@ -43,6 +43,14 @@ import { REPOSITORY_PREFIX } from "./repository/paths.js";
 import { createRepositoryService, type RepositoryService } from "./repository/service.js";
 import { uploadTypeList } from "./repository/media.js";
 import { createCommandService } from "./services/command-service.js";
+import { createEventBus, type EventBus } from "./events/event-bus.js";
+import { createEventRecorder } from "./events/event-recorder.js";
+import { attachSessionLog } from "./events/session-log.js";
+import { withEvents } from "./events/store-events.js";
+import { createReadiness, healthPlugin, type Readiness } from "./metrics/health-plugin.js";
+import { createServerMetrics, type ServerMetrics } from "./metrics/server-metrics.js";
+import { storeGauges } from "./metrics/store-gauges.js";
+import { withStoreMetrics } from "./metrics/store-metrics.js";
 import type { Store } from "./store/store.js";
 import type { Clock } from "./store/types.js";
 import { createUiService, UI_SESSION_ROUTE, type UiService } from "./ui/service.js";
@@ -94,6 +102,14 @@ export interface OmadmServer {
   sweep(): Promise<SweepReport>;
   /** One retention pass now, whether or not `retention.enabled` runs it periodically. */
   prune(): Promise<RetentionReport>;
+  /** The server's events (command states, alerts, sessions, registrations); other producers may publish too. */
+  readonly events: EventBus;
+  /** Resolves when every event published so far is in the event log. */
+  flushEvents(): Promise<void>;
+  /** The Prometheus metrics (null with `metrics.enabled` off); admission control calls `requestShed`. */
+  readonly metrics: ServerMetrics | null;
+  /** /readyz answers 503 while `readiness.shedding()`; admission control sets it. */
+  readonly readiness: Readiness;
 }
 
 const systemClock: Clock = { now: () => Date.now() };
@@ -112,8 +128,26 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       : defaultAuthenticator(config, deps.store, clock, random);
   const authenticator = built.authenticator;
   const pskKeys = authenticator?.pskKeys ?? null;
+  const metrics = config.metrics.enabled ? createServerMetrics(storeGauges(deps.store)) : null;
+  const readiness = createReadiness();
+  const bus = createEventBus((error, event) => {
+    app.log.warn({ err: error, kind: event.kind }, "a server event listener failed");
+  });
+  if (metrics !== null)
+    bus.subscribe((event) => {
+      metrics.observeEvent(event);
+    });
+  const timedStore = metrics === null ? deps.store : withStoreMetrics(deps.store, metrics);
+  // Every change made through this server publishes its events once committed (events/store-events.ts).
+  const observedStore = withEvents(
+    timedStore,
+    (event) => {
+      bus.publish(event);
+    },
+    clock,
+  );
   // Every device change made through this server (REST API, registry) updates the PSK cache once committed.
-  const store = pskKeys === null ? deps.store : withPskKeySync(deps.store, pskKeys);
+  const store = pskKeys === null ? observedStore : withPskKeySync(observedStore, pskKeys);
   const scheme = config.tls.enabled ? "https" : "http";
   const bootstrap = createBootstrapRole({ store, clock, random }, config);
   // PSK-TLS answers bootstrap identities and the devices' own (docs/bootstrap.md).
@@ -195,6 +229,8 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
         });
   const registry = createDeviceRegistry({ store }, { autoRegister: config.dm.autoRegister });
   const alerts = createAlertIntake({ store });
+  const recorder = createEventRecorder({ bus, log: store.events, logger: app.log }, { retain: config.events.retain });
+  attachSessionLog(bus, app.log);
   const sweeper = createSweeper({ store, timers, logger: app.log }, { intervalMs: config.sweepIntervalMs });
   const retention = createRetention({ store, clock, timers, logger: app.log }, retentionOptions(config));
 
@@ -225,6 +261,18 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       newToken: () => Buffer.from(random(18)).toString("base64url"),
       registry,
       alerts,
+      onPackage:
+        metrics === null
+          ? undefined
+          : (kind, ok) => {
+              metrics.packageHandled(kind, ok ? "ok" : "refused");
+            },
+    });
+    await root.register(healthPlugin, {
+      store,
+      readiness,
+      metrics,
+      loopbackWithoutToken: config.api.loopbackWithoutToken,
     });
     await bootstrap?.register(root, publicBaseUrl);
     if (repository !== null) {
@@ -263,6 +311,12 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
         httpRealm: config.deviceAuth.realm,
         docs: config.api.docs,
         importLimits: { maxBytes: config.api.importMaxBytes, maxLines: config.api.importMaxLines },
+        events: {
+          log: store.events,
+          recorder,
+          heartbeatMs: config.events.heartbeatMs,
+          pollMs: config.events.pollMs,
+        },
         openapiServers: [{ url: base }],
       });
     }
@@ -299,11 +353,16 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       await retention.stop();
       await wakeOnQueue?.close();
       await app.close();
+      await recorder.flush();
       await Promise.allSettled(ownedSenders.map((s) => s.close()));
       started = false;
     },
     sweep: () => sweeper.runOnce(),
     prune: () => retention.runOnce(),
+    events: bus,
+    flushEvents: () => recorder.flush(),
+    metrics,
+    readiness,
   };
 }
 

@@ -106,6 +106,8 @@ export interface ServerConfig {
     readonly serverId: string;
     readonly capabilityTtlMs: number;
   };
+  readonly events: { readonly retain: number; readonly heartbeatMs: number; readonly pollMs: number };
+  readonly metrics: { readonly enabled: boolean };
   readonly logLevel: LogLevel;
 }
 
@@ -477,6 +479,32 @@ export const SERVER_CONFIG_KEYS: { readonly [P in ConfigPath]: ConfigKey<ValueAt
     type: int(1, Number.MAX_SAFE_INTEGER),
     default: 1_000_000,
     description: "Most device lines (NDJSON) or records (CSV) of one device import; past it, 413 as above.",
+  },
+  "events.retain": {
+    type: int(1, 100_000_000),
+    default: 100_000,
+    description:
+      "Newest server events kept in the event log (`GET /api/v1/events` resumes from any of them); older ones " +
+      "are deleted as new ones arrive.",
+  },
+  "events.heartbeatMs": {
+    type: int(1000, 300_000),
+    default: 15_000,
+    description: "An event stream sends a comment line after this long without events, so proxies keep it open.",
+  },
+  "events.pollMs": {
+    type: int(100, 60_000),
+    default: 2000,
+    description:
+      "An event stream also reads the event log this often, for events other server nodes appended (this " +
+      "node's own events are sent at once).",
+  },
+  "metrics.enabled": {
+    type: bool,
+    default: true,
+    description:
+      "Serve Prometheus metrics at `/metrics`, with the REST API's authentication (an API token, or a loopback " +
+      "peer while `api.loopbackWithoutToken` is on).",
   },
   logLevel: {
     type: oneOf(Object.values(LogLevel)),

@@ -5,6 +5,16 @@
 
 // The server
 export { createOmadmServer, type OmadmServer, type ServerDeps, type ServerUrls } from "./app.js";
+export type { EventBus, EventListener } from "./events/event-bus.js";
+export {
+  ServerEventKind,
+  type EventLog,
+  type NewServerEvent,
+  type ServerEvent,
+  type ServerEventQuery,
+} from "./events/event-types.js";
+export type { Readiness } from "./metrics/health-plugin.js";
+export type { ServerMetrics } from "./metrics/server-metrics.js";
 export type { SweepReport } from "./dm/sweeper.js";
 export type { RetentionReport } from "./retention/retention.js";
 export { RetainedKind, type RetentionStore } from "./store/types-retention.js";

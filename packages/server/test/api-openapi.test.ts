@@ -196,8 +196,11 @@ test("problems the API actually answers are documented for that operation and st
   }
 });
 
-test("Swagger UI is served at /api/docs; unknown /api paths are problems, not HTML", async () => {
-  const ui = await app.inject({ method: "GET", url: "/api/docs" });
+test("Swagger UI is served at /api/docs/ (/api/docs redirects there); unknown /api paths are problems", async () => {
+  const bare = await app.inject({ method: "GET", url: "/api/docs" });
+  assert.equal(bare.statusCode, 301);
+  assert.equal(bare.headers.location, "docs/");
+  const ui = await app.inject({ method: "GET", url: "/api/docs/" });
   assert.equal(ui.statusCode, 200);
   assert.match(String(ui.headers["content-type"]), /text\/html/);
   const missing = await app.inject({ method: "GET", url: "/api/v2/devices" });

@@ -11,6 +11,7 @@ import { contentContract } from "./store-contract-content.js";
 import { deliveryContract } from "./store-contract-delivery.js";
 import { deviceContract } from "./store-contract-devices.js";
 import { importContract } from "./store-contract-import.js";
+import { eventContract } from "./store-contract-events.js";
 import { persistenceContract } from "./store-contract-persistence.js";
 import { retentionContract } from "./store-contract-retention.js";
 import { selectionContract } from "./store-contract-selection.js";
@@ -59,6 +60,9 @@ export function runStoreContract(name: string, makeHarness: MakeHarness, options
     });
     describe("device selection and groups", () => {
       selectionContract(it);
+    });
+    describe("event log", () => {
+      eventContract(it);
     });
     describe("persistence and lifecycle", () => {
       persistenceContract(it);

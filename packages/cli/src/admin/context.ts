@@ -54,6 +54,10 @@ export interface Run {
   readonly out: (line: string) => void;
   /** Prints the value as indented JSON. */
   readonly printJson: (value: unknown) => void;
+  /** The server base URL and token the command uses (for requests that are not JSON, e.g. event streams). */
+  readonly server: { readonly baseUrl: string; readonly token: string | undefined };
+  /** Sets the process exit code (commands whose outcome is a code: `commands wait`). */
+  readonly exit: (code: number) => void;
 }
 
 /**
@@ -74,23 +78,24 @@ export function action<A extends unknown[]>(
     try {
       const opts = command.optsWithGlobals<ApiOptionValues>();
       const env = deps.env ?? process.env;
-      const token = opts.token ?? env["OMADM_TOKEN"];
-      const api = createApiClient({
+      const server = {
         baseUrl: opts.server ?? env["OMADM_SERVER_URL"] ?? DEFAULT_SERVER_URL,
-        token,
-        fetchLike: deps.fetchLike,
-      });
+        token: opts.token ?? env["OMADM_TOKEN"],
+      };
+      const api = createApiClient({ ...server, fetchLike: deps.fetchLike });
       const out = (line: string) => {
         deps.out(`${line}\n`);
       };
       const run: Run = {
         api,
-        token,
+        token: server.token,
         json: opts.json === true,
         out,
         printJson: (value) => {
           out(JSON.stringify(value, null, 2));
         },
+        server,
+        exit: setExitCode,
       };
       await body(run, ...(args.slice(0, -1) as A));
     } catch (error) {

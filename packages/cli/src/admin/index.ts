@@ -9,15 +9,18 @@ import { registerCommandCommands } from "./commands.js";
 import type { AdminDeps } from "./context.js";
 import { registerDeviceCommands } from "./devices.js";
 import { registerEventCommands } from "./events.js";
+import { registerFollowCommands } from "./follow.js";
 import { registerGroupCommands } from "./groups.js";
 import { registerRepoCommands } from "./repo.js";
 import { registerTokenCommands, registerUiCommands } from "./ui-tokens.js";
 
-/** Adds `devices`, `commands`, `wake`, `alerts`, `repo`, `ui`, `token`, `bootstrap` and `groups` to the program. */
+/** Adds `devices`, `commands` (with `wait`), `wake`, `alerts`, `events`, `sessions`, `notifications`, `uploads`,
+ *  `repo`, `ui`, `token`, `bootstrap` and `groups` to the program. */
 export function registerAdminCommands(program: Command, deps: AdminDeps): void {
   registerDeviceCommands(program, deps);
   registerCommandCommands(program, deps);
   registerEventCommands(program, deps);
+  registerFollowCommands(program, deps);
   registerRepoCommands(program, deps);
   registerUiCommands(program, deps);
   registerTokenCommands(program, deps);

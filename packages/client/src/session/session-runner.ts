@@ -123,21 +123,21 @@ export async function runSession(
     for (;;) {
       const r = step(state, event);
       // A bug (the machine refused an event): abort with the reason rather than reject.
-      if (!r.ok) return report(deps, internal(r.error.message));
+      if (!r.ok) return report(run, internal(r.error.message));
       state = r.value.state;
       let next: SessionEvent | undefined;
       for (const action of r.value.actions) {
-        if (action.kind === ActionKind.Finish) return report(deps, action.outcome);
+        if (action.kind === ActionKind.Finish) return report(run, action.outcome);
         next = await perform(run, action);
       }
       if (controller.signal.aborted)
         next = { kind: EventKind.Cancel, message: "the session was cancelled by its caller" };
-      if (next === undefined) return report(deps, internal(`state "${state.kind}" produced no work`));
+      if (next === undefined) return report(run, internal(`state "${state.kind}" produced no work`));
       event = next;
     }
   } catch (error) {
     // A dependency broke its contract (the outbox, the MOS source, the logger): the session ends, never rejects.
-    return report(deps, internal(`session failed: ${errorMessage(error)}`));
+    return report(run, internal(`session failed: ${errorMessage(error)}`));
   } finally {
     options.signal?.removeEventListener("abort", onCancel);
   }
@@ -150,6 +150,8 @@ interface RunContext {
   readonly signal: AbortSignal;
   readonly jar: CookieJar;
   readonly auth: HttpAuthenticator;
+  /** The server's id of this session, once a response named it. */
+  serverSessionId?: string;
 }
 
 /** Performs one action; returns the event it produced, if any. */
@@ -215,6 +217,7 @@ async function post(run: RunContext, action: PostAction): Promise<SessionEvent> 
       signal: run.signal,
     });
     run.jar.store(action.url, headerValues(res.headers, "set-cookie"));
+    noteServerSessionId(run, headerValue(res.headers, HDR_SERVER_SESSION_ID));
     return {
       kind: EventKind.Response,
       status: res.status,
@@ -231,6 +234,15 @@ async function post(run: RunContext, action: PostAction): Promise<SessionEvent> 
     const message = errorMessage(error);
     return { kind: EventKind.TransportFailed, code: HttpErrorCode.NETWORK, message, timeout: false };
   }
+}
+
+/** The response header an omadm DM Server names its session in (not part of DM 2.0; other servers omit it). */
+export const HDR_SERVER_SESSION_ID = "OMADM-Session-Id";
+
+function noteServerSessionId(run: RunContext, id: string | undefined): void {
+  if (id === undefined || id === "" || id === run.serverSessionId) return;
+  run.serverSessionId = id;
+  run.deps.logger.info?.({ sessionId: run.sessionId, serverSessionId: id }, "DM server named its session");
 }
 
 function internalOutcome(
@@ -253,9 +265,12 @@ function internalOutcome(
   };
 }
 
-function report(deps: SessionDeps, outcome: SessionOutcome): SessionOutcome {
+function report(run: RunContext, outcome: SessionOutcome): SessionOutcome {
+  const deps = run.deps;
   const details = {
     sessionId: outcome.sessionId,
+    // The server's id of this session (its OMADM-Session-Id header): the key that joins the two sides' logs.
+    serverSessionId: run.serverSessionId ?? null,
     serverId: outcome.serverId,
     commands: outcome.commands.length,
     packages: outcome.packagesAcknowledged,

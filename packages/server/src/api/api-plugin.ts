@@ -27,6 +27,7 @@ import { registerBulkCommandRoutes } from "./routes-commands-bulk.js";
 import { registerDeviceRoutes } from "./routes-devices.js";
 import type { ImportLimits } from "./import-lines.js";
 import { registerImportRoutes } from "./routes-import.js";
+import { registerEventStreamRoute, type EventStreamOptions } from "./routes-event-stream.js";
 import { registerEventRoutes } from "./routes-events.js";
 import { registerGroupRoutes } from "./routes-groups.js";
 import { RAW_BODY_CONFIG, registerRepositoryRoutes } from "./routes-repository.js";
@@ -72,6 +73,8 @@ export interface ApiPluginOptions {
   readonly importLimits?: ImportLimits | undefined;
   /** Serve Swagger UI at /api/docs (default true). The OpenAPI document is always served. */
   readonly docs?: boolean | undefined;
+  /** The event log and its live signal for `GET /api/v1/events`; absent: the route is not served. */
+  readonly events?: EventStreamOptions | undefined;
   /** `servers` of the OpenAPI document, e.g. [{ url: "https://dm.example.com" }]. */
   /** The bootstrap role's operations (docs/bootstrap.md); absent: its routes answer 501. */
   readonly bootstrap?: BootstrapAdmin | null | undefined;
@@ -143,7 +146,21 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
           return { schema: { ...schema, consumes: ["*/*"], body: { type: "string", format: "binary" } }, url };
         },
       });
-      if (options.docs ?? true) await api.register(swaggerUi, { routePrefix: "/docs" });
+      if (options.docs ?? true) {
+        await api.register(swaggerUi, {
+          routePrefix: "/docs",
+          // The page loads its assets relative to itself (./static/…), which only resolves under /api/docs/:
+          // the URL without the slash (the one the start banner prints) redirects there.
+          uiHooks: {
+            onRequest: (request, reply, done) => {
+              const [path = "", query] = request.url.split("?", 2);
+              if (path === `${API_PREFIX}/docs`)
+                void reply.redirect(`docs/${query === undefined ? "" : `?${query}`}`, 301);
+              else done();
+            },
+          },
+        });
+      }
       api.get("/openapi.json", { schema: { hide: true } }, () => api.swagger());
 
       await api.register(
@@ -156,6 +173,14 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
           registerCommandRoutes(v1, ctx);
           registerBulkCommandRoutes(v1, ctx);
           registerEventRoutes(v1, ctx);
+          if (options.events !== undefined) {
+            const closeStreams = registerEventStreamRoute(v1, options.events);
+            // Before the server waits for its connections: open streams would otherwise keep it from closing.
+            root.addHook("preClose", (done) => {
+              closeStreams();
+              done();
+            });
+          }
           registerRepositoryRoutes(v1, ctx);
           registerUiSessionRoutes(v1, ctx);
           registerTokenRoutes(v1, ctx);

@@ -75,6 +75,8 @@ export interface DmEndpointOptions {
   /** Shared with other components when given; built here otherwise. */
   readonly registry?: DeviceRegistry | undefined;
   readonly alerts?: AlertIntake | undefined;
+  /** Told of every Package#1 / #3 handled ("package1" | "package3") and whether a Package#2 answered it. */
+  readonly onPackage?: ((kind: string, ok: boolean) => void) | undefined;
 }
 
 declare module "fastify" {
@@ -83,6 +85,9 @@ declare module "fastify" {
     dmRequest: CheckedDmRequest | null;
   }
 }
+
+/** The response header that names the server's DM session, so that client and server logs can be joined. */
+export const HDR_SESSION_ID = "OMADM-Session-Id";
 
 export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions): Promise<void> {
   const batchSize = opts.batchSize ?? DM_DEFAULTS.batchSize;
@@ -151,6 +156,8 @@ export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions):
       }
     }
     req.dmRequest = checked.value;
+    // Every line logged for this request names the device (ARCHITECTURE.md: DM log lines carry deviceId).
+    req.log = req.log.child({ deviceId: checked.value.deviceId });
     return undefined;
   };
 
@@ -181,6 +188,7 @@ export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions):
     return (
       reply
         .code(200)
+        .header(HDR_SESSION_ID, r.session.id)
         .header("content-type", MT_P2)
         .header(HDR_ACCEPT, moAccept)
         .header("cache-control", "no-store")
@@ -199,6 +207,7 @@ export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions):
       const crowded = tooManyAlerts(p1.value.Alert, "Package#1");
       if (crowded !== null) return sendRefusal(req, reply, crowded);
       const r = await service.handlePackage1(checked.deviceId, p1.value);
+      opts.onPackage?.("package1", r.ok);
       return r.ok
         ? sendReply(reply, r.value, checked.deviceId)
         : sendRefusal(req, reply, refusal(problemFromError(r.error)));
@@ -208,6 +217,7 @@ export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions):
     const crowded = tooManyAlerts(p3.value.Alert, "Package#3");
     if (crowded !== null) return sendRefusal(req, reply, crowded);
     const r = await service.handlePackage3(checked.deviceId, locator, p3.value);
+    opts.onPackage?.("package3", r.ok);
     return r.ok
       ? sendReply(reply, r.value, checked.deviceId)
       : sendRefusal(req, reply, refusal(problemFromError(r.error)));

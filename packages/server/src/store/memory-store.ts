@@ -11,6 +11,7 @@ import { createMemoryBootstrap } from "./memory-bootstrap.js";
 import { createMemoryContent } from "./memory-content.js";
 import { createMemoryGroups, dropMemberships, memorySelection } from "./memory-groups.js";
 import { memoryImportBatch } from "./memory-import.js";
+import { createMemoryEventLog } from "./memory-events.js";
 import { createMemoryCommands, createMemorySessions } from "./memory-queue.js";
 import { MemoryStoreData, memoryPage, out, requireDevice, type MemoryContext } from "./memory-context.js";
 import { idSource, requireText } from "./rules.js";
@@ -66,6 +67,9 @@ export function createMemoryStore(deps: StoreDeps, options: MemoryStoreOptions =
     kind: StoreKind.Memory,
     ...outside,
     retention,
+    events: createMemoryEventLog(data, () => {
+      ctx.check();
+    }),
     transaction: async (fn) => {
       scope.checkOutside();
       // No await between seeing the gate open and closing it, or two transactions could both pass.

@@ -9,6 +9,7 @@
 // - Session state lives here, not in a process, so another server node can continue a session.
 // - `get*`/`find*` return null for a missing record; changes to a missing record throw `*_NOT_FOUND`.
 import type { BootstrapStore } from "./bootstrap-store.js";
+import type { EventLog } from "../events/event-types.js";
 import type {
   AcceptedSelector,
   AsyncCompletion,
@@ -94,6 +95,11 @@ export interface Store extends StoreParts {
   readonly kind: StoreKind;
   /** Pruning of old finished records and space reclamation (retention/retention.ts); not inside a transaction. */
   readonly retention: RetentionStore;
+  /**
+   * The server event log (events/event-types.ts): appended after the changes it reports have committed, never
+   * inside `transaction`, so it is not one of the `StoreParts`.
+   */
+  readonly events: EventLog;
   /**
    * Runs several operations as one atomic, durable unit (one commit, one fsync): e.g. applying a Package#3,
    * taking the next batch and saving the session state. `fn` must use only the `tx` it is given — calling

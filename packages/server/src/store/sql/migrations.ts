@@ -7,6 +7,7 @@ import { ServerError, ServerErrorCode } from "../../errors.js";
 import { delivery } from "./migration-0003-delivery.js";
 import { bootstrapMigration } from "./migration-bootstrap.js";
 import { groupsMigration } from "./migration-0008-groups.js";
+import { eventsMigration } from "./migration-0007-events.js";
 import { NOTIFICATION_COUNTER } from "./schema.js";
 
 export const SqlDialect = { Sqlite: "sqlite", Postgres: "postgres" } as const;
@@ -316,6 +317,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     "0002_list_indexes": listIndexes(),
     "0003_delivery": delivery(dialect === SqlDialect.Postgres),
     "0005_bootstrap": bootstrapMigration(dialect === SqlDialect.Postgres),
+    "0007_events": eventsMigration(dialect === SqlDialect.Postgres),
     "0008_groups": groupsMigration(dialect),
   };
 }

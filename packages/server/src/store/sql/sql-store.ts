@@ -15,6 +15,7 @@ import { createSqlImport } from "./sql-store-import.js";
 import { createSqlRepository } from "./sql-store-repository.js";
 import { createSqlSessions } from "./sql-store-sessions.js";
 import { createSqlRetention } from "./sql-retention.js";
+import { createSqlEventLog } from "./sql-events.js";
 import { createSqlApiTokens, createSqlUiSessions } from "./sql-store-ui-tokens.js";
 
 export function createParts(ctx: SqlContext): StoreParts {
@@ -83,6 +84,7 @@ export function createSqlStore(
     kind,
     ...outside,
     retention: wrapMethods(createSqlRetention(ctx), guardOutside),
+    events: createSqlEventLog(ctx),
     transaction: async (fn) => {
       scope.checkOutside();
       try {

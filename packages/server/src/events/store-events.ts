@@ -1,0 +1,181 @@
+// Turns the store changes made through this server into server events: a store wrapper (like
+// tls/psk-key-sync.ts) whose command, session, alert and device-contact methods report what changed once it
+// has committed. The DM endpoint, the REST API, the sweeper and the alert intake all write through the wrapped
+// store, so every producer is covered without knowing about events.
+//
+// Inside `store.transaction(fn)` the events are collected and published only after the commit, in the order
+// the changes were made (a rolled-back change publishes nothing). Changes made by another server node are
+// published by that node. `commands.expireDue` returns only a count, so commands expiring in the queue have
+// no event (the command's own record shows it).
+import type { CommandStore, DeviceStore, SessionStore, AlertStore, Store, StoreParts } from "../store/store.js";
+import type { Clock, Command } from "../store/types.js";
+import { SessionStatus, type Session, type StoredAlert } from "../store/types-session.js";
+import { ServerEventKind, type NewServerEvent } from "./event-types.js";
+
+type Emit = (event: NewServerEvent) => void;
+
+/** `store` with its changes published to `publish`. Everything else is passed through unchanged. */
+export function withEvents(store: Store, publish: Emit, clock: Clock): Store {
+  const make = eventMaker(clock);
+  return {
+    ...store,
+    ...observed(store, publish, make),
+    async transaction<T>(fn: (tx: StoreParts) => Promise<T>): Promise<T> {
+      const pending: NewServerEvent[] = [];
+      const result = await store.transaction((tx) => fn({ ...tx, ...observed(tx, (e) => pending.push(e), make) }));
+      pending.forEach(publish);
+      return result;
+    },
+    close: () => store.close(),
+  };
+}
+
+type Make = ReturnType<typeof eventMaker>;
+
+function eventMaker(clock: Clock) {
+  return {
+    command: (c: Command, extra: Record<string, string | number | boolean> = {}): NewServerEvent => ({
+      kind: ServerEventKind.CommandState,
+      deviceId: c.deviceId,
+      sessionId: c.sessionId,
+      commandId: c.id,
+      data: { name: c.name, state: c.state, statusCode: c.statusCode, attempts: c.attempts, ...extra },
+      at: clock.now(),
+    }),
+    session: (s: Session): NewServerEvent => {
+      const started = s.status === SessionStatus.Open;
+      return {
+        kind: started ? ServerEventKind.SessionStarted : ServerEventKind.SessionEnded,
+        deviceId: s.deviceId,
+        sessionId: s.id,
+        commandId: null,
+        data: started
+          ? { status: s.status }
+          : { status: s.status, packageNo: s.packageNo, durationMs: (s.endedAt ?? clock.now()) - s.createdAt },
+        at: clock.now(),
+      };
+    },
+    alert: (a: StoredAlert): NewServerEvent => ({
+      kind: ServerEventKind.Alert,
+      deviceId: a.deviceId,
+      sessionId: a.sessionId,
+      commandId: a.matchedCommandId,
+      data: { alertId: a.id, alertType: a.alertType, sourceUri: a.sourceUri },
+      at: clock.now(),
+    }),
+  };
+}
+
+function observed(
+  parts: StoreParts,
+  emit: Emit,
+  make: Make,
+): Pick<StoreParts, "devices" | "commands" | "sessions" | "alerts"> {
+  return {
+    devices: observedDevices(parts.devices, emit),
+    commands: observedCommands(parts.commands, emit, make),
+    sessions: observedSessions(parts.sessions, emit, make),
+    alerts: observedAlerts(parts.alerts, emit, make),
+  };
+}
+
+function observedDevices(devices: DeviceStore, emit: Emit): DeviceStore {
+  return {
+    ...devices,
+    async recordContact(id, options) {
+      const device = await devices.recordContact(id, options);
+      // The first contact stamps both times at once; every later one moves only lastContactAt.
+      if (device !== null && device.firstContactAt !== null && device.firstContactAt === device.lastContactAt) {
+        emit({
+          kind: ServerEventKind.DeviceRegistered,
+          deviceId: device.id,
+          sessionId: null,
+          commandId: null,
+          data: { state: device.state },
+          at: device.firstContactAt,
+        });
+      }
+      return device;
+    },
+  };
+}
+
+function observedCommands(commands: CommandStore, emit: Emit, make: Make): CommandStore {
+  const each = (list: readonly Command[], extra?: Record<string, boolean>) => {
+    for (const c of list) emit(make.command(c, extra));
+  };
+  return {
+    ...commands,
+    async enqueue(input) {
+      const result = await commands.enqueue(input);
+      if (result.created) emit(make.command(result.command));
+      return result;
+    },
+    async takeBatch(input) {
+      const taken = await commands.takeBatch(input);
+      each(taken);
+      return taken;
+    },
+    async recordResults(sessionId, results) {
+      const done = await commands.recordResults(sessionId, results);
+      each(done);
+      return done;
+    },
+    async completeAccepted(selector, completion) {
+      const done = await commands.completeAccepted(selector, completion);
+      if (done !== null) emit(make.command(done));
+      return done;
+    },
+    async requeueSession(sessionId) {
+      const requeued = await commands.requeueSession(sessionId);
+      each(requeued, { requeued: true });
+      return requeued;
+    },
+    async cancel(id) {
+      const cancelled = await commands.cancel(id);
+      emit(make.command(cancelled));
+      return cancelled;
+    },
+  };
+}
+
+function observedSessions(sessions: SessionStore, emit: Emit, make: Make): SessionStore {
+  const requeued = (list: readonly Command[]) => {
+    for (const c of list) emit(make.command(c, { requeued: true }));
+  };
+  return {
+    ...sessions,
+    async open(input) {
+      const opened = await sessions.open(input);
+      if (opened.superseded !== null) emit(make.session(opened.superseded));
+      requeued(opened.requeued);
+      emit(make.session(opened.session));
+      return opened;
+    },
+    async close(id, reason) {
+      const closed = await sessions.close(id, reason);
+      emit(make.session(closed.session));
+      requeued(closed.requeued);
+      return closed;
+    },
+    async expireIdle() {
+      const expired = await sessions.expireIdle();
+      for (const closed of expired) {
+        emit(make.session(closed.session));
+        requeued(closed.requeued);
+      }
+      return expired;
+    },
+  };
+}
+
+function observedAlerts(alerts: AlertStore, emit: Emit, make: Make): AlertStore {
+  return {
+    ...alerts,
+    async record(list) {
+      const stored = await alerts.record(list);
+      for (const a of stored) emit(make.alert(a));
+      return stored;
+    },
+  };
+}

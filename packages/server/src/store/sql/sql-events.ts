@@ -1,0 +1,104 @@
+// The SQL event log (SQLite and PostgreSQL) over the server_events table of migration 0007.
+//
+// Gap-free resume needs ids to become visible in id order. SQLite serializes writers (BEGIN IMMEDIATE), so that
+// holds by itself. PostgreSQL hands out identity values before commit, so two nodes appending at once could
+// commit id 8 before id 7 and a reader between the two commits would skip 7 for good: every append therefore
+// takes one advisory lock for its transaction, which makes appends commit one after another, in id order.
+import type { Generated, Kysely, Selectable } from "kysely";
+import type { EventLog, NewServerEvent, ServerEvent } from "../../events/event-types.js";
+import type { JsonValue } from "../types.js";
+import { checkEventQuery, checkNewEvents } from "../event-rules.js";
+import type { SqlContext } from "./sql-context.js";
+import { sqlGuard } from "./sql-errors.js";
+import { EVENTS_TABLE } from "./migration-0007-events.js";
+
+interface EventsTable {
+  id: Generated<number>;
+  kind: string;
+  device_id: string | null;
+  session_id: string | null;
+  command_id: string | null;
+  data: string;
+  at: number;
+}
+type EventsDb = Kysely<{ [EVENTS_TABLE]: EventsTable }>;
+type Row = Selectable<EventsTable>;
+
+const APPEND_LOCK = "omadm:server_events";
+
+export function createSqlEventLog(ctx: SqlContext): EventLog {
+  const db = (): EventsDb => ctx.db() as unknown as EventsDb;
+  const guard = <T>(method: string, args: readonly unknown[], call: () => Promise<T>): Promise<T> =>
+    sqlGuard(call, method, args) as Promise<T>;
+  return {
+    append: (events) =>
+      guard("append", [events], async () => {
+        checkNewEvents(events);
+        if (events.length === 0) return [];
+        return ctx.transaction(async (trx) => {
+          await ctx.lock(trx, APPEND_LOCK);
+          const rows = await (trx as unknown as EventsDb)
+            .insertInto(EVENTS_TABLE)
+            .values(events.map(toRow))
+            .returningAll()
+            .execute();
+          return rows.map(fromRow).sort((a, b) => a.id - b.id);
+        });
+      }),
+    after: (query) =>
+      guard("after", [query], async () => {
+        checkEventQuery(query);
+        let q = db().selectFrom(EVENTS_TABLE).selectAll().where("id", ">", query.afterId);
+        if (query.kinds !== undefined && query.kinds.length > 0) q = q.where("kind", "in", [...query.kinds]);
+        if (query.deviceId !== undefined) q = q.where("device_id", "=", query.deviceId);
+        const rows = await q.orderBy("id").limit(query.limit).execute();
+        return rows.map(fromRow);
+      }),
+    lastId: () =>
+      guard("lastId", [], async () => {
+        const row = await db()
+          .selectFrom(EVENTS_TABLE)
+          .select((eb) => eb.fn.max("id").as("last"))
+          .executeTakeFirst();
+        return row?.last ?? 0;
+      }),
+    prune: (keep) =>
+      guard("prune", [keep], async () => {
+        // The newest event always stays, so `lastId` never goes back (a resuming client would see ids reused).
+        const kept = Math.max(1, Math.trunc(keep));
+        const boundary = await db()
+          .selectFrom(EVENTS_TABLE)
+          .select("id")
+          .orderBy("id", "desc")
+          .offset(kept - 1)
+          .limit(1)
+          .executeTakeFirst();
+        if (boundary === undefined) return 0;
+        const result = await db().deleteFrom(EVENTS_TABLE).where("id", "<", boundary.id).executeTakeFirst();
+        return Number(result.numDeletedRows);
+      }),
+  };
+}
+
+function toRow(e: NewServerEvent): Omit<Row, "id"> {
+  return {
+    kind: e.kind,
+    device_id: e.deviceId,
+    session_id: e.sessionId,
+    command_id: e.commandId,
+    data: JSON.stringify(e.data),
+    at: e.at,
+  };
+}
+
+function fromRow(r: Row): ServerEvent {
+  return {
+    id: r.id,
+    kind: r.kind,
+    deviceId: r.device_id,
+    sessionId: r.session_id,
+    commandId: r.command_id,
+    data: JSON.parse(r.data) as JsonValue,
+    at: r.at,
+  };
+}
