@@ -183,6 +183,14 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
     retryAfterSeconds: config.http.retryAfterSeconds,
   });
   installHttpEdge(app, { shedder });
+  // Admission control's refusals (503 with Retry-After, from the session limit or the load shedder) are counted.
+  // /readyz needs no flag for the shedder: while it sheds, it refuses /readyz itself with 503.
+  app.addHook("onResponse", (req, reply, done) => {
+    if (reply.statusCode === 503 && reply.getHeader("retry-after") !== undefined) {
+      metrics?.requestShed(req.url.split("/")[1] ?? "");
+    }
+    done();
+  });
   app.addHook("onClose", (_instance, done) => {
     shedder.close();
     done();
