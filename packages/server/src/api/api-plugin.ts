@@ -20,7 +20,6 @@ import type { Clock } from "../store/types.js";
 import type { ApiApp, ApiContext, ApiUiSessionService } from "./api-context.js";
 import { authenticate } from "./auth.js";
 import { errorCodeTable } from "./error-docs.js";
-import { notificationView } from "./record-schemas.js";
 import { registerBootstrapRoutes } from "./routes-bootstrap.js";
 import { registerCommandRoutes } from "./routes-commands.js";
 import { registerBulkCommandRoutes } from "./routes-commands-bulk.js";

@@ -18,7 +18,7 @@ import { runDirectly } from "./sql/prepared.js";
 import { CommitGroup, type CommitGroupStats } from "./sql/sqlite-commit-group.js";
 import { createSqliteGroupStore } from "./sql/sqlite-group-store.js";
 import { ensureIncrementalVacuum } from "./sql/sqlite-space.js";
-import { StoreKind, type Store } from "./store.js";
+import type { Store } from "./store.js";
 import type { StoreDeps } from "./types.js";
 
 export const SQLITE_FILE_NAME = "omadm.sqlite";
