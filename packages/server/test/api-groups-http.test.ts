@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import Fastify from "fastify";
+import { edgeApp } from "./edge-support.js";
 import pg from "pg";
 import { request } from "undici";
 import { apiPlugin } from "../src/api/api-plugin.js";
@@ -69,7 +69,7 @@ type Json = Record<string, unknown> & { items?: Record<string, unknown>[] };
 async function withApi(backend: Backend, body: (call: Call, store: Store, clock: TestClock) => Promise<void>) {
   const clock = new TestClock();
   const { store, dispose } = await backend.open(clock);
-  const app = Fastify();
+  const app = edgeApp();
   try {
     await app.register(apiPlugin, { store, clock, loopbackWithoutToken: false });
     const base = await app.listen({ port: 0, host: "127.0.0.1" });

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { describe, test } from "node:test";
-import Fastify from "fastify";
+import { edgeApp } from "./edge-support.js";
 import pg from "pg";
 import { request } from "undici";
 import { apiPlugin } from "../src/api/api-plugin.js";
@@ -76,7 +76,7 @@ async function withApi(
 ): Promise<void> {
   const opened = await backend.open();
   const { store } = opened;
-  const app = Fastify();
+  const app = edgeApp();
   try {
     await app.register(apiPlugin, { store, importLimits: limits, httpRealm: "omadm" });
     const base = await app.listen({ port: 0, host: "127.0.0.1" });
