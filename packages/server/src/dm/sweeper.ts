@@ -7,6 +7,7 @@
 // runs on the event loop, so one unbounded UPDATE over 200,000 expired commands would stall every DM request
 // for over a second. A batch reads its rows off an index and stays well under 20 ms (`npm run bench:lists`).
 import type { Timers } from "../notifier/wake-on-queue.js";
+import { createPeriodicJob } from "../periodic-job.js";
 import type { Store } from "../store/store.js";
 
 export interface SweepReport {
@@ -66,10 +67,6 @@ const EMPTY: SweepReport = {
 };
 
 export function createSweeper(deps: SweeperDeps, options: { readonly intervalMs: number }): Sweeper {
-  let handle: unknown;
-  let running: Promise<SweepReport> | undefined;
-  let started = false;
-
   async function sweep(): Promise<SweepReport> {
     const report = { ...EMPTY };
     // Each task on its own: one failing does not stop the others.
@@ -106,34 +103,6 @@ export function createSweeper(deps: SweeperDeps, options: { readonly intervalMs:
     }
   }
 
-  function runOnce(): Promise<SweepReport> {
-    running ??= sweep().finally(() => {
-      running = undefined;
-    });
-    return running;
-  }
-
-  function arm(): void {
-    handle = deps.timers.setTimeout(() => {
-      handle = undefined;
-      void runOnce().finally(() => {
-        if (started) arm();
-      });
-    }, options.intervalMs);
-  }
-
-  return {
-    start() {
-      if (started) return;
-      started = true;
-      arm();
-    },
-    async stop() {
-      started = false;
-      if (handle !== undefined) deps.timers.clearTimeout(handle);
-      handle = undefined;
-      await running;
-    },
-    runOnce,
-  };
+  const job = createPeriodicJob(deps.timers, options.intervalMs, sweep);
+  return { start: job.start, stop: job.stop, runOnce: job.runOnce };
 }

@@ -5,6 +5,7 @@
 // quick), and it yields to the event loop between calls. The timer is injected like the sweeper's; `runOnce()`
 // is one pass on demand. A pass never throws: a failing store is logged and tried again next time.
 import type { Timers } from "../notifier/wake-on-queue.js";
+import { createPeriodicJob } from "../periodic-job.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../store/types.js";
 import { RetainedKind } from "../store/types-retention.js";
@@ -73,10 +74,6 @@ function emptyPruned(): { [K in RetainedKind]: number } {
 export function createRetention(deps: RetentionDeps, options: RetentionOptions): Retention {
   const elapsed = deps.elapsed ?? (() => performance.now());
   const yieldToLoop = deps.yieldToLoop ?? defaultYield;
-  let handle: unknown;
-  let running: Promise<RetentionReport> | undefined;
-  let started = false;
-  let stopping = false;
   let batch = options.batchSize;
 
   async function pass(): Promise<RetentionReport> {
@@ -97,7 +94,7 @@ export function createRetention(deps: RetentionDeps, options: RetentionOptions):
         await yieldToLoop();
       }
     };
-    const more = () => !stopping && calls < MAX_CALLS_PER_PASS;
+    const more = () => !job.stopping() && calls < MAX_CALLS_PER_PASS;
     let freePages = 0;
     try {
       const now = deps.clock.now();
@@ -126,37 +123,6 @@ export function createRetention(deps: RetentionDeps, options: RetentionOptions):
     return report;
   }
 
-  function runOnce(): Promise<RetentionReport> {
-    running ??= pass().finally(() => {
-      running = undefined;
-    });
-    return running;
-  }
-
-  function arm(): void {
-    handle = deps.timers.setTimeout(() => {
-      handle = undefined;
-      void runOnce().finally(() => {
-        if (started) arm();
-      });
-    }, options.intervalMs);
-  }
-
-  return {
-    start() {
-      if (started) return;
-      started = true;
-      stopping = false;
-      arm();
-    },
-    async stop() {
-      started = false;
-      stopping = true;
-      if (handle !== undefined) deps.timers.clearTimeout(handle);
-      handle = undefined;
-      await running;
-      stopping = false;
-    },
-    runOnce,
-  };
+  const job = createPeriodicJob(deps.timers, options.intervalMs, pass);
+  return { start: job.start, stop: job.stop, runOnce: job.runOnce };
 }
