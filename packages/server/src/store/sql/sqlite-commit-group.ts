@@ -15,16 +15,10 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { ServerError, ServerErrorCode } from "../../errors.js";
 import { transactionMisuse } from "../transaction-support.js";
+import type { CommitGroupStats } from "./sqlite-commit-stats.js";
 
 export const MemberKind = { Read: "read", Write: "write" } as const;
 export type MemberKind = (typeof MemberKind)[keyof typeof MemberKind];
-
-/** Counters for benchmarks and tests: statements run (control statements included) and commits. */
-export interface CommitGroupStats {
-  statements: number;
-  commits: number;
-  members: number;
-}
 
 export interface CommitGroupOptions {
   /** How long a member waits for another connection's write lock before failing (STORE_UNAVAILABLE). */
