@@ -62,6 +62,8 @@ export const ERROR_CODE_DOCS: Partial<Record<ServerErrorCode, string>> = {
     "This server runs without the component the route needs (notifier, Web Server Component).",
   OMADM_SRV_API_INTERNAL: "An unexpected server error; the server log has the details under the request id.",
   OMADM_SRV_ALERT_NOT_FOUND: "No Generic Alert with this id.",
+  OMADM_SRV_WEBHOOK_NOT_FOUND: "No webhook with this id.",
+  OMADM_SRV_WEBHOOK_DEAD_LETTER_NOT_FOUND: "The webhook has no dead letter for this event id.",
   OMADM_SRV_DM_ILLEGAL_TRANSITION: "DM endpoint: the package does not fit the session's state.",
   OMADM_SRV_DM_STATUS_COUNT: "DM endpoint: Package#3 carries a different number of statuses than commands sent.",
   OMADM_SRV_DM_DEVID_MISSING: "DM endpoint: the OMADM-DevID header is missing.",

@@ -24,6 +24,7 @@ export function withPskKeySync(store: Store, cache: Pick<PskKeyCache, "deviceCha
     kind: store.kind,
     retention: store.retention,
     events: store.events,
+    webhooks: store.webhooks,
     async transaction<T>(fn: (tx: StoreParts) => Promise<T>): Promise<T> {
       const pending: Change[] = [];
       const result = await store.transaction((tx) =>

@@ -16,6 +16,7 @@ import { createSqlRepository } from "./sql-store-repository.js";
 import { createSqlSessions } from "./sql-store-sessions.js";
 import { createSqlRetention } from "./sql-retention.js";
 import { createSqlEventLog } from "./sql-events.js";
+import { createSqlWebhooks } from "./sql-webhooks.js";
 import { createSqlApiTokens, createSqlUiSessions } from "./sql-store-ui-tokens.js";
 
 export function createParts(ctx: SqlContext): StoreParts {
@@ -85,6 +86,7 @@ export function createSqlStore(
     ...outside,
     retention: wrapMethods(createSqlRetention(ctx), guardOutside),
     events: createSqlEventLog(ctx),
+    webhooks: createSqlWebhooks(ctx),
     transaction: async (fn) => {
       scope.checkOutside();
       try {
