@@ -52,6 +52,7 @@ import { createServerMetrics, type ServerMetrics } from "./metrics/server-metric
 import { storeGauges } from "./metrics/store-gauges.js";
 import { withStoreMetrics } from "./metrics/store-metrics.js";
 import type { Store } from "./store/store.js";
+import { createServerWebhooks } from "./webhooks/server-webhooks.js";
 import type { Clock } from "./store/types.js";
 import { createUiService, UI_SESSION_ROUTE, type UiService } from "./ui/service.js";
 import { uiPlugin } from "./ui/plugin.js";
@@ -239,6 +240,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
   const alerts = createAlertIntake({ store });
   const recorder = createEventRecorder({ bus, log: store.events, logger: app.log }, { retain: config.events.retain });
   attachSessionLog(bus, app.log);
+  const webhooks = createServerWebhooks({ store, recorder, clock, timers, logger: app.log, metrics }, config);
   const sweeper = createSweeper({ store, timers, logger: app.log }, { intervalMs: config.sweepIntervalMs });
   const retention = createRetention({ store, clock, timers, logger: app.log }, retentionOptions(config));
 
@@ -325,6 +327,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
           heartbeatMs: config.events.heartbeatMs,
           pollMs: config.events.pollMs,
         },
+        webhooks: webhooks.dispatcher,
         openapiServers: [{ url: base }],
       });
     }
@@ -353,6 +356,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       started = true;
       sweeper.start();
       if (config.retention.enabled) retention.start();
+      webhooks.start();
       const urls = urlsOf(publicBaseUrl(), config);
       return { urls: bootstrap === null ? urls : { ...urls, bootstrap: bootstrap.url(publicBaseUrl()) } };
     },
@@ -360,6 +364,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       await sweeper.stop();
       await retention.stop();
       await wakeOnQueue?.close();
+      await webhooks.stop();
       await app.close();
       await recorder.flush();
       await Promise.allSettled(ownedSenders.map((s) => s.close()));
