@@ -56,7 +56,9 @@ export function prettyLine(record: Json, colour: boolean): string {
     if (HIDDEN.has(key) || v === undefined) continue;
     if (key === "err" && typeof v === "object" && v !== null) {
       const e = v as Json;
-      fields.push(`err=${value(`${String(e["type"] ?? "Error")}: ${String(e["message"] ?? "")}`)}`);
+      const type = typeof e["type"] === "string" ? e["type"] : "Error";
+      const message = typeof e["message"] === "string" ? e["message"] : "";
+      fields.push(`err=${value(`${type}: ${message}`)}`);
       if (typeof e["stack"] === "string") stack = `\n${e["stack"].split("\n").slice(1).join("\n")}`;
       continue;
     }

@@ -37,13 +37,13 @@ test("serverLogger writes JSON to a pipe and readable lines to a terminal", asyn
   const tty = capture(true);
   serverLogger({ level: "info", format: "auto" }, tty, {}).info({ deviceId: "IMEI:1", n: 3 }, "DM session started");
   await flushed();
-  assert.match(tty.text(), /\u001b\[32mINFO/, "colours on a terminal");
+  assert.ok(tty.text().includes("\u001b[32mINFO"), "colours on a terminal");
   assert.match(tty.text(), /DM session started.*deviceId=IMEI:1 n=3/);
 
   const noColour = capture(true);
   serverLogger({ level: "info", format: "auto" }, noColour, { NO_COLOR: "1" }).warn("careful");
   await flushed();
-  assert.match(noColour.text(), /^\d\d:\d\d:\d\d\.\d{3} WARN  careful\n$/);
+  assert.match(noColour.text(), /^\d\d:\d\d:\d\d\.\d{3} WARN {2}careful\n$/);
 
   const forced = capture(true);
   serverLogger({ level: "info", format: "json" }, forced, {}).info("x");

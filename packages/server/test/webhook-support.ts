@@ -63,7 +63,11 @@ export async function startReceiver(): Promise<Receiver> {
     },
     close() {
       server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
+      return new Promise((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      });
     },
   };
 }

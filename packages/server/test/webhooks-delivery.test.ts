@@ -61,6 +61,7 @@ afterEach(async () => {
   dir.remove();
 });
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the answer's shape
 async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; data: T }> {
   const res = await request(`${base}/api/v1${path}`, {
     method: method as "GET",
@@ -180,15 +181,17 @@ test("a receiver that always fails: dead letter after the last attempt, later ev
     );
     return page.data.items.length === 1 ? page.data.items : null;
   }, "the dead letter");
-  assert.equal(letters[0]?.attempts, 3);
-  assert.equal(letters[0]?.lastError, "HTTP 500");
+  const [letter] = letters;
+  assert.ok(letter !== undefined);
+  assert.equal(letter.attempts, 3);
+  assert.equal(letter.lastError, "HTTP 500");
   assert.equal(receiver.received.length, 3, "no attempt beyond the limit");
   assert.match(await (await request(`${base}/metrics`)).body.text(), /omadm_webhook_dead_letters_total 1/);
 
   receiver.script([], 200);
   publish("test.after", 2);
   await receiver.waitFor((r) => r.some((x) => x.status === 200), "the next event");
-  const eventId = letters[0]?.eventId ?? 0;
+  const eventId = letter.eventId;
   const again = await api<{ delivered: boolean; deadLetter: unknown }>(
     "POST",
     `/webhooks/${record.id}/dead-letters/${eventId}/redeliver`,

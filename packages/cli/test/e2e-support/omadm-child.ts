@@ -36,7 +36,11 @@ export function startOmadm(args: readonly string[], env: Record<string, string>)
   });
   child.stderr?.setEncoding("utf8");
   child.stderr?.on("data", (chunk: string) => (err += chunk));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const exited = new Promise<void>((resolve) => {
+    child.once("exit", () => {
+      resolve();
+    });
+  });
   return {
     lines,
     stderr: () => err,

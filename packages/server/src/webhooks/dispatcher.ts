@@ -195,6 +195,8 @@ export function createWebhookDispatcher(
       return;
     }
     const worker = { again: false, done: Promise.resolve() };
+    // Read through a function: `kick()` sets it while `drain` awaits, which flow analysis cannot see.
+    const wantsAgain = () => worker.again;
     worker.done = (async () => {
       do {
         worker.again = false;
@@ -205,7 +207,7 @@ export function createWebhookDispatcher(
           deps.logger.warn({ err: error, webhookId: id }, "webhook delivery stopped on an error; retrying later");
           return;
         }
-      } while (worker.again && active());
+      } while (wantsAgain() && active());
     })().finally(() => {
       workers.delete(id);
     });

@@ -22,6 +22,8 @@ export interface AttemptRequest {
   readonly signal?: AbortSignal | undefined;
 }
 
+const TIMED_OUT = Symbol("timed out");
+
 export type SendAttempt = (request: AttemptRequest) => Promise<AttemptResult>;
 
 /** The body every webhook receives: the event as `GET /api/v1/events` sends it (time as RFC 3339). */
@@ -34,10 +36,8 @@ export const sendAttempt: SendAttempt = async (request) => {
   const timestamp = Math.floor(request.nowMs / 1000);
   // One controller for both the time-out and the dispatcher's stop (AbortSignal.any needs Node ≥ 20.3).
   const controller = new AbortController();
-  let timedOut = false;
   const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
+    controller.abort(TIMED_OUT);
   }, request.timeoutMs);
   const onStop = () => {
     controller.abort();
@@ -66,7 +66,8 @@ export const sendAttempt: SendAttempt = async (request) => {
     if (response.status >= 200 && response.status < 300) return { ok: true, error: null, status: response.status };
     return { ok: false, error: `HTTP ${response.status}`, status: response.status };
   } catch (error) {
-    if (timedOut) return { ok: false, error: `no answer within ${request.timeoutMs} ms`, status: null };
+    if (controller.signal.reason === TIMED_OUT)
+      return { ok: false, error: `no answer within ${request.timeoutMs} ms`, status: null };
     return { ok: false, error: networkError(error), status: null };
   } finally {
     clearTimeout(timer);

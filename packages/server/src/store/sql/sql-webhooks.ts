@@ -72,8 +72,18 @@ export function createSqlWebhooks(ctx: SqlContext): WebhookStore {
           const hook = await read(trx, id);
           if (hook === null) throw webhookNotFound(id);
           const next: Webhook = { ...hook, ...c, updatedAt: ctx.now() };
-          const { id: _id, cursor: _cursor, created_at: _created, ...set } = toRow(next);
-          await trx.updateTable(WEBHOOKS_TABLE).set(set).where("id", "=", id).execute();
+          const row = toRow(next);
+          await trx
+            .updateTable(WEBHOOKS_TABLE)
+            .set({
+              url: row.url,
+              kinds: row.kinds,
+              enabled: row.enabled,
+              secret: row.secret,
+              updated_at: row.updated_at,
+            })
+            .where("id", "=", id)
+            .execute();
           return next;
         });
       }),
@@ -179,22 +189,22 @@ function toWebhook(r: Selectable<WebhooksTable>): Webhook {
     id: r.id,
     url: r.url,
     kinds: JSON.parse(r.kinds) as string[],
-    enabled: Number(r.enabled) === 1,
+    enabled: r.enabled === 1,
     secret: r.secret,
-    // PostgreSQL's bigint arrives as a string unless a type parser is set; Number() covers both.
-    cursor: Number(r.cursor),
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
+    // PostgreSQL's bigint arrives as a number: postgres.ts sets the int8 parser.
+    cursor: r.cursor,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
   };
 }
 
 function toLetter(r: Selectable<DeadLettersTable>): DeadLetter {
   return {
     webhookId: r.webhook_id,
-    eventId: Number(r.event_id),
+    eventId: r.event_id,
     event: JSON.parse(r.event) as ServerEvent,
     attempts: r.attempts,
     lastError: r.last_error,
-    failedAt: Number(r.failed_at),
+    failedAt: r.failed_at,
   };
 }
