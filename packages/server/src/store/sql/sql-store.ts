@@ -16,6 +16,7 @@ import { createSqlRepository } from "./sql-store-repository.js";
 import { createSqlSessions } from "./sql-store-sessions.js";
 import { createSqlRetention } from "./sql-retention.js";
 import { createSqlEventLog } from "./sql-events.js";
+import { createSqlLeases } from "./sql-leases.js";
 import { createSqlApiTokens, createSqlUiSessions } from "./sql-store-ui-tokens.js";
 
 export function createParts(ctx: SqlContext): StoreParts {
@@ -84,6 +85,7 @@ export function createSqlStore(
     kind,
     ...outside,
     retention: wrapMethods(createSqlRetention(ctx), guardOutside),
+    leases: wrapMethods(createSqlLeases(ctx), guardOutside),
     events: createSqlEventLog(ctx),
     transaction: async (fn) => {
       scope.checkOutside();
