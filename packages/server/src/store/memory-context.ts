@@ -7,6 +7,7 @@ import { MemoryBootstrapData } from "./memory-bootstrap-data.js";
 import type { ApiToken, RepositoryItem, UiSession, Upload } from "./types-content.js";
 import type { NotificationRecord, Session, StoredAlert } from "./types-session.js";
 import type { DeviceGroup } from "./types-selection.js";
+import type { LeaseRow } from "./lease-rules.js";
 
 /**
  * Everything a memory store holds. Pass the same instance to a second `createMemoryStore` to simulate a
@@ -27,6 +28,8 @@ export class MemoryStoreData {
   readonly groups = new Map<string, DeviceGroup>();
   /** Static groups' members; each set is replaced on change, never changed in place (see `snapshot`). */
   readonly groupMembers = new Map<string, ReadonlySet<string>>();
+  /** Leases (memory-leases.ts); never changed inside a transaction, so not part of `snapshot`. */
+  readonly leases = new Map<string, LeaseRow>();
   notificationCounter = 0;
   seq = 0;
 

@@ -5,22 +5,21 @@
 // worker goes on. Nothing lives only in memory: after a restart the workers start again from the cursors, so
 // an event in flight at the crash is sent again (at-least-once; receivers de-duplicate by OMADM-Delivery-Id).
 //
-// With several server nodes the delivery should run on one of them: a lease (`DeliveryLease`, held and renewed
-// every `pollMs`) decides which; without one every node with `webhooks.dispatch` on delivers, and the cursor's
-// conditional move keeps them from skipping events (but not from sending some twice).
+// With several server nodes (PostgreSQL) the delivery runs on one of them: the store lease `omadm:webhooks`,
+// taken and renewed every `pollMs`, decides which; a node that loses it stops before its next attempt. Without a
+// lease (single-node stores) the dispatcher just runs; should two run anyway, the cursor's conditional move
+// keeps them from skipping events (but not from sending some twice).
 import type { EventLog, ServerEvent } from "../events/event-types.js";
 import type { Timers } from "../notifier/wake-on-queue.js";
 import { createPeriodicJob } from "../periodic-job.js";
 import type { Clock } from "../store/types.js";
+import type { LeaseStore } from "../store/types-lease.js";
 import type { Webhook, WebhookStore } from "../store/types-webhooks.js";
 import { sendAttempt as defaultSend, type AttemptResult, type SendAttempt } from "./http-attempt.js";
 import { backoffDelay } from "./signature.js";
 
-/** The shape of the store's lease part: a named lease held by one holder until its time-to-live runs out. */
-export interface DeliveryLease {
-  acquire(name: string, holder: string, ttlMs: number): Promise<boolean>;
-  release(name: string, holder: string): Promise<void>;
-}
+/** The store's lease part (store/types-lease.ts): a named lease held by one holder until it expires. */
+export type DeliveryLease = LeaseStore;
 
 export interface WebhookMetrics {
   /** One attempt: `result` "delivered" | "failed"; `seconds` it took. */

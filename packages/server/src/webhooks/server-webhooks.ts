@@ -1,16 +1,13 @@
 // The server's webhook delivery as `createOmadmServer` composes it: the dispatcher over the store's webhooks and
-// event log, woken by the event recorder, with the store's delivery lease when the store has one (several
-// nodes on one database), configured by the `webhooks.*` keys.
-import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
+// event log, woken by the event recorder, holding the store lease on PostgreSQL (the store several nodes share;
+// elsewhere it would be a write per poll for nothing), configured by the `webhooks.*` keys.
 import type { ServerConfig } from "../config-keys.js";
 import type { EventRecorder } from "../events/event-recorder.js";
 import type { Timers } from "../notifier/wake-on-queue.js";
-import type { Store } from "../store/store.js";
+import { StoreKind, type Store } from "../store/store.js";
 import type { Clock } from "../store/types.js";
 import {
   createWebhookDispatcher,
-  type DeliveryLease,
   type DispatcherLogger,
   type WebhookDispatcher,
   type WebhookMetrics,
@@ -31,11 +28,14 @@ export function createServerWebhooks(
     readonly timers: Timers;
     readonly logger: DispatcherLogger;
     readonly metrics: WebhookMetrics | null;
+    /** This node (config `nodeId`): the lease holder. */
+    readonly holder: string;
+    /** The kind of the store underneath the server's wrappers. */
+    readonly storeKind: StoreKind;
   },
   config: ServerConfig,
 ): ServerWebhooks {
-  // A store with several nodes behind it offers a lease part; the others do not need one.
-  const lease = (deps.store as Store & { readonly leases?: DeliveryLease }).leases ?? null;
+  const lease = deps.storeKind === StoreKind.Postgres ? deps.store.leases : null;
   const dispatcher = createWebhookDispatcher(
     {
       webhooks: deps.store.webhooks,
@@ -45,7 +45,7 @@ export function createServerWebhooks(
       logger: deps.logger,
       metrics: deps.metrics,
       lease,
-      holder: `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`,
+      holder: deps.holder,
     },
     {
       timeoutMs: config.webhooks.timeoutMs,
