@@ -66,7 +66,8 @@ export interface WebhookDispatcher {
   start(): void;
   /** New events are in the log: workers read again at once. */
   kick(): void;
-  /** Stops the workers (in-flight attempts are aborted; their events are sent again on the next start). */
+  /** Stops the workers: back-off waits end at once, an attempt under way gets up to 2 s (or the time-out) to finish;
+   *  one aborted then is sent again by the next dispatcher. */
   stop(): Promise<void>;
   /** One attempt at a dead letter now: delivered → the letter is deleted; failed → its attempt is counted. */
   redeliver(webhookId: string, eventId: number): Promise<RedeliveryResult | null>;
@@ -76,6 +77,8 @@ export interface WebhookDispatcher {
 
 export const WEBHOOK_LEASE = "omadm:webhooks";
 const READ_BATCH = 100;
+/** How long `stop()` lets attempts under way finish before it aborts them. */
+const STOP_GRACE_MS = 2000;
 
 export function createWebhookDispatcher(
   deps: WebhookDispatcherDeps,
@@ -87,7 +90,10 @@ export function createWebhookDispatcher(
   const leaseTtl = Math.max(3 * options.pollMs, options.timeoutMs + options.pollMs);
   /** Running workers by webhook id; `again` asks a worker to read once more before it ends. */
   const workers = new Map<string, { again: boolean; done: Promise<void> }>();
+  /** Aborted at stop: ends back-off waits at once. */
   let stopper = new AbortController();
+  /** Aborted a grace period after stop: an attempt under way may finish, so its event is not sent twice. */
+  let sendStopper = new AbortController();
   let running = false;
   let leaseHeld = deps.lease === null || deps.lease === undefined;
 
@@ -142,7 +148,7 @@ export function createWebhookDispatcher(
         hook = await deps.webhooks.get(first.id);
       }
       if (hook === null || !hook.enabled || !active()) return null;
-      const result = await attempt(hook, event, stopper.signal);
+      const result = await attempt(hook, event, sendStopper.signal);
       if (result.ok) return { attempts: n, error: null };
       if (!active()) return null;
       error = result.error ?? "failed";
@@ -236,6 +242,7 @@ export function createWebhookDispatcher(
       if (running) return;
       running = true;
       stopper = new AbortController();
+      sendStopper = new AbortController();
       job.start();
       void job.runOnce();
     },
@@ -246,8 +253,15 @@ export function createWebhookDispatcher(
       if (!running) return;
       running = false;
       stopper.abort();
+      const grace = deps.timers.setTimeout(
+        () => {
+          sendStopper.abort();
+        },
+        Math.min(options.timeoutMs, STOP_GRACE_MS),
+      );
       await job.stop();
       await Promise.allSettled([...workers.values()].map((w) => w.done));
+      deps.timers.clearTimeout(grace);
       if (deps.lease !== null && deps.lease !== undefined && leaseHeld) {
         await deps.lease.release(WEBHOOK_LEASE, holder).catch(() => undefined);
         leaseHeld = false;
