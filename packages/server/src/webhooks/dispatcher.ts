@@ -135,18 +135,12 @@ export function createWebhookDispatcher(
   }
 
   /** Every attempt at one event; null when the worker must stop (dispatcher stopped, webhook gone or disabled). */
-  async function deliver(
-    first: Webhook,
-    event: ServerEvent,
-  ): Promise<{ attempts: number; error: string | null } | null> {
-    let hook: Webhook | null = first;
+  async function deliver(id: string, event: ServerEvent): Promise<{ attempts: number; error: string | null } | null> {
     let error = "";
     for (let n = 1; n <= options.maxAttempts; n++) {
-      if (n > 1) {
-        if (!(await wait(backoffDelay(n - 1, options.backoffBaseMs, options.backoffMaxMs, random)))) return null;
-        // The operator may have changed the URL or rotated the secret meanwhile, or disabled the webhook.
-        hook = await deps.webhooks.get(first.id);
-      }
+      if (n > 1 && !(await wait(backoffDelay(n - 1, options.backoffBaseMs, options.backoffMaxMs, random)))) return null;
+      // Read before every attempt: the operator may have changed the URL, rotated the secret or disabled it.
+      const hook = await deps.webhooks.get(id);
       if (hook === null || !hook.enabled || !active()) return null;
       const result = await attempt(hook, event, sendStopper.signal);
       if (result.ok) return { attempts: n, error: null };
@@ -175,7 +169,7 @@ export function createWebhookDispatcher(
       }
       let cursor = hook.cursor;
       for (const event of batch) {
-        const outcome = await deliver(hook, event);
+        const outcome = await deliver(id, event);
         if (outcome === null) return;
         const letter =
           outcome.error === null ? undefined : { event, attempts: outcome.attempts, lastError: outcome.error };
