@@ -105,7 +105,12 @@ export async function startFactoryDevice(
   bootstrapUrl: string,
   caFile: string,
   creds: FactoryCredentials,
-  options: { readonly bootstrapAfterAuthFailures?: number } = {},
+  options: {
+    readonly bootstrapAfterAuthFailures?: number;
+    /** The factory bootstrap account's Perm (default: the DMAcc MOID only). */
+    readonly factoryMoids?: readonly string[];
+    readonly devInfo?: { readonly man?: string; readonly mod?: string; readonly fwV?: string };
+  } = {},
 ): Promise<TestDevice> {
   mkdirSync(dir, { recursive: true });
   let bootstrap: Record<string, unknown>;
@@ -126,13 +131,14 @@ export async function startFactoryDevice(
       fwV: "1",
       swV: "1",
       hwV: "a",
+      ...options.devInfo,
     },
     accounts: [
       {
         srvId: BOOTSTRAP_ID,
         srvUri: bootstrapUrl,
         name: "factory bootstrap server",
-        permittedMoids: [MOID_DMACC],
+        permittedMoids: options.factoryMoids ?? [MOID_DMACC],
         miid: "factory",
         bootstrap,
         tls: { ca: caFile },

@@ -2,6 +2,7 @@
 // `bootstrap.path` (default /bootstrap):
 //
 //   POST <path>            Package#1 of a bootstrap session (the devices' Auth/Bootstrap/ServerURI)
+//   POST <path>/devinfo    first contact, when the rule depends on DevInfo: the Package#3 answering its GET
 //   POST <path>/s/:token   the session URL sent in CONT: the Package#3
 //   GET  <path>/c/:token   a single-use capability URL: one DMAcc instance's MO data, for the device's HGET
 //
@@ -25,7 +26,12 @@ import { isWellFormedToken } from "../dm/session-cookie.js";
 import { ServerErrorCode } from "../errors.js";
 import type { BootstrapCredential } from "../store/types-bootstrap.js";
 import type { BootstrapAuthenticator } from "./bootstrap-auth.js";
-import { bootstrapCapabilityPath, bootstrapSessionPath, type BootstrapService } from "./bootstrap-service.js";
+import {
+  bootstrapCapabilityPath,
+  bootstrapDevInfoPath,
+  bootstrapSessionPath,
+  type BootstrapService,
+} from "./bootstrap-service.js";
 
 export interface BootstrapEndpointOptions {
   readonly path: string;
@@ -88,6 +94,13 @@ export function bootstrapEndpointPlugin(app: FastifyInstance, opts: BootstrapEnd
     const p1 = parsePackage1(body(req), { maxBytes: bodyLimit });
     if (!p1.ok) return sendRefusal(req, reply, refusal(problemFromError(p1.error)));
     return sendPackage2(reply, await opts.service.handlePackage1(credential, devId, p1.value));
+  });
+
+  app.post(bootstrapDevInfoPath(opts.path), { bodyLimit, onRequest: guard(MT_P3) }, async (req, reply) => {
+    const { devId, credential } = who(req);
+    const p3 = parsePackage3(body(req), { maxBytes: bodyLimit });
+    if (!p3.ok) return sendRefusal(req, reply, refusal(problemFromError(p3.error)));
+    return sendPackage2(reply, await opts.service.handleDevInfo(credential, devId, p3.value));
   });
 
   app.post<{ Params: { token: string } }>(
