@@ -6,13 +6,18 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
-import { Agent, request } from "undici";
 import { makeFilePki, skipWithoutOpenssl, type FilePki } from "../../../test-support/openssl-pki.js";
 import { simulate } from "../src/simulate/actions.js";
 import type { RunningSimulation, SimulateFlags } from "../src/simulate/command-types.js";
 import { deviceConfigJson } from "./e2e-support/device-harness.js";
 import { tempDir } from "./e2e-support/server-harness.js";
-import { MGMT_ID, MOID_DEVINFO, startBootstrapServer, type BootstrapServer } from "./e2e-support/bootstrap-harness.js";
+import {
+  apiCall,
+  MGMT_ID,
+  MOID_DEVINFO,
+  startBootstrapServer,
+  type BootstrapServer,
+} from "./e2e-support/bootstrap-harness.js";
 
 const skip = skipWithoutOpenssl();
 const dir = tempDir("omadm-simulate-bootstrap-");
@@ -62,22 +67,6 @@ async function allDone(commandIds: readonly string[], ms = 30_000): Promise<void
     if (states.every((s) => s === "done")) return;
     if (Date.now() > deadline) throw new Error(`commands not done in ${String(ms)} ms: ${states.join(", ")}`);
     await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function wake(devId: string): Promise<number> {
-  const dispatcher = new Agent({ connect: { ca: pki.ca } });
-  try {
-    const res = await request(`${srv.base}/api/v1/devices/${encodeURIComponent(devId)}/wake`, {
-      method: "POST",
-      dispatcher,
-      headers: { "content-type": "application/json" },
-      body: "{}",
-    });
-    await res.body.dump();
-    return res.statusCode;
-  } finally {
-    await dispatcher.close();
   }
 }
 
@@ -156,7 +145,8 @@ test("simulated devices with a batch bootstrap PSK bootstrap, complete and serve
       name: "GET",
       params: [`${MOID_DEVINFO}//Man`],
     });
-    assert.equal(await wake(d.devId), 200);
+    const woken = await apiCall(srv.base, pki.ca, "POST", `/devices/${encodeURIComponent(d.devId)}/wake`, {});
+    assert.equal(woken.status, 200, JSON.stringify(woken.json));
     await allDone([later.command.id]);
   } finally {
     await running.stop();

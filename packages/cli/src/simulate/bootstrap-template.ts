@@ -13,7 +13,7 @@ export interface BootstrapFlags {
   readonly bootstrapUri?: string;
   readonly bootstrapPskIdentity?: string;
   readonly bootstrapPskKey?: string;
-  readonly bootstrapSrvid: string;
+  readonly bootstrapSrvid?: string;
   readonly bootstrapCa?: string;
 }
 
@@ -41,7 +41,7 @@ export function loadTemplate(file: string, flags: BootstrapFlags): DeviceConfig 
   // The bootstrap server's CA: the flag, else the template's first account's TLS section (relative to the file).
   const tls = flags.bootstrapCa === undefined ? accounts[0]?.tls : { ca: resolve(flags.bootstrapCa) };
   const factory = {
-    srvId: flags.bootstrapSrvid,
+    srvId: flags.bootstrapSrvid ?? "omadm-bootstrap",
     srvUri: flags.bootstrapUri,
     name: "factory bootstrap server",
     // DMAcc: the bootstrap server creates the accounts; DevInfo: rules may match on it (docs/bootstrap.md).

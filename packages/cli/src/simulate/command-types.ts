@@ -24,7 +24,7 @@ export interface SimulateFlags {
   readonly bootstrapUri?: string;
   readonly bootstrapPskIdentity?: string;
   readonly bootstrapPskKey?: string;
-  readonly bootstrapSrvid: string;
+  readonly bootstrapSrvid?: string;
   readonly bootstrapCa?: string;
 }
 

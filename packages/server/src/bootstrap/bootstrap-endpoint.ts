@@ -40,6 +40,9 @@ export interface BootstrapEndpointOptions {
   readonly bodyLimitBytes: number;
 }
 
+/** What a device is told to wait when a remote target is unavailable. */
+const RETRY_AFTER_SECONDS = 60;
+
 const credentials = new WeakMap<object, { readonly devId: string; readonly credential: BootstrapCredential }>();
 
 export function bootstrapEndpointPlugin(app: FastifyInstance, opts: BootstrapEndpointOptions): Promise<void> {
@@ -48,7 +51,15 @@ export function bootstrapEndpointPlugin(app: FastifyInstance, opts: BootstrapEnd
     done(null, body);
   });
   app.setErrorHandler(async (error: unknown, req, reply) => {
-    if (isTypedError(error)) return sendRefusal(req, reply, refusal(problemFromError(error)));
+    if (isTypedError(error)) {
+      if (error.code === ServerErrorCode.BOOTSTRAP_TARGET_UNAVAILABLE) {
+        // Nothing was provisioned; the device tries again later (docs/bootstrap.md "Remote targets").
+        req.log.warn({ err: error }, "bootstrap: the remote management server did not learn the credentials");
+        const headers = { "retry-after": String(RETRY_AFTER_SECONDS) };
+        return sendRefusal(req, reply, refusal(problemFromError(error), headers));
+      }
+      return sendRefusal(req, reply, refusal(problemFromError(error)));
+    }
     const status = (error as { statusCode?: unknown }).statusCode;
     if (typeof status === "number" && status >= 400 && status < 500) {
       return sendRefusal(req, reply, refusal(problem(status, ServerErrorCode.INVALID_INPUT, (error as Error).message)));

@@ -18,8 +18,10 @@ import {
   type BootstrapCredential,
   type BootstrapProvision,
   type BootstrapRule,
+  type RemoteTarget,
 } from "../store/types-bootstrap.js";
-import { provisionTarget, type TargetProvision } from "./provisioning.js";
+import { provisionTarget } from "./provisioning.js";
+import type { RemoteTargetClient } from "./remote-target-client.js";
 import { chooseRule, needsDevInfo, type DeviceFacts } from "./rule-match.js";
 
 export interface BootstrapServiceOptions {
@@ -85,11 +87,29 @@ interface Known {
 }
 
 export function createBootstrapService(
-  deps: { readonly store: Store; readonly clock: Clock; readonly random: (size: number) => Uint8Array },
+  deps: {
+    readonly store: Store;
+    readonly clock: Clock;
+    readonly random: (size: number) => Uint8Array;
+    /** Registers devices at management servers of other deployments (remote targets). */
+    readonly remote?: RemoteTargetClient | undefined;
+  },
   options: BootstrapServiceOptions,
 ): BootstrapService {
   const token = (): string => Buffer.from(deps.random(24)).toString("base64url");
   const base = (): string => options.endpointUrl().replace(/\/$/, "");
+
+  const remoteClient = (): RemoteTargetClient => {
+    if (deps.remote === undefined) throw new Error("a rule targets another deployment but no remote client was given");
+    return deps.remote;
+  };
+  const remoteTarget = async (id: string): Promise<RemoteTarget> => {
+    const record = await deps.store.bootstrap.getTarget(id);
+    if (record === null) {
+      throw new ServerError(ServerErrorCode.BOOTSTRAP_TARGET_UNAVAILABLE, `the rule's remote target ${id} is gone`);
+    }
+    return record;
+  };
 
   const load = async (devId: string): Promise<Known> => {
     const { store } = deps;
@@ -115,15 +135,26 @@ export function createBootstrapService(
     if (rule === undefined) {
       throw new ServerError(ServerErrorCode.BOOTSTRAP_NO_RULE, `no bootstrap rule matches the device ${devId}`);
     }
-    const targets: TargetProvision[] = rule.targets.map((t) =>
-      provisionTarget(t, devId, { realm: options.realm, random: deps.random }),
+    const targets = await Promise.all(
+      rule.targets.map(async (t) => {
+        const remote = t.targetId === undefined ? null : await remoteTarget(t.targetId);
+        // A remote target's SrvID and SrvURI are its record's (the rule keeps copies from when it was saved).
+        const effective = remote === null ? t : { ...t, srvId: remote.srvId, srvUri: remote.srvUri };
+        return { ...provisionTarget(effective, devId, { realm: options.realm, random: deps.random }), remote };
+      }),
     );
     const sessionToken = token();
     const capabilityTokens = targets.map(() => token());
     const labels = { ...credential.labels, ...(device?.labels ?? {}) };
+    // Another deployment learns the credentials first, through its API: if it refuses or cannot be reached,
+    // nothing is written here and the device is answered 503 to try again later (docs/bootstrap.md).
+    for (const t of targets) {
+      if (t.remote !== null) await remoteClient().register(t.remote, devId, labels, t.remoteCredentials);
+    }
     await store.transaction(async (tx) => {
       // The management server learns the credentials before the device can arrive there (same store).
       for (const t of targets) {
+        if (t.remote !== null) continue;
         const existing = await tx.devices.get(devId);
         if (existing === null) await tx.devices.create({ id: devId, labels, ...t.devicePatch });
         else
@@ -134,8 +165,9 @@ export function createBootstrapService(
           });
       }
       // The registry keeps the DevInfo the device reported, as from any GET (docs/protocol.md §9.1).
-      if (reported !== null)
+      if (reported !== null && (await tx.devices.get(devId)) !== null) {
         await tx.devices.update(devId, { devInfo: mergeDevInfo(device?.devInfo ?? null, reported) });
+      }
       await tx.bootstrap.openProvision({
         deviceId: devId,
         credentialId: credential.id,
