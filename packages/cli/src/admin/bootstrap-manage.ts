@@ -47,7 +47,10 @@ export function registerBootstrapManageCommands(bootstrap: Command, deps: AdminD
   withApiOptions(bootstrap.command("rules").description("list the rules, in the order they are tried")).action(
     action(deps, async (run) => {
       const { data } = await run.api.json<{ items: Json[] }>("GET", "/bootstrap/rules");
-      if (run.json) return run.printJson(data);
+      if (run.json) {
+        run.printJson(data);
+        return;
+      }
       const rows = data.items.map((r) => [
         cell(r["id"]),
         cell(r["priority"]),
@@ -57,7 +60,6 @@ export function registerBootstrapManageCommands(bootstrap: Command, deps: AdminD
         targetsOf(r),
       ]);
       run.out(table(["ID", "PRIORITY", "DEVID", "LABELS", "DEVINFO", "SERVERS"], rows));
-      return undefined;
     }),
   );
 
@@ -87,10 +89,12 @@ export function registerBootstrapManageCommands(bootstrap: Command, deps: AdminD
   withApiOptions(bootstrap.command("targets").description("list remote targets (never their tokens)")).action(
     action(deps, async (run) => {
       const { data } = await run.api.json<{ items: Json[] }>("GET", "/bootstrap/targets");
-      if (run.json) return run.printJson(data);
+      if (run.json) {
+        run.printJson(data);
+        return;
+      }
       const rows = data.items.map((t) => [cell(t["id"]), cell(t["srvId"]), cell(t["srvUri"]), cell(t["apiBaseUrl"])]);
       run.out(table(["ID", "SRVID", "SRVURI", "API"], rows));
-      return undefined;
     }),
   );
 
@@ -125,7 +129,10 @@ export function registerBootstrapManageCommands(bootstrap: Command, deps: AdminD
         const { data } = await run.api.json<Json>("PUT", `/bootstrap/targets/${encodeURIComponent(id)}`, {
           json: body,
         });
-        if (run.json) return run.printJson(data);
+        if (run.json) {
+          run.printJson(data);
+          return;
+        }
         run.out(`target ${id} saved`);
         run.out(
           details([
@@ -134,7 +141,6 @@ export function registerBootstrapManageCommands(bootstrap: Command, deps: AdminD
             ["token", data["tokenSet"] === true ? "set" : "-"],
           ]),
         );
-        return undefined;
       },
     ),
   );
@@ -147,9 +153,11 @@ export function registerBootstrapManageCommands(bootstrap: Command, deps: AdminD
     withApiOptions(bootstrap.command(`delete-${what}`).description(`delete a ${label}`).argument("<id>")).action(
       action(deps, async (run, id: string) => {
         await run.api.call("DELETE", `${path}/${encodeURIComponent(id)}`);
-        if (run.json) return run.printJson({ deleted: id });
+        if (run.json) {
+          run.printJson({ deleted: id });
+          return;
+        }
         run.out(`${label} ${id} deleted`);
-        return undefined;
       }),
     );
   }

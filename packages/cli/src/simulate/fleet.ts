@@ -156,7 +156,11 @@ export function createFleet(options: FleetOptions): Fleet {
     ];
     const holder: { client?: DmClient } = {};
     const deviceHttp = accountTls
-      ? createAccountHttpClient({ base, accounts: () => holder.client?.accounts() ?? [], create: pools.create })
+      ? createAccountHttpClient({
+          base,
+          accounts: () => holder.client?.accounts() ?? [],
+          create: (o) => pools.create(o),
+        })
       : http;
     const client = createDmClient(
       {

@@ -104,7 +104,7 @@ function checkTarget(t: BootstrapTarget, i: number): BootstrapTarget {
     permittedMoids: t.permittedMoids.map((m, j) => requireText(m, `${at}.permittedMoids[${j}]`)),
     auth,
     notification: (t.notification as unknown) === true,
-    ...(t.targetId === undefined || t.targetId === null ? {} : { targetId: requireText(t.targetId, `${at}.targetId`) }),
+    ...(t.targetId === undefined ? {} : { targetId: requireText(t.targetId, `${at}.targetId`) }),
   };
 }
 

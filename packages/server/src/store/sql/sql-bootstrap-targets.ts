@@ -18,8 +18,8 @@ function toTarget(row: Selectable<BootstrapTargetsTable>): RemoteTarget {
     apiBaseUrl: row.api_base_url,
     token: row.token,
     caPem: row.ca_pem,
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
   };
 }
 
