@@ -337,6 +337,10 @@ export async function migrateToLatest(
   const migrator = new Migrator({
     db,
     provider: { getMigrations: () => Promise.resolve(migrations(dialect)) },
+    // Migrations were numbered per feature while the features were built side by side, so a database may have
+    // run a later number before an earlier one landed (e.g. 0015 before 0009). Each migration is independent
+    // of the others' order, so running the missing ones is safe.
+    allowUnorderedMigrations: true,
     ...(options.schema === undefined ? {} : { migrationTableSchema: options.schema }),
   });
   let { error, results } = await migrator.migrateToLatest();
