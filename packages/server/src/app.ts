@@ -50,6 +50,9 @@ import { withEvents } from "./events/store-events.js";
 import { createReadiness, healthPlugin, type Readiness } from "./metrics/health-plugin.js";
 import { createServerMetrics, type ServerMetrics } from "./metrics/server-metrics.js";
 import { storeGauges } from "./metrics/store-gauges.js";
+import { consoleAssetsPlugin, loadConsoleAssets } from "./console/console-assets.js";
+import { consoleCookieName, type ConsoleAuth } from "./console/console-auth.js";
+import { createConsoleSessions } from "./console/console-sessions.js";
 import { withStoreMetrics } from "./metrics/store-metrics.js";
 import type { Store } from "./store/store.js";
 import type { Clock } from "./store/types.js";
@@ -292,6 +295,19 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       });
     }
     if (ui !== null) await root.register(uiPlugin, { store, clock, publicBaseUrl: base });
+    // The web console (docs/console.md) rides on the API: no API, no console.
+    const consoleAuth: ConsoleAuth | undefined =
+      config.components.api && config.console.enabled
+        ? {
+            sessions: createConsoleSessions(
+              { clock },
+              { ttlMs: config.console.sessionTtlMs, idleTimeoutMs: config.console.idleTimeoutMs },
+            ),
+            cookieName: consoleCookieName(config.tls.enabled),
+            secure: config.tls.enabled,
+          }
+        : undefined;
+    if (consoleAuth !== undefined) await root.register(consoleAssetsPlugin, { assets: loadConsoleAssets() });
     if (config.components.api) {
       const commands = createCommandService(
         {
@@ -326,6 +342,8 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
           pollMs: config.events.pollMs,
         },
         openapiServers: [{ url: base }],
+        console: consoleAuth,
+        metricsRegistry: metrics?.registry ?? null,
       });
     }
   });
