@@ -81,7 +81,12 @@ function moItems(data: unknown): MoItem[] {
 function valuesOf(data: unknown, fallbackUri: string, at: string, source: string): TreeValue[] {
   const out: TreeValue[] = [];
   for (const item of moItems(data)) {
-    const base = item.ClientURI ?? fallbackUri;
+    // MOData is the addressed node itself as { <its name>: … } (docs/protocol.md §7.1): its paths start at the
+    // ClientURI's parent.
+    const uri = (item.ClientURI ?? fallbackUri).replace(/\/+$/, "");
+    const slash = uri.lastIndexOf("/");
+    const names = item.MOData !== null && typeof item.MOData === "object" ? Object.keys(item.MOData) : [];
+    const base = slash > 0 && names.length === 1 && uri.slice(slash + 1) === names[0] ? uri.slice(0, slash) : uri;
     for (const [path, value] of leaves("", item.MOData)) out.push({ path: joinUri(base, path), value, at, source });
   }
   return out;
