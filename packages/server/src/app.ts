@@ -88,6 +88,8 @@ export interface ServerUrls {
   readonly ui?: string;
   readonly api?: string;
   readonly docs?: string;
+  /** The web console (docs/console.md). */
+  readonly console?: string;
   /** The bootstrap endpoint (bootstrap.enabled): the devices' Auth/Bootstrap/ServerURI. */
   readonly bootstrap?: string;
 }
@@ -430,6 +432,7 @@ function urlsOf(base: string, config: ServerConfig): ServerUrls {
     ...(config.components.repository && { repository: `${base}${REPOSITORY_PREFIX}/` }),
     ...(config.components.ui && { ui: `${base}${UI_SESSION_ROUTE}` }),
     ...(config.components.api && { api: `${base}/api/v1`, docs: `${base}/api/docs` }),
+    ...(config.components.api && config.console.enabled && { console: `${base}/` }),
   };
 }
 
