@@ -154,6 +154,8 @@ test("from loopback, with loopback mode on, the console signs in without a token
     const cookie = { cookie: cookieOf(r.headers["set-cookie"]) };
     const noCsrf = await call("POST", `${srv.base}/api/v1/devices`, cookie, { id: "x" });
     assert.equal(noCsrf.status, 403, "a cookie write still needs the CSRF token");
+    const proxied = await call("POST", `${srv.base}/api/console/session`, { "x-forwarded-for": "203.0.113.9" }, {});
+    assert.equal(proxied.status, 401, "a request a proxy forwarded is not loopback");
   } finally {
     await srv.stop();
   }

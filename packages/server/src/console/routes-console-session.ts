@@ -83,10 +83,16 @@ export function registerConsoleSessionRoutes(app: ApiApp, options: ConsoleSessio
     async (request, reply) => {
       checkOrigin(request.headers.origin, request.headers.host);
       const token = request.body.token;
-      // The API's own check, on the token alone (a cookie or Authorization header of the request plays no part).
+      // The API's own check, on the token of the body (an Authorization header of the request plays no part);
+      // the other headers stay, so that a proxied request (X-Forwarded-For, …) is never taken for loopback.
+      const headers = { ...request.headers };
+      delete headers.authorization;
       const caller = await authenticate(
         options.store,
-        { headers: token === undefined ? {} : { authorization: `Bearer ${token}` }, socket: request.socket },
+        {
+          headers: token === undefined ? headers : { ...headers, authorization: `Bearer ${token}` },
+          socket: request.socket,
+        },
         options.apiAuth,
       );
       const bearer = caller.kind === "token" ? (token ?? null) : null;
