@@ -122,6 +122,16 @@ try {
   assert.equal(shown.state, "done", JSON.stringify(shown));
   assert.ok(JSON.stringify(shown.result).includes(DEV_ID), `the result holds the DevID: ${JSON.stringify(shown)}`);
   step(`result at the server: ${JSON.stringify(shown.result.data)}`);
+
+  // The web console ships built in @omadm/server's dist/ and is served at / (docs/console.md).
+  const page = await fetch(`${base}/`);
+  const html = await page.text();
+  assert.equal(page.status, 200, html);
+  const script = /src="(\/console\/assets\/app-[^"]+\.js)"/.exec(html)?.[1];
+  assert.ok(script !== undefined, `the console page names its script: ${html}`);
+  const asset = await fetch(`${base}${script}`);
+  assert.equal(asset.status, 200);
+  step(`web console: / and ${script} (${(await asset.arrayBuffer()).byteLength} bytes)`);
 } finally {
   await server.stop();
   rmSync(dataDir, { recursive: true, force: true });

@@ -25,6 +25,10 @@ function mtimeIfAny(path) {
   return existsSync(path) ? statSync(path).mtimeMs : 0;
 }
 
+/** The web console's sources and the file its build (scripts/build-console.mjs) writes last. */
+export const CONSOLE_SOURCE = "packages/server/console";
+export const CONSOLE_BUILT = "packages/server/dist/console-app/index.html";
+
 /**
  * The state of the build of every workspace package of `root` that has a tsconfig.build.json:
  * `{ ok: true }`, or `{ ok: false, reason }` naming the first package whose dist is missing or older than its
@@ -44,6 +48,10 @@ export function checkBuild(root) {
       return { ok: false, reason: `${workspace}/src changed after the last build` };
     }
     if (shared > built) return { ok: false, reason: `${SHARED_CONFIGS.join(" or ")} changed after the last build` };
+  }
+  const consoleSource = join(root, CONSOLE_SOURCE);
+  if (existsSync(consoleSource) && newestMtime(consoleSource) > mtimeIfAny(join(root, CONSOLE_BUILT))) {
+    return { ok: false, reason: `${CONSOLE_SOURCE} changed after the last build` };
   }
   return { ok: true };
 }

@@ -25,7 +25,13 @@ if (existsSync(here("../tsconfig.build.json"))) {
     const result = spawnSync(process.execPath, [tsc, "-b", `${root}tsconfig.build.json`], {
       stdio: ["ignore", "inherit", "inherit"],
     });
-    if (result.status !== 0) {
+    // The web console's bundle (docs/console.md) is the other half of `npm run build`.
+    const consoleBuild = `${root}scripts/build-console.mjs`;
+    const bundled =
+      result.status === 0 && existsSync(consoleBuild)
+        ? spawnSync(process.execPath, [consoleBuild], { stdio: ["ignore", "ignore", "inherit"] })
+        : result;
+    if (result.status !== 0 || bundled.status !== 0) {
       process.stderr.write("omadm: the build failed (see above); fix it, then run the command again\n");
       process.exit(1);
     }

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { BUILD_INFO, checkBuild } from "../bin/build-check.mjs";
+import { BUILD_INFO, checkBuild, CONSOLE_BUILT, CONSOLE_SOURCE } from "../bin/build-check.mjs";
 
 function workspace(): { readonly root: string; readonly remove: () => void } {
   const root = mkdtempSync(join(tmpdir(), "omadm-build-check-"));
@@ -65,4 +65,29 @@ test("a changed tsconfig.build.json or shared tsconfig.package.json makes the bu
   setTime(join(ws.root, "tsconfig.package.json"), 1_500);
   setTime(join(pkg, "tsconfig.build.json"), 3_000);
   assert.equal(checkBuild(ws.root).ok, false);
+});
+
+test("the web console's bundle is stale when a console source is newer, and missing when never built", (t) => {
+  const ws = workspace();
+  t.after(ws.remove);
+  const pkg = join(ws.root, "packages", "a");
+  mkdirSync(join(pkg, "dist"));
+  writeFileSync(join(pkg, BUILD_INFO), "{}");
+  for (const p of ["tsconfig.build.json", "src/deep/x.ts", "src/deep", "src"]) setTime(join(pkg, p), 1_000);
+  setTime(join(pkg, BUILD_INFO), 2_000);
+  const source = join(ws.root, CONSOLE_SOURCE);
+  mkdirSync(source, { recursive: true });
+  writeFileSync(join(source, "main.tsx"), "");
+  setTime(join(source, "main.tsx"), 1_000);
+  setTime(source, 1_000);
+  const stale = { ok: false, reason: `${CONSOLE_SOURCE} changed after the last build` };
+  assert.deepEqual(checkBuild(ws.root), stale);
+
+  const built = join(ws.root, CONSOLE_BUILT);
+  mkdirSync(join(built, ".."), { recursive: true });
+  writeFileSync(built, "");
+  setTime(built, 2_000);
+  assert.deepEqual(checkBuild(ws.root), { ok: true });
+  setTime(join(source, "main.tsx"), 3_000);
+  assert.deepEqual(checkBuild(ws.root), stale);
 });

@@ -51,6 +51,9 @@ import { withEvents } from "./events/store-events.js";
 import { createReadiness, healthPlugin, type Readiness } from "./metrics/health-plugin.js";
 import { createServerMetrics, type ServerMetrics } from "./metrics/server-metrics.js";
 import { storeGauges } from "./metrics/store-gauges.js";
+import { consoleAssetsPlugin, loadConsoleAssets } from "./console/console-assets.js";
+import { consoleCookieName, type ConsoleAuth } from "./console/console-auth.js";
+import { createConsoleSessions } from "./console/console-sessions.js";
 import { withStoreMetrics } from "./metrics/store-metrics.js";
 import { StoreKind, type Store } from "./store/store.js";
 import { createServerWebhooks } from "./webhooks/server-webhooks.js";
@@ -87,6 +90,8 @@ export interface ServerUrls {
   readonly ui?: string;
   readonly api?: string;
   readonly docs?: string;
+  /** The web console (docs/console.md). */
+  readonly console?: string;
   /** The bootstrap endpoint (bootstrap.enabled): the devices' Auth/Bootstrap/ServerURI. */
   readonly bootstrap?: string;
 }
@@ -311,6 +316,19 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       });
     }
     if (ui !== null) await root.register(uiPlugin, { store, clock, publicBaseUrl: base });
+    // The web console (docs/console.md) rides on the API: no API, no console.
+    const consoleAuth: ConsoleAuth | undefined =
+      config.components.api && config.console.enabled
+        ? {
+            sessions: createConsoleSessions(
+              { clock },
+              { ttlMs: config.console.sessionTtlMs, idleTimeoutMs: config.console.idleTimeoutMs },
+            ),
+            cookieName: consoleCookieName(config.tls.enabled),
+            secure: config.tls.enabled,
+          }
+        : undefined;
+    if (consoleAuth !== undefined) await root.register(consoleAssetsPlugin, { assets: loadConsoleAssets() });
     if (config.components.api) {
       const commands = createCommandService(
         {
@@ -346,6 +364,8 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
         },
         webhooks: webhooks.dispatcher,
         openapiServers: [{ url: base }],
+        console: consoleAuth,
+        metricsRegistry: metrics?.registry ?? null,
       });
     }
   });
@@ -440,6 +460,7 @@ function urlsOf(base: string, config: ServerConfig): ServerUrls {
     ...(config.components.repository && { repository: `${base}${REPOSITORY_PREFIX}/` }),
     ...(config.components.ui && { ui: `${base}${UI_SESSION_ROUTE}` }),
     ...(config.components.api && { api: `${base}/api/v1`, docs: `${base}/api/docs` }),
+    ...(config.components.api && config.console.enabled && { console: `${base}/` }),
   };
 }
 

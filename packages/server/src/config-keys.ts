@@ -121,6 +121,7 @@ export interface ServerConfig {
     readonly backoffMaxMs: number;
   };
   readonly metrics: { readonly enabled: boolean };
+  readonly console: { readonly enabled: boolean; readonly sessionTtlMs: number; readonly idleTimeoutMs: number };
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
 }
@@ -557,6 +558,23 @@ export const SERVER_CONFIG_KEYS: { readonly [P in ConfigPath]: ConfigKey<ValueAt
     description:
       "Serve Prometheus metrics at `/metrics`, with the REST API's authentication (an API token, or a loopback " +
       "peer while `api.loopbackWithoutToken` is on).",
+  },
+  "console.enabled": {
+    type: bool,
+    default: true,
+    description:
+      "Serve the web console at `/` (docs/console.md). It signs in with an API token (or, from loopback while " +
+      "`api.loopbackWithoutToken` is on, without one) and then uses the REST API with a session cookie.",
+  },
+  "console.sessionTtlMs": {
+    type: int(60_000, 7 * 86_400_000),
+    default: 8 * 3_600_000,
+    description: "A console sign-in ends this long after it began, however active it is.",
+  },
+  "console.idleTimeoutMs": {
+    type: int(60_000, 7 * 86_400_000),
+    default: 30 * 60_000,
+    description: "A console sign-in ends after this long without a request.",
   },
   logLevel: {
     type: oneOf(Object.values(LogLevel)),

@@ -34,6 +34,10 @@ import { registerTokenRoutes } from "./routes-tokens.js";
 import { registerUiSessionRoutes } from "./routes-ui-sessions.js";
 import { registerWebhookRoutes } from "./routes-webhooks.js";
 import type { WebhookDispatcher } from "../webhooks/dispatcher.js";
+import type { Registry } from "prom-client";
+import { authorizeConsoleRequest, type ConsoleAuth } from "../console/console-auth.js";
+import { registerConsoleSessionRoutes } from "../console/routes-console-session.js";
+import { registerFleetRoute } from "./routes-fleet.js";
 
 export const API_PREFIX = "/api";
 /** Default JSON body limit of the API (1 MiB). */
@@ -82,6 +86,10 @@ export interface ApiPluginOptions {
   readonly bootstrap?: BootstrapAdmin | null | undefined;
   /** `servers` of the OpenAPI document, e.g. [{ url: "https://dm.example.com" }]. */
   readonly openapiServers?: readonly { readonly url: string; readonly description?: string }[] | undefined;
+  /** The web console's sign-ins (docs/console.md); absent: no console routes, and a cookie means nothing. */
+  readonly console?: ConsoleAuth | undefined;
+  /** The server's metrics, for the counters of `GET /api/v1/fleet` (absent: they read null). */
+  readonly metricsRegistry?: Registry | null | undefined;
 }
 
 /** Default limits of one device import: 512 MiB and a million lines. */
@@ -166,11 +174,18 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
         });
       }
       api.get("/openapi.json", { schema: { hide: true } }, () => api.swagger());
+      const consoleAuth = options.console;
+      const authOptions = { loopbackWithoutToken, trustProxy: options.trustProxy };
+      if (consoleAuth !== undefined) {
+        registerConsoleSessionRoutes(api, { store: ctx.store, clock, auth: consoleAuth, apiAuth: authOptions });
+      }
 
       await api.register(
         (v1: ApiApp, _opts, done) => {
           v1.addHook("onRequest", async (request) => {
-            await authenticate(ctx.store, request, { loopbackWithoutToken, trustProxy: options.trustProxy });
+            // A console cookie becomes the API's own credential first (../console/console-auth.ts).
+            if (consoleAuth !== undefined) authorizeConsoleRequest(consoleAuth, request);
+            await authenticate(ctx.store, request, authOptions);
           });
           registerDeviceRoutes(v1, ctx);
           registerImportRoutes(v1, ctx);
@@ -191,6 +206,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
           registerBootstrapRoutes(v1, ctx);
           registerGroupRoutes(v1, ctx);
           registerWebhookRoutes(v1, ctx);
+          registerFleetRoute(v1, { store: ctx.store, clock, metrics: options.metricsRegistry ?? null });
           done();
         },
         { prefix: "/v1" },

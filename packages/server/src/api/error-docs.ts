@@ -53,6 +53,8 @@ export const ERROR_CODE_DOCS: Partial<Record<ServerErrorCode, string>> = {
     "The command's name, parameter count or a parameter is invalid; `detail` names the parameter and the rule.",
   OMADM_SRV_COMMAND_RESERVED: "END and CONT are issued by the server inside DM sessions and cannot be queued.",
   OMADM_SRV_API_UNAUTHORIZED: "No, a malformed, an unknown or a revoked API token (`Authorization: Bearer …`).",
+  OMADM_SRV_CONSOLE_CSRF_REJECTED:
+    "A write with the console's session cookie lacks its CSRF token (`X-CSRF-Token`) or carries another one.",
   OMADM_SRV_API_VALIDATION_FAILED: "The request does not match the route's schema; `detail` says where.",
   OMADM_SRV_API_BAD_REQUEST: "The request body is not parseable (e.g. malformed JSON).",
   OMADM_SRV_API_ROUTE_NOT_FOUND: "No API route for this method and path.",
