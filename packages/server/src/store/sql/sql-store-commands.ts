@@ -38,7 +38,9 @@ import type { CommandsTable } from "./schema.js";
 import type { Insertable } from "kysely";
 
 type CommandsTableInsert = Insertable<CommandsTable>;
+import { SqlDialect } from "./migrations.js";
 import { prepared, preparedBy } from "./prepared.js";
+import { takeQueuedSqlite } from "./sqlite-take-batch.js";
 import { onForeignKeyViolation, pageBySeq, type Db, type SqlContext } from "./sql-context.js";
 
 type CommandRow = Selectable<CommandsTable>;
@@ -289,6 +291,10 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
             ServerErrorCode.SESSION_NOT_OPEN,
             `session ${session.id} is not the device's live session`,
           );
+        }
+        if (ctx.dialect === SqlDialect.Sqlite) {
+          const take = { deviceId: input.deviceId, sessionId: session.id, max, packageNo, firstPosition: first, now };
+          return (await takeQueuedSqlite(trx, take)).map(toCommand);
         }
         await expireQueuedOfDevice.run(trx, { deviceId: input.deviceId, now });
         const rows = await nextQueued.all(trx, { deviceId: input.deviceId, max });
