@@ -1,0 +1,11 @@
+import Db from "better-sqlite3";
+import { readdirSync } from "node:fs";
+const base = "/tmp/i8lean/db/";
+const db = new Db(base + readdirSync(base)[0] + "/omadm.sqlite");
+const q = (s, ...a) => console.log(s.slice(0, 90), "\n   ", db.prepare("explain query plan " + s).all(...a).map((r) => r.detail).join(" | "));
+q(`select * from commands where device_id = ? and state = ? order by seq limit ?`, "d1", "queued", 3);
+q(`update commands set state = ? where device_id = ? and state = ? and expires_at <= ?`, "x", "d1", "queued", 5);
+q(`select * from sessions where device_id = ? and status = ?`, "d1", "open");
+q(`select * from commands where session_id = ? and state = ? order by seq`, "s", "sent");
+q(`select * from commands where id in (?, ?, ?)`, "a", "b", "c");
+console.log(db.prepare("select count(*) n from commands").get(), db.prepare("select * from sqlite_stat1").all().length);
