@@ -40,6 +40,7 @@ import type { Insertable } from "kysely";
 type CommandsTableInsert = Insertable<CommandsTable>;
 import { SqlDialect } from "./migrations.js";
 import { prepared, preparedBy } from "./prepared.js";
+import { writeResultsSqlite } from "./sqlite-record-results.js";
 import { takeQueuedSqlite } from "./sqlite-take-batch.js";
 import { onForeignKeyViolation, pageBySeq, type Db, type SqlContext } from "./sql-context.js";
 
@@ -340,6 +341,25 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
           );
         }
         const now = ctx.now();
+        if (ctx.dialect === SqlDialect.Sqlite) {
+          const writes = prepared.map(({ r, result, correlation }) => {
+            const row = found.get(r.commandId) as CommandRow;
+            const cancelled = row.state === CommandState.Cancelled;
+            const c = correlation === undefined ? null : correlationColumns(correlation);
+            return {
+              id: row.id,
+              from: row.state as CommandState,
+              state: cancelled ? CommandState.Cancelled : r.outcome,
+              to: r.outcome,
+              completedAt: cancelled ? row.completed_at : r.outcome === CommandState.Accepted ? null : now,
+              statusCode: r.statusCode,
+              result,
+              asyncSourceUri: c === null ? row.async_source_uri : c.async_source_uri,
+              asyncServerUri: c === null ? row.async_server_uri : c.async_server_uri,
+            };
+          });
+          return (await writeResultsSqlite(trx, sessionId, now, writes)).map(toCommand);
+        }
         const out: Command[] = [];
         for (const { r, result, correlation } of prepared) {
           const row = found.get(r.commandId) as CommandRow;
