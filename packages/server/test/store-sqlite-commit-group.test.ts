@@ -32,6 +32,14 @@ function insert(k: string): void {
   group.afterWrite(changes > 0);
 }
 
+/** A member's work: one insert. */
+function write(k: string): () => Promise<void> {
+  return () => {
+    insert(k);
+    return Promise.resolve();
+  };
+}
+
 function keys(): string[] {
   return raw
     .prepare("select k from t order by k")
@@ -42,21 +50,18 @@ function keys(): string[] {
 
 test("a one-write member opens no savepoint and commits with its group", async () => {
   const before = group.stats.statements;
-  await Promise.all([
-    group.run(MemberKind.OneWrite, () => Promise.resolve(insert("a"))),
-    group.run(MemberKind.OneWrite, () => Promise.resolve(insert("b"))),
-  ]);
+  await Promise.all([group.run(MemberKind.OneWrite, write("a")), group.run(MemberKind.OneWrite, write("b"))]);
   assert.deepEqual(keys(), ["a", "b"]);
   // begin, two inserts, commit: no savepoint and no release.
   assert.equal(group.stats.statements - before, 4);
 });
 
 test("a one-write member whose statement fails fails alone; the group commits the others", async () => {
-  await group.run(MemberKind.OneWrite, () => Promise.resolve(insert("dup")));
+  await group.run(MemberKind.OneWrite, write("dup"));
   const results = await Promise.allSettled([
-    group.run(MemberKind.OneWrite, () => Promise.resolve(insert("x"))),
-    group.run(MemberKind.OneWrite, () => Promise.resolve(insert("dup"))),
-    group.run(MemberKind.Write, () => Promise.resolve(insert("y"))),
+    group.run(MemberKind.OneWrite, write("x")),
+    group.run(MemberKind.OneWrite, write("dup")),
+    group.run(MemberKind.Write, write("y")),
   ]);
   assert.deepEqual(
     results.map((r) => r.status),
@@ -67,17 +72,18 @@ test("a one-write member whose statement fails fails alone; the group commits th
 
 test("a one-write member that throws after its write fails the whole group: nothing of it commits", async () => {
   const results = await Promise.allSettled([
-    group.run(MemberKind.Write, () => Promise.resolve(insert("before"))),
+    group.run(MemberKind.Write, write("before")),
     group.run(MemberKind.OneWrite, () => {
       insert("half");
       return Promise.reject(new Error("after the write"));
     }),
   ]);
-  assert.equal(results[0]?.status, "rejected", "the group's earlier member is not acknowledged");
-  assert.equal(results[1]?.status, "rejected");
+  const [earlier, failing] = results;
+  assert.equal(earlier.status, "rejected", "the group's earlier member is not acknowledged");
+  assert.equal(failing.status, "rejected");
   assert.deepEqual(keys(), []);
   // The group is usable again afterwards.
-  await group.run(MemberKind.OneWrite, () => Promise.resolve(insert("later")));
+  await group.run(MemberKind.OneWrite, write("later"));
   assert.deepEqual(keys(), ["later"]);
 });
 

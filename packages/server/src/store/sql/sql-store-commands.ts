@@ -3,7 +3,7 @@
 // fail cleanly (and roll back), never apply to a command that moved on.
 import type { Selectable, Updateable } from "kysely";
 import { ServerError, ServerErrorCode } from "../../errors.js";
-import { checkCompletion, checkNewCommand, commandsEqual, sessionLive } from "../queue-rules.js";
+import { checkCompletion, checkNewCommand, commandsEqual } from "../queue-rules.js";
 import {
   deviceNotFound,
   checkCancellable,
@@ -17,7 +17,6 @@ import {
   jsonRoundTrip,
   pageLimit,
   requireInt,
-  sessionNotFound,
   sweepLimit,
   toJsonText,
   toPage,
@@ -33,7 +32,6 @@ import {
   type Command,
   type CommandResult,
 } from "../types.js";
-import { SessionStatus } from "../types-session.js";
 import type { CommandsTable } from "./schema.js";
 import type { Insertable } from "kysely";
 
@@ -41,7 +39,7 @@ type CommandsTableInsert = Insertable<CommandsTable>;
 import { SqlDialect } from "./migrations.js";
 import { prepared, preparedBy } from "./prepared.js";
 import { writeResultsSqlite } from "./sqlite-record-results.js";
-import { takeQueuedSqlite } from "./sqlite-take-batch.js";
+import { requireLiveSession, takeQueuedSqlite } from "./sqlite-take-batch.js";
 import { onForeignKeyViolation, pageBySeq, type Db, type SqlContext } from "./sql-context.js";
 
 type CommandRow = Selectable<CommandsTable>;
@@ -279,24 +277,14 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
       const packageNo = requireInt(input.packageNo, "packageNo", 0);
       const first = requireInt(input.firstPosition ?? 0, "firstPosition", 0);
       return ctx.transaction(async (trx) => {
-        await ctx.lock(trx, input.deviceId);
-        const session = await liveSessionQuery.first(trx, { id: input.sessionId });
-        if (session === undefined) throw sessionNotFound(input.sessionId);
-        const now = ctx.now();
-        const live = sessionLive(
-          { status: session.status as SessionStatus, idleExpiresAt: session.idle_expires_at },
-          now,
-        );
-        if (session.device_id !== input.deviceId || !live) {
-          throw new ServerError(
-            ServerErrorCode.SESSION_NOT_OPEN,
-            `session ${session.id} is not the device's live session`,
-          );
-        }
         if (ctx.dialect === SqlDialect.Sqlite) {
-          const take = { deviceId: input.deviceId, sessionId: session.id, max, packageNo, firstPosition: first, now };
+          const take = { ...input, max, packageNo, firstPosition: first, now: ctx.now() };
           return (await takeQueuedSqlite(trx, take)).map(toCommand);
         }
+        await ctx.lock(trx, input.deviceId);
+        const session = await liveSessionQuery.first(trx, { id: input.sessionId });
+        const now = ctx.now();
+        requireLiveSession(session, input.sessionId, input.deviceId, now);
         await expireQueuedOfDevice.run(trx, { deviceId: input.deviceId, now });
         const rows = await nextQueued.all(trx, { deviceId: input.deviceId, max });
         const taken: Command[] = [];
