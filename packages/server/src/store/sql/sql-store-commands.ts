@@ -13,15 +13,7 @@ import {
   illegalCommand,
   invalid,
 } from "../rules.js";
-import {
-  jsonRoundTrip,
-  pageLimit,
-  requireInt,
-  sweepLimit,
-  toJsonText,
-  toPage,
-  validateResults,
-} from "../rules.js";
+import { jsonRoundTrip, pageLimit, requireInt, sweepLimit, toJsonText, toPage, validateResults } from "../rules.js";
 import type { CommandStore } from "../store.js";
 import { unansweredOutcome } from "../delivery-rules.js";
 import {
