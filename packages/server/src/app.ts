@@ -226,6 +226,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       : createBootstrapAdmin({
           store,
           pskKeys: bootstrap.pskKeys,
+          remote: bootstrap.remote,
           serverId: config.serverId,
           notifier:
             config.components.notifier && senders.length > 0

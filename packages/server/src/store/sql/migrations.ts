@@ -6,6 +6,7 @@ import { Migrator, sql, type CreateTableBuilder, type Kysely, type Migration } f
 import { ServerError, ServerErrorCode } from "../../errors.js";
 import { delivery } from "./migration-0003-delivery.js";
 import { bootstrapMigration } from "./migration-bootstrap.js";
+import { bootstrapTargetsMigration } from "./migration-0015-bootstrap-targets.js";
 import { groupsMigration } from "./migration-0008-groups.js";
 import { eventsMigration } from "./migration-0007-events.js";
 import { NOTIFICATION_COUNTER } from "./schema.js";
@@ -319,6 +320,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     "0005_bootstrap": bootstrapMigration(dialect === SqlDialect.Postgres),
     "0007_events": eventsMigration(dialect === SqlDialect.Postgres),
     "0008_groups": groupsMigration(dialect),
+    "0015_bootstrap_targets": bootstrapTargetsMigration(dialect === SqlDialect.Postgres),
   };
 }
 
