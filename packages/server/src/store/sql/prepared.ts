@@ -88,3 +88,28 @@ export function preparedBy<K, P extends object, R>(
     return q;
   };
 }
+
+/**
+ * A multi-row write prepared per row count: `build(db, rows)` builds it once for n marker rows, each with the
+ * given columns; a call binds its rows' values. (At most ROWS_PER_STATEMENT rows a call: chunks.ts.)
+ */
+export function preparedRows<Row extends object, R>(
+  columns: readonly (keyof Row & string)[],
+  build: (db: Db, rows: Row[]) => Compilable<R>,
+): (db: Db, rows: readonly Row[]) => Promise<R[]> {
+  const byCount = preparedBy(
+    (n: number) => String(n),
+    (n: number) => (db: Db, p: Record<string, unknown>) =>
+      build(
+        db,
+        Array.from({ length: n }, (_, i) => Object.fromEntries(columns.map((c) => [c, p[`${c}@${i}`]])) as Row),
+      ),
+  );
+  return (db, rows) => {
+    const params: Record<string, unknown> = {};
+    rows.forEach((row, i) => {
+      for (const c of columns) params[`${c}@${i}`] = row[c];
+    });
+    return byCount(rows.length).all(db, params);
+  };
+}

@@ -8,7 +8,10 @@ import type { Generated, Kysely, Selectable } from "kysely";
 import type { EventLog, NewServerEvent, ServerEvent } from "../../events/event-types.js";
 import type { JsonValue } from "../types.js";
 import { checkEventQuery, checkNewEvents } from "../event-rules.js";
-import type { SqlContext } from "./sql-context.js";
+import { chunksOf } from "./chunks.js";
+import { SqlDialect } from "./migrations.js";
+import { preparedRows } from "./prepared.js";
+import type { Db, SqlContext } from "./sql-context.js";
 import { sqlGuard } from "./sql-errors.js";
 import { EVENTS_TABLE } from "./migration-0007-events.js";
 
@@ -36,6 +39,7 @@ export function createSqlEventLog(ctx: SqlContext): EventLog {
         checkNewEvents(events);
         if (events.length === 0) return [];
         return ctx.transaction(async (trx) => {
+          if (ctx.dialect === SqlDialect.Sqlite) return appendSqlite(trx, events);
           await ctx.lock(trx, APPEND_LOCK);
           const rows = await (trx as unknown as EventsDb)
             .insertInto(EVENTS_TABLE)
@@ -78,6 +82,34 @@ export function createSqlEventLog(ctx: SqlContext): EventLog {
         return Number(result.numDeletedRows);
       }),
   };
+}
+
+const COLUMNS = ["kind", "device_id", "session_id", "command_id", "data", "at"] as const;
+const insertReturningIds = preparedRows<Omit<Row, "id">, { id: number }>(COLUMNS, (db, rows) =>
+  (db as unknown as EventsDb).insertInto(EVENTS_TABLE).values(rows).returning("id"),
+);
+
+/**
+ * SQLite: only the new ids come back (no row read back, no JSON parsed again). One writer inserts the rows of a
+ * multi-row INSERT in VALUES order with increasing ids, so the sorted ids belong to the events in order.
+ */
+async function appendSqlite(trx: Db, events: readonly NewServerEvent[]): Promise<ServerEvent[]> {
+  const out: ServerEvent[] = [];
+  for (const chunk of chunksOf(events)) {
+    const ids = (await insertReturningIds(trx, chunk.map(toRow))).map((r) => r.id).sort((a, b) => a - b);
+    chunk.forEach((e, i) => {
+      out.push({
+        id: ids[i] ?? 0,
+        kind: e.kind,
+        deviceId: e.deviceId,
+        sessionId: e.sessionId,
+        commandId: e.commandId,
+        data: e.data,
+        at: e.at,
+      });
+    });
+  }
+  return out;
 }
 
 function toRow(e: NewServerEvent): Omit<Row, "id"> {

@@ -1,13 +1,30 @@
 // SQL store: Generic Alerts and notifications (the NOTIFICATION-ID counter and the log of sent Package#0s).
-import { sql, type Selectable } from "kysely";
+import { sql, type Insertable, type Selectable } from "kysely";
 import { checkAlert, checkNotificationRecord } from "../content-rules.js";
 import { deviceNotFound, fromJsonTextOrNull, pageLimit, toJsonText, toPage } from "../rules.js";
 import type { AlertStore, NotificationStore } from "../store.js";
 import type { NotificationOutcome, NotificationRecord, StoredAlert } from "../types-session.js";
 import { chunksOf } from "./chunks.js";
 import { NOTIFICATION_COUNTER, type AlertsTable, type NotificationsTable } from "./schema.js";
+import { preparedRows } from "./prepared.js";
 import { onForeignKeyViolation, pageBySeq, type SqlContext } from "./sql-context.js";
 import { requireDevice } from "./sql-store-devices.js";
+
+const insertAlerts = preparedRows<Insertable<AlertsTable>, Selectable<AlertsTable>>(
+  [
+    "id",
+    "device_id",
+    "session_id",
+    "alert_type",
+    "source_uri",
+    "target_uri",
+    "mark",
+    "data_type",
+    "data",
+    "received_at",
+  ],
+  (db, rows) => db.insertInto("alerts").values(rows).returningAll(),
+);
 
 function toAlert(row: Selectable<AlertsTable>): StoredAlert {
   return {
@@ -49,25 +66,19 @@ export function createSqlAlerts(ctx: SqlContext): AlertStore {
         const now = ctx.now();
         const rows = [];
         for (const chunk of chunksOf(checked)) {
-          const insert = () =>
-            trx
-              .insertInto("alerts")
-              .values(
-                chunk.map((a) => ({
-                  id: ctx.newId(),
-                  device_id: a.deviceId,
-                  session_id: a.sessionId,
-                  alert_type: a.alertType,
-                  source_uri: a.sourceUri,
-                  target_uri: a.targetUri,
-                  mark: a.mark,
-                  data_type: a.dataType,
-                  data: a.data === null ? null : toJsonText(a.data, "Data"),
-                  received_at: now,
-                })),
-              )
-              .returningAll()
-              .execute();
+          const values = chunk.map((a) => ({
+            id: ctx.newId(),
+            device_id: a.deviceId,
+            session_id: a.sessionId,
+            alert_type: a.alertType,
+            source_uri: a.sourceUri,
+            target_uri: a.targetUri,
+            mark: a.mark,
+            data_type: a.dataType,
+            data: a.data === null ? null : toJsonText(a.data, "Data"),
+            received_at: now,
+          }));
+          const insert = () => insertAlerts(trx, values);
           rows.push(...(await onForeignKeyViolation(insert, () => deviceNotFound(devices[0] ?? ""))));
         }
         return rows.sort((a, b) => a.seq - b.seq).map(toAlert);

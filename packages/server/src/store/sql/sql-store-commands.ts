@@ -3,7 +3,7 @@
 // fail cleanly (and roll back), never apply to a command that moved on.
 import type { Selectable, Updateable } from "kysely";
 import { ServerError, ServerErrorCode } from "../../errors.js";
-import { checkCompletion, checkNewCommand, commandsEqual, sessionLive } from "../queue-rules.js";
+import { checkCompletion, checkNewCommand, commandsEqual } from "../queue-rules.js";
 import {
   deviceNotFound,
   checkCancellable,
@@ -13,16 +13,7 @@ import {
   illegalCommand,
   invalid,
 } from "../rules.js";
-import {
-  jsonRoundTrip,
-  pageLimit,
-  requireInt,
-  sessionNotFound,
-  sweepLimit,
-  toJsonText,
-  toPage,
-  validateResults,
-} from "../rules.js";
+import { jsonRoundTrip, pageLimit, requireInt, sweepLimit, toJsonText, toPage, validateResults } from "../rules.js";
 import type { CommandStore } from "../store.js";
 import { unansweredOutcome } from "../delivery-rules.js";
 import {
@@ -33,12 +24,14 @@ import {
   type Command,
   type CommandResult,
 } from "../types.js";
-import { SessionStatus } from "../types-session.js";
 import type { CommandsTable } from "./schema.js";
 import type { Insertable } from "kysely";
 
 type CommandsTableInsert = Insertable<CommandsTable>;
+import { SqlDialect } from "./migrations.js";
 import { prepared, preparedBy } from "./prepared.js";
+import { writeResultsSqlite } from "./sqlite-record-results.js";
+import { requireLiveSession, takeQueuedSqlite } from "./sqlite-take-batch.js";
 import { onForeignKeyViolation, pageBySeq, type Db, type SqlContext } from "./sql-context.js";
 
 type CommandRow = Selectable<CommandsTable>;
@@ -276,20 +269,14 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
       const packageNo = requireInt(input.packageNo, "packageNo", 0);
       const first = requireInt(input.firstPosition ?? 0, "firstPosition", 0);
       return ctx.transaction(async (trx) => {
+        if (ctx.dialect === SqlDialect.Sqlite) {
+          const take = { ...input, max, packageNo, firstPosition: first, now: ctx.now() };
+          return (await takeQueuedSqlite(trx, take)).map(toCommand);
+        }
         await ctx.lock(trx, input.deviceId);
         const session = await liveSessionQuery.first(trx, { id: input.sessionId });
-        if (session === undefined) throw sessionNotFound(input.sessionId);
         const now = ctx.now();
-        const live = sessionLive(
-          { status: session.status as SessionStatus, idleExpiresAt: session.idle_expires_at },
-          now,
-        );
-        if (session.device_id !== input.deviceId || !live) {
-          throw new ServerError(
-            ServerErrorCode.SESSION_NOT_OPEN,
-            `session ${session.id} is not the device's live session`,
-          );
-        }
+        requireLiveSession(session, input.sessionId, input.deviceId, now);
         await expireQueuedOfDevice.run(trx, { deviceId: input.deviceId, now });
         const rows = await nextQueued.all(trx, { deviceId: input.deviceId, max });
         const taken: Command[] = [];
@@ -334,6 +321,25 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
           );
         }
         const now = ctx.now();
+        if (ctx.dialect === SqlDialect.Sqlite) {
+          const writes = prepared.map(({ r, result, correlation }) => {
+            const row = found.get(r.commandId) as CommandRow;
+            const cancelled = row.state === CommandState.Cancelled;
+            const c = correlation === undefined ? null : correlationColumns(correlation);
+            return {
+              id: row.id,
+              from: row.state as CommandState,
+              state: cancelled ? CommandState.Cancelled : r.outcome,
+              to: r.outcome,
+              completedAt: cancelled ? row.completed_at : r.outcome === CommandState.Accepted ? null : now,
+              statusCode: r.statusCode,
+              result,
+              asyncSourceUri: c === null ? row.async_source_uri : c.async_source_uri,
+              asyncServerUri: c === null ? row.async_server_uri : c.async_server_uri,
+            };
+          });
+          return (await writeResultsSqlite(trx, sessionId, now, writes)).map(toCommand);
+        }
         const out: Command[] = [];
         for (const { r, result, correlation } of prepared) {
           const row = found.get(r.commandId) as CommandRow;

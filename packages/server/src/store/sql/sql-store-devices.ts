@@ -1,7 +1,7 @@
 // SQL store: the device registry.
 import type { Insertable, Selectable } from "kysely";
 import { ServerError, ServerErrorCode } from "../../errors.js";
-import { checkDevicePatch, checkNewDevice, stateAfterContact, stateAfterPatch } from "../device-rules.js";
+import { checkDevicePatch, checkNewDevice, stateAfterPatch } from "../device-rules.js";
 import type { CheckedDevicePatch } from "../device-rules.js";
 import { decodeCursor, deviceNotFound, fromJsonText, fromJsonTextOrNull, pageLimit, requireText } from "../rules.js";
 import { toJsonText, toPage } from "../rules.js";
@@ -90,10 +90,22 @@ const contactNew = prepared((db, p: { id: string; now: number }) =>
     })
     .returningAll(),
 );
-const contactKnown = prepared((db, p: { id: string; state: string; first: number; now: number }) =>
+/** One statement for a known device's contact: stateAfterContact (device-rules.ts) as a CASE, the first
+ *  contact kept. No row back: the device is unknown. */
+const contactKnown = prepared((db, p: { id: string; now: number }) =>
   db
     .updateTable("devices")
-    .set({ state: p.state, first_contact_at: p.first, last_contact_at: p.now, updated_at: p.now })
+    .set((eb) => ({
+      state: eb
+        .case()
+        .when("state", "=", DeviceState.Provisioned)
+        .then(DeviceState.Registered)
+        .else(eb.ref("state"))
+        .end(),
+      first_contact_at: eb.fn.coalesce("first_contact_at", eb.val(p.now)),
+      last_contact_at: p.now,
+      updated_at: p.now,
+    }))
     .where("id", "=", p.id)
     .returningAll(),
 );
@@ -167,18 +179,10 @@ export function createSqlDevices(ctx: SqlContext): Omit<DeviceStore, "importBatc
       requireText(id, "device id");
       const row = await ctx.transaction(async (trx) => {
         await ctx.lock(trx, id);
-        const existing = await readDevice(trx, id);
         const now = ctx.now();
-        if (existing === undefined) {
-          if (!options.autoRegister) return undefined;
-          return contactNew.first(trx, { id, now });
-        }
-        return contactKnown.first(trx, {
-          id,
-          state: stateAfterContact(existing.state as DeviceState),
-          first: existing.first_contact_at ?? now,
-          now,
-        });
+        const known = await contactKnown.first(trx, { id, now });
+        if (known !== undefined || !options.autoRegister) return known;
+        return contactNew.first(trx, { id, now });
       });
       return row === undefined ? null : toDevice(row);
     },

@@ -17,6 +17,7 @@ import {
 import type { SessionStore } from "../store.js";
 import { SessionStatus, type CloseSessionResult, type Session } from "../types-session.js";
 import type { SessionsTable } from "./schema.js";
+import { SqlDialect } from "./migrations.js";
 import { prepared, preparedBy } from "./prepared.js";
 import { onForeignKeyViolation, onUniqueViolation, pageByPair, type Db, type SqlContext } from "./sql-context.js";
 import { requeueInTx } from "./sql-store-commands.js";
@@ -230,14 +231,18 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
     close: async (id, reason) => {
       checkCloseReason(reason);
       return ctx.transaction(async (trx) => {
+        // PostgreSQL takes the device's lock first, which needs the session's device; SQLite's writers are
+        // serialized already, so there the session is read only to say why it could not be closed.
+        if (ctx.dialect === SqlDialect.Postgres) {
+          const locked = await readSession(trx, id);
+          if (locked === undefined) throw sessionNotFound(id);
+          await ctx.lock(trx, locked.device_id);
+        }
+        const closed = await closeInTx(trx, id, reason, ctx.now());
+        if (closed !== undefined) return closed;
         const row = await readSession(trx, id);
         if (row === undefined) throw sessionNotFound(id);
-        await ctx.lock(trx, row.device_id);
-        const closed = await closeInTx(trx, id, reason, ctx.now());
-        if (closed === undefined) {
-          throw new ServerError(ServerErrorCode.SESSION_NOT_OPEN, `session ${id} is already ${row.status}`);
-        }
-        return closed;
+        throw new ServerError(ServerErrorCode.SESSION_NOT_OPEN, `session ${id} is already ${row.status}`);
       });
     },
     expireIdle: async (options = {}) => {

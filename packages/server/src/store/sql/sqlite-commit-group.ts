@@ -17,7 +17,14 @@ import { ServerError, ServerErrorCode } from "../../errors.js";
 import { transactionMisuse } from "../transaction-support.js";
 import type { CommitGroupStats } from "./sqlite-commit-stats.js";
 
-export const MemberKind = { Read: "read", Write: "write" } as const;
+/**
+ * Read: runs between groups, on committed data. Write: may write anything; its first write opens its savepoint.
+ * OneWrite: makes at most one write statement (e.g. an enqueue's INSERT), so it needs no savepoint — a failed
+ * statement undoes itself. Should it throw after that statement changed rows (a bug, not a refusal: refusals
+ * check before they write), it cannot be undone alone and the whole group fails instead; a second write
+ * statement throws.
+ */
+export const MemberKind = { Read: "read", Write: "write", OneWrite: "one-write" } as const;
 export type MemberKind = (typeof MemberKind)[keyof typeof MemberKind];
 
 export interface CommitGroupOptions {
@@ -35,7 +42,10 @@ interface Job {
 }
 
 interface Member {
+  readonly kind: MemberKind;
   savepoint: boolean;
+  /** OneWrite: its write statement has run. */
+  wrote: boolean;
 }
 
 interface Waiting {
@@ -116,6 +126,11 @@ export class CommitGroup {
     const member = this.#member;
     if (member === null || member.savepoint) return;
     if (!this.#inTransaction) throw new Error("a store call classified as a read tried to write");
+    if (member.kind === MemberKind.OneWrite) {
+      if (member.wrote) throw new Error("a store call classified as one write made a second write statement");
+      member.wrote = true;
+      return;
+    }
     this.#control.savepoint();
     member.savepoint = true;
   }
@@ -139,7 +154,7 @@ export class CommitGroup {
           this.#deferred.push(job);
           continue;
         }
-        if (job.kind === MemberKind.Write && !this.#inTransaction) {
+        if (job.kind !== MemberKind.Read && !this.#inTransaction) {
           const failure = await this.#begin();
           if (failure !== null) {
             job.reject(failure);
@@ -186,7 +201,8 @@ export class CommitGroup {
   }
 
   async #runMember(job: Job): Promise<void> {
-    const member: Member = { savepoint: false };
+    const member: Member = { kind: job.kind, savepoint: false, wrote: false };
+    const writes = this.writes;
     this.#member = member;
     this.stats.members++;
     try {
@@ -195,6 +211,8 @@ export class CommitGroup {
       if (this.#inTransaction) this.#waiting.push({ job, value });
       else job.resolve(value);
     } catch (error) {
+      // A OneWrite member whose statement changed rows: only the group's rollback undoes it.
+      if (member.kind === MemberKind.OneWrite && this.writes !== writes) this.#failGroup(error);
       if (member.savepoint) {
         try {
           this.#control.rollbackTo();

@@ -19,6 +19,13 @@ import { MemberKind, type CommitGroup } from "./sqlite-commit-group.js";
 
 /** Methods that only read (they run without the write lock when no group is open). */
 const READ_METHOD = /^(get|find|list)/;
+/** Methods that make at most one write statement: no savepoint (MemberKind.OneWrite). */
+const ONE_WRITE_METHODS: ReadonlySet<string> = new Set(["enqueue"]);
+
+function memberKind(method: string): MemberKind {
+  if (READ_METHOD.test(method)) return MemberKind.Read;
+  return ONE_WRITE_METHODS.has(method) ? MemberKind.OneWrite : MemberKind.Write;
+}
 
 interface TxState extends TransactionState {
   /** The error of a `tx` call that failed after it wrote: the transaction cannot commit any more. */
@@ -42,7 +49,7 @@ export function createSqliteGroupStore(
   let closing: Promise<void> | undefined;
   const around = async (call: () => Promise<unknown>, method: string, args: readonly unknown[]) => {
     ctx.db(); // STORE_CLOSED after close, before anything waits for the lock
-    return group.run(READ_METHOD.test(method) ? MemberKind.Read : MemberKind.Write, () => sqlGuard(call, method, args));
+    return group.run(memberKind(method), () => sqlGuard(call, method, args));
   };
   const outside = wrapParts(parts, around);
   return {

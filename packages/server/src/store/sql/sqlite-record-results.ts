@@ -1,0 +1,78 @@
+// The SQLite store's `commands.recordResults` after its checks: every result of a Package#3 in one UPDATE (one
+// statement per command before). Each column is a CASE over the command ids; a column a result does not change
+// gets the value just read in the same member (the commit group's write lock keeps it so). The condition (each
+// command still in the state it was read in, in this session) and the row count guard it like `transition`.
+import { sql, type Selectable } from "kysely";
+import { illegalCommand } from "../rules.js";
+import type { CommandState } from "../types.js";
+import type { CommandsTable } from "./schema.js";
+import { preparedBy } from "./prepared.js";
+import type { Db } from "./sql-context.js";
+
+type CommandRow = Selectable<CommandsTable>;
+
+/** One command's new values (every column given, changed or not) and the state it must still be in. */
+export interface ResultWrite {
+  readonly id: string;
+  readonly from: CommandState;
+  /** The new state: the outcome, or the state kept (a cancelled command stays cancelled). */
+  readonly state: CommandState;
+  /** The outcome, for the refusal's message. */
+  readonly to: CommandState;
+  readonly completedAt: number | null;
+  readonly statusCode: number;
+  readonly result: string;
+  readonly asyncSourceUri: string | null;
+  readonly asyncServerUri: string | null;
+}
+
+const COLUMNS = {
+  state: "state",
+  completed_at: "completedAt",
+  status_code: "statusCode",
+  result: "result",
+  async_source_uri: "asyncSourceUri",
+  async_server_uri: "asyncServerUri",
+} as const;
+
+const writeResults = preparedBy(
+  (n: number) => String(n),
+  (n: number) => (db: Db, p: Record<string, unknown>) => {
+    const ids = Array.from({ length: n }, (_, i) => p[`id${i}`] as string);
+    const byId = (field: string) =>
+      sql<never>`case "id" ${sql.join(
+        ids.map((id, i) => sql`when ${id} then ${p[`${field}${i}`]}`),
+        sql` `,
+      )} end`;
+    const set = Object.fromEntries(Object.entries(COLUMNS).map(([column, field]) => [column, byId(field)]));
+    return db
+      .updateTable("commands")
+      .set({ ...set, updated_at: p.now as number })
+      .where("id", "in", ids)
+      .where("session_id", "=", p.sessionId as string)
+      .where("state", "=", byId("from"))
+      .returningAll();
+  },
+);
+
+/** Applies the writes; the rows come back in the order of `writes`. */
+export async function writeResultsSqlite(
+  trx: Db,
+  sessionId: string,
+  now: number,
+  writes: readonly ResultWrite[],
+): Promise<CommandRow[]> {
+  const params: Record<string, unknown> = { sessionId, now };
+  writes.forEach((w, i) => {
+    params[`id${i}`] = w.id;
+    params[`from${i}`] = w.from;
+    for (const field of Object.values(COLUMNS)) params[`${field}${i}`] = w[field];
+  });
+  const rows = await writeResults(writes.length).all(trx, params);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return writes.map((w) => {
+    const row = byId.get(w.id);
+    if (row === undefined) throw illegalCommand(w.id, w.from, w.to);
+    return row;
+  });
+}

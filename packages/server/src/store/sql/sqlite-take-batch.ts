@@ -1,0 +1,153 @@
+// The SQLite store's `commands.takeBatch` in two statements, whatever the batch size: one SELECT reads the
+// session (to check it is the device's live session) together with the next queued commands, one UPDATE moves
+// all of them to `sent` (before: a statement for the session, one for expiry, one for the queue and one per
+// command). SQLite runs every writer under the commit group's write lock (BEGIN IMMEDIATE), so nothing changes
+// between the two; the UPDATE's own condition (still queued) and the row count check it anyway.
+//
+// Expiry follows the memory store: a queued command past its expiry that would have been taken is expired
+// instead (with every other overdue command of the device, in one statement), never sent. Overdue commands
+// behind a full batch wait for the sweeper or the next batch; they are never sent either.
+import { sql, type Compilable } from "kysely";
+import { ServerError, ServerErrorCode } from "../../errors.js";
+import { sessionLive } from "../queue-rules.js";
+import { illegalCommand, sessionNotFound } from "../rules.js";
+import { CommandState } from "../types.js";
+import { SessionStatus } from "../types-session.js";
+import type { CommandsTable } from "./schema.js";
+import type { Selectable } from "kysely";
+import { prepared, preparedBy } from "./prepared.js";
+import type { Db } from "./sql-context.js";
+
+type CommandRow = Selectable<CommandsTable>;
+
+export interface TakeInput {
+  readonly deviceId: string;
+  readonly sessionId: string;
+  readonly max: number;
+  readonly packageNo: number;
+  readonly firstPosition: number;
+  readonly now: number;
+}
+
+interface SessionColumns {
+  readonly s_id: string;
+  readonly s_device_id: string;
+  readonly s_status: string;
+  readonly s_idle_expires_at: number;
+}
+/** The session, and the device's next queued commands beside it (all null when there are none). */
+type SessionAndCommand = SessionColumns & { [K in keyof CommandRow]: CommandRow[K] | null };
+
+const sessionWithQueue = prepared(
+  (db, p: { sessionId: string; deviceId: string; max: number }): Compilable<SessionAndCommand> => {
+    const query = sql<SessionAndCommand>`select s.id as s_id, s.device_id as s_device_id, s.status as s_status,
+      s.idle_expires_at as s_idle_expires_at, c.* from sessions s left join (select * from commands
+      where device_id = ${p.deviceId} and state = ${CommandState.Queued} order by seq limit ${p.max}) c on 1
+      where s.id = ${p.sessionId}`;
+    return { compile: () => query.compile(db) };
+  },
+);
+
+/** SESSION_NOT_FOUND / SESSION_NOT_OPEN unless the session is the device's live session. */
+export function requireLiveSession(
+  session:
+    | { readonly id: string; readonly device_id: string; readonly status: string; readonly idle_expires_at: number }
+    | undefined,
+  sessionId: string,
+  deviceId: string,
+  now: number,
+): asserts session {
+  if (session === undefined) throw sessionNotFound(sessionId);
+  const live = sessionLive({ status: session.status as SessionStatus, idleExpiresAt: session.idle_expires_at }, now);
+  if (session.device_id !== deviceId || !live) {
+    throw new ServerError(ServerErrorCode.SESSION_NOT_OPEN, `session ${session.id} is not the device's live session`);
+  }
+}
+
+const nextQueued = prepared((db, p: { deviceId: string; max: number }) =>
+  db
+    .selectFrom("commands")
+    .selectAll()
+    .where("device_id", "=", p.deviceId)
+    .where("state", "=", CommandState.Queued)
+    .orderBy("seq")
+    .limit(p.max),
+);
+
+const expireQueuedOfDevice = prepared((db, p: { deviceId: string; now: number }) =>
+  db
+    .updateTable("commands")
+    .set({ state: CommandState.Expired, updated_at: p.now, completed_at: p.now })
+    .where("device_id", "=", p.deviceId)
+    .where("state", "=", CommandState.Queued)
+    .where("expires_at", "<=", p.now),
+);
+
+/** `n` commands to `sent`: parameters id0…, pos0… (their positions), sessionId, packageNo, now. */
+const markSent = preparedBy(
+  (n: number) => String(n),
+  (n: number) => (db: Db, p: Record<string, unknown>) => {
+    const ids = Array.from({ length: n }, (_, i) => p[`id${i}`] as string);
+    const position = sql<number>`case "id" ${sql.join(
+      ids.map((id, i) => sql`when ${id} then ${p[`pos${i}`]}`),
+      sql` `,
+    )} end`;
+    return db
+      .updateTable("commands")
+      .set((eb) => ({
+        state: CommandState.Sent,
+        session_id: p.sessionId as string,
+        package_no: p.packageNo as number,
+        position,
+        sent_at: p.now as number,
+        attempts: eb("attempts", "+", 1),
+        updated_at: p.now as number,
+      }))
+      .where("id", "in", ids)
+      .where("state", "=", CommandState.Queued)
+      .returningAll();
+  },
+);
+
+function overdue(row: CommandRow, now: number): boolean {
+  return row.expires_at !== null && row.expires_at <= now;
+}
+
+/** Checks the session, then takes up to `max` queued commands of the device into it; rows in queue order. */
+export async function takeQueuedSqlite(trx: Db, input: TakeInput): Promise<CommandRow[]> {
+  const { deviceId, sessionId, max, now } = input;
+  const joined = await sessionWithQueue.all(trx, { sessionId, deviceId, max });
+  const first = joined[0];
+  requireLiveSession(
+    first === undefined
+      ? undefined
+      : {
+          id: first.s_id,
+          device_id: first.s_device_id,
+          status: first.s_status,
+          idle_expires_at: first.s_idle_expires_at,
+        },
+    sessionId,
+    deviceId,
+    now,
+  );
+  let rows: CommandRow[] = joined
+    .filter((r): r is SessionAndCommand & CommandRow => r.id !== null)
+    .sort((a, b) => a.seq - b.seq);
+  if (rows.some((r) => overdue(r, now))) {
+    await expireQueuedOfDevice.run(trx, { deviceId, now });
+    rows = await nextQueued.all(trx, { deviceId, max });
+  }
+  if (rows.length === 0) return [];
+  const params: Record<string, unknown> = { sessionId, packageNo: input.packageNo, now };
+  rows.forEach((r, i) => {
+    params[`id${i}`] = r.id;
+    params[`pos${i}`] = input.firstPosition + i;
+  });
+  const updated = await markSent(rows.length).all(trx, params);
+  if (updated.length !== rows.length) {
+    const moved = rows.find((r) => !updated.some((u) => u.id === r.id)) ?? rows[0];
+    throw illegalCommand(moved?.id ?? "", CommandState.Queued, CommandState.Sent);
+  }
+  return updated.sort((a, b) => (a.position ?? 0) - (b.position ?? 0));
+}
