@@ -67,9 +67,7 @@ export async function runPrimary(config: ServerConfig, workers: number, deps: Se
       worker.once("exit", (code, signal) => {
         live.delete(worker);
         if (!started) {
-          reject(
-            new Error(`a server worker exited before it listened (code ${String(code)}, signal ${signal})`),
-          );
+          reject(new Error(`a server worker exited before it listened (code ${String(code)}, signal ${signal})`));
           return;
         }
         if (stopping) return;

@@ -178,7 +178,7 @@ export const SERVER_CONFIG_KEYS: { readonly [P in ConfigPath]: ConfigKey<ValueAt
     defaultText: "derived: `<host name>-<process id>-<random>`",
     description:
       "This server node's name among the nodes sharing one store: the holder of the leases under which the " +
-      "sweep and retention run once per fleet (docs/operations.md \"Several nodes\"). Unique per running process.",
+      'sweep and retention run once per fleet (docs/operations.md "Several nodes"). Unique per running process.',
   },
   "store.kind": {
     type: oneOf(Object.values(StoreChoice)),

@@ -73,7 +73,10 @@ export function createPeriodicJob<R>(
     }
     if (held !== holding) {
       const what = { lease: lease.name, node: lease.holder };
-      lease.logger?.info(what, held ? `this node runs the ${lease.name} job` : `another node runs the ${lease.name} job`);
+      lease.logger?.info(
+        what,
+        held ? `this node runs the ${lease.name} job` : `another node runs the ${lease.name} job`,
+      );
     }
     holding = held;
     return held;
