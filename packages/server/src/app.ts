@@ -53,6 +53,7 @@ import { createServerMetrics, type ServerMetrics } from "./metrics/server-metric
 import { storeGauges } from "./metrics/store-gauges.js";
 import { withStoreMetrics } from "./metrics/store-metrics.js";
 import { StoreKind, type Store } from "./store/store.js";
+import { createServerWebhooks } from "./webhooks/server-webhooks.js";
 import type { Clock } from "./store/types.js";
 import { createUiService, UI_SESSION_ROUTE, type UiService } from "./ui/service.js";
 import { uiPlugin } from "./ui/plugin.js";
@@ -237,6 +238,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       : createBootstrapAdmin({
           store,
           pskKeys: bootstrap.pskKeys,
+          remote: bootstrap.remote,
           serverId: config.serverId,
           notifier:
             config.components.notifier && senders.length > 0
@@ -254,6 +256,10 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
   const lease = { leases: store.leases, holder: nodeId, logger: app.log };
   const sweeper = createSweeper({ store, timers, logger: app.log, lease }, { intervalMs: config.sweepIntervalMs });
   const retention = createRetention({ store, clock, timers, logger: app.log, lease }, retentionOptions(config));
+  const webhooks = createServerWebhooks(
+    { store, recorder, clock, timers, logger: app.log, metrics, holder: nodeId, storeKind: deps.store.kind },
+    config,
+  );
 
   // Services whose URLs embed the public base URL are built when the plugins load (at `ready`/`listen`), by
   // which time `start()` has fixed the port.
@@ -338,6 +344,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
           heartbeatMs: config.events.heartbeatMs,
           pollMs: config.events.pollMs,
         },
+        webhooks: webhooks.dispatcher,
         openapiServers: [{ url: base }],
       });
     }
@@ -367,6 +374,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       started = true;
       sweeper.start();
       if (config.retention.enabled) retention.start();
+      webhooks.start();
       const urls = urlsOf(publicBaseUrl(), config);
       return { urls: bootstrap === null ? urls : { ...urls, bootstrap: bootstrap.url(publicBaseUrl()) } };
     },
@@ -374,6 +382,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       await sweeper.stop();
       await retention.stop();
       await wakeOnQueue?.close();
+      await webhooks.stop();
       await app.close();
       await recorder.flush();
       await Promise.allSettled(ownedSenders.map((s) => s.close()));

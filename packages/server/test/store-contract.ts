@@ -18,6 +18,7 @@ import { retentionContract } from "./store-contract-retention.js";
 import { selectionContract } from "./store-contract-selection.js";
 import { sessionContract } from "./store-contract-sessions.js";
 import { transactionContract } from "./store-contract-transactions.js";
+import { webhookContract } from "./store-contract-webhooks.js";
 import { withStore, type ContractTest, type MakeHarness } from "./store-contract-support.js";
 
 export type { MakeHarness, StoreHarness } from "./store-contract-support.js";
@@ -67,6 +68,9 @@ export function runStoreContract(name: string, makeHarness: MakeHarness, options
     });
     describe("event log", () => {
       eventContract(it);
+    });
+    describe("webhooks", () => {
+      webhookContract(it);
     });
     describe("persistence and lifecycle", () => {
       persistenceContract(it);

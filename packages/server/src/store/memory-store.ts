@@ -12,6 +12,7 @@ import { createMemoryContent } from "./memory-content.js";
 import { createMemoryGroups, dropMemberships, memorySelection } from "./memory-groups.js";
 import { memoryImportBatch } from "./memory-import.js";
 import { createMemoryEventLog } from "./memory-events.js";
+import { createMemoryWebhooks } from "./memory-webhooks.js";
 import { createMemoryCommands, createMemorySessions } from "./memory-queue.js";
 import { MemoryStoreData, memoryPage, out, requireDevice, type MemoryContext } from "./memory-context.js";
 import { idSource, requireText } from "./rules.js";
@@ -73,6 +74,7 @@ export function createMemoryStore(deps: StoreDeps, options: MemoryStoreOptions =
     events: createMemoryEventLog(data, () => {
       ctx.check();
     }),
+    webhooks: createMemoryWebhooks(data, ctx),
     transaction: async (fn) => {
       scope.checkOutside();
       // No await between seeing the gate open and closing it, or two transactions could both pass.

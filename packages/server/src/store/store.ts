@@ -59,6 +59,7 @@ import type {
 } from "./types-content.js";
 import type { RetentionStore } from "./types-retention.js";
 import type { LeaseStore } from "./types-lease.js";
+import type { WebhookStore } from "./types-webhooks.js";
 
 /** One batch of a background sweep. */
 export interface SweepOptions {
@@ -106,6 +107,8 @@ export interface Store extends StoreParts {
    * inside `transaction`, so it is not one of the `StoreParts`.
    */
   readonly events: EventLog;
+  /** Webhook subscriptions, their cursors and dead letters (types-webhooks.ts); not inside `transaction`. */
+  readonly webhooks: WebhookStore;
   /**
    * Runs several operations as one atomic, durable unit (one commit, one fsync): e.g. applying a Package#3,
    * taking the next batch and saving the session state. `fn` must use only the `tx` it is given — calling

@@ -25,6 +25,7 @@ export function withPskKeySync(store: Store, cache: Pick<PskKeyCache, "deviceCha
     retention: store.retention,
     leases: store.leases,
     events: store.events,
+    webhooks: store.webhooks,
     async transaction<T>(fn: (tx: StoreParts) => Promise<T>): Promise<T> {
       const pending: Change[] = [];
       const result = await store.transaction((tx) =>

@@ -6,9 +6,11 @@ import { Migrator, sql, type CreateTableBuilder, type Kysely, type Migration } f
 import { ServerError, ServerErrorCode } from "../../errors.js";
 import { delivery } from "./migration-0003-delivery.js";
 import { bootstrapMigration } from "./migration-bootstrap.js";
+import { bootstrapTargetsMigration } from "./migration-0015-bootstrap-targets.js";
 import { groupsMigration } from "./migration-0008-groups.js";
 import { eventsMigration } from "./migration-0007-events.js";
 import { leasesMigration } from "./migration-0009-leases.js";
+import { webhooksMigration } from "./migration-0014-webhooks.js";
 import { NOTIFICATION_COUNTER } from "./schema.js";
 
 export const SqlDialect = { Sqlite: "sqlite", Postgres: "postgres" } as const;
@@ -321,6 +323,8 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     "0007_events": eventsMigration(dialect === SqlDialect.Postgres),
     "0008_groups": groupsMigration(dialect),
     "0009_leases": leasesMigration(dialect === SqlDialect.Postgres),
+    "0014_webhooks": webhooksMigration(dialect === SqlDialect.Postgres),
+    "0015_bootstrap_targets": bootstrapTargetsMigration(dialect === SqlDialect.Postgres),
   };
 }
 

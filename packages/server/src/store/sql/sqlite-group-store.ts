@@ -11,6 +11,7 @@ import { checkActive, serialize, wrapMethods, wrapParts, type TransactionState }
 import type { SqlContext } from "./sql-context.js";
 import { mapDbError, sqlGuard } from "./sql-errors.js";
 import { createSqlEventLog } from "./sql-events.js";
+import { createSqlWebhooks } from "./sql-webhooks.js";
 import { createSqlRetention } from "./sql-retention.js";
 import { createSqlLeases } from "./sql-leases.js";
 import { createParts } from "./sql-store.js";
@@ -52,6 +53,8 @@ export function createSqliteGroupStore(
     leases: wrapMethods(createSqlLeases(member), around),
     // The event log is written outside any store.transaction, but on SQLite every write joins the commit group.
     events: wrapMethods(createSqlEventLog(member), around),
+    // Webhooks are written outside any store.transaction too; reads (get, list) skip the write lock.
+    webhooks: wrapMethods(createSqlWebhooks(member), around),
     transaction: async (fn) => {
       try {
         ctx.db();
