@@ -1,7 +1,7 @@
-// npm run bench:fleet -- --devices N [--store sqlite|postgres] [--timeout s]
+// npm run bench:fleet -- --devices N [--store sqlite|postgres] [--workers W] [--timeout s]
 //
 // A whole fleet against a real server: starts `omadm server` (a child process, temp SQLite file or a fresh
-// PostgreSQL database), runs N simulated devices in this process (`createFleet`, one UDP port each), registers
+// PostgreSQL database; `--workers W` runs W server processes on it, `omadm server --workers`), runs N simulated devices in this process (`createFleet`, one UDP port each), registers
 // them in bulk (`POST /devices/import`), queues one GET each (`POST /commands/bulk`), and wakes them all through
 // the API, paced by a window of in-flight wakes sized from the completion rate it measures (fleet-pacer.ts).
 // Then it checks the store: every command done, none sent twice. Bounded by --timeout. Its last line:
@@ -32,6 +32,7 @@ const { values } = parseArgs({
   options: {
     devices: { type: "string", default: "1000" },
     store: { type: "string", default: "sqlite" },
+    workers: { type: "string", default: "1" },
     timeout: { type: "string", default: "900" },
     "postgres-url": {
       type: "string",
@@ -43,6 +44,9 @@ const N = Number(values.devices);
 const deadline = performance.now() + Number(values.timeout) * 1000;
 if (!Number.isInteger(N) || N < 1) throw new Error("--devices must be a positive integer");
 if (values.store !== "sqlite" && values.store !== "postgres") throw new Error("--store sqlite|postgres");
+const W = Number(values.workers);
+if (!Number.isInteger(W) || W < 1 || W > 16) throw new Error("--workers must be a whole number from 1 to 16");
+if (W > 1 && values.store !== "postgres") throw new Error("--workers above 1 needs --store postgres");
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
@@ -82,8 +86,8 @@ async function startServer(args: readonly string[]): Promise<Server> {
   const base = await new Promise<string>((resolve, reject) => {
     let seen = "";
     const timer = setTimeout(() => {
-      reject(new Error("the server did not start within 60 s"));
-    }, 60_000);
+      reject(new Error("the server did not start within 180 s"));
+    }, 180_000);
     child.stdout.on("data", (c: Buffer) => {
       seen += c.toString();
       const m = /^\s+base\s+(http:\/\/\S+)/m.exec(seen);
@@ -121,6 +125,15 @@ function peakRssMb(pid: number | undefined): number {
     return m?.[1] === undefined ? 0 : Math.round(Number(m[1]) / 1024);
   } catch {
     return 0;
+  }
+}
+
+/** The child processes of `pid` (Linux /proc; none elsewhere): the workers of `omadm server --workers`. */
+function childPids(pid: number | undefined): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
   }
 }
 
@@ -162,6 +175,7 @@ async function main(): Promise<void> {
     const url = new URL(pgAdmin);
     url.pathname = `/${database}`;
     args = ["--host", "127.0.0.1", "--port", "0", "--store", "postgres", "--postgres-url", url.toString()];
+    args.push("--workers", String(W));
   }
   const server = await startServer(args);
   const fleet = createFleet({
@@ -241,7 +255,12 @@ async function main(): Promise<void> {
     );
     await checkStore(server.base, new Set(ids));
     console.log("store: every command done, none sent twice");
-    const serverRss = peakRssMb(server.child.pid);
+    // With workers: the primary's and every worker's peak, added up.
+    const serverRss = [server.child.pid, ...childPids(server.child.pid)].reduce<number>(
+      (n, pid) => n + peakRssMb(pid),
+      0,
+    );
+    console.log(`server: ${values.store}, ${W} worker process${W > 1 ? "es" : ""}`);
     console.log(`load average: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
     console.log(
       `fleet: ${N} devices, ${seconds.toFixed(1)} s, ${(N / seconds).toFixed(1)} sessions/s, p99 ${s.p99Ms} ms, ` +
