@@ -249,7 +249,14 @@ export function createMemoryContent(ctx: MemoryContext): MemoryContent {
       ctx.check();
       const t = checkApiToken(input);
       for (const row of data.apiTokens.values()) if (row.hash === t.tokenHash) throw duplicateTokenHash();
-      const rec: ApiToken = { id: ctx.newId(), name: t.name, createdAt: ctx.now(), lastUsedAt: null, revokedAt: null };
+      const rec: ApiToken = {
+        id: ctx.newId(),
+        name: t.name,
+        scope: t.scope,
+        createdAt: ctx.now(),
+        lastUsedAt: null,
+        revokedAt: null,
+      };
       data.apiTokens.set(rec.id, { hash: t.tokenHash, rec });
       return out(rec);
     },

@@ -53,6 +53,8 @@ function withDevices(parts: StoreParts, devices: DeviceStore): StoreParts {
     apiTokens: parts.apiTokens,
     bootstrap: parts.bootstrap,
     groups: parts.groups,
+    capabilities: parts.capabilities,
+    audit: parts.audit,
   };
 }
 

@@ -8,6 +8,8 @@ import { delivery } from "./migration-0003-delivery.js";
 import { bootstrapMigration } from "./migration-bootstrap.js";
 import { groupsMigration } from "./migration-0008-groups.js";
 import { eventsMigration } from "./migration-0007-events.js";
+import { capabilitiesMigration } from "./migration-0010-capabilities.js";
+import { auditMigration } from "./migration-0011-audit.js";
 import { NOTIFICATION_COUNTER } from "./schema.js";
 
 export const SqlDialect = { Sqlite: "sqlite", Postgres: "postgres" } as const;
@@ -319,6 +321,8 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     "0005_bootstrap": bootstrapMigration(dialect === SqlDialect.Postgres),
     "0007_events": eventsMigration(dialect === SqlDialect.Postgres),
     "0008_groups": groupsMigration(dialect),
+    "0010_capabilities": capabilitiesMigration(dialect),
+    "0011_audit": auditMigration(dialect),
   };
 }
 
