@@ -386,6 +386,7 @@ function retentionOptions(config: ServerConfig): RetentionOptions {
       notifications: r.notificationsMaxAgeMs,
       uploads: r.uploadsMaxAgeMs,
       uiSessions: r.uiSessionsMaxAgeMs,
+      audit: r.auditMaxAgeMs,
     },
   };
 }

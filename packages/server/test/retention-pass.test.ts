@@ -18,6 +18,7 @@ const ages = (ms: number): RetentionAges => ({
   notifications: ms,
   uploads: ms,
   uiSessions: ms,
+  audit: ms,
 });
 
 test("a pass deletes what is older than its kind's maximum age; 0 keeps a kind for ever", async () => {
