@@ -29,6 +29,8 @@ export const ERROR_CODE_DOCS: Partial<Record<ServerErrorCode, string>> = {
   OMADM_SRV_REPOSITORY_NOT_ACCEPTABLE: "The item is not available in a media type the device accepts.",
   OMADM_SRV_REPOSITORY_UNAUTHORIZED: "The device did not authenticate to the Data Repository.",
   OMADM_SRV_REPOSITORY_INTERNAL: "An unexpected Data Repository error; see the server log.",
+  OMADM_SRV_REPOSITORY_QUOTA_EXCEEDED:
+    "The upload would take the device's repository space past a quota (`quota` names the configuration key); nothing was stored.",
   OMADM_SRV_UI_SESSION_NOT_FOUND: "No UI session with this id.",
   OMADM_SRV_UI_SESSION_ILLEGAL_TRANSITION: "The UI session is completed or expired.",
   OMADM_SRV_UI_TEMPLATE_INVALID: "The UI session template is malformed; `detail` names the field.",
@@ -53,6 +55,8 @@ export const ERROR_CODE_DOCS: Partial<Record<ServerErrorCode, string>> = {
     "The command's name, parameter count or a parameter is invalid; `detail` names the parameter and the rule.",
   OMADM_SRV_COMMAND_RESERVED: "END and CONT are issued by the server inside DM sessions and cannot be queued.",
   OMADM_SRV_API_UNAUTHORIZED: "No, a malformed, an unknown or a revoked API token (`Authorization: Bearer …`).",
+  OMADM_SRV_API_FORBIDDEN:
+    "The API token's scope does not allow this request (`requiredScope` names the scope it needs, `scope` the token's).",
   OMADM_SRV_API_VALIDATION_FAILED: "The request does not match the route's schema; `detail` says where.",
   OMADM_SRV_API_BAD_REQUEST: "The request body is not parseable (e.g. malformed JSON).",
   OMADM_SRV_API_ROUTE_NOT_FOUND: "No API route for this method and path.",
@@ -107,6 +111,7 @@ export const ERROR_CODE_DOCS: Partial<Record<ServerErrorCode, string>> = {
 /** Codes any authenticated API route may answer besides its own. */
 export const COMMON_ERROR_CODES: readonly ServerErrorCode[] = [
   ServerErrorCode.API_UNAUTHORIZED,
+  ServerErrorCode.API_FORBIDDEN,
   ServerErrorCode.API_VALIDATION_FAILED,
   ServerErrorCode.API_INTERNAL,
   ServerErrorCode.STORE_UNAVAILABLE,

@@ -157,6 +157,16 @@ export function createMemoryContent(ctx: MemoryContext): MemoryContent {
       const page = memoryPage(rows, query, (row) => [row.seq], ["number"]);
       return { items: page.items.map((row) => withoutBody(row.rec)), nextCursor: page.nextCursor };
     },
+    usage: async (deviceId) => {
+      ctx.check();
+      let bytes = 0;
+      const sizes = [
+        ...[...data.repository.values()].filter((r) => r.item.deviceId === deviceId).map((r) => r.item.size),
+        ...[...data.uploads.values()].filter((u) => u.rec.deviceId === deviceId).map((u) => u.rec.size),
+      ];
+      for (const size of sizes) bytes += size;
+      return { bytes, items: sizes.length };
+    },
   };
 
   const requireUi = (id: string): UiSession => {

@@ -56,6 +56,7 @@ import type {
   RepositoryItemInfo,
   RepositoryPutOptions,
   RepositoryQuery,
+  RepositoryUsage,
   UiSession,
   UiSessionQuery,
   Upload,
@@ -271,6 +272,8 @@ export interface RepositoryStore {
   getUpload(id: string): Promise<Upload | null>;
   /** Metadata only, ordered by arrival. */
   listUploads(query?: UploadQuery): Promise<Page<UploadInfo>>;
+  /** What one device's repository space holds: its items and its uploads, bytes and records together. */
+  usage(deviceId: string): Promise<RepositoryUsage>;
 }
 
 export interface UiSessionStore {

@@ -33,6 +33,12 @@ export interface RepositoryPutOptions {
   readonly ifMatch?: string | undefined;
 }
 
+/** A device's share of the repository (what its quotas count). */
+export interface RepositoryUsage {
+  readonly bytes: number;
+  readonly items: number;
+}
+
 export interface RepositoryQuery extends PageQuery {
   /** undefined: every scope; null: only shared items; a device id: only that device's items. */
   readonly deviceId?: string | null | undefined;

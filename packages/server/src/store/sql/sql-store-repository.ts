@@ -174,5 +174,20 @@ export function createSqlRepository(ctx: SqlContext): RepositoryStore {
       const page = toPage(rows, limit, (r) => [r.seq]);
       return { items: page.items.map(toUploadInfo), nextCursor: page.nextCursor };
     },
+    usage: async (deviceId) => {
+      const db = ctx.db();
+      const sum = (table: "repository_items" | "uploads") => sql<number>`coalesce(sum(${sql.ref(`${table}.size`)}), 0)`;
+      const items = await db
+        .selectFrom("repository_items")
+        .select([sum("repository_items").as("bytes"), db.fn.countAll<number>().as("n")])
+        .where("scope", "=", deviceId)
+        .executeTakeFirstOrThrow();
+      const uploads = await db
+        .selectFrom("uploads")
+        .select([sum("uploads").as("bytes"), db.fn.countAll<number>().as("n")])
+        .where("device_id", "=", deviceId)
+        .executeTakeFirstOrThrow();
+      return { bytes: Number(items.bytes) + Number(uploads.bytes), items: Number(items.n) + Number(uploads.n) };
+    },
   };
 }
