@@ -276,7 +276,12 @@ for (const kind of STORES) {
   test(`[${kind.name}] SUB/HPUT in an unsupported format → 415 with OMADM-Accept listing the supported types; nothing stored`, async () => {
     await withHarness({ extraUploadTypes: ["text/csv"] }, async ({ app, store }) => {
       for (const headers of [{ "content-type": "text/plain" }, {}, { "content-type": "garbage" }]) {
-        const res = await app.inject({ method: "PUT", url: await up(store, "/repo/devices/A/sub/x"), headers, payload: "a,b" });
+        const res = await app.inject({
+          method: "PUT",
+          url: await up(store, "/repo/devices/A/sub/x"),
+          headers,
+          payload: "a,b",
+        });
         assert.equal(res.statusCode, 415, JSON.stringify(headers));
         assert.equal(res.headers[HDR_ACCEPT.toLowerCase()], `${OMADM_ACCEPT}, text/csv`);
         const body = problem(res);
@@ -415,13 +420,23 @@ for (const kind of STORES) {
 
   test(`[${kind.name}] capability URLs: an anonymous write is refused; the token writes only its own item and links the upload`, async () => {
     await withHarness({}, async ({ app, store }) => {
-      await store.repository.put({ path: "cfg/settings.json", deviceId: "A", mediaType: MT_MO_JSON, body: bytes("[]") });
+      await store.repository.put({
+        path: "cfg/settings.json",
+        deviceId: "A",
+        mediaType: MT_MO_JSON,
+        body: bytes("[]"),
+      });
       const json = { "content-type": MT_MO_JSON, [HDR_DEVID]: "A" };
       const item = "/repo/devices/A/cfg/settings.json";
       const anonymous = await app.inject({ method: "PUT", url: item, headers: json, payload: MO_BODY });
       assert.equal(anonymous.statusCode, 403);
       assert.equal(problem(anonymous).code, ServerErrorCode.REPOSITORY_FORBIDDEN);
-      const forged = await app.inject({ method: "PUT", url: `${item}?cap=${"x".repeat(32)}`, headers: json, payload: "[]" });
+      const forged = await app.inject({
+        method: "PUT",
+        url: `${item}?cap=${"x".repeat(32)}`,
+        headers: json,
+        payload: "[]",
+      });
       assert.equal(forged.statusCode, 403, "a made-up token");
       assert.equal(new TextDecoder().decode((await store.repository.get("cfg/settings.json", "A"))?.body), "[]");
 

@@ -88,7 +88,13 @@ export function accessContract(it: ContractTest): void {
     await f.store.repository.put({ path: "a", deviceId: "d1", mediaType: "a/b", body: bytes("12345") });
     await f.store.repository.put({ path: "s", deviceId: null, mediaType: "a/b", body: bytes("shared!") });
     await f.store.repository.put({ path: "a", deviceId: "d2", mediaType: "a/b", body: bytes("other") });
-    await f.store.repository.recordUpload({ deviceId: "d1", path: "u", method: "POST", mediaType: "a/b", body: bytes("xyz") });
+    await f.store.repository.recordUpload({
+      deviceId: "d1",
+      path: "u",
+      method: "POST",
+      mediaType: "a/b",
+      body: bytes("xyz"),
+    });
     assert.deepEqual(await f.store.repository.usage("d1"), { bytes: 8, items: 2 });
     assert.deepEqual(await f.store.repository.usage("d2"), { bytes: 5, items: 1 });
   });

@@ -33,7 +33,12 @@ import type { Clock } from "../store/types.js";
 import type { CapabilityService } from "../capabilities/capability-service.js";
 import { capabilityOfUrl } from "../capabilities/capability-urls.js";
 import { CapabilityKind } from "../store/types-content.js";
-import { createDmSessionService, type Package2Reply, type ReportOf, type SessionLocator } from "./dm-session-service.js";
+import {
+  createDmSessionService,
+  type Package2Reply,
+  type ReportOf,
+  type SessionLocator,
+} from "./dm-session-service.js";
 import { checkDmHeaders, type CheckedDmRequest } from "./request-checks.js";
 import { isWellFormedToken, readSessionCookie, sessionCookieHeader } from "./session-cookie.js";
 

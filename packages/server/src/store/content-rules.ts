@@ -7,7 +7,14 @@ import type { JsonValue } from "./types.js";
 import type { NewAlert, NewNotificationRecord } from "./types-session.js";
 import { NotificationOutcome } from "./types-session.js";
 import { ApiScope, CapabilityKind } from "./types-content.js";
-import type { NewApiToken, NewAuditRecord, NewCapability, NewRepositoryItem, NewUiSession, NewUpload } from "./types-content.js";
+import type {
+  NewApiToken,
+  NewAuditRecord,
+  NewCapability,
+  NewRepositoryItem,
+  NewUiSession,
+  NewUpload,
+} from "./types-content.js";
 
 function optionalText(value: string | null | undefined, what: string): string | null {
   return value == null ? null : requireText(value, what);
