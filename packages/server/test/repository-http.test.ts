@@ -12,7 +12,7 @@ import { storeCases, type StoreCase } from "./store-cases.js";
 import { repositoryPlugin, type RepositoryPluginOptions } from "../src/repository/plugin.js";
 import type { DeviceAuthOutcome, RequestAuthenticator } from "../src/auth/auth-hook.js";
 import { edgeApp } from "./edge-support.js";
-import { hashCapabilityToken, newCapabilityToken } from "../src/capabilities/capability-urls.js";
+import { capabilityUrl as up } from "./capability-support.js";
 
 const BASE = "http://repo.test";
 const DEVINFO = [
@@ -57,20 +57,6 @@ function problem(res: LightMyRequestResponse): Record<string, unknown> {
 }
 
 const bytes = (text: string) => new TextEncoder().encode(text);
-
-let capabilitySeq = 0;
-/**
- * `url` as the server would have sent it in an HPUT/HPOST/SUB command: with the capability token of a command
- * (docs/repository.md "Capability URLs"), issued here in the store as the DM session service does.
- */
-async function up(store: Store, url: string, kind: "upload" | "read" = "upload"): Promise<string> {
-  const token = newCapabilityToken();
-  const deviceId = decodeURIComponent(url.split("/")[3] ?? "");
-  const target = url.split("?")[0] ?? url;
-  const commandId = `cmd-${++capabilitySeq}`;
-  await store.capabilities.issue({ tokenHash: hashCapabilityToken(token), deviceId, commandId, kind, target });
-  return `${url}?cap=${token}`;
-}
 
 /** A hand-written authenticator: `Authorization: Device <id>` authenticates as <id>; no header → 401. */
 function fakeAuthenticator(): RequestAuthenticator & { readonly calls: string[] } {

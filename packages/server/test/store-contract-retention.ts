@@ -57,7 +57,15 @@ export function retentionContract(it: ContractTest): void {
     f.clock.advance(1);
     await oneOfEach(f, "new");
     const before = await counts(f);
-    assert.deepEqual(before, { sessions: 4, commands: 6, alerts: 2, notifications: 2, uploads: 2, uiSessions: 4, audit: 2 });
+    assert.deepEqual(before, {
+      sessions: 4,
+      commands: 6,
+      alerts: 2,
+      notifications: 2,
+      uploads: 2,
+      uiSessions: 4,
+      audit: 2,
+    });
     for (const kind of Object.values(RetainedKind)) {
       assert.equal(await f.store.retention.prune(kind, cutoff, 1), 1, `${kind}: one old record, in a batch of 1`);
       assert.equal(await f.store.retention.prune(kind, cutoff, 1000), 0, `${kind}: nothing more is due`);
