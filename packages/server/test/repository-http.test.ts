@@ -444,6 +444,33 @@ for (const kind of STORES) {
     });
   });
 
+  test(`[${kind.name}] quotas: an upload past the device's bytes or items quota → 507 naming it; nothing stored`, async () => {
+    await withHarness({ limits: { deviceQuotaBytes: 100, deviceQuotaItems: 3 } }, async ({ app, store }) => {
+      const json = { "content-type": MT_MO_JSON, [HDR_DEVID]: "A" };
+      const post = async (payload: string, device = "A") =>
+        app.inject({
+          method: "POST",
+          url: await up(store, `/repo/devices/${device}/log`),
+          headers: { ...json, [HDR_DEVID]: device },
+          payload,
+        });
+      assert.equal((await post("[]")).statusCode, 201);
+      const big = await post(`[${" ".repeat(120)}]`);
+      const overBytes = problem(big);
+      assert.equal(big.statusCode, 507);
+      assert.equal(overBytes.code, ServerErrorCode.REPOSITORY_QUOTA_EXCEEDED);
+      assert.equal(overBytes.quota, "repository.deviceQuotaBytes");
+      assert.equal(overBytes.limit, 100);
+      assert.equal((await post("[]")).statusCode, 201);
+      assert.equal((await post("[]")).statusCode, 201);
+      const fourth = await post("[]");
+      assert.equal(fourth.statusCode, 507);
+      assert.equal(problem(fourth).quota, "repository.deviceQuotaItems");
+      assert.equal((await store.repository.listUploads({ deviceId: "A" })).items.length, 3, "nothing over quota kept");
+      assert.equal((await post("[]", "B")).statusCode, 201, "another device has its own quota");
+    });
+  });
+
   test(`[${kind.name}] with authentication: device A cannot read or write B's items; 401 carries the challenges; shared is readable`, async () => {
     const authenticator = fakeAuthenticator();
     await withHarness({ authenticator }, async ({ app, store }) => {
