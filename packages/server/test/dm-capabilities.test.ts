@@ -111,6 +111,7 @@ test("an HPUT target carries a capability: the upload is linked to its command a
   const accepted = await put(capUrl);
   assert.equal(accepted.statusCode, 201, await accepted.body.text());
   const [upload] = (await store.repository.listUploads({ deviceId: device.devId })).items;
-  assert.equal(upload?.commandId, hput.id);
-  assert.equal(upload?.sessionId, sessionId);
+  assert.ok(upload !== undefined);
+  assert.equal(upload.commandId, hput.id);
+  assert.equal(upload.sessionId, sessionId);
 });

@@ -18,14 +18,14 @@ function toCapability(row: Selectable<CapabilitiesTable>): Capability {
     sessionId: row.session_id,
     kind: row.kind as CapabilityKind,
     target: row.target,
-    createdAt: Number(row.created_at),
+    createdAt: row.created_at,
   };
 }
 
 function toAudit(row: Selectable<AuditLogTable>): AuditRecord {
   return {
     id: row.id,
-    at: Number(row.at),
+    at: row.at,
     tokenId: row.token_id,
     tokenName: row.token_name,
     action: row.action,
@@ -101,7 +101,7 @@ export function createSqlAudit(ctx: SqlContext): AuditStore {
       if (query.until !== undefined) q = q.where("at", "<", query.until);
       const order = query.order ?? SortOrder.Desc;
       const rows = await pageBySeq(q, { ...query, order }, limit).execute();
-      const page = toPage(rows, limit, (r) => [Number(r.seq)]);
+      const page = toPage(rows, limit, (r) => [r.seq]);
       return { items: page.items.map(toAudit), nextCursor: page.nextCursor };
     },
   };
