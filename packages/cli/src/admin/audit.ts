@@ -7,7 +7,7 @@ import { cell, time } from "./format.js";
 import { printPage, withPageOptions } from "./list-page.js";
 
 interface AuditOptions {
-  token?: string;
+  by?: string;
   action?: string;
   since?: string;
   until?: string;
@@ -19,7 +19,7 @@ interface AuditOptions {
 export function registerAuditCommands(program: Command, deps: AdminDeps): void {
   withPageOptions(
     withApiOptions(program.command("audit").description("list audit records of operator writes (newest first)"))
-      .option("--token <tokenId>", "only this API token's writes")
+      .option("--by <tokenId>", "only this API token's writes")
       .option("--action <action>", 'only this action, e.g. "DELETE /api/v1/devices/:id"')
       .option("--since <time>", "only records at or after this RFC 3339 time")
       .option("--until <time>", "only records before this RFC 3339 time")
@@ -30,7 +30,7 @@ export function registerAuditCommands(program: Command, deps: AdminDeps): void {
         run,
         "/audit",
         {
-          tokenId: o.token,
+          tokenId: o.by,
           action: o.action,
           since: o.since,
           until: o.until,
