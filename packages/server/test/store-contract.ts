@@ -12,12 +12,14 @@ import { contentContract } from "./store-contract-content.js";
 import { deliveryContract } from "./store-contract-delivery.js";
 import { deviceContract } from "./store-contract-devices.js";
 import { importContract } from "./store-contract-import.js";
+import { leaseContract } from "./store-contract-leases.js";
 import { eventContract } from "./store-contract-events.js";
 import { persistenceContract } from "./store-contract-persistence.js";
 import { retentionContract } from "./store-contract-retention.js";
 import { selectionContract } from "./store-contract-selection.js";
 import { sessionContract } from "./store-contract-sessions.js";
 import { transactionContract } from "./store-contract-transactions.js";
+import { webhookContract } from "./store-contract-webhooks.js";
 import { withStore, type ContractTest, type MakeHarness } from "./store-contract-support.js";
 
 export type { MakeHarness, StoreHarness } from "./store-contract-support.js";
@@ -65,8 +67,14 @@ export function runStoreContract(name: string, makeHarness: MakeHarness, options
     describe("device selection and groups", () => {
       selectionContract(it);
     });
+    describe("leases", () => {
+      leaseContract(it);
+    });
     describe("event log", () => {
       eventContract(it);
+    });
+    describe("webhooks", () => {
+      webhookContract(it);
     });
     describe("persistence and lifecycle", () => {
       persistenceContract(it);

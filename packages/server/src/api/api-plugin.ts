@@ -35,6 +35,8 @@ import { registerGroupRoutes } from "./routes-groups.js";
 import { RAW_BODY_CONFIG, registerRepositoryRoutes } from "./routes-repository.js";
 import { registerTokenRoutes } from "./routes-tokens.js";
 import { registerUiSessionRoutes } from "./routes-ui-sessions.js";
+import { registerWebhookRoutes } from "./routes-webhooks.js";
+import type { WebhookDispatcher } from "../webhooks/dispatcher.js";
 
 export const API_PREFIX = "/api";
 /** Default JSON body limit of the API (1 MiB). */
@@ -77,9 +79,11 @@ export interface ApiPluginOptions {
   readonly docs?: boolean | undefined;
   /** The event log and its live signal for `GET /api/v1/events`; absent: the route is not served. */
   readonly events?: EventStreamOptions | undefined;
-  /** `servers` of the OpenAPI document, e.g. [{ url: "https://dm.example.com" }]. */
+  /** Redelivers webhook dead letters; absent: that route answers 501 (the others work on the store alone). */
+  readonly webhooks?: Pick<WebhookDispatcher, "redeliver"> | null | undefined;
   /** The bootstrap role's operations (docs/bootstrap.md); absent: its routes answer 501. */
   readonly bootstrap?: BootstrapAdmin | null | undefined;
+  /** `servers` of the OpenAPI document, e.g. [{ url: "https://dm.example.com" }]. */
   readonly openapiServers?: readonly { readonly url: string; readonly description?: string }[] | undefined;
 }
 
@@ -113,6 +117,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
     repositoryBodyLimit: options.repositoryBodyLimit ?? DEFAULT_REPOSITORY_BODY_LIMIT,
     bootstrap: options.bootstrap ?? null,
     importLimits: options.importLimits ?? DEFAULT_IMPORT_LIMITS,
+    webhooks: options.webhooks ?? null,
   };
   const loopbackWithoutToken = options.loopbackWithoutToken ?? true;
 
@@ -205,6 +210,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
           registerBootstrapRoutes(v1, ctx);
           registerGroupRoutes(v1, ctx);
           registerAuditRoutes(v1, ctx);
+          registerWebhookRoutes(v1, ctx);
           done();
         },
         { prefix: "/v1" },

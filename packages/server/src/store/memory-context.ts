@@ -7,6 +7,7 @@ import { MemoryBootstrapData } from "./memory-bootstrap-data.js";
 import type { ApiToken, AuditRecord, Capability, RepositoryItem, UiSession, Upload } from "./types-content.js";
 import type { NotificationRecord, Session, StoredAlert } from "./types-session.js";
 import type { DeviceGroup } from "./types-selection.js";
+import type { LeaseRow } from "./lease-rules.js";
 
 /**
  * Everything a memory store holds. Pass the same instance to a second `createMemoryStore` to simulate a
@@ -30,6 +31,8 @@ export class MemoryStoreData {
   /** By token hash. */
   readonly capabilities = new Map<string, Capability>();
   readonly audit = new Map<string, { readonly seq: number; readonly rec: AuditRecord }>();
+  /** Leases (memory-leases.ts); never changed inside a transaction, so not part of `snapshot`. */
+  readonly leases = new Map<string, LeaseRow>();
   notificationCounter = 0;
   seq = 0;
 
