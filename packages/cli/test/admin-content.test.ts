@@ -118,7 +118,7 @@ test("token create, list, revoke; with loopback mode off the token decides (--to
 
     r = await as(admin, "token", "create", "ci");
     assert.equal(r.exitCode, 0, r.err);
-    assert.match(r.out, /^token \S+ \(ci\) created\. It is shown only now; store it:$/m);
+    assert.match(r.out, /^token \S+ \(ci, scope admin\) created\. It is shown only now; store it:$/m);
     const ci = r.out.trimEnd().split("\n").at(-1) ?? "";
     assert.match(ci, /^[A-Za-z0-9_-]{43}$/);
 
@@ -127,7 +127,7 @@ test("token create, list, revoke; with loopback mode off the token decides (--to
 
     r = await as(admin, "token", "list");
     const rows = r.out.trimEnd().split("\n");
-    assert.match(rows[0] ?? "", /^ID\s+NAME\s+CREATED\s+LAST USED\s+REVOKED$/);
+    assert.match(rows[0] ?? "", /^ID\s+NAME\s+SCOPE\s+CREATED\s+LAST USED\s+REVOKED$/);
     const ciRow = rows.find((line) => /\sci\s/.test(line)) ?? "";
     assert.match(ciRow, /\s-$/, "not revoked");
     assert.ok(!r.out.includes(ci), "secrets are never listed");

@@ -115,9 +115,15 @@ test(
 
     // On the device: the HGET created instance "guest", which the DELETE then removed; the SUB is registered.
     assert.deepEqual(device.client.tree.instances(MOID_GATEWAY), ["main"]);
+    // The SUB's ServerURI as the server sent it: the repository URL with its capability token.
+    const subs = device.client.subscriptions();
     assert.deepEqual(
-      device.client.subscriptions().map((s) => [s.clientUri, s.serverUri]),
-      [[`${MOID_GATEWAY}/main/Wan`, repoUrl("sub/wan")]],
+      subs.map((s) => s.clientUri),
+      [`${MOID_GATEWAY}/main/Wan`],
+    );
+    assert.match(
+      subs[0]?.serverUri ?? "",
+      new RegExp(`^${repoUrl("sub/wan").replace(/[?.]/g, "\\$&")}\\?cap=[\\w-]{32}$`),
     );
 
     // In the API: every status code and result.
@@ -183,7 +189,10 @@ test(
     reboot.resolve({ sc: 200 });
     const report = await device.sessions.next();
     assert.equal(report.kind, "completed", JSON.stringify(report));
-    assert.deepEqual(report.trigger, { kind: "async-report", targetUri: srv.dmUrl });
+    // The report goes to the EXEC's ServerURI exactly as the server sent it: its per-command report URI.
+    const trigger = report.trigger as { kind: string; targetUri?: string };
+    assert.equal(trigger.kind, "async-report");
+    assert.ok(trigger.targetUri?.startsWith(`${srv.dmUrl}?cap=`), trigger.targetUri);
     await device.client.idle();
     const done = await srv.api.command(exec);
     assert.deepEqual([done.state, done.statusCode, done.result?.data], ["done", 200, { sc: 200 }]);

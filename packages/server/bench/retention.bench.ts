@@ -115,7 +115,15 @@ async function run(retentionOn: boolean): Promise<RunResult> {
     {
       intervalMs: HOUR,
       batchSize: 500,
-      maxAgeMs: { sessions: age, commands: age, alerts: age, notifications: age, uploads: age, uiSessions: age },
+      maxAgeMs: {
+        sessions: age,
+        commands: age,
+        alerts: age,
+        notifications: age,
+        uploads: age,
+        uiSessions: age,
+        audit: age,
+      },
     },
   );
   const started = performance.now();

@@ -40,6 +40,7 @@ import { createUdpNotificationSender } from "./notifier/transports/udp-notificat
 import { createWakeOnQueue, systemTimers, type Timers, type WakeOnQueue } from "./notifier/wake-on-queue.js";
 import { createDeviceRegistry } from "./registry/device-registry.js";
 import { repositoryPlugin } from "./repository/plugin.js";
+import { createCapabilityService } from "./capabilities/capability-service.js";
 import { REPOSITORY_PREFIX } from "./repository/paths.js";
 import { createRepositoryService, type RepositoryService } from "./repository/service.js";
 import { uploadTypeList } from "./repository/media.js";
@@ -271,8 +272,19 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
   void app.register(async (root) => {
     const base = publicBaseUrl();
     const repository: RepositoryService | null = config.components.repository
-      ? createRepositoryService({ store, devInfo: registry, logger: app.log }, { publicBaseUrl: base })
+      ? createRepositoryService(
+          { store, devInfo: registry, logger: app.log },
+          {
+            publicBaseUrl: base,
+            limits: {
+              deviceQuotaBytes: config.repository.deviceQuotaBytes,
+              deviceQuotaItems: config.repository.deviceQuotaItems,
+            },
+          },
+        )
       : null;
+    // One per-command capability scheme for the ServerURIs of every Package#2 (docs/repository.md).
+    const capabilities = createCapabilityService({ publicBaseUrl: base, randomBytes: random });
     const ui: UiService | null = config.components.ui
       ? createUiService({ store, clock, random }, { publicBaseUrl: base })
       : null;
@@ -290,6 +302,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       // docs/protocol.md §1.6: OMADM-Accept names the formats the repository takes in HPUT/HPOST/SUB bodies.
       moAcceptTypes: uploadTypeList(),
       authenticator: authenticator ?? undefined,
+      capabilities,
       newToken: () => Buffer.from(random(18)).toString("base64url"),
       registry,
       alerts,
@@ -312,6 +325,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
         store,
         publicBaseUrl: base,
         service: repository,
+        capabilities,
         authenticator: authenticator ?? undefined,
       });
     }
@@ -434,6 +448,7 @@ function retentionOptions(config: ServerConfig): RetentionOptions {
       notifications: r.notificationsMaxAgeMs,
       uploads: r.uploadsMaxAgeMs,
       uiSessions: r.uiSessionsMaxAgeMs,
+      audit: r.auditMaxAgeMs,
     },
   };
 }

@@ -85,7 +85,9 @@ export interface ServerConfig {
     readonly notificationsMaxAgeMs: number;
     readonly uploadsMaxAgeMs: number;
     readonly uiSessionsMaxAgeMs: number;
+    readonly auditMaxAgeMs: number;
   };
+  readonly repository: { readonly deviceQuotaBytes: number; readonly deviceQuotaItems: number };
   readonly components: {
     readonly repository: boolean;
     readonly ui: boolean;
@@ -407,6 +409,25 @@ export const SERVER_CONFIG_KEYS: { readonly [P in ConfigPath]: ConfigKey<ValueAt
     description:
       "Completed or expired SHOW (UI) sessions are deleted this long after they were created (7 days); 0 keeps " +
       "them.",
+  },
+  "retention.auditMaxAgeMs": {
+    type: int(0, MAX_AGE_MS),
+    default: 365 * DAY_MS,
+    description: "Audit records of operator writes are deleted this long after the write (365 days); 0 keeps them.",
+  },
+  "repository.deviceQuotaBytes": {
+    type: int(0, Number.MAX_SAFE_INTEGER),
+    default: 64 * 1024 * 1024,
+    description:
+      "Most bytes one device's repository space holds (its items and uploads together, 64 MiB); an upload past " +
+      "it gets 507 and is not stored. 0: no limit.",
+  },
+  "repository.deviceQuotaItems": {
+    type: int(0, Number.MAX_SAFE_INTEGER),
+    default: 10_000,
+    description:
+      "Most records one device's repository space holds (its items and uploads together); an upload past it " +
+      "gets 507 and is not stored. 0: no limit.",
   },
   "components.repository": { type: bool, default: true, description: "Serve the Data Repository under `/repo`." },
   "components.ui": {

@@ -68,11 +68,16 @@ test("a full session: P1 → P2 [CONT + batch] → P3 → P2 [rest] → P3 → P
   // CONT first, pinning the session to its own URL on this server; then the first three queued commands.
   assert.equal(p2a.cmd[0]?.[0], "CONT");
   assert.match(device.contUrl ?? "", new RegExp(`^${base}/dm/s/[\\w-]{16,}$`));
+  // The EXEC's report URI is this server's DM endpoint: it goes out with a per-command capability token
+  // (docs/repository.md "Capability URLs"); the queued command keeps the URI as the operator gave it.
+  const reportUri = p2a.cmd[2]?.[2] ?? "";
+  assert.match(reportUri, new RegExp(`^${base}/dm\\?cap=[\\w-]{32}$`));
   assert.deepEqual(p2a.cmd.slice(1), [
     ["GET", DEVINFO],
-    ["EXEC", FW_UPDATE, `${base}/dm`],
+    ["EXEC", FW_UPDATE, reportUri],
     ["HGET", `${base}/repo/shared/x`],
   ]);
+  assert.deepEqual((await store.commands.get(ids[1] ?? ""))?.params, [FW_UPDATE, `${base}/dm`]);
   assert.deepEqual(await states(ids), ["sent", "sent", "sent", "queued"]);
 
   const devInfo = [{ ClientURI: DEVINFO, MOData: { DevInfo: { DevID: device.devId, Man: "ACME", FwV: "1.0" } } }];

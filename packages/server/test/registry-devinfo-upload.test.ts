@@ -5,6 +5,7 @@ import { after, test } from "node:test";
 import { request } from "undici";
 import { HDR_DEVID, MT_MO_JSON } from "@omadm/protocol";
 import { openSqliteStore } from "../src/store/sqlite.js";
+import { capabilityUrl } from "./capability-support.js";
 import { manualClock, startServer, tempDir } from "./dm-support.js";
 
 const DEV = "IMEI:350000000000931";
@@ -20,7 +21,8 @@ after(async () => {
 });
 
 async function upload(method: "POST" | "PUT", path: string, contentType: string, body: unknown): Promise<number> {
-  const res = await request(`${base}/repo/devices/${encodeURIComponent(DEV)}/${path}`, {
+  const url = await capabilityUrl(store, `${base}/repo/devices/${encodeURIComponent(DEV)}/${path}`);
+  const res = await request(url, {
     method,
     headers: { "content-type": contentType, [HDR_DEVID]: DEV },
     body: typeof body === "string" ? body : JSON.stringify(body),

@@ -12,6 +12,7 @@ import { storeCases, type StoreCase } from "./store-cases.js";
 import { repositoryPlugin, type RepositoryPluginOptions } from "../src/repository/plugin.js";
 import type { DeviceAuthOutcome, RequestAuthenticator } from "../src/auth/auth-hook.js";
 import { edgeApp } from "./edge-support.js";
+import { capabilityUrl as up } from "./capability-support.js";
 
 const BASE = "http://repo.test";
 const DEVINFO = [
@@ -188,10 +189,10 @@ for (const kind of STORES) {
 
   test(`[${kind.name}] HPUT: good MO data is recorded as an upload and replaces the device's item (new ETag, 201 then 204)`, async () => {
     await withHarness({}, async ({ app, store }) => {
-      const put = (payload: string) =>
+      const put = async (payload: string) =>
         app.inject({
           method: "PUT",
-          url: "/repo/devices/A/sub/devinfo",
+          url: await up(store, "/repo/devices/A/sub/devinfo"),
           headers: { "content-type": `${MT_MO_JSON}; charset=utf-8`, [HDR_DEVID]: "A" },
           payload,
         });
@@ -232,7 +233,7 @@ for (const kind of STORES) {
     await withHarness({}, async ({ app, store }) => {
       const res = await app.inject({
         method: "POST",
-        url: "/repo/devices/A/inventory",
+        url: await up(store, "/repo/devices/A/inventory"),
         headers: { "content-type": MT_TNDS_XML },
         payload: "<MgmtTree><VerDTD>1.2</VerDTD></MgmtTree>",
       });
@@ -261,7 +262,12 @@ for (const kind of STORES) {
   test(`[${kind.name}] SUB/HPUT in an unsupported format → 415 with OMADM-Accept listing the supported types; nothing stored`, async () => {
     await withHarness({ extraUploadTypes: ["text/csv"] }, async ({ app, store }) => {
       for (const headers of [{ "content-type": "text/plain" }, {}, { "content-type": "garbage" }]) {
-        const res = await app.inject({ method: "PUT", url: "/repo/devices/A/sub/x", headers, payload: "a,b" });
+        const res = await app.inject({
+          method: "PUT",
+          url: await up(store, "/repo/devices/A/sub/x"),
+          headers,
+          payload: "a,b",
+        });
         assert.equal(res.statusCode, 415, JSON.stringify(headers));
         assert.equal(res.headers[HDR_ACCEPT.toLowerCase()], `${OMADM_ACCEPT}, text/csv`);
         const body = problem(res);
@@ -276,7 +282,7 @@ for (const kind of STORES) {
       }
       const csv = await app.inject({
         method: "PUT",
-        url: "/repo/devices/A/sub/x",
+        url: await up(store, "/repo/devices/A/sub/x"),
         headers: { "content-type": "text/csv" },
         payload: "a,b",
       });
@@ -297,7 +303,7 @@ for (const kind of STORES) {
       for (const [payload, path, rule] of cases) {
         const res = await app.inject({
           method: "PUT",
-          url: "/repo/devices/A/sub/devinfo",
+          url: await up(store, "/repo/devices/A/sub/devinfo"),
           headers: { "content-type": "application/json" },
           payload,
         });
@@ -320,7 +326,7 @@ for (const kind of STORES) {
       const big = JSON.stringify([{ ClientURI: "urn:oma:mo:x:1.0/1/", MOData: { x: "y".repeat(100) } }]);
       const res = await app.inject({
         method: "PUT",
-        url: "/repo/devices/A/x",
+        url: await up(store, "/repo/devices/A/x"),
         headers: { "content-type": MT_MO_JSON },
         payload: big,
       });
@@ -330,7 +336,7 @@ for (const kind of STORES) {
       assert.match(String(problem(res).detail), /64 bytes/);
       const small = await app.inject({
         method: "PUT",
-        url: "/repo/devices/A/x",
+        url: await up(store, "/repo/devices/A/x"),
         headers: { "content-type": MT_MO_JSON },
         payload: "[]",
       });
@@ -341,10 +347,10 @@ for (const kind of STORES) {
 
   test(`[${kind.name}] If-Match on HPUT: the current ETag writes, a stale one → 412, * on a missing item → 412, malformed → 400`, async () => {
     await withHarness({}, async ({ app, store }) => {
-      const put = (ifMatch: string | undefined, payload = "[]") =>
+      const put = async (ifMatch: string | undefined, payload = "[]") =>
         app.inject({
           method: "PUT",
-          url: "/repo/devices/A/cfg",
+          url: await up(store, "/repo/devices/A/cfg"),
           headers: { "content-type": MT_MO_JSON, ...(ifMatch === undefined ? {} : { "if-match": ifMatch }) },
           payload,
         });
@@ -374,15 +380,15 @@ for (const kind of STORES) {
       assert.equal(problem(shared).code, ServerErrorCode.REPOSITORY_FORBIDDEN);
       const unknown = await app.inject({ method: "POST", url: "/repo/devices/ZZ/x", headers: json, payload: "[]" });
       assert.equal(unknown.statusCode, 403);
-      assert.match(String(problem(unknown).detail), /"ZZ" is not known/);
+      assert.match(String(problem(unknown).detail), /capability URL/);
       for (const url of ["/repo/devices/A/a%00b", "/repo/devices/A/a//b", "/repo/devices/A/"]) {
-        const bad = await app.inject({ method: "PUT", url, headers: json, payload: "[]" });
+        const bad = await app.inject({ method: "PUT", url: await up(store, url), headers: json, payload: "[]" });
         assert.equal(bad.statusCode, 400, url);
         assert.equal(problem(bad).code, ServerErrorCode.REPOSITORY_BAD_PATH, url);
       }
       const mismatch = await app.inject({
         method: "PUT",
-        url: "/repo/devices/A/x",
+        url: await up(store, "/repo/devices/A/x"),
         headers: { ...json, [HDR_DEVID]: "B" },
         payload: "[]",
       });
@@ -395,6 +401,73 @@ for (const kind of STORES) {
       assert.equal(elsewhere.statusCode, 404);
       assert.match(String(problem(elsewhere).detail), /\/repo\/shared\/<path>/);
       assert.equal((await store.repository.listUploads()).items.length, 0);
+    });
+  });
+
+  test(`[${kind.name}] capability URLs: an anonymous write is refused; the token writes only its own item and links the upload`, async () => {
+    await withHarness({}, async ({ app, store }) => {
+      await store.repository.put({
+        path: "cfg/settings.json",
+        deviceId: "A",
+        mediaType: MT_MO_JSON,
+        body: bytes("[]"),
+      });
+      const json = { "content-type": MT_MO_JSON, [HDR_DEVID]: "A" };
+      const item = "/repo/devices/A/cfg/settings.json";
+      const anonymous = await app.inject({ method: "PUT", url: item, headers: json, payload: MO_BODY });
+      assert.equal(anonymous.statusCode, 403);
+      assert.equal(problem(anonymous).code, ServerErrorCode.REPOSITORY_FORBIDDEN);
+      const forged = await app.inject({
+        method: "PUT",
+        url: `${item}?cap=${"x".repeat(32)}`,
+        headers: json,
+        payload: "[]",
+      });
+      assert.equal(forged.statusCode, 403, "a made-up token");
+      assert.equal(new TextDecoder().decode((await store.repository.get("cfg/settings.json", "A"))?.body), "[]");
+
+      const url = await up(store, "/repo/devices/A/report");
+      const elsewhere = url.replace("/report?", "/other?");
+      assert.equal((await app.inject({ method: "PUT", url: elsewhere, headers: json, payload: "[]" })).statusCode, 403);
+      const asB = { ...json, [HDR_DEVID]: "B" };
+      assert.equal((await app.inject({ method: "PUT", url, headers: asB, payload: "[]" })).statusCode, 403);
+      const readWithUploadToken = await app.inject({ method: "GET", url: await up(store, item), headers: json });
+      assert.equal(readWithUploadToken.statusCode, 403, "an upload capability does not read");
+      assert.equal((await store.repository.listUploads()).items.length, 0, "nothing refused was stored");
+
+      const ok = await app.inject({ method: "POST", url, headers: json, payload: MO_BODY });
+      assert.equal(ok.statusCode, 201);
+      const [upload] = (await store.repository.listUploads()).items;
+      assert.match(String(upload?.commandId), /^cmd-\d+$/, "the upload names the command whose URL it came to");
+      const read = await app.inject({ method: "GET", url: await up(store, item, "read"), headers: json });
+      assert.equal(read.statusCode, 200, "a read capability reads the device-private item");
+    });
+  });
+
+  test(`[${kind.name}] quotas: an upload past the device's bytes or items quota → 507 naming it; nothing stored`, async () => {
+    await withHarness({ limits: { deviceQuotaBytes: 100, deviceQuotaItems: 3 } }, async ({ app, store }) => {
+      const json = { "content-type": MT_MO_JSON, [HDR_DEVID]: "A" };
+      const post = async (payload: string, device = "A") =>
+        app.inject({
+          method: "POST",
+          url: await up(store, `/repo/devices/${device}/log`),
+          headers: { ...json, [HDR_DEVID]: device },
+          payload,
+        });
+      assert.equal((await post("[]")).statusCode, 201);
+      const big = await post(`[${" ".repeat(120)}]`);
+      const overBytes = problem(big);
+      assert.equal(big.statusCode, 507);
+      assert.equal(overBytes.code, ServerErrorCode.REPOSITORY_QUOTA_EXCEEDED);
+      assert.equal(overBytes.quota, "repository.deviceQuotaBytes");
+      assert.equal(overBytes.limit, 100);
+      assert.equal((await post("[]")).statusCode, 201);
+      assert.equal((await post("[]")).statusCode, 201);
+      const fourth = await post("[]");
+      assert.equal(fourth.statusCode, 507);
+      assert.equal(problem(fourth).quota, "repository.deviceQuotaItems");
+      assert.equal((await store.repository.listUploads({ deviceId: "A" })).items.length, 3, "nothing over quota kept");
+      assert.equal((await post("[]", "B")).statusCode, 201, "another device has its own quota");
     });
   });
 

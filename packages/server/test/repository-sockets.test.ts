@@ -16,6 +16,7 @@ import { createRepositoryService, type RepositoryService } from "../src/reposito
 import { repositoryPlugin } from "../src/repository/plugin.js";
 import { openHandles } from "../../../test-support/async-inbox.js";
 import { edgeApp } from "./edge-support.js";
+import { capabilityUrl } from "./capability-support.js";
 
 const LIMIT = 16 * 1024;
 const MO = JSON.stringify([{ ClientURI: "urn:oma:mo:oma-dm-devinfo:1.0/1/", MOData: { DevInfo: { DevID: "dev-1" } } }]);
@@ -79,7 +80,7 @@ test("over a socket: the operator stores content, the device HGETs it by its Ser
 
 test("over a socket: HPUT creates the per-device item, a later HGET of the same ServerURI returns it", async () => {
   const serverUri = service.itemUrl({ deviceId: "dev-1", path: "sub/devinfo" });
-  const put = await request(serverUri, {
+  const put = await request(await capabilityUrl(store, serverUri), {
     dispatcher: agent,
     method: "PUT",
     headers: { "content-type": MT_MO_JSON, [HDR_DEVID]: "dev-1" },
@@ -96,7 +97,7 @@ test("over a socket: HPUT creates the per-device item, a later HGET of the same 
 });
 
 test("over a socket: 415 for an unsupported upload type carries OMADM-Accept", async () => {
-  const res = await request(service.itemUrl({ deviceId: "dev-1", path: "sub/x" }), {
+  const res = await request(await capabilityUrl(store, service.itemUrl({ deviceId: "dev-1", path: "sub/x" })), {
     dispatcher: agent,
     method: "PUT",
     headers: { "content-type": "application/xml" },
@@ -110,13 +111,13 @@ test("over a socket: 415 for an unsupported upload type carries OMADM-Accept", a
 
 test("over a socket: a chunked upload that grows past the limit is cut off with 413 and nothing is stored", async () => {
   const before = (await store.repository.listUploads({ deviceId: "dev-1" })).items.length;
-  const url = new URL(service.itemUrl({ deviceId: "dev-1", path: "big" }));
+  const url = new URL(await capabilityUrl(store, service.itemUrl({ deviceId: "dev-1", path: "big" })));
   const status = await new Promise<number>((resolve, reject) => {
     const req = httpRequest(
       {
         host: url.hostname,
         port: url.port,
-        path: url.pathname,
+        path: `${url.pathname}${url.search}`,
         method: "POST",
         headers: { "content-type": MT_MO_JSON },
       },

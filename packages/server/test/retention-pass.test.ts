@@ -18,6 +18,7 @@ const ages = (ms: number): RetentionAges => ({
   notifications: ms,
   uploads: ms,
   uiSessions: ms,
+  audit: ms,
 });
 
 test("a pass deletes what is older than its kind's maximum age; 0 keeps a kind for ever", async () => {
@@ -122,7 +123,15 @@ test("a failing store is logged and the pass resolves; the server's pass runs on
     { intervalMs: HOUR, batchSize: 100, maxAgeMs: ages(HOUR) },
   );
   const report = await pass.runOnce();
-  assert.deepEqual(report.pruned, { sessions: 0, commands: 0, alerts: 0, notifications: 0, uploads: 0, uiSessions: 0 });
+  assert.deepEqual(report.pruned, {
+    sessions: 0,
+    commands: 0,
+    alerts: 0,
+    notifications: 0,
+    uploads: 0,
+    uiSessions: 0,
+    audit: 0,
+  });
   assert.match(warnings[0] ?? "", /retention failed/);
   pass.start();
   assert.equal(pending.length, 1, "armed");

@@ -306,7 +306,21 @@ export function contentContract(it: ContractTest): void {
 
   it("stores API tokens by hash only; use stamps lastUsedAt; revoked tokens stop working", async (f) => {
     const tok = await f.store.apiTokens.create({ name: "ops", tokenHash: "h-1" });
-    assert.deepEqual(tok, { id: tok.id, name: "ops", createdAt: f.clock.now(), lastUsedAt: null, revokedAt: null });
+    assert.deepEqual(tok, {
+      id: tok.id,
+      name: "ops",
+      scope: "admin",
+      createdAt: f.clock.now(),
+      lastUsedAt: null,
+      revokedAt: null,
+    });
+    const reader = await f.store.apiTokens.create({ name: "dash", tokenHash: "h-r", scope: "read" });
+    assert.equal(reader.scope, "read");
+    assert.equal((await f.store.apiTokens.use("h-r"))?.scope, "read", "the scope comes back with the token");
+    await rejectsWith(
+      f.store.apiTokens.create({ name: "x", tokenHash: "h-x", scope: "root" as never }),
+      ServerErrorCode.INVALID_INPUT,
+    );
     await rejectsWith(f.store.apiTokens.create({ name: "dup", tokenHash: "h-1" }), ServerErrorCode.INVALID_INPUT);
     const t = f.clock.advance(60);
     const used = await f.store.apiTokens.use("h-1");
@@ -323,7 +337,7 @@ export function contentContract(it: ContractTest): void {
     const list = await f.store.apiTokens.list();
     assert.deepEqual(
       list.map((x) => x.id),
-      [tok.id, second.id],
+      [tok.id, reader.id, second.id],
     );
     assert.ok(
       list.every((x) => !("tokenHash" in x)),

@@ -32,6 +32,7 @@ async function oneOfEach(f: StoreFixture, deviceId: string) {
   const ui = await store.uiSessions.create({ deviceId, template: {} });
   await store.uiSessions.complete(ui.id, {});
   const pendingUi = await store.uiSessions.create({ deviceId, template: {} });
+  await store.audit.record({ tokenId: null, tokenName: null, action: "POST /x", target: { deviceId }, status: 201 });
   return { done, exec, queued, open, pendingUi };
 }
 
@@ -44,6 +45,7 @@ async function counts(f: StoreFixture) {
     notifications: (await store.notifications.list()).items.length,
     uploads: (await store.repository.listUploads()).items.length,
     uiSessions: (await store.uiSessions.list()).items.length,
+    audit: (await store.audit.list()).items.length,
   };
 }
 
@@ -55,7 +57,15 @@ export function retentionContract(it: ContractTest): void {
     f.clock.advance(1);
     await oneOfEach(f, "new");
     const before = await counts(f);
-    assert.deepEqual(before, { sessions: 4, commands: 6, alerts: 2, notifications: 2, uploads: 2, uiSessions: 4 });
+    assert.deepEqual(before, {
+      sessions: 4,
+      commands: 6,
+      alerts: 2,
+      notifications: 2,
+      uploads: 2,
+      uiSessions: 4,
+      audit: 2,
+    });
     for (const kind of Object.values(RetainedKind)) {
       assert.equal(await f.store.retention.prune(kind, cutoff, 1), 1, `${kind}: one old record, in a batch of 1`);
       assert.equal(await f.store.retention.prune(kind, cutoff, 1000), 0, `${kind}: nothing more is due`);
@@ -67,6 +77,7 @@ export function retentionContract(it: ContractTest): void {
       notifications: 1,
       uploads: 1,
       uiSessions: 3,
+      audit: 1,
     });
     assert.equal(await f.store.commands.get(old.done.id), null, "the done command is gone");
     assert.equal((await f.store.commands.get(old.exec.id))?.state, CommandState.Accepted, "accepted is kept");

@@ -5,6 +5,7 @@
 //
 // where the harness opens a fresh database per test. The areas live in store-contract-*.ts.
 import { describe, test } from "node:test";
+import { accessContract } from "./store-contract-access.js";
 import { bootstrapContract } from "./store-contract-bootstrap.js";
 import { commandContract } from "./store-contract-commands.js";
 import { contentContract } from "./store-contract-content.js";
@@ -53,6 +54,9 @@ export function runStoreContract(name: string, makeHarness: MakeHarness, options
     });
     describe("alerts, notifications, repository, UI sessions, API tokens", () => {
       contentContract(it);
+    });
+    describe("capabilities, audit log, repository usage", () => {
+      accessContract(it);
     });
     describe("transactions", () => {
       transactionContract(it);

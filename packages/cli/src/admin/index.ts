@@ -4,6 +4,7 @@
 // --json. Failures print "error: <the server's problem detail>" on stderr and set a non-zero exit code
 // (1 refused, 2 bad arguments, 3 server unreachable).
 import type { Command } from "commander";
+import { registerAuditCommands } from "./audit.js";
 import { registerBootstrapCommands } from "./bootstrap.js";
 import { registerCommandCommands } from "./commands.js";
 import type { AdminDeps } from "./context.js";
@@ -16,7 +17,7 @@ import { registerTokenCommands, registerUiCommands } from "./ui-tokens.js";
 import { registerWebhookCommands } from "./webhooks.js";
 
 /** Adds `devices`, `commands` (with `wait`), `wake`, `alerts`, `events`, `sessions`, `notifications`, `uploads`,
- *  `repo`, `ui`, `token`, `bootstrap`, `groups` and `webhooks` to the program. */
+ *  `repo`, `ui`, `token`, `bootstrap`, `groups`, `audit` and `webhooks` to the program. */
 export function registerAdminCommands(program: Command, deps: AdminDeps): void {
   registerDeviceCommands(program, deps);
   registerCommandCommands(program, deps);
@@ -27,5 +28,6 @@ export function registerAdminCommands(program: Command, deps: AdminDeps): void {
   registerTokenCommands(program, deps);
   registerBootstrapCommands(program, deps);
   registerGroupCommands(program, deps);
+  registerAuditCommands(program, deps);
   registerWebhookCommands(program, deps);
 }

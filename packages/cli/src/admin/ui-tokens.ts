@@ -8,6 +8,9 @@ import { errorMessage } from "@omadm/protocol/omadm-error";
 
 type Json = Record<string, unknown>;
 
+/** The API token scopes (the server's docs/operators.md "Scopes"), lowest first. */
+const TOKEN_SCOPES: readonly string[] = ["read", "operator", "admin"];
+
 /** --template: inline JSON (starts with "{") or a file holding it. */
 export function readTemplate(text: string): unknown {
   let source = text;
@@ -95,17 +98,29 @@ export function registerUiCommands(program: Command, deps: AdminDeps): void {
 export function registerTokenCommands(program: Command, deps: AdminDeps): void {
   const token = program.command("token").description("operator API tokens");
 
-  withApiOptions(token.command("create").description("create an API token (shown once)").argument("<name>")).action(
-    action(deps, async (run, name: string) => {
-      const { data } = await run.api.json<{ token: string; record: Json }>("POST", "/tokens", { json: { name } });
-      if (run.json) {
-        run.printJson(data);
-        return;
-      }
-      run.out(`token ${cell(data.record["id"])} (${name}) created. It is shown only now; store it:`);
-      run.out(data.token);
-    }),
-  );
+  withApiOptions(token.command("create").description("create an API token (shown once)").argument("<name>"))
+    .option(
+      "--scope <scope>",
+      "read (GET only), operator (also devices, commands, groups, …) or admin (also tokens and the audit log)",
+      "admin",
+    )
+    .action(
+      action(deps, async (run, name: string, o: { scope: string }) => {
+        if (!TOKEN_SCOPES.includes(o.scope)) {
+          throw new UsageError(`--scope must be one of ${TOKEN_SCOPES.join(", ")}, not ${JSON.stringify(o.scope)}`);
+        }
+        const json = { name, scope: o.scope };
+        const { data } = await run.api.json<{ token: string; record: Json }>("POST", "/tokens", { json });
+        if (run.json) {
+          run.printJson(data);
+          return;
+        }
+        run.out(
+          `token ${cell(data.record["id"])} (${name}, scope ${cell(data.record["scope"])}) created. It is shown only now; store it:`,
+        );
+        run.out(data.token);
+      }),
+    );
 
   withApiOptions(token.command("list").description("list API tokens (never their secrets)")).action(
     action(deps, async (run) => {
@@ -117,11 +132,12 @@ export function registerTokenCommands(program: Command, deps: AdminDeps): void {
       const rows = data.items.map((t) => [
         cell(t["id"]),
         cell(t["name"]),
+        cell(t["scope"]),
         time(t["createdAt"]),
         time(t["lastUsedAt"]),
         time(t["revokedAt"]),
       ]);
-      run.out(table(["ID", "NAME", "CREATED", "LAST USED", "REVOKED"], rows));
+      run.out(table(["ID", "NAME", "SCOPE", "CREATED", "LAST USED", "REVOKED"], rows));
     }),
   );
 

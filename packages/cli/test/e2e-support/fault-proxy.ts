@@ -7,7 +7,7 @@ import { createInbox, type Inbox } from "../../../../test-support/async-inbox.js
 
 export interface ProxiedRequest {
   readonly method: string;
-  /** Path and query, as received. */
+  /** The path as received, without the query (where the server's capability tokens ride). */
   readonly path: string;
   readonly contentType: string | undefined;
   /** The status the client got (forwarded or injected). */
@@ -38,7 +38,7 @@ export async function startFaultProxy(): Promise<FaultProxy> {
   const record = (req: IncomingMessage, status: number, injected: boolean): void => {
     const entry = {
       method: req.method ?? "?",
-      path: req.url ?? "",
+      path: (req.url ?? "").split("?")[0] ?? "",
       contentType: req.headers["content-type"],
       status,
       injected,

@@ -10,6 +10,7 @@
 // complete nothing (no SourceURI: every session-type alert) are one atomic `alerts.record`, without a
 // transaction (whose AsyncLocalStorage costs every session; see bench/omadm-target.ts).
 import type { GenericAlert } from "@omadm/protocol";
+import { isServerError, ServerErrorCode } from "../errors.js";
 import type { Store, StoreParts } from "../store/store.js";
 import type { Command } from "../store/types.js";
 import type { NewAlert, StoredAlert } from "../store/types-session.js";
@@ -19,6 +20,12 @@ export interface AlertIntakeInput {
   readonly deviceId: string;
   readonly sessionId: string | null;
   readonly alerts: readonly GenericAlert[];
+  /**
+   * The command these alerts report, when they came to its capability report URI (docs/protocol.md §4.4: the
+   * client sends an EXEC's result to that EXEC's ServerURI, which the server made unique per command): the alert
+   * naming its node completes exactly that command, never another one by SourceURI.
+   */
+  readonly reportOf?: { readonly commandId: string; readonly sourceUri: string } | undefined;
 }
 
 export interface AlertIntakeResult {
@@ -60,10 +67,18 @@ async function storeAndComplete(
 ): Promise<AlertIntakeResult> {
   const stored = await tx.alerts.record(input.alerts.map((a) => toNewAlert(input, a)));
   const completed: Command[] = [];
+  let report = input.reportOf;
   for (const [i, alert] of input.alerts.entries()) {
     const record = stored[i];
     if (alert.SourceURI === undefined || record === undefined) continue;
     const completion = { ...asyncCompletionOf(alert), alertId: record.id };
+    if (report !== undefined && reportsOn(alert.SourceURI, report.sourceUri)) {
+      // By id: a report that arrives twice (or for a command cancelled meanwhile) completes nothing else.
+      const done = await tx.commands.completeAccepted({ commandId: report.commandId }, completion).catch(notAccepted);
+      if (done !== null) completed.push(done);
+      report = undefined;
+      continue;
+    }
     for (const sourceUri of sourceUriForms(alert.SourceURI)) {
       // The store picks the oldest accepted command of the device with this correlation URI.
       const done = await tx.commands.completeAccepted({ deviceId: input.deviceId, sourceUri }, completion);
@@ -74,6 +89,17 @@ async function storeAndComplete(
     }
   }
   return { stored, completed };
+}
+
+function reportsOn(alertSource: string, commandSource: string): boolean {
+  const expected = new Set(sourceUriForms(commandSource));
+  return sourceUriForms(alertSource).some((form) => expected.has(form));
+}
+
+/** The reported command is not `accepted` any more (done by an earlier copy of this report, or cancelled). */
+function notAccepted(cause: unknown): null {
+  if (isServerError(cause) && cause.code === ServerErrorCode.COMMAND_ILLEGAL_TRANSITION) return null;
+  throw cause;
 }
 
 function toNewAlert(input: AlertIntakeInput, a: GenericAlert): NewAlert {

@@ -18,7 +18,10 @@ import { createCommandService, type CommandService, type CommandServiceDeps } fr
 import type { Store } from "../store/store.js";
 import type { Clock } from "../store/types.js";
 import type { ApiApp, ApiContext, ApiUiSessionService } from "./api-context.js";
+import { auditHook } from "./audit.js";
 import { authenticate } from "./auth.js";
+import { registerAuditRoutes } from "./routes-audit.js";
+import { checkScope, requiredScopeOf } from "./scopes.js";
 import { errorCodeTable } from "./error-docs.js";
 import { registerBootstrapRoutes } from "./routes-bootstrap.js";
 import { registerCommandRoutes } from "./routes-commands.js";
@@ -152,10 +155,17 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
           security: [{ bearerAuth: [] }],
         },
         transform: ({ schema, url, route }) => {
+          // OpenAPI 3.1 lets a non-OAuth scheme list role names: each operation names the token scope it needs.
+          const methods = [route.method].flat();
+          const scope = requiredScopeOf(String(methods[0] ?? "GET"), route.config);
+          const secured = url.startsWith(`${API_PREFIX}/v1`) ? { security: [{ bearerAuth: [scope] }] } : {};
           // The raw-body routes take any media type: document the body the validator never sees.
           const raw = (route.config as Record<string, unknown> | undefined)?.[RAW_BODY_CONFIG] === true;
-          if (!raw) return { schema, url };
-          return { schema: { ...schema, consumes: ["*/*"], body: { type: "string", format: "binary" } }, url };
+          if (!raw) return { schema: { ...schema, ...secured }, url };
+          return {
+            schema: { ...schema, ...secured, consumes: ["*/*"], body: { type: "string", format: "binary" } },
+            url,
+          };
         },
       });
       if (options.docs ?? true) {
@@ -182,11 +192,17 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
 
       await api.register(
         (v1: ApiApp, _opts, done) => {
+          if (!v1.hasRequestDecorator("apiCaller")) v1.decorateRequest("apiCaller", null);
           v1.addHook("onRequest", async (request) => {
             // A console cookie becomes the API's own credential first (../console/console-auth.ts).
             if (consoleAuth !== undefined) authorizeConsoleRequest(consoleAuth, request);
-            await authenticate(ctx.store, request, authOptions);
+            const caller = await authenticate(ctx.store, request, authOptions);
+            request.apiCaller = caller;
+            // ./scopes.ts: the route's declared scope, else its method's default.
+            const route = request.routeOptions;
+            checkScope(caller, requiredScopeOf(request.method, route.config), `${request.method} ${route.url ?? ""}`);
           });
+          v1.addHook("onSend", auditHook(ctx.store));
           registerDeviceRoutes(v1, ctx);
           registerImportRoutes(v1, ctx);
           registerCommandRoutes(v1, ctx);
@@ -205,6 +221,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
           registerTokenRoutes(v1, ctx);
           registerBootstrapRoutes(v1, ctx);
           registerGroupRoutes(v1, ctx);
+          registerAuditRoutes(v1, ctx);
           registerWebhookRoutes(v1, ctx);
           registerFleetRoute(v1, { store: ctx.store, clock, metrics: options.metricsRegistry ?? null });
           done();

@@ -29,6 +29,8 @@ export const ERROR_CODE_DOCS: Partial<Record<ServerErrorCode, string>> = {
   OMADM_SRV_REPOSITORY_NOT_ACCEPTABLE: "The item is not available in a media type the device accepts.",
   OMADM_SRV_REPOSITORY_UNAUTHORIZED: "The device did not authenticate to the Data Repository.",
   OMADM_SRV_REPOSITORY_INTERNAL: "An unexpected Data Repository error; see the server log.",
+  OMADM_SRV_REPOSITORY_QUOTA_EXCEEDED:
+    "The upload would take the device's repository space past a quota (`quota` names the configuration key); nothing was stored.",
   OMADM_SRV_UI_SESSION_NOT_FOUND: "No UI session with this id.",
   OMADM_SRV_UI_SESSION_ILLEGAL_TRANSITION: "The UI session is completed or expired.",
   OMADM_SRV_UI_TEMPLATE_INVALID: "The UI session template is malformed; `detail` names the field.",
@@ -55,6 +57,8 @@ export const ERROR_CODE_DOCS: Partial<Record<ServerErrorCode, string>> = {
   OMADM_SRV_API_UNAUTHORIZED: "No, a malformed, an unknown or a revoked API token (`Authorization: Bearer …`).",
   OMADM_SRV_CONSOLE_CSRF_REJECTED:
     "A write with the console's session cookie lacks its CSRF token (`X-CSRF-Token`) or carries another one.",
+  OMADM_SRV_API_FORBIDDEN:
+    "The API token's scope does not allow this request (`requiredScope` names the scope it needs, `scope` the token's).",
   OMADM_SRV_API_VALIDATION_FAILED: "The request does not match the route's schema; `detail` says where.",
   OMADM_SRV_API_BAD_REQUEST: "The request body is not parseable (e.g. malformed JSON).",
   OMADM_SRV_API_ROUTE_NOT_FOUND: "No API route for this method and path.",
@@ -116,6 +120,7 @@ export const ERROR_CODE_DOCS: Partial<Record<ServerErrorCode, string>> = {
 /** Codes any authenticated API route may answer besides its own. */
 export const COMMON_ERROR_CODES: readonly ServerErrorCode[] = [
   ServerErrorCode.API_UNAUTHORIZED,
+  ServerErrorCode.API_FORBIDDEN,
   ServerErrorCode.API_VALIDATION_FAILED,
   ServerErrorCode.API_INTERNAL,
   ServerErrorCode.STORE_UNAVAILABLE,

@@ -11,8 +11,10 @@ import {
   type StoredAlert,
 } from "../store/types-session.js";
 import {
+  ApiScope,
   UiSessionState,
   type ApiToken,
+  type AuditRecord,
   type RepositoryItemInfo,
   type UiSession,
   type UploadInfo,
@@ -234,6 +236,9 @@ export function uiSessionView(u: UiSession, now: number): UiSessionView {
 export const ApiTokenView = Type.Object({
   id: Type.String(),
   name: Type.String(),
+  scope: Type.Enum(Object.values(ApiScope), {
+    description: "read: GET only; operator: also devices, commands, groups, …; admin: also tokens and the audit log",
+  }),
   createdAt: Time,
   lastUsedAt: NullableTime,
   revokedAt: NullableTime,
@@ -244,8 +249,32 @@ export function apiTokenView(t: ApiToken): ApiTokenView {
   return {
     id: t.id,
     name: t.name,
+    scope: t.scope,
     createdAt: iso(t.createdAt),
     lastUsedAt: isoOrNull(t.lastUsedAt),
     revokedAt: isoOrNull(t.revokedAt),
+  };
+}
+
+export const AuditRecordView = Type.Object({
+  id: Type.String(),
+  at: Time,
+  tokenId: Type.Union([Type.String(), Type.Null()], { description: "null: a loopback caller without a token" }),
+  tokenName: Type.Union([Type.String(), Type.Null()]),
+  action: Type.String({ description: "HTTP method and route pattern, e.g. `DELETE /api/v1/devices/:id`" }),
+  target: Type.Record(Type.String(), Type.String(), { description: "The route parameters: what was written" }),
+  status: Type.Integer({ description: "The HTTP status answered" }),
+});
+export type AuditRecordView = Static<typeof AuditRecordView>;
+
+export function auditRecordView(a: AuditRecord): AuditRecordView {
+  return {
+    id: a.id,
+    at: iso(a.at),
+    tokenId: a.tokenId,
+    tokenName: a.tokenName,
+    action: a.action,
+    target: { ...a.target },
+    status: a.status,
   };
 }

@@ -6,6 +6,8 @@ import type { ApiApp, ApiContext } from "./api-context.js";
 import { IdParams } from "./common-schemas.js";
 import { BODY_ERROR_CODES, problemResponses } from "./error-docs.js";
 import { apiTokenView, ApiTokenView } from "./record-schemas.js";
+import { REQUIRED_SCOPE_CONFIG } from "./scopes.js";
+import { ApiScope } from "../store/types-content.js";
 
 const C = ServerErrorCode;
 const tags = ["tokens"];
@@ -15,25 +17,36 @@ const CreatedToken = Type.Object({
   record: ApiTokenView,
 });
 
+/** Tokens are admin business, reading them too: a token list names who can reach the API. */
+const config = { [REQUIRED_SCOPE_CONFIG]: ApiScope.Admin };
+
 export function registerTokenRoutes(app: ApiApp, ctx: ApiContext): void {
   const { store } = ctx;
 
   app.post(
     "/tokens",
     {
+      config,
       schema: {
         tags,
         operationId: "createToken",
         summary: "Create an API token (its secret is returned once)",
         body: Type.Object(
-          { name: Type.String({ minLength: 1, maxLength: MAX_API_TOKEN_NAME_LENGTH }) },
+          {
+            name: Type.String({ minLength: 1, maxLength: MAX_API_TOKEN_NAME_LENGTH }),
+            scope: Type.Optional(
+              Type.Enum(Object.values(ApiScope), {
+                description: "read (GET only), operator (also devices, commands, groups, …) or admin (default)",
+              }),
+            ),
+          },
           { additionalProperties: false },
         ),
         response: { 201: CreatedToken, ...problemResponses(C.INVALID_INPUT, ...BODY_ERROR_CODES) },
       },
     },
     async (request, reply) => {
-      const { token, record } = await createApiToken(store, request.body.name);
+      const { token, record } = await createApiToken(store, request.body.name, {}, request.body.scope);
       return reply.code(201).send({ token, record: apiTokenView(record) });
     },
   );
@@ -41,6 +54,7 @@ export function registerTokenRoutes(app: ApiApp, ctx: ApiContext): void {
   app.get(
     "/tokens",
     {
+      config,
       schema: {
         tags,
         operationId: "listTokens",
@@ -54,6 +68,7 @@ export function registerTokenRoutes(app: ApiApp, ctx: ApiContext): void {
   app.delete(
     "/tokens/:id",
     {
+      config,
       schema: {
         tags,
         operationId: "revokeToken",

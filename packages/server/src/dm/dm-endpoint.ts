@@ -30,7 +30,15 @@ import { ServerErrorCode } from "../errors.js";
 import { createDeviceRegistry, type DeviceRegistry } from "../registry/device-registry.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../store/types.js";
-import { createDmSessionService, type Package2Reply, type SessionLocator } from "./dm-session-service.js";
+import type { CapabilityService } from "../capabilities/capability-service.js";
+import { capabilityOfUrl } from "../capabilities/capability-urls.js";
+import { CapabilityKind } from "../store/types-content.js";
+import {
+  createDmSessionService,
+  type Package2Reply,
+  type ReportOf,
+  type SessionLocator,
+} from "./dm-session-service.js";
 import { checkDmHeaders, type CheckedDmRequest } from "./request-checks.js";
 import { isWellFormedToken, readSessionCookie, sessionCookieHeader } from "./session-cookie.js";
 
@@ -68,6 +76,8 @@ export interface DmEndpointOptions {
   readonly admission?: SessionAdmission | undefined;
   /** The MO formats the Data Repository accepts, announced in OMADM-Accept (docs/protocol.md §1.6). */
   readonly moAcceptTypes?: readonly string[] | undefined;
+  /** Capability report URIs for asynchronous EXEC results (docs/repository.md "Capability URLs"); absent: none. */
+  readonly capabilities?: CapabilityService | undefined;
   /** Device authentication; absent = none (the OMADM-DevID header is trusted). */
   readonly authenticator?: DmAuthenticator | undefined;
   /** Token source for CONT URLs and cookies (tests); default crypto random. */
@@ -103,6 +113,7 @@ export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions):
       clock: opts.clock,
       registry,
       alerts: opts.alerts ?? createAlertIntake({ store: opts.store }),
+      capabilities: opts.capabilities,
       newToken: opts.newToken,
       logger: app.log,
     },
@@ -197,6 +208,27 @@ export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions):
     );
   };
 
+  /**
+   * docs/protocol.md §4.4: the client posts an EXEC's asynchronous result to the EXEC's ServerURI, which the server
+   * made `/dm?cap=<token>` for that one command. The token names the command the alerts report.
+   */
+  const reportOf = async (
+    req: FastifyRequest,
+    deviceId: string,
+  ): Promise<ReportOf | { readonly problem: Refusal } | undefined> => {
+    const token = capabilityOfUrl(req.url);
+    if (token === null || opts.capabilities === undefined) return undefined;
+    const forbidden = (detail: string) => ({
+      problem: refusal(makeProblem(403, ServerErrorCode.DM_FORBIDDEN, detail)),
+    });
+    const found = await opts.capabilities.check(opts.store, token, CapabilityKind.Report, DM_PATH);
+    if (found === null) return forbidden("this report URI's capability is unknown");
+    if (found.deviceId !== deviceId) return forbidden("this report URI belongs to another device");
+    const command = await opts.store.commands.get(found.commandId);
+    if (command === null) return forbidden("the command this report URI was made for no longer exists");
+    return { commandId: command.id, sourceUri: command.correlation?.sourceUri ?? command.params[0] ?? "" };
+  };
+
   const handle = async (req: FastifyRequest, reply: FastifyReply, locator: SessionLocator) => {
     const checked = req.dmRequest;
     if (checked === null) throw new Error("DM request reached its handler unchecked");
@@ -206,7 +238,9 @@ export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions):
       if (!p1.ok) return sendRefusal(req, reply, refusal(problemFromError(p1.error)));
       const crowded = tooManyAlerts(p1.value.Alert, "Package#1");
       if (crowded !== null) return sendRefusal(req, reply, crowded);
-      const r = await service.handlePackage1(checked.deviceId, p1.value);
+      const report = await reportOf(req, checked.deviceId);
+      if (report !== undefined && "problem" in report) return sendRefusal(req, reply, report.problem);
+      const r = await service.handlePackage1(checked.deviceId, p1.value, report);
       opts.onPackage?.("package1", r.ok);
       return r.ok
         ? sendReply(reply, r.value, checked.deviceId)

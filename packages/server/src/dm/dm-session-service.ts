@@ -8,6 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { err, ok, type Package1, type Package2, type Package3, type Result } from "@omadm/protocol";
 import type { AlertIntake } from "../alerts/alert-intake.js";
+import type { CapabilityService } from "../capabilities/capability-service.js";
 import { ServerError, ServerErrorCode, isServerError } from "../errors.js";
 import type { DeviceRegistry } from "../registry/device-registry.js";
 import type { Store, StoreParts } from "../store/store.js";
@@ -28,6 +29,8 @@ export interface DmSessionServiceDeps {
   readonly clock: Clock;
   readonly registry: DeviceRegistry;
   readonly alerts: AlertIntake;
+  /** Puts per-command capability tokens into the ServerURIs of each Package#2 (docs/repository.md); absent: none. */
+  readonly capabilities?: CapabilityService | undefined;
   /** Unguessable tokens for CONT URLs and cookies (default: 18 random bytes, base64url). */
   readonly newToken?: (() => string) | undefined;
   readonly logger?: DmLogger | undefined;
@@ -56,8 +59,15 @@ export interface Package2Reply {
   readonly ended: boolean;
 }
 
+/** The command a Package#1 sent to a capability report URI reports (docs/protocol.md §4.4). */
+export interface ReportOf {
+  readonly commandId: string;
+  readonly sourceUri: string;
+}
+
 export interface DmSessionService {
-  handlePackage1(deviceId: string, p1: Package1): Promise<Result<Package2Reply, ServerError>>;
+  /** `report`: the Package#1 came to the report URI of this command (its capability already checked). */
+  handlePackage1(deviceId: string, p1: Package1, report?: ReportOf): Promise<Result<Package2Reply, ServerError>>;
   handlePackage3(deviceId: string, where: SessionLocator, p3: Package3): Promise<Result<Package2Reply, ServerError>>;
 }
 
@@ -75,6 +85,7 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
     first: DmStep,
     open: OpenKeys | null,
     start: Session | null,
+    report?: ReportOf,
   ): Promise<Package2Reply> {
     let current = first;
     let session = start;
@@ -115,7 +126,10 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
             break;
           }
           case DmActionKind.StoreAlerts:
-            await alerts.receive({ deviceId, sessionId: session?.id ?? null, alerts: action.alerts }, tx);
+            await alerts.receive(
+              { deviceId, sessionId: session?.id ?? null, alerts: action.alerts, reportOf: report },
+              tx,
+            );
             break;
           case DmActionKind.TakeBatch:
             taken = await tx.commands.takeBatch({
@@ -127,7 +141,15 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
             });
             break;
           case DmActionKind.SendPackage2:
-            package2 = action.package;
+            package2 =
+              deps.capabilities === undefined || current.state.kind !== DmStateKind.AwaitingPackage3
+                ? action.package
+                : await deps.capabilities.attach(tx, {
+                    deviceId,
+                    sessionId: live(session).id,
+                    items: current.state.sent,
+                    package: action.package,
+                  });
             break;
           case DmActionKind.CloseSession:
             session = await closeWith(tx, live(session), current.state, action.reason);
@@ -272,7 +294,7 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
   }
 
   return {
-    async handlePackage1(deviceId, p1) {
+    async handlePackage1(deviceId, p1, report) {
       try {
         const open: OpenKeys = { contToken: newToken(), cookie: newToken() };
         const event: DmEvent = {
@@ -287,7 +309,7 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
         return await store.transaction(async (tx): Promise<Result<Package2Reply, ServerError>> => {
           const admitted = await registry.admit(deviceId, p1.MOS, tx);
           if (!admitted.ok) return admitted;
-          return ok(await driveSteps(tx, deviceId, first, open, null));
+          return ok(await driveSteps(tx, deviceId, first, open, null, report));
         });
       } catch (cause) {
         return fromThrown(cause);

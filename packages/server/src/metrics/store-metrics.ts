@@ -31,6 +31,8 @@ export function withStoreMetrics(store: Store, metrics: Pick<ServerMetrics, "sto
       apiTokens: wrapMethods(parts.apiTokens, around("apiTokens")),
       bootstrap: wrapMethods(parts.bootstrap, around("bootstrap")),
       groups: wrapMethods(parts.groups, around("groups")),
+      capabilities: wrapMethods(parts.capabilities, around("capabilities")),
+      audit: wrapMethods(parts.audit, around("audit")),
     };
     return {
       ...wrapped,

@@ -3,11 +3,18 @@
 //   GET|HEAD /repo/devices/<DevID>/<path>     HGET source of one device (and its latest HPUT/SUB upload)
 //   PUT|POST /repo/devices/<DevID>/<path>     HPUT / SUB report (PUT, replaces the item) and HPOST (POST)
 //   GET|HEAD /repo/uploads/<id>               an upload read back by the device that sent it
-// Every answer carries `OMADM-Accept` (the upload types). Register without a fastify `prefix`:
+// Every answer carries `OMADM-Accept` (the upload types). A write into a device's space needs the capability
+// token of the command that asked for it (`?cap=`, docs/repository.md "Capability URLs") or the device's own
+// credentials (Basic, Digest, certificate, PSK), whatever `deviceAuth.modes` says: the DevID in the URL is no
+// credential. Register without a fastify `prefix`:
 //   app.register(repositoryPlugin, { store, publicBaseUrl, limits, authenticator })
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from "fastify";
 import { ErrorCode, HDR_ACCEPT, negotiateResponse } from "@omadm/protocol";
 import { createDeviceAuthHook, type RequestAuthenticator } from "../auth/auth-hook.js";
+import { AuthMode } from "../auth/types.js";
+import { createCapabilityService, type CapabilityService } from "../capabilities/capability-service.js";
+import { capabilityOfUrl } from "../capabilities/capability-urls.js";
+import { CapabilityKind, type Capability } from "../store/types-content.js";
 import { refuse } from "../edge/problem.js";
 import { ServerErrorCode } from "../errors.js";
 import type { Store } from "../store/store.js";
@@ -29,6 +36,8 @@ export interface RepositoryPluginOptions {
   readonly authenticator?: RequestAuthenticator | undefined;
   /** A service to share with the REST API; built from the options above when absent. */
   readonly service?: RepositoryService | undefined;
+  /** Checks capability tokens; built from `publicBaseUrl` when absent. */
+  readonly capabilities?: CapabilityService | undefined;
 }
 
 interface ItemParams {
@@ -54,6 +63,8 @@ declare module "fastify" {
   interface FastifyRequest {
     /** The device a repository request acts for (null: unknown, allowed to read shared items only). */
     repositoryActor: string | null;
+    /** The capability the request presented, when it was valid for its item (capabilities/). */
+    repositoryCapability: Capability | null;
   }
 }
 
@@ -77,6 +88,28 @@ export const repositoryPlugin: FastifyPluginCallback<RepositoryPluginOptions> = 
           forbidden: ServerErrorCode.REPOSITORY_FORBIDDEN,
         });
   if (!app.hasRequestDecorator("repositoryActor")) app.decorateRequest("repositoryActor", null);
+  if (!app.hasRequestDecorator("repositoryCapability")) app.decorateRequest("repositoryCapability", null);
+  const capabilities = options.capabilities ?? createCapabilityService({ publicBaseUrl: options.publicBaseUrl });
+
+  /**
+   * A capability URL (`?cap=`): valid only for the item and the use (upload or read) it was made for, and only
+   * for the device of the command that carries it. true when it admitted the request, else the refusal is sent.
+   */
+  const admitByCapability = async (request: FastifyRequest, reply: FastifyReply, token: string, write: boolean) => {
+    const urlDeviceId = (request.params as ItemParams).deviceId;
+    const target = request.url.split("?")[0] ?? "";
+    const kind = write ? CapabilityKind.Upload : CapabilityKind.Read;
+    const found = await capabilities.check(options.store, token, kind, target);
+    const header = headerDeviceId(request);
+    if (found === null || found.deviceId !== urlDeviceId || (header !== null && header !== found.deviceId)) {
+      const detail = `this capability URL is unknown, or was made for another item, use or device`;
+      refuse(request, reply, 403, ServerErrorCode.REPOSITORY_FORBIDDEN, detail);
+      return false;
+    }
+    request.repositoryActor = found.deviceId;
+    request.repositoryCapability = found;
+    return true;
+  };
 
   // Bodies of every type arrive as raw bytes, so this plugin (not fastify) decides 415 — with OMADM-Accept.
   app.removeAllContentTypeParsers();
@@ -96,12 +129,22 @@ export const repositoryPlugin: FastifyPluginCallback<RepositoryPluginOptions> = 
 
   /** onRequest: authenticate, then check the device may address this URL — before any body is read. */
   const admit = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    const params = request.params as ItemParams;
+    const write = params.deviceId !== undefined && (request.method === "PUT" || request.method === "POST");
+    const token = params.deviceId === undefined ? null : capabilityOfUrl(request.url);
+    if (token !== null) return (await admitByCapability(request, reply, token, write)) ? undefined : reply;
     let authenticatedDeviceId: string | undefined;
     if (auth !== undefined) {
       if (!(await auth.admit(request, reply))) return reply;
       authenticatedDeviceId = auth.deviceIdOf(request);
     }
-    const params = request.params as ItemParams;
+    // The OMADM-DevID header and the URL name a device; neither proves it is that device.
+    if (write && (auth === undefined || auth.deviceOf(request)?.method === AuthMode.None)) {
+      const detail =
+        "a write into a device's repository space needs the capability URL of the command that asked for it " +
+        "(the ServerURI exactly as the server sent it, with its `cap` query) or the device's own credentials";
+      return refuse(request, reply, 403, ServerErrorCode.REPOSITORY_FORBIDDEN, detail);
+    }
     const decision = decideAccess({
       urlDeviceId: params.deviceId ?? null,
       headerDeviceId: headerDeviceId(request),
@@ -159,6 +202,8 @@ export const repositoryPlugin: FastifyPluginCallback<RepositoryPluginOptions> = 
       contentType: request.headers["content-type"],
       body,
       ifMatch: request.headers["if-match"],
+      commandId: request.repositoryCapability?.commandId ?? null,
+      sessionId: request.repositoryCapability?.sessionId ?? null,
     });
     reply.header("Location", receipt.location);
     if (receipt.item !== null) reply.header("ETag", receipt.item.etag);

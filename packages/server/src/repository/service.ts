@@ -31,12 +31,18 @@ export interface RepositoryLimits {
   readonly maxUploadBytes: number;
   /** Largest item an operator may store for HGET. */
   readonly maxItemBytes: number;
+  /** Most bytes of items and uploads one device's space holds (`repository.deviceQuotaBytes`); 0: no limit. */
+  readonly deviceQuotaBytes: number;
+  /** Most items and uploads one device's space holds (`repository.deviceQuotaItems`); 0: no limit. */
+  readonly deviceQuotaItems: number;
 }
 
 /** (omadm's choice) 1 MiB uploads (the JSON limit of the protocol package), 16 MiB items. */
 export const DEFAULT_REPOSITORY_LIMITS: RepositoryLimits = {
   maxUploadBytes: DEFAULT_JSON_LIMITS.maxBytes,
   maxItemBytes: 16 * 1024 * 1024,
+  deviceQuotaBytes: 64 * 1024 * 1024,
+  deviceQuotaItems: 10_000,
 };
 
 export interface RepositoryServiceDeps {
@@ -72,6 +78,9 @@ export interface ReceivedUpload {
   readonly body: Uint8Array;
   /** The request's If-Match header as sent. */
   readonly ifMatch?: string | undefined;
+  /** The command whose capability URL the upload came to, and the DM session that sent it (docs/repository.md). */
+  readonly commandId?: string | null | undefined;
+  readonly sessionId?: string | null | undefined;
 }
 
 export interface UploadReceipt {
@@ -119,12 +128,21 @@ function withoutBody<T extends { readonly body: Uint8Array }>(row: T): Omit<T, "
   return info;
 }
 
-function checkLimit(value: number | undefined, fallback: number, what: string): number {
+function checkLimit(value: number | undefined, fallback: number, what: string, min = 1): number {
   if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new ServerError(ServerErrorCode.INVALID_INPUT, `${what} must be a positive integer, not ${value}`);
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new ServerError(ServerErrorCode.INVALID_INPUT, `${what} must be an integer ≥ ${min}, not ${value}`);
   }
   return value;
+}
+
+/** 507 naming the quota's configuration key: the device's space would hold more than it allows. */
+function overQuota(deviceId: string, quota: string, limit: number, would: number, unit: string): ServerError {
+  return new ServerError(
+    ServerErrorCode.REPOSITORY_QUOTA_EXCEEDED,
+    `device ${JSON.stringify(deviceId)} would hold ${would} ${unit} in the repository; its quota (${quota}) is ${limit}`,
+    { extensions: { quota, limit } },
+  );
 }
 
 function checkRef(ref: RepositoryRef): RepositoryRef {
@@ -151,6 +169,37 @@ export function createRepositoryService(
       "maxUploadBytes",
     ),
     maxItemBytes: checkLimit(options.limits?.maxItemBytes, DEFAULT_REPOSITORY_LIMITS.maxItemBytes, "maxItemBytes"),
+    deviceQuotaBytes: checkLimit(
+      options.limits?.deviceQuotaBytes,
+      DEFAULT_REPOSITORY_LIMITS.deviceQuotaBytes,
+      "deviceQuotaBytes",
+      0,
+    ),
+    deviceQuotaItems: checkLimit(
+      options.limits?.deviceQuotaItems,
+      DEFAULT_REPOSITORY_LIMITS.deviceQuotaItems,
+      "deviceQuotaItems",
+      0,
+    ),
+  };
+
+  /**
+   * The device's quotas, checked before anything is written (an upload over them stores nothing). A PUT adds the
+   * upload record and replaces the item (its old size is given back); a POST adds only the upload record. Two
+   * uploads racing may both pass the check: the quota can be overrun by at most one concurrent upload per node.
+   */
+  const checkQuota = async (deviceId: string, size: number, replaced: RepositoryItem | null, put: boolean) => {
+    const { deviceQuotaBytes, deviceQuotaItems } = limits;
+    if (deviceQuotaBytes === 0 && deviceQuotaItems === 0) return;
+    const used = await store.repository.usage(deviceId);
+    const bytes = used.bytes + size + (put ? size - (replaced?.size ?? 0) : 0);
+    const items = used.items + 1 + (put && replaced === null ? 1 : 0);
+    if (deviceQuotaBytes > 0 && bytes > deviceQuotaBytes) {
+      throw overQuota(deviceId, "repository.deviceQuotaBytes", deviceQuotaBytes, bytes, "bytes");
+    }
+    if (deviceQuotaItems > 0 && items > deviceQuotaItems) {
+      throw overQuota(deviceId, "repository.deviceQuotaItems", deviceQuotaItems, items, "items and uploads");
+    }
   };
   const uploadTypes = uploadTypeList(options.extraUploadTypes);
   const omadmAccept = uploadAcceptHeader(uploadTypes);
@@ -216,6 +265,7 @@ export function createRepositoryService(
       if (condition.kind === "fail") {
         throw new ServerError(ServerErrorCode.REPOSITORY_PRECONDITION_FAILED, condition.message);
       }
+      await checkQuota(deviceId, input.body.byteLength, current, input.method === "PUT");
 
       // HPUT and SUB reports replace the device's item (a later HGET of the same URL gets the latest); HPOST
       // only adds to the log. The item is written first: it is the write that carries the precondition.
@@ -231,6 +281,8 @@ export function createRepositoryService(
         clientUris,
         mediaType,
         body: input.body,
+        commandId: input.commandId ?? null,
+        sessionId: input.sessionId ?? null,
       });
       if (items !== null && deps.devInfo !== undefined) {
         try {

@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import type { Store } from "../store/store.js";
-import type { ApiToken } from "../store/types-content.js";
+import { ApiScope, type ApiToken } from "../store/types-content.js";
 
 /** Bytes of randomness in a token. */
 export const API_TOKEN_BYTES = 32;
@@ -31,11 +31,15 @@ export function hashApiToken(token: string): string {
   return createHash("sha256").update(token, "utf8").digest("hex");
 }
 
-/** Creates a token named `name` (1–100 characters, for the operator's own bookkeeping). INVALID_INPUT. */
+/**
+ * Creates a token named `name` (1–100 characters, for the operator's own bookkeeping) with `scope` (default
+ * admin: what `omadm token create` made before scopes existed). INVALID_INPUT.
+ */
 export async function createApiToken(
   store: Pick<Store, "apiTokens">,
   name: string,
   deps: ApiTokenDeps = {},
+  scope: ApiScope = ApiScope.Admin,
 ): Promise<CreatedApiToken> {
   const trimmed = typeof name === "string" ? name.trim() : "";
   if (trimmed.length === 0 || trimmed.length > MAX_API_TOKEN_NAME_LENGTH) {
@@ -46,7 +50,7 @@ export async function createApiToken(
   }
   const bytes = (deps.randomBytes ?? randomBytes)(API_TOKEN_BYTES);
   const token = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url");
-  const record = await store.apiTokens.create({ name: trimmed, tokenHash: hashApiToken(token) });
+  const record = await store.apiTokens.create({ name: trimmed, tokenHash: hashApiToken(token), scope });
   return { token, record };
 }
 

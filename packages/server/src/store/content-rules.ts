@@ -1,11 +1,20 @@
-// Input checks for alerts, notifications, repository items, uploads, UI sessions and API tokens, shared by
+// Input checks for alerts, notifications, repository items, uploads, UI sessions, API tokens, capabilities and
+// audit records, shared by
 // every store implementation.
 import { ServerError, ServerErrorCode } from "../errors.js";
 import { invalid, jsonRoundTrip, requireInt, requireOneOf, requireStrings, requireText } from "./rules.js";
 import type { JsonValue } from "./types.js";
 import type { NewAlert, NewNotificationRecord } from "./types-session.js";
 import { NotificationOutcome } from "./types-session.js";
-import type { NewApiToken, NewRepositoryItem, NewUiSession, NewUpload } from "./types-content.js";
+import { ApiScope, CapabilityKind } from "./types-content.js";
+import type {
+  NewApiToken,
+  NewAuditRecord,
+  NewCapability,
+  NewRepositoryItem,
+  NewUiSession,
+  NewUpload,
+} from "./types-content.js";
 
 function optionalText(value: string | null | undefined, what: string): string | null {
   return value == null ? null : requireText(value, what);
@@ -94,7 +103,45 @@ export function checkUiSession(input: NewUiSession) {
 }
 
 export function checkApiToken(input: NewApiToken) {
-  return { name: requireText(input.name, "name"), tokenHash: requireText(input.tokenHash, "tokenHash") };
+  return {
+    name: requireText(input.name, "name"),
+    tokenHash: requireText(input.tokenHash, "tokenHash"),
+    scope: checkApiScope(input.scope ?? ApiScope.Admin),
+  };
+}
+
+export function checkApiScope(scope: unknown): ApiScope {
+  if (scope === ApiScope.Read || scope === ApiScope.Operator || scope === ApiScope.Admin) return scope;
+  throw invalid(`scope must be read, operator or admin, not ${JSON.stringify(scope)}`);
+}
+
+const CAPABILITY_KINDS: readonly string[] = Object.values(CapabilityKind);
+
+export function checkCapability(input: NewCapability) {
+  if (!CAPABILITY_KINDS.includes(input.kind)) throw invalid(`unknown capability kind ${JSON.stringify(input.kind)}`);
+  return {
+    tokenHash: requireText(input.tokenHash, "tokenHash"),
+    deviceId: requireText(input.deviceId, "deviceId"),
+    commandId: requireText(input.commandId, "commandId"),
+    sessionId: input.sessionId == null ? null : requireText(input.sessionId, "sessionId"),
+    kind: input.kind,
+    target: requireText(input.target, "target"),
+  };
+}
+
+export function checkAuditRecord(input: NewAuditRecord): NewAuditRecord {
+  const target: Record<string, string> = {};
+  for (const [k, v] of Object.entries(input.target)) if (typeof v === "string") target[k] = v;
+  if (!Number.isInteger(input.status) || input.status < 100 || input.status > 599) {
+    throw invalid(`audit status ${String(input.status)} is not an HTTP status`);
+  }
+  return {
+    tokenId: input.tokenId ?? null,
+    tokenName: input.tokenName ?? null,
+    action: requireText(input.action, "action"),
+    target,
+    status: input.status,
+  };
 }
 
 export function duplicateTokenHash(): ServerError {

@@ -157,6 +157,16 @@ export function createMemoryContent(ctx: MemoryContext): MemoryContent {
       const page = memoryPage(rows, query, (row) => [row.seq], ["number"]);
       return { items: page.items.map((row) => withoutBody(row.rec)), nextCursor: page.nextCursor };
     },
+    usage: async (deviceId) => {
+      ctx.check();
+      let bytes = 0;
+      const sizes = [
+        ...[...data.repository.values()].filter((r) => r.item.deviceId === deviceId).map((r) => r.item.size),
+        ...[...data.uploads.values()].filter((u) => u.rec.deviceId === deviceId).map((u) => u.rec.size),
+      ];
+      for (const size of sizes) bytes += size;
+      return { bytes, items: sizes.length };
+    },
   };
 
   const requireUi = (id: string): UiSession => {
@@ -249,7 +259,14 @@ export function createMemoryContent(ctx: MemoryContext): MemoryContent {
       ctx.check();
       const t = checkApiToken(input);
       for (const row of data.apiTokens.values()) if (row.hash === t.tokenHash) throw duplicateTokenHash();
-      const rec: ApiToken = { id: ctx.newId(), name: t.name, createdAt: ctx.now(), lastUsedAt: null, revokedAt: null };
+      const rec: ApiToken = {
+        id: ctx.newId(),
+        name: t.name,
+        scope: t.scope,
+        createdAt: ctx.now(),
+        lastUsedAt: null,
+        revokedAt: null,
+      };
       data.apiTokens.set(rec.id, { hash: t.tokenHash, rec });
       return out(rec);
     },

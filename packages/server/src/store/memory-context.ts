@@ -4,7 +4,7 @@
 import { decodeCursor, deviceNotFound, pageLimit, toPage, type CursorKey } from "./rules.js";
 import { SortOrder, type Command, type Device, type Page, type PageQuery } from "./types.js";
 import { MemoryBootstrapData } from "./memory-bootstrap-data.js";
-import type { ApiToken, RepositoryItem, UiSession, Upload } from "./types-content.js";
+import type { ApiToken, AuditRecord, Capability, RepositoryItem, UiSession, Upload } from "./types-content.js";
 import type { NotificationRecord, Session, StoredAlert } from "./types-session.js";
 import type { DeviceGroup } from "./types-selection.js";
 import type { LeaseRow } from "./lease-rules.js";
@@ -28,6 +28,9 @@ export class MemoryStoreData {
   readonly groups = new Map<string, DeviceGroup>();
   /** Static groups' members; each set is replaced on change, never changed in place (see `snapshot`). */
   readonly groupMembers = new Map<string, ReadonlySet<string>>();
+  /** By token hash. */
+  readonly capabilities = new Map<string, Capability>();
+  readonly audit = new Map<string, { readonly seq: number; readonly rec: AuditRecord }>();
   /** Leases (memory-leases.ts); never changed inside a transaction, so not part of `snapshot`. */
   readonly leases = new Map<string, LeaseRow>();
   notificationCounter = 0;
@@ -51,6 +54,8 @@ export class MemoryStoreData {
       ...this.bootstrap.maps(),
       this.groups,
       this.groupMembers,
+      this.capabilities,
+      this.audit,
     ];
     const copies = maps.map((m) => new Map(m));
     const { notificationCounter, seq } = this;

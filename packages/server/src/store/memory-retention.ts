@@ -38,6 +38,8 @@ export function createMemoryRetention(ctx: MemoryContext): RetentionStore {
           return pruneMap(data.notifications, ({ rec }) => rec.sentAt, before, limit);
         case RetainedKind.Uploads:
           return pruneMap(data.uploads, ({ rec }) => rec.receivedAt, before, limit);
+        case RetainedKind.Audit:
+          return pruneMap(data.audit, ({ rec }) => rec.at, before, limit);
         case RetainedKind.UiSessions:
           return pruneMap(
             data.uiSessions,

@@ -7,6 +7,7 @@
 import { ServerError, ServerErrorCode } from "../errors.js";
 import { applyDevicePatch, checkDevicePatch, checkNewDevice, newDeviceRecord } from "./device-rules.js";
 import { stateAfterContact, type CheckedDevicePatch } from "./device-rules.js";
+import { createMemoryAudit, createMemoryCapabilities } from "./memory-access.js";
 import { createMemoryBootstrap } from "./memory-bootstrap.js";
 import { createMemoryContent } from "./memory-content.js";
 import { createMemoryGroups, dropMemberships, memorySelection } from "./memory-groups.js";
@@ -48,6 +49,8 @@ export function createMemoryStore(deps: StoreDeps, options: MemoryStoreOptions =
     ...createMemoryContent(ctx),
     bootstrap: createMemoryBootstrap(ctx, data.bootstrap),
     groups: createMemoryGroups(ctx),
+    capabilities: createMemoryCapabilities(ctx),
+    audit: createMemoryAudit(ctx),
   };
   // A running transaction holds the gate: other callers wait for it, so they see all of it or none of it.
   const scope = new TransactionScope();
@@ -190,6 +193,7 @@ function createMemoryDevices(ctx: MemoryContext): DeviceStore {
       for (const [k, s] of data.sessions) if (s.deviceId === id) data.sessions.delete(k);
       for (const [k, u] of data.uiSessions) if (u.deviceId === id) data.uiSessions.delete(k);
       for (const [k, r] of data.repository) if (r.item.deviceId === id) data.repository.delete(k);
+      for (const [k, c] of data.capabilities) if (c.deviceId === id) data.capabilities.delete(k);
       dropMemberships(ctx, id);
       return true;
     },

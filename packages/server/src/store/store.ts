@@ -43,7 +43,12 @@ import type {
 } from "./types-session.js";
 import type {
   ApiToken,
+  AuditQuery,
+  AuditRecord,
+  Capability,
   NewApiToken,
+  NewAuditRecord,
+  NewCapability,
   NewRepositoryItem,
   NewUiSession,
   NewUpload,
@@ -51,6 +56,7 @@ import type {
   RepositoryItemInfo,
   RepositoryPutOptions,
   RepositoryQuery,
+  RepositoryUsage,
   UiSession,
   UiSessionQuery,
   Upload,
@@ -91,6 +97,8 @@ export interface StoreParts {
   readonly apiTokens: ApiTokenStore;
   readonly bootstrap: BootstrapStore;
   readonly groups: GroupStore;
+  readonly capabilities: CapabilityStore;
+  readonly audit: AuditStore;
 }
 
 export interface Store extends StoreParts {
@@ -273,6 +281,8 @@ export interface RepositoryStore {
   getUpload(id: string): Promise<Upload | null>;
   /** Metadata only, ordered by arrival. */
   listUploads(query?: UploadQuery): Promise<Page<UploadInfo>>;
+  /** What one device's repository space holds: its items and its uploads, bytes and records together. */
+  usage(deviceId: string): Promise<RepositoryUsage>;
 }
 
 export interface UiSessionStore {
@@ -300,4 +310,19 @@ export interface ApiTokenStore {
   revoke(id: string): Promise<ApiToken>;
   /** Every token, ordered by creation time. */
   list(): Promise<readonly ApiToken[]>;
+}
+
+/** Per-command capability tokens, by hash (docs/repository.md "Capability URLs"). */
+export interface CapabilityStore {
+  /** Records one. DEVICE_NOT_FOUND; INVALID_INPUT when the hash is already stored. */
+  issue(input: NewCapability): Promise<Capability>;
+  /** The capability with this token hash, or null. */
+  find(tokenHash: string): Promise<Capability | null>;
+}
+
+/** The audit log of operator writes (docs/operators.md "Audit"). Records are never changed, only pruned. */
+export interface AuditStore {
+  record(input: NewAuditRecord): Promise<AuditRecord>;
+  /** Keyset pages, newest first unless `order` is asc. */
+  list(query?: AuditQuery): Promise<Page<AuditRecord>>;
 }

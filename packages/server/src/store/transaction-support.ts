@@ -32,6 +32,8 @@ export function wrapParts(parts: StoreParts, around: Around): StoreParts {
     apiTokens: wrapMethods(parts.apiTokens, around),
     bootstrap: wrapMethods(parts.bootstrap, around),
     groups: wrapMethods(parts.groups, around),
+    capabilities: wrapMethods(parts.capabilities, around),
+    audit: wrapMethods(parts.audit, around),
   };
 }
 

@@ -15,6 +15,8 @@ export const RetainedKind = {
   Uploads: "uploads",
   /** Completed or expired SHOW (UI) sessions, by `createdAt`. */
   UiSessions: "uiSessions",
+  /** Audit records of operator writes, by `at` (docs/operators.md "Audit"). */
+  Audit: "audit",
 } as const;
 export type RetainedKind = (typeof RetainedKind)[keyof typeof RetainedKind];
 

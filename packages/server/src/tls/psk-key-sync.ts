@@ -55,6 +55,8 @@ function withDevices(parts: StoreParts, devices: DeviceStore): StoreParts {
     apiTokens: parts.apiTokens,
     bootstrap: parts.bootstrap,
     groups: parts.groups,
+    capabilities: parts.capabilities,
+    audit: parts.audit,
   };
 }
 

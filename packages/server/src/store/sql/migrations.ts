@@ -9,6 +9,8 @@ import { bootstrapMigration } from "./migration-bootstrap.js";
 import { bootstrapTargetsMigration } from "./migration-0015-bootstrap-targets.js";
 import { groupsMigration } from "./migration-0008-groups.js";
 import { eventsMigration } from "./migration-0007-events.js";
+import { capabilitiesMigration } from "./migration-0010-capabilities.js";
+import { auditMigration } from "./migration-0011-audit.js";
 import { leasesMigration } from "./migration-0009-leases.js";
 import { webhooksMigration } from "./migration-0014-webhooks.js";
 import { NOTIFICATION_COUNTER } from "./schema.js";
@@ -323,6 +325,8 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     "0007_events": eventsMigration(dialect === SqlDialect.Postgres),
     "0008_groups": groupsMigration(dialect),
     "0009_leases": leasesMigration(dialect === SqlDialect.Postgres),
+    "0010_capabilities": capabilitiesMigration(dialect),
+    "0011_audit": auditMigration(dialect),
     "0014_webhooks": webhooksMigration(dialect === SqlDialect.Postgres),
     "0015_bootstrap_targets": bootstrapTargetsMigration(dialect === SqlDialect.Postgres),
   };

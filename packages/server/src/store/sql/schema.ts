@@ -15,6 +15,8 @@ export interface Database {
   uploads: UploadsTable;
   ui_sessions: UiSessionsTable;
   api_tokens: ApiTokensTable;
+  capabilities: CapabilitiesTable;
+  audit_log: AuditLogTable;
   device_attributes: DeviceAttributesTable;
   device_mos: DeviceMosTable;
   device_groups: DeviceGroupsTable;
@@ -179,6 +181,29 @@ export interface ApiTokensTable {
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
+  scope: Generated<string>;
+}
+
+export interface CapabilitiesTable {
+  token_hash: string;
+  device_id: string;
+  command_id: string;
+  session_id: string | null;
+  kind: string;
+  target: string;
+  created_at: number;
+}
+
+export interface AuditLogTable {
+  seq: Generated<number>;
+  id: string;
+  at: number;
+  token_id: string | null;
+  token_name: string | null;
+  action: string;
+  /** JSON object of route parameters. */
+  target: string;
+  status: number;
 }
 
 /** The counter row that holds the last NOTIFICATION-ID handed out. */

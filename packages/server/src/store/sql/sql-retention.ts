@@ -44,6 +44,10 @@ async function deleteSome(trx: Db, kind: RetainedKind, before: number, limit: nu
       const due = trx.selectFrom("uploads").select("seq").where("received_at", "<", before).orderBy("received_at");
       return (await trx.deleteFrom("uploads").where("seq", "in", due.limit(limit)).executeTakeFirst()).numDeletedRows;
     }
+    case RetainedKind.Audit: {
+      const due = trx.selectFrom("audit_log").select("seq").where("at", "<", before).orderBy("at");
+      return (await trx.deleteFrom("audit_log").where("seq", "in", due.limit(limit)).executeTakeFirst()).numDeletedRows;
+    }
     case RetainedKind.UiSessions: {
       const due = trx
         .selectFrom("ui_sessions")

@@ -174,5 +174,22 @@ export function createSqlRepository(ctx: SqlContext): RepositoryStore {
       const page = toPage(rows, limit, (r) => [r.seq]);
       return { items: page.items.map(toUploadInfo), nextCursor: page.nextCursor };
     },
+    usage: async (deviceId) => {
+      const db = ctx.db();
+      // PostgreSQL answers sum() as numeric and count() as bigint: both may arrive as text.
+      const sum = (table: "repository_items" | "uploads") =>
+        sql<number | string>`coalesce(sum(${sql.ref(`${table}.size`)}), 0)`;
+      const items = await db
+        .selectFrom("repository_items")
+        .select([sum("repository_items").as("bytes"), db.fn.countAll<number | string>().as("n")])
+        .where("scope", "=", deviceId)
+        .executeTakeFirstOrThrow();
+      const uploads = await db
+        .selectFrom("uploads")
+        .select([sum("uploads").as("bytes"), db.fn.countAll<number | string>().as("n")])
+        .where("device_id", "=", deviceId)
+        .executeTakeFirstOrThrow();
+      return { bytes: Number(items.bytes) + Number(uploads.bytes), items: Number(items.n) + Number(uploads.n) };
+    },
   };
 }

@@ -5,7 +5,7 @@ import { checkApiToken, checkUiSession, duplicateTokenHash } from "../content-ru
 import { checkUiTransition, commandNotFound, fromJsonText, fromJsonTextOrNull, invalid } from "../rules.js";
 import { pageLimit, requireText, sweepLimit, toJsonText, toPage, uiIllegal, uiSessionNotFound } from "../rules.js";
 import type { ApiTokenStore, UiSessionStore } from "../store.js";
-import { UiSessionState, type ApiToken, type UiSession } from "../types-content.js";
+import { UiSessionState, type ApiScope, type ApiToken, type UiSession } from "../types-content.js";
 import type { ApiTokensTable, UiSessionsTable } from "./schema.js";
 import { onUniqueViolation, pageByPair, type Db, type SqlContext } from "./sql-context.js";
 import { requireDevice } from "./sql-store-devices.js";
@@ -31,6 +31,7 @@ function toToken(row: Selectable<ApiTokensTable>): ApiToken {
   return {
     id: row.id,
     name: row.name,
+    scope: row.scope as ApiScope,
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
@@ -157,7 +158,7 @@ export function createSqlApiTokens(ctx: SqlContext): ApiTokenStore {
           ctx
             .db()
             .insertInto("api_tokens")
-            .values({ id: ctx.newId(), name: t.name, token_hash: t.tokenHash, created_at: ctx.now() })
+            .values({ id: ctx.newId(), name: t.name, token_hash: t.tokenHash, scope: t.scope, created_at: ctx.now() })
             .returningAll()
             .executeTakeFirstOrThrow(),
         duplicateTokenHash,

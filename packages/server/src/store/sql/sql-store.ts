@@ -6,6 +6,7 @@ import { checkActive, serialize, TransactionScope, wrapMethods, wrapParts } from
 import type { TransactionState } from "../transaction-support.js";
 import type { Db, SqlContext } from "./sql-context.js";
 import { mapDbError, sqlGuard } from "./sql-errors.js";
+import { createSqlAudit, createSqlCapabilities } from "./sql-store-access.js";
 import { createSqlBootstrap } from "./sql-store-bootstrap.js";
 import { createSqlAlerts, createSqlNotifications } from "./sql-store-alerts.js";
 import { createSqlCommands } from "./sql-store-commands.js";
@@ -32,6 +33,8 @@ export function createParts(ctx: SqlContext): StoreParts {
     apiTokens: createSqlApiTokens(ctx),
     bootstrap: createSqlBootstrap(ctx),
     groups: createSqlGroups(ctx),
+    capabilities: createSqlCapabilities(ctx),
+    audit: createSqlAudit(ctx),
   };
 }
 
