@@ -163,6 +163,7 @@ export function createFleet(options: FleetOptions): Fleet {
           devices.slice(i, i + parallel).map(async (d) => {
             await options.behaviour.setup(d);
             await d.client.start();
+            await options.behaviour.started?.(d);
           }),
         );
       }
@@ -175,6 +176,7 @@ export function createFleet(options: FleetOptions): Fleet {
           await Promise.all(devices.slice(i, i + 512).map((d) => d.client.stop()));
         }
         await http.close();
+        await options.behaviour.close?.();
       })()),
   };
 }

@@ -10,6 +10,7 @@ import { stateAfterContact, type CheckedDevicePatch } from "./device-rules.js";
 import { createMemoryBootstrap } from "./memory-bootstrap.js";
 import { createMemoryContent } from "./memory-content.js";
 import { createMemoryGroups, dropMemberships, memorySelection } from "./memory-groups.js";
+import { createMemoryFirmware } from "./memory-firmware.js";
 import { memoryImportBatch } from "./memory-import.js";
 import { createMemoryEventLog } from "./memory-events.js";
 import { createMemoryCommands, createMemorySessions } from "./memory-queue.js";
@@ -46,6 +47,7 @@ export function createMemoryStore(deps: StoreDeps, options: MemoryStoreOptions =
     ...createMemoryContent(ctx),
     bootstrap: createMemoryBootstrap(ctx, data.bootstrap),
     groups: createMemoryGroups(ctx),
+    firmware: createMemoryFirmware(ctx),
   };
   // A running transaction holds the gate: other callers wait for it, so they see all of it or none of it.
   const scope = new TransactionScope();

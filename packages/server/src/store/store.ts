@@ -73,6 +73,7 @@ import type {
   NewDeviceGroup,
 } from "./types-selection.js";
 import type { DeviceImportResult, DeviceImportRow } from "./types-import.js";
+import type { FirmwareStore } from "./types-firmware.js";
 
 export const StoreKind = { Memory: "memory", Sqlite: "sqlite", Postgres: "postgres" } as const;
 export type StoreKind = (typeof StoreKind)[keyof typeof StoreKind];
@@ -89,6 +90,8 @@ export interface StoreParts {
   readonly apiTokens: ApiTokenStore;
   readonly bootstrap: BootstrapStore;
   readonly groups: GroupStore;
+  /** Firmware image metadata (docs/firmware.md); the bytes are files in the data directory. */
+  readonly firmware: FirmwareStore;
 }
 
 export interface Store extends StoreParts {
