@@ -39,6 +39,9 @@ import { createUdpNotificationSender } from "./notifier/transports/udp-notificat
 import { createWakeOnQueue, systemTimers, type Timers, type WakeOnQueue } from "./notifier/wake-on-queue.js";
 import { createDeviceRegistry } from "./registry/device-registry.js";
 import { repositoryPlugin } from "./repository/plugin.js";
+import { firmwareDownloadPlugin } from "./firmware/download-plugin.js";
+import { createFirmwareService } from "./firmware/firmware-service.js";
+import { createImageFiles } from "./firmware/image-files.js";
 import { REPOSITORY_PREFIX } from "./repository/paths.js";
 import { createRepositoryService, type RepositoryService } from "./repository/service.js";
 import { uploadTypeList } from "./repository/media.js";
@@ -292,6 +295,12 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       });
     }
     if (ui !== null) await root.register(uiPlugin, { store, clock, publicBaseUrl: base });
+    // Firmware images (docs/firmware.md): files under the data directory, served to devices with Range.
+    const firmware = createFirmwareService(
+      { store, files: createImageFiles(config.dataDir), clock, random },
+      { publicBaseUrl: base, maxImageBytes: config.firmware.maxImageBytes },
+    );
+    await root.register(firmwareDownloadPlugin, { store, service: firmware, authenticator: authenticator ?? undefined });
     if (config.components.api) {
       const commands = createCommandService(
         {
@@ -319,6 +328,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
         httpRealm: config.deviceAuth.realm,
         docs: config.api.docs,
         importLimits: { maxBytes: config.api.importMaxBytes, maxLines: config.api.importMaxLines },
+        firmware,
         events: {
           log: store.events,
           recorder,

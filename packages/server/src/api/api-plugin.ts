@@ -29,6 +29,8 @@ import { registerImportRoutes } from "./routes-import.js";
 import { registerEventStreamRoute, type EventStreamOptions } from "./routes-event-stream.js";
 import { registerEventRoutes } from "./routes-events.js";
 import { registerGroupRoutes } from "./routes-groups.js";
+import { registerFirmwareRoutes } from "./routes-firmware.js";
+import type { FirmwareService } from "../firmware/firmware-service.js";
 import { RAW_BODY_CONFIG, registerRepositoryRoutes } from "./routes-repository.js";
 import { registerTokenRoutes } from "./routes-tokens.js";
 import { registerUiSessionRoutes } from "./routes-ui-sessions.js";
@@ -70,6 +72,8 @@ export interface ApiPluginOptions {
   readonly repositoryBodyLimit?: number | undefined;
   /** Limits of one device import (default DEFAULT_IMPORT_LIMITS). */
   readonly importLimits?: ImportLimits | undefined;
+  /** Firmware images (docs/firmware.md); absent: the /firmware routes answer 501. */
+  readonly firmware?: FirmwareService | undefined;
   /** Serve Swagger UI at /api/docs (default true). The OpenAPI document is always served. */
   readonly docs?: boolean | undefined;
   /** The event log and its live signal for `GET /api/v1/events`; absent: the route is not served. */
@@ -110,6 +114,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
     repositoryBodyLimit: options.repositoryBodyLimit ?? DEFAULT_REPOSITORY_BODY_LIMIT,
     bootstrap: options.bootstrap ?? null,
     importLimits: options.importLimits ?? DEFAULT_IMPORT_LIMITS,
+    firmware: options.firmware ?? null,
   };
   const loopbackWithoutToken = options.loopbackWithoutToken ?? true;
 
@@ -185,6 +190,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
           registerTokenRoutes(v1, ctx);
           registerBootstrapRoutes(v1, ctx);
           registerGroupRoutes(v1, ctx);
+          registerFirmwareRoutes(v1, ctx);
           done();
         },
         { prefix: "/v1" },
