@@ -300,7 +300,11 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       { store, files: createImageFiles(config.dataDir), clock, random },
       { publicBaseUrl: base, maxImageBytes: config.firmware.maxImageBytes },
     );
-    await root.register(firmwareDownloadPlugin, { store, service: firmware, authenticator: authenticator ?? undefined });
+    await root.register(firmwareDownloadPlugin, {
+      store,
+      service: firmware,
+      authenticator: authenticator ?? undefined,
+    });
     if (config.components.api) {
       const commands = createCommandService(
         {

@@ -21,7 +21,8 @@ function count(text: string, what: string, min: number, max: number): number {
 
 function fraction(text: string, what: string): number {
   const n = Number(text);
-  if (text.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`${what} must be a number from 0 to 1`);
+  if (text.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1)
+    throw new UsageError(`${what} must be a number from 0 to 1`);
   return n;
 }
 

@@ -34,7 +34,11 @@ export const standardBehaviour: DeviceBehaviour = {
 /** Options some behaviours take (`omadm simulate --fail-rate/--fail-result`). */
 export type BehaviourOptions = FumoBehaviourOptions;
 
-const BEHAVIOURS: readonly { readonly name: string; readonly description: string; make(o: BehaviourOptions): DeviceBehaviour }[] = [
+const BEHAVIOURS: readonly {
+  readonly name: string;
+  readonly description: string;
+  make(o: BehaviourOptions): DeviceBehaviour;
+}[] = [
   { name: standardBehaviour.name, description: standardBehaviour.description, make: () => standardBehaviour },
   {
     name: "fumo",
