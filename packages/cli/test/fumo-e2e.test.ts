@@ -86,7 +86,9 @@ async function uploadImage(version: string): Promise<FirmwareView> {
     body: Readable.from([image.subarray(0, 700_000), image.subarray(700_000)]),
   });
   assert.equal(res.statusCode, 201);
-  return (await res.body.json()) as FirmwareView;
+  const view = (await res.body.json()) as FirmwareView;
+  assert.equal(view.sha256, sha);
+  return view;
 }
 
 /** A device with FUMO, registered by its first session. */

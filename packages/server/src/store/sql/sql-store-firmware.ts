@@ -14,8 +14,8 @@ function toImage(row: Selectable<FirmwareImagesTable>): FirmwareImage {
     manufacturer: row.manufacturer,
     model: row.model,
     sha256: row.sha256,
-    size: Number(row.size),
-    createdAt: Number(row.created_at),
+    size: row.size,
+    createdAt: row.created_at,
   };
 }
 
