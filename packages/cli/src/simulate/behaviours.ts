@@ -1,28 +1,8 @@
 // What a simulated device does beyond answering the server's commands from its DM Tree: a behaviour gets each
 // device once, before it listens, and may register EXEC handlers, change leaves, or raise alerts; `started` runs
 // once the device's tree is built. The device config's own EXEC behaviours apply to every device.
-import type { DmClient } from "@omadm/client";
+import type { DeviceBehaviour } from "./behaviour-types.js";
 import { fumoBehaviour, type FumoBehaviourOptions } from "./fumo-behaviour.js";
-
-export interface SimulatedDevice {
-  /** 0-based position in the fleet. */
-  readonly index: number;
-  /** The number the DevID pattern was given. */
-  readonly number: number;
-  readonly devId: string;
-  readonly client: DmClient;
-}
-
-export interface DeviceBehaviour {
-  readonly name: string;
-  readonly description: string;
-  /** Sets up one device; called for every device before any listens. */
-  setup(device: SimulatedDevice): void | Promise<void>;
-  /** After the device started (its tree exists), before it listens for notifications. */
-  started?(device: SimulatedDevice): void | Promise<void>;
-  /** Releases what the behaviour holds (connections), after every device stopped. */
-  close?(): Promise<void>;
-}
 
 /** Answers from the tree and the config's EXEC behaviours, nothing more. */
 export const standardBehaviour: DeviceBehaviour = {

@@ -20,7 +20,7 @@ import {
   type StateStore,
   type UdpNotificationTransport,
 } from "@omadm/client";
-import type { DeviceBehaviour, SimulatedDevice } from "./behaviours.js";
+import type { DeviceBehaviour, SimulatedDevice } from "./behaviour-types.js";
 import { FleetStats } from "./stats.js";
 
 export interface FleetOptions {

@@ -5,7 +5,7 @@
 // installing (410 Update failed by default; 402 reports a corrupted package).
 import { registerFumo, type FumoHandle } from "@omadm/client";
 import { FumoResult, isFumoSuccess } from "@omadm/protocol";
-import type { DeviceBehaviour, SimulatedDevice } from "./behaviours.js";
+import type { DeviceBehaviour, SimulatedDevice } from "./behaviour-types.js";
 
 export interface FumoBehaviourOptions {
   /** Fraction of the devices (0–1) whose update fails (default 0). */
