@@ -3,7 +3,6 @@
 // is closed last, so nothing acknowledged is lost — ARCHITECTURE invariant 5). Loaded by server-command.ts only
 // when the command runs.
 import { resolve } from "node:path";
-import pino from "pino";
 import { errorMessage } from "@omadm/protocol/omadm-error";
 import {
   createMemoryStore,
@@ -18,6 +17,7 @@ import {
   type Store,
 } from "@omadm/server";
 import type { RunningServer, ServerCommandDeps, ServerFlags } from "./server-command-types.js";
+import { serverLogger } from "./log-format.js";
 
 export async function runServerCommand(flags: ServerFlags, deps: ServerCommandDeps): Promise<void> {
   const setExit = deps.setExitCode ?? ((code: number) => (process.exitCode = code));
@@ -48,7 +48,7 @@ export async function runServerCommand(flags: ServerFlags, deps: ServerCommandDe
 export async function startServer(config: ServerConfig, deps: Pick<ServerCommandDeps, "out">): Promise<RunningServer> {
   const clock = { now: () => Date.now() };
   const store = await openStore(config, clock);
-  const logger = pino({ level: config.logLevel, base: { service: "omadm" } });
+  const logger = serverLogger({ level: config.logLevel, format: config.logFormat }, process.stdout);
   let server: OmadmServer;
   let urls: RunningServer["urls"];
   try {

@@ -31,6 +31,10 @@ export const LogLevel = {
 } as const;
 export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
 
+/** `auto`: readable lines when standard output is a terminal, JSON lines otherwise. */
+export const LogFormat = { Auto: "auto", Json: "json", Pretty: "pretty" } as const;
+export type LogFormat = (typeof LogFormat)[keyof typeof LogFormat];
+
 export const StoreChoice = { Sqlite: "sqlite", Memory: "memory", Postgres: "postgres" } as const;
 export type StoreChoice = (typeof StoreChoice)[keyof typeof StoreChoice];
 
@@ -41,6 +45,8 @@ export interface ServerConfig {
   readonly publicBaseUrl: string | null;
   readonly dataDir: string;
   readonly serverId: string;
+  /** null: derived at start from the host name, the process id and a random part. */
+  readonly nodeId: string | null;
   readonly store: { readonly kind: StoreChoice; readonly postgresUrl: string | null };
   readonly dm: {
     readonly batchSize: number;
@@ -108,8 +114,16 @@ export interface ServerConfig {
   };
   readonly events: { readonly retain: number; readonly heartbeatMs: number; readonly pollMs: number };
   readonly firmware: { readonly maxImageBytes: number };
+  readonly webhooks: {
+    readonly dispatch: boolean;
+    readonly timeoutMs: number;
+    readonly maxAttempts: number;
+    readonly backoffBaseMs: number;
+    readonly backoffMaxMs: number;
+  };
   readonly metrics: { readonly enabled: boolean };
   readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
 }
 
 type IsSection<T> = T extends readonly unknown[] ? false : T extends object ? true : false;
@@ -170,6 +184,14 @@ export const SERVER_CONFIG_KEYS: { readonly [P in ConfigPath]: ConfigKey<ValueAt
     type: text,
     default: "omadm",
     description: "SERVER-ID sent in Package#0: this server's `SrvID` in the devices' DM Accounts.",
+  },
+  nodeId: {
+    type: nullable(text),
+    default: null,
+    defaultText: "derived: `<host name>-<process id>-<random>`",
+    description:
+      "This server node's name among the nodes sharing one store: the holder of the leases under which the " +
+      'sweep and retention run once per fleet (docs/operations.md "Several nodes"). Unique per running process.',
   },
   "store.kind": {
     type: oneOf(Object.values(StoreChoice)),
@@ -507,6 +529,36 @@ export const SERVER_CONFIG_KEYS: { readonly [P in ConfigPath]: ConfigKey<ValueAt
       "An event stream also reads the event log this often, for events other server nodes appended (this " +
       "node's own events are sent at once).",
   },
+  "webhooks.dispatch": {
+    type: bool,
+    default: true,
+    description:
+      "Deliver webhook events from this node. Several nodes on PostgreSQL take turns through the store lease " +
+      "`omadm:webhooks` (one delivers at a time); turn this off on nodes that should never deliver.",
+  },
+  "webhooks.timeoutMs": {
+    type: int(100, 120_000),
+    default: 10_000,
+    description: "One webhook delivery attempt fails when the receiver has not answered within this long.",
+  },
+  "webhooks.maxAttempts": {
+    type: int(1, 100),
+    default: 8,
+    description:
+      "Attempts per event and webhook (the first included); after the last failure the event is dead-lettered.",
+  },
+  "webhooks.backoffBaseMs": {
+    type: int(10, 3_600_000),
+    default: 1000,
+    description:
+      "Wait before the second attempt; it doubles with each further attempt (up to `webhooks.backoffMaxMs`), " +
+      "half of it random (jitter).",
+  },
+  "webhooks.backoffMaxMs": {
+    type: int(10, 86_400_000),
+    default: 300_000,
+    description: "Longest wait between two attempts at one event.",
+  },
   "metrics.enabled": {
     type: bool,
     default: true,
@@ -517,7 +569,14 @@ export const SERVER_CONFIG_KEYS: { readonly [P in ConfigPath]: ConfigKey<ValueAt
   logLevel: {
     type: oneOf(Object.values(LogLevel)),
     default: LogLevel.Info,
-    description: "Log level of the server's JSON log on standard output.",
+    description: "Log level of the server's log on standard output.",
+  },
+  logFormat: {
+    type: oneOf(Object.values(LogFormat)),
+    default: LogFormat.Auto,
+    description:
+      "`json`: one JSON object per line (for log collectors); `pretty`: readable lines with colours; `auto`: " +
+      "pretty when standard output is a terminal, JSON otherwise.",
   },
 };
 

@@ -18,6 +18,7 @@ export type { ServerMetrics } from "./metrics/server-metrics.js";
 export type { SweepReport } from "./dm/sweeper.js";
 export type { RetentionReport } from "./retention/retention.js";
 export { RetainedKind, type RetentionStore } from "./store/types-retention.js";
+export type { LeaseStore } from "./store/types-lease.js";
 export {
   type ConfigResult,
   DEFAULT_SERVER_CONFIG,
@@ -25,7 +26,7 @@ export {
   type LoadServerConfigInput,
   type ServerConfigInput,
 } from "./config.js";
-export { LogLevel, type ServerConfig, StoreChoice } from "./config-keys.js";
+export { LogFormat, LogLevel, type ServerConfig, StoreChoice } from "./config-keys.js";
 export type { ConfigProblem, ConfigSource } from "./config-problem.js";
 export { type TlsConfig, TlsMinVersion } from "./tls/tls-config.js";
 export type { Timers } from "./notifier/wake-on-queue.js";

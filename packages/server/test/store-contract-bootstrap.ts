@@ -170,4 +170,38 @@ export function bootstrapContract(it: ContractTest): void {
     assert.equal((await again.bootstrap.getRule("r"))?.priority, 1);
     assert.equal((await again.bootstrap.findCredential({ pskIdentity: "bs" }))?.deviceId, "IMEI:1");
   });
+
+  it("keeps remote targets: checked, replaced by id, kept across a restart, deleted", async (f) => {
+    const b = f.store.bootstrap;
+    const input = {
+      id: "b",
+      srvId: "omadm-b",
+      srvUri: "https://dm-b.example/dm",
+      apiBaseUrl: "https://dm-b.example/api/v1/",
+      token: "tok-1",
+    };
+    await rejectsWith(b.putTarget({ ...input, apiBaseUrl: "ftp://x" }), ServerErrorCode.INVALID_INPUT);
+    await rejectsWith(b.putTarget({ ...input, token: "" }), ServerErrorCode.INVALID_INPUT);
+    await rejectsWith(b.putTarget({ ...input, caPem: "not pem" }), ServerErrorCode.INVALID_INPUT);
+    assert.deepEqual(await b.listTargets(), []);
+    const made = await b.putTarget(input);
+    assert.equal(made.apiBaseUrl, "https://dm-b.example/api/v1", "the trailing slash is dropped");
+    assert.equal(made.caPem, null);
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    const replaced = await b.putTarget({ ...input, token: "tok-2", caPem: pem });
+    assert.equal(replaced.createdAt, made.createdAt);
+    assert.ok(replaced.updatedAt >= made.updatedAt);
+    await b.putTarget({ ...input, id: "a" });
+    assert.deepEqual(
+      (await b.listTargets()).map((t) => t.id),
+      ["a", "b"],
+    );
+    const again = await f.reopen();
+    const kept = await again.bootstrap.getTarget("b");
+    assert.equal(kept?.token, "tok-2");
+    assert.equal(kept.caPem, pem);
+    assert.equal(await again.bootstrap.deleteTarget("b"), true);
+    assert.equal(await again.bootstrap.deleteTarget("b"), false);
+    assert.equal(await again.bootstrap.getTarget("b"), null);
+  });
 }

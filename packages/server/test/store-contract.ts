@@ -11,6 +11,7 @@ import { contentContract } from "./store-contract-content.js";
 import { deliveryContract } from "./store-contract-delivery.js";
 import { deviceContract } from "./store-contract-devices.js";
 import { importContract } from "./store-contract-import.js";
+import { leaseContract } from "./store-contract-leases.js";
 import { eventContract } from "./store-contract-events.js";
 import { firmwareContract } from "./store-contract-firmware.js";
 import { persistenceContract } from "./store-contract-persistence.js";
@@ -18,6 +19,7 @@ import { retentionContract } from "./store-contract-retention.js";
 import { selectionContract } from "./store-contract-selection.js";
 import { sessionContract } from "./store-contract-sessions.js";
 import { transactionContract } from "./store-contract-transactions.js";
+import { webhookContract } from "./store-contract-webhooks.js";
 import { withStore, type ContractTest, type MakeHarness } from "./store-contract-support.js";
 
 export type { MakeHarness, StoreHarness } from "./store-contract-support.js";
@@ -65,8 +67,14 @@ export function runStoreContract(name: string, makeHarness: MakeHarness, options
     describe("firmware images", () => {
       firmwareContract(it);
     });
+    describe("leases", () => {
+      leaseContract(it);
+    });
     describe("event log", () => {
       eventContract(it);
+    });
+    describe("webhooks", () => {
+      webhookContract(it);
     });
     describe("persistence and lifecycle", () => {
       persistenceContract(it);

@@ -1,7 +1,8 @@
-// omadm bootstrap import|rule|rebootstrap — the server's bootstrap role (docs/bootstrap.md) through its REST API.
+// omadm bootstrap import|rule|rebootstrap (the rest: bootstrap-manage.ts) — the server's bootstrap role (docs/bootstrap.md) through its REST API.
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { UsageError } from "../cli-errors.js";
+import { registerBootstrapManageCommands } from "./bootstrap-manage.js";
 import { action, withApiOptions, type AdminDeps } from "./context.js";
 import { errorMessage } from "@omadm/protocol/omadm-error";
 
@@ -23,7 +24,10 @@ function readJson(text: string, what: string): unknown {
 }
 
 export function registerBootstrapCommands(program: Command, deps: AdminDeps): void {
-  const bootstrap = program.command("bootstrap").description("the bootstrap role: credentials, rules, re-bootstrap");
+  const bootstrap = program
+    .command("bootstrap")
+    .description("the bootstrap role: credentials, rules, remote targets, re-bootstrap");
+  registerBootstrapManageCommands(bootstrap, deps);
 
   withApiOptions(
     bootstrap

@@ -14,9 +14,10 @@ import { registerFollowCommands } from "./follow.js";
 import { registerGroupCommands } from "./groups.js";
 import { registerRepoCommands } from "./repo.js";
 import { registerTokenCommands, registerUiCommands } from "./ui-tokens.js";
+import { registerWebhookCommands } from "./webhooks.js";
 
 /** Adds `devices`, `commands` (with `wait`), `wake`, `alerts`, `events`, `sessions`, `notifications`, `uploads`,
- *  `repo`, `ui`, `token`, `bootstrap`, `groups` and `firmware` to the program. */
+ *  `repo`, `ui`, `token`, `bootstrap`, `groups`, `firmware` and `webhooks` to the program. */
 export function registerAdminCommands(program: Command, deps: AdminDeps): void {
   registerDeviceCommands(program, deps);
   registerCommandCommands(program, deps);
@@ -28,4 +29,5 @@ export function registerAdminCommands(program: Command, deps: AdminDeps): void {
   registerBootstrapCommands(program, deps);
   registerGroupCommands(program, deps);
   registerFirmwareCommands(program, deps);
+  registerWebhookCommands(program, deps);
 }

@@ -111,7 +111,7 @@ function browserFor(argv: readonly string[]) {
  * One HTTP client serves every account (sessions, repository transfers, SUB reports): the CAs of all accounts
  * are trusted; the client certificate and the PSK come from the first account that has them.
  */
-function httpOptions(config: DeviceConfig, logger: DmClientLogger): UndiciHttpClientOptions {
+export function httpOptions(config: DeviceConfig, logger: DmClientLogger): UndiciHttpClientOptions {
   const tls = config.accounts.flatMap((a) => (a.tls === undefined ? [] : [{ srvId: a.input.srvId, ...a.tls }]));
   const ca = tls.flatMap((t) => (t.ca === undefined ? [] : [t.ca]));
   const withCert = tls.filter((t) => t.cert !== undefined && t.key !== undefined);

@@ -1,11 +1,12 @@
 // The body of `omadm simulate` (definition in index.ts): build the fleet from the template, start it, register
 // it if asked, keep a live status line on a terminal, and print a summary when it stops.
-import { loadDeviceConfig, type DeviceConfig, type DmClientLogger } from "@omadm/client";
-import { ConfigProblem, UsageError } from "../cli-errors.js";
+import type { DeviceConfig, DmClientLogger } from "@omadm/client";
+import { UsageError } from "../cli-errors.js";
 import { DEFAULT_SERVER_URL } from "../admin/context.js";
 import { uploadImport } from "../admin/import-upload.js";
 import { summaryLines } from "../admin/devices-import.js";
 import { DEVICE_BEHAVIOUR_NAMES, findBehaviour } from "./behaviours.js";
+import { bootstraps, loadTemplate } from "./bootstrap-template.js";
 import type { RunningSimulation, SimulateDeps, SimulateFlags } from "./command-types.js";
 import { devIdPattern } from "./devid-pattern.js";
 import { createFleet, type Fleet } from "./fleet.js";
@@ -67,9 +68,10 @@ export async function simulate(deps: SimulateDeps, flags: SimulateFlags): Promis
   if (behaviour === undefined) {
     throw new UsageError(`--behaviour ${flags.behaviour}: one of ${DEVICE_BEHAVIOUR_NAMES.join(", ")}`);
   }
-  const loaded = loadDeviceConfig(flags.config);
-  if (!loaded.ok) throw new ConfigProblem(`${flags.config}: ${loaded.error.message}`, loaded.error);
-  const template = loaded.value;
+  const template = loadTemplate(flags.config, flags);
+  if (flags.register === true && bootstraps(template)) {
+    throw new UsageError("--register: devices that bootstrap are registered by their bootstrap server");
+  }
   const listening = listeningOf(template, flags);
   if (listening.udp !== null && listening.udp.basePort !== 0 && listening.udp.basePort + n - 1 > 65535) {
     throw new UsageError(`--udp-port ${listening.udp.basePort} + ${n} devices passes port 65535`);

@@ -23,6 +23,12 @@ export interface SimulateFlags {
   readonly duration?: string;
   readonly connections: string;
   readonly verbose?: boolean;
+  /** Factory bootstrap credentials only (docs/simulator.md): the bootstrap server's ServerURI and a batch PSK. */
+  readonly bootstrapUri?: string;
+  readonly bootstrapPskIdentity?: string;
+  readonly bootstrapPskKey?: string;
+  readonly bootstrapSrvid?: string;
+  readonly bootstrapCa?: string;
 }
 
 export interface RunningSimulation {

@@ -11,16 +11,22 @@ import {
   createMqttNotificationHub,
   createUdpNotificationTransport,
   createUndiciHttpClient,
+  createAccountHttpClient,
   type AccountConfig,
   type BoundNotificationTransport,
   type DeviceConfig,
+  type DmClient,
   type DmClientLogger,
   type MqttNotificationHub,
   type NotificationTransport,
   type StateStore,
   type UdpNotificationTransport,
+  type UndiciHttpClient,
+  type UndiciHttpClientOptions,
 } from "@omadm/client";
 import type { DeviceBehaviour, SimulatedDevice } from "./behaviour-types.js";
+import { httpOptions } from "../client/device.js";
+import { bootstraps } from "./bootstrap-template.js";
 import { FleetStats } from "./stats.js";
 
 export interface FleetOptions {
@@ -91,12 +97,38 @@ export function deviceConfigFor(template: DeviceConfig, devId: string): DeviceCo
   };
 }
 
+/** One undici pool per distinct options for the whole fleet; the pools close with the fleet, not per device. */
+function createSharedPools() {
+  const pools = new Map<string, UndiciHttpClient>();
+  const hex = (_k: string, v: unknown): unknown => (v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v);
+  return {
+    create(o: UndiciHttpClientOptions): UndiciHttpClient {
+      const key = JSON.stringify(o, hex);
+      let pool = pools.get(key);
+      if (pool === undefined) {
+        pool = createUndiciHttpClient(o);
+        pools.set(key, pool);
+      }
+      const shared = pool;
+      return { request: (req) => shared.request(req), close: () => Promise.resolve() };
+    },
+    async close(): Promise<void> {
+      await Promise.all([...pools.values()].map((p) => p.close()));
+      pools.clear();
+    },
+  };
+}
+
 export function createFleet(options: FleetOptions): Fleet {
   const { template, logger } = options;
   const first = options.first ?? 1;
   const registry = createDeviceMoRegistry(template);
-  const allowHttp = template.allowHttp;
-  const http = createUndiciHttpClient({ allowHttp, connections: options.connections ?? 256 });
+  const base = { ...httpOptions(template, logger), connections: options.connections ?? 256 };
+  // Devices that bootstrap present each account's own TLS credentials to its server only (docs/bootstrap.md):
+  // one account HTTP client each, over pools shared by the fleet (a batch PSK is one pool, not one per device).
+  const accountTls = bootstraps(template);
+  const pools = createSharedPools();
+  const http = pools.create(base);
   const hub: MqttNotificationHub | null =
     options.mqtt === null ? null : createMqttNotificationHub({ url: options.mqtt.url, logger });
   const stats = new FleetStats();
@@ -122,10 +154,18 @@ export function createFleet(options: FleetOptions): Fleet {
       ...(udp === undefined ? [] : [bind(udp)]),
       ...(hub === null || topic === undefined ? [] : [bind(hub.transport(topic))]),
     ];
+    const holder: { client?: DmClient } = {};
+    const deviceHttp = accountTls
+      ? createAccountHttpClient({
+          base,
+          accounts: () => holder.client?.accounts() ?? [],
+          create: (o) => pools.create(o),
+        })
+      : http;
     const client = createDmClient(
       {
         stateStore: volatileState,
-        http,
+        http: deviceHttp,
         transports,
         registry,
         clock: { now: () => Date.now() },
@@ -135,6 +175,7 @@ export function createFleet(options: FleetOptions): Fleet {
       },
       deviceConfigFor(template, devId),
     );
+    holder.client = client;
     let startedAt = 0;
     client.on("session-start", () => {
       startedAt = performance.now();
@@ -164,6 +205,8 @@ export function createFleet(options: FleetOptions): Fleet {
             await options.behaviour.setup(d);
             await d.client.start();
             await options.behaviour.started?.(d);
+            // A factory bootstrap account owes its session at once: the bootstrap (§14).
+            await d.client.start(accountTls ? { sendBootstrapComplete: true } : {});
           }),
         );
       }
@@ -177,6 +220,7 @@ export function createFleet(options: FleetOptions): Fleet {
         }
         await http.close();
         await options.behaviour.close?.();
+        await pools.close();
       })()),
   };
 }

@@ -37,6 +37,11 @@ export function registerSimulateCommand(program: Command, deps: SimulateDeps): v
     .option("--duration <seconds>", "stop after this long (default: on SIGINT/SIGTERM)")
     .option("--connections <n>", "most HTTP connections to the DM Server", "256")
     .option("-v, --verbose", "log the devices' warnings on stderr")
+    .option("--bootstrap-uri <url>", "devices start with bootstrap credentials only: the bootstrap server's URI")
+    .option("--bootstrap-psk-identity <identity>", "the batch bootstrap PSK identity (with --bootstrap-uri)")
+    .option("--bootstrap-psk-key <file>", "file holding the batch bootstrap PSK key as hex (with --bootstrap-uri)")
+    .option("--bootstrap-srvid <id>", "the bootstrap server's SrvID", "omadm-bootstrap")
+    .option("--bootstrap-ca <file>", "PEM CA of the bootstrap server (default: the template's first account's)")
     .action(async (flags: SimulateFlags) => {
       const setExit = deps.setExitCode ?? ((code: number) => (process.exitCode = code));
       try {

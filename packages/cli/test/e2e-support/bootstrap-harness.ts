@@ -19,6 +19,7 @@ import {
 import { createOmadmServer, loadServerConfig, openSqliteStore, type OmadmServer, type Store } from "@omadm/server";
 import type { FilePki } from "../../../../test-support/openssl-pki.js";
 import { createInbox, type Inbox } from "../../../../test-support/async-inbox.js";
+import { Agent, request } from "undici";
 
 export const MGMT_ID = "omadm";
 export const BOOTSTRAP_ID = "omadm-bootstrap";
@@ -40,24 +41,48 @@ export async function startBootstrapServer(
   pki: FilePki,
   seed?: (store: Store) => Promise<void>,
 ): Promise<BootstrapServer> {
+  return startTlsServer(
+    dataDir,
+    pki,
+    {
+      serverId: MGMT_ID,
+      tls: { psk: true, requestClientCert: true },
+      bootstrap: { enabled: true, capabilityTtlMs: 60_000 },
+    },
+    seed,
+  );
+}
+
+/**
+ * A management server of another deployment (no bootstrap role, its own store) whose REST API needs a token even
+ * from loopback: a bootstrap server's remote target (docs/bootstrap.md "Remote targets").
+ */
+export function startManagementServer(dataDir: string, pki: FilePki, serverId: string): Promise<BootstrapServer> {
+  return startTlsServer(dataDir, pki, { serverId, api: { loopbackWithoutToken: false } });
+}
+
+async function startTlsServer(
+  dataDir: string,
+  pki: FilePki,
+  extra: { serverId: string; tls?: Record<string, unknown>; [key: string]: unknown },
+  seed?: (store: Store) => Promise<void>,
+): Promise<BootstrapServer> {
   const loaded = loadServerConfig({
     overrides: {
       listen: { host: "127.0.0.1", port: 0 },
       dataDir,
-      serverId: MGMT_ID,
       deviceAuth: { modes: ["digest"] },
+      sweepIntervalMs: 3_600_000,
+      notifier: { udp: true },
+      logLevel: "silent",
+      ...extra,
       tls: {
         enabled: true,
         certFile: pki.server.certFile,
         keyFile: pki.server.keyFile,
         caFile: pki.caFile,
-        psk: true,
-        requestClientCert: true,
+        ...extra.tls,
       },
-      bootstrap: { enabled: true, capabilityTtlMs: 60_000 },
-      sweepIntervalMs: 3_600_000,
-      notifier: { udp: true },
-      logLevel: "silent",
     },
   });
   if (!loaded.ok) throw loaded.error;
@@ -105,7 +130,12 @@ export async function startFactoryDevice(
   bootstrapUrl: string,
   caFile: string,
   creds: FactoryCredentials,
-  options: { readonly bootstrapAfterAuthFailures?: number } = {},
+  options: {
+    readonly bootstrapAfterAuthFailures?: number;
+    /** The factory bootstrap account's Perm (default: the DMAcc MOID only). */
+    readonly factoryMoids?: readonly string[];
+    readonly devInfo?: { readonly man?: string; readonly mod?: string; readonly fwV?: string };
+  } = {},
 ): Promise<TestDevice> {
   mkdirSync(dir, { recursive: true });
   let bootstrap: Record<string, unknown>;
@@ -126,13 +156,14 @@ export async function startFactoryDevice(
       fwV: "1",
       swV: "1",
       hwV: "a",
+      ...options.devInfo,
     },
     accounts: [
       {
         srvId: BOOTSTRAP_ID,
         srvUri: bootstrapUrl,
         name: "factory bootstrap server",
-        permittedMoids: [MOID_DMACC],
+        permittedMoids: options.factoryMoids ?? [MOID_DMACC],
         miid: "factory",
         bootstrap,
         tls: { ca: caFile },
@@ -205,4 +236,31 @@ export async function startFactoryDevice(
     log,
     stop: () => (stopping ??= started.stop().finally(() => http.close())),
   };
+}
+
+/** One REST API call over HTTPS trusting `ca`; the answer's status and JSON body (null when empty). */
+export async function apiCall(
+  base: string,
+  ca: string,
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<{ status: number; json: unknown }> {
+  const dispatcher = new Agent({ connect: { ca } });
+  try {
+    const res = await request(`${base}/api/v1${path}`, {
+      method,
+      dispatcher,
+      headers: {
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.body.text();
+    return { status: res.statusCode, json: text === "" ? null : (JSON.parse(text) as unknown) };
+  } finally {
+    await dispatcher.close();
+  }
 }

@@ -19,6 +19,7 @@ import type { Store } from "../store/store.js";
 import type { Clock } from "../store/types.js";
 import type { UiService } from "../ui/service.js";
 import type { ImportLimits } from "./import-lines.js";
+import type { WebhookDispatcher } from "../webhooks/dispatcher.js";
 
 export type ApiApp = FastifyInstance<
   RawServerDefault,
@@ -48,6 +49,8 @@ export interface ApiContext {
   readonly importLimits: ImportLimits;
   /** Firmware images (docs/firmware.md), or null. */
   readonly firmware: FirmwareService | null;
+  /** Sends dead letters again (`POST /webhooks/{id}/dead-letters/{eventId}/redeliver`), or null. */
+  readonly webhooks: Pick<WebhookDispatcher, "redeliver"> | null;
 }
 
 export function componentUnavailable(component: string, option: string): ServerError {

@@ -34,6 +34,8 @@ import type { FirmwareService } from "../firmware/firmware-service.js";
 import { RAW_BODY_CONFIG, registerRepositoryRoutes } from "./routes-repository.js";
 import { registerTokenRoutes } from "./routes-tokens.js";
 import { registerUiSessionRoutes } from "./routes-ui-sessions.js";
+import { registerWebhookRoutes } from "./routes-webhooks.js";
+import type { WebhookDispatcher } from "../webhooks/dispatcher.js";
 
 export const API_PREFIX = "/api";
 /** Default JSON body limit of the API (1 MiB). */
@@ -78,9 +80,11 @@ export interface ApiPluginOptions {
   readonly docs?: boolean | undefined;
   /** The event log and its live signal for `GET /api/v1/events`; absent: the route is not served. */
   readonly events?: EventStreamOptions | undefined;
-  /** `servers` of the OpenAPI document, e.g. [{ url: "https://dm.example.com" }]. */
+  /** Redelivers webhook dead letters; absent: that route answers 501 (the others work on the store alone). */
+  readonly webhooks?: Pick<WebhookDispatcher, "redeliver"> | null | undefined;
   /** The bootstrap role's operations (docs/bootstrap.md); absent: its routes answer 501. */
   readonly bootstrap?: BootstrapAdmin | null | undefined;
+  /** `servers` of the OpenAPI document, e.g. [{ url: "https://dm.example.com" }]. */
   readonly openapiServers?: readonly { readonly url: string; readonly description?: string }[] | undefined;
 }
 
@@ -115,6 +119,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
     bootstrap: options.bootstrap ?? null,
     importLimits: options.importLimits ?? DEFAULT_IMPORT_LIMITS,
     firmware: options.firmware ?? null,
+    webhooks: options.webhooks ?? null,
   };
   const loopbackWithoutToken = options.loopbackWithoutToken ?? true;
 
@@ -191,6 +196,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
           registerBootstrapRoutes(v1, ctx);
           registerGroupRoutes(v1, ctx);
           registerFirmwareRoutes(v1, ctx);
+          registerWebhookRoutes(v1, ctx);
           done();
         },
         { prefix: "/v1" },

@@ -1,7 +1,7 @@
 // TypeBox schemas of the bootstrap routes (docs/bootstrap.md). Keys are write-only: a credential view says
 // which kind it is, never its PSK key.
 import { Type, type Static } from "typebox";
-import type { BootstrapCredential, BootstrapProvision, BootstrapRule } from "../store/types-bootstrap.js";
+import type { BootstrapCredential, BootstrapProvision, BootstrapRule, RemoteTarget } from "../store/types-bootstrap.js";
 
 const Labels = Type.Record(Type.String(), Type.String());
 
@@ -66,16 +66,35 @@ export function credentialView(c: BootstrapCredential): CredentialView {
   };
 }
 
-export const TargetSchema = Type.Object(
-  {
-    srvId: Type.String({ minLength: 1, description: "the management server's SrvID (this server's `serverId`)" }),
-    srvUri: Type.String({ minLength: 1, description: "where the device POSTs Package#1" }),
-    name: Type.String(),
-    permittedMoids: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: "Perm/<x>/MOID" }),
-    auth: Type.Union([Type.Literal("digest"), Type.Literal("psk"), Type.Literal("none")], {
-      description: "session credentials generated per device: HTTP Digest password or PSK-TLS key",
+const targetFields = {
+  srvId: Type.String({ minLength: 1, description: "the management server's SrvID (this server's `serverId`)" }),
+  srvUri: Type.String({ minLength: 1, description: "where the device POSTs Package#1" }),
+  name: Type.String(),
+  permittedMoids: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: "Perm/<x>/MOID" }),
+  auth: Type.Union([Type.Literal("digest"), Type.Literal("psk"), Type.Literal("none")], {
+    description: "session credentials generated per device: HTTP Digest password or PSK-TLS key",
+  }),
+  notification: Type.Boolean({ description: "generate an Auth/Noti secret (SHA256-DIGEST)" }),
+  targetId: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: "a remote target (another deployment, PUT /bootstrap/targets/{id}); its srvId and srvUri apply",
     }),
-    notification: Type.Boolean({ description: "generate an Auth/Noti secret (SHA256-DIGEST)" }),
+  ),
+};
+
+export const TargetSchema = Type.Object(targetFields, { additionalProperties: false });
+
+/** As given: a remote target's srvId and srvUri come from its record. */
+export const TargetInputSchema = Type.Object(
+  {
+    ...targetFields,
+    srvId: Type.Optional(
+      Type.String({ minLength: 1, description: "this server's `serverId` (absent with targetId: the target's)" }),
+    ),
+    srvUri: Type.Optional(
+      Type.String({ minLength: 1, description: "where the device POSTs Package#1 (absent with targetId)" }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -86,7 +105,7 @@ export const RuleBody = Type.Object(
     devIdPattern: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()])),
     labels: Type.Optional(Labels),
     devInfo: Type.Optional(Labels),
-    targets: Type.Array(TargetSchema, { minItems: 1, maxItems: 1 }),
+    targets: Type.Array(TargetInputSchema, { minItems: 1, maxItems: 1 }),
   },
   { additionalProperties: false },
 );
@@ -108,7 +127,11 @@ export function ruleView(r: BootstrapRule): Static<typeof RuleView> {
     ...r,
     labels: { ...r.labels },
     devInfo: { ...r.devInfo },
-    targets: r.targets.map((t) => ({ ...t, permittedMoids: [...t.permittedMoids] })),
+    targets: r.targets.map(({ targetId, ...t }) => ({
+      ...t,
+      permittedMoids: [...t.permittedMoids],
+      ...(targetId === undefined ? {} : { targetId }),
+    })),
   };
 }
 
@@ -139,3 +162,45 @@ export const RebootstrapBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export const RemoteTargetBody = Type.Object(
+  {
+    srvId: Type.String({ minLength: 1, description: "the management server's SrvID" }),
+    srvUri: Type.String({ minLength: 1, description: "its DM endpoint, the devices' SrvURI" }),
+    apiBaseUrl: Type.String({ minLength: 1, description: "its REST API, e.g. https://dm-b.example.net/api/v1" }),
+    token: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: "write-only: an API token of that server; required for a new target, kept when left out",
+      }),
+    ),
+    caPem: Type.Optional(
+      Type.Union([Type.String(), Type.Null()], { description: "PEM CA(s) of its API's TLS certificate" }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const RemoteTargetView = Type.Object({
+  id: Type.String(),
+  srvId: Type.String(),
+  srvUri: Type.String(),
+  apiBaseUrl: Type.String(),
+  tokenSet: Type.Boolean({ description: "the token itself is never shown" }),
+  caPem: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.Integer(),
+  updatedAt: Type.Integer(),
+});
+
+export function remoteTargetView(t: RemoteTarget): Static<typeof RemoteTargetView> {
+  return {
+    id: t.id,
+    srvId: t.srvId,
+    srvUri: t.srvUri,
+    apiBaseUrl: t.apiBaseUrl,
+    tokenSet: t.token !== "",
+    caPem: t.caPem,
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
+  };
+}

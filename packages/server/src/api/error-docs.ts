@@ -62,6 +62,8 @@ export const ERROR_CODE_DOCS: Partial<Record<ServerErrorCode, string>> = {
     "This server runs without the component the route needs (notifier, Web Server Component).",
   OMADM_SRV_API_INTERNAL: "An unexpected server error; the server log has the details under the request id.",
   OMADM_SRV_ALERT_NOT_FOUND: "No Generic Alert with this id.",
+  OMADM_SRV_WEBHOOK_NOT_FOUND: "No webhook with this id.",
+  OMADM_SRV_WEBHOOK_DEAD_LETTER_NOT_FOUND: "The webhook has no dead letter for this event id.",
   OMADM_SRV_DM_ILLEGAL_TRANSITION: "DM endpoint: the package does not fit the session's state.",
   OMADM_SRV_DM_STATUS_COUNT: "DM endpoint: Package#3 carries a different number of statuses than commands sent.",
   OMADM_SRV_DM_DEVID_MISSING: "DM endpoint: the OMADM-DevID header is missing.",
@@ -81,6 +83,11 @@ export const ERROR_CODE_DOCS: Partial<Record<ServerErrorCode, string>> = {
   OMADM_SRV_BOOTSTRAP_NO_RULE: "Bootstrap endpoint: no bootstrap rule matches the device.",
   OMADM_SRV_BOOTSTRAP_FORBIDDEN:
     "Bootstrap endpoint: the TLS connection proved no bootstrap credential covering the device's DevID.",
+  OMADM_SRV_BOOTSTRAP_TARGET_NOT_FOUND: "No remote bootstrap target with this id.",
+  OMADM_SRV_BOOTSTRAP_TARGET_IN_USE: "A bootstrap rule still targets this remote target; change or delete it first.",
+  OMADM_SRV_BOOTSTRAP_TARGET_UNAVAILABLE:
+    "Bootstrap endpoint: the remote management server did not learn the device's credentials (it refused the " +
+    "API token, or could not be reached); nothing was provisioned, the device should retry after Retry-After.",
   OMADM_SRV_FILTER_INVALID:
     "The device filter does not parse; `detail` gives the position and what was expected there (docs/filters.md).",
   OMADM_SRV_GROUP_NOT_FOUND: "No device group with this id.",

@@ -1,6 +1,7 @@
 // /api/v1/bootstrap: the bootstrap role (docs/bootstrap.md) — credentials imported in bulk (keys write-only),
-// rules, provisions, and re-bootstrap (rotate a device's credentials or move it to another rule). Without
-// `bootstrap.enabled` every route answers 501 API_COMPONENT_UNAVAILABLE.
+// rules, remote targets (management servers of other deployments; tokens write-only), provisions, and
+// re-bootstrap (rotate a device's credentials or move it to another rule). Without `bootstrap.enabled` every
+// route answers 501 API_COMPONENT_UNAVAILABLE.
 import { Type } from "typebox";
 import { ServerErrorCode } from "../errors.js";
 import type { ApiApp, ApiContext } from "./api-context.js";
@@ -12,6 +13,9 @@ import {
   ProvisionView,
   provisionView,
   RebootstrapBody,
+  RemoteTargetBody,
+  RemoteTargetView,
+  remoteTargetView,
   RuleBody,
   RuleView,
   ruleView,
@@ -89,7 +93,10 @@ export function registerBootstrapRoutes(app: ApiApp, ctx: ApiContext): void {
         summary: "Create or replace a rule mapping devices to their management server",
         params: IdParams,
         body: RuleBody,
-        response: { 200: RuleView, ...problemResponses(C.INVALID_INPUT, OFF, ...BODY_ERROR_CODES) },
+        response: {
+          200: RuleView,
+          ...problemResponses(C.INVALID_INPUT, C.BOOTSTRAP_TARGET_NOT_FOUND, OFF, ...BODY_ERROR_CODES),
+        },
       },
     },
     async (request) => ruleView(await admin().putRule({ id: request.params.id, ...request.body })),
@@ -170,10 +177,68 @@ export function registerBootstrapRoutes(app: ApiApp, ctx: ApiContext): void {
             notified: Type.Boolean(),
             notifyError: Type.Union([Type.String(), Type.Null()]),
           }),
-          ...problemResponses(C.BOOTSTRAP_RULE_NOT_FOUND, C.INVALID_INPUT, OFF, ...BODY_ERROR_CODES),
+          ...problemResponses(
+            C.BOOTSTRAP_RULE_NOT_FOUND,
+            C.INVALID_INPUT,
+            C.BOOTSTRAP_TARGET_UNAVAILABLE,
+            OFF,
+            ...BODY_ERROR_CODES,
+          ),
         },
       },
     },
     async (request) => admin().rebootstrap(request.params.id, request.body),
+  );
+
+  app.put(
+    "/bootstrap/targets/:id",
+    {
+      schema: {
+        tags,
+        operationId: "putBootstrapTarget",
+        summary:
+          "Create or replace a remote target: a management server in another deployment, with an API token there",
+        params: IdParams,
+        body: RemoteTargetBody,
+        response: { 200: RemoteTargetView, ...problemResponses(C.INVALID_INPUT, OFF, ...BODY_ERROR_CODES) },
+      },
+    },
+    async (request) => remoteTargetView(await admin().putTarget({ id: request.params.id, ...request.body })),
+  );
+
+  app.get(
+    "/bootstrap/targets",
+    {
+      schema: {
+        tags,
+        operationId: "listBootstrapTargets",
+        summary: "List the remote targets (never their tokens)",
+        response: { 200: Type.Object({ items: Type.Array(RemoteTargetView) }), ...problemResponses(OFF) },
+      },
+    },
+    async () => {
+      admin();
+      return { items: (await ctx.store.bootstrap.listTargets()).map(remoteTargetView) };
+    },
+  );
+
+  app.delete(
+    "/bootstrap/targets/:id",
+    {
+      schema: {
+        tags,
+        operationId: "deleteBootstrapTarget",
+        summary: "Delete a remote target no rule targets",
+        params: IdParams,
+        response: {
+          204: Type.Null(),
+          ...problemResponses(C.BOOTSTRAP_TARGET_NOT_FOUND, C.BOOTSTRAP_TARGET_IN_USE, OFF),
+        },
+      },
+    },
+    async (request, reply) => {
+      await admin().deleteTarget(request.params.id);
+      return reply.code(204).send(null);
+    },
   );
 }

@@ -11,12 +11,26 @@ import type {
   BootstrapCredential,
   BootstrapRule,
   NewBootstrapCredential,
+  BootstrapTarget,
   NewBootstrapRule,
+  NewRemoteTarget,
+  RemoteTarget,
 } from "../store/types-bootstrap.js";
+import type { RemoteTargetClient } from "./remote-target-client.js";
 import { certificateFingerprint } from "../tls/client-certificate.js";
 import { errorMessage } from "@omadm/protocol";
 import type { BootstrapPskKeys } from "./bootstrap-psk.js";
 import { NOTI_TYPE_SHA256_DIGEST } from "./provisioning.js";
+
+/** A rule as the operator gives it: a remote target's srvId and srvUri may be left out. */
+export type RuleInput = Omit<NewBootstrapRule, "targets"> & {
+  readonly targets: readonly (Omit<BootstrapTarget, "srvId" | "srvUri"> & {
+    readonly srvId?: string | undefined;
+    readonly srvUri?: string | undefined;
+  })[];
+};
+
+export type RemoteTargetInput = Omit<NewRemoteTarget, "token"> & { readonly token?: string | undefined };
 
 export interface RebootstrapOutcome {
   readonly deviceId: string;
@@ -33,8 +47,13 @@ export interface BootstrapAdmin {
     input: readonly (NewBootstrapCredential & { readonly certificate?: string | undefined })[],
   ): Promise<readonly BootstrapCredential[]>;
   deleteCredential(id: string): Promise<void>;
-  putRule(input: NewBootstrapRule): Promise<BootstrapRule>;
+  /** Targets may name a remote target (targetId): its SrvID and SrvURI are filled in from the record. */
+  putRule(input: RuleInput): Promise<BootstrapRule>;
   deleteRule(id: string): Promise<void>;
+  /** Creates or replaces a remote target; the token may be left out on a replace (the stored one is kept). */
+  putTarget(input: RemoteTargetInput): Promise<RemoteTarget>;
+  /** BOOTSTRAP_TARGET_NOT_FOUND; BOOTSTRAP_TARGET_IN_USE while a rule targets it. */
+  deleteTarget(id: string): Promise<void>;
   rebootstrap(
     deviceId: string,
     options: { readonly ruleId?: string | null | undefined; readonly wake?: boolean | undefined },
@@ -46,10 +65,26 @@ export function createBootstrapAdmin(deps: {
   readonly pskKeys: BootstrapPskKeys | null;
   /** Signs with SERVER-ID = bootstrap.serverId; null without a notifier. */
   readonly notifier: Pick<Notifier, "wake"> | null;
-  /** This deployment's SrvID: the only management server a rule may target (remote targets: docs/bootstrap.md). */
+  /** This deployment's SrvID: a rule's target is this deployment, or a remote target (docs/bootstrap.md). */
   readonly serverId: string;
+  /** Revokes a device's credentials at a remote target on re-bootstrap. */
+  readonly remote: Pick<RemoteTargetClient, "revoke"> | null;
 }): BootstrapAdmin {
   const { store } = deps;
+  /** Revokes at the remote targets of the device's last bootstrap; whether there were any. */
+  const revokeRemote = async (deviceId: string): Promise<boolean> => {
+    const last = await store.bootstrap.lastCompleted(deviceId);
+    const rule = last === null ? null : await store.bootstrap.getRule(last.ruleId);
+    let any = false;
+    for (const t of rule?.targets ?? []) {
+      const remote = t.targetId === undefined ? null : await store.bootstrap.getTarget(t.targetId);
+      if (remote === null) continue;
+      if (deps.remote === null) throw new Error("a rule targets another deployment but no remote client was given");
+      await deps.remote.revoke(remote, deviceId);
+      any = true;
+    }
+    return any;
+  };
   return {
     async importCredentials(input) {
       const checked = input.map((c, i) => {
@@ -76,21 +111,55 @@ export function createBootstrapAdmin(deps: {
       if (known?.pskIdentity != null) deps.pskKeys?.removed(known.pskIdentity);
     },
     async putRule(input) {
-      const other = input.targets.find((t) => t.srvId !== deps.serverId);
-      if (other !== undefined) {
-        throw new ServerError(
-          ServerErrorCode.INVALID_INPUT,
-          `target srvId "${other.srvId}" is not this server's ("${deps.serverId}"): a rule provisions this deployment`,
-        );
-      }
-      return store.bootstrap.putRule(input);
+      const targets = await Promise.all(
+        input.targets.map(async (t, i) => {
+          if (t.targetId === undefined) {
+            if (t.srvId !== deps.serverId) {
+              throw new ServerError(
+                ServerErrorCode.INVALID_INPUT,
+                `targets[${i}].srvId "${t.srvId ?? ""}" is not this server's ("${deps.serverId}"): give a targetId ` +
+                  "for a management server in another deployment",
+              );
+            }
+            return { ...t, srvId: t.srvId, srvUri: t.srvUri ?? "" };
+          }
+          const remote = await store.bootstrap.getTarget(t.targetId);
+          if (remote === null) {
+            throw new ServerError(
+              ServerErrorCode.BOOTSTRAP_TARGET_NOT_FOUND,
+              `targets[${i}].targetId: no target ${t.targetId}`,
+            );
+          }
+          return { ...t, srvId: remote.srvId, srvUri: remote.srvUri };
+        }),
+      );
+      return store.bootstrap.putRule({ ...input, targets });
     },
     async deleteRule(id) {
       if (!(await store.bootstrap.deleteRule(id))) {
         throw new ServerError(ServerErrorCode.BOOTSTRAP_RULE_NOT_FOUND, `bootstrap rule ${id} not found`);
       }
     },
+    async putTarget(input) {
+      if (input.srvId === deps.serverId) {
+        throw new ServerError(ServerErrorCode.INVALID_INPUT, `srvId "${input.srvId}" is this server's own`);
+      }
+      const token = input.token ?? (await store.bootstrap.getTarget(input.id))?.token;
+      if (token === undefined) throw new ServerError(ServerErrorCode.INVALID_INPUT, "a new target needs its token");
+      return store.bootstrap.putTarget({ ...input, token });
+    },
+    async deleteTarget(id) {
+      const user = (await store.bootstrap.listRules()).find((r) => r.targets.some((t) => t.targetId === id));
+      if (user !== undefined) {
+        throw new ServerError(ServerErrorCode.BOOTSTRAP_TARGET_IN_USE, `bootstrap rule ${user.id} targets ${id}`);
+      }
+      if (!(await store.bootstrap.deleteTarget(id))) {
+        throw new ServerError(ServerErrorCode.BOOTSTRAP_TARGET_NOT_FOUND, `bootstrap target ${id} not found`);
+      }
+    },
     async rebootstrap(deviceId, options) {
+      // A device managed in another deployment loses its credentials there first: if that fails, nothing changes.
+      const remoteRevoked = await revokeRemote(deviceId);
       if (options.ruleId !== undefined) await store.bootstrap.assign(deviceId, options.ruleId);
       const device = await store.devices.get(deviceId);
       // Revoked before the Package#0 goes out: from now on only a new bootstrap gives the device access.
@@ -122,7 +191,7 @@ export function createBootstrapAdmin(deps: {
       return {
         deviceId,
         ruleId: await store.bootstrap.assignment(deviceId),
-        revoked: device !== null,
+        revoked: device !== null || remoteRevoked,
         notified,
         notifyError,
       };

@@ -2,6 +2,7 @@
 // `bootstrap.path` (default /bootstrap):
 //
 //   POST <path>            Package#1 of a bootstrap session (the devices' Auth/Bootstrap/ServerURI)
+//   POST <path>/devinfo    first contact, when the rule depends on DevInfo: the Package#3 answering its GET
 //   POST <path>/s/:token   the session URL sent in CONT: the Package#3
 //   GET  <path>/c/:token   a single-use capability URL: one DMAcc instance's MO data, for the device's HGET
 //
@@ -25,7 +26,12 @@ import { isWellFormedToken } from "../dm/session-cookie.js";
 import { ServerErrorCode } from "../errors.js";
 import type { BootstrapCredential } from "../store/types-bootstrap.js";
 import type { BootstrapAuthenticator } from "./bootstrap-auth.js";
-import { bootstrapCapabilityPath, bootstrapSessionPath, type BootstrapService } from "./bootstrap-service.js";
+import {
+  bootstrapCapabilityPath,
+  bootstrapDevInfoPath,
+  bootstrapSessionPath,
+  type BootstrapService,
+} from "./bootstrap-service.js";
 
 export interface BootstrapEndpointOptions {
   readonly path: string;
@@ -33,6 +39,9 @@ export interface BootstrapEndpointOptions {
   readonly authenticate: BootstrapAuthenticator;
   readonly bodyLimitBytes: number;
 }
+
+/** What a device is told to wait when a remote target is unavailable. */
+const RETRY_AFTER_SECONDS = 60;
 
 const credentials = new WeakMap<object, { readonly devId: string; readonly credential: BootstrapCredential }>();
 
@@ -42,7 +51,15 @@ export function bootstrapEndpointPlugin(app: FastifyInstance, opts: BootstrapEnd
     done(null, body);
   });
   app.setErrorHandler(async (error: unknown, req, reply) => {
-    if (isTypedError(error)) return sendRefusal(req, reply, refusal(problemFromError(error)));
+    if (isTypedError(error)) {
+      if (error.code === ServerErrorCode.BOOTSTRAP_TARGET_UNAVAILABLE) {
+        // Nothing was provisioned; the device tries again later (docs/bootstrap.md "Remote targets").
+        req.log.warn({ err: error }, "bootstrap: the remote management server did not learn the credentials");
+        const headers = { "retry-after": String(RETRY_AFTER_SECONDS) };
+        return sendRefusal(req, reply, refusal(problemFromError(error), headers));
+      }
+      return sendRefusal(req, reply, refusal(problemFromError(error)));
+    }
     const status = (error as { statusCode?: unknown }).statusCode;
     if (typeof status === "number" && status >= 400 && status < 500) {
       return sendRefusal(req, reply, refusal(problem(status, ServerErrorCode.INVALID_INPUT, (error as Error).message)));
@@ -88,6 +105,13 @@ export function bootstrapEndpointPlugin(app: FastifyInstance, opts: BootstrapEnd
     const p1 = parsePackage1(body(req), { maxBytes: bodyLimit });
     if (!p1.ok) return sendRefusal(req, reply, refusal(problemFromError(p1.error)));
     return sendPackage2(reply, await opts.service.handlePackage1(credential, devId, p1.value));
+  });
+
+  app.post(bootstrapDevInfoPath(opts.path), { bodyLimit, onRequest: guard(MT_P3) }, async (req, reply) => {
+    const { devId, credential } = who(req);
+    const p3 = parsePackage3(body(req), { maxBytes: bodyLimit });
+    if (!p3.ok) return sendRefusal(req, reply, refusal(problemFromError(p3.error)));
+    return sendPackage2(reply, await opts.service.handleDevInfo(credential, devId, p3.value));
   });
 
   app.post<{ Params: { token: string } }>(

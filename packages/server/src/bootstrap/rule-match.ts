@@ -24,6 +24,22 @@ export function ruleMatches(rule: BootstrapRule, device: DeviceFacts): boolean {
   return Object.entries(rule.devInfo).every(([k, v]) => devInfoValue(device.devInfo, k) === v);
 }
 
+/**
+ * Whether the rule chosen depends on DevInfo values the registry does not hold yet (a device's first contact:
+ * DevInfo is not in Package#1, docs/protocol.md §3.1). True when, in priority order, a rule with DevInfo criteria
+ * whose other criteria match comes before any rule that matches without DevInfo. A pinned rule needs nothing.
+ */
+export function needsDevInfo(rules: readonly BootstrapRule[], pinned: string | null, device: DeviceFacts): boolean {
+  if (device.devInfo !== null) return false;
+  if (pinned !== null && rules.some((r) => r.id === pinned)) return false;
+  for (const rule of rules) {
+    if (Object.keys(rule.devInfo).length === 0) {
+      if (ruleMatches(rule, device)) return false;
+    } else if (ruleMatches({ ...rule, devInfo: {} }, device)) return true;
+  }
+  return false;
+}
+
 /** `rules` in priority order (BootstrapStore.listRules); `pinned` wins when it still exists. */
 export function chooseRule(
   rules: readonly BootstrapRule[],

@@ -5,6 +5,7 @@
 // reflect the store (open sessions, queue depth) are read when scraped.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { ServerEventKind, type NewServerEvent } from "../events/event-types.js";
+import type { WebhookMetrics } from "../webhooks/dispatcher.js";
 
 /** Outcomes of a command the `omadm_commands_total` counter counts (terminal, or accepted for later). */
 const COUNTED_COMMAND_STATES = new Set(["done", "failed", "accepted", "expired", "cancelled"]);
@@ -16,7 +17,7 @@ export interface StoreGauges {
   queueDepth(): Promise<number>;
 }
 
-export interface ServerMetrics {
+export interface ServerMetrics extends WebhookMetrics {
   readonly registry: Registry;
   /** Feeds session and command counters from a server event (subscribe it to the event bus). */
   observeEvent(event: NewServerEvent): void;
@@ -79,6 +80,24 @@ export function createServerMetrics(gauges: StoreGauges | null): ServerMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
+  const webhookAttempts = new Counter({
+    name: "omadm_webhook_attempts_total",
+    help: "Webhook delivery attempts, by result (delivered, failed)",
+    labelNames: ["result"],
+    registers: [registry],
+  });
+  const webhookLatency = new Histogram({
+    name: "omadm_webhook_attempt_duration_seconds",
+    help: "Duration of webhook delivery attempts, by result",
+    labelNames: ["result"],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const webhookDeadLetters = new Counter({
+    name: "omadm_webhook_dead_letters_total",
+    help: "Events given up on after their last webhook delivery attempt",
+    registers: [registry],
+  });
   if (gauges !== null) {
     new Gauge({
       name: "omadm_dm_sessions_open",
@@ -119,6 +138,13 @@ export function createServerMetrics(gauges: StoreGauges | null): ServerMetrics {
     },
     requestShed: (route) => {
       shed.inc({ route });
+    },
+    webhookAttempt: (result, seconds) => {
+      webhookAttempts.inc({ result });
+      webhookLatency.observe({ result }, seconds);
+    },
+    webhookDeadLettered: () => {
+      webhookDeadLetters.inc();
     },
     render: () => registry.metrics(),
   };

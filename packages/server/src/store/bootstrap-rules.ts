@@ -8,6 +8,7 @@ import {
   type NewBootstrapCredential,
   type NewBootstrapRule,
   type NewProvision,
+  type NewRemoteTarget,
 } from "./types-bootstrap.js";
 
 const HEX = /^(?:[0-9a-f]{2})+$/;
@@ -103,6 +104,26 @@ function checkTarget(t: BootstrapTarget, i: number): BootstrapTarget {
     permittedMoids: t.permittedMoids.map((m, j) => requireText(m, `${at}.permittedMoids[${j}]`)),
     auth,
     notification: (t.notification as unknown) === true,
+    ...(t.targetId === undefined ? {} : { targetId: requireText(t.targetId, `${at}.targetId`) }),
+  };
+}
+
+/** A remote target's fields, checked (INVALID_INPUT names the field). */
+export function checkRemoteTarget(input: NewRemoteTarget): NewRemoteTarget & { readonly caPem: string | null } {
+  const url = (value: unknown, what: string): string => {
+    const text = requireText(value, what);
+    if (!/^https?:\/\/[^/]/.test(text)) throw invalid(`${what} must be an http(s) URL`);
+    return text;
+  };
+  const caPem = optionalText(input.caPem, "caPem");
+  if (caPem !== null && !caPem.includes("-----BEGIN CERTIFICATE-----")) throw invalid("caPem must be PEM certificates");
+  return {
+    id: requireText(input.id, "target id"),
+    srvId: requireText(input.srvId, "srvId"),
+    srvUri: url(input.srvUri, "srvUri"),
+    apiBaseUrl: url(input.apiBaseUrl, "apiBaseUrl").replace(/\/+$/, ""),
+    token: requireText(input.token, "token"),
+    caPem,
   };
 }
 

@@ -11,7 +11,9 @@ import type {
   NewBootstrapCredential,
   NewBootstrapRule,
   NewProvision,
+  NewRemoteTarget,
   ProvisionQuery,
+  RemoteTarget,
 } from "./types-bootstrap.js";
 
 export interface BootstrapStore {
@@ -50,4 +52,10 @@ export interface BootstrapStore {
   lastCompleted(deviceId: string): Promise<BootstrapProvision | null>;
   /** Newest first. */
   listProvisions(query?: ProvisionQuery): Promise<Page<BootstrapProvision>>;
+  /** Creates or replaces a remote target (migration 0015_bootstrap_targets). INVALID_INPUT. */
+  putTarget(input: NewRemoteTarget): Promise<RemoteTarget>;
+  getTarget(id: string): Promise<RemoteTarget | null>;
+  /** Ordered by id. */
+  listTargets(): Promise<readonly RemoteTarget[]>;
+  deleteTarget(id: string): Promise<boolean>;
 }

@@ -1,6 +1,12 @@
 // What the memory store keeps for the bootstrap role (memory-bootstrap.ts works on it); MemoryStoreData holds one
 // and includes its maps in its snapshot, so a rolled-back transaction undoes bootstrap changes too.
-import type { BootstrapCredential, BootstrapProvision, BootstrapRule, CapabilityPayload } from "./types-bootstrap.js";
+import type {
+  BootstrapCredential,
+  BootstrapProvision,
+  BootstrapRule,
+  CapabilityPayload,
+  RemoteTarget,
+} from "./types-bootstrap.js";
 
 export interface MemoryCapability {
   readonly provisionId: string;
@@ -18,8 +24,9 @@ export class MemoryBootstrapData {
     { readonly seq: number; readonly sessionHash: string; readonly rec: BootstrapProvision }
   >();
   readonly capabilities = new Map<string, MemoryCapability>();
+  readonly targets = new Map<string, RemoteTarget>();
 
   maps(): Map<string, unknown>[] {
-    return [this.credentials, this.rules, this.assignments, this.provisions, this.capabilities];
+    return [this.credentials, this.rules, this.assignments, this.provisions, this.capabilities, this.targets];
   }
 }

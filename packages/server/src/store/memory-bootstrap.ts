@@ -2,7 +2,13 @@
 // check before the first change, records out as copies).
 /* eslint-disable @typescript-eslint/require-await -- an async interface implemented synchronously. */
 import type { BootstrapStore } from "./bootstrap-store.js";
-import { checkCredential, checkProvision, checkRule, credentialConflict } from "./bootstrap-rules.js";
+import {
+  checkCredential,
+  checkProvision,
+  checkRule,
+  checkRemoteTarget,
+  credentialConflict,
+} from "./bootstrap-rules.js";
 import { provisionNotFound, provisionNotPending, ruleNotFound } from "./bootstrap-rules.js";
 import { memoryPage, out, type MemoryContext } from "./memory-context.js";
 import { invalid, jsonRoundTrip, requireText } from "./rules.js";
@@ -13,6 +19,7 @@ import {
   type BootstrapCredential,
   type BootstrapProvision,
   type BootstrapRule,
+  type RemoteTarget,
 } from "./types-bootstrap.js";
 
 export function createMemoryBootstrap(ctx: MemoryContext, data: MemoryBootstrapData): BootstrapStore {
@@ -189,6 +196,27 @@ export function createMemoryBootstrap(ctx: MemoryContext, data: MemoryBootstrapD
       );
       const page = memoryPage(rows, { ...query, order: SortOrder.Desc }, (p) => [p.seq], ["number"]);
       return { items: page.items.map((p) => p.rec), nextCursor: page.nextCursor };
+    },
+    putTarget: async (input) => {
+      ctx.check();
+      const t = checkRemoteTarget(input);
+      const now = ctx.now();
+      const rec: RemoteTarget = { ...t, createdAt: data.targets.get(t.id)?.createdAt ?? now, updatedAt: now };
+      data.targets.set(t.id, rec);
+      return out(rec);
+    },
+    getTarget: async (id) => {
+      ctx.check();
+      const t = data.targets.get(id);
+      return t === undefined ? null : out(t);
+    },
+    listTargets: async () => {
+      ctx.check();
+      return out([...data.targets.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+    },
+    deleteTarget: async (id) => {
+      ctx.check();
+      return data.targets.delete(id);
     },
   };
 }

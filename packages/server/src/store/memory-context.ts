@@ -8,6 +8,7 @@ import type { ApiToken, RepositoryItem, UiSession, Upload } from "./types-conten
 import type { NotificationRecord, Session, StoredAlert } from "./types-session.js";
 import type { DeviceGroup } from "./types-selection.js";
 import type { FirmwareImage } from "./types-firmware.js";
+import type { LeaseRow } from "./lease-rules.js";
 
 /**
  * Everything a memory store holds. Pass the same instance to a second `createMemoryStore` to simulate a
@@ -29,6 +30,8 @@ export class MemoryStoreData {
   /** Static groups' members; each set is replaced on change, never changed in place (see `snapshot`). */
   readonly groupMembers = new Map<string, ReadonlySet<string>>();
   readonly firmware = new Map<string, FirmwareImage>();
+  /** Leases (memory-leases.ts); never changed inside a transaction, so not part of `snapshot`. */
+  readonly leases = new Map<string, LeaseRow>();
   notificationCounter = 0;
   seq = 0;
 

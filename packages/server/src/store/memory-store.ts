@@ -13,6 +13,7 @@ import { createMemoryGroups, dropMemberships, memorySelection } from "./memory-g
 import { createMemoryFirmware } from "./memory-firmware.js";
 import { memoryImportBatch } from "./memory-import.js";
 import { createMemoryEventLog } from "./memory-events.js";
+import { createMemoryWebhooks } from "./memory-webhooks.js";
 import { createMemoryCommands, createMemorySessions } from "./memory-queue.js";
 import { MemoryStoreData, memoryPage, out, requireDevice, type MemoryContext } from "./memory-context.js";
 import { idSource, requireText } from "./rules.js";
@@ -20,6 +21,7 @@ import { StoreKind, type DeviceStore, type Store, type StoreParts } from "./stor
 import { checkActive, TransactionScope, wrapMethods, wrapParts } from "./transaction-support.js";
 import type { TransactionState } from "./transaction-support.js";
 import { createMemoryRetention } from "./memory-retention.js";
+import { createMemoryLeases } from "./memory-leases.js";
 import { DeviceState, type Device } from "./types.js";
 import type { StoreDeps } from "./types.js";
 
@@ -60,18 +62,21 @@ export function createMemoryStore(deps: StoreDeps, options: MemoryStoreOptions =
     await passGate();
     return call();
   });
-  const retention = wrapMethods(createMemoryRetention(ctx), async (call) => {
+  const outsideOnly = async (call: () => Promise<unknown>) => {
     scope.checkOutside();
     await passGate();
     return call();
-  });
+  };
+  const retention = wrapMethods(createMemoryRetention(ctx), outsideOnly);
   return {
     kind: StoreKind.Memory,
     ...outside,
     retention,
+    leases: wrapMethods(createMemoryLeases(ctx), outsideOnly),
     events: createMemoryEventLog(data, () => {
       ctx.check();
     }),
+    webhooks: createMemoryWebhooks(data, ctx),
     transaction: async (fn) => {
       scope.checkOutside();
       // No await between seeing the gate open and closing it, or two transactions could both pass.

@@ -58,6 +58,8 @@ import type {
   UploadQuery,
 } from "./types-content.js";
 import type { RetentionStore } from "./types-retention.js";
+import type { LeaseStore } from "./types-lease.js";
+import type { WebhookStore } from "./types-webhooks.js";
 
 /** One batch of a background sweep. */
 export interface SweepOptions {
@@ -99,10 +101,17 @@ export interface Store extends StoreParts {
   /** Pruning of old finished records and space reclamation (retention/retention.ts); not inside a transaction. */
   readonly retention: RetentionStore;
   /**
+   * Named leases, so that a background job runs on one server node at a time (types-lease.ts); each call is
+   * atomic on its own and never inside `transaction`, so it is not one of the `StoreParts`.
+   */
+  readonly leases: LeaseStore;
+  /**
    * The server event log (events/event-types.ts): appended after the changes it reports have committed, never
    * inside `transaction`, so it is not one of the `StoreParts`.
    */
   readonly events: EventLog;
+  /** Webhook subscriptions, their cursors and dead letters (types-webhooks.ts); not inside `transaction`. */
+  readonly webhooks: WebhookStore;
   /**
    * Runs several operations as one atomic, durable unit (one commit, one fsync): e.g. applying a Package#3,
    * taking the next batch and saving the session state. `fn` must use only the `tx` it is given — calling

@@ -63,7 +63,33 @@ export interface BootstrapTarget {
   readonly auth: TargetAuth;
   /** Generate a notification secret (`Auth/Noti`, SHA256-DIGEST) so the server can wake the device. */
   readonly notification: boolean;
+  /**
+   * A management server in another deployment (a RemoteTarget's id): it learns the device's credentials through
+   * its REST API before the device is answered; srvId and srvUri are the record's. Absent: this deployment.
+   */
+  readonly targetId?: string | undefined;
 }
+
+/**
+ * A management server in another deployment (docs/bootstrap.md "Remote targets"): where its REST API is and the
+ * API token the bootstrap server uses there. The token is write-only (API views say only that it is set).
+ */
+export interface RemoteTarget {
+  readonly id: string;
+  readonly srvId: string;
+  readonly srvUri: string;
+  /** The REST API's base URL, e.g. https://dm-b.example.net/api/v1. */
+  readonly apiBaseUrl: string;
+  readonly token: string;
+  /** PEM CA certificates the API's TLS certificate must chain to; null: the system's. */
+  readonly caPem: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export type NewRemoteTarget = Omit<RemoteTarget, "createdAt" | "updatedAt" | "caPem"> & {
+  readonly caPem?: string | null | undefined;
+};
 
 /** Maps devices to their management servers; the lowest priority that matches wins (then the id). */
 export interface BootstrapRule {

@@ -23,7 +23,9 @@ export function withPskKeySync(store: Store, cache: Pick<PskKeyCache, "deviceCha
     ...withDevices(store, syncedDevices(store.devices, apply)),
     kind: store.kind,
     retention: store.retention,
+    leases: store.leases,
     events: store.events,
+    webhooks: store.webhooks,
     async transaction<T>(fn: (tx: StoreParts) => Promise<T>): Promise<T> {
       const pending: Change[] = [];
       const result = await store.transaction((tx) =>

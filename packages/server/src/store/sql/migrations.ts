@@ -6,9 +6,12 @@ import { Migrator, sql, type CreateTableBuilder, type Kysely, type Migration } f
 import { ServerError, ServerErrorCode } from "../../errors.js";
 import { delivery } from "./migration-0003-delivery.js";
 import { bootstrapMigration } from "./migration-bootstrap.js";
+import { bootstrapTargetsMigration } from "./migration-0015-bootstrap-targets.js";
 import { groupsMigration } from "./migration-0008-groups.js";
 import { eventsMigration } from "./migration-0007-events.js";
 import { firmwareMigration } from "./migration-0013-firmware.js";
+import { leasesMigration } from "./migration-0009-leases.js";
+import { webhooksMigration } from "./migration-0014-webhooks.js";
 import { NOTIFICATION_COUNTER } from "./schema.js";
 
 export const SqlDialect = { Sqlite: "sqlite", Postgres: "postgres" } as const;
@@ -320,7 +323,10 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     "0005_bootstrap": bootstrapMigration(dialect === SqlDialect.Postgres),
     "0007_events": eventsMigration(dialect === SqlDialect.Postgres),
     "0008_groups": groupsMigration(dialect),
+    "0009_leases": leasesMigration(dialect === SqlDialect.Postgres),
     "0013_firmware": firmwareMigration(dialect),
+    "0014_webhooks": webhooksMigration(dialect === SqlDialect.Postgres),
+    "0015_bootstrap_targets": bootstrapTargetsMigration(dialect === SqlDialect.Postgres),
   };
 }
 
@@ -333,6 +339,10 @@ export async function migrateToLatest(
   const migrator = new Migrator({
     db,
     provider: { getMigrations: () => Promise.resolve(migrations(dialect)) },
+    // Migrations were numbered per feature while the features were built side by side, so a database may have
+    // run a later number before an earlier one landed (e.g. 0015 before 0009). Each migration is independent
+    // of the others' order, so running the missing ones is safe.
+    allowUnorderedMigrations: true,
     ...(options.schema === undefined ? {} : { migrationTableSchema: options.schema }),
   });
   let { error, results } = await migrator.migrateToLatest();

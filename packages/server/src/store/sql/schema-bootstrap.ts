@@ -7,6 +7,7 @@ export interface BootstrapDatabase {
   bootstrap_assignments: BootstrapAssignmentsTable;
   bootstrap_provisions: BootstrapProvisionsTable;
   bootstrap_capabilities: BootstrapCapabilitiesTable;
+  bootstrap_targets: BootstrapTargetsTable;
 }
 
 export interface BootstrapCredentialsTable {
@@ -61,4 +62,17 @@ export interface BootstrapCapabilitiesTable {
   /** JSON MO data with the device's fresh secrets; null once fetched. */
   payload: string | null;
   expires_at: number;
+}
+
+/** Migration 0015_bootstrap_targets: management servers in other deployments. */
+export interface BootstrapTargetsTable {
+  id: string;
+  srv_id: string;
+  srv_uri: string;
+  api_base_url: string;
+  /** The API token used at that server (write-only through the API). */
+  token: string;
+  ca_pem: string | null;
+  created_at: number;
+  updated_at: number;
 }

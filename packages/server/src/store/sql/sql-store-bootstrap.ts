@@ -1,6 +1,6 @@
 // SQL store: the bootstrap role (credentials, rules, assignments, provisions and their capabilities; migration
-// 0005_bootstrap). Its tables have their own Kysely types (schema-bootstrap.ts), so the handle is viewed as one
-// over them.
+// 0005_bootstrap; the remote targets of 0015 in sql-bootstrap-targets.ts). Its tables have their own Kysely types
+// (schema-bootstrap.ts), so the handle is viewed as one over them.
 import { sql, type Kysely, type Selectable } from "kysely";
 import type { BootstrapStore } from "../bootstrap-store.js";
 import { checkCredential, checkProvision, checkRule, credentialConflict } from "../bootstrap-rules.js";
@@ -16,6 +16,7 @@ import {
 } from "../types-bootstrap.js";
 import type { BootstrapDatabase, BootstrapCredentialsTable, BootstrapProvisionsTable } from "./schema-bootstrap.js";
 import { onUniqueViolation, type Db, type SqlContext } from "./sql-context.js";
+import { createSqlBootstrapTargets } from "./sql-bootstrap-targets.js";
 
 type BDb = Kysely<BootstrapDatabase>;
 const view = (db: Db): BDb => db as unknown as BDb;
@@ -331,5 +332,6 @@ export function createSqlBootstrap(ctx: SqlContext): BootstrapStore {
       const page = toPage(rows, limit, (r) => [r.seq]);
       return { items: page.items.map(toProvision), nextCursor: page.nextCursor };
     },
+    ...createSqlBootstrapTargets(ctx),
   };
 }

@@ -17,6 +17,8 @@ import { createSqlRepository } from "./sql-store-repository.js";
 import { createSqlSessions } from "./sql-store-sessions.js";
 import { createSqlRetention } from "./sql-retention.js";
 import { createSqlEventLog } from "./sql-events.js";
+import { createSqlWebhooks } from "./sql-webhooks.js";
+import { createSqlLeases } from "./sql-leases.js";
 import { createSqlApiTokens, createSqlUiSessions } from "./sql-store-ui-tokens.js";
 
 export function createParts(ctx: SqlContext): StoreParts {
@@ -86,7 +88,9 @@ export function createSqlStore(
     kind,
     ...outside,
     retention: wrapMethods(createSqlRetention(ctx), guardOutside),
+    leases: wrapMethods(createSqlLeases(ctx), guardOutside),
     events: createSqlEventLog(ctx),
+    webhooks: createSqlWebhooks(ctx),
     transaction: async (fn) => {
       scope.checkOutside();
       try {
