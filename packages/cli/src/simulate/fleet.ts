@@ -203,10 +203,9 @@ export function createFleet(options: FleetOptions): Fleet {
         await Promise.all(
           devices.slice(i, i + parallel).map(async (d) => {
             await options.behaviour.setup(d);
-            await d.client.start();
-            await options.behaviour.started?.(d);
             // A factory bootstrap account owes its session at once: the bootstrap (§14).
             await d.client.start(accountTls ? { sendBootstrapComplete: true } : {});
+            await options.behaviour.started?.(d);
           }),
         );
       }
