@@ -179,3 +179,7 @@ export type {
 } from "./tree/dmacc.js";
 export { readShippedDdf } from "./tree/shipped-ddf.js";
 export type { DdfLoader } from "./tree/standard-ddf.js";
+
+// FUMO: firmware updates (docs/firmware.md)
+export { type FumoHandle, type FumoOptions, type FumoPackage, registerFumo } from "./fumo/fumo-handler.js";
+export { downloadPackage, type PackageDownload, type PackageDownloadOptions } from "./fumo/fumo-download.js";

@@ -123,6 +123,17 @@ export {
   MOID_SESSIONINFO,
   STANDARD_DDF_FILES,
 } from "./ddf/standard-mos.js";
+export {
+  type FumoAlertData,
+  FumoAlertType,
+  FumoNode,
+  FumoResult,
+  FumoState,
+  isFumoSuccess,
+  MOID_FUMO,
+  pkgUrlWithDigest,
+  splitPkgUrl,
+} from "./ddf/fumo.js";
 
 // DM 1.x interworking (docs/protocol.md §13)
 export type { Dm1xAlert, Dm1xAlertItem } from "./interworking/dm1x-alert.js";

@@ -8,7 +8,9 @@ import {
   MOID_DACMO,
   MOID_DEVINFO,
   MOID_DMACC,
+  MOID_FUMO,
   MOID_SESSIONINFO,
+  FumoNode,
   STANDARD_DDF_FILES,
   allows,
   isDevInfoMoid,
@@ -49,7 +51,7 @@ test("the MOID constants match docs/protocol.md §9 and §16", () => {
 test("STANDARD_DDF_FILES names one shipped file per standard MOID and each file declares that MOID", () => {
   assert.deepEqual(
     Object.keys(STANDARD_DDF_FILES).sort(),
-    [MOID_DACMO, MOID_DEVINFO, MOID_DMACC, MOID_SESSIONINFO].sort(),
+    [MOID_DACMO, MOID_DEVINFO, MOID_DMACC, MOID_FUMO, MOID_SESSIONINFO].sort(),
   );
   for (const moid of Object.keys(STANDARD_DDF_FILES)) {
     const def = loadStandard(moid);
@@ -212,4 +214,16 @@ test("findNodeDefinition walks named nodes before placeholders and rejects unkno
   assert.equal(findNodeDefinition(def, ["Auth", "Noti", "Type", "deeper"]), undefined);
   assert.equal(findNodeDefinition(def, ["Perm", ""]), undefined);
   assert.equal(findNodeDefinition(def, ["srvid"]), undefined, "names compare case-sensitively");
+});
+
+test("the FUMO DDF: the three executable nodes, their PkgURLs writable by a server, State read-only", () => {
+  const def = loadStandard(MOID_FUMO);
+  assert.equal(def.root.name, undefined, "instances are named by their MIID");
+  for (const op of [FumoNode.Download, FumoNode.Update, FumoNode.DownloadAndUpdate]) {
+    assert.ok(allows(at(def, op), AccessType.Exec), op);
+  }
+  for (const leaf of ["Download/PkgURL", "DownloadAndUpdate/PkgURL", "PkgName", "PkgVersion"]) {
+    assert.ok(allows(at(def, leaf), AccessType.Replace), leaf);
+  }
+  assert.equal(allows(at(def, FumoNode.State), AccessType.Replace), false);
 });

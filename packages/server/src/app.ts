@@ -41,6 +41,9 @@ import { createWakeOnQueue, systemTimers, type Timers, type WakeOnQueue } from "
 import { createDeviceRegistry } from "./registry/device-registry.js";
 import { repositoryPlugin } from "./repository/plugin.js";
 import { createCapabilityService } from "./capabilities/capability-service.js";
+import { firmwareDownloadPlugin } from "./firmware/download-plugin.js";
+import { createFirmwareService } from "./firmware/firmware-service.js";
+import { createImageFiles } from "./firmware/image-files.js";
 import { REPOSITORY_PREFIX } from "./repository/paths.js";
 import { createRepositoryService, type RepositoryService } from "./repository/service.js";
 import { uploadTypeList } from "./repository/media.js";
@@ -343,6 +346,16 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
           }
         : undefined;
     if (consoleAuth !== undefined) await root.register(consoleAssetsPlugin, { assets: loadConsoleAssets() });
+    // Firmware images (docs/firmware.md): files under the data directory, served to devices with Range.
+    const firmware = createFirmwareService(
+      { store, files: createImageFiles(config.dataDir), clock, random },
+      { publicBaseUrl: base, maxImageBytes: config.firmware.maxImageBytes },
+    );
+    await root.register(firmwareDownloadPlugin, {
+      store,
+      service: firmware,
+      authenticator: authenticator ?? undefined,
+    });
     if (config.components.api) {
       const commands = createCommandService(
         {
@@ -370,6 +383,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
         httpRealm: config.deviceAuth.realm,
         docs: config.api.docs,
         importLimits: { maxBytes: config.api.importMaxBytes, maxLines: config.api.importMaxLines },
+        firmware,
         events: {
           log: store.events,
           recorder,

@@ -115,6 +115,7 @@ export interface ServerConfig {
     readonly capabilityTtlMs: number;
   };
   readonly events: { readonly retain: number; readonly heartbeatMs: number; readonly pollMs: number };
+  readonly firmware: { readonly maxImageBytes: number };
   readonly webhooks: {
     readonly dispatch: boolean;
     readonly timeoutMs: number;
@@ -484,6 +485,13 @@ export const SERVER_CONFIG_KEYS: { readonly [P in ConfigPath]: ConfigKey<ValueAt
     type: bool,
     default: true,
     description: "Serve the OpenAPI document (`/api/openapi.json`) and its browsable documentation (`/api/docs`).",
+  },
+  "firmware.maxImageBytes": {
+    type: int(1, Number.MAX_SAFE_INTEGER),
+    default: 2 * 1024 * 1024 * 1024,
+    description:
+      "Largest firmware image one upload (`POST /api/v1/firmware`) may hold, bytes. The image is streamed to a file " +
+      "under `<dataDir>/firmware/`; past this size the upload stops with 413 and nothing is kept (docs/firmware.md).",
   },
   "bootstrap.enabled": {
     type: bool,

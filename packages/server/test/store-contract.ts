@@ -14,6 +14,7 @@ import { deviceContract } from "./store-contract-devices.js";
 import { importContract } from "./store-contract-import.js";
 import { leaseContract } from "./store-contract-leases.js";
 import { eventContract } from "./store-contract-events.js";
+import { firmwareContract } from "./store-contract-firmware.js";
 import { persistenceContract } from "./store-contract-persistence.js";
 import { retentionContract } from "./store-contract-retention.js";
 import { selectionContract } from "./store-contract-selection.js";
@@ -66,6 +67,9 @@ export function runStoreContract(name: string, makeHarness: MakeHarness, options
     });
     describe("device selection and groups", () => {
       selectionContract(it);
+    });
+    describe("firmware images", () => {
+      firmwareContract(it);
     });
     describe("leases", () => {
       leaseContract(it);

@@ -34,14 +34,15 @@ export function summaryLines(file: string, r: ImportReport): string[] {
 }
 
 /** A bar of bytes sent on a terminal, nothing otherwise; cli-progress is loaded only for a terminal. */
-async function progressBar(
+export async function progressBar(
   total: number,
   stream: NodeJS.WriteStream,
+  label = "importing",
 ): Promise<{ update(n: number): void; stop(): void }> {
   if (!stream.isTTY || total === 0) return { update: () => undefined, stop: () => undefined };
   const { SingleBar, Presets } = (await import("cli-progress")).default;
   const bar = new SingleBar(
-    { format: "importing [{bar}] {percentage}% | {value}/{total} bytes | {eta}s left", stream, hideCursor: true },
+    { format: `${label} [{bar}] {percentage}% | {value}/{total} bytes | {eta}s left`, stream, hideCursor: true },
     Presets.shades_classic,
   );
   bar.start(total, 0);

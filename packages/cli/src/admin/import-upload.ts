@@ -1,6 +1,7 @@
-// Streams a device import (`POST /api/v1/devices/import`, NDJSON or CSV) to the server without holding the file
-// in memory, reporting the bytes sent as they go (the progress bar of `omadm devices import`, the registration of
-// `omadm simulate --register`). The answer is the import report, or for 413 the problem with the report so far.
+// Streams a device import (`POST /api/v1/devices/import`, NDJSON or CSV) or a firmware image (`omadm firmware
+// upload`) to the server without holding the file in memory, reporting the bytes sent as they go (the progress
+// bars of `omadm devices import` and `omadm firmware upload`, the registration of `omadm simulate --register`).
+// An import answers its report, or for 413 the problem with the report so far.
 import { errorMessage } from "@omadm/protocol/omadm-error";
 import { ConnectionError, ImportRefusedError } from "../cli-errors.js";
 
@@ -43,9 +44,12 @@ function drained(req: import("node:http").ClientRequest): Promise<void> {
   });
 }
 
-/** The report; ApiError for a refusal (a 413 one carries the report so far), ConnectionError when unreachable. */
-export async function uploadImport(upload: ImportUpload): Promise<ImportReport> {
-  const url = `${upload.baseUrl.replace(/\/+$/, "")}/api/v1/devices/import`;
+/** The answer to a streamed POST, or ConnectionError when the server cannot be reached. */
+export async function streamPost(
+  url: string,
+  upload: Pick<ImportUpload, "token" | "contentType" | "body" | "onSent" | "baseUrl">,
+  what: string,
+): Promise<{ readonly status: number; readonly parsed: unknown }> {
   const { request } = url.startsWith("https:") ? await import("node:https") : await import("node:http");
   const headers: Record<string, string> = {
     "content-type": upload.contentType,
@@ -84,18 +88,23 @@ export async function uploadImport(upload: ImportUpload): Promise<ImportReport> 
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code;
     throw new ConnectionError(
-      `cannot send the import to ${upload.baseUrl}: ${typeof code === "string" ? code : errorMessage(error)}`,
+      `cannot send ${what} to ${upload.baseUrl}: ${typeof code === "string" ? code : errorMessage(error)}`,
       error,
     );
   }
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(res.text);
+    return { status: res.status, parsed: JSON.parse(res.text) as unknown };
   } catch {
-    parsed = undefined;
+    return { status: res.status, parsed: undefined };
   }
-  if (res.status === 200) return parsed as ImportReport;
-  const problem = (parsed ?? {}) as { code?: unknown; detail?: unknown; report?: ImportReport };
+}
+
+/** The report; ApiError for a refusal (a 413 one carries the report so far), ConnectionError when unreachable. */
+export async function uploadImport(upload: ImportUpload): Promise<ImportReport> {
+  const url = `${upload.baseUrl.replace(/\/+$/, "")}/api/v1/devices/import`;
+  const res = await streamPost(url, upload, "the import");
+  if (res.status === 200) return res.parsed as ImportReport;
+  const problem = (res.parsed ?? {}) as { code?: unknown; detail?: unknown; report?: ImportReport };
   throw new ImportRefusedError(
     res.status,
     typeof problem.code === "string" ? problem.code : null,

@@ -10,6 +10,7 @@ import { registerCommandCommands } from "./commands.js";
 import type { AdminDeps } from "./context.js";
 import { registerDeviceCommands } from "./devices.js";
 import { registerEventCommands } from "./events.js";
+import { registerFirmwareCommands } from "./firmware.js";
 import { registerFollowCommands } from "./follow.js";
 import { registerGroupCommands } from "./groups.js";
 import { registerRepoCommands } from "./repo.js";
@@ -17,7 +18,7 @@ import { registerTokenCommands, registerUiCommands } from "./ui-tokens.js";
 import { registerWebhookCommands } from "./webhooks.js";
 
 /** Adds `devices`, `commands` (with `wait`), `wake`, `alerts`, `events`, `sessions`, `notifications`, `uploads`,
- *  `repo`, `ui`, `token`, `bootstrap`, `groups`, `audit` and `webhooks` to the program. */
+ *  `repo`, `ui`, `token`, `bootstrap`, `groups`, `audit`, `firmware` and `webhooks` to the program. */
 export function registerAdminCommands(program: Command, deps: AdminDeps): void {
   registerDeviceCommands(program, deps);
   registerCommandCommands(program, deps);
@@ -29,5 +30,6 @@ export function registerAdminCommands(program: Command, deps: AdminDeps): void {
   registerBootstrapCommands(program, deps);
   registerGroupCommands(program, deps);
   registerAuditCommands(program, deps);
+  registerFirmwareCommands(program, deps);
   registerWebhookCommands(program, deps);
 }

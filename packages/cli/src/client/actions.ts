@@ -117,6 +117,8 @@ export async function daemon(deps: ClientCommandDeps, flags: CommonFlags): Promi
   try {
     // §14 step 6: an account not yet told BootstrapComplete gets its session now.
     await device.client.start({ sendBootstrapComplete: true });
+    const fumo = device.fumo?.ensureInstance();
+    if (fumo !== undefined && !fumo.ok) deps.err(`FUMO instance not created: ${fumo.error.message}\n`);
   } catch (error) {
     await device.close();
     await lock.release();

@@ -4,7 +4,7 @@
 // `close()`, so a command never leaves a socket or timer behind.
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync } from "node:fs";
-import { notificationTopic } from "@omadm/protocol";
+import { MOID_FUMO, notificationTopic } from "@omadm/protocol";
 import { ConfigProblem } from "../cli-errors.js";
 import {
   type BoundNotificationTransport,
@@ -16,6 +16,8 @@ import {
   type UndiciHttpClient,
   type UndiciHttpClientOptions,
   createDmClient,
+  registerFumo,
+  type FumoHandle,
   createFileStateStore,
   createMqttNotificationTransport,
   createSpawnBrowserLauncher,
@@ -41,6 +43,8 @@ export interface Device {
   readonly client: DmClient;
   /** The notification listeners (empty unless asked for). */
   readonly listeners: readonly { readonly description: string; readonly transport: NotificationTransport }[];
+  /** The FUMO handler (docs/firmware.md) when an account permits FUMO; `ensureInstance()` after `start()`. */
+  readonly fumo: FumoHandle | undefined;
   /** Stops the client (saving its state) and closes the HTTP pool; idempotent. */
   close(): Promise<void>;
 }
@@ -87,9 +91,12 @@ export function openDevice(config: DeviceConfig, options: OpenDeviceOptions): De
   );
   let closing: Promise<void> | undefined;
   holder.client = client;
+  // A device whose account permits FUMO updates its firmware (a simulated one: nothing is installed, FwV changes).
+  const fumo = client.tree.registry.get(MOID_FUMO) === undefined ? undefined : registerFumo(client, { rebootMs: 1000 });
   return {
     config,
     client,
+    fumo,
     listeners: listeners.map((l) => ({ description: l.description, transport: l.transport })),
     close: () => (closing ??= client.stop().finally(() => http.close())),
   };

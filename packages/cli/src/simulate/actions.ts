@@ -5,7 +5,7 @@ import { UsageError } from "../cli-errors.js";
 import { DEFAULT_SERVER_URL } from "../admin/context.js";
 import { uploadImport } from "../admin/import-upload.js";
 import { summaryLines } from "../admin/devices-import.js";
-import { DEVICE_BEHAVIOURS, findBehaviour } from "./behaviours.js";
+import { DEVICE_BEHAVIOUR_NAMES, findBehaviour } from "./behaviours.js";
 import { bootstraps, loadTemplate } from "./bootstrap-template.js";
 import type { RunningSimulation, SimulateDeps, SimulateFlags } from "./command-types.js";
 import { devIdPattern } from "./devid-pattern.js";
@@ -17,6 +17,13 @@ function count(text: string, what: string, min: number, max: number): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < min || n > max)
     throw new UsageError(`${what} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+function fraction(text: string, what: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1)
+    throw new UsageError(`${what} must be a number from 0 to 1`);
   return n;
 }
 
@@ -55,9 +62,11 @@ export async function simulate(deps: SimulateDeps, flags: SimulateFlags): Promis
   const n = count(flags.devices, "--devices", 1, 1_000_000);
   const first = count(flags.first, "--first", 0, Number.MAX_SAFE_INTEGER);
   const devId = devIdPattern(flags.devid);
-  const behaviour = findBehaviour(flags.behaviour);
+  const failRate = fraction(flags.failRate ?? "0", "--fail-rate");
+  const failResult = count(flags.failResult ?? "410", "--fail-result", 300, 599);
+  const behaviour = findBehaviour(flags.behaviour, { failRate, failResult });
   if (behaviour === undefined) {
-    throw new UsageError(`--behaviour ${flags.behaviour}: one of ${DEVICE_BEHAVIOURS.map((b) => b.name).join(", ")}`);
+    throw new UsageError(`--behaviour ${flags.behaviour}: one of ${DEVICE_BEHAVIOUR_NAMES.join(", ")}`);
   }
   const template = loadTemplate(flags.config, flags);
   if (flags.register === true && bootstraps(template)) {

@@ -17,6 +17,9 @@ export interface SimulateFlags {
   readonly server?: string;
   readonly token?: string;
   readonly behaviour: string;
+  /** --behaviour fumo: the fraction of devices whose update fails, and the FUMO result code they report. */
+  readonly failRate?: string;
+  readonly failResult?: string;
   readonly duration?: string;
   readonly connections: string;
   readonly verbose?: boolean;

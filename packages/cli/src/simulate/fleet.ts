@@ -24,9 +24,9 @@ import {
   type UndiciHttpClient,
   type UndiciHttpClientOptions,
 } from "@omadm/client";
+import type { DeviceBehaviour, SimulatedDevice } from "./behaviour-types.js";
 import { httpOptions } from "../client/device.js";
 import { bootstraps } from "./bootstrap-template.js";
-import type { DeviceBehaviour, SimulatedDevice } from "./behaviours.js";
 import { FleetStats } from "./stats.js";
 
 export interface FleetOptions {
@@ -205,6 +205,7 @@ export function createFleet(options: FleetOptions): Fleet {
             await options.behaviour.setup(d);
             // A factory bootstrap account owes its session at once: the bootstrap (§14).
             await d.client.start(accountTls ? { sendBootstrapComplete: true } : {});
+            await options.behaviour.started?.(d);
           }),
         );
       }
@@ -216,6 +217,8 @@ export function createFleet(options: FleetOptions): Fleet {
         for (let i = 0; i < devices.length; i += 512) {
           await Promise.all(devices.slice(i, i + 512).map((d) => d.client.stop()));
         }
+        await http.close();
+        await options.behaviour.close?.();
         await pools.close();
       })()),
   };

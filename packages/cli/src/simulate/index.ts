@@ -27,7 +27,13 @@ export function registerSimulateCommand(program: Command, deps: SimulateDeps): v
     .option("--register", "register the devices with the server first (bulk import)")
     .option("--server <url>", "DM Server base URL for --register (env OMADM_SERVER_URL)")
     .option("--token <token>", "API token for --register (env OMADM_TOKEN)")
-    .option("--behaviour <name>", "device behaviour (standard)", "standard")
+    .option(
+      "--behaviour <name>",
+      "device behaviour: standard, or fumo (firmware updates, docs/firmware.md)",
+      "standard",
+    )
+    .option("--fail-rate <fraction>", "fumo: the fraction of devices (0-1) whose update fails", "0")
+    .option("--fail-result <code>", "fumo: the FUMO result code those devices report (410, 402, …)", "410")
     .option("--duration <seconds>", "stop after this long (default: on SIGINT/SIGTERM)")
     .option("--connections <n>", "most HTTP connections to the DM Server", "256")
     .option("-v, --verbose", "log the devices' warnings on stderr")

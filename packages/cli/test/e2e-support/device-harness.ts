@@ -54,6 +54,8 @@ export interface E2eDeviceOptions {
   readonly moMediaTypes?: readonly string[];
   /** More instances of the gateway MO besides "main" (each has its own Ops/Diagnostics to EXEC). */
   readonly gatewayInstances?: readonly string[];
+  /** MOIDs the account permits besides the standard ones and the gateway MO (e.g. FUMO's). */
+  readonly extraMoids?: readonly string[];
   /** HTTP authentication of the account (DMAcc AAuth, docs/protocol.md §11.2). */
   readonly httpAuth?: { readonly type: "BASIC" | "DIGEST"; readonly name: string; readonly password: string };
 }
@@ -93,7 +95,7 @@ export function deviceConfigJson(options: E2eDeviceOptions): Record<string, unkn
         srvId: SERVER_ID,
         srvUri: options.srvUri,
         name: "end-to-end test server",
-        permittedMoids: [MOID_DEVINFO, MOID_DMACC, MOID_SESSIONINFO, MOID_GATEWAY],
+        permittedMoids: [MOID_DEVINFO, MOID_DMACC, MOID_SESSIONINFO, MOID_GATEWAY, ...(options.extraMoids ?? [])],
         notification: { secret: { utf8: noti.secret }, authData: { utf8: noti.authData } },
         ...(options.httpAuth === undefined
           ? {}

@@ -122,5 +122,8 @@ export async function performExec(
     });
   const tracked = done.finally(() => deps.inFlight.delete(tracked));
   deps.inFlight.add(tracked);
-  return { status: { sc: Status.ACCEPTED } };
+  // docs/protocol.md §4.4 (omadm's choice): a node named otherwise than by its concrete ClientURI (an empty
+  // mo-inst, an x-name) is named in the 202's URI, so the server can match the later alert's SourceURI to it.
+  const named = node.clientUri === command.clientUri ? {} : { URI: [node.clientUri] };
+  return { status: { sc: Status.ACCEPTED, ...named } };
 }

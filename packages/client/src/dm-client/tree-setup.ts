@@ -1,7 +1,7 @@
 // Building the DM Tree of a device from its config (factory bootstrap, docs/protocol.md §14): the standard MOs from
 // the DDFs shipped with @omadm/protocol, the device's extra MOs from their DDF files, the DevInfo instance (§9.1),
 // one DMAcc instance per configured DM Server (§9.2) and the extra MOs' initial instances. Pure over the tree.
-import { MOID_DMACC, type Result, ok } from "@omadm/protocol";
+import { MOID_DMACC, STANDARD_DDF_FILES, type Result, ok } from "@omadm/protocol";
 import type { AccountConfig, DeviceConfig } from "../config/device-config.js";
 import { LOCAL } from "../tree/actor.js";
 import { createDevInfo } from "../tree/devinfo.js";
@@ -9,11 +9,24 @@ import { dmAccountMoData, findAccount } from "../tree/dmacc.js";
 import type { DmTree } from "../tree/dm-tree.js";
 import type { MoDataObject } from "../tree/leaf-value.js";
 import type { MoRegistry } from "../tree/mo-registry.js";
-import { type DdfLoader, registerStandardMos } from "../tree/standard-ddf.js";
+import { DEFAULT_STANDARD_MOIDS, type DdfLoader, registerStandardMos } from "../tree/standard-ddf.js";
+
+/**
+ * The shipped MOs a device of this config supports: the default ones, and any other shipped MO (FUMO, the DACMO)
+ * that an account permits and the config does not define itself with its own DDF (docs/firmware.md).
+ */
+export function shippedMoidsFor(config: DeviceConfig): string[] {
+  const own = new Set(config.mos.map((m) => m.definition.moid));
+  const permitted = new Set(config.accounts.flatMap((a) => a.input.permittedMoids));
+  const extra = Object.keys(STANDARD_DDF_FILES).filter(
+    (moid) => !DEFAULT_STANDARD_MOIDS.includes(moid) && permitted.has(moid) && !own.has(moid),
+  );
+  return [...DEFAULT_STANDARD_MOIDS, ...extra];
+}
 
 /** Registers the standard MOs and the config's extra MOs. */
 export function registerDeviceMos(registry: MoRegistry, config: DeviceConfig, loadDdf: DdfLoader): Result<void> {
-  const std = registerStandardMos(registry, loadDdf);
+  const std = registerStandardMos(registry, loadDdf, { moids: shippedMoidsFor(config) });
   if (!std.ok) return std;
   for (const mo of config.mos) {
     const r = registry.register(mo.definition, mo.ddfUrl === undefined ? {} : { ddfUrl: mo.ddfUrl });

@@ -2,6 +2,8 @@
 // here: a caller resolves a file with `import.meta.resolve("@omadm/protocol/ddf/" + STANDARD_DDF_FILES[moid])`
 // and passes its bytes to parseDdf.
 
+import { MOID_FUMO } from "./fumo.js";
+
 /** DevInfo MO (§9.1). (omadm's choice) emit version 1.2; accept any version on input (isDevInfoMoid). */
 export const MOID_DEVINFO = "urn:oma:mo:oma-dm-devinfo:1.2";
 /** DM Account MO (§9.2), one instance per DM Server. */
@@ -24,4 +26,5 @@ export const STANDARD_DDF_FILES: Readonly<Record<string, string>> = Object.freez
   [MOID_DMACC]: "dmacc.ddf",
   [MOID_SESSIONINFO]: "sessioninfo.ddf",
   [MOID_DACMO]: "dacmo.ddf",
+  [MOID_FUMO]: "fumo.ddf",
 });

@@ -12,6 +12,7 @@ import type {
 import type { BootstrapAdmin } from "../bootstrap/bootstrap-admin.js";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import type { Notifier } from "../notifier/notifier.js";
+import type { FirmwareService } from "../firmware/firmware-service.js";
 import type { RepositoryService } from "../repository/service.js";
 import type { CommandService } from "../services/command-service.js";
 import type { Store } from "../store/store.js";
@@ -46,6 +47,8 @@ export interface ApiContext {
   readonly bootstrap: BootstrapAdmin | null;
   /** Limits of one device import (`POST /devices/import`). */
   readonly importLimits: ImportLimits;
+  /** Firmware images (docs/firmware.md), or null. */
+  readonly firmware: FirmwareService | null;
   /** Sends dead letters again (`POST /webhooks/{id}/dead-letters/{eventId}/redeliver`), or null. */
   readonly webhooks: Pick<WebhookDispatcher, "redeliver"> | null;
 }

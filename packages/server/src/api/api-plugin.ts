@@ -32,6 +32,8 @@ import { registerImportRoutes } from "./routes-import.js";
 import { registerEventStreamRoute, type EventStreamOptions } from "./routes-event-stream.js";
 import { registerEventRoutes } from "./routes-events.js";
 import { registerGroupRoutes } from "./routes-groups.js";
+import { registerFirmwareRoutes } from "./routes-firmware.js";
+import type { FirmwareService } from "../firmware/firmware-service.js";
 import { RAW_BODY_CONFIG, registerRepositoryRoutes } from "./routes-repository.js";
 import { registerTokenRoutes } from "./routes-tokens.js";
 import { registerUiSessionRoutes } from "./routes-ui-sessions.js";
@@ -79,6 +81,8 @@ export interface ApiPluginOptions {
   readonly repositoryBodyLimit?: number | undefined;
   /** Limits of one device import (default DEFAULT_IMPORT_LIMITS). */
   readonly importLimits?: ImportLimits | undefined;
+  /** Firmware images (docs/firmware.md); absent: the /firmware routes answer 501. */
+  readonly firmware?: FirmwareService | undefined;
   /** Serve Swagger UI at /api/docs (default true). The OpenAPI document is always served. */
   readonly docs?: boolean | undefined;
   /** The event log and its live signal for `GET /api/v1/events`; absent: the route is not served. */
@@ -125,6 +129,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
     repositoryBodyLimit: options.repositoryBodyLimit ?? DEFAULT_REPOSITORY_BODY_LIMIT,
     bootstrap: options.bootstrap ?? null,
     importLimits: options.importLimits ?? DEFAULT_IMPORT_LIMITS,
+    firmware: options.firmware ?? null,
     webhooks: options.webhooks ?? null,
   };
   const loopbackWithoutToken = options.loopbackWithoutToken ?? true;
@@ -222,6 +227,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
           registerBootstrapRoutes(v1, ctx);
           registerGroupRoutes(v1, ctx);
           registerAuditRoutes(v1, ctx);
+          registerFirmwareRoutes(v1, ctx);
           registerWebhookRoutes(v1, ctx);
           registerFleetRoute(v1, { store: ctx.store, clock, metrics: options.metricsRegistry ?? null });
           done();

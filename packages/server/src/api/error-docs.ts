@@ -100,6 +100,16 @@ export const ERROR_CODE_DOCS: Partial<Record<ServerErrorCode, string>> = {
   OMADM_SRV_GROUP_EXISTS: "A device group with this id already exists.",
   OMADM_SRV_GROUP_KIND_MISMATCH:
     "The change does not fit the group's kind: members belong to static groups, a filter to dynamic ones.",
+  OMADM_SRV_FIRMWARE_NOT_FOUND: "No firmware image with this id.",
+  OMADM_SRV_FIRMWARE_EXISTS: "A firmware image with this id already exists.",
+  OMADM_SRV_FIRMWARE_TOO_LARGE: "The firmware image is larger than `firmware.maxImageBytes`; nothing was kept.",
+  OMADM_SRV_FIRMWARE_RANGE_NOT_SATISFIABLE:
+    "Firmware download: the Range starts past the end of the image (`Content-Range: bytes */<size>` says its size).",
+  OMADM_SRV_FIRMWARE_UNAUTHORIZED:
+    "Firmware download: the device did not authenticate (the server's device authentication, as for /dm and /repo).",
+  OMADM_SRV_FIRMWARE_FORBIDDEN: "Firmware download: the device's credentials are refused, or name another DevID.",
+  OMADM_SRV_FIRMWARE_STORAGE_FAILED:
+    "The firmware image file could not be written or read in the data directory; see the server log.",
   OMADM_SRV_HTTP_BAD_REQUEST: "The request is malformed at the HTTP level (e.g. a bad percent-escape in the URL).",
   OMADM_SRV_HTTP_ROUTE_NOT_FOUND: "No route for this method and path outside the API.",
   OMADM_SRV_HTTP_URI_TOO_LONG: "A path parameter exceeds the server's limit (`detail` names the limit).",

@@ -33,6 +33,7 @@ export function withStoreMetrics(store: Store, metrics: Pick<ServerMetrics, "sto
       groups: wrapMethods(parts.groups, around("groups")),
       capabilities: wrapMethods(parts.capabilities, around("capabilities")),
       audit: wrapMethods(parts.audit, around("audit")),
+      firmware: wrapMethods(parts.firmware, around("firmware")),
     };
     return {
       ...wrapped,

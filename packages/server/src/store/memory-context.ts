@@ -7,6 +7,7 @@ import { MemoryBootstrapData } from "./memory-bootstrap-data.js";
 import type { ApiToken, AuditRecord, Capability, RepositoryItem, UiSession, Upload } from "./types-content.js";
 import type { NotificationRecord, Session, StoredAlert } from "./types-session.js";
 import type { DeviceGroup } from "./types-selection.js";
+import type { FirmwareImage } from "./types-firmware.js";
 import type { LeaseRow } from "./lease-rules.js";
 
 /**
@@ -31,6 +32,7 @@ export class MemoryStoreData {
   /** By token hash. */
   readonly capabilities = new Map<string, Capability>();
   readonly audit = new Map<string, { readonly seq: number; readonly rec: AuditRecord }>();
+  readonly firmware = new Map<string, FirmwareImage>();
   /** Leases (memory-leases.ts); never changed inside a transaction, so not part of `snapshot`. */
   readonly leases = new Map<string, LeaseRow>();
   notificationCounter = 0;
@@ -56,6 +58,7 @@ export class MemoryStoreData {
       this.groupMembers,
       this.capabilities,
       this.audit,
+      this.firmware,
     ];
     const copies = maps.map((m) => new Map(m));
     const { notificationCounter, seq } = this;

@@ -11,6 +11,7 @@ import { createMemoryAudit, createMemoryCapabilities } from "./memory-access.js"
 import { createMemoryBootstrap } from "./memory-bootstrap.js";
 import { createMemoryContent } from "./memory-content.js";
 import { createMemoryGroups, dropMemberships, memorySelection } from "./memory-groups.js";
+import { createMemoryFirmware } from "./memory-firmware.js";
 import { memoryImportBatch } from "./memory-import.js";
 import { createMemoryEventLog } from "./memory-events.js";
 import { createMemoryWebhooks } from "./memory-webhooks.js";
@@ -51,6 +52,7 @@ export function createMemoryStore(deps: StoreDeps, options: MemoryStoreOptions =
     groups: createMemoryGroups(ctx),
     capabilities: createMemoryCapabilities(ctx),
     audit: createMemoryAudit(ctx),
+    firmware: createMemoryFirmware(ctx),
   };
   // A running transaction holds the gate: other callers wait for it, so they see all of it or none of it.
   const scope = new TransactionScope();

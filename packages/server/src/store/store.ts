@@ -81,6 +81,7 @@ import type {
   NewDeviceGroup,
 } from "./types-selection.js";
 import type { DeviceImportResult, DeviceImportRow } from "./types-import.js";
+import type { FirmwareStore } from "./types-firmware.js";
 
 export const StoreKind = { Memory: "memory", Sqlite: "sqlite", Postgres: "postgres" } as const;
 export type StoreKind = (typeof StoreKind)[keyof typeof StoreKind];
@@ -99,6 +100,8 @@ export interface StoreParts {
   readonly groups: GroupStore;
   readonly capabilities: CapabilityStore;
   readonly audit: AuditStore;
+  /** Firmware image metadata (docs/firmware.md); the bytes are files in the data directory. */
+  readonly firmware: FirmwareStore;
 }
 
 export interface Store extends StoreParts {

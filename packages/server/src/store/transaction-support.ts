@@ -34,6 +34,7 @@ export function wrapParts(parts: StoreParts, around: Around): StoreParts {
     groups: wrapMethods(parts.groups, around),
     capabilities: wrapMethods(parts.capabilities, around),
     audit: wrapMethods(parts.audit, around),
+    firmware: wrapMethods(parts.firmware, around),
   };
 }
 

@@ -57,6 +57,7 @@ function withDevices(parts: StoreParts, devices: DeviceStore): StoreParts {
     groups: parts.groups,
     capabilities: parts.capabilities,
     audit: parts.audit,
+    firmware: parts.firmware,
   };
 }
 

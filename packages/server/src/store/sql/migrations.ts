@@ -11,6 +11,7 @@ import { groupsMigration } from "./migration-0008-groups.js";
 import { eventsMigration } from "./migration-0007-events.js";
 import { capabilitiesMigration } from "./migration-0010-capabilities.js";
 import { auditMigration } from "./migration-0011-audit.js";
+import { firmwareMigration } from "./migration-0013-firmware.js";
 import { leasesMigration } from "./migration-0009-leases.js";
 import { webhooksMigration } from "./migration-0014-webhooks.js";
 import { NOTIFICATION_COUNTER } from "./schema.js";
@@ -327,6 +328,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     "0009_leases": leasesMigration(dialect === SqlDialect.Postgres),
     "0010_capabilities": capabilitiesMigration(dialect),
     "0011_audit": auditMigration(dialect),
+    "0013_firmware": firmwareMigration(dialect),
     "0014_webhooks": webhooksMigration(dialect === SqlDialect.Postgres),
     "0015_bootstrap_targets": bootstrapTargetsMigration(dialect === SqlDialect.Postgres),
   };

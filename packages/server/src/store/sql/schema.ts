@@ -21,6 +21,7 @@ export interface Database {
   device_mos: DeviceMosTable;
   device_groups: DeviceGroupsTable;
   group_members: GroupMembersTable;
+  firmware_images: FirmwareImagesTable;
 }
 
 export interface DevicesTable {
@@ -236,4 +237,16 @@ export interface DeviceGroupsTable {
 export interface GroupMembersTable {
   group_id: string;
   device_id: string;
+}
+
+/** Firmware image metadata (migration 0013_firmware); the bytes are a file in the data directory. */
+export interface FirmwareImagesTable {
+  id: string;
+  name: string;
+  version: string;
+  manufacturer: string | null;
+  model: string | null;
+  sha256: string;
+  size: number;
+  created_at: number;
 }

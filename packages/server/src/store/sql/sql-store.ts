@@ -12,6 +12,7 @@ import { createSqlAlerts, createSqlNotifications } from "./sql-store-alerts.js";
 import { createSqlCommands } from "./sql-store-commands.js";
 import { createSqlDevices } from "./sql-store-devices.js";
 import { createSqlGroups } from "./sql-store-groups.js";
+import { createSqlFirmware } from "./sql-store-firmware.js";
 import { createSqlImport } from "./sql-store-import.js";
 import { createSqlRepository } from "./sql-store-repository.js";
 import { createSqlSessions } from "./sql-store-sessions.js";
@@ -35,6 +36,7 @@ export function createParts(ctx: SqlContext): StoreParts {
     groups: createSqlGroups(ctx),
     capabilities: createSqlCapabilities(ctx),
     audit: createSqlAudit(ctx),
+    firmware: createSqlFirmware(ctx),
   };
 }
 
