@@ -107,6 +107,7 @@ export interface ServerConfig {
     readonly capabilityTtlMs: number;
   };
   readonly events: { readonly retain: number; readonly heartbeatMs: number; readonly pollMs: number };
+  readonly campaigns: { readonly enabled: boolean; readonly tickMs: number; readonly leaseMs: number };
   readonly metrics: { readonly enabled: boolean };
   readonly logLevel: LogLevel;
 }
@@ -498,6 +499,25 @@ export const SERVER_CONFIG_KEYS: { readonly [P in ConfigPath]: ConfigKey<ValueAt
     description:
       "An event stream also reads the event log this often, for events other server nodes appended (this " +
       "node's own events are sent at once).",
+  },
+  "campaigns.enabled": {
+    type: bool,
+    default: true,
+    description:
+      "Drive campaigns and bulk wakes on this node (docs/campaigns.md). Off: the API still creates and changes " +
+      "them, and another node drives them.",
+  },
+  "campaigns.tickMs": {
+    type: int(50, 60_000),
+    default: 1000,
+    description: "How often the campaign driver looks at each running campaign: follows its devices and starts new ones.",
+  },
+  "campaigns.leaseMs": {
+    type: int(1000, 600_000),
+    default: 15_000,
+    description:
+      "How long a node's hold on a campaign lasts without renewal (each pass renews it). When the node stops, " +
+      "another takes the campaign over after this long.",
   },
   "metrics.enabled": {
     type: bool,

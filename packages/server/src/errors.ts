@@ -114,6 +114,9 @@ export const ServerErrorCode = {
   DM_TOO_MANY_ALERTS: "OMADM_SRV_DM_TOO_MANY_ALERTS",
   DM_SESSION_LIMIT: "OMADM_SRV_DM_SESSION_LIMIT",
   UI_ORIGIN_REFUSED: "OMADM_SRV_UI_ORIGIN_REFUSED",
+  // Campaigns and bulk wakes (docs/campaigns.md)
+  CAMPAIGN_NOT_FOUND: "OMADM_SRV_CAMPAIGN_NOT_FOUND",
+  CAMPAIGN_ILLEGAL_TRANSITION: "OMADM_SRV_CAMPAIGN_ILLEGAL_TRANSITION",
 } as const;
 
 export type ServerErrorCode = (typeof ServerErrorCode)[keyof typeof ServerErrorCode];
@@ -203,6 +206,8 @@ export const ServerErrorHttpStatus: { readonly [C in ServerErrorCode]: number } 
   OMADM_SRV_DM_TOO_MANY_ALERTS: 413,
   OMADM_SRV_DM_SESSION_LIMIT: 503,
   OMADM_SRV_UI_ORIGIN_REFUSED: 403,
+  OMADM_SRV_CAMPAIGN_NOT_FOUND: 404,
+  OMADM_SRV_CAMPAIGN_ILLEGAL_TRANSITION: 409,
 };
 
 export interface ServerErrorInit {

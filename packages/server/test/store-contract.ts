@@ -6,6 +6,7 @@
 // where the harness opens a fresh database per test. The areas live in store-contract-*.ts.
 import { describe, test } from "node:test";
 import { bootstrapContract } from "./store-contract-bootstrap.js";
+import { campaignContract } from "./store-contract-campaigns.js";
 import { commandContract } from "./store-contract-commands.js";
 import { contentContract } from "./store-contract-content.js";
 import { deliveryContract } from "./store-contract-delivery.js";
@@ -60,6 +61,9 @@ export function runStoreContract(name: string, makeHarness: MakeHarness, options
     });
     describe("device selection and groups", () => {
       selectionContract(it);
+    });
+    describe("campaigns", () => {
+      campaignContract(it);
     });
     describe("event log", () => {
       eventContract(it);

@@ -18,6 +18,7 @@ import type { Store } from "../store/store.js";
 import type { Clock } from "../store/types.js";
 import type { UiService } from "../ui/service.js";
 import type { ImportLimits } from "./import-lines.js";
+import type { CampaignService } from "../campaigns/campaign-service.js";
 
 export type ApiApp = FastifyInstance<
   RawServerDefault,
@@ -45,6 +46,8 @@ export interface ApiContext {
   readonly bootstrap: BootstrapAdmin | null;
   /** Limits of one device import (`POST /devices/import`). */
   readonly importLimits: ImportLimits;
+  /** Campaigns and bulk wakes (docs/campaigns.md), or null: their routes answer 501. */
+  readonly campaigns: CampaignService | null;
 }
 
 export function componentUnavailable(component: string, option: string): ServerError {

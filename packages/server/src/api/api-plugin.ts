@@ -29,6 +29,8 @@ import { registerImportRoutes } from "./routes-import.js";
 import { registerEventStreamRoute, type EventStreamOptions } from "./routes-event-stream.js";
 import { registerEventRoutes } from "./routes-events.js";
 import { registerGroupRoutes } from "./routes-groups.js";
+import { registerCampaignRoutes } from "./routes-campaigns.js";
+import type { CampaignService } from "../campaigns/campaign-service.js";
 import { RAW_BODY_CONFIG, registerRepositoryRoutes } from "./routes-repository.js";
 import { registerTokenRoutes } from "./routes-tokens.js";
 import { registerUiSessionRoutes } from "./routes-ui-sessions.js";
@@ -77,6 +79,8 @@ export interface ApiPluginOptions {
   /** `servers` of the OpenAPI document, e.g. [{ url: "https://dm.example.com" }]. */
   /** The bootstrap role's operations (docs/bootstrap.md); absent: its routes answer 501. */
   readonly bootstrap?: BootstrapAdmin | null | undefined;
+  /** Campaigns and bulk wakes (docs/campaigns.md); absent: their routes answer 501. */
+  readonly campaigns?: CampaignService | null | undefined;
   readonly openapiServers?: readonly { readonly url: string; readonly description?: string }[] | undefined;
 }
 
@@ -110,6 +114,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
     repositoryBodyLimit: options.repositoryBodyLimit ?? DEFAULT_REPOSITORY_BODY_LIMIT,
     bootstrap: options.bootstrap ?? null,
     importLimits: options.importLimits ?? DEFAULT_IMPORT_LIMITS,
+    campaigns: options.campaigns ?? null,
   };
   const loopbackWithoutToken = options.loopbackWithoutToken ?? true;
 
@@ -185,6 +190,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
           registerTokenRoutes(v1, ctx);
           registerBootstrapRoutes(v1, ctx);
           registerGroupRoutes(v1, ctx);
+          registerCampaignRoutes(v1, ctx);
           done();
         },
         { prefix: "/v1" },

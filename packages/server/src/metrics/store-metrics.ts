@@ -31,6 +31,7 @@ export function withStoreMetrics(store: Store, metrics: Pick<ServerMetrics, "sto
       apiTokens: wrapMethods(parts.apiTokens, around("apiTokens")),
       bootstrap: wrapMethods(parts.bootstrap, around("bootstrap")),
       groups: wrapMethods(parts.groups, around("groups")),
+      campaigns: wrapMethods(parts.campaigns, around("campaigns")),
     };
     return {
       ...wrapped,

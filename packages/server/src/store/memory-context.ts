@@ -7,6 +7,7 @@ import { MemoryBootstrapData } from "./memory-bootstrap-data.js";
 import type { ApiToken, RepositoryItem, UiSession, Upload } from "./types-content.js";
 import type { NotificationRecord, Session, StoredAlert } from "./types-session.js";
 import type { DeviceGroup } from "./types-selection.js";
+import type { Campaign, CampaignDevice } from "./types-campaign.js";
 
 /**
  * Everything a memory store holds. Pass the same instance to a second `createMemoryStore` to simulate a
@@ -27,6 +28,9 @@ export class MemoryStoreData {
   readonly groups = new Map<string, DeviceGroup>();
   /** Static groups' members; each set is replaced on change, never changed in place (see `snapshot`). */
   readonly groupMembers = new Map<string, ReadonlySet<string>>();
+  readonly campaigns = new Map<string, Campaign>();
+  /** Keyed by campaign id, NUL, device id. */
+  readonly campaignDevices = new Map<string, CampaignDevice>();
   notificationCounter = 0;
   seq = 0;
 
@@ -48,6 +52,8 @@ export class MemoryStoreData {
       ...this.bootstrap.maps(),
       this.groups,
       this.groupMembers,
+      this.campaigns,
+      this.campaignDevices,
     ];
     const copies = maps.map((m) => new Map(m));
     const { notificationCounter, seq } = this;

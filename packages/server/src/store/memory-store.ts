@@ -10,6 +10,7 @@ import { stateAfterContact, type CheckedDevicePatch } from "./device-rules.js";
 import { createMemoryBootstrap } from "./memory-bootstrap.js";
 import { createMemoryContent } from "./memory-content.js";
 import { createMemoryGroups, dropMemberships, memorySelection } from "./memory-groups.js";
+import { createMemoryCampaigns } from "./memory-campaigns.js";
 import { memoryImportBatch } from "./memory-import.js";
 import { createMemoryEventLog } from "./memory-events.js";
 import { createMemoryCommands, createMemorySessions } from "./memory-queue.js";
@@ -46,6 +47,7 @@ export function createMemoryStore(deps: StoreDeps, options: MemoryStoreOptions =
     ...createMemoryContent(ctx),
     bootstrap: createMemoryBootstrap(ctx, data.bootstrap),
     groups: createMemoryGroups(ctx),
+    campaigns: createMemoryCampaigns(ctx),
   };
   // A running transaction holds the gate: other callers wait for it, so they see all of it or none of it.
   const scope = new TransactionScope();
@@ -186,6 +188,7 @@ function createMemoryDevices(ctx: MemoryContext): DeviceStore {
       for (const [k, u] of data.uiSessions) if (u.deviceId === id) data.uiSessions.delete(k);
       for (const [k, r] of data.repository) if (r.item.deviceId === id) data.repository.delete(k);
       dropMemberships(ctx, id);
+      for (const [k, c] of data.campaignDevices) if (c.deviceId === id) data.campaignDevices.delete(k);
       return true;
     },
     list: async (query = {}) => {

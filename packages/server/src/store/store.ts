@@ -73,6 +73,7 @@ import type {
   NewDeviceGroup,
 } from "./types-selection.js";
 import type { DeviceImportResult, DeviceImportRow } from "./types-import.js";
+import type { CampaignStore } from "./types-campaign.js";
 
 export const StoreKind = { Memory: "memory", Sqlite: "sqlite", Postgres: "postgres" } as const;
 export type StoreKind = (typeof StoreKind)[keyof typeof StoreKind];
@@ -89,6 +90,8 @@ export interface StoreParts {
   readonly apiTokens: ApiTokenStore;
   readonly bootstrap: BootstrapStore;
   readonly groups: GroupStore;
+  /** Campaigns and bulk wakes with their per-device progress (docs/campaigns.md). */
+  readonly campaigns: CampaignStore;
 }
 
 export interface Store extends StoreParts {

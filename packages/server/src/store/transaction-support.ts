@@ -32,6 +32,7 @@ export function wrapParts(parts: StoreParts, around: Around): StoreParts {
     apiTokens: wrapMethods(parts.apiTokens, around),
     bootstrap: wrapMethods(parts.bootstrap, around),
     groups: wrapMethods(parts.groups, around),
+    campaigns: wrapMethods(parts.campaigns, around),
   };
 }
 

@@ -53,6 +53,7 @@ function withDevices(parts: StoreParts, devices: DeviceStore): StoreParts {
     apiTokens: parts.apiTokens,
     bootstrap: parts.bootstrap,
     groups: parts.groups,
+    campaigns: parts.campaigns,
   };
 }
 

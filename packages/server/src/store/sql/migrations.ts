@@ -8,6 +8,7 @@ import { delivery } from "./migration-0003-delivery.js";
 import { bootstrapMigration } from "./migration-bootstrap.js";
 import { groupsMigration } from "./migration-0008-groups.js";
 import { eventsMigration } from "./migration-0007-events.js";
+import { campaignsMigration } from "./migration-0012-campaigns.js";
 import { NOTIFICATION_COUNTER } from "./schema.js";
 
 export const SqlDialect = { Sqlite: "sqlite", Postgres: "postgres" } as const;
@@ -319,6 +320,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     "0005_bootstrap": bootstrapMigration(dialect === SqlDialect.Postgres),
     "0007_events": eventsMigration(dialect === SqlDialect.Postgres),
     "0008_groups": groupsMigration(dialect),
+    "0012_campaigns": campaignsMigration(dialect),
   };
 }
 

@@ -11,6 +11,7 @@ import { createSqlAlerts, createSqlNotifications } from "./sql-store-alerts.js";
 import { createSqlCommands } from "./sql-store-commands.js";
 import { createSqlDevices } from "./sql-store-devices.js";
 import { createSqlGroups } from "./sql-store-groups.js";
+import { createSqlCampaigns } from "./sql-store-campaigns.js";
 import { createSqlImport } from "./sql-store-import.js";
 import { createSqlRepository } from "./sql-store-repository.js";
 import { createSqlSessions } from "./sql-store-sessions.js";
@@ -30,6 +31,7 @@ export function createParts(ctx: SqlContext): StoreParts {
     apiTokens: createSqlApiTokens(ctx),
     bootstrap: createSqlBootstrap(ctx),
     groups: createSqlGroups(ctx),
+    campaigns: createSqlCampaigns(ctx),
   };
 }
 
