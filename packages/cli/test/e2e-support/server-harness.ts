@@ -33,6 +33,8 @@ export interface E2eServerOptions {
   readonly batchSize?: number;
   /** Send Package#0 whenever a command is queued (debounce 0). */
   readonly wakeOnQueue?: boolean;
+  /** How often the campaign driver runs (default the server's). */
+  readonly campaignTickMs?: number;
   /** Device authentication modes (default none). */
   readonly deviceAuth?: readonly ("basic" | "digest")[];
 }
@@ -72,6 +74,7 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
         wakeDebounceMs: 0,
       },
       logLevel: "silent",
+      ...(options.campaignTickMs === undefined ? {} : { campaigns: { tickMs: options.campaignTickMs } }),
     },
   });
   if (!loaded.ok) throw loaded.error;

@@ -246,6 +246,12 @@ export function createCampaignDriver(deps: CampaignDriverDeps): CampaignDriver {
     );
   }
 
+  /** Open devices skipped first, so that whoever sees the campaign halted sees its final counts. */
+  async function halt(c: Campaign, reason: string): Promise<Campaign> {
+    await windDown(c, "campaign halted");
+    return transition(c, CampaignState.Halted, reason);
+  }
+
   /** Step 3: judge the current wave. */
   async function judge(c: Campaign): Promise<Campaign> {
     const counts = await store.campaigns.counts(c.id);
@@ -257,18 +263,14 @@ export function createCampaignDriver(deps: CampaignDriverDeps): CampaignDriver {
       const reason =
         `${label}: ${bad} of ${w.size} devices failed or unreachable, at or over the error threshold ` +
         `(${Math.round(c.plan.errorThreshold * 100)}%)`;
-      const halted = await transition(c, CampaignState.Halted, reason);
-      await windDown(halted, "campaign halted");
-      return halted;
+      return halt(c, reason);
     }
     if (w.counts.pending + w.counts.waking + w.counts.in_session > 0) return c;
     if (w.counts.done < c.plan.successThreshold * w.size - 1e-9) {
       const reason =
         `${label}: ${w.counts.done} of ${w.size} devices done, under the success threshold ` +
         `(${Math.round(c.plan.successThreshold * 100)}%)`;
-      const halted = await transition(c, CampaignState.Halted, reason);
-      await windDown(halted, "campaign halted");
-      return halted;
+      return halt(c, reason);
     }
     if (c.currentWave + 1 >= c.waveCount) return transition(c, CampaignState.Completed);
     const rate = c.currentRate === null ? null : c.currentRate * c.plan.rateGrowth;

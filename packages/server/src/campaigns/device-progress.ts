@@ -27,8 +27,6 @@ export interface DeviceAction {
   readonly cancel?: readonly string[];
 }
 
-const IN_FLIGHT: readonly CommandState[] = [CommandState.Sent, CommandState.Accepted];
-
 /** The steps queued together from `from`: up to and including the next EXEC (its result may come later). */
 export function batchEnd(campaign: Campaign, from: number): number {
   for (let i = from; i < campaign.steps.length; i++) {
@@ -82,6 +80,17 @@ function notSeen(c: Campaign, d: CampaignDevice, now: number): DeviceAction {
   };
 }
 
+function stalled(c: Campaign, d: CampaignDevice, step: number, name: string, now: number): DeviceAction {
+  if (d.dueAt !== null && now < d.dueAt) return { patch: null };
+  if (d.wakes < c.plan.maxWakes) {
+    return {
+      patch: { deviceId: d.deviceId, wakes: d.wakes + 1, wokenAt: now, dueAt: now + c.plan.wakeTimeoutMs },
+      wake: true,
+    };
+  }
+  return failure(c, d, step, `step ${step + 1} (${name}): no answer after ${d.wakes} wake-ups`, now);
+}
+
 export async function progressOf(
   c: Campaign,
   d: CampaignDevice,
@@ -114,25 +123,33 @@ export async function progressOf(
       continue;
     }
     const advanced = step > d.step;
-    if (IN_FLIGHT.includes(command.state)) {
-      if (d.state === CampaignDeviceState.Waking || advanced) {
-        return {
-          patch: {
-            deviceId: d.deviceId,
-            state: CampaignDeviceState.InSession,
-            step,
-            dueAt: now + c.plan.stepTimeoutMs,
-          },
-        };
+    const entering = d.state === CampaignDeviceState.Waking || advanced;
+    if (command.state === CommandState.Accepted) {
+      // Executing on the device: its alert completes the step (or the step time-out fails it).
+      if (now - command.updatedAt >= c.plan.stepTimeoutMs) {
+        return failure(c, d, step, `step ${step + 1} (${name}) timed out`, now);
       }
-      if (d.dueAt !== null && now >= d.dueAt) return failure(c, d, step, `step ${step + 1} (${name}) timed out`, now);
-      return { patch: null };
+      if (!entering) return { patch: null };
+      return {
+        patch: { deviceId: d.deviceId, state: CampaignDeviceState.InSession, step, wakes: 0, dueAt: null },
+      };
     }
-    if (command.state === CommandState.Queued) {
-      if (advanced) return { patch: { deviceId: d.deviceId, step, dueAt: now + c.plan.stepTimeoutMs } };
+    if (entering && (command.state === CommandState.Sent || advanced)) {
+      return {
+        patch: {
+          deviceId: d.deviceId,
+          state: CampaignDeviceState.InSession,
+          step,
+          wakes: 0,
+          dueAt: now + c.plan.wakeTimeoutMs,
+        },
+      };
+    }
+    if (command.state === CommandState.Sent || command.state === CommandState.Queued) {
       if (d.state === CampaignDeviceState.Waking) return notSeen(c, d, now);
-      if (d.dueAt !== null && now >= d.dueAt) return failure(c, d, step, `step ${step + 1} (${name}) timed out`, now);
-      return { patch: null };
+      // In session, but its command waits: the session was cut (a server restart, a lost Package#3), so the
+      // device is woken again for a session that serves it (the old one is superseded, docs/delivery.md).
+      return stalled(c, d, step, name, now);
     }
     const status = command.statusCode === null ? "" : ` with status ${command.statusCode}`;
     return failure(c, d, step, `step ${step + 1} (${name}) ${command.state}${status}`, now);
