@@ -50,6 +50,19 @@ const STEPS: unknown[] =
       ]
     : (JSON.parse(values.steps) as unknown[]);
 
+/** A GET, tried again when a kept-alive connection was reset under load (reads are safe to repeat). */
+async function read(base: string, path: string): Promise<unknown> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { status, json } = await api(base, "GET", path);
+      if (status !== 200) throw new Error(`GET ${path}: ${status} ${JSON.stringify(json).slice(0, 200)}`);
+      return json;
+    } catch (error) {
+      if (attempt >= 5 || !(error instanceof Error) || !/ECONNRESET|socket hang up/.test(error.message)) throw error;
+    }
+  }
+}
+
 interface CampaignAnswer {
   id: string;
   state: string;
@@ -65,8 +78,7 @@ async function follow(base: string, id: string, open: () => number): Promise<{ c
       peak = Math.max(peak, open());
       await new Promise((r) => setTimeout(r, 20));
     }
-    const { json } = await api(base, "GET", `/campaigns/${id}`);
-    const c = json as CampaignAnswer;
+    const c = (await read(base, `/campaigns/${id}`)) as CampaignAnswer;
     if (["completed", "halted", "cancelled"].includes(c.state)) return { c, peak };
     if (performance.now() > deadline) throw new Error(`campaign ${id} still ${c.state} at the deadline: ${JSON.stringify(c.totals)}`);
   }
@@ -78,15 +90,13 @@ async function checkStore(base: string, id: string): Promise<void> {
   let devices = 0;
   do {
     const q: string = cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`;
-    const { json } = await api(base, "GET", `/campaigns/${id}/devices?limit=1000${q}`);
-    const page = json as { items: { deviceId: string; state: string; commandIds: (string | null)[] }[]; nextCursor: string | null };
+    const page = (await read(base, `/campaigns/${id}/devices?limit=1000${q}`)) as { items: { deviceId: string; state: string; commandIds: (string | null)[] }[]; nextCursor: string | null };
     for (const d of page.items) {
       devices++;
       if (d.state !== "done") continue;
       if (d.commandIds.length !== STEPS.length) throw new Error(`${d.deviceId}: ${d.commandIds.length} step commands`);
       for (const cid of d.commandIds) {
-        const { json: c } = await api(base, "GET", `/commands/${cid ?? "none"}`);
-        const command = c as { state: string; attempts: number };
+        const command = (await read(base, `/commands/${cid ?? "none"}`)) as { state: string; attempts: number };
         if (command.state !== "done") throw new Error(`${d.deviceId}: step command ${cid} is ${command.state}`);
         if (command.attempts !== 1) throw new Error(`${d.deviceId}: step command ${cid} went out ${command.attempts} times`);
       }

@@ -11,11 +11,12 @@ import { registerDeviceCommands } from "./devices.js";
 import { registerEventCommands } from "./events.js";
 import { registerFollowCommands } from "./follow.js";
 import { registerGroupCommands } from "./groups.js";
+import { registerCampaignCommands } from "./campaigns.js";
 import { registerRepoCommands } from "./repo.js";
 import { registerTokenCommands, registerUiCommands } from "./ui-tokens.js";
 
 /** Adds `devices`, `commands` (with `wait`), `wake`, `alerts`, `events`, `sessions`, `notifications`, `uploads`,
- *  `repo`, `ui`, `token`, `bootstrap` and `groups` to the program. */
+ *  `repo`, `ui`, `token`, `bootstrap`, `groups` and `campaigns` to the program. */
 export function registerAdminCommands(program: Command, deps: AdminDeps): void {
   registerDeviceCommands(program, deps);
   registerCommandCommands(program, deps);
@@ -26,4 +27,5 @@ export function registerAdminCommands(program: Command, deps: AdminDeps): void {
   registerTokenCommands(program, deps);
   registerBootstrapCommands(program, deps);
   registerGroupCommands(program, deps);
+  registerCampaignCommands(program, deps);
 }
