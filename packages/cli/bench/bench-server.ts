@@ -13,7 +13,12 @@ const ROOT = join(HERE, "../../..");
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
-export function api(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+export function api(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: unknown }> {
   return new Promise((resolve, reject) => {
     const text = body === undefined ? undefined : JSON.stringify(body);
     const req = request(
@@ -97,7 +102,6 @@ export function templateFor(base: string): DeviceConfig {
   const t = loaded.value;
   return { ...t, accounts: t.accounts.map((a) => ({ ...a, input: { ...a.input, srvUri: `${base}/dm` } })) };
 }
-
 
 export function closeAgent(): void {
   agent.destroy();

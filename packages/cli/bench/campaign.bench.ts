@@ -55,11 +55,24 @@ async function read(base: string, path: string): Promise<unknown> {
   for (let attempt = 1; ; attempt++) {
     try {
       const { status, json } = await api(base, "GET", path);
+      if (status === 503) {
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
       if (status !== 200) throw new Error(`GET ${path}: ${status} ${JSON.stringify(json).slice(0, 200)}`);
       return json;
     } catch (error) {
       if (attempt >= 5 || !(error instanceof Error) || !/ECONNRESET|socket hang up/.test(error.message)) throw error;
     }
+  }
+}
+
+/** A POST, tried again while admission control sheds load (503; nothing was done). */
+async function post(base: string, path: string, body: unknown): Promise<{ status: number; json: unknown }> {
+  for (let attempt = 1; ; attempt++) {
+    const answer = await api(base, "POST", path, body);
+    if (answer.status !== 503 || attempt >= 30) return answer;
+    await new Promise((r) => setTimeout(r, 2000));
   }
 }
 
@@ -80,7 +93,8 @@ async function follow(base: string, id: string, open: () => number): Promise<{ c
     }
     const c = (await read(base, `/campaigns/${id}`)) as CampaignAnswer;
     if (["completed", "halted", "cancelled"].includes(c.state)) return { c, peak };
-    if (performance.now() > deadline) throw new Error(`campaign ${id} still ${c.state} at the deadline: ${JSON.stringify(c.totals)}`);
+    if (performance.now() > deadline)
+      throw new Error(`campaign ${id} still ${c.state} at the deadline: ${JSON.stringify(c.totals)}`);
   }
 }
 
@@ -90,7 +104,10 @@ async function checkStore(base: string, id: string): Promise<void> {
   let devices = 0;
   do {
     const q: string = cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`;
-    const page = (await read(base, `/campaigns/${id}/devices?limit=1000${q}`)) as { items: { deviceId: string; state: string; commandIds: (string | null)[] }[]; nextCursor: string | null };
+    const page = (await read(base, `/campaigns/${id}/devices?limit=1000${q}`)) as {
+      items: { deviceId: string; state: string; commandIds: (string | null)[] }[];
+      nextCursor: string | null;
+    };
     for (const d of page.items) {
       devices++;
       if (d.state !== "done") continue;
@@ -98,7 +115,8 @@ async function checkStore(base: string, id: string): Promise<void> {
       for (const cid of d.commandIds) {
         const command = (await read(base, `/commands/${cid ?? "none"}`)) as { state: string; attempts: number };
         if (command.state !== "done") throw new Error(`${d.deviceId}: step command ${cid} is ${command.state}`);
-        if (command.attempts !== 1) throw new Error(`${d.deviceId}: step command ${cid} went out ${command.attempts} times`);
+        if (command.attempts !== 1)
+          throw new Error(`${d.deviceId}: step command ${cid} went out ${command.attempts} times`);
       }
     }
     cursor = page.nextCursor;
@@ -147,7 +165,7 @@ async function main(): Promise<void> {
     const plan = { maxInFlight: LIMIT, wakeTimeoutMs: 60_000, stepTimeoutMs: 300_000 };
 
     t = performance.now();
-    const wake = await api(server.base, "POST", "/devices/wake", { filter: `label:fleet=${label}`, plan });
+    const wake = await post(server.base, "/devices/wake", { filter: `label:fleet=${label}`, plan });
     if (wake.status !== 202) throw new Error(`bulk wake: ${wake.status} ${JSON.stringify(wake.json)}`);
     const woke = await follow(server.base, (wake.json as CampaignAnswer).id, open);
     const wakeS = (performance.now() - t) / 1000;
@@ -157,7 +175,7 @@ async function main(): Promise<void> {
     );
 
     t = performance.now();
-    const created = await api(server.base, "POST", "/campaigns", {
+    const created = await post(server.base, "/campaigns", {
       name: "bench",
       target: { filter: `label:fleet=${label}` },
       steps: STEPS,
@@ -169,7 +187,9 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - t) / 1000;
     const totals = run.c.totals;
     console.log(`campaign state: ${run.c.state}${run.c.reason === null ? "" : ` (${run.c.reason})`}`);
-    console.log(`ratio: campaign ${seconds.toFixed(1)} s / bulk wake ${wakeS.toFixed(1)} s = ${(seconds / wakeS).toFixed(2)}`);
+    console.log(
+      `ratio: campaign ${seconds.toFixed(1)} s / bulk wake ${wakeS.toFixed(1)} s = ${(seconds / wakeS).toFixed(2)}`,
+    );
     await checkStore(server.base, run.c.id);
     console.log("store: every done device's step commands done, each sent once");
     console.log(

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { rebootBehaviour, GATEWAY_MOID } from "../src/simulate/reboot-behaviour.js";
 import type { Fleet } from "../src/simulate/fleet.js";
+import { omadm } from "./admin-support.js";
 import { startCampaignFleet, waitForCampaign, type CampaignAnswer } from "./e2e-support/campaign-harness.js";
 import { MOID_DEVINFO } from "./e2e-support/device-harness.js";
 import { startE2eServer, tempDir, type E2eServer } from "./e2e-support/server-harness.js";
@@ -83,7 +84,10 @@ test("campaign: failures over the error threshold halt it with the reason; the r
     const c = await create({ waves: [4], errorThreshold: 0.5, maxInFlight: 4 });
     const end = await waitForCampaign(srv, c.id, finished);
     assert.equal(end.state, "halted");
-    assert.match(end.reason ?? "", /wave 1 of 2: [234] of 4 devices failed or unreachable, at or over the error threshold \(50%\)/);
+    assert.match(
+      end.reason ?? "",
+      /wave 1 of 2: [234] of 4 devices failed or unreachable, at or over the error threshold \(50%\)/,
+    );
     assert.equal(end.waves?.[1]?.counts["skipped"], N - 4, "the second wave never started");
     const failed = await srv.api.json<{ items: { deviceId: string; reason: string; step: number }[] }>(
       "GET",
@@ -104,7 +108,11 @@ test("campaign: pause holds new devices back, resume finishes it", async () => {
   const paused = await srv.api.json<CampaignAnswer>("POST", `/campaigns/${c.id}/pause`, undefined, [200]);
   assert.equal(paused.state, "paused");
   // Devices in flight finish; no new one starts however often the driver runs.
-  const settled = await waitForCampaign(srv, c.id, (x) => (x.totals?.["waking"] ?? 0) + (x.totals?.["in_session"] ?? 0) === 0);
+  const settled = await waitForCampaign(
+    srv,
+    c.id,
+    (x) => (x.totals?.["waking"] ?? 0) + (x.totals?.["in_session"] ?? 0) === 0,
+  );
   const pending = settled.totals?.["pending"] ?? 0;
   assert.ok(pending >= N - 4, `at most a few started before the pause (${pending} pending)`);
   for (let i = 0; i < 3; i++) await srv.server.driveCampaigns();
@@ -173,4 +181,37 @@ test("bulk wake: every device of the label opens a session, paced; the job reads
   await srv.api.json("POST", "/devices/wake", { filter: "Mod = " }, [400]);
   await srv.api.json("POST", `/campaigns/${job.id}/resume`, undefined, [409]);
   await srv.api.json("GET", "/campaigns/nope", undefined, [404]);
+});
+
+test("omadm campaigns: create --start, watch to the end (exit 0), show, and a refused resume (exit 1)", async () => {
+  const get = JSON.stringify(["GET", `${MOID_DEVINFO}//DevID`]);
+  const filter = `label:fleet=${prefix}`;
+  const created = await omadm(srv.origin, [
+    "campaigns",
+    "create",
+    "--name",
+    "cli",
+    "--filter",
+    filter,
+    "--step",
+    get,
+    "--waves",
+    "6,50%",
+    "--start",
+    "--json",
+  ]);
+  assert.equal(created.exitCode, 0, created.err);
+  const id = (JSON.parse(created.out) as { id: string }).id;
+  const watched = await omadm(srv.origin, ["campaigns", "watch", id]);
+  assert.equal(watched.exitCode, 0, watched.err);
+  assert.match(watched.out, new RegExp(`campaign ${id} completed`));
+  assert.match(watched.out, /completed wave 1: 6\/6 done, 0 failed; wave 2: 12\/12 done, 0 failed; wave 3: 6\/6 done/);
+  const shown = await omadm(srv.origin, ["campaigns", "show", id]);
+  assert.match(shown.out, /state\s+completed/);
+  assert.match(shown.out, /24 in 3 waves/);
+  const refused = await omadm(srv.origin, ["campaigns", "resume", id]);
+  assert.equal(refused.exitCode, 1);
+  assert.match(refused.err, /completed: it cannot become running/);
+  const usage = await omadm(srv.origin, ["campaigns", "create", "--name", "x", "--filter", filter]);
+  assert.equal(usage.exitCode, 2);
 });

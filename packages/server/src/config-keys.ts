@@ -510,7 +510,8 @@ export const SERVER_CONFIG_KEYS: { readonly [P in ConfigPath]: ConfigKey<ValueAt
   "campaigns.tickMs": {
     type: int(50, 60_000),
     default: 1000,
-    description: "How often the campaign driver looks at each running campaign: follows its devices and starts new ones.",
+    description:
+      "How often the campaign driver looks at each running campaign: follows its devices and starts new ones.",
   },
   "campaigns.leaseMs": {
     type: int(1000, 600_000),

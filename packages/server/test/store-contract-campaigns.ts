@@ -31,7 +31,10 @@ export function campaignContract(it: ContractTest): void {
     await rejectsWith(f.store.campaigns.create({ ...REBOOT, target: {} }), C.INVALID_INPUT);
     await rejectsWith(f.store.campaigns.create({ ...REBOOT, plan: { waves: ["0%"] } }), C.INVALID_INPUT);
     await rejectsWith(
-      f.store.campaigns.create({ ...REBOOT, plan: { windows: [{ days: [1], start: "09:00", end: "17:00", timeZone: "Mars/Base" }] } }),
+      f.store.campaigns.create({
+        ...REBOOT,
+        plan: { windows: [{ days: [1], start: "09:00", end: "17:00", timeZone: "Mars/Base" }] },
+      }),
       C.INVALID_INPUT,
     );
     const page = await f.store.campaigns.list();
@@ -102,7 +105,11 @@ export function campaignContract(it: ContractTest): void {
       ["d2"],
     );
     assert.ok(wave1.nextCursor !== null);
-    const next = await store.campaigns.listDevices(c.id, { wave: 1, states: ["waking", "failed"], cursor: wave1.nextCursor });
+    const next = await store.campaigns.listDevices(c.id, {
+      wave: 1,
+      states: ["waking", "failed"],
+      cursor: wave1.nextCursor,
+    });
     assert.deepEqual(
       next.items.map((d) => d.deviceId),
       ["d3"],

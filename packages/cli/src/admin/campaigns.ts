@@ -40,7 +40,10 @@ function printCampaign(run: Run, c: Json): void {
       ["state", cell(c["state"])],
       ["reason", cell(c["reason"])],
       ["target", JSON.stringify(c["target"])],
-      ["devices", `${cell(c["deviceCount"])} in ${cell(c["waveCount"])} waves, now wave ${Number(c["currentWave"]) + 1}`],
+      [
+        "devices",
+        `${cell(c["deviceCount"])} in ${cell(c["waveCount"])} waves, now wave ${Number(c["currentWave"]) + 1}`,
+      ],
       ["started", time(c["startedAt"])],
       ["ended", time(c["endedAt"])],
     ]),
@@ -65,7 +68,10 @@ function createBody(o: CreateOptions): Json {
   if (o.group !== undefined) body["target"] = { group: o.group };
   if (o.filter !== undefined) body["target"] = { filter: o.filter };
   if (o.step !== undefined) body["steps"] = o.step.map((s) => ({ command: parseJson(s, "--step") }));
-  const plan = { ...((body["plan"] as Json | undefined) ?? {}), ...(o.plan === undefined ? {} : (parseJson(o.plan, "--plan") as Json)) };
+  const plan = {
+    ...((body["plan"] as Json | undefined) ?? {}),
+    ...(o.plan === undefined ? {} : (parseJson(o.plan, "--plan") as Json)),
+  };
   if (o.waves !== undefined) plan["waves"] = o.waves.split(",").map((w) => (w.endsWith("%") ? w : Number(w)));
   if (o.maxInFlight !== undefined) plan["maxInFlight"] = Number(o.maxInFlight);
   if (o.errorThreshold !== undefined) plan["errorThreshold"] = Number(o.errorThreshold);
@@ -75,7 +81,8 @@ function createBody(o: CreateOptions): Json {
   if (Object.keys(plan).length > 0) body["plan"] = plan;
   if (o.start === true) body["start"] = true;
   if (body["name"] === undefined) throw new UsageError("a campaign needs --name (or a name in --file)");
-  if (body["target"] === undefined) throw new UsageError("a campaign needs --group or --filter (or a target in --file)");
+  if (body["target"] === undefined)
+    throw new UsageError("a campaign needs --group or --filter (or a target in --file)");
   if (body["steps"] === undefined) throw new UsageError("a campaign needs --step (or steps in --file)");
   return body;
 }
@@ -174,7 +181,12 @@ async function watch(run: Run, id: string): Promise<void> {
   while (ended === undefined) {
     await streamEvents(
       run,
-      { kind: "campaign.state,campaign.device,campaign.wave", deviceId: undefined, after: undefined, signal: controller.signal },
+      {
+        kind: "campaign.state,campaign.device,campaign.wave",
+        deviceId: undefined,
+        after: undefined,
+        signal: controller.signal,
+      },
       undefined,
       false,
       (_eventId, _kind, data) => {
@@ -193,14 +205,20 @@ async function watch(run: Run, id: string): Promise<void> {
 }
 
 export function registerCampaignCommands(program: Command, deps: AdminDeps): void {
-  const campaigns = program.command("campaigns").description("campaigns: commands rolled out over many devices in waves");
+  const campaigns = program
+    .command("campaigns")
+    .description("campaigns: commands rolled out over many devices in waves");
 
   withApiOptions(campaigns.command("create").description("create a campaign (a draft unless --start)"))
     .option("--file <spec.json>", "the whole request body (docs/campaigns.md); flags override its fields")
     .option("--name <name>", "what the campaign is called")
     .option("--group <groupId>", "target: a saved group")
     .option("--filter <filter>", "target: a device filter (docs/filters.md)")
-    .option("--step <json>", 'a step\'s command in the array form, e.g. \'["EXEC","urn:…/Ops/Reboot"]\' (repeatable)', collect)
+    .option(
+      "--step <json>",
+      'a step\'s command in the array form, e.g. \'["EXEC","urn:…/Ops/Reboot"]\' (repeatable)',
+      collect,
+    )
     .option("--waves <sizes>", 'wave sizes, counts or percentages: "10,10%,50%" (the rest is a last wave)')
     .option("--max-in-flight <n>", "most devices waking or in session at once (100)")
     .option("--error-threshold <fraction>", "share of a wave failed that halts the campaign (0.2)")
@@ -245,7 +263,9 @@ export function registerCampaignCommands(program: Command, deps: AdminDeps): voi
     ),
   );
 
-  withApiOptions(campaigns.command("show").description("a campaign with its devices counted per wave").argument("<campaignId>")).action(
+  withApiOptions(
+    campaigns.command("show").description("a campaign with its devices counted per wave").argument("<campaignId>"),
+  ).action(
     action(deps, async (run, id: string) => {
       const { data } = await run.api.json<Json>("GET", path(id));
       if (run.json) run.printJson(data);

@@ -44,7 +44,10 @@ export const PlanSchema = Type.Object(
       ),
     ),
     successThreshold: Type.Optional({ ...Fraction, description: "Share of a wave done before the next starts (1)" }),
-    errorThreshold: Type.Optional({ ...Fraction, description: "Share of a wave failed or unreachable that halts (0.2)" }),
+    errorThreshold: Type.Optional({
+      ...Fraction,
+      description: "Share of a wave failed or unreachable that halts (0.2)",
+    }),
     stepTimeoutMs: Type.Optional(Ms("A device's step not ended after this long fails (600000)")),
     maxInFlight: Type.Optional(Type.Integer({ minimum: 1, description: "Most devices waking or in session (100)" })),
     windows: Type.Optional(Type.Array(TimeWindowSchema, { maxItems: 16, description: "No new device starts outside" })),
@@ -54,7 +57,9 @@ export const PlanSchema = Type.Object(
     rateGrowth: Type.Optional(Type.Number({ minimum: 1, maximum: 100, description: "Rate factor after a good wave" })),
     wakeTimeoutMs: Type.Optional(Ms("Woken again when not seen after this long (30000)")),
     maxWakes: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: "Wake-ups before unreachable (3)" })),
-    retryLimit: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, description: "Retries of a failed device (0)" })),
+    retryLimit: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 100, description: "Retries of a failed device (0)" }),
+    ),
     retryBackoffMs: Type.Optional(Ms("First retry after this; doubles each time (60000)")),
   },
   { additionalProperties: false },

@@ -55,7 +55,10 @@ export function registerCampaignRoutes(app: ApiApp, ctx: ApiContext): void {
       // The store checks each command is JSON; the service checks it as a queued command.
       const created = await service().create(input as NewCampaign);
       const c = start === true ? await service().start(created.id) : created;
-      return reply.code(201).header("location", `/api/v1/campaigns/${encodeURIComponent(c.id)}`).send(campaignView(c));
+      return reply
+        .code(201)
+        .header("location", `/api/v1/campaigns/${encodeURIComponent(c.id)}`)
+        .send(campaignView(c));
     },
   );
 
@@ -160,15 +163,23 @@ export function registerCampaignRoutes(app: ApiApp, ctx: ApiContext): void {
         body: BulkWakeBody,
         response: {
           202: CampaignViewSchema,
-          ...problemResponses(C.INVALID_INPUT, C.FILTER_INVALID, C.GROUP_NOT_FOUND, ...UNAVAILABLE, ...BODY_ERROR_CODES),
+          ...problemResponses(
+            C.INVALID_INPUT,
+            C.FILTER_INVALID,
+            C.GROUP_NOT_FOUND,
+            ...UNAVAILABLE,
+            ...BODY_ERROR_CODES,
+          ),
         },
       },
     },
     async (request, reply) => {
       const { plan, ...target } = request.body;
       const c = await service().wake(target, plan);
-      return reply.code(202).header("location", `/api/v1/campaigns/${encodeURIComponent(c.id)}`).send(campaignView(c));
+      return reply
+        .code(202)
+        .header("location", `/api/v1/campaigns/${encodeURIComponent(c.id)}`)
+        .send(campaignView(c));
     },
   );
 }
-

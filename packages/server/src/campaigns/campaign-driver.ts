@@ -90,7 +90,8 @@ export function createCampaignDriver(deps: CampaignDriverDeps): CampaignDriver {
 
   async function apply(c: Campaign, devices: ReadonlyMap<string, CampaignDevice>, patches: CampaignDevicePatch[]) {
     if (patches.length === 0) return;
-    for (let i = 0; i < patches.length; i += PAGE) await store.campaigns.updateDevices(c.id, patches.slice(i, i + PAGE));
+    for (let i = 0; i < patches.length; i += PAGE)
+      await store.campaigns.updateDevices(c.id, patches.slice(i, i + PAGE));
     const at = clock.now();
     for (const p of patches) {
       const d = devices.get(p.deviceId);

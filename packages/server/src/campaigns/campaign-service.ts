@@ -51,7 +51,10 @@ function selectionOf(target: CampaignTarget): DeviceSelection {
   return target.group !== undefined ? { group: target.group } : { filter: filterOrThrow(target.filter ?? "") };
 }
 
-export function createCampaignService(deps: CampaignServiceDeps, options: { readonly allowHttp: boolean }): CampaignService {
+export function createCampaignService(
+  deps: CampaignServiceDeps,
+  options: { readonly allowHttp: boolean },
+): CampaignService {
   const { store, driver } = deps;
   const require = async (id: string): Promise<Campaign> => {
     const c = await store.campaigns.get(id);

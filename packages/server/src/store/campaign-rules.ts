@@ -56,9 +56,13 @@ export const FINAL_CAMPAIGN_STATES: readonly CampaignState[] = [
 
 export function checkCampaignTransition(id: string, from: CampaignState, to: CampaignState): void {
   if (!NEXT[from].includes(to)) {
-    throw new ServerError(ServerErrorCode.CAMPAIGN_ILLEGAL_TRANSITION, `campaign ${id} is ${from}: it cannot become ${to}`, {
-      extensions: { state: from },
-    });
+    throw new ServerError(
+      ServerErrorCode.CAMPAIGN_ILLEGAL_TRANSITION,
+      `campaign ${id} is ${from}: it cannot become ${to}`,
+      {
+        extensions: { state: from },
+      },
+    );
   }
 }
 
@@ -174,7 +178,13 @@ export function checkNewCampaign(input: NewCampaign): CheckedCampaign {
   const name = requireText(input.name, "name");
   if (name.length > CAMPAIGN_NAME_MAX) throw invalid(`name must be at most ${CAMPAIGN_NAME_MAX} characters`);
   const kind = requireOneOf(input.kind ?? CampaignKind.Campaign, Object.values(CampaignKind), "kind");
-  return { name, kind, target: checkTarget(input.target), steps: checkSteps(input.steps, kind), plan: checkPlan(input.plan) };
+  return {
+    name,
+    kind,
+    target: checkTarget(input.target),
+    steps: checkSteps(input.steps, kind),
+    plan: checkPlan(input.plan),
+  };
 }
 
 /** Counts of every state at zero. */
