@@ -99,9 +99,10 @@ async function follow(base: string, id: string, open: () => number): Promise<{ c
 }
 
 /** Every command of the campaign's devices done and sent once; as many commands as devices × steps. */
-async function checkStore(base: string, id: string): Promise<void> {
+async function checkStore(base: string, id: string): Promise<Map<string, number>> {
   let cursor: string | null = null;
   let devices = 0;
+  const reasons = new Map<string, number>();
   do {
     const q: string = cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`;
     const page = (await read(base, `/campaigns/${id}/devices?limit=1000${q}`)) as {
@@ -122,6 +123,7 @@ async function checkStore(base: string, id: string): Promise<void> {
     cursor = page.nextCursor;
   } while (cursor !== null);
   if (devices !== N) throw new Error(`the campaign has ${devices} devices, not ${N}`);
+  return reasons;
 }
 
 async function main(): Promise<void> {
@@ -179,7 +181,15 @@ async function main(): Promise<void> {
       name: "bench",
       target: { filter: `label:fleet=${label}` },
       steps: STEPS,
-      plan: { ...plan, waves: ["1%", "10%"], errorThreshold: 0.05 },
+      // A rollout as an operator would run it: 1 % and 10 % first, a failed device tried once more.
+      plan: {
+        ...plan,
+        waves: ["1%", "10%"],
+        errorThreshold: 0.05,
+        successThreshold: 0.99,
+        retryLimit: 1,
+        retryBackoffMs: 1000,
+      },
       start: true,
     });
     if (created.status !== 201) throw new Error(`create: ${created.status} ${JSON.stringify(created.json)}`);
@@ -190,8 +200,9 @@ async function main(): Promise<void> {
     console.log(
       `ratio: campaign ${seconds.toFixed(1)} s / bulk wake ${wakeS.toFixed(1)} s = ${(seconds / wakeS).toFixed(2)}`,
     );
-    await checkStore(server.base, run.c.id);
+    const reasons = await checkStore(server.base, run.c.id);
     console.log("store: every done device's step commands done, each sent once");
+    for (const [reason, n] of reasons) console.log(`  not done: ${n} × ${reason}`);
     console.log(
       `campaign: ${N} devices, ${totals["done"]} done, ${totals["failed"]} failed, ${totals["unreachable"]} ` +
         `unreachable, ${seconds.toFixed(1)} s, peak open sessions ${Math.max(run.peak, woke.peak)} of limit ${LIMIT}`,
