@@ -54,8 +54,8 @@ export async function startServer(args: readonly string[], env: Record<string, s
   const base = await new Promise<string>((resolve, reject) => {
     let seen = "";
     const timer = setTimeout(() => {
-      reject(new Error("the server did not start within 60 s"));
-    }, 60_000);
+      reject(new Error("the server did not start within 180 s"));
+    }, 180_000);
     child.stdout.on("data", (c: Buffer) => {
       seen += c.toString();
       const m = /^\s+base\s+(http:\/\/\S+)/m.exec(seen);
@@ -93,6 +93,15 @@ export function peakRssMb(pid: number | undefined): number {
     return m?.[1] === undefined ? 0 : Math.round(Number(m[1]) / 1024);
   } catch {
     return 0;
+  }
+}
+
+/** The child processes of `pid` (Linux /proc; none elsewhere): the workers of `omadm server --workers`. */
+export function childPids(pid: number | undefined): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
   }
 }
 

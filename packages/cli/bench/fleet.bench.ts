@@ -1,7 +1,7 @@
-// npm run bench:fleet -- --devices N [--store sqlite|postgres] [--timeout s]
+// npm run bench:fleet -- --devices N [--store sqlite|postgres] [--workers W] [--timeout s]
 //
 // A whole fleet against a real server: starts `omadm server` (a child process, temp SQLite file or a fresh
-// PostgreSQL database), runs N simulated devices in this process (`createFleet`, one UDP port each), registers
+// PostgreSQL database; `--workers W` runs W server processes on it, `omadm server --workers`), runs N simulated devices in this process (`createFleet`, one UDP port each), registers
 // them in bulk (`POST /devices/import`), queues one GET each (`POST /commands/bulk`), and wakes them all through
 // the API, paced by a window of in-flight wakes sized from the completion rate it measures (fleet-pacer.ts).
 // Then it checks the store: every command done, none sent twice. Bounded by --timeout. Its last line:
@@ -18,7 +18,7 @@ import { standardBehaviour } from "../src/simulate/behaviours.js";
 import { devIdPattern } from "../src/simulate/devid-pattern.js";
 import { createFleet } from "../src/simulate/fleet.js";
 import { registrationLines } from "../src/simulate/register.js";
-import { api, closeAgent, peakRssMb, startServer, templateFor } from "./bench-server.js";
+import { api, childPids, closeAgent, peakRssMb, startServer, templateFor } from "./bench-server.js";
 import { createPacer } from "./fleet-pacer.js";
 
 const GET_URI = "urn:oma:mo:oma-dm-devinfo:1.2//DevID";
@@ -27,6 +27,7 @@ const { values } = parseArgs({
   options: {
     devices: { type: "string", default: "1000" },
     store: { type: "string", default: "sqlite" },
+    workers: { type: "string", default: "1" },
     timeout: { type: "string", default: "900" },
     "postgres-url": {
       type: "string",
@@ -38,6 +39,9 @@ const N = Number(values.devices);
 const deadline = performance.now() + Number(values.timeout) * 1000;
 if (!Number.isInteger(N) || N < 1) throw new Error("--devices must be a positive integer");
 if (values.store !== "sqlite" && values.store !== "postgres") throw new Error("--store sqlite|postgres");
+const W = Number(values.workers);
+if (!Number.isInteger(W) || W < 1 || W > 16) throw new Error("--workers must be a whole number from 1 to 16");
+if (W > 1 && values.store !== "postgres") throw new Error("--workers above 1 needs --store postgres");
 
 async function checkStore(base: string, ids: ReadonlySet<string>): Promise<void> {
   const seen = new Set<string>();
@@ -70,6 +74,7 @@ async function main(): Promise<void> {
     const url = new URL(pgAdmin);
     url.pathname = `/${database}`;
     args = ["--host", "127.0.0.1", "--port", "0", "--store", "postgres", "--postgres-url", url.toString()];
+    args.push("--workers", String(W));
   }
   const server = await startServer(args);
   const fleet = createFleet({
@@ -149,7 +154,12 @@ async function main(): Promise<void> {
     );
     await checkStore(server.base, new Set(ids));
     console.log("store: every command done, none sent twice");
-    const serverRss = peakRssMb(server.child.pid);
+    // With workers: the primary's and every worker's peak, added up.
+    const serverRss = [server.child.pid, ...childPids(server.child.pid)].reduce<number>(
+      (n, pid) => n + peakRssMb(pid),
+      0,
+    );
+    console.log(`server: ${values.store}, ${W} worker process${W > 1 ? "es" : ""}`);
     console.log(`load average: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
     console.log(
       `fleet: ${N} devices, ${seconds.toFixed(1)} s, ${(N / seconds).toFixed(1)} sessions/s, p99 ${s.p99Ms} ms, ` +

@@ -29,4 +29,5 @@ export interface ServerFlags {
   readonly tlsCert?: string;
   readonly tlsKey?: string;
   readonly tlsCa?: string;
+  readonly workers?: string;
 }

@@ -23,6 +23,7 @@ export function registerServerCommand(program: Command, deps: ServerCommandDeps)
     .option("--tls-cert <file>", "server certificate chain (PEM): listen with HTTPS (tls.certFile)")
     .option("--tls-key <file>", "private key of --tls-cert (PEM) (tls.keyFile)")
     .option("--tls-ca <file>", "CA certificates device certificates must chain to (PEM) (tls.caFile)")
+    .option("--workers <n>", "server processes on one port, sharing one PostgreSQL store (default 1)")
     .action(async (flags: ServerFlags) => {
       const { runServerCommand } = await import("./server-run.js");
       await runServerCommand(flags, deps);

@@ -18,6 +18,7 @@ import {
   type Store,
 } from "@omadm/server";
 import type { RunningServer, ServerCommandDeps, ServerFlags } from "./server-command-types.js";
+import { isClusterWorker, reportWorkerStarted, runPrimary, workersRefusal } from "./server-workers.js";
 
 export async function runServerCommand(flags: ServerFlags, deps: ServerCommandDeps): Promise<void> {
   const setExit = deps.setExitCode ?? ((code: number) => (process.exitCode = code));
@@ -35,8 +36,27 @@ export async function runServerCommand(flags: ServerFlags, deps: ServerCommandDe
     return;
   }
   for (const w of loaded.warnings) deps.err(`warning: ${w}\n`);
+  const workers = flags.workers === undefined ? 1 : Number(flags.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+    deps.err(`error: --workers must be a whole number from 1 to 64, got ${flags.workers ?? ""}\n`);
+    setExit(2);
+    return;
+  }
+  const refusal = workersRefusal(workers, loaded.value);
+  if (refusal !== null) {
+    deps.err(`error: ${refusal}\n`);
+    setExit(2);
+    return;
+  }
   try {
-    const running = await startServer(loaded.value, deps);
+    if (workers > 1 && !isClusterWorker()) {
+      await runPrimary(loaded.value, workers, deps);
+      return;
+    }
+    // A worker of --workers: the primary prints the URLs once for all of them.
+    const worker = isClusterWorker();
+    const running = await startServer(loaded.value, worker ? { out: () => undefined } : deps);
+    if (worker) reportWorkerStarted(running.urls);
     (deps.onStarted ?? stopOnSignals)(running);
   } catch (e) {
     deps.err(`error: ${errorMessage(e)}\n`);

@@ -14,10 +14,15 @@ export interface BenchArgs {
   readonly sync: SyncChoice;
   /** Directory for V8 CPU profiles of the omadm server processes, or undefined. */
   readonly cpuProf: string | undefined;
+  /** Run omadm on PostgreSQL at this URL (instead of SQLite), against the same ceiling. */
+  readonly postgresUrl: string | undefined;
 }
 
 export const USAGE = `usage: npm run bench:server -- [--seconds 10] [--warmup 2] [--devices 200] [--concurrency 64]
-                              [--pools 4] [--sync both|full|normal] [--cpu-prof <dir>]`;
+                              [--pools 4] [--sync both|full|normal] [--cpu-prof <dir>]
+                              [--store sqlite|postgres] [--postgres-url <url>]
+  --store postgres runs omadm on PostgreSQL (a fresh schema in --postgres-url's database, default
+  $OMADM_TEST_PG_URL or postgres://root@127.0.0.1:5432/test) and prints round trips per session.`;
 
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const { values } = parseArgs({
@@ -30,6 +35,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       pools: { type: "string", default: "4" },
       sync: { type: "string", default: SyncChoice.Both },
       "cpu-prof": { type: "string" },
+      store: { type: "string", default: "sqlite" },
+      "postgres-url": { type: "string" },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -48,7 +55,14 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   if (sync !== SyncChoice.Both && sync !== SyncChoice.Full && sync !== SyncChoice.Normal) {
     throw new Error(`--sync must be both, full or normal, got ${JSON.stringify(sync)}`);
   }
-  return { seconds, warmup, devices, concurrency, pools, sync, cpuProf: values["cpu-prof"] };
+  if (values.store !== "sqlite" && values.store !== "postgres") {
+    throw new Error(`--store must be sqlite or postgres, got ${JSON.stringify(values.store)}`);
+  }
+  const postgresUrl =
+    values.store === "postgres"
+      ? (values["postgres-url"] ?? process.env["OMADM_TEST_PG_URL"] ?? "postgres://root@127.0.0.1:5432/test")
+      : undefined;
+  return { seconds, warmup, devices, concurrency, pools, sync, cpuProf: values["cpu-prof"], postgresUrl };
 }
 
 function number(flag: string, raw: string, min: number, max: number): number {

@@ -1,13 +1,15 @@
 // The omadm target of `npm run bench:server`, loaded by target-child.ts only when asked for (so the ceiling
 // process never loads the server): the real DM Server — createOmadmServer with the configuration an operator
-// gets by default, listening on 127.0.0.1 port 0, logging off — over a SQLite store in a fresh temp data dir,
-// with the simulated devices pre-provisioned.
+// gets by default, listening on 127.0.0.1 port 0, logging off — over a SQLite store in a fresh temp data dir
+// (or, with a PostgreSQL URL, a fresh schema there, dropped at the end), with the simulated devices
+// pre-provisioned. On PostgreSQL every query the pg client sends is one round trip: counted (pg-round-trips.ts).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createOmadmServer, type OmadmServer } from "../src/app.js";
 import { loadServerConfig } from "../src/config.js";
 import { openSqliteStore, sqliteStoreStatistics, type SqliteSynchronous } from "../src/store/sqlite.js";
+import { openBenchPostgres } from "./pg-round-trips.js";
 import type { Store } from "../src/store/store.js";
 import { CommandState } from "../src/store/types.js";
 import { SessionStatus } from "../src/store/types-session.js";
@@ -28,10 +30,12 @@ export async function startOmadmTarget(
   host: string,
   deviceIds: readonly string[],
   synchronous: SqliteSynchronous,
+  postgresUrl?: string,
 ): Promise<RunningTarget> {
   const dataDir = mkdtempSync(join(tmpdir(), "omadm-bench-"));
   const clock = { now: () => Date.now() };
-  const store = await openSqliteStore({ clock }, { dataDir, synchronous });
+  const pg = postgresUrl === undefined ? null : await openBenchPostgres({ clock }, postgresUrl);
+  const store = pg?.store ?? (await openSqliteStore({ clock }, { dataDir, synchronous }));
   let server: OmadmServer | null = null;
   try {
     for (const id of deviceIds) await store.devices.create({ id });
@@ -48,18 +52,21 @@ export async function startOmadmTarget(
       refill: (deviceId) => queueThree(store, deviceId, commands),
       storeFigures: () => countStore(store),
       storeCounts: () => {
+        if (pg !== null) return pg.counts();
         const stats = sqliteStoreStatistics(store);
         return stats === null ? null : { statements: stats.statements, commits: stats.commits };
       },
       async close() {
         await started.stop();
         await store.close();
+        await pg?.dropSchema();
         rmSync(dataDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
     await server?.stop().catch(() => undefined);
     await store.close();
+    await pg?.dropSchema();
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }

@@ -51,9 +51,11 @@ function plannedRuns(args: BenchArgs, deviceIds: readonly string[]): Run[] {
     synchronous,
     cpuProfDir: args.cpuProf,
   });
-  if (args.sync !== SyncChoice.Normal)
+  if (args.postgresUrl !== undefined) {
+    runs.push({ label: "omadm, PostgreSQL", spec: { ...omadm(Synchronous.Full), postgresUrl: args.postgresUrl } });
+  } else if (args.sync !== SyncChoice.Normal)
     runs.push({ label: "omadm, SQLite FULL (default)", spec: omadm(Synchronous.Full) });
-  if (args.sync !== SyncChoice.Full) {
+  if (args.postgresUrl === undefined && args.sync !== SyncChoice.Full) {
     runs.push({ label: "omadm, SQLite NORMAL (store option)", spec: omadm(Synchronous.Normal) });
   }
   runs.push({
@@ -167,8 +169,9 @@ function print(args: BenchArgs, all: readonly Figures[]): void {
     const counts = f.report.windowStore;
     if (counts === null || f.load.sessionsInWindow === 0) continue;
     const n = f.load.sessionsInWindow;
+    const what = f.label.includes("PostgreSQL") ? "round trips" : "statements";
     console.log(
-      `  ${f.label.padEnd(36)} store ${(counts.statements / n).toFixed(1)} statements/session, ` +
+      `  ${f.label.padEnd(36)} store ${(counts.statements / n).toFixed(1)} ${what}/session, ` +
         `${(counts.commits / n).toFixed(3)} commits/session (3 enqueues + 2 packages + 1 lookup per session)`,
     );
   }

@@ -41,7 +41,7 @@ function send(message: ChildMessage, then?: () => void): void {
 async function startOmadm(start: StartMessage): Promise<RunningTarget> {
   // Loaded only here, so that the ceiling process never loads the server (its memory stays a bare server's).
   const { startOmadmTarget } = await import("./omadm-target.js");
-  return startOmadmTarget(HOST, start.deviceIds, start.synchronous);
+  return startOmadmTarget(HOST, start.deviceIds, start.synchronous, start.postgresUrl);
 }
 
 async function startCeiling(): Promise<RunningTarget> {

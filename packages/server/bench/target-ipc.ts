@@ -14,6 +14,8 @@ export interface StartMessage {
   readonly deviceIds: readonly string[];
   /** SQLite `synchronous` (omadm only). */
   readonly synchronous: Synchronous;
+  /** omadm on PostgreSQL at this URL (a fresh schema, dropped at stop) instead of SQLite. */
+  readonly postgresUrl?: string | undefined;
 }
 
 export type RequestBody =

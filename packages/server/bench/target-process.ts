@@ -15,6 +15,8 @@ export interface TargetSpec {
   readonly target: TargetKind;
   readonly deviceIds: readonly string[];
   readonly synchronous: Synchronous;
+  /** omadm on PostgreSQL at this URL instead of SQLite. */
+  readonly postgresUrl?: string | undefined;
   /** Write a V8 CPU profile of the target process into this directory (node --cpu-prof). */
   readonly cpuProfDir?: string | undefined;
 }
@@ -93,7 +95,13 @@ export async function startTarget(spec: TargetSpec): Promise<TargetProcess> {
       child.send({ kind: "request", id, body });
     });
 
-  child.send({ kind: "start", target: spec.target, deviceIds: spec.deviceIds, synchronous: spec.synchronous });
+  child.send({
+    kind: "start",
+    target: spec.target,
+    deviceIds: spec.deviceIds,
+    synchronous: spec.synchronous,
+    postgresUrl: spec.postgresUrl,
+  });
   let baseUrl: string;
   try {
     baseUrl = await ready;

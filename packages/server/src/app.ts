@@ -15,6 +15,7 @@
 //   Package#0 over UDP/MQTT  Notifier                    (components.notifier; wake via the API)
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
+import { hostname } from "node:os";
 import type { Server as HttpsServer } from "node:https";
 import Fastify, { type FastifyBaseLogger, type FastifyHttpsOptions, type FastifyInstance } from "fastify";
 import { apiPlugin } from "./api/api-plugin.js";
@@ -46,7 +47,6 @@ import { createCommandService } from "./services/command-service.js";
 import { createCampaignDriver } from "./campaigns/campaign-driver.js";
 import { createCampaignRunner } from "./campaigns/campaign-runner.js";
 import { createCampaignService } from "./campaigns/campaign-service.js";
-import { leasesOf } from "./campaigns/lease.js";
 import { createWakePacer, type WakePacer } from "./campaigns/pacer.js";
 import { createEventBus, type EventBus } from "./events/event-bus.js";
 import { createEventRecorder } from "./events/event-recorder.js";
@@ -56,7 +56,7 @@ import { createReadiness, healthPlugin, type Readiness } from "./metrics/health-
 import { createServerMetrics, type ServerMetrics } from "./metrics/server-metrics.js";
 import { storeGauges } from "./metrics/store-gauges.js";
 import { withStoreMetrics } from "./metrics/store-metrics.js";
-import type { Store } from "./store/store.js";
+import { StoreKind, type Store } from "./store/store.js";
 import type { Clock } from "./store/types.js";
 import { createUiService, UI_SESSION_ROUTE, type UiService } from "./ui/service.js";
 import { uiPlugin } from "./ui/plugin.js";
@@ -97,6 +97,8 @@ export interface ServerUrls {
 export interface OmadmServer {
   readonly app: FastifyInstance;
   readonly config: ServerConfig;
+  /** This node's name among the nodes sharing the store (config `nodeId`, or derived): its leases' holder. */
+  readonly nodeId: string;
   /** The base URL devices reach this server at; final once `start()` has bound the port. */
   publicBaseUrl(): string;
   /** Binds the listen address, starts the background sweep (and retention); resolves with where each component is. */
@@ -218,6 +220,8 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
   let baseUrl = config.publicBaseUrl ?? `${scheme}://${hostForUrl(config.listen.host)}`;
   const publicBaseUrl = (): string => baseUrl;
 
+  // This node among those sharing the store: the holder of its leases (background jobs, wake windows).
+  const nodeId = config.nodeId ?? defaultNodeId(random);
   // Adapters the server owns (created here, so closed here).
   const ownedSenders =
     deps.notificationSenders === undefined && config.components.notifier ? defaultSenders(config, app.log) : [];
@@ -231,7 +235,13 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       : null;
   const wakeOnQueue: WakeOnQueue | null =
     notifier !== null && config.notifier.wakeOnQueue
-      ? createWakeOnQueue(notifier, { debounceMs: config.notifier.wakeDebounceMs, timers, logger: app.log })
+      ? createWakeOnQueue(notifier, {
+          debounceMs: config.notifier.wakeDebounceMs,
+          timers,
+          logger: app.log,
+          // Only PostgreSQL is shared by several nodes: elsewhere the window needs no store write.
+          ...(deps.store.kind === StoreKind.Postgres && { lease: { leases: store.leases, holder: nodeId } }),
+        })
       : null;
   // A server-initiated bootstrap's Package#0 carries the bootstrap server's SrvID (docs/protocol.md §14).
   const bootstrapAdmin =
@@ -253,8 +263,10 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
   const alerts = createAlertIntake({ store });
   const recorder = createEventRecorder({ bus, log: store.events, logger: app.log }, { retain: config.events.retain });
   attachSessionLog(bus, app.log);
-  const sweeper = createSweeper({ store, timers, logger: app.log }, { intervalMs: config.sweepIntervalMs });
-  const retention = createRetention({ store, clock, timers, logger: app.log }, retentionOptions(config));
+  // The sweep and retention run once per fleet: on the node holding their store lease (periodic-job.ts).
+  const lease = { leases: store.leases, holder: nodeId, logger: app.log };
+  const sweeper = createSweeper({ store, timers, logger: app.log, lease }, { intervalMs: config.sweepIntervalMs });
+  const retention = createRetention({ store, clock, timers, logger: app.log, lease }, retentionOptions(config));
   // Campaigns and bulk wakes (docs/campaigns.md): the driver queues without wake-on-queue, it wakes through the pacer.
   const publish = (event: Parameters<EventBus["publish"]>[0]) => {
     bus.publish(event);
@@ -272,7 +284,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
     logger: app.log,
   });
   const campaignRunner = createCampaignRunner(
-    { store, driver: campaignDriver, leases: leasesOf(deps.store, clock), timers, logger: app.log },
+    { store, driver: campaignDriver, leases: store.leases, holder: nodeId, timers, logger: app.log },
     { tickMs: config.campaigns.tickMs, leaseMs: config.campaigns.leaseMs },
   );
   const campaigns = createCampaignService(
@@ -381,6 +393,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
   return {
     app,
     config,
+    nodeId,
     publicBaseUrl,
     async start() {
       if (started) throw new Error("the server is already started");
@@ -422,6 +435,11 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
     metrics,
     readiness,
   };
+}
+
+/** `<host name>-<process id>-<random>`: unique per process, and readable in the leases table. */
+export function defaultNodeId(random: (size: number) => Uint8Array): string {
+  return `${hostname()}-${process.pid}-${Buffer.from(random(4)).toString("hex")}`;
 }
 
 function retentionOptions(config: ServerConfig): RetentionOptions {

@@ -41,6 +41,8 @@ export interface ServerConfig {
   readonly publicBaseUrl: string | null;
   readonly dataDir: string;
   readonly serverId: string;
+  /** null: derived at start from the host name, the process id and a random part. */
+  readonly nodeId: string | null;
   readonly store: { readonly kind: StoreChoice; readonly postgresUrl: string | null };
   readonly dm: {
     readonly batchSize: number;
@@ -170,6 +172,14 @@ export const SERVER_CONFIG_KEYS: { readonly [P in ConfigPath]: ConfigKey<ValueAt
     type: text,
     default: "omadm",
     description: "SERVER-ID sent in Package#0: this server's `SrvID` in the devices' DM Accounts.",
+  },
+  nodeId: {
+    type: nullable(text),
+    default: null,
+    defaultText: "derived: `<host name>-<process id>-<random>`",
+    description:
+      "This server node's name among the nodes sharing one store: the holder of the leases under which the " +
+      "sweep and retention run once per fleet (docs/operations.md \"Several nodes\"). Unique per running process.",
   },
   "store.kind": {
     type: oneOf(Object.values(StoreChoice)),

@@ -18,6 +18,7 @@ export type { ServerMetrics } from "./metrics/server-metrics.js";
 export type { SweepReport } from "./dm/sweeper.js";
 export type { RetentionReport } from "./retention/retention.js";
 export { RetainedKind, type RetentionStore } from "./store/types-retention.js";
+export type { LeaseStore } from "./store/types-lease.js";
 export {
   type ConfigResult,
   DEFAULT_SERVER_CONFIG,

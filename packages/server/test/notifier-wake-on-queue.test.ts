@@ -8,6 +8,8 @@ import { createNotifier, type WakeOptions } from "../src/notifier/notifier.js";
 import { createUdpNotificationSender } from "../src/notifier/transports/udp-notification-sender.js";
 import { createWakeOnQueue, type Timers, type WakeOutcome } from "../src/notifier/wake-on-queue.js";
 import type { NotificationRecord } from "../src/store/types-session.js";
+import { createMemoryStore } from "../src/store/memory-store.js";
+import { TestClock } from "./store-contract-support.js";
 import { createInbox, createRecordingLogger } from "../../../test-support/async-inbox.js";
 import { AUTH_DATA, CREDENTIALS, SECRET, SERVER_ID, fixedClock, memoryStore, udpListener } from "./notifier-support.js";
 
@@ -128,6 +130,38 @@ test("a failed wake is logged and reported, never thrown; close cancels pending 
   woq.commandQueued("after-close");
   assert.deepEqual(woq.pendingDevices(), []);
   assert.equal(notifier.calls.length, 1, "cancelled and post-close wakes never ran");
+});
+
+test("with a lease, two nodes open one window per device between them; the holder gives it up after the wake", async () => {
+  const store = createMemoryStore({ clock: new TestClock() });
+  const nodes = ["node-a", "node-b"].map((holder) => {
+    const notifier = recordingNotifier();
+    const woq = createWakeOnQueue(notifier, {
+      debounceMs: 250,
+      timers: manualTimers(),
+      lease: { leases: store.leases, holder },
+    });
+    return { notifier, woq };
+  });
+  const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+  a.woq.commandQueued("dev");
+  b.woq.commandQueued("dev");
+  b.woq.commandQueued("other");
+  await a.woq.flush();
+  await b.woq.flush();
+  assert.deepEqual(
+    nodes.map((n) => n.notifier.calls.map((c) => c.deviceId)),
+    [["dev"], ["other"]],
+    "dev is woken once, by the node that took its lease first",
+  );
+  b.woq.commandQueued("dev");
+  await b.woq.flush();
+  assert.deepEqual(
+    b.notifier.calls.map((c) => c.deviceId),
+    ["other", "dev"],
+    "after the wake the lease is free again: the next window opens on whichever node queues",
+  );
+  await Promise.all(nodes.map((n) => n.woq.close()));
 });
 
 test("a bad debounce is refused", () => {

@@ -12,6 +12,7 @@ import { contentContract } from "./store-contract-content.js";
 import { deliveryContract } from "./store-contract-delivery.js";
 import { deviceContract } from "./store-contract-devices.js";
 import { importContract } from "./store-contract-import.js";
+import { leaseContract } from "./store-contract-leases.js";
 import { eventContract } from "./store-contract-events.js";
 import { persistenceContract } from "./store-contract-persistence.js";
 import { retentionContract } from "./store-contract-retention.js";
@@ -64,6 +65,9 @@ export function runStoreContract(name: string, makeHarness: MakeHarness, options
     });
     describe("campaigns", () => {
       campaignContract(it);
+    });
+    describe("leases", () => {
+      leaseContract(it);
     });
     describe("event log", () => {
       eventContract(it);

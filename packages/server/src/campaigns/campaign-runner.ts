@@ -1,6 +1,5 @@
 // Runs the driver (campaign-driver.ts) on this node: every `campaigns.tickMs`, each running or paused campaign
-// whose lease this node holds or can take (lease.ts: the store's when it has one, so exactly one node drives a
-// campaign) gets one pass. A node that stops releases its leases; one that dies loses them after
+// whose lease this node holds or can take (the store's leases, shared by every node) gets one pass. A node that stops releases its leases; one that dies loses them after
 // `campaigns.leaseMs`, and another node goes on from the store.
 import { randomUUID } from "node:crypto";
 import { createPeriodicJob } from "../periodic-job.js";
@@ -8,7 +7,7 @@ import type { Timers } from "../notifier/wake-on-queue.js";
 import type { Store } from "../store/store.js";
 import { CampaignState, type Campaign } from "../store/types-campaign.js";
 import { createRateBucket, type CampaignDriver, type RateBucket } from "./campaign-driver.js";
-import type { Leases } from "./lease.js";
+import type { LeaseStore } from "../store/types-lease.js";
 
 export interface CampaignRunner {
   start(): void;
@@ -20,7 +19,8 @@ export interface CampaignRunner {
 export interface CampaignRunnerDeps {
   readonly store: Store;
   readonly driver: CampaignDriver;
-  readonly leases: Leases;
+  /** The store's leases: exactly one node drives a campaign (docs/campaigns.md "Several nodes"). */
+  readonly leases: LeaseStore;
   readonly timers: Timers;
   readonly logger?: { warn(details: object, message: string): void } | undefined;
   /** This node's name in the leases (default: a random one per process). */

@@ -7,7 +7,7 @@
 // runs on the event loop, so one unbounded UPDATE over 200,000 expired commands would stall every DM request
 // for over a second. A batch reads its rows off an index and stays well under 20 ms (`npm run bench:lists`).
 import type { Timers } from "../notifier/wake-on-queue.js";
-import { createPeriodicJob } from "../periodic-job.js";
+import { createPeriodicJob, type JobLease } from "../periodic-job.js";
 import type { Store } from "../store/store.js";
 
 export interface SweepReport {
@@ -40,7 +40,12 @@ export interface SweeperDeps {
   readonly store: Pick<Store, "sessions" | "commands" | "uiSessions">;
   readonly timers: Timers;
   readonly logger?: SweeperLogger | undefined;
+  /** Run once per fleet: the timed sweeps of this node only while it holds the `sweep` lease (periodic-job.ts). */
+  readonly lease?: JobLease | undefined;
 }
+
+/** The store lease the timed sweep runs under. */
+export const SWEEP_LEASE = "sweep";
 
 /** Records changed per store call: sessions close with their requeue (several statements each). */
 export const SWEEP_BATCH = { sessions: 50, commands: 200, uiSessions: 200 } as const;
@@ -103,6 +108,7 @@ export function createSweeper(deps: SweeperDeps, options: { readonly intervalMs:
     }
   }
 
-  const job = createPeriodicJob(deps.timers, options.intervalMs, sweep);
+  const lease = deps.lease === undefined ? undefined : { name: SWEEP_LEASE, ...deps.lease };
+  const job = createPeriodicJob(deps.timers, options.intervalMs, sweep, lease);
   return { start: job.start, stop: job.stop, runOnce: job.runOnce };
 }

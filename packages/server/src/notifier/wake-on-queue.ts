@@ -6,8 +6,13 @@
 // queued for the same device before it fires joins that wake. A steady stream of commands therefore still
 // wakes the device every `debounceMs`, never postpones it forever. The device fetches the whole queue in its
 // session anyway (Package#2 batching), so one notification per window is enough.
+//
+// With a `lease` the window is fleet-wide (docs/operations.md "Several nodes"): a node opens a device's window
+// only when it takes the store lease `wake:<device>`, and gives it up once the wake went out; a node that finds
+// the lease taken leaves the wake to its holder, whose session will fetch this node's command too.
 
 import type { NotificationRecord } from "../store/types-session.js";
+import type { LeaseStore } from "../store/types-lease.js";
 import type { Notifier, NotifierEventLogger } from "./notifier.js";
 import { stderrNotifierLogger } from "./transports/notification-sender.js";
 import { errorMessage } from "@omadm/protocol";
@@ -39,7 +44,20 @@ export interface WakeOnQueueOptions {
   readonly logger?: NotifierEventLogger;
   /** Called after each wake settles, e.g. for metrics or tests. */
   readonly onWake?: (deviceId: string, outcome: WakeOutcome) => void;
+  /** One window per device across the server nodes sharing `leases` (this node is `holder`). */
+  readonly lease?: { readonly leases: LeaseStore; readonly holder: string } | undefined;
 }
+
+/** A device's wake lease outlives its window by this much: the time its Package#0 may take to go out. */
+export const WAKE_LEASE_MARGIN_MS = 30_000;
+
+/** The lease of a device's wake window. */
+export function wakeLeaseName(deviceId: string): string {
+  return `wake:${deviceId}`;
+}
+
+/** In `pending` while this node asks for the device's lease. */
+const TAKING = Symbol("taking the wake lease");
 
 export interface WakeOnQueue {
   /** A command was queued for the device: schedule its wake unless one is already pending. Never throws. */
@@ -64,13 +82,58 @@ export function createWakeOnQueue(notifier: Pick<Notifier, "wake">, options: Wak
   const inFlight = new Set<Promise<void>>();
   let closed = false;
 
+  const { lease } = options;
+
+  function track(work: Promise<void>): void {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+  }
+
+  function schedule(deviceId: string): void {
+    pending.set(
+      deviceId,
+      timers.setTimeout(() => {
+        fire(deviceId);
+      }, debounceMs),
+    );
+  }
+
+  function release(deviceId: string): Promise<void> {
+    if (lease === undefined) return Promise.resolve();
+    return lease.leases.release(wakeLeaseName(deviceId), lease.holder).catch((error: unknown) => {
+      logger.warn({ deviceId, error: errorMessage(error) }, "wake on queue: could not give the wake lease up");
+    });
+  }
+
+  /** Opens the device's window if this node takes its lease; a failing store opens it anyway (better two wakes than none). */
+  function takeLease(deviceId: string, leases: NonNullable<typeof lease>): void {
+    pending.set(deviceId, TAKING);
+    const ttl = Math.ceil(debounceMs) + WAKE_LEASE_MARGIN_MS;
+    const taken = leases.leases.acquire(wakeLeaseName(deviceId), leases.holder, ttl).catch((error: unknown) => {
+      logger.warn({ deviceId, error: errorMessage(error) }, "wake on queue: could not take the wake lease");
+      return true;
+    });
+    track(
+      taken.then(async (held) => {
+        if (pending.get(deviceId) !== TAKING) {
+          // Closed (or flushed) meanwhile.
+          if (held) await release(deviceId);
+          return;
+        }
+        pending.delete(deviceId);
+        if (held && !closed) schedule(deviceId);
+      }),
+    );
+  }
+
   function fire(deviceId: string): void {
     pending.delete(deviceId);
     const run = notifier.wake(deviceId, { reason }).then(
       (record): WakeOutcome => ({ ok: true, record }),
       (error: unknown): WakeOutcome => ({ ok: false, error }),
     );
-    const settled = run.then((outcome) => {
+    const settled = run.then(async (outcome) => {
+      await release(deviceId);
       if (!outcome.ok) {
         const error = outcome.error;
         logger.warn({ deviceId, reason, error: errorMessage(error) }, "wake on queue: notification not sent");
@@ -81,8 +144,7 @@ export function createWakeOnQueue(notifier: Pick<Notifier, "wake">, options: Wak
         logger.warn({ deviceId, error }, "wake on queue: onWake callback threw");
       }
     });
-    inFlight.add(settled);
-    void settled.finally(() => inFlight.delete(settled));
+    track(settled);
   }
 
   async function settleInFlight(): Promise<void> {
@@ -92,15 +154,13 @@ export function createWakeOnQueue(notifier: Pick<Notifier, "wake">, options: Wak
   return {
     commandQueued(deviceId) {
       if (closed || pending.has(deviceId)) return;
-      pending.set(
-        deviceId,
-        timers.setTimeout(() => {
-          fire(deviceId);
-        }, debounceMs),
-      );
+      if (lease === undefined) schedule(deviceId);
+      else takeLease(deviceId, lease);
     },
     pendingDevices: () => [...pending.keys()],
     async flush() {
+      // Lease requests first, so every window that will open is open.
+      await settleInFlight();
       for (const [deviceId, handle] of [...pending]) {
         timers.clearTimeout(handle);
         fire(deviceId);
@@ -109,7 +169,7 @@ export function createWakeOnQueue(notifier: Pick<Notifier, "wake">, options: Wak
     },
     async close() {
       closed = true;
-      for (const handle of pending.values()) timers.clearTimeout(handle);
+      for (const handle of pending.values()) if (handle !== TAKING) timers.clearTimeout(handle);
       pending.clear();
       await settleInFlight();
     },

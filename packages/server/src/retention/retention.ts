@@ -5,7 +5,7 @@
 // quick), and it yields to the event loop between calls. The timer is injected like the sweeper's; `runOnce()`
 // is one pass on demand. A pass never throws: a failing store is logged and tried again next time.
 import type { Timers } from "../notifier/wake-on-queue.js";
-import { createPeriodicJob } from "../periodic-job.js";
+import { createPeriodicJob, type JobLease } from "../periodic-job.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../store/types.js";
 import { RetainedKind } from "../store/types-retention.js";
@@ -52,7 +52,12 @@ export interface RetentionDeps {
   readonly elapsed?: (() => number) | undefined;
   /** Lets other work run between batches; default setImmediate. */
   readonly yieldToLoop?: (() => Promise<void>) | undefined;
+  /** Run once per fleet: timed passes only while this node holds the `retention` lease (periodic-job.ts). */
+  readonly lease?: JobLease | undefined;
 }
+
+/** The store lease timed retention passes run under. */
+export const RETENTION_LEASE = "retention";
 
 export interface Retention {
   start(): void;
@@ -123,6 +128,7 @@ export function createRetention(deps: RetentionDeps, options: RetentionOptions):
     return report;
   }
 
-  const job = createPeriodicJob(deps.timers, options.intervalMs, pass);
+  const lease = deps.lease === undefined ? undefined : { name: RETENTION_LEASE, ...deps.lease };
+  const job = createPeriodicJob(deps.timers, options.intervalMs, pass, lease);
   return { start: job.start, stop: job.stop, runOnce: job.runOnce };
 }

@@ -8,6 +8,7 @@ import type { ApiToken, RepositoryItem, UiSession, Upload } from "./types-conten
 import type { NotificationRecord, Session, StoredAlert } from "./types-session.js";
 import type { DeviceGroup } from "./types-selection.js";
 import type { Campaign, CampaignDevice } from "./types-campaign.js";
+import type { LeaseRow } from "./lease-rules.js";
 
 /**
  * Everything a memory store holds. Pass the same instance to a second `createMemoryStore` to simulate a
@@ -31,6 +32,8 @@ export class MemoryStoreData {
   readonly campaigns = new Map<string, Campaign>();
   /** Keyed by campaign id, NUL, device id. */
   readonly campaignDevices = new Map<string, CampaignDevice>();
+  /** Leases (memory-leases.ts); never changed inside a transaction, so not part of `snapshot`. */
+  readonly leases = new Map<string, LeaseRow>();
   notificationCounter = 0;
   seq = 0;
 

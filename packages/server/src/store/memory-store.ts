@@ -20,6 +20,7 @@ import { StoreKind, type DeviceStore, type Store, type StoreParts } from "./stor
 import { checkActive, TransactionScope, wrapMethods, wrapParts } from "./transaction-support.js";
 import type { TransactionState } from "./transaction-support.js";
 import { createMemoryRetention } from "./memory-retention.js";
+import { createMemoryLeases } from "./memory-leases.js";
 import { DeviceState, type Device } from "./types.js";
 import type { StoreDeps } from "./types.js";
 
@@ -60,15 +61,17 @@ export function createMemoryStore(deps: StoreDeps, options: MemoryStoreOptions =
     await passGate();
     return call();
   });
-  const retention = wrapMethods(createMemoryRetention(ctx), async (call) => {
+  const outsideOnly = async (call: () => Promise<unknown>) => {
     scope.checkOutside();
     await passGate();
     return call();
-  });
+  };
+  const retention = wrapMethods(createMemoryRetention(ctx), outsideOnly);
   return {
     kind: StoreKind.Memory,
     ...outside,
     retention,
+    leases: wrapMethods(createMemoryLeases(ctx), outsideOnly),
     events: createMemoryEventLog(data, () => {
       ctx.check();
     }),

@@ -58,6 +58,7 @@ import type {
   UploadQuery,
 } from "./types-content.js";
 import type { RetentionStore } from "./types-retention.js";
+import type { LeaseStore } from "./types-lease.js";
 
 /** One batch of a background sweep. */
 export interface SweepOptions {
@@ -98,6 +99,11 @@ export interface Store extends StoreParts {
   readonly kind: StoreKind;
   /** Pruning of old finished records and space reclamation (retention/retention.ts); not inside a transaction. */
   readonly retention: RetentionStore;
+  /**
+   * Named leases, so that a background job runs on one server node at a time (types-lease.ts); each call is
+   * atomic on its own and never inside `transaction`, so it is not one of the `StoreParts`.
+   */
+  readonly leases: LeaseStore;
   /**
    * The server event log (events/event-types.ts): appended after the changes it reports have committed, never
    * inside `transaction`, so it is not one of the `StoreParts`.

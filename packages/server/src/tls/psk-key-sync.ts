@@ -23,6 +23,7 @@ export function withPskKeySync(store: Store, cache: Pick<PskKeyCache, "deviceCha
     ...withDevices(store, syncedDevices(store.devices, apply)),
     kind: store.kind,
     retention: store.retention,
+    leases: store.leases,
     events: store.events,
     async transaction<T>(fn: (tx: StoreParts) => Promise<T>): Promise<T> {
       const pending: Change[] = [];

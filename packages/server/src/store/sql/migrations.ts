@@ -9,6 +9,7 @@ import { bootstrapMigration } from "./migration-bootstrap.js";
 import { groupsMigration } from "./migration-0008-groups.js";
 import { eventsMigration } from "./migration-0007-events.js";
 import { campaignsMigration } from "./migration-0012-campaigns.js";
+import { leasesMigration } from "./migration-0009-leases.js";
 import { NOTIFICATION_COUNTER } from "./schema.js";
 
 export const SqlDialect = { Sqlite: "sqlite", Postgres: "postgres" } as const;
@@ -321,6 +322,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     "0007_events": eventsMigration(dialect === SqlDialect.Postgres),
     "0008_groups": groupsMigration(dialect),
     "0012_campaigns": campaignsMigration(dialect),
+    "0009_leases": leasesMigration(dialect === SqlDialect.Postgres),
   };
 }
 

@@ -17,6 +17,7 @@ import { createSqlRepository } from "./sql-store-repository.js";
 import { createSqlSessions } from "./sql-store-sessions.js";
 import { createSqlRetention } from "./sql-retention.js";
 import { createSqlEventLog } from "./sql-events.js";
+import { createSqlLeases } from "./sql-leases.js";
 import { createSqlApiTokens, createSqlUiSessions } from "./sql-store-ui-tokens.js";
 
 export function createParts(ctx: SqlContext): StoreParts {
@@ -35,13 +36,28 @@ export function createParts(ctx: SqlContext): StoreParts {
   };
 }
 
-/** The modules' view inside a transaction: every query on `trx`; their own transactions join it. */
-function innerContext(ctx: SqlContext, trx: Db, state: TransactionState): SqlContext {
+/** What one transaction remembers between its calls (PostgreSQL round trips it can spare). */
+interface TxMemo {
+  /** Keys this transaction holds the advisory lock of: a later call on the same device takes none. */
+  readonly locked: Set<string>;
+  /** Savepoints established and not released. */
+  open: number;
+}
+
+/**
+ * The modules' view inside a transaction: every query on `trx`; their own transactions join it; a key locked
+ * once stays locked until the transaction ends (PostgreSQL advisory transaction locks), so it is locked once.
+ */
+function innerContext(ctx: SqlContext, trx: Db, state: TransactionState, memo: TxMemo): SqlContext {
   return {
     dialect: ctx.dialect,
     now: ctx.now,
     newId: ctx.newId,
-    lock: ctx.lock,
+    lock: async (t, key) => {
+      if (memo.locked.has(key)) return;
+      await ctx.lock(t, key);
+      memo.locked.add(key);
+    },
     db: () => {
       checkActive(state);
       return trx;
@@ -56,17 +72,31 @@ const SAVEPOINT = CompiledQuery.raw("savepoint omadm_sp");
 const ROLLBACK_TO_SAVEPOINT = CompiledQuery.raw("rollback to savepoint omadm_sp");
 const RELEASE_SAVEPOINT = CompiledQuery.raw("release savepoint omadm_sp");
 
+/**
+ * Savepoints a transaction keeps before it releases them again. An unreleased savepoint costs nothing until the
+ * commit, and ROLLBACK TO names the newest of its name, so a call's savepoint need not be released: one round
+ * trip less per call. Past this depth each is released, so a long transaction never holds more (PostgreSQL keeps
+ * 64 subtransactions per backend in shared memory before it spills).
+ */
+const MAX_OPEN_SAVEPOINTS = 32;
+
 /** One method call inside a transaction, in a savepoint: if it throws, only its own changes are undone. */
-async function inSavepoint(trx: Db, call: () => Promise<unknown>): Promise<unknown> {
+async function inSavepoint(trx: Db, memo: TxMemo, call: () => Promise<unknown>): Promise<unknown> {
   await trx.executeQuery(SAVEPOINT);
+  memo.open++;
   let result: unknown;
   try {
     result = await call();
   } catch (error) {
     await trx.executeQuery(ROLLBACK_TO_SAVEPOINT);
+    // Locks taken after the savepoint went with it.
+    memo.locked.clear();
     throw error;
   }
-  await trx.executeQuery(RELEASE_SAVEPOINT);
+  if (memo.open > MAX_OPEN_SAVEPOINTS) {
+    await trx.executeQuery(RELEASE_SAVEPOINT);
+    memo.open--;
+  }
   return result;
 }
 
@@ -86,18 +116,20 @@ export function createSqlStore(
     kind,
     ...outside,
     retention: wrapMethods(createSqlRetention(ctx), guardOutside),
+    leases: wrapMethods(createSqlLeases(ctx), guardOutside),
     events: createSqlEventLog(ctx),
     transaction: async (fn) => {
       scope.checkOutside();
       try {
         return await ctx.transaction(async (trx) => {
           const state: TransactionState = { active: true };
-          const parts = createParts(innerContext(ctx, trx, state));
+          const memo: TxMemo = { locked: new Set(), open: 0 };
+          const parts = createParts(innerContext(ctx, trx, state, memo));
           const oneAtATime = serialize();
           const tx = wrapParts(parts, (call, method, args) =>
             oneAtATime(() => {
               checkActive(state);
-              return inSavepoint(trx, () => sqlGuard(call, method, args));
+              return inSavepoint(trx, memo, () => sqlGuard(call, method, args));
             }),
           );
           try {

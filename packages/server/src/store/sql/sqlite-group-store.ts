@@ -12,6 +12,7 @@ import type { SqlContext } from "./sql-context.js";
 import { mapDbError, sqlGuard } from "./sql-errors.js";
 import { createSqlEventLog } from "./sql-events.js";
 import { createSqlRetention } from "./sql-retention.js";
+import { createSqlLeases } from "./sql-leases.js";
 import { createParts } from "./sql-store.js";
 import { MemberKind, type CommitGroup } from "./sqlite-commit-group.js";
 
@@ -48,6 +49,7 @@ export function createSqliteGroupStore(
     ...outside,
     // Retention's batches are members like any other write: a prune commits with the group it joined.
     retention: wrapMethods(createSqlRetention(member), around),
+    leases: wrapMethods(createSqlLeases(member), around),
     // The event log is written outside any store.transaction, but on SQLite every write joins the commit group.
     events: wrapMethods(createSqlEventLog(member), around),
     transaction: async (fn) => {
