@@ -207,7 +207,7 @@ test("omadm campaigns: create --start, watch to the end (exit 0), show, and a re
   assert.match(watched.out, new RegExp(`campaign ${id} completed`));
   assert.match(watched.out, /completed wave 1: 6\/6 done, 0 failed; wave 2: 12\/12 done, 0 failed; wave 3: 6\/6 done/);
   const shown = await omadm(srv.origin, ["campaigns", "show", id]);
-  assert.match(shown.out, /state\s+completed/);
+  assert.match(shown.out, /state:\s+completed/);
   assert.match(shown.out, /24 in 3 waves/);
   const refused = await omadm(srv.origin, ["campaigns", "resume", id]);
   assert.equal(refused.exitCode, 1);
