@@ -2,7 +2,6 @@
 // device once, before it listens, and may register EXEC handlers, change leaves, or raise alerts (a firmware
 // update behaviour implements FUMO this way). The device config's own EXEC behaviours apply to every device.
 import type { DmClient } from "@omadm/client";
-import { rebootBehaviour } from "./reboot-behaviour.js";
 
 export interface SimulatedDevice {
   /** 0-based position in the fleet. */
@@ -28,7 +27,7 @@ export const standardBehaviour: DeviceBehaviour = {
 };
 
 /** The behaviours `--behaviour` can name. */
-export const DEVICE_BEHAVIOURS: readonly DeviceBehaviour[] = [standardBehaviour, rebootBehaviour()];
+export const DEVICE_BEHAVIOURS: readonly DeviceBehaviour[] = [standardBehaviour];
 
 export function findBehaviour(name: string): DeviceBehaviour | undefined {
   return DEVICE_BEHAVIOURS.find((b) => b.name === name);

@@ -1,4 +1,4 @@
-// A simulator behaviour for campaigns with generic steps (docs/campaigns.md): EXEC on the gateway MO's
+// A simulator behaviour for campaigns with generic steps (docs/campaigns.md; used by the campaign tests and bench): EXEC on the gateway MO's
 // Ops/Reboot reports asynchronously (202 now, an ExecComplete alert after `delayMs`, docs/protocol.md §4.12), so
 // a campaign step completes only when its alert arrives; the devices `fails(devId)` picks answer 500 at once.
 import type { DeviceBehaviour } from "./behaviours.js";
