@@ -61,10 +61,7 @@ test("campaign on two nodes over PostgreSQL: one driver at a time, every device 
     {
       name: "two nodes",
       target: { filter: `label:fleet=${prefix}` },
-      steps: [
-        { command: ["GET", `${MOID_DEVINFO}//DevID`] },
-        { command: ["EXEC", `${GATEWAY_MOID}/main/Ops/Reboot`] },
-      ],
+      steps: [{ command: ["GET", `${MOID_DEVINFO}//DevID`] }, { command: ["EXEC", `${GATEWAY_MOID}/main/Ops/Reboot`] }],
       plan: { waves: [4], maxInFlight: 4, wakeTimeoutMs: 60_000 },
       start: true,
     },
