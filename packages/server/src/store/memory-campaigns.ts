@@ -109,6 +109,7 @@ export function createMemoryCampaigns(ctx: MemoryContext): CampaignStore {
       for (const p of patches) {
         const d = data.campaignDevices.get(key(id, p.deviceId));
         if (d === undefined) continue;
+        // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the key is not a change
         const { deviceId: _unused, ...changes } = p;
         data.campaignDevices.set(key(id, p.deviceId), { ...d, ...structuredClone(changes), updatedAt: now });
       }

@@ -22,14 +22,14 @@ function toCampaign(row: Selectable<CampaignsTable>): Campaign {
     target: fromJsonText(row.target) as CampaignTarget,
     steps: fromJsonText(row.steps) as unknown as CampaignStep[],
     plan: fromJsonText(row.plan) as unknown as RolloutPlan,
-    deviceCount: Number(row.device_count),
-    waveCount: Number(row.wave_count),
-    currentWave: Number(row.current_wave),
-    currentRate: row.current_rate === null ? null : Number(row.current_rate),
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-    startedAt: row.started_at === null ? null : Number(row.started_at),
-    endedAt: row.ended_at === null ? null : Number(row.ended_at),
+    deviceCount: row.device_count,
+    waveCount: row.wave_count,
+    currentWave: row.current_wave,
+    currentRate: row.current_rate === null ? null : row.current_rate,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    startedAt: row.started_at === null ? null : row.started_at,
+    endedAt: row.ended_at === null ? null : row.ended_at,
   };
 }
 
@@ -37,16 +37,16 @@ function toDevice(row: Selectable<CampaignDevicesTable>): CampaignDevice {
   return {
     campaignId: row.campaign_id,
     deviceId: row.device_id,
-    wave: Number(row.wave),
+    wave: row.wave,
     state: row.state as CampaignDeviceState,
-    step: Number(row.step),
+    step: row.step,
     reason: row.reason,
-    attempts: Number(row.attempts),
-    wakes: Number(row.wakes),
+    attempts: row.attempts,
+    wakes: row.wakes,
     commandIds: fromJsonText(row.command_ids) as (string | null)[],
-    wokenAt: row.woken_at === null ? null : Number(row.woken_at),
-    dueAt: row.due_at === null ? null : Number(row.due_at),
-    updatedAt: Number(row.updated_at),
+    wokenAt: row.woken_at === null ? null : row.woken_at,
+    dueAt: row.due_at === null ? null : row.due_at,
+    updatedAt: row.updated_at,
   };
 }
 
@@ -242,7 +242,7 @@ export function createSqlCampaigns(ctx: SqlContext): CampaignStore {
         .where("campaign_id", "=", id)
         .groupBy(["wave", "state"])
         .execute();
-      return toWaveCounts(rows.map((r) => ({ wave: Number(r.wave), state: r.state, n: Number(r.n) })));
+      return toWaveCounts(rows.map((r) => ({ wave: r.wave, state: r.state, n: r.n })));
     },
   };
 }
