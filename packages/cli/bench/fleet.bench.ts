@@ -6,26 +6,21 @@
 // the API, paced by a window of in-flight wakes sized from the completion rate it measures (fleet-pacer.ts).
 // Then it checks the store: every command done, none sent twice. Bounded by --timeout. Its last line:
 //   fleet: N devices, T s, S sessions/s, p99 P ms, peak open sessions O, server RSS R MB
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { loadDeviceConfig, type DeviceConfig } from "@omadm/client";
 import { uploadImport } from "../src/admin/import-upload.js";
 import { standardBehaviour } from "../src/simulate/behaviours.js";
 import { devIdPattern } from "../src/simulate/devid-pattern.js";
 import { createFleet } from "../src/simulate/fleet.js";
 import { registrationLines } from "../src/simulate/register.js";
+import { api, childPids, closeAgent, peakRssMb, startServer, templateFor } from "./bench-server.js";
 import { createPacer } from "./fleet-pacer.js";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(HERE, "../../..");
 const GET_URI = "urn:oma:mo:oma-dm-devinfo:1.2//DevID";
 
 const { values } = parseArgs({
@@ -47,102 +42,6 @@ if (values.store !== "sqlite" && values.store !== "postgres") throw new Error("-
 const W = Number(values.workers);
 if (!Number.isInteger(W) || W < 1 || W > 16) throw new Error("--workers must be a whole number from 1 to 16");
 if (W > 1 && values.store !== "postgres") throw new Error("--workers above 1 needs --store postgres");
-
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-
-function api(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  return new Promise((resolve, reject) => {
-    const text = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(
-      `${base}/api/v1${path}`,
-      { method, agent, headers: text === undefined ? {} : { "content-type": "application/json" } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          const raw = Buffer.concat(chunks).toString("utf8");
-          resolve({ status: res.statusCode ?? 0, json: raw === "" ? null : (JSON.parse(raw) as unknown) });
-        });
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(text);
-  });
-}
-
-interface Server {
-  readonly child: ChildProcess;
-  readonly base: string;
-  stop(): Promise<void>;
-}
-
-async function startServer(args: readonly string[]): Promise<Server> {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "--conditions=@omadm/source", join(HERE, "fleet-server.ts"), ...args],
-    { cwd: ROOT, env: { ...process.env, OMADM_LOG_LEVEL: "warn" }, stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const base = await new Promise<string>((resolve, reject) => {
-    let seen = "";
-    const timer = setTimeout(() => {
-      reject(new Error("the server did not start within 180 s"));
-    }, 180_000);
-    child.stdout.on("data", (c: Buffer) => {
-      seen += c.toString();
-      const m = /^\s+base\s+(http:\/\/\S+)/m.exec(seen);
-      if (m?.[1] !== undefined) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.on("exit", (code) => {
-      reject(new Error(`the server exited (${code}) before it was ready: ${seen}`));
-    });
-  });
-  child.stdout.resume();
-  return {
-    child,
-    base,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) {
-          resolve();
-          return;
-        }
-        child.once("exit", () => {
-          resolve();
-        });
-        child.kill("SIGTERM");
-      }),
-  };
-}
-
-/** Peak resident set of a process (Linux /proc; 0 elsewhere), MB. */
-function peakRssMb(pid: number | undefined): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m?.[1] === undefined ? 0 : Math.round(Number(m[1]) / 1024);
-  } catch {
-    return 0;
-  }
-}
-
-/** The child processes of `pid` (Linux /proc; none elsewhere): the workers of `omadm server --workers`. */
-function childPids(pid: number | undefined): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-function templateFor(base: string): DeviceConfig {
-  const loaded = loadDeviceConfig(join(ROOT, "examples/device.json"));
-  if (!loaded.ok) throw loaded.error;
-  const t = loaded.value;
-  return { ...t, accounts: t.accounts.map((a) => ({ ...a, input: { ...a.input, srvUri: `${base}/dm` } })) };
-}
 
 async function checkStore(base: string, ids: ReadonlySet<string>): Promise<void> {
   const seen = new Set<string>();
@@ -269,7 +168,7 @@ async function main(): Promise<void> {
   } finally {
     await fleet.stop();
     await server.stop();
-    agent.destroy();
+    closeAgent();
     await rm(dir, { recursive: true, force: true });
     if (values.store === "postgres") {
       const c = new pg.Client({ connectionString: pgAdmin });

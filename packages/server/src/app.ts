@@ -48,6 +48,10 @@ import { REPOSITORY_PREFIX } from "./repository/paths.js";
 import { createRepositoryService, type RepositoryService } from "./repository/service.js";
 import { uploadTypeList } from "./repository/media.js";
 import { createCommandService } from "./services/command-service.js";
+import { createCampaignDriver } from "./campaigns/campaign-driver.js";
+import { createCampaignRunner } from "./campaigns/campaign-runner.js";
+import { createCampaignService } from "./campaigns/campaign-service.js";
+import { createWakePacer, type WakePacer } from "./campaigns/pacer.js";
 import { createEventBus, type EventBus } from "./events/event-bus.js";
 import { createEventRecorder } from "./events/event-recorder.js";
 import { attachSessionLog } from "./events/session-log.js";
@@ -113,6 +117,8 @@ export interface OmadmServer {
   stop(): Promise<void>;
   /** One background sweep now (tests drive idle timeouts with it and an injected clock). */
   sweep(): Promise<SweepReport>;
+  /** One round of the campaign driver now (tests; it also runs every `campaigns.tickMs`). */
+  driveCampaigns(): Promise<void>;
   /** One retention pass now, whether or not `retention.enabled` runs it periodically. */
   prune(): Promise<RetentionReport>;
   /** The server's events (command states, alerts, sessions, registrations); other producers may publish too. */
@@ -196,11 +202,18 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
     retryAfterSeconds: config.http.retryAfterSeconds,
   });
   installHttpEdge(app, { shedder });
+  const pacer: WakePacer = createWakePacer(
+    { now: () => clock.now(), openSessions: () => sessions.size() },
+    { limit: config.dm.maxOpenSessions, backoffMs: config.http.retryAfterSeconds * 1000 },
+  );
   // Admission control's refusals (503 with Retry-After, from the session limit or the load shedder) are counted.
   // /readyz needs no flag for the shedder: while it sheds, it refuses /readyz itself with 503.
   app.addHook("onResponse", (req, reply, done) => {
     if (reply.statusCode === 503 && reply.getHeader("retry-after") !== undefined) {
-      metrics?.requestShed(req.url.split("/")[1] ?? "");
+      const component = req.url.split("/")[1] ?? "";
+      metrics?.requestShed(component);
+      // A device refused: the campaign pacer backs off (campaigns/pacer.ts).
+      if (component === "dm") pacer.shed();
     }
     done();
   });
@@ -268,6 +281,39 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
   const webhooks = createServerWebhooks(
     { store, recorder, clock, timers, logger: app.log, metrics, holder: nodeId, storeKind: deps.store.kind },
     config,
+  );
+
+  // Campaigns and bulk wakes (docs/campaigns.md): the driver queues without wake-on-queue, it wakes through the pacer.
+  const publish = (event: Parameters<EventBus["publish"]>[0]) => {
+    bus.publish(event);
+  };
+  const campaignDriver = createCampaignDriver({
+    store,
+    commands: createCommandService(
+      { store, clock },
+      { allowHttp: config.allowHttp, maxDeliveries: config.dm.maxDeliveries },
+    ),
+    notifier,
+    pacer,
+    clock,
+    publish,
+    logger: app.log,
+  });
+  const campaignRunner = createCampaignRunner(
+    { store, driver: campaignDriver, leases: store.leases, holder: nodeId, timers, logger: app.log },
+    { tickMs: config.campaigns.tickMs, leaseMs: config.campaigns.leaseMs },
+  );
+  const campaigns = createCampaignService(
+    {
+      store,
+      driver: campaignDriver,
+      clock,
+      publish,
+      kick: () => {
+        if (config.campaigns.enabled && started) void campaignRunner.runOnce().catch(() => undefined);
+      },
+    },
+    { allowHttp: config.allowHttp },
   );
 
   // Services whose URLs embed the public base URL are built when the plugins load (at `ready`/`listen`), by
@@ -394,6 +440,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
         openapiServers: [{ url: base }],
         console: consoleAuth,
         metricsRegistry: metrics?.registry ?? null,
+        campaigns,
       });
     }
   });
@@ -423,10 +470,12 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       sweeper.start();
       if (config.retention.enabled) retention.start();
       webhooks.start();
+      if (config.campaigns.enabled) campaignRunner.start();
       const urls = urlsOf(publicBaseUrl(), config);
       return { urls: bootstrap === null ? urls : { ...urls, bootstrap: bootstrap.url(publicBaseUrl()) } };
     },
     async stop() {
+      await campaignRunner.stop();
       await sweeper.stop();
       await retention.stop();
       await wakeOnQueue?.close();
@@ -437,6 +486,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       started = false;
     },
     sweep: () => sweeper.runOnce(),
+    driveCampaigns: () => campaignRunner.runOnce(),
     prune: () => retention.runOnce(),
     events: bus,
     flushEvents: () => recorder.flush(),

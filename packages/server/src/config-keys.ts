@@ -123,6 +123,7 @@ export interface ServerConfig {
     readonly backoffBaseMs: number;
     readonly backoffMaxMs: number;
   };
+  readonly campaigns: { readonly enabled: boolean; readonly tickMs: number; readonly leaseMs: number };
   readonly metrics: { readonly enabled: boolean };
   readonly console: { readonly enabled: boolean; readonly sessionTtlMs: number; readonly idleTimeoutMs: number };
   readonly logLevel: LogLevel;
@@ -580,6 +581,26 @@ export const SERVER_CONFIG_KEYS: { readonly [P in ConfigPath]: ConfigKey<ValueAt
     type: int(10, 86_400_000),
     default: 300_000,
     description: "Longest wait between two attempts at one event.",
+  },
+  "campaigns.enabled": {
+    type: bool,
+    default: true,
+    description:
+      "Drive campaigns and bulk wakes on this node (docs/campaigns.md). Off: the API still creates and changes " +
+      "them, and another node drives them.",
+  },
+  "campaigns.tickMs": {
+    type: int(50, 60_000),
+    default: 1000,
+    description:
+      "How often the campaign driver looks at each running campaign: follows its devices and starts new ones.",
+  },
+  "campaigns.leaseMs": {
+    type: int(1000, 600_000),
+    default: 15_000,
+    description:
+      "How long a node's hold on a campaign lasts without renewal (each pass renews it). When the node stops, " +
+      "another takes the campaign over after this long.",
   },
   "metrics.enabled": {
     type: bool,

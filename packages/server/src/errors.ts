@@ -132,6 +132,9 @@ export const ServerErrorCode = {
   // Webhooks (docs/observability.md "Webhooks")
   WEBHOOK_NOT_FOUND: "OMADM_SRV_WEBHOOK_NOT_FOUND",
   WEBHOOK_DEAD_LETTER_NOT_FOUND: "OMADM_SRV_WEBHOOK_DEAD_LETTER_NOT_FOUND",
+  // Campaigns and bulk wakes (docs/campaigns.md)
+  CAMPAIGN_NOT_FOUND: "OMADM_SRV_CAMPAIGN_NOT_FOUND",
+  CAMPAIGN_ILLEGAL_TRANSITION: "OMADM_SRV_CAMPAIGN_ILLEGAL_TRANSITION",
 } as const;
 
 export type ServerErrorCode = (typeof ServerErrorCode)[keyof typeof ServerErrorCode];
@@ -236,6 +239,8 @@ export const ServerErrorHttpStatus: { readonly [C in ServerErrorCode]: number } 
   OMADM_SRV_UI_ORIGIN_REFUSED: 403,
   OMADM_SRV_WEBHOOK_NOT_FOUND: 404,
   OMADM_SRV_WEBHOOK_DEAD_LETTER_NOT_FOUND: 404,
+  OMADM_SRV_CAMPAIGN_NOT_FOUND: 404,
+  OMADM_SRV_CAMPAIGN_ILLEGAL_TRANSITION: 409,
 };
 
 export interface ServerErrorInit {

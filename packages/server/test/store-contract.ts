@@ -7,6 +7,7 @@
 import { describe, test } from "node:test";
 import { accessContract } from "./store-contract-access.js";
 import { bootstrapContract } from "./store-contract-bootstrap.js";
+import { campaignContract } from "./store-contract-campaigns.js";
 import { commandContract } from "./store-contract-commands.js";
 import { contentContract } from "./store-contract-content.js";
 import { deliveryContract } from "./store-contract-delivery.js";
@@ -70,6 +71,9 @@ export function runStoreContract(name: string, makeHarness: MakeHarness, options
     });
     describe("firmware images", () => {
       firmwareContract(it);
+    });
+    describe("campaigns", () => {
+      campaignContract(it);
     });
     describe("leases", () => {
       leaseContract(it);

@@ -141,10 +141,12 @@ export function registerFollowCommands(program: Command, deps: AdminDeps): void 
   );
 }
 
-interface FollowOptions {
+export interface FollowOptions {
   readonly kind: string | undefined;
   readonly deviceId: string | undefined;
   readonly after: string | undefined;
+  /** Ends the stream (it then resolves "dropped"). */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** Prints events until the process is stopped; reconnects (from the last id printed) after a dropped stream. */
@@ -152,7 +154,7 @@ async function followEvents(run: Run, o: FollowOptions): Promise<void> {
   let lastId: string | undefined = o.after === undefined ? undefined : o.after;
   let useHeader = false;
   for (;;) {
-    await streamOnce(run, o, lastId, useHeader, (id, kind, data) => {
+    await streamEvents(run, o, lastId, useHeader, (id, kind, data) => {
       lastId = id;
       useHeader = true;
       if (run.json) run.out(data);
@@ -166,7 +168,8 @@ async function followEvents(run: Run, o: FollowOptions): Promise<void> {
   }
 }
 
-function streamOnce(
+/** One connection to the event stream: each event to `onEvent` until the stream drops (or `o.signal` aborts). */
+export function streamEvents(
   run: Run,
   o: FollowOptions,
   lastId: string | undefined,
@@ -182,7 +185,7 @@ function streamOnce(
   if (lastId !== undefined && useHeader) headers["last-event-id"] = lastId;
   const send = url.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = send(url, { headers }, (res) => {
+    const req = send(url, { headers, ...(o.signal && { signal: o.signal }) }, (res) => {
       if (res.statusCode !== 200) {
         let body = "";
         res.setEncoding("utf8");
@@ -224,7 +227,8 @@ function streamOnce(
       });
     });
     req.on("error", (error) => {
-      if (lastId === undefined && !useHeader)
+      if (o.signal?.aborted === true) resolve("dropped");
+      else if (lastId === undefined && !useHeader)
         reject(new ConnectionError(`cannot reach ${url.origin}: ${error.message}`));
       else resolve("dropped");
     });

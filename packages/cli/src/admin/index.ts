@@ -13,12 +13,13 @@ import { registerEventCommands } from "./events.js";
 import { registerFirmwareCommands } from "./firmware.js";
 import { registerFollowCommands } from "./follow.js";
 import { registerGroupCommands } from "./groups.js";
+import { registerCampaignCommands } from "./campaigns.js";
 import { registerRepoCommands } from "./repo.js";
 import { registerTokenCommands, registerUiCommands } from "./ui-tokens.js";
 import { registerWebhookCommands } from "./webhooks.js";
 
 /** Adds `devices`, `commands` (with `wait`), `wake`, `alerts`, `events`, `sessions`, `notifications`, `uploads`,
- *  `repo`, `ui`, `token`, `bootstrap`, `groups`, `audit`, `firmware` and `webhooks` to the program. */
+ *  `repo`, `ui`, `token`, `bootstrap`, `groups`, `audit`, `firmware`, `webhooks` and `campaigns` to the program. */
 export function registerAdminCommands(program: Command, deps: AdminDeps): void {
   registerDeviceCommands(program, deps);
   registerCommandCommands(program, deps);
@@ -32,4 +33,5 @@ export function registerAdminCommands(program: Command, deps: AdminDeps): void {
   registerAuditCommands(program, deps);
   registerFirmwareCommands(program, deps);
   registerWebhookCommands(program, deps);
+  registerCampaignCommands(program, deps);
 }

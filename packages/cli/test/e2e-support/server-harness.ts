@@ -33,6 +33,10 @@ export interface E2eServerOptions {
   readonly batchSize?: number;
   /** Send Package#0 whenever a command is queued (debounce 0). */
   readonly wakeOnQueue?: boolean;
+  /** The store (default: SQLite in `dataDir`); closed by `stop()`. */
+  readonly openStore?: (clock: { now(): number }) => Promise<Store>;
+  /** How often the campaign driver runs (default the server's). */
+  readonly campaignTickMs?: number;
   /** Device authentication modes (default none). */
   readonly deviceAuth?: readonly ("basic" | "digest")[];
 }
@@ -72,12 +76,16 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
         wakeDebounceMs: 0,
       },
       logLevel: "silent",
+      ...(options.campaignTickMs === undefined ? {} : { campaigns: { tickMs: options.campaignTickMs } }),
     },
   });
   if (!loaded.ok) throw loaded.error;
   const config = loaded.value;
   const clock = options.clock ?? { now: () => Date.now() };
-  const store = await openSqliteStore({ clock }, { dataDir: config.dataDir });
+  const store =
+    options.openStore === undefined
+      ? await openSqliteStore({ clock }, { dataDir: config.dataDir })
+      : await options.openStore(clock);
   const server = createOmadmServer({ store, clock }, config);
   try {
     await server.start();

@@ -20,6 +20,7 @@ import type { Clock } from "../store/types.js";
 import type { UiService } from "../ui/service.js";
 import type { ImportLimits } from "./import-lines.js";
 import type { WebhookDispatcher } from "../webhooks/dispatcher.js";
+import type { CampaignService } from "../campaigns/campaign-service.js";
 
 export type ApiApp = FastifyInstance<
   RawServerDefault,
@@ -51,6 +52,8 @@ export interface ApiContext {
   readonly firmware: FirmwareService | null;
   /** Sends dead letters again (`POST /webhooks/{id}/dead-letters/{eventId}/redeliver`), or null. */
   readonly webhooks: Pick<WebhookDispatcher, "redeliver"> | null;
+  /** Campaigns and bulk wakes (docs/campaigns.md), or null: their routes answer 501. */
+  readonly campaigns: CampaignService | null;
 }
 
 export function componentUnavailable(component: string, option: string): ServerError {

@@ -34,6 +34,8 @@ import { registerEventRoutes } from "./routes-events.js";
 import { registerGroupRoutes } from "./routes-groups.js";
 import { registerFirmwareRoutes } from "./routes-firmware.js";
 import type { FirmwareService } from "../firmware/firmware-service.js";
+import { registerCampaignRoutes } from "./routes-campaigns.js";
+import type { CampaignService } from "../campaigns/campaign-service.js";
 import { RAW_BODY_CONFIG, registerRepositoryRoutes } from "./routes-repository.js";
 import { registerTokenRoutes } from "./routes-tokens.js";
 import { registerUiSessionRoutes } from "./routes-ui-sessions.js";
@@ -92,6 +94,8 @@ export interface ApiPluginOptions {
   /** The bootstrap role's operations (docs/bootstrap.md); absent: its routes answer 501. */
   readonly bootstrap?: BootstrapAdmin | null | undefined;
   /** `servers` of the OpenAPI document, e.g. [{ url: "https://dm.example.com" }]. */
+  /** Campaigns and bulk wakes (docs/campaigns.md); absent: their routes answer 501. */
+  readonly campaigns?: CampaignService | null | undefined;
   readonly openapiServers?: readonly { readonly url: string; readonly description?: string }[] | undefined;
   /** The web console's sign-ins (docs/console.md); absent: no console routes, and a cookie means nothing. */
   readonly console?: ConsoleAuth | undefined;
@@ -131,6 +135,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
     importLimits: options.importLimits ?? DEFAULT_IMPORT_LIMITS,
     firmware: options.firmware ?? null,
     webhooks: options.webhooks ?? null,
+    campaigns: options.campaigns ?? null,
   };
   const loopbackWithoutToken = options.loopbackWithoutToken ?? true;
 
@@ -230,6 +235,7 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
           registerFirmwareRoutes(v1, ctx);
           registerWebhookRoutes(v1, ctx);
           registerFleetRoute(v1, { store: ctx.store, clock, metrics: options.metricsRegistry ?? null });
+          registerCampaignRoutes(v1, ctx);
           done();
         },
         { prefix: "/v1" },

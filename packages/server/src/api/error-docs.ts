@@ -125,6 +125,9 @@ export const ERROR_CODE_DOCS: Partial<Record<ServerErrorCode, string>> = {
   OMADM_SRV_DM_SESSION_LIMIT:
     "DM endpoint: `dm.maxOpenSessions` sessions are open; a new Package#1 may retry after `Retry-After` seconds.",
   OMADM_SRV_UI_ORIGIN_REFUSED: "SHOW page: the answer was posted from another site's page (`Origin`).",
+  OMADM_SRV_CAMPAIGN_NOT_FOUND: "No campaign (or bulk wake) with this id.",
+  OMADM_SRV_CAMPAIGN_ILLEGAL_TRANSITION:
+    "The campaign's state does not allow this (e.g. resume of a running one, start of a completed one); `state` says which it is.",
 };
 
 /** Codes any authenticated API route may answer besides its own. */

@@ -34,6 +34,7 @@ export function withStoreMetrics(store: Store, metrics: Pick<ServerMetrics, "sto
       capabilities: wrapMethods(parts.capabilities, around("capabilities")),
       audit: wrapMethods(parts.audit, around("audit")),
       firmware: wrapMethods(parts.firmware, around("firmware")),
+      campaigns: wrapMethods(parts.campaigns, around("campaigns")),
     };
     return {
       ...wrapped,

@@ -8,6 +8,7 @@ import type { ApiToken, AuditRecord, Capability, RepositoryItem, UiSession, Uplo
 import type { NotificationRecord, Session, StoredAlert } from "./types-session.js";
 import type { DeviceGroup } from "./types-selection.js";
 import type { FirmwareImage } from "./types-firmware.js";
+import type { Campaign, CampaignDevice } from "./types-campaign.js";
 import type { LeaseRow } from "./lease-rules.js";
 
 /**
@@ -33,6 +34,9 @@ export class MemoryStoreData {
   readonly capabilities = new Map<string, Capability>();
   readonly audit = new Map<string, { readonly seq: number; readonly rec: AuditRecord }>();
   readonly firmware = new Map<string, FirmwareImage>();
+  readonly campaigns = new Map<string, Campaign>();
+  /** Keyed by campaign id, NUL, device id. */
+  readonly campaignDevices = new Map<string, CampaignDevice>();
   /** Leases (memory-leases.ts); never changed inside a transaction, so not part of `snapshot`. */
   readonly leases = new Map<string, LeaseRow>();
   notificationCounter = 0;
@@ -59,6 +63,8 @@ export class MemoryStoreData {
       this.capabilities,
       this.audit,
       this.firmware,
+      this.campaigns,
+      this.campaignDevices,
     ];
     const copies = maps.map((m) => new Map(m));
     const { notificationCounter, seq } = this;

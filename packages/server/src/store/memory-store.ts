@@ -12,6 +12,7 @@ import { createMemoryBootstrap } from "./memory-bootstrap.js";
 import { createMemoryContent } from "./memory-content.js";
 import { createMemoryGroups, dropMemberships, memorySelection } from "./memory-groups.js";
 import { createMemoryFirmware } from "./memory-firmware.js";
+import { createMemoryCampaigns } from "./memory-campaigns.js";
 import { memoryImportBatch } from "./memory-import.js";
 import { createMemoryEventLog } from "./memory-events.js";
 import { createMemoryWebhooks } from "./memory-webhooks.js";
@@ -53,6 +54,7 @@ export function createMemoryStore(deps: StoreDeps, options: MemoryStoreOptions =
     capabilities: createMemoryCapabilities(ctx),
     audit: createMemoryAudit(ctx),
     firmware: createMemoryFirmware(ctx),
+    campaigns: createMemoryCampaigns(ctx),
   };
   // A running transaction holds the gate: other callers wait for it, so they see all of it or none of it.
   const scope = new TransactionScope();
@@ -197,6 +199,7 @@ function createMemoryDevices(ctx: MemoryContext): DeviceStore {
       for (const [k, r] of data.repository) if (r.item.deviceId === id) data.repository.delete(k);
       for (const [k, c] of data.capabilities) if (c.deviceId === id) data.capabilities.delete(k);
       dropMemberships(ctx, id);
+      for (const [k, c] of data.campaignDevices) if (c.deviceId === id) data.campaignDevices.delete(k);
       return true;
     },
     list: async (query = {}) => {

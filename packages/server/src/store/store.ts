@@ -82,6 +82,7 @@ import type {
 } from "./types-selection.js";
 import type { DeviceImportResult, DeviceImportRow } from "./types-import.js";
 import type { FirmwareStore } from "./types-firmware.js";
+import type { CampaignStore } from "./types-campaign.js";
 
 export const StoreKind = { Memory: "memory", Sqlite: "sqlite", Postgres: "postgres" } as const;
 export type StoreKind = (typeof StoreKind)[keyof typeof StoreKind];
@@ -102,6 +103,8 @@ export interface StoreParts {
   readonly audit: AuditStore;
   /** Firmware image metadata (docs/firmware.md); the bytes are files in the data directory. */
   readonly firmware: FirmwareStore;
+  /** Campaigns and bulk wakes with their per-device progress (docs/campaigns.md). */
+  readonly campaigns: CampaignStore;
 }
 
 export interface Store extends StoreParts {

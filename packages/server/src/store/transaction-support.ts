@@ -35,6 +35,7 @@ export function wrapParts(parts: StoreParts, around: Around): StoreParts {
     capabilities: wrapMethods(parts.capabilities, around),
     audit: wrapMethods(parts.audit, around),
     firmware: wrapMethods(parts.firmware, around),
+    campaigns: wrapMethods(parts.campaigns, around),
   };
 }
 

@@ -12,6 +12,7 @@ import { eventsMigration } from "./migration-0007-events.js";
 import { capabilitiesMigration } from "./migration-0010-capabilities.js";
 import { auditMigration } from "./migration-0011-audit.js";
 import { firmwareMigration } from "./migration-0013-firmware.js";
+import { campaignsMigration } from "./migration-0012-campaigns.js";
 import { leasesMigration } from "./migration-0009-leases.js";
 import { webhooksMigration } from "./migration-0014-webhooks.js";
 import { NOTIFICATION_COUNTER } from "./schema.js";
@@ -325,6 +326,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     "0005_bootstrap": bootstrapMigration(dialect === SqlDialect.Postgres),
     "0007_events": eventsMigration(dialect === SqlDialect.Postgres),
     "0008_groups": groupsMigration(dialect),
+    "0012_campaigns": campaignsMigration(dialect),
     "0009_leases": leasesMigration(dialect === SqlDialect.Postgres),
     "0010_capabilities": capabilitiesMigration(dialect),
     "0011_audit": auditMigration(dialect),

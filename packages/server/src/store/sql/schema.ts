@@ -22,6 +22,8 @@ export interface Database {
   device_groups: DeviceGroupsTable;
   group_members: GroupMembersTable;
   firmware_images: FirmwareImagesTable;
+  campaigns: CampaignsTable;
+  campaign_devices: CampaignDevicesTable;
 }
 
 export interface DevicesTable {
@@ -249,4 +251,44 @@ export interface FirmwareImagesTable {
   sha256: string;
   size: number;
   created_at: number;
+}
+
+/** Campaigns and bulk wakes (migration 0012_campaigns): the spec as JSON, the driver's place in columns. */
+export interface CampaignsTable {
+  id: string;
+  name: string;
+  kind: string;
+  state: string;
+  reason: string | null;
+  /** JSON CampaignTarget. */
+  target: string;
+  /** JSON CampaignStep[]. */
+  steps: string;
+  /** JSON RolloutPlan. */
+  plan: string;
+  device_count: number;
+  wave_count: number;
+  current_wave: number;
+  current_rate: number | null;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+}
+
+/** A campaign's devices, resolved at start, with their progress. */
+export interface CampaignDevicesTable {
+  campaign_id: string;
+  device_id: string;
+  wave: number;
+  state: string;
+  step: number;
+  reason: string | null;
+  attempts: number;
+  wakes: number;
+  /** JSON (string | null)[]: the queued command of each step. */
+  command_ids: string;
+  woken_at: number | null;
+  due_at: number | null;
+  updated_at: number;
 }

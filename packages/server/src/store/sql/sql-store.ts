@@ -13,6 +13,7 @@ import { createSqlCommands } from "./sql-store-commands.js";
 import { createSqlDevices } from "./sql-store-devices.js";
 import { createSqlGroups } from "./sql-store-groups.js";
 import { createSqlFirmware } from "./sql-store-firmware.js";
+import { createSqlCampaigns } from "./sql-store-campaigns.js";
 import { createSqlImport } from "./sql-store-import.js";
 import { createSqlRepository } from "./sql-store-repository.js";
 import { createSqlSessions } from "./sql-store-sessions.js";
@@ -37,6 +38,7 @@ export function createParts(ctx: SqlContext): StoreParts {
     capabilities: createSqlCapabilities(ctx),
     audit: createSqlAudit(ctx),
     firmware: createSqlFirmware(ctx),
+    campaigns: createSqlCampaigns(ctx),
   };
 }
 

@@ -1,0 +1,117 @@
+// What the fleet and campaign benches share: the server child (`omadm server` from the sources, fleet-server.ts)
+// started and stopped, the REST API over one keep-alive agent, the device template with the server's URL, and the
+// peak resident set of a process.
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { Agent, request } from "node:http";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadDeviceConfig, type DeviceConfig } from "@omadm/client";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, "../../..");
+
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+export function api(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: unknown }> {
+  return new Promise((resolve, reject) => {
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      `${base}/api/v1${path}`,
+      { method, agent, headers: text === undefined ? {} : { "content-type": "application/json" } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const raw = Buffer.concat(chunks).toString("utf8");
+          resolve({ status: res.statusCode ?? 0, json: raw === "" ? null : (JSON.parse(raw) as unknown) });
+        });
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(text);
+  });
+}
+
+export interface Server {
+  readonly child: ChildProcess;
+  readonly base: string;
+  stop(): Promise<void>;
+}
+
+export async function startServer(args: readonly string[], env: Record<string, string> = {}): Promise<Server> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "--conditions=@omadm/source", join(HERE, "fleet-server.ts"), ...args],
+    { cwd: ROOT, env: { ...process.env, OMADM_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const base = await new Promise<string>((resolve, reject) => {
+    let seen = "";
+    const timer = setTimeout(() => {
+      reject(new Error("the server did not start within 180 s"));
+    }, 180_000);
+    child.stdout.on("data", (c: Buffer) => {
+      seen += c.toString();
+      const m = /^\s+base\s+(http:\/\/\S+)/m.exec(seen);
+      if (m?.[1] !== undefined) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on("exit", (code) => {
+      reject(new Error(`the server exited (${code}) before it was ready: ${seen}`));
+    });
+  });
+  child.stdout.resume();
+  return {
+    child,
+    base,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) {
+          resolve();
+          return;
+        }
+        child.once("exit", () => {
+          resolve();
+        });
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+/** Peak resident set of a process (Linux /proc; 0 elsewhere), MB. */
+export function peakRssMb(pid: number | undefined): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m?.[1] === undefined ? 0 : Math.round(Number(m[1]) / 1024);
+  } catch {
+    return 0;
+  }
+}
+
+/** The child processes of `pid` (Linux /proc; none elsewhere): the workers of `omadm server --workers`. */
+export function childPids(pid: number | undefined): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+export function templateFor(base: string): DeviceConfig {
+  const loaded = loadDeviceConfig(join(ROOT, "examples/device.json"));
+  if (!loaded.ok) throw loaded.error;
+  const t = loaded.value;
+  return { ...t, accounts: t.accounts.map((a) => ({ ...a, input: { ...a.input, srvUri: `${base}/dm` } })) };
+}
+
+export function closeAgent(): void {
+  agent.destroy();
+}

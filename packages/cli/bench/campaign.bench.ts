@@ -1,0 +1,228 @@
+// npm run bench:campaign -- --devices N [--store sqlite|postgres] [--limit L] [--steps JSON] [--timeout s]
+//
+// A campaign over a whole simulated fleet against a real server: starts `omadm server` (a child process, temp
+// SQLite file or a fresh PostgreSQL database) with `dm.maxOpenSessions` = L, runs N simulated devices in this
+// process (`createFleet`, one UDP port each, the reboot behaviour: EXEC Ops/Reboot reports asynchronously),
+// registers them in bulk, then
+//   1. baseline: a bulk wake of every device (`POST /devices/wake`), paced by the server's pacer;
+//   2. the campaign: the steps (default a GET and the asynchronous EXEC; `--steps` takes any list, e.g. a
+//      firmware update's), waves of 1 %, 10 % and the rest, max in flight L;
+// and checks the store: the campaign completed, every device done, every step's command done and sent once.
+// Its last line:
+//   campaign: N devices, D done, F failed, U unreachable, T s, peak open sessions O of limit L
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { uploadImport } from "../src/admin/import-upload.js";
+import { devIdPattern } from "../src/simulate/devid-pattern.js";
+import { createFleet } from "../src/simulate/fleet.js";
+import { rebootBehaviour, GATEWAY_MOID } from "../src/simulate/reboot-behaviour.js";
+import { registrationLines } from "../src/simulate/register.js";
+import { api, closeAgent, startServer, templateFor } from "./bench-server.js";
+
+const { values } = parseArgs({
+  options: {
+    devices: { type: "string", default: "1000" },
+    store: { type: "string", default: "sqlite" },
+    limit: { type: "string", default: "200" },
+    steps: { type: "string" },
+    timeout: { type: "string", default: "900" },
+    "postgres-url": {
+      type: "string",
+      default: process.env["OMADM_TEST_PG_URL"] ?? "postgres://root@127.0.0.1:5432/test",
+    },
+  },
+});
+const N = Number(values.devices);
+const LIMIT = Number(values.limit);
+const deadline = performance.now() + Number(values.timeout) * 1000;
+if (!Number.isInteger(N) || N < 1) throw new Error("--devices must be a positive integer");
+if (!Number.isInteger(LIMIT) || LIMIT < 1) throw new Error("--limit must be a positive integer");
+if (values.store !== "sqlite" && values.store !== "postgres") throw new Error("--store sqlite|postgres");
+const STEPS: unknown[] =
+  values.steps === undefined
+    ? [
+        { command: ["GET", "urn:oma:mo:oma-dm-devinfo:1.2//DevID"] },
+        { command: ["EXEC", `${GATEWAY_MOID}/main/Ops/Reboot`], name: "reboot" },
+      ]
+    : (JSON.parse(values.steps) as unknown[]);
+
+/** A GET, tried again when a kept-alive connection was reset under load (reads are safe to repeat). */
+async function read(base: string, path: string): Promise<unknown> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { status, json } = await api(base, "GET", path);
+      if (status === 503) {
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
+      if (status !== 200) throw new Error(`GET ${path}: ${status} ${JSON.stringify(json).slice(0, 200)}`);
+      return json;
+    } catch (error) {
+      if (attempt >= 5 || !(error instanceof Error) || !/ECONNRESET|socket hang up/.test(error.message)) throw error;
+    }
+  }
+}
+
+/** A POST, tried again while admission control sheds load (503; nothing was done). */
+async function post(base: string, path: string, body: unknown): Promise<{ status: number; json: unknown }> {
+  for (let attempt = 1; ; attempt++) {
+    const answer = await api(base, "POST", path, body);
+    if (answer.status !== 503 || attempt >= 30) return answer;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+interface CampaignAnswer {
+  id: string;
+  state: string;
+  reason: string | null;
+  totals: Record<string, number>;
+}
+
+/** Follows a campaign until it ends (or the deadline), tracking the fleet's open sessions. */
+async function follow(base: string, id: string, open: () => number): Promise<{ c: CampaignAnswer; peak: number }> {
+  let peak = 0;
+  for (;;) {
+    for (let i = 0; i < 10; i++) {
+      peak = Math.max(peak, open());
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const c = (await read(base, `/campaigns/${id}`)) as CampaignAnswer;
+    if (["completed", "halted", "cancelled"].includes(c.state)) return { c, peak };
+    if (performance.now() > deadline)
+      throw new Error(`campaign ${id} still ${c.state} at the deadline: ${JSON.stringify(c.totals)}`);
+  }
+}
+
+/** Every command of the campaign's devices done and sent once; as many commands as devices × steps. */
+async function checkStore(base: string, id: string): Promise<Map<string, number>> {
+  let cursor: string | null = null;
+  let devices = 0;
+  const reasons = new Map<string, number>();
+  do {
+    const q: string = cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`;
+    const page = (await read(base, `/campaigns/${id}/devices?limit=1000${q}`)) as {
+      items: { deviceId: string; state: string; commandIds: (string | null)[] }[];
+      nextCursor: string | null;
+    };
+    for (const d of page.items) {
+      devices++;
+      if (d.state !== "done") continue;
+      if (d.commandIds.length !== STEPS.length) throw new Error(`${d.deviceId}: ${d.commandIds.length} step commands`);
+      for (const cid of d.commandIds) {
+        const command = (await read(base, `/commands/${cid ?? "none"}`)) as { state: string; attempts: number };
+        if (command.state !== "done") throw new Error(`${d.deviceId}: step command ${cid} is ${command.state}`);
+        if (command.attempts !== 1)
+          throw new Error(`${d.deviceId}: step command ${cid} went out ${command.attempts} times`);
+      }
+    }
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  if (devices !== N) throw new Error(`the campaign has ${devices} devices, not ${N}`);
+  return reasons;
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "omadm-campaign-"));
+  const pgAdmin = values["postgres-url"];
+  const database = `omadm_campaign_${process.pid}_${randomBytes(4).toString("hex")}`;
+  let args = ["--host", "127.0.0.1", "--port", "0", "--data-dir", dir, "--store", "sqlite"];
+  if (values.store === "postgres") {
+    const c = new pg.Client({ connectionString: pgAdmin });
+    await c.connect();
+    await c.query(`create database ${database}`);
+    await c.end();
+    const url = new URL(pgAdmin);
+    url.pathname = `/${database}`;
+    args = ["--host", "127.0.0.1", "--port", "0", "--store", "postgres", "--postgres-url", url.toString()];
+  }
+  const server = await startServer(args, { OMADM_DM_MAX_OPEN_SESSIONS: String(LIMIT), OMADM_CAMPAIGNS_TICK_MS: "200" });
+  const label = `bench-${randomBytes(3).toString("hex")}`;
+  const fleet = createFleet({
+    template: templateFor(server.base),
+    devices: N,
+    devId: devIdPattern("IMEI:35900000{n:07}"),
+    udp: { host: "127.0.0.1", basePort: 0 },
+    mqtt: null,
+    behaviour: rebootBehaviour({ delayMs: 50 }),
+    connections: 128,
+    logger: { info: () => undefined, warn: () => undefined },
+  });
+  try {
+    await fleet.start();
+    let t = performance.now();
+    const report = await uploadImport({
+      baseUrl: server.base,
+      contentType: "application/x-ndjson",
+      body: registrationLines(fleet.template, fleet.devices, { udpHost: "127.0.0.1", labels: { fleet: label } }),
+    });
+    const importS = (performance.now() - t) / 1000;
+    if (report.created !== N) throw new Error(`import created ${report.created} of ${N}`);
+    console.log(`import: ${N} devices in ${importS.toFixed(2)} s (${Math.round(N / importS)} devices/s)`);
+    const open = () => fleet.stats.open;
+    const plan = { maxInFlight: LIMIT, wakeTimeoutMs: 60_000, stepTimeoutMs: 300_000 };
+
+    t = performance.now();
+    const wake = await post(server.base, "/devices/wake", { filter: `label:fleet=${label}`, plan });
+    if (wake.status !== 202) throw new Error(`bulk wake: ${wake.status} ${JSON.stringify(wake.json)}`);
+    const woke = await follow(server.base, (wake.json as CampaignAnswer).id, open);
+    const wakeS = (performance.now() - t) / 1000;
+    console.log(
+      `baseline bulk wake: ${woke.c.state}, ${woke.c.totals["done"]} sessions in ${wakeS.toFixed(1)} s, ` +
+        `peak open sessions ${woke.peak}`,
+    );
+
+    t = performance.now();
+    const created = await post(server.base, "/campaigns", {
+      name: "bench",
+      target: { filter: `label:fleet=${label}` },
+      steps: STEPS,
+      // A rollout as an operator would run it: 1 % and 10 % first, a failed device tried once more.
+      plan: {
+        ...plan,
+        waves: ["1%", "10%"],
+        errorThreshold: 0.05,
+        successThreshold: 0.99,
+        retryLimit: 1,
+        retryBackoffMs: 1000,
+      },
+      start: true,
+    });
+    if (created.status !== 201) throw new Error(`create: ${created.status} ${JSON.stringify(created.json)}`);
+    const run = await follow(server.base, (created.json as CampaignAnswer).id, open);
+    const seconds = (performance.now() - t) / 1000;
+    const totals = run.c.totals;
+    console.log(`campaign state: ${run.c.state}${run.c.reason === null ? "" : ` (${run.c.reason})`}`);
+    console.log(
+      `ratio: campaign ${seconds.toFixed(1)} s / bulk wake ${wakeS.toFixed(1)} s = ${(seconds / wakeS).toFixed(2)}`,
+    );
+    const reasons = await checkStore(server.base, run.c.id);
+    console.log("store: every done device's step commands done, each sent once");
+    for (const [reason, n] of reasons) console.log(`  not done: ${n} × ${reason}`);
+    console.log(
+      `campaign: ${N} devices, ${totals["done"]} done, ${totals["failed"]} failed, ${totals["unreachable"]} ` +
+        `unreachable, ${seconds.toFixed(1)} s, peak open sessions ${Math.max(run.peak, woke.peak)} of limit ${LIMIT}`,
+    );
+    if (run.c.state !== "completed") process.exitCode = 1;
+  } finally {
+    await fleet.stop();
+    await server.stop();
+    closeAgent();
+    await rm(dir, { recursive: true, force: true });
+    if (values.store === "postgres") {
+      const c = new pg.Client({ connectionString: pgAdmin });
+      await c.connect();
+      await c.query(`drop database if exists ${database} with (force)`);
+      await c.end();
+    }
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench:campaign failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
