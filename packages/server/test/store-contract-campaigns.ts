@@ -121,9 +121,9 @@ export function campaignContract(it: ContractTest): void {
     const counts = await store.campaigns.counts(c.id);
     assert.equal(counts.length, 2);
     assert.equal(counts[0]?.size, 1);
-    assert.equal(counts[0]?.counts.done, 1);
+    assert.equal(counts[0].counts.done, 1);
     assert.equal(counts[1]?.size, 2);
-    assert.deepEqual([counts[1]?.counts.waking, counts[1]?.counts.failed, counts[1]?.counts.pending], [1, 1, 0]);
+    assert.deepEqual([counts[1].counts.waking, counts[1].counts.failed, counts[1].counts.pending], [1, 1, 0]);
     await store.devices.delete("d1");
     assert.equal((await store.campaigns.counts(c.id))[0]?.size ?? 0, 0, "a deleted device leaves its campaigns");
   });

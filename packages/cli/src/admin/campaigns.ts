@@ -156,6 +156,10 @@ async function watch(run: Run, id: string): Promise<void> {
   let pending: Promise<void> | undefined;
   let again = false;
   let ended: Json | undefined;
+  // `again` and `ended` change in callbacks while the loops await; reading them through functions keeps the
+  // compiler from narrowing them to the value they had before the await.
+  const askedAgain = (): boolean => again;
+  const hasEnded = (): boolean => ended !== undefined;
   // Each campaign event asks for one fresh read; reads never overlap and bursts coalesce.
   const refresh = (): Promise<void> => {
     if (pending !== undefined) {
@@ -171,14 +175,14 @@ async function watch(run: Run, id: string): Promise<void> {
           ended = data;
           controller.abort();
         }
-      } while (again && ended === undefined);
+      } while (askedAgain() && !hasEnded());
     })().finally(() => {
       pending = undefined;
     });
     return pending;
   };
   await refresh();
-  while (ended === undefined) {
+  while (!hasEnded()) {
     await streamEvents(
       run,
       {
@@ -194,11 +198,11 @@ async function watch(run: Run, id: string): Promise<void> {
         if (e.data?.campaignId === id) void refresh().catch(() => undefined);
       },
     );
-    if (ended === undefined) await refresh();
+    if (!hasEnded()) await refresh();
   }
   await pending;
   view.stop();
-  const final = ended ?? {};
+  const final: Json = ended ?? {};
   if (run.json) run.printJson(final);
   else run.out(`campaign ${id} ${cell(final["state"])}${final["reason"] == null ? "" : `: ${cell(final["reason"])}`}`);
   run.exit(END[String(final["state"])] ?? 0);

@@ -91,7 +91,8 @@ export function createCampaignService(
   }
 
   async function create(input: NewCampaign): Promise<Campaign> {
-    for (const step of Array.isArray(input.steps) ? input.steps : []) {
+    const steps: unknown = input.steps; // from the network: the store checks the shape, this the commands
+    for (const step of Array.isArray(steps) ? (steps as readonly { readonly command?: unknown }[]) : []) {
       checkOperatorCommand(step.command, { allowHttp: options.allowHttp });
     }
     const c = await store.campaigns.create(input);

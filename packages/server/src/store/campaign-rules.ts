@@ -86,7 +86,8 @@ const HOUR_MINUTE = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 function checkWindow(w: TimeWindow, i: number): TimeWindow {
   const what = `plan.windows[${i}]`;
-  if (typeof w !== "object" || w === null) throw invalid(`${what} must be an object`);
+  const raw: unknown = w; // from the network: checked as unknown
+  if (typeof raw !== "object" || raw === null) throw invalid(`${what} must be an object`);
   if (!Array.isArray(w.days) || w.days.length === 0 || !w.days.every((d) => Number.isInteger(d) && d >= 0 && d <= 6)) {
     throw invalid(`${what}.days must list days 0 (Sunday) to 6`);
   }
@@ -142,8 +143,9 @@ export function checkPlan(plan: Partial<RolloutPlan> | undefined): RolloutPlan {
 }
 
 function checkTarget(target: CampaignTarget | undefined): CampaignTarget {
-  if (typeof target !== "object" || target === null) throw invalid("target must name a group or a filter");
-  const { group, filter } = target;
+  const raw: unknown = target; // from the network: checked as unknown
+  if (typeof raw !== "object" || raw === null) throw invalid("target must name a group or a filter");
+  const { group, filter } = raw as CampaignTarget;
   if ((group === undefined) === (filter === undefined)) throw invalid("target must name exactly one of group, filter");
   if (group !== undefined) return { group: checkGroupId(group) };
   if (typeof filter !== "string") throw invalid("target.filter must be a string");
@@ -156,12 +158,15 @@ function checkSteps(steps: readonly CampaignStep[] | undefined, kind: CampaignKi
   }
   if (kind === CampaignKind.Campaign && steps.length === 0) throw invalid("a campaign needs at least one step");
   if (kind === CampaignKind.Wake && steps.length > 0) throw invalid("a bulk wake has no steps");
-  return steps.map((s, i) => {
-    if (typeof s !== "object" || s === null || !Array.isArray(s.command) || typeof s.command[0] !== "string") {
+  return steps.map((s: unknown, i) => {
+    const step = (typeof s === "object" && s !== null ? s : {}) as { readonly command?: unknown; readonly name?: unknown };
+    const raw = step.command;
+    const first: unknown = Array.isArray(raw) ? raw[0] : undefined;
+    if (typeof first !== "string") {
       throw invalid(`steps[${i}].command must be a command in the array form, its name first`);
     }
-    const command = jsonRoundTrip(s.command, `steps[${i}].command`) as CampaignStep["command"];
-    const name = s.name === undefined ? s.command[0] : requireText(s.name, `steps[${i}].name`);
+    const command = jsonRoundTrip(raw, `steps[${i}].command`) as CampaignStep["command"];
+    const name = step.name === undefined ? first : requireText(step.name, `steps[${i}].name`);
     return { command, name };
   });
 }
@@ -200,13 +205,14 @@ export function toWaveCounts(rows: Iterable<{ wave: number; state: string; n: nu
     const w = waves[r.wave];
     if (w === undefined) continue;
     w.size += r.n;
-    w.counts[r.state as CampaignDeviceState] = (w.counts[r.state as CampaignDeviceState] ?? 0) + r.n;
+    w.counts[r.state as CampaignDeviceState] += r.n;
   }
   return waves;
 }
 
 export function checkDeviceRows(rows: readonly { readonly deviceId: string; readonly wave: number }[]): void {
-  if (!Array.isArray(rows) || rows.length > 10_000) throw invalid("at most 10 000 devices per call");
+  const list: unknown = rows; // from the network
+  if (!Array.isArray(list) || rows.length > 10_000) throw invalid("at most 10 000 devices per call");
   for (const r of rows) {
     requireText(r.deviceId, "deviceId");
     positiveInt(r.wave, "wave", 0, CAMPAIGN_WAVES_MAX);
