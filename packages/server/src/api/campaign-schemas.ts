@@ -144,7 +144,10 @@ export function campaignView(c: Campaign, withWaves?: CampaignWithWaves["waves"]
       ...(c.target.group !== undefined && { group: c.target.group }),
       ...(c.target.filter !== undefined && { filter: c.target.filter }),
     },
-    steps: c.steps.map((s) => ({ command: [...s.command], name: s.name ?? (typeof s.command[0] === "string" ? s.command[0] : "") })),
+    steps: c.steps.map((s) => ({
+      command: [...s.command],
+      name: s.name ?? (typeof s.command[0] === "string" ? s.command[0] : ""),
+    })),
     createdAt: iso(c.createdAt),
     updatedAt: iso(c.updatedAt),
     startedAt: isoOrNull(c.startedAt),

@@ -159,7 +159,10 @@ function checkSteps(steps: readonly CampaignStep[] | undefined, kind: CampaignKi
   if (kind === CampaignKind.Campaign && steps.length === 0) throw invalid("a campaign needs at least one step");
   if (kind === CampaignKind.Wake && steps.length > 0) throw invalid("a bulk wake has no steps");
   return steps.map((s: unknown, i) => {
-    const step = (typeof s === "object" && s !== null ? s : {}) as { readonly command?: unknown; readonly name?: unknown };
+    const step = (typeof s === "object" && s !== null ? s : {}) as {
+      readonly command?: unknown;
+      readonly name?: unknown;
+    };
     const raw = step.command;
     const first: unknown = Array.isArray(raw) ? raw[0] : undefined;
     if (typeof first !== "string") {
