@@ -4,18 +4,16 @@
 // device's session in its timeline; the page fits a phone's width. OMADM_UPDATE_SCREENSHOTS=1 writes the fleet
 // view and the device page to docs/img/ (the README shows one).
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser } from "playwright-core";
 import { CHROMIUM_PATH, CHROMIUM_TEST_ARGS, chromiumSkip } from "../../../test-support/chromium.js";
+import { overflow, screenshot, signIn, watchProblems } from "./e2e-support/console-browser.js";
 import { MOID_DEVINFO, notificationSecret, startDevice, type E2eDevice } from "./e2e-support/device-harness.js";
 import { startE2eServer, tempDir, type E2eServer } from "./e2e-support/server-harness.js";
 
 const skip = chromiumSkip();
 if (skip !== false) process.stdout.write(`# e2e-console: skipped: ${skip}\n`);
-const SCREENSHOTS = fileURLToPath(new URL("../../../docs/img/", import.meta.url));
 const DEV_ID = "IMEI:350000000000777";
 const WAIT_MS = 20_000;
 
@@ -58,35 +56,20 @@ after(async () => {
   dir.remove();
 });
 
-async function screenshot(page: Page, name: string): Promise<void> {
-  const path =
-    process.env["OMADM_UPDATE_SCREENSHOTS"] === "1" ? join(SCREENSHOTS, name) : join(dir.path, "screenshots", name);
-  mkdirSync(join(path, ".."), { recursive: true });
-  await page.screenshot({ path, fullPage: true });
-}
-
 test("sign in, find the device by a filter, queue a GET, see its result and session live", { skip }, async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT_MS);
-  const problems: string[] = [];
-  page.on("pageerror", (e) => problems.push(e.message));
-  page.on("console", (m) => {
-    // Refused requests are expected (401 before signing in, 404 for the campaigns probe); scripts' errors are not.
-    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push(m.text());
-  });
+  const problems = watchProblems(page);
 
-  await page.goto(`${srv.origin}/`);
-  await page.getByLabel("API token").fill(token);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Fleet" }).waitFor();
+  await signIn(page, srv.origin, token);
   const cookies = await context.cookies();
   assert.deepEqual(
     cookies.map((c) => [c.name, c.httpOnly, c.sameSite]),
     [["omadm-console", true, "Strict"]],
   );
   await page.locator(".stat", { hasText: "Registered" }).locator("dd", { hasText: "1" }).waitFor();
-  await screenshot(page, "console-fleet.png");
+  await screenshot(page, dir.path, "console-fleet.png");
 
   // Find it by a filter (labels and state, docs/filters.md).
   await page.getByRole("link", { name: "Devices" }).click();
@@ -129,18 +112,12 @@ test("sign in, find the device by a filter, queue a GET, see its result and sess
   await treeRow.waitFor();
   const treePath = await treeRow.locator("td").first().innerText();
   assert.match(treePath, /^urn:oma:mo:oma-dm-devinfo:1\.2\/[^/]+\/FwV$/);
-  await screenshot(page, "console-device.png");
+  await screenshot(page, dir.path, "console-device.png");
 
   // A phone's width: nothing forces the page wider than the screen.
   await page.setViewportSize({ width: 390, height: 844 });
-  const overflow = await page.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth");
-  const wide = await page.evaluate<string[]>(
-    `[...document.querySelectorAll("body *")]
-      .filter((e) => e.getBoundingClientRect().right > window.innerWidth)
-      .slice(0, 8)
-      .map((e) => e.tagName + "." + e.className + " " + e.getBoundingClientRect().right)`,
-  );
-  assert.ok(overflow <= 0, `the page is ${overflow} px wider than a phone screen: ${wide.join(" | ")}`);
+  const { px, wide } = await overflow(page);
+  assert.ok(px <= 0, `the page is ${px} px wider than a phone screen: ${wide.join(" | ")}`);
 
   // Sign out: the console is back at the sign-in form and the cookie no longer works.
   await page.getByRole("button", { name: "Sign out" }).click();

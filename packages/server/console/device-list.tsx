@@ -3,6 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, type Page } from "./api.js";
 import { ago, clock } from "./format.js";
+import { Pager, useKeysetPages } from "./pager.js";
 
 export interface Device {
   readonly id: string;
@@ -25,15 +26,15 @@ const leafText = (value: unknown): string =>
 
 export function DeviceList({ filter }: { filter: string }) {
   const [text, setText] = useState(filter);
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const pages = useKeysetPages();
+  const { cursor } = pages;
   const [page, setPage] = useState<Page<Device> | null>(null);
   const [total, setTotal] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const cursor = cursors.at(-1);
 
   useEffect(() => {
     setText(filter);
-    setCursors([undefined]);
+    pages.reset();
     setTotal(null);
   }, [filter]);
   useEffect(() => {
@@ -129,28 +130,7 @@ export function DeviceList({ filter }: { filter: string }) {
             </table>
           </div>
           {page.items.length === 0 && <p>No device matches.</p>}
-          <nav class="pager" aria-label="Pages">
-            <button
-              type="button"
-              disabled={cursors.length < 2}
-              onClick={() => {
-                setCursors((c) => c.slice(0, -1));
-              }}
-            >
-              Previous page
-            </button>
-            <span>Page {cursors.length}</span>
-            <button
-              type="button"
-              disabled={page.nextCursor === null}
-              onClick={() => {
-                const next = page.nextCursor;
-                if (next !== null) setCursors((c) => [...c, next]);
-              }}
-            >
-              Next page
-            </button>
-          </nav>
+          <Pager pages={pages} nextCursor={page.nextCursor} />
         </>
       )}
     </>

@@ -111,7 +111,9 @@ export function FleetView() {
               <Stat label="Sessions/s" value={rate === null ? "…" : rate.toFixed(1)} />
               <Stat label="Queued commands" value={fleet.queueDepth} />
               <Stat label="Shed (503)" value={fleet.requestsShed ?? "n/a"} />
-              {campaigns !== null && <Stat label="Campaigns running" value={campaigns} />}
+              {campaigns !== null && (
+                <Stat label="Campaigns running" value={campaigns} href="#/campaigns?state=running" />
+              )}
             </dl>
           </section>
         </div>

@@ -16,7 +16,16 @@ export interface ServerEvent {
 type Listener = (event: ServerEvent) => void;
 const listeners = new Set<Listener>();
 let source: EventSource | null = null;
-const KINDS = ["command.state", "alert.received", "session.started", "session.ended", "device.registered"];
+const KINDS = [
+  "command.state",
+  "alert.received",
+  "session.started",
+  "session.ended",
+  "device.registered",
+  "campaign.state",
+  "campaign.wave",
+  "campaign.device",
+];
 
 function ensureSource(): void {
   if (source !== null) return;
@@ -26,7 +35,6 @@ function ensureSource(): void {
     for (const listener of listeners) listener(event);
   };
   for (const kind of KINDS) source.addEventListener(kind, dispatch);
-  // Kinds added later (campaigns) arrive as their own event types; the generic ones cover the console's needs.
 }
 
 export function closeLive(): void {

@@ -5,6 +5,9 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, onUnauthorized, setCsrfToken } from "./api.js";
+import { CampaignForm } from "./campaign-form.js";
+import { CampaignList } from "./campaign-list.js";
+import { CampaignPage } from "./campaign-page.js";
 import { DeviceList } from "./device-list.js";
 import { DevicePage } from "./device-page.js";
 import { FleetView } from "./fleet.js";
@@ -16,6 +19,9 @@ type Route =
   | { readonly view: "fleet" }
   | { readonly view: "devices"; readonly filter: string }
   | { readonly view: "device"; readonly id: string }
+  | { readonly view: "campaigns"; readonly state: string }
+  | { readonly view: "new-campaign" }
+  | { readonly view: "campaign"; readonly id: string }
   | { readonly view: "repository" };
 
 function routeOf(hash: string): Route {
@@ -23,6 +29,10 @@ function routeOf(hash: string): Route {
   const device = /^\/devices\/(.+)$/.exec(path);
   if (device?.[1] !== undefined) return { view: "device", id: decodeURIComponent(device[1]) };
   if (path === "/devices") return { view: "devices", filter: new URLSearchParams(query).get("filter") ?? "" };
+  if (path === "/campaigns") return { view: "campaigns", state: new URLSearchParams(query).get("state") ?? "" };
+  if (path === "/campaigns/new") return { view: "new-campaign" };
+  const campaign = /^\/campaigns\/(.+)$/.exec(path);
+  if (campaign?.[1] !== undefined) return { view: "campaign", id: decodeURIComponent(campaign[1]) };
   if (path === "/repository") return { view: "repository" };
   return { view: "fleet" };
 }
@@ -55,6 +65,7 @@ function Nav({ route, onSignOut }: { route: Route; onSignOut: () => void }) {
       <nav aria-label="Main">
         {link("#/", "Fleet", route.view === "fleet")}
         {link("#/devices", "Devices", route.view === "devices" || route.view === "device")}
+        {link("#/campaigns", "Campaigns", route.view.includes("campaign"))}
         {link("#/repository", "Repository & SHOW", route.view === "repository")}
       </nav>
       <button type="button" class="link" onClick={onSignOut}>
@@ -113,6 +124,9 @@ function App() {
         {route.view === "fleet" && <FleetView />}
         {route.view === "devices" && <DeviceList filter={route.filter} />}
         {route.view === "device" && <DevicePage id={route.id} />}
+        {route.view === "campaigns" && <CampaignList state={route.state} />}
+        {route.view === "new-campaign" && <CampaignForm />}
+        {route.view === "campaign" && <CampaignPage id={route.id} />}
         {route.view === "repository" && <RepositoryView />}
       </main>
     </>

@@ -198,4 +198,12 @@ export const CampaignListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
   state: Type.Optional(Type.Enum(Object.values(CampaignState))),
+  totals: Type.Optional(
+    Type.Boolean({
+      description: "Add each campaign's devices counted by state (`totals`); at most 100 a page then",
+    }),
+  ),
 });
+
+/** A page of campaigns with `totals=true` counts each campaign's devices, so its size is bounded lower. */
+export const CAMPAIGN_LIST_TOTALS_MAX = 100;

@@ -12,6 +12,7 @@ import {
   BulkWakeBody,
   CampaignDevicesQuery,
   CampaignDeviceViewSchema,
+  CAMPAIGN_LIST_TOTALS_MAX,
   CampaignIdParams,
   CampaignListQuery,
   campaignDeviceView,
@@ -68,15 +69,26 @@ export function registerCampaignRoutes(app: ApiApp, ctx: ApiContext): void {
       schema: {
         tags,
         operationId: "listCampaigns",
-        summary: "List campaigns and bulk wakes (ordered by id)",
+        summary:
+          "List campaigns and bulk wakes (ordered by id); `totals=true` adds each one's devices by state and wave",
         querystring: CampaignListQuery,
         response: { 200: PageOf(CampaignViewSchema), ...problemResponses(...LIST_ERROR_CODES) },
       },
     },
     async (request) => {
-      const { state, ...page } = request.query;
-      const result = await store.campaigns.list({ ...pageArgs(page), ...(state && { states: [state] }) });
-      return mapPage(result, (c) => campaignView(c));
+      const { state, totals, ...page } = request.query;
+      const limit =
+        totals === true ? Math.min(page.limit ?? CAMPAIGN_LIST_TOTALS_MAX, CAMPAIGN_LIST_TOTALS_MAX) : page.limit;
+      const result = await store.campaigns.list({
+        ...pageArgs({ ...page, ...(limit !== undefined && { limit }) }),
+        ...(state && { states: [state] }),
+      });
+      if (totals !== true) return mapPage(result, (c) => campaignView(c));
+      // One grouped count per campaign of the page (the console's list shows each one's progress).
+      const items = await Promise.all(
+        result.items.map(async (c) => campaignView(c, await store.campaigns.counts(c.id))),
+      );
+      return { items, nextCursor: result.nextCursor };
     },
   );
 
