@@ -32,7 +32,15 @@ export interface Campaign {
   readonly reason: string | null;
   readonly target: { readonly group?: string; readonly filter?: string };
   readonly steps: readonly { readonly command: readonly unknown[]; readonly name: string }[];
-  readonly plan: Readonly<Record<string, unknown>>;
+  /** The plan with the server's defaults filled in (the fields the console shows). */
+  readonly plan: {
+    readonly waves: readonly (number | string)[];
+    readonly successThreshold: number;
+    readonly errorThreshold: number;
+    readonly maxInFlight: number;
+    readonly ratePerMinute: number | null;
+    readonly retryLimit: number;
+  };
   readonly deviceCount: number;
   readonly waveCount: number;
   readonly currentWave: number;

@@ -27,16 +27,16 @@ const ACTION_LABEL: Readonly<Record<Action, string>> = {
   cancel: "Cancel campaign",
 };
 
-const percent = (v: unknown): string => (typeof v === "number" ? `${Math.round(v * 1000) / 10}%` : "");
+const percent = (v: number): string => `${Math.round(v * 1000) / 10}%`;
 
 function PlanList({ plan }: { plan: Campaign["plan"] }) {
   const rows: [string, string][] = [
-    ["Waves", Array.isArray(plan["waves"]) && plan["waves"].length > 0 ? plan["waves"].join(", ") : "one wave"],
-    ["Success threshold", percent(plan["successThreshold"])],
-    ["Error threshold", percent(plan["errorThreshold"])],
-    ["Max in flight", String(plan["maxInFlight"] ?? "")],
-    ["Rate per minute", plan["ratePerMinute"] == null ? "not limited" : String(plan["ratePerMinute"])],
-    ["Retries", String(plan["retryLimit"] ?? 0)],
+    ["Waves", plan.waves.length > 0 ? plan.waves.join(", ") : "one wave"],
+    ["Success threshold", percent(plan.successThreshold)],
+    ["Error threshold", percent(plan.errorThreshold)],
+    ["Max in flight", String(plan.maxInFlight)],
+    ["Rate per minute", plan.ratePerMinute === null ? "not limited" : String(plan.ratePerMinute)],
+    ["Retries", String(plan.retryLimit)],
   ];
   return (
     <dl class="pairs">

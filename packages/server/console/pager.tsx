@@ -5,9 +5,9 @@ import { useState } from "preact/hooks";
 export interface KeysetPages {
   readonly cursor: string | undefined;
   readonly depth: number;
-  back(): void;
-  forward(next: string): void;
-  reset(): void;
+  readonly back: () => void;
+  readonly forward: (next: string) => void;
+  readonly reset: () => void;
 }
 
 export function useKeysetPages(): KeysetPages {
