@@ -74,7 +74,9 @@ test("sign in, find the device by a filter, queue a GET, see its result and sess
   // Find it by a filter (labels and state, docs/filters.md).
   await page.getByRole("link", { name: "Devices" }).click();
   await page.getByLabel("Filter").fill("label:site=berlin and state=registered");
+  await page.getByRole("link", { name: "IMEI:350000000000001" }).waitFor();
   await page.getByRole("button", { name: "Apply" }).click();
+  await page.getByRole("link", { name: "IMEI:350000000000001" }).waitFor({ state: "detached" });
   await page.getByRole("link", { name: DEV_ID }).waitFor();
   assert.equal(await page.locator("tbody tr").count(), 1, "the filter left out the other devices");
   await page.getByRole("link", { name: DEV_ID }).click();

@@ -90,30 +90,39 @@ export function useLiveLoad<T>(
   const busy = useRef(false);
   const again = useRef(false);
 
+  // The listener and a read's end reach the current `load` and `reload` through refs; an answer for a `load`
+  // that has since changed (another page, another filter) is dropped.
+  const current = useRef(load);
+  current.current = load;
+  const latest = useRef<() => void>(() => undefined);
+
   const reload = useCallback((): void => {
     if (busy.current) {
       again.current = true;
       return;
     }
     busy.current = true;
-    load()
+    const used = load;
+    used()
       .then(
         (d) => {
+          if (current.current !== used) return;
           setData(d);
           setError(null);
         },
         (e: unknown) => {
-          setError(e instanceof Error ? e.message : String(e));
+          if (current.current === used) setError(e instanceof Error ? e.message : String(e));
         },
       )
       .finally(() => {
         busy.current = false;
         if (again.current) {
           again.current = false;
-          reload();
+          latest.current();
         }
       });
   }, [load]);
+  latest.current = reload;
 
   useEffect(() => {
     setData(null);
@@ -122,9 +131,6 @@ export function useLiveLoad<T>(
       if (timer.current !== null) clearTimeout(timer.current);
     };
   }, [reload]);
-  // The listener is registered once; it reaches the current `reload` through a ref.
-  const latest = useRef(reload);
-  latest.current = reload;
   useServerEvents((e) => {
     const about = campaignOf(e.kind, e.data);
     if (about === undefined || (campaignId !== undefined && about !== campaignId)) return;

@@ -39,10 +39,21 @@ export function DeviceList({ filter }: { filter: string }) {
   }, [filter]);
   useEffect(() => {
     setError(null);
-    api<Page<Device>>("/api/v1/devices", { query: { filter, cursor, limit: PAGE } }).then(setPage, (e: unknown) => {
-      setPage(null);
-      setError(e instanceof Error ? e.message : String(e));
-    });
+    // An answer that arrives after the filter or page changed again is dropped (it would show the wrong list).
+    let stale = false;
+    api<Page<Device>>("/api/v1/devices", { query: { filter, cursor, limit: PAGE } }).then(
+      (p) => {
+        if (!stale) setPage(p);
+      },
+      (e: unknown) => {
+        if (stale) return;
+        setPage(null);
+        setError(e instanceof Error ? e.message : String(e));
+      },
+    );
+    return () => {
+      stale = true;
+    };
   }, [filter, cursor]);
 
   const submit = (event: Event): void => {
