@@ -63,7 +63,12 @@ test("firmware campaign: 12 devices in 2 waves over `Mod = … and FwV != …`; 
   // The server knows a device's DevInfo from what it last read: one GET of Mod and FwV, delivered by a bulk wake.
   const ids = fleet.devices.map((d) => d.devId);
   for (const leaf of ["Mod", "FwV"])
-    await srv.api.json("POST", "/commands/bulk", { command: ["GET", `${MOID_DEVINFO}//${leaf}`], deviceIds: ids }, [200]);
+    await srv.api.json(
+      "POST",
+      "/commands/bulk",
+      { command: ["GET", `${MOID_DEVINFO}//${leaf}`], deviceIds: ids },
+      [200],
+    );
   const wake = await srv.api.json<CampaignAnswer>("POST", "/devices/wake", { filter: `label:fleet=${prefix}` }, [202]);
   await waitForCampaign(srv, wake.id, (c) => c.state === "completed");
   const filter = `label:fleet=${prefix} and Mod = E2E-1 and FwV != 2.0.0`;
