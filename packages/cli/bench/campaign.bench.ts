@@ -1,13 +1,18 @@
-// npm run bench:campaign -- --devices N [--store sqlite|postgres] [--limit L] [--steps JSON] [--timeout s]
+// npm run bench:campaign -- --devices N [--store sqlite|postgres] [--limit L] [--fail-rate r] [--fail-result code]
+//                            [--reboot | --steps JSON] [--timeout s]
 //
 // A campaign over a whole simulated fleet against a real server: starts `omadm server` (a child process, temp
 // SQLite file or a fresh PostgreSQL database) with `dm.maxOpenSessions` = L, runs N simulated devices in this
-// process (`createFleet`, one UDP port each, the reboot behaviour: EXEC Ops/Reboot reports asynchronously),
-// registers them in bulk, then
-//   1. baseline: a bulk wake of every device (`POST /devices/wake`), paced by the server's pacer;
-//   2. the campaign: the steps (default a GET and the asynchronous EXEC; `--steps` takes any list, e.g. a
-//      firmware update's), waves of 1 %, 10 % and the rest, max in flight L;
-// and checks the store: the campaign completed, every device done, every step's command done and sent once.
+// process (`createFleet`, one UDP port each), registers them in bulk, then
+//   1. baseline: a bulk wake of every device (`POST /devices/wake`), paced by the server's pacer; it also delivers
+//      a bulk GET of DevInfo Mod and FwV, so that the server can select the devices by them;
+//   2. the campaign, by default a firmware update (campaign-firmware.ts): a 64 KB image uploaded through the API,
+//      the target `Mod = HGW-1 and FwV != 2.0.0` (within the bench's label), the FUMO steps (HGET, EXEC
+//      DownloadAndUpdate, GET FwV), served by the FUMO behaviour with `--fail-rate` of the devices failing with
+//      `--fail-result`; `--reboot` runs the generic campaign instead (a GET and the asynchronous EXEC Ops/Reboot),
+//      `--steps` any list over the reboot behaviour; waves of 1 %, 10 % and the rest, max in flight L;
+// and checks the store: every device done, or failed as injected; every done device's step commands done and
+// sent once; the new FwV on the done ones (firmware).
 // Its last line:
 //   campaign: N devices, D done, F failed, U unreachable, T s, peak open sessions O of limit L
 import { randomBytes } from "node:crypto";
@@ -19,9 +24,18 @@ import pg from "pg";
 import { uploadImport } from "../src/admin/import-upload.js";
 import { devIdPattern } from "../src/simulate/devid-pattern.js";
 import { createFleet } from "../src/simulate/fleet.js";
+import { fumoBehaviour } from "../src/simulate/fumo-behaviour.js";
 import { rebootBehaviour, GATEWAY_MOID } from "../src/simulate/reboot-behaviour.js";
 import { registrationLines } from "../src/simulate/register.js";
 import { api, closeAgent, startServer, templateFor } from "./bench-server.js";
+import {
+  checkFirmware,
+  firmwareSteps,
+  FW_VERSION,
+  queueInventory,
+  uploadImage,
+  waitSelected,
+} from "./campaign-firmware.js";
 
 const { values } = parseArgs({
   options: {
@@ -29,6 +43,9 @@ const { values } = parseArgs({
     store: { type: "string", default: "sqlite" },
     limit: { type: "string", default: "200" },
     steps: { type: "string" },
+    reboot: { type: "boolean", default: false },
+    "fail-rate": { type: "string", default: "0" },
+    "fail-result": { type: "string", default: "410" },
     timeout: { type: "string", default: "900" },
     "postgres-url": {
       type: "string",
@@ -42,7 +59,13 @@ const deadline = performance.now() + Number(values.timeout) * 1000;
 if (!Number.isInteger(N) || N < 1) throw new Error("--devices must be a positive integer");
 if (!Number.isInteger(LIMIT) || LIMIT < 1) throw new Error("--limit must be a positive integer");
 if (values.store !== "sqlite" && values.store !== "postgres") throw new Error("--store sqlite|postgres");
-const STEPS: unknown[] =
+const FIRMWARE = !values.reboot && values.steps === undefined;
+const FAIL_RATE = Number(values["fail-rate"]);
+const FAIL_RESULT = Number(values["fail-result"]);
+if (!(FAIL_RATE >= 0 && FAIL_RATE < 1)) throw new Error("--fail-rate is a fraction from 0 to below 1");
+if (!FIRMWARE && FAIL_RATE > 0) throw new Error("--fail-rate applies to the firmware campaign only");
+const MODEL = "HGW-1"; // examples/device.json's DevInfo/Mod
+let STEPS: unknown[] =
   values.steps === undefined
     ? [
         { command: ["GET", "urn:oma:mo:oma-dm-devinfo:1.2//DevID"] },
@@ -99,23 +122,28 @@ async function follow(base: string, id: string, open: () => number): Promise<{ c
 }
 
 /** Every command of the campaign's devices done and sent once; as many commands as devices × steps. */
-async function checkStore(base: string, id: string): Promise<Map<string, number>> {
+async function checkStore(base: string, id: string): Promise<Map<string, { state: string; reason: string | null }>> {
   let cursor: string | null = null;
   let devices = 0;
-  const reasons = new Map<string, number>();
+  const states = new Map<string, { state: string; reason: string | null }>();
   do {
     const q: string = cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`;
     const page = (await read(base, `/campaigns/${id}/devices?limit=1000${q}`)) as {
-      items: { deviceId: string; state: string; commandIds: (string | null)[] }[];
+      items: { deviceId: string; state: string; reason: string | null; commandIds: (string | null)[] }[];
       nextCursor: string | null;
     };
     for (const d of page.items) {
       devices++;
-      if (d.state !== "done") continue;
-      if (d.commandIds.length !== STEPS.length) throw new Error(`${d.deviceId}: ${d.commandIds.length} step commands`);
-      for (const cid of d.commandIds) {
+      states.set(d.deviceId, { state: d.state, reason: d.reason });
+      // A failed device's commands up to its failed step finished too (the one it failed at `failed`).
+      if (d.state !== "done" && d.state !== "failed") continue;
+      const done = d.state === "done";
+      if (done && d.commandIds.length !== STEPS.length)
+        throw new Error(`${d.deviceId}: ${d.commandIds.length} step commands`);
+      for (const cid of done ? d.commandIds : d.commandIds.filter((c) => c !== null)) {
         const command = (await read(base, `/commands/${cid ?? "none"}`)) as { state: string; attempts: number };
-        if (command.state !== "done") throw new Error(`${d.deviceId}: step command ${cid} is ${command.state}`);
+        if (command.state !== "done" && (done || command.state !== "failed"))
+          throw new Error(`${d.deviceId}: step command ${cid} is ${command.state}`);
         if (command.attempts !== 1)
           throw new Error(`${d.deviceId}: step command ${cid} went out ${command.attempts} times`);
       }
@@ -123,7 +151,7 @@ async function checkStore(base: string, id: string): Promise<Map<string, number>
     cursor = page.nextCursor;
   } while (cursor !== null);
   if (devices !== N) throw new Error(`the campaign has ${devices} devices, not ${N}`);
-  return reasons;
+  return states;
 }
 
 async function main(): Promise<void> {
@@ -148,7 +176,9 @@ async function main(): Promise<void> {
     devId: devIdPattern("IMEI:35900000{n:07}"),
     udp: { host: "127.0.0.1", basePort: 0 },
     mqtt: null,
-    behaviour: rebootBehaviour({ delayMs: 50 }),
+    behaviour: FIRMWARE
+      ? fumoBehaviour({ failRate: FAIL_RATE, failResult: FAIL_RESULT })
+      : rebootBehaviour({ delayMs: 50 }),
     connections: 128,
     logger: { info: () => undefined, warn: () => undefined },
   });
@@ -164,6 +194,13 @@ async function main(): Promise<void> {
     if (report.created !== N) throw new Error(`import created ${report.created} of ${N}`);
     console.log(`import: ${N} devices in ${importS.toFixed(2)} s (${Math.round(N / importS)} devices/s)`);
     const open = () => fleet.stats.open;
+    const devIds = fleet.devices.map((d) => d.devId);
+    let target = `label:fleet=${label}`;
+    if (FIRMWARE) {
+      STEPS = firmwareSteps(await uploadImage(server.base, MODEL));
+      await queueInventory(server.base, devIds);
+      target = `label:fleet=${label} and Mod = ${MODEL} and FwV != ${FW_VERSION}`;
+    }
     const plan = { maxInFlight: LIMIT, wakeTimeoutMs: 60_000, stepTimeoutMs: 300_000 };
 
     t = performance.now();
@@ -175,19 +212,22 @@ async function main(): Promise<void> {
       `baseline bulk wake: ${woke.c.state}, ${woke.c.totals["done"]} sessions in ${wakeS.toFixed(1)} s, ` +
         `peak open sessions ${woke.peak}`,
     );
+    if (FIRMWARE) await waitSelected(server.base, target, N, 60_000);
 
     t = performance.now();
     const created = await post(server.base, "/campaigns", {
-      name: "bench",
-      target: { filter: `label:fleet=${label}` },
+      name: FIRMWARE ? `firmware ${FW_VERSION}` : "bench",
+      target: { filter: target },
       steps: STEPS,
       // A rollout as an operator would run it: 1 % and 10 % first, a failed device tried once more.
       plan: {
         ...plan,
         waves: ["1%", "10%"],
-        errorThreshold: 0.05,
-        successThreshold: 0.99,
-        retryLimit: 1,
+        // The injected failures stay under the error threshold and within the success threshold.
+        errorThreshold: Math.min(1, FAIL_RATE + 0.05),
+        successThreshold: Math.max(0, 0.99 - FAIL_RATE - 0.02),
+        // A FUMO failure as injected fails again: no retry then, so each device's commands go out once.
+        retryLimit: FIRMWARE ? 0 : 1,
         retryBackoffMs: 1000,
       },
       start: true,
@@ -200,9 +240,18 @@ async function main(): Promise<void> {
     console.log(
       `ratio: campaign ${seconds.toFixed(1)} s / bulk wake ${wakeS.toFixed(1)} s = ${(seconds / wakeS).toFixed(2)}`,
     );
-    const reasons = await checkStore(server.base, run.c.id);
-    console.log("store: every done device's step commands done, each sent once");
-    for (const [reason, n] of reasons) console.log(`  not done: ${n} × ${reason}`);
+    const states = await checkStore(server.base, run.c.id);
+    console.log("store: every done (failed) device's step commands done (or failed), each sent once");
+    if (FIRMWARE) {
+      await checkFirmware(server.base, {
+        label,
+        devIds,
+        failRate: FAIL_RATE,
+        failResult: FAIL_RESULT,
+        states,
+      });
+      console.log(`store: failed exactly as injected (${FAIL_RESULT}); FwV ${FW_VERSION} on every done device`);
+    }
     console.log(
       `campaign: ${N} devices, ${totals["done"]} done, ${totals["failed"]} failed, ${totals["unreachable"]} ` +
         `unreachable, ${seconds.toFixed(1)} s, peak open sessions ${Math.max(run.peak, woke.peak)} of limit ${LIMIT}`,

@@ -12,10 +12,22 @@ import type { E2eServer } from "./server-harness.js";
 
 export async function startCampaignFleet(
   srv: E2eServer,
-  options: { readonly devices: number; readonly prefix: string; readonly behaviour: DeviceBehaviour; stateDir: string },
+  options: {
+    readonly devices: number;
+    readonly prefix: string;
+    readonly behaviour: DeviceBehaviour;
+    readonly stateDir: string;
+    /** MOIDs the account permits besides the e2e template's (the FUMO MO for firmware campaigns). */
+    readonly extraMoids?: readonly string[];
+  },
 ): Promise<Fleet> {
   const json = {
-    ...deviceConfigJson({ devId: `${options.prefix}-template`, srvUri: srv.dmUrl, stateDir: options.stateDir }),
+    ...deviceConfigJson({
+      devId: `${options.prefix}-template`,
+      srvUri: srv.dmUrl,
+      stateDir: options.stateDir,
+      ...(options.extraMoids === undefined ? {} : { extraMoids: options.extraMoids }),
+    }),
     // An asynchronous EXEC result that missed the server (a restart) goes again soon.
     asyncReports: { retryBaseMs: 200, retryMaxMs: 1000 },
   };
