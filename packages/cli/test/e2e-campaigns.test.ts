@@ -22,13 +22,7 @@ let srv: E2eServer;
 let fleet: Fleet;
 
 const start = (port?: number) =>
-  // A short idle expiry: only the restart test sweeps (the harness turns the periodic sweep off).
-  startE2eServer({
-    dataDir: join(dir.path, "server"),
-    campaignTickMs: 50,
-    idleTimeoutMs: 3000,
-    ...(port === undefined ? {} : { port }),
-  });
+  startE2eServer({ dataDir: join(dir.path, "server"), campaignTickMs: 50, ...(port === undefined ? {} : { port }) });
 
 before(async () => {
   srv = await start();
@@ -134,21 +128,12 @@ test("campaign: pause holds new devices back, resume finishes it", async () => {
 test("campaign: a server restart in the middle of a wave goes on from the store", async () => {
   // An EXEC cut off by the restart may or may not have run: its command ends `unknown` (at-most-once,
   // docs/delivery.md) and the device is tried again by the plan's retries.
-  // The wake time-out leaves room for a loaded 2-core CI machine: a device slow to answer its Package#0 must not
-  // use up its retries and end unreachable, which is not what this test is about.
-  const c = await create({ waves: [4], maxInFlight: 3, wakeTimeoutMs: 5000, retryLimit: 2, retryBackoffMs: 0 });
+  const c = await create({ waves: [4], maxInFlight: 3, wakeTimeoutMs: 1000, retryLimit: 2, retryBackoffMs: 0 });
   await waitForCampaign(srv, c.id, (x) => x.currentWave === 1 && (x.totals?.["done"] ?? 0) >= 6);
   const port = srv.port;
   await srv.stop();
-  // Sessions the stop cut off stay open in the store until their idle expiry (short here); this test sweeps while
-  // it waits, as a real server's periodic sweep would (the harness turns it off): their in-flight EXECs end
-  // `unknown` and the plan's retries take the devices up again.
   srv = await start(port);
-  const restarted = srv;
-  const end = await waitForCampaign(srv, c.id, (x) => {
-    void restarted.server.sweep().catch(() => undefined);
-    return finished(x);
-  });
+  const end = await waitForCampaign(srv, c.id, finished);
   const devices = await srv.api.json<{ items: { deviceId: string; state: string; commandIds: string[] }[] }>(
     "GET",
     `/campaigns/${c.id}/devices?limit=1000`,
