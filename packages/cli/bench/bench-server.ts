@@ -2,11 +2,13 @@
 // started and stopped, the REST API over one keep-alive agent, the device template with the server's URL, and the
 // peak resident set of a process.
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadDeviceConfig, type DeviceConfig } from "@omadm/client";
+import pg from "pg";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "../../..");
@@ -114,4 +116,27 @@ export function templateFor(base: string): DeviceConfig {
 
 export function closeAgent(): void {
   agent.destroy();
+}
+
+/** A throw-away PostgreSQL database for one bench run: its URL, and `drop()` for the run's `finally`. */
+export interface BenchDatabase {
+  readonly url: string;
+  drop(): Promise<void>;
+}
+
+export async function createBenchDatabase(adminUrl: string, prefix: string): Promise<BenchDatabase> {
+  const database = `${prefix}_${process.pid}_${randomBytes(4).toString("hex")}`;
+  const run = async (sql: string): Promise<void> => {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await run(`create database ${database}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  return { url: url.toString(), drop: () => run(`drop database if exists ${database} with (force)`) };
 }

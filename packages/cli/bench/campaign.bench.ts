@@ -20,14 +20,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { uploadImport } from "../src/admin/import-upload.js";
 import { devIdPattern } from "../src/simulate/devid-pattern.js";
 import { createFleet } from "../src/simulate/fleet.js";
 import { fumoBehaviour } from "../src/simulate/fumo-behaviour.js";
 import { rebootBehaviour, GATEWAY_MOID } from "../src/simulate/reboot-behaviour.js";
 import { registrationLines } from "../src/simulate/register.js";
-import { api, closeAgent, startServer, templateFor } from "./bench-server.js";
+import { api, closeAgent, createBenchDatabase, startServer, templateFor } from "./bench-server.js";
 import {
   checkFirmware,
   firmwareSteps,
@@ -156,17 +155,10 @@ async function checkStore(base: string, id: string): Promise<Map<string, { state
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "omadm-campaign-"));
-  const pgAdmin = values["postgres-url"];
-  const database = `omadm_campaign_${process.pid}_${randomBytes(4).toString("hex")}`;
   let args = ["--host", "127.0.0.1", "--port", "0", "--data-dir", dir, "--store", "sqlite"];
-  if (values.store === "postgres") {
-    const c = new pg.Client({ connectionString: pgAdmin });
-    await c.connect();
-    await c.query(`create database ${database}`);
-    await c.end();
-    const url = new URL(pgAdmin);
-    url.pathname = `/${database}`;
-    args = ["--host", "127.0.0.1", "--port", "0", "--store", "postgres", "--postgres-url", url.toString()];
+  const db = values.store === "postgres" ? await createBenchDatabase(values["postgres-url"], "omadm_campaign") : null;
+  if (db !== null) {
+    args = ["--host", "127.0.0.1", "--port", "0", "--store", "postgres", "--postgres-url", db.url];
   }
   const server = await startServer(args, { OMADM_DM_MAX_OPEN_SESSIONS: String(LIMIT), OMADM_CAMPAIGNS_TICK_MS: "200" });
   const label = `bench-${randomBytes(3).toString("hex")}`;
@@ -262,12 +254,7 @@ async function main(): Promise<void> {
     await server.stop();
     closeAgent();
     await rm(dir, { recursive: true, force: true });
-    if (values.store === "postgres") {
-      const c = new pg.Client({ connectionString: pgAdmin });
-      await c.connect();
-      await c.query(`drop database if exists ${database} with (force)`);
-      await c.end();
-    }
+    await db?.drop();
   }
 }
 

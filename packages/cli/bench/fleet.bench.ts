@@ -6,19 +6,25 @@
 // the API, paced by a window of in-flight wakes sized from the completion rate it measures (fleet-pacer.ts).
 // Then it checks the store: every command done, none sent twice. Bounded by --timeout. Its last line:
 //   fleet: N devices, T s, S sessions/s, p99 P ms, peak open sessions O, server RSS R MB
-import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { uploadImport } from "../src/admin/import-upload.js";
 import { standardBehaviour } from "../src/simulate/behaviours.js";
 import { devIdPattern } from "../src/simulate/devid-pattern.js";
 import { createFleet } from "../src/simulate/fleet.js";
 import { registrationLines } from "../src/simulate/register.js";
-import { api, childPids, closeAgent, peakRssMb, startServer, templateFor } from "./bench-server.js";
+import {
+  api,
+  childPids,
+  closeAgent,
+  createBenchDatabase,
+  peakRssMb,
+  startServer,
+  templateFor,
+} from "./bench-server.js";
 import { createPacer } from "./fleet-pacer.js";
 
 const GET_URI = "urn:oma:mo:oma-dm-devinfo:1.2//DevID";
@@ -63,17 +69,10 @@ async function checkStore(base: string, ids: ReadonlySet<string>): Promise<void>
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "omadm-fleet-"));
-  const pgAdmin = values["postgres-url"];
-  const database = `omadm_fleet_${process.pid}_${randomBytes(4).toString("hex")}`;
   let args = ["--host", "127.0.0.1", "--port", "0", "--data-dir", dir, "--store", "sqlite"];
-  if (values.store === "postgres") {
-    const c = new pg.Client({ connectionString: pgAdmin });
-    await c.connect();
-    await c.query(`create database ${database}`);
-    await c.end();
-    const url = new URL(pgAdmin);
-    url.pathname = `/${database}`;
-    args = ["--host", "127.0.0.1", "--port", "0", "--store", "postgres", "--postgres-url", url.toString()];
+  const db = values.store === "postgres" ? await createBenchDatabase(values["postgres-url"], "omadm_fleet") : null;
+  if (db !== null) {
+    args = ["--host", "127.0.0.1", "--port", "0", "--store", "postgres", "--postgres-url", db.url];
     args.push("--workers", String(W));
   }
   const server = await startServer(args);
@@ -170,12 +169,7 @@ async function main(): Promise<void> {
     await server.stop();
     closeAgent();
     await rm(dir, { recursive: true, force: true });
-    if (values.store === "postgres") {
-      const c = new pg.Client({ connectionString: pgAdmin });
-      await c.connect();
-      await c.query(`drop database if exists ${database} with (force)`);
-      await c.end();
-    }
+    await db?.drop();
   }
 }
 
