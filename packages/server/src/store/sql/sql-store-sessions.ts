@@ -20,7 +20,7 @@ import type { SessionsTable } from "./schema.js";
 import { SqlDialect } from "./migrations.js";
 import { prepared, preparedBy } from "./prepared.js";
 import { onForeignKeyViolation, onUniqueViolation, pageByPair, type Db, type SqlContext } from "./sql-context.js";
-import { requeueInTx } from "./sql-store-commands.js";
+import { requeueInTx } from "./sql-commands-session.js";
 
 type SessionRow = Selectable<SessionsTable>;
 
