@@ -8,6 +8,7 @@
 // - A refused change (typed `ServerError`) changes nothing.
 // - Session state lives here, not in a process, so another server node can continue a session.
 // - `get*`/`find*` return null for a missing record; changes to a missing record throw `*_NOT_FOUND`.
+import type { ServerError } from "../errors.js";
 import type { BootstrapStore } from "./bootstrap-store.js";
 import type { EventLog } from "../events/event-types.js";
 import type {
@@ -193,6 +194,12 @@ export interface CommandStore {
    * DEVICE_NOT_FOUND.
    */
   enqueue(input: NewCommand): Promise<EnqueueResult>;
+  /**
+   * `enqueue` for each input, in order, in one atomic step (a few statements whatever the count; PostgreSQL
+   * only): each input is refused alone (DEVICE_NOT_FOUND, IDEMPOTENCY_CONFLICT as its result) and changes
+   * nothing else. A store without it queues a list with `enqueue` calls in one transaction.
+   */
+  enqueueMany?(inputs: readonly NewCommand[]): Promise<readonly (EnqueueResult | { readonly error: ServerError })[]>;
   get(id: string): Promise<Command | null>;
   findByIdempotencyKey(deviceId: string, key: string): Promise<Command | null>;
   /**

@@ -9,7 +9,8 @@ import { correlationColumns, toCommand, transition, type CommandRow } from "./sq
 import { SqlDialect } from "./migrations.js";
 import { prepared, preparedBy } from "./prepared.js";
 import { writeResultsSqlite } from "./sqlite-record-results.js";
-import { requireLiveSession, takeQueuedSqlite } from "./sqlite-take-batch.js";
+import { takeQueuedSqlite } from "./sqlite-take-batch.js";
+import { readAnsweredPg, takeQueuedPg, writeResultsPg } from "./sql-commands-pg-session.js";
 import type { Db, SqlContext } from "./sql-context.js";
 
 const sentInSession = prepared((db, p: { sessionId: string }) =>
@@ -51,26 +52,6 @@ export async function requeueInTx(
   return { requeued, unanswered };
 }
 
-const liveSessionQuery = prepared((db, p: { id: string }) =>
-  db.selectFrom("sessions").select(["id", "device_id", "status", "idle_expires_at"]).where("id", "=", p.id),
-);
-const expireQueuedOfDevice = prepared((db, p: { deviceId: string; now: number }) =>
-  db
-    .updateTable("commands")
-    .set({ state: CommandState.Expired, updated_at: p.now, completed_at: p.now })
-    .where("device_id", "=", p.deviceId)
-    .where("state", "=", CommandState.Queued)
-    .where("expires_at", "<=", p.now),
-);
-const nextQueued = prepared((db, p: { deviceId: string; max: number }) =>
-  db
-    .selectFrom("commands")
-    .selectAll()
-    .where("device_id", "=", p.deviceId)
-    .where("state", "=", CommandState.Queued)
-    .orderBy("seq")
-    .limit(p.max),
-);
 const byIds = preparedBy(
   (n: number) => String(n),
   (n: number) => (db: Db, p: Record<string, string>) =>
@@ -97,26 +78,9 @@ export function createSqlSessionCommands(
           const take = { ...input, max, packageNo, firstPosition: first, now: ctx.now() };
           return (await takeQueuedSqlite(trx, take)).map(toCommand);
         }
-        await ctx.lock(trx, input.deviceId);
-        const session = await liveSessionQuery.first(trx, { id: input.sessionId });
-        const now = ctx.now();
-        requireLiveSession(session, input.sessionId, input.deviceId, now);
-        await expireQueuedOfDevice.run(trx, { deviceId: input.deviceId, now });
-        const rows = await nextQueued.all(trx, { deviceId: input.deviceId, max });
-        const taken: Command[] = [];
-        for (const [i, row] of rows.entries()) {
-          const set = {
-            state: CommandState.Sent,
-            session_id: session.id,
-            package_no: packageNo,
-            position: first + i,
-            sent_at: now,
-            attempts: row.attempts + 1,
-            updated_at: now,
-          };
-          taken.push(await transition(trx, row, [CommandState.Queued], set, CommandState.Sent));
-        }
-        return taken;
+        return (await takeQueuedPg(ctx, trx, { ...input, max, packageNo, firstPosition: first, now: ctx.now() })).map(
+          toCommand,
+        );
       });
     },
     recordResults: async (sessionId, results) => {
@@ -131,8 +95,14 @@ export function createSqlSessionCommands(
       }));
       if (results.length === 0) return [];
       return ctx.transaction(async (trx) => {
-        const ids = Object.fromEntries(results.map((r, i) => [`id${i}`, r.commandId]));
-        const rows = await byIds(results.length).all(trx, ids);
+        const rows =
+          ctx.dialect === SqlDialect.Postgres
+            ? await readAnsweredPg(
+                ctx,
+                trx,
+                results.map((r) => r.commandId),
+              )
+            : await byIds(results.length).all(trx, Object.fromEntries(results.map((r, i) => [`id${i}`, r.commandId])));
         const found = new Map(rows.map((row) => [row.id, row]));
         for (const { r } of prepared) {
           const row = found.get(r.commandId);
@@ -145,41 +115,28 @@ export function createSqlSessionCommands(
           );
         }
         const now = ctx.now();
-        if (ctx.dialect === SqlDialect.Sqlite) {
-          const writes = prepared.map(({ r, result, correlation }) => {
-            const row = found.get(r.commandId) as CommandRow;
-            const cancelled = row.state === CommandState.Cancelled;
-            const c = correlation === undefined ? null : correlationColumns(correlation);
-            return {
-              id: row.id,
-              from: row.state as CommandState,
-              state: cancelled ? CommandState.Cancelled : r.outcome,
-              to: r.outcome,
-              completedAt: cancelled ? row.completed_at : r.outcome === CommandState.Accepted ? null : now,
-              statusCode: r.statusCode,
-              result,
-              asyncSourceUri: c === null ? row.async_source_uri : c.async_source_uri,
-              asyncServerUri: c === null ? row.async_server_uri : c.async_server_uri,
-            };
-          });
-          return (await writeResultsSqlite(trx, sessionId, now, writes)).map(toCommand);
-        }
-        const out: Command[] = [];
-        for (const { r, result, correlation } of prepared) {
+        const writes = prepared.map(({ r, result, correlation }) => {
           const row = found.get(r.commandId) as CommandRow;
           // A command cancelled while sent stays cancelled; its late answer is recorded (docs/delivery.md).
           const cancelled = row.state === CommandState.Cancelled;
-          const set = {
-            ...(cancelled ? {} : { state: r.outcome, completed_at: r.outcome === CommandState.Accepted ? null : now }),
-            status_code: r.statusCode,
+          const c = correlation === undefined ? null : correlationColumns(correlation);
+          return {
+            id: row.id,
+            from: row.state as CommandState,
+            state: cancelled ? CommandState.Cancelled : r.outcome,
+            to: r.outcome,
+            completedAt: cancelled ? row.completed_at : r.outcome === CommandState.Accepted ? null : now,
+            statusCode: r.statusCode,
             result,
-            updated_at: now,
-            ...(correlation === undefined ? {} : correlationColumns(correlation)),
+            asyncSourceUri: c === null ? row.async_source_uri : c.async_source_uri,
+            asyncServerUri: c === null ? row.async_server_uri : c.async_server_uri,
           };
-          const from = cancelled ? [CommandState.Cancelled] : [CommandState.Sent];
-          out.push(await transition(trx, row, from, set, r.outcome, sessionId));
-        }
-        return out;
+        });
+        const written =
+          ctx.dialect === SqlDialect.Sqlite
+            ? await writeResultsSqlite(trx, sessionId, now, writes)
+            : await writeResultsPg(ctx, trx, sessionId, now, writes);
+        return written.map(toCommand);
       });
     },
     requeueSession: async (sessionId) =>

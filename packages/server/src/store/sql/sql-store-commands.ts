@@ -13,7 +13,6 @@ import { createSqlEnqueue } from "./sql-commands-enqueue.js";
 import { createSqlSessionCommands } from "./sql-commands-session.js";
 import { pageBySeq, type Db, type SqlContext } from "./sql-context.js";
 
-
 export function createSqlCommands(ctx: SqlContext): CommandStore {
   const byId = (db: Db, id: string) => byIdQuery.first(db, { id });
   const byKey = (db: Db, deviceId: string, key: string) => byKeyQuery.first(db, { deviceId, key });

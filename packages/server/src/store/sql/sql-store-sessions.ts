@@ -114,6 +114,16 @@ const updateQuery = preparedBy(
   },
 );
 
+/** The session with its device's row locked (PostgreSQL): the device lock of `close`, in the read it needs. */
+const sessionLockingDevice = prepared((db, p: { id: string }) =>
+  db
+    .selectFrom("sessions")
+    .innerJoin("devices", "devices.id", "sessions.device_id")
+    .select(["sessions.id", "sessions.device_id"])
+    .where("sessions.id", "=", p.id)
+    .forNoKeyUpdate("devices"),
+);
+
 async function readSession(db: Db, id: string): Promise<SessionRow | undefined> {
   return byId.first(db, { id });
 }
@@ -143,7 +153,7 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
       const id = input.id === undefined ? ctx.newId() : requireText(input.id, "session id");
       const stateData = toJsonText(s.stateData, "stateData");
       return ctx.transaction(async (trx) => {
-        await ctx.lock(trx, s.deviceId);
+        await ctx.lockDevice(trx, s.deviceId);
         // A generated id is new by construction; only a caller's own id needs the check.
         if (input.id !== undefined && (await readSession(trx, id)) !== undefined) throw invalid(`session ${id} exists`);
         const now = ctx.now();
@@ -231,12 +241,13 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
     close: async (id, reason) => {
       checkCloseReason(reason);
       return ctx.transaction(async (trx) => {
-        // PostgreSQL takes the device's lock first, which needs the session's device; SQLite's writers are
-        // serialized already, so there the session is read only to say why it could not be closed.
+        // PostgreSQL takes the device's lock first, which needs the session's device (one statement reads the
+        // session and locks its device's row); SQLite's writers are serialized already, so there the session is
+        // read only to say why it could not be closed.
         if (ctx.dialect === SqlDialect.Postgres) {
-          const locked = await readSession(trx, id);
+          const locked = await sessionLockingDevice.first(trx, { id });
           if (locked === undefined) throw sessionNotFound(id);
-          await ctx.lock(trx, locked.device_id);
+          ctx.deviceLocked(locked.device_id);
         }
         const closed = await closeInTx(trx, id, reason, ctx.now());
         if (closed !== undefined) return closed;
@@ -262,7 +273,7 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
       for (const s of due) {
         // One transaction per session; the condition re-checks, since another node may have touched it.
         const closed = await ctx.transaction(async (trx) => {
-          await ctx.lock(trx, s.device_id);
+          await ctx.lockDevice(trx, s.device_id);
           return closeInTx(trx, s.id, SessionStatus.Expired, now, { idleBefore: now });
         });
         if (closed !== undefined) results.push(closed);
