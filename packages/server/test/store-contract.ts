@@ -9,6 +9,7 @@ import { accessContract } from "./store-contract-access.js";
 import { bootstrapContract } from "./store-contract-bootstrap.js";
 import { campaignContract } from "./store-contract-campaigns.js";
 import { commandContract } from "./store-contract-commands.js";
+import { enqueueManyContract } from "./store-contract-enqueue-many.js";
 import { contentContract } from "./store-contract-content.js";
 import { deliveryContract } from "./store-contract-delivery.js";
 import { deviceContract } from "./store-contract-devices.js";
@@ -44,6 +45,7 @@ export function runStoreContract(name: string, makeHarness: MakeHarness, options
     });
     describe("commands", () => {
       commandContract(it);
+      enqueueManyContract(it);
     });
     describe("sessions", () => {
       sessionContract(it);

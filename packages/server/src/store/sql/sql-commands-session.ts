@@ -30,8 +30,10 @@ export async function requeueInTx(
   trx: Db,
   sessionId: string,
   now: number,
+  /** The session's `sent` commands when the caller read them already, under the device's lock. */
+  sent?: readonly CommandRow[],
 ): Promise<{ requeued: Command[]; unanswered: Command[] }> {
-  const rows = await sentInSession.all(trx, { sessionId });
+  const rows = sent ?? (await sentInSession.all(trx, { sessionId }));
   const requeued: Command[] = [];
   const unanswered: Command[] = [];
   for (const row of rows) {
