@@ -384,7 +384,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       config.components.api && config.console.enabled
         ? {
             sessions: createConsoleSessions(
-              { clock },
+              { clock, store },
               { ttlMs: config.console.sessionTtlMs, idleTimeoutMs: config.console.idleTimeoutMs },
             ),
             cookieName: consoleCookieName(config.tls.enabled),
@@ -500,6 +500,9 @@ export function defaultNodeId(random: (size: number) => Uint8Array): string {
   return `${hostname()}-${process.pid}-${Buffer.from(random(4)).toString("hex")}`;
 }
 
+/** Retention deletes console sign-ins that ended more than this long ago (retention skips a kind aged 0). */
+const CONSOLE_SIGN_IN_RETENTION_MS = 1;
+
 function retentionOptions(config: ServerConfig): RetentionOptions {
   const r = config.retention;
   return {
@@ -513,6 +516,8 @@ function retentionOptions(config: ServerConfig): RetentionOptions {
       uploads: r.uploadsMaxAgeMs,
       uiSessions: r.uiSessionsMaxAgeMs,
       audit: r.auditMaxAgeMs,
+      // An ended sign-in can never be used again: removed at the first pass after it ended (docs/console.md).
+      consoleSignIns: CONSOLE_SIGN_IN_RETENTION_MS,
     },
   };
 }

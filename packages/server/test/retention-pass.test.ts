@@ -19,6 +19,7 @@ const ages = (ms: number): RetentionAges => ({
   uploads: ms,
   uiSessions: ms,
   audit: ms,
+  consoleSignIns: ms,
 });
 
 test("a pass deletes what is older than its kind's maximum age; 0 keeps a kind for ever", async () => {
