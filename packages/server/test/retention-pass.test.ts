@@ -132,6 +132,7 @@ test("a failing store is logged and the pass resolves; the server's pass runs on
     uploads: 0,
     uiSessions: 0,
     audit: 0,
+    consoleSignIns: 0,
   });
   assert.match(warnings[0] ?? "", /retention failed/);
   pass.start();

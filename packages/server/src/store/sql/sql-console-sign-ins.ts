@@ -13,10 +13,10 @@ function toSignIn(row: Selectable<ConsoleSignInsTable>): ConsoleSignIn {
     secretHash: row.secret_hash,
     tokenId: row.token_id,
     tokenHash: row.token_hash,
-    createdAt: Number(row.created_at),
-    lastSeenAt: Number(row.last_seen_at),
-    expiresAt: Number(row.expires_at),
-    endsAt: Number(row.ends_at),
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+    expiresAt: row.expires_at,
+    endsAt: row.ends_at,
   };
 }
 
