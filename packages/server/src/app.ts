@@ -27,7 +27,7 @@ import { createAlertIntake } from "./alerts/alert-intake.js";
 import { AuthMode } from "./auth/types.js";
 import { createDeviceAuthenticator, type DeviceAuthenticator } from "./auth/device-authenticator.js";
 import { loadNonceKey } from "./auth/nonce-key-config.js";
-import type { ServerConfig } from "./config-keys.js";
+import type { ServerConfig } from "./config-types.js";
 import { DM_PATH, dmEndpointPlugin } from "./dm/dm-endpoint.js";
 import { createSweeper, type SweepReport } from "./dm/sweeper.js";
 import { createRetention, type RetentionOptions, type RetentionReport } from "./retention/retention.js";
