@@ -48,9 +48,7 @@ import { REPOSITORY_PREFIX } from "./repository/paths.js";
 import { createRepositoryService, type RepositoryService } from "./repository/service.js";
 import { uploadTypeList } from "./repository/media.js";
 import { createCommandService } from "./services/command-service.js";
-import { createCampaignDriver } from "./campaigns/campaign-driver.js";
-import { createCampaignRunner } from "./campaigns/campaign-runner.js";
-import { createCampaignService } from "./campaigns/campaign-service.js";
+import { createServerCampaigns } from "./campaigns/server-campaigns.js";
 import { createWakePacer, type WakePacer } from "./campaigns/pacer.js";
 import { createEventBus, type EventBus } from "./events/event-bus.js";
 import { createEventRecorder } from "./events/event-recorder.js";
@@ -283,37 +281,22 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
     config,
   );
 
-  // Campaigns and bulk wakes (docs/campaigns.md): the driver queues without wake-on-queue, it wakes through the pacer.
-  const publish = (event: Parameters<EventBus["publish"]>[0]) => {
-    bus.publish(event);
-  };
-  const campaignDriver = createCampaignDriver({
-    store,
-    commands: createCommandService(
-      { store, clock },
-      { allowHttp: config.allowHttp, maxDeliveries: config.dm.maxDeliveries },
-    ),
-    notifier,
-    pacer,
-    clock,
-    publish,
-    logger: app.log,
-  });
-  const campaignRunner = createCampaignRunner(
-    { store, driver: campaignDriver, leases: store.leases, holder: nodeId, timers, logger: app.log },
-    { tickMs: config.campaigns.tickMs, leaseMs: config.campaigns.leaseMs },
-  );
-  const campaigns = createCampaignService(
+  // Campaigns and bulk wakes (docs/campaigns.md).
+  const { service: campaigns, runner: campaignRunner } = createServerCampaigns(
     {
       store,
-      driver: campaignDriver,
+      notifier,
+      pacer,
       clock,
-      publish,
-      kick: () => {
-        if (config.campaigns.enabled && started) void campaignRunner.runOnce().catch(() => undefined);
+      timers,
+      publish: (event) => {
+        bus.publish(event);
       },
+      logger: app.log,
+      holder: nodeId,
+      started: () => started,
     },
-    { allowHttp: config.allowHttp },
+    config,
   );
 
   // Services whose URLs embed the public base URL are built when the plugins load (at `ready`/`listen`), by

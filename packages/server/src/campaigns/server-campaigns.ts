@@ -1,0 +1,67 @@
+// Campaigns and bulk wakes as `createOmadmServer` composes them (docs/campaigns.md): the driver queues through a
+// command service of its own (without wake-on-queue: it wakes through the pacer), the runner drives running and
+// paused campaigns every `campaigns.tickMs` under a store lease per campaign, and the service the API calls kicks
+// one pass at once when the runner is on and the server started.
+import type { ServerConfig } from "../config-keys.js";
+import type { Notifier } from "../notifier/notifier.js";
+import type { Timers } from "../notifier/wake-on-queue.js";
+import { createCommandService } from "../services/command-service.js";
+import type { Store } from "../store/store.js";
+import type { Clock } from "../store/types.js";
+import { createCampaignDriver, type CampaignDriverDeps } from "./campaign-driver.js";
+import { createCampaignRunner, type CampaignRunner } from "./campaign-runner.js";
+import { createCampaignService, type CampaignService } from "./campaign-service.js";
+import type { WakePacer } from "./pacer.js";
+
+export interface ServerCampaigns {
+  readonly service: CampaignService;
+  readonly runner: CampaignRunner;
+}
+
+export function createServerCampaigns(
+  deps: {
+    readonly store: Store;
+    readonly notifier: Pick<Notifier, "wake"> | null;
+    readonly pacer: WakePacer;
+    readonly clock: Clock;
+    readonly timers: Timers;
+    readonly publish: CampaignDriverDeps["publish"];
+    readonly logger: { warn(details: object, message: string): void };
+    /** This node (config `nodeId`): the lease holder. */
+    readonly holder: string;
+    /** Whether the server has started (a kick before that would drive campaigns of a server not yet serving). */
+    readonly started: () => boolean;
+  },
+  config: ServerConfig,
+): ServerCampaigns {
+  const { store, clock, publish } = deps;
+  const driver = createCampaignDriver({
+    store,
+    commands: createCommandService(
+      { store, clock },
+      { allowHttp: config.allowHttp, maxDeliveries: config.dm.maxDeliveries },
+    ),
+    notifier: deps.notifier,
+    pacer: deps.pacer,
+    clock,
+    publish,
+    logger: deps.logger,
+  });
+  const runner = createCampaignRunner(
+    { store, driver, leases: store.leases, holder: deps.holder, timers: deps.timers, logger: deps.logger },
+    { tickMs: config.campaigns.tickMs, leaseMs: config.campaigns.leaseMs },
+  );
+  const service = createCampaignService(
+    {
+      store,
+      driver,
+      clock,
+      publish,
+      kick: () => {
+        if (config.campaigns.enabled && deps.started()) void runner.runOnce().catch(() => undefined);
+      },
+    },
+    { allowHttp: config.allowHttp },
+  );
+  return { service, runner };
+}
