@@ -48,7 +48,7 @@ export function createServerCampaigns(
     logger: deps.logger,
   });
   const runner = createCampaignRunner(
-    { store, driver, leases: store.leases, holder: deps.holder, timers: deps.timers, logger: deps.logger },
+    { store, driver, leases: store.leases, holder: deps.holder, timers: deps.timers, clock, logger: deps.logger },
     { tickMs: config.campaigns.tickMs, leaseMs: config.campaigns.leaseMs },
   );
   const service = createCampaignService(
