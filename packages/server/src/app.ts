@@ -49,7 +49,6 @@ import { createRepositoryService, type RepositoryService } from "./repository/se
 import { uploadTypeList } from "./repository/media.js";
 import { createCommandService } from "./services/command-service.js";
 import { createServerCampaigns } from "./campaigns/server-campaigns.js";
-import { createWakePacer, type WakePacer } from "./campaigns/pacer.js";
 import { createEventBus, type EventBus } from "./events/event-bus.js";
 import { createEventRecorder } from "./events/event-recorder.js";
 import { attachSessionLog } from "./events/session-log.js";
@@ -200,10 +199,6 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
     retryAfterSeconds: config.http.retryAfterSeconds,
   });
   installHttpEdge(app, { shedder });
-  const pacer: WakePacer = createWakePacer(
-    { now: () => clock.now(), openSessions: () => sessions.size() },
-    { limit: config.dm.maxOpenSessions, backoffMs: config.http.retryAfterSeconds * 1000 },
-  );
   // Admission control's refusals (503 with Retry-After, from the session limit or the load shedder) are counted.
   // /readyz needs no flag for the shedder: while it sheds, it refuses /readyz itself with 503.
   app.addHook("onResponse", (req, reply, done) => {
@@ -211,7 +206,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       const component = req.url.split("/")[1] ?? "";
       metrics?.requestShed(component);
       // A device refused: the campaign pacer backs off (campaigns/pacer.ts).
-      if (component === "dm") pacer.shed();
+      if (component === "dm") campaigns.pacer.shed();
     }
     done();
   });
@@ -282,11 +277,11 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
   );
 
   // Campaigns and bulk wakes (docs/campaigns.md).
-  const { service: campaigns, runner: campaignRunner } = createServerCampaigns(
+  const campaigns = createServerCampaigns(
     {
       store,
       notifier,
-      pacer,
+      openSessions: () => sessions.size(),
       clock,
       timers,
       publish: (event) => {
@@ -423,7 +418,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
         openapiServers: [{ url: base }],
         console: consoleAuth,
         metricsRegistry: metrics?.registry ?? null,
-        campaigns,
+        campaigns: campaigns.service,
       });
     }
   });
@@ -453,12 +448,12 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       sweeper.start();
       if (config.retention.enabled) retention.start();
       webhooks.start();
-      if (config.campaigns.enabled) campaignRunner.start();
+      if (config.campaigns.enabled) campaigns.runner.start();
       const urls = urlsOf(publicBaseUrl(), config);
       return { urls: bootstrap === null ? urls : { ...urls, bootstrap: bootstrap.url(publicBaseUrl()) } };
     },
     async stop() {
-      await campaignRunner.stop();
+      await campaigns.runner.stop();
       await sweeper.stop();
       await retention.stop();
       await wakeOnQueue?.close();
@@ -469,7 +464,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       started = false;
     },
     sweep: () => sweeper.runOnce(),
-    driveCampaigns: () => campaignRunner.runOnce(),
+    driveCampaigns: () => campaigns.runner.runOnce(),
     prune: () => retention.runOnce(),
     events: bus,
     flushEvents: () => recorder.flush(),

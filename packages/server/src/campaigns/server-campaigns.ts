@@ -1,4 +1,5 @@
-// Campaigns and bulk wakes as `createOmadmServer` composes them (docs/campaigns.md): the driver queues through a
+// Campaigns and bulk wakes as `createOmadmServer` composes them (docs/campaigns.md): the wake pacer over this
+// node's open-session gauge (told of every 503 by the DM edge), the driver, which queues through a
 // command service of its own (without wake-on-queue: it wakes through the pacer), the runner drives running and
 // paused campaigns every `campaigns.tickMs` under a store lease per campaign, and the service the API calls kicks
 // one pass at once when the runner is on and the server started.
@@ -11,18 +12,21 @@ import type { Clock } from "../store/types.js";
 import { createCampaignDriver, type CampaignDriverDeps } from "./campaign-driver.js";
 import { createCampaignRunner, type CampaignRunner } from "./campaign-runner.js";
 import { createCampaignService, type CampaignService } from "./campaign-service.js";
-import type { WakePacer } from "./pacer.js";
+import { createWakePacer, type WakePacer } from "./pacer.js";
 
 export interface ServerCampaigns {
   readonly service: CampaignService;
   readonly runner: CampaignRunner;
+  /** The wake pacer of the driver and of bulk wakes; the DM edge tells it of each 503 (`shed()`). */
+  readonly pacer: WakePacer;
 }
 
 export function createServerCampaigns(
   deps: {
     readonly store: Store;
     readonly notifier: Pick<Notifier, "wake"> | null;
-    readonly pacer: WakePacer;
+    /** DM sessions open on this node now (admission control's gauge). */
+    readonly openSessions: () => number;
     readonly clock: Clock;
     readonly timers: Timers;
     readonly publish: CampaignDriverDeps["publish"];
@@ -35,6 +39,10 @@ export function createServerCampaigns(
   config: ServerConfig,
 ): ServerCampaigns {
   const { store, clock, publish } = deps;
+  const pacer = createWakePacer(
+    { now: () => clock.now(), openSessions: deps.openSessions },
+    { limit: config.dm.maxOpenSessions, backoffMs: config.http.retryAfterSeconds * 1000 },
+  );
   const driver = createCampaignDriver({
     store,
     commands: createCommandService(
@@ -42,7 +50,7 @@ export function createServerCampaigns(
       { allowHttp: config.allowHttp, maxDeliveries: config.dm.maxDeliveries },
     ),
     notifier: deps.notifier,
-    pacer: deps.pacer,
+    pacer,
     clock,
     publish,
     logger: deps.logger,
@@ -63,5 +71,5 @@ export function createServerCampaigns(
     },
     { allowHttp: config.allowHttp },
   );
-  return { service, runner };
+  return { service, runner, pacer };
 }
