@@ -70,12 +70,13 @@ export interface CampaignAnswer {
   readonly totals?: Record<string, number>;
 }
 
-/** Polls the campaign until `done(c)` or the deadline; the last answer is in the failure. */
+/** Polls the campaign until `done(c)` or the deadline (generous: a loaded 2-core machine is slow, never stuck); the
+ *  last answer is in the failure. */
 export async function waitForCampaign(
   srv: E2eServer,
   id: string,
   done: (c: CampaignAnswer) => boolean,
-  timeoutMs = 30_000,
+  timeoutMs = 60_000,
 ): Promise<CampaignAnswer> {
   const deadline = Date.now() + timeoutMs;
   let last: CampaignAnswer | undefined;

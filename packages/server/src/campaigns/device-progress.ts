@@ -50,7 +50,6 @@ export function failure(c: Campaign, d: CampaignDevice, step: number, reason: st
         step,
         reason,
         attempts: d.attempts + 1,
-        wakes: 0,
         commandIds: d.commandIds.slice(0, step),
         dueAt: now + c.plan.retryBackoffMs * 2 ** d.attempts,
       },
@@ -152,7 +151,7 @@ export async function progressOf(
       }
       if (!entering) return awaitingAlert(c, d, command, now, takenAt);
       return {
-        patch: { deviceId: d.deviceId, state: CampaignDeviceState.InSession, step, wakes: 0, dueAt: null },
+        patch: { deviceId: d.deviceId, state: CampaignDeviceState.InSession, step, dueAt: null },
       };
     }
     if (entering && (command.state === CommandState.Sent || advanced)) {
@@ -161,7 +160,6 @@ export async function progressOf(
           deviceId: d.deviceId,
           state: CampaignDeviceState.InSession,
           step,
-          wakes: 0,
           dueAt: now + c.plan.wakeTimeoutMs,
         },
       };
