@@ -282,6 +282,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       store,
       notifier,
       openSessions: () => sessions.size(),
+      shared: deps.store.kind === StoreKind.Postgres,
       clock,
       timers,
       publish: (event) => {

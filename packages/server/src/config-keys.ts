@@ -123,7 +123,12 @@ export interface ServerConfig {
     readonly backoffBaseMs: number;
     readonly backoffMaxMs: number;
   };
-  readonly campaigns: { readonly enabled: boolean; readonly tickMs: number; readonly leaseMs: number };
+  readonly campaigns: {
+    readonly enabled: boolean;
+    readonly tickMs: number;
+    readonly leaseMs: number;
+    readonly fleetMaxOpenSessions: number;
+  };
   readonly metrics: { readonly enabled: boolean };
   readonly console: { readonly enabled: boolean; readonly sessionTtlMs: number; readonly idleTimeoutMs: number };
   readonly logLevel: LogLevel;
@@ -601,6 +606,14 @@ export const SERVER_CONFIG_KEYS: { readonly [P in ConfigPath]: ConfigKey<ValueAt
     description:
       "How long a node's hold on a campaign lasts without renewal (each pass renews it). When the node stops, " +
       "another takes the campaign over after this long.",
+  },
+  "campaigns.fleetMaxOpenSessions": {
+    type: int(0, 100_000_000),
+    default: 0,
+    description:
+      "Open DM sessions all the nodes sharing a PostgreSQL store can serve together. Above 0, the wake pacer " +
+      "counts the fleet's open sessions (read from the store at most once a second) against it; 0: it counts " +
+      "this node's sessions against `dm.maxOpenSessions`.",
   },
   "metrics.enabled": {
     type: bool,

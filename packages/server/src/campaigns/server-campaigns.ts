@@ -12,7 +12,11 @@ import type { Clock } from "../store/types.js";
 import { createCampaignDriver, type CampaignDriverDeps } from "./campaign-driver.js";
 import { createCampaignRunner, type CampaignRunner } from "./campaign-runner.js";
 import { createCampaignService, type CampaignService } from "./campaign-service.js";
+import { createFleetGauge } from "./fleet-gauge.js";
 import { createWakePacer, type WakePacer } from "./pacer.js";
+
+/** How often the fleet's open sessions are counted in the store. */
+const FLEET_COUNT_MS = 1000;
 
 export interface ServerCampaigns {
   readonly service: CampaignService;
@@ -27,6 +31,8 @@ export function createServerCampaigns(
     readonly notifier: Pick<Notifier, "wake"> | null;
     /** DM sessions open on this node now (admission control's gauge). */
     readonly openSessions: () => number;
+    /** Whether several nodes share the store (PostgreSQL). */
+    readonly shared: boolean;
     readonly clock: Clock;
     readonly timers: Timers;
     readonly publish: CampaignDriverDeps["publish"];
@@ -39,9 +45,24 @@ export function createServerCampaigns(
   config: ServerConfig,
 ): ServerCampaigns {
   const { store, clock, publish } = deps;
+  // On several nodes (PostgreSQL) with a fleet limit, the pacer counts every node's sessions (fleet-gauge.ts);
+  // this node's own gauge still counts at once what it admitted since the last read.
+  const fleet =
+    deps.shared && config.campaigns.fleetMaxOpenSessions > 0
+      ? createFleetGauge(
+          { count: () => store.sessions.countLive(), now: () => clock.now(), logger: deps.logger },
+          { refreshMs: FLEET_COUNT_MS },
+        )
+      : null;
   const pacer = createWakePacer(
-    { now: () => clock.now(), openSessions: deps.openSessions },
-    { limit: config.dm.maxOpenSessions, backoffMs: config.http.retryAfterSeconds * 1000 },
+    {
+      now: () => clock.now(),
+      openSessions: fleet === null ? deps.openSessions : () => Math.max(fleet.value(), deps.openSessions()),
+    },
+    {
+      limit: fleet === null ? config.dm.maxOpenSessions : config.campaigns.fleetMaxOpenSessions,
+      backoffMs: config.http.retryAfterSeconds * 1000,
+    },
   );
   const driver = createCampaignDriver({
     store,
