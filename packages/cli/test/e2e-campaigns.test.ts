@@ -30,8 +30,8 @@ const start = (port?: number) =>
     maxEventLoopDelayMs: 0,
     ...(port === undefined ? {} : { port }),
   });
-/** While set, reboots report only once it resolves (the restart test holds results back across the stop). */
-let rebootGate: Promise<void> | null = null;
+/** While set, what a reboot waits for before it reports (the restart test holds results back across the stop). */
+let holdReboot: ((devId: string) => Promise<void>) | null = null;
 /** The devices' report back-off after a failed report session: long, as real devices' (30 s, doubling). */
 const REPORT_BACKOFF_MS = 120_000;
 
@@ -43,7 +43,7 @@ before(async () => {
     behaviour: rebootBehaviour({
       delayMs: 20,
       fails: (id) => failing.has(id),
-      until: () => rebootGate ?? Promise.resolve(),
+      until: (id) => holdReboot?.(id) ?? Promise.resolve(),
     }),
     stateDir: join(dir.path, "devices"),
     asyncReports: { retryBaseMs: REPORT_BACKOFF_MS, retryMaxMs: REPORT_BACKOFF_MS },
@@ -60,6 +60,16 @@ const STEPS = [
   { command: ["GET", `${MOID_DEVINFO}//DevID`] },
   { command: ["EXEC", `${GATEWAY_MOID}/main/Ops/Reboot`], name: "reboot" },
 ];
+
+/** Asks `check()` until it answers true, each answer awaited, up to a deadline. */
+async function poll(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what}: not within ${timeoutMs} ms`);
+}
 
 async function create(plan: Record<string, unknown>, startNow = true): Promise<CampaignAnswer> {
   return srv.api.json<CampaignAnswer>(
@@ -144,26 +154,27 @@ test("campaign: pause holds new devices back, resume finishes it", async () => {
 
 test("campaign: a server restart in the middle of a wave goes on from the store", async () => {
   // The stop comes right after a device answered its EXEC with 202, and its result alert meets the stopped server:
-  // the device holds it back, for its report back-off (two minutes here; real devices wait 30 s, doubling) or, when the EXEC named
-  // no ServerURI, until its next session with the server. The restarted server
-  // takes the campaign over at once and wakes that device again after wakeTimeoutMs; the session it opens
-  // supersedes the cut one, and a device that completed a session sends the reports it holds at once. An EXEC
-  // cut off before its 202 was recorded ends `unknown` (at-most-once, docs/delivery.md) and the plan's retries
-  // run the device again. Either way the campaign finishes long before any report back-off ends.
+  // the device holds it back until its next session with the server (or its report back-off, two minutes here,
+  // had the EXEC named a ServerURI). Before the fix the campaign stood still until the step time-out (600 s). The
+  // restarted server takes the campaign over at once and wakes that device again after wakeTimeoutMs; the session
+  // it opens supersedes the cut one and carries the held result. An EXEC cut off before its 202 was recorded ends
+  // `unknown` (at-most-once, docs/delivery.md) and the plan's retries run the device again.
   const c = await create({ waves: [4], maxInFlight: 3, wakeTimeoutMs: 2000, retryLimit: 2, retryBackoffMs: 0 });
   await waitForCampaign(srv, c.id, (x) => x.currentWave === 1 && (x.totals?.["done"] ?? 0) >= 6);
   let open = (): void => undefined;
-  rebootGate = new Promise<void>((resolve) => (open = resolve));
-  const accepted = new Promise<void>((resolve) => {
-    const off = srv.server.events.subscribe((e) => {
-      const data = e.data as { name?: string; state?: string };
-      if (e.kind === "command.state" && data.name === "EXEC" && data.state === "accepted") {
-        off();
-        resolve();
-      }
-    });
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const held = new Set<string>();
+  holdReboot = (id) => {
+    held.add(id);
+    return gate;
+  };
+  // A device whose EXEC the server recorded as accepted (202) and whose result is held back.
+  await poll("an accepted EXEC whose result is held", async () => {
+    for (const id of held) {
+      if ((await srv.api.commands(id)).some((x) => x.name === "EXEC" && x.state === "accepted")) return true;
+    }
+    return false;
   });
-  await accepted;
   const port = srv.port;
   await srv.stop();
   // The held results now enter the devices' outboxes, and the sessions carrying them meet the stopped server.
@@ -178,9 +189,11 @@ test("campaign: a server restart in the middle of a wave goes on from the store"
       }),
     ]);
   });
-  rebootGate = null;
+  holdReboot = null;
   open();
-  await missed;
+  let refused = false;
+  void missed.then(() => (refused = true));
+  await poll("a held result refused by the stopped server", () => Promise.resolve(refused));
   srv = await start(port);
   const restartedAt = Date.now();
   const end = await waitForCampaign(srv, c.id, finished, 90_000);

@@ -105,5 +105,5 @@ test("progress: an EXEC accepted before the take-over: woken again after wakeTim
   // The step time-out still ends it.
   const late = await progressOf(campaign, again, 200 + plan.stepTimeoutMs, look(before), takenAt);
   assert.equal(late.patch?.state, CampaignDeviceState.Failed);
-  assert.match(late.patch?.reason ?? "", /timed out/);
+  assert.match(late.patch.reason ?? "", /timed out/);
 });

@@ -9,7 +9,7 @@ export interface RebootBehaviourOptions {
   /** How long the simulated reboot takes (default 50 ms). */
   readonly delayMs?: number;
   /** What each reboot also waits for before it reports (tests hold results back across a server stop). */
-  readonly until?: () => Promise<void>;
+  readonly until?: (devId: string) => Promise<void>;
   /** Which devices fail their reboot (default none). */
   readonly fails?: (devId: string) => boolean;
 }
@@ -27,7 +27,7 @@ export function rebootBehaviour(options: RebootBehaviourOptions = {}): DeviceBeh
           async: new Promise<void>((resolve) => {
             setTimeout(resolve, delayMs).unref();
           })
-            .then(() => options.until?.())
+            .then(() => options.until?.(device.devId))
             .then(() => ({ sc: 200 })),
         };
       });

@@ -13,9 +13,8 @@
 // - a report session that did not deliver its reports counts one failed attempt for each of them: they are tried
 //   again after a back-off, at most asyncReports.maxAttempts times in all, then dropped with a "report-dropped"
 //   event and one warning (report-retry.ts); the counts are saved, so the limit holds across restarts;
-// - after each completed session, the reports of that server are retried at once, even those waiting out a
-//   back-off: the server is reachable again (an aborted report session loses nothing: the alerts stay in the
-//   outbox until a 200 acknowledged them, or the limit drops them).
+// - after each completed session, the reports of that server that are due are retried (an aborted report
+//   session loses nothing: the alerts stay in the outbox until a 200 acknowledged them, or the limit drops them).
 // Each session's outcome is reported as a "session" event and the state is saved after it.
 import { type ConType, MOID_SESSIONINFO } from "@omadm/protocol";
 import type { AccessControl } from "../access/access-control.js";
@@ -208,16 +207,7 @@ export function createSessionScheduler(deps: SessionSchedulerDeps): SessionSched
     return [...targets.values()];
   };
 
-  /** After a completed session with `serverId`: the server is reachable again, so the reports waiting out a
-   *  back-off for it go now (their failed attempts still count against the limit). A server that restarted
-   *  wakes the devices whose reports it awaits for exactly this (docs/campaigns.md "After a restart"). */
   const retryReports = (serverId: string): void => {
-    const now = deps.clock.now();
-    for (const a of deps.outbox.snapshot().alerts) {
-      const state = a.serverId === serverId ? deps.reportAttempts.get(a.id) : undefined;
-      if (state !== undefined && state.nextAttemptAt > now)
-        deps.reportAttempts.set(a.id, { ...state, nextAttemptAt: now });
-    }
     for (const [srv, uri] of reportTargets(serverId)) scheduleReports(srv, uri);
   };
 

@@ -93,11 +93,11 @@ function stalled(c: Campaign, d: CampaignDevice, step: number, name: string, now
 /**
  * In session, its EXEC answered 202 and its alert not in yet. An EXEC accepted before this node took the campaign
  * over (a restart, another node's death) was answered in a session the stop may have cut just before the device
- * sent its alert: the device then holds the alert back for its report back-off (docs/protocol.md §4.4), which
- * can be minutes. So after `wakeTimeoutMs` without it the device is woken again (at most `maxWakes` times): the
- * session it opens supersedes the cut one, and a device that completes a session with the server sends the
- * reports it holds for it at once. The command itself is never sent again (docs/delivery.md): only its alert, or
- * the step time-out, ends the step.
+ * sent its alert: the device then holds the alert until its next session with the server (an EXEC without a
+ * ServerURI, docs/protocol.md §4.4) or for its report back-off, which can be minutes. So after `wakeTimeoutMs`
+ * without it the device is woken again (at most `maxWakes` times): the session it opens supersedes the cut one
+ * and carries what the device holds for the server. The command itself is never sent again (docs/delivery.md):
+ * only its alert, or the step time-out, ends the step.
  */
 function awaitingAlert(c: Campaign, d: CampaignDevice, command: Command, now: number, takenAt: number): DeviceAction {
   if (command.updatedAt >= takenAt) return { patch: null };
