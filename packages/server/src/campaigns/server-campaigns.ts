@@ -3,7 +3,7 @@
 // command service of its own (without wake-on-queue: it wakes through the pacer), the runner drives running and
 // paused campaigns every `campaigns.tickMs` under a store lease per campaign, and the service the API calls kicks
 // one pass at once when the runner is on and the server started.
-import type { ServerConfig } from "../config-keys.js";
+import type { ServerConfig } from "../config-types.js";
 import type { Notifier } from "../notifier/notifier.js";
 import type { Timers } from "../notifier/wake-on-queue.js";
 import { createCommandService } from "../services/command-service.js";
