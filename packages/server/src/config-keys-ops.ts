@@ -73,6 +73,14 @@ export const OPS_KEYS = {
       "How long a node's hold on a campaign lasts without renewal (each pass renews it). When the node stops, " +
       "another takes the campaign over after this long.",
   },
+  "campaigns.fleetMaxOpenSessions": {
+    type: int(0, 100_000_000),
+    default: 0,
+    description:
+      "Open DM sessions all the nodes sharing a PostgreSQL store can serve together. Above 0, the wake pacer " +
+      "counts the fleet's open sessions (read from the store at most once a second) against it; 0: it counts " +
+      "this node's sessions against `dm.maxOpenSessions`.",
+  },
   "metrics.enabled": {
     type: bool,
     default: true,

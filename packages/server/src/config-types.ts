@@ -107,7 +107,12 @@ export interface ServerConfig {
     readonly backoffBaseMs: number;
     readonly backoffMaxMs: number;
   };
-  readonly campaigns: { readonly enabled: boolean; readonly tickMs: number; readonly leaseMs: number };
+  readonly campaigns: {
+    readonly enabled: boolean;
+    readonly tickMs: number;
+    readonly leaseMs: number;
+    readonly fleetMaxOpenSessions: number;
+  };
   readonly metrics: { readonly enabled: boolean };
   readonly console: { readonly enabled: boolean; readonly sessionTtlMs: number; readonly idleTimeoutMs: number };
   readonly logLevel: LogLevel;

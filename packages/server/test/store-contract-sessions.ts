@@ -170,6 +170,25 @@ export function sessionContract(it: ContractTest): void {
     assert.deepEqual(await f.store.sessions.expireIdle(), []);
   });
 
+  it("counts the live open sessions: superseded, closed and idle-expired ones stop counting", async (f) => {
+    for (const d of ["a", "b", "c"]) await f.store.devices.create({ id: d });
+    assert.equal(await f.store.sessions.countLive(), 0);
+    const { session: a } = await f.store.sessions.open({ deviceId: "a", stateName: "p1", idleTimeoutMs: IDLE });
+    await f.store.sessions.open({ deviceId: "b", stateName: "p1", idleTimeoutMs: IDLE });
+    assert.equal(await f.store.sessions.countLive(), 2);
+    // A new session of "a" supersedes its cut one: still one for "a".
+    await f.store.sessions.open({ deviceId: "a", stateName: "p1", idleTimeoutMs: IDLE });
+    assert.equal(await f.store.sessions.countLive(), 2);
+    assert.equal((await f.store.sessions.get(a.id))?.status, SessionStatus.Superseded);
+    f.clock.advance(IDLE / 2);
+    const { session: c } = await f.store.sessions.open({ deviceId: "c", stateName: "p1", idleTimeoutMs: IDLE });
+    await f.store.sessions.close(c.id, "ended");
+    assert.equal(await f.store.sessions.countLive(), 2);
+    // Past their idle expiry, not yet swept: no longer counted.
+    f.clock.advance(IDLE / 2);
+    assert.equal(await f.store.sessions.countLive(), 0);
+  });
+
   it("lists sessions by device and status in creation order, page by page", async (f) => {
     await f.store.devices.create({ id: "a" });
     await f.store.devices.create({ id: "b" });

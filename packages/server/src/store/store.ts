@@ -267,6 +267,12 @@ export interface SessionStore {
   expireIdle(options?: SweepOptions): Promise<readonly CloseSessionResult[]>;
   /** Ordered by creation time. */
   list(query?: SessionQuery): Promise<Page<Session>>;
+  /**
+   * Open sessions whose idle expiry is still ahead, across every node sharing the store (the wake pacer's fleet
+   * gauge, campaigns/pacer.ts). A session a stop cut off stops counting once superseded or idle-expired. One
+   * range count off the (status, idle_expires_at) index.
+   */
+  countLive(): Promise<number>;
 }
 
 export interface AlertStore {

@@ -298,6 +298,17 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
         throw new ServerError(ServerErrorCode.SESSION_NOT_OPEN, `session ${id} is already ${row.status}`);
       });
     },
+    countLive: async () => {
+      const row = await ctx
+        .db()
+        .selectFrom("sessions")
+        .select((eb) => eb.fn.countAll<number | string | bigint>().as("n"))
+        .where("status", "=", SessionStatus.Open)
+        .where("idle_expires_at", ">", ctx.now())
+        .executeTakeFirstOrThrow();
+      // PostgreSQL's count is a bigint (a string through pg); SQLite's a number.
+      return Number(row.n);
+    },
     expireIdle: async (options = {}) => {
       const limit = sweepLimit(options);
       const now = ctx.now();
