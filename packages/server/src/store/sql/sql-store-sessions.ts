@@ -1,6 +1,6 @@
 // SQL store: DM sessions. Opening, closing and expiring a session requeue its in-flight commands in the same
 // transaction, under the device lock, so a command is never both in flight and lost.
-import type { Insertable, Selectable } from "kysely";
+import { sql, type Insertable, type Selectable } from "kysely";
 import { ServerError, ServerErrorCode } from "../../errors.js";
 import { checkCloseReason, checkNewSession, checkSessionPatch, sessionLive } from "../queue-rules.js";
 import {
@@ -53,8 +53,14 @@ const byCookie = prepared((db, p: { v: string }) => db.selectFrom("sessions").se
 const byContToken = prepared((db, p: { v: string }) =>
   db.selectFrom("sessions").selectAll().where("cont_token", "=", p.v),
 );
+// 'open' as a literal, not a parameter: only then may the planner read the partial unique index
+// sessions_one_open (one row), instead of every session the device ever had.
 const openOfDevice = prepared((db, p: { deviceId: string }) =>
-  db.selectFrom("sessions").selectAll().where("device_id", "=", p.deviceId).where("status", "=", SessionStatus.Open),
+  db
+    .selectFrom("sessions")
+    .selectAll()
+    .where("device_id", "=", p.deviceId)
+    .where("status", "=", sql.lit(SessionStatus.Open)),
 );
 const INSERT_COLUMNS = [
   "id",

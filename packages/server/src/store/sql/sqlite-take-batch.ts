@@ -104,7 +104,8 @@ const markSent = preparedBy(
         updated_at: p.now as number,
       }))
       .where("id", "in", ids)
-      .where("state", "=", CommandState.Queued)
+      // `+state`: SQLite would otherwise walk commands_by_state over every queued command of every device.
+      .where(sql<boolean>`+"state" = ${CommandState.Queued}`)
       .returningAll();
   },
 );
