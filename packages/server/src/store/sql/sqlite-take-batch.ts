@@ -92,21 +92,23 @@ const markSent = preparedBy(
       ids.map((id, i) => sql`when ${id} then ${p[`pos${i}`]}`),
       sql` `,
     )} end`;
-    return db
-      .updateTable("commands")
-      .set((eb) => ({
-        state: CommandState.Sent,
-        session_id: p.sessionId as string,
-        package_no: p.packageNo as number,
-        position,
-        sent_at: p.now as number,
-        attempts: eb("attempts", "+", 1),
-        updated_at: p.now as number,
-      }))
-      .where("id", "in", ids)
-      // `+state`: SQLite would otherwise walk commands_by_state over every queued command of every device.
-      .where(sql<boolean>`+"state" = ${CommandState.Queued}`)
-      .returningAll();
+    return (
+      db
+        .updateTable("commands")
+        .set((eb) => ({
+          state: CommandState.Sent,
+          session_id: p.sessionId as string,
+          package_no: p.packageNo as number,
+          position,
+          sent_at: p.now as number,
+          attempts: eb("attempts", "+", 1),
+          updated_at: p.now as number,
+        }))
+        .where("id", "in", ids)
+        // `+state`: SQLite would otherwise walk commands_by_state over every queued command of every device.
+        .where(sql<boolean>`+"state" = ${CommandState.Queued}`)
+        .returningAll()
+    );
   },
 );
 
