@@ -83,7 +83,7 @@ const expireQueuedOfDevice = prepared((db, p: { deviceId: string; now: number })
     .where("expires_at", "<=", p.now),
 );
 
-/** `n` commands to `sent`: parameters id0…, pos0… (their positions), sessionId, packageNo, now. */
+/** `n` commands to `sent`: parameters id0…, pos0… (their positions), sessionId, packageNo, now; returns their ids. */
 const markSent = preparedBy(
   (n: number) => String(n),
   (n: number) => (db: Db, p: Record<string, unknown>) => {
@@ -107,7 +107,9 @@ const markSent = preparedBy(
         .where("id", "in", ids)
         // `+state`: SQLite would otherwise walk commands_by_state over every queued command of every device.
         .where(sql<boolean>`+"state" = ${CommandState.Queued}`)
-        .returningAll()
+        // Only the ids: every new value is known here (the rows were read under the same write lock), and
+        // RETURNING * would build every column of every row again.
+        .returning("id")
     );
   },
 );
@@ -152,5 +154,16 @@ export async function takeQueuedSqlite(trx: Db, input: TakeInput): Promise<Comma
     const moved = rows.find((r) => !updated.some((u) => u.id === r.id)) ?? rows[0];
     throw illegalCommand(moved?.id ?? "", CommandState.Queued, CommandState.Sent);
   }
-  return updated.sort((a, b) => (a.position ?? 0) - (b.position ?? 0));
+  // What the UPDATE wrote, in queue order (= position order); rows of the joined read keep their s_* columns,
+  // which toCommand ignores.
+  return rows.map((r, i) => ({
+    ...r,
+    state: CommandState.Sent,
+    session_id: sessionId,
+    package_no: input.packageNo,
+    position: input.firstPosition + i,
+    sent_at: now,
+    attempts: r.attempts + 1,
+    updated_at: now,
+  }));
 }
