@@ -27,7 +27,7 @@ import { createAlertIntake } from "./alerts/alert-intake.js";
 import { AuthMode } from "./auth/types.js";
 import { createDeviceAuthenticator, type DeviceAuthenticator } from "./auth/device-authenticator.js";
 import { loadNonceKey } from "./auth/nonce-key-config.js";
-import type { ServerConfig } from "./config-keys.js";
+import type { ServerConfig } from "./config-types.js";
 import { DM_PATH, dmEndpointPlugin } from "./dm/dm-endpoint.js";
 import { createSweeper, type SweepReport } from "./dm/sweeper.js";
 import { createRetention, type RetentionOptions, type RetentionReport } from "./retention/retention.js";
@@ -384,7 +384,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       config.components.api && config.console.enabled
         ? {
             sessions: createConsoleSessions(
-              { clock },
+              { clock, store },
               { ttlMs: config.console.sessionTtlMs, idleTimeoutMs: config.console.idleTimeoutMs },
             ),
             cookieName: consoleCookieName(config.tls.enabled),
@@ -500,6 +500,9 @@ export function defaultNodeId(random: (size: number) => Uint8Array): string {
   return `${hostname()}-${process.pid}-${Buffer.from(random(4)).toString("hex")}`;
 }
 
+/** Retention deletes console sign-ins that ended more than this long ago (retention skips a kind aged 0). */
+const CONSOLE_SIGN_IN_RETENTION_MS = 1;
+
 function retentionOptions(config: ServerConfig): RetentionOptions {
   const r = config.retention;
   return {
@@ -513,6 +516,8 @@ function retentionOptions(config: ServerConfig): RetentionOptions {
       uploads: r.uploadsMaxAgeMs,
       uiSessions: r.uiSessionsMaxAgeMs,
       audit: r.auditMaxAgeMs,
+      // An ended sign-in can never be used again: removed at the first pass after it ended (docs/console.md).
+      consoleSignIns: CONSOLE_SIGN_IN_RETENTION_MS,
     },
   };
 }

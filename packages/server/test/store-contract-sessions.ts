@@ -197,6 +197,34 @@ export function sessionContract(it: ContractTest): void {
     );
   });
 
+  it("lists sessions newest first in keyset pages, alone and by device or status", async (f) => {
+    await f.store.devices.create({ id: "a" });
+    await f.store.devices.create({ id: "b" });
+    const ids: string[] = [];
+    for (const d of ["a", "b", "a", "b", "a"]) {
+      ids.push((await f.store.sessions.open({ deviceId: d, stateName: "p1", idleTimeoutMs: IDLE })).session.id);
+      // Two sessions in the same millisecond are ordered by id: the cursor must keep both.
+      if (ids.length % 2 === 0) f.clock.advance(1);
+    }
+    // The reference: creation order (createdAt, then id), reversed.
+    const all = async (query: { deviceId?: string; status?: "superseded" }) => {
+      const asc = (await f.store.sessions.list({ ...query, limit: 100 })).items.map((s) => s.id);
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await f.store.sessions.list({ ...query, order: "desc", limit: 2, ...(cursor && { cursor }) });
+        assert.ok(page.items.length <= 2);
+        seen.push(...page.items.map((s) => s.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+      assert.deepEqual(seen, [...asc].reverse(), JSON.stringify(query));
+      return seen;
+    };
+    assert.equal((await all({})).length, 5);
+    assert.equal((await all({ deviceId: "a" })).length, 3);
+    assert.deepEqual((await all({ status: "superseded" }))[0], ids[2], "the newest superseded first");
+  });
+
   it("a second server node continues a session another began; stale writers lose", async (f) => {
     const { sessionId, ids } = await queueFixture(f.store, "dev", 2);
     await f.store.sessions.update(sessionId, { cookie: "shared-cookie", stateName: "awaitingP3" });

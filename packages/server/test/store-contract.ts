@@ -9,6 +9,7 @@ import { accessContract } from "./store-contract-access.js";
 import { bootstrapContract } from "./store-contract-bootstrap.js";
 import { campaignContract } from "./store-contract-campaigns.js";
 import { commandContract } from "./store-contract-commands.js";
+import { consoleSignInContract } from "./store-contract-console.js";
 import { contentContract } from "./store-contract-content.js";
 import { deliveryContract } from "./store-contract-delivery.js";
 import { deviceContract } from "./store-contract-devices.js";
@@ -74,6 +75,9 @@ export function runStoreContract(name: string, makeHarness: MakeHarness, options
     });
     describe("campaigns", () => {
       campaignContract(it);
+    });
+    describe("console sign-ins", () => {
+      consoleSignInContract(it);
     });
     describe("leases", () => {
       leaseContract(it);

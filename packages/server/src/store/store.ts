@@ -83,6 +83,7 @@ import type {
 import type { DeviceImportResult, DeviceImportRow } from "./types-import.js";
 import type { FirmwareStore } from "./types-firmware.js";
 import type { CampaignStore } from "./types-campaign.js";
+import type { ConsoleSignInStore } from "./types-console.js";
 
 export const StoreKind = { Memory: "memory", Sqlite: "sqlite", Postgres: "postgres" } as const;
 export type StoreKind = (typeof StoreKind)[keyof typeof StoreKind];
@@ -105,6 +106,8 @@ export interface StoreParts {
   readonly firmware: FirmwareStore;
   /** Campaigns and bulk wakes with their per-device progress (docs/campaigns.md). */
   readonly campaigns: CampaignStore;
+  /** Web console sign-ins, by the hash of the cookie's secret (docs/console.md). */
+  readonly consoleSignIns: ConsoleSignInStore;
 }
 
 export interface Store extends StoreParts {

@@ -122,23 +122,30 @@ export function pageBySeq<DB, TB extends keyof DB, O>(
   return q.orderBy(sql.ref("seq"), desc ? "desc" : "asc").limit(limit + 1);
 }
 
-/** Keyset pagination over (a, b) ascending, e.g. (created_at, id) or (scope, path). Fetches limit + 1 rows. */
+/**
+ * Keyset pagination over (a, b), e.g. (created_at, id) or (scope, path), ascending unless `page.order` is desc
+ * (an index on (…, a, b) serves both: it is read backwards). Fetches limit + 1 rows.
+ */
 export function pageByPair<DB, TB extends keyof DB, O>(
   query: SelectQueryBuilder<DB, TB, O>,
   columns: readonly [string, string],
   shape: readonly ["number" | "string", "string"],
-  page: PageQuery,
+  page: PageQuery & { readonly order?: SortOrder | undefined },
   limit: number,
 ): SelectQueryBuilder<DB, TB, O> {
   const [a, b] = columns;
+  const desc = page.order === SortOrder.Desc;
   let q = query;
   if (page.cursor !== undefined) {
     const [ka, kb] = decodeCursor(page.cursor, shape);
     // A row value: both SQLite and PostgreSQL seek the (a, b) index to it instead of scanning from the start.
-    q = q.where(sql<boolean>`(${sql.ref(a)}, ${sql.ref(b)}) > (${ka}, ${kb})`);
+    q = desc
+      ? q.where(sql<boolean>`(${sql.ref(a)}, ${sql.ref(b)}) < (${ka}, ${kb})`)
+      : q.where(sql<boolean>`(${sql.ref(a)}, ${sql.ref(b)}) > (${ka}, ${kb})`);
   }
+  const direction = desc ? "desc" : "asc";
   return q
-    .orderBy(sql.ref(a))
-    .orderBy(sql.ref(b))
+    .orderBy(sql.ref(a), direction)
+    .orderBy(sql.ref(b), direction)
     .limit(limit + 1);
 }

@@ -14,6 +14,7 @@ import { createSqlDevices } from "./sql-store-devices.js";
 import { createSqlGroups } from "./sql-store-groups.js";
 import { createSqlFirmware } from "./sql-store-firmware.js";
 import { createSqlCampaigns } from "./sql-store-campaigns.js";
+import { createSqlConsoleSignIns } from "./sql-console-sign-ins.js";
 import { createSqlImport } from "./sql-store-import.js";
 import { createSqlRepository } from "./sql-store-repository.js";
 import { createSqlSessions } from "./sql-store-sessions.js";
@@ -39,6 +40,7 @@ export function createParts(ctx: SqlContext): StoreParts {
     audit: createSqlAudit(ctx),
     firmware: createSqlFirmware(ctx),
     campaigns: createSqlCampaigns(ctx),
+    consoleSignIns: createSqlConsoleSignIns(ctx),
   };
 }
 
