@@ -18,6 +18,7 @@ import { runDirectly } from "./sql/prepared.js";
 import { CommitGroup } from "./sql/sqlite-commit-group.js";
 import type { CommitGroupStats } from "./sql/sqlite-commit-stats.js";
 import { createSqliteGroupStore } from "./sql/sqlite-group-store.js";
+import { walSync } from "./sql/sqlite-wal-sync.js";
 import { ensureIncrementalVacuum } from "./sql/sqlite-space.js";
 import type { Store } from "./store.js";
 import type { StoreDeps } from "./types.js";
@@ -35,6 +36,7 @@ export interface SqliteStoreOptions {
    * a queued command the API has acknowledged, a result the device was told we have — survives a power loss
    * or OS crash, not only a process crash. NORMAL syncs only at checkpoints: faster, still never corrupt,
    * but the last commits can vanish on power loss, which breaks "nothing is lost". Keep FULL in production.
+   * (FULL's fsync of the WAL is made by the store itself, off the event loop, before any answer: sql/sqlite-wal-sync.ts.)
    */
   readonly synchronous?: SqliteSynchronous | undefined;
   /** How long a writer waits for another process's lock before failing (default 5000 ms). */
@@ -98,12 +100,13 @@ export async function openSqliteStore(deps: StoreDeps, options: SqliteStoreOptio
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   const file = join(options.dataDir, SQLITE_FILE_NAME);
   let raw: BetterSqlite3.Database;
+  let wal: boolean;
   try {
     ensurePrivateDir(options.dataDir);
     ensurePrivateFile(file);
     raw = new BetterSqlite3(file, { timeout: busyTimeoutMs });
     ensureIncrementalVacuum(raw); // first: before WAL mode writes the file's header
-    raw.pragma("journal_mode = WAL");
+    wal = raw.pragma("journal_mode = WAL", { simple: true }) === "wal";
     raw.pragma(`synchronous = ${synchronous}`);
     raw.pragma("foreign_keys = ON");
     // 64 MiB of page cache (the default is 2 MiB): at a million devices the indexes the session path and the
@@ -113,7 +116,11 @@ export async function openSqliteStore(deps: StoreDeps, options: SqliteStoreOptio
   } catch (cause) {
     throw new ServerError(ServerErrorCode.STORE_UNAVAILABLE, `cannot open the SQLite store at ${file}`, { cause });
   }
-  const group = new CommitGroup(raw, { busyTimeoutMs });
+  // FULL in WAL mode: the commit group fsyncs the WAL itself, off the event loop, once SQLite runs at NORMAL
+  // (below, after the migrations, which keep SQLite's own FULL). Without WAL (a file system that refuses it)
+  // SQLite keeps FULL.
+  const syncer = synchronous === SqliteSynchronous.Full && wal ? walSync(`${file}-wal`) : null;
+  const group = new CommitGroup(raw, { busyTimeoutMs, sync: syncer?.sync });
   const database = groupedDatabase(raw, group);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   runDirectly(db, (sqlText, parameters) => {
@@ -126,12 +133,17 @@ export async function openSqliteStore(deps: StoreDeps, options: SqliteStoreOptio
     await migrateToLatest(db as Kysely<unknown>, SqlDialect.Sqlite);
     // From here on the commit group waits for other processes' locks, asynchronously (sqlite-commit-group.ts).
     raw.pragma("busy_timeout = 0");
+    if (syncer !== null) raw.pragma("synchronous = NORMAL");
   } catch (error) {
+    syncer?.close();
     await db.destroy();
     throw error;
   }
   const ctx = createSqlContext(SqlDialect.Sqlite, db, { now: () => deps.clock.now(), newId: idSource(deps) });
-  const store = createSqliteGroupStore(ctx, group, () => db.destroy());
+  const store = createSqliteGroupStore(ctx, group, async () => {
+    await db.destroy();
+    syncer?.close();
+  });
   statistics.set(store, group.stats);
   return store;
 }

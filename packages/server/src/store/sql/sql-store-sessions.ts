@@ -55,8 +55,14 @@ const byCookie = prepared((db, p: { v: string }) => db.selectFrom("sessions").se
 const byContToken = prepared((db, p: { v: string }) =>
   db.selectFrom("sessions").selectAll().where("cont_token", "=", p.v),
 );
+// 'open' as a literal, not a parameter: only then may the planner read the partial unique index
+// sessions_one_open (one row), instead of every session the device ever had.
 const openOfDevice = prepared((db, p: { deviceId: string }) =>
-  db.selectFrom("sessions").selectAll().where("device_id", "=", p.deviceId).where("status", "=", SessionStatus.Open),
+  db
+    .selectFrom("sessions")
+    .selectAll()
+    .where("device_id", "=", p.deviceId)
+    .where("status", "=", sql.lit(SessionStatus.Open)),
 );
 const INSERT_COLUMNS = [
   "id",

@@ -9,6 +9,9 @@
 // - A member's result is handed out only after the COMMIT that holds its writes has returned, i.e. is on disk;
 //   if the COMMIT fails, every member of the group fails. A read never joins a group: it runs between groups,
 //   on committed data only, and answers at once.
+// - With `sync` (a FULL store: sqlite-wal-sync.ts), "on disk" is after the fsync that follows the COMMIT, made
+//   off the event loop; a read is answered once every commit it may have seen is on disk. The next group runs
+//   meanwhile.
 // - A member that stalls (makes no statement) while others wait behind it for `stallMs` is a misuse — the
 //   usual cause is calling the store, not the `tx`, inside `store.transaction(fn)` — and the waiting calls fail
 //   with TRANSACTION_MISUSE instead of waiting forever.
@@ -16,6 +19,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import { ServerError, ServerErrorCode } from "../../errors.js";
 import { transactionMisuse } from "../transaction-support.js";
 import type { CommitGroupStats } from "./sqlite-commit-stats.js";
+import { DurableCommits, type SyncFn } from "./sqlite-wal-sync.js";
 
 /**
  * Read: runs between groups, on committed data. Write: may write anything; its first write opens its savepoint.
@@ -32,6 +36,8 @@ export interface CommitGroupOptions {
   readonly busyTimeoutMs: number;
   /** How long a member may run without a statement while others wait behind it (default 250 ms). */
   readonly stallMs?: number | undefined;
+  /** Makes the commits so far durable, off the event loop; absent, a COMMIT's return is durable enough. */
+  readonly sync?: SyncFn | undefined;
 }
 
 interface Job {
@@ -85,11 +91,19 @@ export class CommitGroup {
   #member: Member | null = null;
   #stallTimer: NodeJS.Timeout | undefined;
   #idle: Array<() => void> = [];
+  readonly #durable: DurableCommits | null;
 
   constructor(raw: BetterSqlite3.Database, options: CommitGroupOptions) {
     this.#raw = raw;
     this.#busyTimeoutMs = options.busyTimeoutMs;
     this.#stallMs = options.stallMs ?? 250;
+    this.#durable =
+      options.sync === undefined
+        ? null
+        : new DurableCommits(options.sync, () => {
+            if (this.#inTransaction && !this.#pumping) this.#scheduleCommit();
+            else this.#notifyIdle();
+          });
     const control = (text: string) => {
       const stmt = raw.prepare(text);
       return () => {
@@ -110,6 +124,11 @@ export class CommitGroup {
   /** Runs `work` as one member; resolves after the commit holding its writes (a read outside a group: at once). */
   run<T>(kind: MemberKind, work: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      const broken = this.#durable?.broken;
+      if (broken) {
+        reject(broken);
+        return;
+      }
       this.#queue.push({ kind, work, resolve: resolve as (value: unknown) => void, reject });
       if (this.#pumping) this.#watchStall();
       else void this.#pump();
@@ -142,7 +161,9 @@ export class CommitGroup {
 
   /** Resolves once nothing is queued, running or waiting for its commit. */
   idle(): Promise<void> {
-    if (!this.#pumping && this.#queue.length === 0 && !this.#inTransaction) return Promise.resolve();
+    if (!this.#pumping && this.#queue.length === 0 && !this.#inTransaction && this.#durable?.busy !== true) {
+      return Promise.resolve();
+    }
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
@@ -209,7 +230,12 @@ export class CommitGroup {
       const value = await job.work();
       if (member.savepoint) this.#control.release();
       if (this.#inTransaction) this.#waiting.push({ job, value });
-      else job.resolve(value);
+      else if (this.#durable === null) job.resolve(value);
+      else {
+        this.#durable.afterLastCommit(() => {
+          job.resolve(value);
+        }, job.reject);
+      }
     } catch (error) {
       // A OneWrite member whose statement changed rows: only the group's rollback undoes it.
       if (member.kind === MemberKind.OneWrite && this.writes !== writes) this.#failGroup(error);
@@ -233,8 +259,9 @@ export class CommitGroup {
     this.#commitScheduled = true;
     setImmediate(() => {
       this.#commitScheduled = false;
-      // Members still running (or waiting for the lock) commit when the pump drains.
-      if (this.#pumping || !this.#inTransaction) return;
+      // Members still running (or waiting for the lock) commit when the pump drains; while an fsync runs, the
+      // group stays open and commits when it is done (sqlite-wal-sync.ts).
+      if (this.#pumping || !this.#inTransaction || this.#durable?.syncing === true) return;
       const waiting = this.#waiting;
       this.#waiting = [];
       try {
@@ -247,7 +274,18 @@ export class CommitGroup {
         return;
       }
       this.#inTransaction = false;
-      for (const w of waiting) w.job.resolve(w.value);
+      if (this.#durable === null) for (const w of waiting) w.job.resolve(w.value);
+      else {
+        this.#durable.whenDurable(
+          this.#durable.committed(),
+          () => {
+            for (const w of waiting) w.job.resolve(w.value);
+          },
+          (error) => {
+            for (const w of waiting) w.job.reject(error);
+          },
+        );
+      }
       this.#afterGroup();
     });
   }
@@ -277,6 +315,7 @@ export class CommitGroup {
 
   #notifyIdle(): void {
     if (this.#pumping || this.#inTransaction || this.#queue.length + this.#deferred.length > 0) return;
+    if (this.#durable?.busy === true) return;
     const idle = this.#idle;
     this.#idle = [];
     for (const resolve of idle) resolve();

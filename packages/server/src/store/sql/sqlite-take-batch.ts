@@ -1,13 +1,14 @@
-// The SQLite store's `commands.takeBatch` in two statements, whatever the batch size: one SELECT reads the
-// session (to check it is the device's live session) together with the next queued commands, one UPDATE moves
-// all of them to `sent` (before: a statement for the session, one for expiry, one for the queue and one per
-// command). SQLite runs every writer under the commit group's write lock (BEGIN IMMEDIATE), so nothing changes
-// between the two; the UPDATE's own condition (still queued) and the row count check it anyway.
+// The SQLite store's `commands.takeBatch` in three statements, whatever the batch size: one SELECT reads the
+// session (to check it is the device's live session), one the next queued commands, one UPDATE moves all of them
+// to `sent` (before: one for expiry too, and one per command). SQLite runs every writer under the commit
+// group's write lock (BEGIN IMMEDIATE), so nothing changes between them; the UPDATE's own condition (still
+// queued) and the row count check it anyway. (Reading the session and the queue in one SELECT, a LEFT JOIN on a
+// LIMITed subquery, saves a statement but costs twice the two: SQLite materializes the subquery each time.)
 //
 // Expiry follows the memory store: a queued command past its expiry that would have been taken is expired
 // instead (with every other overdue command of the device, in one statement), never sent. Overdue commands
 // behind a full batch wait for the sweeper or the next batch; they are never sent either.
-import { sql, type Compilable } from "kysely";
+import { sql } from "kysely";
 import { ServerError, ServerErrorCode } from "../../errors.js";
 import { sessionLive } from "../queue-rules.js";
 import { illegalCommand, sessionNotFound } from "../rules.js";
@@ -29,23 +30,8 @@ export interface TakeInput {
   readonly now: number;
 }
 
-interface SessionColumns {
-  readonly s_id: string;
-  readonly s_device_id: string;
-  readonly s_status: string;
-  readonly s_idle_expires_at: number;
-}
-/** The session, and the device's next queued commands beside it (all null when there are none). */
-type SessionAndCommand = SessionColumns & { [K in keyof CommandRow]: CommandRow[K] | null };
-
-const sessionWithQueue = prepared(
-  (db, p: { sessionId: string; deviceId: string; max: number }): Compilable<SessionAndCommand> => {
-    const query = sql<SessionAndCommand>`select s.id as s_id, s.device_id as s_device_id, s.status as s_status,
-      s.idle_expires_at as s_idle_expires_at, c.* from sessions s left join (select * from commands
-      where device_id = ${p.deviceId} and state = ${CommandState.Queued} order by seq limit ${p.max}) c on 1
-      where s.id = ${p.sessionId}`;
-    return { compile: () => query.compile(db) };
-  },
+const sessionForTake = prepared((db, p: { sessionId: string }) =>
+  db.selectFrom("sessions").select(["id", "device_id", "status", "idle_expires_at"]).where("id", "=", p.sessionId),
 );
 
 /** SESSION_NOT_FOUND / SESSION_NOT_OPEN unless the session is the device's live session. */
@@ -83,7 +69,7 @@ const expireQueuedOfDevice = prepared((db, p: { deviceId: string; now: number })
     .where("expires_at", "<=", p.now),
 );
 
-/** `n` commands to `sent`: parameters id0…, pos0… (their positions), sessionId, packageNo, now. */
+/** `n` commands to `sent`: parameters id0…, pos0… (their positions), sessionId, packageNo, now; returns their ids. */
 const markSent = preparedBy(
   (n: number) => String(n),
   (n: number) => (db: Db, p: Record<string, unknown>) => {
@@ -92,20 +78,25 @@ const markSent = preparedBy(
       ids.map((id, i) => sql`when ${id} then ${p[`pos${i}`]}`),
       sql` `,
     )} end`;
-    return db
-      .updateTable("commands")
-      .set((eb) => ({
-        state: CommandState.Sent,
-        session_id: p.sessionId as string,
-        package_no: p.packageNo as number,
-        position,
-        sent_at: p.now as number,
-        attempts: eb("attempts", "+", 1),
-        updated_at: p.now as number,
-      }))
-      .where("id", "in", ids)
-      .where("state", "=", CommandState.Queued)
-      .returningAll();
+    return (
+      db
+        .updateTable("commands")
+        .set((eb) => ({
+          state: CommandState.Sent,
+          session_id: p.sessionId as string,
+          package_no: p.packageNo as number,
+          position,
+          sent_at: p.now as number,
+          attempts: eb("attempts", "+", 1),
+          updated_at: p.now as number,
+        }))
+        .where("id", "in", ids)
+        // `+state`: SQLite would otherwise walk commands_by_state over every queued command of every device.
+        .where(sql<boolean>`+"state" = ${CommandState.Queued}`)
+        // Only the ids: every new value is known here (the rows were read under the same write lock), and
+        // RETURNING * would build every column of every row again.
+        .returning("id")
+    );
   },
 );
 
@@ -116,24 +107,8 @@ function overdue(row: CommandRow, now: number): boolean {
 /** Checks the session, then takes up to `max` queued commands of the device into it; rows in queue order. */
 export async function takeQueuedSqlite(trx: Db, input: TakeInput): Promise<CommandRow[]> {
   const { deviceId, sessionId, max, now } = input;
-  const joined = await sessionWithQueue.all(trx, { sessionId, deviceId, max });
-  const first = joined[0];
-  requireLiveSession(
-    first === undefined
-      ? undefined
-      : {
-          id: first.s_id,
-          device_id: first.s_device_id,
-          status: first.s_status,
-          idle_expires_at: first.s_idle_expires_at,
-        },
-    sessionId,
-    deviceId,
-    now,
-  );
-  let rows: CommandRow[] = joined
-    .filter((r): r is SessionAndCommand & CommandRow => r.id !== null)
-    .sort((a, b) => a.seq - b.seq);
+  requireLiveSession(await sessionForTake.first(trx, { sessionId }), sessionId, deviceId, now);
+  let rows = await nextQueued.all(trx, { deviceId, max });
   if (rows.some((r) => overdue(r, now))) {
     await expireQueuedOfDevice.run(trx, { deviceId, now });
     rows = await nextQueued.all(trx, { deviceId, max });
@@ -149,5 +124,15 @@ export async function takeQueuedSqlite(trx: Db, input: TakeInput): Promise<Comma
     const moved = rows.find((r) => !updated.some((u) => u.id === r.id)) ?? rows[0];
     throw illegalCommand(moved?.id ?? "", CommandState.Queued, CommandState.Sent);
   }
-  return updated.sort((a, b) => (a.position ?? 0) - (b.position ?? 0));
+  // What the UPDATE wrote, in queue order (= position order).
+  return rows.map((r, i) => ({
+    ...r,
+    state: CommandState.Sent,
+    session_id: sessionId,
+    package_no: input.packageNo,
+    position: input.firstPosition + i,
+    sent_at: now,
+    attempts: r.attempts + 1,
+    updated_at: now,
+  }));
 }
