@@ -15,6 +15,7 @@ import { templateFor } from "./bench-server.js";
 import type { ShardOptions, ShardToParent, ParentToShard, ShardBehaviour } from "./fleet-shard-types.js";
 
 const TICK_MS = 20;
+const MAX_ABORTS_SHOWN = 5;
 
 /** The behaviour with each device's index shifted to its place in the whole fleet (FUMO failures pick by index). */
 function shifted(b: DeviceBehaviour, offset: number): DeviceBehaviour {
@@ -54,9 +55,13 @@ process.once("message", (first: unknown) => {
   });
   let completed: string[] = [];
   let lastOpen = -1;
+  let aborts = 0;
   for (const d of fleet.devices) {
     d.client.on("session", (outcome) => {
       if (outcome.kind === "completed") completed.push(d.devId);
+      // The first few aborts, with their reasons: what a failed check ("sent twice") needs to be read.
+      else if (aborts++ < MAX_ABORTS_SHOWN)
+        console.error(`simulator: ${d.devId} session aborted: ${JSON.stringify(outcome.reason)}`);
     });
   }
   const tick = setInterval(() => {
@@ -76,7 +81,7 @@ process.once("message", (first: unknown) => {
         buckets: fleet.stats.buckets(),
         rss: process.memoryUsage().rss,
       });
-    } else if (msg.type === "stop") {
+    } else {
       clearInterval(tick);
       void fleet.stop().finally(() => {
         process.exit(0);

@@ -115,7 +115,11 @@ export async function startShardedFleet(o: ShardedFleetOptions): Promise<Sharded
     await Promise.all(
       shards.map(async (s) => {
         if (s.child.exitCode !== null || !s.child.connected) return;
-        const exited = new Promise<void>((resolve) => s.child.once("exit", () => resolve()));
+        const exited = new Promise<void>((resolve) =>
+          s.child.once("exit", () => {
+            resolve();
+          }),
+        );
         s.child.send({ type: "stop" });
         const timer = setTimeout(() => s.child.kill("SIGKILL"), 60_000);
         await exited;

@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     console.log(
       `simulator: ${N} devices (wake ${wake.transport}) in ${fleet.processes} process${fleet.processes > 1 ? "es" : ""}, ` +
         `listening in ${((performance.now() - t) / 1000).toFixed(1)} s, RSS ${Math.round(simRss / 1048576)} MB ` +
-        `(${Math.round((simRss / N) * 10_000 / 1048576)} MB per 10k devices)`,
+        `(${Math.round(((simRss / N) * 10_000) / 1048576)} MB per 10k devices)`,
     );
 
     t = performance.now();
