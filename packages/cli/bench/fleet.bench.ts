@@ -26,7 +26,7 @@ import {
   startServer,
   templateFor,
 } from "./bench-server.js";
-import { createPacer } from "./fleet-pacer.js";
+import { createPacer, PacerDeadline } from "./fleet-pacer.js";
 import { startShardedFleet } from "./fleet-shards.js";
 import { wakeArgs, wakeOptions } from "./fleet-wake.js";
 
@@ -152,7 +152,19 @@ async function main(): Promise<void> {
       pacer.completed(id);
     });
     t = performance.now();
-    const paced = await pacer.run();
+    const paced = await pacer.run().catch(async (error: unknown) => {
+      if (!(error instanceof PacerDeadline)) throw error;
+      // Bounded by --timeout: the rate so far, in the last line's shape, marked partial (no store check).
+      const seconds = (performance.now() - t) / 1000;
+      const s = (await fleet.stats()).stats.snapshot();
+      console.log(`load average: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
+      console.log(
+        `fleet: ${N} devices, PARTIAL ${error.done} done at the --timeout, ${seconds.toFixed(1)} s, ` +
+          `${(error.done / seconds).toFixed(1)} sessions/s, p99 ${s.p99Ms} ms, peak open sessions ${peakOpen}, ` +
+          `server ${values.store} ${W} worker${W > 1 ? "s" : ""}`,
+      );
+      throw error;
+    });
     const seconds = (performance.now() - t) / 1000;
     clearInterval(sampler);
     const { stats, peakRssMb: simPeaks } = await fleet.stats();
