@@ -22,9 +22,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { uploadImport } from "../src/admin/import-upload.js";
 import { GATEWAY_MOID } from "../src/simulate/reboot-behaviour.js";
-import { registrationLines } from "../src/simulate/register.js";
 import { api, closeAgent, createBenchDatabase, startServer, templateFor } from "./bench-server.js";
 import {
   checkFirmware,
@@ -34,7 +32,7 @@ import {
   uploadImage,
   waitSelected,
 } from "./campaign-firmware.js";
-import { startShardedFleet } from "./fleet-shards.js";
+import { registerFleet, startShardedFleet } from "./fleet-shards.js";
 import { wakeArgs, wakeOptions } from "./fleet-wake.js";
 
 const { values } = parseArgs({
@@ -192,16 +190,8 @@ async function main(): Promise<void> {
         `(${Math.round(((simRss / N) * 10_000) / 1048576)} MB per 10k devices)`,
     );
     t = performance.now();
-    const report = await uploadImport({
-      baseUrl: server.base,
-      contentType: "application/x-ndjson",
-      body: registrationLines(templateFor(server.base), fleet.devices, {
-        udpHost: "127.0.0.1",
-        labels: { fleet: label },
-      }),
-    });
+    await registerFleet(server.base, fleet.devices, { fleet: label });
     const importS = (performance.now() - t) / 1000;
-    if (report.created !== N) throw new Error(`import created ${report.created} of ${N}`);
     console.log(`import: ${N} devices in ${importS.toFixed(2)} s (${Math.round(N / importS)} devices/s)`);
     const open = () => fleet.open();
     const devIds = fleet.devices.map((d) => d.devId);

@@ -8,9 +8,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { uploadImport } from "../src/admin/import-upload.js";
 import { FleetStats } from "../src/simulate/stats.js";
-import type { ListeningDevice } from "../src/simulate/register.js";
-import { peakRssMb } from "./bench-server.js";
+import { registrationLines, type ListeningDevice } from "../src/simulate/register.js";
+import { peakRssMb, templateFor } from "./bench-server.js";
 import type { ShardBehaviour, ShardOptions, ShardToParent, WakeTransport } from "./fleet-shard-types.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -153,4 +154,31 @@ export async function startShardedFleet(o: ShardedFleetOptions): Promise<Sharded
     },
     stop,
   };
+}
+
+/** Lines per import request: each request ends well within the server's `http.requestTimeoutMs` under load. */
+const IMPORT_REQUEST_LINES = 20_000;
+
+/**
+ * Registers the fleet with the server in bulk (`POST /api/v1/devices/import`), IMPORT_REQUEST_LINES a request;
+ * throws unless every device was created.
+ */
+export async function registerFleet(
+  serverBase: string,
+  devices: readonly ListeningDevice[],
+  labels: Readonly<Record<string, string>>,
+): Promise<void> {
+  const template = templateFor(serverBase);
+  for (let i = 0; i < devices.length; i += IMPORT_REQUEST_LINES) {
+    const part = devices.slice(i, i + IMPORT_REQUEST_LINES);
+    const report = await uploadImport({
+      baseUrl: serverBase,
+      contentType: "application/x-ndjson",
+      body: registrationLines(template, part, { udpHost: "127.0.0.1", labels }),
+    });
+    if (report.created !== part.length)
+      throw new Error(
+        `import created ${report.created} of ${part.length}: ${JSON.stringify(report.errors.slice(0, 3))}`,
+      );
+  }
 }
