@@ -23,7 +23,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { GATEWAY_MOID } from "../src/simulate/reboot-behaviour.js";
-import { api, closeAgent, createBenchDatabase, startServer, templateFor } from "./bench-server.js";
+import { api, closeAgent, createBenchDatabase, startServer } from "./bench-server.js";
 import {
   checkFirmware,
   firmwareSteps,

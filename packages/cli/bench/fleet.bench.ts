@@ -22,7 +22,6 @@ import {
   createBenchDatabase,
   peakRssMb,
   startServer,
-  templateFor,
 } from "./bench-server.js";
 import { createPacer, PacerDeadline } from "./fleet-pacer.js";
 import { registerFleet, startShardedFleet } from "./fleet-shards.js";
