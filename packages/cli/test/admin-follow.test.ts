@@ -58,3 +58,23 @@ test("sessions, notifications and uploads list what the API has", async () => {
   r = await run("sessions", "--status", "nonsense");
   assert.equal(r.exitCode, 1);
 });
+
+test("sessions lists newest first; --asc lists oldest first", async () => {
+  await server.store.devices.create({ id: "dev-order" });
+  const opened: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const { session } = await server.store.sessions.open({ deviceId: "dev-order", stateName: "x", idleTimeoutMs: 1 });
+    opened.push(session.id);
+  }
+  const ids = async (...args: string[]) => {
+    const r = await run("sessions", "--device", "dev-order", "--json", ...args);
+    assert.equal(r.exitCode, 0, r.err);
+    return (JSON.parse(r.out) as { items: { id: string }[] }).items.map((s) => s.id);
+  };
+  const asc = await ids("--asc");
+  assert.deepEqual([...asc].sort(), [...opened].sort());
+  assert.deepEqual(await ids(), [...asc].reverse());
+  // Without ties in time the order is the opening order; the store's clock may give two the same millisecond.
+  const times = (await server.store.sessions.list({ deviceId: "dev-order" })).items.map((s) => s.createdAt);
+  if (new Set(times).size === times.length) assert.deepEqual(asc, opened);
+});

@@ -3,7 +3,8 @@
 // those mention. Everything not listed here is internal; test/public-api/client.txt holds the reviewed list.
 
 // The DmClient facade
-export { createDeviceMoRegistry, createDmClient } from "./dm-client/dm-client.js";
+export { createDeviceMoRegistry } from "./dm-client/dm-client-compose.js";
+export { createDmClient } from "./dm-client/dm-client.js";
 export type {
   BoundNotificationTransport,
   DmClient,

@@ -113,6 +113,13 @@ function listCases(store: Store): Record<string, Lister> {
     "sessions?status=open (1%)": (cursor) => store.sessions.list({ status: "open", limit: PAGE, cursor }),
     "sessions?status=ended": (cursor) => store.sessions.list({ status: "ended", limit: PAGE, cursor }),
     "sessions?deviceId": (cursor) => store.sessions.list({ deviceId: mid, limit: PAGE, cursor }),
+    // What GET /api/v1/sessions asks by default: newest first (the same indexes, read backwards).
+    "sessions desc": (cursor) => store.sessions.list({ order: "desc", limit: PAGE, cursor }),
+    "sessions?status=open (1%) desc": (cursor) =>
+      store.sessions.list({ status: "open", order: "desc", limit: PAGE, cursor }),
+    "sessions?status=ended desc": (cursor) =>
+      store.sessions.list({ status: "ended", order: "desc", limit: PAGE, cursor }),
+    "sessions?deviceId desc": (cursor) => store.sessions.list({ deviceId: mid, order: "desc", limit: PAGE, cursor }),
   };
 }
 

@@ -123,6 +123,7 @@ async function run(retentionOn: boolean): Promise<RunResult> {
         uploads: age,
         uiSessions: age,
         audit: age,
+        consoleSignIns: age,
       },
     },
   );

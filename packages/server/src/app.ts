@@ -27,7 +27,7 @@ import { createAlertIntake } from "./alerts/alert-intake.js";
 import { AuthMode } from "./auth/types.js";
 import { createDeviceAuthenticator, type DeviceAuthenticator } from "./auth/device-authenticator.js";
 import { loadNonceKey } from "./auth/nonce-key-config.js";
-import type { ServerConfig } from "./config-keys.js";
+import type { ServerConfig } from "./config-types.js";
 import { DM_PATH, dmEndpointPlugin } from "./dm/dm-endpoint.js";
 import { createSweeper, type SweepReport } from "./dm/sweeper.js";
 import { createRetention, type RetentionOptions, type RetentionReport } from "./retention/retention.js";
@@ -48,10 +48,7 @@ import { REPOSITORY_PREFIX } from "./repository/paths.js";
 import { createRepositoryService, type RepositoryService } from "./repository/service.js";
 import { uploadTypeList } from "./repository/media.js";
 import { createCommandService } from "./services/command-service.js";
-import { createCampaignDriver } from "./campaigns/campaign-driver.js";
-import { createCampaignRunner } from "./campaigns/campaign-runner.js";
-import { createCampaignService } from "./campaigns/campaign-service.js";
-import { createWakePacer, type WakePacer } from "./campaigns/pacer.js";
+import { createServerCampaigns } from "./campaigns/server-campaigns.js";
 import { createEventBus, type EventBus } from "./events/event-bus.js";
 import { createEventRecorder } from "./events/event-recorder.js";
 import { attachSessionLog } from "./events/session-log.js";
@@ -202,10 +199,6 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
     retryAfterSeconds: config.http.retryAfterSeconds,
   });
   installHttpEdge(app, { shedder });
-  const pacer: WakePacer = createWakePacer(
-    { now: () => clock.now(), openSessions: () => sessions.size() },
-    { limit: config.dm.maxOpenSessions, backoffMs: config.http.retryAfterSeconds * 1000 },
-  );
   // Admission control's refusals (503 with Retry-After, from the session limit or the load shedder) are counted.
   // /readyz needs no flag for the shedder: while it sheds, it refuses /readyz itself with 503.
   app.addHook("onResponse", (req, reply, done) => {
@@ -213,7 +206,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       const component = req.url.split("/")[1] ?? "";
       metrics?.requestShed(component);
       // A device refused: the campaign pacer backs off (campaigns/pacer.ts).
-      if (component === "dm") pacer.shed();
+      if (component === "dm") campaigns.pacer.shed();
     }
     done();
   });
@@ -283,37 +276,23 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
     config,
   );
 
-  // Campaigns and bulk wakes (docs/campaigns.md): the driver queues without wake-on-queue, it wakes through the pacer.
-  const publish = (event: Parameters<EventBus["publish"]>[0]) => {
-    bus.publish(event);
-  };
-  const campaignDriver = createCampaignDriver({
-    store,
-    commands: createCommandService(
-      { store, clock },
-      { allowHttp: config.allowHttp, maxDeliveries: config.dm.maxDeliveries },
-    ),
-    notifier,
-    pacer,
-    clock,
-    publish,
-    logger: app.log,
-  });
-  const campaignRunner = createCampaignRunner(
-    { store, driver: campaignDriver, leases: store.leases, holder: nodeId, timers, logger: app.log },
-    { tickMs: config.campaigns.tickMs, leaseMs: config.campaigns.leaseMs },
-  );
-  const campaigns = createCampaignService(
+  // Campaigns and bulk wakes (docs/campaigns.md).
+  const campaigns = createServerCampaigns(
     {
       store,
-      driver: campaignDriver,
+      notifier,
+      openSessions: () => sessions.size(),
+      shared: deps.store.kind === StoreKind.Postgres,
       clock,
-      publish,
-      kick: () => {
-        if (config.campaigns.enabled && started) void campaignRunner.runOnce().catch(() => undefined);
+      timers,
+      publish: (event) => {
+        bus.publish(event);
       },
+      logger: app.log,
+      holder: nodeId,
+      started: () => started,
     },
-    { allowHttp: config.allowHttp },
+    config,
   );
 
   // Services whose URLs embed the public base URL are built when the plugins load (at `ready`/`listen`), by
@@ -384,7 +363,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       config.components.api && config.console.enabled
         ? {
             sessions: createConsoleSessions(
-              { clock },
+              { clock, store },
               { ttlMs: config.console.sessionTtlMs, idleTimeoutMs: config.console.idleTimeoutMs },
             ),
             cookieName: consoleCookieName(config.tls.enabled),
@@ -440,7 +419,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
         openapiServers: [{ url: base }],
         console: consoleAuth,
         metricsRegistry: metrics?.registry ?? null,
-        campaigns,
+        campaigns: campaigns.service,
       });
     }
   });
@@ -470,12 +449,12 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       sweeper.start();
       if (config.retention.enabled) retention.start();
       webhooks.start();
-      if (config.campaigns.enabled) campaignRunner.start();
+      if (config.campaigns.enabled) campaigns.runner.start();
       const urls = urlsOf(publicBaseUrl(), config);
       return { urls: bootstrap === null ? urls : { ...urls, bootstrap: bootstrap.url(publicBaseUrl()) } };
     },
     async stop() {
-      await campaignRunner.stop();
+      await campaigns.runner.stop();
       await sweeper.stop();
       await retention.stop();
       await wakeOnQueue?.close();
@@ -486,7 +465,7 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       started = false;
     },
     sweep: () => sweeper.runOnce(),
-    driveCampaigns: () => campaignRunner.runOnce(),
+    driveCampaigns: () => campaigns.runner.runOnce(),
     prune: () => retention.runOnce(),
     events: bus,
     flushEvents: () => recorder.flush(),
@@ -499,6 +478,9 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
 export function defaultNodeId(random: (size: number) => Uint8Array): string {
   return `${hostname()}-${process.pid}-${Buffer.from(random(4)).toString("hex")}`;
 }
+
+/** Retention deletes console sign-ins that ended more than this long ago (retention skips a kind aged 0). */
+const CONSOLE_SIGN_IN_RETENTION_MS = 1;
 
 function retentionOptions(config: ServerConfig): RetentionOptions {
   const r = config.retention;
@@ -513,6 +495,8 @@ function retentionOptions(config: ServerConfig): RetentionOptions {
       uploads: r.uploadsMaxAgeMs,
       uiSessions: r.uiSessionsMaxAgeMs,
       audit: r.auditMaxAgeMs,
+      // An ended sign-in can never be used again: removed at the first pass after it ended (docs/console.md).
+      consoleSignIns: CONSOLE_SIGN_IN_RETENTION_MS,
     },
   };
 }

@@ -26,7 +26,7 @@ export {
   type LoadServerConfigInput,
   type ServerConfigInput,
 } from "./config.js";
-export { LogFormat, LogLevel, type ServerConfig, StoreChoice } from "./config-keys.js";
+export { LogFormat, LogLevel, type ServerConfig, StoreChoice } from "./config-types.js";
 export type { ConfigProblem, ConfigSource } from "./config-problem.js";
 export { type TlsConfig, TlsMinVersion } from "./tls/tls-config.js";
 export type { Timers } from "./notifier/wake-on-queue.js";

@@ -209,3 +209,31 @@ test("a wake whose every attempt fails is a problem carrying the recorded attemp
     await listener.close();
   }
 });
+
+test("GET /sessions lists newest first by default, in keyset pages; order=asc lists oldest first", async () => {
+  const rig = await apiRig();
+  try {
+    await rig.store.devices.create({ id: "n" });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      rig.clock.advance(1000);
+      ids.push((await rig.store.sessions.open({ deviceId: "n", stateName: "p1", idleTimeoutMs: 30_000 })).session.id);
+    }
+    const walk = async (query: string) => {
+      const seen: unknown[] = [];
+      let cursor: string | null = null;
+      do {
+        const url: string = `/api/v1/sessions?limit=2${query}${cursor === null ? "" : `&cursor=${cursor}`}`;
+        const page = body(await rig.app.inject({ method: "GET", url }));
+        seen.push(...(page.items ?? []).map((x) => x["id"]));
+        cursor = (page["nextCursor"] as string | null | undefined) ?? null;
+      } while (cursor !== null);
+      return seen;
+    };
+    assert.deepEqual(await walk(""), [...ids].reverse(), "newest first");
+    assert.deepEqual(await walk("&order=asc"), ids, "oldest first when asked");
+    assert.deepEqual(await walk("&deviceId=n&order=desc"), [...ids].reverse());
+  } finally {
+    await rig.close();
+  }
+});

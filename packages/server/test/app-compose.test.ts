@@ -9,7 +9,7 @@ import { request } from "undici";
 import { MT_P2, verifyNotification } from "@omadm/protocol";
 import { createOmadmServer } from "../src/app.js";
 import { loadServerConfig, type ServerConfigInput } from "../src/config.js";
-import type { ServerConfig } from "../src/config-keys.js";
+import type { ServerConfig } from "../src/config-types.js";
 import type { Timers } from "../src/notifier/wake-on-queue.js";
 import { createMemoryStore } from "../src/store/memory-store.js";
 import { manualClock, SimDevice } from "./dm-support.js";

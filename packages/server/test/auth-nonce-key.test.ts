@@ -11,7 +11,7 @@ import pino from "pino";
 import { httpCredentials } from "../src/auth/http-credentials.js";
 import { createOmadmServer, type OmadmServer } from "../src/app.js";
 import { loadServerConfig, type ServerConfigInput } from "../src/config.js";
-import type { ServerConfig } from "../src/config-keys.js";
+import type { ServerConfig } from "../src/config-types.js";
 import { ServerError } from "../src/errors.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
 import type { Store } from "../src/store/store.js";

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createRateBucket } from "../src/campaigns/campaign-driver.js";
+import { createFleetGauge } from "../src/campaigns/fleet-gauge.js";
 import { createWakePacer } from "../src/campaigns/pacer.js";
 import { insideWindows, inWindow, localTime } from "../src/campaigns/time-window.js";
 import { waveOf, waveSizes } from "../src/campaigns/waves.js";
@@ -66,4 +67,36 @@ test("pacer: grants the room under the limit, halves its aim on a 503 and wins i
   assert.ok(after >= 40 && after < 50, `about half the aim after a 503 (${after})`);
   for (let i = 0; i < 50; i++) pacer.grant(0, 0);
   assert.equal(pacer.grant(1000, 0), 80, "back to the full aim");
+});
+
+test("fleet gauge: the store is counted at most once per interval, in the background; a failed count keeps the last", async () => {
+  let now = 0;
+  let queries = 0;
+  let answer: Promise<number> = Promise.resolve(7);
+  const gauge = createFleetGauge(
+    {
+      count: () => {
+        queries++;
+        return answer;
+      },
+      now: () => now,
+    },
+    { refreshMs: 1000 },
+  );
+  assert.equal(gauge.value(), 0, "nothing read yet");
+  for (let i = 0; i < 100; i++) gauge.value();
+  assert.equal(queries, 1, "one query, however many grants");
+  await new Promise((r) => setImmediate(r));
+  assert.equal(gauge.value(), 7);
+  now = 999;
+  gauge.value();
+  assert.equal(queries, 1);
+  now = 1000;
+  answer = Promise.reject(new Error("store down"));
+  answer.catch(() => undefined);
+  gauge.value();
+  assert.equal(queries, 2);
+  await answer.catch(() => undefined);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(gauge.value(), 7, "the last count stands");
 });

@@ -19,6 +19,7 @@ const ages = (ms: number): RetentionAges => ({
   uploads: ms,
   uiSessions: ms,
   audit: ms,
+  consoleSignIns: ms,
 });
 
 test("a pass deletes what is older than its kind's maximum age; 0 keeps a kind for ever", async () => {
@@ -131,6 +132,7 @@ test("a failing store is logged and the pass resolves; the server's pass runs on
     uploads: 0,
     uiSessions: 0,
     audit: 0,
+    consoleSignIns: 0,
   });
   assert.match(warnings[0] ?? "", /retention failed/);
   pass.start();

@@ -33,6 +33,9 @@ async function oneOfEach(f: StoreFixture, deviceId: string) {
   await store.uiSessions.complete(ui.id, {});
   const pendingUi = await store.uiSessions.create({ deviceId, template: {} });
   await store.audit.record({ tokenId: null, tokenName: null, action: "POST /x", target: { deviceId }, status: 201 });
+  const now = f.clock.now();
+  const signIn = { tokenId: null, tokenHash: null, expiresAt: now + 2000, endsAt: now + 1000 };
+  await store.consoleSignIns.create({ ...signIn, secretHash: `ended-${deviceId}` });
   return { done, exec, queued, open, pendingUi };
 }
 

@@ -170,6 +170,25 @@ export function sessionContract(it: ContractTest): void {
     assert.deepEqual(await f.store.sessions.expireIdle(), []);
   });
 
+  it("counts the live open sessions: superseded, closed and idle-expired ones stop counting", async (f) => {
+    for (const d of ["a", "b", "c"]) await f.store.devices.create({ id: d });
+    assert.equal(await f.store.sessions.countLive(), 0);
+    const { session: a } = await f.store.sessions.open({ deviceId: "a", stateName: "p1", idleTimeoutMs: IDLE });
+    await f.store.sessions.open({ deviceId: "b", stateName: "p1", idleTimeoutMs: IDLE });
+    assert.equal(await f.store.sessions.countLive(), 2);
+    // A new session of "a" supersedes its cut one: still one for "a".
+    await f.store.sessions.open({ deviceId: "a", stateName: "p1", idleTimeoutMs: IDLE });
+    assert.equal(await f.store.sessions.countLive(), 2);
+    assert.equal((await f.store.sessions.get(a.id))?.status, SessionStatus.Superseded);
+    f.clock.advance(IDLE / 2);
+    const { session: c } = await f.store.sessions.open({ deviceId: "c", stateName: "p1", idleTimeoutMs: IDLE });
+    await f.store.sessions.close(c.id, "ended");
+    assert.equal(await f.store.sessions.countLive(), 2);
+    // Past their idle expiry, not yet swept: no longer counted.
+    f.clock.advance(IDLE / 2);
+    assert.equal(await f.store.sessions.countLive(), 0);
+  });
+
   it("lists sessions by device and status in creation order, page by page", async (f) => {
     await f.store.devices.create({ id: "a" });
     await f.store.devices.create({ id: "b" });
@@ -195,6 +214,34 @@ export function sessionContract(it: ContractTest): void {
       superseded.items.map((s) => s.id),
       [ids[0], ids[1]],
     );
+  });
+
+  it("lists sessions newest first in keyset pages, alone and by device or status", async (f) => {
+    await f.store.devices.create({ id: "a" });
+    await f.store.devices.create({ id: "b" });
+    const ids: string[] = [];
+    for (const d of ["a", "b", "a", "b", "a"]) {
+      ids.push((await f.store.sessions.open({ deviceId: d, stateName: "p1", idleTimeoutMs: IDLE })).session.id);
+      // Two sessions in the same millisecond are ordered by id: the cursor must keep both.
+      if (ids.length % 2 === 0) f.clock.advance(1);
+    }
+    // The reference: creation order (createdAt, then id), reversed.
+    const all = async (query: { deviceId?: string; status?: "superseded" }) => {
+      const asc = (await f.store.sessions.list({ ...query, limit: 100 })).items.map((s) => s.id);
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await f.store.sessions.list({ ...query, order: "desc", limit: 2, ...(cursor && { cursor }) });
+        assert.ok(page.items.length <= 2);
+        seen.push(...page.items.map((s) => s.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+      assert.deepEqual(seen, [...asc].reverse(), JSON.stringify(query));
+      return seen;
+    };
+    assert.equal((await all({})).length, 5);
+    assert.equal((await all({ deviceId: "a" })).length, 3);
+    assert.deepEqual((await all({ status: "superseded" }))[0], ids[2], "the newest superseded first");
   });
 
   it("a second server node continues a session another began; stale writers lose", async (f) => {

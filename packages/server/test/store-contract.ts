@@ -9,6 +9,8 @@ import { accessContract } from "./store-contract-access.js";
 import { bootstrapContract } from "./store-contract-bootstrap.js";
 import { campaignContract } from "./store-contract-campaigns.js";
 import { commandContract } from "./store-contract-commands.js";
+import { consoleSignInContract } from "./store-contract-console.js";
+import { enqueueManyContract } from "./store-contract-enqueue-many.js";
 import { contentContract } from "./store-contract-content.js";
 import { deliveryContract } from "./store-contract-delivery.js";
 import { deviceContract } from "./store-contract-devices.js";
@@ -44,6 +46,7 @@ export function runStoreContract(name: string, makeHarness: MakeHarness, options
     });
     describe("commands", () => {
       commandContract(it);
+      enqueueManyContract(it);
     });
     describe("sessions", () => {
       sessionContract(it);
@@ -74,6 +77,9 @@ export function runStoreContract(name: string, makeHarness: MakeHarness, options
     });
     describe("campaigns", () => {
       campaignContract(it);
+    });
+    describe("console sign-ins", () => {
+      consoleSignInContract(it);
     });
     describe("leases", () => {
       leaseContract(it);

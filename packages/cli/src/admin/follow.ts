@@ -71,15 +71,22 @@ export function registerFollowCommands(program: Command, deps: AdminDeps): void 
     );
 
   withPageOptions(
-    withApiOptions(program.command("sessions").description("list DM sessions (creation order)"))
+    withApiOptions(program.command("sessions").description("list DM sessions, newest first"))
       .option("--device <deviceId>", "only this device's sessions")
-      .option("--status <status>", "open, ended, aborted, superseded or expired"),
+      .option("--status <status>", "open, ended, aborted, superseded or expired")
+      .option("--asc", "oldest first"),
   ).action(
-    action(deps, (run, o: { device?: string; status?: string; limit?: string; cursor?: string }) =>
+    action(deps, (run, o: { device?: string; status?: string; asc?: boolean; limit?: string; cursor?: string }) =>
       printPage(
         run,
         "/sessions",
-        { deviceId: o.device, status: o.status, limit: o.limit, cursor: o.cursor },
+        {
+          deviceId: o.device,
+          status: o.status,
+          order: o.asc === true ? "asc" : undefined,
+          limit: o.limit,
+          cursor: o.cursor,
+        },
         ["CREATED", "SESSION", "DEVICE", "STATUS", "PACKAGE", "ENDED"],
         (s) => [
           time(s["createdAt"]),

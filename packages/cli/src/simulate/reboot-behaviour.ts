@@ -8,6 +8,8 @@ export const GATEWAY_MOID = "urn:oma:mo:x-omadm-gateway:1.0";
 export interface RebootBehaviourOptions {
   /** How long the simulated reboot takes (default 50 ms). */
   readonly delayMs?: number;
+  /** What each reboot also waits for before it reports (tests hold results back across a server stop). */
+  readonly until?: (devId: string) => Promise<void>;
   /** Which devices fail their reboot (default none). */
   readonly fails?: (devId: string) => boolean;
 }
@@ -22,11 +24,11 @@ export function rebootBehaviour(options: RebootBehaviourOptions = {}): DeviceBeh
       device.client.registerExec(GATEWAY_MOID, "Ops/Reboot", () => {
         if (fails(device.devId)) return { sc: 500 };
         return {
-          async: new Promise((resolve) => {
-            setTimeout(() => {
-              resolve({ sc: 200 });
-            }, delayMs).unref();
-          }),
+          async: new Promise<void>((resolve) => {
+            setTimeout(resolve, delayMs).unref();
+          })
+            .then(() => options.until?.(device.devId))
+            .then(() => ({ sc: 200 })),
         };
       });
     },

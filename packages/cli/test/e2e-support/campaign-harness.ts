@@ -19,6 +19,12 @@ export async function startCampaignFleet(
     readonly stateDir: string;
     /** MOIDs the account permits besides the e2e template's (the FUMO MO for firmware campaigns). */
     readonly extraMoids?: readonly string[];
+    /** The devices' report back-off (default: short, so a result that missed the server goes again soon). */
+    readonly asyncReports?: {
+      readonly retryBaseMs: number;
+      readonly retryMaxMs: number;
+      readonly maxAttempts?: number;
+    };
   },
 ): Promise<Fleet> {
   const json = {
@@ -28,8 +34,8 @@ export async function startCampaignFleet(
       stateDir: options.stateDir,
       ...(options.extraMoids === undefined ? {} : { extraMoids: options.extraMoids }),
     }),
-    // An asynchronous EXEC result that missed the server (a restart) goes again soon.
-    asyncReports: { retryBaseMs: 200, retryMaxMs: 1000 },
+    // An asynchronous EXEC result that missed the server (a restart) goes again soon, unless told otherwise.
+    asyncReports: options.asyncReports ?? { retryBaseMs: 200, retryMaxMs: 1000 },
   };
   const parsed = parseDeviceConfig(json, { baseDir: EXAMPLES_DIR, readFile: (p) => new Uint8Array(readFileSync(p)) });
   if (!parsed.ok) throw parsed.error;
@@ -64,12 +70,13 @@ export interface CampaignAnswer {
   readonly totals?: Record<string, number>;
 }
 
-/** Polls the campaign until `done(c)` or the deadline; the last answer is in the failure. */
+/** Polls the campaign until `done(c)` or the deadline (generous: a loaded 2-core machine is slow, never stuck); the
+ *  last answer is in the failure. */
 export async function waitForCampaign(
   srv: E2eServer,
   id: string,
   done: (c: CampaignAnswer) => boolean,
-  timeoutMs = 30_000,
+  timeoutMs = 60_000,
 ): Promise<CampaignAnswer> {
   const deadline = Date.now() + timeoutMs;
   let last: CampaignAnswer | undefined;

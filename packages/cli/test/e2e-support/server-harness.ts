@@ -37,6 +37,8 @@ export interface E2eServerOptions {
   readonly openStore?: (clock: { now(): number }) => Promise<Store>;
   /** How often the campaign driver runs (default the server's). */
   readonly campaignTickMs?: number;
+  /** `http.maxEventLoopDelayMs` (default the server's; 0: the load shedder off). */
+  readonly maxEventLoopDelayMs?: number;
   /** Device authentication modes (default none). */
   readonly deviceAuth?: readonly ("basic" | "digest")[];
 }
@@ -67,6 +69,9 @@ export async function startE2eServer(options: E2eServerOptions): Promise<E2eServ
         ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
       },
       ...(options.deviceAuth === undefined ? {} : { deviceAuth: { modes: [...options.deviceAuth] } }),
+      ...(options.maxEventLoopDelayMs === undefined
+        ? {}
+        : { http: { maxEventLoopDelayMs: options.maxEventLoopDelayMs } }),
       // The background sweep stays out of the way (tests sweep explicitly when they mean to).
       sweepIntervalMs: 3_600_000,
       notifier: {

@@ -1,11 +1,11 @@
 // The DM Client as one object: the DM Tree built from a device config or restored from the saved
 // state, Package#0 intake on every configured transport, DM sessions one at a time, asynchronous EXEC reports in
 // new sessions to their ServerURI (§4.4), SUB reports, the device-software API, and the state saved atomically
-// after every session and every change that must survive a restart (ARCHITECTURE.md invariant 8).
+// after every session and every change that must survive a restart (ARCHITECTURE.md invariant 8). This file is
+// the facade and its life cycle; the parts are built in dm-client-compose.ts, restored and wired at start in
+// dm-client-startup.ts, and the device-software reads and writes are local-api.ts's.
 import {
   type GenericAlert,
-  MOID_DMACC,
-  MOID_SESSIONINFO,
   type ResolvedNode,
   type Result,
   ok,
@@ -14,55 +14,23 @@ import {
   ProtocolError,
   parseGenericAlert,
 } from "@omadm/protocol";
-import { type AccessControl, createAccessControl } from "../access/access-control.js";
-import { DmClientError, DmClientErrorCode } from "./dm-client-error.js";
-import { DmClientEmitter, type DmClientEventName, type DmClientListener } from "./events.js";
-import { nodeProcessRunner, registerExecBehaviours } from "./exec-behaviours.js";
-import { leafTarget, leafValueFor, resolveLocal } from "./local-api.js";
-import { type NotificationFlow, createNotificationFlow } from "./notification-flow.js";
-import { type ClientParts, applyState, captureState } from "./state-bridge.js";
-import { createStateSaver } from "./state-saver.js";
-import { createInitialInstances, provisionAccounts, registerDeviceMos } from "./tree-setup.js";
-import { type SessionScheduler, createSessionScheduler } from "./session-scheduler.js";
-import { type DmCommandExecutor, createCommandExecutor } from "../commands/command-executor.js";
 import type { ConfigurationOutcome } from "../commands/default-command.js";
-import { createDefaultUriStore } from "../commands/default-uri-store.js";
-import { createServerAcceptStore } from "../commands/server-accept.js";
+import type { ExecHandler } from "../commands/exec-registry.js";
 import type { DeviceConfig } from "../config/device-config.js";
-import { createExecRegistry, type ExecHandler } from "../commands/exec-registry.js";
-import { type BearerAvailability, staticBearerAvailability } from "../notification/bearer.js";
 import type { IntakeDecision } from "../notification/intake.js";
 import type { NotificationSource } from "../notification/transports/notification-transport.js";
-import { createRecentNotificationIds, type RecentNotificationIds } from "../notification/recent-ids.js";
-import { createPendingNotifications } from "../notification/pending-notifications.js";
-import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_FUTURE_SECONDS } from "../notification/intake.js";
-import { reportRetryPolicy } from "./report-retry.js";
-import { createAlertOutbox } from "../session/alert-outbox.js";
 import type { OutboxAlert } from "../session/contracts.js";
 import type { SessionOutcome, SessionTrigger } from "../session/session-types.js";
 import type { DefaultUriRecord, NotificationIdRecord, SubscriptionRecord } from "../state/client-state.js";
-import { createSubscriptionRegistry } from "../subscriptions/subscription-registry.js";
-import { type SubscriptionReporter, createSubscriptionReporter } from "../subscriptions/subscription-reporter.js";
-import { readShippedDdf } from "../tree/shipped-ddf.js";
-import type { DdfLoader } from "../tree/standard-ddf.js";
 import { type DmAccount, readAccounts } from "../tree/dmacc.js";
-import { type DmTree, type WriteOutcome, createDmTree } from "../tree/dm-tree.js";
+import type { DmTree, WriteOutcome } from "../tree/dm-tree.js";
 import type { LeafValue, MoDataObject } from "../tree/leaf-value.js";
-import { createMoRegistry, type MoRegistry } from "../tree/mo-registry.js";
-import { Roaming, setSessionInfo } from "../tree/sessioninfo.js";
+import { composeClient, type ClientCore } from "./dm-client-compose.js";
+import { DmClientError, DmClientErrorCode } from "./dm-client-error.js";
+import { restoreOrCreate, wireSaves } from "./dm-client-startup.js";
 import type { DmClient, DmClientDeps, DmClientOptions, DmClientStartOptions } from "./dm-client-types.js";
-
-/**
- * The MO definitions a client of this device config uses: the standard MOs and the config's own. Build it once
- * and pass it as `deps.registry` to share it between many clients of the same template. DmClientError CONFIG
- * when a DDF is unusable.
- */
-export function createDeviceMoRegistry(config: DeviceConfig, loadDdf: DdfLoader = readShippedDdf): MoRegistry {
-  const registry = createMoRegistry();
-  const registered = registerDeviceMos(registry, config, loadDdf);
-  if (!registered.ok) throw new DmClientError(DmClientErrorCode.CONFIG, registered.error.message, registered.error);
-  return registry;
-}
+import type { DmClientEventName, DmClientListener } from "./events.js";
+import { leafTarget, leafValueFor, readLeafValue, replaceTarget, resolveLocal } from "./local-api.js";
 
 export function createDmClient(deps: DmClientDeps, config: DeviceConfig, options: DmClientOptions = {}): DmClient {
   return new DmClientImpl(deps, config, options);
@@ -73,16 +41,7 @@ class DmClientImpl implements DmClient {
   readonly devId: string;
   readonly #deps: DmClientDeps;
   readonly #config: DeviceConfig;
-  readonly #events: DmClientEmitter;
-  readonly #access: AccessControl;
-  readonly #parts: Omit<ClientParts, "recentIds"> & { recentIds: RecentNotificationIds };
-  readonly #executor: DmCommandExecutor;
-  readonly #reporter: SubscriptionReporter;
-  readonly #execs = createExecRegistry();
-  readonly #bearer: BearerAvailability;
-  readonly #saver;
-  readonly #flow: NotificationFlow;
-  readonly #sessions: SessionScheduler;
+  readonly #core: ClientCore;
   readonly #offs: (() => void)[] = [];
   #state: "new" | "starting" | "started" | "stopped" = "new";
 
@@ -90,159 +49,31 @@ class DmClientImpl implements DmClient {
     this.#deps = deps;
     this.#config = config;
     this.devId = config.devInfo.devId;
-    const logger = deps.logger;
-    this.#events = new DmClientEmitter((error, name) => {
-      logger.warn({ event: name, error: String(error) }, "a DmClient event listener threw");
-    });
-    const registry = deps.registry ?? createDeviceMoRegistry(config, deps.loadDdf);
-    const prefix = Buffer.from(deps.random(4)).toString("hex");
-    this.tree = createDmTree(
-      {
-        registry,
-        onListenerError: (error) => {
-          logger.warn({ error: String(error) }, "a DM Tree change listener threw");
-        },
-      },
-      { validatorPrefix: `${prefix}-` },
-    );
-    this.#access = createAccessControl({ tree: this.tree });
-    const subscriptions = createSubscriptionRegistry({ clock: deps.clock });
-    const outbox = createAlertOutbox({ newId: () => `a-${Buffer.from(deps.random(8)).toString("hex")}` });
-    this.#parts = {
-      tree: this.tree,
-      access: this.#access,
-      subscriptions,
-      defaults: createDefaultUriStore(),
-      recentIds: createRecentNotificationIds([], this.#recentIdOptions()),
-      outbox,
-      queuedAt: new Map(),
-      bootstrapPending: new Set(),
-      reportAttempts: new Map(),
-      pendingNotifications: createPendingNotifications(() => `n-${Buffer.from(deps.random(8)).toString("hex")}`),
-    };
-    this.#bearer = deps.bearer ?? staticBearerAvailability(config.notifications.bearers);
-    this.#saver = createStateSaver({
-      store: deps.stateStore,
-      snapshot: () => captureState(this.#parts, deps.clock.now()),
-      onSaved: () => {
-        this.#events.emit("state-saved", { at: deps.clock.now() });
-      },
-      onFailed: (message) => {
-        logger.warn({ message }, "client state could not be saved");
-        this.#events.emit("state-save-failed", { message });
-      },
-    });
-    const envDeps = {
-      tree: this.tree,
-      access: this.#access,
-      http: deps.http,
-      devId: this.devId,
-      clock: deps.clock,
-      logger,
-      timers: deps.timers,
-      // One store for the executor and the SUB reporter: the OMADM-Accept a server sent on its Package#2 also
-      // picks the format of the SUB reports to it (docs/protocol.md §1.6), not only of its HPUT/HPOST bodies.
-      serverAccept: createServerAcceptStore(),
-    };
-    const envOptions = {
-      allowHttp: config.allowHttp,
-      ...(options.transferTimeoutMs === undefined ? {} : { timeouts: { transferMs: options.transferTimeoutMs } }),
-      ...(options.moCodecs === undefined ? {} : { codecs: options.moCodecs }),
-      ...(options.moMediaTypes === undefined ? {} : { moMediaTypes: options.moMediaTypes }),
-    };
-    this.#executor = createCommandExecutor(
-      {
-        ...envDeps,
-        outbox,
-        execHandlers: this.#execs,
-        subscriptions,
-        defaults: this.#parts.defaults,
-        ...(deps.browser === undefined ? {} : { browser: deps.browser }),
-        onAsyncReport: (entry) => {
-          this.#events.emit("alert-queued", entry);
-          this.#sessions.deliver(entry.serverId, entry.targetUri);
-        },
-      },
-      envOptions,
-    );
-    this.#reporter = createSubscriptionReporter(
-      { ...envDeps, subscriptions },
-      {
-        ...envOptions,
-        ...(config.subDebounceMs === undefined ? {} : { debounceMs: config.subDebounceMs }),
-        ...(options.subRetryMs === undefined ? {} : { retryMs: options.subRetryMs }),
-      },
-    );
-    this.#sessions = createSessionScheduler({
-      tree: this.tree,
-      http: deps.http,
-      executor: this.#executor,
-      outbox,
-      access: this.#access,
-      devId: this.devId,
-      clock: deps.clock,
-      random: deps.random,
-      logger,
-      events: this.#events,
-      bootstrapPending: this.#parts.bootstrapPending,
-      reportAttempts: this.#parts.reportAttempts,
-      reportPolicy: reportRetryPolicy(config.asyncReports),
-      timers: deps.timers,
-      save: () => this.#saver.request(),
-      options: {
-        allowHttp: config.allowHttp,
-        ...(options.responseTimeoutMs === undefined ? {} : { responseTimeoutMs: options.responseTimeoutMs }),
-        ...(options.bootstrapAfterAuthFailures === undefined
-          ? {}
-          : { bootstrapAfterAuthFailures: options.bootstrapAfterAuthFailures }),
-      },
-    });
-    this.#flow = createNotificationFlow(
-      {
-        accounts: () => readAccounts(this.tree),
-        recentIds: () => this.#parts.recentIds,
-        pending: this.#parts.pendingNotifications,
-        bearer: this.#bearer,
-        now: () => deps.clock.now(),
-        events: this.#events,
-        logger,
-        save: () => this.#saver.request(),
-        openSession: (session, bearer, served) => {
-          this.#sessions.notified(session, bearer, served);
-        },
-      },
-      {
-        allowUnauthenticated: config.allowUnauthenticatedNotifications,
-        ...(config.notifications.maxAgeSeconds === undefined
-          ? {}
-          : { maxAgeSeconds: config.notifications.maxAgeSeconds }),
-        ...(config.notifications.maxFutureSeconds === undefined
-          ? {}
-          : { maxFutureSeconds: config.notifications.maxFutureSeconds }),
-      },
-    );
+    this.#core = composeClient(deps, config, options);
+    this.tree = this.#core.tree;
   }
 
   async start(options: DmClientStartOptions = {}): Promise<void> {
     if (this.#state !== "new") throw new DmClientError(DmClientErrorCode.STATE, `cannot start a ${this.#state} client`);
     this.#state = "starting";
+    const core = this.#core;
     const loaded = await this.#deps.stateStore.load();
     if (!loaded.ok) {
       this.#state = "stopped";
       throw new DmClientError(DmClientErrorCode.STATE, `the saved state cannot be used: ${loaded.error.message}`);
     }
-    const restored = this.#restoreOrCreate(loaded.value);
+    const restored = restoreOrCreate(core, this.#deps, this.#config, loaded.value, this.#offs);
     if (!restored.ok) {
       this.#state = "stopped";
       throw new DmClientError(DmClientErrorCode.STATE, restored.error.message, restored.error);
     }
-    this.#wire();
-    await this.#saver.request();
-    this.#offs.push(this.#flow.watchBearers());
+    wireSaves(core, this.#deps.clock, this.#offs);
+    await core.saver.request();
+    this.#offs.push(core.flow.watchBearers());
     this.#state = "started";
     // What was accepted or owed before the restart: notifications whose session had not run, reports to retry.
-    this.#flow.resume();
-    this.#sessions.resumeReports();
+    core.flow.resume();
+    core.sessions.resumeReports();
     try {
       for (const t of this.#deps.transports ?? []) {
         const { transport, serverId } = "transport" in t ? t : { transport: t, serverId: undefined };
@@ -256,78 +87,8 @@ class DmClientImpl implements DmClient {
       throw error;
     }
     if (options.sendBootstrapComplete === true) {
-      for (const srvId of this.#parts.bootstrapPending) this.#sessions.bootstrap(srvId);
+      for (const srvId of core.parts.bootstrapPending) core.sessions.bootstrap(srvId);
     }
-  }
-
-  /** Ids are remembered for the whole TIMESTAMP acceptance window (docs/protocol.md §2.4). */
-  #recentIdOptions() {
-    const n = this.#config.notifications;
-    const windowSeconds =
-      (n.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS) + (n.maxFutureSeconds ?? DEFAULT_MAX_FUTURE_SECONDS);
-    return {
-      ttlMs: windowSeconds * 1000,
-      ...(n.maxRecentIds === undefined ? {} : { capacityPerAccount: n.maxRecentIds }),
-    };
-  }
-
-  #restoreOrCreate(doc: Parameters<typeof applyState>[0] | undefined): Result<void> {
-    if (doc !== undefined) {
-      const r = applyState(doc, this.#parts, (records) =>
-        createRecentNotificationIds(records, this.#recentIdOptions()),
-      );
-      if (!r.ok) return r;
-      this.#parts.recentIds = r.value;
-    } else {
-      const r = createInitialInstances(this.tree, this.#config);
-      if (!r.ok) return r;
-    }
-    // Accounts added to the config since the state was saved are provisioned now (factory bootstrap, §14).
-    const added = provisionAccounts(this.tree, this.#config);
-    if (!added.ok) return added;
-    for (const srvId of added.value) this.#parts.bootstrapPending.add(srvId);
-    if (this.tree.instances(MOID_SESSIONINFO).length === 0) {
-      const bearer = this.#bearer.available()[0] ?? this.#config.notifications.bearers[0] ?? 3;
-      const s = setSessionInfo(this.tree, { cbt: bearer, roaming: Roaming.UNKNOWN });
-      if (!s.ok) return s;
-    }
-    const runProcess = this.#deps.runProcess ?? nodeProcessRunner;
-    this.#offs.push(registerExecBehaviours(this.#execs, this.#config.exec, { timers: this.#deps.timers, runProcess }));
-    return ok(undefined);
-  }
-
-  /** Every change that must survive a restart is saved; a DMAcc a server creates is owed BootstrapComplete. */
-  #wire(): void {
-    const save = (): void => {
-      void this.#saver.request();
-    };
-    const p = this.#parts;
-    this.#offs.push(
-      this.tree.onChange((e) => {
-        save();
-        if (e.moid === MOID_DMACC && e.kind === "instance-added" && e.actor.kind === "server") {
-          const account = readAccounts(this.tree).find((a) => a.miid === e.miid);
-          if (account !== undefined) {
-            p.bootstrapPending.add(account.srvId);
-            this.#sessions.bootstrap(account.srvId);
-          }
-        }
-      }),
-      this.#access.onChange(save),
-      p.subscriptions.onChange(save),
-      p.defaults.onChange(save),
-      p.pendingNotifications.onChange(save),
-      p.outbox.onChange(() => {
-        const live = new Set(p.outbox.snapshot().alerts.map((a) => a.id));
-        for (const id of live) if (!p.queuedAt.has(id)) p.queuedAt.set(id, this.#deps.clock.now());
-        for (const id of p.queuedAt.keys()) if (!live.has(id)) p.queuedAt.delete(id);
-        save();
-      }),
-    );
-    this.#reporter.start();
-    this.#offs.push(() => {
-      this.#reporter.stop();
-    });
   }
 
   async stop(): Promise<void> {
@@ -339,44 +100,44 @@ class DmClientImpl implements DmClient {
     for (const r of results) {
       if (r.status === "rejected") this.#deps.logger.warn({ error: String(r.reason) }, "a transport did not stop");
     }
-    await this.#sessions.close();
+    await this.#core.sessions.close();
     for (const off of this.#offs.splice(0)) off();
-    await this.#saver.request();
-    await this.#saver.settled();
+    await this.#core.saver.request();
+    await this.#core.saver.settled();
   }
 
   runSession(serverId?: string, trigger?: SessionTrigger): Promise<SessionOutcome> {
     if (this.#state !== "started") {
       return Promise.reject(new DmClientError(DmClientErrorCode.STATE, "the client is not running (call start)"));
     }
-    return this.#sessions.request(serverId, trigger);
+    return this.#core.sessions.request(serverId, trigger);
   }
 
   bootstrap(serverId?: string): Promise<SessionOutcome> {
     if (this.#state !== "started") {
       return Promise.reject(new DmClientError(DmClientErrorCode.STATE, "the client is not running (call start)"));
     }
-    return this.#sessions.rebootstrap(serverId);
+    return this.#core.sessions.rebootstrap(serverId);
   }
 
   receiveNotification(bytes: Uint8Array, source: NotificationSource, boundServerId?: string): Promise<IntakeDecision> {
     if (this.#state !== "started") {
       return Promise.reject(new DmClientError(DmClientErrorCode.STATE, "the client is not running"));
     }
-    return this.#flow.receive(bytes, source, boundServerId);
+    return this.#core.flow.receive(bytes, source, boundServerId);
   }
 
   async idle(): Promise<void> {
     for (;;) {
-      await this.#sessions.idle();
-      await this.#executor.whenIdle();
-      await this.#saver.settled();
-      if (this.#sessions.size === 0) return;
+      await this.#core.sessions.idle();
+      await this.#core.executor.whenIdle();
+      await this.#core.saver.settled();
+      if (this.#core.sessions.size === 0) return;
     }
   }
 
   on<K extends DmClientEventName>(name: K, listener: DmClientListener<K>): () => void {
-    return this.#events.on(name, listener);
+    return this.#core.events.on(name, listener);
   }
 
   accounts(): DmAccount[] {
@@ -388,15 +149,7 @@ class DmClientImpl implements DmClient {
   }
 
   getValue(clientUri: string): Result<LeafValue> {
-    const target = leafTarget(this.tree, clientUri);
-    if (!target.ok) return target;
-    const node = this.tree.node(target.value.moid, target.value.miid, target.value.path);
-    const value = node?.leafValue();
-    if (value === undefined) {
-      const message = node === undefined ? "no such node" : "an interior node has no value";
-      return err(new ProtocolError(ErrorCode.TREE_NOT_FOUND, message, { path: clientUri, status: 404 }));
-    }
-    return ok(value);
+    return readLeafValue(this.tree, clientUri);
   }
 
   async setValue(clientUri: string, value: LeafValue | string): Promise<Result<WriteOutcome>> {
@@ -406,25 +159,20 @@ class DmClientImpl implements DmClient {
     if (!typed.ok) return typed;
     const { moid, miid, path } = target.value;
     const r = this.tree.setValue(moid, miid, path, typed.value);
-    await this.#saver.request();
+    await this.#core.saver.request();
     return r;
   }
 
   async replace(clientUri: string, moData: MoDataObject): Promise<Result<WriteOutcome>> {
-    const nodes = resolveLocal(this.tree, clientUri);
-    if (!nodes.ok) return nodes;
-    const [node] = nodes.value;
-    if (node === undefined || nodes.value.length !== 1) {
-      const message = `the ClientURI selects ${nodes.value.length} nodes; a replace needs exactly one`;
-      return err(new ProtocolError(ErrorCode.URI_AMBIGUOUS, message, { path: clientUri, status: 400 }));
-    }
-    const r = this.tree.replace(node.moid, node.miid, node.path, moData, { kind: "local" });
-    await this.#saver.request();
+    const node = replaceTarget(this.tree, clientUri);
+    if (!node.ok) return node;
+    const r = this.tree.replace(node.value.moid, node.value.miid, node.value.path, moData, { kind: "local" });
+    await this.#core.saver.request();
     return r;
   }
 
   registerExec(moid: string, path: string | readonly string[], handler: ExecHandler): () => void {
-    return this.#execs.register(moid, path, handler);
+    return this.#core.execs.register(moid, path, handler);
   }
 
   async raiseAlert(serverId: string, alert: GenericAlert): Promise<Result<OutboxAlert>> {
@@ -434,37 +182,37 @@ class DmClientImpl implements DmClient {
     }
     const checked = parseGenericAlert(JSON.stringify(alert));
     if (!checked.ok) return checked;
-    const entry = this.#parts.outbox.add(serverId, checked.value);
-    this.#events.emit("alert-queued", entry);
-    await this.#saver.request();
+    const entry = this.#core.parts.outbox.add(serverId, checked.value);
+    this.#core.events.emit("alert-queued", entry);
+    await this.#core.saver.request();
     return ok(entry);
   }
 
   requestConfiguration(moid: string): Promise<ConfigurationOutcome> {
-    return this.#executor.requestConfiguration(moid);
+    return this.#core.executor.requestConfiguration(moid);
   }
 
   flushSubscriptions(): Promise<void> {
-    return this.#reporter.flush();
+    return this.#core.reporter.flush();
   }
 
   pendingAlerts(serverId?: string): readonly OutboxAlert[] {
-    return this.#parts.outbox.snapshot().alerts.filter((a) => serverId === undefined || a.serverId === serverId);
+    return this.#core.parts.outbox.snapshot().alerts.filter((a) => serverId === undefined || a.serverId === serverId);
   }
 
   subscriptions(): readonly SubscriptionRecord[] {
-    return this.#parts.subscriptions.list();
+    return this.#core.parts.subscriptions.list();
   }
 
   defaults(): readonly DefaultUriRecord[] {
-    return this.#parts.defaults.list();
+    return this.#core.parts.defaults.list();
   }
 
   recentNotificationIds(): readonly NotificationIdRecord[] {
-    return this.#parts.recentIds.records(this.#deps.clock.now());
+    return this.#core.parts.recentIds.records(this.#deps.clock.now());
   }
 
   bootstrapPending(): readonly string[] {
-    return [...this.#parts.bootstrapPending];
+    return [...this.#core.parts.bootstrapPending];
   }
 }

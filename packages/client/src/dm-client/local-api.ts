@@ -83,3 +83,28 @@ export function leafValueFor(tree: DmTree, target: LeafTarget, value: LeafValue 
   if (def.format === "chr" || def.format === "xml" || def.format === "date" || def.format === "time") return ok(value);
   return decodeLeafJson(def.format, value, where);
 }
+
+/** A leaf's value by ClientURI (`getValue` of the client). */
+export function readLeafValue(tree: DmTree, clientUri: string): Result<LeafValue> {
+  const target = leafTarget(tree, clientUri);
+  if (!target.ok) return target;
+  const node = tree.node(target.value.moid, target.value.miid, target.value.path);
+  const value = node?.leafValue();
+  if (value === undefined) {
+    const message = node === undefined ? "no such node" : "an interior node has no value";
+    return err(new ProtocolError(ErrorCode.TREE_NOT_FOUND, message, { path: clientUri, status: 404 }));
+  }
+  return ok(value);
+}
+
+/** The one node a ClientURI must select for a `replace` of the client (URI_AMBIGUOUS for more or none). */
+export function replaceTarget(tree: DmTree, clientUri: string): Result<ResolvedNode> {
+  const nodes = resolveLocal(tree, clientUri);
+  if (!nodes.ok) return nodes;
+  const [node] = nodes.value;
+  if (node === undefined || nodes.value.length !== 1) {
+    const message = `the ClientURI selects ${nodes.value.length} nodes; a replace needs exactly one`;
+    return err(new ProtocolError(ErrorCode.URI_AMBIGUOUS, message, { path: clientUri, status: 400 }));
+  }
+  return ok(node);
+}

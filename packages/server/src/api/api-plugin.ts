@@ -205,8 +205,9 @@ export const apiPlugin: FastifyPluginAsync<ApiPluginOptions> = async (root, opti
           if (!v1.hasRequestDecorator("apiCaller")) v1.decorateRequest("apiCaller", null);
           v1.addHook("onRequest", async (request) => {
             // A console cookie becomes the API's own credential first (../console/console-auth.ts).
-            if (consoleAuth !== undefined) authorizeConsoleRequest(consoleAuth, request);
-            const caller = await authenticate(ctx.store, request, authOptions);
+            const fromCookie =
+              consoleAuth === undefined ? null : await authorizeConsoleRequest(consoleAuth, ctx.store, request);
+            const caller = fromCookie ?? (await authenticate(ctx.store, request, authOptions));
             request.apiCaller = caller;
             // ./scopes.ts: the route's declared scope, else its method's default.
             const route = request.routeOptions;

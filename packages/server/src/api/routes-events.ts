@@ -3,6 +3,7 @@
 import { Type } from "typebox";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import { SessionStatus } from "../store/types-session.js";
+import { SortOrder } from "../store/types.js";
 import type { ApiApp, ApiContext } from "./api-context.js";
 import { defined, IdParams, mapPage, OrderQuery, PageOf, PageQuery, pageArgs } from "./common-schemas.js";
 import { LIST_ERROR_CODES, problemResponses } from "./error-docs.js";
@@ -29,6 +30,10 @@ const NotificationQuery = Type.Object({ deviceId: OptionalText, ...OrderQuery, .
 const SessionQuery = Type.Object({
   deviceId: OptionalText,
   status: Type.Optional(Type.Enum(Object.values(SessionStatus))),
+  // Newest first by default: who lists sessions wants the recent ones (docs/operations.md, keyset pages).
+  order: Type.Optional(
+    Type.Enum([SortOrder.Desc, SortOrder.Asc], { description: "desc (default): newest first; asc: oldest first" }),
+  ),
   ...PageQuery,
 });
 
@@ -98,14 +103,14 @@ export function registerEventRoutes(app: ApiApp, ctx: ApiContext): void {
       schema: {
         tags: ["sessions"],
         operationId: "listSessions",
-        summary: "List DM sessions (creation order; filter by device, status)",
+        summary: "List DM sessions (newest first unless order=asc; filter by device, status)",
         querystring: SessionQuery,
         response: { 200: PageOf(SessionView), ...problemResponses(...LIST_ERROR_CODES) },
       },
     },
     async (request) => {
-      const { deviceId, status } = request.query;
-      const page = await store.sessions.list({ ...defined({ deviceId, status }), ...pageArgs(request.query) });
+      const { deviceId, status, order = SortOrder.Desc } = request.query;
+      const page = await store.sessions.list({ ...defined({ deviceId, status }), order, ...pageArgs(request.query) });
       return mapPage(page, sessionView);
     },
   );

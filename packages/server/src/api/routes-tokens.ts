@@ -77,6 +77,15 @@ export function registerTokenRoutes(app: ApiApp, ctx: ApiContext): void {
         response: { 200: ApiTokenView, ...problemResponses(C.API_TOKEN_NOT_FOUND) },
       },
     },
-    async (request) => apiTokenView(await store.apiTokens.revoke(request.params.id)),
+    // Its console sign-ins end with it, in the same commit (docs/console.md); the console's own check at each
+    // request would refuse them anyway, this only keeps the table from holding useless rows.
+    async (request) =>
+      apiTokenView(
+        await store.transaction(async (tx) => {
+          const revoked = await tx.apiTokens.revoke(request.params.id);
+          await tx.consoleSignIns.endForToken(revoked.id);
+          return revoked;
+        }),
+      ),
   );
 }

@@ -1,7 +1,7 @@
 // The bootstrap role of `omadm server` (docs/bootstrap.md), composed in one place so that app.ts only asks for it:
 // the PSK keys of the bootstrap credentials, the authenticator, the session service and the endpoint plugin.
 import type { FastifyInstance } from "fastify";
-import type { ServerConfig } from "../config-keys.js";
+import type { ServerConfig } from "../config-types.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../store/types.js";
 import { createBootstrapAuthenticator } from "./bootstrap-auth.js";

@@ -65,8 +65,8 @@ const PAGE = 1000;
 const WAKES_AT_ONCE = 64;
 
 export interface CampaignDriver {
-  /** One pass; returns the campaign as it is after it. */
-  pass(campaign: Campaign, rate: RateBucket): Promise<Campaign>;
+  /** One pass; returns the campaign as it is after it. `takenAt`: when this node took the campaign over. */
+  pass(campaign: Campaign, rate: RateBucket, takenAt?: number): Promise<Campaign>;
   /** Ends a halted or cancelled campaign's open devices: `skipped` with the reason, their commands cancelled. */
   windDown(campaign: Campaign, reason: string): Promise<void>;
   /** Moves the campaign to `to` and publishes it. */
@@ -179,7 +179,7 @@ export function createCampaignDriver(deps: CampaignDriverDeps): CampaignDriver {
   }
 
   /** Step 1: the started devices. Returns how many are still waking and in flight. */
-  async function follow(c: Campaign, now: number): Promise<{ waking: number; inFlight: number }> {
+  async function follow(c: Campaign, now: number, takenAt: number): Promise<{ waking: number; inFlight: number }> {
     const started = await listAll(c.id, { states: IN_FLIGHT });
     const map = new Map(started.map((d) => [d.deviceId, d]));
     const patches: CampaignDevicePatch[] = [];
@@ -187,7 +187,7 @@ export function createCampaignDriver(deps: CampaignDriverDeps): CampaignDriver {
     const cancels: string[] = [];
     const next: { d: CampaignDevice; from: number; patch: CampaignDevicePatch }[] = [];
     for (const d of started) {
-      const action: DeviceAction = await progressOf(c, d, now, look);
+      const action: DeviceAction = await progressOf(c, d, now, look, takenAt);
       if (action.enqueueFrom !== undefined && action.patch !== null) {
         next.push({ d, from: action.enqueueFrom, patch: action.patch });
         continue;
@@ -281,9 +281,9 @@ export function createCampaignDriver(deps: CampaignDriverDeps): CampaignDriver {
   }
 
   return {
-    async pass(campaign, rate) {
+    async pass(campaign, rate, takenAt = Number.NEGATIVE_INFINITY) {
       const now = clock.now();
-      const flight = await follow(campaign, now);
+      const flight = await follow(campaign, now, takenAt);
       if (campaign.state !== CampaignState.Running) return campaign;
       if (insideWindows(campaign.plan.windows, now)) await startMore(campaign, now, flight, rate);
       return judge(campaign);

@@ -22,6 +22,7 @@ export interface CampaignRunnerDeps {
   /** The store's leases: exactly one node drives a campaign (docs/campaigns.md "Several nodes"). */
   readonly leases: LeaseStore;
   readonly timers: Timers;
+  readonly clock: { now(): number };
   readonly logger?: { warn(details: object, message: string): void } | undefined;
   /** This node's name in the leases (default: a random one per process). */
   readonly holder?: string | undefined;
@@ -37,17 +38,19 @@ export function createCampaignRunner(
 ): CampaignRunner {
   const holder = deps.holder ?? `node-${randomUUID()}`;
   const buckets = new Map<string, RateBucket>();
-  const held = new Set<string>();
+  /** The campaigns this node holds, with when it took each over (the driver re-wakes what a stop cut off). */
+  const held = new Map<string, number>();
 
   async function drive(c: Campaign): Promise<void> {
     if (!(await deps.leases.acquire(leaseName(c.id), holder, options.leaseMs))) {
       held.delete(c.id);
       return;
     }
-    held.add(c.id);
+    let takenAt = held.get(c.id);
+    if (takenAt === undefined) held.set(c.id, (takenAt = deps.clock.now()));
     let bucket = buckets.get(c.id);
     if (bucket === undefined) buckets.set(c.id, (bucket = createRateBucket()));
-    const after = await deps.driver.pass(c, bucket);
+    const after = await deps.driver.pass(c, bucket, takenAt);
     if (!DRIVEN.includes(after.state)) {
       buckets.delete(c.id);
       held.delete(c.id);
@@ -79,7 +82,7 @@ export function createCampaignRunner(
     },
     async stop() {
       await job.stop();
-      for (const id of held) await deps.leases.release(leaseName(id), holder).catch(() => undefined);
+      for (const id of held.keys()) await deps.leases.release(leaseName(id), holder).catch(() => undefined);
       held.clear();
     },
     runOnce: () => job.runOnce(),

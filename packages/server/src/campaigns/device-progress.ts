@@ -50,7 +50,6 @@ export function failure(c: Campaign, d: CampaignDevice, step: number, reason: st
         step,
         reason,
         attempts: d.attempts + 1,
-        wakes: 0,
         commandIds: d.commandIds.slice(0, step),
         dueAt: now + c.plan.retryBackoffMs * 2 ** d.attempts,
       },
@@ -91,11 +90,32 @@ function stalled(c: Campaign, d: CampaignDevice, step: number, name: string, now
   return failure(c, d, step, `step ${step + 1} (${name}): no answer after ${d.wakes} wake-ups`, now);
 }
 
+/**
+ * In session, its EXEC answered 202 and its alert not in yet. An EXEC accepted before this node took the campaign
+ * over (a restart, another node's death) was answered in a session the stop may have cut just before the device
+ * sent its alert: the device then holds the alert until its next session with the server (an EXEC without a
+ * ServerURI, docs/protocol.md §4.4) or for its report back-off, which can be minutes. So after `wakeTimeoutMs`
+ * without it the device is woken again (at most `maxWakes` times): the session it opens supersedes the cut one
+ * and carries what the device holds for the server. The command itself is never sent again (docs/delivery.md):
+ * only its alert, or the step time-out, ends the step.
+ */
+function awaitingAlert(c: Campaign, d: CampaignDevice, command: Command, now: number, takenAt: number): DeviceAction {
+  if (command.updatedAt >= takenAt) return { patch: null };
+  const since = Math.max(takenAt, d.wokenAt ?? 0);
+  if (now < since + c.plan.wakeTimeoutMs || d.wakes >= c.plan.maxWakes) return { patch: null };
+  return { patch: { deviceId: d.deviceId, wakes: d.wakes + 1, wokenAt: now }, wake: true };
+}
+
+/**
+ * Where `d` stands. `takenAt` is when this node took the campaign over (its lease): what happened before it may
+ * have been cut by a restart.
+ */
 export async function progressOf(
   c: Campaign,
   d: CampaignDevice,
   now: number,
   look: ProgressLookups,
+  takenAt = Number.NEGATIVE_INFINITY,
 ): Promise<DeviceAction> {
   if (c.steps.length === 0) {
     const device = await look.device(d.deviceId);
@@ -129,9 +149,9 @@ export async function progressOf(
       if (now - command.updatedAt >= c.plan.stepTimeoutMs) {
         return failure(c, d, step, `step ${step + 1} (${name}) timed out`, now);
       }
-      if (!entering) return { patch: null };
+      if (!entering) return awaitingAlert(c, d, command, now, takenAt);
       return {
-        patch: { deviceId: d.deviceId, state: CampaignDeviceState.InSession, step, wakes: 0, dueAt: null },
+        patch: { deviceId: d.deviceId, state: CampaignDeviceState.InSession, step, dueAt: null },
       };
     }
     if (entering && (command.state === CommandState.Sent || advanced)) {
@@ -140,7 +160,6 @@ export async function progressOf(
           deviceId: d.deviceId,
           state: CampaignDeviceState.InSession,
           step,
-          wakes: 0,
           dueAt: now + c.plan.wakeTimeoutMs,
         },
       };

@@ -1,13 +1,18 @@
 // Console sign-ins (docs/console.md): an API token exchanged for a session cookie. The cookie only stands for the
-// credential the operator signed in with; every API request made with it is authenticated and authorized exactly
-// as if it carried `Authorization: Bearer <token>` (./console-auth.ts), so the API's rules apply unchanged and a
-// revoked token ends the sign-in at its next request.
+// credential the operator signed in with; every API request made with it is authenticated and authorized as that
+// API token (./console-auth.ts, through the same `store.apiTokens.use` as `Authorization: Bearer`), so the API's
+// rules apply unchanged and a revoked token ends the sign-in at its next request.
 //
-// Sessions live in this process's memory: a restart signs everyone out, and several server nodes behind one
-// address need sticky routing for the console (the API itself is unaffected). Bounded: at most `maxSessions`
-// sign-ins; the oldest goes first. The cookie value is 32 random bytes; the map is keyed by its SHA-256, so what
-// the process holds cannot be replayed as a cookie.
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+// Sign-ins live in the store (`store.consoleSignIns`, types-console.ts), so every server node on one database
+// knows a cookie and a restart signs nobody out. The cookie value is 32 random bytes; the store keys a sign-in by
+// its SHA-256, so what the database holds cannot be replayed as a cookie. The CSRF token is derived from the
+// cookie's secret (HMAC-SHA256 under a fixed label), so it is not stored either, and it is the same on every
+// node. A use is written back (the idle end moved) at most once per `touchEveryMs`, so a console that polls does
+// not turn every read into a database write; the idle timeout is therefore counted from a request at most that
+// much earlier than the last one.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import type { Store } from "../store/store.js";
+import type { ConsoleSignIn } from "../store/types-console.js";
 import type { Clock } from "../store/types.js";
 
 export interface ConsoleSessionOptions {
@@ -15,17 +20,21 @@ export interface ConsoleSessionOptions {
   readonly ttlMs: number;
   /** A sign-in ends after this long without a request. */
   readonly idleTimeoutMs: number;
-  /** Most sign-ins kept (default 10 000); past it the oldest ends. */
-  readonly maxSessions?: number | undefined;
+}
+
+/** The token a sign-in was made with; null for a loopback sign-in without one. */
+export interface ConsoleSignInToken {
+  readonly id: string;
+  /** As `store.apiTokens` keeps it (services/api-tokens.ts `hashApiToken`). */
+  readonly hash: string;
 }
 
 export interface ConsoleSession {
-  /** The API token signed in with; null: a loopback sign-in without one (api.loopbackWithoutToken). */
-  readonly bearer: string | null;
+  readonly token: ConsoleSignInToken | null;
   /** The token writes must carry in `X-CSRF-Token`. */
   readonly csrf: string;
-  readonly createdAt: number;
-  lastSeenAt: number;
+  /** The absolute end. */
+  readonly expiresAt: number;
 }
 
 export interface NewConsoleSession {
@@ -36,80 +45,72 @@ export interface NewConsoleSession {
 }
 
 export interface ConsoleSessions {
-  create(bearer: string | null): NewConsoleSession;
+  create(token: ConsoleSignInToken | null): Promise<NewConsoleSession>;
   /** The live session of a cookie value, its idle time restarted; null when unknown or ended. */
-  touch(cookie: string): ConsoleSession | null;
-  /** When the session ends at the latest (its absolute end). */
-  expiresAt(session: ConsoleSession): number;
-  end(cookie: string): void;
+  touch(cookie: string): Promise<ConsoleSession | null>;
+  end(cookie: string): Promise<void>;
   /** Whether `presented` is the session's CSRF token (constant time). */
   csrfMatches(session: ConsoleSession, presented: string | undefined): boolean;
-  readonly size: number;
 }
 
-const DEFAULT_MAX_SESSIONS = 10_000;
+/** Most time between two writes of a sign-in's use (a tenth of the idle timeout when that is shorter). */
+const MAX_TOUCH_EVERY_MS = 60_000;
+/** A cookie value: base64url of 32 bytes. Anything else is refused without a store lookup. */
+const COOKIE_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
-const keyOf = (cookie: string): string => createHash("sha256").update(cookie, "utf8").digest("base64url");
+/** Hex SHA-256 of the cookie value: the store's key. */
+export function consoleSecretHash(cookie: string): string {
+  return createHash("sha256").update(cookie, "utf8").digest("hex");
+}
+
+function csrfOf(cookie: string): string {
+  return createHmac("sha256", cookie).update("omadm console csrf", "utf8").digest("base64url");
+}
 
 export function createConsoleSessions(
-  deps: { readonly clock: Clock },
+  deps: { readonly clock: Clock; readonly store: Pick<Store, "consoleSignIns"> },
   options: ConsoleSessionOptions,
 ): ConsoleSessions {
-  const { clock } = deps;
-  const max = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
-  // Insertion order is creation order: the first entry is the oldest.
-  const sessions = new Map<string, ConsoleSession>();
-  const expiresAt = (s: ConsoleSession): number => s.createdAt + options.ttlMs;
-  const alive = (s: ConsoleSession, now: number): boolean =>
-    now < expiresAt(s) && now < s.lastSeenAt + options.idleTimeoutMs;
-
-  function prune(now: number): void {
-    for (const [key, s] of sessions) if (!alive(s, now)) sessions.delete(key);
-    while (sessions.size >= max) {
-      const oldest = sessions.keys().next().value;
-      if (oldest === undefined) break;
-      sessions.delete(oldest);
-    }
-  }
+  const { clock, store } = deps;
+  const touchEveryMs = Math.min(MAX_TOUCH_EVERY_MS, Math.floor(options.idleTimeoutMs / 10));
+  const view = (cookie: string, s: ConsoleSignIn): ConsoleSession => ({
+    token: s.tokenId === null || s.tokenHash === null ? null : { id: s.tokenId, hash: s.tokenHash },
+    csrf: csrfOf(cookie),
+    expiresAt: s.expiresAt,
+  });
 
   return {
-    create(bearer) {
+    async create(token) {
       const now = clock.now();
-      prune(now);
       const cookie = randomBytes(32).toString("base64url");
-      const session: ConsoleSession = {
-        bearer,
-        csrf: randomBytes(24).toString("base64url"),
-        createdAt: now,
-        lastSeenAt: now,
-      };
-      sessions.set(keyOf(cookie), session);
-      return { cookie, csrf: session.csrf, expiresAt: expiresAt(session) };
+      const expiresAt = now + options.ttlMs;
+      await store.consoleSignIns.create({
+        secretHash: consoleSecretHash(cookie),
+        tokenId: token?.id ?? null,
+        tokenHash: token?.hash ?? null,
+        expiresAt,
+        endsAt: Math.min(expiresAt, now + options.idleTimeoutMs),
+      });
+      return { cookie, csrf: csrfOf(cookie), expiresAt };
     },
-    touch(cookie) {
-      const key = keyOf(cookie);
-      const session = sessions.get(key);
-      if (session === undefined) return null;
+    async touch(cookie) {
+      if (!COOKIE_SHAPE.test(cookie)) return null;
+      const hash = consoleSecretHash(cookie);
+      const found = await store.consoleSignIns.find(hash);
+      if (found === null) return null;
       const now = clock.now();
-      if (!alive(session, now)) {
-        sessions.delete(key);
-        return null;
-      }
-      session.lastSeenAt = now;
-      return session;
+      if (now - found.lastSeenAt < touchEveryMs) return view(cookie, found);
+      const touched = await store.consoleSignIns.touch(hash, now + options.idleTimeoutMs);
+      return touched === null ? null : view(cookie, touched);
     },
-    expiresAt,
-    end(cookie) {
-      sessions.delete(keyOf(cookie));
+    async end(cookie) {
+      if (COOKIE_SHAPE.test(cookie)) await store.consoleSignIns.end(consoleSecretHash(cookie));
     },
     csrfMatches(session, presented) {
       if (presented === undefined) return false;
       const a = Buffer.from(session.csrf, "utf8");
       const b = Buffer.from(presented, "utf8");
       return a.length === b.length && timingSafeEqual(a, b);
-    },
-    get size() {
-      return sessions.size;
     },
   };
 }

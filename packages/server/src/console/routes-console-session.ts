@@ -11,6 +11,7 @@ import type { ApiApp } from "../api/api-context.js";
 import { Time } from "../api/common-schemas.js";
 import { BODY_ERROR_CODES, problemResponses } from "../api/error-docs.js";
 import { ServerError, ServerErrorCode } from "../errors.js";
+import { hashApiToken } from "../services/api-tokens.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../store/types.js";
 import { CSRF_HEADER, readCookie, sessionCookie, type ConsoleAuth } from "./console-auth.js";
@@ -95,14 +96,15 @@ export function registerConsoleSessionRoutes(app: ApiApp, options: ConsoleSessio
         },
         options.apiAuth,
       );
-      const bearer = caller.kind === "token" ? (token ?? null) : null;
-      const created = auth.sessions.create(bearer);
+      const signedWith =
+        caller.kind === "token" && token !== undefined ? { id: caller.token.id, hash: hashApiToken(token) } : null;
+      const created = await auth.sessions.create(signedWith);
       const maxAge = created.expiresAt - options.clock.now();
       return reply
         .code(201)
         .header("set-cookie", sessionCookie(auth, created.cookie, maxAge))
         .header("cache-control", "no-store")
-        .send(view(created.csrf, created.expiresAt, bearer !== null));
+        .send(view(created.csrf, created.expiresAt, signedWith !== null));
     },
   );
 
@@ -119,11 +121,11 @@ export function registerConsoleSessionRoutes(app: ApiApp, options: ConsoleSessio
     },
     async (request, reply) => {
       const cookie = readCookie(request.headers.cookie, auth.cookieName);
-      const session = cookie === undefined ? null : auth.sessions.touch(cookie);
+      const session = cookie === undefined ? null : await auth.sessions.touch(cookie);
       if (session === null) throw new ServerError(C.API_UNAUTHORIZED, "the console is not signed in");
       return reply
         .header("cache-control", "no-store")
-        .send(view(session.csrf, auth.sessions.expiresAt(session), session.bearer !== null));
+        .send(view(session.csrf, session.expiresAt, session.token !== null));
     },
   );
 
@@ -140,13 +142,13 @@ export function registerConsoleSessionRoutes(app: ApiApp, options: ConsoleSessio
     },
     async (request, reply) => {
       const cookie = readCookie(request.headers.cookie, auth.cookieName);
-      const session = cookie === undefined ? null : auth.sessions.touch(cookie);
+      const session = cookie === undefined ? null : await auth.sessions.touch(cookie);
       if (session !== null && cookie !== undefined) {
         const presented = request.headers[CSRF_HEADER];
         if (!auth.sessions.csrfMatches(session, Array.isArray(presented) ? presented[0] : presented)) {
           throw new ServerError(C.CONSOLE_CSRF_REJECTED, `signing out needs the CSRF token in ${CSRF_HEADER}`);
         }
-        auth.sessions.end(cookie);
+        await auth.sessions.end(cookie);
       }
       return reply
         .code(204)

@@ -100,6 +100,18 @@ function observedDevices(devices: DeviceStore, emit: Emit): DeviceStore {
   };
 }
 
+function observedEnqueueMany(
+  enqueueMany: NonNullable<CommandStore["enqueueMany"]>,
+  emit: Emit,
+  make: Make,
+): NonNullable<CommandStore["enqueueMany"]> {
+  return async (inputs) => {
+    const results = await enqueueMany(inputs);
+    for (const r of results) if ("created" in r && r.created) emit(make.command(r.command));
+    return results;
+  };
+}
+
 function observedCommands(commands: CommandStore, emit: Emit, make: Make): CommandStore {
   const each = (list: readonly Command[], extra?: Record<string, boolean>) => {
     for (const c of list) emit(make.command(c, extra));
@@ -111,6 +123,9 @@ function observedCommands(commands: CommandStore, emit: Emit, make: Make): Comma
       if (result.created) emit(make.command(result.command));
       return result;
     },
+    ...(commands.enqueueMany === undefined
+      ? {}
+      : { enqueueMany: observedEnqueueMany(commands.enqueueMany.bind(commands), emit, make) }),
     async takeBatch(input) {
       const taken = await commands.takeBatch(input);
       each(taken);

@@ -35,6 +35,7 @@ export function withStoreMetrics(store: Store, metrics: Pick<ServerMetrics, "sto
       audit: wrapMethods(parts.audit, around("audit")),
       firmware: wrapMethods(parts.firmware, around("firmware")),
       campaigns: wrapMethods(parts.campaigns, around("campaigns")),
+      consoleSignIns: wrapMethods(parts.consoleSignIns, around("consoleSignIns")),
     };
     return {
       ...wrapped,

@@ -73,7 +73,16 @@ const defaultYield = () =>
   });
 
 function emptyPruned(): { [K in RetainedKind]: number } {
-  return { sessions: 0, commands: 0, alerts: 0, notifications: 0, uploads: 0, uiSessions: 0, audit: 0 };
+  return {
+    sessions: 0,
+    commands: 0,
+    alerts: 0,
+    notifications: 0,
+    uploads: 0,
+    uiSessions: 0,
+    audit: 0,
+    consoleSignIns: 0,
+  };
 }
 
 export function createRetention(deps: RetentionDeps, options: RetentionOptions): Retention {

@@ -130,6 +130,9 @@ export function createCommandService(deps: CommandServiceDeps, options: CommandS
           return refusal(request.deviceId, error);
         }
       });
+      // A store that queues a list in one step (PostgreSQL: one statement) takes it whole; else one `enqueue`
+      // per command in one transaction, a refused one rolled back alone (a savepoint): the others go on.
+      const many = store.commands.enqueueMany?.bind(store.commands);
       const queueAll = async (commands: Pick<Store, "commands">["commands"]) => {
         const out: BulkEnqueueResult[] = [];
         for (const input of inputs) {
@@ -140,16 +143,17 @@ export function createCommandService(deps: CommandServiceDeps, options: CommandS
           try {
             out.push({ deviceId: input.deviceId, ...(await commands.enqueue(input)) });
           } catch (error) {
-            // Inside a transaction a refused call is rolled back alone (a savepoint): the others go on.
             out.push(refusal(input.deviceId, error));
           }
         }
         return out;
       };
       const results =
-        store.transaction === undefined
-          ? await queueAll(store.commands)
-          : await store.transaction((tx) => queueAll(tx.commands));
+        many !== undefined
+          ? await queueMany(many, inputs)
+          : store.transaction === undefined
+            ? await queueAll(store.commands)
+            : await store.transaction((tx) => queueAll(tx.commands));
       for (const r of results) if ("created" in r && r.created) notifyQueued(r.deviceId, r.command);
       return results;
     },
@@ -161,6 +165,22 @@ export function createCommandService(deps: CommandServiceDeps, options: CommandS
     },
     list: (query) => store.commands.list(query),
   };
+}
+
+/** The inputs the service's checks passed, queued with the store's `enqueueMany`; the refused kept in place. */
+async function queueMany(
+  many: NonNullable<Store["commands"]["enqueueMany"]>,
+  inputs: readonly (NewCommand | BulkEnqueueResult)[],
+): Promise<BulkEnqueueResult[]> {
+  const accepted = inputs.filter((i): i is NewCommand => !("error" in i));
+  const stored = await many(accepted);
+  let next = 0;
+  return inputs.map((input) => {
+    if ("error" in input) return input;
+    const r = stored[next++];
+    if (r === undefined) throw new Error("enqueueMany gave fewer results than inputs");
+    return "error" in r ? { deviceId: input.deviceId, error: r.error } : { deviceId: input.deviceId, ...r };
+  });
 }
 
 function refusal(deviceId: string, error: unknown): { readonly deviceId: string; readonly error: ServerError } {

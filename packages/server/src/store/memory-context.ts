@@ -10,6 +10,7 @@ import type { DeviceGroup } from "./types-selection.js";
 import type { FirmwareImage } from "./types-firmware.js";
 import type { Campaign, CampaignDevice } from "./types-campaign.js";
 import type { LeaseRow } from "./lease-rules.js";
+import type { ConsoleSignIn } from "./types-console.js";
 
 /**
  * Everything a memory store holds. Pass the same instance to a second `createMemoryStore` to simulate a
@@ -37,6 +38,8 @@ export class MemoryStoreData {
   readonly campaigns = new Map<string, Campaign>();
   /** Keyed by campaign id, NUL, device id. */
   readonly campaignDevices = new Map<string, CampaignDevice>();
+  /** Console sign-ins by secret hash. */
+  readonly consoleSignIns = new Map<string, ConsoleSignIn>();
   /** Leases (memory-leases.ts); never changed inside a transaction, so not part of `snapshot`. */
   readonly leases = new Map<string, LeaseRow>();
   notificationCounter = 0;
@@ -65,6 +68,7 @@ export class MemoryStoreData {
       this.firmware,
       this.campaigns,
       this.campaignDevices,
+      this.consoleSignIns,
     ];
     const copies = maps.map((m) => new Map(m));
     const { notificationCounter, seq } = this;

@@ -349,6 +349,13 @@ export function createMemorySessions(ctx: MemoryContext): SessionStore {
       }
       return closeSession(ctx, session, reason, ctx.now());
     },
+    countLive: async () => {
+      ctx.check();
+      const now = ctx.now();
+      let n = 0;
+      for (const s of data.sessions.values()) if (s.status === SessionStatus.Open && s.idleExpiresAt > now) n++;
+      return n;
+    },
     expireIdle: async (options = {}) => {
       ctx.check();
       const limit = sweepLimit(options);

@@ -40,6 +40,8 @@ export function createMemoryRetention(ctx: MemoryContext): RetentionStore {
           return pruneMap(data.uploads, ({ rec }) => rec.receivedAt, before, limit);
         case RetainedKind.Audit:
           return pruneMap(data.audit, ({ rec }) => rec.at, before, limit);
+        case RetainedKind.ConsoleSignIns:
+          return pruneMap(data.consoleSignIns, (s) => s.endsAt, before, limit);
         case RetainedKind.UiSessions:
           return pruneMap(
             data.uiSessions,

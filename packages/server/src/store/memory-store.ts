@@ -13,6 +13,7 @@ import { createMemoryContent } from "./memory-content.js";
 import { createMemoryGroups, dropMemberships, memorySelection } from "./memory-groups.js";
 import { createMemoryFirmware } from "./memory-firmware.js";
 import { createMemoryCampaigns } from "./memory-campaigns.js";
+import { createMemoryConsoleSignIns } from "./memory-console.js";
 import { memoryImportBatch } from "./memory-import.js";
 import { createMemoryEventLog } from "./memory-events.js";
 import { createMemoryWebhooks } from "./memory-webhooks.js";
@@ -55,6 +56,7 @@ export function createMemoryStore(deps: StoreDeps, options: MemoryStoreOptions =
     audit: createMemoryAudit(ctx),
     firmware: createMemoryFirmware(ctx),
     campaigns: createMemoryCampaigns(ctx),
+    consoleSignIns: createMemoryConsoleSignIns(ctx),
   };
   // A running transaction holds the gate: other callers wait for it, so they see all of it or none of it.
   const scope = new TransactionScope();

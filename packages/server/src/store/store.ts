@@ -8,6 +8,7 @@
 // - A refused change (typed `ServerError`) changes nothing.
 // - Session state lives here, not in a process, so another server node can continue a session.
 // - `get*`/`find*` return null for a missing record; changes to a missing record throw `*_NOT_FOUND`.
+import type { ServerError } from "../errors.js";
 import type { BootstrapStore } from "./bootstrap-store.js";
 import type { EventLog } from "../events/event-types.js";
 import type {
@@ -83,6 +84,7 @@ import type {
 import type { DeviceImportResult, DeviceImportRow } from "./types-import.js";
 import type { FirmwareStore } from "./types-firmware.js";
 import type { CampaignStore } from "./types-campaign.js";
+import type { ConsoleSignInStore } from "./types-console.js";
 
 export const StoreKind = { Memory: "memory", Sqlite: "sqlite", Postgres: "postgres" } as const;
 export type StoreKind = (typeof StoreKind)[keyof typeof StoreKind];
@@ -105,6 +107,8 @@ export interface StoreParts {
   readonly firmware: FirmwareStore;
   /** Campaigns and bulk wakes with their per-device progress (docs/campaigns.md). */
   readonly campaigns: CampaignStore;
+  /** Web console sign-ins, by the hash of the cookie's secret (docs/console.md). */
+  readonly consoleSignIns: ConsoleSignInStore;
 }
 
 export interface Store extends StoreParts {
@@ -193,6 +197,12 @@ export interface CommandStore {
    * DEVICE_NOT_FOUND.
    */
   enqueue(input: NewCommand): Promise<EnqueueResult>;
+  /**
+   * `enqueue` for each input, in order, in one atomic step (a few statements whatever the count; PostgreSQL
+   * only): each input is refused alone (DEVICE_NOT_FOUND, IDEMPOTENCY_CONFLICT as its result) and changes
+   * nothing else. A store without it queues a list with `enqueue` calls in one transaction.
+   */
+  enqueueMany?(inputs: readonly NewCommand[]): Promise<readonly (EnqueueResult | { readonly error: ServerError })[]>;
   get(id: string): Promise<Command | null>;
   findByIdempotencyKey(deviceId: string, key: string): Promise<Command | null>;
   /**
@@ -257,6 +267,12 @@ export interface SessionStore {
   expireIdle(options?: SweepOptions): Promise<readonly CloseSessionResult[]>;
   /** Ordered by creation time. */
   list(query?: SessionQuery): Promise<Page<Session>>;
+  /**
+   * Open sessions whose idle expiry is still ahead, across every node sharing the store (the wake pacer's fleet
+   * gauge, campaigns/pacer.ts). A session a stop cut off stops counting once superseded or idle-expired. One
+   * range count off the (status, idle_expires_at) index.
+   */
+  countLive(): Promise<number>;
 }
 
 export interface AlertStore {

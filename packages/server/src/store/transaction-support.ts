@@ -36,6 +36,7 @@ export function wrapParts(parts: StoreParts, around: Around): StoreParts {
     audit: wrapMethods(parts.audit, around),
     firmware: wrapMethods(parts.firmware, around),
     campaigns: wrapMethods(parts.campaigns, around),
+    consoleSignIns: wrapMethods(parts.consoleSignIns, around),
   };
 }
 

@@ -17,6 +17,8 @@ export const RetainedKind = {
   UiSessions: "uiSessions",
   /** Audit records of operator writes, by `at` (docs/operators.md "Audit"). */
   Audit: "audit",
+  /** Web console sign-ins, by the time they ended (idle or absolute; docs/console.md): an ended one is useless. */
+  ConsoleSignIns: "consoleSignIns",
 } as const;
 export type RetainedKind = (typeof RetainedKind)[keyof typeof RetainedKind];
 

@@ -83,6 +83,8 @@ export interface CloseSessionResult {
 export interface SessionQuery extends PageQuery {
   readonly deviceId?: string | undefined;
   readonly status?: SessionStatus | undefined;
+  /** By (createdAt, id): asc (default) oldest first, desc newest first; keyset pages either way. */
+  readonly order?: SortOrder | undefined;
 }
 
 // ----------------------------------------------------------------------------------------------- alerts

@@ -58,6 +58,7 @@ function withDevices(parts: StoreParts, devices: DeviceStore): StoreParts {
     capabilities: parts.capabilities,
     audit: parts.audit,
     firmware: parts.firmware,
+    consoleSignIns: parts.consoleSignIns,
     campaigns: parts.campaigns,
   };
 }

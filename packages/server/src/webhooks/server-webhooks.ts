@@ -1,7 +1,7 @@
 // The server's webhook delivery as `createOmadmServer` composes it: the dispatcher over the store's webhooks and
 // event log, woken by the event recorder, holding the store lease on PostgreSQL (the store several nodes share;
 // elsewhere it would be a write per poll for nothing), configured by the `webhooks.*` keys.
-import type { ServerConfig } from "../config-keys.js";
+import type { ServerConfig } from "../config-types.js";
 import type { EventRecorder } from "../events/event-recorder.js";
 import type { Timers } from "../notifier/wake-on-queue.js";
 import { StoreKind, type Store } from "../store/store.js";

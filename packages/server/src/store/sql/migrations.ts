@@ -10,6 +10,7 @@ import { bootstrapTargetsMigration } from "./migration-0015-bootstrap-targets.js
 import { groupsMigration } from "./migration-0008-groups.js";
 import { eventsMigration } from "./migration-0007-events.js";
 import { capabilitiesMigration } from "./migration-0010-capabilities.js";
+import { consoleSignInsMigration } from "./migration-0016-console-sign-ins.js";
 import { auditMigration } from "./migration-0011-audit.js";
 import { firmwareMigration } from "./migration-0013-firmware.js";
 import { campaignsMigration } from "./migration-0012-campaigns.js";
@@ -333,6 +334,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     "0013_firmware": firmwareMigration(dialect),
     "0014_webhooks": webhooksMigration(dialect === SqlDialect.Postgres),
     "0015_bootstrap_targets": bootstrapTargetsMigration(dialect === SqlDialect.Postgres),
+    "0016_console_sign_ins": consoleSignInsMigration(dialect === SqlDialect.Postgres),
   };
 }
 

@@ -24,6 +24,7 @@ export interface Database {
   firmware_images: FirmwareImagesTable;
   campaigns: CampaignsTable;
   campaign_devices: CampaignDevicesTable;
+  console_sign_ins: ConsoleSignInsTable;
 }
 
 export interface DevicesTable {
@@ -207,6 +208,17 @@ export interface AuditLogTable {
   /** JSON object of route parameters. */
   target: string;
   status: number;
+}
+
+/** Web console sign-ins (migration 0016): the key is the SHA-256 of the cookie's secret. */
+export interface ConsoleSignInsTable {
+  secret_hash: string;
+  token_id: string | null;
+  token_hash: string | null;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  ends_at: number;
 }
 
 /** The counter row that holds the last NOTIFICATION-ID handed out. */

@@ -6,6 +6,7 @@ import { decodeCursor } from "../rules.js";
 import { SortOrder, type PageQuery } from "../types.js";
 import { SqlDialect } from "./migrations.js";
 import type { Database } from "./schema.js";
+import { prepared } from "./prepared.js";
 
 export type Db = Kysely<Database>;
 
@@ -28,6 +29,24 @@ export interface SqlContext {
    * advisory lock). SQLite needs nothing: BEGIN IMMEDIATE already serializes every writer.
    */
   readonly lock: (trx: Db, key: string) => Promise<void>;
+  /**
+   * Serializes transactions on one device across server nodes: its queue, its sessions, its row. PostgreSQL: a
+   * row lock on the device (`select … for no key update`), which the device's own UPDATEs take as well, so a
+   * transaction that updated the row first holds it already (`deviceLocked`). It does not conflict with the
+   * foreign-key checks of inserts (FOR KEY SHARE). A device that does not exist locks nothing: every caller
+   * then fails on its missing device. Taken once per transaction; SQLite needs nothing (BEGIN IMMEDIATE).
+   */
+  readonly lockDevice: (trx: Db, deviceId: string) => Promise<void>;
+  /** Says this transaction holds the device's row lock already (it just updated the row): no second lock. */
+  readonly deviceLocked: (deviceId: string) => void;
+  /** Whether this transaction holds the device's row lock (always false outside `store.transaction`). */
+  readonly holdsDevice: (deviceId: string) => boolean;
+  /**
+   * Ends the transaction with `error` whatever its callback does next: a call that ran without a savepoint
+   * (sql-store.ts) and failed after writing, or whose statement failed (PostgreSQL then refuses every later
+   * statement and turns COMMIT into a rollback), cannot be undone alone.
+   */
+  readonly poison: (error: unknown) => void;
 }
 
 export function createSqlContext(
@@ -58,8 +77,18 @@ export function createSqlContext(
       if (dialect !== SqlDialect.Postgres) return;
       await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(trx);
     },
+    lockDevice: async (trx, deviceId) => {
+      if (dialect === SqlDialect.Postgres) await lockDeviceRow.run(trx, { id: deviceId });
+    },
+    deviceLocked: () => undefined,
+    holdsDevice: () => false,
+    poison: () => undefined,
   };
 }
+
+const lockDeviceRow = prepared((db, p: { id: string }) =>
+  db.selectFrom("devices").select("id").where("id", "=", p.id).forNoKeyUpdate(),
+);
 
 /** A unique or primary-key constraint was violated (better-sqlite3 and pg error codes). */
 export function isUniqueViolation(error: unknown): boolean {
@@ -122,23 +151,30 @@ export function pageBySeq<DB, TB extends keyof DB, O>(
   return q.orderBy(sql.ref("seq"), desc ? "desc" : "asc").limit(limit + 1);
 }
 
-/** Keyset pagination over (a, b) ascending, e.g. (created_at, id) or (scope, path). Fetches limit + 1 rows. */
+/**
+ * Keyset pagination over (a, b), e.g. (created_at, id) or (scope, path), ascending unless `page.order` is desc
+ * (an index on (…, a, b) serves both: it is read backwards). Fetches limit + 1 rows.
+ */
 export function pageByPair<DB, TB extends keyof DB, O>(
   query: SelectQueryBuilder<DB, TB, O>,
   columns: readonly [string, string],
   shape: readonly ["number" | "string", "string"],
-  page: PageQuery,
+  page: PageQuery & { readonly order?: SortOrder | undefined },
   limit: number,
 ): SelectQueryBuilder<DB, TB, O> {
   const [a, b] = columns;
+  const desc = page.order === SortOrder.Desc;
   let q = query;
   if (page.cursor !== undefined) {
     const [ka, kb] = decodeCursor(page.cursor, shape);
     // A row value: both SQLite and PostgreSQL seek the (a, b) index to it instead of scanning from the start.
-    q = q.where(sql<boolean>`(${sql.ref(a)}, ${sql.ref(b)}) > (${ka}, ${kb})`);
+    q = desc
+      ? q.where(sql<boolean>`(${sql.ref(a)}, ${sql.ref(b)}) < (${ka}, ${kb})`)
+      : q.where(sql<boolean>`(${sql.ref(a)}, ${sql.ref(b)}) > (${ka}, ${kb})`);
   }
+  const direction = desc ? "desc" : "asc";
   return q
-    .orderBy(sql.ref(a))
-    .orderBy(sql.ref(b))
+    .orderBy(sql.ref(a), direction)
+    .orderBy(sql.ref(b), direction)
     .limit(limit + 1);
 }

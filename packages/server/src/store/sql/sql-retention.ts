@@ -48,6 +48,16 @@ async function deleteSome(trx: Db, kind: RetainedKind, before: number, limit: nu
       const due = trx.selectFrom("audit_log").select("seq").where("at", "<", before).orderBy("at");
       return (await trx.deleteFrom("audit_log").where("seq", "in", due.limit(limit)).executeTakeFirst()).numDeletedRows;
     }
+    case RetainedKind.ConsoleSignIns: {
+      const due = trx
+        .selectFrom("console_sign_ins")
+        .select("secret_hash")
+        .where("ends_at", "<", before)
+        .orderBy("ends_at")
+        .limit(limit);
+      return (await trx.deleteFrom("console_sign_ins").where("secret_hash", "in", due).executeTakeFirst())
+        .numDeletedRows;
+    }
     case RetainedKind.UiSessions: {
       const due = trx
         .selectFrom("ui_sessions")

@@ -178,18 +178,23 @@ export function createSqlDevices(ctx: SqlContext): Omit<DeviceStore, "importBatc
     recordContact: async (id, options) => {
       requireText(id, "device id");
       const row = await ctx.transaction(async (trx) => {
-        await ctx.lock(trx, id);
         const now = ctx.now();
+        // The UPDATE takes the device's row lock itself (the DM session's first statement): no lock before it.
         const known = await contactKnown.first(trx, { id, now });
+        if (known !== undefined) ctx.deviceLocked(id);
         if (known !== undefined || !options.autoRegister) return known;
-        return contactNew.first(trx, { id, now });
+        // A new device: serialized with `create` (and other nodes registering it) by the advisory lock on its id.
+        await ctx.lock(trx, id);
+        const row = (await contactKnown.first(trx, { id, now })) ?? (await contactNew.first(trx, { id, now }));
+        ctx.deviceLocked(id);
+        return row;
       });
       return row === undefined ? null : toDevice(row);
     },
     update: async (id, patch) => {
       const checked = checkDevicePatch(patch);
       const row = await ctx.transaction(async (trx) => {
-        await ctx.lock(trx, id);
+        await ctx.lockDevice(trx, id);
         const existing = await requireDeviceRow(trx, id);
         const state = stateAfterPatch(
           { state: existing.state as DeviceState, firstContactAt: existing.first_contact_at },
@@ -208,7 +213,7 @@ export function createSqlDevices(ctx: SqlContext): Omit<DeviceStore, "importBatc
     },
     delete: async (id) =>
       ctx.transaction(async (trx) => {
-        await ctx.lock(trx, id);
+        await ctx.lockDevice(trx, id);
         // The repository's scope column has no foreign key (shared items use ""), so it is cleaned here;
         // every other table cascades from devices.
         await trx.deleteFrom("repository_items").where("scope", "=", id).execute();

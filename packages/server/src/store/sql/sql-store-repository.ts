@@ -66,7 +66,7 @@ export function createSqlRepository(ctx: SqlContext): RepositoryStore {
       const scope = scopeOf(item.deviceId);
       return ctx.transaction(async (trx) => {
         if (item.deviceId !== null) {
-          await ctx.lock(trx, item.deviceId);
+          await ctx.lockDevice(trx, item.deviceId);
           await requireDevice(trx, item.deviceId);
         }
         await ctx.lock(trx, `repository:${JSON.stringify([scope, item.path])}`);

@@ -1,6 +1,6 @@
 // SQL store: DM sessions. Opening, closing and expiring a session requeue its in-flight commands in the same
 // transaction, under the device lock, so a command is never both in flight and lost.
-import type { Insertable, Selectable } from "kysely";
+import { sql, type Compilable, type Insertable, type Selectable } from "kysely";
 import { ServerError, ServerErrorCode } from "../../errors.js";
 import { checkCloseReason, checkNewSession, checkSessionPatch, sessionLive } from "../queue-rules.js";
 import {
@@ -16,11 +16,13 @@ import {
 } from "../rules.js";
 import type { SessionStore } from "../store.js";
 import { SessionStatus, type CloseSessionResult, type Session } from "../types-session.js";
+import { CommandState } from "../types.js";
+import type { CommandRow } from "./sql-commands-rows.js";
 import type { SessionsTable } from "./schema.js";
 import { SqlDialect } from "./migrations.js";
 import { prepared, preparedBy } from "./prepared.js";
 import { onForeignKeyViolation, onUniqueViolation, pageByPair, type Db, type SqlContext } from "./sql-context.js";
-import { requeueInTx } from "./sql-store-commands.js";
+import { requeueInTx } from "./sql-commands-session.js";
 
 type SessionRow = Selectable<SessionsTable>;
 
@@ -77,6 +79,14 @@ const insertSession = prepared((db, p: Insertable<SessionsTable>) =>
     .values(Object.fromEntries(INSERT_COLUMNS.map((c) => [c, p[c]])) as Insertable<SessionsTable>)
     .returningAll(),
 );
+/** PostgreSQL: the INSERT unless the device has an open session (the partial unique index sessions_one_open). */
+const insertUnlessOpen = prepared((db, p: Insertable<SessionsTable>) =>
+  db
+    .insertInto("sessions")
+    .values(Object.fromEntries(INSERT_COLUMNS.map((c) => [c, p[c]])) as Insertable<SessionsTable>)
+    .onConflict((oc) => oc.column("device_id").where("status", "=", sql.lit(SessionStatus.Open)).doNothing())
+    .returningAll(),
+);
 const closeQuery = preparedBy(
   (idleOnly: boolean) => String(idleOnly),
   (idleOnly: boolean) => (db: Db, p: { id: string; status: SessionStatus; now: number; idleBefore: number }) => {
@@ -114,6 +124,40 @@ const updateQuery = preparedBy(
   },
 );
 
+/**
+ * PostgreSQL `close` in one statement: it locks the device's row (found through the session: the device lock
+ * every writer of its queue takes first), closes the session if open, and reads what it has in flight. That
+ * read is only used when this transaction held the lock before the statement (the DM path: recordResults took
+ * it); else the statement's snapshot may predate the lock, and the in-flight commands are read again under it.
+ */
+async function closePg(
+  ctx: SqlContext,
+  trx: Db,
+  id: string,
+  status: SessionStatus,
+  now: number,
+): Promise<CloseSessionResult | undefined> {
+  const row = await closeLockingDevice.first(trx, { id, status, now });
+  if (row === undefined) return undefined;
+  const { sent, ...session } = row;
+  const fresh = ctx.holdsDevice(session.device_id);
+  ctx.deviceLocked(session.device_id);
+  return { session: toSession(session), ...(await requeueInTx(trx, id, now, fresh ? sent : undefined)) };
+}
+
+const closeLockingDevice = prepared(
+  (db, p: { id: string; status: SessionStatus; now: number }): Compilable<SessionRow & { sent: CommandRow[] }> => {
+    const query = sql<SessionRow & { sent: CommandRow[] }>`with target as materialized (
+        select s.id from sessions s join devices d on d.id = s.device_id where s.id = ${p.id} for no key update of d),
+      closed as (update sessions set status = ${p.status}, ended_at = ${p.now}::bigint, version = version + 1
+        where id = (select id from target) and status = ${SessionStatus.Open} returning *)
+      select closed.*, (select coalesce(json_agg(c order by c.seq), '[]'::json) from commands c
+        where c.session_id = closed.id and c.state = ${CommandState.Sent}) as sent
+      from closed`;
+    return { compile: () => query.compile(db) };
+  },
+);
+
 async function readSession(db: Db, id: string): Promise<SessionRow | undefined> {
   return byId.first(db, { id });
 }
@@ -143,36 +187,44 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
       const id = input.id === undefined ? ctx.newId() : requireText(input.id, "session id");
       const stateData = toJsonText(s.stateData, "stateData");
       return ctx.transaction(async (trx) => {
-        await ctx.lock(trx, s.deviceId);
+        await ctx.lockDevice(trx, s.deviceId);
         // A generated id is new by construction; only a caller's own id needs the check.
         if (input.id !== undefined && (await readSession(trx, id)) !== undefined) throw invalid(`session ${id} exists`);
         const now = ctx.now();
+        const values: Insertable<SessionsTable> = {
+          id,
+          device_id: s.deviceId,
+          status: SessionStatus.Open,
+          state_name: s.stateName,
+          state_data: stateData,
+          package_no: s.packageNo,
+          cont_token: s.contToken,
+          cookie: s.cookie,
+          created_at: now,
+          last_activity_at: now,
+          idle_timeout_ms: s.idleTimeoutMs,
+          idle_expires_at: now + s.idleTimeoutMs,
+          version: 1,
+        };
+        const insert = (query: typeof insertSession) =>
+          onUniqueViolation(
+            () =>
+              onForeignKeyViolation(
+                () => query.first(trx, values),
+                () => deviceNotFound(s.deviceId),
+              ),
+            keyInUse,
+          );
+        if (ctx.dialect === SqlDialect.Postgres) {
+          // The usual case, the device has no open session: one statement. Else nothing is inserted, and the
+          // open one is superseded first, below (the device's lock keeps another node from opening one between).
+          const row = await insert(insertUnlessOpen);
+          if (row !== undefined) return { session: toSession(row), superseded: null, requeued: [], unanswered: [] };
+        }
         const previous = await openOfDevice.first(trx, { deviceId: s.deviceId });
         const superseded =
           previous === undefined ? undefined : await closeInTx(trx, previous.id, SessionStatus.Superseded, now);
-        const row = await onUniqueViolation(
-          () =>
-            onForeignKeyViolation(
-              () =>
-                insertSession.first(trx, {
-                  id,
-                  device_id: s.deviceId,
-                  status: SessionStatus.Open,
-                  state_name: s.stateName,
-                  state_data: stateData,
-                  package_no: s.packageNo,
-                  cont_token: s.contToken,
-                  cookie: s.cookie,
-                  created_at: now,
-                  last_activity_at: now,
-                  idle_timeout_ms: s.idleTimeoutMs,
-                  idle_expires_at: now + s.idleTimeoutMs,
-                  version: 1,
-                }),
-              () => deviceNotFound(s.deviceId),
-            ),
-          keyInUse,
-        );
+        const row = await insert(insertSession);
         if (row === undefined) throw new Error("INSERT … RETURNING gave no row");
         return {
           session: toSession(row),
@@ -231,19 +283,31 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
     close: async (id, reason) => {
       checkCloseReason(reason);
       return ctx.transaction(async (trx) => {
-        // PostgreSQL takes the device's lock first, which needs the session's device; SQLite's writers are
-        // serialized already, so there the session is read only to say why it could not be closed.
         if (ctx.dialect === SqlDialect.Postgres) {
-          const locked = await readSession(trx, id);
-          if (locked === undefined) throw sessionNotFound(id);
-          await ctx.lock(trx, locked.device_id);
+          const closed = await closePg(ctx, trx, id, reason, ctx.now());
+          if (closed !== undefined) return closed;
+          const row = await readSession(trx, id);
+          if (row === undefined) throw sessionNotFound(id);
+          throw new ServerError(ServerErrorCode.SESSION_NOT_OPEN, `session ${id} is already ${row.status}`);
         }
+        // SQLite's writers are serialized already: the session is read only to say why it could not be closed.
         const closed = await closeInTx(trx, id, reason, ctx.now());
         if (closed !== undefined) return closed;
         const row = await readSession(trx, id);
         if (row === undefined) throw sessionNotFound(id);
         throw new ServerError(ServerErrorCode.SESSION_NOT_OPEN, `session ${id} is already ${row.status}`);
       });
+    },
+    countLive: async () => {
+      const row = await ctx
+        .db()
+        .selectFrom("sessions")
+        .select((eb) => eb.fn.countAll<number | string | bigint>().as("n"))
+        .where("status", "=", SessionStatus.Open)
+        .where("idle_expires_at", ">", ctx.now())
+        .executeTakeFirstOrThrow();
+      // PostgreSQL's count is a bigint (a string through pg); SQLite's a number.
+      return Number(row.n);
     },
     expireIdle: async (options = {}) => {
       const limit = sweepLimit(options);
@@ -262,7 +326,7 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
       for (const s of due) {
         // One transaction per session; the condition re-checks, since another node may have touched it.
         const closed = await ctx.transaction(async (trx) => {
-          await ctx.lock(trx, s.device_id);
+          await ctx.lockDevice(trx, s.device_id);
           return closeInTx(trx, s.id, SessionStatus.Expired, now, { idleBefore: now });
         });
         if (closed !== undefined) results.push(closed);

@@ -3,6 +3,7 @@
 import { CompiledQuery } from "kysely";
 import { StoreKind, type Store, type StoreParts } from "../store.js";
 import { checkActive, serialize, TransactionScope, wrapMethods, wrapParts } from "../transaction-support.js";
+import { SqlDialect } from "./migrations.js";
 import type { TransactionState } from "../transaction-support.js";
 import type { Db, SqlContext } from "./sql-context.js";
 import { mapDbError, sqlGuard } from "./sql-errors.js";
@@ -14,6 +15,7 @@ import { createSqlDevices } from "./sql-store-devices.js";
 import { createSqlGroups } from "./sql-store-groups.js";
 import { createSqlFirmware } from "./sql-store-firmware.js";
 import { createSqlCampaigns } from "./sql-store-campaigns.js";
+import { createSqlConsoleSignIns } from "./sql-console-sign-ins.js";
 import { createSqlImport } from "./sql-store-import.js";
 import { createSqlRepository } from "./sql-store-repository.js";
 import { createSqlSessions } from "./sql-store-sessions.js";
@@ -39,20 +41,26 @@ export function createParts(ctx: SqlContext): StoreParts {
     audit: createSqlAudit(ctx),
     firmware: createSqlFirmware(ctx),
     campaigns: createSqlCampaigns(ctx),
+    consoleSignIns: createSqlConsoleSignIns(ctx),
   };
 }
 
 /** What one transaction remembers between its calls (PostgreSQL round trips it can spare). */
 interface TxMemo {
-  /** Keys this transaction holds the advisory lock of: a later call on the same device takes none. */
+  /** Keys this transaction holds the advisory lock of: a later call on the same key takes none. */
   readonly locked: Set<string>;
+  /** Devices whose row lock this transaction holds: a later call on the same device takes none. */
+  readonly devices: Set<string>;
   /** Savepoints established and not released. */
   open: number;
+  /** Set when a call left the transaction unable to go on (sql-context.ts `poison`): it rolls back. */
+  poisoned: { readonly error: unknown } | null;
 }
 
 /**
  * The modules' view inside a transaction: every query on `trx`; their own transactions join it; a key locked
- * once stays locked until the transaction ends (PostgreSQL advisory transaction locks), so it is locked once.
+ * once stays locked until the transaction ends (PostgreSQL advisory transaction locks, row locks), so it is
+ * locked once.
  */
 function innerContext(ctx: SqlContext, trx: Db, state: TransactionState, memo: TxMemo): SqlContext {
   return {
@@ -64,12 +72,66 @@ function innerContext(ctx: SqlContext, trx: Db, state: TransactionState, memo: T
       await ctx.lock(t, key);
       memo.locked.add(key);
     },
+    lockDevice: async (t, deviceId) => {
+      if (memo.devices.has(deviceId)) return;
+      await ctx.lockDevice(t, deviceId);
+      memo.devices.add(deviceId);
+    },
+    deviceLocked: (deviceId) => memo.devices.add(deviceId),
+    holdsDevice: (deviceId) => memo.devices.has(deviceId),
+    poison: (error) => {
+      memo.poisoned ??= { error };
+    },
     db: () => {
       checkActive(state);
       return trx;
     },
     transaction: (fn) => fn(trx),
   };
+}
+
+/**
+ * Calls that need no savepoint on PostgreSQL (two round trips saved on each, and these are the DM session's):
+ * each either refuses before it writes anything, or writes with statements whose refusal changes nothing, or
+ * poisons the transaction itself when it cannot be undone alone. A statement that fails in one of them leaves
+ * PostgreSQL's transaction aborted; `withoutSavepoint` finds that out and rolls the whole transaction back.
+ */
+const WITHOUT_SAVEPOINT = new Set([
+  "devices.get",
+  "devices.recordContact",
+  "sessions.open",
+  "sessions.update",
+  "sessions.close",
+  "alerts.record",
+  "commands.enqueue",
+  "commands.enqueueMany",
+  "commands.takeBatch",
+  "commands.recordResults",
+]);
+
+const PROBE = CompiledQuery.raw("select 1");
+
+/** A call without a savepoint: if it fails and its transaction can no longer run statements, poison it. */
+async function withoutSavepoint(trx: Db, memo: TxMemo, call: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return await call();
+  } catch (error) {
+    // The error path only: one round trip to learn whether PostgreSQL still accepts statements.
+    if (memo.poisoned === null) await trx.executeQuery(PROBE).catch(() => (memo.poisoned = { error }));
+    throw error;
+  }
+}
+
+/** Routes each method of each part through `around`, named "part.method". */
+function wrapNamed(
+  parts: StoreParts,
+  around: (call: () => Promise<unknown>, name: string, method: string, args: readonly unknown[]) => Promise<unknown>,
+): StoreParts {
+  const out: Record<string, unknown> = {};
+  for (const [part, methods] of Object.entries(parts)) {
+    out[part] = wrapMethods(methods as object, (call, method, args) => around(call, `${part}.${method}`, method, args));
+  }
+  return out as unknown as StoreParts;
 }
 
 // One name serves every savepoint: a transaction's calls run one at a time and never nest, so at most one is
@@ -95,8 +157,9 @@ async function inSavepoint(trx: Db, memo: TxMemo, call: () => Promise<unknown>):
     result = await call();
   } catch (error) {
     await trx.executeQuery(ROLLBACK_TO_SAVEPOINT);
-    // Locks taken after the savepoint went with it.
+    // Locks taken after the savepoint went with it (advisory and row locks alike).
     memo.locked.clear();
+    memo.devices.clear();
     throw error;
   }
   if (memo.open > MAX_OPEN_SAVEPOINTS) {
@@ -130,17 +193,24 @@ export function createSqlStore(
       try {
         return await ctx.transaction(async (trx) => {
           const state: TransactionState = { active: true };
-          const memo: TxMemo = { locked: new Set(), open: 0 };
+          const memo: TxMemo = { locked: new Set(), devices: new Set(), open: 0, poisoned: null };
           const parts = createParts(innerContext(ctx, trx, state, memo));
           const oneAtATime = serialize();
-          const tx = wrapParts(parts, (call, method, args) =>
+          const postgres = ctx.dialect === SqlDialect.Postgres;
+          const tx = wrapNamed(parts, (call, name, method, args) =>
             oneAtATime(() => {
               checkActive(state);
-              return inSavepoint(trx, memo, () => sqlGuard(call, method, args));
+              if (memo.poisoned !== null) throw memo.poisoned.error;
+              const guarded = () => sqlGuard(call, method, args);
+              if (postgres && WITHOUT_SAVEPOINT.has(name)) return withoutSavepoint(trx, memo, guarded);
+              return inSavepoint(trx, memo, guarded);
             }),
           );
           try {
-            return await scope.run(state, () => fn(tx));
+            const result = await scope.run(state, () => fn(tx));
+            // The callback caught a failure that cannot be undone alone: roll back (never a silent half-commit).
+            if (memo.poisoned !== null) throw memo.poisoned.error;
+            return result;
           } finally {
             state.active = false;
           }

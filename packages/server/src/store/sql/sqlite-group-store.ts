@@ -43,6 +43,10 @@ export function createSqliteGroupStore(
     now: ctx.now,
     newId: ctx.newId,
     lock: ctx.lock,
+    lockDevice: ctx.lockDevice,
+    deviceLocked: ctx.deviceLocked,
+    holdsDevice: ctx.holdsDevice,
+    poison: ctx.poison,
     transaction: (fn) => fn(ctx.db()),
   };
   const parts = createParts(member);

@@ -1,0 +1,143 @@
+// The PostgreSQL store's `takeBatch` and `recordResults` in a statement or two each, whatever the batch size
+// (before: one statement per command, plus an advisory lock and reads). Both run under the device's row lock
+// (sql-context.ts `lockDevice`), taken once per transaction, before anything that locks command rows: the order
+// every writer of a device's queue follows (sessions.close, expireIdle), so two nodes never deadlock on it.
+//
+// takeBatch: one statement checks the session (the device's, open, not idle-expired), expires the device's
+// overdue queued commands (never sent: docs/delivery.md, as the memory and SQLite stores), and moves the next
+// `max` queued ones to `sent`; when the session is not live it changes nothing. Each row's UPDATE keeps
+// `state = 'queued'` in its condition, so a command cancelled meanwhile (cancel takes no device lock) is
+// skipped, not sent.
+import { sql, type Compilable } from "kysely";
+import { illegalCommand } from "../rules.js";
+import { CommandState } from "../types.js";
+import { SessionStatus } from "../types-session.js";
+import type { CommandRow } from "./sql-commands-rows.js";
+import { prepared } from "./prepared.js";
+import type { ResultWrite } from "./sqlite-record-results.js";
+import { requireLiveSession, type TakeInput } from "./sqlite-take-batch.js";
+import type { Db, SqlContext } from "./sql-context.js";
+
+type SessionAndTaken = {
+  readonly s_id: string;
+  readonly s_device_id: string;
+  readonly s_status: string;
+  readonly s_idle_expires_at: number;
+} & { [K in keyof CommandRow]: CommandRow[K] | null };
+
+const takeQueued = prepared((db, p: TakeInput): Compilable<SessionAndTaken> => {
+  const query = sql<SessionAndTaken>`with s as (
+      select id, device_id, status, idle_expires_at from sessions where id = ${p.sessionId}),
+    live as (select 1 from s where s.device_id = ${p.deviceId} and s.status = ${SessionStatus.Open}
+      and s.idle_expires_at > ${p.now}::bigint),
+    expired as (update commands set state = ${CommandState.Expired}, updated_at = ${p.now}::bigint,
+      completed_at = ${p.now}::bigint
+      where device_id = ${p.deviceId} and state = ${CommandState.Queued} and expires_at <= ${p.now}::bigint
+        and exists (select 1 from live)),
+    next as (select seq, (row_number() over (order by seq))::int - 1 as i from commands
+      where device_id = ${p.deviceId} and state = ${CommandState.Queued}
+        and (expires_at is null or expires_at > ${p.now}::bigint) and exists (select 1 from live)
+      order by seq limit ${p.max}::int),
+    taken as (update commands c set state = ${CommandState.Sent}, session_id = ${p.sessionId},
+      package_no = ${p.packageNo}::int, position = ${p.firstPosition}::int + next.i, sent_at = ${p.now}::bigint,
+      attempts = c.attempts + 1, updated_at = ${p.now}::bigint
+      from next where c.seq = next.seq and c.state = ${CommandState.Queued}
+      returning c.*)
+    select s.id as s_id, s.device_id as s_device_id, s.status as s_status, s.idle_expires_at as s_idle_expires_at,
+      taken.* from s left join taken on true order by taken.seq`;
+  return { compile: () => query.compile(db) };
+});
+
+export async function takeQueuedPg(ctx: SqlContext, trx: Db, input: TakeInput): Promise<CommandRow[]> {
+  await ctx.lockDevice(trx, input.deviceId);
+  const rows = await takeQueued.all(trx, input);
+  const first = rows[0];
+  const session =
+    first === undefined
+      ? undefined
+      : {
+          id: first.s_id,
+          device_id: first.s_device_id,
+          status: first.s_status,
+          idle_expires_at: first.s_idle_expires_at,
+        };
+  // Refused before anything changed: the statement writes only when the session is live.
+  requireLiveSession(session, input.sessionId, input.deviceId, input.now);
+  return rows.filter((r) => r.id !== null) as CommandRow[];
+}
+
+/** The commands answered, read with their device's row locked (the first one's: a Package#3 is one device's). */
+const answeredLocking = prepared((db, p: { ids: string[]; first: string }): Compilable<CommandRow> => {
+  const query = sql<CommandRow>`with d as materialized (select id from devices
+      where id = (select device_id from commands where id = ${p.first}) for no key update)
+    select c.* from commands c cross join d where c.id = any(${p.ids}::text[])`;
+  return { compile: () => query.compile(db) };
+});
+
+export async function readAnsweredPg(ctx: SqlContext, trx: Db, ids: readonly string[]): Promise<CommandRow[]> {
+  const rows = await answeredLocking.all(trx, { ids: [...ids], first: ids[0] ?? "" });
+  const device = rows[0]?.device_id;
+  if (device !== undefined) ctx.deviceLocked(device);
+  return rows;
+}
+
+interface WriteArrays {
+  ids: string[];
+  froms: string[];
+  states: string[];
+  completed: (number | null)[];
+  codes: number[];
+  results: string[];
+  sources: (string | null)[];
+  servers: (string | null)[];
+  sessionId: string;
+  now: number;
+}
+
+const writeResults = prepared((db, p: WriteArrays): Compilable<CommandRow> => {
+  const query = sql<CommandRow>`update commands c set state = w.state, completed_at = w.completed_at,
+      status_code = w.status_code, result = w.result, async_source_uri = w.src, async_server_uri = w.srv,
+      updated_at = ${p.now}::bigint
+    from unnest(${p.ids}::text[], ${p.froms}::text[], ${p.states}::text[], ${p.completed}::bigint[],
+      ${p.codes}::int[], ${p.results}::text[], ${p.sources}::text[], ${p.servers}::text[])
+      as w(id, from_state, state, completed_at, status_code, result, src, srv)
+    where c.id = w.id and c.state = w.from_state and c.session_id = ${p.sessionId}
+    returning c.*`;
+  return { compile: () => query.compile(db) };
+});
+
+/**
+ * Every result of a Package#3 in one UPDATE, each command still in the state it was checked in. Under the
+ * device lock a shortfall means another node changed one meanwhile: refused, and since the others are written
+ * already, the transaction is poisoned (it rolls back whole; this call runs without a savepoint).
+ */
+export async function writeResultsPg(
+  ctx: SqlContext,
+  trx: Db,
+  sessionId: string,
+  now: number,
+  writes: readonly ResultWrite[],
+): Promise<CommandRow[]> {
+  const rows = await writeResults.all(trx, {
+    ids: writes.map((w) => w.id),
+    froms: writes.map((w) => w.from),
+    states: writes.map((w) => w.state),
+    completed: writes.map((w) => w.completedAt),
+    codes: writes.map((w) => w.statusCode),
+    results: writes.map((w) => w.result),
+    sources: writes.map((w) => w.asyncSourceUri),
+    servers: writes.map((w) => w.asyncServerUri),
+    sessionId,
+    now,
+  });
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return writes.map((w) => {
+    const row = byId.get(w.id);
+    if (row === undefined) {
+      const error = illegalCommand(w.id, w.from, w.to);
+      ctx.poison(error);
+      throw error;
+    }
+    return row;
+  });
+}
