@@ -15,14 +15,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import {
-  api,
-  childPids,
-  closeAgent,
-  createBenchDatabase,
-  peakRssMb,
-  startServer,
-} from "./bench-server.js";
+import { api, childPids, closeAgent, createBenchDatabase, peakRssMb, startServer } from "./bench-server.js";
 import { createPacer, PacerDeadline } from "./fleet-pacer.js";
 import { registerFleet, startShardedFleet } from "./fleet-shards.js";
 import { wakeArgs, wakeOptions } from "./fleet-wake.js";
