@@ -47,10 +47,15 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-export async function startServer(args: readonly string[], env: Record<string, string> = {}): Promise<Server> {
+/** `nodeArgs`: options for the server's node (`--cpu-prof`, which NODE_OPTIONS may not carry). */
+export async function startServer(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  nodeArgs: readonly string[] = [],
+): Promise<Server> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "--conditions=@omadm/source", join(HERE, "fleet-server.ts"), ...args],
+    [...nodeArgs, "--import", "tsx", "--conditions=@omadm/source", join(HERE, "fleet-server.ts"), ...args],
     { cwd: ROOT, env: { ...process.env, OMADM_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "inherit"] },
   );
   const base = await new Promise<string>((resolve, reject) => {

@@ -1,9 +1,10 @@
 // npm run bench:campaign -- --devices N [--store sqlite|postgres] [--limit L] [--fail-rate r] [--fail-result code]
-//                            [--reboot | --steps JSON] [--timeout s]
+//                            [--reboot | --steps JSON] [--wake mqtt|udp] [--per-process P] [--timeout s]
 //
 // A campaign over a whole simulated fleet against a real server: starts `omadm server` (a child process, temp
-// SQLite file or a fresh PostgreSQL database) with `dm.maxOpenSessions` = L, runs N simulated devices in this
-// process (`createFleet`, one UDP port each), registers them in bulk, then
+// SQLite file or a fresh PostgreSQL database) with `dm.maxOpenSessions` = L, runs N simulated devices in child
+// processes of P each (fleet-shards.ts; Package#0 through the real MQTT broker by default, topics random per
+// run, or `--wake udp`: a port per device), registers them in bulk, then
 //   1. baseline: a bulk wake of every device (`POST /devices/wake`), paced by the server's pacer; it also delivers
 //      a bulk GET of DevInfo Mod and FwV, so that the server can select the devices by them;
 //   2. the campaign, by default a firmware update (campaign-firmware.ts): a 64 KB image uploaded through the API,
@@ -16,17 +17,13 @@
 // Its last line:
 //   campaign: N devices, D done, F failed, U unreachable, T s, peak open sessions O of limit L
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { uploadImport } from "../src/admin/import-upload.js";
-import { devIdPattern } from "../src/simulate/devid-pattern.js";
-import { createFleet } from "../src/simulate/fleet.js";
-import { fumoBehaviour } from "../src/simulate/fumo-behaviour.js";
-import { rebootBehaviour, GATEWAY_MOID } from "../src/simulate/reboot-behaviour.js";
-import { registrationLines } from "../src/simulate/register.js";
-import { api, closeAgent, createBenchDatabase, startServer, templateFor } from "./bench-server.js";
+import { GATEWAY_MOID } from "../src/simulate/reboot-behaviour.js";
+import { api, closeAgent, createBenchDatabase, startServer } from "./bench-server.js";
 import {
   checkFirmware,
   firmwareSteps,
@@ -35,6 +32,8 @@ import {
   uploadImage,
   waitSelected,
 } from "./campaign-firmware.js";
+import { registerFleet, startShardedFleet } from "./fleet-shards.js";
+import { wakeArgs, wakeOptions } from "./fleet-wake.js";
 
 const { values } = parseArgs({
   options: {
@@ -46,6 +45,7 @@ const { values } = parseArgs({
     "fail-rate": { type: "string", default: "0" },
     "fail-result": { type: "string", default: "410" },
     timeout: { type: "string", default: "900" },
+    ...wakeOptions,
     "postgres-url": {
       type: "string",
       default: process.env["OMADM_TEST_PG_URL"] ?? "postgres://root@127.0.0.1:5432/test",
@@ -63,6 +63,7 @@ const FAIL_RATE = Number(values["fail-rate"]);
 const FAIL_RESULT = Number(values["fail-result"]);
 if (!(FAIL_RATE >= 0 && FAIL_RATE < 1)) throw new Error("--fail-rate is a fraction from 0 to below 1");
 if (!FIRMWARE && FAIL_RATE > 0) throw new Error("--fail-rate applies to the firmware campaign only");
+const WAKE = wakeArgs(values);
 const MODEL = "HGW-1"; // examples/device.json's DevInfo/Mod
 let STEPS: unknown[] =
   values.steps === undefined
@@ -160,32 +161,39 @@ async function main(): Promise<void> {
   if (db !== null) {
     args = ["--host", "127.0.0.1", "--port", "0", "--store", "postgres", "--postgres-url", db.url];
   }
-  const server = await startServer(args, { OMADM_DM_MAX_OPEN_SESSIONS: String(LIMIT), OMADM_CAMPAIGNS_TICK_MS: "200" });
+  const server = await startServer(args, {
+    OMADM_DM_MAX_OPEN_SESSIONS: String(LIMIT),
+    OMADM_CAMPAIGNS_TICK_MS: "200",
+    ...WAKE.serverEnv,
+  });
   const label = `bench-${randomBytes(3).toString("hex")}`;
-  const fleet = createFleet({
-    template: templateFor(server.base),
+  let t = performance.now();
+  const fleet = await startShardedFleet({
+    serverBase: server.base,
     devices: N,
-    devId: devIdPattern("IMEI:35900000{n:07}"),
-    udp: { host: "127.0.0.1", basePort: 0 },
-    mqtt: null,
+    perProcess: WAKE.perProcess,
+    wake: WAKE.transport,
+    mqttUrl: WAKE.mqttUrl,
     behaviour: FIRMWARE
-      ? fumoBehaviour({ failRate: FAIL_RATE, failResult: FAIL_RESULT })
-      : rebootBehaviour({ delayMs: 50 }),
+      ? { kind: "fumo", failRate: FAIL_RATE, failResult: FAIL_RESULT }
+      : { kind: "reboot", delayMs: 50 },
     connections: 128,
-    logger: { info: () => undefined, warn: () => undefined },
+  }).catch(async (error: unknown) => {
+    await server.stop();
+    throw error;
   });
   try {
-    await fleet.start();
-    let t = performance.now();
-    const report = await uploadImport({
-      baseUrl: server.base,
-      contentType: "application/x-ndjson",
-      body: registrationLines(fleet.template, fleet.devices, { udpHost: "127.0.0.1", labels: { fleet: label } }),
-    });
+    const simRss = fleet.startRss.reduce((a, b) => a + b, 0);
+    console.log(
+      `simulator: ${N} devices (wake ${WAKE.transport}) in ${fleet.processes} process${fleet.processes > 1 ? "es" : ""}, ` +
+        `listening in ${((performance.now() - t) / 1000).toFixed(1)} s, RSS ${Math.round(simRss / 1048576)} MB ` +
+        `(${Math.round(((simRss / N) * 10_000) / 1048576)} MB per 10k devices)`,
+    );
+    t = performance.now();
+    await registerFleet(server.base, fleet.devices, { fleet: label });
     const importS = (performance.now() - t) / 1000;
-    if (report.created !== N) throw new Error(`import created ${report.created} of ${N}`);
     console.log(`import: ${N} devices in ${importS.toFixed(2)} s (${Math.round(N / importS)} devices/s)`);
-    const open = () => fleet.stats.open;
+    const open = () => fleet.open();
     const devIds = fleet.devices.map((d) => d.devId);
     let target = `label:fleet=${label}`;
     if (FIRMWARE) {
@@ -244,6 +252,13 @@ async function main(): Promise<void> {
       });
       console.log(`store: failed exactly as injected (${FAIL_RESULT}); FwV ${FW_VERSION} on every done device`);
     }
+    const simPeaks = (await fleet.stats()).peakRssMb;
+    const simPeak = simPeaks.reduce((a, b) => a + b, 0);
+    console.log(
+      `simulator peak RSS: ${simPeak} MB in ${fleet.processes} process${fleet.processes > 1 ? "es" : ""} ` +
+        `(${Math.round((simPeak / N) * 10_000)} MB per 10k devices, largest process ${Math.max(...simPeaks)} MB)`,
+    );
+    console.log(`load average: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
     console.log(
       `campaign: ${N} devices, ${totals["done"]} done, ${totals["failed"]} failed, ${totals["unreachable"]} ` +
         `unreachable, ${seconds.toFixed(1)} s, peak open sessions ${Math.max(run.peak, woke.peak)} of limit ${LIMIT}`,

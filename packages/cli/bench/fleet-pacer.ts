@@ -21,6 +21,15 @@ export interface PacerResult {
   readonly maxWindow: number;
 }
 
+/** The deadline passed with devices not done: how far it got (the bench prints a partial last line from it). */
+export class PacerDeadline extends Error {
+  readonly done: number;
+  constructor(done: number, notDone: number, deadlineMs: number) {
+    super(`${notDone} devices not done after ${Math.round(deadlineMs / 1000)} s`);
+    this.done = done;
+  }
+}
+
 export interface Pacer {
   /** The device's session completed (its command is done). */
   completed(deviceId: string): void;
@@ -61,9 +70,7 @@ export function createPacer(o: PacerOptions): Pacer {
       while (done.size < o.deviceIds.length) {
         const now = performance.now();
         if (now - started > o.deadlineMs) {
-          throw new Error(
-            `${o.deviceIds.length - done.size} devices not done after ${Math.round(o.deadlineMs / 1000)} s`,
-          );
+          throw new PacerDeadline(done.size, o.deviceIds.length - done.size, o.deadlineMs);
         }
         if (now - rateFrom >= 1000) {
           const rate = ((completions - rateCount) * 1000) / (now - rateFrom);

@@ -1,9 +1,13 @@
-// npm run bench:fleet -- --devices N [--store sqlite|postgres] [--workers W] [--timeout s]
+// npm run bench:fleet -- --devices N [--store sqlite|postgres] [--workers W] [--wake mqtt|udp] [--per-process P]
+//                         [--timeout s]
 //
 // A whole fleet against a real server: starts `omadm server` (a child process, temp SQLite file or a fresh
-// PostgreSQL database; `--workers W` runs W server processes on it, `omadm server --workers`), runs N simulated devices in this process (`createFleet`, one UDP port each), registers
-// them in bulk (`POST /devices/import`), queues one GET each (`POST /commands/bulk`), and wakes them all through
-// the API, paced by a window of in-flight wakes sized from the completion rate it measures (fleet-pacer.ts).
+// PostgreSQL database; `--workers W` runs W server processes on it, `omadm server --workers`), runs N simulated
+// devices in child processes of P devices each (fleet-shards.ts, 10,000 by default), registers them in bulk
+// (`POST /devices/import`), queues one GET each (`POST /commands/bulk`), and wakes them all through the API,
+// paced by a window of in-flight wakes sized from the completion rate it measures (fleet-pacer.ts). Package#0
+// goes through the real MQTT broker by default (`--wake mqtt`, topics under a prefix random per run; the server's
+// `notifier.mqttUrl`), or to a UDP port per device (`--wake udp`).
 // Then it checks the store: every command done, none sent twice. Bounded by --timeout. Its last line:
 //   fleet: N devices, T s, S sessions/s, p99 P ms, peak open sessions O, server RSS R MB
 import { readFileSync } from "node:fs";
@@ -11,21 +15,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { uploadImport } from "../src/admin/import-upload.js";
-import { standardBehaviour } from "../src/simulate/behaviours.js";
-import { devIdPattern } from "../src/simulate/devid-pattern.js";
-import { createFleet } from "../src/simulate/fleet.js";
-import { registrationLines } from "../src/simulate/register.js";
-import {
-  api,
-  childPids,
-  closeAgent,
-  createBenchDatabase,
-  peakRssMb,
-  startServer,
-  templateFor,
-} from "./bench-server.js";
-import { createPacer } from "./fleet-pacer.js";
+import { api, childPids, closeAgent, createBenchDatabase, peakRssMb, startServer } from "./bench-server.js";
+import { createPacer, PacerDeadline } from "./fleet-pacer.js";
+import { registerFleet, startShardedFleet } from "./fleet-shards.js";
+import { wakeArgs, wakeOptions } from "./fleet-wake.js";
 
 const GET_URI = "urn:oma:mo:oma-dm-devinfo:1.2//DevID";
 
@@ -35,6 +28,7 @@ const { values } = parseArgs({
     store: { type: "string", default: "sqlite" },
     workers: { type: "string", default: "1" },
     timeout: { type: "string", default: "900" },
+    ...wakeOptions,
     "postgres-url": {
       type: "string",
       default: process.env["OMADM_TEST_PG_URL"] ?? "postgres://root@127.0.0.1:5432/test",
@@ -48,6 +42,7 @@ if (values.store !== "sqlite" && values.store !== "postgres") throw new Error("-
 const W = Number(values.workers);
 if (!Number.isInteger(W) || W < 1 || W > 16) throw new Error("--workers must be a whole number from 1 to 16");
 if (W > 1 && values.store !== "postgres") throw new Error("--workers above 1 needs --store postgres");
+const wake = wakeArgs(values);
 
 async function checkStore(base: string, ids: ReadonlySet<string>): Promise<void> {
   const seen = new Set<string>();
@@ -75,34 +70,31 @@ async function main(): Promise<void> {
     args = ["--host", "127.0.0.1", "--port", "0", "--store", "postgres", "--postgres-url", db.url];
     args.push("--workers", String(W));
   }
-  const server = await startServer(args);
-  const fleet = createFleet({
-    template: templateFor(server.base),
+  const server = await startServer(args, wake.serverEnv);
+  let t = performance.now();
+  const fleet = await startShardedFleet({
+    serverBase: server.base,
     devices: N,
-    devId: devIdPattern("IMEI:35900000{n:07}"),
-    udp: { host: "127.0.0.1", basePort: 0 },
-    mqtt: null,
-    behaviour: standardBehaviour,
+    perProcess: wake.perProcess,
+    wake: wake.transport,
+    mqttUrl: wake.mqttUrl,
+    behaviour: { kind: "standard" },
     connections: 128,
-    logger: { info: () => undefined, warn: () => undefined },
+  }).catch(async (error: unknown) => {
+    await server.stop();
+    throw error;
   });
   try {
-    let t = performance.now();
-    await fleet.start();
-    const simRss = process.memoryUsage().rss;
+    const simRss = fleet.startRss.reduce((a, b) => a + b, 0);
     console.log(
-      `simulator: ${N} devices listening in ${((performance.now() - t) / 1000).toFixed(1)} s, RSS ${Math.round(simRss / 1048576)} MB (${Math.round(simRss / N / 1024)} KB/device)`,
+      `simulator: ${N} devices (wake ${wake.transport}) in ${fleet.processes} process${fleet.processes > 1 ? "es" : ""}, ` +
+        `listening in ${((performance.now() - t) / 1000).toFixed(1)} s, RSS ${Math.round(simRss / 1048576)} MB ` +
+        `(${Math.round(((simRss / N) * 10_000) / 1048576)} MB per 10k devices)`,
     );
 
     t = performance.now();
-    const report = await uploadImport({
-      baseUrl: server.base,
-      contentType: "application/x-ndjson",
-      body: registrationLines(fleet.template, fleet.devices, { udpHost: "127.0.0.1", labels: { fleet: "bench" } }),
-    });
+    await registerFleet(server.base, fleet.devices, { fleet: "bench" });
     const importS = (performance.now() - t) / 1000;
-    if (report.created !== N)
-      throw new Error(`import created ${report.created} of ${N}: ${JSON.stringify(report.errors.slice(0, 3))}`);
     console.log(`import: ${N} devices in ${importS.toFixed(2)} s (${Math.round(N / importS)} devices/s)`);
 
     t = performance.now();
@@ -135,19 +127,29 @@ async function main(): Promise<void> {
     });
     let peakOpen = 0;
     const sampler = setInterval(() => {
-      peakOpen = Math.max(peakOpen, fleet.stats.open);
+      peakOpen = Math.max(peakOpen, fleet.open());
     }, 20);
-    for (const d of fleet.devices) {
-      d.client.on("session", (outcome) => {
-        peakOpen = Math.max(peakOpen, fleet.stats.open + 1);
-        if (outcome.kind === "completed") pacer.completed(d.devId);
-      });
-    }
+    fleet.onCompleted((id) => {
+      pacer.completed(id);
+    });
     t = performance.now();
-    const paced = await pacer.run();
+    const paced = await pacer.run().catch(async (error: unknown) => {
+      if (!(error instanceof PacerDeadline)) throw error;
+      // Bounded by --timeout: the rate so far, in the last line's shape, marked partial (no store check).
+      const seconds = (performance.now() - t) / 1000;
+      const s = (await fleet.stats()).stats.snapshot();
+      console.log(`load average: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
+      console.log(
+        `fleet: ${N} devices, PARTIAL ${error.done} done at the --timeout, ${seconds.toFixed(1)} s, ` +
+          `${(error.done / seconds).toFixed(1)} sessions/s, p99 ${s.p99Ms} ms, peak open sessions ${peakOpen}, ` +
+          `server ${values.store} ${W} worker${W > 1 ? "s" : ""}`,
+      );
+      throw error;
+    });
     const seconds = (performance.now() - t) / 1000;
     clearInterval(sampler);
-    const s = fleet.stats.snapshot();
+    const { stats, peakRssMb: simPeaks } = await fleet.stats();
+    const s = stats.snapshot();
     console.log(
       `wakes: ${paced.wakes} (${paced.failedWakes} failed), widest window ${paced.maxWindow}, ${s.errors} aborted sessions`,
     );
@@ -158,7 +160,12 @@ async function main(): Promise<void> {
       (n, pid) => n + peakRssMb(pid),
       0,
     );
-    console.log(`server: ${values.store}, ${W} worker process${W > 1 ? "es" : ""}`);
+    const simPeak = simPeaks.reduce((a, b) => a + b, 0);
+    console.log(
+      `simulator peak RSS: ${simPeak} MB in ${fleet.processes} process${fleet.processes > 1 ? "es" : ""} ` +
+        `(${Math.round((simPeak / N) * 10_000)} MB per 10k devices, largest process ${Math.max(...simPeaks)} MB)`,
+    );
+    console.log(`server: ${values.store}, ${W} worker process${W > 1 ? "es" : ""}, wake ${wake.transport}`);
     console.log(`load average: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
     console.log(
       `fleet: ${N} devices, ${seconds.toFixed(1)} s, ${(N / seconds).toFixed(1)} sessions/s, p99 ${s.p99Ms} ms, ` +

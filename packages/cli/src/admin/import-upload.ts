@@ -31,6 +31,9 @@ export interface ImportUpload {
   readonly onSent?: (bytes: number) => void;
 }
 
+/** Bytes gathered before one write to the socket. */
+const WRITE_CHUNK = 64 * 1024;
+
 /** Resolves when the request can take more, or is closed (then the loop above stops). */
 function drained(req: import("node:http").ClientRequest): Promise<void> {
   return new Promise((resolve) => {
@@ -68,14 +71,30 @@ export async function streamPost(
     req.on("error", reject);
     void (async () => {
       let sent = 0;
+      // Small pieces (a generator's lines) go out gathered into chunks of about WRITE_CHUNK bytes: one write and
+      // one chunked-encoding frame per line cost both sides more than the import itself (profiled at 50k lines).
+      let pending: (Buffer | string)[] = [];
+      let pendingBytes = 0;
+      const flush = async () => {
+        if (pending.length === 0) return;
+        const chunk = pending.every((p) => typeof p === "string")
+          ? pending.join("")
+          : Buffer.concat(pending.map((p) => (typeof p === "string" ? Buffer.from(p, "utf8") : p)));
+        sent += pendingBytes;
+        pending = [];
+        pendingBytes = 0;
+        // Wait for the socket when its buffer is full: the file is read no faster than it is sent.
+        if (!req.write(chunk)) await drained(req);
+        upload.onSent?.(sent);
+      };
       try {
-        for await (const chunk of upload.body) {
+        for await (const piece of upload.body) {
           if (req.destroyed || req.writableEnded) break;
-          sent += Buffer.byteLength(chunk);
-          // Wait for the socket when its buffer is full: the file is read no faster than it is sent.
-          if (!req.write(chunk)) await drained(req);
-          upload.onSent?.(sent);
+          pending.push(piece);
+          pendingBytes += typeof piece === "string" ? Buffer.byteLength(piece) : piece.byteLength;
+          if (pendingBytes >= WRITE_CHUNK) await flush();
         }
+        if (!req.destroyed && !req.writableEnded) await flush();
         req.end();
       } catch (error) {
         req.destroy(error instanceof Error ? error : new Error(String(error)));

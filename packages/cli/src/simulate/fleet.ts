@@ -37,8 +37,12 @@ export interface FleetOptions {
   readonly devId: (n: number) => string;
   /** Each device binds `host:basePort + index` (basePort 0: a free port each); null: no UDP. */
   readonly udp: { readonly host: string; readonly basePort: number } | null;
-  /** One connection, one topic per device (`notificationTopic(devId)`); null: no MQTT. */
-  readonly mqtt: { readonly url: string } | null;
+  /**
+   * One connection, one topic per device (`notificationTopic(devId, topicPrefix)`, prefix default
+   * `omadm/notify`: a bench gives each run a random one so that runs sharing a broker never wake each other's
+   * devices); null: no MQTT.
+   */
+  readonly mqtt: { readonly url: string; readonly topicPrefix?: string } | null;
   readonly behaviour: DeviceBehaviour;
   /** Most HTTP connections to the DM Server (default 256). */
   readonly connections?: number;
@@ -149,7 +153,7 @@ export function createFleet(options: FleetOptions): Fleet {
             port: options.udp.basePort === 0 ? 0 : options.udp.basePort + index,
             logger,
           });
-    const topic = hub === null ? undefined : notificationTopic(devId);
+    const topic = options.mqtt === null ? undefined : notificationTopic(devId, options.mqtt.topicPrefix);
     const transports = [
       ...(udp === undefined ? [] : [bind(udp)]),
       ...(hub === null || topic === undefined ? [] : [bind(hub.transport(topic))]),

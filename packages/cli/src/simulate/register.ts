@@ -13,15 +13,26 @@ export interface RegistrationOptions {
   readonly labels: Readonly<Record<string, string>>;
 }
 
+/** Where one device listens: what a registration line needs (a simulator process sends these to a bench). */
+export interface ListeningDevice {
+  readonly devId: string;
+  readonly udpPort: number | undefined;
+  readonly topic: string | undefined;
+}
+
+export function listeningDevice(d: FleetDevice): ListeningDevice {
+  return { devId: d.devId, udpPort: d.udp?.address()?.port, topic: d.topic };
+}
+
 export function* registrationLines(
   template: DeviceConfig,
-  devices: readonly FleetDevice[],
+  devices: Iterable<FleetDevice | ListeningDevice>,
   options: RegistrationOptions,
 ): Generator<string> {
   for (const d of devices) {
     const config = deviceConfigFor(template, d.devId);
     const noti = config.accounts.find((a) => a.input.noti !== undefined)?.input.noti;
-    const port = d.udp?.address()?.port;
+    const port = "udpPort" in d ? d.udpPort : d.udp?.address()?.port;
     const udp = port === undefined || options.udpHost === undefined ? undefined : { host: options.udpHost, port };
     const mqtt = d.topic === undefined ? undefined : { topic: d.topic };
     const line = {

@@ -39,6 +39,28 @@ export class FleetStats {
     this.#count++;
   }
 
+  /**
+   * The non-empty buckets as [ms, count] pairs: what a simulator process sends to the process that adds up
+   * several (`record` there), so that a p99 over several processes is the p99 of all their sessions.
+   */
+  buckets(): [number, number][] {
+    const out: [number, number][] = [];
+    for (let ms = 0; ms <= BUCKETS; ms++) {
+      const n = this.#histogram[ms] ?? 0;
+      if (n > 0) out.push([ms, n]);
+    }
+    return out;
+  }
+
+  /** Adds `count` sessions of `ms` each that another process counted (see `buckets`). */
+  record(ms: number, count: number): void {
+    const bucket = Math.min(Math.max(0, Math.round(ms)), BUCKETS);
+    this.#histogram[bucket] = (this.#histogram[bucket] ?? 0) + count;
+    this.#count += count;
+    this.sessions += count;
+    this.maxMs = Math.max(this.maxMs, bucket);
+  }
+
   /** The duration below which `q` of the sessions finished (ms), 0 before any. */
   quantile(q: number): number {
     if (this.#count === 0) return 0;

@@ -1,0 +1,103 @@
+// One simulator process of the fleet and campaign benches (fleet-shards.ts starts it): a share of the DevIDs,
+// devices `first` … `first + devices - 1`, as one `createFleet` with the options it is sent over IPC. It reports
+// to its parent where each device listens (for the bulk import), its open-session count and the devices whose
+// session completed (for the pacer), every TICK_MS while anything changed, and its counters on request.
+// Several of these keep each process within ~1 GiB at 10,000 devices and one UDP socket per device within the
+// file descriptor limit of each process.
+import { devIdPattern } from "../src/simulate/devid-pattern.js";
+import { createFleet } from "../src/simulate/fleet.js";
+import { standardBehaviour } from "../src/simulate/behaviours.js";
+import { fumoBehaviour } from "../src/simulate/fumo-behaviour.js";
+import { rebootBehaviour } from "../src/simulate/reboot-behaviour.js";
+import { listeningDevice } from "../src/simulate/register.js";
+import type { DeviceBehaviour, SimulatedDevice } from "../src/simulate/behaviour-types.js";
+import { templateFor } from "./bench-server.js";
+import type { ShardOptions, ShardToParent, ParentToShard, ShardBehaviour } from "./fleet-shard-types.js";
+
+const TICK_MS = 20;
+const MAX_ABORTS_SHOWN = 5;
+
+/** The behaviour with each device's index shifted to its place in the whole fleet (FUMO failures pick by index). */
+function shifted(b: DeviceBehaviour, offset: number): DeviceBehaviour {
+  const at = (d: SimulatedDevice): SimulatedDevice => ({ ...d, index: d.index + offset });
+  return {
+    ...b,
+    setup: (d) => b.setup(at(d)),
+    ...(b.started === undefined ? {} : { started: (d: SimulatedDevice) => b.started?.(at(d)) }),
+  };
+}
+
+function behaviourOf(s: ShardBehaviour): DeviceBehaviour {
+  if (s.kind === "fumo") return fumoBehaviour({ failRate: s.failRate, failResult: s.failResult });
+  if (s.kind === "reboot") return rebootBehaviour({ delayMs: s.delayMs });
+  return standardBehaviour;
+}
+
+const send = (m: ShardToParent): void => {
+  process.send?.(m);
+};
+
+// The bench went away (killed, crashed): nothing is left to simulate for.
+process.once("disconnect", () => process.exit(0));
+
+process.once("message", (first: unknown) => {
+  const o = first as ShardOptions;
+  const fleet = createFleet({
+    template: templateFor(o.serverBase),
+    devices: o.devices,
+    first: o.first,
+    devId: devIdPattern(o.devIdPattern),
+    udp: o.wake === "udp" ? { host: "127.0.0.1", basePort: 0 } : null,
+    mqtt: o.wake === "mqtt" ? { url: o.mqttUrl, topicPrefix: o.topicPrefix } : null,
+    behaviour: shifted(behaviourOf(o.behaviour), o.first - 1),
+    connections: o.connections,
+    logger: { info: () => undefined, warn: () => undefined },
+  });
+  let completed: string[] = [];
+  let lastOpen = -1;
+  let aborts = 0;
+  for (const d of fleet.devices) {
+    d.client.on("session", (outcome) => {
+      if (outcome.kind === "completed") completed.push(d.devId);
+      // The first few aborts, with their reasons: what a failed check ("sent twice") needs to be read.
+      else if (aborts++ < MAX_ABORTS_SHOWN)
+        console.error(`simulator: ${d.devId} session aborted: ${JSON.stringify(outcome.reason)}`);
+    });
+  }
+  const tick = setInterval(() => {
+    const open = fleet.stats.open;
+    if (completed.length === 0 && open === lastOpen) return;
+    send({ type: "progress", open, completed });
+    completed = [];
+    lastOpen = open;
+  }, TICK_MS);
+  process.on("message", (m: unknown) => {
+    const msg = m as ParentToShard;
+    if (msg.type === "stats") {
+      const s = fleet.stats.snapshot();
+      send({
+        type: "stats",
+        errors: s.errors,
+        buckets: fleet.stats.buckets(),
+        rss: process.memoryUsage().rss,
+      });
+    } else {
+      clearInterval(tick);
+      void fleet.stop().finally(() => {
+        process.exit(0);
+      });
+    }
+  });
+  fleet.start().then(
+    () => {
+      send({
+        type: "ready",
+        rss: process.memoryUsage().rss,
+        devices: fleet.devices.map(listeningDevice),
+      });
+    },
+    (error: unknown) => {
+      send({ type: "failed", message: error instanceof Error ? error.message : String(error) });
+    },
+  );
+});

@@ -1,0 +1,184 @@
+// The simulated fleet of the fleet and campaign benches, spread over child processes (fleet-shard.ts), each a
+// share of the DevIDs (`perProcess` devices at most): one process holds ~10,000 devices in under 1 GiB (each a
+// DmClient with its own tree), so 100,000 devices are ten processes. Package#0 goes through the real MQTT broker
+// (one connection per process, a topic per device under a prefix random per run) or UDP (a port per device);
+// sessions go over one bounded keep-alive pool per process, so the HTTP side holds at most `connections` sockets
+// in all, whatever N is (the pacer bounds how many sessions run).
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { uploadImport } from "../src/admin/import-upload.js";
+import { FleetStats } from "../src/simulate/stats.js";
+import { registrationLines, type ListeningDevice } from "../src/simulate/register.js";
+import { peakRssMb, templateFor } from "./bench-server.js";
+import type { ShardBehaviour, ShardOptions, ShardToParent, WakeTransport } from "./fleet-shard-types.js";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, "../../..");
+
+export interface ShardedFleetOptions {
+  readonly serverBase: string;
+  readonly devices: number;
+  readonly perProcess: number;
+  readonly wake: WakeTransport;
+  readonly mqttUrl: string;
+  readonly behaviour: ShardBehaviour;
+  /** Most HTTP connections to the DM Server over all processes. */
+  readonly connections: number;
+}
+
+export interface ShardedFleet {
+  readonly processes: number;
+  /** Every device in DevID-number order (device i has number i + 1), with where it listens. */
+  readonly devices: readonly ListeningDevice[];
+  /** Sessions open now, over all processes (as last reported, every 20 ms). */
+  open(): number;
+  /** Called with each device whose session completed. */
+  onCompleted(listener: (devId: string) => void): void;
+  /** Resident set after the devices started, per process, bytes. */
+  readonly startRss: readonly number[];
+  /** The counters of all processes added up, and each process's peak resident set (MB). */
+  stats(): Promise<{ stats: FleetStats; peakRssMb: number[] }>;
+  stop(): Promise<void>;
+}
+
+export const DEVID_PATTERN = "IMEI:35900000{n:07}";
+
+interface Shard {
+  readonly child: ChildProcess;
+  open: number;
+  readonly waiters: ((m: ShardToParent) => void)[];
+}
+
+function nextMessage(shard: Shard, type: ShardToParent["type"]): Promise<ShardToParent> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => {
+      reject(new Error(`a simulator process exited (${code}) while the bench waited for "${type}"`));
+    };
+    shard.child.once("exit", onExit);
+    shard.waiters.push((m) => {
+      shard.child.off("exit", onExit);
+      resolve(m);
+    });
+  });
+}
+
+export async function startShardedFleet(o: ShardedFleetOptions): Promise<ShardedFleet> {
+  const processes = Math.ceil(o.devices / o.perProcess);
+  const topicPrefix = `omadm-bench/${randomBytes(6).toString("hex")}`;
+  const listeners: ((devId: string) => void)[] = [];
+  const shards: Shard[] = [];
+  for (let p = 0; p < processes; p++) {
+    const first = p * o.perProcess + 1;
+    const options: ShardOptions = {
+      serverBase: o.serverBase,
+      devIdPattern: DEVID_PATTERN,
+      first,
+      devices: Math.min(o.perProcess, o.devices - first + 1),
+      wake: o.wake,
+      mqttUrl: o.mqttUrl,
+      topicPrefix,
+      behaviour: o.behaviour,
+      connections: Math.max(8, Math.ceil(o.connections / processes)),
+    };
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "--conditions=@omadm/source", join(HERE, "fleet-shard.ts")],
+      { cwd: ROOT, stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "advanced" },
+    );
+    const shard: Shard = { child, open: 0, waiters: [] };
+    child.on("message", (raw: unknown) => {
+      const m = raw as ShardToParent;
+      if (m.type === "progress") {
+        shard.open = m.open;
+        for (const id of m.completed) for (const l of listeners) l(id);
+        return;
+      }
+      shard.waiters.shift()?.(m);
+    });
+    child.send(options);
+    shards.push(shard);
+  }
+  const ready = await Promise.allSettled(shards.map((s) => nextMessage(s, "ready")));
+  const devices: ListeningDevice[] = [];
+  const startRss: number[] = [];
+  const problems: string[] = [];
+  for (const r of ready) {
+    if (r.status === "rejected") problems.push(String(r.reason));
+    else if (r.value.type === "failed") problems.push(r.value.message);
+    else if (r.value.type === "ready") {
+      devices.push(...r.value.devices);
+      startRss.push(r.value.rss);
+    }
+  }
+  const stop = async (): Promise<void> => {
+    await Promise.all(
+      shards.map(async (s) => {
+        if (s.child.exitCode !== null || !s.child.connected) return;
+        const exited = new Promise<void>((resolve) =>
+          s.child.once("exit", () => {
+            resolve();
+          }),
+        );
+        s.child.send({ type: "stop" });
+        const timer = setTimeout(() => s.child.kill("SIGKILL"), 60_000);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+  };
+  if (problems.length > 0) {
+    await stop();
+    throw new Error(`simulator processes failed to start: ${problems.join("; ")}`);
+  }
+  return {
+    processes,
+    devices,
+    startRss,
+    open: () => shards.reduce((n, s) => n + s.open, 0),
+    onCompleted: (l) => listeners.push(l),
+    async stats() {
+      const stats = new FleetStats();
+      const peaks: number[] = [];
+      for (const s of shards) {
+        const answer = nextMessage(s, "stats");
+        s.child.send({ type: "stats" });
+        const m = await answer;
+        if (m.type !== "stats") throw new Error(`a simulator process answered ${m.type} to stats`);
+        stats.errors += m.errors;
+        for (const [ms, n] of m.buckets) stats.record(ms, n);
+        peaks.push(peakRssMb(s.child.pid));
+      }
+      return { stats, peakRssMb: peaks };
+    },
+    stop,
+  };
+}
+
+/** Lines per import request: each request ends well within the server's `http.requestTimeoutMs` under load. */
+const IMPORT_REQUEST_LINES = 20_000;
+
+/**
+ * Registers the fleet with the server in bulk (`POST /api/v1/devices/import`), IMPORT_REQUEST_LINES a request;
+ * throws unless every device was created.
+ */
+export async function registerFleet(
+  serverBase: string,
+  devices: readonly ListeningDevice[],
+  labels: Readonly<Record<string, string>>,
+): Promise<void> {
+  const template = templateFor(serverBase);
+  for (let i = 0; i < devices.length; i += IMPORT_REQUEST_LINES) {
+    const part = devices.slice(i, i + IMPORT_REQUEST_LINES);
+    const report = await uploadImport({
+      baseUrl: serverBase,
+      contentType: "application/x-ndjson",
+      body: registrationLines(template, part, { udpHost: "127.0.0.1", labels }),
+    });
+    if (report.created !== part.length)
+      throw new Error(
+        `import created ${report.created} of ${part.length}: ${JSON.stringify(report.errors.slice(0, 3))}`,
+      );
+  }
+}
