@@ -1,6 +1,6 @@
 // npm run bench:import -- --devices N [--store sqlite|postgres] [--cpu-prof DIR]
 //
-// The bulk import rate (issue 11's target: ≥ 10,000 devices/s into SQLite over HTTP): N device lines as
+// The bulk import rate (the target: ≥ 10,000 devices/s into SQLite over HTTP): N device lines as
 // `omadm simulate --register` writes them (id, a label, notification credentials, an MQTT topic), streamed to
 // `POST /api/v1/devices/import` of an `omadm server` child (temp SQLite file or a fresh PostgreSQL database), then
 // the same upload again (every device `unchanged`: the read-only path). The baseline, measured in the same run: the

@@ -1,4 +1,4 @@
-// Migration 0019: fewer index writes on the DM session path (issue 8). Every index on a table is one more b-tree
+// Migration 0019: fewer index writes on the DM session path. Every index on a table is one more b-tree
 // written by each INSERT, and by each UPDATE that changes one of its columns; the session path inserts three
 // commands, a session and an alert per session, and moves each command twice.
 // - sessions_by_device (device_id, created_at) is a prefix of sessions_by_device_created (device_id, created_at,

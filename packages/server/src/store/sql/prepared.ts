@@ -5,7 +5,11 @@
 // with `runDirectly` (the SQLite store) the compiled text goes straight to its statements, past Kysely's
 // executor and connection mutex — the commit group already runs one member at a time.
 import { CompiledQuery, type Compilable, type QueryResult } from "kysely";
-import type { Db } from "./sql-context.js";
+import type { Kysely } from "kysely";
+import type { Database } from "./schema.js";
+
+/** The same as sql-context.ts's `Db`, named here so the two modules do not import each other. */
+type Db = Kysely<Database>;
 
 /** Runs compiled SQL on a database directly (SQLite: synchronously, wrapped in a resolved promise). */
 export type DirectRunner = (sqlText: string, parameters: readonly unknown[]) => QueryResult<unknown>;

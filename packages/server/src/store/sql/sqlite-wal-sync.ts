@@ -1,4 +1,4 @@
-// Durability for the SQLite store off the event loop (issue 8). Under `synchronous = FULL` in WAL mode, SQLite's
+// Durability for the SQLite store off the event loop. Under `synchronous = FULL` in WAL mode, SQLite's
 // only extra work over NORMAL is one fsync of the WAL file inside every COMMIT (https://sqlite.org/pragma.html#pragma_synchronous),
 // and that fsync (milliseconds on a real disk) blocks the event loop. So a FULL store runs SQLite at NORMAL and
 // makes the same fsync itself, on libuv's thread pool, after each group's COMMIT: the group's members are answered
