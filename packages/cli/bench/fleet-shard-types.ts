@@ -28,7 +28,13 @@ export type ParentToShard = { readonly type: "stats" } | { readonly type: "stop"
 export type ShardToParent =
   | { readonly type: "ready"; readonly rss: number; readonly devices: readonly ListeningDevice[] }
   | { readonly type: "failed"; readonly message: string }
-  | { readonly type: "progress"; readonly open: number; readonly completed: readonly string[] }
+  | {
+      readonly type: "progress";
+      readonly open: number;
+      readonly completed: readonly string[];
+      /** Devices whose Package#1 got 503 (admission control) since the last progress. */
+      readonly refused: readonly string[];
+    }
   | {
       readonly type: "stats";
       readonly errors: number;

@@ -1,7 +1,8 @@
 // One simulator process of the fleet and campaign benches (fleet-shards.ts starts it): a share of the DevIDs,
 // devices `first` … `first + devices - 1`, as one `createFleet` with the options it is sent over IPC. It reports
-// to its parent where each device listens (for the bulk import), its open-session count and the devices whose
-// session completed (for the pacer), every TICK_MS while anything changed, and its counters on request.
+// to its parent where each device listens (for the bulk import), its open-session count, the devices whose
+// session completed and those whose Package#1 was refused with 503 (admission control: the pacer wakes them again
+// later), every TICK_MS while anything changed, and its counters on request.
 // Several of these keep each process within ~1 GiB at 10,000 devices and one UDP socket per device within the
 // file descriptor limit of each process.
 import { devIdPattern } from "../src/simulate/devid-pattern.js";
@@ -11,6 +12,7 @@ import { fumoBehaviour } from "../src/simulate/fumo-behaviour.js";
 import { rebootBehaviour } from "../src/simulate/reboot-behaviour.js";
 import { listeningDevice } from "../src/simulate/register.js";
 import type { DeviceBehaviour, SimulatedDevice } from "../src/simulate/behaviour-types.js";
+import { AbortCode } from "@omadm/client";
 import { templateFor } from "./bench-server.js";
 import type { ShardOptions, ShardToParent, ParentToShard, ShardBehaviour } from "./fleet-shard-types.js";
 
@@ -54,11 +56,20 @@ process.once("message", (first: unknown) => {
     logger: { info: () => undefined, warn: () => undefined },
   });
   let completed: string[] = [];
+  let refused: string[] = [];
   let lastOpen = -1;
   let aborts = 0;
   for (const d of fleet.devices) {
     d.client.on("session", (outcome) => {
       if (outcome.kind === "completed") completed.push(d.devId);
+      // Admission control's "not now" to Package#1 (§1.5: the client aborts, no retry): nothing was served, so
+      // not a failure; the pacer wakes the device again later. A 503 later in a session stays an abort.
+      else if (
+        outcome.reason.code === AbortCode.HTTP_STATUS &&
+        outcome.reason.httpStatus === 503 &&
+        outcome.packagesAcknowledged === 0
+      )
+        refused.push(d.devId);
       // The first few aborts, with their reasons: what a failed check ("sent twice") needs to be read.
       else if (aborts++ < MAX_ABORTS_SHOWN)
         console.error(`simulator: ${d.devId} session aborted: ${JSON.stringify(outcome.reason)}`);
@@ -66,9 +77,10 @@ process.once("message", (first: unknown) => {
   }
   const tick = setInterval(() => {
     const open = fleet.stats.open;
-    if (completed.length === 0 && open === lastOpen) return;
-    send({ type: "progress", open, completed });
+    if (completed.length === 0 && refused.length === 0 && open === lastOpen) return;
+    send({ type: "progress", open, completed, refused });
     completed = [];
+    refused = [];
     lastOpen = open;
   }, TICK_MS);
   process.on("message", (m: unknown) => {

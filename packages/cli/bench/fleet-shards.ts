@@ -36,6 +36,8 @@ export interface ShardedFleet {
   open(): number;
   /** Called with each device whose session completed. */
   onCompleted(listener: (devId: string) => void): void;
+  /** Called with each device whose session was refused with 503 (admission control): not served, not failed. */
+  onRefused(listener: (devId: string) => void): void;
   /** Resident set after the devices started, per process, bytes. */
   readonly startRss: readonly number[];
   /** The counters of all processes added up, and each process's peak resident set (MB). */
@@ -68,6 +70,7 @@ export async function startShardedFleet(o: ShardedFleetOptions): Promise<Sharded
   const processes = Math.ceil(o.devices / o.perProcess);
   const topicPrefix = `omadm-bench/${randomBytes(6).toString("hex")}`;
   const listeners: ((devId: string) => void)[] = [];
+  const refusedListeners: ((devId: string) => void)[] = [];
   const shards: Shard[] = [];
   for (let p = 0; p < processes; p++) {
     const first = p * o.perProcess + 1;
@@ -93,6 +96,7 @@ export async function startShardedFleet(o: ShardedFleetOptions): Promise<Sharded
       if (m.type === "progress") {
         shard.open = m.open;
         for (const id of m.completed) for (const l of listeners) l(id);
+        for (const id of m.refused) for (const l of refusedListeners) l(id);
         return;
       }
       shard.waiters.shift()?.(m);
@@ -138,6 +142,7 @@ export async function startShardedFleet(o: ShardedFleetOptions): Promise<Sharded
     startRss,
     open: () => shards.reduce((n, s) => n + s.open, 0),
     onCompleted: (l) => listeners.push(l),
+    onRefused: (l) => refusedListeners.push(l),
     async stats() {
       const stats = new FleetStats();
       const peaks: number[] = [];

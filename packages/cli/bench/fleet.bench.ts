@@ -5,7 +5,8 @@
 // PostgreSQL database; `--workers W` runs W server processes on it, `omadm server --workers`), runs N simulated
 // devices in child processes of P devices each (fleet-shards.ts, 10,000 by default), registers them in bulk
 // (`POST /devices/import`), queues one GET each (`POST /commands/bulk`), and wakes them all through the API,
-// paced by a window of in-flight wakes sized from the completion rate it measures (fleet-pacer.ts). Package#0
+// paced by a window of in-flight wakes sized from the completion rate it measures, halved on a 503 from admission
+// control (the device woken again after a back-off) and grown back (fleet-pacer.ts). Package#0
 // goes through the real MQTT broker by default (`--wake mqtt`, topics under a prefix random per run; the server's
 // `notifier.mqttUrl`), or to a UDP port per device (`--wake udp`).
 // Then it checks the store: every command done, none sent twice. Bounded by --timeout. Its last line:
@@ -21,6 +22,9 @@ import { registerFleet, startShardedFleet } from "./fleet-shards.js";
 import { wakeArgs, wakeOptions } from "./fleet-wake.js";
 
 const GET_URI = "urn:oma:mo:oma-dm-devinfo:1.2//DevID";
+// The server child runs with its defaults: `dm.maxOpenSessions` per node, `http.retryAfterSeconds` (config-keys).
+const MAX_OPEN_SESSIONS = 1000;
+const RETRY_AFTER_SECONDS = 5;
 
 const { values } = parseArgs({
   options: {
@@ -120,9 +124,12 @@ async function main(): Promise<void> {
       },
       budgetSeconds: 2,
       minWindow: 16,
-      maxWindow: 1024,
+      // The fleet's limit; the nodes fill unevenly, so 503s happen below it and the pacer absorbs them.
+      maxWindow: W * MAX_OPEN_SESSIONS,
       retryAfterMs: 30_000,
       maxWakes: 4,
+      backoffMs: RETRY_AFTER_SECONDS * 1000,
+      maxRefusals: 60,
       deadlineMs: Math.max(1000, deadline - performance.now()),
     });
     let peakOpen = 0;
@@ -131,6 +138,9 @@ async function main(): Promise<void> {
     }, 20);
     fleet.onCompleted((id) => {
       pacer.completed(id);
+    });
+    fleet.onRefused((id) => {
+      pacer.refused(id);
     });
     t = performance.now();
     const paced = await pacer.run().catch(async (error: unknown) => {
@@ -151,7 +161,8 @@ async function main(): Promise<void> {
     const { stats, peakRssMb: simPeaks } = await fleet.stats();
     const s = stats.snapshot();
     console.log(
-      `wakes: ${paced.wakes} (${paced.failedWakes} failed), widest window ${paced.maxWindow}, ${s.errors} aborted sessions`,
+      `wakes: ${paced.wakes} (${paced.failedWakes} failed, ${paced.refused} refused with 503 and woken again), ` +
+        `widest window ${paced.maxWindow}, ${s.errors - paced.refused} aborted sessions`,
     );
     await checkStore(server.base, new Set(ids));
     console.log("store: every command done, none sent twice");
