@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { test } from "node:test";
 import pg from "pg";
-import { request } from "undici";
 import { createOmadmServer } from "../src/app.js";
 import { loadServerConfig } from "../src/config.js";
 import { consoleSecretHash } from "../src/console/console-sessions.js";
@@ -17,6 +16,7 @@ import { openSqliteStore } from "../src/store/sqlite.js";
 import type { Store } from "../src/store/store.js";
 import type { Clock } from "../src/store/types.js";
 import { requirePostgres, serviceUrl, skipUnlessAvailable } from "../../../test-support/services.js";
+import { call, cookieOf } from "./console-support.js";
 import { manualClock, tempDir } from "./dm-support.js";
 
 const postgres = await requirePostgres();
@@ -46,21 +46,6 @@ async function startNode(store: Store, clock: Clock): Promise<Node> {
   return { base, stop: () => server.stop() };
 }
 
-async function call(method: string, url: string, headers: Record<string, string> = {}, body?: unknown) {
-  const response = await request(url, {
-    method: method as "GET",
-    headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.body.text();
-  return {
-    status: response.statusCode,
-    setCookie: response.headers["set-cookie"],
-    json: text === "" ? null : (JSON.parse(text) as Record<string, unknown>),
-  };
-}
-
-/** The two-node story, over whatever database `open` opens (the same one each time). */
 async function twoNodes(open: (clock: Clock) => Promise<Store>): Promise<void> {
   const clock = manualClock(Date.now());
   const stores: Store[] = [];
@@ -79,8 +64,7 @@ async function twoNodes(open: (clock: Clock) => Promise<Store>): Promise<void> {
 
     const signIn = await call("POST", `${a.node.base}/api/console/session`, {}, { token });
     assert.equal(signIn.status, 201, JSON.stringify(signIn.json));
-    const setCookie = Array.isArray(signIn.setCookie) ? signIn.setCookie[0] : signIn.setCookie;
-    const cookie = (setCookie ?? "").split(";")[0] ?? "";
+    const cookie = cookieOf(signIn.headers["set-cookie"]);
     const csrf = String(signIn.json?.csrfToken);
     assert.match(cookie, /^omadm-console=[A-Za-z0-9_-]{43}$/);
     const secret = cookie.slice(cookie.indexOf("=") + 1);
@@ -119,8 +103,7 @@ async function twoNodes(open: (clock: Clock) => Promise<Store>): Promise<void> {
     // Sign-out on one node ends a sign-in on the other.
     const second = await createApiToken(b.store, "second");
     const again = await call("POST", `${b.node.base}/api/console/session`, {}, { token: second.token });
-    const againCookie =
-      ((Array.isArray(again.setCookie) ? again.setCookie[0] : again.setCookie) ?? "").split(";")[0] ?? "";
+    const againCookie = cookieOf(again.headers["set-cookie"]);
     const out = await call("DELETE", `${a2.node.base}/api/console/session`, {
       cookie: againCookie,
       "x-csrf-token": String(again.json?.csrfToken),

@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { test } from "node:test";
-import { request } from "undici";
 import { createOmadmServer } from "../src/app.js";
+import { call, cookieOf } from "./console-support.js";
 import { loadServerConfig, type ServerConfigInput } from "../src/config.js";
 import { CONSOLE_CSP, consoleAssetsPlugin, loadConsoleAssets } from "../src/console/console-assets.js";
 import { createApiToken } from "../src/services/api-tokens.js";
@@ -32,26 +32,6 @@ async function serve(overrides: ServerConfigInput = {}) {
   const server = createOmadmServer({ store, clock }, config(overrides));
   const base = (await server.start()).urls.base;
   return { clock, store, base, stop: () => server.stop() };
-}
-
-type Headers = Record<string, string>;
-async function call(method: string, url: string, headers: Headers = {}, body?: unknown) {
-  const response = await request(url, {
-    method: method as "GET",
-    headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.body.text();
-  return {
-    status: response.statusCode,
-    headers: response.headers,
-    json: text === "" ? null : (JSON.parse(text) as Record<string, unknown>),
-  };
-}
-
-function cookieOf(setCookie: string | string[] | undefined): string {
-  const value = Array.isArray(setCookie) ? setCookie[0] : setCookie;
-  return (value ?? "").split(";")[0] ?? "";
 }
 
 test("a token signs the console in; cookie reads work, writes need the CSRF token, revocation and sign-out end it", async () => {
