@@ -1,6 +1,11 @@
 // One node of the DM Tree (docs/protocol.md §8.1): interior nodes keep their children in a Map (stable insertion
 // order, O(1) lookup by name), leaves keep one typed value. Nodes implement the shared read-only TreeNodeView so
 // the ClientURI resolver of @omadm/protocol walks them directly.
+//
+// A node is either the tree's own (changed in place while the tree commits a write) or shared: once a snapshot
+// is taken, its nodes are shared (never changed again, so the snapshot may keep them instead of a copy) and a tree
+// restored from that snapshot holds the very same nodes; a write then copies the shared nodes on its path
+// (copy-on-write, dm-tree.ts). Many devices made from one template so hold one copy of what they have in common.
 import type { NodeDefinition, TreeNodeView } from "@omadm/protocol";
 import { type LeafValue, leafValueToString } from "./leaf-value.js";
 
@@ -27,6 +32,7 @@ export class TreeNode implements DmNode {
   readonly path: readonly string[];
   readonly #children: Map<string, TreeNode> | undefined;
   #value: LeafValue | undefined;
+  #shared = false;
 
   constructor(
     name: string,
@@ -69,16 +75,43 @@ export class TreeNode implements DmNode {
     return this.#value;
   }
 
+  /** True once the node may be held by more than one tree or snapshot; it never changes in place after. */
+  get shared(): boolean {
+    return this.#shared;
+  }
+
+  /** Marks this subtree shared. The children of a shared node are shared, so the walk stops at one. */
+  share(): void {
+    if (this.#shared) return;
+    this.#shared = true;
+    if (this.#children !== undefined) for (const c of this.#children.values()) c.share();
+  }
+
+  /** The tree's own copy of this node: same name, definition, location and value; the children stay shared. */
+  copy(): TreeNode {
+    const n = new TreeNode(this.name, this.definition, this.moid, this.miid, this.path, this.#value);
+    if (this.#children !== undefined) for (const c of this.#children.values()) n.setChild(c);
+    return n;
+  }
+
   setChild(node: TreeNode): void {
+    this.#own();
     this.#children?.set(node.name, node);
   }
 
   removeChild(name: string): boolean {
+    this.#own();
     return this.#children?.delete(name) ?? false;
   }
 
   setValue(value: LeafValue): void {
+    this.#own();
     this.#value = value;
+  }
+
+  #own(): void {
+    // A write through a shared node would change every tree and snapshot that holds it.
+    if (this.#shared) throw new Error(`internal: shared DM Tree node ${this.name} changed in place`);
   }
 
   /** Counts placeholder-defined children (for the occurrence maximum of `<x>` nodes). */

@@ -5,6 +5,11 @@
 // Every write is all-or-nothing: the new subtree is built and checked beside the old one and installed in one
 // step. Only a write that really changes something moves the instance's cache validator (§6.3) and fires one
 // change event.
+//
+// Snapshots share nodes instead of copying them: `snapshot()` marks the instances' nodes shared and keeps them,
+// encoding the MOData only when it is read, and `restore()` of a snapshot taken in this process adopts those
+// nodes. A write copies the shared nodes on its path (dm-node.ts), so each tree is its own while trees restored
+// from one template snapshot (a fleet of simulated devices) hold only what they changed.
 import {
   ErrorCode,
   ProtocolError,
@@ -25,7 +30,7 @@ import type { MoRegistry } from "./mo-registry.js";
 import { targetData } from "./mo-data-target.js";
 import { type BuildContext, buildNode, checkCreate, notAllowed, notFound, whereOf } from "./subtree-builder.js";
 import { type NodeFilter, encodeNode, setOwn } from "./subtree-encoder.js";
-import type { InstanceSnapshot, TreeSnapshot } from "./tree-snapshot.js";
+import { instanceSnapshot, sharedRoot, type TreeSnapshot } from "./tree-snapshot.js";
 import { type WritePlan, planDelete, planReplace, planSetValue, walk } from "./tree-writes.js";
 
 export interface DmTreeDeps {
@@ -223,7 +228,7 @@ class DmTreeImpl implements DmTree {
       this.#emit(inst, [], ChangeKind.InstanceDeleted, actor);
       return ok(undefined);
     }
-    plan.value.commit();
+    plan.value.commit((at) => this.#own(inst, at));
     inst.cv = this.#newValidator();
     this.#emit(inst, path, ChangeKind.Deleted, actor);
     return ok(undefined);
@@ -234,10 +239,11 @@ class DmTreeImpl implements DmTree {
   }
 
   snapshot(): TreeSnapshot {
-    const instances: InstanceSnapshot[] = [];
+    const instances = [];
     for (const map of this.#byMoid.values()) {
       for (const i of map.values()) {
-        instances.push({ moid: i.moid, miid: i.miid, cv: i.cv, creator: i.creator, data: encodeNode(i.root) });
+        i.root.share();
+        instances.push(instanceSnapshot(i));
       }
     }
     return { validatorCounter: this.#validatorCounter, miidCounter: this.#miidCounter, instances };
@@ -256,6 +262,12 @@ class DmTreeImpl implements DmTree {
         const message = `saved MIID ${JSON.stringify(s.miid)} is invalid`;
         return err(new ProtocolError(ErrorCode.TREE_BAD_MIID, message, { status: 500, path: where }));
       }
+      // The nodes of a snapshot taken in this process, of the same MO definition, are adopted as they are.
+      const shared = sharedRoot(s);
+      if (shared !== undefined && shared.definition === mo.root && shared.moid === s.moid && shared.miid === s.miid) {
+        restored.push({ moid: s.moid, miid: s.miid, root: shared, cv: s.cv, creator: s.creator });
+        continue;
+      }
       const ctx: BuildContext = { moid: s.moid, miid: s.miid, actor: LOCAL };
       const built = buildNode(ctx, mo.root, mo.root.name ?? s.miid, [], s.data, undefined, false);
       if (!built.ok) return built;
@@ -271,6 +283,25 @@ class DmTreeImpl implements DmTree {
 
   #instance(moid: string, miid: string): Instance | undefined {
     return this.#byMoid.get(moid)?.get(miid);
+  }
+
+  /** The instance's own node at `path` (it exists: the write plan found it), copying shared nodes on the way. */
+  #own(inst: Instance, path: readonly string[]): TreeNode {
+    let node = inst.root;
+    if (node.shared) {
+      node = node.copy();
+      inst.root = node;
+    }
+    for (const name of path) {
+      let next = node.child(name);
+      if (next === undefined) throw new Error(`internal: planned write under missing node ${name}`);
+      if (next.shared) {
+        next = next.copy();
+        node.setChild(next);
+      }
+      node = next;
+    }
+    return node;
   }
 
   #put(inst: Instance): void {
@@ -296,7 +327,7 @@ class DmTreeImpl implements DmTree {
     const p = plan(ctx, inst);
     if (!p.ok) return p;
     if (!p.value.changed) return ok({ changed: false });
-    p.value.commit();
+    p.value.commit((at) => this.#own(inst, at));
     inst.cv = this.#newValidator();
     this.#emit(inst, path, ChangeKind.Replaced, actor);
     return ok({ changed: true });

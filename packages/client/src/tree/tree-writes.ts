@@ -30,9 +30,13 @@ export interface RootHolder {
   root: TreeNode;
 }
 
+/** The tree's own (unshared) node at `path` from the instance root, copying shared nodes on the way. */
+export type OwnNode = (path: readonly string[]) => TreeNode;
+
 export interface WritePlan {
   readonly changed: boolean;
-  commit(): void;
+  /** Installs the planned change; `own` gives the nodes to change (copy-on-write, dm-node.ts). */
+  commit(own: OwnNode): void;
 }
 
 const UNCHANGED: WritePlan = { changed: false, commit: () => undefined };
@@ -87,7 +91,10 @@ export function planReplace(
     node = next;
   }
   let built;
+  // Where the new subtree goes: under the parent of the node it replaces, or under the deepest existing node.
+  let parentPath: readonly string[] = path.slice(0, depth);
   if (depth === path.length) {
+    parentPath = path.slice(0, -1);
     const openDef =
       parent !== undefined && isOpenInterior(parent.definition)
         ? childDefinition(parent.definition, node.name, formatOfJson(content.value))
@@ -116,12 +123,12 @@ export function planReplace(
   if (!built.ok) return built;
   if (!built.value.changed) return ok(UNCHANGED);
   const newNode = built.value.node;
-  const target = parent;
+  const isRoot = parent === undefined;
   return ok({
     changed: true,
-    commit: () => {
-      if (target === undefined) holder.root = newNode;
-      else target.setChild(newNode);
+    commit: (own) => {
+      if (isRoot) holder.root = newNode;
+      else own(parentPath).setChild(newNode);
     },
   });
 }
@@ -171,20 +178,18 @@ export function planSetValue(
     if (ctx.actor.kind === "server" && !allows(leafDef, "Replace")) {
       return notAllowed(`the AccessType of ${leafName} does not allow Replace`, where);
     }
-    const leaf = node;
     return ok({
       changed: true,
-      commit: () => {
-        leaf.setValue(checked.value);
+      commit: (own) => {
+        own(path).setValue(checked.value);
       },
     });
   }
-  const top = node;
   const base = path.length - missing.length;
   return ok({
     changed: true,
-    commit: () => {
-      let parent = top;
+    commit: (own) => {
+      let parent = own(path.slice(0, base));
       missing.forEach((m, k) => {
         const last = k === missing.length - 1;
         const child = new TreeNode(
@@ -226,8 +231,8 @@ export function planDelete(
   return ok({
     changed: true,
     isRoot: parent === undefined,
-    commit: () => {
-      parent?.removeChild(node.name);
+    commit: (own) => {
+      if (parent !== undefined) own(path.slice(0, -1)).removeChild(node.name);
     },
   });
 }
