@@ -1,13 +1,18 @@
-// N simulated devices in one process from one device template (`omadm simulate`): each device is a real
-// DmClient with its own DM Tree and state, listening for Package#0 on its own UDP port and/or its own MQTT topic
+// N simulated devices in one process from one device template (`omadm simulate`): each device is a real DM
+// Client with its own DM Tree and state, listening for Package#0 on its own UDP port and/or its own MQTT topic
 // (one broker connection for all, `createMqttNotificationHub`), and running real DM sessions over HTTP (one
 // undici pool for all). What every device shares is immutable: the MO definitions (one `MoRegistry`), the
-// template's values. State lives in memory for the life of the process: the live tree is the device's state.
+// template's values, and the template's tree nodes (the client's tree is copy-on-write). A device's DmClient lives
+// only while it has work (simulated-client.ts); at rest the device is its saved state, kept in memory for the life
+// of the process.
 import { randomBytes } from "node:crypto";
 import { notificationTopic, ok } from "@omadm/protocol";
 import {
   createDeviceMoRegistry,
   createDmClient,
+  type ClientStateDocument,
+  type DmNode,
+  type DmTree,
   createMqttNotificationHub,
   createUdpNotificationTransport,
   createUndiciHttpClient,
@@ -16,15 +21,16 @@ import {
   type BoundNotificationTransport,
   type DeviceConfig,
   type DmClient,
+  type DmClientDeps,
   type DmClientLogger,
   type MqttNotificationHub,
-  type NotificationTransport,
-  type StateStore,
+  type NotificationHandler,
   type UdpNotificationTransport,
   type UndiciHttpClient,
   type UndiciHttpClientOptions,
 } from "@omadm/client";
 import type { DeviceBehaviour, SimulatedDevice } from "./behaviour-types.js";
+import { SimulatedClient, type DevIdLeaf, type DeviceContext } from "./simulated-client.js";
 import { httpOptions } from "../client/device.js";
 import { bootstraps } from "./bootstrap-template.js";
 import { FleetStats } from "./stats.js";
@@ -50,6 +56,8 @@ export interface FleetOptions {
 }
 
 export interface FleetDevice extends SimulatedDevice {
+  /** A DmClient whose real client lives only while the device works (simulated-client.ts). */
+  readonly client: SimulatedClient;
   readonly udp: UdpNotificationTransport | undefined;
   readonly topic: string | undefined;
 }
@@ -59,17 +67,13 @@ export interface Fleet {
   readonly template: DeviceConfig;
   readonly devices: readonly FleetDevice[];
   readonly stats: FleetStats;
+  /** How many devices have a live DmClient now (the others rest as their saved state). */
+  liveClients(): number;
   /** Sets every device up and starts its listeners, `parallel` at a time. */
   start(parallel?: number): Promise<void>;
   /** Stops every device and closes the shared connections. Idempotent. */
   stop(): Promise<void>;
 }
-
-/** Nothing is written anywhere: a simulated device's state is its live tree, for the life of the process. */
-const volatileState: StateStore = {
-  load: () => Promise.resolve(ok(undefined)),
-  save: () => Promise.resolve(ok(undefined)),
-};
 
 const nodeTimers = {
   setTimeout: (callback: () => void, ms: number): unknown => setTimeout(callback, ms),
@@ -123,6 +127,55 @@ function createSharedPools() {
   };
 }
 
+/** The leaves of `tree` that hold `devId`, as text or as its UTF-8 bytes. */
+function devIdLeaves(tree: DmTree, devId: string): DevIdLeaf[] {
+  const id = Buffer.from(devId, "utf8");
+  const found: DevIdLeaf[] = [];
+  const walk = (node: DmNode): void => {
+    if (!node.isLeaf) {
+      for (const c of node.children()) walk(c);
+      return;
+    }
+    const v = node.leafValue();
+    const bytes = v instanceof Uint8Array;
+    if (v === devId || (bytes && id.equals(v)))
+      found.push({ moid: node.moid, miid: node.miid, path: node.path, bytes });
+  };
+  for (const moid of tree.moids()) {
+    for (const miid of tree.instances(moid)) {
+      const root = tree.root(moid, miid);
+      if (root !== undefined) walk(root);
+    }
+  }
+  return found;
+}
+
+/** The template device's state after its first start (what every device starts from), and its DevID leaves. */
+async function templateState(
+  deps: Omit<DmClientDeps, "stateStore">,
+  template: DeviceConfig,
+): Promise<{ doc: ClientStateDocument; leaves: DevIdLeaf[] }> {
+  let doc: ClientStateDocument | undefined;
+  const client = createDmClient(
+    {
+      ...deps,
+      stateStore: {
+        load: () => Promise.resolve(ok(undefined)),
+        save: (d) => {
+          doc = d;
+          return Promise.resolve(ok(undefined));
+        },
+      },
+    },
+    template,
+  );
+  await client.start();
+  const leaves = devIdLeaves(client.tree, template.devInfo.devId);
+  await client.stop();
+  if (doc === undefined) throw new Error("internal: the template device saved no state");
+  return { doc, leaves };
+}
+
 export function createFleet(options: FleetOptions): Fleet {
   const { template, logger } = options;
   const first = options.first ?? 1;
@@ -138,8 +191,54 @@ export function createFleet(options: FleetOptions): Fleet {
   const stats = new FleetStats();
   // Notifications without SERVER-ID belong to the template's only account (§2.7 step 1).
   const boundServer = template.accounts.length === 1 ? template.accounts[0]?.input.srvId : undefined;
-  const bind = (transport: NotificationTransport): NotificationTransport | BoundNotificationTransport =>
-    boundServer === undefined ? transport : { transport, serverId: boundServer };
+  const shared: Omit<DmClientDeps, "stateStore"> = {
+    http,
+    registry,
+    clock: { now: () => Date.now() },
+    timers: nodeTimers,
+    random: (n) => new Uint8Array(randomBytes(n)),
+    logger,
+  };
+  let state: { doc: ClientStateDocument; leaves: DevIdLeaf[] } | undefined;
+  let live = 0;
+  const context: DeviceContext = {
+    deps: (device) =>
+      accountTls
+        ? {
+            ...shared,
+            http: createAccountHttpClient({ base, accounts: () => device.accounts(), create: (o) => pools.create(o) }),
+          }
+        : shared,
+    config: (devId) => deviceConfigFor(template, devId),
+    get templateState() {
+      if (state === undefined) throw new Error("internal: the fleet has not started");
+      return state.doc;
+    },
+    get devIdLeaves() {
+      return state?.leaves ?? [];
+    },
+    behaviour: options.behaviour,
+    rested() {
+      live--;
+    },
+    live(client) {
+      live++;
+      let startedAt = 0;
+      client.on("session-start", () => {
+        startedAt = performance.now();
+        stats.started();
+      });
+      client.on("session", (outcome) => {
+        stats.finished(performance.now() - startedAt, outcome.kind === "completed");
+      });
+      client.on("notification-accepted", () => {
+        stats.notificationsAccepted++;
+      });
+      client.on("notification-rejected", () => {
+        stats.notificationsRejected++;
+      });
+    },
+  };
 
   const devices: FleetDevice[] = [];
   for (let index = 0; index < options.devices; index++) {
@@ -154,62 +253,31 @@ export function createFleet(options: FleetOptions): Fleet {
             logger,
           });
     const topic = options.mqtt === null ? undefined : notificationTopic(devId, options.mqtt.topicPrefix);
-    const transports = [
-      ...(udp === undefined ? [] : [bind(udp)]),
-      ...(hub === null || topic === undefined ? [] : [bind(hub.transport(topic))]),
-    ];
-    const holder: { client?: DmClient } = {};
-    const deviceHttp = accountTls
-      ? createAccountHttpClient({
-          base,
-          accounts: () => holder.client?.accounts() ?? [],
-          create: (o) => pools.create(o),
-        })
-      : http;
-    const client = createDmClient(
-      {
-        stateStore: volatileState,
-        http: deviceHttp,
-        transports,
-        registry,
-        clock: { now: () => Date.now() },
-        timers: nodeTimers,
-        random: (n) => new Uint8Array(randomBytes(n)),
-        logger,
-      },
-      deviceConfigFor(template, devId),
-    );
-    holder.client = client;
-    let startedAt = 0;
-    client.on("session-start", () => {
-      startedAt = performance.now();
-      stats.started();
-    });
-    client.on("session", (outcome) => {
-      stats.finished(performance.now() - startedAt, outcome.kind === "completed");
-    });
-    client.on("notification-accepted", () => {
-      stats.notificationsAccepted++;
-    });
-    client.on("notification-rejected", () => {
-      stats.notificationsRejected++;
-    });
-    devices.push({ index, number, devId, client, udp, topic });
+    devices.push({ index, number, devId, client: new SimulatedClient(context, index, number, devId), udp, topic });
   }
 
   let stopping: Promise<void> | undefined;
+  // Package#0 from the device's own listeners (the client has none of its own: it does not live between sessions).
+  const listen = async (d: FleetDevice): Promise<void> => {
+    const receive: NotificationHandler = async (bytes, source) => {
+      if (stopping === undefined) await d.client.receiveNotification(bytes, source, boundServer);
+    };
+    await d.udp?.start(receive);
+    if (hub !== null && d.topic !== undefined) await hub.transport(d.topic).start(receive);
+  };
   return {
     template,
     devices,
     stats,
+    liveClients: () => live,
     async start(parallel = 256) {
+      state ??= await templateState(shared, template);
       for (let i = 0; i < devices.length; i += parallel) {
         await Promise.all(
           devices.slice(i, i + parallel).map(async (d) => {
-            await options.behaviour.setup(d);
             // A factory bootstrap account owes its session at once: the bootstrap (§14).
             await d.client.start(accountTls ? { sendBootstrapComplete: true } : {});
-            await options.behaviour.started?.(d);
+            await listen(d);
           }),
         );
       }
@@ -219,7 +287,14 @@ export function createFleet(options: FleetOptions): Fleet {
         // The hub first: its devices then stop without one UNSUBSCRIBE each.
         await hub?.close();
         for (let i = 0; i < devices.length; i += 512) {
-          await Promise.all(devices.slice(i, i + 512).map((d) => d.client.stop()));
+          await Promise.all(
+            devices.slice(i, i + 512).map(async (d) => {
+              await d.udp?.stop().catch((error: unknown) => {
+                logger.warn({ devId: d.devId, error: String(error) }, "a UDP listener did not stop");
+              });
+              await d.client.stop();
+            }),
+          );
         }
         await http.close();
         await options.behaviour.close?.();

@@ -26,6 +26,7 @@ export function fumoBehaviour(options: FumoBehaviourOptions = {}): DeviceBehavio
   const failResult = options.failResult ?? FumoResult.UPDATE_FAILED;
   if (!(rate >= 0 && rate <= 1)) throw new RangeError("the fail rate is a fraction from 0 to 1");
   if (isFumoSuccess(failResult)) throw new RangeError(`${failResult} is a FUMO success code, not a failure`);
+  // From a device's setup to its start only: a simulated device's client is set up again each time it wakes.
   const handles = new Map<number, FumoHandle>();
   return {
     name: "fumo",
@@ -42,6 +43,7 @@ export function fumoBehaviour(options: FumoBehaviourOptions = {}): DeviceBehavio
     },
     started(device: SimulatedDevice) {
       const made = handles.get(device.index)?.ensureInstance();
+      handles.delete(device.index);
       if (made !== undefined && !made.ok) throw made.error;
     },
   };

@@ -7,7 +7,7 @@
 // restored from that snapshot holds the very same nodes; a write then copies the shared nodes on its path
 // (copy-on-write, dm-tree.ts). Many devices made from one template so hold one copy of what they have in common.
 import type { NodeDefinition, TreeNodeView } from "@omadm/protocol";
-import { type LeafValue, leafValueToString } from "./leaf-value.js";
+import { type LeafValue, type MoDataObject, leafValueToString } from "./leaf-value.js";
 
 /** Read-only view of a node, with its definition and location (what the command executor needs). */
 export interface DmNode extends TreeNodeView {
@@ -33,6 +33,8 @@ export class TreeNode implements DmNode {
   readonly #children: Map<string, TreeNode> | undefined;
   #value: LeafValue | undefined;
   #shared = false;
+  /** The MOData of a shared interior node, kept once computed (it cannot change); see subtree-encoder.ts. */
+  #encoding: MoDataObject | undefined;
 
   constructor(
     name: string,
@@ -85,6 +87,15 @@ export class TreeNode implements DmNode {
     if (this.#shared) return;
     this.#shared = true;
     if (this.#children !== undefined) for (const c of this.#children.values()) c.share();
+  }
+
+  get encoding(): MoDataObject | undefined {
+    return this.#encoding;
+  }
+
+  /** Keeps the MOData of a shared node (frozen: every snapshot that holds this node reads the same object). */
+  keepEncoding(data: MoDataObject): void {
+    if (this.#shared) this.#encoding = data;
   }
 
   /** The tree's own copy of this node: same name, definition, location and value; the children stay shared. */

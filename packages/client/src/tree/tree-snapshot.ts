@@ -2,7 +2,7 @@
 import type { Actor } from "./actor.js";
 import type { TreeNode } from "./dm-node.js";
 import type { MoDataValue } from "./leaf-value.js";
-import { encodeNode } from "./subtree-encoder.js";
+import { encodeShared } from "./subtree-encoder.js";
 
 export interface InstanceSnapshot {
   readonly moid: string;
@@ -22,13 +22,10 @@ export interface TreeSnapshot {
   readonly instances: readonly InstanceSnapshot[];
 }
 
-/** The shared root each snapshot taken by a tree of this process holds (a restore adopts it). */
-const roots = new WeakMap<InstanceSnapshot, TreeNode>();
+/** The shared root of each instance encoding a snapshot of this process holds (a restore adopts it). */
+const roots = new WeakMap<object, TreeNode>();
 
-/**
- * The snapshot of one instance whose root is shared (it never changes again): `data` is encoded from it each time
- * it is read, so that a snapshot costs no copy of the tree until it is written out.
- */
+/** The snapshot of one instance whose root is shared (it never changes again): its MOData is kept with it. */
 export function instanceSnapshot(i: {
   readonly moid: string;
   readonly miid: string;
@@ -36,14 +33,12 @@ export function instanceSnapshot(i: {
   readonly creator: Actor;
   readonly root: TreeNode;
 }): InstanceSnapshot {
-  const root = i.root;
-  const s = { moid: i.moid, miid: i.miid, cv: i.cv, creator: i.creator } as InstanceSnapshot;
-  Object.defineProperty(s, "data", { enumerable: true, get: () => encodeNode(root) });
-  roots.set(s, root);
-  return s;
+  const data = encodeShared(i.root);
+  if (typeof data === "object" && data !== null) roots.set(data, i.root);
+  return { moid: i.moid, miid: i.miid, cv: i.cv, creator: i.creator, data };
 }
 
 /** The shared root of a snapshot taken in this process, else undefined (read from a file, or built by hand). */
 export function sharedRoot(s: InstanceSnapshot): TreeNode | undefined {
-  return roots.get(s);
+  return typeof s.data === "object" && s.data !== null ? roots.get(s.data) : undefined;
 }
