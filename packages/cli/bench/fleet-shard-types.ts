@@ -26,7 +26,13 @@ export interface ShardOptions {
 export type ParentToShard = { readonly type: "stats" } | { readonly type: "stop" };
 
 export type ShardToParent =
-  | { readonly type: "ready"; readonly rss: number; readonly devices: readonly ListeningDevice[] }
+  | {
+      readonly type: "ready";
+      readonly rss: number;
+      /** Heap per device once every device rests (after a full GC), bytes: what an idle device costs. */
+      readonly idleBytesPerDevice: number;
+      readonly devices: readonly ListeningDevice[];
+    }
   | { readonly type: "failed"; readonly message: string }
   | {
       readonly type: "progress";
@@ -40,4 +46,6 @@ export type ShardToParent =
       readonly errors: number;
       readonly buckets: readonly (readonly [number, number])[];
       readonly rss: number;
+      /** The most devices with a live DmClient at once (in a session or owing one). */
+      readonly peakLive: number;
     };

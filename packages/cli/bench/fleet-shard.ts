@@ -3,8 +3,9 @@
 // to its parent where each device listens (for the bulk import), its open-session count, the devices whose
 // session completed and those whose Package#1 was refused with 503 (admission control: the pacer wakes them again
 // later), every TICK_MS while anything changed, and its counters on request.
-// Several of these keep each process within ~1 GiB at 10,000 devices and one UDP socket per device within the
-// file descriptor limit of each process.
+// Several of these keep one UDP socket per device within the file descriptor limit of each process. Started with
+// --expose-gc, it measures the heap an idle device costs: after a full GC, before the fleet and once every device
+// rests (simulated-client.ts).
 import { devIdPattern } from "../src/simulate/devid-pattern.js";
 import { createFleet } from "../src/simulate/fleet.js";
 import { standardBehaviour } from "../src/simulate/behaviours.js";
@@ -17,6 +18,15 @@ import { templateFor } from "./bench-server.js";
 import type { ShardOptions, ShardToParent, ParentToShard, ShardBehaviour } from "./fleet-shard-types.js";
 
 const TICK_MS = 20;
+/** How long the devices may take to rest after their start (a bootstrap fleet runs sessions first). */
+const REST_WAIT_MS = 120_000;
+
+const gc = (globalThis as { gc?: () => void }).gc;
+function heapAfterGc(): number {
+  gc?.();
+  gc?.();
+  return process.memoryUsage().heapUsed;
+}
 const MAX_ABORTS_SHOWN = 5;
 
 /** The behaviour with each device's index shifted to its place in the whole fleet (FUMO failures pick by index). */
@@ -44,6 +54,7 @@ process.once("disconnect", () => process.exit(0));
 
 process.once("message", (first: unknown) => {
   const o = first as ShardOptions;
+  const heapBefore = heapAfterGc();
   const fleet = createFleet({
     template: templateFor(o.serverBase),
     devices: o.devices,
@@ -59,6 +70,7 @@ process.once("message", (first: unknown) => {
   let refused: string[] = [];
   let lastOpen = -1;
   let aborts = 0;
+  let peakLive = 0;
   for (const d of fleet.devices) {
     d.client.on("session", (outcome) => {
       if (outcome.kind === "completed") completed.push(d.devId);
@@ -76,6 +88,7 @@ process.once("message", (first: unknown) => {
     });
   }
   const tick = setInterval(() => {
+    peakLive = Math.max(peakLive, fleet.liveClients());
     const open = fleet.stats.open;
     if (completed.length === 0 && refused.length === 0 && open === lastOpen) return;
     send({ type: "progress", open, completed, refused });
@@ -92,6 +105,7 @@ process.once("message", (first: unknown) => {
         errors: s.errors,
         buckets: fleet.stats.buckets(),
         rss: process.memoryUsage().rss,
+        peakLive,
       });
     } else {
       clearInterval(tick);
@@ -100,16 +114,20 @@ process.once("message", (first: unknown) => {
       });
     }
   });
-  fleet.start().then(
-    () => {
-      send({
-        type: "ready",
-        rss: process.memoryUsage().rss,
-        devices: fleet.devices.map(listeningDevice),
-      });
-    },
-    (error: unknown) => {
-      send({ type: "failed", message: error instanceof Error ? error.message : String(error) });
-    },
-  );
+  const ready = async (): Promise<void> => {
+    const until = performance.now() + REST_WAIT_MS;
+    while (fleet.liveClients() > 0 && performance.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, TICK_MS));
+    }
+    const idleBytesPerDevice = Math.round((heapAfterGc() - heapBefore) / o.devices);
+    send({
+      type: "ready",
+      rss: process.memoryUsage().rss,
+      idleBytesPerDevice,
+      devices: fleet.devices.map(listeningDevice),
+    });
+  };
+  fleet.start().then(ready, (error: unknown) => {
+    send({ type: "failed", message: error instanceof Error ? error.message : String(error) });
+  });
 });

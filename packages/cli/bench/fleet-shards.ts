@@ -1,6 +1,6 @@
 // The simulated fleet of the fleet and campaign benches, spread over child processes (fleet-shard.ts), each a
-// share of the DevIDs (`perProcess` devices at most): one process holds ~10,000 devices in under 1 GiB (each a
-// DmClient with its own tree), so 100,000 devices are ten processes. Package#0 goes through the real MQTT broker
+// share of the DevIDs (`perProcess` devices at most; a device at rest costs a few KB, a DmClient lives only while
+// its device works), so 100,000 devices are ten processes by default. Package#0 goes through the real MQTT broker
 // (one connection per process, a topic per device under a prefix random per run) or UDP (a port per device);
 // sessions go over one bounded keep-alive pool per process, so the HTTP side holds at most `connections` sockets
 // in all, whatever N is (the pacer bounds how many sessions run).
@@ -40,8 +40,10 @@ export interface ShardedFleet {
   onRefused(listener: (devId: string) => void): void;
   /** Resident set after the devices started, per process, bytes. */
   readonly startRss: readonly number[];
-  /** The counters of all processes added up, and each process's peak resident set (MB). */
-  stats(): Promise<{ stats: FleetStats; peakRssMb: number[] }>;
+  /** Heap per idle device, per process, bytes (fleet-shard.ts). */
+  readonly idleBytesPerDevice: readonly number[];
+  /** The counters of all processes added up, each process's peak resident set (MB), and the most live clients. */
+  stats(): Promise<{ stats: FleetStats; peakRssMb: number[]; peakLive: number }>;
   stop(): Promise<void>;
 }
 
@@ -87,7 +89,7 @@ export async function startShardedFleet(o: ShardedFleetOptions): Promise<Sharded
     };
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "--conditions=@omadm/source", join(HERE, "fleet-shard.ts")],
+      ["--expose-gc", "--import", "tsx", "--conditions=@omadm/source", join(HERE, "fleet-shard.ts")],
       { cwd: ROOT, stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "advanced" },
     );
     const shard: Shard = { child, open: 0, waiters: [] };
@@ -107,6 +109,7 @@ export async function startShardedFleet(o: ShardedFleetOptions): Promise<Sharded
   const ready = await Promise.allSettled(shards.map((s) => nextMessage(s, "ready")));
   const devices: ListeningDevice[] = [];
   const startRss: number[] = [];
+  const idleBytesPerDevice: number[] = [];
   const problems: string[] = [];
   for (const r of ready) {
     if (r.status === "rejected") problems.push(String(r.reason));
@@ -114,6 +117,7 @@ export async function startShardedFleet(o: ShardedFleetOptions): Promise<Sharded
     else if (r.value.type === "ready") {
       devices.push(...r.value.devices);
       startRss.push(r.value.rss);
+      idleBytesPerDevice.push(r.value.idleBytesPerDevice);
     }
   }
   const stop = async (): Promise<void> => {
@@ -140,12 +144,14 @@ export async function startShardedFleet(o: ShardedFleetOptions): Promise<Sharded
     processes,
     devices,
     startRss,
+    idleBytesPerDevice,
     open: () => shards.reduce((n, s) => n + s.open, 0),
     onCompleted: (l) => listeners.push(l),
     onRefused: (l) => refusedListeners.push(l),
     async stats() {
       const stats = new FleetStats();
       const peaks: number[] = [];
+      let peakLive = 0;
       for (const s of shards) {
         const answer = nextMessage(s, "stats");
         s.child.send({ type: "stats" });
@@ -153,9 +159,11 @@ export async function startShardedFleet(o: ShardedFleetOptions): Promise<Sharded
         if (m.type !== "stats") throw new Error(`a simulator process answered ${m.type} to stats`);
         stats.errors += m.errors;
         for (const [ms, n] of m.buckets) stats.record(ms, n);
+        // Each process's own peak, added up: at most the fleet's.
+        peakLive += m.peakLive;
         peaks.push(peakRssMb(s.child.pid));
       }
-      return { stats, peakRssMb: peaks };
+      return { stats, peakRssMb: peaks, peakLive };
     },
     stop,
   };

@@ -95,6 +95,11 @@ async function main(): Promise<void> {
         `listening in ${((performance.now() - t) / 1000).toFixed(1)} s, RSS ${Math.round(simRss / 1048576)} MB ` +
         `(${Math.round(((simRss / N) * 10_000) / 1048576)} MB per 10k devices)`,
     );
+    const idle = fleet.idleBytesPerDevice;
+    console.log(
+      `simulator: heap per idle device ${Math.round(idle.reduce((a, b) => a + b, 0) / idle.length)} bytes ` +
+        `(per process ${Math.min(...idle)}–${Math.max(...idle)})`,
+    );
 
     t = performance.now();
     await registerFleet(server.base, fleet.devices, { fleet: "bench" });
@@ -158,7 +163,7 @@ async function main(): Promise<void> {
     });
     const seconds = (performance.now() - t) / 1000;
     clearInterval(sampler);
-    const { stats, peakRssMb: simPeaks } = await fleet.stats();
+    const { stats, peakRssMb: simPeaks, peakLive } = await fleet.stats();
     const s = stats.snapshot();
     console.log(
       `wakes: ${paced.wakes} (${paced.failedWakes} failed, ${paced.refused} refused with 503 and woken again), ` +
@@ -174,7 +179,8 @@ async function main(): Promise<void> {
     const simPeak = simPeaks.reduce((a, b) => a + b, 0);
     console.log(
       `simulator peak RSS: ${simPeak} MB in ${fleet.processes} process${fleet.processes > 1 ? "es" : ""} ` +
-        `(${Math.round((simPeak / N) * 10_000)} MB per 10k devices, largest process ${Math.max(...simPeaks)} MB)`,
+        `(${Math.round((simPeak / N) * 10_000)} MB per 10k devices, largest process ${Math.max(...simPeaks)} MB), ` +
+        `at most ${peakLive} live clients`,
     );
     console.log(`server: ${values.store}, ${W} worker process${W > 1 ? "es" : ""}, wake ${wake.transport}`);
     console.log(`load average: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);

@@ -311,7 +311,9 @@ export class SimulatedClient implements DmClient {
       await client.idle();
       if (this.#pins > 0 || this.#live !== client || this.#state !== "started") return false;
       if (!owesNothing(client)) {
-        setTimeout(() => this.#settle(), RECHECK_MS).unref();
+        setTimeout(() => {
+          this.#settle();
+        }, RECHECK_MS).unref();
         return true;
       }
       this.#live = undefined;
