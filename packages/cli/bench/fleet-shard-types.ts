@@ -29,7 +29,7 @@ export type ShardToParent =
   | {
       readonly type: "ready";
       readonly rss: number;
-      /** Heap per device once every device rests (after a full GC), bytes: what an idle device costs. */
+      /** Heap per device with every device at rest before its first session (after a full GC), bytes. */
       readonly idleBytesPerDevice: number;
       readonly devices: readonly ListeningDevice[];
     }
@@ -46,6 +46,8 @@ export type ShardToParent =
       readonly errors: number;
       readonly buckets: readonly (readonly [number, number])[];
       readonly rss: number;
+      /** Heap per device once every device rests again after its sessions (after a full GC), bytes. */
+      readonly idleBytesPerDevice: number;
       /** The most devices with a live DmClient at once (in a session or owing one). */
       readonly peakLive: number;
     };

@@ -99,14 +99,18 @@ process.once("message", (first: unknown) => {
   process.on("message", (m: unknown) => {
     const msg = m as ParentToShard;
     if (msg.type === "stats") {
-      const s = fleet.stats.snapshot();
-      send({
-        type: "stats",
-        errors: s.errors,
-        buckets: fleet.stats.buckets(),
-        rss: process.memoryUsage().rss,
-        peakLive,
-      });
+      void (async () => {
+        const idleBytesPerDevice = await idleBytes(10_000);
+        const s = fleet.stats.snapshot();
+        send({
+          type: "stats",
+          errors: s.errors,
+          buckets: fleet.stats.buckets(),
+          rss: process.memoryUsage().rss,
+          idleBytesPerDevice,
+          peakLive,
+        });
+      })();
     } else {
       clearInterval(tick);
       void fleet.stop().finally(() => {
@@ -114,12 +118,16 @@ process.once("message", (first: unknown) => {
       });
     }
   });
-  const ready = async (): Promise<void> => {
-    const until = performance.now() + REST_WAIT_MS;
+  /** The heap per device once every device rests (or `waitMs` passed), after a full GC. */
+  const idleBytes = async (waitMs: number): Promise<number> => {
+    const until = performance.now() + waitMs;
     while (fleet.liveClients() > 0 && performance.now() < until) {
       await new Promise((resolve) => setTimeout(resolve, TICK_MS));
     }
-    const idleBytesPerDevice = Math.round((heapAfterGc() - heapBefore) / o.devices);
+    return Math.round((heapAfterGc() - heapBefore) / o.devices);
+  };
+  const ready = async (): Promise<void> => {
+    const idleBytesPerDevice = await idleBytes(REST_WAIT_MS);
     send({
       type: "ready",
       rss: process.memoryUsage().rss,

@@ -40,10 +40,13 @@ export interface ShardedFleet {
   onRefused(listener: (devId: string) => void): void;
   /** Resident set after the devices started, per process, bytes. */
   readonly startRss: readonly number[];
-  /** Heap per idle device, per process, bytes (fleet-shard.ts). */
+  /** Heap per idle device before any session, per process, bytes (fleet-shard.ts). */
   readonly idleBytesPerDevice: readonly number[];
-  /** The counters of all processes added up, each process's peak resident set (MB), and the most live clients. */
-  stats(): Promise<{ stats: FleetStats; peakRssMb: number[]; peakLive: number }>;
+  /**
+   * The counters of all processes added up, each process's peak resident set (MB), the most live clients, and the
+   * heap per idle device once the devices rest again after their sessions, per process.
+   */
+  stats(): Promise<{ stats: FleetStats; peakRssMb: number[]; peakLive: number; idleBytesPerDevice: number[] }>;
   stop(): Promise<void>;
 }
 
@@ -152,6 +155,7 @@ export async function startShardedFleet(o: ShardedFleetOptions): Promise<Sharded
       const stats = new FleetStats();
       const peaks: number[] = [];
       let peakLive = 0;
+      const idle: number[] = [];
       for (const s of shards) {
         const answer = nextMessage(s, "stats");
         s.child.send({ type: "stats" });
@@ -161,9 +165,10 @@ export async function startShardedFleet(o: ShardedFleetOptions): Promise<Sharded
         for (const [ms, n] of m.buckets) stats.record(ms, n);
         // Each process's own peak, added up: at most the fleet's.
         peakLive += m.peakLive;
+        idle.push(m.idleBytesPerDevice);
         peaks.push(peakRssMb(s.child.pid));
       }
-      return { stats, peakRssMb: peaks, peakLive };
+      return { stats, peakRssMb: peaks, peakLive, idleBytesPerDevice: idle };
     },
     stop,
   };

@@ -48,6 +48,12 @@ if (!Number.isInteger(W) || W < 1 || W > 16) throw new Error("--workers must be 
 if (W > 1 && values.store !== "postgres") throw new Error("--workers above 1 needs --store postgres");
 const wake = wakeArgs(values);
 
+/** The heap per idle device the simulator processes measured: their mean, and the range. */
+function bytesPerDevice(perProcess: readonly number[]): string {
+  const mean = Math.round(perProcess.reduce((a, b) => a + b, 0) / perProcess.length);
+  return `${mean} bytes (per process ${Math.min(...perProcess)} to ${Math.max(...perProcess)})`;
+}
+
 async function checkStore(base: string, ids: ReadonlySet<string>): Promise<void> {
   const seen = new Set<string>();
   let cursor: string | null = null;
@@ -95,11 +101,7 @@ async function main(): Promise<void> {
         `listening in ${((performance.now() - t) / 1000).toFixed(1)} s, RSS ${Math.round(simRss / 1048576)} MB ` +
         `(${Math.round(((simRss / N) * 10_000) / 1048576)} MB per 10k devices)`,
     );
-    const idle = fleet.idleBytesPerDevice;
-    console.log(
-      `simulator: heap per idle device ${Math.round(idle.reduce((a, b) => a + b, 0) / idle.length)} bytes ` +
-        `(per process ${Math.min(...idle)}–${Math.max(...idle)})`,
-    );
+    console.log(`simulator: heap per idle device before its first session ${bytesPerDevice(fleet.idleBytesPerDevice)}`);
 
     t = performance.now();
     await registerFleet(server.base, fleet.devices, { fleet: "bench" });
@@ -163,7 +165,7 @@ async function main(): Promise<void> {
     });
     const seconds = (performance.now() - t) / 1000;
     clearInterval(sampler);
-    const { stats, peakRssMb: simPeaks, peakLive } = await fleet.stats();
+    const { stats, peakRssMb: simPeaks, peakLive, idleBytesPerDevice } = await fleet.stats();
     const s = stats.snapshot();
     console.log(
       `wakes: ${paced.wakes} (${paced.failedWakes} failed, ${paced.refused} refused with 503 and woken again), ` +
@@ -182,6 +184,7 @@ async function main(): Promise<void> {
         `(${Math.round((simPeak / N) * 10_000)} MB per 10k devices, largest process ${Math.max(...simPeaks)} MB), ` +
         `at most ${peakLive} live clients`,
     );
+    console.log(`simulator: heap per idle device after its session ${bytesPerDevice(idleBytesPerDevice)}`);
     console.log(`server: ${values.store}, ${W} worker process${W > 1 ? "es" : ""}, wake ${wake.transport}`);
     console.log(`load average: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
     console.log(

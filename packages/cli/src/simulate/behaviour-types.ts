@@ -14,9 +14,12 @@ export interface SimulatedDevice {
 export interface DeviceBehaviour {
   readonly name: string;
   readonly description: string;
-  /** Sets up one device; called for every device before any listens. */
+  /**
+   * Sets up one device's client (EXEC handlers, listeners): called each time the device's client comes to life,
+   * before it starts (a simulated device's client lives only while it works, simulated-client.ts).
+   */
   setup(device: SimulatedDevice): void | Promise<void>;
-  /** After the device started: its tree exists and it listens (so a FUMO instance is created here). */
+  /** After the device's client started: its tree exists (so a FUMO instance is created here). */
   started?(device: SimulatedDevice): void | Promise<void>;
   /** Releases what the behaviour holds (connections), after every device stopped. */
   close?(): Promise<void>;

@@ -1,6 +1,6 @@
 // What a simulated device does beyond answering the server's commands from its DM Tree: a behaviour gets each
-// device once, before it listens, and may register EXEC handlers, change leaves, or raise alerts; `started` runs
-// once the device's tree is built. The device config's own EXEC behaviours apply to every device.
+// device's client whenever it comes to life, before it starts, and may register EXEC handlers, change leaves, or
+// raise alerts; `started` runs once the client's tree is built. The device config's own EXEC behaviours apply to every device.
 import type { DeviceBehaviour } from "./behaviour-types.js";
 import { fumoBehaviour, type FumoBehaviourOptions } from "./fumo-behaviour.js";
 

@@ -273,7 +273,8 @@ export function createFleet(options: FleetOptions): Fleet {
       for (let i = 0; i < devices.length; i += parallel) {
         await Promise.all(
           devices.slice(i, i + parallel).map(async (d) => {
-            // A factory bootstrap account owes its session at once: the bootstrap (§14).
+            // A factory bootstrap account owes its session at once: the bootstrap (§14). Any other device comes
+            // to life at its first Package#0.
             await d.client.start(accountTls ? { sendBootstrapComplete: true } : {});
             await listen(d);
           }),

@@ -91,15 +91,16 @@ export class SimulatedClient implements DmClient {
     return this.#live !== undefined;
   }
 
-  /** Comes to life once (its tree gets its DevID), opens the sessions it owes if asked, and rests again. */
+  /**
+   * Ready for calls; the client comes to life at the first one. With `sendBootstrapComplete` it does at once, to
+   * open the sessions the device owes (§14 step 6), as DmClient.start does with the option.
+   */
   async start(options: DmClientStartOptions = {}): Promise<void> {
     if (this.#state !== "new") throw new DmClientError(DmClientErrorCode.STATE, `cannot start a ${this.#state} client`);
     this.#state = "started";
+    if (options.sendBootstrapComplete !== true) return;
     await this.#use((c) => {
-      // As DmClient.start does with the option, once the tree is this device's (§14 step 6).
-      if (options.sendBootstrapComplete === true) {
-        for (const srvId of c.bootstrapPending()) void c.runSession(srvId).catch(() => undefined);
-      }
+      for (const srvId of c.bootstrapPending()) void c.runSession(srvId).catch(() => undefined);
     });
   }
 
@@ -238,7 +239,17 @@ export class SimulatedClient implements DmClient {
     const reader = createDmClient(this.#clientDeps(), this.#ctx.config(this.devId));
     const restored = reader.tree.restore(this.#saved().tree);
     if (!restored.ok) throw restored.error;
+    if (this.#doc === undefined) this.#ownDevId(reader.tree);
     return reader;
+  }
+
+  /** The template's state holds the template's DevID: this device's own goes where it stood (§9.1, §2.5). */
+  #ownDevId(tree: DmTree): void {
+    const id = new Uint8Array(Buffer.from(this.devId, "utf8"));
+    for (const leaf of this.#ctx.devIdLeaves) {
+      const r = tree.setValue(leaf.moid, leaf.miid, leaf.path, leaf.bytes ? id : this.devId);
+      if (!r.ok) throw r.error;
+    }
   }
 
   #clientDeps(): DmClientDeps {
@@ -290,14 +301,7 @@ export class SimulatedClient implements DmClient {
     const device: SimulatedDevice = { index: this.index, number: this.number, devId: this.devId, client };
     await this.#ctx.behaviour.setup(device);
     await client.start();
-    // The template's state holds the template's DevID: this device's own goes where it stood (§9.1, §2.5).
-    if (first) {
-      const id = new Uint8Array(Buffer.from(this.devId, "utf8"));
-      for (const leaf of this.#ctx.devIdLeaves) {
-        const r = client.tree.setValue(leaf.moid, leaf.miid, leaf.path, leaf.bytes ? id : this.devId);
-        if (!r.ok) throw r.error;
-      }
-    }
+    if (first) this.#ownDevId(client.tree);
     await this.#ctx.behaviour.started?.(device);
     this.#live = client;
     return client;
