@@ -10,7 +10,8 @@ import { requireMqtt, serviceUrl, skipUnlessAvailable } from "../../../test-supp
 import { simulate } from "../src/simulate/actions.js";
 import type { RunningSimulation, SimulateFlags } from "../src/simulate/command-types.js";
 import { devIdPattern } from "../src/simulate/devid-pattern.js";
-import { deviceConfigJson, MOID_DEVINFO } from "./e2e-support/device-harness.js";
+import { MT_MO_JSON } from "@omadm/protocol";
+import { deviceConfigJson, MOID_DEVINFO, MOID_GATEWAY } from "./e2e-support/device-harness.js";
 import { startE2eServer, tempDir, type E2eServer } from "./e2e-support/server-harness.js";
 
 const mqtt = await requireMqtt();
@@ -149,6 +150,58 @@ test(
     }
   },
 );
+
+test("simulate: an HGET replacing a leaf on one device leaves the others and the template alone", async () => {
+  const run = Math.floor(Math.random() * 1e6);
+  const { running } = await startSimulation({
+    config: template({ udp: [{ host: "127.0.0.1", port: 0 }] }),
+    devices: "3",
+    devid: `SIMR${run}-{n}`,
+    mqtt: false,
+  });
+  const hostname = `${MOID_GATEWAY}/main/Hostname`;
+  try {
+    const [a, b, c] = running.fleet.devices;
+    assert.ok(a && b && c);
+    // §4.2 HGET: the server's Data Repository content replaces the leaf on device a only.
+    const content = await srv.api.putContent(
+      { path: "renamed.json", deviceId: a.devId },
+      MT_MO_JSON,
+      JSON.stringify([{ ClientURI: hostname, MOData: { Hostname: "renamed" } }]),
+    );
+    await srv.api.queue(a.devId, ["HGET", content.url]);
+    for (const d of [a, b]) await srv.api.queue(d.devId, ["GET", hostname]);
+    const served = [a, b].map(
+      (d) =>
+        new Promise<string>((resolveServed) => {
+          const off = d.client.on("session", (outcome) => {
+            off();
+            resolveServed(outcome.kind);
+          });
+        }),
+    );
+    for (const d of [a, b]) await srv.api.wake(d.devId);
+    assert.deepEqual(await Promise.all(served), ["completed", "completed"]);
+    for (const [d, expected] of [
+      [a, "renamed"],
+      [b, "hgw-e2e"],
+    ] as const) {
+      const get = (await srv.api.commands(d.devId)).find((x) => x.name === "GET");
+      assert.deepEqual(get?.result?.data, [{ ClientURI: hostname, MOData: { Hostname: expected } }], d.devId);
+    }
+    // At rest each device is its saved state; c never had a client since the fleet started.
+    await Promise.all([a, b].map((d) => d.client.resting()));
+    assert.deepEqual([a.client.isLive, b.client.isLive, c.client.isLive], [false, false, false]);
+    assert.deepEqual(a.client.getValue(hostname), { ok: true, value: "renamed" });
+    assert.deepEqual(b.client.getValue(hostname), { ok: true, value: "hgw-e2e" });
+    assert.deepEqual(c.client.getValue(hostname), { ok: true, value: "hgw-e2e" }, "the template is unchanged");
+    for (const d of [a, b, c]) {
+      assert.deepEqual(d.client.getValue(`${MOID_DEVINFO}//DevID`), { ok: true, value: d.devId });
+    }
+  } finally {
+    await running.stop();
+  }
+});
 
 test("simulate: DevID patterns", () => {
   assert.equal(devIdPattern("IMEI:35900000{n:07}")(42), "IMEI:359000000000042");

@@ -78,6 +78,7 @@ export class SimulatedClient implements DmClient {
   #state: "new" | "started" | "stopped" = "new";
   #listeners: { readonly l: Listener; off?: () => void }[] | undefined;
   #execs: ExecRegistration[] | undefined;
+  #restWaiters: (() => void)[] | undefined;
 
   constructor(ctx: DeviceContext, index: number, number: number, devId: string) {
     this.#ctx = ctx;
@@ -89,6 +90,12 @@ export class SimulatedClient implements DmClient {
   /** Whether a real client runs for this device now. */
   get isLive(): boolean {
     return this.#live !== undefined;
+  }
+
+  /** Resolves when the device rests: at once when no client runs for it, else once its client is dropped. */
+  resting(): Promise<void> {
+    if (this.#live === undefined && this.#waking === undefined) return Promise.resolve();
+    return new Promise((resolve) => (this.#restWaiters ??= []).push(resolve));
   }
 
   /**
@@ -115,6 +122,13 @@ export class SimulatedClient implements DmClient {
       this.#ctx.rested();
       await live.stop();
     }
+    this.#rest();
+  }
+
+  #rest(): void {
+    const waiters = this.#restWaiters ?? [];
+    this.#restWaiters = undefined;
+    for (const w of waiters) w();
   }
 
   runSession(serverId?: string, trigger?: SessionTrigger) {
@@ -323,6 +337,7 @@ export class SimulatedClient implements DmClient {
       this.#live = undefined;
       this.#ctx.rested();
       await client.stop();
+      this.#rest();
       return true;
     })().catch((error: unknown) => {
       this.#ctx.deps(this).logger.warn({ devId: this.devId, error: String(error) }, "a simulated device did not rest");
