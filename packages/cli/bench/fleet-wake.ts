@@ -7,7 +7,9 @@ import type { WakeTransport } from "./fleet-shard-types.js";
 export const wakeOptions = {
   wake: { type: "string", default: "mqtt" },
   "mqtt-url": { type: "string", default: process.env["OMADM_TEST_MQTT_URL"] ?? "mqtt://127.0.0.1:1883" },
-  "per-process": { type: "string", default: "10000" },
+  // Default: 100,000 devices per process with MQTT (a resting device costs a few KB, simulated-client.ts), and
+  // 10,000 with UDP (a socket each, against the file descriptor limit).
+  "per-process": { type: "string" },
 } as const;
 
 export interface WakeArgs {
@@ -21,7 +23,7 @@ export interface WakeArgs {
 export function wakeArgs(values: { wake?: string; "mqtt-url"?: string; "per-process"?: string }): WakeArgs {
   const transport = values.wake;
   if (transport !== "mqtt" && transport !== "udp") throw new Error("--wake mqtt|udp");
-  const perProcess = Number(values["per-process"]);
+  const perProcess = Number(values["per-process"] ?? (transport === "udp" ? 10_000 : 100_000));
   if (!Number.isInteger(perProcess) || perProcess < 1) throw new Error("--per-process must be a positive integer");
   // A UDP socket per device: above ~15,000 in one process the default `ulimit -n` of 20,000 runs out.
   if (transport === "udp" && perProcess > 15_000) throw new Error("--wake udp holds at most 15000 devices per process");

@@ -311,12 +311,13 @@ export class SimulatedClient implements DmClient {
     const client = createDmClient(this.#clientDeps(), this.#ctx.config(this.devId));
     for (const e of this.#listeners ?? []) e.off = client.on(e.l[0], e.l[1]);
     for (const e of this.#execs ?? []) e.off = client.registerExec(...e.args);
-    this.#ctx.live(client);
     const device: SimulatedDevice = { index: this.index, number: this.number, devId: this.devId, client };
     await this.#ctx.behaviour.setup(device);
     await client.start();
     if (first) this.#ownDevId(client.tree);
     await this.#ctx.behaviour.started?.(device);
+    // Before any session: the sessions start once this client is handed out.
+    this.#ctx.live(client);
     this.#live = client;
     return client;
   }
