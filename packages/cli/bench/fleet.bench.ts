@@ -116,6 +116,7 @@ async function main(): Promise<void> {
     const enqueueS = (performance.now() - t) / 1000;
     console.log(`enqueue: ${N} commands in ${enqueueS.toFixed(2)} s (${Math.round(N / enqueueS)}/s)`);
 
+    let seconds10 = 0;
     const pacer = createPacer({
       deviceIds: ids,
       wake: async (id) => {
@@ -131,6 +132,13 @@ async function main(): Promise<void> {
       backoffMs: RETRY_AFTER_SECONDS * 1000,
       maxRefusals: 60,
       deadlineMs: Math.max(1000, deadline - performance.now()),
+      onSecond: (p) => {
+        if (++seconds10 % 10 !== 0) return;
+        console.log(
+          `  ${seconds10} s: ${p.done} done, ${Math.round(p.rate)}/s, window ${p.window}, in flight ${p.inFlight}, ` +
+            `waiting after 503 ${p.backlog}, refused ${p.refused}`,
+        );
+      },
     });
     let peakOpen = 0;
     const sampler = setInterval(() => {
