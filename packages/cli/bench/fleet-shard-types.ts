@@ -48,6 +48,8 @@ export type ShardToParent =
       readonly rss: number;
       /** Heap per device once every device rests again after its sessions (after a full GC), bytes. */
       readonly idleBytesPerDevice: number;
+      /** CPU time of the process so far (user + system), ms. */
+      readonly cpuMs: number;
       /** The most devices with a live DmClient at once (in a session or owing one). */
       readonly peakLive: number;
     };

@@ -102,8 +102,10 @@ process.once("message", (first: unknown) => {
       void (async () => {
         const idleBytesPerDevice = await idleBytes(10_000);
         const s = fleet.stats.snapshot();
+        const cpu = process.cpuUsage();
         send({
           type: "stats",
+          cpuMs: (cpu.user + cpu.system) / 1000,
           errors: s.errors,
           buckets: fleet.stats.buckets(),
           rss: process.memoryUsage().rss,

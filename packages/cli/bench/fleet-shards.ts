@@ -46,7 +46,14 @@ export interface ShardedFleet {
    * The counters of all processes added up, each process's peak resident set (MB), the most live clients, and the
    * heap per idle device once the devices rest again after their sessions, per process.
    */
-  stats(): Promise<{ stats: FleetStats; peakRssMb: number[]; peakLive: number; idleBytesPerDevice: number[] }>;
+  stats(): Promise<{
+    stats: FleetStats;
+    peakRssMb: number[];
+    peakLive: number;
+    idleBytesPerDevice: number[];
+    /** CPU time of all simulator processes so far, ms. */
+    cpuMs: number;
+  }>;
   stop(): Promise<void>;
 }
 
@@ -155,6 +162,7 @@ export async function startShardedFleet(o: ShardedFleetOptions): Promise<Sharded
       const stats = new FleetStats();
       const peaks: number[] = [];
       let peakLive = 0;
+      let cpuMs = 0;
       const idle: number[] = [];
       for (const s of shards) {
         const answer = nextMessage(s, "stats");
@@ -166,9 +174,10 @@ export async function startShardedFleet(o: ShardedFleetOptions): Promise<Sharded
         // Each process's own peak, added up: at most the fleet's.
         peakLive += m.peakLive;
         idle.push(m.idleBytesPerDevice);
+        cpuMs += m.cpuMs;
         peaks.push(peakRssMb(s.child.pid));
       }
-      return { stats, peakRssMb: peaks, peakLive, idleBytesPerDevice: idle };
+      return { stats, peakRssMb: peaks, peakLive, idleBytesPerDevice: idle, cpuMs };
     },
     stop,
   };

@@ -180,7 +180,7 @@ async function main(): Promise<void> {
     });
     const seconds = (performance.now() - t) / 1000;
     clearInterval(sampler);
-    const { stats, peakRssMb: simPeaks, peakLive, idleBytesPerDevice } = await fleet.stats();
+    const { stats, peakRssMb: simPeaks, peakLive, idleBytesPerDevice, cpuMs } = await fleet.stats();
     const s = stats.snapshot();
     console.log(
       `wakes: ${paced.wakes} (${paced.failedWakes} failed, ${paced.refused} refused with 503 and woken again), ` +
@@ -199,7 +199,10 @@ async function main(): Promise<void> {
         `(${Math.round((simPeak / N) * 10_000)} MB per 10k devices, largest process ${Math.max(...simPeaks)} MB), ` +
         `at most ${peakLive} live clients`,
     );
-    console.log(`simulator: heap per idle device after its session ${bytesPerDevice(idleBytesPerDevice)}`);
+    console.log(
+      `simulator: heap per idle device after its session ${bytesPerDevice(idleBytesPerDevice)}, ` +
+        `CPU ${(cpuMs / N).toFixed(2)} ms per device (start and session)`,
+    );
     console.log(`server: ${values.store}, ${W} worker process${W > 1 ? "es" : ""}, wake ${wake.transport}`);
     console.log(`load average: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
     console.log(
