@@ -104,7 +104,13 @@ async function openStore(config: ServerConfig, clock: { now(): number }): Promis
       return createMemoryStore({ clock });
     case StoreChoice.Postgres:
       if (config.store.postgresUrl === null) throw new Error("store.kind is postgres but store.postgresUrl is not set");
-      return openPostgresStore({ clock }, { connectionString: config.store.postgresUrl });
+      return openPostgresStore(
+        { clock },
+        {
+          connectionString: config.store.postgresUrl,
+          preparedStatements: config.store.postgresPreparedStatements,
+        },
+      );
     case StoreChoice.Sqlite:
       return openSqliteStore({ clock }, { dataDir: config.dataDir });
   }

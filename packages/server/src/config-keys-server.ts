@@ -51,6 +51,14 @@ export const SERVER_KEYS = {
       "PostgreSQL connection string for `store.kind: postgres`, e.g. `postgres://omadm@db.example.net/omadm`. " +
       "Keep a password out of it: the PostgreSQL client also reads `PGPASSWORD` and `~/.pgpass`.",
   },
+  "store.postgresPreparedStatements": {
+    type: bool,
+    default: true,
+    description:
+      "Send repeated queries as named prepared statements, which each connection parses and plans once. Turn " +
+      "off behind a connection pooler that cannot keep them per client (PgBouncer in transaction mode before " +
+      "1.21, or without `max_prepared_statements`).",
+  },
   "dm.batchSize": { type: int(1, 1000), default: 20, description: "Most queued commands sent in one Package#2." },
   "dm.idleTimeoutMs": {
     type: int(1000, 86_400_000),

@@ -31,7 +31,11 @@ export interface ServerConfig {
   readonly serverId: string;
   /** null: derived at start from the host name, the process id and a random part. */
   readonly nodeId: string | null;
-  readonly store: { readonly kind: StoreChoice; readonly postgresUrl: string | null };
+  readonly store: {
+    readonly kind: StoreChoice;
+    readonly postgresUrl: string | null;
+    readonly postgresPreparedStatements: boolean;
+  };
   readonly dm: {
     readonly batchSize: number;
     readonly idleTimeoutMs: number;

@@ -4,6 +4,7 @@
 import pg from "pg";
 import { Kysely, PostgresDialect } from "kysely";
 import { ServerError, ServerErrorCode } from "../errors.js";
+import { namingClient, StatementNames } from "./postgres-statements.js";
 import { idSource, invalid } from "./rules.js";
 import { migrateToLatest, SqlDialect } from "./sql/migrations.js";
 import type { Database } from "./sql/schema.js";
@@ -24,6 +25,12 @@ export interface PostgresStoreOptions {
    * replaces the connection; without a listener such an error would crash the process.
    */
   readonly onPoolError?: ((error: Error) => void) | undefined;
+  /**
+   * Send repeated queries as named prepared statements (default true): each connection parses and plans them
+   * once (postgres-statements.ts). Turn off behind a pooler that cannot keep them per client (PgBouncer in
+   * transaction mode before 1.21, or without `max_prepared_statements`).
+   */
+  readonly preparedStatements?: boolean | undefined;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -49,6 +56,7 @@ export async function openPostgresStore(deps: StoreDeps, options: PostgresStoreO
     max: options.maxConnections ?? 10,
     options: `-c search_path=${schema}`,
     types: numberTypes(),
+    ...(options.preparedStatements === false ? {} : { Client: namingClient(new StatementNames()) }),
   });
   pool.on("error", (error) => options.onPoolError?.(error));
   try {

@@ -39,14 +39,8 @@ export function createSqlEventLog(ctx: SqlContext): EventLog {
         checkNewEvents(events);
         if (events.length === 0) return [];
         return ctx.transaction(async (trx) => {
-          if (ctx.dialect === SqlDialect.Sqlite) return appendSqlite(trx, events);
-          await ctx.lock(trx, APPEND_LOCK);
-          const rows = await (trx as unknown as EventsDb)
-            .insertInto(EVENTS_TABLE)
-            .values(events.map(toRow))
-            .returningAll()
-            .execute();
-          return rows.map(fromRow).sort((a, b) => a.id - b.id);
+          if (ctx.dialect === SqlDialect.Postgres) await ctx.lock(trx, APPEND_LOCK);
+          return appendRows(trx, events);
         });
       }),
     after: (query) =>
@@ -90,10 +84,11 @@ const insertReturningIds = preparedRows<Omit<Row, "id">, { id: number }>(COLUMNS
 );
 
 /**
- * SQLite: only the new ids come back (no row read back, no JSON parsed again). One writer inserts the rows of a
- * multi-row INSERT in VALUES order with increasing ids, so the sorted ids belong to the events in order.
+ * Only the new ids come back (no row read back, no JSON parsed again). One writer (SQLite's write lock, or the
+ * PostgreSQL append lock) inserts the rows of a multi-row INSERT in VALUES order with increasing ids, so the
+ * sorted ids belong to the events in order.
  */
-async function appendSqlite(trx: Db, events: readonly NewServerEvent[]): Promise<ServerEvent[]> {
+async function appendRows(trx: Db, events: readonly NewServerEvent[]): Promise<ServerEvent[]> {
   const out: ServerEvent[] = [];
   for (const chunk of chunksOf(events)) {
     const ids = (await insertReturningIds(trx, chunk.map(toRow))).map((r) => r.id).sort((a, b) => a - b);

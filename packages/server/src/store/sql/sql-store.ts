@@ -58,36 +58,64 @@ interface TxMemo {
 }
 
 /**
- * The modules' view inside a transaction: every query on `trx`; their own transactions join it; a key locked
- * once stays locked until the transaction ends (PostgreSQL advisory transaction locks, row locks), so it is
- * locked once.
+ * Where a transaction's modules find their transaction. The modules are built once per binding, not once per
+ * transaction (building all of them costs more CPU than a round trip): a binding is reused by a later
+ * transaction only after the previous one ended and none of its calls is still running.
  */
-function innerContext(ctx: SqlContext, trx: Db, state: TransactionState, memo: TxMemo): SqlContext {
+interface Binding {
+  trx: Db | null;
+  state: TransactionState;
+  memo: TxMemo;
+  readonly parts: StoreParts;
+}
+
+/** The state of a binding between transactions: every use of it is TRANSACTION_MISUSE. */
+const UNBOUND: TransactionState = { active: false };
+const NO_MEMO: TxMemo = { locked: new Set(), devices: new Set(), open: 0, poisoned: null };
+/** Bindings kept for reuse; more are built while more transactions run at once (one per pooled connection). */
+const MAX_FREE_BINDINGS = 64;
+
+/**
+ * The modules' view inside a transaction: every query on the bound `trx`; their own transactions join it; a
+ * key locked once stays locked until the transaction ends (PostgreSQL advisory transaction locks, row locks),
+ * so it is locked once.
+ */
+function innerContext(ctx: SqlContext, b: Omit<Binding, "parts">): SqlContext {
+  const trx = (): Db => {
+    checkActive(b.state);
+    if (b.trx === null) throw new Error("a transaction binding was used while unbound");
+    return b.trx;
+  };
   return {
     dialect: ctx.dialect,
     now: ctx.now,
     newId: ctx.newId,
     lock: async (t, key) => {
+      const memo = b.memo;
       if (memo.locked.has(key)) return;
       await ctx.lock(t, key);
       memo.locked.add(key);
     },
     lockDevice: async (t, deviceId) => {
+      const memo = b.memo;
       if (memo.devices.has(deviceId)) return;
       await ctx.lockDevice(t, deviceId);
       memo.devices.add(deviceId);
     },
-    deviceLocked: (deviceId) => memo.devices.add(deviceId),
-    holdsDevice: (deviceId) => memo.devices.has(deviceId),
+    deviceLocked: (deviceId) => b.memo.devices.add(deviceId),
+    holdsDevice: (deviceId) => b.memo.devices.has(deviceId),
     poison: (error) => {
-      memo.poisoned ??= { error };
+      b.memo.poisoned ??= { error };
     },
-    db: () => {
-      checkActive(state);
-      return trx;
-    },
-    transaction: (fn) => fn(trx),
+    db: trx,
+    transaction: (fn) => fn(trx()),
   };
+}
+
+function newBinding(ctx: SqlContext): Binding {
+  const b = { trx: null, state: UNBOUND, memo: NO_MEMO } as Omit<Binding, "parts"> & { parts?: StoreParts };
+  b.parts = createParts(innerContext(ctx, b));
+  return b as Binding;
 }
 
 /**
@@ -175,6 +203,7 @@ export function createSqlStore(
   destroy: () => Promise<void>,
 ): Store {
   const scope = new TransactionScope();
+  const free: Binding[] = [];
   let closing: Promise<void> | undefined;
   const guardOutside = async (call: () => Promise<unknown>, method: string, args: readonly unknown[]) => {
     scope.checkOutside();
@@ -194,16 +223,34 @@ export function createSqlStore(
         return await ctx.transaction(async (trx) => {
           const state: TransactionState = { active: true };
           const memo: TxMemo = { locked: new Set(), devices: new Set(), open: 0, poisoned: null };
-          const parts = createParts(innerContext(ctx, trx, state, memo));
+          const binding = free.pop() ?? newBinding(ctx);
+          binding.trx = trx;
+          binding.state = state;
+          binding.memo = memo;
+          // Back to the free list once the callback ended and no call of this transaction still runs.
+          let running = 0;
+          const unbind = () => {
+            if (state.active || running > 0) return;
+            binding.trx = null;
+            binding.state = UNBOUND;
+            binding.memo = NO_MEMO;
+            if (free.length < MAX_FREE_BINDINGS) free.push(binding);
+          };
           const oneAtATime = serialize();
           const postgres = ctx.dialect === SqlDialect.Postgres;
-          const tx = wrapNamed(parts, (call, name, method, args) =>
-            oneAtATime(() => {
+          const tx = wrapNamed(binding.parts, (call, name, method, args) =>
+            oneAtATime(async () => {
               checkActive(state);
               if (memo.poisoned !== null) throw memo.poisoned.error;
-              const guarded = () => sqlGuard(call, method, args);
-              if (postgres && WITHOUT_SAVEPOINT.has(name)) return withoutSavepoint(trx, memo, guarded);
-              return inSavepoint(trx, memo, guarded);
+              running++;
+              try {
+                const guarded = () => sqlGuard(call, method, args);
+                if (postgres && WITHOUT_SAVEPOINT.has(name)) return await withoutSavepoint(trx, memo, guarded);
+                return await inSavepoint(trx, memo, guarded);
+              } finally {
+                running--;
+                unbind();
+              }
             }),
           );
           try {
@@ -213,6 +260,7 @@ export function createSqlStore(
             return result;
           } finally {
             state.active = false;
+            unbind();
           }
         });
       } catch (error) {

@@ -1,0 +1,136 @@
+// Named (server-side prepared) statements for the PostgreSQL store's repeated queries. Kysely's driver sends
+// every query as an unnamed statement, so PostgreSQL parses and plans it again on each call and pg builds a
+// Parse message each time. The hot path's SQL texts are few and fixed (prepared.ts compiles them once), so a
+// text sent with parameters a second time gets a name: each connection then parses it once and afterwards
+// only binds and executes it (PostgreSQL protocol §55.2.3, "Extended Query"). One-off texts (migrations, list
+// queries with unusual filters) stay unnamed; the number of names is bounded, since each one lives on every
+// pooled connection until it closes.
+//
+// A named statement's rows always come with the same row description, so what pg derives from it (a type
+// parser per column, the empty row every row is copied from) is derived once per statement and reused: pg
+// spends more on that per query than on parsing a short row.
+//
+// A schema change on another node (a migration adding a column) makes PostgreSQL refuse a prepared `select *`
+// once ("cached plan must not change result type", 0A000): that text then gets a new name, so the next call
+// prepares it afresh instead of failing again.
+import pg from "pg";
+
+/** Distinct named texts at most; later texts stay unnamed (a pooled connection keeps each name it prepared). */
+const MAX_NAMED = 500;
+/** Texts seen once and remembered to be named on their second use; cleared when full. */
+const MAX_SEEN = 5000;
+/** SQLSTATE feature_not_supported: what PostgreSQL says when a prepared statement's result type changed. */
+const PLAN_CHANGED = "0A000";
+
+/** The parts of a RowDescription field pg's Result derives its row shape from. */
+interface FieldDescription {
+  readonly name: string;
+  readonly dataTypeID: number;
+  readonly format: string;
+}
+
+/** What pg's Result (pg/lib/result.js) derives from a row description in `addFields`. */
+interface ResultFields {
+  fields: readonly FieldDescription[];
+  _parsers: unknown;
+  _prebuiltEmptyResultObject: unknown;
+  addFields: (this: ResultFields, fields: readonly FieldDescription[]) => void;
+}
+
+interface Statement {
+  readonly name: string;
+  /** The last row description seen and what pg derived from it. */
+  shape: { readonly fields: readonly FieldDescription[]; readonly parsers: unknown; readonly empty: unknown } | null;
+}
+
+/** Which SQL texts are sent as named statements, shared by every connection of one pool. */
+export class StatementNames {
+  readonly #statements = new Map<string, Statement>();
+  readonly #seen = new Set<string>();
+  #next = 0;
+
+  /** The statement for `text`, or undefined while it is not (yet) worth a name. */
+  statementOf(text: string): Statement | undefined {
+    const known = this.#statements.get(text);
+    if (known !== undefined) return known;
+    if (this.#statements.size >= MAX_NAMED) return undefined;
+    if (!this.#seen.has(text)) {
+      if (this.#seen.size >= MAX_SEEN) this.#seen.clear();
+      this.#seen.add(text);
+      return undefined;
+    }
+    this.#seen.delete(text);
+    const fresh: Statement = { name: `omadm_${++this.#next}`, shape: null };
+    this.#statements.set(text, fresh);
+    return fresh;
+  }
+
+  /** The named statement of `text` went stale on the server: the next call prepares it under a new name. */
+  forget(text: string): void {
+    this.#statements.delete(text);
+    this.#seen.add(text);
+  }
+}
+
+function sameFields(a: readonly FieldDescription[], b: readonly FieldDescription[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === undefined || y === undefined) return false;
+    if (x.name !== y.name || x.dataTypeID !== y.dataTypeID || x.format !== y.format) return false;
+  }
+  return true;
+}
+
+/** Lets `result` reuse the statement's row shape when the description is the one seen before. */
+function reuseRowShape(result: ResultFields, statement: Statement): void {
+  const derive = result.addFields;
+  // Only where pg's Result looks as expected (pg 8): otherwise it derives the shape itself, as always.
+  if (typeof derive !== "function" || !("_parsers" in result) || !("_prebuiltEmptyResultObject" in result)) return;
+  result.addFields = function (this: ResultFields, fields) {
+    const shape = statement.shape;
+    if (shape !== null && sameFields(shape.fields, fields)) {
+      this.fields = fields;
+      this._parsers = shape.parsers;
+      this._prebuiltEmptyResultObject = shape.empty;
+      return;
+    }
+    derive.call(this, fields);
+    statement.shape = { fields, parsers: this._parsers, empty: this._prebuiltEmptyResultObject };
+  };
+}
+
+function hasCode(error: unknown, code: string): boolean {
+  return typeof error === "object" && error !== null && "code" in error && error.code === code;
+}
+
+/** A pg.Client class whose `query(text, values)` (Kysely's only form) names the texts `names` chooses. */
+export function namingClient(names: StatementNames): typeof pg.Client {
+  return class NamingClient extends pg.Client {
+    // pg's query has many overloads; only the (text, values) promise form is rewritten, the rest passes through.
+    override query(...args: unknown[]): never {
+      const [text, values, callback] = args;
+      const statement =
+        typeof text === "string" && Array.isArray(values) && values.length > 0 && callback === undefined
+          ? names.statementOf(text)
+          : undefined;
+      const submit = super.query.bind(this) as (...a: unknown[]) => never;
+      if (statement === undefined) return submit(...args);
+      return new Promise((resolve, reject) => {
+        const query = new pg.Query(text as string, values as unknown[], (error: Error | null | undefined, result) => {
+          if (error === undefined || error === null) {
+            resolve(result);
+            return;
+          }
+          if (hasCode(error, PLAN_CHANGED)) names.forget(text as string);
+          reject(error);
+        });
+        (query as unknown as { name: string }).name = statement.name;
+        const result = (query as unknown as { _result?: ResultFields })._result;
+        if (result !== undefined) reuseRowShape(result, statement);
+        submit(query);
+      }) as never;
+    }
+  };
+}
