@@ -1,0 +1,134 @@
+// WAL checkpoints off the event loop. SQLite's automatic checkpoint runs inside the COMMIT that takes the WAL
+// past 1,000 pages: it copies them into the database file and syncs both files (https://sqlite.org/wal.html#ckpt),
+// milliseconds on the event loop, with every DM request behind it. Here a worker thread, with its own connection
+// to the file, runs PASSIVE checkpoints instead — at most one every `intervalMs`, after a commit asked for one —
+// and the store's connection keeps an automatic checkpoint only as a backstop, at a far larger WAL.
+// - PASSIVE never waits for the writer or readers: it copies what no reader still needs, and the writer goes on
+//   appending meanwhile. Both connections are in the same process; SQLite's file locks coordinate them as they
+//   would two processes.
+// - The durability rule is unchanged: a checkpoint syncs the WAL before it copies and the database file after,
+//   and SQLite starts the WAL over only after such a checkpoint; commits are acknowledged after the store's own
+//   fsync of the WAL (sqlite-wal-sync.ts), as before.
+// - If the worker fails, the store's connection checkpoints automatically again, as SQLite does by default.
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
+
+/** The WAL size (pages) at which the store's own connection checkpoints anyway, should the worker fall behind. */
+export const BACKSTOP_AUTOCHECKPOINT_PAGES = 16_384;
+/** SQLite's default automatic checkpoint, restored if the worker fails. */
+const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
+
+// CommonJS, run by the worker as it is (eval): no TypeScript, no module resolution from an unknown directory.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const Database = require(workerData.driver);
+const db = new Database(workerData.file, { timeout: 0 });
+db.pragma("synchronous = FULL");
+parentPort.on("message", (message) => {
+  if (message === "close") {
+    db.close();
+    parentPort.close();
+    return;
+  }
+  try {
+    db.pragma("wal_checkpoint(PASSIVE)");
+    parentPort.postMessage(null);
+  } catch (error) {
+    // Busy (another checkpoint runs, e.g. a second store on the file): the next request tries again.
+    parentPort.postMessage(String((error && error.code) || error));
+  }
+});
+`;
+
+export interface Checkpointer {
+  /** A commit has added to the WAL: checkpoint soon (at most one checkpoint per interval). */
+  afterCommit(): void;
+  /** Stops the worker, after the checkpoint it runs, if any. */
+  close(): Promise<void>;
+}
+
+export function startCheckpointer(
+  file: string,
+  options: {
+    readonly intervalMs: number;
+    readonly onFailure: () => void;
+    /** After each checkpoint: null, or why it did not run (e.g. SQLITE_BUSY). */
+    readonly onCheckpoint?: ((error: string | null) => void) | undefined;
+  },
+): Checkpointer {
+  const driver = createRequire(import.meta.url).resolve("better-sqlite3");
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver } });
+  worker.unref();
+  let running = false;
+  let wanted = false;
+  let failed = false;
+  let lastStart = Number.NEGATIVE_INFINITY;
+  let timer: NodeJS.Timeout | undefined;
+  const fail = () => {
+    if (failed) return;
+    failed = true;
+    clearTimeout(timer);
+    options.onFailure();
+  };
+  const start = () => {
+    timer = undefined;
+    if (failed || running || !wanted) return;
+    const wait = lastStart + options.intervalMs - performance.now();
+    if (wait > 0) {
+      timer = setTimeout(start, wait);
+      timer.unref();
+      return;
+    }
+    wanted = false;
+    running = true;
+    lastStart = performance.now();
+    worker.postMessage("checkpoint");
+  };
+  worker.on("message", (error: string | null) => {
+    running = false;
+    options.onCheckpoint?.(error);
+    start();
+  });
+  worker.on("error", fail);
+  const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+  void exited.then(fail);
+  return {
+    afterCommit() {
+      wanted = true;
+      if (!running && timer === undefined) start();
+    },
+    async close() {
+      clearTimeout(timer);
+      failed = true; // no fallback on the way out
+      worker.ref(); // the exit is awaited: it must keep the process alive until then
+      worker.postMessage("close");
+      await exited;
+    },
+  };
+}
+
+/** Hands checkpoints to a worker: `raw` keeps only the backstop (restored to SQLite's default if it fails). */
+export function checkpointOffTheLoop(
+  raw: { pragma(source: string): unknown },
+  file: string,
+  options: {
+    readonly intervalMs?: number | undefined;
+    readonly onCheckpoint?: ((error: string | null) => void) | undefined;
+    /** After the default has been restored. */
+    readonly onFailure?: (() => void) | undefined;
+  } = {},
+): Checkpointer {
+  raw.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
+  return startCheckpointer(file, {
+    intervalMs: options.intervalMs ?? 200,
+    onCheckpoint: options.onCheckpoint,
+    onFailure: () => {
+      try {
+        raw.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
+      } catch {
+        // The connection is closed already.
+      }
+      options.onFailure?.();
+    },
+  });
+}
