@@ -20,24 +20,59 @@ export function wrapMethods<T extends object>(target: T, around: Around): T {
   return out as T;
 }
 
+const PART_NAMES = [
+  "devices",
+  "commands",
+  "sessions",
+  "alerts",
+  "notifications",
+  "repository",
+  "uiSessions",
+  "apiTokens",
+  "bootstrap",
+  "groups",
+  "capabilities",
+  "audit",
+  "firmware",
+  "campaigns",
+  "consoleSignIns",
+] as const satisfies readonly (keyof StoreParts)[];
+/** Fails to compile if StoreParts gains a part that PART_NAMES does not list. */
+const allParts: Exclude<keyof StoreParts, (typeof PART_NAMES)[number]> extends never ? true : never = true;
+void allParts;
+
+type PartMaker = <K extends keyof StoreParts>(name: K) => StoreParts[K];
+const LAZY = Symbol("lazy parts");
+interface LazyState {
+  readonly make: PartMaker;
+  readonly made: Partial<Record<keyof StoreParts, unknown>>;
+}
+/** One getter per part, shared by every lazy object: the part is made at its first use, then kept. */
+const LAZY_PARTS: PropertyDescriptorMap = Object.fromEntries(
+  PART_NAMES.map((name) => [
+    name,
+    {
+      enumerable: true,
+      get(this: { [LAZY]: LazyState }) {
+        const state = this[LAZY];
+        return (state.made[name] ??= state.make(name));
+      },
+    },
+  ]),
+);
+
+/**
+ * StoreParts whose parts are made when first used. Every transaction's `tx` is wrapped by each layer (the
+ * store, metrics, events), and a DM package's transaction uses four of the fifteen parts: wrapping all of them
+ * eagerly cost more than the package's SQL statements. Spreading the object makes every part.
+ */
+export function lazyParts(make: PartMaker): StoreParts {
+  const out = Object.defineProperty({}, LAZY, { value: { make, made: {} } satisfies LazyState });
+  return Object.defineProperties(out, LAZY_PARTS) as unknown as StoreParts;
+}
+
 export function wrapParts(parts: StoreParts, around: Around): StoreParts {
-  return {
-    devices: wrapMethods(parts.devices, around),
-    commands: wrapMethods(parts.commands, around),
-    sessions: wrapMethods(parts.sessions, around),
-    alerts: wrapMethods(parts.alerts, around),
-    notifications: wrapMethods(parts.notifications, around),
-    repository: wrapMethods(parts.repository, around),
-    uiSessions: wrapMethods(parts.uiSessions, around),
-    apiTokens: wrapMethods(parts.apiTokens, around),
-    bootstrap: wrapMethods(parts.bootstrap, around),
-    groups: wrapMethods(parts.groups, around),
-    capabilities: wrapMethods(parts.capabilities, around),
-    audit: wrapMethods(parts.audit, around),
-    firmware: wrapMethods(parts.firmware, around),
-    campaigns: wrapMethods(parts.campaigns, around),
-    consoleSignIns: wrapMethods(parts.consoleSignIns, around),
-  };
+  return lazyParts((name) => wrapMethods(parts[name], around));
 }
 
 export function transactionMisuse(message: string): ServerError {
