@@ -31,7 +31,12 @@ afterEach(() => {
 test("a commit's checkpoint request is carried out by the worker; the connection keeps only the backstop", async () => {
   let checkpointed: (error: string | null) => void = () => undefined;
   const outcome = new Promise<string | null>((resolve) => (checkpointed = resolve));
-  const checkpointer = checkpointOffTheLoop(raw, file, { intervalMs: 10, onCheckpoint: (e) => checkpointed(e) });
+  const checkpointer = checkpointOffTheLoop(raw, file, {
+    intervalMs: 10,
+    onCheckpoint: (e) => {
+      checkpointed(e);
+    },
+  });
   try {
     assert.equal(raw.pragma("wal_autocheckpoint", { simple: true }), BACKSTOP_AUTOCHECKPOINT_PAGES);
     const before = statSync(file).size;

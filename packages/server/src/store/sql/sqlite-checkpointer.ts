@@ -90,7 +90,11 @@ export function startCheckpointer(
     start();
   });
   worker.on("error", fail);
-  const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+  const exited = new Promise<void>((resolve) => {
+    worker.once("exit", () => {
+      resolve();
+    });
+  });
   void exited.then(fail);
   return {
     afterCommit() {
