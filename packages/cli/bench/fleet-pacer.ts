@@ -35,6 +35,20 @@ export interface PacerOptions {
   readonly tickMs?: number;
   /** In [0, 1): the jitter of the back-off. Default Math.random. */
   readonly random?: () => number;
+  /** Called about once a second with where the run stands (the bench prints it as a progress line). */
+  readonly onSecond?: (p: PacerProgress) => void;
+}
+
+export interface PacerProgress {
+  readonly done: number;
+  readonly inFlight: number;
+  /** Refused devices waiting for their back-off. */
+  readonly backlog: number;
+  /** The window in force: the measured one times the share left after 503 halvings. */
+  readonly window: number;
+  /** Completions per second over the last second. */
+  readonly rate: number;
+  readonly refused: number;
 }
 
 export interface PacerResult {
@@ -143,6 +157,14 @@ export function createPacer(o: PacerOptions): Pacer {
           window = Math.max(o.minWindow, Math.min(o.maxWindow, Math.round(rate * o.budgetSeconds)));
           if (t >= quietUntil) share = Math.min(1, share + SHARE_STEP);
           widest = Math.max(widest, effective());
+          o.onSecond?.({
+            done: done.size,
+            inFlight: inFlight.size,
+            backlog: backlog.size,
+            window: effective(),
+            rate,
+            refused,
+          });
           rateFrom = t;
           rateCount = completions;
         }

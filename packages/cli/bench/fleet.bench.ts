@@ -1,5 +1,5 @@
 // npm run bench:fleet -- --devices N [--store sqlite|postgres] [--workers W] [--wake mqtt|udp] [--per-process P]
-//                         [--timeout s]
+//                         [--timeout s] [--cpu-prof DIR]
 //
 // A whole fleet against a real server: starts `omadm server` (a child process, temp SQLite file or a fresh
 // PostgreSQL database; `--workers W` runs W server processes on it, `omadm server --workers`), runs N simulated
@@ -9,6 +9,7 @@
 // control (the device woken again after a back-off) and grown back (fleet-pacer.ts). Package#0
 // goes through the real MQTT broker by default (`--wake mqtt`, topics under a prefix random per run; the server's
 // `notifier.mqttUrl`), or to a UDP port per device (`--wake udp`).
+// `--cpu-prof DIR` writes V8 CPU profiles of the server processes there.
 // Then it checks the store: every command done, none sent twice. Bounded by --timeout. Its last line:
 //   fleet: N devices, T s, S sessions/s, p99 P ms, peak open sessions O, server RSS R MB
 import { readFileSync } from "node:fs";
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     store: { type: "string", default: "sqlite" },
     workers: { type: "string", default: "1" },
     timeout: { type: "string", default: "900" },
+    "cpu-prof": { type: "string" },
     ...wakeOptions,
     "postgres-url": {
       type: "string",
@@ -74,7 +76,12 @@ async function main(): Promise<void> {
     args = ["--host", "127.0.0.1", "--port", "0", "--store", "postgres", "--postgres-url", db.url];
     args.push("--workers", String(W));
   }
-  const server = await startServer(args, wake.serverEnv);
+  const prof = values["cpu-prof"];
+  const server = await startServer(
+    args,
+    wake.serverEnv,
+    prof === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${prof}`],
+  );
   let t = performance.now();
   const fleet = await startShardedFleet({
     serverBase: server.base,
@@ -116,6 +123,7 @@ async function main(): Promise<void> {
     const enqueueS = (performance.now() - t) / 1000;
     console.log(`enqueue: ${N} commands in ${enqueueS.toFixed(2)} s (${Math.round(N / enqueueS)}/s)`);
 
+    let seconds10 = 0;
     const pacer = createPacer({
       deviceIds: ids,
       wake: async (id) => {
@@ -131,6 +139,13 @@ async function main(): Promise<void> {
       backoffMs: RETRY_AFTER_SECONDS * 1000,
       maxRefusals: 60,
       deadlineMs: Math.max(1000, deadline - performance.now()),
+      onSecond: (p) => {
+        if (++seconds10 % 10 !== 0) return;
+        console.log(
+          `  ${seconds10} s: ${p.done} done, ${Math.round(p.rate)}/s, window ${p.window}, in flight ${p.inFlight}, ` +
+            `waiting after 503 ${p.backlog}, refused ${p.refused}`,
+        );
+      },
     });
     let peakOpen = 0;
     const sampler = setInterval(() => {

@@ -4,7 +4,8 @@
 // the reviewed list.
 
 // The server
-export { createOmadmServer, type OmadmServer, type ServerDeps, type ServerUrls } from "./app.js";
+export { createOmadmServer, type OmadmServer, type ServerDeps } from "./app.js";
+export type { ServerUrls } from "./app-support.js";
 export type { EventBus, EventListener } from "./events/event-bus.js";
 export {
   ServerEventKind,
