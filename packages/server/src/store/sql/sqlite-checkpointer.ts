@@ -4,8 +4,10 @@
 // to the file, runs PASSIVE checkpoints instead — at most one every `intervalMs`, after a commit asked for one —
 // and the store's connection keeps an automatic checkpoint only as a backstop, at a far larger WAL.
 // - PASSIVE never waits for the writer or readers: it copies what no reader still needs, and the writer goes on
-//   appending meanwhile. Both connections are in the same process; SQLite's file locks coordinate them as they
-//   would two processes.
+//   appending meanwhile. Past RESTART_FRAMES the worker also tries RESTART, which takes the write lock for a
+//   moment when it is free so that the next write starts the WAL over; the store waits for it as for any other
+//   connection's lock, asynchronously. Both connections are in the same process; SQLite's file locks coordinate
+//   them as they would two processes.
 // - The durability rule is unchanged: a checkpoint syncs the WAL before it copies and the database file after,
 //   and SQLite starts the WAL over only after such a checkpoint; commits are acknowledged after the store's own
 //   fsync of the WAL (sqlite-wal-sync.ts), as before.
@@ -15,6 +17,12 @@ import { Worker } from "node:worker_threads";
 
 /** The WAL size (pages) at which the store's own connection checkpoints anyway, should the worker fall behind. */
 export const BACKSTOP_AUTOCHECKPOINT_PAGES = 16_384;
+/**
+ * The WAL length (frames) past which the worker also tries a RESTART checkpoint. SQLite starts the WAL over only
+ * when a write begins with every frame copied; under steady load the store's next group has always added some
+ * by then, so after PASSIVE checkpoints alone the WAL would only grow (to the backstop).
+ */
+const RESTART_FRAMES = 4096;
 /** SQLite's default automatic checkpoint, restored if the worker fails. */
 const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 
@@ -24,6 +32,7 @@ const { parentPort, workerData } = require("node:worker_threads");
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { timeout: 0 });
 db.pragma("synchronous = FULL");
+parentPort.postMessage("ready");
 parentPort.on("message", (message) => {
   if (message === "close") {
     db.close();
@@ -31,7 +40,10 @@ parentPort.on("message", (message) => {
     return;
   }
   try {
-    db.pragma("wal_checkpoint(PASSIVE)");
+    const done = db.pragma("wal_checkpoint(PASSIVE)")[0];
+    // A long WAL: try to have the next write start it over (RESTART gives up at once, PASSIVE-like, when the
+    // store holds the write lock; it succeeds between two of its groups).
+    if (done.log >= workerData.restartFrames) db.pragma("wal_checkpoint(RESTART)");
     parentPort.postMessage(null);
   } catch (error) {
     // Busy (another checkpoint runs, e.g. a second store on the file): the next request tries again.
@@ -39,6 +51,8 @@ parentPort.on("message", (message) => {
   }
 });
 `;
+
+const READY = "ready";
 
 export interface Checkpointer {
   /** A commit has added to the WAL: checkpoint soon (at most one checkpoint per interval). */
@@ -57,9 +71,11 @@ export function startCheckpointer(
   },
 ): Checkpointer {
   const driver = createRequire(import.meta.url).resolve("better-sqlite3");
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver } });
-  worker.unref();
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, restartFrames: RESTART_FRAMES } });
+  // Referenced while it starts and while a checkpoint runs (so its outcome, or its failure, is always heard);
+  // an idle worker does not keep the process alive.
   let running = false;
+  let closing = false;
   let wanted = false;
   let failed = false;
   let lastStart = Number.NEGATIVE_INFINITY;
@@ -82,10 +98,13 @@ export function startCheckpointer(
     wanted = false;
     running = true;
     lastStart = performance.now();
+    worker.ref();
     worker.postMessage("checkpoint");
   };
   worker.on("message", (error: string | null) => {
-    running = false;
+    running = running && error === READY;
+    if (!running && !closing) worker.unref();
+    if (error === READY) return;
     options.onCheckpoint?.(error);
     start();
   });
@@ -104,6 +123,7 @@ export function startCheckpointer(
     async close() {
       clearTimeout(timer);
       failed = true; // no fallback on the way out
+      closing = true;
       worker.ref(); // the exit is awaited: it must keep the process alive until then
       worker.postMessage("close");
       await exited;
