@@ -52,10 +52,17 @@ test("a commit's checkpoint request is carried out by the worker; the connection
 });
 
 test("a worker that cannot open the file hands the automatic checkpoint back to the connection", async () => {
-  const failed = new Promise<void>((resolve) => {
-    checkpointOffTheLoop(raw, join(dir, "missing", "x.sqlite"), { intervalMs: 10, onFailure: resolve });
+  let failed: () => void = () => undefined;
+  const failure = new Promise<void>((resolve) => (failed = resolve));
+  const checkpointer = checkpointOffTheLoop(raw, join(dir, "missing", "x.sqlite"), {
+    intervalMs: 10,
+    onFailure: () => {
+      failed();
+    },
   });
   assert.equal(raw.pragma("wal_autocheckpoint", { simple: true }), BACKSTOP_AUTOCHECKPOINT_PAGES);
-  await failed;
+  checkpointer.afterCommit(); // the worker starts at the first commit
+  await failure;
   assert.equal(raw.pragma("wal_autocheckpoint", { simple: true }), 1000);
+  await checkpointer.close();
 });

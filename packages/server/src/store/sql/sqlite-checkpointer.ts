@@ -70,10 +70,9 @@ export function startCheckpointer(
     readonly onCheckpoint?: ((error: string | null) => void) | undefined;
   },
 ): Checkpointer {
-  const driver = createRequire(import.meta.url).resolve("better-sqlite3");
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, restartFrames: RESTART_FRAMES } });
-  // Referenced while it starts and while a checkpoint runs (so its outcome, or its failure, is always heard);
-  // an idle worker does not keep the process alive.
+  // Started at the first commit: a store that only reads (a short CLI command) never waits for a thread.
+  let worker: Worker | null = null;
+  let exited: Promise<void> = Promise.resolve();
   let running = false;
   let closing = false;
   let wanted = false;
@@ -85,6 +84,27 @@ export function startCheckpointer(
     failed = true;
     clearTimeout(timer);
     options.onFailure();
+  };
+  const spawn = (): Worker => {
+    const driver = createRequire(import.meta.url).resolve("better-sqlite3");
+    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, restartFrames: RESTART_FRAMES } });
+    // Referenced while it starts and while a checkpoint runs (so its outcome, or its failure, is always heard);
+    // an idle worker does not keep the process alive.
+    w.on("message", (error: string | null) => {
+      running = running && error === READY;
+      if (!running && !closing) w.unref();
+      if (error === READY) return;
+      options.onCheckpoint?.(error);
+      start();
+    });
+    w.on("error", fail);
+    exited = new Promise<void>((resolve) => {
+      w.once("exit", () => {
+        resolve();
+      });
+    });
+    void exited.then(fail);
+    return w;
   };
   const start = () => {
     timer = undefined;
@@ -98,23 +118,10 @@ export function startCheckpointer(
     wanted = false;
     running = true;
     lastStart = performance.now();
+    worker ??= spawn();
     worker.ref();
     worker.postMessage("checkpoint");
   };
-  worker.on("message", (error: string | null) => {
-    running = running && error === READY;
-    if (!running && !closing) worker.unref();
-    if (error === READY) return;
-    options.onCheckpoint?.(error);
-    start();
-  });
-  worker.on("error", fail);
-  const exited = new Promise<void>((resolve) => {
-    worker.once("exit", () => {
-      resolve();
-    });
-  });
-  void exited.then(fail);
   return {
     afterCommit() {
       wanted = true;
@@ -124,6 +131,7 @@ export function startCheckpointer(
       clearTimeout(timer);
       failed = true; // no fallback on the way out
       closing = true;
+      if (worker === null) return;
       worker.ref(); // the exit is awaited: it must keep the process alive until then
       worker.postMessage("close");
       await exited;
