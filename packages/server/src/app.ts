@@ -13,7 +13,7 @@
 //   /ui/…                    Web Server Component, SHOW  (components.ui)
 //   /api/v1/…, /api/docs     REST API + OpenAPI          (components.api)
 //   Package#0 over UDP/MQTT  Notifier                    (components.notifier; wake via the API)
-import { randomBytes } from "node:crypto";
+import { pooledRandomBytes } from "./random-pool.js";
 import type { Server as HttpsServer } from "node:https";
 import Fastify, { type FastifyBaseLogger, type FastifyHttpsOptions, type FastifyInstance } from "fastify";
 import { apiPlugin } from "./api/api-plugin.js";
@@ -128,7 +128,7 @@ const systemClock: Clock = { now: () => Date.now() };
 export function createOmadmServer(deps: ServerDeps, config: ServerConfig): OmadmServer {
   const clock = deps.clock ?? systemClock;
   const timers = deps.timers ?? systemTimers;
-  const random = deps.random ?? ((size: number) => randomBytes(size));
+  const random = deps.random ?? pooledRandomBytes();
   const built =
     deps.authenticator !== undefined
       ? { authenticator: deps.authenticator, warning: null }

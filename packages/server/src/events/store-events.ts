@@ -10,6 +10,7 @@
 import type { CommandStore, DeviceStore, SessionStore, AlertStore, Store, StoreParts } from "../store/store.js";
 import type { Clock, Command } from "../store/types.js";
 import { SessionStatus, type Session, type StoredAlert } from "../store/types-session.js";
+import { lazyParts } from "../store/transaction-support.js";
 import { ServerEventKind, type NewServerEvent } from "./event-types.js";
 
 type Emit = (event: NewServerEvent) => void;
@@ -22,7 +23,7 @@ export function withEvents(store: Store, publish: Emit, clock: Clock): Store {
     ...observed(store, publish, make),
     async transaction<T>(fn: (tx: StoreParts) => Promise<T>): Promise<T> {
       const pending: NewServerEvent[] = [];
-      const result = await store.transaction((tx) => fn({ ...tx, ...observed(tx, (e) => pending.push(e), make) }));
+      const result = await store.transaction((tx) => fn(observedTx(tx, (e) => pending.push(e), make)));
       pending.forEach(publish);
       return result;
     },
@@ -64,6 +65,24 @@ function eventMaker(clock: Clock) {
       at: clock.now(),
     }),
   };
+}
+
+/** A transaction's parts, the four that report changes observed, each made at its first use. */
+function observedTx(tx: StoreParts, emit: Emit, make: Make): StoreParts {
+  return lazyParts((name) => {
+    switch (name) {
+      case "devices":
+        return observedDevices(tx.devices, emit) as StoreParts[typeof name];
+      case "commands":
+        return observedCommands(tx.commands, emit, make) as StoreParts[typeof name];
+      case "sessions":
+        return observedSessions(tx.sessions, emit, make) as StoreParts[typeof name];
+      case "alerts":
+        return observedAlerts(tx.alerts, emit, make) as StoreParts[typeof name];
+      default:
+        return tx[name];
+    }
+  });
 }
 
 function observed(

@@ -2,7 +2,7 @@
 // the notifier records (omadm_notifications_total). Calls inside `transaction` are timed too, and the
 // transaction as a whole under the method name "transaction".
 import type { Store, StoreParts } from "../store/store.js";
-import { wrapMethods, type Around } from "../store/transaction-support.js";
+import { lazyParts, wrapMethods, type Around } from "../store/transaction-support.js";
 import type { ServerMetrics } from "./server-metrics.js";
 
 export function withStoreMetrics(store: Store, metrics: Pick<ServerMetrics, "storeCall" | "notificationSent">): Store {
@@ -20,34 +20,22 @@ export function withStoreMetrics(store: Store, metrics: Pick<ServerMetrics, "sto
           metrics.storeCall(`${part}.${method}`, Number(process.hrtime.bigint() - start) / 1e9, ok);
         }
       };
-    const wrapped: StoreParts = {
-      devices: wrapMethods(parts.devices, around("devices")),
-      commands: wrapMethods(parts.commands, around("commands")),
-      sessions: wrapMethods(parts.sessions, around("sessions")),
-      alerts: wrapMethods(parts.alerts, around("alerts")),
-      notifications: wrapMethods(parts.notifications, around("notifications")),
-      repository: wrapMethods(parts.repository, around("repository")),
-      uiSessions: wrapMethods(parts.uiSessions, around("uiSessions")),
-      apiTokens: wrapMethods(parts.apiTokens, around("apiTokens")),
-      bootstrap: wrapMethods(parts.bootstrap, around("bootstrap")),
-      groups: wrapMethods(parts.groups, around("groups")),
-      capabilities: wrapMethods(parts.capabilities, around("capabilities")),
-      audit: wrapMethods(parts.audit, around("audit")),
-      firmware: wrapMethods(parts.firmware, around("firmware")),
-      campaigns: wrapMethods(parts.campaigns, around("campaigns")),
-      consoleSignIns: wrapMethods(parts.consoleSignIns, around("consoleSignIns")),
-    };
-    return {
-      ...wrapped,
-      notifications: {
-        ...wrapped.notifications,
+    const counted = (): StoreParts["notifications"] => {
+      const notifications = wrapMethods(parts.notifications, around("notifications"));
+      return {
+        ...notifications,
         async record(input) {
-          const stored = await wrapped.notifications.record(input);
+          const stored = await notifications.record(input);
           metrics.notificationSent(stored.transport, stored.outcome);
           return stored;
         },
-      },
+      };
     };
+    // Parts made at their first use (a transaction touches a few): transaction-support.ts.
+    return lazyParts(
+      (name) =>
+        (name === "notifications" ? counted() : wrapMethods(parts[name], around(name))) as StoreParts[typeof name],
+    );
   };
   return {
     ...store,

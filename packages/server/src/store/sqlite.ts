@@ -15,6 +15,7 @@ import { migrateToLatest, SqlDialect } from "./sql/migrations.js";
 import type { Database } from "./sql/schema.js";
 import { createSqlContext } from "./sql/sql-context.js";
 import { runDirectly } from "./sql/prepared.js";
+import { checkpointOffTheLoop, type Checkpointer } from "./sql/sqlite-checkpointer.js";
 import { CommitGroup } from "./sql/sqlite-commit-group.js";
 import type { CommitGroupStats } from "./sql/sqlite-commit-stats.js";
 import { createSqliteGroupStore } from "./sql/sqlite-group-store.js";
@@ -120,7 +121,12 @@ export async function openSqliteStore(deps: StoreDeps, options: SqliteStoreOptio
   // (below, after the migrations, which keep SQLite's own FULL). Without WAL (a file system that refuses it)
   // SQLite keeps FULL.
   const syncer = synchronous === SqliteSynchronous.Full && wal ? walSync(`${file}-wal`) : null;
-  const group = new CommitGroup(raw, { busyTimeoutMs, sync: syncer?.sync });
+  let checkpointer: Checkpointer | null = null;
+  const group = new CommitGroup(raw, {
+    busyTimeoutMs,
+    sync: syncer?.sync,
+    afterCommit: () => checkpointer?.afterCommit(),
+  });
   const database = groupedDatabase(raw, group);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   runDirectly(db, (sqlText, parameters) => {
@@ -134,6 +140,7 @@ export async function openSqliteStore(deps: StoreDeps, options: SqliteStoreOptio
     // From here on the commit group waits for other processes' locks, asynchronously (sqlite-commit-group.ts).
     raw.pragma("busy_timeout = 0");
     if (syncer !== null) raw.pragma("synchronous = NORMAL");
+    if (wal) checkpointer = checkpointOffTheLoop(raw, file);
   } catch (error) {
     syncer?.close();
     await db.destroy();
@@ -141,6 +148,7 @@ export async function openSqliteStore(deps: StoreDeps, options: SqliteStoreOptio
   }
   const ctx = createSqlContext(SqlDialect.Sqlite, db, { now: () => deps.clock.now(), newId: idSource(deps) });
   const store = createSqliteGroupStore(ctx, group, async () => {
+    await checkpointer?.close();
     await db.destroy();
     syncer?.close();
   });

@@ -20,24 +20,68 @@ export function wrapMethods<T extends object>(target: T, around: Around): T {
   return out as T;
 }
 
-export function wrapParts(parts: StoreParts, around: Around): StoreParts {
+type PartMaker = <K extends keyof StoreParts>(name: K) => StoreParts[K];
+
+/**
+ * StoreParts whose parts are made when first used. Every transaction's `tx` is wrapped by each layer (the
+ * store, metrics, events), and a DM package's transaction uses four of the fifteen parts: wrapping all of them
+ * eagerly cost more than the package's SQL statements. An object literal with getters (not defineProperty,
+ * which is slower than the wrapping it saves); spreading it makes every part.
+ */
+export function lazyParts(make: PartMaker): StoreParts {
+  const made: { [K in keyof StoreParts]?: StoreParts[K] } = {};
+  const part = <K extends keyof StoreParts>(name: K): StoreParts[K] => (made[name] ??= make(name));
   return {
-    devices: wrapMethods(parts.devices, around),
-    commands: wrapMethods(parts.commands, around),
-    sessions: wrapMethods(parts.sessions, around),
-    alerts: wrapMethods(parts.alerts, around),
-    notifications: wrapMethods(parts.notifications, around),
-    repository: wrapMethods(parts.repository, around),
-    uiSessions: wrapMethods(parts.uiSessions, around),
-    apiTokens: wrapMethods(parts.apiTokens, around),
-    bootstrap: wrapMethods(parts.bootstrap, around),
-    groups: wrapMethods(parts.groups, around),
-    capabilities: wrapMethods(parts.capabilities, around),
-    audit: wrapMethods(parts.audit, around),
-    firmware: wrapMethods(parts.firmware, around),
-    campaigns: wrapMethods(parts.campaigns, around),
-    consoleSignIns: wrapMethods(parts.consoleSignIns, around),
+    get devices() {
+      return part("devices");
+    },
+    get commands() {
+      return part("commands");
+    },
+    get sessions() {
+      return part("sessions");
+    },
+    get alerts() {
+      return part("alerts");
+    },
+    get notifications() {
+      return part("notifications");
+    },
+    get repository() {
+      return part("repository");
+    },
+    get uiSessions() {
+      return part("uiSessions");
+    },
+    get apiTokens() {
+      return part("apiTokens");
+    },
+    get bootstrap() {
+      return part("bootstrap");
+    },
+    get groups() {
+      return part("groups");
+    },
+    get capabilities() {
+      return part("capabilities");
+    },
+    get audit() {
+      return part("audit");
+    },
+    get firmware() {
+      return part("firmware");
+    },
+    get campaigns() {
+      return part("campaigns");
+    },
+    get consoleSignIns() {
+      return part("consoleSignIns");
+    },
   };
+}
+
+export function wrapParts(parts: StoreParts, around: Around): StoreParts {
+  return lazyParts((name) => wrapMethods(parts[name], around));
 }
 
 export function transactionMisuse(message: string): ServerError {

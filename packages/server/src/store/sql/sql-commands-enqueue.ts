@@ -32,11 +32,10 @@ const INSERT_COLUMNS = [
   "async_source_uri",
   "async_server_uri",
 ] as const;
+// No RETURNING: every column but `seq` is known before the INSERT (the others start null), and reading the
+// row back would build all of its columns again.
 const insertQuery = prepared((db, p: CommandsTableInsert) =>
-  db
-    .insertInto("commands")
-    .values(Object.fromEntries(INSERT_COLUMNS.map((c) => [c, p[c]])) as CommandsTableInsert)
-    .returningAll(),
+  db.insertInto("commands").values(Object.fromEntries(INSERT_COLUMNS.map((c) => [c, p[c]])) as CommandsTableInsert),
 );
 export function createSqlEnqueue(ctx: SqlContext): Pick<CommandStore, "enqueue" | "enqueueMany"> {
   const toInsert = (input: NewCommand) => {
@@ -92,27 +91,31 @@ export function createSqlEnqueue(ctx: SqlContext): Pick<CommandStore, "enqueue" 
           }
         }
         const now = ctx.now();
-        const row = await onForeignKeyViolation(
-          () =>
-            insertQuery.first(trx, {
-              id: ctx.newId(),
-              device_id: c.deviceId,
-              name: c.name,
-              p2,
-              idempotency_key: c.idempotencyKey,
-              state: CommandState.Queued,
-              created_at: now,
-              updated_at: now,
-              expires_at: c.expiresAt,
-              attempts: 0,
-              delivery: c.delivery,
-              max_deliveries: c.maxDeliveries,
-              ...correlationColumns(c.correlation),
-            }),
+        const row = {
+          id: ctx.newId(),
+          device_id: c.deviceId,
+          name: c.name,
+          p2,
+          idempotency_key: c.idempotencyKey,
+          state: CommandState.Queued,
+          created_at: now,
+          updated_at: now,
+          expires_at: c.expiresAt,
+          attempts: 0,
+          delivery: c.delivery,
+          max_deliveries: c.maxDeliveries,
+          ...correlationColumns(c.correlation),
+        };
+        const inserted = await onForeignKeyViolation(
+          () => insertQuery.run(trx, row),
           () => deviceNotFound(c.deviceId),
         );
-        if (row === undefined) throw new Error("INSERT … RETURNING gave no row");
-        return { command: toCommand(row), created: true };
+        if (inserted !== 1) throw new Error(`the INSERT of command ${row.id} changed ${inserted} rows`);
+        const unset = { sent_at: null, completed_at: null, session_id: null, package_no: null, position: null };
+        return {
+          command: toCommand({ ...row, ...unset, status_code: null, result: null, reason: null }),
+          created: true,
+        };
       });
     },
   };

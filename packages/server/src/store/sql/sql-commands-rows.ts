@@ -10,7 +10,8 @@ import type { Db } from "./sql-context.js";
 
 export type CommandRow = Selectable<CommandsTable>;
 
-export function toCommand(row: CommandRow): Command {
+/** A row as read, or as just written (an INSERT that returns nothing: `seq` is not part of a Command). */
+export function toCommand(row: Omit<CommandRow, "seq">): Command {
   const p2 = fromJsonText(row.p2) as string[];
   const correlation: AsyncCorrelation | null =
     row.async_source_uri === null

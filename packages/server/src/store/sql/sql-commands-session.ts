@@ -136,7 +136,7 @@ export function createSqlSessionCommands(
         });
         const written =
           ctx.dialect === SqlDialect.Sqlite
-            ? await writeResultsSqlite(trx, sessionId, now, writes)
+            ? await writeResultsSqlite(trx, sessionId, now, writes, found)
             : await writeResultsPg(ctx, trx, sessionId, now, writes);
         return written.map(toCommand);
       });

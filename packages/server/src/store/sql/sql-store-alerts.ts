@@ -10,7 +10,9 @@ import { preparedRows } from "./prepared.js";
 import { onForeignKeyViolation, pageBySeq, type SqlContext } from "./sql-context.js";
 import { requireDevice } from "./sql-store-devices.js";
 
-const insertAlerts = preparedRows<Insertable<AlertsTable>, Selectable<AlertsTable>>(
+// No RETURNING: every column is known before the INSERT but `seq` (rows go in in order) and the match, which
+// starts null; reading the rows back would build every column again.
+const insertAlerts = preparedRows<Insertable<AlertsTable>, never>(
   [
     "id",
     "device_id",
@@ -23,10 +25,10 @@ const insertAlerts = preparedRows<Insertable<AlertsTable>, Selectable<AlertsTabl
     "data",
     "received_at",
   ],
-  (db, rows) => db.insertInto("alerts").values(rows).returningAll(),
+  (db, rows) => db.insertInto("alerts").values(rows),
 );
 
-function toAlert(row: Selectable<AlertsTable>): StoredAlert {
+function toAlert(row: Omit<Selectable<AlertsTable>, "seq">): StoredAlert {
   return {
     id: row.id,
     deviceId: row.device_id,
@@ -64,7 +66,7 @@ export function createSqlAlerts(ctx: SqlContext): AlertStore {
         // One device (every DM package): the foreign key checks it; several: each is checked first, by name.
         if (devices.length > 1) for (const deviceId of devices) await requireDevice(trx, deviceId);
         const now = ctx.now();
-        const rows = [];
+        const stored: StoredAlert[] = [];
         for (const chunk of chunksOf(checked)) {
           const values = chunk.map((a) => ({
             id: ctx.newId(),
@@ -79,9 +81,10 @@ export function createSqlAlerts(ctx: SqlContext): AlertStore {
             received_at: now,
           }));
           const insert = () => insertAlerts(trx, values);
-          rows.push(...(await onForeignKeyViolation(insert, () => deviceNotFound(devices[0] ?? ""))));
+          await onForeignKeyViolation(insert, () => deviceNotFound(devices[0] ?? ""));
+          for (const v of values) stored.push(toAlert({ ...v, matched_command_id: null }));
         }
-        return rows.sort((a, b) => a.seq - b.seq).map(toAlert);
+        return stored;
       });
     },
     get: async (id) => {

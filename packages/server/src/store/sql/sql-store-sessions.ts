@@ -85,6 +85,12 @@ const insertSession = prepared((db, p: Insertable<SessionsTable>) =>
     .values(Object.fromEntries(INSERT_COLUMNS.map((c) => [c, p[c]])) as Insertable<SessionsTable>)
     .returningAll(),
 );
+/** SQLite: the same INSERT without RETURNING (every column is known before it; `ended_at` starts null). */
+const insertSessionRow = prepared((db, p: Insertable<SessionsTable>) =>
+  db
+    .insertInto("sessions")
+    .values(Object.fromEntries(INSERT_COLUMNS.map((c) => [c, p[c]])) as Insertable<SessionsTable>),
+);
 /** PostgreSQL: the INSERT unless the device has an open session (the partial unique index sessions_one_open). */
 const insertUnlessOpen = prepared((db, p: Insertable<SessionsTable>) =>
   db
@@ -212,15 +218,9 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
           idle_expires_at: now + s.idleTimeoutMs,
           version: 1,
         };
-        const insert = (query: typeof insertSession) =>
-          onUniqueViolation(
-            () =>
-              onForeignKeyViolation(
-                () => query.first(trx, values),
-                () => deviceNotFound(s.deviceId),
-              ),
-            keyInUse,
-          );
+        const guarded = <T>(write: () => Promise<T>) =>
+          onUniqueViolation(() => onForeignKeyViolation(write, () => deviceNotFound(s.deviceId)), keyInUse);
+        const insert = (query: typeof insertSession) => guarded(() => query.first(trx, values));
         if (ctx.dialect === SqlDialect.Postgres) {
           // The usual case, the device has no open session: one statement. Else nothing is inserted, and the
           // open one is superseded first, below (the device's lock keeps another node from opening one between).
@@ -230,7 +230,12 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
         const previous = await openOfDevice.first(trx, { deviceId: s.deviceId });
         const superseded =
           previous === undefined ? undefined : await closeInTx(trx, previous.id, SessionStatus.Superseded, now);
-        const row = await insert(insertSession);
+        let row: SessionRow | undefined;
+        if (ctx.dialect === SqlDialect.Sqlite) {
+          const inserted = await guarded(() => insertSessionRow.run(trx, values));
+          if (inserted !== 1) throw new Error(`the INSERT of session ${id} changed ${inserted} rows`);
+          row = { ...(values as SessionRow), ended_at: null };
+        } else row = await insert(insertSession);
         if (row === undefined) throw new Error("INSERT … RETURNING gave no row");
         return {
           session: toSession(row),

@@ -38,6 +38,8 @@ export interface CommitGroupOptions {
   readonly stallMs?: number | undefined;
   /** Makes the commits so far durable, off the event loop; absent, a COMMIT's return is durable enough. */
   readonly sync?: SyncFn | undefined;
+  /** Called after each COMMIT that succeeded (the WAL grew: sqlite-checkpointer.ts). */
+  readonly afterCommit?: (() => void) | undefined;
 }
 
 interface Job {
@@ -92,11 +94,13 @@ export class CommitGroup {
   #stallTimer: NodeJS.Timeout | undefined;
   #idle: Array<() => void> = [];
   readonly #durable: DurableCommits | null;
+  readonly #afterCommit: (() => void) | undefined;
 
   constructor(raw: BetterSqlite3.Database, options: CommitGroupOptions) {
     this.#raw = raw;
     this.#busyTimeoutMs = options.busyTimeoutMs;
     this.#stallMs = options.stallMs ?? 250;
+    this.#afterCommit = options.afterCommit;
     this.#durable =
       options.sync === undefined
         ? null
@@ -274,6 +278,7 @@ export class CommitGroup {
         return;
       }
       this.#inTransaction = false;
+      this.#afterCommit?.();
       if (this.#durable === null) for (const w of waiting) w.job.resolve(w.value);
       else {
         this.#durable.whenDurable(

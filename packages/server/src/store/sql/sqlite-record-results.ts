@@ -45,22 +45,30 @@ const writeResults = preparedBy(
         sql` `,
       )} end`;
     const set = Object.fromEntries(Object.entries(COLUMNS).map(([column, field]) => [column, byId(field)]));
-    return db
-      .updateTable("commands")
-      .set({ ...set, updated_at: p.now as number })
-      .where("id", "in", ids)
-      .where("session_id", "=", p.sessionId as string)
-      .where("state", "=", byId("from"))
-      .returningAll();
+    return (
+      db
+        .updateTable("commands")
+        .set({ ...set, updated_at: p.now as number })
+        .where("id", "in", ids)
+        .where("session_id", "=", p.sessionId as string)
+        .where("state", "=", byId("from"))
+        // Only the ids: the caller read every row in this member and knows each new value; RETURNING * would
+        // build every column of every row again.
+        .returning("id")
+    );
   },
 );
 
-/** Applies the writes; the rows come back in the order of `writes`. */
+/**
+ * Applies the writes to the rows read (`read`, by id, in this member); the rows as written come back in the
+ * order of `writes`.
+ */
 export async function writeResultsSqlite(
   trx: Db,
   sessionId: string,
   now: number,
   writes: readonly ResultWrite[],
+  read: ReadonlyMap<string, CommandRow>,
 ): Promise<CommandRow[]> {
   const params: Record<string, unknown> = { sessionId, now };
   writes.forEach((w, i) => {
@@ -68,11 +76,19 @@ export async function writeResultsSqlite(
     params[`from${i}`] = w.from;
     for (const field of Object.values(COLUMNS)) params[`${field}${i}`] = w[field];
   });
-  const rows = await writeResults(writes.length).all(trx, params);
-  const byId = new Map(rows.map((r) => [r.id, r]));
+  const updated = new Set((await writeResults(writes.length).all(trx, params)).map((r) => r.id));
   return writes.map((w) => {
-    const row = byId.get(w.id);
-    if (row === undefined) throw illegalCommand(w.id, w.from, w.to);
-    return row;
+    const row = read.get(w.id);
+    if (row === undefined || !updated.has(w.id)) throw illegalCommand(w.id, w.from, w.to);
+    return {
+      ...row,
+      state: w.state,
+      completed_at: w.completedAt,
+      status_code: w.statusCode,
+      result: w.result,
+      async_source_uri: w.asyncSourceUri,
+      async_server_uri: w.asyncServerUri,
+      updated_at: now,
+    };
   });
 }
