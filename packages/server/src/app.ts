@@ -122,6 +122,13 @@ export interface OmadmServer {
 const systemClock: Clock = { now: () => Date.now() };
 
 /**
+ * A session this node has not heard of for this long is checked against the store by admission control: long
+ * enough that a session going on here is rarely asked about, short enough that sessions ended on another node
+ * stop counting within seconds.
+ */
+export const ADMISSION_RECHECK_MS = 2000;
+
+/**
  * Composes the server. Throws CONFIG_INVALID when `tls.enabled` and a TLS file cannot be read or used, or PSK-TLS
  * is on without an authenticator that keeps PSK keys, or the Digest nonce key (file) is unreadable or too short.
  */
@@ -188,6 +195,15 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
     maxOpenSessions: config.dm.maxOpenSessions,
     idleMs: config.dm.idleTimeoutMs,
     retryAfterSeconds: config.http.retryAfterSeconds,
+    // Any store may be shared by several nodes (PostgreSQL; one SQLite file): a session counted here may end on
+    // another node, which only the store knows (edge/admission.ts).
+    reconcile: {
+      stillOpen: (deviceIds) => deps.store.sessions.liveAmong(deviceIds),
+      onError: (error) => {
+        app.log.warn({ err: error }, "admission: could not check which counted sessions are still open");
+      },
+      afterMs: ADMISSION_RECHECK_MS,
+    },
   });
   installHttpEdge(app, { shedder });
   // Admission control's refusals (503 with Retry-After, from the session limit or the load shedder) are counted.

@@ -1,6 +1,7 @@
 // The HTTP edge through real sockets (a whole server from app.ts on 127.0.0.1): framework refusals as problems,
 // the DevID rule end to end, Content-Encoding, the alert cap and chunked alert writes on SQLite and PostgreSQL,
-// session admission (503 + Retry-After while an admitted session's Package#3 is served), the slow-body cut, and
+// session admission (503 + Retry-After while an admitted session's Package#3 is served; a session ended on another
+// node stops counting), the slow-body cut, and
 // loopback mode refused to forwarded requests.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -11,6 +12,7 @@ import { after, test } from "node:test";
 import { gzipSync } from "node:zlib";
 import pg from "pg";
 import { AT_CLIENT_INIT, MT_P1, MT_P2, MT_P3, type GenericAlert } from "@omadm/protocol";
+import { ADMISSION_RECHECK_MS } from "../src/app.js";
 import { ServerErrorCode } from "../src/errors.js";
 import { createMemoryStore } from "../src/store/memory-store.js";
 import { openPostgresStore } from "../src/store/postgres.js";
@@ -244,6 +246,42 @@ test("admission: over dm.maxOpenSessions a new Package#1 is 503 with Retry-After
     assert.equal((await call(`${base}/dm`, p1("dev-b", p1Body()))).status, 200);
   } finally {
     await server.stop();
+    await store.close();
+  }
+});
+
+test("admission with two nodes on one store: a session that ended on the other node stops filling this one", async () => {
+  const clock = manualClock();
+  const store = createMemoryStore({ clock });
+  await store.devices.create({ id: "dev-a" });
+  await store.commands.enqueue({ deviceId: "dev-a", name: "GET", params: ["urn:oma:mo:oma-dm-devinfo:1.2//DevID"] });
+  const a = await startServer(store, clock, { dm: { maxOpenSessions: 1 } });
+  const b = await startServer(store, clock, { dm: { maxOpenSessions: 1 } });
+  try {
+    const first = await call(`${a.base}/dm`, p1("dev-a", p1Body()));
+    assert.equal(first.status, 200, first.text);
+    const cont = (first.body as { CMD: string[][] }).CMD[0]?.[1] ?? "";
+    // The device's Package#3 goes over another connection, which the balancer gives to node B: B ends it.
+    const p3 = await call(cont.replace(a.base, b.base), {
+      method: "POST",
+      headers: { "content-type": MT_P3, accept: MT_P2, "omadm-devid": "dev-a" },
+      body: JSON.stringify({ Status: [{ sc: 200 }, { sc: 200 }] }),
+    });
+    assert.equal(p3.status, 200, p3.text);
+    assert.equal((await store.sessions.findOpen("dev-a"))?.status, undefined, "the session ended on B");
+    // A never heard of the end: it still counts dev-a's session, and refuses the next device.
+    assertProblem(await call(`${a.base}/dm`, p1("dev-b", p1Body())), 503, ServerErrorCode.DM_SESSION_LIMIT);
+    // Once dev-a has been quiet on A for the re-check time, A asks the store and lets the next device in.
+    clock.advance(ADMISSION_RECHECK_MS);
+    let status = 503;
+    for (let i = 0; i < 50 && status === 503; i++) {
+      status = (await call(`${a.base}/dm`, p1("dev-b", p1Body()))).status;
+      if (status === 503) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(status, 200);
+  } finally {
+    await a.server.stop();
+    await b.server.stop();
     await store.close();
   }
 });

@@ -189,6 +189,22 @@ export function sessionContract(it: ContractTest): void {
     assert.equal(await f.store.sessions.countLive(), 0);
   });
 
+  it("names, among given devices, those with a live open session", async (f) => {
+    for (const d of ["a", "b", "c", "d"]) await f.store.devices.create({ id: d });
+    assert.deepEqual(await f.store.sessions.liveAmong(["a", "b"]), []);
+    await f.store.sessions.open({ deviceId: "a", stateName: "p1", idleTimeoutMs: IDLE });
+    const { session: b } = await f.store.sessions.open({ deviceId: "b", stateName: "p1", idleTimeoutMs: IDLE });
+    await f.store.sessions.open({ deviceId: "c", stateName: "p1", idleTimeoutMs: IDLE });
+    await f.store.sessions.close(b.id, "ended");
+    // "c" is live but not asked about; "zz" is no device at all.
+    assert.deepEqual([...(await f.store.sessions.liveAmong(["a", "b", "d", "zz"]))].sort(), ["a"]);
+    // More ids than one query takes: every chunk is read.
+    const many = [...Array.from({ length: 1200 }, (_, i) => `x${i}`), "c", "a"];
+    assert.deepEqual([...(await f.store.sessions.liveAmong(many))].sort(), ["a", "c"]);
+    f.clock.advance(IDLE);
+    assert.deepEqual(await f.store.sessions.liveAmong(["a", "c"]), []);
+  });
+
   it("lists sessions by device and status in creation order, page by page", async (f) => {
     await f.store.devices.create({ id: "a" });
     await f.store.devices.create({ id: "b" });

@@ -84,22 +84,75 @@ export interface SessionAdmission extends RetryAfter {
   size(): number;
 }
 
+/** How a node learns which of the sessions it counts are still open, where several nodes share one store. */
+export interface SessionReconcile {
+  /** Of these devices, those whose session is still open in the store (`sessions.liveAmong`). */
+  readonly stillOpen: (deviceIds: readonly string[]) => Promise<readonly string[]>;
+  /** A failed check: logged; the sessions stay counted until their idle time-out. */
+  readonly onError: (error: unknown) => void;
+  /** A session this node has not heard of for this long is checked; at most one check runs per interval. */
+  readonly afterMs: number;
+}
+
 /**
  * Counts open DM sessions by device (a device has at most one, docs/protocol.md §1.4). A session that goes quiet
  * for `idleMs` (the DM idle time-out) stops counting, as the sweeper will close it.
+ *
+ * With several nodes on one store (`reconcile`), a session this node admitted may go on and end on another node:
+ * its device sent the next package over another connection, which the balancer gave to the other node. This node
+ * never sees the end, and would count the session for the whole idle time-out (10 minutes by default) — at a
+ * hundred sessions a second, enough to fill `dm.maxOpenSessions` with finished sessions and refuse every device.
+ * So a session this node has not heard of for `afterMs` is checked against the store (one query for all of them,
+ * at most one per `afterMs`, started from `admit`), and no longer counted once the store has it closed.
  */
 export function createSessionAdmission(
   deps: AdmissionDeps,
-  options: { readonly maxOpenSessions: number; readonly idleMs: number; readonly retryAfterSeconds: number },
+  options: {
+    readonly maxOpenSessions: number;
+    readonly idleMs: number;
+    readonly retryAfterSeconds: number;
+    readonly reconcile?: SessionReconcile | undefined;
+  },
 ): SessionAdmission {
+  // Device → idle expiry; kept in expiry order (re-inserted on every package), so the least recently heard of
+  // sessions come first.
   const open = new Map<string, number>();
   const after = retryAfter(options.retryAfterSeconds, deps.random);
+  const { reconcile } = options;
+  let checking = false;
+  let checkedAt = -Infinity;
   const prune = () => {
     const now = deps.now();
     for (const [id, until] of open) if (until <= now) open.delete(id);
   };
+  const check = (r: SessionReconcile, now: number): void => {
+    // Heard of no later than this: `until` = last package + idleMs.
+    const quietSince = now - r.afterMs + options.idleMs;
+    const asked = new Map<string, number>();
+    for (const [id, until] of open) {
+      if (until > quietSince) break;
+      asked.set(id, until);
+    }
+    if (asked.size === 0) return;
+    checking = true;
+    checkedAt = now;
+    r.stillOpen([...asked.keys()])
+      .then((live) => {
+        const stillOpen = new Set(live);
+        // Not counted once closed in the store, unless this node heard of the device again meanwhile.
+        for (const [id, until] of asked) if (!stillOpen.has(id) && open.get(id) === until) open.delete(id);
+      })
+      .catch(r.onError)
+      .finally(() => {
+        checking = false;
+      });
+  };
   return {
     admit(deviceId) {
+      if (reconcile !== undefined && !checking && open.size > 0) {
+        const now = deps.now();
+        if (now - checkedAt >= reconcile.afterMs) check(reconcile, now);
+      }
       if (open.has(deviceId) || open.size < options.maxOpenSessions) return true;
       prune();
       return open.size < options.maxOpenSessions;

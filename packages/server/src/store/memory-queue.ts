@@ -356,6 +356,16 @@ export function createMemorySessions(ctx: MemoryContext): SessionStore {
       for (const s of data.sessions.values()) if (s.status === SessionStatus.Open && s.idleExpiresAt > now) n++;
       return n;
     },
+    liveAmong: async (deviceIds) => {
+      ctx.check();
+      const now = ctx.now();
+      const wanted = new Set(deviceIds);
+      const live = new Set<string>();
+      for (const s of data.sessions.values()) {
+        if (s.status === SessionStatus.Open && s.idleExpiresAt > now && wanted.has(s.deviceId)) live.add(s.deviceId);
+      }
+      return [...live];
+    },
     expireIdle: async (options = {}) => {
       ctx.check();
       const limit = sweepLimit(options);

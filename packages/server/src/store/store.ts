@@ -273,6 +273,12 @@ export interface SessionStore {
    * range count off the (status, idle_expires_at) index.
    */
   countLive(): Promise<number>;
+  /**
+   * Of these devices, those with a live open session (open, idle expiry ahead), in no particular order: how a
+   * node learns that a session it admitted went on and ended on another node (edge/admission.ts). Off the
+   * one-open-session-per-device index; any number of ids (read in chunks).
+   */
+  liveAmong(deviceIds: readonly string[]): Promise<readonly string[]>;
 }
 
 export interface AlertStore {

@@ -86,6 +86,9 @@ const insertSession = prepared((db, p: Insertable<SessionsTable>) =>
     .returningAll(),
 );
 /** SQLite: the same INSERT without RETURNING (every column is known before it; `ended_at` starts null). */
+/** Device ids per `liveAmong` query: well under SQLite's bound-parameter limit. */
+const LIVE_AMONG_CHUNK = 500;
+
 const insertSessionRow = prepared((db, p: Insertable<SessionsTable>) =>
   db
     .insertInto("sessions")
@@ -319,6 +322,22 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
         .executeTakeFirstOrThrow();
       // PostgreSQL's count is a bigint (a string through pg); SQLite's a number.
       return Number(row.n);
+    },
+    liveAmong: async (deviceIds) => {
+      const live: string[] = [];
+      const now = ctx.now();
+      for (let i = 0; i < deviceIds.length; i += LIVE_AMONG_CHUNK) {
+        const rows = await ctx
+          .db()
+          .selectFrom("sessions")
+          .select("device_id")
+          .where("status", "=", SessionStatus.Open)
+          .where("device_id", "in", deviceIds.slice(i, i + LIVE_AMONG_CHUNK))
+          .where("idle_expires_at", ">", now)
+          .execute();
+        for (const r of rows) live.push(r.device_id);
+      }
+      return live;
     },
     expireIdle: async (options = {}) => {
       const limit = sweepLimit(options);
