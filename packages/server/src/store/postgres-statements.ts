@@ -2,7 +2,7 @@
 // every query as an unnamed statement, so PostgreSQL parses and plans it again on each call and pg builds a
 // Parse message each time. The hot path's SQL texts are few and fixed (prepared.ts compiles them once), so a
 // text sent with parameters a second time gets a name: each connection then parses it once and afterwards
-// only binds and executes it (PostgreSQL protocol §55.2.3, "Extended Query"). One-off texts (migrations, list
+// only binds and executes it (the PostgreSQL documentation, "Frontend/Backend Protocol": "Extended Query"). One-off texts (migrations, list
 // queries with unusual filters) stay unnamed; the number of names is bounded, since each one lives on every
 // pooled connection until it closes.
 //
