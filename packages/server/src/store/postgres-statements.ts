@@ -2,9 +2,9 @@
 // every query as an unnamed statement, so PostgreSQL parses and plans it again on each call and pg builds a
 // Parse message each time. The hot path's SQL texts are few and fixed (prepared.ts compiles them once), so a
 // text sent with parameters a second time gets a name: each connection then parses it once and afterwards
-// only binds and executes it (the PostgreSQL documentation, "Frontend/Backend Protocol": "Extended Query"). One-off texts (migrations, list
-// queries with unusual filters) stay unnamed; the number of names is bounded, since each one lives on every
-// pooled connection until it closes.
+// only binds and executes it (PostgreSQL documentation, "Frontend/Backend Protocol", "Extended Query"). One-off
+// texts (migrations, list queries with unusual filters) stay unnamed; the number of names is bounded, since each
+// one lives on every pooled connection until it closes.
 //
 // A named statement's rows always come with the same row description, so what pg derives from it (a type
 // parser per column, the empty row every row is copied from) is derived once per statement and reused: pg
