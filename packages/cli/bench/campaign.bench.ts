@@ -23,6 +23,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { GATEWAY_MOID } from "../src/simulate/reboot-behaviour.js";
+import { standInForAutovacuum } from "./bench-vacuum.js";
 import { api, closeAgent, createBenchDatabase, startServer } from "./bench-server.js";
 import {
   checkFirmware,
@@ -35,6 +36,8 @@ import {
 import { registerFleet, startShardedFleet } from "./fleet-shards.js";
 import { wakeArgs, wakeOptions } from "./fleet-wake.js";
 
+/** How often the bench vacuums where the PostgreSQL server's autovacuum is off. */
+const VACUUM_MS = 30_000;
 const { values } = parseArgs({
   options: {
     devices: { type: "string", default: "1000" },
@@ -182,6 +185,8 @@ async function main(): Promise<void> {
     await server.stop();
     throw error;
   });
+  // Where the PostgreSQL server runs without autovacuum, the bench vacuums in its place (bench-vacuum.ts).
+  const stopVacuum = db === null ? () => Promise.resolve() : await standInForAutovacuum(db.url, VACUUM_MS, console.log);
   try {
     const simRss = fleet.startRss.reduce((a, b) => a + b, 0);
     console.log(
@@ -265,6 +270,7 @@ async function main(): Promise<void> {
     );
     if (run.c.state !== "completed") process.exitCode = 1;
   } finally {
+    await stopVacuum();
     await fleet.stop();
     await server.stop();
     closeAgent();

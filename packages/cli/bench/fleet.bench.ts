@@ -17,11 +17,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { standInForAutovacuum } from "./bench-vacuum.js";
 import { api, childPids, closeAgent, createBenchDatabase, peakRssMb, startServer } from "./bench-server.js";
 import { createPacer, PacerDeadline } from "./fleet-pacer.js";
 import { registerFleet, startShardedFleet } from "./fleet-shards.js";
 import { wakeArgs, wakeOptions } from "./fleet-wake.js";
 
+/** How often the bench vacuums where the PostgreSQL server's autovacuum is off. */
+const VACUUM_MS = 30_000;
 const GET_URI = "urn:oma:mo:oma-dm-devinfo:1.2//DevID";
 // The server child runs with its defaults: `dm.maxOpenSessions` per node, `http.retryAfterSeconds` (config-keys).
 const MAX_OPEN_SESSIONS = 1000;
@@ -101,6 +104,8 @@ async function main(): Promise<void> {
     await server.stop();
     throw error;
   });
+  // Where the PostgreSQL server runs without autovacuum, the bench vacuums in its place (bench-vacuum.ts).
+  const stopVacuum = db === null ? () => Promise.resolve() : await standInForAutovacuum(db.url, VACUUM_MS, console.log);
   try {
     const simRss = fleet.startRss.reduce((a, b) => a + b, 0);
     console.log(
@@ -210,6 +215,7 @@ async function main(): Promise<void> {
         `peak open sessions ${peakOpen}, server RSS ${serverRss} MB`,
     );
   } finally {
+    await stopVacuum();
     await fleet.stop();
     await server.stop();
     closeAgent();
