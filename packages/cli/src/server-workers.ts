@@ -5,9 +5,8 @@
 // prints where the server is once every worker listens, replaces a worker that dies, and stops them all on
 // SIGINT/SIGTERM. A store only one process can hold (SQLite, memory) is refused before anything starts.
 import cluster, { type Worker } from "node:cluster";
-import { createServer } from "node:net";
 import { errorMessage } from "@omadm/protocol/omadm-error";
-import { StoreChoice, type ServerConfig, type ServerUrls } from "@omadm/server";
+import { freePort, StoreChoice, type ServerConfig, type ServerUrls } from "@omadm/server";
 import type { ServerCommandDeps } from "./server-command-types.js";
 
 /** What a worker tells the primary once it listens. */
@@ -119,20 +118,5 @@ export async function runPrimary(config: ServerConfig, workers: number, deps: Se
   });
   process.once("SIGTERM", () => {
     onSignal("SIGTERM");
-  });
-}
-
-/** A free TCP port on `host` (bound and released at once). */
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen({ host, port: 0 }, () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      probe.close(() => {
-        resolve(port);
-      });
-    });
   });
 }

@@ -5,7 +5,7 @@
 
 // The server
 export { createOmadmServer, type OmadmServer, type ServerDeps } from "./app.js";
-export type { ServerUrls } from "./app-support.js";
+export { freePort, type ServerUrls } from "./app-support.js";
 export type { EventBus, EventListener } from "./events/event-bus.js";
 export {
   ServerEventKind,
