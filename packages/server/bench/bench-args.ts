@@ -16,13 +16,17 @@ export interface BenchArgs {
   readonly cpuProf: string | undefined;
   /** Run omadm on PostgreSQL at this URL (instead of SQLite), against the same ceiling. */
   readonly postgresUrl: string | undefined;
+  /** Time every SQLite statement inside the measured window and print the top ones (statement-report.ts). */
+  readonly statements: boolean;
 }
 
 export const USAGE = `usage: npm run bench:server -- [--seconds 10] [--warmup 2] [--devices 200] [--concurrency 64]
                               [--pools 4] [--sync both|full|normal] [--cpu-prof <dir>]
-                              [--store sqlite|postgres] [--postgres-url <url>]
+                              [--store sqlite|postgres] [--postgres-url <url>] [--statements]
   --store postgres runs omadm on PostgreSQL (a fresh schema in --postgres-url's database, default
-  $OMADM_TEST_PG_URL or postgres://root@127.0.0.1:5432/test) and prints round trips per session.`;
+  $OMADM_TEST_PG_URL or postgres://root@127.0.0.1:5432/test) and prints round trips per session.
+  --statements times each SQLite statement inside the measured window and prints where the store's time goes
+  (count per session, microseconds each, per SQL text); it adds a little CPU per statement while it runs.`;
 
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const { values } = parseArgs({
@@ -37,6 +41,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       "cpu-prof": { type: "string" },
       store: { type: "string", default: "sqlite" },
       "postgres-url": { type: "string" },
+      statements: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -62,7 +67,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     values.store === "postgres"
       ? (values["postgres-url"] ?? process.env["OMADM_TEST_PG_URL"] ?? "postgres://root@127.0.0.1:5432/test")
       : undefined;
-  return { seconds, warmup, devices, concurrency, pools, sync, cpuProf: values["cpu-prof"], postgresUrl };
+  const statements = values.statements;
+  return { seconds, warmup, devices, concurrency, pools, sync, cpuProf: values["cpu-prof"], postgresUrl, statements };
 }
 
 function number(flag: string, raw: string, min: number, max: number): number {

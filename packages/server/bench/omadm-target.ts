@@ -8,13 +8,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createOmadmServer, type OmadmServer } from "../src/app.js";
 import { loadServerConfig } from "../src/config.js";
-import { openSqliteStore, sqliteStoreStatistics, type SqliteSynchronous } from "../src/store/sqlite.js";
+import {
+  openSqliteStore,
+  sqliteStatementTimes,
+  sqliteStoreStatistics,
+  type SqliteSynchronous,
+} from "../src/store/sqlite.js";
 import { openBenchPostgres } from "./pg-round-trips.js";
 import type { Store } from "../src/store/store.js";
 import { CommandState } from "../src/store/types.js";
 import { SessionStatus } from "../src/store/types-session.js";
 import { benchCommands, type BenchCommand } from "./bench-wire.js";
-import type { StoreCounts, StoreFigures } from "./target-ipc.js";
+import type { StatementTime, StoreCounts, StoreFigures } from "./target-ipc.js";
 
 export interface RunningTarget {
   readonly baseUrl: string;
@@ -23,6 +28,8 @@ export interface RunningTarget {
   storeFigures(): Promise<StoreFigures | null>;
   /** Statements and commits so far (null for the ceiling). */
   storeCounts(): StoreCounts | null;
+  /** Starts timing each statement (on), or stops and returns the figures (off); null where nothing is timed. */
+  timeStatements(on: boolean): readonly StatementTime[] | null;
   close(): Promise<void>;
 }
 
@@ -55,6 +62,12 @@ export async function startOmadmTarget(
         if (pg !== null) return pg.counts();
         const stats = sqliteStoreStatistics(store);
         return stats === null ? null : { statements: stats.statements, commits: stats.commits };
+      },
+      timeStatements: (on) => {
+        const times = sqliteStatementTimes(store);
+        if (times === null) return null;
+        times.switch(on);
+        return on ? null : times.figures();
       },
       async close() {
         await started.stop();

@@ -19,6 +19,7 @@ import { benchCommands } from "./bench-wire.js";
 import { runLoad, type LoadResult } from "./session-load.js";
 import { Synchronous, TargetKind, type TargetReport } from "./target-ipc.js";
 import { startTarget, type TargetSpec } from "./target-process.js";
+import { printStatements } from "./statement-report.js";
 import { errorMessage } from "@omadm/protocol";
 
 interface Run {
@@ -50,6 +51,7 @@ function plannedRuns(args: BenchArgs, deviceIds: readonly string[]): Run[] {
     deviceIds,
     synchronous,
     cpuProfDir: args.cpuProf,
+    statements: args.statements,
   });
   if (args.postgresUrl !== undefined) {
     runs.push({ label: "omadm, PostgreSQL", spec: { ...omadm(Synchronous.Full), postgresUrl: args.postgresUrl } });
@@ -174,6 +176,11 @@ function print(args: BenchArgs, all: readonly Figures[]): void {
       `  ${f.label.padEnd(36)} store ${(counts.statements / n).toFixed(1)} ${what}/session, ` +
         `${(counts.commits / n).toFixed(3)} commits/session (3 enqueues + 2 packages + 1 lookup per session)`,
     );
+  }
+  for (const f of all) {
+    if (f.report.windowStatements !== null) {
+      printStatements(f.label, f.report.windowStatements, f.load.sessionsInWindow, f.report.windowCpuMs);
+    }
   }
   for (const f of all) {
     if (f.kind !== TargetKind.Omadm) continue;

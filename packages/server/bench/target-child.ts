@@ -9,6 +9,7 @@ import type {
   ParentMessage,
   RequestBody,
   StartMessage,
+  StatementTime,
   StoreCounts,
   TargetReport,
 } from "./target-ipc.js";
@@ -33,6 +34,8 @@ let windowStart: NodeJS.CpuUsage | null = null;
 let windowCpuMs: number | null = null;
 let storeAtStart: StoreCounts | null = null;
 let windowStore: StoreCounts | null = null;
+let timeStatements = false;
+let windowStatements: readonly StatementTime[] | null = null;
 
 function send(message: ChildMessage, then?: () => void): void {
   process.send?.(message, undefined, undefined, () => then?.());
@@ -41,6 +44,7 @@ function send(message: ChildMessage, then?: () => void): void {
 async function startOmadm(start: StartMessage): Promise<RunningTarget> {
   // Loaded only here, so that the ceiling process never loads the server (its memory stays a bare server's).
   const { startOmadmTarget } = await import("./omadm-target.js");
+  timeStatements = start.statements === true;
   return startOmadmTarget(HOST, start.deviceIds, start.synchronous, start.postgresUrl);
 }
 
@@ -52,6 +56,7 @@ async function startCeiling(): Promise<RunningTarget> {
     refill: () => Promise.resolve(),
     storeFigures: () => Promise.resolve(null),
     storeCounts: () => null,
+    timeStatements: () => null,
     close: () => ceiling.close(),
   };
 }
@@ -67,6 +72,7 @@ async function report(): Promise<TargetReport> {
     },
     windowCpuMs,
     windowStore,
+    windowStatements,
     refills,
     store: running === null ? null : await running.storeFigures(),
   };
@@ -80,12 +86,14 @@ async function handle(body: RequestBody): Promise<TargetReport | null> {
       refills++;
       return null;
     case "window-start":
+      if (timeStatements) running.timeStatements(true);
       windowStart = process.cpuUsage();
       storeAtStart = running.storeCounts();
       return null;
     case "window-end": {
       const used = process.cpuUsage(windowStart ?? undefined);
       windowCpuMs = (used.user + used.system) / 1000;
+      if (timeStatements) windowStatements = running.timeStatements(false);
       const end = running.storeCounts();
       windowStore =
         end === null || storeAtStart === null

@@ -1,6 +1,9 @@
 // The messages between `server.bench.ts` and a target process (target-child.ts) over the fork IPC channel.
 // The target — the DM Server or the bare ceiling — runs in its own process so that its memory and CPU are its
 // own: the simulated devices run in the bench process, on the other core.
+import type { StatementTime } from "../src/store/sql/sqlite-statement-times.js";
+
+export type { StatementTime };
 
 export const TargetKind = { Omadm: "omadm", Ceiling: "ceiling" } as const;
 export type TargetKind = (typeof TargetKind)[keyof typeof TargetKind];
@@ -16,6 +19,8 @@ export interface StartMessage {
   readonly synchronous: Synchronous;
   /** omadm on PostgreSQL at this URL (a fresh schema, dropped at stop) instead of SQLite. */
   readonly postgresUrl?: string | undefined;
+  /** Time each SQLite statement inside the measured window (omadm on SQLite only). */
+  readonly statements?: boolean | undefined;
 }
 
 export type RequestBody =
@@ -54,6 +59,8 @@ export interface TargetReport {
   readonly store: StoreFigures | null;
   /** SQL statements and commits the store ran inside the measured window (null for the ceiling). */
   readonly windowStore: StoreCounts | null;
+  /** Each SQL text's runs and time inside the measured window (null unless asked for, and on SQLite). */
+  readonly windowStatements: readonly StatementTime[] | null;
 }
 
 export interface StoreCounts {

@@ -19,6 +19,8 @@ export interface TargetSpec {
   readonly postgresUrl?: string | undefined;
   /** Write a V8 CPU profile of the target process into this directory (node --cpu-prof). */
   readonly cpuProfDir?: string | undefined;
+  /** Time each SQLite statement inside the measured window. */
+  readonly statements?: boolean | undefined;
 }
 
 export interface TargetProcess {
@@ -101,6 +103,7 @@ export async function startTarget(spec: TargetSpec): Promise<TargetProcess> {
     deviceIds: spec.deviceIds,
     synchronous: spec.synchronous,
     postgresUrl: spec.postgresUrl,
+    statements: spec.statements,
   });
   let baseUrl: string;
   try {

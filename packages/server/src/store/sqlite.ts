@@ -18,6 +18,7 @@ import { runDirectly } from "./sql/prepared.js";
 import { checkpointOffTheLoop, type Checkpointer } from "./sql/sqlite-checkpointer.js";
 import { CommitGroup } from "./sql/sqlite-commit-group.js";
 import type { CommitGroupStats } from "./sql/sqlite-commit-stats.js";
+import { StatementTimes } from "./sql/sqlite-statement-times.js";
 import { createSqliteGroupStore } from "./sql/sqlite-group-store.js";
 import { walSync } from "./sql/sqlite-wal-sync.js";
 import { ensureIncrementalVacuum } from "./sql/sqlite-space.js";
@@ -47,9 +48,19 @@ export interface SqliteStoreOptions {
 /**
  * better-sqlite3 under Kysely, with two additions: statements are prepared once per SQL text (parsing saved on
  * the hot paths), and each statement tells the commit group before it runs (counting, the member's savepoint).
+ * While `times` is on, each call into better-sqlite3 is timed too (a statement is wrapped one way or the other
+ * when prepared; switching drops the ones prepared so far).
  */
-function groupedDatabase(db: BetterSqlite3.Database, group: CommitGroup, max = 512): SqliteDatabase {
+function groupedDatabase(
+  db: BetterSqlite3.Database,
+  group: CommitGroup,
+  times: StatementTimes,
+  max = 512,
+): SqliteDatabase {
   const cache = new Map<string, SqliteStatement>();
+  times.onSwitch(() => {
+    cache.clear();
+  });
   const wrap = (stmt: BetterSqlite3.Statement): SqliteStatement => {
     const readonly = stmt.readonly;
     return {
@@ -72,6 +83,15 @@ function groupedDatabase(db: BetterSqlite3.Database, group: CommitGroup, max = 5
       },
     };
   };
+  const timed = (sqlText: string, stmt: BetterSqlite3.Statement): SqliteStatement => {
+    const plain = wrap(stmt);
+    return {
+      reader: plain.reader,
+      all: (parameters) => times.time(sqlText, () => plain.all(parameters)),
+      run: (parameters) => times.time(sqlText, () => plain.run(parameters)),
+      iterate: (parameters) => timedRows(times, sqlText, plain.iterate(parameters)),
+    };
+  };
   return {
     close: () => {
       cache.clear();
@@ -80,7 +100,8 @@ function groupedDatabase(db: BetterSqlite3.Database, group: CommitGroup, max = 5
     prepare: (sqlText) => {
       let stmt = cache.get(sqlText);
       if (stmt === undefined) {
-        stmt = wrap(db.prepare(sqlText));
+        const raw = db.prepare(sqlText);
+        stmt = times.on ? timed(sqlText, raw) : wrap(raw);
         if (cache.size >= max) cache.clear();
         cache.set(sqlText, stmt);
       }
@@ -89,11 +110,26 @@ function groupedDatabase(db: BetterSqlite3.Database, group: CommitGroup, max = 5
   };
 }
 
-const statistics = new WeakMap<Store, CommitGroupStats>();
+/** An iterating statement's time is spent row by row: each step is timed. */
+function* timedRows<R>(times: StatementTimes, sqlText: string, rows: IterableIterator<R>): IterableIterator<R> {
+  for (;;) {
+    const step = times.time(sqlText, () => rows.next());
+    if (step.done === true) return;
+    yield step.value;
+  }
+}
+
+const statistics = new WeakMap<Store, { readonly stats: CommitGroupStats; readonly times: StatementTimes }>();
 
 /** Statements and commits a SQLite store has run so far (benchmarks); null for another store. */
 export function sqliteStoreStatistics(store: Store): Readonly<CommitGroupStats> | null {
-  return statistics.get(store) ?? null;
+  return statistics.get(store)?.stats ?? null;
+}
+
+/** A SQLite store's statement timer (benchmarks: `bench:server --statements`), off until switched on; null for
+ *  another store. */
+export function sqliteStatementTimes(store: Store): StatementTimes | null {
+  return statistics.get(store)?.times ?? null;
 }
 
 export async function openSqliteStore(deps: StoreDeps, options: SqliteStoreOptions): Promise<Store> {
@@ -122,12 +158,14 @@ export async function openSqliteStore(deps: StoreDeps, options: SqliteStoreOptio
   // SQLite keeps FULL.
   const syncer = synchronous === SqliteSynchronous.Full && wal ? walSync(`${file}-wal`) : null;
   let checkpointer: Checkpointer | null = null;
+  const times = new StatementTimes();
   const group = new CommitGroup(raw, {
     busyTimeoutMs,
     sync: syncer?.sync,
     afterCommit: () => checkpointer?.afterCommit(),
+    times,
   });
-  const database = groupedDatabase(raw, group);
+  const database = groupedDatabase(raw, group, times);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   runDirectly(db, (sqlText, parameters) => {
     const stmt = database.prepare(sqlText);
@@ -152,6 +190,6 @@ export async function openSqliteStore(deps: StoreDeps, options: SqliteStoreOptio
     await db.destroy();
     syncer?.close();
   });
-  statistics.set(store, group.stats);
+  statistics.set(store, { stats: group.stats, times });
   return store;
 }

@@ -19,6 +19,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import { ServerError, ServerErrorCode } from "../../errors.js";
 import { transactionMisuse } from "../transaction-support.js";
 import type { CommitGroupStats } from "./sqlite-commit-stats.js";
+import type { StatementTimes } from "./sqlite-statement-times.js";
 import { DurableCommits, type SyncFn } from "./sqlite-wal-sync.js";
 
 /**
@@ -40,6 +41,8 @@ export interface CommitGroupOptions {
   readonly sync?: SyncFn | undefined;
   /** Called after each COMMIT that succeeded (the WAL grew: sqlite-checkpointer.ts). */
   readonly afterCommit?: (() => void) | undefined;
+  /** Times BEGIN, COMMIT and the savepoints too while it is on (benchmarks). */
+  readonly times?: StatementTimes | undefined;
 }
 
 interface Job {
@@ -108,11 +111,14 @@ export class CommitGroup {
             if (this.#inTransaction && !this.#pumping) this.#scheduleCommit();
             else this.#notifyIdle();
           });
+    const times = options.times;
     const control = (text: string) => {
       const stmt = raw.prepare(text);
+      const run = () => stmt.run();
       return () => {
         this.stats.statements++;
-        stmt.run();
+        if (times?.on === true) times.time(text, run);
+        else run();
       };
     };
     this.#control = {

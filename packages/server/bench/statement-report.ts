@@ -1,0 +1,44 @@
+// `npm run bench:server -- --statements`: where the SQLite store's time goes. The omadm target times every
+// statement it runs inside the measured window (src/store/sql/sqlite-statement-times.ts); this prints the top
+// SQL texts by total time, per session: how many runs, microseconds each, and their share of the server's CPU.
+import type { StatementTime } from "./target-ipc.js";
+
+const TOP = 15;
+const SQL_WIDTH = 96;
+
+/** One line of SQL, quotes dropped, long CASE lists and value lists folded, cut to `width`. */
+export function shortSql(text: string, width = SQL_WIDTH): string {
+  const line = text
+    .replace(/\s+/g, " ")
+    .replace(/"/g, "")
+    // `case id when ? then ? when ? then ? … end` → `case id when ? then ? … end`
+    .replace(/(when \? then \? )(?:when \? then \? )+/g, "$1… ")
+    // `in (?, ?, ?, …)` and multi-row VALUES → the first item and an ellipsis
+    .replace(/\((\?)(?:, \?){2,}\)/g, "($1, …)")
+    .replace(/(\([^()]*\))(?:, \([^()]*\)){1,}/g, "$1, …")
+    .trim();
+  return line.length <= width ? line : `${line.slice(0, width - 1)}…`;
+}
+
+export function printStatements(
+  label: string,
+  figures: readonly StatementTime[],
+  sessions: number,
+  serverCpuMs: number | null,
+): void {
+  if (sessions === 0) return;
+  const totalUs = figures.reduce((sum, f) => sum + f.totalUs, 0);
+  const runs = figures.reduce((sum, f) => sum + f.count, 0);
+  const cpu = serverCpuMs === null ? "" : `, ${((100 * totalUs) / 1000 / serverCpuMs).toFixed(0)}% of the server's CPU`;
+  console.log(
+    `${label}: time inside better-sqlite3 per session ${(totalUs / sessions).toFixed(0)} µs ` +
+      `over ${(runs / sessions).toFixed(1)} statements${cpu}; top ${Math.min(TOP, figures.length)} SQL texts:`,
+  );
+  console.log(`  ${"µs/session".padStart(10)} ${"runs/session".padStart(12)} ${"µs each".padStart(8)}  statement`);
+  for (const f of figures.slice(0, TOP)) {
+    console.log(
+      `  ${(f.totalUs / sessions).toFixed(1).padStart(10)} ${(f.count / sessions).toFixed(2).padStart(12)} ` +
+        `${(f.totalUs / f.count).toFixed(1).padStart(8)}  ${shortSql(f.sql)}`,
+    );
+  }
+}
