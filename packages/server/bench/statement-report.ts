@@ -3,7 +3,7 @@
 // SQL texts by total time, per session: how many runs, microseconds each, and their share of the server's CPU.
 import type { StatementTime } from "./target-ipc.js";
 
-const TOP = 15;
+const TOP = 20;
 const SQL_WIDTH = 96;
 
 /** One line of SQL, quotes dropped, long CASE lists and value lists folded, cut to `width`. */
@@ -20,13 +20,29 @@ export function shortSql(text: string, width = SQL_WIDTH): string {
   return line.length <= width ? line : `${line.slice(0, width - 1)}…`;
 }
 
+/** The figures of SQL texts that read the same once shortened (e.g. a multi-row INSERT per row count) summed. */
+export function byShortSql(figures: readonly StatementTime[]): StatementTime[] {
+  const merged = new Map<string, { count: number; totalUs: number }>();
+  for (const f of figures) {
+    const sql = shortSql(f.sql);
+    const m = merged.get(sql);
+    if (m === undefined) merged.set(sql, { count: f.count, totalUs: f.totalUs });
+    else {
+      m.count += f.count;
+      m.totalUs += f.totalUs;
+    }
+  }
+  return [...merged].map(([sql, m]) => ({ sql, ...m })).sort((a, b) => b.totalUs - a.totalUs);
+}
+
 export function printStatements(
   label: string,
-  figures: readonly StatementTime[],
+  raw: readonly StatementTime[],
   sessions: number,
   serverCpuMs: number | null,
 ): void {
   if (sessions === 0) return;
+  const figures = byShortSql(raw);
   const totalUs = figures.reduce((sum, f) => sum + f.totalUs, 0);
   const runs = figures.reduce((sum, f) => sum + f.count, 0);
   const cpu = serverCpuMs === null ? "" : `, ${((100 * totalUs) / 1000 / serverCpuMs).toFixed(0)}% of the server's CPU`;
@@ -38,7 +54,7 @@ export function printStatements(
   for (const f of figures.slice(0, TOP)) {
     console.log(
       `  ${(f.totalUs / sessions).toFixed(1).padStart(10)} ${(f.count / sessions).toFixed(2).padStart(12)} ` +
-        `${(f.totalUs / f.count).toFixed(1).padStart(8)}  ${shortSql(f.sql)}`,
+        `${(f.totalUs / f.count).toFixed(1).padStart(8)}  ${f.sql}`,
     );
   }
 }

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { shortSql } from "../bench/statement-report.js";
+import { byShortSql, shortSql } from "../bench/statement-report.js";
 import { openSqliteStore, sqliteStatementTimes, sqliteStoreStatistics } from "../src/store/sqlite.js";
 import { TestClock } from "./store-contract-support.js";
 
@@ -61,4 +61,16 @@ test("sqlite statement times: the bench prints each SQL text on one short line",
   );
   assert.equal(shortSql("insert into t (a, b) values (?, ?), (?, ?), (?, ?)"), "insert into t (a, b) values (?, ?), …");
   assert.equal(shortSql("select   *\n from t", 8), "select …");
+});
+
+test("sqlite statement times: the bench sums the SQL texts that read the same once shortened", () => {
+  const merged = byShortSql([
+    { sql: "insert into e (a) values (?), (?)", count: 2, totalUs: 10 },
+    { sql: "select 1", count: 5, totalUs: 20 },
+    { sql: "insert into e (a) values (?), (?), (?)", count: 1, totalUs: 15 },
+  ]);
+  assert.deepEqual(merged, [
+    { sql: "insert into e (a) values (?), …", count: 3, totalUs: 25 },
+    { sql: "select 1", count: 5, totalUs: 20 },
+  ]);
 });
