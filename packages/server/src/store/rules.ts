@@ -1,16 +1,18 @@
 // Rules every store implementation shares, so that memory and SQL cannot drift apart: input checks, the
 // command and UI-session state machines, pagination cursors, JSON columns, ETags and the NOTIFICATION-ID wrap.
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import { CommandState, type CommandOutcome, type JsonValue, type PageQuery, type StoreDeps } from "./types.js";
 import { UiSessionState } from "./types-content.js";
 import { awaitsAnswer } from "./delivery-rules.js";
+import { uuidV7Source } from "./record-ids.js";
 
 export const DEFAULT_PAGE_LIMIT = 100;
 export const MAX_PAGE_LIMIT = 1000;
 
+/** The store's record ids: the caller's source, else time-ordered UUIDv7s (record-ids.ts). */
 export function idSource(deps: StoreDeps): () => string {
-  return deps.newId ?? randomUUID;
+  return deps.newId ?? uuidV7Source();
 }
 
 export function invalid(message: string): ServerError {

@@ -12,7 +12,7 @@ export interface Clock {
 
 export interface StoreDeps {
   readonly clock: Clock;
-  /** Makes record ids (default: crypto.randomUUID). */
+  /** Makes record ids (default: UUIDv7, time-ordered with 74 random bits: record-ids.ts). */
   readonly newId?: (() => string) | undefined;
 }
 
