@@ -116,6 +116,7 @@ export { type FilterSyntaxError, parseFilter } from "./selection/filter-parser.j
 export { matchesFilter } from "./selection/filter-eval.js";
 export {
   type AlertQuery,
+  type CloseOptions,
   type CloseReason,
   type CloseSessionResult,
   type NewAlert,

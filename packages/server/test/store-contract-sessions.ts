@@ -148,6 +148,42 @@ export function sessionContract(it: ContractTest): void {
     assert.deepEqual(ended.requeued, []);
   });
 
+  it("closes with final changes in one step: saved and closed, or neither (stale version, idle-expired)", async (f) => {
+    const { sessionId, ids } = await queueFixture(f.store, "dev", 1);
+    await f.store.commands.takeBatch({ deviceId: "dev", sessionId, max: 1, packageNo: 2 });
+    const t = f.clock.advance(5);
+    const final = { stateName: "Ended", stateData: { kind: "Ended", packageNo: 4 }, packageNo: 4 };
+    await rejectsWith(
+      f.store.sessions.close(sessionId, "ended", { final, expectedVersion: 7 }),
+      ServerErrorCode.SESSION_CONFLICT,
+    );
+    const before = await f.store.sessions.get(sessionId);
+    assert.equal(before?.status, SessionStatus.Open, "a refused close changes nothing");
+    assert.equal(before.stateName, "p1");
+    const { session, requeued } = await f.store.sessions.close(sessionId, "ended", { final, expectedVersion: 1 });
+    assert.equal(session.status, SessionStatus.Ended);
+    assert.equal(session.endedAt, t);
+    assert.equal(session.stateName, "Ended");
+    assert.deepEqual(session.stateData, { kind: "Ended", packageNo: 4 });
+    assert.equal(session.packageNo, 4);
+    assert.equal(session.lastActivityAt, t);
+    assert.equal(session.version, 3, "a save and a close: two changes");
+    assert.deepEqual(await f.store.sessions.get(sessionId), session);
+    assert.deepEqual(
+      requeued.map((c) => c.id),
+      ids,
+      "what it had in flight goes back to the queue, as with any close",
+    );
+    await rejectsWith(f.store.sessions.close(sessionId, "ended", { final }), ServerErrorCode.SESSION_NOT_OPEN);
+
+    const { session: idle } = await f.store.sessions.open({ deviceId: "dev", stateName: "p1", idleTimeoutMs: IDLE });
+    f.clock.advance(IDLE);
+    await rejectsWith(f.store.sessions.close(idle.id, "ended", { final }), ServerErrorCode.SESSION_NOT_OPEN);
+    assert.equal((await f.store.sessions.get(idle.id))?.status, SessionStatus.Open);
+    // Without final changes, an idle-expired session may still be closed (the sweep's and an abort's way).
+    assert.equal((await f.store.sessions.close(idle.id, "aborted")).session.version, 2);
+  });
+
   it("expires idle sessions (and only those), requeueing what they had in flight", async (f) => {
     const a = await queueFixture(f.store, "a", 1);
     await f.store.devices.create({ id: "b" });

@@ -190,10 +190,11 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
   async function closeWith(tx: StoreParts, session: Session, state: DmState, reason: DmEndReason): Promise<Session> {
     switch (reason) {
       case DmEndReason.Ended: {
-        // Record the final state first (for the operator's view), then close: no commands are in flight
-        // because END never rides with commands (session-machine.ts). Same transaction: one commit.
-        const final = await persist(tx, session, state);
-        return (await tx.sessions.close(final.id, SessionStatus.Ended)).session;
+        // The final state is recorded (for the operator's view) by the close itself, in one store write: no
+        // commands are in flight because END never rides with commands (session-machine.ts).
+        const final = { stateName: state.kind, stateData: encodeDmState(state), packageNo: packageNoOf(state) };
+        const options = { final, expectedVersion: session.version };
+        return (await tx.sessions.close(session.id, SessionStatus.Ended, options)).session;
       }
       case DmEndReason.Expired:
         return (await tx.sessions.close(session.id, SessionStatus.Expired)).session;

@@ -186,14 +186,14 @@ function observedSessions(sessions: SessionStore, emit: Emit, make: Make): Sessi
       emit(make.session(opened.session));
       return opened;
     },
-    async close(id, reason) {
-      const closed = await sessions.close(id, reason);
+    async close(id, reason, options) {
+      const closed = await sessions.close(id, reason, options);
       emit(make.session(closed.session));
       requeued(closed.requeued);
       return closed;
     },
-    async expireIdle() {
-      const expired = await sessions.expireIdle();
+    async expireIdle(options) {
+      const expired = await sessions.expireIdle(options);
       for (const closed of expired) {
         emit(make.session(closed.session));
         requeued(closed.requeued);

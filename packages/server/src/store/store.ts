@@ -29,6 +29,7 @@ import type {
 } from "./types.js";
 import type {
   AlertQuery,
+  CloseOptions,
   CloseReason,
   CloseSessionResult,
   NewAlert,
@@ -260,8 +261,12 @@ export interface SessionStore {
    * SESSION_NOT_OPEN when closed or idle-expired; SESSION_CONFLICT when `expectedVersion` is stale.
    */
   update(id: string, patch: SessionPatch, options?: { readonly expectedVersion?: number }): Promise<Session>;
-  /** Closes an open session and requeues its in-flight commands atomically. SESSION_NOT_OPEN if closed. */
-  close(id: string, reason: CloseReason): Promise<CloseSessionResult>;
+  /**
+   * Closes an open session and requeues its in-flight commands atomically. SESSION_NOT_OPEN if closed. With
+   * `final`, first changes it as `update` would (SESSION_NOT_OPEN when idle-expired too) in the same step: a
+   * session's last package saves and ends it in one write. SESSION_CONFLICT when `expectedVersion` is stale.
+   */
+  close(id: string, reason: CloseReason, options?: CloseOptions): Promise<CloseSessionResult>;
   /** Closes (`expired`) open sessions past their idle expiry (at most `limit`, oldest first), requeueing their
    *  in-flight commands. */
   expireIdle(options?: SweepOptions): Promise<readonly CloseSessionResult[]>;
@@ -270,7 +275,7 @@ export interface SessionStore {
   /**
    * Open sessions whose idle expiry is still ahead, across every node sharing the store (the wake pacer's fleet
    * gauge, campaigns/pacer.ts). A session a stop cut off stops counting once superseded or idle-expired. One
-   * range count off the (status, idle_expires_at) index.
+   * range count off the open sessions' idle-expiry index.
    */
   countLive(): Promise<number>;
   /**

@@ -62,6 +62,14 @@ export interface SessionPatch {
   readonly idleTimeoutMs?: number | undefined;
 }
 
+/** `sessions.close` options. */
+export interface CloseOptions {
+  /** The session's last changes, made as `update` makes them (it must be live), in the same step as the close. */
+  readonly final?: SessionPatch | undefined;
+  /** SESSION_CONFLICT unless the session is still at this version. */
+  readonly expectedVersion?: number | undefined;
+}
+
 export interface OpenSessionResult {
   readonly session: Session;
   /** The device's previous open session, now `superseded`, or null. */

@@ -1,13 +1,14 @@
 // SQL store: the device registry.
 import type { Insertable, Selectable } from "kysely";
 import { ServerError, ServerErrorCode } from "../../errors.js";
-import { checkDevicePatch, checkNewDevice, stateAfterPatch } from "../device-rules.js";
+import { checkDevicePatch, checkNewDevice, stateAfterContact, stateAfterPatch } from "../device-rules.js";
 import type { CheckedDevicePatch } from "../device-rules.js";
 import { decodeCursor, deviceNotFound, fromJsonText, fromJsonTextOrNull, pageLimit, requireText } from "../rules.js";
 import { toJsonText, toPage } from "../rules.js";
 import type { DeviceStore } from "../store.js";
 import { DeviceState, type Device, type HttpCredentials, type MosInventoryEntry } from "../types.js";
 import type { NotificationAddress } from "../types.js";
+import { SqlDialect } from "./migrations.js";
 import { prepared } from "./prepared.js";
 import { fromBuffer, onUniqueViolation, toBuffer, type Db, type SqlContext } from "./sql-context.js";
 import type { DevicesTable } from "./schema.js";
@@ -90,25 +91,44 @@ const contactNew = prepared((db, p: { id: string; now: number }) =>
     })
     .returningAll(),
 );
-/** One statement for a known device's contact: stateAfterContact (device-rules.ts) as a CASE, the first
- *  contact kept. No row back: the device is unknown. */
-const contactKnown = prepared((db, p: { id: string; now: number }) =>
+/**
+ * A known device's contact, the first contact kept. It leaves `state` alone: an UPDATE that sets a column
+ * rewrites every index on it even when the value stays, and only a provisioned device's first contact changes it
+ * (`promoteOnContact`, stateAfterContact in device-rules.ts). PostgreSQL reads the row back with RETURNING;
+ * SQLite with a point read after it (RETURNING costs SQLite more than the UPDATE and the read together).
+ */
+const contactQuery = (db: Db, p: { id: string; now: number }) =>
   db
     .updateTable("devices")
     .set((eb) => ({
-      state: eb
-        .case()
-        .when("state", "=", DeviceState.Provisioned)
-        .then(DeviceState.Registered)
-        .else(eb.ref("state"))
-        .end(),
       first_contact_at: eb.fn.coalesce("first_contact_at", eb.val(p.now)),
       last_contact_at: p.now,
       updated_at: p.now,
     }))
+    .where("id", "=", p.id);
+const contactKnown = prepared(contactQuery);
+const contactKnownReturning = prepared((db, p: { id: string; now: number }) => contactQuery(db, p).returningAll());
+const promoteOnContact = prepared((db, p: { id: string }) =>
+  db
+    .updateTable("devices")
+    .set({ state: stateAfterContact(DeviceState.Provisioned) })
     .where("id", "=", p.id)
+    .where("state", "=", DeviceState.Provisioned)
     .returningAll(),
 );
+
+/** The contact, and a provisioned device's promotion (once in its life: a second statement then); no row back:
+ *  the device is unknown. */
+async function contact(dialect: SqlDialect, trx: Db, id: string, now: number): Promise<DeviceRow | undefined> {
+  const row =
+    dialect === SqlDialect.Postgres
+      ? await contactKnownReturning.first(trx, { id, now })
+      : (await contactKnown.run(trx, { id, now })) === 0
+        ? undefined
+        : await readDevice(trx, id);
+  if (row?.state !== DeviceState.Provisioned) return row;
+  return (await promoteOnContact.first(trx, { id })) ?? row;
+}
 
 async function readDevice(db: Db, id: string): Promise<DeviceRow | undefined> {
   return byId.first(db, { id });
@@ -180,12 +200,12 @@ export function createSqlDevices(ctx: SqlContext): Omit<DeviceStore, "importBatc
       const row = await ctx.transaction(async (trx) => {
         const now = ctx.now();
         // The UPDATE takes the device's row lock itself (the DM session's first statement): no lock before it.
-        const known = await contactKnown.first(trx, { id, now });
+        const known = await contact(ctx.dialect, trx, id, now);
         if (known !== undefined) ctx.deviceLocked(id);
         if (known !== undefined || !options.autoRegister) return known;
         // A new device: serialized with `create` (and other nodes registering it) by the advisory lock on its id.
         await ctx.lock(trx, id);
-        const row = (await contactKnown.first(trx, { id, now })) ?? (await contactNew.first(trx, { id, now }));
+        const row = (await contact(ctx.dialect, trx, id, now)) ?? (await contactNew.first(trx, { id, now }));
         ctx.deviceLocked(id);
         return row;
       });

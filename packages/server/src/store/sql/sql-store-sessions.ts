@@ -1,56 +1,30 @@
 // SQL store: DM sessions. Opening, closing and expiring a session requeue its in-flight commands in the same
 // transaction, under the device lock, so a command is never both in flight and lost.
-import { sql, type Compilable, type Insertable, type Selectable } from "kysely";
-import { ServerError, ServerErrorCode } from "../../errors.js";
-import { checkCloseReason, checkNewSession, checkSessionPatch, sessionLive } from "../queue-rules.js";
-import {
-  deviceNotFound,
-  fromJsonText,
-  invalid,
-  pageLimit,
-  requireText,
-  sessionNotFound,
-  sweepLimit,
-  toJsonText,
-  toPage,
-} from "../rules.js";
+import { sql, type Compilable, type Insertable } from "kysely";
+import { checkCloseReason, checkNewSession } from "../queue-rules.js";
+import { deviceNotFound, invalid, pageLimit, requireText, sweepLimit, toJsonText, toPage } from "../rules.js";
 import type { SessionStore } from "../store.js";
-import { SessionStatus, type CloseSessionResult, type Session } from "../types-session.js";
+import { SessionStatus, type CloseSessionResult } from "../types-session.js";
 import { CommandState } from "../types.js";
 import type { CommandRow } from "./sql-commands-rows.js";
 import type { SessionsTable } from "./schema.js";
 import { SqlDialect } from "./migrations.js";
-import { prepared, preparedBy } from "./prepared.js";
+import { prepared } from "./prepared.js";
 import { onForeignKeyViolation, onUniqueViolation, pageByPair, type Db, type SqlContext } from "./sql-context.js";
 import { requeueInTx } from "./sql-commands-session.js";
-
-type SessionRow = Selectable<SessionsTable>;
-
-function toSession(row: SessionRow): Session {
-  return {
-    id: row.id,
-    deviceId: row.device_id,
-    status: row.status as SessionStatus,
-    stateName: row.state_name,
-    stateData: fromJsonText(row.state_data),
-    packageNo: row.package_no,
-    contToken: row.cont_token,
-    cookie: row.cookie,
-    createdAt: row.created_at,
-    lastActivityAt: row.last_activity_at,
-    idleTimeoutMs: row.idle_timeout_ms,
-    idleExpiresAt: row.idle_expires_at,
-    endedAt: row.ended_at,
-    version: row.version,
-  };
-}
+import {
+  closeInTx,
+  patchParams,
+  patchWrite,
+  readSession,
+  refusal,
+  toSession,
+  writeSession,
+  type SessionRow,
+} from "./sql-session-writes.js";
 
 const keyInUse = () => invalid("cookie or CONT token already belongs to another session");
 
-const notOpen = (row: SessionRow) =>
-  new ServerError(ServerErrorCode.SESSION_NOT_OPEN, `session ${row.id} is ${row.status} or idle-expired`);
-
-const byId = prepared((db, p: { id: string }) => db.selectFrom("sessions").selectAll().where("id", "=", p.id));
 const byCookie = prepared((db, p: { v: string }) => db.selectFrom("sessions").selectAll().where("cookie", "=", p.v));
 const byContToken = prepared((db, p: { v: string }) =>
   db.selectFrom("sessions").selectAll().where("cont_token", "=", p.v),
@@ -102,43 +76,6 @@ const insertUnlessOpen = prepared((db, p: Insertable<SessionsTable>) =>
     .onConflict((oc) => oc.column("device_id").where("status", "=", sql.lit(SessionStatus.Open)).doNothing())
     .returningAll(),
 );
-const closeQuery = preparedBy(
-  (idleOnly: boolean) => String(idleOnly),
-  (idleOnly: boolean) => (db: Db, p: { id: string; status: SessionStatus; now: number; idleBefore: number }) => {
-    let q = db
-      .updateTable("sessions")
-      .set((eb) => ({ status: p.status, ended_at: p.now, version: eb("version", "+", 1) }))
-      .where("id", "=", p.id)
-      .where("status", "=", SessionStatus.Open);
-    if (idleOnly) q = q.where("idle_expires_at", "<=", p.idleBefore);
-    return q.returningAll();
-  },
-);
-/** The columns a patch sets, and whether an expected version is checked: one prepared UPDATE per shape. */
-interface UpdateShape {
-  readonly columns: readonly string[];
-  readonly newTimeout: boolean;
-  readonly versioned: boolean;
-}
-const updateQuery = preparedBy(
-  (shape: UpdateShape) => `${shape.columns.join()}|${shape.newTimeout}|${shape.versioned}`,
-  (shape: UpdateShape) => (db: Db, p: Record<string, unknown>) => {
-    let q = db
-      .updateTable("sessions")
-      .set((eb) => ({
-        ...Object.fromEntries(shape.columns.map((c) => [c, p[c]])),
-        last_activity_at: p.now as number,
-        idle_expires_at: shape.newTimeout ? (p.idle_expires_at as number) : eb("idle_timeout_ms", "+", p.now as number),
-        version: eb("version", "+", 1),
-      }))
-      .where("id", "=", p.id as string)
-      .where("status", "=", SessionStatus.Open)
-      .where("idle_expires_at", ">", p.now as number);
-    if (shape.versioned) q = q.where("version", "=", p.expectedVersion as number);
-    return q.returningAll();
-  },
-);
-
 /**
  * PostgreSQL `close` in one statement: it locks the device's row (found through the session: the device lock
  * every writer of its queue takes first), closes the session if open, and reads what it has in flight. That
@@ -172,24 +109,6 @@ const closeLockingDevice = prepared(
     return { compile: () => query.compile(db) };
   },
 );
-
-async function readSession(db: Db, id: string): Promise<SessionRow | undefined> {
-  return byId.first(db, { id });
-}
-
-/** Closes an open session (if still open) and requeues its in-flight commands; undefined if it was not open. */
-async function closeInTx(
-  trx: Db,
-  id: string,
-  status: SessionStatus,
-  now: number,
-  extra: { readonly idleBefore?: number } = {},
-): Promise<CloseSessionResult | undefined> {
-  const idleOnly = extra.idleBefore !== undefined;
-  const row = await closeQuery(idleOnly).first(trx, { id, status, now, idleBefore: extra.idleBefore ?? 0 });
-  if (row === undefined) return undefined;
-  return { session: toSession(row), ...(await requeueInTx(trx, id, now)) };
-}
 
 export function createSqlSessions(ctx: SqlContext): SessionStore {
   const findOne = async (column: "cookie" | "cont_token", value: string) => {
@@ -232,7 +151,9 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
         }
         const previous = await openOfDevice.first(trx, { deviceId: s.deviceId });
         const superseded =
-          previous === undefined ? undefined : await closeInTx(trx, previous.id, SessionStatus.Superseded, now);
+          previous === undefined
+            ? undefined
+            : await closeInTx(trx, ctx.dialect, previous.id, SessionStatus.Superseded, now);
         let row: SessionRow | undefined;
         if (ctx.dialect === SqlDialect.Sqlite) {
           const inserted = await guarded(() => insertSessionRow.run(trx, values));
@@ -259,57 +180,56 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
       return row === undefined ? null : toSession(row);
     },
     update: async (id, patch, options = {}) => {
-      const p = checkSessionPatch(patch);
-      const stateData = p.stateData === undefined ? undefined : toJsonText(p.stateData, "stateData");
+      const w = patchWrite(patch);
       return ctx.transaction(async (trx) => {
         const now = ctx.now();
         // The hot path (every DM package saves its state) is one conditional UPDATE: live, and at the expected
         // version when one is given. Only when it changes nothing is the row read, to say why.
-        const values: Record<string, unknown> = { id, now, expectedVersion: options.expectedVersion };
-        const columns: string[] = [];
-        const put = (column: string, value: unknown) => {
-          if (value === undefined) return;
-          columns.push(column);
-          values[column] = value;
-        };
-        put("state_name", p.stateName);
-        put("state_data", stateData);
-        put("package_no", p.packageNo);
-        put("cont_token", p.contToken);
-        put("cookie", p.cookie);
-        put("idle_timeout_ms", p.idleTimeoutMs);
-        if (p.idleTimeoutMs !== undefined) values.idle_expires_at = now + p.idleTimeoutMs;
-        const shape = {
-          columns,
-          newTimeout: p.idleTimeoutMs !== undefined,
+        const write = {
+          columns: w.columns,
+          touch: true,
+          newTimeout: w.newTimeout,
           versioned: options.expectedVersion !== undefined,
+          close: false,
+          idleOnly: false,
         };
-        const updated = await onUniqueViolation(() => updateQuery(shape).first(trx, values), keyInUse);
+        const params = { ...patchParams(w, now), id, now, expectedVersion: options.expectedVersion };
+        const updated = await onUniqueViolation(() => writeSession(trx, ctx.dialect, write, params), keyInUse);
         if (updated !== undefined) return toSession(updated);
-        const row = await readSession(trx, id);
-        if (row === undefined) throw sessionNotFound(id);
-        if (!sessionLive({ status: row.status as SessionStatus, idleExpiresAt: row.idle_expires_at }, now)) {
-          throw notOpen(row);
-        }
-        throw new ServerError(ServerErrorCode.SESSION_CONFLICT, `session ${id} changed (version ${row.version})`);
+        throw await refusal(trx, id, now, true);
       });
     },
-    close: async (id, reason) => {
+    close: async (id, reason, options = {}) => {
       checkCloseReason(reason);
+      const final = options.final === undefined ? undefined : patchWrite(options.final);
       return ctx.transaction(async (trx) => {
+        const now = ctx.now();
         if (ctx.dialect === SqlDialect.Postgres) {
-          const closed = await closePg(ctx, trx, id, reason, ctx.now());
+          // The last changes first (one round trip, as `update`), then closePg's one statement, which takes the
+          // device's lock the way every writer of its queue does.
+          if (final !== undefined || options.expectedVersion !== undefined) {
+            const write = {
+              columns: final?.columns ?? [],
+              touch: final !== undefined,
+              newTimeout: final?.newTimeout ?? false,
+              versioned: options.expectedVersion !== undefined,
+              close: false,
+              idleOnly: false,
+            };
+            const params = { ...(final && patchParams(final, now)), id, now, expectedVersion: options.expectedVersion };
+            const saved = await onUniqueViolation(() => writeSession(trx, ctx.dialect, write, params), keyInUse);
+            if (saved === undefined) throw await refusal(trx, id, now, final !== undefined);
+          }
+          const closed = await closePg(ctx, trx, id, reason, now);
           if (closed !== undefined) return closed;
-          const row = await readSession(trx, id);
-          if (row === undefined) throw sessionNotFound(id);
-          throw new ServerError(ServerErrorCode.SESSION_NOT_OPEN, `session ${id} is already ${row.status}`);
+          throw await refusal(trx, id, now, false);
         }
-        // SQLite's writers are serialized already: the session is read only to say why it could not be closed.
-        const closed = await closeInTx(trx, id, reason, ctx.now());
+        // SQLite's writers are serialized already: one UPDATE saves (if asked) and closes; the session is read
+        // again only to say why nothing changed.
+        const extra = { final, expectedVersion: options.expectedVersion };
+        const closed = await onUniqueViolation(() => closeInTx(trx, ctx.dialect, id, reason, now, extra), keyInUse);
         if (closed !== undefined) return closed;
-        const row = await readSession(trx, id);
-        if (row === undefined) throw sessionNotFound(id);
-        throw new ServerError(ServerErrorCode.SESSION_NOT_OPEN, `session ${id} is already ${row.status}`);
+        throw await refusal(trx, id, now, final !== undefined);
       });
     },
     countLive: async () => {
@@ -317,7 +237,7 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
         .db()
         .selectFrom("sessions")
         .select((eb) => eb.fn.countAll<number | string | bigint>().as("n"))
-        .where("status", "=", SessionStatus.Open)
+        .where("status", "=", sql.lit(SessionStatus.Open))
         .where("idle_expires_at", ">", ctx.now())
         .executeTakeFirstOrThrow();
       // PostgreSQL's count is a bigint (a string through pg); SQLite's a number.
@@ -331,7 +251,7 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
           .db()
           .selectFrom("sessions")
           .select("device_id")
-          .where("status", "=", SessionStatus.Open)
+          .where("status", "=", sql.lit(SessionStatus.Open))
           .where("device_id", "in", deviceIds.slice(i, i + LIVE_AMONG_CHUNK))
           .where("idle_expires_at", ">", now)
           .execute();
@@ -342,12 +262,12 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
     expireIdle: async (options = {}) => {
       const limit = sweepLimit(options);
       const now = ctx.now();
-      // Read off the (status, idle_expires_at) index: a batch costs O(limit).
+      // Read off sessions_open_idle (literal 'open': the index's predicate): a batch costs O(limit).
       let q = ctx
         .db()
         .selectFrom("sessions")
         .select(["id", "device_id"])
-        .where("status", "=", SessionStatus.Open)
+        .where("status", "=", sql.lit(SessionStatus.Open))
         .where("idle_expires_at", "<=", now)
         .orderBy("idle_expires_at");
       if (Number.isFinite(limit)) q = q.limit(limit);
@@ -357,7 +277,7 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
         // One transaction per session; the condition re-checks, since another node may have touched it.
         const closed = await ctx.transaction(async (trx) => {
           await ctx.lockDevice(trx, s.device_id);
-          return closeInTx(trx, s.id, SessionStatus.Expired, now, { idleBefore: now });
+          return closeInTx(trx, ctx.dialect, s.id, SessionStatus.Expired, now, { idleBefore: now });
         });
         if (closed !== undefined) results.push(closed);
       }

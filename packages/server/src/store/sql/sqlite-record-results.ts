@@ -7,6 +7,7 @@ import { illegalCommand } from "../rules.js";
 import type { CommandState } from "../types.js";
 import type { CommandsTable } from "./schema.js";
 import { preparedBy } from "./prepared.js";
+import { byIdQuery } from "./sql-commands-rows.js";
 import type { Db } from "./sql-context.js";
 
 type CommandRow = Selectable<CommandsTable>;
@@ -45,17 +46,14 @@ const writeResults = preparedBy(
         sql` `,
       )} end`;
     const set = Object.fromEntries(Object.entries(COLUMNS).map(([column, field]) => [column, byId(field)]));
-    return (
-      db
-        .updateTable("commands")
-        .set({ ...set, updated_at: p.now as number })
-        .where("id", "in", ids)
-        .where("session_id", "=", p.sessionId as string)
-        .where("state", "=", byId("from"))
-        // Only the ids: the caller read every row in this member and knows each new value; RETURNING * would
-        // build every column of every row again.
-        .returning("id")
-    );
+    return db
+      .updateTable("commands")
+      .set({ ...set, updated_at: p.now as number })
+      .where("id", "in", ids)
+      .where("session_id", "=", p.sessionId as string)
+      .where("state", "=", byId("from"));
+    // No RETURNING: the caller read every row in this member and knows each new value, the row count checks
+    // it, and SQLite builds RETURNING's rows in an ephemeral table (more than the UPDATE costs).
   },
 );
 
@@ -76,10 +74,18 @@ export async function writeResultsSqlite(
     params[`from${i}`] = w.from;
     for (const field of Object.values(COLUMNS)) params[`${field}${i}`] = w[field];
   });
-  const updated = new Set((await writeResults(writes.length).all(trx, params)).map((r) => r.id));
+  const updated = await writeResults(writes.length).run(trx, params);
+  if (updated !== writes.length) {
+    // Cannot happen under the write lock (the rows were checked in this member); if it does, the statement's
+    // changes are undone with the member. The refusal names a command the UPDATE left as it was.
+    const after = await Promise.all(writes.map((w) => byIdQuery.first(trx, { id: w.id })));
+    const written = (w: ResultWrite, row: CommandRow | undefined) => row?.updated_at === now && row.result === w.result;
+    const kept = writes.find((w, i) => !written(w, after[i])) ?? writes[0];
+    if (kept !== undefined) throw illegalCommand(kept.id, kept.from, kept.to);
+  }
   return writes.map((w) => {
     const row = read.get(w.id);
-    if (row === undefined || !updated.has(w.id)) throw illegalCommand(w.id, w.from, w.to);
+    if (row === undefined) throw illegalCommand(w.id, w.from, w.to);
     return {
       ...row,
       state: w.state,
