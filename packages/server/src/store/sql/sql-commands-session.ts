@@ -1,6 +1,7 @@
 // SQL store, commands: what a DM session does to its device's queue — take the next batch into a Package#2,
 // record the Package#3's results, and put back (or end, by delivery policy) what the session leaves unanswered.
 // Every change is conditional (`… where state = 'sent' and session_id = ?`) inside the caller's transaction.
+import { sql } from "kysely";
 import { checkResultTarget, jsonRoundTrip, requireInt, toJsonText, validateResults } from "../rules.js";
 import type { CommandStore } from "../store.js";
 import { unansweredOutcome } from "../delivery-rules.js";
@@ -18,7 +19,9 @@ const sentInSession = prepared((db, p: { sessionId: string }) =>
     .selectFrom("commands")
     .selectAll()
     .where("session_id", "=", p.sessionId)
-    .where("state", "=", CommandState.Sent)
+    // A literal: a bound state would be checked against commands_expiry's predicate (state = 'queued') and the
+    // statement re-planned on every call.
+    .where("state", "=", sql.lit(CommandState.Sent))
     .orderBy("seq"),
 );
 

@@ -3,6 +3,7 @@
 // fail cleanly (and roll back), never apply to a command that moved on.
 // Composed from one module per concern: queueing (sql-commands-enqueue.ts), the session's batch and results
 // (sql-commands-session.ts), the shared row code (sql-commands-rows.ts); reads, lists and operator changes here.
+import { sql } from "kysely";
 import { checkCompletion } from "../queue-rules.js";
 import { checkCancellable, commandNotFound, fromJsonText, illegalCommand, invalid } from "../rules.js";
 import { pageLimit, sweepLimit, toJsonText, toPage } from "../rules.js";
@@ -42,7 +43,7 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
             .selectFrom("commands")
             .selectAll()
             .where("device_id", "=", selector.deviceId)
-            .where("state", "=", CommandState.Accepted)
+            .where("state", "=", sql.lit(CommandState.Accepted))
             .where("async_source_uri", "=", selector.sourceUri)
             .orderBy("seq")
             .limit(1)
@@ -80,15 +81,17 @@ export function createSqlCommands(ctx: SqlContext): CommandStore {
         .db()
         .updateTable("commands")
         .set({ state: CommandState.Expired, updated_at: now, completed_at: now });
-      let q = update.where("state", "=", CommandState.Queued).where("expires_at", "<=", now);
+      // Literal 'queued': commands_expiry's predicate (a bound value would be re-planned on every call).
+      const queued = sql.lit(CommandState.Queued);
+      let q = update.where("state", "=", queued).where("expires_at", "<=", now);
       if (Number.isFinite(limit)) {
-        // One bounded batch: the keys off the (state, expires_at) index, then each row by its key. (Repeating the
+        // One bounded batch: the keys off the commands_expiry index, then each row by its key. (Repeating the
         // range outside the subquery would make SQLite walk every due row to test it against the list.)
         q = update.where("seq", "in", (eb) =>
           eb
             .selectFrom("commands")
             .select("seq")
-            .where("state", "=", CommandState.Queued)
+            .where("state", "=", queued)
             .where("expires_at", "<=", now)
             .orderBy("expires_at")
             .limit(limit),

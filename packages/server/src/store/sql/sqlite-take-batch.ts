@@ -17,6 +17,7 @@ import { SessionStatus } from "../types-session.js";
 import type { CommandsTable } from "./schema.js";
 import type { Selectable } from "kysely";
 import { prepared, preparedBy } from "./prepared.js";
+import { byIdQuery } from "./sql-commands-rows.js";
 import type { Db } from "./sql-context.js";
 
 type CommandRow = Selectable<CommandsTable>;
@@ -50,6 +51,12 @@ export function requireLiveSession(
   }
 }
 
+/**
+ * 'queued' as a literal wherever a state is compared: commands_expiry is partial on it, and SQLite checks a
+ * partial index's predicate against the bound value, re-planning the statement on every later call.
+ */
+const QUEUED = sql.lit(CommandState.Queued);
+
 // The batch size is a literal, one statement per size: SQLite reads a bound LIMIT's value while planning, so it
 // re-prepares the statement whenever that parameter is bound again — measured, 5x the cost of the query itself.
 const nextQueued = preparedBy(
@@ -59,7 +66,7 @@ const nextQueued = preparedBy(
       .selectFrom("commands")
       .selectAll()
       .where("device_id", "=", p.deviceId)
-      .where("state", "=", CommandState.Queued)
+      .where("state", "=", QUEUED)
       .orderBy("seq")
       .limit(sql.lit(max)),
 );
@@ -69,11 +76,12 @@ const expireQueuedOfDevice = prepared((db, p: { deviceId: string; now: number })
     .updateTable("commands")
     .set({ state: CommandState.Expired, updated_at: p.now, completed_at: p.now })
     .where("device_id", "=", p.deviceId)
-    .where("state", "=", CommandState.Queued)
-    .where("expires_at", "<=", p.now),
+    .where("state", "=", QUEUED)
+    // `+expires_at`: else SQLite reads commands_expiry, every overdue queued command of every device.
+    .where(sql<boolean>`+"expires_at" <= ${p.now}`),
 );
 
-/** `n` commands to `sent`: parameters id0…, pos0… (their positions), sessionId, packageNo, now; returns their ids. */
+/** `n` commands to `sent`: parameters id0…, pos0… (their positions), sessionId, packageNo, now. */
 const markSent = preparedBy(
   (n: number) => String(n),
   (n: number) => (db: Db, p: Record<string, unknown>) => {
@@ -96,10 +104,9 @@ const markSent = preparedBy(
         }))
         .where("id", "in", ids)
         // `+state`: SQLite would otherwise walk commands_by_state over every queued command of every device.
-        .where(sql<boolean>`+"state" = ${CommandState.Queued}`)
-        // Only the ids: every new value is known here (the rows were read under the same write lock), and
-        // RETURNING * would build every column of every row again.
-        .returning("id")
+        .where(sql<boolean>`+"state" = ${QUEUED}`)
+      // No RETURNING: every new value is known here (the rows were read under the same write lock), the row
+      // count checks it, and SQLite builds RETURNING's rows in an ephemeral table (more than the UPDATE costs).
     );
   },
 );
@@ -123,9 +130,11 @@ export async function takeQueuedSqlite(trx: Db, input: TakeInput): Promise<Comma
     params[`id${i}`] = r.id;
     params[`pos${i}`] = input.firstPosition + i;
   });
-  const updated = await markSent(rows.length).all(trx, params);
-  if (updated.length !== rows.length) {
-    const moved = rows.find((r) => !updated.some((u) => u.id === r.id)) ?? rows[0];
+  const updated = await markSent(rows.length).run(trx, params);
+  if (updated !== rows.length) {
+    // Cannot happen under the write lock; if it does, the statement's changes are undone with the member.
+    const states = await Promise.all(rows.map((r) => byIdQuery.first(trx, { id: r.id })));
+    const moved = rows.find((r, i) => states[i]?.session_id !== sessionId) ?? rows[0];
     throw illegalCommand(moved?.id ?? "", CommandState.Queued, CommandState.Sent);
   }
   // What the UPDATE wrote, in queue order (= position order).
