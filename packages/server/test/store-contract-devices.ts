@@ -121,6 +121,8 @@ export function deviceContract(it: ContractTest): void {
     const again = await f.store.devices.recordContact("prov", { autoRegister: false });
     assert.equal(again?.firstContactAt, t1);
     assert.equal(again.lastContactAt, t2);
+    assert.equal(again.state, DeviceState.Registered);
+    assert.deepEqual(await f.store.devices.get("prov"), again);
   });
 
   it("disables and enables: a disabled device stays disabled on contact; enabling restores its state", async (f) => {
