@@ -1,27 +1,61 @@
 // A store wrapper that times every call (omadm_store_call_duration_seconds) and counts the Package#0 attempts
 // the notifier records (omadm_notifications_total). Calls inside `transaction` are timed too, and the
 // transaction as a whole under the method name "transaction".
+//
+// Every transaction wraps the parts it uses again (its `tx` is new), so a wrap is kept cheap: the "part.method"
+// metric names are made once per method, and the clock is performance.now() (hrtime.bigint() allocates).
+import { performance } from "node:perf_hooks";
 import type { Store, StoreParts } from "../store/store.js";
-import { lazyParts, wrapMethods, type Around } from "../store/transaction-support.js";
+import { lazyParts } from "../store/transaction-support.js";
 import type { ServerMetrics } from "./server-metrics.js";
 
-export function withStoreMetrics(store: Store, metrics: Pick<ServerMetrics, "storeCall" | "notificationSent">): Store {
+type Metrics = Pick<ServerMetrics, "storeCall" | "notificationSent">;
+type Method = (...args: unknown[]) => Promise<unknown>;
+
+export function withStoreMetrics(store: Store, metrics: Metrics): Store {
+  const names = new Map<string, Map<string, string>>();
+  const nameOf = (part: string, method: string): string => {
+    let methods = names.get(part);
+    if (methods === undefined) {
+      methods = new Map();
+      names.set(part, methods);
+    }
+    let name = methods.get(method);
+    if (name === undefined) {
+      name = `${part}.${method}`;
+      methods.set(method, name);
+    }
+    return name;
+  };
+  const timedCall = async (name: string, method: Method, args: unknown[]): Promise<unknown> => {
+    const start = performance.now();
+    let ok = false;
+    try {
+      const result = await method(...args);
+      ok = true;
+      return result;
+    } finally {
+      metrics.storeCall(name, (performance.now() - start) / 1000, ok);
+    }
+  };
+  /** `target` with every method timed under "part.method" (other properties copied). */
+  const wrap = <T extends object>(part: string, target: T): T => {
+    const out: Record<string, unknown> = {};
+    const source = target as Record<string, unknown>;
+    for (const key of Object.keys(source)) {
+      const value = source[key];
+      if (typeof value !== "function") {
+        out[key] = value;
+        continue;
+      }
+      const name = nameOf(part, key);
+      out[key] = (...args: unknown[]) => timedCall(name, value as Method, args);
+    }
+    return out as T;
+  };
   const timed = (parts: StoreParts): StoreParts => {
-    const around =
-      (part: string): Around =>
-      async (call, method) => {
-        const start = process.hrtime.bigint();
-        let ok = false;
-        try {
-          const result = await call();
-          ok = true;
-          return result;
-        } finally {
-          metrics.storeCall(`${part}.${method}`, Number(process.hrtime.bigint() - start) / 1e9, ok);
-        }
-      };
     const counted = (): StoreParts["notifications"] => {
-      const notifications = wrapMethods(parts.notifications, around("notifications"));
+      const notifications = wrap("notifications", parts.notifications);
       return {
         ...notifications,
         async record(input) {
@@ -33,22 +67,21 @@ export function withStoreMetrics(store: Store, metrics: Pick<ServerMetrics, "sto
     };
     // Parts made at their first use (a transaction touches a few): transaction-support.ts.
     return lazyParts(
-      (name) =>
-        (name === "notifications" ? counted() : wrapMethods(parts[name], around(name))) as StoreParts[typeof name],
+      (name) => (name === "notifications" ? counted() : wrap(name, parts[name])) as StoreParts[typeof name],
     );
   };
   return {
     ...store,
     ...timed(store),
     async transaction<T>(fn: (tx: StoreParts) => Promise<T>): Promise<T> {
-      const start = process.hrtime.bigint();
+      const start = performance.now();
       let ok = false;
       try {
         const result = await store.transaction((tx) => fn(timed(tx)));
         ok = true;
         return result;
       } finally {
-        metrics.storeCall("transaction", Number(process.hrtime.bigint() - start) / 1e9, ok);
+        metrics.storeCall("transaction", (performance.now() - start) / 1000, ok);
       }
     },
     close: () => store.close(),
