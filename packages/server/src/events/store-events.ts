@@ -35,14 +35,17 @@ type Make = ReturnType<typeof eventMaker>;
 
 function eventMaker(clock: Clock) {
   return {
-    command: (c: Command, extra: Record<string, string | number | boolean> = {}): NewServerEvent => ({
-      kind: ServerEventKind.CommandState,
-      deviceId: c.deviceId,
-      sessionId: c.sessionId,
-      commandId: c.id,
-      data: { name: c.name, state: c.state, statusCode: c.statusCode, attempts: c.attempts, ...extra },
-      at: clock.now(),
-    }),
+    command: (c: Command, extra?: Record<string, string | number | boolean>): NewServerEvent => {
+      const data = { name: c.name, state: c.state, statusCode: c.statusCode, attempts: c.attempts };
+      return {
+        kind: ServerEventKind.CommandState,
+        deviceId: c.deviceId,
+        sessionId: c.sessionId,
+        commandId: c.id,
+        data: extra === undefined ? data : { ...data, ...extra },
+        at: clock.now(),
+      };
+    },
     session: (s: Session): NewServerEvent => {
       const started = s.status === SessionStatus.Open;
       return {
