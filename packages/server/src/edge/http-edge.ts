@@ -168,7 +168,9 @@ export function installHttpEdge(app: FastifyInstance, options: HttpEdgeOptions =
       done(null, payload);
       return;
     }
-    decodeBody(request, reply, payload).then((decoded) => done(null, decoded), done);
+    decodeBody(request, reply, payload).then((decoded) => {
+      done(null, decoded);
+    }, done);
   });
 }
 

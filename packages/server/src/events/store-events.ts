@@ -134,10 +134,15 @@ function observedEnqueueMany(
   };
 }
 
+/** What a requeued command's event adds to its data. */
+const REQUEUED = { requeued: true } as const;
+
+// A module function, not a closure per wrapped part: every transaction wraps the parts it uses again.
+function emitEach(list: readonly Command[], emit: Emit, make: Make, extra?: typeof REQUEUED): void {
+  for (const c of list) emit(make.command(c, extra));
+}
+
 function observedCommands(commands: CommandStore, emit: Emit, make: Make): CommandStore {
-  const each = (list: readonly Command[], extra?: Record<string, boolean>) => {
-    for (const c of list) emit(make.command(c, extra));
-  };
   return {
     ...commands,
     async enqueue(input) {
@@ -150,12 +155,12 @@ function observedCommands(commands: CommandStore, emit: Emit, make: Make): Comma
       : { enqueueMany: observedEnqueueMany(commands.enqueueMany.bind(commands), emit, make) }),
     async takeBatch(input) {
       const taken = await commands.takeBatch(input);
-      each(taken);
+      emitEach(taken, emit, make);
       return taken;
     },
     async recordResults(sessionId, results) {
       const done = await commands.recordResults(sessionId, results);
-      each(done);
+      emitEach(done, emit, make);
       return done;
     },
     async completeAccepted(selector, completion) {
@@ -165,7 +170,7 @@ function observedCommands(commands: CommandStore, emit: Emit, make: Make): Comma
     },
     async requeueSession(sessionId) {
       const requeued = await commands.requeueSession(sessionId);
-      each(requeued, { requeued: true });
+      emitEach(requeued, emit, make, REQUEUED);
       return requeued;
     },
     async cancel(id) {
@@ -177,29 +182,26 @@ function observedCommands(commands: CommandStore, emit: Emit, make: Make): Comma
 }
 
 function observedSessions(sessions: SessionStore, emit: Emit, make: Make): SessionStore {
-  const requeued = (list: readonly Command[]) => {
-    for (const c of list) emit(make.command(c, { requeued: true }));
-  };
   return {
     ...sessions,
     async open(input) {
       const opened = await sessions.open(input);
       if (opened.superseded !== null) emit(make.session(opened.superseded));
-      requeued(opened.requeued);
+      emitEach(opened.requeued, emit, make, REQUEUED);
       emit(make.session(opened.session));
       return opened;
     },
     async close(id, reason) {
       const closed = await sessions.close(id, reason);
       emit(make.session(closed.session));
-      requeued(closed.requeued);
+      emitEach(closed.requeued, emit, make, REQUEUED);
       return closed;
     },
     async expireIdle() {
       const expired = await sessions.expireIdle();
       for (const closed of expired) {
         emit(make.session(closed.session));
-        requeued(closed.requeued);
+        emitEach(closed.requeued, emit, make, REQUEUED);
       }
       return expired;
     },

@@ -13,20 +13,8 @@ type Metrics = Pick<ServerMetrics, "storeCall" | "notificationSent">;
 type Method = (...args: unknown[]) => Promise<unknown>;
 
 export function withStoreMetrics(store: Store, metrics: Metrics): Store {
+  /** part → method → "part.method", made once. */
   const names = new Map<string, Map<string, string>>();
-  const nameOf = (part: string, method: string): string => {
-    let methods = names.get(part);
-    if (methods === undefined) {
-      methods = new Map();
-      names.set(part, methods);
-    }
-    let name = methods.get(method);
-    if (name === undefined) {
-      name = `${part}.${method}`;
-      methods.set(method, name);
-    }
-    return name;
-  };
   const timedCall = async (name: string, method: Method, args: unknown[]): Promise<unknown> => {
     const start = performance.now();
     let ok = false;
@@ -42,13 +30,20 @@ export function withStoreMetrics(store: Store, metrics: Metrics): Store {
   const wrap = <T extends object>(part: string, target: T): T => {
     const out: Record<string, unknown> = {};
     const source = target as Record<string, unknown>;
+    let partNames = names.get(part);
+    if (partNames === undefined) {
+      partNames = new Map();
+      names.set(part, partNames);
+    }
     for (const key of Object.keys(source)) {
       const value = source[key];
       if (typeof value !== "function") {
         out[key] = value;
         continue;
       }
-      const name = nameOf(part, key);
+      const known = partNames.get(key);
+      const name = known ?? `${part}.${key}`;
+      if (known === undefined) partNames.set(key, name);
       out[key] = (...args: unknown[]) => timedCall(name, value as Method, args);
     }
     return out as T;
