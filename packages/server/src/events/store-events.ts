@@ -10,7 +10,7 @@
 import type { CommandStore, DeviceStore, SessionStore, AlertStore, Store, StoreParts } from "../store/store.js";
 import type { Clock, Command } from "../store/types.js";
 import { SessionStatus, type Session, type StoredAlert } from "../store/types-session.js";
-import { lazyParts } from "../store/transaction-support.js";
+import { lazyTxParts } from "../lazy-tx-parts.js";
 import { ServerEventKind, type NewServerEvent } from "./event-types.js";
 
 type Emit = (event: NewServerEvent) => void;
@@ -72,7 +72,7 @@ function eventMaker(clock: Clock) {
 
 /** A transaction's parts, the four that report changes observed, each made at its first use. */
 function observedTx(tx: StoreParts, emit: Emit, make: Make): StoreParts {
-  return lazyParts((name) => {
+  return lazyTxParts((name) => {
     switch (name) {
       case "devices":
         return observedDevices(tx.devices, emit) as StoreParts[typeof name];

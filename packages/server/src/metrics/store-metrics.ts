@@ -6,6 +6,7 @@
 // metric names are made once per method, and the clock is performance.now() (hrtime.bigint() allocates).
 import { performance } from "node:perf_hooks";
 import type { Store, StoreParts } from "../store/store.js";
+import { lazyTxParts, type PartMaker } from "../lazy-tx-parts.js";
 import { lazyParts } from "../store/transaction-support.js";
 import type { ServerMetrics } from "./server-metrics.js";
 
@@ -48,7 +49,8 @@ export function withStoreMetrics(store: Store, metrics: Metrics): Store {
     }
     return out as T;
   };
-  const timed = (parts: StoreParts): StoreParts => {
+  /** `parts` timed, each part made at its first use by `lazy` (a transaction touches a few). */
+  const timed = (parts: StoreParts, lazy: (make: PartMaker) => StoreParts): StoreParts => {
     const counted = (): StoreParts["notifications"] => {
       const notifications = wrap("notifications", parts.notifications);
       return {
@@ -60,19 +62,20 @@ export function withStoreMetrics(store: Store, metrics: Metrics): Store {
         },
       };
     };
-    // Parts made at their first use (a transaction touches a few): transaction-support.ts.
-    return lazyParts(
-      (name) => (name === "notifications" ? counted() : wrap(name, parts[name])) as StoreParts[typeof name],
+    return lazy(
+      <K extends keyof StoreParts>(name: K): StoreParts[K] =>
+        (name === "notifications" ? counted() : wrap(name, parts[name])) as StoreParts[K],
     );
   };
   return {
     ...store,
-    ...timed(store),
+    // Spread: the store's parts as a plain object (transaction-support.ts); a `tx` is read part by part.
+    ...timed(store, lazyParts),
     async transaction<T>(fn: (tx: StoreParts) => Promise<T>): Promise<T> {
       const start = performance.now();
       let ok = false;
       try {
-        const result = await store.transaction((tx) => fn(timed(tx)));
+        const result = await store.transaction((tx) => fn(timed(tx, lazyTxParts)));
         ok = true;
         return result;
       } finally {
