@@ -273,7 +273,8 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
   const registry = createDeviceRegistry({ store }, { autoRegister: config.dm.autoRegister });
   const alerts = createAlertIntake({ store });
   const recorder = createEventRecorder({ bus, log: store.events, logger: app.log }, { retain: config.events.retain });
-  attachSessionLog(bus, app.log);
+  // Without a logger (fastify's logger off) the session log would build lines nobody writes.
+  if (deps.logger !== undefined) attachSessionLog(bus, app.log);
   // The sweep and retention run once per fleet: on the node holding their store lease (periodic-job.ts).
   const lease = { leases: store.leases, holder: nodeId, logger: app.log };
   const sweeper = createSweeper({ store, timers, logger: app.log, lease }, { intervalMs: config.sweepIntervalMs });

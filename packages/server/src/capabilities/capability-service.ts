@@ -47,7 +47,13 @@ export interface CapabilityServiceDeps {
 
 export function createCapabilityService(deps: CapabilityServiceDeps): CapabilityService {
   const baseOf = deps.publicBaseUrl;
-  const base = () => new URL(normalizeBaseUrl(typeof baseOf === "string" ? baseOf : baseOf()));
+  // Parsed once per base URL string (it is fixed once the server listens), not once per Package#2.
+  let parsed: { readonly text: string; readonly url: URL } | null = null;
+  const base = (): URL => {
+    const text = typeof baseOf === "string" ? baseOf : baseOf();
+    if (parsed?.text !== text) parsed = { text, url: new URL(normalizeBaseUrl(text)) };
+    return parsed.url;
+  };
   return {
     async attach(tx, input) {
       const origin = base();

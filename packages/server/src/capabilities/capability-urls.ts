@@ -55,26 +55,41 @@ export function routePathOn(baseUrl: URL, uri: string): string | null {
 
 /** The ServerURIs of one command that get a capability, by command name (docs/protocol.md §4). */
 export function capabilitySlots(name: string, params: readonly string[], baseUrl: URL): readonly CapabilitySlot[] {
-  const at = (index: number, kind: CapabilityKind, accept: (path: string) => boolean): CapabilitySlot[] => {
-    const uri = params[index];
-    if (uri === undefined) return [];
-    const path = routePathOn(baseUrl, uri);
-    return path !== null && accept(path) ? [{ index, kind, target: path }] : [];
-  };
-  const deviceItem = (path: string) => path.startsWith(REPO_DEVICES);
   switch (name) {
     case "HPUT":
     case "HPOST":
     case "SUB":
-      return at(0, CapabilityKind.Upload, deviceItem);
+      return slotAt(params, 0, CapabilityKind.Upload, isDeviceItem, baseUrl);
     case "HGET":
     case "DEFAULT":
-      return at(0, CapabilityKind.Read, deviceItem);
+      return slotAt(params, 0, CapabilityKind.Read, isDeviceItem, baseUrl);
     case "EXEC":
-      return at(1, CapabilityKind.Report, (path) => path === DM_PATH);
+      return slotAt(params, 1, CapabilityKind.Report, isDmPath, baseUrl);
     default:
       return [];
   }
+}
+
+// Module functions, not closures made per command: this runs for every command of every Package#2.
+function slotAt(
+  params: readonly string[],
+  index: number,
+  kind: CapabilityKind,
+  accept: (path: string) => boolean,
+  baseUrl: URL,
+): CapabilitySlot[] {
+  const uri = params[index];
+  if (uri === undefined) return [];
+  const path = routePathOn(baseUrl, uri);
+  return path !== null && accept(path) ? [{ index, kind, target: path }] : [];
+}
+
+function isDeviceItem(path: string): boolean {
+  return path.startsWith(REPO_DEVICES);
+}
+
+function isDmPath(path: string): boolean {
+  return path === DM_PATH;
 }
 
 /** `uri` with the token in its query (any earlier `cap` replaced). */

@@ -134,42 +134,68 @@ export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions):
           forbidden: ServerErrorCode.DM_FORBIDDEN,
         });
 
-  const guard = (packageTypes: readonly string[]) => async (req: FastifyRequest, reply: FastifyReply) => {
-    const checked = checkDmHeaders(
-      {
-        contentType: req.headers["content-type"],
-        accept: req.headers.accept,
-        devIds: headerLines(req, HDR_DEVID),
-      },
-      packageTypes,
-    );
-    if (!checked.ok) return sendRefusal(req, reply, withHint(checked.error, req, packageTypes));
-    // A new session is refused before anything else is spent on it; Package#3s of admitted sessions always pass.
-    const admission = opts.admission;
-    if (admission !== undefined && checked.value.packageType === MT_P1 && !admission.admit(checked.value.deviceId)) {
-      const detail = "too many DM sessions are open on this server; retry after the Retry-After delay";
-      return sendRefusal(
-        req,
-        reply,
-        refusal(makeProblem(503, ServerErrorCode.DM_SESSION_LIMIT, detail), {
-          "retry-after": String(admission.retryAfterSeconds()),
-        }),
+  /**
+   * The DM routes' onRequest check, callback-style: without device authentication it decides synchronously, so
+   * a package costs no promise and no microtask turn here. Answers a refusal itself (and never calls `done`).
+   */
+  const guard =
+    (packageTypes: readonly string[]) =>
+    (req: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
+      const checked = checkDmHeaders(
+        {
+          contentType: req.headers["content-type"],
+          accept: req.headers.accept,
+          devIds: headerLines(req, HDR_DEVID),
+        },
+        packageTypes,
       );
-    }
-    if (auth !== undefined) {
-      if (!(await auth.admit(req, reply))) return reply;
-      const deviceId = auth.deviceIdOf(req);
-      if (deviceId !== checked.value.deviceId) {
-        const detail =
-          `the ${HDR_DEVID} header (${JSON.stringify(checked.value.deviceId)}) does not name the ` +
-          `authenticated device (${JSON.stringify(deviceId)})`;
-        return sendRefusal(req, reply, refusal(makeProblem(403, ServerErrorCode.DM_DEVID_MISMATCH, detail)));
+      if (!checked.ok) {
+        sendRefusal(req, reply, withHint(checked.error, req, packageTypes));
+        return;
       }
+      // A new session is refused before anything else is spent on it; Package#3s of admitted sessions always pass.
+      const admission = opts.admission;
+      if (admission !== undefined && checked.value.packageType === MT_P1 && !admission.admit(checked.value.deviceId)) {
+        const detail = "too many DM sessions are open on this server; retry after the Retry-After delay";
+        sendRefusal(
+          req,
+          reply,
+          refusal(makeProblem(503, ServerErrorCode.DM_SESSION_LIMIT, detail), {
+            "retry-after": String(admission.retryAfterSeconds()),
+          }),
+        );
+        return;
+      }
+      if (auth === undefined) {
+        accept(req, checked.value);
+        done();
+        return;
+      }
+      authenticate(req, reply, checked.value).then((admitted) => {
+        if (admitted) done();
+      }, done);
+    };
+
+  /** Device authentication; false when it refused the request (the refusal is sent). */
+  const authenticate = async (req: FastifyRequest, reply: FastifyReply, checked: CheckedDmRequest) => {
+    if (auth === undefined) return true;
+    if (!(await auth.admit(req, reply))) return false;
+    const deviceId = auth.deviceIdOf(req);
+    if (deviceId !== checked.deviceId) {
+      const detail =
+        `the ${HDR_DEVID} header (${JSON.stringify(checked.deviceId)}) does not name the ` +
+        `authenticated device (${JSON.stringify(deviceId)})`;
+      sendRefusal(req, reply, refusal(makeProblem(403, ServerErrorCode.DM_DEVID_MISMATCH, detail)));
+      return false;
     }
-    req.dmRequest = checked.value;
+    accept(req, checked);
+    return true;
+  };
+
+  const accept = (req: FastifyRequest, checked: CheckedDmRequest): void => {
+    req.dmRequest = checked;
     // Every line logged for this request names the device (ARCHITECTURE.md: DM log lines carry deviceId).
-    req.log = req.log.child({ deviceId: checked.value.deviceId });
-    return undefined;
+    req.log = req.log.child({ deviceId: checked.deviceId });
   };
 
   const maxAlerts = opts.maxAlertsPerPackage ?? DM_DEFAULTS.maxAlertsPerPackage;
@@ -257,7 +283,9 @@ export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions):
       : sendRefusal(req, reply, refusal(problemFromError(r.error)));
   };
 
-  app.post(DM_PATH, { bodyLimit, onRequest: guard([MT_P1, MT_P3]) }, async (req, reply) =>
+  const guardDm = guard([MT_P1, MT_P3]);
+  const guardSession = guard([MT_P3]);
+  app.post(DM_PATH, { bodyLimit, onRequest: guardDm }, async (req, reply) =>
     handle(req, reply, { cookie: readSessionCookie(req.headers.cookie) }),
   );
 
@@ -265,16 +293,17 @@ export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions):
     `${DM_SESSION_PATH}/:token`,
     {
       bodyLimit,
-      onRequest: async (req, reply) => {
+      onRequest: (req, reply, done) => {
         // An unknown-looking token is answered before anything else: there is no session here to talk to.
         if (!isWellFormedToken(req.params.token)) {
-          return sendRefusal(
+          sendRefusal(
             req,
             reply,
             refusal(makeProblem(404, ServerErrorCode.SESSION_NOT_FOUND, "there is no DM session at this URL")),
           );
+          return;
         }
-        return guard([MT_P3])(req, reply);
+        guardSession(req, reply, done);
       },
     },
     async (req, reply) =>
@@ -322,7 +351,11 @@ export function headerLines(req: FastifyRequest, name: string): string[] {
   const raw = req.raw.rawHeaders as string[] | undefined;
   if (raw !== undefined && raw.length > 0) {
     const out: string[] = [];
-    for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]?.toLowerCase() === wanted) out.push(raw[i + 1] ?? "");
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      // Lower-cased only when the length matches: most headers are other headers.
+      const key = raw[i] ?? "";
+      if (key.length === wanted.length && key.toLowerCase() === wanted) out.push(raw[i + 1] ?? "");
+    }
     return out;
   }
   const value = req.headers[wanted];

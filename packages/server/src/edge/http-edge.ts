@@ -11,6 +11,7 @@
 // `edgeServerOptions` gives the fastify factory options of the same edge (time-outs, limits, framework errors).
 import { STATUS_CODES, type Server, type ServerOptions } from "node:http";
 import type { Socket } from "node:net";
+import type { Readable, Transform } from "node:stream";
 import { createGunzip, createInflate } from "node:zlib";
 import type { FastifyError, FastifyHttpOptions, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { MT_P3 } from "@omadm/protocol";
@@ -46,7 +47,7 @@ export const HTTP_LIMIT_DEFAULTS: HttpLimits = {
 };
 
 /** Encodings a request body may arrive in (RFC 9110 §8.4); anything else is 415. */
-const DECODERS: Readonly<Record<string, (() => NodeJS.ReadWriteStream) | null>> = {
+const DECODERS: Readonly<Record<string, (() => Transform) | null>> = {
   identity: null,
   gzip: createGunzip,
   "x-gzip": createGunzip,
@@ -147,45 +148,64 @@ export function installHttpEdge(app: FastifyInstance, options: HttpEdgeOptions =
     return sendProblem(request, reply, makeProblem(404, frameworkCode(component, 404), detail));
   });
 
+  // The two hooks every request passes are callback-style: an async hook costs a promise and a microtask turn.
   const shedder = options.shedder;
   if (shedder !== undefined) {
-    app.addHook("onRequest", async (request, reply) => {
+    app.addHook("onRequest", (request, reply, done) => {
       // A Package#3 belongs to a session already admitted: it is always served, so that sessions finish.
-      if (isPackage3(request) || !shedder.overloaded()) return undefined;
+      if (isPackage3(request) || !shedder.overloaded()) {
+        done();
+        return;
+      }
       const detail = "the server is overloaded; retry after the Retry-After delay";
       const headers = { "retry-after": String(shedder.retryAfterSeconds()) };
-      return sendProblem(request, reply, makeProblem(503, ServerErrorCode.HTTP_OVERLOADED, detail), headers);
+      sendProblem(request, reply, makeProblem(503, ServerErrorCode.HTTP_OVERLOADED, detail), headers);
     });
   }
 
-  app.addHook("preParsing", async (request, reply, payload) => {
-    const header = request.headers["content-encoding"];
-    if (header === undefined) return payload;
-    const codings = header
-      .split(",")
-      .map((c) => c.trim().toLowerCase())
-      .filter((c) => c !== "");
-    if (codings.length > 1 || (codings[0] !== undefined && !(codings[0] in DECODERS))) {
-      const detail = `Content-Encoding ${JSON.stringify(header)} is not supported; send gzip, deflate or identity`;
-      await sendProblem(request, reply, makeProblem(415, ServerErrorCode.HTTP_UNSUPPORTED_ENCODING, detail), {
-        "accept-encoding": "gzip, deflate",
-      });
-      return payload;
+  app.addHook("preParsing", (request, reply, payload, done) => {
+    if (request.headers["content-encoding"] === undefined) {
+      done(null, payload);
+      return;
     }
-    const decoder = DECODERS[codings[0] ?? "identity"];
-    if (decoder === null || decoder === undefined) return payload;
-    const decoded = decoder() as NodeJS.ReadWriteStream & { receivedEncodedLength?: number };
-    // fastify compares Content-Length with the encoded bytes and the body limit with both.
-    decoded.receivedEncodedLength = 0;
-    payload.on("data", (chunk: Buffer) => {
-      decoded.receivedEncodedLength = (decoded.receivedEncodedLength ?? 0) + chunk.length;
-    });
-    payload.on("error", (e) => decoded.emit("error", e));
-    decoded.on("error", (e: Error & { statusCode?: number }) => {
-      e.statusCode ??= 400;
-    });
-    return payload.pipe(decoded);
+    decodeBody(request, reply, payload).then((decoded) => {
+      done(null, decoded);
+    }, done);
   });
+}
+
+/** A request body in the Content-Encoding it names, decoded (or refused with 415). */
+async function decodeBody(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  payload: Readable,
+): Promise<Readable & { receivedEncodedLength?: number }> {
+  const header = request.headers["content-encoding"];
+  if (header === undefined) return payload;
+  const codings = header
+    .split(",")
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== "");
+  if (codings.length > 1 || (codings[0] !== undefined && !(codings[0] in DECODERS))) {
+    const detail = `Content-Encoding ${JSON.stringify(header)} is not supported; send gzip, deflate or identity`;
+    await sendProblem(request, reply, makeProblem(415, ServerErrorCode.HTTP_UNSUPPORTED_ENCODING, detail), {
+      "accept-encoding": "gzip, deflate",
+    });
+    return payload;
+  }
+  const decoder = DECODERS[codings[0] ?? "identity"];
+  if (decoder === null || decoder === undefined) return payload;
+  const decoded: Transform & { receivedEncodedLength?: number } = decoder();
+  // fastify compares Content-Length with the encoded bytes and the body limit with both.
+  decoded.receivedEncodedLength = 0;
+  payload.on("data", (chunk: Buffer) => {
+    decoded.receivedEncodedLength = (decoded.receivedEncodedLength ?? 0) + chunk.length;
+  });
+  payload.on("error", (e) => decoded.emit("error", e));
+  decoded.on("error", (e: Error & { statusCode?: number }) => {
+    e.statusCode ??= 400;
+  });
+  return payload.pipe(decoded);
 }
 
 /** A request that can only be a Package#3: any POST to a session URL, or a Package#3 media type at /dm. */

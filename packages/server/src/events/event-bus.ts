@@ -13,9 +13,12 @@ export interface EventBus {
 
 export function createEventBus(onError: (error: unknown, event: NewServerEvent) => void = () => undefined): EventBus {
   const listeners = new Set<EventListener>();
+  // The listeners as of the last (un)subscribe: a publish walks this snapshot, so a listener that subscribes or
+  // unsubscribes during a publish changes the next one only, and a publish (several per DM package) copies nothing.
+  let snapshot: readonly EventListener[] = [];
   return {
     publish(event) {
-      for (const listener of [...listeners]) {
+      for (const listener of snapshot) {
         try {
           listener(event);
         } catch (error) {
@@ -25,8 +28,10 @@ export function createEventBus(onError: (error: unknown, event: NewServerEvent) 
     },
     subscribe(listener) {
       listeners.add(listener);
+      snapshot = [...listeners];
       return () => {
         listeners.delete(listener);
+        snapshot = [...listeners];
       };
     },
   };

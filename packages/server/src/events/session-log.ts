@@ -11,6 +11,8 @@ import { ServerEventKind, type NewServerEvent } from "./event-types.js";
 export interface SessionLogger {
   info(obj: object, msg: string): void;
   debug(obj: object, msg: string): void;
+  /** pino's level check: when present, the debug line of a command state change is built only if it is logged. */
+  isLevelEnabled?(level: string): boolean;
 }
 
 interface Tally {
@@ -22,19 +24,19 @@ interface Tally {
 export function attachSessionLog(bus: EventBus, logger: SessionLogger): () => void {
   const tallies = new Map<string, Tally>();
   return bus.subscribe((event: NewServerEvent) => {
-    const data = asRecord(event.data);
-    const ids = { deviceId: event.deviceId, sessionId: event.sessionId };
     switch (event.kind) {
       case ServerEventKind.SessionStarted:
         tallies.set(event.sessionId ?? "", { commands: 0, failed: 0 });
-        logger.info(ids, "DM session started");
+        logger.info({ deviceId: event.deviceId, sessionId: event.sessionId }, "DM session started");
         return;
       case ServerEventKind.SessionEnded: {
+        const data = asRecord(event.data);
         const tally = tallies.get(event.sessionId ?? "") ?? { commands: 0, failed: 0 };
         tallies.delete(event.sessionId ?? "");
         logger.info(
           {
-            ...ids,
+            deviceId: event.deviceId,
+            sessionId: event.sessionId,
             outcome: data["status"],
             packages: data["packageNo"],
             commands: tally.commands,
@@ -46,12 +48,16 @@ export function attachSessionLog(bus: EventBus, logger: SessionLogger): () => vo
         return;
       }
       case ServerEventKind.CommandState: {
+        const data = asRecord(event.data);
         const tally = event.sessionId === null ? undefined : tallies.get(event.sessionId);
         if (tally !== undefined && data["state"] === "sent") tally.commands++;
         if (tally !== undefined && data["state"] === "failed") tally.failed++;
+        // Several per session and off at the default level: not built unless logged.
+        if (logger.isLevelEnabled?.("debug") === false) return;
         logger.debug(
           {
-            ...ids,
+            deviceId: event.deviceId,
+            sessionId: event.sessionId,
             commandId: event.commandId,
             command: data["name"],
             state: data["state"],

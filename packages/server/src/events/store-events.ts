@@ -10,7 +10,7 @@
 import type { CommandStore, DeviceStore, SessionStore, AlertStore, Store, StoreParts } from "../store/store.js";
 import type { Clock, Command } from "../store/types.js";
 import { SessionStatus, type Session, type StoredAlert } from "../store/types-session.js";
-import { lazyParts } from "../store/transaction-support.js";
+import { lazyTxParts } from "../lazy-tx-parts.js";
 import { ServerEventKind, type NewServerEvent } from "./event-types.js";
 
 type Emit = (event: NewServerEvent) => void;
@@ -35,14 +35,17 @@ type Make = ReturnType<typeof eventMaker>;
 
 function eventMaker(clock: Clock) {
   return {
-    command: (c: Command, extra: Record<string, string | number | boolean> = {}): NewServerEvent => ({
-      kind: ServerEventKind.CommandState,
-      deviceId: c.deviceId,
-      sessionId: c.sessionId,
-      commandId: c.id,
-      data: { name: c.name, state: c.state, statusCode: c.statusCode, attempts: c.attempts, ...extra },
-      at: clock.now(),
-    }),
+    command: (c: Command, extra?: Record<string, string | number | boolean>): NewServerEvent => {
+      const data = { name: c.name, state: c.state, statusCode: c.statusCode, attempts: c.attempts };
+      return {
+        kind: ServerEventKind.CommandState,
+        deviceId: c.deviceId,
+        sessionId: c.sessionId,
+        commandId: c.id,
+        data: extra === undefined ? data : { ...data, ...extra },
+        at: clock.now(),
+      };
+    },
     session: (s: Session): NewServerEvent => {
       const started = s.status === SessionStatus.Open;
       return {
@@ -69,7 +72,7 @@ function eventMaker(clock: Clock) {
 
 /** A transaction's parts, the four that report changes observed, each made at its first use. */
 function observedTx(tx: StoreParts, emit: Emit, make: Make): StoreParts {
-  return lazyParts((name) => {
+  return lazyTxParts((name) => {
     switch (name) {
       case "devices":
         return observedDevices(tx.devices, emit) as StoreParts[typeof name];
@@ -131,10 +134,15 @@ function observedEnqueueMany(
   };
 }
 
+/** What a requeued command's event adds to its data. */
+const REQUEUED = { requeued: true } as const;
+
+// A module function, not a closure per wrapped part: every transaction wraps the parts it uses again.
+function emitEach(list: readonly Command[], emit: Emit, make: Make, extra?: typeof REQUEUED): void {
+  for (const c of list) emit(make.command(c, extra));
+}
+
 function observedCommands(commands: CommandStore, emit: Emit, make: Make): CommandStore {
-  const each = (list: readonly Command[], extra?: Record<string, boolean>) => {
-    for (const c of list) emit(make.command(c, extra));
-  };
   return {
     ...commands,
     async enqueue(input) {
@@ -147,12 +155,12 @@ function observedCommands(commands: CommandStore, emit: Emit, make: Make): Comma
       : { enqueueMany: observedEnqueueMany(commands.enqueueMany.bind(commands), emit, make) }),
     async takeBatch(input) {
       const taken = await commands.takeBatch(input);
-      each(taken);
+      emitEach(taken, emit, make);
       return taken;
     },
     async recordResults(sessionId, results) {
       const done = await commands.recordResults(sessionId, results);
-      each(done);
+      emitEach(done, emit, make);
       return done;
     },
     async completeAccepted(selector, completion) {
@@ -162,7 +170,7 @@ function observedCommands(commands: CommandStore, emit: Emit, make: Make): Comma
     },
     async requeueSession(sessionId) {
       const requeued = await commands.requeueSession(sessionId);
-      each(requeued, { requeued: true });
+      emitEach(requeued, emit, make, REQUEUED);
       return requeued;
     },
     async cancel(id) {
@@ -174,29 +182,26 @@ function observedCommands(commands: CommandStore, emit: Emit, make: Make): Comma
 }
 
 function observedSessions(sessions: SessionStore, emit: Emit, make: Make): SessionStore {
-  const requeued = (list: readonly Command[]) => {
-    for (const c of list) emit(make.command(c, { requeued: true }));
-  };
   return {
     ...sessions,
     async open(input) {
       const opened = await sessions.open(input);
       if (opened.superseded !== null) emit(make.session(opened.superseded));
-      requeued(opened.requeued);
+      emitEach(opened.requeued, emit, make, REQUEUED);
       emit(make.session(opened.session));
       return opened;
     },
     async close(id, reason, options) {
       const closed = await sessions.close(id, reason, options);
       emit(make.session(closed.session));
-      requeued(closed.requeued);
+      emitEach(closed.requeued, emit, make, REQUEUED);
       return closed;
     },
     async expireIdle(options) {
       const expired = await sessions.expireIdle(options);
       for (const closed of expired) {
         emit(make.session(closed.session));
-        requeued(closed.requeued);
+        emitEach(closed.requeued, emit, make, REQUEUED);
       }
       return expired;
     },
