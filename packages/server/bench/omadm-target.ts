@@ -21,8 +21,10 @@ export interface RunningTarget {
   readonly dataDir: string | null;
   refill(deviceId: string): Promise<void>;
   storeFigures(): Promise<StoreFigures | null>;
+  /** PostgreSQL: ANALYZE the store's tables (a no-op on SQLite). */
+  analyze(): Promise<void>;
   /** Statements and commits so far (null for the ceiling). */
-  storeCounts(): StoreCounts | null;
+  storeCounts(): Promise<StoreCounts | null>;
   close(): Promise<void>;
 }
 
@@ -51,7 +53,8 @@ export async function startOmadmTarget(
       dataDir,
       refill: (deviceId) => queueThree(store, deviceId, commands),
       storeFigures: () => countStore(store),
-      storeCounts: () => {
+      analyze: () => pg?.analyze() ?? Promise.resolve(),
+      storeCounts: async () => {
         if (pg !== null) return pg.counts();
         const stats = sqliteStoreStatistics(store);
         return stats === null ? null : { statements: stats.statements, commits: stats.commits };
