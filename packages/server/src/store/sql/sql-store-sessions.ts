@@ -144,6 +144,8 @@ const updateQuery = preparedBy(
  * every writer of its queue takes first), closes the session if open, and reads what it has in flight. That
  * read is only used when this transaction held the lock before the statement (the DM path: recordResults took
  * it); else the statement's snapshot may predate the lock, and the in-flight commands are read again under it.
+ * That read names the session and `sent` as such (not through the CTE, not as a parameter), so that PostgreSQL
+ * reads them off commands_by_session instead of every sent command of the fleet.
  */
 async function closePg(
   ctx: SqlContext,
@@ -167,7 +169,7 @@ const closeLockingDevice = prepared(
       closed as (update sessions set status = ${p.status}, ended_at = ${p.now}::bigint, version = version + 1
         where id = (select id from target) and status = ${SessionStatus.Open} returning *)
       select closed.*, (select coalesce(json_agg(c order by c.seq), '[]'::json) from commands c
-        where c.session_id = closed.id and c.state = ${CommandState.Sent}) as sent
+        where c.session_id = ${p.id} and c.state = ${sql.lit(CommandState.Sent)}) as sent
       from closed`;
     return { compile: () => query.compile(db) };
   },
