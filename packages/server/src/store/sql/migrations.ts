@@ -17,6 +17,7 @@ import { campaignsMigration } from "./migration-0012-campaigns.js";
 import { leasesMigration } from "./migration-0009-leases.js";
 import { webhooksMigration } from "./migration-0014-webhooks.js";
 import { sessionPathIndexesMigration } from "./migration-0019-session-path-indexes.js";
+import { hotSessionSavesMigration } from "./migration-0020-pg-hot-session-saves.js";
 import { NOTIFICATION_COUNTER } from "./schema.js";
 
 export const SqlDialect = { Sqlite: "sqlite", Postgres: "postgres" } as const;
@@ -337,6 +338,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     "0015_bootstrap_targets": bootstrapTargetsMigration(dialect === SqlDialect.Postgres),
     "0016_console_sign_ins": consoleSignInsMigration(dialect === SqlDialect.Postgres),
     "0019_session_path_indexes": sessionPathIndexesMigration(),
+    ...(dialect === SqlDialect.Postgres ? { "0020_pg_hot_session_saves": hotSessionSavesMigration() } : {}),
   };
 }
 
