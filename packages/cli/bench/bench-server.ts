@@ -125,6 +125,7 @@ export function closeAgent(): void {
 
 /** A throw-away PostgreSQL database for one bench run: its URL, and `drop()` for the run's `finally`. */
 export interface BenchDatabase {
+  readonly name: string;
   readonly url: string;
   drop(): Promise<void>;
 }
@@ -143,5 +144,9 @@ export async function createBenchDatabase(adminUrl: string, prefix: string): Pro
   await run(`create database ${database}`);
   const url = new URL(adminUrl);
   url.pathname = `/${database}`;
-  return { url: url.toString(), drop: () => run(`drop database if exists ${database} with (force)`) };
+  return {
+    name: database,
+    url: url.toString(),
+    drop: () => run(`drop database if exists ${database} with (force)`),
+  };
 }

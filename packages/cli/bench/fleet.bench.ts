@@ -17,6 +17,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { watchBackendCpu, type BackendCpu } from "../../../test-support/pg-backend-cpu.js";
 import { standInForAutovacuum } from "./bench-vacuum.js";
 import { api, childPids, closeAgent, createBenchDatabase, peakRssMb, startServer } from "./bench-server.js";
 import { createPacer, PacerDeadline } from "./fleet-pacer.js";
@@ -57,6 +58,14 @@ const wake = wakeArgs(values);
 function bytesPerDevice(perProcess: readonly number[]): string {
   const mean = Math.round(perProcess.reduce((a, b) => a + b, 0) / perProcess.length);
   return `${mean} bytes (per process ${Math.min(...perProcess)} to ${Math.max(...perProcess)})`;
+}
+
+function backendLine(backends: BackendCpu, sessions: number, seconds: number): string {
+  const ms = backends.usedMs();
+  return (
+    `postgres: its backends used ${(ms / sessions).toFixed(2)} ms CPU per session ` +
+    `(${((100 * ms) / (seconds * 1000)).toFixed(0)}% of a core, ${backends.backends()} backends, the vacuum's included)`
+  );
 }
 
 async function checkStore(base: string, ids: ReadonlySet<string>): Promise<void> {
@@ -163,6 +172,12 @@ async function main(): Promise<void> {
     const sampler = setInterval(() => {
       peakOpen = Math.max(peakOpen, fleet.open());
     }, 20);
+    // PostgreSQL's backends for this database: their CPU while the fleet runs (sampled now and then, since a pool
+    // may close an idle connection and its backend ends).
+    const backends: BackendCpu | null = db === null ? null : await watchBackendCpu(db.url, { database: db.name });
+    await backends?.sample();
+    const backendSampler = setInterval(() => void backends?.sample().catch(() => undefined), 5000);
+    backendSampler.unref();
     fleet.onCompleted((id) => {
       pacer.completed(id);
     });
@@ -171,10 +186,15 @@ async function main(): Promise<void> {
     });
     t = performance.now();
     const paced = await pacer.run().catch(async (error: unknown) => {
+      // The samplers stop on every way out: a live interval would keep this process (and the bench lock) forever.
+      clearInterval(sampler);
+      clearInterval(backendSampler);
       if (!(error instanceof PacerDeadline)) throw error;
       // Bounded by --timeout: the rate so far, in the last line's shape, marked partial (no store check).
       const seconds = (performance.now() - t) / 1000;
       const s = (await fleet.stats()).stats.snapshot();
+      await backends?.sample();
+      if (backends !== null) console.log(backendLine(backends, error.done, seconds));
       console.log(`load average: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
       console.log(
         `fleet: ${N} devices, PARTIAL ${error.done} done at the --timeout, ${seconds.toFixed(1)} s, ` +
@@ -185,6 +205,9 @@ async function main(): Promise<void> {
     });
     const seconds = (performance.now() - t) / 1000;
     clearInterval(sampler);
+    clearInterval(backendSampler);
+    await backends?.sample();
+    await backends?.close();
     const { stats, peakRssMb: simPeaks, peakLive, idleBytesPerDevice, cpuMs } = await fleet.stats();
     const s = stats.snapshot();
     console.log(
@@ -209,6 +232,7 @@ async function main(): Promise<void> {
         `CPU ${(cpuMs / N).toFixed(2)} ms per device (start and session)`,
     );
     console.log(`server: ${values.store}, ${W} worker process${W > 1 ? "es" : ""}, wake ${wake.transport}`);
+    if (backends !== null) console.log(backendLine(backends, N, seconds));
     console.log(`load average: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
     console.log(
       `fleet: ${N} devices, ${seconds.toFixed(1)} s, ${(N / seconds).toFixed(1)} sessions/s, p99 ${s.p99Ms} ms, ` +

@@ -26,8 +26,10 @@ export interface RunningTarget {
   readonly dataDir: string | null;
   refill(deviceId: string): Promise<void>;
   storeFigures(): Promise<StoreFigures | null>;
+  /** PostgreSQL: ANALYZE the store's tables (a no-op on SQLite). */
+  analyze(): Promise<void>;
   /** Statements and commits so far (null for the ceiling). */
-  storeCounts(): StoreCounts | null;
+  storeCounts(): Promise<StoreCounts | null>;
   /** Starts timing each statement (on), or stops and returns the figures (off); null where nothing is timed. */
   timeStatements(on: boolean): readonly StatementTime[] | null;
   close(): Promise<void>;
@@ -58,7 +60,8 @@ export async function startOmadmTarget(
       dataDir,
       refill: (deviceId) => queueThree(store, deviceId, commands),
       storeFigures: () => countStore(store),
-      storeCounts: () => {
+      analyze: () => pg?.analyze() ?? Promise.resolve(),
+      storeCounts: async () => {
         if (pg !== null) return pg.counts();
         const stats = sqliteStoreStatistics(store);
         return stats === null ? null : { statements: stats.statements, commits: stats.commits };

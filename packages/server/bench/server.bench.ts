@@ -176,6 +176,12 @@ function print(args: BenchArgs, all: readonly Figures[]): void {
       `  ${f.label.padEnd(36)} store ${(counts.statements / n).toFixed(1)} ${what}/session, ` +
         `${(counts.commits / n).toFixed(3)} commits/session (3 enqueues + 2 packages + 1 lookup per session)`,
     );
+    if (counts.backendCpuMs !== undefined) {
+      console.log(
+        `  ${f.label.padEnd(36)} PostgreSQL backends ${(counts.backendCpuMs / n).toFixed(2)} ms CPU/session ` +
+          `(${((100 * counts.backendCpuMs) / f.load.windowMs).toFixed(0)}% of a core)`,
+      );
+    }
   }
   for (const f of all) {
     if (f.report.windowStatements !== null) {

@@ -55,7 +55,8 @@ async function startCeiling(): Promise<RunningTarget> {
     dataDir: null,
     refill: () => Promise.resolve(),
     storeFigures: () => Promise.resolve(null),
-    storeCounts: () => null,
+    analyze: () => Promise.resolve(),
+    storeCounts: () => Promise.resolve(null),
     timeStatements: () => null,
     close: () => ceiling.close(),
   };
@@ -86,19 +87,24 @@ async function handle(body: RequestBody): Promise<TargetReport | null> {
       refills++;
       return null;
     case "window-start":
+      storeAtStart = await running.storeCounts();
       if (timeStatements) running.timeStatements(true);
       windowStart = process.cpuUsage();
-      storeAtStart = running.storeCounts();
       return null;
     case "window-end": {
       const used = process.cpuUsage(windowStart ?? undefined);
       windowCpuMs = (used.user + used.system) / 1000;
       if (timeStatements) windowStatements = running.timeStatements(false);
-      const end = running.storeCounts();
+      const end = await running.storeCounts();
       windowStore =
         end === null || storeAtStart === null
           ? null
-          : { statements: end.statements - storeAtStart.statements, commits: end.commits - storeAtStart.commits };
+          : {
+              statements: end.statements - storeAtStart.statements,
+              commits: end.commits - storeAtStart.commits,
+              backendCpuMs:
+                end.backendCpuMs === undefined ? undefined : end.backendCpuMs - (storeAtStart.backendCpuMs ?? 0),
+            };
       return null;
     }
     case "report":

@@ -66,6 +66,8 @@ export interface TargetReport {
 export interface StoreCounts {
   readonly statements: number;
   readonly commits: number;
+  /** CPU the PostgreSQL backends serving the store used (PostgreSQL only). */
+  readonly backendCpuMs?: number | undefined;
 }
 
 export type ChildMessage =

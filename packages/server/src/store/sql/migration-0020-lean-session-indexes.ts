@@ -23,12 +23,21 @@
 //   which reads about one row per row listed since done is what most of a device's commands become.
 //   PostgreSQL keeps the full index: its named statements bind the state, and a generic plan could not prove a
 //   bound state inside the predicate.
+// - PostgreSQL only: no index on idle_expires_at at all, and a fifth of each new page of sessions left free.
+//   PostgreSQL writes a new entry into every index of a row whose UPDATE changes an indexed column, or finds no
+//   room on the row's page ("Heap-Only Tuples" in the PostgreSQL documentation); otherwise the new version stays
+//   on the page and no index is touched. A save (every package) changes state_name, state_data, package_no,
+//   last_activity_at, version and idle_expires_at; with no index on any of them it is a HOT update. The idle
+//   sweep and the live count read the open sessions off sessions_by_status (status, created_at, id): O(open
+//   sessions), which `dm.maxOpenSessions` bounds per node. SQLite keeps sessions_open_idle: its UPDATE rewrites
+//   only the indexes of the columns it sets.
 // Run after 0019 (which made the middle two partial); idempotent like every migration: each index is dropped if
 // present and created again.
 import { sql, type Kysely, type Migration } from "kysely";
 
+const OPEN_IDLE = ["sessions_open_idle", "sessions (status, idle_expires_at) where status = 'open'"] as const;
+
 const REPLACED: readonly (readonly [name: string, definition: string])[] = [
-  ["sessions_open_idle", "sessions (status, idle_expires_at) where status = 'open'"],
   ["commands_by_session", "commands (session_id, seq) where session_id is not null"],
   ["commands_expiry", "commands (state, expires_at) where state = 'queued' and expires_at is not null"],
 ];
@@ -44,13 +53,17 @@ const NOT_DONE = ["queued", "sent", "accepted", "failed", "expired", "cancelled"
 export function leanSessionIndexesMigration(postgres: boolean): Migration {
   const replaced = postgres
     ? REPLACED
-    : [...REPLACED, ["commands_queue", `commands (device_id, state, seq) where ${NOT_DONE}`] as const];
+    : [OPEN_IDLE, ...REPLACED, ["commands_queue", `commands (device_id, state, seq) where ${NOT_DONE}`] as const];
   return {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema.dropIndex("sessions_idle").ifExists().execute();
       for (const [name, definition] of replaced) {
         await db.schema.dropIndex(name).ifExists().execute();
         await sql.raw(`create index if not exists ${name} on ${definition}`).execute(db);
+      }
+      if (postgres) {
+        await db.schema.dropIndex(OPEN_IDLE[0]).ifExists().execute();
+        await sql`alter table sessions set (fillfactor = 80)`.execute(db);
       }
     },
   };

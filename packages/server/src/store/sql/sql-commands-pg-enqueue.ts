@@ -43,7 +43,7 @@ const insertMany = prepared((db, p: InsertArrays): Compilable<CommandRow> => {
         ${p.sources}::text[], ${p.servers}::text[]) with ordinality
         as t(id, device_id, name, p2, idempotency_key, expires_at, delivery, max_deliveries, async_source_uri,
           async_server_uri, ord)),
-    locked as (select id from devices where id in (select device_id from input) order by id for no key update)
+    locked as (select id from devices where id = any(${p.devices}::text[]) order by id for no key update)
     insert into commands (id, device_id, name, p2, idempotency_key, state, created_at, updated_at, expires_at,
       attempts, delivery, max_deliveries, async_source_uri, async_server_uri)
     select i.id, i.device_id, i.name, i.p2, i.idempotency_key, ${CommandState.Queued}, ${p.now}::bigint,

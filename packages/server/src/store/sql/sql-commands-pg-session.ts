@@ -25,23 +25,28 @@ type SessionAndTaken = {
   readonly s_idle_expires_at: number;
 } & { [K in keyof CommandRow]: CommandRow[K] | null };
 
+// The states and the session status are literals, not parameters: a named statement's generic plan then still
+// matches the partial indexes and the per-state ranges. `next` is materialized (at most `max` rows) and the rows
+// are then updated by their primary key: a plan that rescanned `next` once per queued command of the whole table
+// (what PostgreSQL chose without statistics) cost O(the fleet's queue) per package.
+const QUEUED = sql.lit(CommandState.Queued);
 const takeQueued = prepared((db, p: TakeInput): Compilable<SessionAndTaken> => {
   const query = sql<SessionAndTaken>`with s as (
       select id, device_id, status, idle_expires_at from sessions where id = ${p.sessionId}),
-    live as (select 1 from s where s.device_id = ${p.deviceId} and s.status = ${SessionStatus.Open}
+    live as (select 1 from s where s.device_id = ${p.deviceId} and s.status = ${sql.lit(SessionStatus.Open)}
       and s.idle_expires_at > ${p.now}::bigint),
-    expired as (update commands set state = ${CommandState.Expired}, updated_at = ${p.now}::bigint,
+    expired as (update commands set state = ${sql.lit(CommandState.Expired)}, updated_at = ${p.now}::bigint,
       completed_at = ${p.now}::bigint
-      where device_id = ${p.deviceId} and state = ${CommandState.Queued} and expires_at <= ${p.now}::bigint
+      where device_id = ${p.deviceId} and state = ${QUEUED} and expires_at <= ${p.now}::bigint
         and exists (select 1 from live)),
-    next as (select seq, (row_number() over (order by seq))::int - 1 as i from commands
-      where device_id = ${p.deviceId} and state = ${CommandState.Queued}
+    next as materialized (select seq, (row_number() over (order by seq))::int - 1 as i from commands
+      where device_id = ${p.deviceId} and state = ${QUEUED}
         and (expires_at is null or expires_at > ${p.now}::bigint) and exists (select 1 from live)
       order by seq limit ${p.max}::int),
-    taken as (update commands c set state = ${CommandState.Sent}, session_id = ${p.sessionId},
+    taken as (update commands c set state = ${sql.lit(CommandState.Sent)}, session_id = ${p.sessionId},
       package_no = ${p.packageNo}::int, position = ${p.firstPosition}::int + next.i, sent_at = ${p.now}::bigint,
       attempts = c.attempts + 1, updated_at = ${p.now}::bigint
-      from next where c.seq = next.seq and c.state = ${CommandState.Queued}
+      from next where c.seq = next.seq and c.state = ${QUEUED}
       returning c.*)
     select s.id as s_id, s.device_id as s_device_id, s.status as s_status, s.idle_expires_at as s_idle_expires_at,
       taken.* from s left join taken on true order by taken.seq`;
@@ -66,11 +71,16 @@ export async function takeQueuedPg(ctx: SqlContext, trx: Db, input: TakeInput): 
   return rows.filter((r) => r.id !== null) as CommandRow[];
 }
 
-/** The commands answered, read with their device's row locked (the first one's: a Package#3 is one device's). */
+/**
+ * The commands answered, read with their device's row locked (the first one's: a Package#3 is one device's).
+ * Each by its unique id, one index probe per answer (`limit 1` keeps the subquery a probe, never a join the
+ * planner may turn into a scan): with `id = any(…)` PostgreSQL read every command while it thought the table small.
+ */
 const answeredLocking = prepared((db, p: { ids: string[]; first: string }): Compilable<CommandRow> => {
   const query = sql<CommandRow>`with d as materialized (select id from devices
       where id = (select device_id from commands where id = ${p.first}) for no key update)
-    select c.* from commands c cross join d where c.id = any(${p.ids}::text[])`;
+    select c.* from d cross join lateral unnest(${p.ids}::text[]) as w(id)
+      cross join lateral (select * from commands where commands.id = w.id limit 1) c`;
   return { compile: () => query.compile(db) };
 });
 

@@ -4,11 +4,11 @@
 // holds by itself. PostgreSQL hands out identity values before commit, so two nodes appending at once could
 // commit id 8 before id 7 and a reader between the two commits would skip 7 for good: every append therefore
 // takes one advisory lock for its transaction, which makes appends commit one after another, in id order.
-import type { Generated, Kysely, Selectable } from "kysely";
+import { sql, type Generated, type Kysely, type Selectable } from "kysely";
 import type { EventLog, NewServerEvent, ServerEvent } from "../../events/event-types.js";
 import type { JsonValue } from "../types.js";
 import { checkEventQuery, checkNewEvents } from "../event-rules.js";
-import { chunksOf } from "./chunks.js";
+import { chunksOf, ROWS_PER_STATEMENT } from "./chunks.js";
 import { SqlDialect } from "./migrations.js";
 import { preparedRows } from "./prepared.js";
 import type { Db, SqlContext } from "./sql-context.js";
@@ -38,6 +38,9 @@ export function createSqlEventLog(ctx: SqlContext): EventLog {
       guard("append", [events], async () => {
         checkNewEvents(events);
         if (events.length === 0) return [];
+        if (ctx.dialect === SqlDialect.Postgres && events.length <= ROWS_PER_STATEMENT) {
+          return withIds(events, await appendLockedPg(ctx.db(), events));
+        }
         return ctx.transaction(async (trx) => {
           if (ctx.dialect === SqlDialect.Postgres) await ctx.lock(trx, APPEND_LOCK);
           return appendRows(trx, events);
@@ -84,6 +87,38 @@ const insertReturningIds = preparedRows<Omit<Row, "id">, { id: number }>(COLUMNS
 );
 
 /**
+ * PostgreSQL, what fits one INSERT in one statement (a round trip instead of BEGIN, lock, INSERT, COMMIT): the
+ * append lock is taken in the statement, before any row gets its id (a cross join is a nested loop, and each
+ * row's identity value is computed as the join hands it on, after the lock's one row), and held until the
+ * statement's transaction, or the caller's, commits. The rows keep VALUES order, so their ids increase in it.
+ */
+async function appendLockedPg(db: Db, events: readonly NewServerEvent[]): Promise<number[]> {
+  const rows = events.map((e) => {
+    const r = toRow(e);
+    return sql`(${r.kind}, ${r.device_id}, ${r.session_id}, ${r.command_id}, ${r.data}, ${r.at}::bigint)`;
+  });
+  const inserted = await sql<{ id: number }>`with l as materialized (
+      select pg_advisory_xact_lock(hashtext(${APPEND_LOCK})))
+    insert into ${sql.table(EVENTS_TABLE)} (kind, device_id, session_id, command_id, data, at)
+    select v.* from l cross join (values ${sql.join(rows)}) as v(kind, device_id, session_id, command_id, data, at)
+    returning id`.execute(db);
+  return inserted.rows.map((r) => r.id).sort((a, b) => a - b);
+}
+
+/** The events with the ids their rows got, in order. */
+function withIds(events: readonly NewServerEvent[], ids: readonly number[]): ServerEvent[] {
+  return events.map((e, i) => ({
+    id: ids[i] ?? 0,
+    kind: e.kind,
+    deviceId: e.deviceId,
+    sessionId: e.sessionId,
+    commandId: e.commandId,
+    data: e.data,
+    at: e.at,
+  }));
+}
+
+/**
  * Only the new ids come back (no row read back, no JSON parsed again). One writer (SQLite's write lock, or the
  * PostgreSQL append lock) inserts the rows of a multi-row INSERT in VALUES order with increasing ids, so the
  * sorted ids belong to the events in order.
@@ -92,17 +127,7 @@ async function appendRows(trx: Db, events: readonly NewServerEvent[]): Promise<S
   const out: ServerEvent[] = [];
   for (const chunk of chunksOf(events)) {
     const ids = (await insertReturningIds(trx, chunk.map(toRow))).map((r) => r.id).sort((a, b) => a - b);
-    chunk.forEach((e, i) => {
-      out.push({
-        id: ids[i] ?? 0,
-        kind: e.kind,
-        deviceId: e.deviceId,
-        sessionId: e.sessionId,
-        commandId: e.commandId,
-        data: e.data,
-        at: e.at,
-      });
-    });
+    out.push(...withIds(chunk, ids));
   }
   return out;
 }

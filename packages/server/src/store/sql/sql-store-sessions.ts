@@ -81,6 +81,8 @@ const insertUnlessOpen = prepared((db, p: Insertable<SessionsTable>) =>
  * every writer of its queue takes first), closes the session if open, and reads what it has in flight. That
  * read is only used when this transaction held the lock before the statement (the DM path: recordResults took
  * it); else the statement's snapshot may predate the lock, and the in-flight commands are read again under it.
+ * That read names the session and `sent` as such (not through the CTE, not as a parameter), so that PostgreSQL
+ * reads them off commands_by_session instead of every sent command of the fleet.
  */
 async function closePg(
   ctx: SqlContext,
@@ -104,7 +106,7 @@ const closeLockingDevice = prepared(
       closed as (update sessions set status = ${p.status}, ended_at = ${p.now}::bigint, version = version + 1
         where id = (select id from target) and status = ${SessionStatus.Open} returning *)
       select closed.*, (select coalesce(json_agg(c order by c.seq), '[]'::json) from commands c
-        where c.session_id = closed.id and c.state = ${CommandState.Sent}) as sent
+        where c.session_id = ${p.id} and c.state = ${sql.lit(CommandState.Sent)}) as sent
       from closed`;
     return { compile: () => query.compile(db) };
   },
@@ -262,7 +264,9 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
     expireIdle: async (options = {}) => {
       const limit = sweepLimit(options);
       const now = ctx.now();
-      // Read off sessions_open_idle (literal 'open': the index's predicate): a batch costs O(limit).
+      // SQLite reads sessions_open_idle (literal 'open': the index's predicate), a batch O(limit); PostgreSQL,
+      // which has no index on idle_expires_at (a session save stays a HOT update), the open sessions off
+      // sessions_by_status, O(open sessions).
       let q = ctx
         .db()
         .selectFrom("sessions")
