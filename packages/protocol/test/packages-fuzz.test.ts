@@ -147,8 +147,7 @@ function exercise(bytes: Uint8Array): void {
       exerciseAlert(alert);
     }
     const mos = checkResult(parseMoSerialization(input), "parseMoSerialization");
-    if (mos !== undefined)
-      assert.deepEqual(parseMoSerialization(serializeMoSerialization(mos)), { ok: true, value: mos });
+    if (mos !== undefined) stable(mos, serializeMoSerialization, parseMoSerialization);
     const dm1x = checkResult(parseDm1xAlertXml(input), "parseDm1xAlertXml");
     if (dm1x !== undefined) {
       assert.deepEqual(parseDm1xAlertXml(serializeDm1xAlertXml(dm1x)), { ok: true, value: dm1x });
