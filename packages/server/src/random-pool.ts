@@ -4,7 +4,7 @@
 // (randomFillSync); each is handed out once and wiped from the pool as it goes, as node's own randomUUID cache does.
 import { randomFillSync } from "node:crypto";
 
-export function pooledRandomBytes(poolSize = 4096): (size: number) => Uint8Array {
+export function pooledRandomBytes(poolSize = 4096): (size: number) => Buffer {
   const pool = new Uint8Array(poolSize);
   let next = poolSize;
   return (size) => {

@@ -4,24 +4,18 @@
 // next to the last one, instead of into a random page of each: a group commit then writes a few pages of each
 // index instead of one page per row (counted in the WAL: about a tenth of the SQLite store's writes per DM
 // session), and the pages it writes are the ones in memory. The random part keeps ids unguessable.
-import { randomFillSync } from "node:crypto";
+import { pooledRandomBytes } from "../random-pool.js";
 
 const RANDOM_BYTES = 10;
-const POOL_BYTES = 4096 - (4096 % RANDOM_BYTES);
 /** The variant's hex digit (0b10xx) for two random bits. */
 const VARIANT = "89ab";
 
-/** A UUIDv7 source: random bytes drawn from a pool refilled 4 KiB at a time, each byte used once and wiped. */
+/** A UUIDv7 source: random bytes from the pooled CSPRNG (random-pool.ts). */
 export function uuidV7Source(now: () => number = Date.now): () => string {
-  const pool = Buffer.alloc(POOL_BYTES);
-  let next = POOL_BYTES;
+  const random = pooledRandomBytes();
   let prefixMs = -1;
   let prefix = "";
   return () => {
-    if (next === POOL_BYTES) {
-      randomFillSync(pool);
-      next = 0;
-    }
     const ms = Math.max(0, Math.trunc(now())) % 2 ** 48;
     if (ms !== prefixMs) {
       const t = ms.toString(16).padStart(12, "0");
@@ -30,10 +24,9 @@ export function uuidV7Source(now: () => number = Date.now): () => string {
     }
     // 20 random hex digits, of which the first and the fifth give way to the version (above) and the variant
     // (0b10 and the fifth digit's top two bits): 74 random bits.
-    const r = pool.toString("hex", next, next + RANDOM_BYTES);
-    const variant = VARIANT.charAt((pool[next + 2] ?? 0) >> 6);
-    pool.fill(0, next, next + RANDOM_BYTES);
-    next += RANDOM_BYTES;
+    const bytes = random(RANDOM_BYTES);
+    const r = bytes.toString("hex");
+    const variant = VARIANT.charAt((bytes[2] ?? 0) >> 6);
     return `${prefix}${r.slice(1, 4)}-${variant}${r.slice(5, 8)}-${r.slice(8, 20)}`;
   };
 }
