@@ -2,7 +2,7 @@
 // only the parts read are made; every part of StoreParts can be read.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { lazyTxParts } from "../src/lazy-tx-parts.js";
+import { lazyTxParts } from "../src/store/transaction-support.js";
 import type { StoreParts } from "../src/store/store.js";
 
 test("makes each part at its first read, once, and no other part", () => {

@@ -10,7 +10,7 @@
 import type { CommandStore, DeviceStore, SessionStore, AlertStore, Store, StoreParts } from "../store/store.js";
 import type { Clock, Command } from "../store/types.js";
 import { SessionStatus, type Session, type StoredAlert } from "../store/types-session.js";
-import { lazyTxParts } from "../lazy-tx-parts.js";
+import { lazyTxParts } from "../store/transaction-support.js";
 import { ServerEventKind, type NewServerEvent } from "./event-types.js";
 
 type Emit = (event: NewServerEvent) => void;

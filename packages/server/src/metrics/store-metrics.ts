@@ -6,49 +6,37 @@
 // metric names are made once per method, and the clock is performance.now() (hrtime.bigint() allocates).
 import { performance } from "node:perf_hooks";
 import type { Store, StoreParts } from "../store/store.js";
-import { lazyTxParts, type PartMaker } from "../lazy-tx-parts.js";
-import { lazyParts } from "../store/transaction-support.js";
+import { lazyParts, lazyTxParts, wrapMethods, type Around, type PartMaker } from "../store/transaction-support.js";
 import type { ServerMetrics } from "./server-metrics.js";
 
 type Metrics = Pick<ServerMetrics, "storeCall" | "notificationSent">;
-type Method = (...args: unknown[]) => Promise<unknown>;
 
 export function withStoreMetrics(store: Store, metrics: Metrics): Store {
-  /** part → method → "part.method", made once. */
-  const names = new Map<string, Map<string, string>>();
-  const timedCall = async (name: string, method: Method, args: unknown[]): Promise<unknown> => {
-    const start = performance.now();
-    let ok = false;
-    try {
-      const result = await method(...args);
-      ok = true;
-      return result;
-    } finally {
-      metrics.storeCall(name, (performance.now() - start) / 1000, ok);
+  /** part → its methods' timers, each under "part.method" (the name made once). */
+  const timers = new Map<string, Around>();
+  const timerOf = (part: string): Around => {
+    let around = timers.get(part);
+    if (around === undefined) {
+      const names = new Map<string, string>();
+      around = async (call, method) => {
+        let name = names.get(method);
+        if (name === undefined) names.set(method, (name = `${part}.${method}`));
+        const start = performance.now();
+        let ok = false;
+        try {
+          const result = await call();
+          ok = true;
+          return result;
+        } finally {
+          metrics.storeCall(name, (performance.now() - start) / 1000, ok);
+        }
+      };
+      timers.set(part, around);
     }
+    return around;
   };
   /** `target` with every method timed under "part.method" (other properties copied). */
-  const wrap = <T extends object>(part: string, target: T): T => {
-    const out: Record<string, unknown> = {};
-    const source = target as Record<string, unknown>;
-    let partNames = names.get(part);
-    if (partNames === undefined) {
-      partNames = new Map();
-      names.set(part, partNames);
-    }
-    for (const key of Object.keys(source)) {
-      const value = source[key];
-      if (typeof value !== "function") {
-        out[key] = value;
-        continue;
-      }
-      const known = partNames.get(key);
-      const name = known ?? `${part}.${key}`;
-      if (known === undefined) partNames.set(key, name);
-      out[key] = (...args: unknown[]) => timedCall(name, value as Method, args);
-    }
-    return out as T;
-  };
+  const wrap = <T extends object>(part: string, target: T): T => wrapMethods(target, timerOf(part));
   /** `parts` timed, each part made at its first use by `lazy` (a transaction touches a few). */
   const timed = (parts: StoreParts, lazy: (make: PartMaker) => StoreParts): StoreParts => {
     const counted = (): StoreParts["notifications"] => {

@@ -20,7 +20,7 @@ export function wrapMethods<T extends object>(target: T, around: Around): T {
   return out as T;
 }
 
-type PartMaker = <K extends keyof StoreParts>(name: K) => StoreParts[K];
+export type PartMaker = <K extends keyof StoreParts>(name: K) => StoreParts[K];
 
 /**
  * StoreParts whose parts are made when first used. Every transaction's `tx` is wrapped by each layer (the
@@ -78,6 +78,56 @@ export function lazyParts(make: PartMaker): StoreParts {
       return part("consoleSignIns");
     },
   };
+}
+
+// The same for a transaction's `tx`, which the wrappers outside the store (metrics/store-metrics.ts,
+// events/store-events.ts) wrap again for every transaction: the fifteen getters are defined once on a class
+// prototype, so a transaction's wrapper is one object instead of fifteen getter closures. Spreading it copies no
+// part (they are prototype getters), so it is for a `tx`, which is only ever read part by part.
+/** Every part name: a Record, so that a part added to StoreParts and missing here fails to compile. */
+const PARTS: Readonly<Record<keyof StoreParts, null>> = {
+  devices: null,
+  commands: null,
+  sessions: null,
+  alerts: null,
+  notifications: null,
+  repository: null,
+  uiSessions: null,
+  apiTokens: null,
+  bootstrap: null,
+  groups: null,
+  capabilities: null,
+  audit: null,
+  firmware: null,
+  campaigns: null,
+  consoleSignIns: null,
+};
+
+const MAKE = Symbol("make");
+const MADE = Symbol("made");
+
+class LazyTxParts {
+  readonly [MAKE]: PartMaker;
+  readonly [MADE]: { [K in keyof StoreParts]?: StoreParts[K] } = {};
+
+  constructor(make: PartMaker) {
+    this[MAKE] = make;
+  }
+}
+
+for (const name of Object.keys(PARTS) as (keyof StoreParts)[]) {
+  Object.defineProperty(LazyTxParts.prototype, name, {
+    get(this: LazyTxParts) {
+      const made = this[MADE] as Record<keyof StoreParts, unknown>;
+      return (made[name] ??= this[MAKE](name));
+    },
+    enumerable: true,
+  });
+}
+
+/** StoreParts whose part `name` is `make(name)`, made when first read and then kept. */
+export function lazyTxParts(make: PartMaker): StoreParts {
+  return new LazyTxParts(make) as unknown as StoreParts;
 }
 
 export function wrapParts(parts: StoreParts, around: Around): StoreParts {
