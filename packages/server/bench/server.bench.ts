@@ -53,6 +53,7 @@ function plannedRuns(args: BenchArgs, deviceIds: readonly string[]): Run[] {
     synchronous,
     cpuProfDir: args.cpuProf,
     statements: args.statements,
+    heapProfDir: args.heapProf,
   });
   if (args.postgresUrl !== undefined) {
     runs.push({ label: "omadm, PostgreSQL", spec: { ...omadm(Synchronous.Full), postgresUrl: args.postgresUrl } });
@@ -178,6 +179,12 @@ function print(args: BenchArgs, all: readonly Figures[]): void {
       `  ${f.label.padEnd(36)} store ${(counts.statements / n).toFixed(1)} ${what}/session, ` +
         `${(counts.commits / n).toFixed(3)} commits/session (3 enqueues + 2 packages + 1 lookup per session)`,
     );
+    if (counts.lockWaits !== undefined) {
+      console.log(
+        `  ${f.label.padEnd(36)} write lock held by another connection (the checkpoint worker): ` +
+          `${counts.lockWaits} waits, ${(counts.lockWaitMs ?? 0).toFixed(0)} ms in all`,
+      );
+    }
     if (counts.backendCpuMs !== undefined) {
       console.log(
         `  ${f.label.padEnd(36)} PostgreSQL backends ${(counts.backendCpuMs / n).toFixed(2)} ms CPU/session ` +
@@ -229,9 +236,11 @@ async function main(): Promise<number> {
     return 2;
   }
   checkWireConstants();
-  if (args.cpuProf !== undefined) {
-    args = { ...args, cpuProf: resolve(args.cpuProf) };
-    mkdirSync(args.cpuProf ?? ".", { recursive: true });
+  for (const key of ["cpuProf", "heapProf"] as const) {
+    const dir = args[key];
+    if (dir === undefined) continue;
+    args = { ...args, [key]: resolve(dir) };
+    mkdirSync(resolve(dir), { recursive: true });
   }
   const deviceIds = Array.from({ length: args.devices }, (_, i) => `IMEI:35${String(i).padStart(13, "0")}`);
   const [load1 = 0] = loadavg();
@@ -255,6 +264,7 @@ async function main(): Promise<number> {
   }
   print(args, all);
   if (args.cpuProf !== undefined) console.log(`CPU profiles of the omadm server processes: ${args.cpuProf}`);
+  if (args.heapProf !== undefined) console.log(`heap profiles of the omadm measured windows: ${args.heapProf}`);
   return 0;
 }
 

@@ -18,6 +18,7 @@ import type {
 } from "./target-ipc.js";
 import { TargetKind } from "./target-ipc.js";
 import { startLoopMonitor, type LoopMonitor } from "./loop-monitor.js";
+import { startHeapSampler, type HeapSampler } from "./heap-sampler.js";
 import { errorMessage } from "@omadm/protocol";
 
 const HOST = "127.0.0.1";
@@ -41,8 +42,15 @@ let windowStore: StoreCounts | null = null;
 let timeStatements = false;
 let windowStatements: readonly StatementTime[] | null = null;
 let monitor: LoopMonitor | null = null;
+let heapProfDir: string | undefined;
+let heapSampler: HeapSampler | null = null;
 let windowLoop: LoopFigures | null = null;
 let windowGc: GcFigures | null = null;
+
+/** A counter's growth inside the window (undefined where the store has no such counter). */
+function since(end: number | undefined, start: number | undefined): number | undefined {
+  return end === undefined ? undefined : end - (start ?? 0);
+}
 
 function send(message: ChildMessage, then?: () => void): void {
   process.send?.(message, undefined, undefined, () => then?.());
@@ -52,6 +60,7 @@ async function startOmadm(start: StartMessage): Promise<RunningTarget> {
   // Loaded only here, so that the ceiling process never loads the server (its memory stays a bare server's).
   const { startOmadmTarget } = await import("./omadm-target.js");
   timeStatements = start.statements === true;
+  heapProfDir = start.heapProfDir;
   return startOmadmTarget(HOST, start.deviceIds, start.synchronous, start.postgresUrl);
 }
 
@@ -98,6 +107,7 @@ async function handle(body: RequestBody): Promise<TargetReport | null> {
     case "window-start":
       storeAtStart = await running.storeCounts();
       if (timeStatements) running.timeStatements(true);
+      if (heapProfDir !== undefined) heapSampler = await startHeapSampler(heapProfDir, "omadm");
       windowStart = process.cpuUsage();
       monitor = startLoopMonitor();
       return null;
@@ -108,6 +118,8 @@ async function handle(body: RequestBody): Promise<TargetReport | null> {
       monitor = null;
       windowLoop = watched?.loop ?? null;
       windowGc = watched?.gc ?? null;
+      await heapSampler?.stop();
+      heapSampler = null;
       if (timeStatements) windowStatements = running.timeStatements(false);
       const end = await running.storeCounts();
       windowStore =
@@ -116,8 +128,9 @@ async function handle(body: RequestBody): Promise<TargetReport | null> {
           : {
               statements: end.statements - storeAtStart.statements,
               commits: end.commits - storeAtStart.commits,
-              backendCpuMs:
-                end.backendCpuMs === undefined ? undefined : end.backendCpuMs - (storeAtStart.backendCpuMs ?? 0),
+              backendCpuMs: since(end.backendCpuMs, storeAtStart.backendCpuMs),
+              lockWaits: since(end.lockWaits, storeAtStart.lockWaits),
+              lockWaitMs: since(end.lockWaitMs, storeAtStart.lockWaitMs),
             };
       return null;
     }

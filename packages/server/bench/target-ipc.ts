@@ -21,6 +21,8 @@ export interface StartMessage {
   readonly postgresUrl?: string | undefined;
   /** Time each SQLite statement inside the measured window (omadm on SQLite only). */
   readonly statements?: boolean | undefined;
+  /** Write a sampling heap profile of the measured window into this directory (omadm only). */
+  readonly heapProfDir?: string | undefined;
 }
 
 export type RequestBody =
@@ -90,6 +92,9 @@ export interface StoreCounts {
   readonly commits: number;
   /** CPU the PostgreSQL backends serving the store used (PostgreSQL only). */
   readonly backendCpuMs?: number | undefined;
+  /** Groups that found the write lock held by another connection, and how long they waited (SQLite only). */
+  readonly lockWaits?: number | undefined;
+  readonly lockWaitMs?: number | undefined;
 }
 
 export type ChildMessage =

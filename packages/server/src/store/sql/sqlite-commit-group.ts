@@ -79,7 +79,7 @@ function isBusy(error: unknown): boolean {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class CommitGroup {
-  readonly stats: CommitGroupStats = { statements: 0, commits: 0, members: 0 };
+  readonly stats: CommitGroupStats = { statements: 0, commits: 0, members: 0, lockWaits: 0, lockWaitMs: 0 };
   /** Write statements run so far: a member or tx call that threw after this moved has changed something. */
   writes = 0;
   readonly #raw: BetterSqlite3.Database;
@@ -205,12 +205,15 @@ export class CommitGroup {
 
   /** BEGIN IMMEDIATE with busy_timeout 0, retried with back-off: another process's lock never blocks the loop. */
   async #begin(): Promise<ServerError | null> {
-    const deadline = performance.now() + this.#busyTimeoutMs;
+    const started = performance.now();
+    const deadline = started + this.#busyTimeoutMs;
     let delay = 1;
+    let waited = false;
     for (;;) {
       try {
         this.#control.begin();
         this.#inTransaction = true;
+        if (waited) this.#lockWaited(started);
         return null;
       } catch (error) {
         if (!isBusy(error)) {
@@ -219,6 +222,7 @@ export class CommitGroup {
           });
         }
         if (performance.now() >= deadline) {
+          this.#lockWaited(started);
           return new ServerError(
             ServerErrorCode.STORE_UNAVAILABLE,
             `the store is locked by another process (waited ${this.#busyTimeoutMs} ms)`,
@@ -226,9 +230,15 @@ export class CommitGroup {
           );
         }
       }
+      waited = true;
       await sleep(delay);
       delay = Math.min(delay * 2, MAX_BACKOFF_MS);
     }
+  }
+
+  #lockWaited(since: number): void {
+    this.stats.lockWaits++;
+    this.stats.lockWaitMs += performance.now() - since;
   }
 
   async #runMember(job: Job): Promise<void> {
