@@ -119,3 +119,21 @@ test("a group that finds another connection holding the write lock waits for it 
     other.close();
   }
 });
+
+test("a group waiting for the write lock tries again as soon as it is told the lock may be free", async (t) => {
+  // No timer ever fires: only `lockMayBeFree` can end the back-off's sleep.
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const other = new BetterSqlite3(join(dir, "g.sqlite"), { timeout: 0 });
+  try {
+    other.exec("begin immediate");
+    raw.pragma("busy_timeout = 0");
+    const done = group.run(MemberKind.OneWrite, write("woken"));
+    other.exec("commit");
+    group.lockMayBeFree();
+    await done;
+    assert.deepEqual(keys(), ["woken"]);
+    assert.equal(group.stats.lockWaits, 1);
+  } finally {
+    other.close();
+  }
+});
