@@ -38,7 +38,7 @@ async function appendMany(count: number): Promise<void> {
 
 async function allData(): Promise<number[]> {
   const out: number[] = [];
-  for (let afterId = 0; ; ) {
+  for (let afterId = 0; ;) {
     const page = await store.events.after({ afterId, limit: 1000 });
     if (page.length === 0) return out;
     for (const e of page) out.push((e.data as { n: number }).n);

@@ -65,11 +65,13 @@ export function createEventRecorder(
       pruneAgain = true;
       return;
     }
+    // A function, not the variable: startPrune sets it meanwhile, which a narrowed read would not see.
+    const askedAgain = () => pruneAgain;
     pruning = (async () => {
       do {
         pruneAgain = false;
         await prune();
-      } while (pruneAgain);
+      } while (askedAgain());
     })().finally(() => {
       pruning = null;
     });

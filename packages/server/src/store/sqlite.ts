@@ -179,7 +179,12 @@ export async function openSqliteStore(deps: StoreDeps, options: SqliteStoreOptio
     raw.pragma("busy_timeout = 0");
     if (syncer !== null) raw.pragma("synchronous = NORMAL");
     // A RESTART checkpoint holds the write lock for a moment: a group waiting for it goes on as soon as it ends.
-    if (wal) checkpointer = checkpointOffTheLoop(raw, file, { onCheckpoint: () => group.lockMayBeFree() });
+    if (wal)
+      checkpointer = checkpointOffTheLoop(raw, file, {
+        onCheckpoint: () => {
+          group.lockMayBeFree();
+        },
+      });
   } catch (error) {
     syncer?.close();
     await db.destroy();

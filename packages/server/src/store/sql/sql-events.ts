@@ -83,7 +83,7 @@ async function lastId(db: EventsDb): Promise<number> {
     .selectFrom(EVENTS_TABLE)
     .select((eb) => eb.fn.max("id").as("last"))
     .executeTakeFirst();
-  return Number(row?.last ?? 0);
+  return row?.last ?? 0;
 }
 
 const COLUMNS = ["kind", "device_id", "session_id", "command_id", "data", "at"] as const;

@@ -77,7 +77,6 @@ function isBusy(error: unknown): boolean {
   );
 }
 
-
 export class CommitGroup {
   readonly stats: CommitGroupStats = { statements: 0, commits: 0, members: 0, lockWaits: 0, lockWaitMs: 0 };
   /** Write statements run so far: a member or tx call that threw after this moved has changed something. */
