@@ -36,6 +36,12 @@ const insertAlerts = preparedRows<Insertable<AlertsTable>, never>(
   (db, rows) => db.insertInto("alerts").values(rows),
 );
 
+// One per Package#0 sent (a store write per wake): prepared, and without RETURNING for the same reason.
+const insertNotification = preparedRows<Insertable<NotificationsTable>, never>(
+  ["id", "device_id", "notification_id", "transport", "sent_at", "outcome", "error"],
+  (db, rows) => db.insertInto("notifications").values(rows),
+);
+
 function toAlert(row: Omit<Selectable<AlertsTable>, "seq">): StoredAlert {
   return {
     id: row.id,
@@ -52,7 +58,7 @@ function toAlert(row: Omit<Selectable<AlertsTable>, "seq">): StoredAlert {
   };
 }
 
-function toNotification(row: Selectable<NotificationsTable>): NotificationRecord {
+function toNotification(row: Omit<Selectable<NotificationsTable>, "seq">): NotificationRecord {
   return {
     id: row.id,
     deviceId: row.device_id,
@@ -130,19 +136,16 @@ export function createSqlNotifications(ctx: SqlContext): NotificationStore {
       const n = checkNotificationRecord(input);
       return ctx.transaction(async (trx) => {
         await requireDevice(trx, n.deviceId);
-        const row = await trx
-          .insertInto("notifications")
-          .values({
-            id: ctx.newId(),
-            device_id: n.deviceId,
-            notification_id: n.notificationId,
-            transport: n.transport,
-            sent_at: ctx.now(),
-            outcome: n.outcome,
-            error: n.error,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const row = {
+          id: ctx.newId(),
+          device_id: n.deviceId,
+          notification_id: n.notificationId,
+          transport: n.transport,
+          sent_at: ctx.now(),
+          outcome: n.outcome,
+          error: n.error,
+        };
+        await insertNotification(trx, [row]);
         return toNotification(row);
       });
     },
