@@ -31,6 +31,8 @@ export type ShardToParent =
       readonly rss: number;
       /** Heap per device with every device at rest before its first session (after a full GC), bytes. */
       readonly idleBytesPerDevice: number;
+      /** CPU time of the process so far (user + system): what starting its devices took, ms. */
+      readonly cpuMs: number;
       readonly devices: readonly ListeningDevice[];
     }
   | { readonly type: "failed"; readonly message: string }
