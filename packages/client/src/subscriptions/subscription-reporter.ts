@@ -24,6 +24,9 @@ import type { SubscriptionRecord } from "../state/client-state.js";
 import { changeTouches } from "./change-match.js";
 import type { SubscriptionChange, SubscriptionRegistry } from "./subscription-registry.js";
 
+/** The reason the stop aborts with: made once, since a default one (a DOMException) captures a stack each stop. */
+const STOPPED = new Error("the client stopped");
+
 /** docs/protocol.md §4.10 (omadm's choice): change notifications are coalesced over 2 s. */
 export const DEFAULT_SUB_DEBOUNCE_MS = 2_000;
 /** After a failed report, try again this much later (also on any new change). */
@@ -225,7 +228,7 @@ export function createSubscriptionReporter(
       offTree = undefined;
       offRegistry = undefined;
       active = false;
-      abort.abort();
+      abort.abort(STOPPED);
       for (const st of states.values()) {
         env.timers.clearTimeout(st.timer);
         st.timer = undefined;
