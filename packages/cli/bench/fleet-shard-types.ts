@@ -39,9 +39,10 @@ export type ShardToParent =
   | {
       readonly type: "progress";
       readonly open: number;
-      readonly completed: readonly string[];
+      /** The numbers of the devices whose session completed since the last progress. */
+      readonly completed: readonly number[];
       /** Devices whose Package#1 got 503 (admission control) since the last progress. */
-      readonly refused: readonly string[];
+      readonly refused: readonly number[];
     }
   | {
       readonly type: "stats";

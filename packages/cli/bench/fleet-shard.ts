@@ -71,14 +71,15 @@ process.once("message", (first: unknown) => {
     connections: o.connections,
     logger: { info: () => undefined, warn: () => undefined },
   });
-  let completed: string[] = [];
-  let refused: string[] = [];
+  // Device numbers, not DevIDs: the bench maps them back (fewer bytes through the IPC channel per session).
+  let completed: number[] = [];
+  let refused: number[] = [];
   let lastOpen = -1;
   let aborts = 0;
   let peakLive = 0;
   for (const d of fleet.devices) {
     d.client.on("session", (outcome) => {
-      if (outcome.kind === "completed") completed.push(d.devId);
+      if (outcome.kind === "completed") completed.push(d.number);
       // Admission control's "not now" to Package#1 (§1.5: the client aborts, no retry): nothing was served, so
       // not a failure; the pacer wakes the device again later. A 503 later in a session stays an abort.
       else if (
@@ -86,7 +87,7 @@ process.once("message", (first: unknown) => {
         outcome.reason.httpStatus === 503 &&
         outcome.packagesAcknowledged === 0
       )
-        refused.push(d.devId);
+        refused.push(d.number);
       // The first few aborts, with their reasons: what a failed check ("sent twice") needs to be read.
       else if (aborts++ < MAX_ABORTS_SHOWN)
         console.error(`simulator: ${d.devId} session aborted: ${JSON.stringify(outcome.reason)}`);

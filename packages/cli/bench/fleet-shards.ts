@@ -96,6 +96,9 @@ export async function startShardedFleet(o: ShardedFleetOptions): Promise<Sharded
   const listeners: ((devId: string) => void)[] = [];
   const refusedListeners: ((devId: string) => void)[] = [];
   const shards: Shard[] = [];
+  // Every device in number order, filled once all processes are ready (no progress comes before).
+  const devices: ListeningDevice[] = [];
+  const devIdOf = (n: number): string => devices[n - 1]?.devId ?? `device #${n}`;
   for (let p = 0; p < processes; p++) {
     const first = p * o.perProcess + 1;
     const options: ShardOptions = {
@@ -119,8 +122,8 @@ export async function startShardedFleet(o: ShardedFleetOptions): Promise<Sharded
       const m = raw as ShardToParent;
       if (m.type === "progress") {
         shard.open = m.open;
-        for (const id of m.completed) for (const l of listeners) l(id);
-        for (const id of m.refused) for (const l of refusedListeners) l(id);
+        for (const n of m.completed) for (const l of listeners) l(devIdOf(n));
+        for (const n of m.refused) for (const l of refusedListeners) l(devIdOf(n));
         return;
       }
       shard.waiters.shift()?.(m);
@@ -129,7 +132,6 @@ export async function startShardedFleet(o: ShardedFleetOptions): Promise<Sharded
     shards.push(shard);
   }
   const ready = await Promise.allSettled(shards.map((s) => nextMessage(s, "ready")));
-  const devices: ListeningDevice[] = [];
   const startRss: number[] = [];
   const idleBytesPerDevice: number[] = [];
   const problems: string[] = [];

@@ -74,7 +74,8 @@ export function createSubscriptionReporter(
   const parsed = new Map<string, ClientUri | undefined>();
   let offTree: (() => void) | undefined;
   let offRegistry: (() => void) | undefined;
-  let abort = new AbortController();
+  // Made when a report first goes out: most clients of a fleet never send one, and each costs a signal.
+  let abort: AbortController | undefined;
   let active = false;
 
   const uriOf = (text: string): ClientUri | undefined => {
@@ -146,7 +147,7 @@ export function createSubscriptionReporter(
       url: record.serverUri,
       items: items.value,
       serverId: record.srvId,
-      signal: abort.signal,
+      signal: (abort ??= new AbortController()).signal,
     });
     if (outcome.kind === "sent") {
       env.logger.info?.({ clientUri: record.clientUri, serverUri: record.serverUri }, "SUB report delivered");
@@ -211,7 +212,7 @@ export function createSubscriptionReporter(
   return {
     start() {
       if (offTree !== undefined) return;
-      abort = new AbortController();
+      abort = undefined;
       active = true;
       offTree = env.tree.onChange((event) => {
         for (const r of deps.subscriptions.list()) {
@@ -228,7 +229,7 @@ export function createSubscriptionReporter(
       offTree = undefined;
       offRegistry = undefined;
       active = false;
-      abort.abort(STOPPED);
+      abort?.abort(STOPPED);
       for (const st of states.values()) {
         env.timers.clearTimeout(st.timer);
         st.timer = undefined;
