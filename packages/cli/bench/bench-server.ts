@@ -147,13 +147,15 @@ export function pidsNamed(comm: string): number[] {
   } catch {
     return [];
   }
-  return entries.filter((e) => {
-    try {
-      return readFileSync(`/proc/${e}/comm`, "utf8").trim() === comm;
-    } catch {
-      return false;
-    }
-  }).map(Number);
+  return entries
+    .filter((e) => {
+      try {
+        return readFileSync(`/proc/${e}/comm`, "utf8").trim() === comm;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 export function templateFor(base: string): DeviceConfig {

@@ -114,7 +114,14 @@ export async function startShardedFleet(o: ShardedFleetOptions): Promise<Sharded
     };
     const child = spawn(
       process.execPath,
-      [...(o.nodeArgs ?? []), ...SHARD_NODE_ARGS, "--import", "tsx", "--conditions=@omadm/source", join(HERE, "fleet-shard.ts")],
+      [
+        ...(o.nodeArgs ?? []),
+        ...SHARD_NODE_ARGS,
+        "--import",
+        "tsx",
+        "--conditions=@omadm/source",
+        join(HERE, "fleet-shard.ts"),
+      ],
       { cwd: ROOT, stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "advanced" },
     );
     const shard: Shard = { child, open: 0, waiters: [] };

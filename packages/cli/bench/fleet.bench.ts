@@ -254,10 +254,7 @@ async function main(): Promise<void> {
     await checkStore(server.base, new Set(ids));
     console.log("store: every command done, none sent twice");
     // With workers: the primary's and every worker's peak, added up.
-    const serverRss = serverPids(server).reduce<number>(
-      (n, pid) => n + peakRssMb(pid),
-      0,
-    );
+    const serverRss = serverPids(server).reduce<number>((n, pid) => n + peakRssMb(pid), 0);
     const simPeak = simPeaks.reduce((a, b) => a + b, 0);
     console.log(
       `simulator peak RSS: ${simPeak} MB in ${fleet.processes} process${fleet.processes > 1 ? "es" : ""} ` +
