@@ -21,7 +21,7 @@ function clockTicks(): number {
 }
 
 /** User + system CPU of process `pid` in ms, or undefined when it is gone or not readable. */
-function processCpuMs(pid: number): number | undefined {
+export function processCpuMs(pid: number): number | undefined {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, "utf8");

@@ -3,12 +3,13 @@
 // peak resident set of a process.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadDeviceConfig, type DeviceConfig } from "@omadm/client";
 import pg from "pg";
+import { processCpuMs } from "../../../test-support/pg-backend-cpu.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "../../..");
@@ -110,6 +111,51 @@ export function childPids(pid: number | undefined): number[] {
   } catch {
     return [];
   }
+}
+
+/** The server child and its workers (`--workers`), as they are now. */
+export function serverPids(server: Server): number[] {
+  const pid = server.child.pid;
+  return pid === undefined ? [] : [pid, ...childPids(pid)];
+}
+
+/** User + system CPU of each of `pids` now, ms (a process gone or unreadable is left out). */
+export function cpuOf(pids: readonly number[]): Map<number, number> {
+  const at = new Map<number, number>();
+  for (const pid of pids) {
+    const ms = processCpuMs(pid);
+    if (ms !== undefined) at.set(pid, ms);
+  }
+  return at;
+}
+
+/** CPU ms the processes of `before` used since then (a process born since counts from zero). */
+export function cpuSince(before: ReadonlyMap<number, number>, now: ReadonlyMap<number, number>): number {
+  let used = 0;
+  for (const [pid, ms] of now) used += ms - (before.get(pid) ?? 0);
+  return used;
+}
+
+/**
+ * The pids of the processes named `comm` on this machine (Linux /proc; none elsewhere): the local MQTT broker,
+ * whose CPU the fleet bench reports beside the server's. One read per process, once per run.
+ */
+export function pidsNamed(comm: string): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc").filter((e) => /^\d+$/.test(e));
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((e) => {
+      try {
+        return readFileSync(`/proc/${e}/comm`, "utf8").trim() === comm;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 export function templateFor(base: string): DeviceConfig {

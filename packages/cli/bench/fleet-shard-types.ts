@@ -31,15 +31,18 @@ export type ShardToParent =
       readonly rss: number;
       /** Heap per device with every device at rest before its first session (after a full GC), bytes. */
       readonly idleBytesPerDevice: number;
+      /** CPU time of the process so far (user + system): what starting its devices took, ms. */
+      readonly cpuMs: number;
       readonly devices: readonly ListeningDevice[];
     }
   | { readonly type: "failed"; readonly message: string }
   | {
       readonly type: "progress";
       readonly open: number;
-      readonly completed: readonly string[];
+      /** The numbers of the devices whose session completed since the last progress. */
+      readonly completed: readonly number[];
       /** Devices whose Package#1 got 503 (admission control) since the last progress. */
-      readonly refused: readonly string[];
+      readonly refused: readonly number[];
     }
   | {
       readonly type: "stats";

@@ -1,5 +1,5 @@
 // npm run bench:fleet -- --devices N [--store sqlite|postgres] [--workers W] [--wake mqtt|udp] [--per-process P]
-//                         [--timeout s] [--cpu-prof DIR]
+//                         [--timeout s] [--cpu-prof DIR] [--sim-cpu-prof DIR]
 //
 // A whole fleet against a real server: starts `omadm server` (a child process, temp SQLite file or a fresh
 // PostgreSQL database; `--workers W` runs W server processes on it, `omadm server --workers`), runs N simulated
@@ -9,7 +9,9 @@
 // control (the device woken again after a back-off) and grown back (fleet-pacer.ts). Package#0
 // goes through the real MQTT broker by default (`--wake mqtt`, topics under a prefix random per run; the server's
 // `notifier.mqttUrl`), or to a UDP port per device (`--wake udp`).
-// `--cpu-prof DIR` writes V8 CPU profiles of the server processes there.
+// `--cpu-prof DIR` writes V8 CPU profiles of the server processes there, `--sim-cpu-prof DIR` those of the
+// simulator processes. CPU is reported per session over the wake phase for the server processes (/proc), the
+// simulator processes, and the local Mosquitto broker when one runs here (they share the machine's cores).
 // Then it checks the store: every command done, none sent twice. Bounded by --timeout. Its last line:
 //   fleet: N devices, T s, S sessions/s, p99 P ms, peak open sessions O, server RSS R MB
 import { readFileSync } from "node:fs";
@@ -19,7 +21,17 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { watchBackendCpu, type BackendCpu } from "../../../test-support/pg-backend-cpu.js";
 import { standInForAutovacuum } from "./bench-vacuum.js";
-import { api, childPids, closeAgent, createBenchDatabase, peakRssMb, startServer } from "./bench-server.js";
+import {
+  api,
+  closeAgent,
+  cpuOf,
+  cpuSince,
+  createBenchDatabase,
+  peakRssMb,
+  pidsNamed,
+  serverPids,
+  startServer,
+} from "./bench-server.js";
 import { createPacer, PacerDeadline } from "./fleet-pacer.js";
 import { registerFleet, startShardedFleet } from "./fleet-shards.js";
 import { wakeArgs, wakeOptions } from "./fleet-wake.js";
@@ -38,6 +50,7 @@ const { values } = parseArgs({
     workers: { type: "string", default: "1" },
     timeout: { type: "string", default: "900" },
     "cpu-prof": { type: "string" },
+    "sim-cpu-prof": { type: "string" },
     ...wakeOptions,
     "postgres-url": {
       type: "string",
@@ -68,6 +81,24 @@ function backendLine(backends: BackendCpu, sessions: number, seconds: number): s
   );
 }
 
+/** CPU per session over the wake phase: the server's processes, the simulator's and the local broker's. */
+function cpuLine(
+  before: ReadonlyMap<number, number>,
+  after: ReadonlyMap<number, number>,
+  broker: readonly number[],
+  sessions: number,
+  seconds: number,
+  simulatorMs: number,
+): string {
+  const of = (inBroker: boolean) =>
+    cpuSince(before, new Map([...after].filter(([pid]) => broker.includes(pid) === inBroker)));
+  const part = (name: string, ms: number) =>
+    `${name} ${(ms / sessions).toFixed(2)} ms (${((100 * ms) / (seconds * 1000)).toFixed(0)}% of a core)`;
+  const parts = [part("server", of(false)), part("simulator", simulatorMs)];
+  if (broker.length > 0) parts.push(part("mosquitto", of(true)));
+  return `cpu per session, wake phase: ${parts.join(", ")}`;
+}
+
 async function checkStore(base: string, ids: ReadonlySet<string>): Promise<void> {
   const seen = new Set<string>();
   let cursor: string | null = null;
@@ -95,6 +126,7 @@ async function main(): Promise<void> {
     args.push("--workers", String(W));
   }
   const prof = values["cpu-prof"];
+  const simProf = values["sim-cpu-prof"];
   const server = await startServer(
     args,
     wake.serverEnv,
@@ -109,6 +141,7 @@ async function main(): Promise<void> {
     mqttUrl: wake.mqttUrl,
     behaviour: { kind: "standard" },
     connections: 128,
+    nodeArgs: simProf === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${simProf}`],
   }).catch(async (error: unknown) => {
     await server.stop();
     throw error;
@@ -184,6 +217,9 @@ async function main(): Promise<void> {
     fleet.onRefused((id) => {
       pacer.refused(id);
     });
+    // The local broker's CPU beside the server's, where the devices listen on MQTT and a broker runs here.
+    const broker = wake.transport === "mqtt" ? pidsNamed("mosquitto") : [];
+    const cpuAtWake = cpuOf([...serverPids(server), ...broker]);
     t = performance.now();
     const paced = await pacer.run().catch(async (error: unknown) => {
       // The samplers stop on every way out: a live interval would keep this process (and the bench lock) forever.
@@ -204,6 +240,7 @@ async function main(): Promise<void> {
       throw error;
     });
     const seconds = (performance.now() - t) / 1000;
+    const cpuAfter = cpuOf([...serverPids(server), ...broker]);
     clearInterval(sampler);
     clearInterval(backendSampler);
     await backends?.sample();
@@ -217,10 +254,7 @@ async function main(): Promise<void> {
     await checkStore(server.base, new Set(ids));
     console.log("store: every command done, none sent twice");
     // With workers: the primary's and every worker's peak, added up.
-    const serverRss = [server.child.pid, ...childPids(server.child.pid)].reduce<number>(
-      (n, pid) => n + peakRssMb(pid),
-      0,
-    );
+    const serverRss = serverPids(server).reduce<number>((n, pid) => n + peakRssMb(pid), 0);
     const simPeak = simPeaks.reduce((a, b) => a + b, 0);
     console.log(
       `simulator peak RSS: ${simPeak} MB in ${fleet.processes} process${fleet.processes > 1 ? "es" : ""} ` +
@@ -229,8 +263,10 @@ async function main(): Promise<void> {
     );
     console.log(
       `simulator: heap per idle device after its session ${bytesPerDevice(idleBytesPerDevice)}, ` +
-        `CPU ${(cpuMs / N).toFixed(2)} ms per device (start and session)`,
+        `CPU ${(cpuMs / N).toFixed(2)} ms per device (start and session), ` +
+        `start ${(fleet.startCpuMs / N).toFixed(2)} ms, wake phase ${((cpuMs - fleet.startCpuMs) / N).toFixed(2)} ms`,
     );
+    console.log(cpuLine(cpuAtWake, cpuAfter, broker, N, seconds, cpuMs - fleet.startCpuMs));
     console.log(`server: ${values.store}, ${W} worker process${W > 1 ? "es" : ""}, wake ${wake.transport}`);
     if (backends !== null) console.log(backendLine(backends, N, seconds));
     console.log(`load average: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);

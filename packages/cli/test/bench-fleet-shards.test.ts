@@ -3,6 +3,7 @@
 // devices each, registered in bulk, woken through the API, Package#0 through the broker on topics under a prefix
 // random per run; every device's session completes its GET once, and the counters of both processes add up.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +13,16 @@ import { requireMqtt, serviceUrl, skipUnlessAvailable } from "../../../test-supp
 import { uploadImport } from "../src/admin/import-upload.js";
 import { registrationLines } from "../src/simulate/register.js";
 import { FleetStats } from "../src/simulate/stats.js";
-import { api, closeAgent, startServer, templateFor } from "../bench/bench-server.js";
+import {
+  api,
+  closeAgent,
+  cpuOf,
+  cpuSince,
+  pidsNamed,
+  serverPids,
+  startServer,
+  templateFor,
+} from "../bench/bench-server.js";
 import { startShardedFleet } from "../bench/fleet-shards.js";
 
 const mqtt = await requireMqtt();
@@ -71,12 +81,18 @@ test(
             }
           });
         });
+        const cpuAtWake = cpuOf(serverPids(server));
+        assert.deepEqual([...cpuAtWake.keys()], [server.child.pid], "one server process, no workers");
         for (const id of ids) {
           const { status } = await api(server.base, "POST", `/devices/${encodeURIComponent(id)}/wake`, {});
           assert.equal(status, 200);
         }
         await allDone;
-        const { stats, peakRssMb } = await fleet.stats();
+        // The processes report device numbers; the bench hands out the DevIDs they stand for.
+        assert.deepEqual([...completed].sort(), ids);
+        assert.ok(cpuSince(cpuAtWake, cpuOf(serverPids(server))) > 0, "the server worked for the sessions");
+        const { stats, peakRssMb, cpuMs } = await fleet.stats();
+        assert.ok(fleet.startCpuMs > 0 && cpuMs > fleet.startCpuMs, `start ${fleet.startCpuMs} ms, all ${cpuMs} ms`);
         const s = stats.snapshot();
         assert.equal(s.sessions, 6, "the counters of both processes add up");
         assert.equal(s.errors, 0);
@@ -101,6 +117,20 @@ test(
     }
   },
 );
+
+test("bench fleet: a process's CPU from /proc, counted from zero when born after the first reading", () => {
+  const before = cpuOf([process.pid]);
+  assert.ok((before.get(process.pid) ?? -1) >= 0);
+  const born = new Map([
+    [process.pid, before.get(process.pid) ?? 0],
+    [2 ** 22 + 1, 5],
+  ]);
+  assert.equal(cpuSince(new Map(), born), (before.get(process.pid) ?? 0) + 5);
+  assert.equal(cpuSince(before, new Map([[process.pid, (before.get(process.pid) ?? 0) + 7]])), 7);
+  const comm = readFileSync(`/proc/${process.pid}/comm`, "utf8").trim();
+  assert.ok(pidsNamed(comm).includes(process.pid), `a process named ${comm}`);
+  assert.deepEqual(pidsNamed("no-such-process-name"), []);
+});
 
 test("bench fleet: the buckets of several processes' counters give the p99 of all their sessions", () => {
   const a = new FleetStats();

@@ -259,7 +259,10 @@ export class SimulatedClient implements DmClient {
 
   /** The template's state holds the template's DevID: this device's own goes where it stood (§9.1, §2.5). */
   #ownDevId(tree: DmTree): void {
-    const id = new Uint8Array(Buffer.from(this.devId, "utf8"));
+    // A view on Node's shared Buffer pool (as leaf-value.ts's decodeBase64 gives): a copy of its own would cost an
+    // ArrayBuffer and its backing store, about 400 bytes for a 20-byte DevID kept by every device for good.
+    const b = Buffer.from(this.devId, "utf8");
+    const id = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
     for (const leaf of this.#ctx.devIdLeaves) {
       const r = tree.setValue(leaf.moid, leaf.miid, leaf.path, leaf.bytes ? id : this.devId);
       if (!r.ok) throw r.error;

@@ -44,6 +44,15 @@ export function createMoCodecSet(
   codecs: readonly MoCodec[] = [jsonMoCodec],
   mediaTypes?: readonly string[],
 ): MoCodecSet {
+  // The default set is immutable: built once, shared by every client (a fleet builds one client per session).
+  if (mediaTypes === undefined && codecs.length === 1 && codecs[0] === jsonMoCodec)
+    return (defaultSet ??= buildMoCodecSet(codecs, mediaTypes));
+  return buildMoCodecSet(codecs, mediaTypes);
+}
+
+let defaultSet: MoCodecSet | undefined;
+
+function buildMoCodecSet(codecs: readonly MoCodec[], mediaTypes: readonly string[] | undefined): MoCodecSet {
   const byType = new Map<string, MoCodec>();
   const all = [...codecs, jsonMoCodec];
   for (const c of all) {

@@ -39,6 +39,9 @@ import type { NotifiedSession } from "./notification-flow.js";
 import { type ReportAttempts, type ReportRetryPolicy, afterFailure } from "./report-retry.js";
 import { createSessionQueue } from "./session-queue.js";
 
+/** The reason the stop aborts with: made once, since a default one (a DOMException) captures a stack each stop. */
+const STOPPED = new Error("the client stopped");
+
 export interface SessionSchedulerDeps {
   readonly tree: DmTree;
   readonly http: HttpClient;
@@ -342,7 +345,7 @@ export function createSessionScheduler(deps: SessionSchedulerDeps): SessionSched
       closed = true;
       for (const handle of reportTimers.values()) deps.timers.clearTimeout(handle);
       reportTimers.clear();
-      abort.abort();
+      abort.abort(STOPPED);
       await queue.idle();
     },
     get size() {

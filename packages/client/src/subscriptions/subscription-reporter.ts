@@ -24,6 +24,9 @@ import type { SubscriptionRecord } from "../state/client-state.js";
 import { changeTouches } from "./change-match.js";
 import type { SubscriptionChange, SubscriptionRegistry } from "./subscription-registry.js";
 
+/** The reason the stop aborts with: made once, since a default one (a DOMException) captures a stack each stop. */
+const STOPPED = new Error("the client stopped");
+
 /** docs/protocol.md §4.10 (omadm's choice): change notifications are coalesced over 2 s. */
 export const DEFAULT_SUB_DEBOUNCE_MS = 2_000;
 /** After a failed report, try again this much later (also on any new change). */
@@ -71,7 +74,8 @@ export function createSubscriptionReporter(
   const parsed = new Map<string, ClientUri | undefined>();
   let offTree: (() => void) | undefined;
   let offRegistry: (() => void) | undefined;
-  let abort = new AbortController();
+  // Made when a report first goes out: most clients of a fleet never send one, and each costs a signal.
+  let abort: AbortController | undefined;
   let active = false;
 
   const uriOf = (text: string): ClientUri | undefined => {
@@ -143,7 +147,7 @@ export function createSubscriptionReporter(
       url: record.serverUri,
       items: items.value,
       serverId: record.srvId,
-      signal: abort.signal,
+      signal: (abort ??= new AbortController()).signal,
     });
     if (outcome.kind === "sent") {
       env.logger.info?.({ clientUri: record.clientUri, serverUri: record.serverUri }, "SUB report delivered");
@@ -208,7 +212,7 @@ export function createSubscriptionReporter(
   return {
     start() {
       if (offTree !== undefined) return;
-      abort = new AbortController();
+      abort = undefined;
       active = true;
       offTree = env.tree.onChange((event) => {
         for (const r of deps.subscriptions.list()) {
@@ -225,7 +229,7 @@ export function createSubscriptionReporter(
       offTree = undefined;
       offRegistry = undefined;
       active = false;
-      abort.abort();
+      abort?.abort(STOPPED);
       for (const st of states.values()) {
         env.timers.clearTimeout(st.timer);
         st.timer = undefined;
