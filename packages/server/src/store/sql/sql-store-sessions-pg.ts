@@ -45,7 +45,9 @@ const closeQuery = preparedBy(
         );
       }
       // One step per change made: a save and a close at once count as the two they replace (as on SQLite).
-      sets.push(sql`status = ${p.status}, ended_at = ${p.now}::bigint, version = version + ${sql.lit(s.touch ? 2 : 1)}`);
+      sets.push(
+        sql`status = ${p.status}, ended_at = ${p.now}::bigint, version = version + ${sql.lit(s.touch ? 2 : 1)}`,
+      );
       const live = s.touch ? sql` and idle_expires_at > ${p.now}::bigint` : sql``;
       const atVersion = s.versioned ? sql` and version = ${p.expectedVersion}::int` : sql``;
       const query = sql<Closed>`with target as materialized (
