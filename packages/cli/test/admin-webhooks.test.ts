@@ -18,7 +18,12 @@ before(async () => {
   receiver = await startReceiver();
   server = await startServer({
     // The route calls the dispatcher; it is built once the store exists.
-    webhooks: { redeliver: (id, eventId) => (dispatcher ?? assert.fail()).redeliver(id, eventId) },
+    webhooks: {
+      redeliver: (id, eventId) => (dispatcher ?? assert.fail()).redeliver(id, eventId),
+      refresh: () => {
+        dispatcher?.refresh();
+      },
+    },
   });
   dispatcher = createWebhookDispatcher(
     {

@@ -16,7 +16,7 @@
 import { pooledRandomBytes } from "./random-pool.js";
 import type { Server as HttpsServer } from "node:https";
 import Fastify, { type FastifyBaseLogger, type FastifyHttpsOptions, type FastifyInstance } from "fastify";
-import { apiPlugin } from "./api/api-plugin.js";
+import { registerComponents } from "./app-components.js";
 import {
   apiExposureWarning,
   defaultAuthenticator,
@@ -35,7 +35,6 @@ import { createBootstrapRole } from "./bootstrap/bootstrap-role.js";
 import { createAlertIntake } from "./alerts/alert-intake.js";
 import type { DeviceAuthenticator } from "./auth/device-authenticator.js";
 import type { ServerConfig } from "./config-types.js";
-import { dmEndpointPlugin } from "./dm/dm-endpoint.js";
 import { createSweeper, type SweepReport } from "./dm/sweeper.js";
 import { createRetention, type RetentionReport } from "./retention/retention.js";
 import { createLoadShedder, createSessionAdmission } from "./edge/admission.js";
@@ -44,31 +43,18 @@ import { createNotifier, type Notifier } from "./notifier/notifier.js";
 import type { NotificationSender } from "./notifier/transports/notification-sender.js";
 import { createWakeOnQueue, systemTimers, type Timers, type WakeOnQueue } from "./notifier/wake-on-queue.js";
 import { createDeviceRegistry } from "./registry/device-registry.js";
-import { repositoryPlugin } from "./repository/plugin.js";
-import { createCapabilityService } from "./capabilities/capability-service.js";
-import { firmwareDownloadPlugin } from "./firmware/download-plugin.js";
-import { createFirmwareService } from "./firmware/firmware-service.js";
-import { createImageFiles } from "./firmware/image-files.js";
-import { createRepositoryService, type RepositoryService } from "./repository/service.js";
-import { uploadTypeList } from "./repository/media.js";
-import { createCommandService } from "./services/command-service.js";
 import { createServerCampaigns } from "./campaigns/server-campaigns.js";
 import { createEventBus, type EventBus } from "./events/event-bus.js";
 import { createEventRecorder } from "./events/event-recorder.js";
 import { attachSessionLog } from "./events/session-log.js";
 import { withEvents } from "./events/store-events.js";
-import { createReadiness, healthPlugin, type Readiness } from "./metrics/health-plugin.js";
+import { createReadiness, type Readiness } from "./metrics/health-plugin.js";
 import { createServerMetrics, type ServerMetrics } from "./metrics/server-metrics.js";
 import { storeGauges } from "./metrics/store-gauges.js";
-import { consoleAssetsPlugin, loadConsoleAssets } from "./console/console-assets.js";
-import { consoleCookieName, type ConsoleAuth } from "./console/console-auth.js";
-import { createConsoleSessions } from "./console/console-sessions.js";
 import { withStoreMetrics } from "./metrics/store-metrics.js";
 import { StoreKind, type Store } from "./store/store.js";
 import { createServerWebhooks } from "./webhooks/server-webhooks.js";
 import type { Clock } from "./store/types.js";
-import { createUiService, type UiService } from "./ui/service.js";
-import { uiPlugin } from "./ui/plugin.js";
 import { httpsOptionsFor } from "./tls/https-options.js";
 import { withPskKeySync } from "./tls/psk-key-sync.js";
 import { loadTlsMaterial, type TlsMaterial } from "./tls/tls-material.js";
@@ -304,132 +290,28 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
   );
 
   // Services whose URLs embed the public base URL are built when the plugins load (at `ready`/`listen`), by
-  // which time `start()` has fixed the port.
+  // which time `start()` has fixed the port (app-components.ts).
   void app.register(async (root) => {
-    const base = publicBaseUrl();
-    const repository: RepositoryService | null = config.components.repository
-      ? createRepositoryService(
-          { store, devInfo: registry, logger: app.log },
-          {
-            publicBaseUrl: base,
-            limits: {
-              deviceQuotaBytes: config.repository.deviceQuotaBytes,
-              deviceQuotaItems: config.repository.deviceQuotaItems,
-            },
-          },
-        )
-      : null;
-    // One per-command capability scheme for the ServerURIs of every Package#2 (docs/repository.md).
-    const capabilities = createCapabilityService({ publicBaseUrl: base, randomBytes: random });
-    const ui: UiService | null = config.components.ui
-      ? createUiService({ store, clock, random }, { publicBaseUrl: base })
-      : null;
-
-    await root.register(dmEndpointPlugin, {
+    await registerComponents(root, {
+      config,
       store,
       clock,
+      random,
       publicBaseUrl,
-      batchSize: config.dm.batchSize,
-      idleTimeoutMs: config.dm.idleTimeoutMs,
-      bodyLimitBytes: config.dm.bodyLimitBytes,
-      autoRegister: config.dm.autoRegister,
-      maxAlertsPerPackage: config.dm.maxAlertsPerPackage,
+      authenticator,
       admission: sessions,
-      // docs/protocol.md §1.6: OMADM-Accept names the formats the repository takes in HPUT/HPOST/SUB bodies.
-      moAcceptTypes: uploadTypeList(),
-      authenticator: authenticator ?? undefined,
-      capabilities,
-      newToken: () => Buffer.from(random(18)).toString("base64url"),
       registry,
       alerts,
-      onPackage:
-        metrics === null
-          ? undefined
-          : (kind, ok) => {
-              metrics.packageHandled(kind, ok ? "ok" : "refused");
-            },
-    });
-    await root.register(healthPlugin, {
-      store,
-      readiness,
       metrics,
-      loopbackWithoutToken: config.api.loopbackWithoutToken,
+      readiness,
+      bootstrap,
+      bootstrapAdmin,
+      wakeOnQueue,
+      notifier,
+      recorder,
+      webhooks: webhooks.dispatcher,
+      campaigns: campaigns.service,
     });
-    await bootstrap?.register(root, publicBaseUrl);
-    if (repository !== null) {
-      await root.register(repositoryPlugin, {
-        store,
-        publicBaseUrl: base,
-        service: repository,
-        capabilities,
-        authenticator: authenticator ?? undefined,
-      });
-    }
-    if (ui !== null) await root.register(uiPlugin, { store, clock, publicBaseUrl: base });
-    // The web console (docs/console.md) rides on the API: no API, no console.
-    const consoleAuth: ConsoleAuth | undefined =
-      config.components.api && config.console.enabled
-        ? {
-            sessions: createConsoleSessions(
-              { clock, store },
-              { ttlMs: config.console.sessionTtlMs, idleTimeoutMs: config.console.idleTimeoutMs },
-            ),
-            cookieName: consoleCookieName(config.tls.enabled),
-            secure: config.tls.enabled,
-          }
-        : undefined;
-    if (consoleAuth !== undefined) await root.register(consoleAssetsPlugin, { assets: loadConsoleAssets() });
-    // Firmware images (docs/firmware.md): files under the data directory, served to devices with Range.
-    const firmware = createFirmwareService(
-      { store, files: createImageFiles(config.dataDir), clock, random },
-      { publicBaseUrl: base, maxImageBytes: config.firmware.maxImageBytes },
-    );
-    await root.register(firmwareDownloadPlugin, {
-      store,
-      service: firmware,
-      authenticator: authenticator ?? undefined,
-    });
-    if (config.components.api) {
-      const commands = createCommandService(
-        {
-          store,
-          clock,
-          onQueued:
-            wakeOnQueue === null
-              ? undefined
-              : (deviceId) => {
-                  wakeOnQueue.commandQueued(deviceId);
-                },
-        },
-        { allowHttp: config.allowHttp, maxDeliveries: config.dm.maxDeliveries },
-      );
-      await root.register(apiPlugin, {
-        store,
-        clock,
-        commands,
-        notifier,
-        uiSessions: ui,
-        repository,
-        loopbackWithoutToken: config.api.loopbackWithoutToken,
-        bootstrap: bootstrapAdmin,
-        trustProxy: config.api.trustProxy,
-        httpRealm: config.deviceAuth.realm,
-        docs: config.api.docs,
-        importLimits: { maxBytes: config.api.importMaxBytes, maxLines: config.api.importMaxLines },
-        firmware,
-        events: {
-          log: store.events,
-          recorder,
-          heartbeatMs: config.events.heartbeatMs,
-          pollMs: config.events.pollMs,
-        },
-        webhooks: webhooks.dispatcher,
-        openapiServers: [{ url: base }],
-        console: consoleAuth,
-        metricsRegistry: metrics?.registry ?? null,
-        campaigns: campaigns.service,
-      });
-    }
   });
 
   let started = false;

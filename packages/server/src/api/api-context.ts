@@ -51,7 +51,7 @@ export interface ApiContext {
   /** Firmware images (docs/firmware.md), or null. */
   readonly firmware: FirmwareService | null;
   /** Sends dead letters again (`POST /webhooks/{id}/dead-letters/{eventId}/redeliver`), or null. */
-  readonly webhooks: Pick<WebhookDispatcher, "redeliver"> | null;
+  readonly webhooks: Pick<WebhookDispatcher, "redeliver" | "refresh"> | null;
   /** Campaigns and bulk wakes (docs/campaigns.md), or null: their routes answer 501. */
   readonly campaigns: CampaignService | null;
 }

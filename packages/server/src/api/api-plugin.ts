@@ -90,7 +90,7 @@ export interface ApiPluginOptions {
   /** The event log and its live signal for `GET /api/v1/events`; absent: the route is not served. */
   readonly events?: EventStreamOptions | undefined;
   /** Redelivers webhook dead letters; absent: that route answers 501 (the others work on the store alone). */
-  readonly webhooks?: Pick<WebhookDispatcher, "redeliver"> | null | undefined;
+  readonly webhooks?: Pick<WebhookDispatcher, "redeliver" | "refresh"> | null | undefined;
   /** The bootstrap role's operations (docs/bootstrap.md); absent: its routes answer 501. */
   readonly bootstrap?: BootstrapAdmin | null | undefined;
   /** `servers` of the OpenAPI document, e.g. [{ url: "https://dm.example.com" }]. */

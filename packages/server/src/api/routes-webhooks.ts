@@ -60,6 +60,7 @@ export function registerWebhookRoutes(app: ApiApp, ctx: ApiContext): void {
         cursor: await store.events.lastId(),
       });
       request.log.info({ webhookId: record.id, url: record.url }, "webhook created");
+      ctx.webhooks?.refresh();
       return reply.code(201).send({ secret, record: webhookView(record) });
     },
   );
@@ -105,7 +106,9 @@ export function registerWebhookRoutes(app: ApiApp, ctx: ApiContext): void {
     },
     async (request) => {
       const { url, kinds, enabled } = request.body;
-      return webhookView(await hooks.update(request.params.id, defined({ url, kinds, enabled })));
+      const record = await hooks.update(request.params.id, defined({ url, kinds, enabled }));
+      ctx.webhooks?.refresh();
+      return webhookView(record);
     },
   );
 

@@ -64,8 +64,11 @@ export interface RedeliveryResult {
 
 export interface WebhookDispatcher {
   start(): void;
-  /** New events are in the log: workers read again at once. */
+  /** New events are in the log: the workers of the webhooks known to be enabled read again at once (no store read
+   *  unless the list was never read). */
   kick(): void;
+  /** The webhook list changed through this node (created, changed): read it again now. */
+  refresh(): void;
   /** Stops the workers: back-off waits end at once, an attempt under way gets up to 2 s (or the time-out) to finish;
    *  one aborted then is sent again by the next dispatcher. */
   stop(): Promise<void>;
@@ -96,6 +99,10 @@ export function createWebhookDispatcher(
   let sendStopper = new AbortController();
   let running = false;
   let leaseHeld = deps.lease === null || deps.lease === undefined;
+  /** The enabled webhooks as of the last tick: what a kick wakes without reading the store (null: not read yet).
+   *  A webhook enabled on another node joins at the next tick, within `pollMs`; a worker re-reads its webhook
+   *  before every attempt, so one disabled or deleted meanwhile is not sent to. */
+  let knownEnabled: readonly string[] | null = null;
 
   const active = () => running && leaseHeld;
 
@@ -223,7 +230,8 @@ export function createWebhookDispatcher(
         leaseHeld = held;
       }
       if (!active()) return;
-      for (const hook of await deps.webhooks.list()) if (hook.enabled) spawn(hook.id);
+      knownEnabled = (await deps.webhooks.list()).filter((hook) => hook.enabled).map((hook) => hook.id);
+      for (const id of knownEnabled) spawn(id);
     } catch (error) {
       deps.logger.warn({ err: error }, "webhook dispatch could not read the store; retrying");
     }
@@ -241,6 +249,12 @@ export function createWebhookDispatcher(
       void job.runOnce();
     },
     kick() {
+      // Every appended event batch kicks: reading the list (and, on PostgreSQL, renewing the lease) each time
+      // cost a store round trip or two per batch; the periodic tick keeps both current.
+      if (knownEnabled === null) void job.runOnce();
+      else if (active()) for (const id of knownEnabled) spawn(id);
+    },
+    refresh() {
       void job.runOnce();
     },
     async stop() {
