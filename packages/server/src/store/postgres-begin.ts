@@ -51,16 +51,12 @@ export function preparingBegin(callback: (error: Error | null | undefined) => vo
 }
 
 /**
- * A query that runs BEGIN_STATEMENT first, in the same batch. `config` is pg's query config (text, values,
- * name); the extended protocol is forced, since a statement without parameters would otherwise go out as a
- * simple Query message, which cannot share a Sync with the BEGIN.
+ * Makes `query` (not yet submitted) run BEGIN_STATEMENT first, in the same batch. The extended protocol is
+ * forced, since a statement without parameters would otherwise go out as a simple Query message, which cannot
+ * share a Sync with the BEGIN.
  */
-export function afterBegin(
-  config: { text: string; values: unknown[]; name?: string | undefined },
-  callback: (error: Error | null | undefined, result: pg.QueryResult) => void,
-): pg.Query {
-  const extended = { ...config, queryMode: "extended" } as pg.QueryConfig;
-  const query = new pg.Query(extended, undefined, callback);
+export function afterBegin(query: pg.Query): pg.Query {
+  (query as unknown as { queryMode: string }).queryMode = "extended";
   const own = query as unknown as QueryInternals;
   const prepare = own.prepare;
   const complete = own.handleCommandComplete;
