@@ -14,6 +14,8 @@ export interface BenchArgs {
   readonly sync: SyncChoice;
   /** Directory for V8 CPU profiles of the omadm server processes, or undefined. */
   readonly cpuProf: string | undefined;
+  /** Directory for sampling heap profiles of the omadm targets' measured windows (heap-sampler.ts), or undefined. */
+  readonly heapProf: string | undefined;
   /** Run omadm on PostgreSQL at this URL (instead of SQLite), against the same ceiling. */
   readonly postgresUrl: string | undefined;
   /** Time every SQLite statement inside the measured window and print the top ones (statement-report.ts). */
@@ -21,12 +23,14 @@ export interface BenchArgs {
 }
 
 export const USAGE = `usage: npm run bench:server -- [--seconds 10] [--warmup 2] [--devices 200] [--concurrency 64]
-                              [--pools 4] [--sync both|full|normal] [--cpu-prof <dir>]
+                              [--pools 4] [--sync both|full|normal] [--cpu-prof <dir>] [--heap-prof <dir>]
                               [--store sqlite|postgres] [--postgres-url <url>] [--statements]
   --store postgres runs omadm on PostgreSQL (a fresh schema in --postgres-url's database, default
   $OMADM_TEST_PG_URL or postgres://root@127.0.0.1:5432/test) and prints round trips per session.
   --statements times each SQLite statement inside the measured window and prints where the store's time goes
-  (count per session, microseconds each, per SQL text); it adds a little CPU per statement while it runs.`;
+  (count per session, microseconds each, per SQL text); it adds a little CPU per statement while it runs.
+  --heap-prof writes what the omadm server allocated inside the measured window (a sampling heap profile that
+  keeps collected objects too; read it with packages/server/bench/heapprofile-summary.ts).`;
 
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const { values } = parseArgs({
@@ -39,6 +43,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       pools: { type: "string", default: "4" },
       sync: { type: "string", default: SyncChoice.Both },
       "cpu-prof": { type: "string" },
+      "heap-prof": { type: "string" },
       store: { type: "string", default: "sqlite" },
       "postgres-url": { type: "string" },
       statements: { type: "boolean", default: false },
@@ -68,7 +73,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       ? (values["postgres-url"] ?? process.env["OMADM_TEST_PG_URL"] ?? "postgres://root@127.0.0.1:5432/test")
       : undefined;
   const statements = values.statements;
-  return { seconds, warmup, devices, concurrency, pools, sync, cpuProf: values["cpu-prof"], postgresUrl, statements };
+  const cpuProf = values["cpu-prof"];
+  const heapProf = values["heap-prof"];
+  return { seconds, warmup, devices, concurrency, pools, sync, cpuProf, heapProf, postgresUrl, statements };
 }
 
 function number(flag: string, raw: string, min: number, max: number): number {

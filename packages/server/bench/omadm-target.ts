@@ -64,7 +64,9 @@ export async function startOmadmTarget(
       storeCounts: async () => {
         if (pg !== null) return pg.counts();
         const stats = sqliteStoreStatistics(store);
-        return stats === null ? null : { statements: stats.statements, commits: stats.commits };
+        if (stats === null) return null;
+        const { statements, commits, lockWaits, lockWaitMs } = stats;
+        return { statements, commits, lockWaits, lockWaitMs };
       },
       timeStatements: (on) => {
         const times = sqliteStatementTimes(store);

@@ -8,8 +8,8 @@
 // the devices run here. Before each session the device's three commands are queued through the store, in the
 // server process, one `commands.enqueue` each: outside the session's latency, inside the server's CPU budget.
 //
-// Prints sessions per second, p50/p99 session latency, server memory (end and peak), sessions and errors, and
-// the ratios omadm / ceiling. Exits 1 with the reason if any answer is unexpected or a target dies.
+// Prints sessions per second, p50/p99 session latency, server memory (end and peak), sessions and errors, the
+// ratios omadm / ceiling, and where each target's tail comes from: its event loop's delay and its GC pauses. Exits 1 with the reason if any answer is unexpected or a target dies.
 import { cpus, loadavg } from "node:os";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
@@ -20,6 +20,7 @@ import { runLoad, type LoadResult } from "./session-load.js";
 import { Synchronous, TargetKind, type TargetReport } from "./target-ipc.js";
 import { startTarget, type TargetSpec } from "./target-process.js";
 import { printStatements } from "./statement-report.js";
+import { LONG_DELAY_MS } from "./loop-monitor.js";
 import { errorMessage } from "@omadm/protocol";
 
 interface Run {
@@ -52,6 +53,7 @@ function plannedRuns(args: BenchArgs, deviceIds: readonly string[]): Run[] {
     synchronous,
     cpuProfDir: args.cpuProf,
     statements: args.statements,
+    heapProfDir: args.heapProf,
   });
   if (args.postgresUrl !== undefined) {
     runs.push({ label: "omadm, PostgreSQL", spec: { ...omadm(Synchronous.Full), postgresUrl: args.postgresUrl } });
@@ -167,6 +169,7 @@ function print(args: BenchArgs, all: readonly Figures[]): void {
         `ms/session (${((100 * f.load.clientCpuMs) / windowMs).toFixed(0)}% of a core)`,
     );
   }
+  printTail(all);
   for (const f of all) {
     const counts = f.report.windowStore;
     if (counts === null || f.load.sessionsInWindow === 0) continue;
@@ -176,6 +179,12 @@ function print(args: BenchArgs, all: readonly Figures[]): void {
       `  ${f.label.padEnd(36)} store ${(counts.statements / n).toFixed(1)} ${what}/session, ` +
         `${(counts.commits / n).toFixed(3)} commits/session (3 enqueues + 2 packages + 1 lookup per session)`,
     );
+    if (counts.lockWaits !== undefined) {
+      console.log(
+        `  ${f.label.padEnd(36)} write lock held by another connection (the checkpoint worker): ` +
+          `${counts.lockWaits} waits, ${(counts.lockWaitMs ?? 0).toFixed(0)} ms in all`,
+      );
+    }
     if (counts.backendCpuMs !== undefined) {
       console.log(
         `  ${f.label.padEnd(36)} PostgreSQL backends ${(counts.backendCpuMs / n).toFixed(2)} ms CPU/session ` +
@@ -199,6 +208,25 @@ function print(args: BenchArgs, all: readonly Figures[]): void {
   }
 }
 
+/** What held each target's event loop inside the measured window: its delay, and the collector's pauses. */
+function printTail(all: readonly Figures[]): void {
+  console.log("event loop and GC inside the measured window (loop delay: how late a 1 ms timer fired):");
+  for (const f of all) {
+    const loop = f.report.windowLoop;
+    const gc = f.report.windowGc;
+    if (loop === null || gc === null) continue;
+    const kinds = Object.entries(gc.byKind)
+      .map(([kind, k]) => `${kind} ${k.count} / ${k.totalMs.toFixed(0)} ms`)
+      .join(", ");
+    console.log(
+      `  ${f.label.padEnd(36)} loop delay p50 ${loop.p50Ms.toFixed(1)} ms, p99 ${loop.p99Ms.toFixed(1)} ms, ` +
+        `max ${loop.maxMs.toFixed(1)} ms, ~${loop.longDelays} over ${LONG_DELAY_MS} ms; GC ${gc.count} pauses, ` +
+        `${gc.totalMs.toFixed(0)} ms (${((100 * gc.totalMs) / f.load.windowMs).toFixed(1)}% of the window), ` +
+        `max ${gc.maxMs.toFixed(1)} ms (${kinds})`,
+    );
+  }
+}
+
 async function main(): Promise<number> {
   let args: BenchArgs;
   try {
@@ -208,9 +236,11 @@ async function main(): Promise<number> {
     return 2;
   }
   checkWireConstants();
-  if (args.cpuProf !== undefined) {
-    args = { ...args, cpuProf: resolve(args.cpuProf) };
-    mkdirSync(args.cpuProf ?? ".", { recursive: true });
+  for (const key of ["cpuProf", "heapProf"] as const) {
+    const dir = args[key];
+    if (dir === undefined) continue;
+    args = { ...args, [key]: resolve(dir) };
+    mkdirSync(resolve(dir), { recursive: true });
   }
   const deviceIds = Array.from({ length: args.devices }, (_, i) => `IMEI:35${String(i).padStart(13, "0")}`);
   const [load1 = 0] = loadavg();
@@ -234,6 +264,7 @@ async function main(): Promise<number> {
   }
   print(args, all);
   if (args.cpuProf !== undefined) console.log(`CPU profiles of the omadm server processes: ${args.cpuProf}`);
+  if (args.heapProf !== undefined) console.log(`heap profiles of the omadm measured windows: ${args.heapProf}`);
   return 0;
 }
 

@@ -1,9 +1,11 @@
 // `npm run bench:server -- --statements`: where the SQLite store's time goes. The omadm target times every
 // statement it runs inside the measured window (src/store/sql/sqlite-statement-times.ts); this prints the top
-// SQL texts by total time, per session: how many runs, microseconds each, and their share of the server's CPU.
+// SQL texts by total time, per session: how many runs, microseconds each (mean and longest run: how long one
+// run held the event loop), and their share of the server's CPU; then the texts whose longest run was longest.
 import type { StatementTime } from "./target-ipc.js";
 
 const TOP = 20;
+const LONGEST = 5;
 const SQL_WIDTH = 96;
 
 /** One line of SQL, quotes dropped, long CASE lists and value lists folded, cut to `width`. */
@@ -22,14 +24,15 @@ export function shortSql(text: string, width = SQL_WIDTH): string {
 
 /** The figures of SQL texts that read the same once shortened (e.g. a multi-row INSERT per row count) summed. */
 export function byShortSql(figures: readonly StatementTime[]): StatementTime[] {
-  const merged = new Map<string, { count: number; totalUs: number }>();
+  const merged = new Map<string, { count: number; totalUs: number; maxUs: number }>();
   for (const f of figures) {
     const sql = shortSql(f.sql);
     const m = merged.get(sql);
-    if (m === undefined) merged.set(sql, { count: f.count, totalUs: f.totalUs });
+    if (m === undefined) merged.set(sql, { count: f.count, totalUs: f.totalUs, maxUs: f.maxUs });
     else {
       m.count += f.count;
       m.totalUs += f.totalUs;
+      m.maxUs = Math.max(m.maxUs, f.maxUs);
     }
   }
   return [...merged].map(([sql, m]) => ({ sql, ...m })).sort((a, b) => b.totalUs - a.totalUs);
@@ -50,11 +53,13 @@ export function printStatements(
     `${label}: time inside better-sqlite3 per session ${(totalUs / sessions).toFixed(0)} µs ` +
       `over ${(runs / sessions).toFixed(1)} statements${cpu}; top ${Math.min(TOP, figures.length)} SQL texts:`,
   );
-  console.log(`  ${"µs/session".padStart(10)} ${"runs/session".padStart(12)} ${"µs each".padStart(8)}  statement`);
-  for (const f of figures.slice(0, TOP)) {
-    console.log(
-      `  ${(f.totalUs / sessions).toFixed(1).padStart(10)} ${(f.count / sessions).toFixed(2).padStart(12)} ` +
-        `${(f.totalUs / f.count).toFixed(1).padStart(8)}  ${f.sql}`,
-    );
-  }
+  const line = (f: StatementTime) =>
+    `  ${(f.totalUs / sessions).toFixed(1).padStart(10)} ${(f.count / sessions).toFixed(2).padStart(12)} ` +
+    `${(f.totalUs / f.count).toFixed(1).padStart(8)} ${f.maxUs.toFixed(0).padStart(8)}  ${f.sql}`;
+  const header = `  ${"µs/session".padStart(10)} ${"runs/session".padStart(12)} ${"µs each".padStart(8)} ${"max µs".padStart(8)}  statement`;
+  console.log(header);
+  for (const f of figures.slice(0, TOP)) console.log(line(f));
+  const longest = [...figures].sort((a, b) => b.maxUs - a.maxUs).slice(0, LONGEST);
+  console.log(`${label}: the ${longest.length} SQL texts whose longest run held the event loop longest:`);
+  for (const f of longest) console.log(line(f));
 }

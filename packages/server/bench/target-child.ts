@@ -1,11 +1,14 @@
 // A target process of `npm run bench:server` (forked by target-process.ts): either the real DM Server
 // (createOmadmServer over a SQLite store in a fresh temp data dir, logging off) or the bare node:http ceiling.
 // It answers the bench's requests over IPC: queue the next session's three commands for a device, report
-// memory (and, for omadm, what the store holds), stop. Memory is sampled every 50 ms for the peak.
+// memory (and, for omadm, what the store holds), stop. Memory is sampled every 50 ms for the peak; inside the
+// measured window the event loop's delay and the GC pauses are watched too (loop-monitor.ts).
 import { startCeilingServer } from "./ceiling-server.js";
 import type { RunningTarget } from "./omadm-target.js";
 import type {
   ChildMessage,
+  GcFigures,
+  LoopFigures,
   ParentMessage,
   RequestBody,
   StartMessage,
@@ -14,6 +17,8 @@ import type {
   TargetReport,
 } from "./target-ipc.js";
 import { TargetKind } from "./target-ipc.js";
+import { startLoopMonitor, type LoopMonitor } from "./loop-monitor.js";
+import { startHeapSampler, type HeapSampler } from "./heap-sampler.js";
 import { errorMessage } from "@omadm/protocol";
 
 const HOST = "127.0.0.1";
@@ -36,6 +41,16 @@ let storeAtStart: StoreCounts | null = null;
 let windowStore: StoreCounts | null = null;
 let timeStatements = false;
 let windowStatements: readonly StatementTime[] | null = null;
+let monitor: LoopMonitor | null = null;
+let heapProfDir: string | undefined;
+let heapSampler: HeapSampler | null = null;
+let windowLoop: LoopFigures | null = null;
+let windowGc: GcFigures | null = null;
+
+/** A counter's growth inside the window (undefined where the store has no such counter). */
+function since(end: number | undefined, start: number | undefined): number | undefined {
+  return end === undefined ? undefined : end - (start ?? 0);
+}
 
 function send(message: ChildMessage, then?: () => void): void {
   process.send?.(message, undefined, undefined, () => then?.());
@@ -45,6 +60,7 @@ async function startOmadm(start: StartMessage): Promise<RunningTarget> {
   // Loaded only here, so that the ceiling process never loads the server (its memory stays a bare server's).
   const { startOmadmTarget } = await import("./omadm-target.js");
   timeStatements = start.statements === true;
+  heapProfDir = start.heapProfDir;
   return startOmadmTarget(HOST, start.deviceIds, start.synchronous, start.postgresUrl);
 }
 
@@ -74,6 +90,8 @@ async function report(): Promise<TargetReport> {
     windowCpuMs,
     windowStore,
     windowStatements,
+    windowLoop,
+    windowGc,
     refills,
     store: running === null ? null : await running.storeFigures(),
   };
@@ -89,11 +107,19 @@ async function handle(body: RequestBody): Promise<TargetReport | null> {
     case "window-start":
       storeAtStart = await running.storeCounts();
       if (timeStatements) running.timeStatements(true);
+      if (heapProfDir !== undefined) heapSampler = await startHeapSampler(heapProfDir, "omadm");
       windowStart = process.cpuUsage();
+      monitor = startLoopMonitor();
       return null;
     case "window-end": {
       const used = process.cpuUsage(windowStart ?? undefined);
       windowCpuMs = (used.user + used.system) / 1000;
+      const watched = monitor?.stop();
+      monitor = null;
+      windowLoop = watched?.loop ?? null;
+      windowGc = watched?.gc ?? null;
+      await heapSampler?.stop();
+      heapSampler = null;
       if (timeStatements) windowStatements = running.timeStatements(false);
       const end = await running.storeCounts();
       windowStore =
@@ -102,8 +128,9 @@ async function handle(body: RequestBody): Promise<TargetReport | null> {
           : {
               statements: end.statements - storeAtStart.statements,
               commits: end.commits - storeAtStart.commits,
-              backendCpuMs:
-                end.backendCpuMs === undefined ? undefined : end.backendCpuMs - (storeAtStart.backendCpuMs ?? 0),
+              backendCpuMs: since(end.backendCpuMs, storeAtStart.backendCpuMs),
+              lockWaits: since(end.lockWaits, storeAtStart.lockWaits),
+              lockWaitMs: since(end.lockWaitMs, storeAtStart.lockWaitMs),
             };
       return null;
     }

@@ -21,6 +21,8 @@ export interface StartMessage {
   readonly postgresUrl?: string | undefined;
   /** Time each SQLite statement inside the measured window (omadm on SQLite only). */
   readonly statements?: boolean | undefined;
+  /** Write a sampling heap profile of the measured window into this directory (omadm only). */
+  readonly heapProfDir?: string | undefined;
 }
 
 export type RequestBody =
@@ -61,6 +63,28 @@ export interface TargetReport {
   readonly windowStore: StoreCounts | null;
   /** Each SQL text's runs and time inside the measured window (null unless asked for, and on SQLite). */
   readonly windowStatements: readonly StatementTime[] | null;
+  /** How late the target's event loop ran inside the measured window (loop-monitor.ts). */
+  readonly windowLoop: LoopFigures | null;
+  /** The garbage collections inside the measured window. */
+  readonly windowGc: GcFigures | null;
+}
+
+export interface LoopFigures {
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  /** Samples taken (one per loop turn that ran the 1 ms timer). */
+  readonly samples: number;
+  /** About how many of them were late by more than LONG_DELAY_MS. */
+  readonly longDelays: number;
+}
+
+export interface GcFigures {
+  readonly count: number;
+  readonly totalMs: number;
+  readonly maxMs: number;
+  /** minor (scavenge), major (mark-compact), incremental (marking steps), weakcb. */
+  readonly byKind: Readonly<Record<string, { readonly count: number; readonly totalMs: number }>>;
 }
 
 export interface StoreCounts {
@@ -68,6 +92,9 @@ export interface StoreCounts {
   readonly commits: number;
   /** CPU the PostgreSQL backends serving the store used (PostgreSQL only). */
   readonly backendCpuMs?: number | undefined;
+  /** Groups that found the write lock held by another connection, and how long they waited (SQLite only). */
+  readonly lockWaits?: number | undefined;
+  readonly lockWaitMs?: number | undefined;
 }
 
 export type ChildMessage =

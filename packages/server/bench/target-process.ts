@@ -21,6 +21,8 @@ export interface TargetSpec {
   readonly cpuProfDir?: string | undefined;
   /** Time each SQLite statement inside the measured window. */
   readonly statements?: boolean | undefined;
+  /** Write a sampling heap profile of the measured window into this directory. */
+  readonly heapProfDir?: string | undefined;
 }
 
 export interface TargetProcess {
@@ -104,6 +106,7 @@ export async function startTarget(spec: TargetSpec): Promise<TargetProcess> {
     synchronous: spec.synchronous,
     postgresUrl: spec.postgresUrl,
     statements: spec.statements,
+    heapProfDir: spec.heapProfDir,
   });
   let baseUrl: string;
   try {

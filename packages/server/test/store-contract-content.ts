@@ -65,6 +65,17 @@ export function contentContract(it: ContractTest): void {
     assert.deepEqual(ids, [65535, 0, 1]);
   });
 
+  it("takes a block of NOTIFICATION-IDs at once: the first is returned, the next call goes on after the block", async (f) => {
+    assert.equal(await f.store.notifications.nextId(64), 1);
+    assert.equal(await f.store.notifications.nextId(), 65);
+    await f.harness.setNotificationCounter(65530);
+    assert.equal(await f.store.notifications.nextId(10), 65531, "a block may wrap");
+    assert.equal(await f.store.notifications.nextId(), 5);
+    for (const count of [0, -1, 1.5, 1025])
+      await rejectsWith(f.store.notifications.nextId(count), ServerErrorCode.INVALID_INPUT);
+    assert.equal(await f.store.notifications.nextId(), 6, "a refused count moved nothing");
+  });
+
   it("logs sent notifications and lists them by device", async (f) => {
     await f.store.devices.create({ id: "dev" });
     const n = await f.store.notifications.record({

@@ -55,12 +55,13 @@ export function eventContract(it: ContractTest): void {
   it("prune keeps the newest events and never moves lastId back", async ({ store }) => {
     for (let n = 1; n <= 5; n++) await store.events.append([ev("command.state", null, n)]);
     const last = await store.events.lastId();
-    assert.equal(await store.events.prune(2), 3);
+    assert.equal(await store.events.prune(2, 2), 2, "at most `limit` per call");
+    assert.equal(await store.events.prune(2, 2), 1, "fewer than `limit`: nothing more to prune");
     assert.deepEqual(
       (await store.events.after({ afterId: 0, limit: 10 })).map((e) => e.data),
       [{ n: 4 }, { n: 5 }],
     );
-    await store.events.prune(0);
+    assert.equal(await store.events.prune(0, 10), 1, "the newest event stays");
     assert.equal(await store.events.lastId(), last);
     const next = await store.events.append([ev("command.state", null, 6)]);
     assert.ok((next[0]?.id ?? 0) > last, "ids are not reused after pruning");

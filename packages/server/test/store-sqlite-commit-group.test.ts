@@ -1,5 +1,6 @@
 // The commit group's one-write members (sqlite-commit-group.ts, MemberKind.OneWrite) on a real SQLite file:
-// no savepoint, a failed statement still fails alone, and a failure after the write fails the whole group.
+// no savepoint, a failed statement still fails alone, and a failure after the write fails the whole group; and
+// the count of waits for another connection's write lock.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -97,4 +98,42 @@ test("a one-write member that makes a second write statement is refused, and its
     /second write statement/,
   );
   assert.deepEqual(keys(), []);
+});
+
+test("a group that finds another connection holding the write lock waits for it and counts the wait", async () => {
+  const other = new BetterSqlite3(join(dir, "g.sqlite"), { timeout: 0 });
+  try {
+    other.exec("begin immediate");
+    raw.pragma("busy_timeout = 0"); // as the store's connection: a taken lock fails at once (sqlite.ts)
+    const done = group.run(MemberKind.OneWrite, write("after-the-lock"));
+    // The group's first BEGIN ran at once and found the lock taken; it now retries with back-off.
+    assert.equal(group.stats.lockWaits, 0, "counted once the lock is had, not while waiting");
+    other.exec("commit");
+    await done;
+    assert.deepEqual(keys(), ["after-the-lock"]);
+    assert.equal(group.stats.lockWaits, 1);
+    assert.ok(group.stats.lockWaitMs > 0);
+    await group.run(MemberKind.OneWrite, write("free"));
+    assert.equal(group.stats.lockWaits, 1, "a free lock is no wait");
+  } finally {
+    other.close();
+  }
+});
+
+test("a group waiting for the write lock tries again as soon as it is told the lock may be free", async (t) => {
+  // No timer ever fires: only `lockMayBeFree` can end the back-off's sleep.
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const other = new BetterSqlite3(join(dir, "g.sqlite"), { timeout: 0 });
+  try {
+    other.exec("begin immediate");
+    raw.pragma("busy_timeout = 0");
+    const done = group.run(MemberKind.OneWrite, write("woken"));
+    other.exec("commit");
+    group.lockMayBeFree();
+    await done;
+    assert.deepEqual(keys(), ["woken"]);
+    assert.equal(group.stats.lockWaits, 1);
+  } finally {
+    other.close();
+  }
 });

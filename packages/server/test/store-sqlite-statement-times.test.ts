@@ -38,6 +38,8 @@ test("sqlite statement times: off by default; on, each SQL text's runs and time,
       ran,
     );
     assert.ok(figures.every((f) => f.totalUs > 0));
+    // The longest run is one of the runs: at most their sum, at least their mean.
+    assert.ok(figures.every((f) => f.maxUs <= f.totalUs && f.maxUs >= f.totalUs / f.count - 1e-9));
     // Most total time first.
     assert.deepEqual(
       figures.map((f) => f.totalUs),
@@ -63,14 +65,14 @@ test("sqlite statement times: the bench prints each SQL text on one short line",
   assert.equal(shortSql("select   *\n from t", 8), "select …");
 });
 
-test("sqlite statement times: the bench sums the SQL texts that read the same once shortened", () => {
+test("sqlite statement times: the bench sums the SQL texts that read the same once shortened (and keeps the longest run)", () => {
   const merged = byShortSql([
-    { sql: "insert into e (a) values (?), (?)", count: 2, totalUs: 10 },
-    { sql: "select 1", count: 5, totalUs: 20 },
-    { sql: "insert into e (a) values (?), (?), (?)", count: 1, totalUs: 15 },
+    { sql: "insert into e (a) values (?), (?)", count: 2, totalUs: 10, maxUs: 6 },
+    { sql: "select 1", count: 5, totalUs: 20, maxUs: 4 },
+    { sql: "insert into e (a) values (?), (?), (?)", count: 1, totalUs: 15, maxUs: 15 },
   ]);
   assert.deepEqual(merged, [
-    { sql: "insert into e (a) values (?), …", count: 3, totalUs: 25 },
-    { sql: "select 1", count: 5, totalUs: 20 },
+    { sql: "insert into e (a) values (?), …", count: 3, totalUs: 25, maxUs: 15 },
+    { sql: "select 1", count: 5, totalUs: 20, maxUs: 4 },
   ]);
 });

@@ -55,6 +55,10 @@ export interface EventLog {
   after(query: ServerEventQuery): Promise<readonly ServerEvent[]>;
   /** The largest id ever given (0 when none). */
   lastId(): Promise<number>;
-  /** Deletes the oldest events beyond the newest `keep`; returns how many. */
-  prune(keep: number): Promise<number>;
+  /**
+   * Deletes at most `limit` of the oldest events beyond the newest `keep` and returns how many: fewer than
+   * `limit` means none is left. One call is one short statement whatever the log's size (the caller repeats it,
+   * letting other work run in between), and the newest event always stays, so `lastId` never goes back.
+   */
+  prune(keep: number, limit: number): Promise<number>;
 }

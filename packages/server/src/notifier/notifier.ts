@@ -3,7 +3,8 @@
 //
 // docs/protocol.md §2 / docs/protocol.md §2.1: the DM Server MUST support Package#0 — the only way it can ask a
 // device for a session. §2.4: SERVER-ID, NOTIFICATION-ID (uint16, increasing per server — the store's
-// `notifications.nextId()` keeps the counter durable, so ids never repeat across restarts before wrapping),
+// `notifications.nextId()` keeps the counter durable, so ids never repeat across restarts before wrapping; taken a
+// block at a time, notification-ids.ts),
 // TIMESTAMP (POSIX seconds), REQ-MOS, PREFERRED-CON-TYPE; §2.5: SHA256-DIGEST; §12: UDP and MQTT.
 
 import {
@@ -28,6 +29,7 @@ import {
   type NotificationTransportKind,
   type NotifierLogger,
 } from "./transports/notification-sender.js";
+import { createNotificationIds } from "./notification-ids.js";
 import {
   DEFAULT_TRANSPORT_ORDER,
   addressesOf,
@@ -120,6 +122,7 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions): No
       ? undefined
       : checkPreferredConTypes(options.preferredConTypes, "options.preferredConTypes");
   checkServerId(options.serverId, profile);
+  const nextNotificationId = createNotificationIds((count) => deps.store.notifications.nextId(count));
   const plan = {
     order: options.transportOrder ?? DEFAULT_TRANSPORT_ORDER,
     supported: new Set(sender.transports),
@@ -145,7 +148,7 @@ export function createNotifier(deps: NotifierDeps, options: NotifierOptions): No
     const notification: Notification = {
       serverId: options.serverId,
       ...(conTypes === undefined ? {} : { preferredConTypes: conTypes }),
-      notificationId: await deps.store.notifications.nextId(),
+      notificationId: await nextNotificationId(),
       // docs/protocol.md §2.4 (omadm's choice): TIMESTAMP is whole POSIX seconds; the client drops stale ones.
       timestamp: Math.floor(deps.clock.now() / 1000),
       reqMos: wantsMos(device, wakeOptions, options),

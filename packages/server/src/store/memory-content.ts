@@ -6,6 +6,7 @@ import { checkRepositoryItem, checkUiSession, checkUpload, duplicateTokenHash } 
 import { memoryPage, out, requireDevice, type MemoryContext } from "./memory-context.js";
 import { checkUiTransition, commandNotFound, copyBytes, jsonRoundTrip, makeEtag } from "./rules.js";
 import { invalid, nextNotificationId, requireText, SHARED_SCOPE, sweepLimit, uiSessionNotFound } from "./rules.js";
+import { checkNotificationIdCount, firstOfNotificationIds } from "./rules.js";
 import type { AlertStore, ApiTokenStore, NotificationStore, RepositoryStore, UiSessionStore } from "./store.js";
 import type { NotificationRecord, StoredAlert } from "./types-session.js";
 import { UiSessionState, type ApiToken, type RepositoryItem, type UiSession, type Upload } from "./types-content.js";
@@ -62,10 +63,11 @@ export function createMemoryContent(ctx: MemoryContext): MemoryContent {
   };
 
   const notifications: NotificationStore = {
-    nextId: async () => {
+    nextId: async (count = 1) => {
       ctx.check();
-      data.notificationCounter = nextNotificationId(data.notificationCounter);
-      return data.notificationCounter;
+      checkNotificationIdCount(count);
+      data.notificationCounter = nextNotificationId(data.notificationCounter, count);
+      return firstOfNotificationIds(data.notificationCounter, count);
     },
     record: async (input) => {
       ctx.check();

@@ -46,9 +46,10 @@ export function createMemoryEventLog(data: MemoryStoreData, check: () => void): 
       check();
       return log.lastId;
     },
-    async prune(keep) {
+    async prune(keep, limit) {
       check();
-      const extra = Math.max(0, log.events.length - Math.max(0, Math.trunc(keep)));
+      const beyond = Math.max(0, log.events.length - Math.max(1, Math.trunc(keep)));
+      const extra = Math.min(beyond, Math.max(1, Math.trunc(limit)));
       log.events.splice(0, extra);
       return extra;
     },

@@ -225,8 +225,23 @@ export function checkUiTransition(
 // ----------------------------------------------------------------------------------------- small values
 
 /** NOTIFICATION-ID is a uint16 (docs/protocol.md §2.4): after 65535 comes 0. */
-export function nextNotificationId(previous: number): number {
-  return (previous + 1) % 0x10000;
+export function nextNotificationId(previous: number, count = 1): number {
+  return (previous + count) % 0x10000;
+}
+
+/** The most NOTIFICATION-IDs one `notifications.nextId(count)` takes. */
+export const MAX_NOTIFICATION_ID_BLOCK = 1024;
+
+/** `nextId(count)`'s count: a whole number from 1 to MAX_NOTIFICATION_ID_BLOCK, else INVALID_INPUT. */
+export function checkNotificationIdCount(count: number): number {
+  if (!Number.isInteger(count) || count < 1 || count > MAX_NOTIFICATION_ID_BLOCK)
+    throw invalid(`a NOTIFICATION-ID block is 1 to ${MAX_NOTIFICATION_ID_BLOCK} ids, not ${count}`);
+  return count;
+}
+
+/** The first id of a block whose last id (after the counter moved by `count`) is `last`. */
+export function firstOfNotificationIds(last: number, count: number): number {
+  return (last - count + 1 + 0x10000) % 0x10000;
 }
 
 /** A strong ETag that changes on every write (the version) and names the content (a digest prefix). */

@@ -178,7 +178,13 @@ export async function openSqliteStore(deps: StoreDeps, options: SqliteStoreOptio
     // From here on the commit group waits for other processes' locks, asynchronously (sqlite-commit-group.ts).
     raw.pragma("busy_timeout = 0");
     if (syncer !== null) raw.pragma("synchronous = NORMAL");
-    if (wal) checkpointer = checkpointOffTheLoop(raw, file);
+    // A RESTART checkpoint holds the write lock for a moment: a group waiting for it goes on as soon as it ends.
+    if (wal)
+      checkpointer = checkpointOffTheLoop(raw, file, {
+        onCheckpoint: () => {
+          group.lockMayBeFree();
+        },
+      });
   } catch (error) {
     syncer?.close();
     await db.destroy();

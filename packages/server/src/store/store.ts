@@ -295,8 +295,11 @@ export interface AlertStore {
 }
 
 export interface NotificationStore {
-  /** The next NOTIFICATION-ID of this server (1, 2, … 65535, 0, 1, …): atomic and persistent. */
-  nextId(): Promise<number>;
+  /**
+   * The next NOTIFICATION-ID of this server (1, 2, … 65535, 0, 1, …): atomic and persistent. With `count`, takes
+   * that many consecutive ids at once (1 to 1024; they wrap like the others) and returns the first.
+   */
+  nextId(count?: number): Promise<number>;
   record(input: NewNotificationRecord): Promise<NotificationRecord>;
   /** Ordered by time sent. */
   list(query?: NotificationQuery): Promise<Page<NotificationRecord>>;

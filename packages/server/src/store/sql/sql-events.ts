@@ -55,30 +55,35 @@ export function createSqlEventLog(ctx: SqlContext): EventLog {
         const rows = await q.orderBy("id").limit(query.limit).execute();
         return rows.map(fromRow);
       }),
-    lastId: () =>
-      guard("lastId", [], async () => {
-        const row = await db()
-          .selectFrom(EVENTS_TABLE)
-          .select((eb) => eb.fn.max("id").as("last"))
-          .executeTakeFirst();
-        return row?.last ?? 0;
-      }),
-    prune: (keep) =>
-      guard("prune", [keep], async () => {
-        // The newest event always stays, so `lastId` never goes back (a resuming client would see ids reused).
+    lastId: () => guard("lastId", [], () => lastId(db())),
+    prune: (keep, limit) =>
+      guard("prune", [keep, limit], async () => {
+        // Ids are handed out one by one and never reused, so the newest `keep` events are the ones above
+        // lastId − keep: no walk over the kept rows to find the boundary (an OFFSET over `events.retain` rows
+        // read the whole window each time). On SQLite ids have no gaps (a rolled-back append gives its ids
+        // back); on PostgreSQL an id an append used and rolled back counts as one of the `keep`.
         const kept = Math.max(1, Math.trunc(keep));
-        const boundary = await db()
+        const last = await lastId(db());
+        const below = last - kept + 1;
+        if (below <= 1) return 0;
+        const oldest = db()
           .selectFrom(EVENTS_TABLE)
           .select("id")
-          .orderBy("id", "desc")
-          .offset(kept - 1)
-          .limit(1)
-          .executeTakeFirst();
-        if (boundary === undefined) return 0;
-        const result = await db().deleteFrom(EVENTS_TABLE).where("id", "<", boundary.id).executeTakeFirst();
+          .where("id", "<", below)
+          .orderBy("id")
+          .limit(Math.max(1, Math.trunc(limit)));
+        const result = await db().deleteFrom(EVENTS_TABLE).where("id", "in", oldest).executeTakeFirst();
         return Number(result.numDeletedRows);
       }),
   };
+}
+
+async function lastId(db: EventsDb): Promise<number> {
+  const row = await db
+    .selectFrom(EVENTS_TABLE)
+    .select((eb) => eb.fn.max("id").as("last"))
+    .executeTakeFirst();
+  return row?.last ?? 0;
 }
 
 const COLUMNS = ["kind", "device_id", "session_id", "command_id", "data", "at"] as const;

@@ -1,7 +1,15 @@
 // SQL store: Generic Alerts and notifications (the NOTIFICATION-ID counter and the log of sent Package#0s).
 import { sql, type Insertable, type Selectable } from "kysely";
 import { checkAlert, checkNotificationRecord } from "../content-rules.js";
-import { deviceNotFound, fromJsonTextOrNull, pageLimit, toJsonText, toPage } from "../rules.js";
+import {
+  checkNotificationIdCount,
+  deviceNotFound,
+  firstOfNotificationIds,
+  fromJsonTextOrNull,
+  pageLimit,
+  toJsonText,
+  toPage,
+} from "../rules.js";
 import type { AlertStore, NotificationStore } from "../store.js";
 import type { NotificationOutcome, NotificationRecord, StoredAlert } from "../types-session.js";
 import { chunksOf } from "./chunks.js";
@@ -107,15 +115,16 @@ export function createSqlAlerts(ctx: SqlContext): AlertStore {
 export function createSqlNotifications(ctx: SqlContext): NotificationStore {
   return {
     // One UPDATE … RETURNING: atomic across connections and server nodes; uint16 wrap (docs/protocol.md §2.4).
-    nextId: async () => {
+    nextId: async (count = 1) => {
+      checkNotificationIdCount(count);
       const row = await ctx
         .db()
         .updateTable("counters")
-        .set({ value: sql<number>`(value + 1) % 65536` })
+        .set({ value: sql<number>`(value + ${count}) % 65536` })
         .where("name", "=", NOTIFICATION_COUNTER)
         .returning("value")
         .executeTakeFirstOrThrow();
-      return row.value;
+      return firstOfNotificationIds(row.value, count);
     },
     record: async (input) => {
       const n = checkNotificationRecord(input);

@@ -20,9 +20,13 @@ export const BACKSTOP_AUTOCHECKPOINT_PAGES = 16_384;
 /**
  * The WAL length (frames) past which the worker also tries a RESTART checkpoint. SQLite starts the WAL over only
  * when a write begins with every frame copied; under steady load the store's next group has always added some
- * by then, so after PASSIVE checkpoints alone the WAL would only grow (to the backstop).
+ * by then, so after PASSIVE checkpoints alone the WAL would only grow (to the backstop). A RESTART holds the
+ * write lock while it copies the last frames and syncs the database file, and every DM request of the group
+ * that waits for it waits too: at 4,096 frames `npm run bench:server`'s groups waited about 15 ms each (their
+ * back-off included), nine times in 15 s; twice the length halves how often, and 32 MiB of WAL stays far below
+ * the backstop.
  */
-const RESTART_FRAMES = 4096;
+const RESTART_FRAMES = 8192;
 /** SQLite's default automatic checkpoint, restored if the worker fails. */
 const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 

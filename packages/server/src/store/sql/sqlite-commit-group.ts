@@ -3,7 +3,8 @@
 // all the packages, enqueues and alerts that arrived together). Invariants (ARCHITECTURE.md, "Group commit"):
 // - A member that may write runs only while this connection holds the write lock (BEGIN IMMEDIATE), taken with
 //   busy_timeout 0 and retried asynchronously with back-off, so another process (a second server node, a CLI)
-//   holding the lock never blocks the event loop.
+//   holding the lock never blocks the event loop. A holder that says when it lets go (the checkpoint worker,
+//   through `lockMayBeFree`) is retried at once then, not at the back-off's next try.
 // - A member's first write statement opens a savepoint; a member that throws is rolled back to it alone and the
 //   others of the group go on. Members that write nothing (reads) open none.
 // - A member's result is handed out only after the COMMIT that holds its writes has returned, i.e. is on disk;
@@ -76,10 +77,8 @@ function isBusy(error: unknown): boolean {
   );
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export class CommitGroup {
-  readonly stats: CommitGroupStats = { statements: 0, commits: 0, members: 0 };
+  readonly stats: CommitGroupStats = { statements: 0, commits: 0, members: 0, lockWaits: 0, lockWaitMs: 0 };
   /** Write statements run so far: a member or tx call that threw after this moved has changed something. */
   writes = 0;
   readonly #raw: BetterSqlite3.Database;
@@ -96,6 +95,8 @@ export class CommitGroup {
   #member: Member | null = null;
   #stallTimer: NodeJS.Timeout | undefined;
   #idle: Array<() => void> = [];
+  /** Ends the back-off's current sleep early (the BEGIN that found the lock taken tries again). */
+  #lockWaiter: (() => void) | null = null;
   readonly #durable: DurableCommits | null;
   readonly #afterCommit: (() => void) | undefined;
 
@@ -169,6 +170,29 @@ export class CommitGroup {
     if (changed) this.writes++;
   }
 
+  /**
+   * Another connection of this process that may have held the write lock has let it go (the checkpoint worker
+   * after a checkpoint): a BEGIN waiting in back-off tries again now.
+   */
+  lockMayBeFree(): void {
+    const wake = this.#lockWaiter;
+    this.#lockWaiter = null;
+    wake?.();
+  }
+
+  /** Resolves after `ms`, or sooner at `lockMayBeFree`. */
+  #backOff(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        if (this.#lockWaiter === done) this.#lockWaiter = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#lockWaiter = done;
+    });
+  }
+
   /** Resolves once nothing is queued, running or waiting for its commit. */
   idle(): Promise<void> {
     if (!this.#pumping && this.#queue.length === 0 && !this.#inTransaction && this.#durable?.busy !== true) {
@@ -205,12 +229,15 @@ export class CommitGroup {
 
   /** BEGIN IMMEDIATE with busy_timeout 0, retried with back-off: another process's lock never blocks the loop. */
   async #begin(): Promise<ServerError | null> {
-    const deadline = performance.now() + this.#busyTimeoutMs;
+    const started = performance.now();
+    const deadline = started + this.#busyTimeoutMs;
     let delay = 1;
+    let waited = false;
     for (;;) {
       try {
         this.#control.begin();
         this.#inTransaction = true;
+        if (waited) this.#lockWaited(started);
         return null;
       } catch (error) {
         if (!isBusy(error)) {
@@ -219,6 +246,7 @@ export class CommitGroup {
           });
         }
         if (performance.now() >= deadline) {
+          this.#lockWaited(started);
           return new ServerError(
             ServerErrorCode.STORE_UNAVAILABLE,
             `the store is locked by another process (waited ${this.#busyTimeoutMs} ms)`,
@@ -226,9 +254,15 @@ export class CommitGroup {
           );
         }
       }
-      await sleep(delay);
+      waited = true;
+      await this.#backOff(delay);
       delay = Math.min(delay * 2, MAX_BACKOFF_MS);
     }
+  }
+
+  #lockWaited(since: number): void {
+    this.stats.lockWaits++;
+    this.stats.lockWaitMs += performance.now() - since;
   }
 
   async #runMember(job: Job): Promise<void> {

@@ -9,11 +9,14 @@ export interface StatementTime {
   readonly count: number;
   /** Wall time inside better-sqlite3, summed over every run, in microseconds. */
   readonly totalUs: number;
+  /** The longest single run, in microseconds: how long this statement held the event loop at most. */
+  readonly maxUs: number;
 }
 
 interface Tally {
   count: number;
   ms: number;
+  maxMs: number;
 }
 
 export class StatementTimes {
@@ -40,10 +43,11 @@ export class StatementTimes {
 
   add(sql: string, ms: number): void {
     const t = this.#bySql.get(sql);
-    if (t === undefined) this.#bySql.set(sql, { count: 1, ms });
+    if (t === undefined) this.#bySql.set(sql, { count: 1, ms, maxMs: ms });
     else {
       t.count++;
       t.ms += ms;
+      t.maxMs = Math.max(t.maxMs, ms);
     }
   }
 
@@ -60,7 +64,7 @@ export class StatementTimes {
   /** Every SQL text run since timing started, most total time first. */
   figures(): StatementTime[] {
     return [...this.#bySql]
-      .map(([sql, t]) => ({ sql, count: t.count, totalUs: t.ms * 1000 }))
+      .map(([sql, t]) => ({ sql, count: t.count, totalUs: t.ms * 1000, maxUs: t.maxMs * 1000 }))
       .sort((a, b) => b.totalUs - a.totalUs);
   }
 }
