@@ -14,6 +14,7 @@
 // once ("cached plan must not change result type", 0A000): that text then gets a new name, so the next call
 // prepares it afresh instead of failing again.
 import pg from "pg";
+import { afterBegin, beginPrepared, HeldBegin, preparingBegin } from "./postgres-begin.js";
 
 /** Distinct named texts at most; later texts stay unnamed (a pooled connection keeps each name it prepared). */
 const MAX_NAMED = 500;
@@ -105,32 +106,59 @@ function hasCode(error: unknown, code: string): boolean {
   return typeof error === "object" && error !== null && "code" in error && error.code === code;
 }
 
-/** A pg.Client class whose `query(text, values)` (Kysely's only form) names the texts `names` chooses. */
+/**
+ * A pg.Client class whose `query(text, values)` (Kysely's only form) names the texts `names` chooses and holds
+ * a transaction's BEGIN back until its first statement (postgres-begin.ts).
+ */
 export function namingClient(names: StatementNames): typeof pg.Client {
-  return class NamingClient extends pg.Client {
+  return class NamingClient extends pg.Client implements Held {
+    readonly heldBegin = new HeldBegin();
+
     // pg's query has many overloads; only the (text, values) promise form is rewritten, the rest passes through.
     override query(...args: unknown[]): never {
       const [text, values, callback] = args;
-      const statement =
-        typeof text === "string" && Array.isArray(values) && values.length > 0 && callback === undefined
-          ? names.statementOf(text)
-          : undefined;
+      const plain = typeof text === "string" && Array.isArray(values) && callback === undefined;
+      if (plain && values.length === 0) {
+        const local = this.heldBegin.answer(text);
+        if (local !== undefined) return local as never;
+      }
+      const statement = plain && values.length > 0 ? names.statementOf(text) : undefined;
       const submit = super.query.bind(this) as (...a: unknown[]) => never;
-      if (statement === undefined) return submit(...args);
+      let begin = this.heldBegin.take();
+      if (begin && (!plain || !beginPrepared(this.connection))) {
+        // BEGIN goes out on its own first (pg sends queued queries in order); preparing it on the way. An error
+        // of its own shows again on the statement behind it, which then runs outside a transaction block.
+        submit(preparingBegin(() => undefined));
+        begin = false;
+      }
+      if (!plain || (statement === undefined && !begin)) return submit(...args);
       return new Promise((resolve, reject) => {
-        const query = new pg.Query(text as string, values as unknown[], (error: Error | null | undefined, result) => {
+        const done = (error: Error | null | undefined, result: pg.QueryResult) => {
           if (error === undefined || error === null) {
             resolve(result);
             return;
           }
-          if (hasCode(error, PLAN_CHANGED)) names.forget(text as string);
+          if (statement !== undefined && hasCode(error, PLAN_CHANGED)) names.forget(text);
           reject(error);
-        });
-        (query as unknown as { name: string }).name = statement.name;
+        };
+        // The (text, values) form: pg copies a config object property by property, which costs more.
+        const query = new pg.Query(text, values as unknown[], done);
+        if (statement !== undefined) (query as unknown as { name: string }).name = statement.name;
+        if (begin) afterBegin(query);
         const result = (query as unknown as { _result?: ResultFields })._result;
-        if (result !== undefined) reuseRowShape(result, statement);
+        if (result !== undefined && statement !== undefined) reuseRowShape(result, statement);
         submit(query);
       }) as never;
     }
   };
+}
+
+/** A pooled client of the store's: the BEGIN it may hold (cleared when the pool takes it back). */
+export interface Held {
+  readonly heldBegin: HeldBegin;
+}
+
+/** Forgets what `client` holds back: it went back to the pool, so its transaction is over either way. */
+export function released(client: unknown): void {
+  if (client instanceof pg.Client && "heldBegin" in client) (client as unknown as Held).heldBegin.clear();
 }

@@ -4,7 +4,7 @@
 import pg from "pg";
 import { Kysely, PostgresDialect } from "kysely";
 import { ServerError, ServerErrorCode } from "../errors.js";
-import { namingClient, StatementNames } from "./postgres-statements.js";
+import { namingClient, released, StatementNames } from "./postgres-statements.js";
 import { idSource, invalid } from "./rules.js";
 import { migrateToLatest, SqlDialect } from "./sql/migrations.js";
 import type { Database } from "./sql/schema.js";
@@ -59,6 +59,9 @@ export async function openPostgresStore(deps: StoreDeps, options: PostgresStoreO
     ...(options.preparedStatements === false ? {} : { Client: namingClient(new StatementNames()) }),
   });
   pool.on("error", (error) => options.onPoolError?.(error));
+  pool.on("release", (_error: unknown, client: unknown) => {
+    released(client);
+  });
   try {
     await pool.query(`create schema if not exists ${schema}`);
   } catch (cause) {

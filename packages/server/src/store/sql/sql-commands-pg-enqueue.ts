@@ -5,7 +5,8 @@
 // idempotency key used before (or earlier in the same list) inserts nothing (`on conflict do nothing`, which
 // waits for a concurrent insert of the same key to commit or roll back). What was not inserted is then looked
 // up by key, in one more statement, to give the first command back or refuse. A single statement is atomic
-// alone: no BEGIN/COMMIT, and no savepoint inside a caller's transaction.
+// alone: no BEGIN/COMMIT, and no savepoint inside a caller's transaction. One command (the usual `enqueue`) has
+// a statement of its own, the same without the arrays: PostgreSQL then neither unnests, joins nor sorts.
 import { sql, type Compilable } from "kysely";
 import { ServerError, ServerErrorCode } from "../../errors.js";
 import { commandsEqual, type CheckedCommand } from "../queue-rules.js";
@@ -54,6 +55,67 @@ const insertMany = prepared((db, p: InsertArrays): Compilable<CommandRow> => {
   return { compile: () => query.compile(db) };
 });
 
+/** The same for one command (the usual enqueue): no arrays to unnest, join and sort; the device by its key. */
+interface InsertOne {
+  id: string;
+  device: string;
+  name: string;
+  p2: string;
+  key: string | null;
+  expires: number | null;
+  delivery: string;
+  maxDeliveries: number;
+  source: string | null;
+  server: string | null;
+  now: number;
+}
+
+const insertOne = prepared((db, p: InsertOne): Compilable<CommandRow> => {
+  const query = sql<CommandRow>`with locked as (select id from devices where id = ${p.device} for no key update)
+    insert into commands (id, device_id, name, p2, idempotency_key, state, created_at, updated_at, expires_at,
+      attempts, delivery, max_deliveries, async_source_uri, async_server_uri)
+    select ${p.id}::text, locked.id, ${p.name}::text, ${p.p2}::text, ${p.key}::text, ${CommandState.Queued},
+      ${p.now}::bigint, ${p.now}::bigint, ${p.expires}::bigint, 0, ${p.delivery}::text, ${p.maxDeliveries}::int,
+      ${p.source}::text, ${p.server}::text
+    from locked
+    on conflict (device_id, idempotency_key) do nothing
+    returning *`;
+  return { compile: () => query.compile(db) };
+});
+
+/** Inserts `items` (one statement whatever their number): the rows inserted. */
+function insertRows(db: Db, items: readonly PgNewCommand[], now: number): Promise<CommandRow[]> {
+  const only = items.length === 1 ? items[0] : undefined;
+  if (only !== undefined) {
+    return insertOne.all(db, {
+      id: only.id,
+      device: only.c.deviceId,
+      name: only.c.name,
+      p2: only.p2,
+      key: only.c.idempotencyKey,
+      expires: only.c.expiresAt,
+      delivery: only.c.delivery,
+      maxDeliveries: only.c.maxDeliveries,
+      source: only.c.correlation?.sourceUri ?? null,
+      server: only.c.correlation?.serverUri ?? null,
+      now,
+    });
+  }
+  return insertMany.all(db, {
+    ids: items.map((i) => i.id),
+    devices: items.map((i) => i.c.deviceId),
+    names: items.map((i) => i.c.name),
+    p2s: items.map((i) => i.p2),
+    keys: items.map((i) => i.c.idempotencyKey),
+    expires: items.map((i) => i.c.expiresAt),
+    deliveries: items.map((i) => i.c.delivery),
+    maxDeliveries: items.map((i) => i.c.maxDeliveries),
+    sources: items.map((i) => i.c.correlation?.sourceUri ?? null),
+    servers: items.map((i) => i.c.correlation?.serverUri ?? null),
+    now,
+  });
+}
+
 const byKeys = prepared((db, p: { devices: string[]; keys: string[] }): Compilable<CommandRow> => {
   const query = sql<CommandRow>`select * from commands where (device_id, idempotency_key) in
     (select * from unnest(${p.devices}::text[], ${p.keys}::text[]))`;
@@ -69,19 +131,7 @@ export async function enqueuePg(
   now: number,
 ): Promise<(EnqueueResult | { readonly error: ServerError })[]> {
   if (items.length === 0) return [];
-  const inserted = await insertMany.all(db, {
-    ids: items.map((i) => i.id),
-    devices: items.map((i) => i.c.deviceId),
-    names: items.map((i) => i.c.name),
-    p2s: items.map((i) => i.p2),
-    keys: items.map((i) => i.c.idempotencyKey),
-    expires: items.map((i) => i.c.expiresAt),
-    deliveries: items.map((i) => i.c.delivery),
-    maxDeliveries: items.map((i) => i.c.maxDeliveries),
-    sources: items.map((i) => i.c.correlation?.sourceUri ?? null),
-    servers: items.map((i) => i.c.correlation?.serverUri ?? null),
-    now,
-  });
+  const inserted = await insertRows(db, items, now);
   const byId = new Map(inserted.map((row) => [row.id, row]));
   const missing = items.filter((i) => !byId.has(i.id) && i.c.idempotencyKey !== null);
   const earlier = new Map<string, CommandRow>();

@@ -8,6 +8,9 @@
 // `max` queued ones to `sent`; when the session is not live it changes nothing. Each row's UPDATE keeps
 // `state = 'queued'` in its condition, so a command cancelled meanwhile (cancel takes no device lock) is
 // skipped, not sent.
+//
+// recordResults: one statement writes every answer when all their commands are in flight in the session (the
+// usual Package#3); otherwise the commands are read (locking the device) and each answer decided, then written.
 import { sql, type Compilable } from "kysely";
 import { illegalCommand } from "../rules.js";
 import { CommandState } from "../types.js";
@@ -69,6 +72,98 @@ export async function takeQueuedPg(ctx: SqlContext, trx: Db, input: TakeInput): 
   // Refused before anything changed: the statement writes only when the session is live.
   requireLiveSession(session, input.sessionId, input.deviceId, input.now);
   return rows.filter((r) => r.id !== null) as CommandRow[];
+}
+
+/** A Package#3's answers to commands all still in flight in the session: what each command becomes. */
+export interface SentAnswer {
+  readonly id: string;
+  readonly state: CommandState;
+  readonly completedAt: number | null;
+  readonly statusCode: number;
+  readonly result: string;
+  /** The async correlation the answer sets, or undefined to keep the command's own. */
+  readonly correlation:
+    { readonly async_source_uri: string | null; readonly async_server_uri: string | null } | undefined;
+}
+
+interface SentArrays {
+  ids: string[];
+  states: string[];
+  completed: (number | null)[];
+  codes: number[];
+  results: string[];
+  corr: boolean[];
+  sources: (string | null)[];
+  servers: (string | null)[];
+  first: string;
+  n: number;
+  sessionId: string;
+  now: number;
+}
+
+// The device's row lock first (found through the first command: a Package#3 is one device's), then the check that
+// every answered command is in flight in this session, gating the UPDATE as a whole: it writes all or nothing. The
+// UPDATE re-checks each row's state as it writes it (a command cancelled meanwhile is left alone), so a shortfall
+// is still possible, as with a separate read.
+const SENT = sql.lit(CommandState.Sent);
+const recordSent = prepared((db, p: SentArrays): Compilable<CommandRow> => {
+  const query = sql<CommandRow>`with d as materialized (select id from devices
+      where id = (select device_id from commands where id = ${p.first}) for no key update),
+    cur as materialized (select 1 from d cross join lateral unnest(${p.ids}::text[]) as x(id)
+      cross join lateral (select state, session_id from commands where commands.id = x.id limit 1) c
+      where c.state = ${SENT} and c.session_id = ${p.sessionId}),
+    ok as (select count(*) = ${p.n}::int as ok from cur)
+    update commands c set state = w.state, completed_at = w.completed_at, status_code = w.status_code,
+      result = w.result, async_source_uri = case when w.corr then w.src else c.async_source_uri end,
+      async_server_uri = case when w.corr then w.srv else c.async_server_uri end, updated_at = ${p.now}::bigint
+    from unnest(${p.ids}::text[], ${p.states}::text[], ${p.completed}::bigint[], ${p.codes}::int[],
+      ${p.results}::text[], ${p.corr}::boolean[], ${p.sources}::text[], ${p.servers}::text[])
+      as w(id, state, completed_at, status_code, result, corr, src, srv)
+    where c.id = w.id and c.state = ${SENT} and c.session_id = ${p.sessionId} and (select ok from ok)
+    returning c.*`;
+  return { compile: () => query.compile(db) };
+});
+
+/**
+ * A Package#3's answers in one statement when every command answered is still `sent` in the session (the usual
+ * case): the rows as written, in the answers' order. Undefined when one is not (unknown, elsewhere, cancelled,
+ * answered already): nothing was written, and the caller reads them and decides each. A shortfall after the
+ * check (a command cancelled meanwhile) poisons the transaction: the others are written, without a savepoint.
+ */
+export async function recordSentPg(
+  ctx: SqlContext,
+  trx: Db,
+  sessionId: string,
+  now: number,
+  answers: readonly SentAnswer[],
+): Promise<CommandRow[] | undefined> {
+  const rows = await recordSent.all(trx, {
+    ids: answers.map((a) => a.id),
+    states: answers.map((a) => a.state),
+    completed: answers.map((a) => a.completedAt),
+    codes: answers.map((a) => a.statusCode),
+    results: answers.map((a) => a.result),
+    corr: answers.map((a) => a.correlation !== undefined),
+    sources: answers.map((a) => a.correlation?.async_source_uri ?? null),
+    servers: answers.map((a) => a.correlation?.async_server_uri ?? null),
+    first: answers[0]?.id ?? "",
+    n: answers.length,
+    sessionId,
+    now,
+  });
+  const device = rows[0]?.device_id;
+  if (device !== undefined) ctx.deviceLocked(device);
+  if (rows.length === 0) return undefined;
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return answers.map((a) => {
+    const row = byId.get(a.id);
+    if (row === undefined) {
+      const error = illegalCommand(a.id, CommandState.Sent, a.state);
+      ctx.poison(error);
+      throw error;
+    }
+    return row;
+  });
 }
 
 /**

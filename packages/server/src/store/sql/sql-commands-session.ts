@@ -11,7 +11,7 @@ import { SqlDialect } from "./migrations.js";
 import { prepared, preparedBy } from "./prepared.js";
 import { writeResultsSqlite } from "./sqlite-record-results.js";
 import { takeQueuedSqlite } from "./sqlite-take-batch.js";
-import { readAnsweredPg, takeQueuedPg, writeResultsPg } from "./sql-commands-pg-session.js";
+import { readAnsweredPg, recordSentPg, takeQueuedPg, writeResultsPg } from "./sql-commands-pg-session.js";
 import type { Db, SqlContext } from "./sql-context.js";
 
 const sentInSession = prepared((db, p: { sessionId: string }) =>
@@ -100,6 +100,20 @@ export function createSqlSessionCommands(
       }));
       if (results.length === 0) return [];
       return ctx.transaction(async (trx) => {
+        if (ctx.dialect === SqlDialect.Postgres) {
+          // One statement when every answer's command is in flight here; else read them and decide each (below).
+          const now = ctx.now();
+          const answers = prepared.map(({ r, result, correlation }) => ({
+            id: r.commandId,
+            state: r.outcome,
+            completedAt: r.outcome === CommandState.Accepted ? null : now,
+            statusCode: r.statusCode,
+            result,
+            correlation: correlation === undefined ? undefined : correlationColumns(correlation),
+          }));
+          const written = await recordSentPg(ctx, trx, sessionId, now, answers);
+          if (written !== undefined) return written.map(toCommand);
+        }
         const rows =
           ctx.dialect === SqlDialect.Postgres
             ? await readAnsweredPg(

@@ -1,17 +1,15 @@
 // SQL store: DM sessions. Opening, closing and expiring a session requeue its in-flight commands in the same
 // transaction, under the device lock, so a command is never both in flight and lost.
-import { sql, type Compilable, type Insertable } from "kysely";
+import { sql, type Insertable } from "kysely";
 import { checkCloseReason, checkNewSession } from "../queue-rules.js";
 import { deviceNotFound, invalid, pageLimit, requireText, sweepLimit, toJsonText, toPage } from "../rules.js";
 import type { SessionStore } from "../store.js";
 import { SessionStatus, type CloseSessionResult } from "../types-session.js";
-import { CommandState } from "../types.js";
-import type { CommandRow } from "./sql-commands-rows.js";
 import type { SessionsTable } from "./schema.js";
 import { SqlDialect } from "./migrations.js";
 import { prepared } from "./prepared.js";
-import { onForeignKeyViolation, onUniqueViolation, pageByPair, type Db, type SqlContext } from "./sql-context.js";
-import { requeueInTx } from "./sql-commands-session.js";
+import { onForeignKeyViolation, onUniqueViolation, pageByPair, type SqlContext } from "./sql-context.js";
+import { closePg } from "./sql-store-sessions-pg.js";
 import {
   closeInTx,
   patchParams,
@@ -76,42 +74,6 @@ const insertUnlessOpen = prepared((db, p: Insertable<SessionsTable>) =>
     .onConflict((oc) => oc.column("device_id").where("status", "=", sql.lit(SessionStatus.Open)).doNothing())
     .returningAll(),
 );
-/**
- * PostgreSQL `close` in one statement: it locks the device's row (found through the session: the device lock
- * every writer of its queue takes first), closes the session if open, and reads what it has in flight. That
- * read is only used when this transaction held the lock before the statement (the DM path: recordResults took
- * it); else the statement's snapshot may predate the lock, and the in-flight commands are read again under it.
- * That read names the session and `sent` as such (not through the CTE, not as a parameter), so that PostgreSQL
- * reads them off commands_by_session instead of every sent command of the fleet.
- */
-async function closePg(
-  ctx: SqlContext,
-  trx: Db,
-  id: string,
-  status: SessionStatus,
-  now: number,
-): Promise<CloseSessionResult | undefined> {
-  const row = await closeLockingDevice.first(trx, { id, status, now });
-  if (row === undefined) return undefined;
-  const { sent, ...session } = row;
-  const fresh = ctx.holdsDevice(session.device_id);
-  ctx.deviceLocked(session.device_id);
-  return { session: toSession(session), ...(await requeueInTx(trx, id, now, fresh ? sent : undefined)) };
-}
-
-const closeLockingDevice = prepared(
-  (db, p: { id: string; status: SessionStatus; now: number }): Compilable<SessionRow & { sent: CommandRow[] }> => {
-    const query = sql<SessionRow & { sent: CommandRow[] }>`with target as materialized (
-        select s.id from sessions s join devices d on d.id = s.device_id where s.id = ${p.id} for no key update of d),
-      closed as (update sessions set status = ${p.status}, ended_at = ${p.now}::bigint, version = version + 1
-        where id = (select id from target) and status = ${SessionStatus.Open} returning *)
-      select closed.*, (select coalesce(json_agg(c order by c.seq), '[]'::json) from commands c
-        where c.session_id = ${p.id} and c.state = ${sql.lit(CommandState.Sent)}) as sent
-      from closed`;
-    return { compile: () => query.compile(db) };
-  },
-);
-
 export function createSqlSessions(ctx: SqlContext): SessionStore {
   const findOne = async (column: "cookie" | "cont_token", value: string) => {
     const row = await (column === "cookie" ? byCookie : byContToken).first(ctx.db(), { v: value });
@@ -207,24 +169,12 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
       return ctx.transaction(async (trx) => {
         const now = ctx.now();
         if (ctx.dialect === SqlDialect.Postgres) {
-          // The last changes first (one round trip, as `update`), then closePg's one statement, which takes the
-          // device's lock the way every writer of its queue does.
-          if (final !== undefined || options.expectedVersion !== undefined) {
-            const write = {
-              columns: final?.columns ?? [],
-              touch: final !== undefined,
-              newTimeout: final?.newTimeout ?? false,
-              versioned: options.expectedVersion !== undefined,
-              close: false,
-              idleOnly: false,
-            };
-            const params = { ...(final && patchParams(final, now)), id, now, expectedVersion: options.expectedVersion };
-            const saved = await onUniqueViolation(() => writeSession(trx, ctx.dialect, write, params), keyInUse);
-            if (saved === undefined) throw await refusal(trx, id, now, final !== undefined);
-          }
-          const closed = await closePg(ctx, trx, id, reason, now);
+          // One statement saves (if asked), takes the device's lock the way every writer of its queue does, and
+          // closes (sql-store-sessions-pg.ts).
+          const extra = { final, expectedVersion: options.expectedVersion };
+          const closed = await onUniqueViolation(() => closePg(ctx, trx, id, reason, now, extra), keyInUse);
           if (closed !== undefined) return closed;
-          throw await refusal(trx, id, now, false);
+          throw await refusal(trx, id, now, final !== undefined);
         }
         // SQLite's writers are serialized already: one UPDATE saves (if asked) and closes; the session is read
         // again only to say why nothing changed.

@@ -1,0 +1,153 @@
+// Round trips of the DM session's transactions on the PostgreSQL store, against the real server: every pg
+// `query` that goes out is one (the store sends each and waits for its answer). BEGIN rides with the first
+// statement, a Package#3's answers take one statement, and a session's close with its final state one more.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { test } from "node:test";
+import pg from "pg";
+import { ServerErrorCode } from "../src/errors.js";
+import { openPostgresStore } from "../src/store/postgres.js";
+import type { Store } from "../src/store/store.js";
+import { CommandState } from "../src/store/types.js";
+import { requirePostgres, serviceUrl, skipUnlessAvailable } from "../../../test-support/services.js";
+import { TestClock } from "./store-contract-support.js";
+
+const postgres = await requirePostgres();
+const { skip } = skipUnlessAvailable(postgres);
+
+let sent = 0;
+
+/** Counts what `fn` sends, as the bench does: each pg.Client#query call that reaches the server. */
+async function roundTripsOf(fn: () => Promise<unknown>): Promise<number> {
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    sent++;
+    return original.apply(this, args);
+  };
+  const before = sent;
+  try {
+    await fn();
+    return sent - before;
+  } finally {
+    proto.query = original;
+  }
+}
+
+/** A store on one pooled connection (so every transaction meets a connection that has BEGIN prepared). */
+async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
+  const schema = `omadm_test_${process.pid}_${randomBytes(6).toString("hex")}`;
+  const url = serviceUrl(postgres);
+  const store = await openPostgresStore(
+    { clock: new TestClock() },
+    { connectionString: url, schema, maxConnections: 1 },
+  );
+  try {
+    await fn(store);
+  } finally {
+    await store.close();
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query(`drop schema if exists ${schema} cascade`);
+    await c.end();
+  }
+}
+
+const answer = (commandId: string) => ({ commandId, outcome: CommandState.Done, statusCode: 200 });
+
+test(
+  "a DM session's two package transactions: BEGIN with the first statement, no read before the answers' write",
+  { skip },
+  async () => {
+    await withStore(async (store) => {
+      await store.devices.create({ id: "d1" });
+      const ids: string[] = [];
+      for (const name of ["Get", "Get", "Get"]) {
+        ids.push((await store.commands.enqueue({ deviceId: "d1", name, params: ["Get", "./DevInfo/Mod"] })).command.id);
+      }
+      // Whatever the connection did so far (the migrations ran in transactions too), BEGIN is prepared by now.
+      await store.transaction(async (tx) => tx.devices.get("d1"));
+      // Its first contact moves the device to active (one more UPDATE, once): not a session's usual cost.
+      await store.devices.recordContact("d1", { autoRegister: false });
+      assert.equal(await roundTripsOf(() => store.transaction(async (tx) => tx.devices.get("d1"))), 2);
+
+      let version = 0;
+      let sessionId = "";
+      const first = await roundTripsOf(() =>
+        store.transaction(async (tx) => {
+          // As a Package#1: the device's contact first (its UPDATE takes the device's row lock for the rest).
+          await tx.devices.recordContact("d1", { autoRegister: false });
+          const { session } = await tx.sessions.open({
+            deviceId: "d1",
+            stateName: "s",
+            stateData: {},
+            packageNo: 1,
+            idleTimeoutMs: 60_000,
+          });
+          const taken = await tx.commands.takeBatch({ deviceId: "d1", sessionId: session.id, max: 10, packageNo: 2 });
+          assert.deepEqual(
+            taken.map((c) => c.id),
+            ids,
+          );
+          const saved = await tx.sessions.update(session.id, { packageNo: 2 }, { expectedVersion: session.version });
+          sessionId = saved.id;
+          version = saved.version;
+        }),
+      );
+      assert.equal(first, 5, "contact (with BEGIN), INSERT, take, save, COMMIT");
+
+      const second = await roundTripsOf(() =>
+        store.transaction(async (tx) => {
+          const done = await tx.commands.recordResults(sessionId, ids.map(answer));
+          assert.deepEqual(
+            done.map((c) => [c.id, c.state]),
+            ids.map((id) => [id, CommandState.Done]),
+          );
+          assert.deepEqual(await tx.commands.takeBatch({ deviceId: "d1", sessionId, max: 10, packageNo: 4 }), []);
+          const closed = await tx.sessions.close(sessionId, "ended", {
+            final: { stateName: "done", packageNo: 4 },
+            expectedVersion: version,
+          });
+          assert.equal(closed.session.status, "ended");
+          assert.equal(closed.session.stateName, "done");
+          assert.equal(closed.session.version, version + 2, "a save and a close: two steps");
+        }),
+      );
+      assert.equal(second, 4, "answers (with BEGIN), take, save-and-close, COMMIT");
+    });
+  },
+);
+
+test(
+  "answers to a command not in flight fall back to reading each, and write nothing when one is refused",
+  { skip },
+  async () => {
+    await withStore(async (store) => {
+      await store.devices.create({ id: "d1" });
+      const a = (await store.commands.enqueue({ deviceId: "d1", name: "Get", params: ["Get", "./A"] })).command.id;
+      const b = (await store.commands.enqueue({ deviceId: "d1", name: "Get", params: ["Get", "./B"] })).command.id;
+      const { session } = await store.sessions.open({
+        deviceId: "d1",
+        stateName: "s",
+        stateData: {},
+        packageNo: 1,
+        idleTimeoutMs: 60_000,
+      });
+      await store.commands.takeBatch({ deviceId: "d1", sessionId: session.id, max: 10, packageNo: 2 });
+      // Cancelled while in flight: its late answer is recorded and it stays cancelled (docs/delivery.md).
+      await store.commands.cancel(b);
+      await assert.rejects(store.commands.recordResults(session.id, [answer(a), answer("nope")]), {
+        code: ServerErrorCode.COMMAND_NOT_FOUND,
+      });
+      assert.equal((await store.commands.get(a))?.state, CommandState.Sent, "nothing written");
+      const done = await store.commands.recordResults(session.id, [answer(a), answer(b)]);
+      assert.deepEqual(
+        done.map((c) => [c.id, c.state, c.statusCode]),
+        [
+          [a, CommandState.Done, 200],
+          [b, CommandState.Cancelled, 200],
+        ],
+      );
+    });
+  },
+);
