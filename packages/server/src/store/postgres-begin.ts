@@ -40,9 +40,19 @@ export interface LocalAnswer {
 
 const answer = (command: string): LocalAnswer => ({ command, rowCount: null, rows: [], fields: [] });
 
+/**
+ * Whether this pg has the parts of its Query that `afterBegin` hooks (pg/lib/query.js, pg 8). Should a later pg
+ * lack them, BEGIN is never held back past its own round trip: slower, never wrong.
+ */
+const QUERY_HOOKS = (() => {
+  const proto = pg.Query.prototype as unknown as Partial<QueryInternals>;
+  return typeof proto.prepare === "function" && typeof proto.handleCommandComplete === "function";
+})();
+
 /** Whether `connection` has BEGIN prepared under BEGIN_STATEMENT (pg notes each name it saw parsed). */
 export function beginPrepared(connection: unknown): boolean {
-  return (connection as Wire).parsedStatements[BEGIN_STATEMENT] !== undefined;
+  const parsed = (connection as Partial<Wire> | null)?.parsedStatements;
+  return QUERY_HOOKS && typeof parsed === "object" && parsed[BEGIN_STATEMENT] !== undefined;
 }
 
 /** A BEGIN of its own, which also prepares BEGIN_STATEMENT on the connection. */
