@@ -90,6 +90,24 @@ function nextMessage(shard: Shard, type: ShardToParent["type"]): Promise<ShardTo
   });
 }
 
+/**
+ * The fleet's devices in an order that takes turns between the processes (the first of each, then the second of
+ * each, …). Each process holds a contiguous block of numbers and only its share of the connections, so waking in
+ * number order would keep one process busy at a time, with a tenth of the connections, and stall at each block's
+ * end while the next one warms up.
+ */
+export function acrossProcesses<T>(devices: readonly T[], perProcess: number): T[] {
+  const processes = Math.ceil(devices.length / perProcess);
+  const out: T[] = [];
+  for (let i = 0; i < perProcess; i++) {
+    for (let p = 0; p < processes; p++) {
+      const d = devices[p * perProcess + i];
+      if (d !== undefined) out.push(d);
+    }
+  }
+  return out;
+}
+
 export async function startShardedFleet(o: ShardedFleetOptions): Promise<ShardedFleet> {
   const processes = Math.ceil(o.devices / o.perProcess);
   const topicPrefix = `omadm-bench/${randomBytes(6).toString("hex")}`;

@@ -33,7 +33,7 @@ import {
   startServer,
 } from "./bench-server.js";
 import { createPacer, PacerDeadline } from "./fleet-pacer.js";
-import { registerFleet, startShardedFleet } from "./fleet-shards.js";
+import { acrossProcesses, registerFleet, startShardedFleet } from "./fleet-shards.js";
 import { wakeArgs, wakeOptions } from "./fleet-wake.js";
 
 /** How often the bench vacuums where the PostgreSQL server's autovacuum is off. */
@@ -179,7 +179,8 @@ async function main(): Promise<void> {
 
     let seconds10 = 0;
     const pacer = createPacer({
-      deviceIds: ids,
+      // Woken taking turns between the simulator processes, so all of them (and their connections) work at once.
+      deviceIds: acrossProcesses(ids, wake.perProcess),
       wake: async (id) => {
         const { status } = await api(server.base, "POST", `/devices/${encodeURIComponent(id)}/wake`, {});
         if (status !== 200) throw new Error(`wake ${id}: ${status}`);

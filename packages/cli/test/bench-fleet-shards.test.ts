@@ -23,7 +23,7 @@ import {
   startServer,
   templateFor,
 } from "../bench/bench-server.js";
-import { startShardedFleet } from "../bench/fleet-shards.js";
+import { acrossProcesses, startShardedFleet } from "../bench/fleet-shards.js";
 
 const mqtt = await requireMqtt();
 const GET = "urn:oma:mo:oma-dm-devinfo:1.2//DevID";
@@ -149,4 +149,15 @@ test("bench fleet: the buckets of several processes' counters give the p99 of al
   assert.equal(snap.p50Ms, 10);
   assert.equal(snap.p99Ms, 500);
   assert.equal(snap.maxMs, 900);
+});
+
+test("bench fleet: wakes take turns between the simulator processes, every device once", () => {
+  const devices = Array.from({ length: 7 }, (_, i) => i + 1);
+  assert.deepEqual(acrossProcesses(devices, 3), [1, 4, 7, 2, 5, 3, 6]);
+  assert.deepEqual(acrossProcesses(devices, 10), devices, "one process: number order");
+  const many = Array.from({ length: 1000 }, (_, i) => i);
+  assert.deepEqual(
+    [...acrossProcesses(many, 300)].sort((a, b) => a - b),
+    many,
+  );
 });
