@@ -154,16 +154,7 @@ export async function recordSentPg(
   const device = rows[0]?.device_id;
   if (device !== undefined) ctx.deviceLocked(device);
   if (rows.length === 0) return undefined;
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  return answers.map((a) => {
-    const row = byId.get(a.id);
-    if (row === undefined) {
-      const error = illegalCommand(a.id, CommandState.Sent, a.state);
-      ctx.poison(error);
-      throw error;
-    }
-    return row;
-  });
+  return inItemOrder(ctx, rows, answers, (a) => illegalCommand(a.id, CommandState.Sent, a.state));
 }
 
 /**
@@ -235,11 +226,24 @@ export async function writeResultsPg(
     sessionId,
     now,
   });
+  return inItemOrder(ctx, rows, writes, (w) => illegalCommand(w.id, w.from, w.to));
+}
+
+/**
+ * The written rows in the order of the items asked for; an item without its row (its command was not in the
+ * state the statement required) poisons the transaction with `missing(item)`, which is thrown.
+ */
+function inItemOrder<T extends { readonly id: string }>(
+  ctx: SqlContext,
+  rows: readonly CommandRow[],
+  items: readonly T[],
+  missing: (item: T) => Error,
+): CommandRow[] {
   const byId = new Map(rows.map((r) => [r.id, r]));
-  return writes.map((w) => {
-    const row = byId.get(w.id);
+  return items.map((item) => {
+    const row = byId.get(item.id);
     if (row === undefined) {
-      const error = illegalCommand(w.id, w.from, w.to);
+      const error = missing(item);
       ctx.poison(error);
       throw error;
     }
