@@ -86,19 +86,23 @@ export interface SentAnswer {
     { readonly async_source_uri: string | null; readonly async_server_uri: string | null } | undefined;
 }
 
-interface SentArrays {
+/** What both answer statements write per command, as parallel arrays, and the session they belong to. */
+interface ResultArrays {
   ids: string[];
   states: string[];
   completed: (number | null)[];
   codes: number[];
   results: string[];
-  corr: boolean[];
   sources: (string | null)[];
   servers: (string | null)[];
-  first: string;
-  n: number;
   sessionId: string;
   now: number;
+}
+
+interface SentArrays extends ResultArrays {
+  corr: boolean[];
+  first: string;
+  n: number;
 }
 
 // The device's row lock first (found through the first command: a Package#3 is one device's), then the check that
@@ -177,17 +181,8 @@ export async function readAnsweredPg(ctx: SqlContext, trx: Db, ids: readonly str
   return rows;
 }
 
-interface WriteArrays {
-  ids: string[];
+interface WriteArrays extends ResultArrays {
   froms: string[];
-  states: string[];
-  completed: (number | null)[];
-  codes: number[];
-  results: string[];
-  sources: (string | null)[];
-  servers: (string | null)[];
-  sessionId: string;
-  now: number;
 }
 
 const writeResults = prepared((db, p: WriteArrays): Compilable<CommandRow> => {
