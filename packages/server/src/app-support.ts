@@ -124,19 +124,38 @@ export function withoutHttp<T extends { readonly http: unknown }>(options: T): O
   return Object.fromEntries(Object.entries(options).filter(([key]) => key !== "http")) as Omit<T, "http">;
 }
 
-/** A free TCP port on the listen host (bound and released at once; loopback in tests). */
-export function freePort(host: string): Promise<number> {
+/** A port held bound on the listen host until `release()`: no one else (an outgoing connection's local port
+ *  included) can take it meanwhile. */
+export interface PortReservation {
+  readonly port: number;
+  release(): Promise<void>;
+}
+
+export function reservePort(host: string): Promise<PortReservation> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once("error", reject);
     probe.listen({ host, port: 0 }, () => {
       const address = probe.address();
       const port = typeof address === "object" && address !== null ? address.port : 0;
-      probe.close(() => {
-        resolve(port);
+      resolve({
+        port,
+        release: () =>
+          new Promise<void>((done) => {
+            probe.close(() => {
+              done();
+            });
+          }),
       });
     });
   });
+}
+
+/** A free TCP port on the listen host (bound and released at once; loopback in tests). */
+export async function freePort(host: string): Promise<number> {
+  const reservation = await reservePort(host);
+  await reservation.release();
+  return reservation.port;
 }
 
 /** A host as it appears in a URL: IPv6 in brackets, wildcards as loopback (the only address known to work). */

@@ -22,11 +22,12 @@ import {
   defaultAuthenticator,
   defaultNodeId,
   defaultSenders,
-  freePort,
+  reservePort,
   hostForUrl,
   retentionOptions,
   urlsOf,
   withoutHttp,
+  type PortReservation,
   type ServerUrls,
 } from "./app-support.js";
 import { createBootstrapAdmin } from "./bootstrap/bootstrap-admin.js";
@@ -203,6 +204,12 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
     }
     done();
   });
+  // Set by start() while it holds the port it will listen on; let go once the plugins are loaded.
+  let reservation: PortReservation | null = null;
+  app.addHook("onReady", async () => {
+    await reservation?.release();
+    reservation = null;
+  });
   app.addHook("onClose", (_instance, done) => {
     shedder.close();
     done();
@@ -324,8 +331,11 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       if (started) throw new Error("the server is already started");
       let port = config.listen.port;
       if (port === 0 && config.publicBaseUrl === null) {
-        // The CONT, repository and SHOW URLs need the port before the plugins load: take a free one first.
-        port = await freePort(config.listen.host);
+        // The CONT, repository and SHOW URLs need the port before the plugins load: take a free one first, and
+        // hold it until the plugins are loaded, just before fastify binds it (a port released at once could be
+        // taken meanwhile, e.g. as the local port of an outgoing connection: EADDRINUSE).
+        reservation = await reservePort(config.listen.host);
+        port = reservation.port;
       }
       if (config.publicBaseUrl === null) baseUrl = `${scheme}://${hostForUrl(config.listen.host)}:${port}`;
       // pskCallback answers from memory, synchronously: the keys must be there before the first handshake.
@@ -334,7 +344,13 @@ export function createOmadmServer(deps: ServerDeps, config: ServerConfig): Omadm
       if (built.warning !== null) app.log.warn(built.warning);
       const exposure = apiExposureWarning(config);
       if (exposure !== null) app.log.warn(exposure);
-      await app.listen({ host: config.listen.host, port });
+      try {
+        await app.listen({ host: config.listen.host, port });
+      } finally {
+        // Loading a plugin failed before onReady: the port is not held past the failed start.
+        await reservation?.release();
+        reservation = null;
+      }
       started = true;
       sweeper.start();
       if (config.retention.enabled) retention.start();

@@ -3,6 +3,7 @@
 // as a Package#0), and stop() releases the port.
 import assert from "node:assert/strict";
 import { createSocket } from "node:dgram";
+import { createServer } from "node:net";
 import { once } from "node:events";
 import { test } from "node:test";
 import { request } from "undici";
@@ -144,5 +145,39 @@ test("a wake through the REST API reaches the device's UDP port as a signed Pack
   } finally {
     await server.stop();
     udp.close();
+  }
+});
+
+test("port 0: the port start() chose is held while the plugins load, so no one else can take it", async () => {
+  const clock = { now: () => Date.now() };
+  const store = createMemoryStore({ clock });
+  const server = createOmadmServer({ store, clock }, config());
+  let duringLoad: string | undefined;
+  // Not awaited: awaiting would load the plugins now, before start() fixed the port.
+  void server.app.register(async () => {
+    // Plugins load after start() fixed the port and before fastify binds it.
+    const port = Number(new URL(server.publicBaseUrl()).port);
+    const other = createServer();
+    duringLoad = await new Promise<string>((resolve) => {
+      other.once("error", (error: NodeJS.ErrnoException) => {
+        resolve(error.code ?? "error");
+      });
+      other.listen({ host: "127.0.0.1", port }, () => {
+        other.close(() => {
+          resolve("bound by someone else");
+        });
+      });
+    });
+  });
+  const { urls } = await server.start();
+  try {
+    assert.equal(duringLoad, "EADDRINUSE", "the chosen port was held");
+    assert.equal(new URL(urls.base).port, new URL(server.publicBaseUrl()).port);
+    const res = await request(`${urls.base}/healthz`);
+    assert.equal(res.statusCode, 200);
+    await res.body.dump();
+  } finally {
+    await server.stop();
+    await store.close();
   }
 });
