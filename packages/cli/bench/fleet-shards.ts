@@ -156,21 +156,6 @@ export async function startShardedFleet(o: ShardedFleetOptions): Promise<Sharded
     child.send(options);
     shards.push(shard);
   }
-  const ready = await Promise.allSettled(shards.map((s) => nextMessage(s, "ready")));
-  const startRss: number[] = [];
-  const idleBytesPerDevice: number[] = [];
-  const problems: string[] = [];
-  let startCpuMs = 0;
-  for (const r of ready) {
-    if (r.status === "rejected") problems.push(String(r.reason));
-    else if (r.value.type === "failed") problems.push(r.value.message);
-    else if (r.value.type === "ready") {
-      devices.push(...r.value.devices);
-      startRss.push(r.value.rss);
-      idleBytesPerDevice.push(r.value.idleBytesPerDevice);
-      startCpuMs += r.value.cpuMs;
-    }
-  }
   const stop = async (): Promise<void> => {
     await Promise.all(
       shards.map(async (s) => {
@@ -187,9 +172,28 @@ export async function startShardedFleet(o: ShardedFleetOptions): Promise<Sharded
       }),
     );
   };
-  if (problems.length > 0) {
+  const ready = await Promise.allSettled(shards.map((s) => nextMessage(s, "ready")));
+  const startRss: number[] = [];
+  const idleBytesPerDevice: number[] = [];
+  const problems: string[] = [];
+  let startCpuMs = 0;
+  // Whatever fails here, the simulator processes are stopped: else they keep this process (and the bench lock).
+  try {
+    for (const r of ready) {
+      if (r.status === "rejected") problems.push(String(r.reason));
+      else if (r.value.type === "failed") problems.push(r.value.message);
+      else if (r.value.type === "ready") {
+        // One at a time: spreading a few hundred thousand arguments overflows the stack.
+        for (const d of r.value.devices) devices.push(d);
+        startRss.push(r.value.rss);
+        idleBytesPerDevice.push(r.value.idleBytesPerDevice);
+        startCpuMs += r.value.cpuMs;
+      }
+    }
+    if (problems.length > 0) throw new Error(`simulator processes failed to start: ${problems.join("; ")}`);
+  } catch (error) {
     await stop();
-    throw new Error(`simulator processes failed to start: ${problems.join("; ")}`);
+    throw error;
   }
   return {
     processes,

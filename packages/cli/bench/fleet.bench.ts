@@ -229,7 +229,10 @@ async function main(): Promise<void> {
       if (!(error instanceof PacerDeadline)) throw error;
       // Bounded by --timeout: the rate so far, in the last line's shape, marked partial (no store check).
       const seconds = (performance.now() - t) / 1000;
-      const s = (await fleet.stats()).stats.snapshot();
+      const partial = await fleet.stats();
+      const s = partial.stats.snapshot();
+      const cpuAtDeadline = cpuOf([...serverPids(server), ...broker]);
+      console.log(cpuLine(cpuAtWake, cpuAtDeadline, broker, error.done, seconds, partial.cpuMs - fleet.startCpuMs));
       await backends?.sample();
       if (backends !== null) console.log(backendLine(backends, error.done, seconds));
       console.log(`load average: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
