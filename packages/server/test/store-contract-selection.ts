@@ -110,6 +110,31 @@ export function selectionContract(it: ContractTest): void {
     assert.deepEqual(await ids("Man=acme"), []);
   });
 
+  it("an update answers the device a read gives; the same DevInfo or MOS again keeps the filters exact", async (f) => {
+    const fumo = { MOID: "urn:oma:mo:oma-fumo:1.0", MIID: ["f"] };
+    await f.store.devices.create({ id: "a", devInfo: { Man: "acme", FwV: "1.0" }, mos: [fumo] });
+    const ids = async (text: string) => selectAll(f.store, { filter: filterOrThrow(text) }, 2);
+    const patches = [
+      { devInfo: { Man: "acme", FwV: "1.0" }, mos: [fumo] }, // reported again, unchanged
+      { labels: { site: "berlin" }, notification: { type: 1, secret: Buffer.from("s3"), authData: Buffer.from("d") } },
+      { devInfo: { Man: "acme", FwV: "2.0" } },
+      { mos: [fumo, { MOID: "urn:oma:mo:oma-scomo:1.0", MIID: ["s"] }] },
+      { http: { type: "basic", username: "u-a", realm: "r", ha1Md5: "0".repeat(32) }, disabled: true },
+    ] as const;
+    for (const patch of patches) {
+      f.clock.advance(1000);
+      const answered = await f.store.devices.update("a", patch);
+      assert.deepEqual(answered, await f.store.devices.get("a"), `update(${JSON.stringify(Object.keys(patch))})`);
+      assert.equal(answered.updatedAt, f.clock.now());
+      // Reported again unchanged, DevInfo and MOS are stamped again all the same.
+      if ("devInfo" in patch) assert.equal(answered.devInfoAt, f.clock.now());
+      if ("mos" in patch) assert.equal(answered.mosAt, f.clock.now());
+    }
+    assert.deepEqual(await ids("FwV=2.0"), ["a"]);
+    assert.deepEqual(await ids("FwV=1.0"), []);
+    assert.deepEqual(await ids("mo:urn:oma:mo:oma-fumo:1.0 and mo:urn:oma:mo:oma-scomo:1.0"), ["a"]);
+  });
+
   it("static groups: members added and removed in bulk, all or nothing; devices listed in id order", async (f) => {
     for (const id of ["d1", "d2", "d3", "d4"]) await f.store.devices.create({ id, labels: { site: "berlin" } });
     const g = await f.store.groups.create({ id: "wave-1", kind: "static", description: "first wave" });

@@ -8,6 +8,8 @@ import { devInfoValues, mosMoids } from "../../selection/filter-eval.js";
 import type { CheckedDevicePatch } from "../device-rules.js";
 import { filterOrThrow, groupNotFound } from "../group-rules.js";
 import { GroupKind, type DeviceSelection } from "../types-selection.js";
+import { chunksOf } from "./chunks.js";
+import { prepared, preparedRows } from "./prepared.js";
 import type { Db } from "./sql-context.js";
 import type { Database } from "./schema.js";
 
@@ -106,29 +108,35 @@ export async function selectionConditions(
   return out;
 }
 
-/** Rows per INSERT: well under SQLite's bound-parameter limit. */
-const CHUNK = 300;
+const deleteAttributes = prepared((db, p: { id: string }) =>
+  db.deleteFrom("device_attributes").where("device_id", "=", p.id),
+);
+const insertAttributes = preparedRows<{ device_id: string; name: string; value: string }, never>(
+  ["device_id", "name", "value"],
+  (db, rows) => db.insertInto("device_attributes").values(rows),
+);
+const deleteMos = prepared((db, p: { id: string }) => db.deleteFrom("device_mos").where("device_id", "=", p.id));
+const insertMos = preparedRows<{ device_id: string; moid: string }, never>(["device_id", "moid"], (db, rows) =>
+  db.insertInto("device_mos").values(rows),
+);
 
-/** Rewrites a device's side-table rows for the DevInfo and MOS the patch sets (inside the caller's transaction). */
-export async function syncSelectionTables(db: Db, id: string, patch: CheckedDevicePatch): Promise<void> {
+/**
+ * Rewrites a device's side-table rows for the DevInfo and MOS the patch sets (inside the caller's transaction),
+ * with prepared statements: a device's first Package#1 and its first DevInfo GET both come here.
+ */
+export async function syncSelectionTables(
+  db: Db,
+  id: string,
+  patch: Pick<CheckedDevicePatch, "devInfo" | "mos">,
+): Promise<void> {
   if (patch.devInfo !== undefined) {
-    await db.deleteFrom("device_attributes").where("device_id", "=", id).execute();
+    await deleteAttributes.run(db, { id });
     const rows = [...devInfoValues(patch.devInfo)].map(([name, value]) => ({ device_id: id, name, value }));
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      await db
-        .insertInto("device_attributes")
-        .values(rows.slice(i, i + CHUNK))
-        .execute();
-    }
+    for (const chunk of chunksOf(rows)) await insertAttributes(db, chunk);
   }
   if (patch.mos !== undefined) {
-    await db.deleteFrom("device_mos").where("device_id", "=", id).execute();
+    await deleteMos.run(db, { id });
     const rows = mosMoids(patch.mos).map((moid) => ({ device_id: id, moid }));
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      await db
-        .insertInto("device_mos")
-        .values(rows.slice(i, i + CHUNK))
-        .execute();
-    }
+    for (const chunk of chunksOf(rows)) await insertMos(db, chunk);
   }
 }

@@ -9,7 +9,7 @@ import type { DeviceStore } from "../store.js";
 import { DeviceState, type Device, type HttpCredentials, type MosInventoryEntry } from "../types.js";
 import type { NotificationAddress } from "../types.js";
 import { SqlDialect } from "./migrations.js";
-import { prepared } from "./prepared.js";
+import { prepared, preparedBy } from "./prepared.js";
 import { fromBuffer, onUniqueViolation, toBuffer, type Db, type SqlContext } from "./sql-context.js";
 import type { DevicesTable } from "./schema.js";
 import { selectionConditions, syncSelectionTables } from "./sql-selection.js";
@@ -74,6 +74,31 @@ export function patchColumns(p: CheckedDevicePatch, now: number): Partial<Insert
 
 const credentialConflict = () =>
   new ServerError(ServerErrorCode.CREDENTIAL_CONFLICT, "another device already uses that credential");
+
+/** A device's UPDATE of the columns a patch sets, built and compiled once per set of columns. */
+const updateColumns = preparedBy(
+  (columns: readonly string[]) => columns.join(),
+  (columns: readonly string[]) => (db: Db, p: Record<string, unknown>) =>
+    db
+      .updateTable("devices")
+      .set(Object.fromEntries(columns.map((c) => [c, p[c]])) as Partial<Insertable<DevicesTable>>)
+      .where("id", "=", p["id"] as string),
+);
+
+/**
+ * The patch's DevInfo and MOS where their stored text changes: the side tables the filters read are derived
+ * from them, so a device reporting the same inventory again (every Package#1 may carry it) rewrites none.
+ */
+function selectionChanges(
+  patch: CheckedDevicePatch,
+  before: DeviceRow,
+  cols: Partial<Insertable<DevicesTable>>,
+): Pick<CheckedDevicePatch, "devInfo" | "mos"> {
+  return {
+    ...(patch.devInfo !== undefined && cols.dev_info !== before.dev_info ? { devInfo: patch.devInfo } : {}),
+    ...(patch.mos !== undefined && cols.mos !== before.mos ? { mos: patch.mos } : {}),
+  };
+}
 
 const byId = prepared((db, p: { id: string }) => db.selectFrom("devices").selectAll().where("id", "=", p.id));
 const idOnly = prepared((db, p: { id: string }) => db.selectFrom("devices").select("id").where("id", "=", p.id));
@@ -222,12 +247,13 @@ export function createSqlDevices(ctx: SqlContext): Omit<DeviceStore, "importBatc
         );
         const cols = { ...patchColumns(checked, ctx.now()), state };
         await onUniqueViolation(
-          () => trx.updateTable("devices").set(cols).where("id", "=", id).execute(),
+          () => updateColumns(Object.keys(cols)).run(trx, { ...cols, id }),
           credentialConflict,
         );
         if (checked.labels !== undefined) await replaceLabels(trx, id, checked.labels);
-        await syncSelectionTables(trx, id, checked);
-        return requireDeviceRow(trx, id);
+        await syncSelectionTables(trx, id, selectionChanges(checked, existing, cols));
+        // The row as written: what was read under the lock with the columns set over it (no second read).
+        return { ...existing, ...cols };
       });
       return toDevice(row);
     },
