@@ -246,10 +246,7 @@ export function createSqlDevices(ctx: SqlContext): Omit<DeviceStore, "importBatc
           checked.disabled,
         );
         const cols = { ...patchColumns(checked, ctx.now()), state };
-        await onUniqueViolation(
-          () => updateColumns(Object.keys(cols)).run(trx, { ...cols, id }),
-          credentialConflict,
-        );
+        await onUniqueViolation(() => updateColumns(Object.keys(cols)).run(trx, { ...cols, id }), credentialConflict);
         if (checked.labels !== undefined) await replaceLabels(trx, id, checked.labels);
         await syncSelectionTables(trx, id, selectionChanges(checked, existing, cols));
         // The row as written: what was read under the lock with the columns set over it (no second read).
