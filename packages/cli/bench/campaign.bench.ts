@@ -66,7 +66,7 @@ const FAIL_RATE = Number(values["fail-rate"]);
 const FAIL_RESULT = Number(values["fail-result"]);
 if (!(FAIL_RATE >= 0 && FAIL_RATE < 1)) throw new Error("--fail-rate is a fraction from 0 to below 1");
 if (!FIRMWARE && FAIL_RATE > 0) throw new Error("--fail-rate applies to the firmware campaign only");
-const WAKE = wakeArgs(values);
+const WAKE = wakeArgs(values, N);
 const MODEL = "HGW-1"; // examples/device.json's DevInfo/Mod
 let STEPS: unknown[] =
   values.steps === undefined

@@ -69,6 +69,14 @@ export interface ShardedFleet {
  */
 const SHARD_NODE_ARGS = ["--expose-gc", "--max-semi-space-size=64"];
 
+/**
+ * The old generation a simulator process may grow to, MB: a device keeps about 6 KB after its session, so a few
+ * hundred thousand devices in one process need more than V8's default on a small machine; never below 4 GB.
+ */
+function oldSpaceMb(perProcess: number): number {
+  return Math.max(4096, Math.ceil((perProcess * 10 * 1024) / 1048576) + 512);
+}
+
 export const DEVID_PATTERN = "IMEI:35900000{n:07}";
 
 interface Shard {
@@ -135,6 +143,7 @@ export async function startShardedFleet(o: ShardedFleetOptions): Promise<Sharded
       [
         ...(o.nodeArgs ?? []),
         ...SHARD_NODE_ARGS,
+        `--max-old-space-size=${oldSpaceMb(o.perProcess)}`,
         "--import",
         "tsx",
         "--conditions=@omadm/source",

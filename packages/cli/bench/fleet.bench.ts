@@ -65,7 +65,7 @@ if (values.store !== "sqlite" && values.store !== "postgres") throw new Error("-
 const W = Number(values.workers);
 if (!Number.isInteger(W) || W < 1 || W > 16) throw new Error("--workers must be a whole number from 1 to 16");
 if (W > 1 && values.store !== "postgres") throw new Error("--workers above 1 needs --store postgres");
-const wake = wakeArgs(values);
+const wake = wakeArgs(values, N);
 
 /** The heap per idle device the simulator processes measured: their mean, and the range. */
 function bytesPerDevice(perProcess: readonly number[]): string {

@@ -41,6 +41,21 @@ export function isClusterWorker(): boolean {
   return cluster.isWorker;
 }
 
+/** The young generation's semi-space the workers get, in MB, unless the operator chose one (docs/operations.md). */
+export const WORKER_SEMI_SPACE_MB = 64;
+
+/**
+ * The workers' node options: the primary's, with 64 MB semi-spaces unless `--max-semi-space-size` is already
+ * among them or in NODE_OPTIONS. With V8's default (16 MB), the objects of the packages waiting for a group
+ * commit outlive a scavenge, are promoted and die in the old generation; bench:server measured a few percent
+ * more sessions per second and a p99 about a fifth lower with 64 MB, for about 100 MB more resident memory.
+ */
+export function workerExecArgv(execArgv: readonly string[], nodeOptions: string | undefined): string[] {
+  const flag = "--max-semi-space-size";
+  const chosen = [...execArgv, ...(nodeOptions ?? "").split(/\s+/)].some((a) => a === flag || a.startsWith(`${flag}=`));
+  return chosen ? [...execArgv] : [...execArgv, `${flag}=${WORKER_SEMI_SPACE_MB}`];
+}
+
 /**
  * The primary: forks `workers` processes running this same command with the port fixed (a free one chosen here
  * when the configuration says 0, so every worker binds the same), and resolves once they all listen. A worker
@@ -49,7 +64,10 @@ export function isClusterWorker(): boolean {
 export async function runPrimary(config: ServerConfig, workers: number, deps: ServerCommandDeps): Promise<void> {
   const port = config.listen.port === 0 ? await freePort(config.listen.host) : config.listen.port;
   // Commander keeps the last value of an option: the appended --port wins over one given before.
-  cluster.setupPrimary({ args: [...process.argv.slice(2), "--port", String(port)] });
+  cluster.setupPrimary({
+    args: [...process.argv.slice(2), "--port", String(port)],
+    execArgv: workerExecArgv(process.execArgv, process.env["NODE_OPTIONS"]),
+  });
   let stopping = false;
   const live = new Set<Worker>();
   const fork = (): Promise<ServerUrls> => {

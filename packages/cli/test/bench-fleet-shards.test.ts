@@ -24,6 +24,7 @@ import {
   templateFor,
 } from "../bench/bench-server.js";
 import { acrossProcesses, startShardedFleet } from "../bench/fleet-shards.js";
+import { defaultPerProcess } from "../bench/fleet-wake.js";
 
 const mqtt = await requireMqtt();
 const GET = "urn:oma:mo:oma-dm-devinfo:1.2//DevID";
@@ -160,4 +161,10 @@ test("bench fleet: wakes take turns between the simulator processes, every devic
     [...acrossProcesses(many, 300)].sort((a, b) => a - b),
     many,
   );
+});
+
+test("bench fleet: by default no more simulator processes than cores plus one, at least 100,000 devices each", () => {
+  assert.equal(defaultPerProcess(1_000_000, 2), 333_334, "two cores: three processes");
+  assert.equal(defaultPerProcess(1_000_000, 9), 100_000, "cores to spare: 100,000 a process");
+  assert.equal(defaultPerProcess(5_000, 2), 100_000);
 });
