@@ -77,6 +77,14 @@ export async function startServer(
     });
   });
   child.stdout.resume();
+  // A SIGTERM to the bench (`timeout`, a kill) would leave the server running; it goes down with the bench (the
+  // simulator processes end by themselves when their IPC channel closes). Ctrl-C reaches the whole group anyway.
+  const onTerm = () => {
+    child.kill("SIGTERM");
+    process.exit(143);
+  };
+  process.once("SIGTERM", onTerm);
+  child.once("exit", () => process.off("SIGTERM", onTerm));
   return {
     child,
     base,

@@ -51,7 +51,8 @@ function behaviourOf(s: ShardBehaviour): DeviceBehaviour {
 }
 
 const send = (m: ShardToParent): void => {
-  process.send?.(m);
+  // Not once the bench has gone: a send then fails with EPIPE (the disconnect below ends the process).
+  if (process.connected) process.send?.(m);
 };
 
 // The bench went away (killed, crashed): nothing is left to simulate for.

@@ -4,12 +4,13 @@
 // once it expired. Then `--workers 2`: two processes on one port serve sessions. SQLite and memory are refused.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import pg from "pg";
 import { AT_CLIENT_INIT } from "@omadm/protocol";
 import { requirePostgres, serviceUrl, skipUnlessAvailable } from "../../../test-support/services.js";
 import { SimDevice } from "../../server/test/dm-support.js";
+import { childPids } from "../bench/bench-server.js";
 import { startNode, type NodeProcess } from "./nodes-support/node-process.js";
 import { refusedServerCommand } from "./server-command-support.js";
 
@@ -163,7 +164,7 @@ test(
       assert.equal(listening.length, 2);
       assert.equal(new Set(listening.map((l) => /listening at (\S+)"/.exec(l)?.[1])).size, 1, "one port");
       // Each worker runs with the larger young generation (server-workers.ts), the primary's options kept.
-      const workers = childPids(server.child.pid ?? 0).map((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8"));
+      const workers = childPids(server.child.pid).map((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8"));
       assert.equal(workers.length, 2, "two worker processes");
       for (const cmdline of workers) assert.match(cmdline, /--max-semi-space-size=64\0/);
     } finally {
@@ -171,20 +172,6 @@ test(
     }
   },
 );
-
-/** The processes whose parent is `pid` (Linux /proc). */
-function childPids(pid: number): number[] {
-  return readdirSync("/proc")
-    .filter((name) => /^\d+$/.test(name))
-    .filter((name) => {
-      try {
-        return readFileSync(`/proc/${name}/stat`, "utf8").split(") ")[1]?.split(" ")[1] === String(pid);
-      } catch {
-        return false; // the process ended meanwhile
-      }
-    })
-    .map(Number);
-}
 
 test("--workers 2 with SQLite or memory is refused, naming why", async () => {
   const sqlite = await refusedServerCommand(["--workers", "2", "--store", "sqlite"]);
