@@ -1,6 +1,6 @@
 // The simulated fleet of the fleet and campaign benches, spread over child processes (fleet-shard.ts), each a
 // share of the DevIDs (`perProcess` devices at most; a device at rest costs a few KB, a DmClient lives only while
-// its device works), so 100,000 devices are ten processes by default. Package#0 goes through the real MQTT broker
+// its device works; how many a process holds by default: fleet-wake.ts). Package#0 goes through the real MQTT broker
 // (one connection per process, a topic per device under a prefix random per run) or UDP (a port per device);
 // sessions go over one bounded keep-alive pool per process, so the HTTP side holds at most `connections` sockets
 // in all, whatever N is (the pacer bounds how many sessions run).

@@ -3,7 +3,7 @@
 //
 // A whole fleet against a real server: starts `omadm server` (a child process, temp SQLite file or a fresh
 // PostgreSQL database; `--workers W` runs W server processes on it, `omadm server --workers`), runs N simulated
-// devices in child processes of P devices each (fleet-shards.ts, 10,000 by default), registers them in bulk
+// devices in child processes of P devices each (fleet-shards.ts; P by default: fleet-wake.ts), registers them in bulk
 // (`POST /devices/import`), queues one GET each (`POST /commands/bulk`), and wakes them all through the API,
 // paced by a window of in-flight wakes sized from the completion rate it measures, halved on a 503 from admission
 // control (the device woken again after a back-off) and grown back (fleet-pacer.ts). Package#0
