@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createDeviceRegistry } from "../src/registry/device-registry.js";
-import { devInfoFromItems, mergeDevInfo } from "../src/registry/devinfo-capture.js";
+import { devInfoFromItems } from "../src/registry/devinfo-capture.js";
+import { mergeDevInfo } from "../src/store/device-rules.js";
 import { createMemoryStore } from "../src/store/memory-store.js";
 import type { Command } from "../src/store/types.js";
 import { manualClock } from "./dm-support.js";

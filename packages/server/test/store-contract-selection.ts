@@ -8,7 +8,7 @@ import { formatFilter } from "../src/selection/filter-ast.js";
 import { matchesFilter } from "../src/selection/filter-eval.js";
 import { filterOrThrow } from "../src/store/group-rules.js";
 import type { Store } from "../src/store/store.js";
-import type { Device } from "../src/store/types.js";
+import { DeviceState, type Device } from "../src/store/types.js";
 import type { DeviceListQuery } from "../src/store/types-selection.js";
 import { DAY, filterArb, fleetArb, type FleetDevice } from "./selection-arbitraries.js";
 import { rejectsWith, type ContractTest, type StoreFixture } from "./store-contract-support.js";
@@ -133,6 +133,50 @@ export function selectionContract(it: ContractTest): void {
     assert.deepEqual(await ids("FwV=2.0"), ["a"]);
     assert.deepEqual(await ids("FwV=1.0"), []);
     assert.deepEqual(await ids("mo:urn:oma:mo:oma-fumo:1.0 and mo:urn:oma:mo:oma-scomo:1.0"), ["a"]);
+  });
+
+  it("a contact stores the Package#1's MOS and a DevInfo merge its values, each answering what a read gives", async (f) => {
+    const fumo = { MOID: "urn:oma:mo:oma-fumo:1.0", MIID: ["f"] };
+    const scomo = { MOID: "urn:oma:mo:oma-scomo:1.0", MIID: ["s"] };
+    await f.store.devices.create({ id: "a", devInfo: { Man: "acme", FwV: "1.0" } });
+    const ids = async (text: string) => selectAll(f.store, { filter: filterOrThrow(text) }, 2);
+    // The first contact (provisioned → registered), then the same inventory again, then a new one.
+    for (const [i, mos] of [[fumo], [fumo], [fumo, scomo]].entries()) {
+      const now = f.clock.advance(1000);
+      const answered = await f.store.devices.recordContact("a", { autoRegister: false, mos });
+      assert.deepEqual(answered, await f.store.devices.get("a"), `contact ${i}`);
+      assert.equal(answered?.state, DeviceState.Registered);
+      assert.deepEqual([answered.lastContactAt, answered.mosAt, answered.updatedAt], [now, now, now]);
+      assert.deepEqual(answered.mos, mos);
+    }
+    assert.deepEqual(await ids("mo:urn:oma:mo:oma-fumo:1.0 and mo:urn:oma:mo:oma-scomo:1.0"), ["a"]);
+    // A contact without MOS keeps the stored inventory; an auto-registered device gets its inventory at once.
+    assert.deepEqual((await f.store.devices.recordContact("a", { autoRegister: false }))?.mos, [fumo, scomo]);
+    const fresh = await f.store.devices.recordContact("b", { autoRegister: true, mos: [scomo] });
+    assert.deepEqual(fresh, await f.store.devices.get("b"));
+    assert.deepEqual(await ids("mo:urn:oma:mo:oma-scomo:1.0"), ["a", "b"]);
+    // A malformed inventory is refused before anything is written: no contact either.
+    const before = await f.store.devices.get("a");
+    f.clock.advance(1000);
+    const bad = [{ MOID: 7, MIID: [] }] as unknown as (typeof fumo)[];
+    await rejectsWith(f.store.devices.recordContact("a", { autoRegister: false, mos: bad }), C.INVALID_INPUT);
+    assert.deepEqual(await f.store.devices.get("a"), before);
+
+    // DevInfo merges: leaves read earlier are kept, the filters follow, an unknown device is left alone.
+    const at = f.clock.advance(1000);
+    assert.equal(await f.store.devices.mergeDevInfo("a", { FwV: "2.0", Mod: "x1" }), true);
+    const merged = await f.store.devices.get("a");
+    assert.deepEqual([merged?.devInfo, merged?.devInfoAt], [{ Man: "acme", FwV: "2.0", Mod: "x1" }, at]);
+    assert.deepEqual(await ids("FwV=2.0 and Man=acme"), ["a"]);
+    assert.deepEqual(await ids("FwV=1.0"), []);
+    assert.equal(await f.store.devices.mergeDevInfo("nobody", { FwV: "2.0" }), false);
+    assert.equal(await f.store.devices.get("nobody"), null);
+
+    // The state alone.
+    assert.equal(await f.store.devices.stateOf("a"), DeviceState.Registered);
+    await f.store.devices.update("a", { disabled: true });
+    assert.equal(await f.store.devices.stateOf("a"), DeviceState.Disabled);
+    assert.equal(await f.store.devices.stateOf("nobody"), null);
   });
 
   it("static groups: members added and removed in bulk, all or nothing; devices listed in id order", async (f) => {

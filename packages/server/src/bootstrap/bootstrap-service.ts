@@ -11,7 +11,8 @@ import { createHash } from "node:crypto";
 import { MOID_DEVINFO, Status, type Package1, type Package2, type Package3 } from "@omadm/protocol";
 import { ServerError, ServerErrorCode } from "../errors.js";
 import type { Store } from "../store/store.js";
-import { devInfoFromItems, mergeDevInfo } from "../registry/devinfo-capture.js";
+import { devInfoFromItems } from "../registry/devinfo-capture.js";
+import { mergeDevInfo } from "../store/device-rules.js";
 import type { Clock, Device, JsonValue } from "../store/types.js";
 import {
   ProvisionState,
@@ -165,9 +166,7 @@ export function createBootstrapService(
           });
       }
       // The registry keeps the DevInfo the device reported, as from any GET (docs/protocol.md §9.1).
-      if (reported !== null && (await tx.devices.get(devId)) !== null) {
-        await tx.devices.update(devId, { devInfo: mergeDevInfo(device?.devInfo ?? null, reported) });
-      }
+      if (reported !== null) await tx.devices.mergeDevInfo(devId, reported);
       await tx.bootstrap.openProvision({
         deviceId: devId,
         credentialId: credential.id,

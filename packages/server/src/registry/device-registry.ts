@@ -5,7 +5,7 @@ import { err, ok, type MosEntry, type MoItem, type Result } from "@omadm/protoco
 import { ServerError, ServerErrorCode } from "../errors.js";
 import type { Store, StoreParts } from "../store/store.js";
 import { DeviceState, type Command, type Device } from "../store/types.js";
-import { devInfoFromItems, mergeDevInfo } from "./devinfo-capture.js";
+import { devInfoFromItems } from "./devinfo-capture.js";
 
 export interface DeviceRegistryOptions {
   /** Register unknown devices on their first Package#1 (default true); false admits only pre-provisioned ones. */
@@ -30,55 +30,40 @@ export interface DeviceRegistry {
    * A Package#3: the device must still be enabled (DM_DEVICE_NOT_ADMITTED otherwise). Read-only: the last
    * contact is the last Package#1 (one write fewer per package; a session lasts seconds).
    */
-  checkActive(deviceId: string, via?: DeviceParts): Promise<Result<Device, ServerError>>;
-  /** Stores DevInfo values carried by GET results (a nice-to-have: never fails the session). */
-  captureDevInfo(deviceId: string, results: readonly Command[], via?: DeviceParts): Promise<Device | null>;
+  checkActive(deviceId: string, via?: DeviceParts): Promise<Result<DeviceState, ServerError>>;
+  /** Stores DevInfo values carried by GET results (a nice-to-have: never fails the session). true: some were
+   *  stored; false: the results carried none, or the device is gone. */
+  captureDevInfo(deviceId: string, results: readonly Command[], via?: DeviceParts): Promise<boolean>;
   /** Stores DevInfo values from MO data the device uploaded elsewhere (e.g. an HPOST to the repository). */
-  captureDevInfoItems(deviceId: string, items: readonly MoItem[]): Promise<Device | null>;
+  captureDevInfoItems(deviceId: string, items: readonly MoItem[]): Promise<boolean>;
 }
 
 export function createDeviceRegistry(deps: { readonly store: Store }, options: DeviceRegistryOptions): DeviceRegistry {
   const { store } = deps;
-  const captureItems = async (
-    deviceId: string,
-    items: readonly unknown[],
-    via: DeviceParts = store,
-  ): Promise<Device | null> => {
+  const captureItems = async (deviceId: string, items: readonly unknown[], via: DeviceParts = store) => {
     const values = devInfoFromItems(items);
-    if (values === undefined) return null;
-    const device = await via.devices.get(deviceId);
-    if (device === null) return null;
-    return via.devices.update(deviceId, { devInfo: mergeDevInfo(device.devInfo, values) });
+    // One store call: the stored DevInfo is read and merged under the device's lock (no read of its own here).
+    return values === undefined ? false : via.devices.mergeDevInfo(deviceId, values);
   };
+  const notAdmitted = (deviceId: string, why: string) =>
+    err(new ServerError(ServerErrorCode.DM_DEVICE_NOT_ADMITTED, `device ${JSON.stringify(deviceId)} is ${why}`));
   return {
     async admit(deviceId, mos, via = store) {
-      const device = await via.devices.recordContact(deviceId, { autoRegister: options.autoRegister });
+      // The MOS inventory rides in the contact's own write (one device read and one UPDATE per Package#1).
+      const inventory = mos?.map((m) => ({ ...m, MIID: [...m.MIID] }));
+      const device = await via.devices.recordContact(deviceId, { autoRegister: options.autoRegister, mos: inventory });
       if (device === null) {
-        return err(
-          new ServerError(
-            ServerErrorCode.DM_DEVICE_NOT_ADMITTED,
-            `device ${JSON.stringify(deviceId)} is not known to this server and only pre-provisioned devices ` +
-              "are admitted",
-          ),
-        );
+        return notAdmitted(deviceId, "not known to this server and only pre-provisioned devices are admitted");
       }
-      if (device.state === DeviceState.Disabled) {
-        return err(
-          new ServerError(ServerErrorCode.DM_DEVICE_NOT_ADMITTED, `device ${JSON.stringify(deviceId)} is disabled`),
-        );
-      }
-      if (mos === undefined) return ok(device);
-      return ok(await via.devices.update(deviceId, { mos: mos.map((m) => ({ ...m, MIID: [...m.MIID] })) }));
+      if (device.state === DeviceState.Disabled) return notAdmitted(deviceId, "disabled");
+      return ok(device);
     },
     async checkActive(deviceId, via = store) {
-      const device = await via.devices.get(deviceId);
-      if (device === null || device.state === DeviceState.Disabled) {
-        const why = device === null ? "no longer known to this server" : "disabled";
-        return err(
-          new ServerError(ServerErrorCode.DM_DEVICE_NOT_ADMITTED, `device ${JSON.stringify(deviceId)} is ${why}`),
-        );
-      }
-      return ok(device);
+      // The state alone: a Package#3 needs no JSON column of the device.
+      const state = await via.devices.stateOf(deviceId);
+      if (state === null) return notAdmitted(deviceId, "no longer known to this server");
+      if (state === DeviceState.Disabled) return notAdmitted(deviceId, "disabled");
+      return ok(state);
     },
     async captureDevInfo(deviceId, results, via) {
       const items: unknown[] = [];
@@ -86,7 +71,7 @@ export function createDeviceRegistry(deps: { readonly store: Store }, options: D
         const data: unknown = c.result?.data;
         if (c.name === "GET" && Array.isArray(data)) items.push(...(data as readonly unknown[]));
       }
-      return items.length === 0 ? null : captureItems(deviceId, items, via);
+      return items.length === 0 ? false : captureItems(deviceId, items, via);
     },
     captureDevInfoItems: (deviceId, items) => captureItems(deviceId, items),
   };

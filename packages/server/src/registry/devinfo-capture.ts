@@ -54,8 +54,3 @@ function toJson(value: unknown): JsonValue | undefined {
     return undefined;
   }
 }
-
-/** Merges newly read values over the device's stored DevInfo (leaves read earlier and not now are kept). */
-export function mergeDevInfo(previous: JsonValue | null, next: Readonly<Record<string, JsonValue>>): JsonValue {
-  return isObj(previous) ? { ...(previous as Record<string, JsonValue>), ...next } : { ...next };
-}

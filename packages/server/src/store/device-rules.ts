@@ -192,3 +192,9 @@ export function newDeviceRecord(id: string, state: DeviceState, now: number, con
     psk: null,
   };
 }
+
+/** Merges newly read DevInfo values over the device's stored ones (leaves read earlier and not now are kept). */
+export function mergeDevInfo(previous: JsonValue | null, next: Readonly<Record<string, JsonValue>>): JsonValue {
+  const stored = typeof previous === "object" && previous !== null && !Array.isArray(previous);
+  return stored ? { ...(previous as Record<string, JsonValue>), ...next } : { ...next };
+}

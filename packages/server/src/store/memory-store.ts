@@ -6,7 +6,7 @@
    turns every throw into a rejection, as callers of a real database would see it. */
 import { ServerError, ServerErrorCode } from "../errors.js";
 import { applyDevicePatch, checkDevicePatch, checkNewDevice, newDeviceRecord } from "./device-rules.js";
-import { stateAfterContact, type CheckedDevicePatch } from "./device-rules.js";
+import { mergeDevInfo, stateAfterContact, type CheckedDevicePatch } from "./device-rules.js";
 import { createMemoryAudit, createMemoryCapabilities } from "./memory-access.js";
 import { createMemoryBootstrap } from "./memory-bootstrap.js";
 import { createMemoryContent } from "./memory-content.js";
@@ -162,23 +162,36 @@ function createMemoryDevices(ctx: MemoryContext): DeviceStore {
     recordContact: async (id, options) => {
       ctx.check();
       requireText(id, "device id");
+      // Checked before anything is written: a malformed inventory changes nothing.
+      const inventory = options.mos === undefined ? {} : checkDevicePatch({ mos: options.mos });
       const now = ctx.now();
       const existing = data.devices.get(id);
-      if (existing === undefined) {
-        if (!options.autoRegister) return null;
-        const device = newDeviceRecord(id, DeviceState.Registered, now, true);
-        data.devices.set(id, device);
-        return out(device);
-      }
-      const device: Device = {
-        ...existing,
-        state: stateAfterContact(existing.state),
-        firstContactAt: existing.firstContactAt ?? now,
-        lastContactAt: now,
-        updatedAt: now,
-      };
+      if (existing === undefined && !options.autoRegister) return null;
+      const contacted: Device =
+        existing === undefined
+          ? newDeviceRecord(id, DeviceState.Registered, now, true)
+          : {
+              ...existing,
+              state: stateAfterContact(existing.state),
+              firstContactAt: existing.firstContactAt ?? now,
+              lastContactAt: now,
+              updatedAt: now,
+            };
+      const device = applyDevicePatch(contacted, inventory, now);
       data.devices.set(id, device);
       return out(device);
+    },
+    stateOf: async (id) => {
+      ctx.check();
+      return data.devices.get(id)?.state ?? null;
+    },
+    mergeDevInfo: async (id, values) => {
+      ctx.check();
+      const existing = data.devices.get(id);
+      if (existing === undefined) return false;
+      const patch = checkDevicePatch({ devInfo: mergeDevInfo(existing.devInfo, values) });
+      data.devices.set(id, applyDevicePatch(existing, patch, ctx.now()));
+      return true;
     },
     importBatch: async (rows) => memoryImportBatch(ctx, rows),
     update: async (id, patch) => {

@@ -20,7 +20,10 @@ import type {
   CredentialKey,
   Device,
   DevicePatch,
+  DeviceState,
   EnqueueResult,
+  JsonValue,
+  MosInventoryEntry,
   NewCommand,
   NewDevice,
   Page,
@@ -151,8 +154,19 @@ export interface DeviceStore {
    * A Package#1 arrived from `id`: stamps first/last contact and moves `provisioned` to `registered`.
    * An unknown device is created `registered` when `autoRegister`, else null is returned and nothing
    * changes. A disabled device stays disabled (the caller refuses it) but its contact time is recorded.
+   * `mos`: the MOS inventory the Package#1 carried (docs/protocol.md §3.1), stored with the contact in the same
+   * write (and `mosAt` stamped), as `update(id, { mos })` would; INVALID_INPUT for a malformed one (nothing
+   * changes).
    */
-  recordContact(id: string, options: { readonly autoRegister: boolean }): Promise<Device | null>;
+  recordContact(id: string, options: ContactOptions): Promise<Device | null>;
+  /** The device's state alone (no JSON column read), or null for an unknown device. */
+  stateOf(id: string): Promise<DeviceState | null>;
+  /**
+   * Merges DevInfo values read from the device over its stored DevInfo (leaves read earlier and not now are
+   * kept), stamping `devInfoAt`; read and write under the device's lock. false (nothing written) for an unknown
+   * device.
+   */
+  mergeDevInfo(id: string, values: Readonly<Record<string, JsonValue>>): Promise<boolean>;
   /** DEVICE_NOT_FOUND, CREDENTIAL_CONFLICT. */
   update(id: string, patch: DevicePatch): Promise<Device>;
   /** Deletes the device with its commands, sessions, alerts, notifications, uploads, own repository items and
@@ -169,6 +183,12 @@ export interface DeviceStore {
    * A row that changes nothing writes nothing (`unchanged`), so importing the same rows again is harmless.
    */
   importBatch(rows: readonly DeviceImportRow[]): Promise<readonly DeviceImportResult[]>;
+}
+
+export interface ContactOptions {
+  /** Register an unknown device (state `registered`); else an unknown device gets null and nothing changes. */
+  readonly autoRegister: boolean;
+  readonly mos?: readonly MosInventoryEntry[] | undefined;
 }
 
 /** Saved device groups (docs/filters.md "Groups"); their devices are listed with `devices.list({ group })`. */

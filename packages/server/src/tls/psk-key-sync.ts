@@ -69,6 +69,9 @@ function syncedDevices(devices: DeviceStore, report: (change: Change) => void): 
     findByCredential: (key) => devices.findByCredential(key),
     // A contact registers devices without credentials and changes none: nothing for the cache.
     recordContact: (id, options) => devices.recordContact(id, options),
+    stateOf: (id) => devices.stateOf(id),
+    // DevInfo only: no credential changes.
+    mergeDevInfo: (id, values) => devices.mergeDevInfo(id, values),
     list: (query) => devices.list(query),
     count: (query) => devices.count(query),
     async create(input) {

@@ -1,7 +1,7 @@
 // SQL store: the device registry.
 import type { Insertable, Selectable } from "kysely";
 import { ServerError, ServerErrorCode } from "../../errors.js";
-import { checkDevicePatch, checkNewDevice, stateAfterContact, stateAfterPatch } from "../device-rules.js";
+import { checkDevicePatch, checkNewDevice, mergeDevInfo, stateAfterContact, stateAfterPatch } from "../device-rules.js";
 import type { CheckedDevicePatch } from "../device-rules.js";
 import { decodeCursor, deviceNotFound, fromJsonText, fromJsonTextOrNull, pageLimit, requireText } from "../rules.js";
 import { toJsonText, toPage } from "../rules.js";
@@ -90,8 +90,8 @@ const updateColumns = preparedBy(
  * from them, so a device reporting the same inventory again (every Package#1 may carry it) rewrites none.
  */
 function selectionChanges(
-  patch: CheckedDevicePatch,
-  before: DeviceRow,
+  patch: Pick<CheckedDevicePatch, "devInfo" | "mos">,
+  before: Pick<DeviceRow, "dev_info" | "mos">,
   cols: Partial<Insertable<DevicesTable>>,
 ): Pick<CheckedDevicePatch, "devInfo" | "mos"> {
   return {
@@ -102,6 +102,15 @@ function selectionChanges(
 
 const byId = prepared((db, p: { id: string }) => db.selectFrom("devices").selectAll().where("id", "=", p.id));
 const idOnly = prepared((db, p: { id: string }) => db.selectFrom("devices").select("id").where("id", "=", p.id));
+const stateOnly = prepared((db, p: { id: string }) => db.selectFrom("devices").select("state").where("id", "=", p.id));
+/** The stored DevInfo and MOS texts under the device's row lock (PostgreSQL: the lock and the read in one round
+ *  trip); SQLite needs no lock (one writer). */
+const textsLocked = prepared((db, p: { id: string }) =>
+  db.selectFrom("devices").select(["dev_info", "mos"]).where("id", "=", p.id).forNoKeyUpdate(),
+);
+const texts = prepared((db, p: { id: string }) =>
+  db.selectFrom("devices").select(["dev_info", "mos"]).where("id", "=", p.id),
+);
 const contactNew = prepared((db, p: { id: string; now: number }) =>
   db
     .insertInto("devices")
@@ -117,12 +126,12 @@ const contactNew = prepared((db, p: { id: string; now: number }) =>
     .returningAll(),
 );
 /**
- * A known device's contact, the first contact kept. It leaves `state` alone: an UPDATE that sets a column
- * rewrites every index on it even when the value stays, and only a provisioned device's first contact changes it
- * (`promoteOnContact`, stateAfterContact in device-rules.ts). PostgreSQL reads the row back with RETURNING;
- * SQLite with a point read after it (RETURNING costs SQLite more than the UPDATE and the read together).
+ * PostgreSQL's contact of a known device, the first contact kept, the row read back with RETURNING (the UPDATE
+ * takes the device's row lock: the DM session's first statement). It leaves `state` alone: an UPDATE that sets a
+ * column rewrites every index on it even when the value stays, and only a provisioned device's first contact
+ * changes it (`promoteOnContact`, stateAfterContact in device-rules.ts).
  */
-const contactQuery = (db: Db, p: { id: string; now: number }) =>
+const contactReturning = prepared((db, p: { id: string; now: number }) =>
   db
     .updateTable("devices")
     .set((eb) => ({
@@ -130,9 +139,9 @@ const contactQuery = (db: Db, p: { id: string; now: number }) =>
       last_contact_at: p.now,
       updated_at: p.now,
     }))
-    .where("id", "=", p.id);
-const contactKnown = prepared(contactQuery);
-const contactKnownReturning = prepared((db, p: { id: string; now: number }) => contactQuery(db, p).returningAll());
+    .where("id", "=", p.id)
+    .returningAll(),
+);
 const promoteOnContact = prepared((db, p: { id: string }) =>
   db
     .updateTable("devices")
@@ -142,17 +151,52 @@ const promoteOnContact = prepared((db, p: { id: string }) =>
     .returningAll(),
 );
 
-/** The contact, and a provisioned device's promotion (once in its life: a second statement then); no row back:
- *  the device is unknown. */
-async function contact(dialect: SqlDialect, trx: Db, id: string, now: number): Promise<DeviceRow | undefined> {
-  const row =
-    dialect === SqlDialect.Postgres
-      ? await contactKnownReturning.first(trx, { id, now })
-      : (await contactKnown.run(trx, { id, now })) === 0
-        ? undefined
-        : await readDevice(trx, id);
-  if (row?.state !== DeviceState.Provisioned) return row;
-  return (await promoteOnContact.first(trx, { id })) ?? row;
+/** What a contact sets on a device read before it: only the columns that change (every index on a column that
+ *  is set is rewritten, changed or not), so a registered device's contact moves its contact times alone. */
+function contactColumns(before: DeviceRow, now: number): Partial<Insertable<DevicesTable>> {
+  const cols: Partial<Insertable<DevicesTable>> = { last_contact_at: now, updated_at: now };
+  if (before.first_contact_at === null) cols.first_contact_at = now;
+  const state = stateAfterContact(before.state as DeviceState);
+  if (state !== before.state) cols.state = state;
+  return cols;
+}
+
+/** Writes `cols` over a device read under the lock (`before`), keeps the filters' side tables in step with the
+ *  patch, and answers the row as written without reading it again. */
+async function writeColumns(
+  trx: Db,
+  before: DeviceRow,
+  patch: Pick<CheckedDevicePatch, "devInfo" | "mos">,
+  cols: Partial<Insertable<DevicesTable>>,
+): Promise<DeviceRow> {
+  await updateColumns(Object.keys(cols)).run(trx, { ...cols, id: before.id });
+  await syncSelectionTables(trx, before.id, selectionChanges(patch, before, cols));
+  return { ...before, ...cols };
+}
+
+/**
+ * A Package#1's contact, with its MOS inventory when it carried one (docs/protocol.md §3.1); no row back: the
+ * device is unknown and nothing changed. SQLite (one writer: nothing changes the row between the two) reads
+ * the row, then writes the contact and the inventory in one UPDATE. PostgreSQL updates first (the row lock),
+ * reading the row back, and writes the inventory in a second UPDATE.
+ */
+async function contact(
+  dialect: SqlDialect,
+  trx: Db,
+  id: string,
+  now: number,
+  mos: CheckedDevicePatch["mos"],
+): Promise<DeviceRow | undefined> {
+  const inventory = mos === undefined ? {} : { mos };
+  if (dialect === SqlDialect.Sqlite) {
+    const before = await readDevice(trx, id);
+    if (before === undefined) return undefined;
+    return writeColumns(trx, before, inventory, { ...contactColumns(before, now), ...patchColumns(inventory, now) });
+  }
+  let row = await contactReturning.first(trx, { id, now });
+  if (row === undefined) return undefined;
+  if (row.state === DeviceState.Provisioned) row = (await promoteOnContact.first(trx, { id })) ?? row;
+  return mos === undefined ? row : writeColumns(trx, row, inventory, patchColumns(inventory, now));
 }
 
 async function readDevice(db: Db, id: string): Promise<DeviceRow | undefined> {
@@ -222,20 +266,41 @@ export function createSqlDevices(ctx: SqlContext): Omit<DeviceStore, "importBatc
     },
     recordContact: async (id, options) => {
       requireText(id, "device id");
+      // Checked before anything is written: a malformed inventory changes nothing.
+      const mos = options.mos === undefined ? undefined : checkDevicePatch({ mos: options.mos }).mos;
       const row = await ctx.transaction(async (trx) => {
         const now = ctx.now();
-        // The UPDATE takes the device's row lock itself (the DM session's first statement): no lock before it.
-        const known = await contact(ctx.dialect, trx, id, now);
+        // PostgreSQL: the UPDATE takes the device's row lock itself (the DM session's first statement).
+        const known = await contact(ctx.dialect, trx, id, now, mos);
         if (known !== undefined) ctx.deviceLocked(id);
         if (known !== undefined || !options.autoRegister) return known;
         // A new device: serialized with `create` (and other nodes registering it) by the advisory lock on its id.
         await ctx.lock(trx, id);
-        const row = (await contact(ctx.dialect, trx, id, now)) ?? (await contactNew.first(trx, { id, now }));
+        const again = await contact(ctx.dialect, trx, id, now, mos);
         ctx.deviceLocked(id);
-        return row;
+        if (again !== undefined) return again;
+        const created = await contactNew.first(trx, { id, now });
+        if (created === undefined) throw new Error(`the INSERT of device ${id} gave no row`);
+        const inventory = mos === undefined ? {} : { mos };
+        return mos === undefined ? created : writeColumns(trx, created, inventory, patchColumns(inventory, now));
       });
       return row === undefined ? null : toDevice(row);
     },
+    stateOf: async (id) => {
+      const row = await stateOnly.first(ctx.db(), { id });
+      return row === undefined ? null : (row.state as DeviceState);
+    },
+    mergeDevInfo: async (id, values) =>
+      ctx.transaction(async (trx) => {
+        const before = await (ctx.dialect === SqlDialect.Postgres ? textsLocked : texts).first(trx, { id });
+        if (before === undefined) return false;
+        ctx.deviceLocked(id);
+        const patch = checkDevicePatch({ devInfo: mergeDevInfo(fromJsonTextOrNull(before.dev_info), values) });
+        const cols = patchColumns(patch, ctx.now());
+        await updateColumns(Object.keys(cols)).run(trx, { ...cols, id });
+        await syncSelectionTables(trx, id, selectionChanges(patch, before, cols));
+        return true;
+      }),
     update: async (id, patch) => {
       const checked = checkDevicePatch(patch);
       const row = await ctx.transaction(async (trx) => {

@@ -127,6 +127,7 @@ function newBinding(ctx: SqlContext): Binding {
 const WITHOUT_SAVEPOINT = new Set([
   "devices.get",
   "devices.recordContact",
+  "devices.stateOf",
   "sessions.open",
   "sessions.update",
   "sessions.close",
