@@ -6,6 +6,8 @@
 // Several of these keep one UDP socket per device within the file descriptor limit of each process. Started with
 // --expose-gc, it measures the heap an idle device costs: after a full GC, before the fleet and once every device
 // rests (simulated-client.ts).
+import { join } from "node:path";
+import { writeHeapSnapshot } from "node:v8";
 import { devIdPattern } from "../src/simulate/devid-pattern.js";
 import { createFleet } from "../src/simulate/fleet.js";
 import { standardBehaviour } from "../src/simulate/behaviours.js";
@@ -28,6 +30,13 @@ function heapAfterGc(): number {
   return process.memoryUsage().heapUsed;
 }
 const MAX_ABORTS_SHOWN = 5;
+
+/** `BENCH_SIM_HEAP_DIR`: a heap snapshot of each simulator process where its idle heap is measured, before
+ *  and after the sessions (what an idle device keeps: compare the two, e.g. by constructor). */
+function snapshotHeap(first: number, when: string): void {
+  const dir = process.env["BENCH_SIM_HEAP_DIR"];
+  if (dir !== undefined && dir !== "") writeHeapSnapshot(join(dir, `simulator-${first}-${when}.heapsnapshot`));
+}
 
 function cpuMsNow(): number {
   const cpu = process.cpuUsage();
@@ -134,7 +143,9 @@ process.once("message", (first: unknown) => {
     while (fleet.liveClients() > 0 && performance.now() < until) {
       await new Promise((resolve) => setTimeout(resolve, TICK_MS));
     }
-    return Math.round((heapAfterGc() - heapBefore) / o.devices);
+    const bytes = Math.round((heapAfterGc() - heapBefore) / o.devices);
+    snapshotHeap(o.first, fleet.stats.sessions > 0 ? "after-sessions" : "before-sessions");
+    return bytes;
   };
   const ready = async (): Promise<void> => {
     const idleBytesPerDevice = await idleBytes(REST_WAIT_MS);

@@ -198,6 +198,23 @@ test("simulate: an HGET replacing a leaf on one device leaves the others and the
     for (const d of [a, b, c]) {
       assert.deepEqual(d.client.getValue(`${MOID_DEVINFO}//DevID`), { ok: true, value: d.devId });
     }
+    // Only a's tree changed: b's saved state keeps the template's tree, its DevID written again at each wake.
+    assert.deepEqual([a.client.ownsTree, b.client.ownsTree, c.client.ownsTree], [true, false, false]);
+    const again = new Promise<string>((resolveServed) => {
+      const off = b.client.on("session", (outcome) => {
+        off();
+        resolveServed(outcome.kind);
+      });
+    });
+    await srv.api.queue(b.devId, ["GET", `${MOID_DEVINFO}//DevID`]);
+    await srv.api.wake(b.devId);
+    assert.equal(await again, "completed");
+    const devIdGet = (await srv.api.commands(b.devId)).find(
+      (x) => x.name === "GET" && x.params[0]?.endsWith("DevID") === true,
+    );
+    assert.deepEqual(devIdGet?.result?.data, [
+      { ClientURI: `${MOID_DEVINFO}/devinfo/DevID`, MOData: { DevID: b.devId } },
+    ]);
   } finally {
     await running.stop();
   }

@@ -79,12 +79,26 @@ export class SimulatedClient implements DmClient {
   #listeners: { readonly l: Listener; off?: () => void }[] | undefined;
   #execs: ExecRegistration[] | undefined;
   #restWaiters: (() => void)[] | undefined;
+  /**
+   * Whether the saved state's tree is this device's own. Until something changes the tree beyond the DevID
+   * leaves `#ownDevId` writes, the saved state keeps the template's tree (shared by every device) and the leaves
+   * are written again each time a client comes to life: a device that only ran sessions keeps no tree nodes of
+   * its own (the copied paths to its DevID leaves cost about 4 KB per device).
+   */
+  #treeOwn = false;
+  /** The live client's tree changed (a server's REPLACE, an EXEC's effect): the next save keeps its tree. */
+  #treeChanged = false;
 
   constructor(ctx: DeviceContext, index: number, number: number, devId: string) {
     this.#ctx = ctx;
     this.index = index;
     this.number = number;
     this.devId = devId;
+  }
+
+  /** Whether the device's saved state holds a tree of its own (a change beyond its DevID leaves was saved). */
+  get ownsTree(): boolean {
+    return this.#treeOwn;
   }
 
   /** Whether a real client runs for this device now. */
@@ -253,7 +267,7 @@ export class SimulatedClient implements DmClient {
     const reader = createDmClient(this.#clientDeps(), this.#ctx.config(this.devId));
     const restored = reader.tree.restore(this.#saved().tree);
     if (!restored.ok) throw restored.error;
-    if (this.#doc === undefined) this.#ownDevId(reader.tree);
+    if (!this.#treeOwn) this.#ownDevId(reader.tree);
     return reader;
   }
 
@@ -275,7 +289,8 @@ export class SimulatedClient implements DmClient {
       stateStore: {
         load: () => Promise.resolve(ok(this.#doc ?? this.#ctx.templateState)),
         save: (doc) => {
-          this.#doc = doc;
+          if (this.#treeChanged) this.#treeOwn = true;
+          this.#doc = this.#treeOwn ? doc : { ...doc, tree: this.#ctx.templateState.tree };
           return Promise.resolve(ok(undefined));
         },
       },
@@ -310,14 +325,18 @@ export class SimulatedClient implements DmClient {
   }
 
   async #materialize(): Promise<DmClient> {
-    const first = this.#doc === undefined;
     const client = createDmClient(this.#clientDeps(), this.#ctx.config(this.devId));
     for (const e of this.#listeners ?? []) e.off = client.on(e.l[0], e.l[1]);
     for (const e of this.#execs ?? []) e.off = client.registerExec(...e.args);
     const device: SimulatedDevice = { index: this.index, number: this.number, devId: this.devId, client };
     await this.#ctx.behaviour.setup(device);
     await client.start();
-    if (first) this.#ownDevId(client.tree);
+    if (!this.#treeOwn) this.#ownDevId(client.tree);
+    // After the DevID leaves: any later change makes the tree the device's own (kept by the next save).
+    this.#treeChanged = false;
+    client.tree.onChange(() => {
+      this.#treeChanged = true;
+    });
     await this.#ctx.behaviour.started?.(device);
     // Before any session: the sessions start once this client is handed out.
     this.#ctx.live(client);
