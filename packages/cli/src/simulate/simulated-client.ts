@@ -57,7 +57,7 @@ type Operation<T> = (client: DmClient) => T | Promise<T>;
 type Listener = readonly [DmClientEventName, DmClientListener<DmClientEventName>];
 interface ExecRegistration {
   readonly args: Parameters<DmClient["registerExec"]>;
-  off?: () => void;
+  off?: (() => void) | undefined;
 }
 
 /** While work is still owed (alerts, reports, SUB changes), the client stays; looked at again after this. */
@@ -76,7 +76,7 @@ export class SimulatedClient implements DmClient {
   #releasing: Promise<boolean> | undefined;
   #pins = 0;
   #state: "new" | "started" | "stopped" = "new";
-  #listeners: { readonly l: Listener; off?: () => void }[] | undefined;
+  #listeners: { readonly l: Listener; off?: (() => void) | undefined }[] | undefined;
   #execs: ExecRegistration[] | undefined;
   #restWaiters: (() => void)[] | undefined;
   /**
@@ -132,11 +132,18 @@ export class SimulatedClient implements DmClient {
     await this.#releasing;
     const live = this.#live;
     this.#live = undefined;
+    this.#detach();
     if (live !== undefined) {
       this.#ctx.rested();
       await live.stop();
     }
     this.#rest();
+  }
+
+  /** Forgets the dropped client's unsubscribe functions: each holds on to that client's listener sets. */
+  #detach(): void {
+    for (const e of this.#listeners ?? []) e.off = undefined;
+    for (const e of this.#execs ?? []) e.off = undefined;
   }
 
   #rest(): void {
@@ -163,7 +170,7 @@ export class SimulatedClient implements DmClient {
   }
 
   on<K extends DmClientEventName>(name: K, listener: DmClientListener<K>): () => void {
-    const entry: { readonly l: Listener; off?: () => void } = {
+    const entry: { readonly l: Listener; off?: (() => void) | undefined } = {
       l: [name, listener as DmClientListener<DmClientEventName>],
     };
     (this.#listeners ??= []).push(entry);
@@ -358,6 +365,7 @@ export class SimulatedClient implements DmClient {
         return true;
       }
       this.#live = undefined;
+      this.#detach();
       this.#ctx.rested();
       await client.stop();
       this.#rest();

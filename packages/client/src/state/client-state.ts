@@ -120,13 +120,20 @@ export function snapshotClientState(parts: {
     version: STATE_VERSION,
     tree: parts.tree.snapshot(),
     access: parts.access?.snapshot() ?? { grants: [] },
-    subscriptions: [...r.subscriptions],
-    defaults: [...r.defaults],
-    notificationIds: [...r.notificationIds],
-    pendingAlerts: [...r.pendingAlerts],
-    pendingReports: [...r.pendingReports],
-    pendingNotifications: [...r.pendingNotifications],
+    subscriptions: copyOf(r.subscriptions),
+    defaults: copyOf(r.defaults),
+    notificationIds: copyOf(r.notificationIds),
+    pendingAlerts: copyOf(r.pendingAlerts),
+    pendingReports: copyOf(r.pendingReports),
+    pendingNotifications: copyOf(r.pendingNotifications),
   };
+}
+
+/** One frozen empty list for every empty record list: a fleet of simulated devices keeps a document each. */
+const NONE: readonly never[] = Object.freeze([]);
+
+function copyOf<T>(list: readonly T[]): readonly T[] {
+  return list.length === 0 ? NONE : [...list];
 }
 
 /** Restores the tree and grants from a document and returns its records; on error the tree is unchanged. */
