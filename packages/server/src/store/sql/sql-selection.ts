@@ -121,21 +121,34 @@ const insertMos = preparedRows<{ device_id: string; moid: string }, never>(["dev
 );
 
 /**
+ * Which of a device's side tables may hold rows before a write: only what was derived from a stored DevInfo or
+ * MOS text, so none where that text is NULL (a device that never reported one).
+ */
+export interface StoredTexts {
+  readonly devInfo: boolean;
+  readonly mos: boolean;
+}
+
+const BOTH: StoredTexts = { devInfo: true, mos: true };
+
+/**
  * Rewrites a device's side-table rows for the DevInfo and MOS the patch sets (inside the caller's transaction),
- * with prepared statements: a device's first Package#1 and its first DevInfo GET both come here.
+ * with prepared statements: a device's first Package#1 and its first DevInfo GET both come here, and its rows
+ * are only inserted then (`stored` says nothing was derived before: no DELETE).
  */
 export async function syncSelectionTables(
   db: Db,
   id: string,
   patch: Pick<CheckedDevicePatch, "devInfo" | "mos">,
+  stored: StoredTexts = BOTH,
 ): Promise<void> {
   if (patch.devInfo !== undefined) {
-    await deleteAttributes.run(db, { id });
+    if (stored.devInfo) await deleteAttributes.run(db, { id });
     const rows = [...devInfoValues(patch.devInfo)].map(([name, value]) => ({ device_id: id, name, value }));
     for (const chunk of chunksOf(rows)) await insertAttributes(db, chunk);
   }
   if (patch.mos !== undefined) {
-    await deleteMos.run(db, { id });
+    if (stored.mos) await deleteMos.run(db, { id });
     const rows = mosMoids(patch.mos).map((moid) => ({ device_id: id, moid }));
     for (const chunk of chunksOf(rows)) await insertMos(db, chunk);
   }

@@ -12,7 +12,7 @@ import { SqlDialect } from "./migrations.js";
 import { prepared, preparedBy } from "./prepared.js";
 import { fromBuffer, onUniqueViolation, toBuffer, type Db, type SqlContext } from "./sql-context.js";
 import type { DevicesTable } from "./schema.js";
-import { selectionConditions, syncSelectionTables } from "./sql-selection.js";
+import { selectionConditions, syncSelectionTables, type StoredTexts } from "./sql-selection.js";
 
 type DeviceRow = Selectable<DevicesTable>;
 
@@ -100,6 +100,13 @@ function selectionChanges(
   };
 }
 
+/** A new device's side tables hold nothing yet. */
+const NOTHING_STORED: StoredTexts = { devInfo: false, mos: false };
+
+function storedTexts(row: Pick<DeviceRow, "dev_info" | "mos">): StoredTexts {
+  return { devInfo: row.dev_info !== null, mos: row.mos !== null };
+}
+
 const byId = prepared((db, p: { id: string }) => db.selectFrom("devices").selectAll().where("id", "=", p.id));
 const idOnly = prepared((db, p: { id: string }) => db.selectFrom("devices").select("id").where("id", "=", p.id));
 const stateOnly = prepared((db, p: { id: string }) => db.selectFrom("devices").select("state").where("id", "=", p.id));
@@ -170,7 +177,7 @@ async function writeColumns(
   cols: Partial<Insertable<DevicesTable>>,
 ): Promise<DeviceRow> {
   await updateColumns(Object.keys(cols)).run(trx, { ...cols, id: before.id });
-  await syncSelectionTables(trx, before.id, selectionChanges(patch, before, cols));
+  await syncSelectionTables(trx, before.id, selectionChanges(patch, before, cols), storedTexts(before));
   return { ...before, ...cols };
 }
 
@@ -247,7 +254,7 @@ export function createSqlDevices(ctx: SqlContext): Omit<DeviceStore, "importBatc
         const values = { ...newRow(id, DeviceState.Provisioned, now, false), ...patchColumns(patch, now) };
         await onUniqueViolation(() => trx.insertInto("devices").values(values).execute(), credentialConflict);
         if (patch.labels !== undefined) await replaceLabels(trx, id, patch.labels);
-        await syncSelectionTables(trx, id, patch);
+        await syncSelectionTables(trx, id, patch, NOTHING_STORED);
         return requireDeviceRow(trx, id);
       });
       return toDevice(row);
@@ -298,7 +305,7 @@ export function createSqlDevices(ctx: SqlContext): Omit<DeviceStore, "importBatc
         const patch = checkDevicePatch({ devInfo: mergeDevInfo(fromJsonTextOrNull(before.dev_info), values) });
         const cols = patchColumns(patch, ctx.now());
         await updateColumns(Object.keys(cols)).run(trx, { ...cols, id });
-        await syncSelectionTables(trx, id, selectionChanges(patch, before, cols));
+        await syncSelectionTables(trx, id, selectionChanges(patch, before, cols), storedTexts(before));
         return true;
       }),
     update: async (id, patch) => {
@@ -313,7 +320,7 @@ export function createSqlDevices(ctx: SqlContext): Omit<DeviceStore, "importBatc
         const cols = { ...patchColumns(checked, ctx.now()), state };
         await onUniqueViolation(() => updateColumns(Object.keys(cols)).run(trx, { ...cols, id }), credentialConflict);
         if (checked.labels !== undefined) await replaceLabels(trx, id, checked.labels);
-        await syncSelectionTables(trx, id, selectionChanges(checked, existing, cols));
+        await syncSelectionTables(trx, id, selectionChanges(checked, existing, cols), storedTexts(existing));
         // The row as written: what was read under the lock with the columns set over it (no second read).
         return { ...existing, ...cols };
       });
