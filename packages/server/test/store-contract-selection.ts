@@ -177,6 +177,11 @@ export function selectionContract(it: ContractTest): void {
     await f.store.devices.update("a", { disabled: true });
     assert.equal(await f.store.devices.stateOf("a"), DeviceState.Disabled);
     assert.equal(await f.store.devices.stateOf("nobody"), null);
+    // A disabled device's contact is recorded, not the inventory it reports.
+    const seen = f.clock.advance(1000);
+    const disabled = await f.store.devices.recordContact("a", { autoRegister: false, mos: [scomo] });
+    assert.deepEqual(disabled, await f.store.devices.get("a"));
+    assert.deepEqual([disabled?.lastContactAt, disabled?.mos], [seen, [fumo, scomo]]);
   });
 
   it("static groups: members added and removed in bulk, all or nothing; devices listed in id order", async (f) => {

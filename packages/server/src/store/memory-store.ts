@@ -163,7 +163,7 @@ function createMemoryDevices(ctx: MemoryContext): DeviceStore {
       ctx.check();
       requireText(id, "device id");
       // Checked before anything is written: a malformed inventory changes nothing.
-      const inventory = options.mos === undefined ? {} : checkDevicePatch({ mos: options.mos });
+      const checked = options.mos === undefined ? {} : checkDevicePatch({ mos: options.mos });
       const now = ctx.now();
       const existing = data.devices.get(id);
       if (existing === undefined && !options.autoRegister) return null;
@@ -177,7 +177,8 @@ function createMemoryDevices(ctx: MemoryContext): DeviceStore {
               lastContactAt: now,
               updatedAt: now,
             };
-      const device = applyDevicePatch(contacted, inventory, now);
+      // A disabled device's contact is recorded, not its inventory (the caller refuses it).
+      const device = contacted.state === DeviceState.Disabled ? contacted : applyDevicePatch(contacted, checked, now);
       data.devices.set(id, device);
       return out(device);
     },

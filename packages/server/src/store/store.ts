@@ -155,8 +155,8 @@ export interface DeviceStore {
    * An unknown device is created `registered` when `autoRegister`, else null is returned and nothing
    * changes. A disabled device stays disabled (the caller refuses it) but its contact time is recorded.
    * `mos`: the MOS inventory the Package#1 carried (docs/protocol.md §3.1), stored with the contact in the same
-   * write (and `mosAt` stamped), as `update(id, { mos })` would; INVALID_INPUT for a malformed one (nothing
-   * changes).
+   * write (and `mosAt` stamped), as `update(id, { mos })` would, unless the device is disabled; INVALID_INPUT for
+   * a malformed one (nothing changes).
    */
   recordContact(id: string, options: ContactOptions): Promise<Device | null>;
   /** The device's state alone (no JSON column read), or null for an unknown device. */

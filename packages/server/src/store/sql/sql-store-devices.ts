@@ -194,16 +194,19 @@ async function contact(
   now: number,
   mos: CheckedDevicePatch["mos"],
 ): Promise<DeviceRow | undefined> {
-  const inventory = mos === undefined ? {} : { mos };
+  // A disabled device's contact is recorded, not its inventory (the caller refuses it).
+  const inventoryOf = (row: DeviceRow) => (mos === undefined || row.state === DeviceState.Disabled ? {} : { mos });
   if (dialect === SqlDialect.Sqlite) {
     const before = await readDevice(trx, id);
     if (before === undefined) return undefined;
+    const inventory = inventoryOf(before);
     return writeColumns(trx, before, inventory, { ...contactColumns(before, now), ...patchColumns(inventory, now) });
   }
   let row = await contactReturning.first(trx, { id, now });
   if (row === undefined) return undefined;
   if (row.state === DeviceState.Provisioned) row = (await promoteOnContact.first(trx, { id })) ?? row;
-  return mos === undefined ? row : writeColumns(trx, row, inventory, patchColumns(inventory, now));
+  const inventory = inventoryOf(row);
+  return inventory.mos === undefined ? row : writeColumns(trx, row, inventory, patchColumns(inventory, now));
 }
 
 async function readDevice(db: Db, id: string): Promise<DeviceRow | undefined> {
