@@ -59,6 +59,10 @@ interface ExecRegistration {
   readonly args: Parameters<DmClient["registerExec"]>;
   off?: (() => void) | undefined;
 }
+interface ListenerEntry {
+  readonly l: Listener;
+  off?: (() => void) | undefined;
+}
 
 /** While work is still owed (alerts, reports, SUB changes), the client stays; looked at again after this. */
 const RECHECK_MS = 1000;
@@ -76,14 +80,14 @@ export class SimulatedClient implements DmClient {
   #releasing: Promise<boolean> | undefined;
   #pins = 0;
   #state: "new" | "started" | "stopped" = "new";
-  #listeners: { readonly l: Listener; off?: (() => void) | undefined }[] | undefined;
+  #listeners: ListenerEntry[] | undefined;
   #execs: ExecRegistration[] | undefined;
   #restWaiters: (() => void)[] | undefined;
   /**
    * Whether the saved state's tree is this device's own. Until something changes the tree beyond the DevID
    * leaves `#ownDevId` writes, the saved state keeps the template's tree (shared by every device) and the leaves
    * are written again each time a client comes to life: a device that only ran sessions keeps no tree nodes of
-   * its own (the copied paths to its DevID leaves cost about 4 KB per device).
+   * its own (the copied paths to its DevID leaves cost about 3 KB per device).
    */
   #treeOwn = false;
   /** The live client's tree changed (a server's REPLACE, an EXEC's effect): the next save keeps its tree. */
@@ -170,7 +174,7 @@ export class SimulatedClient implements DmClient {
   }
 
   on<K extends DmClientEventName>(name: K, listener: DmClientListener<K>): () => void {
-    const entry: { readonly l: Listener; off?: (() => void) | undefined } = {
+    const entry: ListenerEntry = {
       l: [name, listener as DmClientListener<DmClientEventName>],
     };
     (this.#listeners ??= []).push(entry);

@@ -291,8 +291,7 @@ export function createSqlDevices(ctx: SqlContext): Omit<DeviceStore, "importBatc
         if (again !== undefined) return again;
         const created = await contactNew.first(trx, { id, now });
         if (created === undefined) throw new Error(`the INSERT of device ${id} gave no row`);
-        const inventory = mos === undefined ? {} : { mos };
-        return mos === undefined ? created : writeColumns(trx, created, inventory, patchColumns(inventory, now));
+        return mos === undefined ? created : writeColumns(trx, created, { mos }, patchColumns({ mos }, now));
       });
       return row === undefined ? null : toDevice(row);
     },
