@@ -105,25 +105,31 @@ interface SentArrays extends ResultArrays {
   n: number;
 }
 
-// The device's row lock first (found through the first command: a Package#3 is one device's), then the check that
-// every answered command is in flight in this session, gating the UPDATE as a whole: it writes all or nothing. The
-// UPDATE re-checks each row's state as it writes it (a command cancelled meanwhile is left alone), so a shortfall
-// is still possible, as with a separate read.
+// The device's row lock first (found through the first command: a Package#3 is one device's), then each answered
+// command probed by its unique id (`limit 1` keeps it a probe), kept with its seq when it is in flight in this
+// session; the check that all of them are gates the UPDATE as a whole: it writes all or nothing. The UPDATE finds
+// its rows by that seq and re-checks each row's state as it writes it (a command cancelled meanwhile is left
+// alone), so a shortfall is still possible, as with a separate read. The re-check compares with the state `cur`
+// read (sent), not the literal: with `state = 'sent'` PostgreSQL's generic plan walked every command in flight in
+// the fleet (commands_by_state; its statistics saw few) and matched each against the answers, O(the fleet's open
+// sessions) per Package#3. Now the UPDATE's only constant condition is the session: O(the batch) either way.
 const SENT = sql.lit(CommandState.Sent);
 const recordSent = prepared((db, p: SentArrays): Compilable<CommandRow> => {
   const query = sql<CommandRow>`with d as materialized (select id from devices
       where id = (select device_id from commands where id = ${p.first}) for no key update),
-    cur as materialized (select 1 from d cross join lateral unnest(${p.ids}::text[]) as x(id)
-      cross join lateral (select state, session_id from commands where commands.id = x.id limit 1) c
-      where c.state = ${SENT} and c.session_id = ${p.sessionId}),
+    cur as materialized (select c.cur_seq, c.cur_state, w.* from d
+      cross join lateral unnest(${p.ids}::text[], ${p.states}::text[], ${p.completed}::bigint[], ${p.codes}::int[],
+        ${p.results}::text[], ${p.corr}::boolean[], ${p.sources}::text[], ${p.servers}::text[])
+        as w(id, state, completed_at, status_code, result, corr, src, srv)
+      cross join lateral (select seq as cur_seq, state as cur_state, session_id as cur_session from commands
+        where commands.id = w.id limit 1) c
+      where c.cur_state = ${SENT} and c.cur_session = ${p.sessionId}),
     ok as (select count(*) = ${p.n}::int as ok from cur)
     update commands c set state = w.state, completed_at = w.completed_at, status_code = w.status_code,
       result = w.result, async_source_uri = case when w.corr then w.src else c.async_source_uri end,
       async_server_uri = case when w.corr then w.srv else c.async_server_uri end, updated_at = ${p.now}::bigint
-    from unnest(${p.ids}::text[], ${p.states}::text[], ${p.completed}::bigint[], ${p.codes}::int[],
-      ${p.results}::text[], ${p.corr}::boolean[], ${p.sources}::text[], ${p.servers}::text[])
-      as w(id, state, completed_at, status_code, result, corr, src, srv)
-    where c.id = w.id and c.state = ${SENT} and c.session_id = ${p.sessionId} and (select ok from ok)
+    from cur w
+    where c.seq = w.cur_seq and c.state = w.cur_state and c.session_id = ${p.sessionId} and (select ok from ok)
     returning c.*`;
   return { compile: () => query.compile(db) };
 });

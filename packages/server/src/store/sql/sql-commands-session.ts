@@ -1,7 +1,7 @@
 // SQL store, commands: what a DM session does to its device's queue — take the next batch into a Package#2,
 // record the Package#3's results, and put back (or end, by delivery policy) what the session leaves unanswered.
 // Every change is conditional (`… where state = 'sent' and session_id = ?`) inside the caller's transaction.
-import { sql } from "kysely";
+import { sql, type Compilable } from "kysely";
 import { checkResultTarget, jsonRoundTrip, requireInt, toJsonText, validateResults } from "../rules.js";
 import type { CommandStore } from "../store.js";
 import { unansweredOutcome } from "../delivery-rules.js";
@@ -14,16 +14,15 @@ import { takeQueuedSqlite } from "./sqlite-take-batch.js";
 import { readAnsweredPg, recordSentPg, takeQueuedPg, writeResultsPg } from "./sql-commands-pg-session.js";
 import type { Db, SqlContext } from "./sql-context.js";
 
-const sentInSession = prepared((db, p: { sessionId: string }) =>
-  db
-    .selectFrom("commands")
-    .selectAll()
-    .where("session_id", "=", p.sessionId)
-    // A literal: a bound state would be checked against commands_expiry's predicate (state = 'queued') and the
-    // statement re-planned on every call.
-    .where("state", "=", sql.lit(CommandState.Sent))
-    .orderBy("seq"),
-);
+// The session's commands off commands_by_session, filtered by state only then (a CTE of their own; a literal
+// state, so no plan is checked against a partial index's predicate per call). With `session_id = ? and state =
+// 'sent'` in one condition, PostgreSQL's generic plan walked every command in flight in the fleet
+// (commands_by_state: its statistics saw few) for each close; SQLite chose commands_by_session either way.
+const sentInSession = prepared((db, p: { sessionId: string }): Compilable<CommandRow> => {
+  const query = sql<CommandRow>`with mine as materialized (select * from commands where session_id = ${p.sessionId})
+    select * from mine where state = ${sql.lit(CommandState.Sent)} order by seq`;
+  return { compile: () => query.compile(db) };
+});
 
 /**
  * The commands `sent` in the session go back to the queue or end, by their delivery policy

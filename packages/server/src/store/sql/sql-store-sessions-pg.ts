@@ -50,13 +50,17 @@ const closeQuery = preparedBy(
       );
       const live = s.touch ? sql` and idle_expires_at > ${p.now}::bigint` : sql``;
       const atVersion = s.versioned ? sql` and version = ${p.expectedVersion}::int` : sql``;
+      // The session's commands are read off commands_by_session in a CTE of their own and only then filtered
+      // by state: with `session_id = … and state = 'sent'` in one condition, PostgreSQL's generic plan walked
+      // every command in flight in the fleet (commands_by_state; its statistics saw few) for each close.
       const query = sql<Closed>`with target as materialized (
           select s.id from sessions s join devices d on d.id = s.device_id where s.id = ${p.id}
             for no key update of d),
         closed as (update sessions set ${sql.join(sets)}
-          where id = (select id from target) and status = ${SessionStatus.Open}${live}${atVersion} returning *)
-        select closed.*, (select coalesce(json_agg(c order by c.seq), '[]'::json) from commands c
-          where c.session_id = ${p.id} and c.state = ${sql.lit(CommandState.Sent)}) as sent
+          where id = (select id from target) and status = ${SessionStatus.Open}${live}${atVersion} returning *),
+        mine as materialized (select * from commands where session_id = ${p.id})
+        select closed.*, (select coalesce(json_agg(c order by c.seq), '[]'::json) from mine c
+          where c.state = ${sql.lit(CommandState.Sent)}) as sent
         from closed`;
       return { compile: () => query.compile(db) };
     },

@@ -1,0 +1,158 @@
+// What the PostgreSQL store's session-path statements read while many sessions are in flight: a Package#3's
+// answers (commands.recordResults) and a session's close (its in-flight commands requeued) must read O(their own
+// batch), whatever the number of commands sent in other sessions. Checked on the plans PostgreSQL actually runs:
+// every connection of the store loads auto_explain for itself (LOAD and SET: nothing in the server's
+// configuration changes) and is held to the generic plan a named statement settles on after its first runs
+// (plan_cache_mode), with statistics taken while nothing was in flight, as a busy fleet's last ANALYZE may be.
+// Before, both walked every `sent` command of the fleet (commands_by_state) and filtered them.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { test } from "node:test";
+import pg from "pg";
+import { openPostgresStore } from "../src/store/postgres.js";
+import { requirePostgres, serviceUrl, skipUnlessAvailable } from "../../../test-support/services.js";
+import { TestClock } from "./store-contract-support.js";
+
+const postgres = await requirePostgres();
+const { skip } = skipUnlessAvailable(postgres);
+
+const DEVICES = 150;
+const PER_DEVICE = 3;
+
+interface PlanNode {
+  readonly "Node Type": string;
+  readonly "Relation Name"?: string;
+  readonly "Index Name"?: string;
+  readonly "Rows Removed by Filter"?: number;
+  readonly Plans?: readonly PlanNode[];
+}
+
+interface Explained {
+  readonly text: string;
+  readonly plan: PlanNode;
+}
+
+const explained: Explained[] = [];
+let collecting = false;
+
+/** Every node of a plan with the rows it read and threw away, as `Node on relation using index: N`. */
+function filtered(node: PlanNode): { where: string; relation: string | undefined; removed: number }[] {
+  const where = `${node["Node Type"]} ${node["Relation Name"] ?? ""} ${node["Index Name"] ?? ""}`.trim();
+  const own = { where, relation: node["Relation Name"], removed: node["Rows Removed by Filter"] ?? 0 };
+  return [own, ...(node.Plans ?? []).flatMap(filtered)];
+}
+
+/** The store's pool connects through pg.Client: each connection explains its statements to this process. */
+function explainEveryConnection(): () => void {
+  const proto = pg.Client.prototype as unknown as { connect: (...args: unknown[]) => Promise<void> };
+  const connect = proto.connect;
+  proto.connect = async function (this: pg.Client, ...args: unknown[]) {
+    const done = typeof args[0] === "function" ? (args[0] as (error?: unknown) => void) : undefined;
+    try {
+      await connect.call(this);
+      for (const s of [
+        "load 'auto_explain'",
+        "set auto_explain.log_min_duration = 0",
+        "set auto_explain.log_analyze = on",
+        "set auto_explain.log_nested_statements = on",
+        "set auto_explain.log_level = notice",
+        "set auto_explain.log_format = json",
+        "set client_min_messages = notice",
+        "set plan_cache_mode = force_generic_plan",
+      ]) {
+        await this.query(s);
+      }
+      this.on("notice", (n) => {
+        const m = /^duration: [\d.]+ ms\s+plan:\n([\s\S]*)$/.exec(n.message ?? "");
+        if (!collecting || m === null) return;
+        const e = JSON.parse(m[1] ?? "{}") as { "Query Text": string; Plan: PlanNode };
+        explained.push({ text: e["Query Text"].replace(/\s+/g, " ").trim(), plan: e.Plan });
+      });
+    } catch (error) {
+      if (done === undefined) throw error;
+      done(error);
+      return;
+    }
+    done?.();
+  };
+  return () => {
+    proto.connect = connect;
+  };
+}
+
+test(
+  "postgres: a Package#3's answers and a session's close read their own commands, not every one in flight",
+  { skip },
+  async () => {
+    const restore = explainEveryConnection();
+    const url = serviceUrl(postgres);
+    const schema = `omadm_test_${process.pid}_${randomBytes(6).toString("hex")}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    const store = await openPostgresStore(
+      { clock: new TestClock() },
+      { connectionString: url, schema, maxConnections: 2 },
+    );
+    try {
+      const devices = Array.from({ length: DEVICES }, (_, i) => `dev-${i}`);
+      for (const deviceId of devices) {
+        await store.devices.create({ id: deviceId });
+        for (let i = 0; i < PER_DEVICE; i++) {
+          await store.commands.enqueue({ deviceId, name: "GET", params: [`urn:x/${i}`] });
+        }
+      }
+      const opened: string[] = [];
+      for (const deviceId of devices) {
+        const { session } = await store.sessions.open({ deviceId, stateName: "p1", idleTimeoutMs: 600_000 });
+        opened.push(session.id);
+      }
+      await admin.query(`analyze ${schema}.commands`);
+      await admin.query(`analyze ${schema}.sessions`);
+      const sessions: { sessionId: string; ids: string[] }[] = [];
+      for (const [i, deviceId] of devices.entries()) {
+        const sessionId = opened[i]!;
+        const batch = await store.commands.takeBatch({ deviceId, sessionId, max: PER_DEVICE, packageNo: 2 });
+        sessions.push({ sessionId, ids: batch.map((c) => c.id) });
+      }
+      const inFlight = DEVICES * PER_DEVICE;
+
+      collecting = true;
+      const [answered, closed] = [sessions[0]!, sessions[1]!];
+      const written = await store.commands.recordResults(
+        answered.sessionId,
+        answered.ids.map((commandId) => ({ commandId, outcome: "done", statusCode: 200 }) as const),
+      );
+      const { requeued } = await store.sessions.close(closed.sessionId, "aborted");
+      collecting = false;
+
+      // The calls did what they say, on the plans explained.
+      assert.deepEqual(
+        written.map((c) => c.state),
+        ["done", "done", "done"],
+      );
+      assert.equal(requeued.length, PER_DEVICE);
+      const answerPlan = explained.find((e) => /^with d as materialized .* update commands c set state/.test(e.text));
+      const closePlan = explained.find((e) => /^with target as materialized .*\(update sessions set/.test(e.text));
+      assert.ok(answerPlan, `the answers' statement was explained: ${explained.map((e) => e.text).join("\n")}`);
+      assert.ok(closePlan, "the close's statement was explained");
+
+      // No node reading commands in any statement the two calls ran read more than its own session's and threw
+      // the rest away; before, the answers' and the close's each filtered the other sessions' (inFlight − 3).
+      // (Other tables are left to the planner: at this size a sequential scan of sessions is its fair choice.)
+      for (const e of explained) {
+        for (const node of filtered(e.plan).filter((n) => n.relation === "commands")) {
+          assert.ok(
+            node.removed <= PER_DEVICE,
+            `${node.where} filtered ${node.removed} rows (${inFlight} commands in flight) in: ${e.text.slice(0, 160)}`,
+          );
+        }
+      }
+    } finally {
+      collecting = false;
+      restore();
+      await store.close();
+      await admin.query(`drop schema if exists ${schema} cascade`);
+      await admin.end();
+    }
+  },
+);
