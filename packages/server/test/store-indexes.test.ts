@@ -94,11 +94,7 @@ test("sqlite: migration 0020's indexes, and every reader it names reads one", as
         "done",
       );
       // What a session has in flight (the close's requeue) and a session's commands, listed.
-      uses(
-        "commands_by_session",
-        "with mine as materialized (select * from commands where session_id = ?) select * from mine where state = 'sent' order by seq",
-        "s",
-      );
+      uses("commands_by_session", "select * from commands where session_id = ? and state = 'sent' order by seq", "s");
       uses("commands_by_session", "select * from commands where session_id = ? order by seq limit 51", "s");
       // The expiry sweep's batch of keys.
       uses(

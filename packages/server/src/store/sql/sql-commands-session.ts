@@ -1,7 +1,7 @@
 // SQL store, commands: what a DM session does to its device's queue — take the next batch into a Package#2,
 // record the Package#3's results, and put back (or end, by delivery policy) what the session leaves unanswered.
 // Every change is conditional (`… where state = 'sent' and session_id = ?`) inside the caller's transaction.
-import { sql, type Compilable } from "kysely";
+import { PostgresAdapter, sql, type Compilable } from "kysely";
 import { checkResultTarget, jsonRoundTrip, requireInt, toJsonText, validateResults } from "../rules.js";
 import type { CommandStore } from "../store.js";
 import { unansweredOutcome } from "../delivery-rules.js";
@@ -14,14 +14,24 @@ import { takeQueuedSqlite } from "./sqlite-take-batch.js";
 import { readAnsweredPg, recordSentPg, takeQueuedPg, writeResultsPg } from "./sql-commands-pg-session.js";
 import type { Db, SqlContext } from "./sql-context.js";
 
-// The session's commands off commands_by_session, filtered by state only then (a CTE of their own; a literal
-// state, so no plan is checked against a partial index's predicate per call). With `session_id = ? and state =
-// 'sent'` in one condition, PostgreSQL's generic plan walked every command in flight in the fleet
-// (commands_by_state: its statistics saw few) for each close; SQLite chose commands_by_session either way.
+// A session's `sent` commands. On PostgreSQL the session's commands are read off commands_by_session in a CTE of
+// their own and filtered by state only then: with `session_id = $1 and state = 'sent'` in one condition, its
+// generic plan walked every command in flight in the fleet (commands_by_state: its statistics saw few) for each
+// close. SQLite picks commands_by_session for the one condition (store-indexes.test.ts) and reads it in seq
+// order, with no table to materialize and sort. The state is a literal on both: a bound one would be checked
+// against commands_expiry's predicate (state = 'queued') and the statement re-planned on every call.
 const sentInSession = prepared((db, p: { sessionId: string }): Compilable<CommandRow> => {
-  const query = sql<CommandRow>`with mine as materialized (select * from commands where session_id = ${p.sessionId})
-    select * from mine where state = ${sql.lit(CommandState.Sent)} order by seq`;
-  return { compile: () => query.compile(db) };
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    const query = sql<CommandRow>`with mine as materialized (select * from commands where session_id = ${p.sessionId})
+      select * from mine where state = ${sql.lit(CommandState.Sent)} order by seq`;
+    return { compile: () => query.compile(db) };
+  }
+  return db
+    .selectFrom("commands")
+    .selectAll()
+    .where("session_id", "=", p.sessionId)
+    .where("state", "=", sql.lit(CommandState.Sent))
+    .orderBy("seq");
 });
 
 /**
