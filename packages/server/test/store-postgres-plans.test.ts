@@ -1,6 +1,7 @@
-// What the PostgreSQL store's session-path statements read while many sessions are in flight: a Package#3's
-// answers (commands.recordResults) and a session's close (its in-flight commands requeued) must read O(their own
-// batch), whatever the number of commands sent in other sessions. Checked on the plans PostgreSQL actually runs:
+// What the PostgreSQL store's session-path statements read while many sessions are in flight: a session's next
+// batch (commands.takeBatch), a Package#3's answers (commands.recordResults) and a session's close (its in-flight
+// commands requeued) must read O(their own batch), whatever the number of commands sent in other sessions and
+// however long the device's history. Checked on the plans PostgreSQL actually runs:
 // every connection of the store loads auto_explain for itself (LOAD and SET: nothing in the server's
 // configuration changes) and is held to the generic plan a named statement settles on after its first runs
 // (plan_cache_mode), with statistics taken while nothing was in flight, as a busy fleet's last ANALYZE may be.
@@ -18,6 +19,8 @@ const { skip } = skipUnlessAvailable(postgres);
 
 const DEVICES = 150;
 const PER_DEVICE = 3;
+/** Commands one device has been sent and has answered over its life. */
+const HISTORY = 3000;
 
 interface PlanNode {
   readonly "Node Type": string;
@@ -81,7 +84,7 @@ function explainEveryConnection(): () => void {
 }
 
 test(
-  "postgres: a Package#3's answers and a session's close read their own commands, not every one in flight",
+  "postgres: a session's batch, answers and close read their own commands, not every one in flight nor a device's history",
   { skip },
   async () => {
     const restore = explainEveryConnection();
@@ -106,6 +109,34 @@ test(
         const { session } = await store.sessions.open({ deviceId, stateName: "p1", idleTimeoutMs: 600_000 });
         opened.push(session.id);
       }
+      // A device with a long history: one command run through a session, its done row then copied.
+      const veteran = "dev-veteran";
+      await store.devices.create({ id: veteran });
+      const { command: first } = await store.commands.enqueue({ deviceId: veteran, name: "GET", params: ["urn:x"] });
+      const { session: old } = await store.sessions.open({
+        deviceId: veteran,
+        stateName: "p1",
+        idleTimeoutMs: 600_000,
+      });
+      await store.commands.takeBatch({ deviceId: veteran, sessionId: old.id, max: 1, packageNo: 2 });
+      await store.commands.recordResults(old.id, [{ commandId: first.id, outcome: "done", statusCode: 200 }]);
+      await store.sessions.close(old.id, "ended");
+      const { rows: columns } = await admin.query<{ name: string }>(
+        `select quote_ident(column_name) as name from information_schema.columns
+          where table_schema = $1 and table_name = 'commands' and column_name not in ('seq', 'id')`,
+        [schema],
+      );
+      // Three commands per past session, as the batches of its sessions were.
+      const list = columns.map((c) => c.name);
+      const values = list.map((c) => (c === "session_id" ? `'past-' || (g / 3)` : c));
+      await admin.query(
+        `insert into ${schema}.commands (id, ${list.join(", ")}) select 'history-' || g, ${values.join(", ")}
+          from ${schema}.commands, generate_series(1, ${HISTORY}) g where id = $1`,
+        [first.id],
+      );
+      for (let i = 0; i < PER_DEVICE; i++) {
+        await store.commands.enqueue({ deviceId: veteran, name: "GET", params: [`urn:y/${i}`] });
+      }
       await admin.query(`analyze ${schema}.commands`);
       await admin.query(`analyze ${schema}.sessions`);
       const sessions: { sessionId: string; ids: string[] }[] = [];
@@ -123,6 +154,18 @@ test(
         answered.ids.map((commandId) => ({ commandId, outcome: "done", statusCode: 200 }) as const),
       );
       const { requeued } = await store.sessions.close(closed.sessionId, "aborted");
+      // The veteran's whole session: its queued commands taken, answered, the session ended.
+      const { session: now } = await store.sessions.open({
+        deviceId: veteran,
+        stateName: "p1",
+        idleTimeoutMs: 600_000,
+      });
+      const taken = await store.commands.takeBatch({ deviceId: veteran, sessionId: now.id, max: 10, packageNo: 2 });
+      await store.commands.recordResults(
+        now.id,
+        taken.map((c) => ({ commandId: c.id, outcome: "done", statusCode: 200 }) as const),
+      );
+      await store.sessions.close(now.id, "ended");
       collecting = false;
 
       // The calls did what they say, on the plans explained.
@@ -131,13 +174,18 @@ test(
         ["done", "done", "done"],
       );
       assert.equal(requeued.length, PER_DEVICE);
+      assert.deepEqual(
+        taken.map((c) => c.params),
+        [["urn:y/0"], ["urn:y/1"], ["urn:y/2"]],
+      );
       const answerPlan = explained.find((e) => /^with d as materialized .* update commands c set state/.test(e.text));
       const closePlan = explained.find((e) => /^with target as materialized .*\(update sessions set/.test(e.text));
       assert.ok(answerPlan, `the answers' statement was explained: ${explained.map((e) => e.text).join("\n")}`);
       assert.ok(closePlan, "the close's statement was explained");
 
-      // No node reading commands in any statement the two calls ran read more than its own session's and threw
-      // the rest away; before, the answers' and the close's each filtered the other sessions' (inFlight − 3).
+      // No node reading commands in any statement these calls ran read more than its own session's and threw
+      // the rest away: neither the other sessions' (before, the answers' and the close's each filtered
+      // inFlight − 3) nor the veteran's history of ${HISTORY} done commands.
       // (Other tables are left to the planner: at this size a sequential scan of sessions is its fair choice.)
       for (const e of explained) {
         for (const node of filtered(e.plan).filter((n) => n.relation === "commands")) {
