@@ -9,11 +9,15 @@
 // fleet waiting for its wakes), `--analyze` runs ANALYZE before the load (as autovacuum would have by then). Timing every plan node slows PostgreSQL down: compare the statements with each other,
 // not with bench:server's figures.
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { Synchronous } from "./target-ipc.js";
 import { benchCommands } from "./bench-wire.js";
 import { startOmadmTarget } from "./omadm-target.js";
 import { runLoad } from "./session-load.js";
+import {
+  explainEveryConnection,
+  type ExplainedStatement,
+  type PlanNode,
+} from "../../../test-support/pg-auto-explain.js";
 
 const { values } = parseArgs({
   options: {
@@ -39,33 +43,8 @@ interface Seen {
   plan: string;
 }
 
-const EXPLAIN_SETTINGS = [
-  "set auto_explain.log_min_duration = 0",
-  "set auto_explain.log_analyze = on",
-  "set auto_explain.log_buffers = on",
-  "set auto_explain.log_nested_statements = on",
-  "set auto_explain.log_level = notice",
-  "set auto_explain.log_format = json",
-  "set client_min_messages = notice",
-];
-
 const seen = new Map<string, Seen>();
 let collecting = false;
-
-interface PlanNode {
-  readonly "Node Type": string;
-  readonly "Relation Name"?: string;
-  readonly "Index Name"?: string;
-  readonly "CTE Name"?: string;
-  readonly "Actual Rows"?: number;
-  readonly "Actual Loops"?: number;
-  readonly "Rows Removed by Filter"?: number;
-  readonly "Shared Hit Blocks"?: number;
-  readonly "Shared Read Blocks"?: number;
-  readonly "Shared Dirtied Blocks"?: number;
-  readonly "Shared Written Blocks"?: number;
-  readonly Plans?: readonly PlanNode[];
-}
 
 /** One line per plan node, indented: type, what it reads, rows × loops, rows filtered away. */
 function render(node: PlanNode, depth = 1): string {
@@ -77,50 +56,23 @@ function render(node: PlanNode, depth = 1): string {
   return [line, ...(node.Plans ?? []).map((p) => render(p, depth + 1))].join("\n");
 }
 
-/** auto_explain's NOTICE in JSON: `duration: X ms  plan:\n{"Query Text": …, "Plan": …}`. */
-function note(message: string): void {
+function note(statement: ExplainedStatement): void {
   if (!collecting) return;
-  const m = /^duration: ([\d.]+) ms\s+plan:\n([\s\S]*)$/.exec(message);
-  if (m === null) return;
-  const explained = JSON.parse(m[2] ?? "{}") as { "Query Text": string; Plan: PlanNode };
-  const key = explained["Query Text"].replace(/\s+/g, " ").trim();
-  const s = seen.get(key) ?? { count: 0, totalMs: 0, hit: 0, read: 0, dirtied: 0, written: 0, plan: "" };
-  const top = explained.Plan;
+  const s = seen.get(statement.text) ?? { count: 0, totalMs: 0, hit: 0, read: 0, dirtied: 0, written: 0, plan: "" };
+  const top = statement.plan;
   s.count++;
-  s.totalMs += Number(m[1]);
+  s.totalMs += statement.durationMs;
   // The top node's buffers include its children's.
   s.hit += top["Shared Hit Blocks"] ?? 0;
   s.read += top["Shared Read Blocks"] ?? 0;
   s.dirtied += top["Shared Dirtied Blocks"] ?? 0;
   s.written += top["Shared Written Blocks"] ?? 0;
   s.plan = render(top);
-  seen.set(key, s);
-}
-
-function explainEveryConnection(): void {
-  const proto = pg.Client.prototype as unknown as { connect: (...args: unknown[]) => Promise<void> };
-  const connect = proto.connect;
-  // pg.Pool connects with a callback: it is called once the settings are in, so the pool's first query follows.
-  proto.connect = async function (this: pg.Client, ...args: unknown[]) {
-    const done = typeof args[0] === "function" ? (args[0] as (error?: unknown) => void) : undefined;
-    try {
-      await connect.call(this);
-      await this.query("load 'auto_explain'");
-      for (const s of EXPLAIN_SETTINGS) await this.query(s);
-      this.on("notice", (n) => {
-        note(n.message ?? "");
-      });
-    } catch (error) {
-      if (done === undefined) throw error;
-      done(error);
-      return;
-    }
-    done?.();
-  };
+  seen.set(statement.text, s);
 }
 
 async function main(): Promise<void> {
-  explainEveryConnection();
+  explainEveryConnection(note, ["set auto_explain.log_buffers = on"]);
   const devices = Array.from({ length: Number(values.devices) }, (_, i) => `IMEI:35${String(i).padStart(13, "0")}`);
   const backlog = Array.from({ length: Number(values.backlog) }, (_, i) => `IMEI:36${String(i).padStart(13, "0")}`);
   const target = await startOmadmTarget(

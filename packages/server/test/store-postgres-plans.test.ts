@@ -5,7 +5,7 @@
 // every connection of the store loads auto_explain for itself (LOAD and SET: nothing in the server's
 // configuration changes) and is held to the generic plan a named statement settles on after its first runs
 // (plan_cache_mode), with statistics taken while nothing was in flight, as a busy fleet's last ANALYZE may be.
-// Before, both walked every `sent` command of the fleet (commands_by_state) and filtered them.
+// Before, the answers' and the close's statements walked every `sent` command of the fleet (commands_by_state).
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { test } from "node:test";
@@ -13,6 +13,11 @@ import pg from "pg";
 import { openPostgresStore } from "../src/store/postgres.js";
 import { requirePostgres, serviceUrl, skipUnlessAvailable } from "../../../test-support/services.js";
 import { TestClock } from "./store-contract-support.js";
+import {
+  explainEveryConnection,
+  type ExplainedStatement,
+  type PlanNode,
+} from "../../../test-support/pg-auto-explain.js";
 
 const postgres = await requirePostgres();
 const { skip } = skipUnlessAvailable(postgres);
@@ -22,20 +27,8 @@ const PER_DEVICE = 3;
 /** Commands one device has been sent and has answered over its life. */
 const HISTORY = 3000;
 
-interface PlanNode {
-  readonly "Node Type": string;
-  readonly "Relation Name"?: string;
-  readonly "Index Name"?: string;
-  readonly "Rows Removed by Filter"?: number;
-  readonly Plans?: readonly PlanNode[];
-}
-
-interface Explained {
-  readonly text: string;
-  readonly plan: PlanNode;
-}
-
-const explained: Explained[] = [];
+/** The statements explained while `collecting`. */
+const explained: ExplainedStatement[] = [];
 let collecting = false;
 
 /** Every node of a plan with the rows it read and threw away, as `Node on relation using index: N`. */
@@ -45,49 +38,17 @@ function filtered(node: PlanNode): { where: string; relation: string | undefined
   return [own, ...(node.Plans ?? []).flatMap(filtered)];
 }
 
-/** The store's pool connects through pg.Client: each connection explains its statements to this process. */
-function explainEveryConnection(): () => void {
-  const proto = pg.Client.prototype as unknown as { connect: (...args: unknown[]) => Promise<void> };
-  const connect = proto.connect;
-  proto.connect = async function (this: pg.Client, ...args: unknown[]) {
-    const done = typeof args[0] === "function" ? (args[0] as (error?: unknown) => void) : undefined;
-    try {
-      await connect.call(this);
-      for (const s of [
-        "load 'auto_explain'",
-        "set auto_explain.log_min_duration = 0",
-        "set auto_explain.log_analyze = on",
-        "set auto_explain.log_nested_statements = on",
-        "set auto_explain.log_level = notice",
-        "set auto_explain.log_format = json",
-        "set client_min_messages = notice",
-        "set plan_cache_mode = force_generic_plan",
-      ]) {
-        await this.query(s);
-      }
-      this.on("notice", (n) => {
-        const m = /^duration: [\d.]+ ms\s+plan:\n([\s\S]*)$/.exec(n.message ?? "");
-        if (!collecting || m === null) return;
-        const e = JSON.parse(m[1] ?? "{}") as { "Query Text": string; Plan: PlanNode };
-        explained.push({ text: e["Query Text"].replace(/\s+/g, " ").trim(), plan: e.Plan });
-      });
-    } catch (error) {
-      if (done === undefined) throw error;
-      done(error);
-      return;
-    }
-    done?.();
-  };
-  return () => {
-    proto.connect = connect;
-  };
-}
-
 test(
   "postgres: a session's batch, answers and close read their own commands, not every one in flight nor a device's history",
   { skip },
   async () => {
-    const restore = explainEveryConnection();
+    // Each connection of the store held to the generic plan a named statement settles on after its first runs.
+    const restore = explainEveryConnection(
+      (statement) => {
+        if (collecting) explained.push(statement);
+      },
+      ["set plan_cache_mode = force_generic_plan"],
+    );
     const url = serviceUrl(postgres);
     const schema = `omadm_test_${process.pid}_${randomBytes(6).toString("hex")}`;
     const admin = new pg.Client({ connectionString: url });
