@@ -101,3 +101,41 @@ test("postgres: text PostgreSQL cannot hold in a filter is INVALID_INPUT, not a 
     await withClient((c) => c.query(`drop schema if exists ${schema} cascade`));
   }
 });
+
+test("postgres: a store opens while other deployments' schemas are being dropped", { skip }, async () => {
+  // Kysely's look for its migration table reads every schema's catalog; a schema dropped meanwhile fails the read
+  // (3F000). Two connections create and drop schemas with tables back to back, as a test suite's teardowns do,
+  // while stores open one after another: each must open.
+  const url = serviceUrl(postgres);
+  const prefix = `omadm_churn_${process.pid}_${randomBytes(4).toString("hex")}`;
+  let churning = true;
+  const churn = async (lane: number) => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      for (let i = 0; churning; i++) {
+        const s = `${prefix}_${lane}_${i}`;
+        await c.query(`create schema ${s}; create table ${s}.t (id serial primary key, v text)`);
+        await c.query(`drop schema ${s} cascade`);
+      }
+    } finally {
+      await c.end();
+    }
+  };
+  const churners = [churn(1), churn(2)];
+  const schemas: string[] = [];
+  try {
+    for (let i = 0; i < 8; i++) {
+      const schema = uniqueSchema();
+      schemas.push(schema);
+      const store = await openPostgresStore({ clock: new TestClock() }, { connectionString: url, schema });
+      await store.close();
+    }
+  } finally {
+    churning = false;
+    await Promise.all(churners);
+    await withClient(async (c) => {
+      for (const s of schemas) await c.query(`drop schema if exists ${s} cascade`);
+    });
+  }
+});

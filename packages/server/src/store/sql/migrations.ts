@@ -342,6 +342,9 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
   };
 }
 
+/** How often a migration that failed on another schema's drop (before it changed anything) is tried again. */
+const CATALOG_RACE_RETRIES = 30;
+
 /** Brings the database to the latest schema; STORE_MIGRATION_FAILED names the migration that failed. */
 export async function migrateToLatest(
   db: Kysely<unknown>,
@@ -360,9 +363,12 @@ export async function migrateToLatest(
   let { error, results } = await migrator.migrateToLatest();
   // Kysely's check for its migration table reads the catalog of every schema in the database; another
   // deployment dropping its schema at that moment fails the read with 3F000 (invalid_schema_name) before any
-  // migration ran. Nothing was changed, so trying again is safe.
+  // migration ran. Nothing was changed, so trying again is safe. Drops come in bursts (a test suite's schemas
+  // dropped together failed about a third of the reads while they lasted), so the tries are spread over about
+  // two and a half seconds rather than made back to back.
   const ranNone = () => !(results ?? []).some((r) => r.status !== "NotExecuted");
-  for (let retry = 0; retry < 5 && ranNone() && hasSqlState(error, "3F000"); retry++) {
+  for (let retry = 1; retry <= CATALOG_RACE_RETRIES && ranNone() && hasSqlState(error, "3F000"); retry++) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(10 * retry, 100)));
     ({ error, results } = await migrator.migrateToLatest());
   }
   if (error !== undefined) {
