@@ -373,8 +373,16 @@ export async function migrateToLatest(
   }
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "(before any migration)";
-    throw new ServerError(ServerErrorCode.STORE_MIGRATION_FAILED, `store migration ${failed} failed`, { cause: error });
+    // The database's own words (and SQLSTATE) say why: an operator reads them at start-up, nothing else sees them.
+    const why = error instanceof Error ? `: ${error.message}${sqlStateOf(error)}` : "";
+    throw new ServerError(ServerErrorCode.STORE_MIGRATION_FAILED, `store migration ${failed} failed${why}`, {
+      cause: error,
+    });
   }
+}
+
+function sqlStateOf(error: Error): string {
+  return "code" in error && typeof error.code === "string" ? ` (${error.code})` : "";
 }
 
 function hasSqlState(error: unknown, code: string): boolean {
