@@ -16,6 +16,7 @@ import { consoleAssetsPlugin, loadConsoleAssets } from "./console/console-assets
 import { consoleCookieName, type ConsoleAuth } from "./console/console-auth.js";
 import { createConsoleSessions } from "./console/console-sessions.js";
 import { dmEndpointPlugin } from "./dm/dm-endpoint.js";
+import { sessionTokenSource } from "./dm/session-tokens.js";
 import type { SessionAdmission } from "./edge/admission.js";
 import type { EventRecorder } from "./events/event-recorder.js";
 import { firmwareDownloadPlugin } from "./firmware/download-plugin.js";
@@ -95,7 +96,7 @@ export async function registerComponents(root: FastifyInstance, parts: Component
     moAcceptTypes: uploadTypeList(),
     authenticator: authenticator ?? undefined,
     capabilities,
-    newToken: () => Buffer.from(random(18)).toString("base64url"),
+    newToken: sessionTokenSource(random, () => clock.now()),
     registry,
     alerts,
     onPackage:

@@ -15,6 +15,7 @@ import type { Store, StoreParts } from "../store/store.js";
 import type { Clock, Command, CommandResultInput } from "../store/types.js";
 import { SessionStatus, type Session } from "../store/types-session.js";
 import { decodeDmState, encodeDmState } from "./session-state-codec.js";
+import { sessionTokenSource } from "./session-tokens.js";
 import { DM_START, DmActionKind, DmEndReason, DmEventKind, DmStateKind, stepDmSession } from "./session-machine.js";
 import type { DmEvent, DmState, DmStep } from "./session-machine.js";
 
@@ -31,7 +32,7 @@ export interface DmSessionServiceDeps {
   readonly alerts: AlertIntake;
   /** Puts per-command capability tokens into the ServerURIs of each Package#2 (docs/repository.md); absent: none. */
   readonly capabilities?: CapabilityService | undefined;
-  /** Unguessable tokens for CONT URLs and cookies (default: 18 random bytes, base64url). */
+  /** Unguessable tokens for CONT URLs and cookies (default: session-tokens.ts over node:crypto's randomBytes). */
   readonly newToken?: (() => string) | undefined;
   readonly logger?: DmLogger | undefined;
 }
@@ -71,11 +72,9 @@ export interface DmSessionService {
   handlePackage3(deviceId: string, where: SessionLocator, p3: Package3): Promise<Result<Package2Reply, ServerError>>;
 }
 
-const defaultToken = (): string => randomBytes(18).toString("base64url");
-
 export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSessionServiceOptions): DmSessionService {
   const { store, registry, alerts } = deps;
-  const newToken = deps.newToken ?? defaultToken;
+  const newToken = deps.newToken ?? sessionTokenSource(randomBytes, () => deps.clock.now());
 
   /** Carries out a step's actions in the package's transaction, feeding taken batches back in, until the
    *  Package#2 is ready. */
