@@ -71,7 +71,7 @@ async function storeAndComplete(
   for (const [i, alert] of input.alerts.entries()) {
     const record = stored[i];
     if (alert.SourceURI === undefined || record === undefined) continue;
-    const completion = { ...asyncCompletionOf(alert), alertId: record.id };
+    const completion = { alertId: record.id, ...asyncCompletionOf(alert) };
     if (report !== undefined && reportsOn(alert.SourceURI, report.sourceUri)) {
       // By id: a report that arrives twice (or for a command cancelled meanwhile) completes nothing else.
       const done = await tx.commands.completeAccepted({ commandId: report.commandId }, completion).catch(notAccepted);

@@ -231,16 +231,20 @@ function onPackage3(
  * command is simply a success.
  */
 export function resultFor(commandId: string, item: DmSentItem, status: StatusItem): CommandResultInput {
-  const base = {
-    commandId,
-    statusCode: status.sc,
-    uris: status.URI ?? [],
-    ...(status.Data !== undefined && { data: status.Data }),
-  };
+  const data = status.Data !== undefined && { data: status.Data };
   if (item.name === "EXEC" && status.sc === Status.ACCEPTED) {
-    return { ...base, outcome: CommandOutcome.Accepted, correlation: execCorrelation(item, status) };
+    const correlation = execCorrelation(item, status);
+    return {
+      commandId,
+      statusCode: status.sc,
+      uris: status.URI ?? [],
+      ...data,
+      outcome: CommandOutcome.Accepted,
+      correlation,
+    };
   }
-  return { ...base, outcome: isSuccessStatus(status.sc) ? CommandOutcome.Done : CommandOutcome.Failed };
+  const outcome = isSuccessStatus(status.sc) ? CommandOutcome.Done : CommandOutcome.Failed;
+  return { commandId, statusCode: status.sc, uris: status.URI ?? [], ...data, outcome };
 }
 
 /** EXEC is `[EXEC, ClientURI, ServerURI?]` (docs/protocol.md §4.4); the alert's SourceURI names the executed node. */

@@ -65,7 +65,7 @@ function checkSent(v: unknown): DmSentItem | undefined {
   if (!isObj(v)) return undefined;
   if (!(v.commandId === null || typeof v.commandId === "string")) return undefined;
   if (typeof v.name !== "string" || !isStrings(v.params)) return undefined;
-  const base = { commandId: v.commandId, name: v.name, params: v.params };
-  if (v.sourceUri === undefined) return base;
-  return typeof v.sourceUri === "string" ? { ...base, sourceUri: v.sourceUri } : undefined;
+  if (v.sourceUri === undefined) return { commandId: v.commandId, name: v.name, params: v.params };
+  if (typeof v.sourceUri !== "string") return undefined;
+  return { commandId: v.commandId, name: v.name, params: v.params, sourceUri: v.sourceUri };
 }

@@ -63,13 +63,14 @@ function groupedDatabase(
   });
   const wrap = (stmt: BetterSqlite3.Statement): SqliteStatement => {
     const readonly = stmt.readonly;
+    const toRow = stmt.reader ? rowMaker(stmt) : null;
     return {
       reader: stmt.reader,
       all: (parameters) => {
         group.beforeStatement(readonly);
-        const rows = stmt.all(parameters);
-        if (!readonly) group.afterWrite(rows.length > 0);
-        return rows;
+        const raw = stmt.all(parameters) as unknown[][];
+        if (!readonly) group.afterWrite(raw.length > 0);
+        return toRow === null ? raw : raw.map(toRow);
       },
       run: (parameters) => {
         group.beforeStatement(readonly);
@@ -79,7 +80,8 @@ function groupedDatabase(
       },
       iterate: (parameters) => {
         group.beforeStatement(readonly);
-        return stmt.iterate(parameters);
+        const rows = stmt.iterate(parameters) as IterableIterator<unknown[]>;
+        return toRow === null ? rows : mapRows(rows, toRow);
       },
     };
   };
@@ -108,6 +110,27 @@ function groupedDatabase(
       return stmt;
     },
   };
+}
+
+/**
+ * A reading statement's rows as plain objects built here from better-sqlite3's arrays (`raw` mode), all of one
+ * shape per statement. better-sqlite3's own row objects are built key by key in C++ and come out in V8's
+ * dictionary mode past a dozen columns: slower to make (7.7 against 4.9 µs for a command's 23 columns, measured
+ * on Node 20) and far slower to read or spread (a spread of one, 6 µs). Keys in column order; of two columns
+ * with one name the last wins, as better-sqlite3's objects have it.
+ */
+function rowMaker(stmt: BetterSqlite3.Statement): (values: readonly unknown[]) => Record<string, unknown> {
+  stmt.raw(true);
+  const names = stmt.columns().map((c) => c.name);
+  return (values) => {
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i++) row[names[i] as string] = values[i];
+    return row;
+  };
+}
+
+function* mapRows<R>(rows: IterableIterator<unknown[]>, toRow: (values: readonly unknown[]) => R): IterableIterator<R> {
+  for (const values of rows) yield toRow(values);
 }
 
 /** An iterating statement's time is spent row by row: each step is timed. */

@@ -9,7 +9,11 @@ export type Around = (call: () => Promise<unknown>, method: string, args: readon
 /** The same object with every function property routed through `around`. */
 export function wrapMethods<T extends object>(target: T, around: Around): T {
   const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(target)) {
+  const from = target as Record<string, unknown>;
+  // Object.keys, not Object.entries: a transaction wraps each part it uses again, and entries made an array per
+  // property each time.
+  for (const name of Object.keys(from)) {
+    const value = from[name];
     if (typeof value !== "function") {
       out[name] = value;
       continue;

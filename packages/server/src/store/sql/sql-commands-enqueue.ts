@@ -105,17 +105,24 @@ export function createSqlEnqueue(ctx: SqlContext): Pick<CommandStore, "enqueue" 
           delivery: c.delivery,
           max_deliveries: c.maxDeliveries,
           ...correlationColumns(c.correlation),
+          // What a new command has not had yet: the INSERT leaves them to their defaults (null), and the
+          // command returned is read off this row. One literal: a property added after a leading spread
+          // costs Node 20's V8 about 0.7 µs each (ARCHITECTURE.md, invariant 20).
+          sent_at: null,
+          completed_at: null,
+          session_id: null,
+          package_no: null,
+          position: null,
+          status_code: null,
+          result: null,
+          reason: null,
         };
         const inserted = await onForeignKeyViolation(
           () => insertQuery.run(trx, row),
           () => deviceNotFound(c.deviceId),
         );
         if (inserted !== 1) throw new Error(`the INSERT of command ${row.id} changed ${inserted} rows`);
-        const unset = { sent_at: null, completed_at: null, session_id: null, package_no: null, position: null };
-        return {
-          command: toCommand({ ...row, ...unset, status_code: null, result: null, reason: null }),
-          created: true,
-        };
+        return { command: toCommand(row), created: true };
       });
     },
   };

@@ -88,13 +88,16 @@ export function createSqlSessionCommands(
       const packageNo = requireInt(input.packageNo, "packageNo", 0);
       const first = requireInt(input.firstPosition ?? 0, "firstPosition", 0);
       return ctx.transaction(async (trx) => {
-        if (ctx.dialect === SqlDialect.Sqlite) {
-          const take = { ...input, max, packageNo, firstPosition: first, now: ctx.now() };
-          return (await takeQueuedSqlite(trx, take)).map(toCommand);
-        }
-        return (await takeQueuedPg(ctx, trx, { ...input, max, packageNo, firstPosition: first, now: ctx.now() })).map(
-          toCommand,
-        );
+        const take = {
+          deviceId: input.deviceId,
+          sessionId: input.sessionId,
+          max,
+          packageNo,
+          firstPosition: first,
+          now: ctx.now(),
+        };
+        if (ctx.dialect === SqlDialect.Sqlite) return (await takeQueuedSqlite(trx, take)).map(toCommand);
+        return (await takeQueuedPg(ctx, trx, take)).map(toCommand);
       });
     },
     recordResults: async (sessionId, results) => {

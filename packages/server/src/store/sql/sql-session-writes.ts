@@ -144,12 +144,12 @@ export async function closeInTx(
       idleOnly: extra.idleBefore !== undefined,
     },
     {
-      ...(extra.final && patchParams(extra.final, now)),
       id,
       now,
       status,
       idleBefore: extra.idleBefore,
       expectedVersion: extra.expectedVersion,
+      ...(extra.final && patchParams(extra.final, now)),
     },
   );
   if (row === undefined) return undefined;
@@ -184,7 +184,7 @@ export function patchWrite(patch: SessionPatch): PatchWrite {
 
 /** The UPDATE parameters of a patch written at `now` (a new idle timeout counts from now). */
 export function patchParams(w: PatchWrite, now: number): Record<string, unknown> {
-  return w.newTimeout ? { ...w.values, idle_expires_at: now + (w.values.idle_timeout_ms as number) } : w.values;
+  return w.newTimeout ? { idle_expires_at: now + (w.values.idle_timeout_ms as number), ...w.values } : w.values;
 }
 
 /**

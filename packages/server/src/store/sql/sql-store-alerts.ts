@@ -96,7 +96,7 @@ export function createSqlAlerts(ctx: SqlContext): AlertStore {
           }));
           const insert = () => insertAlerts(trx, values);
           await onForeignKeyViolation(insert, () => deviceNotFound(devices[0] ?? ""));
-          for (const v of values) stored.push(toAlert({ ...v, matched_command_id: null }));
+          for (const v of values) stored.push(toAlert({ matched_command_id: null, ...v }));
         }
         return stored;
       });

@@ -176,7 +176,7 @@ async function writeColumns(
   patch: Pick<CheckedDevicePatch, "devInfo" | "mos">,
   cols: Partial<Insertable<DevicesTable>>,
 ): Promise<DeviceRow> {
-  await updateColumns(Object.keys(cols)).run(trx, { ...cols, id: before.id });
+  await updateColumns(Object.keys(cols)).run(trx, { id: before.id, ...cols });
   await syncSelectionTables(trx, before.id, selectionChanges(patch, before, cols), storedTexts(before));
   return { ...before, ...cols };
 }
@@ -200,7 +200,12 @@ async function contact(
     const before = await readDevice(trx, id);
     if (before === undefined) return undefined;
     const inventory = inventoryOf(before);
-    return writeColumns(trx, before, inventory, { ...contactColumns(before, now), ...patchColumns(inventory, now) });
+    return writeColumns(
+      trx,
+      before,
+      inventory,
+      Object.assign(contactColumns(before, now), patchColumns(inventory, now)),
+    );
   }
   let row = await contactReturning.first(trx, { id, now });
   if (row === undefined) return undefined;

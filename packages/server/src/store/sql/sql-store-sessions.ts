@@ -103,6 +103,8 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
           idle_timeout_ms: s.idleTimeoutMs,
           idle_expires_at: now + s.idleTimeoutMs,
           version: 1,
+          // Not an INSERT column (INSERT_COLUMNS): here so that SQLite's row as written is this object.
+          ended_at: null,
         };
         const guarded = <T>(write: () => Promise<T>) =>
           onUniqueViolation(() => onForeignKeyViolation(write, () => deviceNotFound(s.deviceId)), keyInUse);
@@ -122,7 +124,7 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
         if (ctx.dialect === SqlDialect.Sqlite) {
           const inserted = await guarded(() => insertSessionRow.run(trx, values));
           if (inserted !== 1) throw new Error(`the INSERT of session ${id} changed ${inserted} rows`);
-          row = { ...(values as SessionRow), ended_at: null };
+          row = values as SessionRow;
         } else row = await insert(insertSession);
         if (row === undefined) throw new Error("INSERT … RETURNING gave no row");
         return {
@@ -157,7 +159,7 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
           close: false,
           idleOnly: false,
         };
-        const params = { ...patchParams(w, now), id, now, expectedVersion: options.expectedVersion };
+        const params = { id, now, expectedVersion: options.expectedVersion, ...patchParams(w, now) };
         const updated = await onUniqueViolation(() => writeSession(trx, ctx.dialect, write, params), keyInUse);
         if (updated !== undefined) return toSession(updated);
         throw await refusal(trx, id, now, true);
