@@ -28,10 +28,20 @@ class Param {
   }
 }
 
+/** A multi-row write's marker: the value of `column` in the caller's row number `row` (preparedRows). */
+class RowParam {
+  readonly row: number;
+  readonly column: string;
+  constructor(row: number, column: string) {
+    this.row = row;
+    this.column = column;
+  }
+}
+
 interface Compiled {
   readonly sql: string;
-  /** Per parameter position: the name of the caller's value, or a constant fixed at build time. */
-  readonly slots: readonly (Param | { readonly constant: unknown })[];
+  /** Per parameter position: where the caller's value is, or a constant fixed at build time. */
+  readonly slots: readonly (Param | RowParam | { readonly constant: unknown })[];
 }
 
 export interface Prepared<P, R> {
@@ -55,7 +65,7 @@ export function prepared<P extends object, R>(build: (db: Db, p: P) => Compilabl
       const q = build(db, markers).compile();
       c = {
         sql: q.sql,
-        slots: q.parameters.map((v) => (v instanceof Param ? v : { constant: v })),
+        slots: q.parameters.map((v) => (v instanceof Param || v instanceof RowParam ? v : { constant: v })),
       };
       byAdapter.set(adapter, c);
     }
@@ -63,7 +73,13 @@ export function prepared<P extends object, R>(build: (db: Db, p: P) => Compilabl
   };
   const execute = async (db: Db, params: P): Promise<QueryResult<R>> => {
     const c = compiledFor(db);
-    const values = c.slots.map((s) => (s instanceof Param ? (params as Record<string, unknown>)[s.name] : s.constant));
+    const values = c.slots.map((s) =>
+      s instanceof Param
+        ? (params as Record<string, unknown>)[s.name]
+        : s instanceof RowParam
+          ? (params as readonly Record<string, unknown>[])[s.row]?.[s.column]
+          : s.constant,
+    );
     const runner = direct.get(db);
     if (runner !== undefined) return runner(c.sql, values) as QueryResult<R>;
     return db.executeQuery<R>(CompiledQuery.raw(c.sql, values));
@@ -101,19 +117,15 @@ export function preparedRows<Row extends object, R>(
   columns: readonly (keyof Row & string)[],
   build: (db: Db, rows: Row[]) => Compilable<R>,
 ): (db: Db, rows: readonly Row[]) => Promise<R[]> {
+  // The markers say where each value is (row, column), so a call binds its rows as they are: no parameter
+  // object with a key per value (a 64-event append made 384 keys, and a dictionary of them, per call).
   const byCount = preparedBy(
     (n: number) => String(n),
-    (n: number) => (db: Db, p: Record<string, unknown>) =>
+    (n: number) => (db: Db) =>
       build(
         db,
-        Array.from({ length: n }, (_, i) => Object.fromEntries(columns.map((c) => [c, p[`${c}@${i}`]])) as Row),
+        Array.from({ length: n }, (_, i) => Object.fromEntries(columns.map((c) => [c, new RowParam(i, c)])) as Row),
       ),
   );
-  return (db, rows) => {
-    const params: Record<string, unknown> = {};
-    rows.forEach((row, i) => {
-      for (const c of columns) params[`${c}@${i}`] = row[c];
-    });
-    return byCount(rows.length).all(db, params);
-  };
+  return (db, rows) => byCount(rows.length).all(db, rows);
 }

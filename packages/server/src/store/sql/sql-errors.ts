@@ -51,16 +51,24 @@ const hasNul = (value: unknown): boolean =>
       value !== null &&
       Object.values(value).some((v) => typeof v === "string" && v.includes("\u0000"));
 
+/** By method name, memoized: what a lookup (null) or a delete (false) answers for a key with NUL; else undefined. */
+const nulKeyAnswers = new Map<string, null | false | undefined>();
+function nulKeyAnswer(method: string): null | false | undefined {
+  if (nulKeyAnswers.has(method)) return nulKeyAnswers.get(method);
+  const answer = /^(get|find|use)/.test(method) ? null : method.startsWith("delete") ? false : undefined;
+  nulKeyAnswers.set(method, answer);
+  return answer;
+}
+
 /**
  * Runs one SQL store method: errors go through mapDbError, and a lookup (get*, find*, use) or a delete by a key
  * containing NUL — which PostgreSQL text cannot hold, so no record can have it — finds nothing instead of
  * failing, as it does in SQLite and the memory store.
  */
 export const sqlGuard: Around = async (call, method, args) => {
-  if (args.some(hasNul)) {
-    if (/^(get|find|use)/.test(method)) return null;
-    if (method.startsWith("delete")) return false;
-  }
+  // Only lookups and deletes answer a NUL key themselves: the arguments of other calls are not scanned.
+  const answer = nulKeyAnswer(method);
+  if (answer !== undefined && args.some(hasNul)) return answer;
   try {
     return await call();
   } catch (error) {
