@@ -60,10 +60,11 @@ export function commandsEqual(
   return a.name === b.name && a.params.length === b.params.length && a.params.every((p, i) => p === b.params[i]);
 }
 
-export interface CheckedNewSession {
+/** `D`: what the check made of stateData (the value as JSON gives it back, or a SQL store's JSON text). */
+export interface CheckedNewSession<D = JsonValue> {
   readonly deviceId: string;
   readonly stateName: string;
-  readonly stateData: JsonValue;
+  readonly stateData: D;
   readonly packageNo: number;
   readonly contToken: string | null;
   readonly cookie: string | null;
@@ -74,11 +75,19 @@ function optionalKey(value: string | null | undefined, what: string): string | n
   return value == null ? null : requireText(value, what);
 }
 
-export function checkNewSession(input: NewSession): CheckedNewSession {
+/**
+ * `json` checks stateData and makes what the store keeps of it: by default the value as JSON gives it back (the
+ * memory store returns what SQL returns); a SQL store passes toJsonText and writes the text as it is, so the
+ * state is made JSON once per write, not three times (text, value, and text again).
+ */
+export function checkNewSession<D = JsonValue>(
+  input: NewSession,
+  json: (value: unknown, what: string) => D = jsonRoundTrip as (value: unknown, what: string) => D,
+): CheckedNewSession<D> {
   return {
     deviceId: requireText(input.deviceId, "deviceId"),
     stateName: requireText(input.stateName, "stateName"),
-    stateData: input.stateData === undefined ? null : jsonRoundTrip(input.stateData, "stateData"),
+    stateData: json(input.stateData === undefined ? null : input.stateData, "stateData"),
     packageNo: input.packageNo === undefined ? 1 : requireInt(input.packageNo, "packageNo", 0),
     contToken: optionalKey(input.contToken, "contToken"),
     cookie: optionalKey(input.cookie, "cookie"),
@@ -86,19 +95,23 @@ export function checkNewSession(input: NewSession): CheckedNewSession {
   };
 }
 
-export interface CheckedSessionPatch {
+export interface CheckedSessionPatch<D = JsonValue> {
   readonly stateName?: string;
-  readonly stateData?: JsonValue;
+  readonly stateData?: D;
   readonly packageNo?: number;
   readonly contToken?: string | null;
   readonly cookie?: string | null;
   readonly idleTimeoutMs?: number;
 }
 
-export function checkSessionPatch(patch: SessionPatch): CheckedSessionPatch {
-  const out: { -readonly [K in keyof CheckedSessionPatch]: CheckedSessionPatch[K] } = {};
+/** `json`: as for checkNewSession. */
+export function checkSessionPatch<D = JsonValue>(
+  patch: SessionPatch,
+  json: (value: unknown, what: string) => D = jsonRoundTrip as (value: unknown, what: string) => D,
+): CheckedSessionPatch<D> {
+  const out: { -readonly [K in keyof CheckedSessionPatch<D>]: CheckedSessionPatch<D>[K] } = {};
   if (patch.stateName !== undefined) out.stateName = requireText(patch.stateName, "stateName");
-  if (patch.stateData !== undefined) out.stateData = jsonRoundTrip(patch.stateData, "stateData");
+  if (patch.stateData !== undefined) out.stateData = json(patch.stateData, "stateData");
   if (patch.packageNo !== undefined) out.packageNo = requireInt(patch.packageNo, "packageNo", 0);
   if (patch.contToken !== undefined) out.contToken = optionalKey(patch.contToken, "contToken");
   if (patch.cookie !== undefined) out.cookie = optionalKey(patch.cookie, "cookie");

@@ -165,7 +165,7 @@ export interface PatchWrite {
 
 /** Checks a patch (before any transaction) and turns it into the columns an UPDATE sets. */
 export function patchWrite(patch: SessionPatch): PatchWrite {
-  const p = checkSessionPatch(patch);
+  const p = checkSessionPatch(patch, toJsonText);
   const values: Record<string, unknown> = {};
   const columns: string[] = [];
   const put = (column: string, value: unknown) => {
@@ -174,7 +174,7 @@ export function patchWrite(patch: SessionPatch): PatchWrite {
     values[column] = value;
   };
   put("state_name", p.stateName);
-  put("state_data", p.stateData === undefined ? undefined : toJsonText(p.stateData, "stateData"));
+  put("state_data", p.stateData);
   put("package_no", p.packageNo);
   put("cont_token", p.contToken);
   put("cookie", p.cookie);

@@ -81,9 +81,8 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
   };
   return {
     open: async (input) => {
-      const s = checkNewSession(input);
+      const s = checkNewSession(input, toJsonText);
       const id = input.id === undefined ? ctx.newId() : requireText(input.id, "session id");
-      const stateData = toJsonText(s.stateData, "stateData");
       return ctx.transaction(async (trx) => {
         await ctx.lockDevice(trx, s.deviceId);
         // A generated id is new by construction; only a caller's own id needs the check.
@@ -94,7 +93,7 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
           device_id: s.deviceId,
           status: SessionStatus.Open,
           state_name: s.stateName,
-          state_data: stateData,
+          state_data: s.stateData,
           package_no: s.packageNo,
           cont_token: s.contToken,
           cookie: s.cookie,
