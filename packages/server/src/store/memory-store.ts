@@ -22,7 +22,7 @@ import { createMemorySessions } from "./memory-sessions.js";
 import { MemoryStoreData, memoryPage, out, requireDevice, type MemoryContext } from "./memory-context.js";
 import { idSource, requireText } from "./rules.js";
 import { StoreKind, type DeviceStore, type Store, type StoreParts } from "./store.js";
-import { checkActive, TransactionScope, wrapMethods, wrapParts, wrapTxParts } from "./transaction-support.js";
+import { checkActive, TransactionScope, wrapMethods, wrapParts } from "./transaction-support.js";
 import type { TransactionState } from "./transaction-support.js";
 import { createMemoryRetention } from "./memory-retention.js";
 import { createMemoryLeases } from "./memory-leases.js";
@@ -97,7 +97,7 @@ export function createMemoryStore(deps: StoreDeps, options: MemoryStoreOptions =
       const restore = data.snapshot();
       const state: TransactionState = { active: true };
       // Each memory method is atomic on its own (it checks everything before its first change).
-      const tx = wrapTxParts(parts, async (call) => {
+      const tx = wrapParts(parts, async (call) => {
         checkActive(state);
         return call();
       });

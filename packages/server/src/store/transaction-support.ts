@@ -134,14 +134,8 @@ export function lazyTxParts(make: PartMaker): StoreParts {
   return new LazyTxParts(make) as unknown as StoreParts;
 }
 
-/** The store's own parts wrapped, once: a plain object (lazyParts) that the store's wrappers may spread. */
 export function wrapParts(parts: StoreParts, around: Around): StoreParts {
   return lazyParts((name) => wrapMethods(parts[name], around));
-}
-
-/** A transaction's `tx`: the parts wrapped as used (lazyTxParts: no object of fifteen getters per transaction). */
-export function wrapTxParts(parts: StoreParts, around: Around): StoreParts {
-  return lazyTxParts((name) => wrapMethods(parts[name], around));
 }
 
 export function transactionMisuse(message: string): ServerError {

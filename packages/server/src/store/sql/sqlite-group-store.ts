@@ -7,14 +7,7 @@
 // before they write, which is every refusal the store makes on purpose, leave `fn` free to go on.
 import type { Store } from "../store.js";
 import { StoreKind } from "../store.js";
-import {
-  checkActive,
-  serialize,
-  wrapMethods,
-  wrapParts,
-  wrapTxParts,
-  type TransactionState,
-} from "../transaction-support.js";
+import { checkActive, serialize, wrapMethods, wrapParts, type TransactionState } from "../transaction-support.js";
 import type { SqlContext } from "./sql-context.js";
 import { mapDbError, sqlGuard } from "./sql-errors.js";
 import { createSqlEventLog } from "./sql-events.js";
@@ -79,7 +72,7 @@ export function createSqliteGroupStore(
         return await group.run(MemberKind.Write, async () => {
           const state: TxState = { active: true, refused: undefined };
           const oneAtATime = serialize();
-          const tx = wrapTxParts(parts, (call, method, args) =>
+          const tx = wrapParts(parts, (call, method, args) =>
             oneAtATime(async () => {
               checkActive(state);
               if (state.refused !== undefined) throw state.refused;
