@@ -231,20 +231,19 @@ function onPackage3(
  * command is simply a success.
  */
 export function resultFor(commandId: string, item: DmSentItem, status: StatusItem): CommandResultInput {
-  const data = status.Data !== undefined && { data: status.Data };
-  if (item.name === "EXEC" && status.sc === Status.ACCEPTED) {
-    const correlation = execCorrelation(item, status);
-    return {
-      commandId,
-      statusCode: status.sc,
-      uris: status.URI ?? [],
-      ...data,
-      outcome: CommandOutcome.Accepted,
-      correlation,
-    };
-  }
-  const outcome = isSuccessStatus(status.sc) ? CommandOutcome.Done : CommandOutcome.Failed;
-  return { commandId, statusCode: status.sc, uris: status.URI ?? [], ...data, outcome };
+  const accepted = item.name === "EXEC" && status.sc === Status.ACCEPTED;
+  return {
+    commandId,
+    statusCode: status.sc,
+    uris: status.URI ?? [],
+    ...(status.Data !== undefined && { data: status.Data }),
+    outcome: accepted
+      ? CommandOutcome.Accepted
+      : isSuccessStatus(status.sc)
+        ? CommandOutcome.Done
+        : CommandOutcome.Failed,
+    ...(accepted && { correlation: execCorrelation(item, status) }),
+  };
 }
 
 /** EXEC is `[EXEC, ClientURI, ServerURI?]` (docs/protocol.md §4.4); the alert's SourceURI names the executed node. */
