@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { loadDeviceConfig, type DeviceConfig } from "@omadm/client";
 import pg from "pg";
 import { processCpuMs } from "../../../test-support/pg-backend-cpu.js";
+import { sourceLoaderArgs } from "../../../test-support/source-loader.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "../../..");
@@ -48,15 +49,19 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** `nodeArgs`: options for the server's node (`--cpu-prof`, which NODE_OPTIONS may not carry). */
+/**
+ * `nodeArgs`: options for the server's node (`--cpu-prof`, which NODE_OPTIONS may not carry); `built`: load the
+ * server from the built packages (dist/) instead of the sources (test-support/source-loader.ts).
+ */
 export async function startServer(
   args: readonly string[],
   env: Record<string, string> = {},
   nodeArgs: readonly string[] = [],
+  built = false,
 ): Promise<Server> {
   const child = spawn(
     process.execPath,
-    [...nodeArgs, "--import", "tsx", "--conditions=@omadm/source", join(HERE, "fleet-server.ts"), ...args],
+    [...nodeArgs, ...sourceLoaderArgs(built), join(HERE, "fleet-server.ts"), ...args],
     { cwd: ROOT, env: { ...process.env, OMADM_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "inherit"] },
   );
   const base = await new Promise<string>((resolve, reject) => {

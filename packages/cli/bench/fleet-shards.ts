@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sourceLoaderArgs } from "../../../test-support/source-loader.js";
 import { uploadImport } from "../src/admin/import-upload.js";
 import { FleetStats } from "../src/simulate/stats.js";
 import { registrationLines, type ListeningDevice } from "../src/simulate/register.js";
@@ -28,6 +29,8 @@ export interface ShardedFleetOptions {
   readonly connections: number;
   /** Options for each simulator process's node (`--cpu-prof`, which NODE_OPTIONS may not carry). */
   readonly nodeArgs?: readonly string[];
+  /** Load the simulator from the built packages (dist/) instead of the sources. */
+  readonly built?: boolean;
 }
 
 export interface ShardedFleet {
@@ -144,9 +147,7 @@ export async function startShardedFleet(o: ShardedFleetOptions): Promise<Sharded
         ...(o.nodeArgs ?? []),
         ...SHARD_NODE_ARGS,
         `--max-old-space-size=${oldSpaceMb(o.perProcess)}`,
-        "--import",
-        "tsx",
-        "--conditions=@omadm/source",
+        ...sourceLoaderArgs(o.built === true),
         join(HERE, "fleet-shard.ts"),
       ],
       { cwd: ROOT, stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "advanced" },

@@ -1,5 +1,5 @@
 // npm run bench:fleet -- --devices N [--store sqlite|postgres] [--workers W] [--wake mqtt|udp] [--per-process P]
-//                         [--timeout s] [--cpu-prof DIR] [--sim-cpu-prof DIR]
+//                         [--timeout s] [--cpu-prof DIR] [--sim-cpu-prof DIR] [--built]
 //
 // A whole fleet against a real server: starts `omadm server` (a child process, temp SQLite file or a fresh
 // PostgreSQL database; `--workers W` runs W server processes on it, `omadm server --workers`), runs N simulated
@@ -10,7 +10,8 @@
 // goes through the real MQTT broker by default (`--wake mqtt`, topics under a prefix random per run; the server's
 // `notifier.mqttUrl`), or to a UDP port per device (`--wake udp`).
 // `--cpu-prof DIR` writes V8 CPU profiles of the server processes there, `--sim-cpu-prof DIR` those of the
-// simulator processes. CPU is reported per session over the wake phase for the server processes (/proc), the
+// simulator processes; `--built` runs both from the built packages (dist/, after `npm run build`), which gives the
+// profiles real line numbers. CPU is reported per session over the wake phase for the server processes (/proc), the
 // simulator processes, and the local Mosquitto broker when one runs here (they share the machine's cores).
 // Then it checks the store: every command done, none sent twice. Bounded by --timeout. Its last line:
 //   fleet: N devices, T s, S sessions/s, p99 P ms, peak open sessions O, server RSS R MB
@@ -51,6 +52,7 @@ const { values } = parseArgs({
     timeout: { type: "string", default: "900" },
     "cpu-prof": { type: "string" },
     "sim-cpu-prof": { type: "string" },
+    built: { type: "boolean", default: false },
     ...wakeOptions,
     "postgres-url": {
       type: "string",
@@ -131,6 +133,7 @@ async function main(): Promise<void> {
     args,
     wake.serverEnv,
     prof === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${prof}`],
+    values.built,
   );
   let t = performance.now();
   const fleet = await startShardedFleet({
@@ -142,6 +145,7 @@ async function main(): Promise<void> {
     behaviour: { kind: "standard" },
     connections: 128,
     nodeArgs: simProf === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${simProf}`],
+    built: values.built,
   }).catch(async (error: unknown) => {
     await server.stop();
     throw error;

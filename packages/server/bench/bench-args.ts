@@ -20,17 +20,23 @@ export interface BenchArgs {
   readonly postgresUrl: string | undefined;
   /** Time every SQLite statement inside the measured window and print the top ones (statement-report.ts). */
   readonly statements: boolean;
+  /** Run the omadm targets from the built packages (dist/) instead of the sources (scripts/built-sources.mjs). */
+  readonly built: boolean;
 }
 
 export const USAGE = `usage: npm run bench:server -- [--seconds 10] [--warmup 2] [--devices 200] [--concurrency 64]
                               [--pools 4] [--sync both|full|normal] [--cpu-prof <dir>] [--heap-prof <dir>]
-                              [--store sqlite|postgres] [--postgres-url <url>] [--statements]
+                              [--store sqlite|postgres] [--postgres-url <url>] [--statements] [--built]
   --store postgres runs omadm on PostgreSQL (a fresh schema in --postgres-url's database, default
   $OMADM_TEST_PG_URL or postgres://root@127.0.0.1:5432/test) and prints round trips per session.
   --statements times each SQLite statement inside the measured window and prints where the store's time goes
-  (count per session, microseconds each, per SQL text); it adds a little CPU per statement while it runs.
+  (count per session, microseconds each, per SQL text); it adds a little CPU per statement while it runs. On
+  PostgreSQL it times each round trip from the call to its answer (wall time, not CPU).
   --heap-prof writes what the omadm server allocated inside the measured window (a sampling heap profile that
-  keeps collected objects too; read it with packages/server/bench/heapprofile-summary.ts).`;
+  keeps collected objects too; read it with packages/server/bench/heapprofile-summary.ts).
+  --built runs the omadm targets from the built packages (dist/, after \`npm run build\`) instead of the sources:
+  the code as it runs in production, and profiles with real line numbers (read a CPU profile with
+  packages/server/bench/cpuprofile-summary.ts).`;
 
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const { values } = parseArgs({
@@ -47,6 +53,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       store: { type: "string", default: "sqlite" },
       "postgres-url": { type: "string" },
       statements: { type: "boolean", default: false },
+      built: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -75,7 +82,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const statements = values.statements;
   const cpuProf = values["cpu-prof"];
   const heapProf = values["heap-prof"];
-  return { seconds, warmup, devices, concurrency, pools, sync, cpuProf, heapProf, postgresUrl, statements };
+  const built = values.built;
+  return { seconds, warmup, devices, concurrency, pools, sync, cpuProf, heapProf, postgresUrl, statements, built };
 }
 
 function number(flag: string, raw: string, min: number, max: number): number {

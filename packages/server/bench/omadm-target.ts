@@ -69,7 +69,7 @@ export async function startOmadmTarget(
         return { statements, commits, lockWaits, lockWaitMs };
       },
       timeStatements: (on) => {
-        const times = sqliteStatementTimes(store);
+        const times = pg?.times ?? sqliteStatementTimes(store);
         if (times === null) return null;
         times.switch(on);
         return on ? null : times.figures();

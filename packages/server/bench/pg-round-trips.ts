@@ -3,10 +3,13 @@
 // `pg.Client#query` call, each answered before the next goes out, so counting those calls in this process counts
 // the round trips. Bench-only instrumentation: the server code is not touched. The pool's connections carry the
 // schema's name as their application_name, so the CPU their PostgreSQL backends spend is measured as well.
+// With `--statements`, each round trip is also timed per SQL text, from the moment it goes out on its connection
+// until PostgreSQL says it is ready for the next (StatementTimes): wall time, not CPU.
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { watchBackendCpu } from "../../../test-support/pg-backend-cpu.js";
 import { openPostgresStore } from "../src/store/postgres.js";
+import { StatementTimes } from "../src/store/sql/sqlite-statement-times.js";
 import type { Store } from "../src/store/store.js";
 import type { StoreDeps } from "../src/store/types.js";
 import type { StoreCounts } from "./target-ipc.js";
@@ -14,6 +17,16 @@ import type { StoreCounts } from "./target-ipc.js";
 let roundTrips = 0;
 let commits = 0;
 let patched = false;
+const times = new StatementTimes();
+
+/** The SQL text of a `pg.Client#query` call: a string, or a query config's `text` (named prepared statements). */
+function sqlOf(query: unknown): string | undefined {
+  if (typeof query === "string") return query;
+  if (typeof query === "object" && query !== null && "text" in query && typeof query.text === "string") {
+    return query.text;
+  }
+  return undefined;
+}
 
 function countQueries(): void {
   if (patched) return;
@@ -22,13 +35,33 @@ function countQueries(): void {
   const original = proto.query;
   proto.query = function (this: unknown, ...args: unknown[]) {
     roundTrips++;
-    if (typeof args[0] === "string" && args[0].trim().toLowerCase() === "commit") commits++;
+    if (sqlOf(args[0])?.trim().toLowerCase() === "commit") commits++;
     return original.apply(this, args);
+  };
+  // A round trip's time: from the query going out on its connection (submit) to its ReadyForQuery.
+  const query = pg.Query.prototype as unknown as {
+    text?: string;
+    submit: (...args: unknown[]) => unknown;
+    handleReadyForQuery: (...args: unknown[]) => unknown;
+  };
+  const sentAt = new WeakMap<object, number>();
+  const submit = query.submit;
+  query.submit = function (this: object, ...args: unknown[]) {
+    if (times.on) sentAt.set(this, performance.now());
+    return submit.apply(this, args);
+  };
+  const ready = query.handleReadyForQuery;
+  query.handleReadyForQuery = function (this: { text?: string }, ...args: unknown[]) {
+    const start = sentAt.get(this);
+    if (start !== undefined && times.on) times.add(this.text ?? "(no text)", performance.now() - start);
+    return ready.apply(this, args);
   };
 }
 
 export interface BenchPostgres {
   readonly store: Store;
+  /** Round trips timed per SQL text while switched on (`--statements`). */
+  readonly times: StatementTimes;
   /** Round trips (as `statements`), commits and the backends' CPU so far. */
   counts(): Promise<StoreCounts>;
   /** ANALYZE of every table of the schema (what autovacuum would have done by then). */
@@ -47,6 +80,7 @@ export async function openBenchPostgres(deps: StoreDeps, url: string): Promise<B
   roundTrips--;
   return {
     store,
+    times,
     counts: async () => {
       const at = { statements: roundTrips, commits };
       await backends.sample();

@@ -54,6 +54,7 @@ function plannedRuns(args: BenchArgs, deviceIds: readonly string[]): Run[] {
     cpuProfDir: args.cpuProf,
     statements: args.statements,
     heapProfDir: args.heapProf,
+    built: args.built,
   });
   if (args.postgresUrl !== undefined) {
     runs.push({ label: "omadm, PostgreSQL", spec: { ...omadm(Synchronous.Full), postgresUrl: args.postgresUrl } });
@@ -194,7 +195,13 @@ function print(args: BenchArgs, all: readonly Figures[]): void {
   }
   for (const f of all) {
     if (f.report.windowStatements !== null) {
-      printStatements(f.label, f.report.windowStatements, f.load.sessionsInWindow, f.report.windowCpuMs);
+      printStatements(
+        f.label,
+        f.report.windowStatements,
+        f.load.sessionsInWindow,
+        f.report.windowCpuMs,
+        f.label.includes("PostgreSQL"),
+      );
     }
   }
   for (const f of all) {

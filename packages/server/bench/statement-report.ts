@@ -1,7 +1,8 @@
-// `npm run bench:server -- --statements`: where the SQLite store's time goes. The omadm target times every
-// statement it runs inside the measured window (src/store/sql/sqlite-statement-times.ts); this prints the top
-// SQL texts by total time, per session: how many runs, microseconds each (mean and longest run: how long one
-// run held the event loop), and their share of the server's CPU; then the texts whose longest run was longest.
+// `npm run bench:server -- --statements`: where the store's time goes. The omadm target times every statement
+// it runs inside the measured window (src/store/sql/sqlite-statement-times.ts); this prints the top SQL texts by
+// total time, per session: how many runs, microseconds each (mean and longest run), and on SQLite their share of
+// the server's CPU (a run holds the event loop); then the texts whose longest run was longest. On PostgreSQL a
+// run is a round trip, timed from the call to its answer (pg-round-trips.ts): wall time, overlapping, not CPU.
 import type { StatementTime } from "./target-ipc.js";
 
 const TOP = 20;
@@ -43,14 +44,19 @@ export function printStatements(
   raw: readonly StatementTime[],
   sessions: number,
   serverCpuMs: number | null,
+  postgres = false,
 ): void {
   if (sessions === 0) return;
   const figures = byShortSql(raw);
   const totalUs = figures.reduce((sum, f) => sum + f.totalUs, 0);
   const runs = figures.reduce((sum, f) => sum + f.count, 0);
-  const cpu = serverCpuMs === null ? "" : `, ${((100 * totalUs) / 1000 / serverCpuMs).toFixed(0)}% of the server's CPU`;
+  const cpu =
+    serverCpuMs === null || postgres
+      ? ""
+      : `, ${((100 * totalUs) / 1000 / serverCpuMs).toFixed(0)}% of the server's CPU`;
+  const where = postgres ? "waiting on round trips (wall time, overlapping)" : "time inside better-sqlite3";
   console.log(
-    `${label}: time inside better-sqlite3 per session ${(totalUs / sessions).toFixed(0)} µs ` +
+    `${label}: ${where} per session ${(totalUs / sessions).toFixed(0)} µs ` +
       `over ${(runs / sessions).toFixed(1)} statements${cpu}; top ${Math.min(TOP, figures.length)} SQL texts:`,
   );
   const line = (f: StatementTime) =>
@@ -60,6 +66,7 @@ export function printStatements(
   console.log(header);
   for (const f of figures.slice(0, TOP)) console.log(line(f));
   const longest = [...figures].sort((a, b) => b.maxUs - a.maxUs).slice(0, LONGEST);
-  console.log(`${label}: the ${longest.length} SQL texts whose longest run held the event loop longest:`);
+  const held = postgres ? "waited longest for its answer" : "held the event loop longest";
+  console.log(`${label}: the ${longest.length} SQL texts whose longest run ${held}:`);
   for (const f of longest) console.log(line(f));
 }

@@ -1,10 +1,12 @@
-// The bench's handle on a target process (target-child.ts): forks it under tsx, starts the DM Server or the
-// ceiling in it, and turns the IPC channel into promises. If the process dies, every pending and later call
-// rejects with a message that says so, and the run stops (a benchmark of a dead server is worthless).
+// The bench's handle on a target process (target-child.ts): forks it under tsx (from the sources, or the build
+// with --built), starts the DM Server or the ceiling in it, and turns the IPC channel into promises. If the process
+// dies, every pending and later call rejects with a message that says so, and the run stops (a benchmark of a dead
+// server is worthless).
 import { fork, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sourceLoaderArgs } from "../../../test-support/source-loader.js";
 import type { ChildMessage, RequestBody, Synchronous, TargetKind, TargetReport } from "./target-ipc.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -23,6 +25,8 @@ export interface TargetSpec {
   readonly statements?: boolean | undefined;
   /** Write a sampling heap profile of the measured window into this directory. */
   readonly heapProfDir?: string | undefined;
+  /** Load omadm from the built packages (dist/) instead of the sources. */
+  readonly built?: boolean | undefined;
 }
 
 export interface TargetProcess {
@@ -41,7 +45,7 @@ export interface TargetProcess {
 type Pending = { resolve: (r: TargetReport | null) => void; reject: (e: Error) => void };
 
 export async function startTarget(spec: TargetSpec): Promise<TargetProcess> {
-  const execArgv = ["--import", "tsx", "--conditions=@omadm/source"];
+  const execArgv = sourceLoaderArgs(spec.built === true);
   if (spec.cpuProfDir !== undefined) execArgv.push("--cpu-prof", `--cpu-prof-dir=${spec.cpuProfDir}`);
   // cwd = this folder, so that `--import tsx` resolves from the workspace's node_modules.
   const child: ChildProcess = fork(join(HERE, "target-child.ts"), [], {
