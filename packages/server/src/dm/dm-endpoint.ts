@@ -39,6 +39,7 @@ import {
   type ReportOf,
   type SessionLocator,
 } from "./dm-session-service.js";
+import { lazyChildLogger } from "./lazy-child-logger.js";
 import { checkDmHeaders, type CheckedDmRequest } from "./request-checks.js";
 import { isWellFormedToken, readSessionCookie, sessionCookieHeader } from "./session-cookie.js";
 
@@ -194,8 +195,9 @@ export function dmEndpointPlugin(app: FastifyInstance, opts: DmEndpointOptions):
 
   const accept = (req: FastifyRequest, checked: CheckedDmRequest): void => {
     req.dmRequest = checked;
-    // Every line logged for this request names the device (ARCHITECTURE.md: DM log lines carry deviceId).
-    req.log = req.log.child({ deviceId: checked.deviceId });
+    // Every line logged for this request names the device (ARCHITECTURE.md: DM log lines carry deviceId); the
+    // child is made only if a line is logged (lazy-child-logger.ts).
+    req.log = lazyChildLogger(req.log, { deviceId: checked.deviceId });
   };
 
   const maxAlerts = opts.maxAlertsPerPackage ?? DM_DEFAULTS.maxAlertsPerPackage;
