@@ -132,8 +132,8 @@ test("the same Package#3 twice at once: one continues, the other is a conflict t
     ...store,
     sessions: {
       ...store.sessions,
-      findByContToken: async (token) => {
-        const found = await store.sessions.findByContToken(token);
+      findWithDevice: async (key) => {
+        const found = await store.sessions.findWithDevice(key);
         if (++arrived === 2) release();
         await gate;
         return found;

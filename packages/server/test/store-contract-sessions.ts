@@ -46,6 +46,44 @@ export function sessionContract(it: ContractTest): void {
     assert.equal(await f.store.sessions.get("nope"), null);
   });
 
+  it("finds a session with its device's state by CONT token, cookie or device, as the single lookups do", async (f) => {
+    await f.store.devices.create({ id: "dev" });
+    const { session: first } = await f.store.sessions.open({
+      deviceId: "dev",
+      stateName: "p1",
+      cookie: "c-1",
+      contToken: "t-1",
+      idleTimeoutMs: IDLE,
+    });
+    f.clock.advance(1000);
+    const { session } = await f.store.sessions.open({
+      deviceId: "dev",
+      stateName: "p1",
+      cookie: "c-2",
+      contToken: "t-2",
+      idleTimeoutMs: IDLE,
+    });
+    const dev = await f.store.devices.get("dev");
+    const withDevice = { session, deviceState: dev?.state };
+    assert.deepEqual(await f.store.sessions.findWithDevice({ contToken: "t-2" }), withDevice);
+    assert.deepEqual(await f.store.sessions.findWithDevice({ cookie: "c-2" }), withDevice);
+    assert.deepEqual(await f.store.sessions.findWithDevice({ openOf: "dev" }), withDevice);
+    // A closed (here superseded) session is found as findByContToken finds it, with its device's state.
+    const superseded = await f.store.sessions.findByContToken("t-1");
+    assert.equal(superseded?.id, first.id);
+    assert.deepEqual(await f.store.sessions.findWithDevice({ contToken: "t-1" }), {
+      session: superseded,
+      deviceState: dev?.state,
+    });
+    await f.store.devices.update("dev", { disabled: true });
+    assert.equal((await f.store.sessions.findWithDevice({ cookie: "c-2" }))?.deviceState, "disabled");
+    assert.equal(await f.store.sessions.findWithDevice({ contToken: "t-3" }), null);
+    assert.equal(await f.store.sessions.findWithDevice({ cookie: "c-3" }), null);
+    assert.equal(await f.store.sessions.findWithDevice({ openOf: "other" }), null);
+    // A NUL in a key names nothing (as in every lookup): no session, no error.
+    assert.equal(await f.store.sessions.findWithDevice({ contToken: "t-2\u0000" }), null);
+  });
+
   it("a new session supersedes the device's open one and puts its in-flight commands back in the queue", async (f) => {
     const { sessionId, ids } = await queueFixture(f.store, "dev", 3);
     await f.store.commands.takeBatch({ deviceId: "dev", sessionId, max: 2, packageNo: 2 });

@@ -13,7 +13,7 @@ import { ServerError, ServerErrorCode, isServerError } from "../errors.js";
 import type { DeviceRegistry } from "../registry/device-registry.js";
 import type { Store, StoreParts } from "../store/store.js";
 import type { Clock, Command, CommandResultInput } from "../store/types.js";
-import { SessionStatus, type Session } from "../store/types-session.js";
+import { SessionStatus, type Session, type SessionWithDevice } from "../store/types-session.js";
 import { decodeDmState, encodeDmState } from "./session-state-codec.js";
 import { sessionTokenSource } from "./session-tokens.js";
 import { DM_START, DmActionKind, DmEndReason, DmEventKind, DmStateKind, stepDmSession } from "./session-machine.js";
@@ -213,25 +213,29 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
     }
   }
 
-  /** Finds the session outside the package's transaction (a read commits nothing); its writes then check
-   *  that the session is still as read (results still in flight, state version), as another node's would. */
-  async function locate(deviceId: string, where: SessionLocator): Promise<Result<Session, ServerError>> {
-    let session: Session | null;
+  /**
+   * Finds the session outside the package's transaction (a read commits nothing), with its device's state read
+   * in the same statement (`sessions.findWithDevice`: one round trip on PostgreSQL); its writes then check that
+   * the session is still as read (results still in flight, state version), as another node's would.
+   */
+  async function locate(deviceId: string, where: SessionLocator): Promise<Result<SessionWithDevice, ServerError>> {
+    let found: SessionWithDevice | null;
     if (where.contToken !== undefined) {
-      session = await store.sessions.findByContToken(where.contToken);
-      if (session === null) return err(notFound("there is no DM session at this URL"));
-      if (where.cookie !== undefined && session.cookie !== where.cookie) {
+      found = await store.sessions.findWithDevice({ contToken: where.contToken });
+      if (found === null) return err(notFound("there is no DM session at this URL"));
+      if (where.cookie !== undefined && found.session.cookie !== where.cookie) {
         return err(conflict("the session cookie belongs to a different DM session than this URL"));
       }
     } else if (where.cookie !== undefined) {
-      session = await store.sessions.findByCookie(where.cookie);
-      if (session === null) return err(notFound("the session cookie names no DM session"));
+      found = await store.sessions.findWithDevice({ cookie: where.cookie });
+      if (found === null) return err(notFound("the session cookie names no DM session"));
     } else {
-      session = await store.sessions.findOpen(deviceId);
-      if (session === null) {
+      found = await store.sessions.findWithDevice({ openOf: deviceId });
+      if (found === null) {
         return err(notFound(`device ${JSON.stringify(deviceId)} has no open DM session; start one with a Package#1`));
       }
     }
+    const { session } = found;
     if (session.deviceId !== deviceId) {
       return err(conflict(`this DM session belongs to another device than ${JSON.stringify(deviceId)}`));
     }
@@ -239,14 +243,14 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
       const why = session.status === SessionStatus.Superseded ? " (a newer Package#1 from the device replaced it)" : "";
       return err(notOpen(`the DM session is ${session.status}${why}`));
     }
-    return ok(session);
+    return ok(found);
   }
 
   /** The rest of a Package#3 once its session is found, inside the package's transaction. */
   async function applyPackage3(
     tx: StoreParts,
     deviceId: string,
-    session: Session,
+    { session, deviceState }: SessionWithDevice,
     p3: Package3,
   ): Promise<Result<Package2Reply, ServerError>> {
     const decoded = decodeDmState(session.stateName, session.stateData);
@@ -264,7 +268,10 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
       batchSize: options.batchSize,
     });
     if (!stepped.ok) return stepped;
-    const active = await registry.checkActive(deviceId, tx);
+    // The device's state as read with the session, just before this transaction (the check read it inside the
+    // transaction before; neither holds the device's lock, so a disable committed meanwhile is seen either way at
+    // the next package).
+    const active = registry.activeState(deviceId, deviceState);
     if (!active.ok) {
       // Disabled (or deleted) in the middle of its session: end the session here, commands back in the queue.
       await tx.sessions.close(session.id, SessionStatus.Aborted).catch(ignoreNotOpen);
@@ -320,11 +327,10 @@ export function createDmSessionService(deps: DmSessionServiceDeps, options: DmSe
       try {
         const found = await locate(deviceId, where);
         if (!found.ok) return found;
-        const session = found.value;
         try {
-          return await store.transaction((tx) => applyPackage3(tx, deviceId, session, p3));
+          return await store.transaction((tx) => applyPackage3(tx, deviceId, found.value, p3));
         } catch (cause) {
-          await abortAfterFailure(deviceId, session.id, cause);
+          await abortAfterFailure(deviceId, found.value.session.id, cause);
           throw cause;
         }
       } catch (cause) {

@@ -31,6 +31,8 @@ export interface DeviceRegistry {
    * contact is the last Package#1 (one write fewer per package; a session lasts seconds).
    */
   checkActive(deviceId: string, via?: DeviceParts): Promise<Result<DeviceState, ServerError>>;
+  /** checkActive's verdict on a state already read (`sessions.findWithDevice`): null is a device gone. */
+  activeState(deviceId: string, state: DeviceState | null): Result<DeviceState, ServerError>;
   /** Stores DevInfo values carried by GET results (a nice-to-have: never fails the session). true: some were
    *  stored; false: the results carried none, or the device is gone. */
   captureDevInfo(deviceId: string, results: readonly Command[], via?: DeviceParts): Promise<boolean>;
@@ -47,6 +49,11 @@ export function createDeviceRegistry(deps: { readonly store: Store }, options: D
   };
   const notAdmitted = (deviceId: string, why: string) =>
     err(new ServerError(ServerErrorCode.DM_DEVICE_NOT_ADMITTED, `device ${JSON.stringify(deviceId)} is ${why}`));
+  const activeState = (deviceId: string, state: DeviceState | null): Result<DeviceState, ServerError> => {
+    if (state === null) return notAdmitted(deviceId, "no longer known to this server");
+    if (state === DeviceState.Disabled) return notAdmitted(deviceId, "disabled");
+    return ok(state);
+  };
   return {
     async admit(deviceId, mos, via = store) {
       // The MOS inventory rides in the contact's own write (one device read and one UPDATE per Package#1).
@@ -60,11 +67,9 @@ export function createDeviceRegistry(deps: { readonly store: Store }, options: D
     },
     async checkActive(deviceId, via = store) {
       // The state alone: a Package#3 needs no JSON column of the device.
-      const state = await via.devices.stateOf(deviceId);
-      if (state === null) return notAdmitted(deviceId, "no longer known to this server");
-      if (state === DeviceState.Disabled) return notAdmitted(deviceId, "disabled");
-      return ok(state);
+      return activeState(deviceId, await via.devices.stateOf(deviceId));
     },
+    activeState: (deviceId, state) => activeState(deviceId, state),
     async captureDevInfo(deviceId, results, via) {
       const items: unknown[] = [];
       for (const c of results) {

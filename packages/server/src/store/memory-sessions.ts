@@ -113,6 +113,17 @@ export function createMemorySessions(ctx: MemoryContext): SessionStore {
       const s = openOf(deviceId);
       return s === undefined ? null : out(s);
     },
+    findWithDevice: async (key) => {
+      ctx.check();
+      const session =
+        "contToken" in key
+          ? findBy((s) => s.contToken === key.contToken)
+          : "cookie" in key
+            ? findBy((s) => s.cookie === key.cookie)
+            : (openOf(key.openOf) ?? null);
+      if (session === null) return null;
+      return { session: out(session), deviceState: data.devices.get(session.deviceId)?.state ?? null };
+    },
     update: async (id, patch, options = {}) => {
       ctx.check();
       return out(updateSession(ctx, id, checkSessionPatch(patch), options.expectedVersion));

@@ -35,6 +35,7 @@ import type {
   CloseOptions,
   CloseReason,
   CloseSessionResult,
+  SessionWithDevice,
   NewAlert,
   NewNotificationRecord,
   NewSession,
@@ -42,6 +43,7 @@ import type {
   NotificationRecord,
   OpenSessionResult,
   Session,
+  SessionKey,
   SessionPatch,
   SessionQuery,
   StoredAlert,
@@ -276,6 +278,12 @@ export interface SessionStore {
   findByContToken(token: string): Promise<Session | null>;
   /** The device's open session (which may be idle-expired but not yet swept), or null. */
   findOpen(deviceId: string): Promise<Session | null>;
+  /**
+   * The session `findByContToken`, `findByCookie` or `findOpen` would give, with its device's state read in the same
+   * statement (one round trip on PostgreSQL): a Package#3's lookup and its device check at once. Null when there is
+   * no such session.
+   */
+  findWithDevice(key: SessionKey): Promise<SessionWithDevice | null>;
   /**
    * Changes a live session and refreshes its activity time and idle expiry. SESSION_NOT_FOUND;
    * SESSION_NOT_OPEN when closed or idle-expired; SESSION_CONFLICT when `expectedVersion` is stale.

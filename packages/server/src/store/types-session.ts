@@ -1,6 +1,6 @@
 // Records of what happens in and around DM sessions: the sessions themselves, the Generic Alerts devices
 // send, and the Package#0 notifications the server sends. Conventions as in ./types.ts.
-import type { Command, JsonValue, PageQuery, SortOrder } from "./types.js";
+import type { Command, DeviceState, JsonValue, PageQuery, SortOrder } from "./types.js";
 
 /**
  * A session is `open` until it ends normally, is aborted (bad package, HTTP error), superseded by a new
@@ -60,6 +60,16 @@ export interface SessionPatch {
   readonly contToken?: string | null | undefined;
   readonly cookie?: string | null | undefined;
   readonly idleTimeoutMs?: number | undefined;
+}
+
+/** How `sessions.findWithDevice` finds a session: by CONT token, by cookie, or as the open session of a device. */
+export type SessionKey = { readonly contToken: string } | { readonly cookie: string } | { readonly openOf: string };
+
+/** A session and its device's state, read together (`sessions.findWithDevice`). */
+export interface SessionWithDevice {
+  readonly session: Session;
+  /** The device's state when the session was read; null if the device is gone. */
+  readonly deviceState: DeviceState | null;
 }
 
 /** `sessions.close` options. */

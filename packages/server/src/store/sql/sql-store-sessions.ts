@@ -5,6 +5,7 @@ import { checkCloseReason, checkNewSession } from "../queue-rules.js";
 import { deviceNotFound, invalid, pageLimit, requireText, sweepLimit, toJsonText, toPage } from "../rules.js";
 import type { SessionStore } from "../store.js";
 import { SessionStatus, type CloseSessionResult } from "../types-session.js";
+import type { DeviceState } from "../types.js";
 import type { SessionsTable } from "./schema.js";
 import { SqlDialect } from "./migrations.js";
 import { prepared } from "./prepared.js";
@@ -36,6 +37,28 @@ const openOfDevice = prepared((db, p: { deviceId: string }) =>
     .where("device_id", "=", p.deviceId)
     .where("status", "=", sql.lit(SessionStatus.Open)),
 );
+/**
+ * `sessions.findWithDevice`: the session by one of its keys with its device's state, in one statement (a Package#3's lookup
+ * and device check; on PostgreSQL one round trip instead of two). A left join: a device deleted meanwhile gives a
+ * null state, not a missing session.
+ */
+type LocateColumn = "cont_token" | "cookie" | "open_of";
+const locateBy = (column: LocateColumn) =>
+  prepared((db, p: { v: string }) => {
+    const q = db
+      .selectFrom("sessions")
+      .leftJoin("devices", "devices.id", "sessions.device_id")
+      .selectAll("sessions")
+      .select("devices.state as device_state");
+    return column === "open_of"
+      ? q.where("sessions.device_id", "=", p.v).where("sessions.status", "=", sql.lit(SessionStatus.Open))
+      : q.where(`sessions.${column}`, "=", p.v);
+  });
+const locateStatements = {
+  cont_token: locateBy("cont_token"),
+  cookie: locateBy("cookie"),
+  open_of: locateBy("open_of"),
+};
 const INSERT_COLUMNS = [
   "id",
   "device_id",
@@ -143,6 +166,18 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
     findOpen: async (deviceId) => {
       const row = await openOfDevice.first(ctx.db(), { deviceId });
       return row === undefined ? null : toSession(row);
+    },
+    findWithDevice: async (key) => {
+      const [column, v]: [LocateColumn, string] =
+        "contToken" in key
+          ? ["cont_token", key.contToken]
+          : "cookie" in key
+            ? ["cookie", key.cookie]
+            : ["open_of", key.openOf];
+      const row = await locateStatements[column].first(ctx.db(), { v });
+      if (row === undefined) return null;
+      const { device_state, ...session } = row;
+      return { session: toSession(session), deviceState: device_state as DeviceState | null };
     },
     update: async (id, patch, options = {}) => {
       const w = patchWrite(patch);
