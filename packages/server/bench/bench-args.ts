@@ -31,7 +31,7 @@ export const USAGE = `usage: npm run bench:server -- [--seconds 10] [--warmup 2]
   $OMADM_TEST_PG_URL or postgres://root@127.0.0.1:5432/test) and prints round trips per session.
   --statements times each SQLite statement inside the measured window and prints where the store's time goes
   (count per session, microseconds each, per SQL text); it adds a little CPU per statement while it runs. On
-  PostgreSQL it times each round trip from the call to its answer (wall time, not CPU).
+  PostgreSQL it times each round trip from going out to PostgreSQL's ReadyForQuery (wall time, not CPU).
   --heap-prof writes what the omadm server allocated inside the measured window (a sampling heap profile that
   keeps collected objects too; read it with packages/server/bench/heapprofile-summary.ts).
   --built runs the omadm targets from the built packages (dist/, after \`npm run build\`) instead of the sources:

@@ -2,7 +2,7 @@
 // it runs inside the measured window (src/store/sql/sqlite-statement-times.ts); this prints the top SQL texts by
 // total time, per session: how many runs, microseconds each (mean and longest run), and on SQLite their share of
 // the server's CPU (a run holds the event loop); then the texts whose longest run was longest. On PostgreSQL a
-// run is a round trip, timed from the call to its answer (pg-round-trips.ts): wall time, overlapping, not CPU.
+// run is a round trip, from going out to ReadyForQuery (pg-round-trips.ts): wall time, overlapping, not CPU.
 import type { StatementTime } from "./target-ipc.js";
 
 const TOP = 20;

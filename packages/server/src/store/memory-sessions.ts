@@ -120,9 +120,9 @@ export function createMemorySessions(ctx: MemoryContext): SessionStore {
           ? findBy((s) => s.contToken === key.contToken)
           : "cookie" in key
             ? findBy((s) => s.cookie === key.cookie)
-            : (openOf(key.openOf) ?? null);
+            : findBy((s) => s.deviceId === key.openOf && s.status === SessionStatus.Open);
       if (session === null) return null;
-      return { session: out(session), deviceState: data.devices.get(session.deviceId)?.state ?? null };
+      return { session, deviceState: data.devices.get(session.deviceId)?.state ?? null };
     },
     update: async (id, patch, options = {}) => {
       ctx.check();
