@@ -28,7 +28,7 @@ test("auto-registration registers an unknown device on its first Package#1, with
   // A Package#3 only checks the device is still enabled; it writes nothing.
   clock.advance(1000);
   const before = await store.devices.get("IMEI:500000000000001");
-  assert.ok((await registry.checkActive("IMEI:500000000000001")).ok);
+  assert.ok(registry.activeState("IMEI:500000000000001", await store.devices.stateOf("IMEI:500000000000001")).ok);
   assert.deepEqual(await store.devices.get("IMEI:500000000000001"), before);
 });
 
@@ -52,7 +52,7 @@ test("a disabled device is refused at Package#1 and at Package#3", async () => {
   await store.devices.create({ id: "IMEI:500000000000003" });
   await store.devices.update("IMEI:500000000000003", { disabled: true });
   const r1 = await registry.admit("IMEI:500000000000003", undefined);
-  const r3 = await registry.checkActive("IMEI:500000000000003");
+  const r3 = registry.activeState("IMEI:500000000000003", await store.devices.stateOf("IMEI:500000000000003"));
   assert.ok(!r1.ok && !r3.ok);
   assert.match(r1.error.message, /disabled/);
   assert.match(r3.error.message, /disabled/);

@@ -27,11 +27,10 @@ export interface DeviceRegistry {
     via?: DeviceParts,
   ): Promise<Result<Device, ServerError>>;
   /**
-   * A Package#3: the device must still be enabled (DM_DEVICE_NOT_ADMITTED otherwise). Read-only: the last
-   * contact is the last Package#1 (one write fewer per package; a session lasts seconds).
+   * A Package#3: the device must still be enabled (DM_DEVICE_NOT_ADMITTED otherwise), judged on the state read
+   * with its session (`sessions.findWithDevice`; null: the device is gone). Read-only: the last contact is the last
+   * Package#1 (one write fewer per package; a session lasts seconds).
    */
-  checkActive(deviceId: string, via?: DeviceParts): Promise<Result<DeviceState, ServerError>>;
-  /** checkActive's verdict on a state already read (`sessions.findWithDevice`): null is a device gone. */
   activeState(deviceId: string, state: DeviceState | null): Result<DeviceState, ServerError>;
   /** Stores DevInfo values carried by GET results (a nice-to-have: never fails the session). true: some were
    *  stored; false: the results carried none, or the device is gone. */
@@ -64,10 +63,6 @@ export function createDeviceRegistry(deps: { readonly store: Store }, options: D
       }
       if (device.state === DeviceState.Disabled) return notAdmitted(deviceId, "disabled");
       return ok(device);
-    },
-    async checkActive(deviceId, via = store) {
-      // The state alone: a Package#3 needs no JSON column of the device.
-      return activeState(deviceId, await via.devices.stateOf(deviceId));
     },
     activeState: (deviceId, state) => activeState(deviceId, state),
     async captureDevInfo(deviceId, results, via) {

@@ -279,9 +279,9 @@ export interface SessionStore {
   /** The device's open session (which may be idle-expired but not yet swept), or null. */
   findOpen(deviceId: string): Promise<Session | null>;
   /**
-   * The session `findByContToken`, `findByCookie` or `findOpen` would give, with its device's state read in the same
-   * statement (one round trip on PostgreSQL): a Package#3's lookup and its device check at once. Null when there is
-   * no such session.
+   * The session `findByContToken`, `findByCookie` or `findOpen` would give, with its device's state read in the
+   * same statement (one round trip on PostgreSQL): a Package#3's lookup and its device check at once. Null when
+   * there is no such session.
    */
   findWithDevice(key: SessionKey): Promise<SessionWithDevice | null>;
   /**

@@ -38,12 +38,12 @@ const openOfDevice = prepared((db, p: { deviceId: string }) =>
     .where("status", "=", sql.lit(SessionStatus.Open)),
 );
 /**
- * `sessions.findWithDevice`: the session by one of its keys with its device's state, in one statement (a Package#3's lookup
- * and device check; on PostgreSQL one round trip instead of two). A left join: a device deleted meanwhile gives a
- * null state, not a missing session.
+ * `sessions.findWithDevice`: the session by one of its keys with its device's state, in one statement (a
+ * Package#3's lookup and device check; on PostgreSQL one round trip instead of two). A left join: a device deleted
+ * meanwhile gives a null state, not a missing session.
  */
-type LocateColumn = "cont_token" | "cookie" | "open_of";
-const locateBy = (column: LocateColumn) =>
+type KeyColumn = "cont_token" | "cookie" | "open_of";
+const withDeviceBy = (column: KeyColumn) =>
   prepared((db, p: { v: string }) => {
     const q = db
       .selectFrom("sessions")
@@ -54,10 +54,10 @@ const locateBy = (column: LocateColumn) =>
       ? q.where("sessions.device_id", "=", p.v).where("sessions.status", "=", sql.lit(SessionStatus.Open))
       : q.where(`sessions.${column}`, "=", p.v);
   });
-const locateStatements = {
-  cont_token: locateBy("cont_token"),
-  cookie: locateBy("cookie"),
-  open_of: locateBy("open_of"),
+const withDeviceStatements = {
+  cont_token: withDeviceBy("cont_token"),
+  cookie: withDeviceBy("cookie"),
+  open_of: withDeviceBy("open_of"),
 };
 const INSERT_COLUMNS = [
   "id",
@@ -168,13 +168,13 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
       return row === undefined ? null : toSession(row);
     },
     findWithDevice: async (key) => {
-      const [column, v]: [LocateColumn, string] =
+      const [column, v]: [KeyColumn, string] =
         "contToken" in key
           ? ["cont_token", key.contToken]
           : "cookie" in key
             ? ["cookie", key.cookie]
             : ["open_of", key.openOf];
-      const row = await locateStatements[column].first(ctx.db(), { v });
+      const row = await withDeviceStatements[column].first(ctx.db(), { v });
       if (row === undefined) return null;
       const { device_state, ...session } = row;
       return { session: toSession(session), deviceState: device_state as DeviceState | null };
