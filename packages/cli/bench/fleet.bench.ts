@@ -53,6 +53,7 @@ const { values } = parseArgs({
     "cpu-prof": { type: "string" },
     "sim-cpu-prof": { type: "string" },
     built: { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
     ...wakeOptions,
     "postgres-url": {
       type: "string",
@@ -60,6 +61,18 @@ const { values } = parseArgs({
     },
   },
 });
+if (values.help) {
+  // The usage is this file's opening comment.
+  const own = readFileSync(new URL(import.meta.url), "utf8").split("\n");
+  const end = own.findIndex((line) => !line.startsWith("//"));
+  console.log(
+    own
+      .slice(0, end)
+      .map((line) => line.replace(/^\/\/ ?/, ""))
+      .join("\n"),
+  );
+  process.exit(0);
+}
 const N = Number(values.devices);
 const deadline = performance.now() + Number(values.timeout) * 1000;
 if (!Number.isInteger(N) || N < 1) throw new Error("--devices must be a positive integer");
