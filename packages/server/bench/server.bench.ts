@@ -9,7 +9,9 @@
 // server process, one `commands.enqueue` each: outside the session's latency, inside the server's CPU budget.
 //
 // Prints sessions per second, p50/p99 session latency, server memory (end and peak), sessions and errors, the
-// ratios omadm / ceiling, and where each target's tail comes from: its event loop's delay and its GC pauses. Exits 1 with the reason if any answer is unexpected or a target dies.
+// ratios omadm / ceiling, and where each target's tail comes from: its event loop's delay, its GC pauses, and
+// the p50/p99 of each exchange of a session (and of the enqueue before it). Exits 1 with the reason if any answer
+// is unexpected or a target dies.
 import { cpus, loadavg } from "node:os";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
@@ -230,6 +232,18 @@ function printTail(all: readonly Figures[]): void {
         `max ${loop.maxMs.toFixed(1)} ms, ~${loop.longDelays} over ${LONG_DELAY_MS} ms; GC ${gc.count} pauses, ` +
         `${gc.totalMs.toFixed(0)} ms (${((100 * gc.totalMs) / f.load.windowMs).toFixed(1)}% of the window), ` +
         `max ${gc.maxMs.toFixed(1)} ms (${kinds})`,
+    );
+  }
+  console.log(
+    "a session's parts (p50 / p99 ms): each exchange, and the commands queued before it, outside its latency:",
+  );
+  for (const f of all) {
+    const part = (name: string, sorted: readonly number[]) =>
+      `${name} ${percentile(sorted, 0.5).toFixed(1)} / ${percentile(sorted, 0.99).toFixed(1)}`;
+    const { package1, package3, refill } = f.load.partsMs;
+    console.log(
+      `  ${f.label.padEnd(36)} ${part("Package#1 → Package#2", package1)}, ${part("Package#3 → Package#2", package3)}, ` +
+        part("queueing 3 commands", refill),
     );
   }
 }

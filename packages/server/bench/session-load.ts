@@ -35,6 +35,13 @@ export interface LoadResult {
   readonly windowMs: number;
   /** Latencies (ms) of the sessions that started inside the measured window, sorted. */
   readonly latenciesMs: readonly number[];
+  /** The same sessions' parts, each sorted: the Package#1 exchange, the Package#3 exchange, and the refill
+   *  (`options.refill`) that ran before each session, outside its latency. */
+  readonly partsMs: {
+    readonly package1: readonly number[];
+    readonly package3: readonly number[];
+    readonly refill: readonly number[];
+  };
   /** Every completed session, warm-up included (what the store must account for). */
   readonly sessionsTotal: number;
   /** CPU time (user + system) this process — the simulated devices — used inside the measured window. */
@@ -76,6 +83,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   // Devices idle between sessions wait here; a loop takes the longest-idle one (one session per device).
   const idle = [...options.deviceIds];
   const latencies: number[] = [];
+  const parts = { package1: [] as number[], package3: [] as number[], refill: [] as number[] };
   let sessionsInWindow = 0;
   let sessionsTotal = 0;
   let errors = 0;
@@ -109,12 +117,18 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     while (failure === null && performance.now() < t1) {
       const deviceId = idle.shift()!;
       try {
+        const refill = performance.now();
         await options.refill(deviceId);
         const start = performance.now();
-        await runSession(pool, origin, deviceId, options.expected);
+        const afterPackage1 = await runSession(pool, origin, deviceId, options.expected);
         const end = performance.now();
         sessionsTotal++;
-        if (start >= t0) latencies.push(end - start);
+        if (start >= t0) {
+          latencies.push(end - start);
+          parts.package1.push(afterPackage1 - start);
+          parts.package3.push(end - afterPackage1);
+          parts.refill.push(start - refill);
+        }
         if (end >= t0 && end <= t1) sessionsInWindow++;
       } catch (error) {
         errors++;
@@ -134,11 +148,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   }
   await Promise.all(edges);
   if (edges.length < 2) failure ??= new BenchFailure("-", "window", "the run ended before the measured window opened");
-  latencies.sort((a, b) => a - b);
+  const ascending = (a: number, b: number) => a - b;
+  latencies.sort(ascending);
+  for (const part of Object.values(parts)) part.sort(ascending);
   return {
     sessionsInWindow,
     windowMs: options.measureMs,
     latenciesMs: latencies,
+    partsMs: parts,
     sessionsTotal,
     clientCpuMs,
     errors,
@@ -146,14 +163,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   };
 }
 
-/** One complete session; throws BenchFailure on any answer but the expected one. */
+/** One complete session; throws BenchFailure on any answer but the expected one. Resolves with when (performance
+ *  clock) the first Package#2 had arrived. */
 async function runSession(
   pool: Pool,
   origin: string,
   deviceId: string,
   expected: readonly BenchCommand[],
-): Promise<void> {
+): Promise<number> {
   const first = await post(pool, DM_PATH, p1Headers(deviceId), P1_BODY, deviceId, "Package#1");
+  const afterPackage1 = performance.now();
   const cmd = first.package.CMD;
   const cont = cmd[0];
   if (cmd.length !== expected.length + 1 || cont?.[0] !== "CONT" || cont.length !== 2) {
@@ -189,6 +208,7 @@ async function runSession(
       `the session cookie was not cleared: ${last.setCookie ?? "none"}`,
     );
   }
+  return afterPackage1;
 }
 
 interface Answer {
