@@ -1,6 +1,7 @@
 // Round trips of the DM session's transactions on the PostgreSQL store, against the real server: every pg
 // `query` that goes out is one (the store sends each and waits for its answer). BEGIN rides with the first
-// statement, a Package#3's answers take one statement, and a session's close with its final state one more.
+// statement, a Package#3's answers take one statement (which also sees whether the device's queue is empty, so an
+// empty next batch costs none), and a session's close with its final state one more.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { test } from "node:test";
@@ -113,7 +114,55 @@ test(
           assert.equal(closed.session.version, version + 2, "a save and a close: two steps");
         }),
       );
-      assert.equal(second, 4, "answers (with BEGIN), take, save-and-close, COMMIT");
+      assert.equal(
+        second,
+        3,
+        "answers (with BEGIN; they see the queue empty, so the take sends nothing), save-and-close, COMMIT",
+      );
+    });
+  },
+);
+
+test(
+  "the answers' statement finds the queue empty only when it is: a queued command, or one queued after it, is taken",
+  { skip },
+  async () => {
+    await withStore(async (store) => {
+      await store.devices.create({ id: "d1" });
+      const enqueue = async (path: string) =>
+        (await store.commands.enqueue({ deviceId: "d1", name: "Get", params: ["Get", path] })).command.id;
+      const first = await enqueue("./A");
+      const { session } = await store.sessions.open({
+        deviceId: "d1",
+        stateName: "s",
+        stateData: {},
+        packageNo: 1,
+        idleTimeoutMs: 60_000,
+      });
+      await store.commands.takeBatch({ deviceId: "d1", sessionId: session.id, max: 1, packageNo: 2 });
+      const waiting = await enqueue("./B");
+      // B waits in the queue while A's answer comes: the take that follows runs and takes it.
+      const takes = await roundTripsOf(() =>
+        store.transaction(async (tx) => {
+          await tx.commands.recordResults(session.id, [answer(first)]);
+          const taken = await tx.commands.takeBatch({ deviceId: "d1", sessionId: session.id, max: 5, packageNo: 4 });
+          assert.deepEqual(
+            taken.map((c) => c.id),
+            [waiting],
+          );
+        }),
+      );
+      assert.equal(takes, 3, "answers (with BEGIN), take, COMMIT");
+      // B's answer leaves the queue empty, but a command queued in the same transaction after it is seen.
+      await store.transaction(async (tx) => {
+        await tx.commands.recordResults(session.id, [answer(waiting)]);
+        const late = (await tx.commands.enqueue({ deviceId: "d1", name: "Get", params: ["Get", "./C"] })).command.id;
+        const taken = await tx.commands.takeBatch({ deviceId: "d1", sessionId: session.id, max: 5, packageNo: 6 });
+        assert.deepEqual(
+          taken.map((c) => c.id),
+          [late],
+        );
+      });
     });
   },
 );

@@ -57,6 +57,11 @@ const takeQueued = prepared((db, p: TakeInput): Compilable<SessionAndTaken> => {
 });
 
 export async function takeQueuedPg(ctx: SqlContext, trx: Db, input: TakeInput): Promise<CommandRow[]> {
+  // The Package#3's answers just found the device's queue empty, under its lock (recordSentPg): nothing to take,
+  // and no statement. The session is live as far as the take would check: its commands were still in flight
+  // in it under the same lock, which every close, supersede and expiry takes before it requeues them; the close
+  // that follows an empty take checks the session once more itself.
+  if (ctx.knowsQueueEmpty(input.deviceId)) return [];
   await ctx.lockDevice(trx, input.deviceId);
   const rows = await takeQueued.all(trx, input);
   const first = rows[0];
@@ -114,8 +119,10 @@ interface SentArrays extends ResultArrays {
 // the fleet (commands_by_state; its statistics saw few) and matched each against the answers, O(the fleet's open
 // sessions) per Package#3. Now the UPDATE's only constant condition is the session: O(the batch) either way.
 const SENT = sql.lit(CommandState.Sent);
-const recordSent = prepared((db, p: SentArrays): Compilable<CommandRow> => {
-  const query = sql<CommandRow>`with d as materialized (select id from devices
+/** A written row, and whether its device had any queued command when the statement began (under its lock). */
+type SentRow = CommandRow & { readonly queued_left: boolean };
+const recordSent = prepared((db, p: SentArrays): Compilable<SentRow> => {
+  const query = sql<SentRow>`with d as materialized (select id from devices
       where id = (select device_id from commands where id = ${p.first}) for no key update),
     cur as materialized (select c.cur_seq, c.cur_state, w.* from d
       cross join lateral unnest(${p.ids}::text[], ${p.states}::text[], ${p.completed}::bigint[], ${p.codes}::int[],
@@ -130,7 +137,8 @@ const recordSent = prepared((db, p: SentArrays): Compilable<CommandRow> => {
       async_server_uri = case when w.corr then w.srv else c.async_server_uri end, updated_at = ${p.now}::bigint
     from cur w
     where c.seq = w.cur_seq and c.state = w.cur_state and c.session_id = ${p.sessionId} and (select ok from ok)
-    returning c.*`;
+    returning c.*, exists (select 1 from commands q where q.device_id = (select id from d)
+      and q.state = ${QUEUED}) as queued_left`;
   return { compile: () => query.compile(db) };
 });
 
@@ -161,9 +169,11 @@ export async function recordSentPg(
     sessionId,
     now,
   });
-  const device = rows[0]?.device_id;
-  if (device !== undefined) ctx.deviceLocked(device);
-  if (rows.length === 0) return undefined;
+  const first = rows[0];
+  if (first === undefined) return undefined;
+  ctx.deviceLocked(first.device_id);
+  // An answer never queues its command (done, failed or accepted), so the queue is as the statement found it.
+  if (!first.queued_left) ctx.queueSeenEmpty(first.device_id);
   return inItemOrder(ctx, rows, answers, (a) => illegalCommand(a.id, CommandState.Sent, a.state));
 }
 

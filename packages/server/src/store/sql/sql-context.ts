@@ -42,6 +42,14 @@ export interface SqlContext {
   /** Whether this transaction holds the device's row lock (always false outside `store.transaction`). */
   readonly holdsDevice: (deviceId: string) => boolean;
   /**
+   * Says the call running now found the device's queue empty (no `queued` command) under the device's row lock:
+   * a `commands.takeBatch` of that device as the transaction's next call that can queue nothing has nothing to
+   * take (sql-store.ts keeps the fact only that far). PostgreSQL only; outside `store.transaction`, nothing.
+   */
+  readonly queueSeenEmpty: (deviceId: string) => void;
+  /** Whether an earlier call of this transaction saw the device's queue empty, and none since could fill it. */
+  readonly knowsQueueEmpty: (deviceId: string) => boolean;
+  /**
    * Ends the transaction with `error` whatever its callback does next: a call that ran without a savepoint
    * (sql-store.ts) and failed after writing, or whose statement failed (PostgreSQL then refuses every later
    * statement and turns COMMIT into a rollback), cannot be undone alone.
@@ -82,6 +90,8 @@ export function createSqlContext(
     },
     deviceLocked: () => undefined,
     holdsDevice: () => false,
+    queueSeenEmpty: () => undefined,
+    knowsQueueEmpty: () => false,
     poison: () => undefined,
   };
 }

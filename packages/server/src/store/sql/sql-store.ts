@@ -55,6 +55,8 @@ interface TxMemo {
   open: number;
   /** Set when a call left the transaction unable to go on (sql-context.ts `poison`): it rolls back. */
   poisoned: { readonly error: unknown } | null;
+  /** The device whose queue a call saw empty under its row lock, while only calls that cannot queue followed. */
+  emptyQueue: string | null;
 }
 
 /**
@@ -71,7 +73,7 @@ interface Binding {
 
 /** The state of a binding between transactions: every use of it is TRANSACTION_MISUSE. */
 const UNBOUND: TransactionState = { active: false };
-const NO_MEMO: TxMemo = { locked: new Set(), devices: new Set(), open: 0, poisoned: null };
+const NO_MEMO: TxMemo = { locked: new Set(), devices: new Set(), open: 0, poisoned: null, emptyQueue: null };
 /** Bindings kept for reuse; more are built while more transactions run at once (one per pooled connection). */
 const MAX_FREE_BINDINGS = 64;
 
@@ -104,6 +106,10 @@ function innerContext(ctx: SqlContext, b: Omit<Binding, "parts">): SqlContext {
     },
     deviceLocked: (deviceId) => b.memo.devices.add(deviceId),
     holdsDevice: (deviceId) => b.memo.devices.has(deviceId),
+    queueSeenEmpty: (deviceId) => {
+      b.memo.emptyQueue = deviceId;
+    },
+    knowsQueueEmpty: (deviceId) => b.memo.emptyQueue === deviceId,
     poison: (error) => {
       b.memo.poisoned ??= { error };
     },
@@ -136,6 +142,20 @@ const WITHOUT_SAVEPOINT = new Set([
   "commands.enqueueMany",
   "commands.takeBatch",
   "commands.recordResults",
+]);
+
+/**
+ * Calls that cannot put a command in `queued`: a device's queue seen empty by an earlier call of the transaction
+ * (under the device's row lock, which every writer of the queue takes) stays empty across them. Any other call
+ * forgets it at its start, so in practice the fact serves the DM flow's Package#3 only: its results, the DevInfo
+ * they carried, its alerts, then the next batch, found empty without a statement (sql-commands-pg-session.ts).
+ */
+const KEEPS_QUEUE_EMPTY = new Set([
+  "devices.get",
+  "devices.stateOf",
+  "devices.mergeDevInfo",
+  "alerts.record",
+  "commands.takeBatch",
 ]);
 
 const PROBE = CompiledQuery.raw("select 1");
@@ -186,9 +206,10 @@ async function inSavepoint(trx: Db, memo: TxMemo, call: () => Promise<unknown>):
     result = await call();
   } catch (error) {
     await trx.executeQuery(ROLLBACK_TO_SAVEPOINT);
-    // Locks taken after the savepoint went with it (advisory and row locks alike).
+    // Locks taken after the savepoint went with it (advisory and row locks alike), and what was seen under them.
     memo.locked.clear();
     memo.devices.clear();
+    memo.emptyQueue = null;
     throw error;
   }
   if (memo.open > MAX_OPEN_SAVEPOINTS) {
@@ -223,7 +244,7 @@ export function createSqlStore(
       try {
         return await ctx.transaction(async (trx) => {
           const state: TransactionState = { active: true };
-          const memo: TxMemo = { locked: new Set(), devices: new Set(), open: 0, poisoned: null };
+          const memo: TxMemo = { locked: new Set(), devices: new Set(), open: 0, poisoned: null, emptyQueue: null };
           const binding = free.pop() ?? newBinding(ctx);
           binding.trx = trx;
           binding.state = state;
@@ -244,6 +265,7 @@ export function createSqlStore(
               checkActive(state);
               if (memo.poisoned !== null) throw memo.poisoned.error;
               running++;
+              if (!KEEPS_QUEUE_EMPTY.has(name)) memo.emptyQueue = null;
               try {
                 const guarded = () => sqlGuard(call, method, args);
                 if (postgres && WITHOUT_SAVEPOINT.has(name)) return await withoutSavepoint(trx, memo, guarded);

@@ -46,6 +46,8 @@ export function createSqliteGroupStore(
     lockDevice: ctx.lockDevice,
     deviceLocked: ctx.deviceLocked,
     holdsDevice: ctx.holdsDevice,
+    queueSeenEmpty: ctx.queueSeenEmpty,
+    knowsQueueEmpty: ctx.knowsQueueEmpty,
     poison: ctx.poison,
     transaction: (fn) => fn(ctx.db()),
   };
