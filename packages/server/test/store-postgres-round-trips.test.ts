@@ -54,6 +54,9 @@ async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
   }
 }
 
+/** Device d1's session as a Package#1 opens it. */
+const OPEN_D1 = { deviceId: "d1", stateName: "s", stateData: {}, packageNo: 1, idleTimeoutMs: 60_000 };
+
 const answer = (commandId: string) => ({ commandId, outcome: CommandState.Done, statusCode: 200 });
 
 test(
@@ -78,13 +81,7 @@ test(
         store.transaction(async (tx) => {
           // As a Package#1: the device's contact first (its UPDATE takes the device's row lock for the rest).
           await tx.devices.recordContact("d1", { autoRegister: false });
-          const { session } = await tx.sessions.open({
-            deviceId: "d1",
-            stateName: "s",
-            stateData: {},
-            packageNo: 1,
-            idleTimeoutMs: 60_000,
-          });
+          const { session } = await tx.sessions.open(OPEN_D1);
           const taken = await tx.commands.takeBatch({ deviceId: "d1", sessionId: session.id, max: 10, packageNo: 2 });
           assert.deepEqual(
             taken.map((c) => c.id),
@@ -132,13 +129,7 @@ test(
       const enqueue = async (path: string) =>
         (await store.commands.enqueue({ deviceId: "d1", name: "Get", params: ["Get", path] })).command.id;
       const first = await enqueue("./A");
-      const { session } = await store.sessions.open({
-        deviceId: "d1",
-        stateName: "s",
-        stateData: {},
-        packageNo: 1,
-        idleTimeoutMs: 60_000,
-      });
+      const { session } = await store.sessions.open(OPEN_D1);
       await store.commands.takeBatch({ deviceId: "d1", sessionId: session.id, max: 1, packageNo: 2 });
       const waiting = await enqueue("./B");
       // B waits in the queue while A's answer comes: the take that follows runs and takes it.
@@ -175,13 +166,7 @@ test(
       await store.devices.create({ id: "d1" });
       const a = (await store.commands.enqueue({ deviceId: "d1", name: "Get", params: ["Get", "./A"] })).command.id;
       const b = (await store.commands.enqueue({ deviceId: "d1", name: "Get", params: ["Get", "./B"] })).command.id;
-      const { session } = await store.sessions.open({
-        deviceId: "d1",
-        stateName: "s",
-        stateData: {},
-        packageNo: 1,
-        idleTimeoutMs: 60_000,
-      });
+      const { session } = await store.sessions.open(OPEN_D1);
       await store.commands.takeBatch({ deviceId: "d1", sessionId: session.id, max: 10, packageNo: 2 });
       // Cancelled while in flight: its late answer is recorded and it stays cancelled (docs/delivery.md).
       await store.commands.cancel(b);
