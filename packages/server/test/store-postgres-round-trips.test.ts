@@ -35,16 +35,17 @@ async function roundTripsOf(fn: () => Promise<unknown>): Promise<number> {
   }
 }
 
-/** A store on one pooled connection (so every transaction meets a connection that has BEGIN prepared). */
-async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
+/** A store on one pooled connection (so every transaction meets a connection that has BEGIN prepared), or
+ *  `connections`. */
+async function withStore(fn: (store: Store, url: string) => Promise<void>, connections = 1): Promise<void> {
   const schema = `omadm_test_${process.pid}_${randomBytes(6).toString("hex")}`;
   const url = serviceUrl(postgres);
   const store = await openPostgresStore(
     { clock: new TestClock() },
-    { connectionString: url, schema, maxConnections: 1 },
+    { connectionString: url, schema, maxConnections: connections },
   );
   try {
-    await fn(store);
+    await fn(store, url);
   } finally {
     await store.close();
     const c = new pg.Client({ connectionString: url });
@@ -155,6 +156,56 @@ test(
         );
       });
     });
+  },
+);
+
+test(
+  "a command queued by a transaction the answers waited for (the device's lock) is taken by the next batch",
+  { skip },
+  async () => {
+    await withStore(async (store, url) => {
+      await store.devices.create({ id: "d1" });
+      const first = (await store.commands.enqueue({ deviceId: "d1", name: "Get", params: ["Get", "./A"] })).command.id;
+      const { session } = await store.sessions.open(OPEN_D1);
+      await store.commands.takeBatch({ deviceId: "d1", sessionId: session.id, max: 5, packageNo: 2 });
+      // Another transaction queues B and holds the device's row lock until told to commit.
+      let commit = (): void => undefined;
+      const committing = new Promise<void>((resolve) => (commit = resolve));
+      let holding = (): void => undefined;
+      const held = new Promise<void>((resolve) => (holding = resolve));
+      const other = store.transaction(async (tx) => {
+        const queued = await tx.commands.enqueue({ deviceId: "d1", name: "Get", params: ["Get", "./B"] });
+        holding();
+        await committing;
+        return queued.command.id;
+      });
+      await held;
+      // The Package#3: its answers wait for the lock, so their statement began before B was committed.
+      const package3 = store.transaction(async (tx) => {
+        await tx.commands.recordResults(session.id, [answer(first)]);
+        return tx.commands.takeBatch({ deviceId: "d1", sessionId: session.id, max: 5, packageNo: 4 });
+      });
+      const watcher = new pg.Client({ connectionString: url });
+      await watcher.connect();
+      try {
+        // Until PostgreSQL shows the answers' statement waiting for a lock (bounded).
+        for (let i = 0; i < 500; i++) {
+          const { rows } = await watcher.query(
+            "select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%unnest%'",
+          );
+          if ((rows[0] as { n: number }).n > 0) break;
+          if (i === 499) assert.fail("the answers' statement never waited for the device's lock");
+        }
+      } finally {
+        await watcher.end();
+      }
+      commit();
+      const b = await other;
+      assert.deepEqual(
+        (await package3).map((c) => c.id),
+        [b],
+      );
+    }, 2);
   },
 );
 

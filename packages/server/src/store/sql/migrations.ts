@@ -18,6 +18,7 @@ import { leasesMigration } from "./migration-0009-leases.js";
 import { webhooksMigration } from "./migration-0014-webhooks.js";
 import { sessionPathIndexesMigration } from "./migration-0019-session-path-indexes.js";
 import { leanSessionIndexesMigration } from "./migration-0020-lean-session-indexes.js";
+import { queueProbeMigration } from "./migration-0021-queue-probe.js";
 import { NOTIFICATION_COUNTER } from "./schema.js";
 
 export const SqlDialect = { Sqlite: "sqlite", Postgres: "postgres" } as const;
@@ -339,6 +340,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     "0016_console_sign_ins": consoleSignInsMigration(dialect === SqlDialect.Postgres),
     "0019_session_path_indexes": sessionPathIndexesMigration(),
     "0020_lean_session_indexes": leanSessionIndexesMigration(dialect === SqlDialect.Postgres),
+    "0021_queue_probe": queueProbeMigration(dialect === SqlDialect.Postgres),
   };
 }
 

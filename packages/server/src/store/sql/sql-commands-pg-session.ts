@@ -16,6 +16,7 @@ import { illegalCommand } from "../rules.js";
 import { CommandState } from "../types.js";
 import { SessionStatus } from "../types-session.js";
 import type { CommandRow } from "./sql-commands-rows.js";
+import { HAS_QUEUED_FUNCTION } from "./migration-0021-queue-probe.js";
 import { prepared } from "./prepared.js";
 import type { ResultWrite } from "./sqlite-record-results.js";
 import { requireLiveSession, type TakeInput } from "./sqlite-take-batch.js";
@@ -119,7 +120,8 @@ interface SentArrays extends ResultArrays {
 // the fleet (commands_by_state; its statistics saw few) and matched each against the answers, O(the fleet's open
 // sessions) per Package#3. Now the UPDATE's only constant condition is the session: O(the batch) either way.
 const SENT = sql.lit(CommandState.Sent);
-/** A written row, and whether its device had any queued command when the statement began (under its lock). */
+/** A written row, and whether its device has any queued command, read once the statement holds the device's lock
+ *  with a snapshot of its own (migration-0021-queue-probe.ts: the statement's own began before the lock). */
 type SentRow = CommandRow & { readonly queued_left: boolean };
 const recordSent = prepared((db, p: SentArrays): Compilable<SentRow> => {
   const query = sql<SentRow>`with d as materialized (select id from devices
@@ -137,8 +139,7 @@ const recordSent = prepared((db, p: SentArrays): Compilable<SentRow> => {
       async_server_uri = case when w.corr then w.srv else c.async_server_uri end, updated_at = ${p.now}::bigint
     from cur w
     where c.seq = w.cur_seq and c.state = w.cur_state and c.session_id = ${p.sessionId} and (select ok from ok)
-    returning c.*, exists (select 1 from commands q where q.device_id = (select id from d)
-      and q.state = ${QUEUED}) as queued_left`;
+    returning c.*, (select ${sql.raw(HAS_QUEUED_FUNCTION)}(id) from d) as queued_left`;
   return { compile: () => query.compile(db) };
 });
 
