@@ -43,8 +43,8 @@ export interface SqlContext {
   readonly holdsDevice: (deviceId: string) => boolean;
   /**
    * Says the call running now found the device's queue empty (no `queued` command) under the device's row lock:
-   * a `commands.takeBatch` of that device as the transaction's next call that can queue nothing has nothing to
-   * take (sql-store.ts keeps the fact only that far). PostgreSQL only; outside `store.transaction`, nothing.
+   * a later `commands.takeBatch` of that device in this transaction has nothing to take, as long as only calls
+   * that cannot queue ran in between (sql-store.ts `KEEPS_QUEUE_EMPTY`). PostgreSQL; outside a transaction, nothing.
    */
   readonly queueSeenEmpty: (deviceId: string) => void;
   /** Whether an earlier call of this transaction saw the device's queue empty, and none since could fill it. */

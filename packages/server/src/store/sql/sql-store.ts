@@ -73,7 +73,9 @@ interface Binding {
 
 /** The state of a binding between transactions: every use of it is TRANSACTION_MISUSE. */
 const UNBOUND: TransactionState = { active: false };
-const NO_MEMO: TxMemo = { locked: new Set(), devices: new Set(), open: 0, poisoned: null, emptyQueue: null };
+/** A transaction's memo as it starts: nothing locked, nothing seen. */
+const newMemo = (): TxMemo => ({ locked: new Set(), devices: new Set(), open: 0, poisoned: null, emptyQueue: null });
+const NO_MEMO: TxMemo = newMemo();
 /** Bindings kept for reuse; more are built while more transactions run at once (one per pooled connection). */
 const MAX_FREE_BINDINGS = 64;
 
@@ -244,7 +246,7 @@ export function createSqlStore(
       try {
         return await ctx.transaction(async (trx) => {
           const state: TransactionState = { active: true };
-          const memo: TxMemo = { locked: new Set(), devices: new Set(), open: 0, poisoned: null, emptyQueue: null };
+          const memo = newMemo();
           const binding = free.pop() ?? newBinding(ctx);
           binding.trx = trx;
           binding.state = state;
