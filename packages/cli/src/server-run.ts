@@ -109,6 +109,7 @@ async function openStore(config: ServerConfig, clock: { now(): number }): Promis
         {
           connectionString: config.store.postgresUrl,
           preparedStatements: config.store.postgresPreparedStatements,
+          maxConnections: config.store.postgresMaxConnections,
         },
       );
     case StoreChoice.Sqlite:

@@ -18,6 +18,8 @@ const postgres = await requirePostgres();
 const { skip } = skipUnlessAvailable(postgres);
 const database = `omadm_nodes_${process.pid}_${randomBytes(4).toString("hex")}`;
 const SWEEP_MS = 200;
+/** store.postgresMaxConnections of each `--workers` process. */
+const POOL = 2;
 const GET = "urn:oma:mo:oma-dm-devinfo:1.2//DevID";
 
 async function admin<T>(fn: (c: pg.Client) => Promise<T>, db?: string): Promise<T> {
@@ -145,10 +147,14 @@ test(
 );
 
 test(
-  "--workers 2 on one PostgreSQL: two processes on one port serve sessions; SIGTERM stops them all",
+  "--workers 2 on one PostgreSQL: two processes on one port serve sessions, each within its pool; SIGTERM stops them all",
   { skip },
   async () => {
-    const server = await startNode(["--workers", "2"], { ...nodeEnv("unused"), OMADM_NODE_ID: "" });
+    const server = await startNode(["--workers", "2"], {
+      ...nodeEnv("unused"),
+      OMADM_NODE_ID: "",
+      OMADM_STORE_POSTGRES_MAX_CONNECTIONS: String(POOL),
+    });
     try {
       assert.match(server.lines.join("\n"), /2 worker processes on one port/);
       for (let i = 0; i < 4; i++) {
@@ -159,6 +165,20 @@ test(
         assert.equal(p2.cmd.length, 2, JSON.stringify(p2.body));
         assert.deepEqual((await device.p3([{ sc: 200 }, { sc: 200 }])).cmd, [["END"]]);
       }
+      // A burst of concurrent reads: each worker opens no more than store.postgresMaxConnections (the default,
+      // 10, would open more than POOL per worker for this many at once).
+      const burst = await Promise.all(
+        Array.from({ length: 200 }, () => fetch(`${server.base}/api/v1/commands?limit=1`).then((r) => r.status)),
+      );
+      assert.deepEqual(new Set(burst), new Set([200]));
+      const open = await admin(async (c) => {
+        const r = await c.query<{ n: string }>(
+          "select count(*) as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()",
+          [database],
+        );
+        return Number(r.rows[0]?.n);
+      });
+      assert.ok(open >= 2 && open <= 2 * POOL, `${open} connections to the database, expected 2 to ${2 * POOL}`);
       // Two workers listening: two "Server listening" lines on the same address.
       const listening = server.lines.filter((l) => l.includes("Server listening at"));
       assert.equal(listening.length, 2);

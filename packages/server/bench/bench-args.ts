@@ -22,13 +22,17 @@ export interface BenchArgs {
   readonly statements: boolean;
   /** Run the omadm targets from the built packages (dist/) instead of the sources (scripts/built-sources.mjs). */
   readonly built: boolean;
+  /** PostgreSQL: the omadm server's pool size (store.postgresMaxConnections); undefined: the default. */
+  readonly pgConnections: number | undefined;
 }
 
 export const USAGE = `usage: npm run bench:server -- [--seconds 10] [--warmup 2] [--devices 200] [--concurrency 64]
                               [--pools 4] [--sync both|full|normal] [--cpu-prof <dir>] [--heap-prof <dir>]
                               [--store sqlite|postgres] [--postgres-url <url>] [--statements] [--built]
+                              [--pg-connections N]
   --store postgres runs omadm on PostgreSQL (a fresh schema in --postgres-url's database, default
   $OMADM_TEST_PG_URL or postgres://root@127.0.0.1:5432/test) and prints round trips per session.
+  --pg-connections N sets the omadm server's PostgreSQL pool (store.postgresMaxConnections, default 10).
   --statements times each SQLite statement inside the measured window and prints where the store's time goes
   (count per session, microseconds each, per SQL text); it adds a little CPU per statement while it runs. On
   PostgreSQL it times each round trip from going out to PostgreSQL's ReadyForQuery (wall time, not CPU).
@@ -54,6 +58,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       "postgres-url": { type: "string" },
       statements: { type: "boolean", default: false },
       built: { type: "boolean", default: false },
+      "pg-connections": { type: "string" },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -83,7 +88,24 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const cpuProf = values["cpu-prof"];
   const heapProf = values["heap-prof"];
   const built = values.built;
-  return { seconds, warmup, devices, concurrency, pools, sync, cpuProf, heapProf, postgresUrl, statements, built };
+  const rawConnections = values["pg-connections"];
+  if (rawConnections !== undefined && postgresUrl === undefined)
+    throw new Error("--pg-connections needs --store postgres");
+  const pgConnections = rawConnections === undefined ? undefined : integer("--pg-connections", rawConnections, 1, 1000);
+  return {
+    seconds,
+    warmup,
+    devices,
+    concurrency,
+    pools,
+    sync,
+    cpuProf,
+    heapProf,
+    postgresUrl,
+    statements,
+    built,
+    pgConnections,
+  };
 }
 
 function number(flag: string, raw: string, min: number, max: number): number {

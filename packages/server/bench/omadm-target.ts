@@ -40,10 +40,11 @@ export async function startOmadmTarget(
   deviceIds: readonly string[],
   synchronous: SqliteSynchronous,
   postgresUrl?: string,
+  pgConnections?: number,
 ): Promise<RunningTarget> {
   const dataDir = mkdtempSync(join(tmpdir(), "omadm-bench-"));
   const clock = { now: () => Date.now() };
-  const pg = postgresUrl === undefined ? null : await openBenchPostgres({ clock }, postgresUrl);
+  const pg = postgresUrl === undefined ? null : await openBenchPostgres({ clock }, postgresUrl, pgConnections);
   const store = pg?.store ?? (await openSqliteStore({ clock }, { dataDir, synchronous }));
   let server: OmadmServer | null = null;
   try {

@@ -69,12 +69,12 @@ export interface BenchPostgres {
   dropSchema(): Promise<void>;
 }
 
-export async function openBenchPostgres(deps: StoreDeps, url: string): Promise<BenchPostgres> {
+export async function openBenchPostgres(deps: StoreDeps, url: string, maxConnections?: number): Promise<BenchPostgres> {
   countQueries();
   const schema = `omadm_bench_${process.pid}_${randomBytes(4).toString("hex")}`;
   const named = new URL(url);
   named.searchParams.set("application_name", schema);
-  const store = await openPostgresStore(deps, { connectionString: named.toString(), schema });
+  const store = await openPostgresStore(deps, { connectionString: named.toString(), schema, maxConnections });
   const backends = await watchBackendCpu(url, { applicationName: schema });
   await backends.sample();
   roundTrips--;

@@ -59,7 +59,9 @@ function plannedRuns(args: BenchArgs, deviceIds: readonly string[]): Run[] {
     built: args.built,
   });
   if (args.postgresUrl !== undefined) {
-    runs.push({ label: "omadm, PostgreSQL", spec: { ...omadm(Synchronous.Full), postgresUrl: args.postgresUrl } });
+    const label = `omadm, PostgreSQL${args.pgConnections === undefined ? "" : `, pool ${args.pgConnections}`}`;
+    const spec = { ...omadm(Synchronous.Full), postgresUrl: args.postgresUrl, pgConnections: args.pgConnections };
+    runs.push({ label, spec });
   } else if (args.sync !== SyncChoice.Normal)
     runs.push({ label: "omadm, SQLite FULL (default)", spec: omadm(Synchronous.Full) });
   if (args.postgresUrl === undefined && args.sync !== SyncChoice.Full) {

@@ -61,7 +61,7 @@ async function startOmadm(start: StartMessage): Promise<RunningTarget> {
   const { startOmadmTarget } = await import("./omadm-target.js");
   timeStatements = start.statements === true;
   heapProfDir = start.heapProfDir;
-  return startOmadmTarget(HOST, start.deviceIds, start.synchronous, start.postgresUrl);
+  return startOmadmTarget(HOST, start.deviceIds, start.synchronous, start.postgresUrl, start.pgConnections);
 }
 
 async function startCeiling(): Promise<RunningTarget> {

@@ -19,6 +19,8 @@ export interface StartMessage {
   readonly synchronous: Synchronous;
   /** omadm on PostgreSQL at this URL (a fresh schema, dropped at stop) instead of SQLite. */
   readonly postgresUrl?: string | undefined;
+  /** On PostgreSQL: the store's pool size (undefined: the store's default). */
+  readonly pgConnections?: number | undefined;
   /** Time each SQLite statement inside the measured window (omadm on SQLite only). */
   readonly statements?: boolean | undefined;
   /** Write a sampling heap profile of the measured window into this directory (omadm only). */

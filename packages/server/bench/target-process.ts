@@ -19,6 +19,8 @@ export interface TargetSpec {
   readonly synchronous: Synchronous;
   /** omadm on PostgreSQL at this URL instead of SQLite. */
   readonly postgresUrl?: string | undefined;
+  /** On PostgreSQL: the store's pool size (undefined: the store's default). */
+  readonly pgConnections?: number | undefined;
   /** Write a V8 CPU profile of the target process into this directory (node --cpu-prof). */
   readonly cpuProfDir?: string | undefined;
   /** Time each SQLite statement inside the measured window. */
@@ -109,6 +111,7 @@ export async function startTarget(spec: TargetSpec): Promise<TargetProcess> {
     deviceIds: spec.deviceIds,
     synchronous: spec.synchronous,
     postgresUrl: spec.postgresUrl,
+    pgConnections: spec.pgConnections,
     statements: spec.statements,
     heapProfDir: spec.heapProfDir,
   });

@@ -59,6 +59,14 @@ export const SERVER_KEYS = {
       "off behind a connection pooler that cannot keep them per client (PgBouncer in transaction mode before " +
       "1.21, or without `max_prepared_statements`).",
   },
+  "store.postgresMaxConnections": {
+    type: int(1, 1000),
+    default: 10,
+    description:
+      "Most PostgreSQL connections this node keeps open (its pool). Every node, and every `--workers` process, " +
+      "has a pool of its own: keep nodes × this under PostgreSQL's `max_connections`. More than the database " +
+      "server has cores to serve them adds contention, not throughput.",
+  },
   "dm.batchSize": { type: int(1, 1000), default: 20, description: "Most queued commands sent in one Package#2." },
   "dm.idleTimeoutMs": {
     type: int(1000, 86_400_000),

@@ -35,6 +35,7 @@ export interface ServerConfig {
     readonly kind: StoreChoice;
     readonly postgresUrl: string | null;
     readonly postgresPreparedStatements: boolean;
+    readonly postgresMaxConnections: number;
   };
   readonly dm: {
     readonly batchSize: number;
