@@ -2,58 +2,8 @@
 // one round trip for both, the statement inside the transaction block (a rollback undoes it), a failing statement
 // leaves the block aborted as a separate BEGIN would, and a transaction that sent nothing opens nothing.
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { test } from "node:test";
-import pg from "pg";
-import { namingClient, released, StatementNames } from "../src/store/postgres-statements.js";
-import { requirePostgres, serviceUrl, skipUnlessAvailable } from "../../../test-support/services.js";
-
-const postgres = await requirePostgres();
-const { skip } = skipUnlessAvailable(postgres);
-
-interface Fixture {
-  readonly pool: pg.Pool;
-  /** The pool's one connection, checked out. */
-  readonly client: pg.PoolClient;
-  /** Another connection (no held BEGIN) to look at what is committed. */
-  readonly other: pg.Client;
-  /** Answers from the server on `client` so far: one ReadyForQuery ends each round trip. */
-  readonly roundTrips: () => number;
-}
-
-/** A pool of one connection of the store's client class, in a schema of its own with a table t (a int). */
-async function withFixture(fn: (f: Fixture) => Promise<void>): Promise<void> {
-  const schema = `omadm_test_${process.pid}_${randomBytes(6).toString("hex")}`;
-  const url = serviceUrl(postgres);
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: 1,
-    options: `-c search_path=${schema}`,
-    Client: namingClient(new StatementNames()),
-  });
-  pool.on("release", (_error: unknown, c: unknown) => {
-    released(c);
-  });
-  const other = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
-  await other.connect();
-  await other.query(`create schema ${schema}`);
-  await other.query("create table t (a int primary key)");
-  const client = await pool.connect();
-  let answers = 0;
-  (client as unknown as { connection: pg.Connection }).connection.on("readyForQuery", () => answers++);
-  try {
-    await fn({ pool, client, other, roundTrips: () => answers });
-  } finally {
-    client.release();
-    await pool.end();
-    await other.query(`drop schema if exists ${schema} cascade`);
-    await other.end();
-  }
-}
-
-async function rowsOf(other: pg.Client): Promise<number[]> {
-  return (await other.query<{ a: number }>("select a from t order by a")).rows.map((r) => r.a);
-}
+import { rowsOf, skip, withFixture } from "./postgres-client-support.js";
 
 test("after the first, a transaction's BEGIN goes out with its first statement: one round trip", { skip }, async () => {
   await withFixture(async ({ client, other, roundTrips }) => {

@@ -37,7 +37,10 @@ async function roundTripsOf(fn: () => Promise<unknown>): Promise<number> {
 
 /** A store on one pooled connection (so every transaction meets a connection that has BEGIN prepared), or
  *  `connections`. */
-async function withStore(fn: (store: Store, url: string) => Promise<void>, connections = 1): Promise<void> {
+async function withStore(
+  fn: (store: Store, url: string, schema: string) => Promise<void>,
+  connections = 1,
+): Promise<void> {
   const schema = `omadm_test_${process.pid}_${randomBytes(6).toString("hex")}`;
   const url = serviceUrl(postgres);
   const store = await openPostgresStore(
@@ -45,7 +48,7 @@ async function withStore(fn: (store: Store, url: string) => Promise<void>, conne
     { connectionString: url, schema, maxConnections: connections },
   );
   try {
-    await fn(store, url);
+    await fn(store, url, schema);
   } finally {
     await store.close();
     const c = new pg.Client({ connectionString: url });
@@ -57,6 +60,9 @@ async function withStore(fn: (store: Store, url: string) => Promise<void>, conne
 
 /** Device d1's session as a Package#1 opens it. */
 const OPEN_D1 = { deviceId: "d1", stateName: "s", stateData: {}, packageNo: 1, idleTimeoutMs: 60_000 };
+
+/** A Generic Alert of device d1 (no session), as a Package#1 carries. */
+const ALERT_D1 = { deviceId: "d1", alertType: "urn:test:alert", sourceUri: "./X", data: "x" };
 
 const answer = (commandId: string) => ({ commandId, outcome: CommandState.Done, statusCode: 200 });
 
@@ -75,6 +81,13 @@ test(
       // Its first contact moves the device to active (one more UPDATE, once): not a session's usual cost.
       await store.devices.recordContact("d1", { autoRegister: false });
       assert.equal(await roundTripsOf(() => store.transaction(async (tx) => tx.devices.get("d1"))), 2);
+      // A Package#1's alert INSERT, used twice, is prepared on the connection: from now on it can be deferred.
+      for (let i = 0; i < 2; i++) {
+        await store.transaction(async (tx) => {
+          await tx.devices.recordContact("d1", { autoRegister: false });
+          await tx.alerts.record([ALERT_D1]);
+        });
+      }
 
       let version = 0;
       let sessionId = "";
@@ -83,6 +96,7 @@ test(
           // As a Package#1: the device's contact first (its UPDATE takes the device's row lock for the rest).
           await tx.devices.recordContact("d1", { autoRegister: false });
           const { session } = await tx.sessions.open(OPEN_D1);
+          await tx.alerts.record([{ ...ALERT_D1, sessionId: session.id }]);
           const taken = await tx.commands.takeBatch({ deviceId: "d1", sessionId: session.id, max: 10, packageNo: 2 });
           assert.deepEqual(
             taken.map((c) => c.id),
@@ -93,7 +107,9 @@ test(
           version = saved.version;
         }),
       );
-      assert.equal(first, 5, "contact (with BEGIN), INSERT, take, save, COMMIT");
+      assert.equal(first, 5, "contact (with BEGIN), INSERT, the alert's INSERT with the take, save, COMMIT");
+      const alerts = await store.alerts.list({ sessionId });
+      assert.equal(alerts.items.length, 1, "the deferred alert was committed");
 
       const second = await roundTripsOf(() =>
         store.transaction(async (tx) => {
@@ -233,6 +249,60 @@ test(
           [b, CommandState.Cancelled, 200],
         ],
       );
+    });
+  },
+);
+
+test(
+  "a deferred write that fails poisons its transaction: even when the caller catches the failure, nothing commits",
+  { skip },
+  async () => {
+    await withStore(async (store, url, schema) => {
+      await store.devices.create({ id: "d1" });
+      // A trigger stands for what cannot happen to an alert under its device's lock: its INSERT failing.
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        await c.query(
+          `create function ${schema}.refuse_boom() returns trigger language plpgsql as $$
+           begin if new.alert_type = 'boom' then raise exception 'boom refused'; end if; return new; end $$`,
+        );
+        await c.query(
+          `create trigger refuse_boom before insert on ${schema}.alerts for each row execute function ${schema}.refuse_boom()`,
+        );
+      } finally {
+        await c.end();
+      }
+      for (let i = 0; i < 2; i++) {
+        await store.transaction(async (tx) => {
+          await tx.devices.recordContact("d1", { autoRegister: false });
+          await tx.alerts.record([ALERT_D1]);
+        });
+      }
+      const failure = await store
+        .transaction(async (tx) => {
+          await tx.devices.recordContact("d1", { autoRegister: false });
+          await tx.commands.enqueue({ deviceId: "d1", name: "Get", params: ["Get", "./A"] });
+          const stored = await tx.alerts.record([{ ...ALERT_D1, alertType: "boom" }]);
+          assert.equal(stored.length, 1, "deferred: answered as stored");
+          // The next call (one in a savepoint) carries the alert's INSERT ahead of its SAVEPOINT, and fails with it:
+          // caught. Were the transaction not poisoned, its COMMIT would roll back in silence (PostgreSQL ends an
+          // aborted block so) and the caller would think it committed.
+          await tx.commands.list({ deviceId: "d1" }).then(
+            () => assert.fail("the call behind the failed alert answered"),
+            (error: unknown) => {
+              assert.match(String(error), /boom refused/);
+            },
+          );
+          return "the callback went on";
+        })
+        .then(
+          () => assert.fail("the transaction committed"),
+          (error: unknown) => error,
+        );
+      assert.match(String(failure), /boom refused/);
+      assert.equal((await store.commands.list({ deviceId: "d1" })).items.length, 0, "the enqueue was rolled back");
+      assert.equal((await store.alerts.list({ alertType: "boom" })).items.length, 0);
     });
   },
 );

@@ -14,21 +14,10 @@
 // stays exact. If the statement fails, PostgreSQL skips the rest up to the Sync and the transaction block is
 // left aborted, as with a separate BEGIN: the caller rolls back as always.
 import pg from "pg";
+import { isPrepared, type Ahead } from "./postgres-pipeline.js";
 
 /** The statement name of BEGIN on every connection of the store's pool. */
 export const BEGIN_STATEMENT = "omadm_begin";
-
-/** The parts of pg's Connection the held BEGIN writes to (pg/lib/connection.js). */
-interface Wire {
-  readonly parsedStatements: Record<string, string | undefined>;
-  bind(config: { portal: string; statement: string; values: unknown[] }): void;
-  execute(config: { portal: string }): void;
-}
-
-interface QueryInternals {
-  prepare: (this: QueryInternals, connection: Wire) => void;
-  handleCommandComplete: (this: QueryInternals, msg: unknown, connection: Wire) => void;
-}
 
 /** What Kysely's driver reads of an answer to BEGIN, COMMIT or ROLLBACK (a command tag, no rows). */
 export interface LocalAnswer {
@@ -40,19 +29,9 @@ export interface LocalAnswer {
 
 const answer = (command: string): LocalAnswer => ({ command, rowCount: null, rows: [], fields: [] });
 
-/**
- * Whether this pg has the parts of its Query that `afterBegin` hooks (pg/lib/query.js, pg 8). Should a later pg
- * lack them, BEGIN is never held back past its own round trip: slower, never wrong.
- */
-const QUERY_HOOKS = (() => {
-  const proto = pg.Query.prototype as unknown as Partial<QueryInternals>;
-  return typeof proto.prepare === "function" && typeof proto.handleCommandComplete === "function";
-})();
-
-/** Whether `connection` has BEGIN prepared under BEGIN_STATEMENT (pg notes each name it saw parsed). */
+/** Whether `connection` has BEGIN prepared under BEGIN_STATEMENT. */
 export function beginPrepared(connection: unknown): boolean {
-  const parsed = (connection as Partial<Wire> | null)?.parsedStatements;
-  return QUERY_HOOKS && typeof parsed === "object" && parsed[BEGIN_STATEMENT] !== undefined;
+  return isPrepared(connection, BEGIN_STATEMENT, "begin");
 }
 
 /** A BEGIN of its own, which also prepares BEGIN_STATEMENT on the connection. */
@@ -60,32 +39,8 @@ export function preparingBegin(callback: (error: Error | null | undefined) => vo
   return new pg.Query({ name: BEGIN_STATEMENT, text: "begin" }, undefined, callback);
 }
 
-/**
- * Makes `query` (not yet submitted) run BEGIN_STATEMENT first, in the same batch. The extended protocol is
- * forced, since a statement without parameters would otherwise go out as a simple Query message, which cannot
- * share a Sync with the BEGIN.
- */
-export function afterBegin(query: pg.Query): pg.Query {
-  (query as unknown as { queryMode: string }).queryMode = "extended";
-  const own = query as unknown as QueryInternals;
-  const prepare = own.prepare;
-  const complete = own.handleCommandComplete;
-  let begun = false;
-  own.prepare = function (this: QueryInternals, connection: Wire) {
-    connection.bind({ portal: "", statement: BEGIN_STATEMENT, values: [] });
-    connection.execute({ portal: "" });
-    prepare.call(this, connection);
-  };
-  // The first CommandComplete is BEGIN's: not a result of the statement.
-  own.handleCommandComplete = function (this: QueryInternals, msg: unknown, connection: Wire) {
-    if (!begun) {
-      begun = true;
-      return;
-    }
-    complete.call(this, msg, connection);
-  };
-  return query;
-}
+/** BEGIN_STATEMENT sent ahead of a statement (postgres-pipeline.ts). */
+export const BEGIN_AHEAD: Ahead = { statement: BEGIN_STATEMENT, values: [], text: "begin" };
 
 /** The BEGIN a client holds back until its next statement, answering `begin`, `commit`, `rollback` locally. */
 export class HeldBegin {
@@ -106,6 +61,11 @@ export class HeldBegin {
       return Promise.resolve(answer(word.toUpperCase()));
     }
     return undefined;
+  }
+
+  /** Whether a BEGIN is held (nothing of the transaction has gone to the server yet). */
+  get held(): boolean {
+    return this.#held;
   }
 
   /** Whether a BEGIN is held; it is then released: the caller sends it with (or before) the next statement. */

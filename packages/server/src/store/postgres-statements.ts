@@ -14,7 +14,9 @@
 // once ("cached plan must not change result type", 0A000): that text then gets a new name, so the next call
 // prepares it afresh instead of failing again.
 import pg from "pg";
-import { afterBegin, beginPrepared, HeldBegin, preparingBegin } from "./postgres-begin.js";
+import { BEGIN_AHEAD, beginPrepared, HeldBegin, preparingBegin } from "./postgres-begin.js";
+import { DeferredWrites } from "./postgres-deferred.js";
+import { sendAhead, type Ahead } from "./postgres-pipeline.js";
 
 /** Distinct named texts at most; later texts stay unnamed (a pooled connection keeps each name it prepared). */
 const MAX_NAMED = 500;
@@ -106,23 +108,43 @@ function hasCode(error: unknown, code: string): boolean {
   return typeof error === "object" && error !== null && "code" in error && error.code === code;
 }
 
+/** `begin`, `commit`, `rollback` (any case, trimmed), or "" for any other text. */
+function transactionWord(text: string): string {
+  return text.length <= 10 ? text.trim().toLowerCase() : "";
+}
+
 /**
- * A pg.Client class whose `query(text, values)` (Kysely's only form) names the texts `names` chooses and holds
- * a transaction's BEGIN back until its first statement (postgres-begin.ts).
+ * A pg.Client class whose `query(text, values)` (Kysely's only form) names the texts `names` chooses, holds a
+ * transaction's BEGIN back until its first statement (postgres-begin.ts), and holds the writes the store marked
+ * deferrable back until the statement after them (postgres-deferred.ts); what is held goes out ahead of that
+ * statement, in the same write (postgres-pipeline.ts).
  */
 export function namingClient(names: StatementNames): typeof pg.Client {
   return class NamingClient extends pg.Client implements Held {
     readonly heldBegin = new HeldBegin();
+    readonly deferred = new DeferredWrites();
 
     // pg's query has many overloads; only the (text, values) promise form is rewritten, the rest passes through.
     override query(...args: unknown[]): never {
       const [text, values, callback] = args;
       const plain = typeof text === "string" && Array.isArray(values) && callback === undefined;
       if (plain && values.length === 0) {
+        const word = transactionWord(text);
+        if (word !== "") this.deferred.observe(word);
         const local = this.heldBegin.answer(text);
         if (local !== undefined) return local as never;
       }
       const statement = plain && values.length > 0 ? names.statementOf(text) : undefined;
+      if (statement !== undefined) {
+        const held = this.deferred.defer(
+          this.connection,
+          statement.name,
+          text as string,
+          values as unknown[],
+          this.heldBegin.held,
+        );
+        if (held !== undefined) return held as never;
+      }
       const submit = super.query.bind(this) as (...a: unknown[]) => never;
       let begin = this.heldBegin.take();
       if (begin && (!plain || !beginPrepared(this.connection))) {
@@ -131,7 +153,18 @@ export function namingClient(names: StatementNames): typeof pg.Client {
         submit(preparingBegin(() => undefined));
         begin = false;
       }
-      if (!plain || (statement === undefined && !begin)) return submit(...args);
+      let ahead: readonly Ahead[] = this.deferred.take();
+      if (!plain && ahead.length > 0) {
+        // Not Kysely's form (nothing of the store's sends it inside a transaction): the held writes go first, each
+        // on its own, still in order. A failure of theirs leaves the transaction aborted, which the statement
+        // behind them reports.
+        for (const a of ahead) {
+          submit(new pg.Query({ name: a.statement, text: a.text, values: [...a.values] }, undefined, () => undefined));
+        }
+        ahead = [];
+      }
+      if (begin) ahead = [BEGIN_AHEAD, ...ahead];
+      if (!plain || (statement === undefined && ahead.length === 0)) return submit(...args);
       return new Promise((resolve, reject) => {
         const done = (error: Error | null | undefined, result: pg.QueryResult) => {
           if (error === undefined || error === null) {
@@ -144,7 +177,7 @@ export function namingClient(names: StatementNames): typeof pg.Client {
         // The (text, values) form: pg copies a config object property by property, which costs more.
         const query = new pg.Query(text, values as unknown[], done);
         if (statement !== undefined) (query as unknown as { name: string }).name = statement.name;
-        if (begin) afterBegin(query);
+        if (ahead.length > 0) sendAhead(query, ahead);
         const result = (query as unknown as { _result?: ResultFields })._result;
         if (result !== undefined && statement !== undefined) reuseRowShape(result, statement);
         submit(query);
@@ -153,12 +186,16 @@ export function namingClient(names: StatementNames): typeof pg.Client {
   };
 }
 
-/** A pooled client of the store's: the BEGIN it may hold (cleared when the pool takes it back). */
+/** A pooled client of the store's: the BEGIN and the writes it may hold (cleared when the pool takes it back). */
 export interface Held {
   readonly heldBegin: HeldBegin;
+  readonly deferred: DeferredWrites;
 }
 
 /** Forgets what `client` holds back: it went back to the pool, so its transaction is over either way. */
 export function released(client: unknown): void {
-  if (client instanceof pg.Client && "heldBegin" in client) (client as unknown as Held).heldBegin.clear();
+  if (client instanceof pg.Client && "heldBegin" in client) {
+    (client as unknown as Held).heldBegin.clear();
+    (client as unknown as Held).deferred.clear();
+  }
 }

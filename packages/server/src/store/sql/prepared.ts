@@ -11,6 +11,12 @@ import type { Database } from "./schema.js";
 /** The same as sql-context.ts's `Db`, named here so the two modules do not import each other. */
 type Db = Kysely<Database>;
 
+/**
+ * The start of a write's SQL text that PostgreSQL's pooled client may hold back until the transaction's next
+ * statement (postgres-deferred.ts): a comment, so the text is the same statement to any database.
+ */
+export const DEFERRED_MARK = "/* deferred */ ";
+
 /** Runs compiled SQL on a database directly (SQLite: synchronously, wrapped in a resolved promise). */
 export type DirectRunner = (sqlText: string, parameters: readonly unknown[]) => QueryResult<unknown>;
 
@@ -44,6 +50,14 @@ interface Compiled {
   readonly slots: readonly (Param | RowParam | { readonly constant: unknown })[];
 }
 
+export interface PreparedOptions {
+  /**
+   * A write that needs nothing back (no rows, no count): marked so that PostgreSQL's client may send it with the
+   * transaction's next statement (DEFERRED_MARK). Its `run` then answers 0: use it only where no count is read.
+   */
+  readonly deferred?: boolean | undefined;
+}
+
 export interface Prepared<P, R> {
   all(db: Db, params: P): Promise<R[]>;
   first(db: Db, params: P): Promise<R | undefined>;
@@ -55,7 +69,10 @@ export interface Prepared<P, R> {
  * `build(db, p)` builds the query once; `p.name` stands for the caller's `params.name`. Only plain values may
  * be parameters (not lists: a list's length changes the SQL — key such queries by length with `preparedBy`).
  */
-export function prepared<P extends object, R>(build: (db: Db, p: P) => Compilable<R>): Prepared<P, R> {
+export function prepared<P extends object, R>(
+  build: (db: Db, p: P) => Compilable<R>,
+  options: PreparedOptions = {},
+): Prepared<P, R> {
   const byAdapter = new WeakMap<object, Compiled>();
   const markers = new Proxy({} as P, { get: (_t, name) => new Param(String(name)) });
   const compiledFor = (db: Db): Compiled => {
@@ -64,7 +81,7 @@ export function prepared<P extends object, R>(build: (db: Db, p: P) => Compilabl
     if (c === undefined) {
       const q = build(db, markers).compile();
       c = {
-        sql: q.sql,
+        sql: options.deferred === true ? DEFERRED_MARK + q.sql : q.sql,
         slots: q.parameters.map((v) => (v instanceof Param || v instanceof RowParam ? v : { constant: v })),
       };
       byAdapter.set(adapter, c);
@@ -95,6 +112,7 @@ export function prepared<P extends object, R>(build: (db: Db, p: P) => Compilabl
 export function preparedBy<K, P extends object, R>(
   key: (shape: K) => string,
   build: (shape: K) => (db: Db, p: P) => Compilable<R>,
+  options: PreparedOptions = {},
 ): (shape: K) => Prepared<P, R> {
   const cache = new Map<string, Prepared<P, R>>();
   return (shape) => {
@@ -102,7 +120,7 @@ export function preparedBy<K, P extends object, R>(
     let q = cache.get(k);
     if (q === undefined) {
       if (cache.size >= 256) cache.clear();
-      q = prepared(build(shape));
+      q = prepared(build(shape), options);
       cache.set(k, q);
     }
     return q;
@@ -116,6 +134,7 @@ export function preparedBy<K, P extends object, R>(
 export function preparedRows<Row extends object, R>(
   columns: readonly (keyof Row & string)[],
   build: (db: Db, rows: Row[]) => Compilable<R>,
+  options: PreparedOptions = {},
 ): (db: Db, rows: readonly Row[]) => Promise<R[]> {
   // The markers say where each value is (row, column), so a call binds its rows as they are: no parameter
   // object with a key per value (a 64-event append made 384 keys, and a dictionary of them, per call).
@@ -126,6 +145,7 @@ export function preparedRows<Row extends object, R>(
         db,
         Array.from({ length: n }, (_, i) => Object.fromEntries(columns.map((c) => [c, new RowParam(i, c)])) as Row),
       ),
+    options,
   );
   return (db, rows) => byCount(rows.length).all(db, rows);
 }

@@ -28,6 +28,27 @@ function isBadInput(code: string | undefined): boolean {
   return code === "22021" || code === "22P05" || code === "54000" || code === "SQLITE_TOOBIG";
 }
 
+/**
+ * A statement that PostgreSQL's pooled client sent ahead of another one failed (store/postgres-pipeline.ts: a
+ * held BEGIN, a deferred write). It carries no SQLSTATE of its own, so that no handler of the statement behind it
+ * takes it for that statement's refusal; the database's error is its cause. The transaction cannot go on: the
+ * store rolls it back (sql-store.ts).
+ */
+export class SentAheadError extends Error {
+  constructor(text: string, cause: Error) {
+    super(`${cause.message} (in a statement sent ahead of the next one: ${text})`, { cause });
+    this.name = "SentAheadError";
+  }
+}
+
+/** Whether `error`, or an error it was made from, is a SentAheadError. */
+export function isSentAheadFailure(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e instanceof SentAheadError) return true;
+  }
+  return false;
+}
+
 export function mapDbError(error: unknown): unknown {
   if (isServerError(error)) return error;
   const code = codeOf(error);

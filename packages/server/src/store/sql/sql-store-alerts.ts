@@ -14,26 +14,37 @@ import type { AlertStore, NotificationStore } from "../store.js";
 import type { NotificationOutcome, NotificationRecord, StoredAlert } from "../types-session.js";
 import { chunksOf } from "./chunks.js";
 import { NOTIFICATION_COUNTER, type AlertsTable, type NotificationsTable } from "./schema.js";
+import { SqlDialect } from "./migrations.js";
 import { preparedRows } from "./prepared.js";
 import { onForeignKeyViolation, pageBySeq, type SqlContext } from "./sql-context.js";
 import { requireDevice } from "./sql-store-devices.js";
 
 // No RETURNING: every column is known before the INSERT but `seq` (rows go in in order) and the match, which
 // starts null; reading the rows back would build every column again.
-const insertAlerts = preparedRows<Insertable<AlertsTable>, never>(
-  [
-    "id",
-    "device_id",
-    "session_id",
-    "alert_type",
-    "source_uri",
-    "target_uri",
-    "mark",
-    "data_type",
-    "data",
-    "received_at",
-  ],
+const ALERT_COLUMNS = [
+  "id",
+  "device_id",
+  "session_id",
+  "alert_type",
+  "source_uri",
+  "target_uri",
+  "mark",
+  "data_type",
+  "data",
+  "received_at",
+] as const;
+const insertAlerts = preparedRows<Insertable<AlertsTable>, never>(ALERT_COLUMNS, (db, rows) =>
+  db.insertInto("alerts").values(rows),
+);
+/**
+ * PostgreSQL, a device whose row lock the transaction holds (a DM package's alerts): the same INSERT, sent with
+ * the transaction's next statement (postgres-deferred.ts). It cannot fail for a reason to tell apart: the locked
+ * row cannot be deleted meanwhile (the foreign key holds) and every id is new.
+ */
+const insertAlertsDeferred = preparedRows<Insertable<AlertsTable>, never>(
+  ALERT_COLUMNS,
   (db, rows) => db.insertInto("alerts").values(rows),
+  { deferred: true },
 );
 
 // One per Package#0 sent (a store write per wake): prepared, and without RETURNING for the same reason.
@@ -79,6 +90,7 @@ export function createSqlAlerts(ctx: SqlContext): AlertStore {
         const devices = [...new Set(checked.map((a) => a.deviceId))];
         // One device (every DM package): the foreign key checks it; several: each is checked first, by name.
         if (devices.length > 1) for (const deviceId of devices) await requireDevice(trx, deviceId);
+        const locked = ctx.dialect === SqlDialect.Postgres && devices.length === 1 && ctx.holdsDevice(devices[0] ?? "");
         const now = ctx.now();
         const stored: StoredAlert[] = [];
         for (const chunk of chunksOf(checked)) {
@@ -94,7 +106,7 @@ export function createSqlAlerts(ctx: SqlContext): AlertStore {
             data: a.data === null ? null : toJsonText(a.data, "Data"),
             received_at: now,
           }));
-          const insert = () => insertAlerts(trx, values);
+          const insert = () => (locked ? insertAlertsDeferred : insertAlerts)(trx, values);
           await onForeignKeyViolation(insert, () => deviceNotFound(devices[0] ?? ""));
           for (const v of values) stored.push(toAlert({ matched_command_id: null, ...v }));
         }

@@ -6,7 +6,7 @@ import { checkActive, serialize, TransactionScope, wrapMethods, wrapParts } from
 import { SqlDialect } from "./migrations.js";
 import type { TransactionState } from "../transaction-support.js";
 import type { Db, SqlContext } from "./sql-context.js";
-import { mapDbError, sqlGuard } from "./sql-errors.js";
+import { isSentAheadFailure, mapDbError, sqlGuard } from "./sql-errors.js";
 import { createSqlAudit, createSqlCapabilities } from "./sql-store-access.js";
 import { createSqlBootstrap } from "./sql-store-bootstrap.js";
 import { createSqlAlerts, createSqlNotifications } from "./sql-store-alerts.js";
@@ -272,6 +272,11 @@ export function createSqlStore(
                 const guarded = () => sqlGuard(call, method, args);
                 if (postgres && WITHOUT_SAVEPOINT.has(name)) return await withoutSavepoint(trx, memo, guarded);
                 return await inSavepoint(trx, memo, guarded);
+              } catch (error) {
+                // A write deferred by an earlier call failed (postgres-deferred.ts): that call was answered as if
+                // it had succeeded, so the transaction must not commit, even if this failure is caught.
+                if (isSentAheadFailure(error)) memo.poisoned ??= { error };
+                throw error;
               } finally {
                 running--;
                 unbind();
