@@ -9,6 +9,7 @@ import pg from "pg";
 import { ServerErrorCode } from "../src/errors.js";
 import { openPostgresStore } from "../src/store/postgres.js";
 import type { Store } from "../src/store/store.js";
+import type { Session } from "../src/store/types-session.js";
 import { CommandState } from "../src/store/types.js";
 import { requirePostgres, serviceUrl, skipUnlessAvailable } from "../../../test-support/services.js";
 import { TestClock } from "./store-contract-support.js";
@@ -61,6 +62,9 @@ async function withStore(
 /** Device d1's session as a Package#1 opens it. */
 const OPEN_D1 = { deviceId: "d1", stateName: "s", stateData: {}, packageNo: 1, idleTimeoutMs: 60_000 };
 
+/** A Package#1's save of its session: the commands it sent. */
+const SAVE_P1 = (sent: readonly string[]) => ({ stateName: "sent", stateData: { sent }, packageNo: 2 });
+
 /** A Generic Alert of device d1 (no session), as a Package#1 carries. */
 const ALERT_D1 = { deviceId: "d1", alertType: "urn:test:alert", sourceUri: "./X", data: "x" };
 
@@ -81,16 +85,21 @@ test(
       // Its first contact moves the device to active (one more UPDATE, once): not a session's usual cost.
       await store.devices.recordContact("d1", { autoRegister: false });
       assert.equal(await roundTripsOf(() => store.transaction(async (tx) => tx.devices.get("d1"))), 2);
-      // A Package#1's alert INSERT, used twice, is prepared on the connection: from now on it can be deferred.
+      // A Package#1's alert INSERT and its session's save, used twice, are prepared on the connection: from now
+      // on they can be deferred.
       for (let i = 0; i < 2; i++) {
-        await store.transaction(async (tx) => {
+        const opened = await store.transaction(async (tx) => {
           await tx.devices.recordContact("d1", { autoRegister: false });
-          await tx.alerts.record([ALERT_D1]);
+          const { session } = await tx.sessions.open(OPEN_D1);
+          await tx.alerts.record([{ ...ALERT_D1, sessionId: session.id }]);
+          return tx.sessions.update(session.id, SAVE_P1([]), { expectedVersion: session.version });
         });
+        await store.sessions.close(opened.id, "ended");
       }
 
       let version = 0;
       let sessionId = "";
+      let savedAnswer: Session | null = null;
       const first = await roundTripsOf(() =>
         store.transaction(async (tx) => {
           // As a Package#1: the device's contact first (its UPDATE takes the device's row lock for the rest).
@@ -102,14 +111,20 @@ test(
             taken.map((c) => c.id),
             ids,
           );
-          const saved = await tx.sessions.update(session.id, { packageNo: 2 }, { expectedVersion: session.version });
+          const saved = await tx.sessions.update(session.id, SAVE_P1(ids), { expectedVersion: session.version });
           sessionId = saved.id;
           version = saved.version;
+          savedAnswer = saved;
         }),
       );
-      assert.equal(first, 5, "contact (with BEGIN), INSERT, the alert's INSERT with the take, save, COMMIT");
+      assert.equal(
+        first,
+        4,
+        "contact (with BEGIN), INSERT, the take (the alert's INSERT ahead), COMMIT (the save ahead)",
+      );
       const alerts = await store.alerts.list({ sessionId });
       assert.equal(alerts.items.length, 1, "the deferred alert was committed");
+      assert.deepEqual(await store.sessions.get(sessionId), savedAnswer, "the save answered the row it committed");
 
       const second = await roundTripsOf(() =>
         store.transaction(async (tx) => {
@@ -303,6 +318,34 @@ test(
       assert.match(String(failure), /boom refused/);
       assert.equal((await store.commands.list({ deviceId: "d1" })).items.length, 0, "the enqueue was rolled back");
       assert.equal((await store.alerts.list({ alertType: "boom" })).items.length, 0);
+    });
+  },
+);
+
+test(
+  "the save of the session a transaction opened, worked out without its row back, is refused as any other",
+  { skip },
+  async () => {
+    await withStore(async (store) => {
+      await store.devices.create({ id: "d1" });
+      // Twice: the save's UPDATE prepared on the connection, so that the third could be deferred.
+      for (let i = 0; i < 3; i++) {
+        const failure = await store
+          .transaction(async (tx) => {
+            await tx.devices.recordContact("d1", { autoRegister: false });
+            const { session } = await tx.sessions.open(OPEN_D1);
+            const saved = await tx.sessions.update(session.id, SAVE_P1([]), { expectedVersion: session.version });
+            assert.equal(saved.version, session.version + 1);
+            // At the version it had before the save: a conflict, whether or not the save went out yet.
+            await tx.sessions.update(session.id, SAVE_P1([]), { expectedVersion: session.version });
+          })
+          .then(
+            () => assert.fail("a save at an old version was accepted"),
+            (error: unknown) => error,
+          );
+        assert.equal((failure as { code?: string }).code, ServerErrorCode.SESSION_CONFLICT, String(failure));
+      }
+      assert.equal((await store.sessions.list({ status: "open" })).items.length, 0, "every transaction rolled back");
     });
   },
 );

@@ -1,11 +1,11 @@
 // What every SQL store module shares: the Kysely handle (refusing calls after close), the injected clock and
 // id source, dialect-correct transactions, per-key locking, and small conversions.
-import { sql, type Kysely, type SelectQueryBuilder } from "kysely";
+import { sql, type Kysely, type SelectQueryBuilder, type Selectable } from "kysely";
 import { ServerError, ServerErrorCode } from "../../errors.js";
 import { decodeCursor } from "../rules.js";
 import { SortOrder, type PageQuery } from "../types.js";
 import { SqlDialect } from "./migrations.js";
-import type { Database } from "./schema.js";
+import type { Database, SessionsTable } from "./schema.js";
 import { prepared } from "./prepared.js";
 
 export type Db = Kysely<Database>;
@@ -50,6 +50,14 @@ export interface SqlContext {
   /** Whether an earlier call of this transaction saw the device's queue empty, and none since could fill it. */
   readonly knowsQueueEmpty: (deviceId: string) => boolean;
   /**
+   * Notes the row of the session this transaction just inserted, as written: a later `sessions.update` of it in
+   * this transaction knows the row without reading it back, as long as only calls that cannot change the row ran
+   * in between (sql-store.ts `KEEPS_OPENED_SESSION`). PostgreSQL; outside a transaction, nothing.
+   */
+  readonly sessionOpened: (row: Selectable<SessionsTable>) => void;
+  /** The row noted by `sessionOpened` (or by a later update of it) if it is session `id`'s; else undefined. */
+  readonly openedSession: (id: string) => Selectable<SessionsTable> | undefined;
+  /**
    * Ends the transaction with `error` whatever its callback does next: a call that ran without a savepoint
    * (sql-store.ts) and failed after writing, or whose statement failed (PostgreSQL then refuses every later
    * statement and turns COMMIT into a rollback), cannot be undone alone.
@@ -92,6 +100,8 @@ export function createSqlContext(
     holdsDevice: () => false,
     queueSeenEmpty: () => undefined,
     knowsQueueEmpty: () => false,
+    sessionOpened: () => undefined,
+    openedSession: () => undefined,
     poison: () => undefined,
   };
 }

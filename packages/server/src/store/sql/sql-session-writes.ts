@@ -47,32 +47,38 @@ export interface SessionWriteParams extends Record<string, unknown> {
 const shapeKey = (w: SessionWrite, returning: boolean) =>
   `${w.columns.join()}|${w.touch}|${w.newTimeout}|${w.versioned}|${w.close}|${w.idleOnly}|${returning}`;
 
-const writeQuery = preparedBy(
-  ({ write, returning }: { write: SessionWrite; returning: boolean }) => shapeKey(write, returning),
-  ({ write, returning }: { write: SessionWrite; returning: boolean }) =>
-    (db: Db, p: Record<string, unknown>) => {
-      let q = db
-        .updateTable("sessions")
-        .set((eb) => ({
-          ...Object.fromEntries(write.columns.map((c) => [c, p[c]])),
-          ...(write.touch && {
-            last_activity_at: p.now as number,
-            idle_expires_at: write.newTimeout
-              ? (p.idle_expires_at as number)
-              : eb("idle_timeout_ms", "+", p.now as number),
-          }),
-          ...(write.close && { status: p.status as SessionStatus, ended_at: p.now as number }),
-          // One step per change made: a save and a close at once count as the two they replace.
-          version: eb("version", "+", sql.lit((write.touch ? 1 : 0) + (write.close ? 1 : 0))),
-        }))
-        .where("id", "=", p.id as string)
-        .where("status", "=", sql.lit(SessionStatus.Open));
-      if (write.touch) q = q.where("idle_expires_at", ">", p.now as number);
-      if (write.idleOnly) q = q.where("idle_expires_at", "<=", p.idleBefore as number);
-      if (write.versioned) q = q.where("version", "=", p.expectedVersion as number);
-      return returning ? q.returningAll() : q;
-    },
-);
+type WriteShape = { readonly write: SessionWrite; readonly returning: boolean };
+
+function buildWrite({ write, returning }: WriteShape) {
+  return (db: Db, p: Record<string, unknown>) => {
+    let q = db
+      .updateTable("sessions")
+      .set((eb) => ({
+        ...Object.fromEntries(write.columns.map((c) => [c, p[c]])),
+        ...(write.touch && {
+          last_activity_at: p.now as number,
+          idle_expires_at: write.newTimeout
+            ? (p.idle_expires_at as number)
+            : eb("idle_timeout_ms", "+", p.now as number),
+        }),
+        ...(write.close && { status: p.status as SessionStatus, ended_at: p.now as number }),
+        // One step per change made: a save and a close at once count as the two they replace.
+        version: eb("version", "+", sql.lit((write.touch ? 1 : 0) + (write.close ? 1 : 0))),
+      }))
+      .where("id", "=", p.id as string)
+      .where("status", "=", sql.lit(SessionStatus.Open));
+    if (write.touch) q = q.where("idle_expires_at", ">", p.now as number);
+    if (write.idleOnly) q = q.where("idle_expires_at", "<=", p.idleBefore as number);
+    if (write.versioned) q = q.where("version", "=", p.expectedVersion as number);
+    return returning ? q.returningAll() : q;
+  };
+}
+
+const writeQuery = preparedBy((s: WriteShape) => shapeKey(s.write, s.returning), buildWrite);
+/** PostgreSQL: the same UPDATE, without RETURNING, sent with the transaction's next statement (writeDeferred). */
+const deferredWriteQuery = preparedBy((s: WriteShape) => shapeKey(s.write, s.returning), buildWrite, {
+  deferred: true,
+});
 
 const byId = prepared((db, p: { id: string }) => db.selectFrom("sessions").selectAll().where("id", "=", p.id));
 
@@ -92,6 +98,35 @@ export async function writeSession(
   }
   const changed = await writeQuery({ write, returning: false }).run(trx, params);
   return changed === 0 ? undefined : readSession(trx, params.id);
+}
+
+/**
+ * The row a save (`touch`, no close) makes of `row`, worked out here as the UPDATE would: undefined where it
+ * would change nothing (the session closed, idle-expired or at another version) or where it could fail (a new
+ * CONT token or cookie, which must be unique).
+ */
+export function savedLocally(row: SessionRow, write: SessionWrite, params: SessionWriteParams): SessionRow | undefined {
+  if (!write.touch || write.close || write.idleOnly) return undefined;
+  if (write.columns.includes("cont_token") || write.columns.includes("cookie")) return undefined;
+  if (row.status !== SessionStatus.Open || !(row.idle_expires_at > params.now)) return undefined;
+  if (write.versioned && row.version !== params.expectedVersion) return undefined;
+  const saved: Record<string, unknown> = { ...row };
+  for (const c of write.columns) saved[c] = params[c];
+  saved["last_activity_at"] = params.now;
+  saved["idle_expires_at"] = write.newTimeout
+    ? params.idle_expires_at
+    : (saved["idle_timeout_ms"] as number) + params.now;
+  saved["version"] = row.version + 1;
+  return saved as SessionRow;
+}
+
+/**
+ * PostgreSQL, a save whose outcome is known (`savedLocally`, on a row this transaction holds under its device's
+ * lock): the UPDATE is deferred to the transaction's next statement, the COMMIT at the latest
+ * (postgres-deferred.ts), one round trip less.
+ */
+export async function writeDeferred(trx: Db, write: SessionWrite, params: SessionWriteParams): Promise<void> {
+  await deferredWriteQuery({ write, returning: false }).run(trx, params);
 }
 
 export function toSession(row: SessionRow): Session {

@@ -18,6 +18,8 @@ import {
   readSession,
   refusal,
   toSession,
+  savedLocally,
+  writeDeferred,
   writeSession,
   type SessionRow,
 } from "./sql-session-writes.js";
@@ -135,7 +137,10 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
           // The usual case, the device has no open session: one statement. Else nothing is inserted, and the
           // open one is superseded first, below (the device's lock keeps another node from opening one between).
           const row = await insert(insertUnlessOpen);
-          if (row !== undefined) return { session: toSession(row), superseded: null, requeued: [], unanswered: [] };
+          if (row !== undefined) {
+            ctx.sessionOpened(row);
+            return { session: toSession(row), superseded: null, requeued: [], unanswered: [] };
+          }
         }
         const previous = await openOfDevice.first(trx, { deviceId: s.deviceId });
         const superseded =
@@ -194,6 +199,14 @@ export function createSqlSessions(ctx: SqlContext): SessionStore {
           idleOnly: false,
         };
         const params = { id, now, expectedVersion: options.expectedVersion, ...patchParams(w, now) };
+        // The session this transaction opened (PostgreSQL): its row is known, so is the save's outcome.
+        const opened = ctx.openedSession(id);
+        const saved = opened === undefined ? undefined : savedLocally(opened, write, params);
+        if (saved !== undefined) {
+          await writeDeferred(trx, write, params);
+          ctx.sessionOpened(saved);
+          return toSession(saved);
+        }
         const updated = await onUniqueViolation(() => writeSession(trx, ctx.dialect, write, params), keyInUse);
         if (updated !== undefined) return toSession(updated);
         throw await refusal(trx, id, now, true);

@@ -1,11 +1,12 @@
 // Composes the per-concern SQL modules into one Store over a Kysely handle (SQLite or PostgreSQL). Every
 // method runs through sqlGuard (typed errors); `transaction` rebinds the same modules to one transaction.
-import { CompiledQuery } from "kysely";
+import { CompiledQuery, type Selectable } from "kysely";
 import { StoreKind, type Store, type StoreParts } from "../store.js";
 import { checkActive, serialize, TransactionScope, wrapMethods, wrapParts } from "../transaction-support.js";
 import { SqlDialect } from "./migrations.js";
 import type { TransactionState } from "../transaction-support.js";
 import type { Db, SqlContext } from "./sql-context.js";
+import type { SessionsTable } from "./schema.js";
 import { isSentAheadFailure, mapDbError, sqlGuard } from "./sql-errors.js";
 import { createSqlAudit, createSqlCapabilities } from "./sql-store-access.js";
 import { createSqlBootstrap } from "./sql-store-bootstrap.js";
@@ -57,6 +58,8 @@ interface TxMemo {
   poisoned: { readonly error: unknown } | null;
   /** The device whose queue a call saw empty under its row lock, while only calls that cannot queue followed. */
   emptyQueue: string | null;
+  /** The row of the session this transaction opened, as last written, while only calls that keep it followed. */
+  openedSession: Selectable<SessionsTable> | null;
 }
 
 /**
@@ -74,7 +77,14 @@ interface Binding {
 /** The state of a binding between transactions: every use of it is TRANSACTION_MISUSE. */
 const UNBOUND: TransactionState = { active: false };
 /** A transaction's memo as it starts: nothing locked, nothing seen. */
-const newMemo = (): TxMemo => ({ locked: new Set(), devices: new Set(), open: 0, poisoned: null, emptyQueue: null });
+const newMemo = (): TxMemo => ({
+  locked: new Set(),
+  devices: new Set(),
+  open: 0,
+  poisoned: null,
+  emptyQueue: null,
+  openedSession: null,
+});
 const NO_MEMO: TxMemo = newMemo();
 /** Bindings kept for reuse; more are built while more transactions run at once (one per pooled connection). */
 const MAX_FREE_BINDINGS = 64;
@@ -112,6 +122,13 @@ function innerContext(ctx: SqlContext, b: Omit<Binding, "parts">): SqlContext {
       b.memo.emptyQueue = deviceId;
     },
     knowsQueueEmpty: (deviceId) => b.memo.emptyQueue === deviceId,
+    sessionOpened: (row) => {
+      b.memo.openedSession = row;
+    },
+    openedSession: (id) => {
+      const row = b.memo.openedSession;
+      return row !== null && row.id === id ? row : undefined;
+    },
     poison: (error) => {
       b.memo.poisoned ??= { error };
     },
@@ -158,6 +175,21 @@ const KEEPS_QUEUE_EMPTY = new Set([
   "devices.mergeDevInfo",
   "alerts.record",
   "commands.takeBatch",
+]);
+
+/**
+ * Calls that cannot change a session's row: the row of the session a transaction opened, as written, stays its row
+ * across them (a later `sessions.update` of it then needs no row back: sql-store-sessions.ts). Any other call
+ * forgets it at its start; in practice it serves the DM flow's Package#1: the session opened, its alerts stored,
+ * the first batch taken, then the session's state saved.
+ */
+const KEEPS_OPENED_SESSION = new Set([
+  "devices.get",
+  "devices.stateOf",
+  "alerts.record",
+  "commands.takeBatch",
+  "capabilities.issue",
+  "sessions.update",
 ]);
 
 const PROBE = CompiledQuery.raw("select 1");
@@ -212,6 +244,7 @@ async function inSavepoint(trx: Db, memo: TxMemo, call: () => Promise<unknown>):
     memo.locked.clear();
     memo.devices.clear();
     memo.emptyQueue = null;
+    memo.openedSession = null;
     throw error;
   }
   if (memo.open > MAX_OPEN_SAVEPOINTS) {
@@ -268,6 +301,7 @@ export function createSqlStore(
               if (memo.poisoned !== null) throw memo.poisoned.error;
               running++;
               if (!KEEPS_QUEUE_EMPTY.has(name)) memo.emptyQueue = null;
+              if (!KEEPS_OPENED_SESSION.has(name)) memo.openedSession = null;
               try {
                 const guarded = () => sqlGuard(call, method, args);
                 if (postgres && WITHOUT_SAVEPOINT.has(name)) return await withoutSavepoint(trx, memo, guarded);

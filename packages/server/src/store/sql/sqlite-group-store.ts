@@ -48,6 +48,8 @@ export function createSqliteGroupStore(
     holdsDevice: ctx.holdsDevice,
     queueSeenEmpty: ctx.queueSeenEmpty,
     knowsQueueEmpty: ctx.knowsQueueEmpty,
+    sessionOpened: ctx.sessionOpened,
+    openedSession: ctx.openedSession,
     poison: ctx.poison,
     transaction: (fn) => fn(ctx.db()),
   };
