@@ -12,6 +12,12 @@
 import { DEFERRED_MARK } from "./sql/prepared.js";
 import { isPrepared, type Ahead } from "./postgres-pipeline.js";
 
+/**
+ * The statement name of a COMMIT that takes deferred writes along (it then goes in the extended protocol): prepared
+ * by its first such COMMIT on a connection, in the same batch, and only bound and executed after that.
+ */
+export const COMMIT_STATEMENT = "omadm_commit";
+
 /** What Kysely's driver reads of a deferred write's answer: no command tag it counts rows of, no rows. */
 const DEFERRED_ANSWER = Object.freeze({ command: "DEFERRED", rowCount: null, rows: [], fields: [] });
 

@@ -15,7 +15,7 @@
 // prepares it afresh instead of failing again.
 import pg from "pg";
 import { BEGIN_AHEAD, beginPrepared, HeldBegin, preparingBegin } from "./postgres-begin.js";
-import { DeferredWrites } from "./postgres-deferred.js";
+import { COMMIT_STATEMENT, DeferredWrites } from "./postgres-deferred.js";
 import { sendAhead, type Ahead } from "./postgres-pipeline.js";
 
 /** Distinct named texts at most; later texts stay unnamed (a pooled connection keeps each name it prepared). */
@@ -177,6 +177,9 @@ export function namingClient(names: StatementNames): typeof pg.Client {
         // The (text, values) form: pg copies a config object property by property, which costs more.
         const query = new pg.Query(text, values as unknown[], done);
         if (statement !== undefined) (query as unknown as { name: string }).name = statement.name;
+        else if (ahead.length > 0 && transactionWord(text) === "commit") {
+          (query as unknown as { name: string }).name = COMMIT_STATEMENT;
+        }
         if (ahead.length > 0) sendAhead(query, ahead);
         const result = (query as unknown as { _result?: ResultFields })._result;
         if (result !== undefined && statement !== undefined) reuseRowShape(result, statement);
