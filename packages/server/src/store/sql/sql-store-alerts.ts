@@ -16,7 +16,7 @@ import { chunksOf } from "./chunks.js";
 import { NOTIFICATION_COUNTER, type AlertsTable, type NotificationsTable } from "./schema.js";
 import { SqlDialect } from "./migrations.js";
 import { preparedRows } from "./prepared.js";
-import { onForeignKeyViolation, pageBySeq, type SqlContext } from "./sql-context.js";
+import { onForeignKeyViolation, pageBySeq, type Db, type SqlContext } from "./sql-context.js";
 import { requireDevice } from "./sql-store-devices.js";
 
 // No RETURNING: every column is known before the INSERT but `seq` (rows go in in order) and the match, which
@@ -33,19 +33,16 @@ const ALERT_COLUMNS = [
   "data",
   "received_at",
 ] as const;
-const insertAlerts = preparedRows<Insertable<AlertsTable>, never>(ALERT_COLUMNS, (db, rows) =>
-  db.insertInto("alerts").values(rows),
-);
+const alertsInsert = (db: Db, rows: Insertable<AlertsTable>[]) => db.insertInto("alerts").values(rows);
+const insertAlerts = preparedRows<Insertable<AlertsTable>, never>(ALERT_COLUMNS, alertsInsert);
 /**
  * PostgreSQL, a device whose row lock the transaction holds (a DM package's alerts): the same INSERT, sent with
  * the transaction's next statement (postgres-deferred.ts). It cannot fail for a reason to tell apart: the locked
  * row cannot be deleted meanwhile (the foreign key holds) and every id is new.
  */
-const insertAlertsDeferred = preparedRows<Insertable<AlertsTable>, never>(
-  ALERT_COLUMNS,
-  (db, rows) => db.insertInto("alerts").values(rows),
-  { deferred: true },
-);
+const insertAlertsDeferred = preparedRows<Insertable<AlertsTable>, never>(ALERT_COLUMNS, alertsInsert, {
+  deferred: true,
+});
 
 // One per Package#0 sent (a store write per wake): prepared, and without RETURNING for the same reason.
 const insertNotification = preparedRows<Insertable<NotificationsTable>, never>(
