@@ -2,7 +2,7 @@
 // cost no round trip of their own, run before that statement (which sees them), go with the COMMIT when nothing
 // follows, are dropped by a ROLLBACK, and a failing one fails the statement behind it with a SentAheadError that
 // names it, without that statement's own SQLSTATE. Nothing is deferred outside a transaction, behind a held
-// BEGIN, or before the connection has the statement prepared.
+// BEGIN, or before the connection has the statement prepared; a query in pg's other forms still runs after them.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type pg from "pg";
